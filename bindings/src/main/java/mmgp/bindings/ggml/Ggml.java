@@ -1,0 +1,540 @@
+package mmgp.bindings.ggml;
+
+import static mmgp.bindings.CTypes.*;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.invoke.MethodHandle;
+import mmgp.bindings.Downcalls;
+import mmgp.bindings.NativeLibrary;
+
+/**
+ * Downcalls into ggml's core (ggml.h): contexts, tensors, the ops the models use, graphs and
+ * quantization. Names follow the C functions (ggml_mul_mat is {@link #mulMat}); every pointer
+ * is a raw {@link MemorySegment}. The engine's graph DSL is the typed layer above this.
+ */
+public final class Ggml {
+    /** {@code struct ggml_init_params}, passed by value: {size_t mem_size; void* mem_buffer; bool no_alloc;}. */
+    public static final StructLayout INIT_PARAMS = MemoryLayout.structLayout(
+            SIZE_T.withName("mem_size"), PTR.withName("mem_buffer"), BOOL.withName("no_alloc"), MemoryLayout.paddingLayout(7));
+
+    private static final MethodHandle GGML_INIT = Downcalls.bind(NativeLibrary.GGML, "ggml_init", PTR, INIT_PARAMS);
+
+    private Ggml() {}
+
+    private static MethodHandle bind(String name, java.lang.foreign.MemoryLayout result, java.lang.foreign.MemoryLayout... args) {
+        return Downcalls.bind(NativeLibrary.GGML, name, result, args);
+    }
+
+    /** A context that holds tensor metadata only ({@code noAlloc}) or also their data ({@code memSize} bytes). */
+    public static MemorySegment init(long memSize, boolean noAlloc) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment params = arena.allocate(INIT_PARAMS);
+            params.set(SIZE_T, 0, memSize);
+            params.set(PTR, 8, MemorySegment.NULL);
+            params.set(BOOL, 16, noAlloc);
+            MemorySegment ctx = (MemorySegment) GGML_INIT.invokeExact(params);
+            if (ctx.equals(MemorySegment.NULL)) throw new OutOfMemoryError("ggml_init could not allocate " + memSize + " bytes");
+            return ctx;
+        } catch (Throwable t) {
+            throw Downcalls.rethrow(t);
+        }
+    }
+
+    private static final MethodHandle GGML_FREE = bind("ggml_free", null, PTR);
+    public static void free(MemorySegment ctx) {
+        try { GGML_FREE.invokeExact(ctx); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+    }
+
+    private static final MethodHandle GGML_TENSOR_OVERHEAD = bind("ggml_tensor_overhead", I64);
+    public static long tensorOverhead() {
+        try { return (long) GGML_TENSOR_OVERHEAD.invokeExact(); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+    }
+
+    private static final MethodHandle GGML_GRAPH_OVERHEAD_CUSTOM = bind("ggml_graph_overhead_custom", I64, I64, BOOL);
+    public static long graphOverheadCustom(long size, boolean grads) {
+        try { return (long) GGML_GRAPH_OVERHEAD_CUSTOM.invokeExact(size, grads); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+    }
+
+    private static final MethodHandle GGML_USED_MEM = bind("ggml_used_mem", I64, PTR);
+    public static long usedMem(MemorySegment ctx) {
+        try { return (long) GGML_USED_MEM.invokeExact(ctx); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+    }
+
+    private static final MethodHandle GGML_NEW_TENSOR_1D = bind("ggml_new_tensor_1d", PTR, PTR, INT, I64);
+    public static MemorySegment newTensor1d(MemorySegment ctx, int type, long ne0) {
+        try { return (MemorySegment) GGML_NEW_TENSOR_1D.invokeExact(ctx, type, ne0); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+    }
+
+    private static final MethodHandle GGML_NEW_TENSOR_2D = bind("ggml_new_tensor_2d", PTR, PTR, INT, I64, I64);
+    public static MemorySegment newTensor2d(MemorySegment ctx, int type, long ne0, long ne1) {
+        try { return (MemorySegment) GGML_NEW_TENSOR_2D.invokeExact(ctx, type, ne0, ne1); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+    }
+
+    private static final MethodHandle GGML_NEW_TENSOR_3D = bind("ggml_new_tensor_3d", PTR, PTR, INT, I64, I64, I64);
+    public static MemorySegment newTensor3d(MemorySegment ctx, int type, long ne0, long ne1, long ne2) {
+        try { return (MemorySegment) GGML_NEW_TENSOR_3D.invokeExact(ctx, type, ne0, ne1, ne2); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+    }
+
+    private static final MethodHandle GGML_NEW_TENSOR_4D = bind("ggml_new_tensor_4d", PTR, PTR, INT, I64, I64, I64, I64);
+    public static MemorySegment newTensor4d(MemorySegment ctx, int type, long ne0, long ne1, long ne2, long ne3) {
+        try { return (MemorySegment) GGML_NEW_TENSOR_4D.invokeExact(ctx, type, ne0, ne1, ne2, ne3); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+    }
+
+    private static final MethodHandle GGML_SET_NAME = bind("ggml_set_name", PTR, PTR, PTR);
+    public static MemorySegment setName(MemorySegment tensor, MemorySegment name) {
+        try { return (MemorySegment) GGML_SET_NAME.invokeExact(tensor, name); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+    }
+
+    private static final MethodHandle GGML_GET_NAME = bind("ggml_get_name", PTR, PTR);
+    public static MemorySegment getName(MemorySegment tensor) {
+        try { return (MemorySegment) GGML_GET_NAME.invokeExact(tensor); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+    }
+
+    private static final MethodHandle GGML_SET_INPUT = bind("ggml_set_input", null, PTR);
+    public static void setInput(MemorySegment tensor) {
+        try { GGML_SET_INPUT.invokeExact(tensor); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+    }
+
+    private static final MethodHandle GGML_SET_OUTPUT = bind("ggml_set_output", null, PTR);
+    public static void setOutput(MemorySegment tensor) {
+        try { GGML_SET_OUTPUT.invokeExact(tensor); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+    }
+
+    private static final MethodHandle GGML_NBYTES = bind("ggml_nbytes", I64, PTR);
+    public static long nbytes(MemorySegment tensor) {
+        try { return (long) GGML_NBYTES.invokeExact(tensor); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+    }
+
+    private static final MethodHandle GGML_NELEMENTS = bind("ggml_nelements", I64, PTR);
+    public static long nelements(MemorySegment tensor) {
+        try { return (long) GGML_NELEMENTS.invokeExact(tensor); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+    }
+
+    private static final MethodHandle GGML_TYPE_SIZE = bind("ggml_type_size", I64, INT);
+    public static long typeSize(int type) {
+        try { return (long) GGML_TYPE_SIZE.invokeExact(type); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+    }
+
+    private static final MethodHandle GGML_BLCK_SIZE = bind("ggml_blck_size", I64, INT);
+    public static long blckSize(int type) {
+        try { return (long) GGML_BLCK_SIZE.invokeExact(type); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+    }
+
+    private static final MethodHandle GGML_TYPE_NAME = bind("ggml_type_name", PTR, INT);
+    public static MemorySegment typeName(int type) {
+        try { return (MemorySegment) GGML_TYPE_NAME.invokeExact(type); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+    }
+
+    private static final MethodHandle GGML_ROW_SIZE = bind("ggml_row_size", I64, INT, I64);
+    public static long rowSize(int type, long ne) {
+        try { return (long) GGML_ROW_SIZE.invokeExact(type, ne); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+    }
+
+    private static final MethodHandle GGML_IS_CONTIGUOUS = bind("ggml_is_contiguous", BOOL, PTR);
+    public static boolean isContiguous(MemorySegment tensor) {
+        try { return (boolean) GGML_IS_CONTIGUOUS.invokeExact(tensor); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+    }
+
+    private static final MethodHandle GGML_GET_FIRST_TENSOR = bind("ggml_get_first_tensor", PTR, PTR);
+    public static MemorySegment getFirstTensor(MemorySegment ctx) {
+        try { return (MemorySegment) GGML_GET_FIRST_TENSOR.invokeExact(ctx); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+    }
+
+    private static final MethodHandle GGML_GET_NEXT_TENSOR = bind("ggml_get_next_tensor", PTR, PTR, PTR);
+    public static MemorySegment getNextTensor(MemorySegment ctx, MemorySegment tensor) {
+        try { return (MemorySegment) GGML_GET_NEXT_TENSOR.invokeExact(ctx, tensor); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+    }
+
+    private static final MethodHandle GGML_DUP_TENSOR = bind("ggml_dup_tensor", PTR, PTR, PTR);
+    public static MemorySegment dupTensor(MemorySegment ctx, MemorySegment src) {
+        try { return (MemorySegment) GGML_DUP_TENSOR.invokeExact(ctx, src); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+    }
+
+    private static final MethodHandle GGML_VIEW_TENSOR = bind("ggml_view_tensor", PTR, PTR, PTR);
+    public static MemorySegment viewTensor(MemorySegment ctx, MemorySegment src) {
+        try { return (MemorySegment) GGML_VIEW_TENSOR.invokeExact(ctx, src); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+    }
+
+    private static final MethodHandle GGML_MUL_MAT = bind("ggml_mul_mat", PTR, PTR, PTR, PTR);
+    public static MemorySegment mulMat(MemorySegment ctx, MemorySegment a, MemorySegment b) {
+        try { return (MemorySegment) GGML_MUL_MAT.invokeExact(ctx, a, b); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+    }
+
+    private static final MethodHandle GGML_ADD = bind("ggml_add", PTR, PTR, PTR, PTR);
+    public static MemorySegment add(MemorySegment ctx, MemorySegment a, MemorySegment b) {
+        try { return (MemorySegment) GGML_ADD.invokeExact(ctx, a, b); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+    }
+
+    private static final MethodHandle GGML_SUB = bind("ggml_sub", PTR, PTR, PTR, PTR);
+    public static MemorySegment sub(MemorySegment ctx, MemorySegment a, MemorySegment b) {
+        try { return (MemorySegment) GGML_SUB.invokeExact(ctx, a, b); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+    }
+
+    private static final MethodHandle GGML_MUL = bind("ggml_mul", PTR, PTR, PTR, PTR);
+    public static MemorySegment mul(MemorySegment ctx, MemorySegment a, MemorySegment b) {
+        try { return (MemorySegment) GGML_MUL.invokeExact(ctx, a, b); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+    }
+
+    private static final MethodHandle GGML_DIV = bind("ggml_div", PTR, PTR, PTR, PTR);
+    public static MemorySegment div(MemorySegment ctx, MemorySegment a, MemorySegment b) {
+        try { return (MemorySegment) GGML_DIV.invokeExact(ctx, a, b); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+    }
+
+    private static final MethodHandle GGML_SCALE = bind("ggml_scale", PTR, PTR, PTR, FLOAT);
+    public static MemorySegment scale(MemorySegment ctx, MemorySegment a, float s) {
+        try { return (MemorySegment) GGML_SCALE.invokeExact(ctx, a, s); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+    }
+
+    private static final MethodHandle GGML_SCALE_BIAS = bind("ggml_scale_bias", PTR, PTR, PTR, FLOAT, FLOAT);
+    public static MemorySegment scaleBias(MemorySegment ctx, MemorySegment a, float s, float b) {
+        try { return (MemorySegment) GGML_SCALE_BIAS.invokeExact(ctx, a, s, b); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+    }
+
+    private static final MethodHandle GGML_SQR = bind("ggml_sqr", PTR, PTR, PTR);
+    public static MemorySegment sqr(MemorySegment ctx, MemorySegment a) {
+        try { return (MemorySegment) GGML_SQR.invokeExact(ctx, a); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+    }
+
+    private static final MethodHandle GGML_SQRT = bind("ggml_sqrt", PTR, PTR, PTR);
+    public static MemorySegment sqrt(MemorySegment ctx, MemorySegment a) {
+        try { return (MemorySegment) GGML_SQRT.invokeExact(ctx, a); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+    }
+
+    private static final MethodHandle GGML_EXP = bind("ggml_exp", PTR, PTR, PTR);
+    public static MemorySegment exp(MemorySegment ctx, MemorySegment a) {
+        try { return (MemorySegment) GGML_EXP.invokeExact(ctx, a); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+    }
+
+    private static final MethodHandle GGML_LOG = bind("ggml_log", PTR, PTR, PTR);
+    public static MemorySegment log(MemorySegment ctx, MemorySegment a) {
+        try { return (MemorySegment) GGML_LOG.invokeExact(ctx, a); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+    }
+
+    private static final MethodHandle GGML_SIN = bind("ggml_sin", PTR, PTR, PTR);
+    public static MemorySegment sin(MemorySegment ctx, MemorySegment a) {
+        try { return (MemorySegment) GGML_SIN.invokeExact(ctx, a); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+    }
+
+    private static final MethodHandle GGML_COS = bind("ggml_cos", PTR, PTR, PTR);
+    public static MemorySegment cos(MemorySegment ctx, MemorySegment a) {
+        try { return (MemorySegment) GGML_COS.invokeExact(ctx, a); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+    }
+
+    private static final MethodHandle GGML_TANH = bind("ggml_tanh", PTR, PTR, PTR);
+    public static MemorySegment tanh(MemorySegment ctx, MemorySegment a) {
+        try { return (MemorySegment) GGML_TANH.invokeExact(ctx, a); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+    }
+
+    private static final MethodHandle GGML_NEG = bind("ggml_neg", PTR, PTR, PTR);
+    public static MemorySegment neg(MemorySegment ctx, MemorySegment a) {
+        try { return (MemorySegment) GGML_NEG.invokeExact(ctx, a); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+    }
+
+    private static final MethodHandle GGML_CLAMP = bind("ggml_clamp", PTR, PTR, PTR, FLOAT, FLOAT);
+    public static MemorySegment clamp(MemorySegment ctx, MemorySegment a, float min, float max) {
+        try { return (MemorySegment) GGML_CLAMP.invokeExact(ctx, a, min, max); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+    }
+
+    private static final MethodHandle GGML_SUM_ROWS = bind("ggml_sum_rows", PTR, PTR, PTR);
+    public static MemorySegment sumRows(MemorySegment ctx, MemorySegment a) {
+        try { return (MemorySegment) GGML_SUM_ROWS.invokeExact(ctx, a); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+    }
+
+    private static final MethodHandle GGML_MEAN = bind("ggml_mean", PTR, PTR, PTR);
+    public static MemorySegment mean(MemorySegment ctx, MemorySegment a) {
+        try { return (MemorySegment) GGML_MEAN.invokeExact(ctx, a); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+    }
+
+    private static final MethodHandle GGML_REPEAT = bind("ggml_repeat", PTR, PTR, PTR, PTR);
+    public static MemorySegment repeat(MemorySegment ctx, MemorySegment a, MemorySegment b) {
+        try { return (MemorySegment) GGML_REPEAT.invokeExact(ctx, a, b); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+    }
+
+    private static final MethodHandle GGML_NORM = bind("ggml_norm", PTR, PTR, PTR, FLOAT);
+    public static MemorySegment norm(MemorySegment ctx, MemorySegment a, float eps) {
+        try { return (MemorySegment) GGML_NORM.invokeExact(ctx, a, eps); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+    }
+
+    private static final MethodHandle GGML_RMS_NORM = bind("ggml_rms_norm", PTR, PTR, PTR, FLOAT);
+    public static MemorySegment rmsNorm(MemorySegment ctx, MemorySegment a, float eps) {
+        try { return (MemorySegment) GGML_RMS_NORM.invokeExact(ctx, a, eps); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+    }
+
+    private static final MethodHandle GGML_GROUP_NORM = bind("ggml_group_norm", PTR, PTR, PTR, INT, FLOAT);
+    public static MemorySegment groupNorm(MemorySegment ctx, MemorySegment a, int nGroups, float eps) {
+        try { return (MemorySegment) GGML_GROUP_NORM.invokeExact(ctx, a, nGroups, eps); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+    }
+
+    private static final MethodHandle GGML_L2_NORM = bind("ggml_l2_norm", PTR, PTR, PTR, FLOAT);
+    public static MemorySegment l2Norm(MemorySegment ctx, MemorySegment a, float eps) {
+        try { return (MemorySegment) GGML_L2_NORM.invokeExact(ctx, a, eps); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+    }
+
+    private static final MethodHandle GGML_SOFT_MAX = bind("ggml_soft_max", PTR, PTR, PTR);
+    public static MemorySegment softMax(MemorySegment ctx, MemorySegment a) {
+        try { return (MemorySegment) GGML_SOFT_MAX.invokeExact(ctx, a); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+    }
+
+    private static final MethodHandle GGML_SOFT_MAX_EXT = bind("ggml_soft_max_ext", PTR, PTR, PTR, PTR, FLOAT, FLOAT);
+    public static MemorySegment softMaxExt(MemorySegment ctx, MemorySegment a, MemorySegment mask, float scale, float maxBias) {
+        try { return (MemorySegment) GGML_SOFT_MAX_EXT.invokeExact(ctx, a, mask, scale, maxBias); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+    }
+
+    private static final MethodHandle GGML_FLASH_ATTN_EXT = bind("ggml_flash_attn_ext", PTR, PTR, PTR, PTR, PTR, PTR, FLOAT, FLOAT, FLOAT);
+    public static MemorySegment flashAttnExt(MemorySegment ctx, MemorySegment q, MemorySegment k, MemorySegment v, MemorySegment mask, float scale, float maxBias, float logitSoftcap) {
+        try { return (MemorySegment) GGML_FLASH_ATTN_EXT.invokeExact(ctx, q, k, v, mask, scale, maxBias, logitSoftcap); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+    }
+
+    private static final MethodHandle GGML_PREC_SET_ACC = bind("ggml_prec_set_acc", BOOL, PTR, INT);
+    public static boolean precSetAcc(MemorySegment tensor, int prec) {
+        try { return (boolean) GGML_PREC_SET_ACC.invokeExact(tensor, prec); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+    }
+
+    private static final MethodHandle GGML_ROPE_EXT = bind("ggml_rope_ext", PTR, PTR, PTR, PTR, PTR, INT, INT, INT, FLOAT, FLOAT, FLOAT, FLOAT, FLOAT, FLOAT);
+    public static MemorySegment ropeExt(MemorySegment ctx, MemorySegment a, MemorySegment positions, MemorySegment freqFactors, int nDims, int mode, int nCtxOrig, float freqBase, float freqScale, float extFactor, float attnFactor, float betaFast, float betaSlow) {
+        try { return (MemorySegment) GGML_ROPE_EXT.invokeExact(ctx, a, positions, freqFactors, nDims, mode, nCtxOrig, freqBase, freqScale, extFactor, attnFactor, betaFast, betaSlow); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+    }
+
+    private static final MethodHandle GGML_ROPE_MULTI = bind("ggml_rope_multi", PTR, PTR, PTR, PTR, PTR, INT, PTR, INT, INT, FLOAT, FLOAT, FLOAT, FLOAT, FLOAT, FLOAT);
+    public static MemorySegment ropeMulti(MemorySegment ctx, MemorySegment a, MemorySegment positions, MemorySegment freqFactors, int nDims, MemorySegment sections, int mode, int nCtxOrig, float freqBase, float freqScale, float extFactor, float attnFactor, float betaFast, float betaSlow) {
+        try { return (MemorySegment) GGML_ROPE_MULTI.invokeExact(ctx, a, positions, freqFactors, nDims, sections, mode, nCtxOrig, freqBase, freqScale, extFactor, attnFactor, betaFast, betaSlow); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+    }
+
+    private static final MethodHandle GGML_GELU = bind("ggml_gelu", PTR, PTR, PTR);
+    public static MemorySegment gelu(MemorySegment ctx, MemorySegment a) {
+        try { return (MemorySegment) GGML_GELU.invokeExact(ctx, a); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+    }
+
+    private static final MethodHandle GGML_GELU_QUICK = bind("ggml_gelu_quick", PTR, PTR, PTR);
+    public static MemorySegment geluQuick(MemorySegment ctx, MemorySegment a) {
+        try { return (MemorySegment) GGML_GELU_QUICK.invokeExact(ctx, a); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+    }
+
+    private static final MethodHandle GGML_GELU_ERF = bind("ggml_gelu_erf", PTR, PTR, PTR);
+    public static MemorySegment geluErf(MemorySegment ctx, MemorySegment a) {
+        try { return (MemorySegment) GGML_GELU_ERF.invokeExact(ctx, a); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+    }
+
+    private static final MethodHandle GGML_SILU = bind("ggml_silu", PTR, PTR, PTR);
+    public static MemorySegment silu(MemorySegment ctx, MemorySegment a) {
+        try { return (MemorySegment) GGML_SILU.invokeExact(ctx, a); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+    }
+
+    private static final MethodHandle GGML_SIGMOID = bind("ggml_sigmoid", PTR, PTR, PTR);
+    public static MemorySegment sigmoid(MemorySegment ctx, MemorySegment a) {
+        try { return (MemorySegment) GGML_SIGMOID.invokeExact(ctx, a); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+    }
+
+    private static final MethodHandle GGML_RELU = bind("ggml_relu", PTR, PTR, PTR);
+    public static MemorySegment relu(MemorySegment ctx, MemorySegment a) {
+        try { return (MemorySegment) GGML_RELU.invokeExact(ctx, a); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+    }
+
+    private static final MethodHandle GGML_GEGLU_SPLIT = bind("ggml_geglu_split", PTR, PTR, PTR, PTR);
+    public static MemorySegment gegluSplit(MemorySegment ctx, MemorySegment a, MemorySegment b) {
+        try { return (MemorySegment) GGML_GEGLU_SPLIT.invokeExact(ctx, a, b); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+    }
+
+    private static final MethodHandle GGML_CONV_2D = bind("ggml_conv_2d", PTR, PTR, PTR, PTR, INT, INT, INT, INT, INT, INT);
+    public static MemorySegment conv2d(MemorySegment ctx, MemorySegment kernel, MemorySegment input, int s0, int s1, int p0, int p1, int d0, int d1) {
+        try { return (MemorySegment) GGML_CONV_2D.invokeExact(ctx, kernel, input, s0, s1, p0, p1, d0, d1); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+    }
+
+    private static final MethodHandle GGML_CONV_2D_DIRECT = bind("ggml_conv_2d_direct", PTR, PTR, PTR, PTR, INT, INT, INT, INT, INT, INT);
+    public static MemorySegment conv2dDirect(MemorySegment ctx, MemorySegment kernel, MemorySegment input, int s0, int s1, int p0, int p1, int d0, int d1) {
+        try { return (MemorySegment) GGML_CONV_2D_DIRECT.invokeExact(ctx, kernel, input, s0, s1, p0, p1, d0, d1); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+    }
+
+    private static final MethodHandle GGML_CONV_TRANSPOSE_2D_P0 = bind("ggml_conv_transpose_2d_p0", PTR, PTR, PTR, PTR, INT);
+    public static MemorySegment convTranspose2dP0(MemorySegment ctx, MemorySegment kernel, MemorySegment input, int stride) {
+        try { return (MemorySegment) GGML_CONV_TRANSPOSE_2D_P0.invokeExact(ctx, kernel, input, stride); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+    }
+
+    private static final MethodHandle GGML_IM2COL = bind("ggml_im2col", PTR, PTR, PTR, PTR, INT, INT, INT, INT, INT, INT, BOOL, INT);
+    public static MemorySegment im2col(MemorySegment ctx, MemorySegment kernel, MemorySegment input, int s0, int s1, int p0, int p1, int d0, int d1, boolean is2d, int dstType) {
+        try { return (MemorySegment) GGML_IM2COL.invokeExact(ctx, kernel, input, s0, s1, p0, p1, d0, d1, is2d, dstType); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+    }
+
+    private static final MethodHandle GGML_IM2COL_3D = bind("ggml_im2col_3d", PTR, PTR, PTR, PTR, I64, INT, INT, INT, INT, INT, INT, INT, INT, INT, INT);
+    public static MemorySegment im2col3d(MemorySegment ctx, MemorySegment kernel, MemorySegment input, long inChannels, int s0, int s1, int s2, int p0, int p1, int p2, int d0, int d1, int d2, int dstType) {
+        try { return (MemorySegment) GGML_IM2COL_3D.invokeExact(ctx, kernel, input, inChannels, s0, s1, s2, p0, p1, p2, d0, d1, d2, dstType); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+    }
+
+    private static final MethodHandle GGML_CONV_3D = bind("ggml_conv_3d", PTR, PTR, PTR, PTR, I64, INT, INT, INT, INT, INT, INT, INT, INT, INT);
+    public static MemorySegment conv3d(MemorySegment ctx, MemorySegment kernel, MemorySegment input, long inChannels, int s0, int s1, int s2, int p0, int p1, int p2, int d0, int d1, int d2) {
+        try { return (MemorySegment) GGML_CONV_3D.invokeExact(ctx, kernel, input, inChannels, s0, s1, s2, p0, p1, p2, d0, d1, d2); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+    }
+
+    private static final MethodHandle GGML_UPSCALE = bind("ggml_upscale", PTR, PTR, PTR, INT, INT);
+    public static MemorySegment upscale(MemorySegment ctx, MemorySegment a, int scaleFactor, int mode) {
+        try { return (MemorySegment) GGML_UPSCALE.invokeExact(ctx, a, scaleFactor, mode); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+    }
+
+    private static final MethodHandle GGML_INTERPOLATE = bind("ggml_interpolate", PTR, PTR, PTR, I64, I64, I64, I64, INT);
+    public static MemorySegment interpolate(MemorySegment ctx, MemorySegment a, long ne0, long ne1, long ne2, long ne3, int mode) {
+        try { return (MemorySegment) GGML_INTERPOLATE.invokeExact(ctx, a, ne0, ne1, ne2, ne3, mode); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+    }
+
+    private static final MethodHandle GGML_PAD = bind("ggml_pad", PTR, PTR, PTR, INT, INT, INT, INT);
+    public static MemorySegment pad(MemorySegment ctx, MemorySegment a, int p0, int p1, int p2, int p3) {
+        try { return (MemorySegment) GGML_PAD.invokeExact(ctx, a, p0, p1, p2, p3); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+    }
+
+    private static final MethodHandle GGML_PAD_EXT = bind("ggml_pad_ext", PTR, PTR, PTR, INT, INT, INT, INT, INT, INT, INT, INT);
+    public static MemorySegment padExt(MemorySegment ctx, MemorySegment a, int lp0, int rp0, int lp1, int rp1, int lp2, int rp2, int lp3, int rp3) {
+        try { return (MemorySegment) GGML_PAD_EXT.invokeExact(ctx, a, lp0, rp0, lp1, rp1, lp2, rp2, lp3, rp3); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+    }
+
+    private static final MethodHandle GGML_CONCAT = bind("ggml_concat", PTR, PTR, PTR, PTR, INT);
+    public static MemorySegment concat(MemorySegment ctx, MemorySegment a, MemorySegment b, int dim) {
+        try { return (MemorySegment) GGML_CONCAT.invokeExact(ctx, a, b, dim); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+    }
+
+    private static final MethodHandle GGML_PERMUTE = bind("ggml_permute", PTR, PTR, PTR, INT, INT, INT, INT);
+    public static MemorySegment permute(MemorySegment ctx, MemorySegment a, int axis0, int axis1, int axis2, int axis3) {
+        try { return (MemorySegment) GGML_PERMUTE.invokeExact(ctx, a, axis0, axis1, axis2, axis3); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+    }
+
+    private static final MethodHandle GGML_TRANSPOSE = bind("ggml_transpose", PTR, PTR, PTR);
+    public static MemorySegment transpose(MemorySegment ctx, MemorySegment a) {
+        try { return (MemorySegment) GGML_TRANSPOSE.invokeExact(ctx, a); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+    }
+
+    private static final MethodHandle GGML_RESHAPE_1D = bind("ggml_reshape_1d", PTR, PTR, PTR, I64);
+    public static MemorySegment reshape1d(MemorySegment ctx, MemorySegment a, long ne0) {
+        try { return (MemorySegment) GGML_RESHAPE_1D.invokeExact(ctx, a, ne0); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+    }
+
+    private static final MethodHandle GGML_RESHAPE_2D = bind("ggml_reshape_2d", PTR, PTR, PTR, I64, I64);
+    public static MemorySegment reshape2d(MemorySegment ctx, MemorySegment a, long ne0, long ne1) {
+        try { return (MemorySegment) GGML_RESHAPE_2D.invokeExact(ctx, a, ne0, ne1); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+    }
+
+    private static final MethodHandle GGML_RESHAPE_3D = bind("ggml_reshape_3d", PTR, PTR, PTR, I64, I64, I64);
+    public static MemorySegment reshape3d(MemorySegment ctx, MemorySegment a, long ne0, long ne1, long ne2) {
+        try { return (MemorySegment) GGML_RESHAPE_3D.invokeExact(ctx, a, ne0, ne1, ne2); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+    }
+
+    private static final MethodHandle GGML_RESHAPE_4D = bind("ggml_reshape_4d", PTR, PTR, PTR, I64, I64, I64, I64);
+    public static MemorySegment reshape4d(MemorySegment ctx, MemorySegment a, long ne0, long ne1, long ne2, long ne3) {
+        try { return (MemorySegment) GGML_RESHAPE_4D.invokeExact(ctx, a, ne0, ne1, ne2, ne3); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+    }
+
+    private static final MethodHandle GGML_VIEW_1D = bind("ggml_view_1d", PTR, PTR, PTR, I64, I64);
+    public static MemorySegment view1d(MemorySegment ctx, MemorySegment a, long ne0, long offset) {
+        try { return (MemorySegment) GGML_VIEW_1D.invokeExact(ctx, a, ne0, offset); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+    }
+
+    private static final MethodHandle GGML_VIEW_2D = bind("ggml_view_2d", PTR, PTR, PTR, I64, I64, I64, I64);
+    public static MemorySegment view2d(MemorySegment ctx, MemorySegment a, long ne0, long ne1, long nb1, long offset) {
+        try { return (MemorySegment) GGML_VIEW_2D.invokeExact(ctx, a, ne0, ne1, nb1, offset); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+    }
+
+    private static final MethodHandle GGML_VIEW_3D = bind("ggml_view_3d", PTR, PTR, PTR, I64, I64, I64, I64, I64, I64);
+    public static MemorySegment view3d(MemorySegment ctx, MemorySegment a, long ne0, long ne1, long ne2, long nb1, long nb2, long offset) {
+        try { return (MemorySegment) GGML_VIEW_3D.invokeExact(ctx, a, ne0, ne1, ne2, nb1, nb2, offset); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+    }
+
+    private static final MethodHandle GGML_VIEW_4D = bind("ggml_view_4d", PTR, PTR, PTR, I64, I64, I64, I64, I64, I64, I64, I64);
+    public static MemorySegment view4d(MemorySegment ctx, MemorySegment a, long ne0, long ne1, long ne2, long ne3, long nb1, long nb2, long nb3, long offset) {
+        try { return (MemorySegment) GGML_VIEW_4D.invokeExact(ctx, a, ne0, ne1, ne2, ne3, nb1, nb2, nb3, offset); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+    }
+
+    private static final MethodHandle GGML_CONT = bind("ggml_cont", PTR, PTR, PTR);
+    public static MemorySegment cont(MemorySegment ctx, MemorySegment a) {
+        try { return (MemorySegment) GGML_CONT.invokeExact(ctx, a); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+    }
+
+    private static final MethodHandle GGML_CONT_4D = bind("ggml_cont_4d", PTR, PTR, PTR, I64, I64, I64, I64);
+    public static MemorySegment cont4d(MemorySegment ctx, MemorySegment a, long ne0, long ne1, long ne2, long ne3) {
+        try { return (MemorySegment) GGML_CONT_4D.invokeExact(ctx, a, ne0, ne1, ne2, ne3); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+    }
+
+    private static final MethodHandle GGML_CPY = bind("ggml_cpy", PTR, PTR, PTR, PTR);
+    public static MemorySegment cpy(MemorySegment ctx, MemorySegment a, MemorySegment b) {
+        try { return (MemorySegment) GGML_CPY.invokeExact(ctx, a, b); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+    }
+
+    private static final MethodHandle GGML_CAST = bind("ggml_cast", PTR, PTR, PTR, INT);
+    public static MemorySegment cast(MemorySegment ctx, MemorySegment a, int type) {
+        try { return (MemorySegment) GGML_CAST.invokeExact(ctx, a, type); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+    }
+
+    private static final MethodHandle GGML_GET_ROWS = bind("ggml_get_rows", PTR, PTR, PTR, PTR);
+    public static MemorySegment getRows(MemorySegment ctx, MemorySegment a, MemorySegment rows) {
+        try { return (MemorySegment) GGML_GET_ROWS.invokeExact(ctx, a, rows); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+    }
+
+    private static final MethodHandle GGML_ARGMAX = bind("ggml_argmax", PTR, PTR, PTR);
+    public static MemorySegment argmax(MemorySegment ctx, MemorySegment a) {
+        try { return (MemorySegment) GGML_ARGMAX.invokeExact(ctx, a); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+    }
+
+    private static final MethodHandle GGML_TOP_K = bind("ggml_top_k", PTR, PTR, PTR, INT);
+    public static MemorySegment topK(MemorySegment ctx, MemorySegment a, int k) {
+        try { return (MemorySegment) GGML_TOP_K.invokeExact(ctx, a, k); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+    }
+
+    private static final MethodHandle GGML_ARANGE = bind("ggml_arange", PTR, PTR, FLOAT, FLOAT, FLOAT);
+    public static MemorySegment arange(MemorySegment ctx, float start, float stop, float step) {
+        try { return (MemorySegment) GGML_ARANGE.invokeExact(ctx, start, stop, step); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+    }
+
+    private static final MethodHandle GGML_TIMESTEP_EMBEDDING = bind("ggml_timestep_embedding", PTR, PTR, PTR, INT, INT);
+    public static MemorySegment timestepEmbedding(MemorySegment ctx, MemorySegment timesteps, int dim, int maxPeriod) {
+        try { return (MemorySegment) GGML_TIMESTEP_EMBEDDING.invokeExact(ctx, timesteps, dim, maxPeriod); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+    }
+
+    private static final MethodHandle GGML_NEW_GRAPH_CUSTOM = bind("ggml_new_graph_custom", PTR, PTR, I64, BOOL);
+    public static MemorySegment newGraphCustom(MemorySegment ctx, long size, boolean grads) {
+        try { return (MemorySegment) GGML_NEW_GRAPH_CUSTOM.invokeExact(ctx, size, grads); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+    }
+
+    private static final MethodHandle GGML_BUILD_FORWARD_EXPAND = bind("ggml_build_forward_expand", null, PTR, PTR);
+    public static void buildForwardExpand(MemorySegment graph, MemorySegment tensor) {
+        try { GGML_BUILD_FORWARD_EXPAND.invokeExact(graph, tensor); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+    }
+
+    private static final MethodHandle GGML_GRAPH_N_NODES = bind("ggml_graph_n_nodes", INT, PTR);
+    public static int graphNNodes(MemorySegment graph) {
+        try { return (int) GGML_GRAPH_N_NODES.invokeExact(graph); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+    }
+
+    private static final MethodHandle GGML_GRAPH_NODE = bind("ggml_graph_node", PTR, PTR, INT);
+    public static MemorySegment graphNode(MemorySegment graph, int i) {
+        try { return (MemorySegment) GGML_GRAPH_NODE.invokeExact(graph, i); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+    }
+
+    private static final MethodHandle GGML_GRAPH_GET_TENSOR = bind("ggml_graph_get_tensor", PTR, PTR, PTR);
+    public static MemorySegment graphGetTensor(MemorySegment graph, MemorySegment name) {
+        try { return (MemorySegment) GGML_GRAPH_GET_TENSOR.invokeExact(graph, name); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+    }
+
+    private static final MethodHandle GGML_QUANTIZE_CHUNK = bind("ggml_quantize_chunk", I64, INT, PTR, PTR, I64, I64, I64, PTR);
+    public static long quantizeChunk(int type, MemorySegment src, MemorySegment dst, long start, long nrows, long nPerRow, MemorySegment imatrix) {
+        try { return (long) GGML_QUANTIZE_CHUNK.invokeExact(type, src, dst, start, nrows, nPerRow, imatrix); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+    }
+
+    private static final MethodHandle GGML_QUANTIZE_REQUIRES_IMATRIX = bind("ggml_quantize_requires_imatrix", BOOL, INT);
+    public static boolean quantizeRequiresImatrix(int type) {
+        try { return (boolean) GGML_QUANTIZE_REQUIRES_IMATRIX.invokeExact(type); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+    }
+
+    private static final MethodHandle GGML_VALIDATE_ROW_DATA = bind("ggml_validate_row_data", BOOL, INT, PTR, I64);
+    public static boolean validateRowData(int type, MemorySegment data, long nbytes) {
+        try { return (boolean) GGML_VALIDATE_ROW_DATA.invokeExact(type, data, nbytes); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+    }
+
+    private static final MethodHandle GGML_FP16_TO_FP32_ROW = bind("ggml_fp16_to_fp32_row", null, PTR, PTR, I64);
+    public static void fp16ToFp32Row(MemorySegment src, MemorySegment dst, long n) {
+        try { GGML_FP16_TO_FP32_ROW.invokeExact(src, dst, n); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+    }
+
+    private static final MethodHandle GGML_FP32_TO_FP16_ROW = bind("ggml_fp32_to_fp16_row", null, PTR, PTR, I64);
+    public static void fp32ToFp16Row(MemorySegment src, MemorySegment dst, long n) {
+        try { GGML_FP32_TO_FP16_ROW.invokeExact(src, dst, n); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+    }
+}

@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# Builds the pinned ggml/llama.cpp shared libraries (and the peer tools llama-mtmd-cli and
+# llama-quantize) into ~/.cache/mmgp/native/<key>. A second run with the same key is a no-op.
+#
+# The source is the llama.cpp git bundle that npm's node-llama-cpp@3.22.1 ships; we pin the
+# tarball by sha256 and never copy the source into this repository.
+#
+# Env: MMGP_CACHE (default ~/.cache/mmgp), MMGP_JOBS (default nproc), MMGP_CUDA=1 (opt-in CUDA),
+#      MMGP_NATIVE_FORCE=1 (rebuild even if the cache entry exists).
+set -euo pipefail
+
+NPM_PACKAGE="node-llama-cpp"
+NPM_VERSION="3.22.1"
+NPM_SHA256="a0d9dd80eacd2ab1cfe71aee57ac8a806487fd70b3d2a38fbec637752d9e5c5f"
+BUNDLE_COMMIT="de3ff815ea7d559ee917f063901b8986f038abc6"
+
+die() { echo "mmgp native build: $*" >&2; exit 1; }
+
+missing=()
+for tool in npm cmake git tar; do command -v "$tool" >/dev/null 2>&1 || missing+=("$tool"); done
+if ! command -v c++ >/dev/null 2>&1 && ! command -v g++ >/dev/null 2>&1 && ! command -v clang++ >/dev/null 2>&1; then
+  missing+=("a C/C++ compiler (g++ or clang++)")
+fi
+if ((${#missing[@]})); then
+  die "missing build tools: ${missing[*]}. Install them (Debian: apt-get install cmake ninja-build g++ git npm; macOS: xcode-select --install && brew install cmake node) and re-run."
+fi
+
+os=$(uname -s | tr '[:upper:]' '[:lower:]')
+arch=$(uname -m)
+# GGML_NATIVE compiles for this CPU (-march=native), so the CPU's features are part of the key.
+if [[ -r /proc/cpuinfo ]]; then
+  features=$(grep -m1 -E '^(flags|Features)' /proc/cpuinfo | cut -d: -f2 | tr ' ' '\n' \
+    | grep -E '^(avx|avx2|fma|f16c|avx512[a-z0-9_]*|amx[a-z0-9_]*|sse4_2|asimd[a-z]*|sve[0-9]*|i8mm|bf16|dotprod)$' | sort | tr '\n' ' ')
+else
+  features=$(sysctl -n machdep.cpu.brand_string 2>/dev/null || echo unknown)
+fi
+cuda_tag=""
+[[ "${MMGP_CUDA:-0}" == "1" ]] && cuda_tag="-cuda"
+fkey=$(printf '%s' "$features" | sha256sum 2>/dev/null | cut -c1-10 || printf '%s' "$features" | shasum -a 256 | cut -c1-10)
+key="${NPM_VERSION}-${os}-${arch}-${fkey}${cuda_tag}"
+
+cache="${MMGP_CACHE:-$HOME/.cache/mmgp}"
+out="$cache/native/$key"
+if [[ -f "$out/BUILD-INFO" && "${MMGP_NATIVE_FORCE:-0}" != "1" ]]; then
+  echo "$out"
+  exit 0
+fi
+
+work="$cache/native/work-$key"
+mkdir -p "$work"
+tgz="$work/$NPM_PACKAGE-$NPM_VERSION.tgz"
+if [[ ! -f "$tgz" ]]; then
+  echo "fetching $NPM_PACKAGE@$NPM_VERSION from the npm registry" >&2
+  (cd "$work" && npm pack --silent "$NPM_PACKAGE@$NPM_VERSION" >/dev/null) || die "npm pack $NPM_PACKAGE@$NPM_VERSION failed"
+fi
+actual=$( (sha256sum "$tgz" 2>/dev/null || shasum -a 256 "$tgz") | cut -d' ' -f1)
+if [[ "$actual" != "$NPM_SHA256" ]]; then
+  rm -f "$tgz"
+  die "checksum mismatch for $NPM_PACKAGE-$NPM_VERSION.tgz: expected $NPM_SHA256, got $actual (file removed; re-run to fetch again)"
+fi
+
+src="$work/llama.cpp"
+if [[ ! -d "$src/.git" ]]; then
+  tar -xzf "$tgz" -C "$work" package/llama/gitRelease.bundle
+  rm -rf "$src"
+  git clone --quiet "$work/package/llama/gitRelease.bundle" "$src"
+fi
+head=$(git -C "$src" rev-parse HEAD)
+[[ "$head" == "$BUNDLE_COMMIT" ]] || die "bundle HEAD is $head, expected $BUNDLE_COMMIT"
+
+gen=()
+command -v ninja >/dev/null 2>&1 && gen=(-G Ninja)
+extra=()
+if [[ "$os" == "darwin" ]]; then
+  extra+=(-DGGML_METAL=ON -DCMAKE_INSTALL_RPATH=@loader_path\;@loader_path/../lib)
+else
+  extra+=("-DCMAKE_INSTALL_RPATH=\$ORIGIN;\$ORIGIN/../lib")
+fi
+[[ -n "$cuda_tag" ]] && extra+=(-DGGML_CUDA=ON)
+
+build="$work/build"
+echo "configuring llama.cpp ($head) in $build" >&2
+cmake -S "$src" -B "$build" "${gen[@]}" -DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=ON \
+  -DGGML_NATIVE=ON -DGGML_BLAS=OFF -DGGML_OPENMP=ON \
+  -DLLAMA_CURL=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_SERVER=OFF \
+  -DLLAMA_BUILD_TOOLS=ON -DLLAMA_BUILD_COMMON=ON \
+  -DCMAKE_BUILD_WITH_INSTALL_RPATH=ON "${extra[@]}" >"$work/configure.log" 2>&1 \
+  || die "cmake configure failed; see $work/configure.log"
+
+jobs="${MMGP_JOBS:-$(nproc 2>/dev/null || sysctl -n hw.ncpu)}"
+start=$(date +%s)
+echo "building ggml, llama, mtmd, llama-mtmd-cli, llama-quantize with $jobs jobs (several minutes on a cold cache)" >&2
+cmake --build "$build" -j "$jobs" --target llama mtmd llama-mtmd-cli llama-quantize >"$work/build.log" 2>&1 \
+  || die "build failed; see $work/build.log"
+secs=$(( $(date +%s) - start ))
+
+stage="$out.tmp"
+rm -rf "$stage"
+mkdir -p "$stage/lib" "$stage/bin" "$stage/include"
+find "$build" \( -name 'lib*.so*' -o -name 'lib*.dylib' \) -exec cp -P {} "$stage/lib/" \;
+cp "$build/bin/llama-mtmd-cli" "$build/bin/llama-quantize" "$stage/bin/"
+# Headers of the pinned source: the binding checks compare our FFM signatures against them.
+cp "$src"/ggml/include/*.h "$src/include/llama.h" "$src/tools/mtmd/mtmd.h" "$src/tools/mtmd/mtmd-helper.h" "$stage/include/"
+{
+  echo "npm=$NPM_PACKAGE@$NPM_VERSION"
+  echo "commit=$head"
+  echo "os=$os"
+  echo "arch=$arch"
+  echo "features=$features"
+  echo "build_seconds=$secs"
+  echo "jobs=$jobs"
+  (cd "$stage" && find lib bin -type f | sort | while read -r f; do
+     echo "sha256:$f=$( (sha256sum "$f" 2>/dev/null || shasum -a 256 "$f") | cut -d' ' -f1)"; done)
+} >"$stage/BUILD-INFO"
+rm -rf "$out"
+mv "$stage" "$out"
+echo "built in ${secs}s" >&2
+echo "$out"
