@@ -1,0 +1,117 @@
+package mmgp.bench;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import mmgp.convert.TensorEncoder;
+import mmgp.graph.ComputeBackend;
+import mmgp.graph.Graph;
+import mmgp.graph.Tensor;
+import mmgp.graph.WeightSet;
+import mmgp.tensor.GgmlType;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * ggml mul_mat through the engine's graph layer: weights [K, M] of the given type (placed the
+ * way the engine places them, extra buffer types included), activations [K, N] F32.
+ * GFLOP/s = 2·M·N·K / time; the run prints it next to the time per op.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--add-modules=jdk.incubator.vector"})
+public class MatMulBench {
+    /** "M,N,K": 2048² square; aMUSEd-256 attention projection (1024 wide, 2·256 tokens); LTX 2B FFN (2048→8192, 1120 tokens). */
+    @Param({"2048,2048,2048", "1024,512,1024", "8192,1120,2048"})
+    public String shape;
+
+    @Param({"F32", "F16", "Q8_0"})
+    public String type;
+
+    @Param({"2"})
+    public int threads;
+
+    private ComputeBackend backend;
+    private WeightSet weights;
+    private Graph graph;
+    private Arena arena;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        String[] p = shape.split(",");
+        long m = Long.parseLong(p[0]), n = Long.parseLong(p[1]), k = Long.parseLong(p[2]);
+        GgmlType t = GgmlType.valueOf(type);
+        arena = Arena.ofShared();
+        SplittableRandom rnd = new SplittableRandom(1);
+        MemorySegment f32 = arena.allocate(m * k * 4, 64);
+        for (long i = 0; i < m * k; i++) f32.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) (rnd.nextDouble() * 2 - 1));
+        MemorySegment region = arena.allocate(t.rowBytes(k) * m, 64);
+        TensorEncoder.encode(t, f32, m, k, region);
+        backend = ComputeBackend.cpu(threads);
+        weights = WeightSet.map(backend, region, List.of(new WeightSet.Entry("w", t, new long[] {k, m}, 0, true)), true);
+        graph = new Graph(backend, 16);
+        Tensor x = graph.inputF32("x", k, n);
+        graph.output(graph.mulMat(weights.get("w"), x));
+        float[] xs = new float[(int) (k * n)];
+        for (int i = 0; i < xs.length; i++) xs[i] = (float) (rnd.nextDouble() * 2 - 1);
+        graph.set(x, xs);
+        graph.compute();
+        System.out.printf("%n[matmul %s %s] weight placed in %s, %d threads%n", type, shape, weights.placement().get("w"), threads);
+    }
+
+    @Benchmark
+    public void mulMat() {
+        graph.compute();
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        graph.close();
+        weights.close();
+        backend.close();
+        arena.close();
+    }
+
+    /** Prints GFLOP/s for each shape × type, measured outside JMH with the same code (for the README table). */
+    public static void main(String[] args) {
+        int threads = args.length > 0 ? Integer.parseInt(args[0]) : 2;
+        for (String s : List.of("2048,2048,2048", "1024,512,1024", "8192,1120,2048")) {
+            for (String ty : List.of("F32", "F16", "Q8_0")) {
+                MatMulBench b = new MatMulBench();
+                b.shape = s;
+                b.type = ty;
+                b.threads = threads;
+                b.setUp();
+                String[] p = s.split(",");
+                double flop = 2.0 * Long.parseLong(p[0]) * Long.parseLong(p[1]) * Long.parseLong(p[2]);
+                for (int i = 0; i < 3; i++) b.mulMat();
+                int reps = 0;
+                long t0 = System.nanoTime();
+                while (System.nanoTime() - t0 < 2_000_000_000L) {
+                    b.mulMat();
+                    reps++;
+                }
+                double secs = (System.nanoTime() - t0) / 1e9 / reps;
+                System.out.printf("matmul %-5s M,N,K=%-16s %8.2f ms  %7.1f GFLOP/s%n", ty, s, secs * 1e3, flop / secs / 1e9);
+                b.tearDown();
+            }
+        }
+    }
+}

@@ -1,0 +1,70 @@
+package mmgp.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import mmgp.convert.ConversionPlan;
+import mmgp.convert.HfCheckpoint;
+import mmgp.convert.ModelConverter;
+import mmgp.convert.TypePolicy;
+import mmgp.tensor.GgmlType;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code mmgp convert --model M <hf-folder> <out.gguf> --type q8_0}. */
+@Command(name = "convert", description = "Convert a Hugging Face safetensors checkpoint to GGUF (F32, F16, BF16, Q8_0, Q4_0...).")
+final class ConvertCommand implements Callable<Integer> {
+    @Option(names = "--model", required = true, description = "Converter to use: ${COMPLETION-CANDIDATES}", completionCandidates = ConverterIds.class)
+    String model;
+
+    @Option(names = "--type", defaultValue = "f16", description = "Type of the weight matrices: f32, f16, bf16, q8_0, q4_0, q4_1, q5_0, q5_1 (default ${DEFAULT-VALUE}).")
+    String type;
+
+    @Parameters(index = "0", paramLabel = "HF_FOLDER", description = "Checkpoint folder (config.json + *.safetensors, or a diffusers folder).")
+    Path input;
+
+    @Parameters(index = "1", paramLabel = "OUT", description = "Output .gguf file.")
+    Path output;
+
+    @Option(names = {"-q", "--quiet"}, description = "No per-tensor progress.")
+    boolean quiet;
+
+    @Override
+    public Integer call() throws Exception {
+        GgmlType target;
+        try {
+            target = GgmlType.valueOf(type.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("unknown --type '" + type + "'; use f32, f16, bf16, q8_0, q4_0, q4_1, q5_0 or q5_1");
+        }
+        ModelConverter converter = ModelConverter.byId(model);
+        TypePolicy policy = new TypePolicy(target);
+        converter.adjust(policy);
+        if (output.getParent() != null) Files.createDirectories(output.getParent());
+        long start = System.nanoTime();
+        try (HfCheckpoint ckpt = HfCheckpoint.open(input)) {
+            ConversionPlan plan = new ConversionPlan(policy);
+            plan.metadata().putString("mmgp.converter", converter.id());
+            plan.metadata().putString("mmgp.weight_type", target.name());
+            converter.plan(ckpt, plan);
+            int total = plan.items().size();
+            int[] done = {0};
+            long bytes = plan.write(output, item -> {
+                done[0]++;
+                if (!quiet) System.err.printf("\r[%d/%d] %-60s %s", done[0], total, item.ggufName(), item.type());
+            });
+            if (!quiet) System.err.println();
+            System.out.printf("wrote %s: %d tensors, %.1f MiB, %.1f s%n", output, total, bytes / 1048576.0, (System.nanoTime() - start) / 1e9);
+        }
+        return 0;
+    }
+
+    static final class ConverterIds implements Iterable<String> {
+        @Override
+        public java.util.Iterator<String> iterator() {
+            return ModelConverter.available().stream().map(ModelConverter::id).iterator();
+        }
+    }
+}

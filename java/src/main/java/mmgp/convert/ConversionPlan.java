@@ -1,0 +1,122 @@
+package mmgp.convert;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.Consumer;
+import mmgp.gguf.GgufWriter;
+import mmgp.safetensors.SafetensorsCheckpoint;
+import mmgp.safetensors.SafetensorsTensorInfo;
+import mmgp.tensor.GgmlType;
+import mmgp.tensor.HalfPrecision;
+
+/**
+ * What a conversion will write: metadata plus, per output tensor, its source tensor, its ggml
+ * shape and its stored type. Writing streams one tensor at a time through off-heap memory, so
+ * a checkpoint larger than the heap converts fine.
+ */
+public final class ConversionPlan {
+    /** One output tensor. */
+    public record Item(String ggufName, SafetensorsCheckpoint source, String sourceName, long[] ne, GgmlType type) {}
+
+    private final GgufWriter writer = new GgufWriter();
+    private final List<Item> items = new ArrayList<>();
+    private final TypePolicy policy;
+
+    public ConversionPlan(TypePolicy policy) {
+        this.policy = policy;
+    }
+
+    public GgufWriter metadata() {
+        return writer;
+    }
+
+    public TypePolicy policy() {
+        return policy;
+    }
+
+    public List<Item> items() {
+        return List.copyOf(items);
+    }
+
+    /**
+     * Adds {@code sourceName} of {@code source} as {@code ggufName}, with the PyTorch shape
+     * reversed into ggml order (tensors of rank above 4 fold their outer dimensions into ne3).
+     */
+    public Item add(String ggufName, SafetensorsCheckpoint source, String sourceName) throws IOException {
+        SafetensorsTensorInfo info = source.tensor(sourceName);
+        long[] ne = ggmlShape(info.shape());
+        return add(ggufName, source, sourceName, ne, policy.typeFor(ggufName, ne));
+    }
+
+    public Item add(String ggufName, SafetensorsCheckpoint source, String sourceName, long[] ne, GgmlType type) throws IOException {
+        SafetensorsTensorInfo info = source.tensor(sourceName);
+        long elements = 1;
+        for (long d : ne) elements = Math.multiplyExact(elements, d);
+        if (elements != info.elementCount()) {
+            throw new IllegalArgumentException(ggufName + ": ggml shape " + Arrays.toString(ne) + " has " + elements
+                    + " elements, source " + sourceName + " " + Arrays.toString(info.shape()) + " has " + info.elementCount());
+        }
+        switch (info.dtype()) {
+            case F32, F16, BF16, F64 -> { }
+            default -> throw new IllegalArgumentException(sourceName + " has dtype " + info.dtype() + "; only float tensors convert");
+        }
+        Item item = new Item(ggufName, source, sourceName, ne.clone(), type);
+        items.add(item);
+        return item;
+    }
+
+    /** PyTorch [d0, ..., dn] (last fastest) → ggml ne (first fastest), at most 4 dims. */
+    public static long[] ggmlShape(long[] torch) {
+        if (torch.length == 0) return new long[] {1};
+        int r = torch.length;
+        int dims = Math.min(r, 4);
+        long[] ne = new long[dims];
+        for (int i = 0; i < dims; i++) ne[i] = torch[r - 1 - i];
+        for (int i = 0; i < r - 4; i++) ne[3] = Math.multiplyExact(ne[3], torch[i]);
+        return ne;
+    }
+
+    /** Writes the GGUF file; {@code progress} receives each tensor name as it is written. */
+    public long write(Path out, Consumer<Item> progress) throws IOException {
+        for (Item item : items) {
+            long rows = 1;
+            for (int i = 1; i < item.ne().length; i++) rows *= item.ne()[i];
+            long rowLength = item.ne()[0];
+            long finalRows = rows;
+            writer.addTensor(item.ggufName(), item.type(), item.ne(), target -> {
+                try (Arena arena = Arena.ofConfined()) {
+                    MemorySegment f32 = arena.allocate(finalRows * rowLength * 4, 64);
+                    readAsF32(item.source(), item.sourceName(), f32);
+                    TensorEncoder.encode(item.type(), f32, finalRows, rowLength, target);
+                }
+                progress.accept(item);
+            });
+        }
+        return writer.write(out);
+    }
+
+    private static void readAsF32(SafetensorsCheckpoint source, String name, MemorySegment dst) throws IOException {
+        SafetensorsTensorInfo info = source.tensor(name);
+        MemorySegment src = source.data(name);
+        long n = info.elementCount();
+        switch (info.dtype()) {
+            case F32 -> MemorySegment.copy(src, 0, dst, 0, n * 4);
+            case F16 -> {
+                for (long i = 0; i < n; i++) dst.setAtIndex(ValueLayout.JAVA_FLOAT, i, HalfPrecision.f16ToFloat(src.getAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, i)));
+            }
+            case BF16 -> {
+                for (long i = 0; i < n; i++) dst.setAtIndex(ValueLayout.JAVA_FLOAT, i, HalfPrecision.bf16ToFloat(src.getAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, i)));
+            }
+            case F64 -> {
+                for (long i = 0; i < n; i++) dst.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) src.getAtIndex(ValueLayout.JAVA_DOUBLE_UNALIGNED, i));
+            }
+            default -> throw new IllegalArgumentException(name + " has dtype " + info.dtype());
+        }
+    }
+}

@@ -1,0 +1,36 @@
+package mmgp.convert;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.ServiceLoader;
+
+/**
+ * Turns one kind of Hugging Face checkpoint into a GGUF plan: tensor names, shapes, type rules
+ * and metadata. Models register theirs through {@code META-INF/services/mmgp.convert.ModelConverter}.
+ */
+public interface ModelConverter {
+    /** The name used with {@code mmgp convert --model}. */
+    String id();
+
+    String description();
+
+    /** Adds this model's type rules to {@code policy} (e.g. keep embeddings F16) before planning. */
+    default void adjust(TypePolicy policy) {}
+
+    void plan(HfCheckpoint checkpoint, ConversionPlan plan) throws IOException;
+
+    /** Every converter on the class path, the built-in raw one first. */
+    static List<ModelConverter> available() {
+        List<ModelConverter> all = new ArrayList<>();
+        all.add(new RawConverter());
+        ServiceLoader.load(ModelConverter.class).forEach(all::add);
+        return all;
+    }
+
+    static ModelConverter byId(String id) {
+        List<ModelConverter> all = available();
+        return all.stream().filter(c -> c.id().equals(id)).findFirst().orElseThrow(() -> new IllegalArgumentException(
+                "unknown model '" + id + "'; known: " + all.stream().map(ModelConverter::id).toList()));
+    }
+}

@@ -1,0 +1,477 @@
+package mmgp.graph;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import mmgp.bindings.ggml.Ggml;
+import mmgp.bindings.ggml.GgmlBackend;
+import mmgp.tensor.GgmlType;
+
+/**
+ * Builds one ggml compute graph in plain Java and runs it on a {@link ComputeBackend}.
+ *
+ * <p>Each op method adds a node and returns its {@link Tensor}; nothing runs until
+ * {@link #compute()}. Inputs are declared with {@link #input} and filled after allocation, so
+ * their memory comes from the same arena-planned buffer as the intermediates; weights come
+ * from a {@link WeightSet} and stay where they are (usually a mmapped file). A graph can be
+ * computed many times with new input values, which is how sampling loops reuse it.
+ */
+public final class Graph implements AutoCloseable {
+    /** ggml rope modes (GGML_ROPE_TYPE_*). */
+    public static final int ROPE_NORMAL = 0, ROPE_NEOX = 2, ROPE_MROPE = 8, ROPE_VISION = 24;
+    /** ggml_scale_mode */
+    public static final int SCALE_NEAREST = 0, SCALE_BILINEAR = 1;
+    /** ggml_prec */
+    public static final int PREC_F32 = 10;
+
+    private final ComputeBackend backend;
+    private final MemorySegment ctx;
+    private final MemorySegment graph;
+    private final Arena arena = Arena.ofConfined();
+    private final Map<MemorySegment, MemorySegment> pendingInputs = new LinkedHashMap<>();
+    private final List<Tensor> outputs = new ArrayList<>();
+    private MemorySegment allocator = MemorySegment.NULL;
+    private boolean allocated;
+
+    public Graph(ComputeBackend backend, int maxNodes) {
+        this.backend = backend;
+        long meta = (long) maxNodes * 2 * Ggml.tensorOverhead() + Ggml.graphOverheadCustom(maxNodes, false);
+        this.ctx = Ggml.init(meta, true);
+        this.graph = Ggml.newGraphCustom(ctx, maxNodes, false);
+    }
+
+    public Graph(ComputeBackend backend) {
+        this(backend, 8192);
+    }
+
+    // ---------------------------------------------------------------- inputs and outputs
+
+    /** A new input tensor of {@code type} with ggml dimensions {@code ne} (fastest first). */
+    public Tensor input(String name, GgmlType type, long... ne) {
+        MemorySegment t = switch (ne.length) {
+            case 1 -> Ggml.newTensor1d(ctx, type.id(), ne[0]);
+            case 2 -> Ggml.newTensor2d(ctx, type.id(), ne[0], ne[1]);
+            case 3 -> Ggml.newTensor3d(ctx, type.id(), ne[0], ne[1], ne[2]);
+            case 4 -> Ggml.newTensor4d(ctx, type.id(), ne[0], ne[1], ne[2], ne[3]);
+            default -> throw new IllegalArgumentException("ggml tensors have 1 to 4 dimensions, got " + ne.length);
+        };
+        Ggml.setName(t, arena.allocateFrom(name));
+        Ggml.setInput(t);
+        return new Tensor(t);
+    }
+
+    public Tensor inputF32(String name, long... ne) {
+        return input(name, GgmlType.F32, ne);
+    }
+
+    /** Sets an input's contents; the bytes are copied in at the next {@link #compute()}. */
+    public void set(Tensor input, MemorySegment bytes) {
+        long n = input.bytes();
+        if (bytes.byteSize() != n) throw new IllegalArgumentException("input " + input.name() + " holds " + n + " bytes, got " + bytes.byteSize());
+        pendingInputs.put(input.ptr(), bytes);
+    }
+
+    public void set(Tensor input, float[] values) {
+        MemorySegment seg = Arena.ofAuto().allocate((long) values.length * 4, 32);
+        MemorySegment.copy(values, 0, seg, ValueLayout.JAVA_FLOAT, 0, values.length);
+        set(input, seg);
+    }
+
+    public void set(Tensor input, int[] values) {
+        MemorySegment seg = Arena.ofAuto().allocate((long) values.length * 4, 32);
+        MemorySegment.copy(values, 0, seg, ValueLayout.JAVA_INT, 0, values.length);
+        set(input, seg);
+    }
+
+    /** Marks {@code t} as a result: kept alive by the allocator and computed by {@link #compute()}. */
+    public Tensor output(Tensor t) {
+        Ggml.setOutput(t.ptr());
+        Ggml.buildForwardExpand(graph, t.ptr());
+        outputs.add(t);
+        return t;
+    }
+
+    public Tensor name(Tensor t, String name) {
+        Ggml.setName(t.ptr(), arena.allocateFrom(name));
+        return t;
+    }
+
+    /** Allocates (first time), uploads pending inputs and runs the graph. */
+    public void compute() {
+        if (outputs.isEmpty()) throw new IllegalStateException("graph has no outputs");
+        if (!allocated) {
+            allocator = GgmlBackend.gallocrNew(backend.defaultBufferType().handle());
+            if (!GgmlBackend.gallocrAllocGraph(allocator, graph)) throw new OutOfMemoryError("ggml could not allocate the compute buffer");
+            allocated = true;
+        }
+        for (var e : pendingInputs.entrySet()) {
+            Tensor t = new Tensor(e.getKey());
+            MemorySegment.copy(e.getValue(), 0, t.data(), 0, t.bytes());
+        }
+        pendingInputs.clear();
+        backend.compute(graph);
+    }
+
+    /** An output's values as floats (F32 outputs; read zero-copy, copied into the array). */
+    public float[] floats(Tensor t) {
+        if (t.type() != GgmlType.F32) throw new IllegalArgumentException(t + " is not F32");
+        return t.data().toArray(ValueLayout.JAVA_FLOAT);
+    }
+
+    public int[] ints(Tensor t) {
+        if (t.type() != GgmlType.I32) throw new IllegalArgumentException(t + " is not I32");
+        return t.data().toArray(ValueLayout.JAVA_INT);
+    }
+
+    public int nodeCount() {
+        return Ggml.graphNNodes(graph);
+    }
+
+    /** Bytes of the planned compute buffer (inputs + intermediates), after the first compute. */
+    public long computeBufferBytes() {
+        return allocated ? GgmlBackend.gallocrGetBufferSize(allocator, 0) : 0;
+    }
+
+    public ComputeBackend backend() {
+        return backend;
+    }
+
+    MemorySegment context() {
+        return ctx;
+    }
+
+    private static Tensor t(MemorySegment p) {
+        return new Tensor(p);
+    }
+
+    // ---------------------------------------------------------------- arithmetic
+
+    /** ggml_mul_mat: a [K,M] (weights, any type) times b [K,N] (F32) gives [M,N]; i.e. b·aᵀ in row-major terms. */
+    public Tensor mulMat(Tensor a, Tensor b) {
+        return t(Ggml.mulMat(ctx, a.ptr(), b.ptr()));
+    }
+
+    /** x·Wᵀ + bias, the PyTorch nn.Linear convention (W stored [in, out] in ggml order). */
+    public Tensor linear(Tensor x, Tensor weight, Tensor bias) {
+        Tensor y = mulMat(weight, x);
+        return bias == null ? y : add(y, bias);
+    }
+
+    public Tensor add(Tensor a, Tensor b) {
+        return t(Ggml.add(ctx, a.ptr(), b.ptr()));
+    }
+
+    public Tensor sub(Tensor a, Tensor b) {
+        return t(Ggml.sub(ctx, a.ptr(), b.ptr()));
+    }
+
+    public Tensor mul(Tensor a, Tensor b) {
+        return t(Ggml.mul(ctx, a.ptr(), b.ptr()));
+    }
+
+    public Tensor div(Tensor a, Tensor b) {
+        return t(Ggml.div(ctx, a.ptr(), b.ptr()));
+    }
+
+    public Tensor scale(Tensor a, float s) {
+        return t(Ggml.scale(ctx, a.ptr(), s));
+    }
+
+    /** s·a + b for a scalar b. */
+    public Tensor scaleBias(Tensor a, float s, float b) {
+        return t(Ggml.scaleBias(ctx, a.ptr(), s, b));
+    }
+
+    public Tensor sqr(Tensor a) {
+        return t(Ggml.sqr(ctx, a.ptr()));
+    }
+
+    public Tensor sqrt(Tensor a) {
+        return t(Ggml.sqrt(ctx, a.ptr()));
+    }
+
+    public Tensor exp(Tensor a) {
+        return t(Ggml.exp(ctx, a.ptr()));
+    }
+
+    public Tensor sin(Tensor a) {
+        return t(Ggml.sin(ctx, a.ptr()));
+    }
+
+    public Tensor cos(Tensor a) {
+        return t(Ggml.cos(ctx, a.ptr()));
+    }
+
+    public Tensor tanh(Tensor a) {
+        return t(Ggml.tanh(ctx, a.ptr()));
+    }
+
+    public Tensor clamp(Tensor a, float min, float max) {
+        return t(Ggml.clamp(ctx, a.ptr(), min, max));
+    }
+
+    public Tensor sumRows(Tensor a) {
+        return t(Ggml.sumRows(ctx, a.ptr()));
+    }
+
+    public Tensor mean(Tensor a) {
+        return t(Ggml.mean(ctx, a.ptr()));
+    }
+
+    /** Broadcasts {@code a} to the shape of {@code like}. */
+    public Tensor repeat(Tensor a, Tensor like) {
+        return t(Ggml.repeat(ctx, a.ptr(), like.ptr()));
+    }
+
+    // ---------------------------------------------------------------- normalisation
+
+    /** Layer norm over ne0 without affine parameters. */
+    public Tensor norm(Tensor a, float eps) {
+        return t(Ggml.norm(ctx, a.ptr(), eps));
+    }
+
+    /** Layer norm over ne0 with optional weight and bias (PyTorch nn.LayerNorm). */
+    public Tensor layerNorm(Tensor a, Tensor weight, Tensor bias, float eps) {
+        Tensor y = norm(a, eps);
+        if (weight != null) y = mul(y, weight);
+        if (bias != null) y = add(y, bias);
+        return y;
+    }
+
+    public Tensor rmsNorm(Tensor a, float eps) {
+        return t(Ggml.rmsNorm(ctx, a.ptr(), eps));
+    }
+
+    /** Group norm over [W,H,C,N] with C split into {@code groups} (PyTorch nn.GroupNorm without affine). */
+    public Tensor groupNorm(Tensor a, int groups, float eps) {
+        return t(Ggml.groupNorm(ctx, a.ptr(), groups, eps));
+    }
+
+    // ---------------------------------------------------------------- attention
+
+    /** softmax(scale·a + mask) over ne0; mask may be null (F16 or F32, broadcast over rows). */
+    public Tensor softMax(Tensor a, Tensor mask, float scale) {
+        return t(Ggml.softMaxExt(ctx, a.ptr(), mask == null ? MemorySegment.NULL : mask.ptr(), scale, 0f));
+    }
+
+    /**
+     * Fused attention. q [D, Nq, H, B], k/v [D, Nk, Hkv, B]; mask F16 [Nk, Nq padded] or null.
+     * The result is [D, H, Nq, B] (heads before queries). Accumulates in F32.
+     */
+    public Tensor flashAttention(Tensor q, Tensor k, Tensor v, Tensor mask, float scale) {
+        MemorySegment r = Ggml.flashAttnExt(ctx, q.ptr(), k.ptr(), v.ptr(), mask == null ? MemorySegment.NULL : mask.ptr(), scale, 0f, 0f);
+        Ggml.precSetAcc(r, PREC_F32);
+        return t(r);
+    }
+
+    /** Rotary embedding over the first {@code nDims} of ne0 with positions (I32 [ne2]). */
+    public Tensor rope(Tensor a, Tensor positions, int nDims, int mode, float freqBase, float freqScale) {
+        return t(Ggml.ropeExt(ctx, a.ptr(), positions.ptr(), MemorySegment.NULL, nDims, mode, 0, freqBase, freqScale, 0f, 1f, 0f, 0f));
+    }
+
+    /**
+     * Multi-axis rotary embedding: positions I32 [4·ne2] (one block per axis) and
+     * {@code sections} giving how many rotary pairs each axis gets.
+     */
+    public Tensor ropeMulti(Tensor a, Tensor positions, int nDims, int[] sections, int mode, float freqBase) {
+        MemorySegment s = arena.allocate(ValueLayout.JAVA_INT, 4);
+        for (int i = 0; i < 4; i++) s.setAtIndex(ValueLayout.JAVA_INT, i, i < sections.length ? sections[i] : 0);
+        return t(Ggml.ropeMulti(ctx, a.ptr(), positions.ptr(), MemorySegment.NULL, nDims, s, mode, 0, freqBase, 1f, 0f, 1f, 0f, 0f));
+    }
+
+    /**
+     * Rotary embedding from precomputed tables, for models whose positions are not a plain
+     * index (e.g. 3-D video coordinates): x·cos + rotate_pairs(x)·sin, where rotate_pairs maps
+     * interleaved pairs (x0, x1) to (−x1, x0). cos/sin broadcast against x [D, ...].
+     */
+    public Tensor rotaryInterleaved(Tensor x, Tensor cos, Tensor sin) {
+        long d = x.ne(0);
+        long rest = x.elements() / d;
+        Tensor pairs = reshape(cont(x), 2, d / 2, rest);
+        Tensor even = view(pairs, new long[] {1, d / 2, rest}, new long[] {pairs.nb(1), pairs.nb(2)}, 0);
+        Tensor odd = view(pairs, new long[] {1, d / 2, rest}, new long[] {pairs.nb(1), pairs.nb(2)}, pairs.nb(0));
+        Tensor rotated = reshape(concat(scale(odd, -1f), even, 0), x.shape());
+        return add(mul(x, cos), mul(rotated, sin));
+    }
+
+    // ---------------------------------------------------------------- activations
+
+    /** GELU, tanh approximation (PyTorch gelu(approximate="tanh")). */
+    public Tensor geluTanh(Tensor a) {
+        return t(Ggml.gelu(ctx, a.ptr()));
+    }
+
+    /** Exact GELU with erf (PyTorch's default gelu). */
+    public Tensor gelu(Tensor a) {
+        return t(Ggml.geluErf(ctx, a.ptr()));
+    }
+
+    /** x·sigmoid(1.702x), CLIP's quick_gelu. */
+    public Tensor geluQuick(Tensor a) {
+        return t(Ggml.geluQuick(ctx, a.ptr()));
+    }
+
+    public Tensor silu(Tensor a) {
+        return t(Ggml.silu(ctx, a.ptr()));
+    }
+
+    public Tensor sigmoid(Tensor a) {
+        return t(Ggml.sigmoid(ctx, a.ptr()));
+    }
+
+    public Tensor relu(Tensor a) {
+        return t(Ggml.relu(ctx, a.ptr()));
+    }
+
+    // ---------------------------------------------------------------- convolution and resampling
+
+    /**
+     * 2-D convolution, PyTorch layout: kernel [KW, KH, IC, OC], input [W, H, IC, N] → [OW, OH, OC, N].
+     * Computes through im2col in the kernel's type (F32 kernels stay F32 end to end).
+     */
+    public Tensor conv2d(Tensor kernel, Tensor input, int stride, int padding) {
+        return t(Ggml.conv2d(ctx, kernel.ptr(), input.ptr(), stride, stride, padding, padding, 1, 1));
+    }
+
+    /** Transposed 2-D convolution with zero padding: kernel [KW, KH, OC, IC], input [W, H, IC, N]. */
+    public Tensor convTranspose2d(Tensor kernel, Tensor input, int stride) {
+        return t(Ggml.convTranspose2dP0(ctx, kernel.ptr(), input.ptr(), stride));
+    }
+
+    public Tensor im2col(Tensor kernel, Tensor input, int stride, int padding, boolean twoD, GgmlType dst) {
+        return t(Ggml.im2col(ctx, kernel.ptr(), input.ptr(), stride, stride, padding, padding, 1, 1, twoD, dst.id()));
+    }
+
+    /**
+     * 3-D convolution with F32 accumulation: kernel [KW, KH, KD, IC·OC] (PyTorch's
+     * [OC, IC, KD, KH, KW]), input [W, H, D, IC·N] → [OW, OH, OD, OC·N]. Unlike ggml_conv_3d,
+     * the im2col buffer keeps the input's precision (ggml_conv_3d rounds it to F16).
+     */
+    public Tensor conv3d(Tensor kernel, Tensor input, int inChannels, int[] stride, int[] padding) {
+        GgmlType colType = kernel.type() == GgmlType.F16 ? GgmlType.F16 : GgmlType.F32;
+        Tensor col = t(Ggml.im2col3d(ctx, kernel.ptr(), input.ptr(), inChannels, stride[0], stride[1], stride[2],
+                padding[0], padding[1], padding[2], 1, 1, 1, colType.id())); // [K, OW, OH, OD·N]
+        long oc = kernel.ne(3) / inChannels;
+        long n = input.ne(3) / inChannels;
+        long ow = col.ne(1), oh = col.ne(2), od = col.ne(3) / n;
+        Tensor k2 = reshape(kernel, kernel.ne(0) * kernel.ne(1) * kernel.ne(2) * inChannels, oc);
+        Tensor cols = reshape(col, col.ne(0), ow * oh * col.ne(3));
+        Tensor y = mulMat(k2, cols);                       // [OC, OW·OH·OD·N]
+        y = reshape(y, oc, ow * oh, od, n);
+        y = cont(permute(y, 2, 0, 1, 3));                  // → [OW·OH, OD, OC, N]
+        return reshape(y, ow, oh, od, oc * n);
+    }
+
+    /**
+     * Causal 3-D convolution in time (as LTX-Video and other causal video VAEs do it): the first
+     * frame is repeated {@code kd − 1} times in front, spatial padding is symmetric, and no frame
+     * from the future is seen. input [W, H, T, C] for one clip.
+     */
+    public Tensor causalConv3d(Tensor kernel, Tensor input, int inChannels, int spatialPadding) {
+        int kd = (int) kernel.ne(2);
+        Tensor x = input;
+        if (kd > 1) {
+            Tensor first = view(input, new long[] {input.ne(0), input.ne(1), 1, input.ne(3)},
+                    new long[] {input.nb(1), input.nb(2), input.nb(3)}, 0);
+            Tensor front = first;
+            for (int i = 1; i < kd - 1; i++) front = concat(front, first, 2);
+            x = concat(front, input, 2);
+        }
+        return conv3d(kernel, x, inChannels, new int[] {1, 1, 1}, new int[] {spatialPadding, spatialPadding, 0});
+    }
+
+    /** Nearest-neighbour upscale of ne0 and ne1 by an integer factor. */
+    public Tensor upscaleNearest(Tensor a, int factor) {
+        return t(Ggml.upscale(ctx, a.ptr(), factor, SCALE_NEAREST));
+    }
+
+    public Tensor interpolate(Tensor a, long ne0, long ne1, long ne2, long ne3, int mode) {
+        return t(Ggml.interpolate(ctx, a.ptr(), ne0, ne1, ne2, ne3, mode));
+    }
+
+    /** Zero padding at the end of each dimension. */
+    public Tensor pad(Tensor a, int p0, int p1, int p2, int p3) {
+        return t(Ggml.pad(ctx, a.ptr(), p0, p1, p2, p3));
+    }
+
+    /** Zero padding on both sides: {left0, right0, left1, right1, ...}. */
+    public Tensor padExt(Tensor a, int... lr) {
+        int[] p = java.util.Arrays.copyOf(lr, 8);
+        return t(Ggml.padExt(ctx, a.ptr(), p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7]));
+    }
+
+    public Tensor concat(Tensor a, Tensor b, int dim) {
+        return t(Ggml.concat(ctx, a.ptr(), b.ptr(), dim));
+    }
+
+    // ---------------------------------------------------------------- shape
+
+    /**
+     * ggml_permute: axis i of {@code a} becomes axis {@code axes[i]} of the result (the inverse
+     * of PyTorch's permute convention).
+     */
+    public Tensor permute(Tensor a, int ax0, int ax1, int ax2, int ax3) {
+        return t(Ggml.permute(ctx, a.ptr(), ax0, ax1, ax2, ax3));
+    }
+
+    public Tensor transpose(Tensor a) {
+        return t(Ggml.transpose(ctx, a.ptr()));
+    }
+
+    public Tensor reshape(Tensor a, long... ne) {
+        MemorySegment p = a.ptr();
+        if (!Ggml.isContiguous(p)) p = Ggml.cont(ctx, p);
+        return t(switch (ne.length) {
+            case 1 -> Ggml.reshape1d(ctx, p, ne[0]);
+            case 2 -> Ggml.reshape2d(ctx, p, ne[0], ne[1]);
+            case 3 -> Ggml.reshape3d(ctx, p, ne[0], ne[1], ne[2]);
+            case 4 -> Ggml.reshape4d(ctx, p, ne[0], ne[1], ne[2], ne[3]);
+            default -> throw new IllegalArgumentException("1 to 4 dimensions, got " + ne.length);
+        });
+    }
+
+    /** A strided view: {@code ne} sizes, {@code nb} byte strides of dims 1.., {@code offset} in bytes. */
+    public Tensor view(Tensor a, long[] ne, long[] nb, long offset) {
+        return t(switch (ne.length) {
+            case 1 -> Ggml.view1d(ctx, a.ptr(), ne[0], offset);
+            case 2 -> Ggml.view2d(ctx, a.ptr(), ne[0], ne[1], nb[0], offset);
+            case 3 -> Ggml.view3d(ctx, a.ptr(), ne[0], ne[1], ne[2], nb[0], nb[1], offset);
+            case 4 -> Ggml.view4d(ctx, a.ptr(), ne[0], ne[1], ne[2], ne[3], nb[0], nb[1], nb[2], offset);
+            default -> throw new IllegalArgumentException("1 to 4 dimensions, got " + ne.length);
+        });
+    }
+
+    public Tensor cont(Tensor a) {
+        return t(Ggml.cont(ctx, a.ptr()));
+    }
+
+    public Tensor cast(Tensor a, GgmlType type) {
+        return t(Ggml.cast(ctx, a.ptr(), type.id()));
+    }
+
+    /** Rows of {@code a} (embedding table [D, V]) picked by I32 ids → [D, n]. */
+    public Tensor getRows(Tensor a, Tensor ids) {
+        return t(Ggml.getRows(ctx, a.ptr(), ids.ptr()));
+    }
+
+    /** Index of the maximum along ne0 for each row (I32). */
+    public Tensor argmax(Tensor a) {
+        return t(Ggml.argmax(ctx, a.ptr()));
+    }
+
+    /** Sinusoidal timestep embedding (as diffusers' get_timestep_embedding with flip_sin_to_cos=True). */
+    public Tensor timestepEmbedding(Tensor timesteps, int dim, int maxPeriod) {
+        return t(Ggml.timestepEmbedding(ctx, timesteps.ptr(), dim, maxPeriod));
+    }
+
+    @Override
+    public void close() {
+        if (!allocator.equals(MemorySegment.NULL)) GgmlBackend.gallocrFree(allocator);
+        Ggml.free(ctx);
+        arena.close();
+    }
+}

@@ -1,0 +1,172 @@
+package mmgp.graph;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import mmgp.bindings.ggml.Ggml;
+import mmgp.bindings.ggml.GgmlBackend;
+import mmgp.bindings.ggml.GgmlTensorStruct;
+import mmgp.tensor.GgmlType;
+
+/**
+ * A model's weights as ggml tensors, used where they lie: the tensors point straight into a
+ * mapped file region (a CPU buffer wrapped around that memory), so loading costs no copy and
+ * no heap. Matmul weights of a type that one of the CPU's extra buffer types accelerates (AMX,
+ * repacked layouts) are instead copied into that buffer type, because those kernels need
+ * their own layout; each is asked first through ggml_backend_dev_supports_op so an unsupported
+ * type never reaches a kernel.
+ */
+public final class WeightSet implements AutoCloseable {
+    /** One weight: where it sits in the region and whether it feeds mul_mat as the left operand. */
+    public record Entry(String name, GgmlType type, long[] ne, long offset, boolean matmulWeight) {
+        public Entry {
+            if (ne.length < 1 || ne.length > 4) throw new IllegalArgumentException(name + ": 1 to 4 dimensions, got " + ne.length);
+        }
+
+        long bytes() {
+            long n = 1;
+            for (int i = 1; i < ne.length; i++) n = Math.multiplyExact(n, ne[i]);
+            return Math.multiplyExact(type.rowBytes(ne[0]), n);
+        }
+    }
+
+    private final Map<String, Tensor> tensors = new LinkedHashMap<>();
+    private final Map<String, String> placement = new LinkedHashMap<>();
+    private final List<MemorySegment> contexts = new ArrayList<>();
+    private final List<MemorySegment> buffers = new ArrayList<>();
+    private final Arena arena = Arena.ofShared();
+
+    private WeightSet() {}
+
+    /**
+     * Wraps {@code region} (32-byte aligned, e.g. a mapped GGUF data section) and places each
+     * entry in it; with {@code useExtraBufferTypes}, supported matmul weights move to the best
+     * extra buffer type of the backend.
+     */
+    public static WeightSet map(ComputeBackend backend, MemorySegment region, List<Entry> entries, boolean useExtraBufferTypes) {
+        if (region.address() % 32 != 0) throw new IllegalArgumentException("weight region must be 32-byte aligned (ggml requires it)");
+        WeightSet set = new WeightSet();
+        try {
+            set.place(backend, region, entries, useExtraBufferTypes);
+            return set;
+        } catch (RuntimeException | Error e) {
+            set.close();
+            throw e;
+        }
+    }
+
+    private void place(ComputeBackend backend, MemorySegment region, List<Entry> entries, boolean useExtra) {
+        for (Entry e : entries) {
+            if (e.offset() < 0 || e.offset() + e.bytes() > region.byteSize()) {
+                throw new IllegalArgumentException("weight " + e.name() + " [" + e.offset() + ", " + (e.offset() + e.bytes())
+                        + ") lies outside its region of " + region.byteSize() + " bytes");
+            }
+        }
+        long meta = (entries.size() + 4) * Ggml.tensorOverhead();
+        MemorySegment mappedCtx = Ggml.init(meta, true);
+        contexts.add(mappedCtx);
+        MemorySegment mappedBuffer = GgmlBackend.cpuBufferFromPtr(region, region.byteSize());
+        buffers.add(mappedBuffer);
+        GgmlBackend.bufferSetUsage(mappedBuffer, GgmlBackend.BUFFER_USAGE_WEIGHTS);
+
+        Map<ComputeBackend.BufferType, List<Entry>> moved = new LinkedHashMap<>();
+        for (Entry e : entries) {
+            ComputeBackend.BufferType extra = useExtra && e.matmulWeight() ? bestExtraType(backend, e) : null;
+            if (extra != null) {
+                moved.computeIfAbsent(extra, k -> new ArrayList<>()).add(e);
+                continue;
+            }
+            MemorySegment t = newTensor(mappedCtx, e);
+            int status = GgmlBackend.tensorAlloc(mappedBuffer, t, region.asSlice(e.offset(), e.bytes()));
+            if (status != GgmlBackend.STATUS_SUCCESS) throw new IllegalStateException("cannot place weight " + e.name() + " (status " + status + ")");
+            tensors.put(e.name(), new Tensor(t));
+            placement.put(e.name(), "mmap");
+        }
+        for (var group : moved.entrySet()) {
+            MemorySegment ctx = Ggml.init((group.getValue().size() + 4) * Ggml.tensorOverhead(), true);
+            contexts.add(ctx);
+            List<MemorySegment> made = new ArrayList<>();
+            for (Entry e : group.getValue()) made.add(newTensor(ctx, e));
+            MemorySegment buffer = GgmlBackend.allocCtxTensorsFromBuft(ctx, group.getKey().handle());
+            if (buffer.equals(MemorySegment.NULL)) throw new OutOfMemoryError("cannot allocate a " + group.getKey().name() + " weight buffer");
+            buffers.add(buffer);
+            GgmlBackend.bufferSetUsage(buffer, GgmlBackend.BUFFER_USAGE_WEIGHTS);
+            for (int i = 0; i < made.size(); i++) {
+                Entry e = group.getValue().get(i);
+                // The extra types re-lay the data out on upload, so it has to go through tensor_set.
+                GgmlBackend.tensorSet(made.get(i), region.asSlice(e.offset(), e.bytes()), 0, e.bytes());
+                tensors.put(e.name(), new Tensor(made.get(i)));
+                placement.put(e.name(), group.getKey().name());
+            }
+        }
+    }
+
+    private MemorySegment newTensor(MemorySegment ctx, Entry e) {
+        long[] ne = e.ne();
+        MemorySegment t = switch (ne.length) {
+            case 1 -> Ggml.newTensor1d(ctx, e.type().id(), ne[0]);
+            case 2 -> Ggml.newTensor2d(ctx, e.type().id(), ne[0], ne[1]);
+            case 3 -> Ggml.newTensor3d(ctx, e.type().id(), ne[0], ne[1], ne[2]);
+            default -> Ggml.newTensor4d(ctx, e.type().id(), ne[0], ne[1], ne[2], ne[3]);
+        };
+        // ggml names hold 63 bytes; longer names are kept in our map, truncated in ggml.
+        String name = e.name().length() > 63 ? e.name().substring(0, 63) : e.name();
+        Ggml.setName(t, arena.allocateFrom(name));
+        return t;
+    }
+
+    /**
+     * The first extra buffer type whose device accepts mul_mat(weight, activations) with the
+     * weight stored in it, mirroring how llama.cpp probes buffer types before using them.
+     */
+    private ComputeBackend.BufferType bestExtraType(ComputeBackend backend, Entry e) {
+        if (e.ne().length != 2 || e.ne()[1] < 2) return null;
+        for (ComputeBackend.BufferType buft : backend.extraBufferTypes()) {
+            MemorySegment ctx = Ggml.init(8 * Ggml.tensorOverhead(), true);
+            MemorySegment probeBuffer = GgmlBackend.buftAllocBuffer(buft.handle(), 0);
+            try {
+                MemorySegment w = Ggml.newTensor2d(ctx, e.type().id(), e.ne()[0], e.ne()[1]);
+                MemorySegment x = Ggml.newTensor2d(ctx, GgmlType.F32.id(), e.ne()[0], 8);
+                MemorySegment op = Ggml.mulMat(ctx, w, x);
+                w.reinterpret(GgmlTensorStruct.SIZE).set(java.lang.foreign.ValueLayout.ADDRESS, GgmlTensorStruct.BUFFER, probeBuffer);
+                if (GgmlBackend.devSupportsBuft(backend.device(), buft.handle()) && backend.supports(op)) return buft;
+            } finally {
+                if (!probeBuffer.equals(MemorySegment.NULL)) GgmlBackend.bufferFree(probeBuffer);
+                Ggml.free(ctx);
+            }
+        }
+        return null;
+    }
+
+    /** The weight called {@code name}; a clear error names what is missing. */
+    public Tensor get(String name) {
+        Tensor t = tensors.get(name);
+        if (t == null) throw new IllegalArgumentException("model has no weight named '" + name + "'");
+        return t;
+    }
+
+    public boolean has(String name) {
+        return tensors.containsKey(name);
+    }
+
+    public Map<String, Tensor> all() {
+        return java.util.Collections.unmodifiableMap(tensors);
+    }
+
+    /** Where each weight lives: "mmap" (zero-copy) or the extra buffer type's name. */
+    public Map<String, String> placement() {
+        return java.util.Collections.unmodifiableMap(placement);
+    }
+
+    @Override
+    public void close() {
+        for (MemorySegment b : buffers) GgmlBackend.bufferFree(b);
+        buffers.clear();
+        for (MemorySegment c : contexts) Ggml.free(c);
+        contexts.clear();
+        arena.close();
+    }
+}
