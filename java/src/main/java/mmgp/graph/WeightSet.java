@@ -58,6 +58,19 @@ public final class WeightSet implements AutoCloseable {
         }
     }
 
+    /**
+     * The tensors of a GGUF file, in place in its mapping. Two-dimensional tensors count as
+     * matmul weights (candidates for the extra buffer types).
+     */
+    public static WeightSet fromGguf(ComputeBackend backend, mmgp.gguf.GgufFile file, boolean useExtraBufferTypes) {
+        List<Entry> entries = new ArrayList<>();
+        for (mmgp.gguf.TensorInfo t : file.tensors()) {
+            long[] ne = t.nDims() == 0 ? new long[] {1} : t.shape();
+            entries.add(new Entry(t.name(), t.type(), ne, t.dataOffset(), t.nDims() == 2 && t.ne(1) > 1));
+        }
+        return map(backend, file.dataSection(), entries, useExtraBufferTypes);
+    }
+
     private void place(ComputeBackend backend, MemorySegment region, List<Entry> entries, boolean useExtra) {
         for (Entry e : entries) {
             if (e.offset() < 0 || e.offset() + e.bytes() > region.byteSize()) {

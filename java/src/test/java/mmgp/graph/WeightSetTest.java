@@ -1,0 +1,115 @@
+package mmgp.graph;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.SplittableRandom;
+import mmgp.bindings.NativeLibraries;
+import mmgp.convert.TensorEncoder;
+import mmgp.gguf.GgufFile;
+import mmgp.gguf.GgufWriter;
+import mmgp.tensor.GgmlType;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Weights used in place from a mapped GGUF file, and moved to extra buffer types only when ggml accepts them. */
+class WeightSetTest {
+    static final int K = 256, M = 64, N = 8;
+
+    @BeforeAll
+    static void libs() {
+        assumeTrue(NativeLibraries.available(), "native libs not built");
+    }
+
+    @Test
+    void weightsAreUsedInPlaceAndEveryPlacementComputesTheSameProduct(@TempDir Path tmp) throws Exception {
+        SplittableRandom rnd = new SplittableRandom(7);
+        float[] w = new float[K * M];
+        for (int i = 0; i < w.length; i++) w[i] = (float) rnd.nextGaussian();
+        float[] x = new float[K * N];
+        for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian();
+        Path file = tmp.resolve("w.gguf");
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment src = arena.allocate((long) w.length * 4, 32);
+            MemorySegment.copy(w, 0, src, ValueLayout.JAVA_FLOAT, 0, w.length);
+            GgufWriter writer = new GgufWriter();
+            for (GgmlType t : List.of(GgmlType.F32, GgmlType.F16, GgmlType.Q8_0, GgmlType.Q4_0)) {
+                MemorySegment enc = arena.allocate(t.rowBytes(K) * M, 32);
+                TensorEncoder.encode(t, src, M, K, enc);
+                writer.addTensor("w." + t.name(), t, new long[] {K, M}, enc);
+            }
+            writer.addTensor("bias", GgmlType.F32, new long[] {M}, src.asSlice(0, M * 4L));
+            writer.write(file);
+        }
+        float[] expected = new float[M * N];
+        for (int n = 0; n < N; n++)
+            for (int m = 0; m < M; m++) {
+                double s = 0;
+                for (int k = 0; k < K; k++) s += (double) w[m * K + k] * x[n * K + k];
+                expected[n * M + m] = (float) s;
+            }
+        for (boolean extra : new boolean[] {false, true}) {
+            try (GgufFile gguf = GgufFile.open(file);
+                 ComputeBackend backend = ComputeBackend.cpu(2);
+                 WeightSet weights = WeightSet.fromGguf(backend, gguf, extra)) {
+                // Zero copy: an mmap-placed tensor's data pointer is the file mapping itself.
+                assertThat(weights.placement().get("w.F32")).isEqualTo("mmap");
+                assertThat(weights.get("w.F32").data().address()).isEqualTo(gguf.data("w.F32").address());
+                assertThat(weights.get("bias").data().address()).isEqualTo(gguf.data("bias").address());
+                if (!extra) assertThat(weights.placement().values()).containsOnly("mmap");
+                for (GgmlType t : List.of(GgmlType.F32, GgmlType.F16, GgmlType.Q8_0, GgmlType.Q4_0)) {
+                    try (Graph g = new Graph(backend, 16)) {
+                        Tensor xi = g.inputF32("x", K, N);
+                        Tensor y = g.output(g.mulMat(weights.get("w." + t.name()), xi));
+                        g.set(xi, x);
+                        g.compute();
+                        float[] got = g.floats(y);
+                        // Relative RMS error over the whole product: for quantized types the
+                        // activations are quantized as well (Q8_0 for Q8_0/Q4_0), so single
+                        // elements near zero say little; the RMS ratio is what a model feels.
+                        double bound = switch (t) {
+                            case F32 -> 1e-6;
+                            case F16 -> 2e-3;
+                            case Q8_0 -> 1.5e-2;
+                            default -> 1.2e-1; // Q4_0: 16 levels per block of 32
+                        };
+                        double err = 0, ref = 0;
+                        for (int i = 0; i < got.length; i++) {
+                            err += (got[i] - expected[i]) * (double) (got[i] - expected[i]);
+                            ref += expected[i] * (double) expected[i];
+                        }
+                        double rel = Math.sqrt(err / ref);
+                        System.out.printf("%s in %s: relative RMS error %.2e%n", t, weights.placement().get("w." + t.name()), rel);
+                        assertThat(rel).as("%s placed in %s, extra=%s", t, weights.placement().get("w." + t.name()), extra).isLessThanOrEqualTo(bound);
+                    }
+                }
+                System.out.println("extra=" + extra + " placement: " + weights.placement());
+            }
+        }
+    }
+
+    @Test
+    void aWeightOutsideItsRegionIsRefused() {
+        try (Arena arena = Arena.ofConfined(); ComputeBackend backend = ComputeBackend.cpu(1)) {
+            MemorySegment region = arena.allocate(1024, 64);
+            var entry = new WeightSet.Entry("too.big", GgmlType.F32, new long[] {64, 8}, 0, true);
+            assertThatThrownBy(() -> WeightSet.map(backend, region, List.of(entry), false))
+                    .hasMessageContaining("too.big").hasMessageContaining("outside");
+        }
+    }
+
+    @Test
+    void aMissingWeightIsNamed() {
+        try (Arena arena = Arena.ofConfined(); ComputeBackend backend = ComputeBackend.cpu(1);
+             WeightSet set = WeightSet.map(backend, arena.allocate(256, 64), List.of(), false)) {
+            assertThatThrownBy(() -> set.get("nope")).hasMessageContaining("'nope'");
+        }
+    }
+}
