@@ -1,0 +1,68 @@
+package mmgp.bindings;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Finding and verifying the native build: clear errors instead of UnsatisfiedLinkError stacks. */
+class NativeLibrariesTest {
+    @Test
+    void theLoadedBuildIsThePinnedOneAndItsChecksumsHold() {
+        assumeTrue(NativeLibraries.available(), "native libs not built");
+        NativeLibraries libs = NativeLibraries.get();
+        assertThat(libs.buildInfo()).containsEntry("npm", NativeLibraries.PINNED_NPM).containsEntry("commit", NativeLibraries.PINNED_COMMIT);
+        for (NativeLibrary l : NativeLibrary.values()) assertThat(libs.lookup(l)).isNotNull();
+    }
+
+    @Test
+    void javaSelectsTheBuildForThisCpuLikeTheBuildScript() throws Exception {
+        assumeTrue(NativeLibraries.available(), "native libs not built");
+        Set<String> recorded = new TreeSet<>(List.of(NativeLibraries.get().buildInfo().get("features").trim().split("\\s+")));
+        assertThat(NativeLibraries.cpuFeatures()).isEqualTo(recorded);
+    }
+
+    @Test
+    void aDirectoryWithoutBuildInfoIsNamed(@TempDir Path tmp) {
+        String old = System.getProperty("mmgp.native.dir");
+        System.setProperty("mmgp.native.dir", tmp.toString());
+        try {
+            assertThatThrownBy(NativeLibraries::locate).isInstanceOf(NativeLibraryException.class)
+                    .hasMessageContaining(tmp.toString()).hasMessageContaining("build-native.sh");
+        } finally {
+            if (old == null) System.clearProperty("mmgp.native.dir");
+            else System.setProperty("mmgp.native.dir", old);
+        }
+    }
+
+    @Test
+    void aBuildOfAnotherSourceIsRefused(@TempDir Path tmp) throws Exception {
+        Files.writeString(tmp.resolve("BUILD-INFO"), "npm=node-llama-cpp@9.9.9\ncommit=abc\n");
+        assertThatThrownBy(() -> NativeLibraries.load(tmp)).isInstanceOf(NativeLibraryException.class)
+                .hasMessageContaining("node-llama-cpp@9.9.9").hasMessageContaining(NativeLibraries.PINNED_NPM);
+    }
+
+    @Test
+    void aMissingLibraryIsNamed(@TempDir Path tmp) throws Exception {
+        Files.writeString(tmp.resolve("BUILD-INFO"), "npm=" + NativeLibraries.PINNED_NPM + "\ncommit=" + NativeLibraries.PINNED_COMMIT + "\n");
+        assertThatThrownBy(() -> NativeLibraries.load(tmp)).isInstanceOf(NativeLibraryException.class)
+                .hasMessageContaining("missing native library").hasMessageContaining("libggml-base");
+    }
+
+    @Test
+    void aTamperedLibraryIsRefused(@TempDir Path tmp) throws Exception {
+        Files.createDirectories(tmp.resolve("lib"));
+        Files.writeString(tmp.resolve("lib/libggml-base.so"), "not a library");
+        Files.writeString(tmp.resolve("BUILD-INFO"), "npm=" + NativeLibraries.PINNED_NPM + "\ncommit=" + NativeLibraries.PINNED_COMMIT
+                + "\nsha256:lib/libggml-base.so=" + "0".repeat(64) + "\n");
+        assertThatThrownBy(() -> NativeLibraries.load(tmp)).isInstanceOf(NativeLibraryException.class)
+                .hasMessageContaining("does not match its build record");
+    }
+}
