@@ -25,6 +25,8 @@ public final class Graph implements AutoCloseable {
     public static final int ROPE_NORMAL = 0, ROPE_NEOX = 2, ROPE_MROPE = 8, ROPE_VISION = 24;
     /** ggml_scale_mode */
     public static final int SCALE_NEAREST = 0, SCALE_BILINEAR = 1;
+    /** OR into a scale mode for PyTorch's align_corners=True (the default is half-pixel centres). */
+    public static final int SCALE_ALIGN_CORNERS = 1 << 8;
     /** ggml_prec */
     public static final int PREC_F32 = 10;
 
@@ -32,7 +34,9 @@ public final class Graph implements AutoCloseable {
     private final MemorySegment ctx;
     private final MemorySegment graph;
     private final Arena arena = Arena.ofConfined();
-    private final Map<MemorySegment, MemorySegment> pendingInputs = new LinkedHashMap<>();
+    // Every input is copied in before every compute: the allocator frees an input after its last
+    // consumer and may reuse that memory (even in place), so values do not survive a compute.
+    private final Map<MemorySegment, MemorySegment> inputValues = new LinkedHashMap<>();
     private final List<Tensor> outputs = new ArrayList<>();
     private MemorySegment allocator = MemorySegment.NULL;
     private boolean allocated;
@@ -68,11 +72,11 @@ public final class Graph implements AutoCloseable {
         return input(name, GgmlType.F32, ne);
     }
 
-    /** Sets an input's contents; the bytes are copied in at the next {@link #compute()}. */
+    /** Sets an input's contents; the bytes are kept and copied in at every {@link #compute()}. */
     public void set(Tensor input, MemorySegment bytes) {
         long n = input.bytes();
         if (bytes.byteSize() != n) throw new IllegalArgumentException("input " + input.name() + " holds " + n + " bytes, got " + bytes.byteSize());
-        pendingInputs.put(input.ptr(), bytes);
+        inputValues.put(input.ptr(), bytes);
     }
 
     public void set(Tensor input, float[] values) {
@@ -108,11 +112,10 @@ public final class Graph implements AutoCloseable {
             if (!GgmlBackend.gallocrAllocGraph(allocator, graph)) throw new OutOfMemoryError("ggml could not allocate the compute buffer");
             allocated = true;
         }
-        for (var e : pendingInputs.entrySet()) {
+        for (var e : inputValues.entrySet()) {
             Tensor t = new Tensor(e.getKey());
             MemorySegment.copy(e.getValue(), 0, t.data(), 0, t.bytes());
         }
-        pendingInputs.clear();
         backend.compute(graph);
     }
 
@@ -259,8 +262,10 @@ public final class Graph implements AutoCloseable {
     }
 
     /**
-     * Fused attention. q [D, Nq, H, B], k/v [D, Nk, Hkv, B]; mask F16 [Nk, Nq padded] or null.
-     * The result is [D, H, Nq, B] (heads before queries). Accumulates in F32.
+     * Fused attention. q [D, Nq, H, B], k/v [D, Nk, Hkv, B]; mask F16, contiguous, [Nk, ≥Nq] or
+     * null. The result is [D, H, Nq, B] (heads before queries). Requests F32 accumulation, but
+     * ggml's CPU kernel keeps an fp16 running sum when V is F16 and there are fewer than 64
+     * queries; pass F32 V where that matters.
      */
     public Tensor flashAttention(Tensor q, Tensor k, Tensor v, Tensor mask, float scale) {
         MemorySegment r = Ggml.flashAttnExt(ctx, q.ptr(), k.ptr(), v.ptr(), mask == null ? MemorySegment.NULL : mask.ptr(), scale, 0f, 0f);
@@ -294,7 +299,7 @@ public final class Graph implements AutoCloseable {
         Tensor pairs = reshape(cont(x), 2, d / 2, rest);
         Tensor even = view(pairs, new long[] {1, d / 2, rest}, new long[] {pairs.nb(1), pairs.nb(2)}, 0);
         Tensor odd = view(pairs, new long[] {1, d / 2, rest}, new long[] {pairs.nb(1), pairs.nb(2)}, pairs.nb(0));
-        Tensor rotated = reshape(concat(scale(odd, -1f), even, 0), x.shape());
+        Tensor rotated = reshape(concat(scale(cont(odd), -1f), even, 0), x.shape()); // scale needs contiguous input
         return add(mul(x, cos), mul(rotated, sin));
     }
 
@@ -334,7 +339,13 @@ public final class Graph implements AutoCloseable {
      * Computes through im2col in the kernel's type (F32 kernels stay F32 end to end).
      */
     public Tensor conv2d(Tensor kernel, Tensor input, int stride, int padding) {
-        return t(Ggml.conv2d(ctx, kernel.ptr(), input.ptr(), stride, stride, padding, padding, 1, 1));
+        // Not ggml_conv_2d: it builds its im2col in F16 for F32 kernels, losing fp32 precision.
+        GgmlType colType = kernel.type() == GgmlType.F16 ? GgmlType.F16 : GgmlType.F32;
+        Tensor col = im2col(kernel, input, stride, padding, true, colType); // [IC·KH·KW, OW, OH, N]
+        long ow = col.ne(1), oh = col.ne(2), n = col.ne(3), oc = kernel.ne(3);
+        Tensor y = mulMat(reshape(kernel, col.ne(0), oc), reshape(col, col.ne(0), ow * oh * n)); // [OC, OW·OH·N]
+        y = cont(permute(reshape(y, oc, ow * oh, n), 1, 0, 2, 3));         // [OW·OH, OC, N]
+        return reshape(y, ow, oh, oc, n);
     }
 
     /** Transposed 2-D convolution with zero padding: kernel [KW, KH, OC, IC], input [W, H, IC, N]. */
@@ -343,7 +354,9 @@ public final class Graph implements AutoCloseable {
     }
 
     public Tensor im2col(Tensor kernel, Tensor input, int stride, int padding, boolean twoD, GgmlType dst) {
-        return t(Ggml.im2col(ctx, kernel.ptr(), input.ptr(), stride, stride, padding, padding, 1, 1, twoD, dst.id()));
+        // For 1-D, the second axis' stride/padding/dilation must be 0, as ggml_conv_1d passes them.
+        return t(Ggml.im2col(ctx, kernel.ptr(), input.ptr(), stride, twoD ? stride : 0, padding, twoD ? padding : 0,
+                1, twoD ? 1 : 0, twoD, dst.id()));
     }
 
     /**
@@ -463,7 +476,7 @@ public final class Graph implements AutoCloseable {
         return t(Ggml.argmax(ctx, a.ptr()));
     }
 
-    /** Sinusoidal timestep embedding (as diffusers' get_timestep_embedding with flip_sin_to_cos=True). */
+    /** Sinusoidal timestep embedding: diffusers' get_timestep_embedding with flip_sin_to_cos=True and downscale_freq_shift=0 (cosines first). */
     public Tensor timestepEmbedding(Tensor timesteps, int dim, int maxPeriod) {
         return t(Ggml.timestepEmbedding(ctx, timesteps.ptr(), dim, maxPeriod));
     }
