@@ -3,10 +3,7 @@ package mmgp.bindings;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.lang.foreign.AddressLayout;
-import java.lang.foreign.GroupLayout;
 import java.lang.foreign.MemoryLayout;
-import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -80,14 +77,6 @@ class BindingSignatureTest {
     }
 
     static char kind(MemoryLayout layout) {
-        if (layout instanceof AddressLayout) return 'P';
-        if (layout instanceof GroupLayout) return 'S';
-        if (layout instanceof ValueLayout.OfInt) return 'I';
-        if (layout instanceof ValueLayout.OfLong) return 'L';
-        if (layout instanceof ValueLayout.OfFloat) return 'F';
-        if (layout instanceof ValueLayout.OfDouble) return 'D';
-        if (layout instanceof ValueLayout.OfBoolean) return 'B';
-        if (layout instanceof ValueLayout.OfByte) return 'C';
-        return '?';
+        return CHeaderPrototypes.kindOf(layout);
     }
 }
