@@ -71,6 +71,34 @@ public final class ConversionPlan {
         return item;
     }
 
+    /**
+     * Adds every float tensor of the checkpoint under its Hugging Face name, prefixed with the
+     * diffusers component ({@code transformer.…}), shortened per {@link TensorNames} where
+     * needed, and stores each component's config.json as {@code mmgp.config.<component>}.
+     * Integer buffers (e.g. position ids) are not weights and are left out.
+     */
+    public void addCheckpoint(HfCheckpoint checkpoint) throws IOException {
+        List<String> longNames = new ArrayList<>();
+        for (HfCheckpoint.Component c : checkpoint.components().values()) {
+            writer.putString("mmgp.config." + (c.name().isEmpty() ? "model" : c.name()), c.config().toString());
+            for (String name : c.weights().names().stream().sorted().toList()) {
+                switch (c.weights().tensor(name).dtype()) {
+                    case F32, F16, BF16, F64 -> { }
+                    default -> { continue; }
+                }
+                String full = c.name().isEmpty() ? name : c.name() + "." + name;
+                String stored = TensorNames.shorten(full);
+                if (!stored.equals(full)) {
+                    longNames.add(stored);
+                    longNames.add(full);
+                }
+                long[] ne = ggmlShape(c.weights().tensor(name).shape());
+                add(stored, c.weights(), name, ne, policy.typeFor(full, ne)); // rules see the full name
+            }
+        }
+        if (!longNames.isEmpty()) writer.putStringArray(TensorNames.LONG_NAMES_KEY, longNames);
+    }
+
     /** PyTorch [d0, ..., dn] (last fastest) → ggml ne (first fastest), at most 4 dims. */
     public static long[] ggmlShape(long[] torch) {
         if (torch.length == 0) return new long[] {1};

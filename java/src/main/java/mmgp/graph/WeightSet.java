@@ -47,10 +47,20 @@ public final class WeightSet implements AutoCloseable {
      * extra buffer type of the backend.
      */
     public static WeightSet map(ComputeBackend backend, MemorySegment region, List<Entry> entries, boolean useExtraBufferTypes) {
-        if (region.address() % 32 != 0) throw new IllegalArgumentException("weight region must be 32-byte aligned (ggml requires it)");
+        return mapRegions(backend, List.of(new Region(region, entries)), useExtraBufferTypes);
+    }
+
+    /** A block of memory (e.g. one mapped file) and the weights that lie in it. */
+    public record Region(MemorySegment memory, List<Entry> entries) {}
+
+    /** Like {@link #map} for weights spread over several regions (sharded checkpoints, pipeline components). */
+    public static WeightSet mapRegions(ComputeBackend backend, List<Region> regions, boolean useExtraBufferTypes) {
         WeightSet set = new WeightSet();
         try {
-            set.place(backend, region, entries, useExtraBufferTypes);
+            for (Region r : regions) {
+                if (r.memory().address() % 32 != 0) throw new IllegalArgumentException("weight region must be 32-byte aligned (ggml requires it)");
+                set.place(backend, r.memory(), r.entries(), useExtraBufferTypes);
+            }
             return set;
         } catch (RuntimeException | Error e) {
             set.close();
@@ -59,14 +69,53 @@ public final class WeightSet implements AutoCloseable {
     }
 
     /**
+     * The float weights of a Hugging Face checkpoint, in place in its mapped safetensors files,
+     * named {@code <component>.<tensor>} for diffusers pipelines (just {@code <tensor>} for a
+     * single model). PyTorch shapes become ggml shapes as the converter writes them.
+     */
+    public static WeightSet fromCheckpoint(ComputeBackend backend, mmgp.convert.HfCheckpoint checkpoint, boolean useExtraBufferTypes)
+            throws java.io.IOException {
+        Map<mmgp.safetensors.SafetensorsFile, List<Entry>> byFile = new LinkedHashMap<>();
+        for (mmgp.convert.HfCheckpoint.Component c : checkpoint.components().values()) {
+            for (String name : c.weights().names()) {
+                mmgp.safetensors.SafetensorsTensorInfo info = c.weights().tensor(name);
+                GgmlType type = switch (info.dtype()) {
+                    case F32 -> GgmlType.F32;
+                    case F16 -> GgmlType.F16;
+                    case BF16 -> GgmlType.BF16;
+                    default -> null; // integer buffers (position ids) are not weights
+                };
+                if (type == null) continue;
+                long[] ne = mmgp.convert.ConversionPlan.ggmlShape(info.shape());
+                String full = c.name().isEmpty() ? name : c.name() + "." + name;
+                byFile.computeIfAbsent(c.weights().fileOf(name), k -> new ArrayList<>())
+                        .add(new Entry(full, type, ne, info.fileOffset(), ne.length == 2 && ne[1] > 1));
+            }
+        }
+        List<Region> regions = new ArrayList<>();
+        byFile.forEach((file, entries) -> regions.add(new Region(file.mapping(), entries)));
+        return mapRegions(backend, regions, useExtraBufferTypes);
+    }
+
+    /**
      * The tensors of a GGUF file, in place in its mapping. Two-dimensional tensors count as
      * matmul weights (candidates for the extra buffer types).
      */
     public static WeightSet fromGguf(ComputeBackend backend, mmgp.gguf.GgufFile file, boolean useExtraBufferTypes) {
+        // Names longer than ggml's 63 bytes were shortened by the converter; it recorded the full ones.
+        Map<String, String> fullNames = new java.util.HashMap<>();
+        if (file.metadata().contains(mmgp.convert.TensorNames.LONG_NAMES_KEY)) {
+            try {
+                List<String> pairs = file.getStringArray(mmgp.convert.TensorNames.LONG_NAMES_KEY);
+                for (int i = 0; i + 1 < pairs.size(); i += 2) fullNames.put(pairs.get(i), pairs.get(i + 1));
+            } catch (mmgp.gguf.GgufFormatException e) {
+                throw new IllegalArgumentException(e.getMessage(), e);
+            }
+        }
         List<Entry> entries = new ArrayList<>();
         for (mmgp.gguf.TensorInfo t : file.tensors()) {
             long[] ne = t.nDims() == 0 ? new long[] {1} : t.shape();
-            entries.add(new Entry(t.name(), t.type(), ne, t.dataOffset(), t.nDims() == 2 && t.ne(1) > 1));
+            entries.add(new Entry(fullNames.getOrDefault(t.name(), t.name()), t.type(), ne, t.dataOffset(), t.nDims() == 2 && t.ne(1) > 1));
         }
         return map(backend, file.dataSection(), entries, useExtraBufferTypes);
     }

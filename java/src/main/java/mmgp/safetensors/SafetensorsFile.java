@@ -77,6 +77,11 @@ public final class SafetensorsFile implements AutoCloseable {
         return tensorsByName.keySet();
     }
 
+    /** The whole mapped file (what a ggml CPU buffer wraps to use the tensors in place). */
+    public MemorySegment mapping() {
+        return bytes;
+    }
+
     /** File offset of the data section, right after the JSON header. */
     public long dataStart() {
         return header.dataStart();

@@ -45,7 +45,7 @@ class ConversionRoundTripTest {
              SafetensorsCheckpoint src = SafetensorsCheckpoint.open(CHECKPOINT.resolve("text_encoder"))) {
             assertThat(gguf.getString("general.architecture")).isEqualTo("raw");
             assertThat(gguf.getString("mmgp.config.text_encoder")).contains("hidden_size");
-            List<String> longNames = gguf.metadata().contains("mmgp.raw.long_names") ? gguf.getStringArray("mmgp.raw.long_names") : List.of();
+            List<String> longNames = gguf.metadata().contains(TensorNames.LONG_NAMES_KEY) ? gguf.getStringArray(TensorNames.LONG_NAMES_KEY) : List.of();
             for (TensorInfo t : gguf.tensors()) {
                 int li = longNames.indexOf(t.name());
                 String full = li >= 0 ? longNames.get(li + 1) : t.name();
@@ -107,10 +107,10 @@ class ConversionRoundTripTest {
     @Test
     void longNamesAreShortenedAndRecorded() {
         String full = "text_encoder.text_model.encoder.layers.11.self_attn.out_proj.weight.extra";
-        String s = RawConverter.shorten(full);
+        String s = TensorNames.shorten(full);
         assertThat(s.getBytes(java.nio.charset.StandardCharsets.UTF_8).length).isLessThanOrEqualTo(63);
         assertThat(s).endsWith("out_proj.weight.extra");
-        assertThat(RawConverter.shorten("short.weight")).isEqualTo("short.weight");
+        assertThat(TensorNames.shorten("short.weight")).isEqualTo("short.weight");
     }
 
     @Test

@@ -96,6 +96,33 @@ class WeightSetTest {
     }
 
     @Test
+    void aCheckpointFolderAndItsConvertedGgufGiveTheSameWeightsUnderTheSameNames(@TempDir Path tmp) throws Exception {
+        Path folder = Path.of("src/test/resources/fixtures/hf/amused-text-encoder");
+        Path gguf = tmp.resolve("te.gguf");
+        try (var ckpt = mmgp.convert.HfCheckpoint.open(folder)) {
+            var plan = new mmgp.convert.ConversionPlan(new mmgp.convert.TypePolicy(GgmlType.F32));
+            plan.addCheckpoint(ckpt);
+            plan.write(gguf, item -> {});
+        }
+        try (ComputeBackend backend = ComputeBackend.cpu(1);
+             var ckpt = mmgp.convert.HfCheckpoint.open(folder);
+             WeightSet fromFolder = WeightSet.fromCheckpoint(backend, ckpt, false);
+             GgufFile file = GgufFile.open(gguf);
+             WeightSet fromGguf = WeightSet.fromGguf(backend, file, false)) {
+            // A name longer than ggml's 63 bytes comes back in full from both.
+            String longName = "text_encoder.text_model.encoder.layers.1.self_attn.out_proj.weight";
+            assertThat(fromFolder.all().keySet()).contains(longName).isEqualTo(fromGguf.all().keySet());
+            for (String name : fromFolder.all().keySet()) {
+                Tensor a = fromFolder.get(name), b = fromGguf.get(name);
+                assertThat(a.shape()).as(name).isEqualTo(b.shape());
+                assertThat(a.data().mismatch(b.data())).as(name).isEqualTo(-1L);
+                // The folder's weights are used in place in the mapped safetensors file.
+                assertThat(a.data().address()).isEqualTo(ckpt.component("text_encoder").weights().data(name.substring(13)).address());
+            }
+        }
+    }
+
+    @Test
     void aWeightOutsideItsRegionIsRefused() {
         try (Arena arena = Arena.ofConfined(); ComputeBackend backend = ComputeBackend.cpu(1)) {
             MemorySegment region = arena.allocate(1024, 64);
