@@ -1,0 +1,55 @@
+package mmgp.cli;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import mmgp.check.CaseResult;
+import mmgp.check.FixtureCases;
+import mmgp.check.FixtureRunner;
+import mmgp.check.TensorComparison;
+import mmgp.graph.ComputeBackend;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code mmgp check <fixture-dir>}: every golden case of a fixture folder, with max errors and PASS/FAIL. */
+@Command(name = "check", description = "Run every case of a golden fixture folder (golden/cases.json) and print max errors and PASS/FAIL; exit 1 on any FAIL.")
+final class CheckCommand implements Callable<Integer> {
+    @Parameters(paramLabel = "FIXTURE_DIR", description = "Folder with checkpoint/ and golden/cases.json.")
+    Path dir;
+
+    @Option(names = "--case", description = "Run only the cases with these names.", split = ",")
+    java.util.List<String> only;
+
+    @Option(names = "--threads", defaultValue = "0", description = "CPU threads (0 = one per core).")
+    int threads;
+
+    @Override
+    public Integer call() throws Exception {
+        FixtureCases fixture = FixtureCases.load(dir);
+        FixtureRunner runner = FixtureRunner.forModel(fixture.model());
+        System.out.printf("%s: model %s, %d cases%n", dir, fixture.model(), fixture.cases().size());
+        int failed = 0, ran = 0;
+        try (ComputeBackend backend = ComputeBackend.cpu(threads)) {
+            for (FixtureCases.Case c : fixture.cases()) {
+                if (only != null && !only.contains(c.name())) continue;
+                ran++;
+                long t0 = System.nanoTime();
+                CaseResult r;
+                try {
+                    r = runner.run(fixture, c, backend);
+                } catch (Exception | LinkageError e) {
+                    r = CaseResult.failed(c.name(), e.getClass().getSimpleName() + ": " + e.getMessage(), (System.nanoTime() - t0) / 1e9);
+                }
+                System.out.printf("%-4s %-24s %6.2f s%s%n", r.passed() ? "PASS" : "FAIL", c.name(), r.seconds(), r.error() == null ? "" : "  " + r.error());
+                for (TensorComparison t : r.comparisons()) {
+                    System.out.printf("       %-4s %-40s n=%-8d max|err| %.3e  max rel %.3e %s%n",
+                            t.passed() ? "ok" : "BAD", t.name(), t.elements(), t.maxAbs(), t.maxRel(), t.detail());
+                }
+                if (!r.passed()) failed++;
+            }
+        }
+        if (ran == 0) throw new IllegalArgumentException("no case matched " + only);
+        System.out.printf("%s: %d passed, %d failed%n", failed == 0 ? "PASS" : "FAIL", ran - failed, failed);
+        return failed == 0 ? 0 : 1;
+    }
+}
