@@ -210,6 +210,21 @@ public final class WeightSet implements AutoCloseable {
         return t;
     }
 
+    /**
+     * The weight called {@code name}, checked to have ggml shape {@code ne} (trailing 1s may be
+     * left out): a config that does not match its checkpoint fails here, naming the weight.
+     */
+    public Tensor get(String name, long... ne) {
+        Tensor t = get(name);
+        long[] want = java.util.Arrays.copyOf(ne, 4);
+        for (int i = ne.length; i < 4; i++) want[i] = 1;
+        if (!java.util.Arrays.equals(t.shape(), want)) {
+            throw new IllegalArgumentException("weight '" + name + "' has ggml shape " + java.util.Arrays.toString(t.shape())
+                    + ", the config implies " + java.util.Arrays.toString(want));
+        }
+        return t;
+    }
+
     public boolean has(String name) {
         return tensors.containsKey(name);
     }

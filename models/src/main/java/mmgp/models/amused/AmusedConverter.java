@@ -1,0 +1,85 @@
+package mmgp.models.amused;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import mmgp.convert.ConversionPlan;
+import mmgp.convert.HfCheckpoint;
+import mmgp.convert.ModelConverter;
+import mmgp.convert.TypePolicy;
+import mmgp.tensor.GgmlType;
+
+/**
+ * amused/amused-256 (diffusers layout) → one GGUF holding the whole pipeline: text encoder,
+ * transformer and VQ decoder weights under their Hugging Face names, every component's config,
+ * and the CLIP tokenizer (tokens by id, merges, special tokens) in llama.cpp's key style.
+ */
+public final class AmusedConverter implements ModelConverter {
+    public static final String ARCH = "amused";
+
+    @Override
+    public String id() {
+        return ARCH;
+    }
+
+    @Override
+    public String description() {
+        return "aMUSEd (amused/amused-256 layout): CLIP text encoder + UVit2D + VQ-GAN, one GGUF";
+    }
+
+    @Override
+    public void adjust(TypePolicy policy) {
+        // Embedding tables are gathered, not multiplied: keep them at F16 at most so a
+        // quantized file does not pay lookup error on every token.
+        if (policy.requested().isQuantized()) {
+            policy.rule(".*(token_embedding|position_embedding|embeddings?\\.weight|quantize\\.embedding).*", GgmlType.F16);
+        }
+    }
+
+    @Override
+    public void plan(HfCheckpoint checkpoint, ConversionPlan plan) throws IOException {
+        if (!checkpoint.isPipeline() || !checkpoint.modelIndex().path("_class_name").asText().equals("AmusedPipeline")) {
+            throw new IllegalArgumentException(checkpoint.root() + " is not an aMUSEd pipeline folder (model_index.json _class_name AmusedPipeline)");
+        }
+        for (String c : List.of("text_encoder", "transformer", "vqvae")) checkpoint.component(c);
+        plan.metadata().putString("general.architecture", ARCH);
+        plan.metadata().putString("general.name", checkpoint.root().getFileName().toString());
+        plan.addCheckpoint(checkpoint);
+        Path scheduler = checkpoint.root().resolve("scheduler").resolve("scheduler_config.json");
+        if (Files.isRegularFile(scheduler)) plan.metadata().putString("mmgp.config.scheduler", Files.readString(scheduler));
+        writeTokenizer(checkpoint.root().resolve("tokenizer"), plan);
+    }
+
+    private static void writeTokenizer(Path dir, ConversionPlan plan) throws IOException {
+        ObjectMapper json = new ObjectMapper();
+        Path vocabFile = dir.resolve("vocab.json"), mergesFile = dir.resolve("merges.txt");
+        if (!Files.isRegularFile(vocabFile) || !Files.isRegularFile(mergesFile)) {
+            throw new IOException(dir + " must hold the CLIP tokenizer's vocab.json and merges.txt");
+        }
+        Map<Integer, String> byId = new TreeMap<>();
+        json.readTree(vocabFile.toFile()).properties().forEach(e -> byId.put(e.getValue().asInt(), e.getKey()));
+        JsonNode config = Files.isRegularFile(dir.resolve("tokenizer_config.json")) ? json.readTree(dir.resolve("tokenizer_config.json").toFile()) : json.createObjectNode();
+        config.path("added_tokens_decoder").properties().forEach(e -> byId.put(Integer.parseInt(e.getKey()), e.getValue().path("content").asText()));
+        List<String> tokens = new ArrayList<>();
+        for (var e : byId.entrySet()) {
+            if (e.getKey() != tokens.size()) throw new IOException(vocabFile + ": token ids are not contiguous at " + tokens.size());
+            tokens.add(e.getValue());
+        }
+        List<String> merges = Files.readAllLines(mergesFile).stream().filter(l -> !l.startsWith("#version") && !l.isBlank()).toList();
+        plan.metadata().putString("tokenizer.ggml.model", "clip-bpe");
+        plan.metadata().putStringArray("tokenizer.ggml.tokens", tokens);
+        plan.metadata().putStringArray("tokenizer.ggml.merges", merges);
+        for (String special : List.of("bos_token", "eos_token", "pad_token", "unk_token")) {
+            JsonNode v = config.path(special);
+            String text = v.isObject() ? v.path("content").asText() : v.asText("");
+            if (!text.isEmpty()) plan.metadata().putString("mmgp.tokenizer." + special, text);
+        }
+        plan.metadata().putInt32("mmgp.tokenizer.max_length", config.path("model_max_length").asInt(77));
+    }
+}
