@@ -24,6 +24,7 @@ public final class Main implements Runnable {
     /** Runs the CLI and returns its exit code; errors become one clear line on stderr, no stack. */
     public static int run(String... args) {
         CommandLine cli = new CommandLine(new Main());
+        for (VerbProvider v : VerbProvider.all()) cli.addSubcommand(v.command());
         cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             String what = ex instanceof NativeLibraryException ? "native libraries" : ex.getClass().getSimpleName();
             commandLine.getErr().println(commandLine.getCommandSpec().qualifiedName() + ": " + what + ": " + ex.getMessage());

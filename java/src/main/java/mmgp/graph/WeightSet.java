@@ -39,7 +39,23 @@ public final class WeightSet implements AutoCloseable {
     private final List<MemorySegment> buffers = new ArrayList<>();
     private final Arena arena = Arena.ofShared();
 
+    /** In recording mode, shape-checked lookups create the weights they ask for (see {@link #recorder()}). */
+    private MemorySegment recordingContext;
+
     private WeightSet() {}
+
+    /**
+     * An empty set that answers every shape-checked {@link #get(String, long...)} by creating
+     * that weight (F32, no data) and remembering it: constructing a model on it lists exactly
+     * the weights, with shapes, that the model reads — what a random-weight file of the real
+     * shapes must hold.
+     */
+    public static WeightSet recorder() {
+        WeightSet set = new WeightSet();
+        set.recordingContext = Ggml.init(65536 * Ggml.tensorOverhead(), true);
+        set.contexts.add(set.recordingContext);
+        return set;
+    }
 
     /**
      * Wraps {@code region} (32-byte aligned, e.g. a mapped GGUF data section) and places each
@@ -215,6 +231,11 @@ public final class WeightSet implements AutoCloseable {
      * left out): a config that does not match its checkpoint fails here, naming the weight.
      */
     public Tensor get(String name, long... ne) {
+        if (recordingContext != null && !tensors.containsKey(name)) {
+            long[] dims = ne.length == 0 ? new long[] {1} : ne;
+            tensors.put(name, new Tensor(newTensor(recordingContext, new Entry(name, GgmlType.F32, dims, 0, false))));
+            placement.put(name, "recorded");
+        }
         Tensor t = get(name);
         long[] want = java.util.Arrays.copyOf(ne, 4);
         for (int i = ne.length; i < 4; i++) want[i] = 1;

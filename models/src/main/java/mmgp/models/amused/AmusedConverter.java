@@ -71,15 +71,18 @@ public final class AmusedConverter implements ModelConverter {
             if (e.getKey() != tokens.size()) throw new IOException(vocabFile + ": token ids are not contiguous at " + tokens.size());
             tokens.add(e.getValue());
         }
-        List<String> merges = Files.readAllLines(mergesFile).stream().filter(l -> !l.startsWith("#version") && !l.isBlank()).toList();
+        // transformers drops merges.txt's first line (the #version header) whatever it says.
+        List<String> lines = Files.readAllLines(mergesFile);
+        List<String> merges = lines.subList(Math.min(1, lines.size()), lines.size()).stream().filter(l -> !l.isBlank()).toList();
+        // Special tokens as the tokenizer itself resolves them (special_tokens_map.json over tokenizer_config.json).
+        ClipTokenizer resolved = ClipTokenizer.load(dir);
         plan.metadata().putString("tokenizer.ggml.model", "clip-bpe");
         plan.metadata().putStringArray("tokenizer.ggml.tokens", tokens);
         plan.metadata().putStringArray("tokenizer.ggml.merges", merges);
-        for (String special : List.of("bos_token", "eos_token", "pad_token", "unk_token")) {
-            JsonNode v = config.path(special);
-            String text = v.isObject() ? v.path("content").asText() : v.asText("");
-            if (!text.isEmpty()) plan.metadata().putString("mmgp.tokenizer." + special, text);
-        }
-        plan.metadata().putInt32("mmgp.tokenizer.max_length", config.path("model_max_length").asInt(77));
+        plan.metadata().putString("mmgp.tokenizer.bos_token", resolved.token(resolved.bosId()));
+        plan.metadata().putString("mmgp.tokenizer.eos_token", resolved.token(resolved.eosId()));
+        plan.metadata().putString("mmgp.tokenizer.pad_token", resolved.token(resolved.padId()));
+        plan.metadata().putString("mmgp.tokenizer.unk_token", resolved.token(resolved.unkId()));
+        plan.metadata().putInt32("mmgp.tokenizer.max_length", resolved.modelMaxLength());
     }
 }

@@ -17,6 +17,11 @@ final class ClipTextNormalizer {
     private ClipTextNormalizer() {}
 
     static String normalize(String text) {
+        return isAscii(text) ? normalizeAscii(text) : normalizeUnicode(text);
+    }
+
+    /** The general path; correct for ASCII too, where the fast path must agree with it. */
+    static String normalizeUnicode(String text) {
         StringBuilder cleaned = new StringBuilder(text.length() + 8);
         for (int i = 0; i < text.length(); ) {
             int cp = text.codePointAt(i);
@@ -40,6 +45,37 @@ final class ClipTextNormalizer {
         // BasicTokenizer splits once more after lowercasing; lowercasing never creates whitespace,
         // so joining the words is the same.
         return String.join(" ", splitOnWhitespace(lowered));
+    }
+
+    /**
+     * {@link #normalize} for ASCII input: NFC and the CJK rule cannot apply, the only whitespace
+     * left after dropping control characters is ' ', and lowercasing is A-Z to a-z.
+     */
+    static String normalizeAscii(String text) {
+        StringBuilder out = new StringBuilder(text.length());
+        boolean pendingSpace = false;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+                pendingSpace = true;
+            } else if (c >= 0x20 && c != 0x7F) { // other C0 controls and DEL are dropped
+                if (pendingSpace && !out.isEmpty()) {
+                    out.append(' ');
+                }
+                pendingSpace = false;
+                out.append(c >= 'A' && c <= 'Z' ? (char) (c + ('a' - 'A')) : c);
+            }
+        }
+        return out.toString();
+    }
+
+    private static boolean isAscii(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            if (text.charAt(i) >= 0x80) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**

@@ -1,0 +1,27 @@
+package mmgp.api;
+
+import java.util.concurrent.CancellationException;
+
+/**
+ * Hears a generation's progress and may cancel it. Every model loop calls {@link #step} after
+ * each unit of work (a denoising step, a decode tile, a token) and stops with a
+ * {@link CancellationException} once {@link #cancelled()} answers true.
+ */
+public interface ProgressListener {
+    ProgressListener NONE = new ProgressListener() {};
+
+    /** {@code done} of {@code total} units of {@code stage} have finished, the last one in {@code seconds}. */
+    default void step(String stage, int done, int total, double seconds) {}
+
+    /** A whole stage (e.g. "tokenize", "encode", "decode") finished in {@code seconds}. */
+    default void stage(String stage, double seconds) {}
+
+    default boolean cancelled() {
+        return false;
+    }
+
+    /** Throws {@link CancellationException} when the listener asks to stop. */
+    default void checkCancelled(String where) {
+        if (cancelled()) throw new CancellationException("cancelled during " + where);
+    }
+}

@@ -1,0 +1,47 @@
+package mmgp.models;
+
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import mmgp.cli.VerbProvider;
+import mmgp.models.amused.AmusedRandomWeights;
+import mmgp.tensor.GgmlType;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code mmgp random-weights --model amused --type q8_0 --out f.gguf}: a GGUF of the real shapes with random weights. */
+@Command(name = "random-weights", mixinStandardHelpOptions = true,
+        description = "Write a GGUF with the exact shapes of a real model and random weights, to measure speed and memory without the checkpoint.")
+public final class RandomWeightsCommand implements Callable<Integer> {
+    /** Registers the verb with the CLI. */
+    public static final class Provider implements VerbProvider {
+        @Override
+        public Object command() {
+            return new RandomWeightsCommand();
+        }
+    }
+
+    @Option(names = "--model", required = true, description = "amused (amused-256 shapes).")
+    String model;
+
+    @Option(names = "--type", defaultValue = "q8_0", description = "Weight matrix type: f32, f16, q8_0... (default ${DEFAULT-VALUE}).")
+    String type;
+
+    @Option(names = {"-o", "--out"}, required = true, description = "Output .gguf.")
+    Path out;
+
+    @Option(names = "--seed", defaultValue = "1")
+    long seed;
+
+    @Override
+    public Integer call() throws Exception {
+        GgmlType t = GgmlType.valueOf(type.toUpperCase(Locale.ROOT));
+        long start = System.nanoTime();
+        long bytes = switch (model) {
+            case "amused" -> AmusedRandomWeights.write(out, t, seed);
+            default -> throw new IllegalArgumentException("unknown model '" + model + "'; random weights exist for: amused");
+        };
+        System.out.printf("wrote %s: %.1f MiB in %.1f s%n", out, bytes / 1048576.0, (System.nanoTime() - start) / 1e9);
+        return 0;
+    }
+}
