@@ -1,5 +1,7 @@
 package mmgp.models.amused;
 
+import mmgp.tokenizer.ByteLevelAlphabet;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package mmgp.models.amused;
+package mmgp.tokenizer;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -10,7 +10,7 @@ import java.util.Arrays;
  * Printable Latin-1 bytes map to themselves; the other 68 bytes, in increasing order, map to
  * U+0100, U+0101, ... Every character of the alphabet is in the BMP (below U+0144).
  */
-final class ByteLevelAlphabet {
+public final class ByteLevelAlphabet {
 
     private static final char[] CHAR_OF_BYTE = new char[256];
     private static final int[] BYTE_OF_CHAR; // indexed by char; -1 outside the alphabet
@@ -37,7 +37,7 @@ final class ByteLevelAlphabet {
     }
 
     /** The UTF-8 bytes of {@code text}, one alphabet character per byte. */
-    static String encode(String text) {
+    public static String encode(String text) {
         byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
         char[] chars = new char[bytes.length];
         for (int i = 0; i < bytes.length; i++) {
@@ -50,7 +50,7 @@ final class ByteLevelAlphabet {
      * Inverse of {@link #encode}. A character outside the alphabet (possible only in an added
      * token's text) contributes its own UTF-8 bytes instead of failing, as it would in transformers.
      */
-    static byte[] decode(CharSequence symbols) {
+    public static byte[] decode(CharSequence symbols) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(symbols.length());
         for (int i = 0; i < symbols.length(); i++) {
             char c = symbols.charAt(i);
@@ -72,7 +72,7 @@ final class ByteLevelAlphabet {
      * maximal invalid subpart becomes one U+FFFD. Java's own decoder differs on some sequences
      * (e.g. it turns the encoded surrogate ED A0 80 into one U+FFFD where Python gives three).
      */
-    static String decodeUtf8Replacing(byte[] bytes) {
+    public static String decodeUtf8Replacing(byte[] bytes) {
         StringBuilder text = new StringBuilder(bytes.length);
         int i = 0;
         while (i < bytes.length) {
