@@ -1,0 +1,50 @@
+package mmgp.media;
+
+import java.nio.ByteBuffer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.bytedeco.ffmpeg.global.avcodec;
+import org.bytedeco.ffmpeg.global.avutil;
+import org.bytedeco.javacv.FFmpegFrameRecorder;
+import org.bytedeco.javacv.Frame;
+
+/**
+ * Writes frames as an MP4 (H.264, yuv420p) through FFmpeg (javacv). Frames are RGB floats in
+ * [0,1], laid out (F, H, W, 3) as the pipelines return them.
+ */
+public final class VideoWriter {
+    private VideoWriter() {}
+
+    public static void writeMp4(Path file, float[] rgb, int frames, int height, int width, double fps) throws IOException {
+        if (width % 2 != 0 || height % 2 != 0) throw new IllegalArgumentException("yuv420p needs even width and height, got " + width + "×" + height);
+        if ((long) frames * height * width * 3 != rgb.length) {
+            throw new IllegalArgumentException("expected " + frames + "×" + height + "×" + width + "×3 values, got " + rgb.length);
+        }
+        if (file.toAbsolutePath().getParent() != null) Files.createDirectories(file.toAbsolutePath().getParent());
+        try (FFmpegFrameRecorder recorder = new FFmpegFrameRecorder(file.toFile(), width, height, 0);
+             Frame frame = new Frame(width, height, Frame.DEPTH_UBYTE, 3)) {
+            recorder.setFormat("mp4");
+            recorder.setVideoCodec(avcodec.AV_CODEC_ID_H264);
+            recorder.setPixelFormat(avutil.AV_PIX_FMT_YUV420P);
+            recorder.setFrameRate(fps);
+            // Bitrate, not crf: the LGPL FFmpeg build encodes H.264 with openh264, which has no crf.
+            recorder.setVideoBitrate((int) Math.max(500_000, 0.2 * width * height * fps));
+            recorder.start();
+            ByteBuffer bytes = (ByteBuffer) frame.image[0];
+            int stride = frame.imageStride;
+            for (int f = 0; f < frames; f++) {
+                int base = f * height * width * 3;
+                for (int y = 0; y < height; y++) {
+                    for (int x = 0; x < width * 3; x++) {
+                        bytes.put(y * stride + x, (byte) Math.round(Math.clamp(rgb[base + y * width * 3 + x], 0f, 1f) * 255f));
+                    }
+                }
+                recorder.record(frame, avutil.AV_PIX_FMT_RGB24);
+            }
+            recorder.stop();
+        } catch (FFmpegFrameRecorder.Exception e) {
+            throw new IOException("cannot encode " + file + ": " + e.getMessage(), e);
+        }
+    }
+}
