@@ -25,7 +25,7 @@ final class ConvertCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "HF_FOLDER", description = "Checkpoint folder (config.json + *.safetensors, or a diffusers folder).")
     Path input;
 
-    @Parameters(index = "1", paramLabel = "OUT", description = "Output .gguf file.")
+    @Parameters(index = "1", paramLabel = "OUT", description = "Output .gguf file (a folder for models that become several files, e.g. smolvlm).")
     Path output;
 
     @Option(names = {"-q", "--quiet"}, description = "No per-tensor progress.")
@@ -42,8 +42,18 @@ final class ConvertCommand implements Callable<Integer> {
         ModelConverter converter = ModelConverter.byId(model);
         TypePolicy policy = new TypePolicy(target);
         converter.adjust(policy);
-        if (output.getParent() != null) Files.createDirectories(output.getParent());
         long start = System.nanoTime();
+        if (converter.writesDirectory()) {
+            Files.createDirectories(output);
+            try (HfCheckpoint ckpt = HfCheckpoint.open(input)) {
+                for (Path f : converter.convertInto(ckpt, policy, output)) {
+                    System.out.printf("wrote %s: %.1f MiB%n", f, Files.size(f) / 1048576.0);
+                }
+            }
+            System.out.printf("done in %.1f s%n", (System.nanoTime() - start) / 1e9);
+            return 0;
+        }
+        if (output.getParent() != null) Files.createDirectories(output.getParent());
         try (HfCheckpoint ckpt = HfCheckpoint.open(input)) {
             ConversionPlan plan = new ConversionPlan(policy);
             plan.metadata().putString("mmgp.converter", converter.id());

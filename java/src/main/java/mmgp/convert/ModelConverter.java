@@ -20,6 +20,16 @@ public interface ModelConverter {
 
     void plan(HfCheckpoint checkpoint, ConversionPlan plan) throws IOException;
 
+    /** True for models that become several files (e.g. llama.cpp's text model + mmproj); they convert through {@link #convertInto}. */
+    default boolean writesDirectory() {
+        return false;
+    }
+
+    /** Writes every file of the model into {@code outDir} and returns them; only for {@link #writesDirectory()} converters. */
+    default java.util.List<java.nio.file.Path> convertInto(HfCheckpoint checkpoint, TypePolicy policy, java.nio.file.Path outDir) throws IOException {
+        throw new UnsupportedOperationException(id() + " writes a single file; use plan()");
+    }
+
     /** Every converter on the class path, the built-in raw one first. */
     static List<ModelConverter> available() {
         List<ModelConverter> all = new ArrayList<>();
