@@ -14,6 +14,10 @@ import org.bytedeco.javacv.Frame;
  * [0,1], laid out (F, H, W, 3) as the pipelines return them.
  */
 public final class VideoWriter {
+    static {
+        avutil.av_log_set_level(avutil.AV_LOG_ERROR); // FFmpeg's encoder chatter is not the user's business
+    }
+
     private VideoWriter() {}
 
     public static void writeMp4(Path file, float[] rgb, int frames, int height, int width, double fps) throws IOException {

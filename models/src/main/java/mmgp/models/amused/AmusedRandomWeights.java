@@ -3,26 +3,18 @@ package mmgp.models.amused;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
-import mmgp.convert.TensorEncoder;
-import mmgp.convert.TensorNames;
 import mmgp.convert.TypePolicy;
 import mmgp.gguf.GgufWriter;
-import mmgp.graph.Tensor;
-import mmgp.graph.WeightSet;
+import mmgp.models.RandomWeights;
 import mmgp.tensor.GgmlType;
 
 /**
- * Writes an aMUSEd GGUF with random weights of the exact amused/amused-256 shapes, so speed and
- * memory can be measured without the real checkpoint. The tensor list is not typed out here:
- * the model's own components are built on a {@link WeightSet#recorder()} and every weight they
- * read is written, so the file always matches what the engine loads.
+ * An aMUSEd GGUF with random weights of the exact amused/amused-256 shapes (see
+ * {@link RandomWeights}), with a stand-in tokenizer of the real vocabulary size.
  */
 public final class AmusedRandomWeights {
     /** amused-256's configs (diffusers' UVit2DModel defaults with sample_size 16; CLIP ViT-L/14 text; the VQ-GAN of scripts/convert_amused.py). */
@@ -52,59 +44,18 @@ public final class AmusedRandomWeights {
         ObjectMapper json = new ObjectMapper();
         Map<String, JsonNode> configs = Map.of("text_encoder", json.readTree(TEXT_ENCODER), "transformer", json.readTree(TRANSFORMER),
                 "vqvae", json.readTree(VQVAE), "scheduler", json.readTree(SCHEDULER));
-        List<String> names = new ArrayList<>();
-        List<long[]> shapes = new ArrayList<>();
-        try (WeightSet recorder = WeightSet.recorder()) {
+        TypePolicy policy = new TypePolicy(type);
+        new AmusedConverter().adjust(policy);
+        return RandomWeights.write(out, policy, seed, recorder -> {
             new ClipTextEncoder(ClipTextConfig.from(configs.get("text_encoder")), recorder, "text_encoder.");
             new UVit2D(UVit2DConfig.from(configs.get("transformer")), recorder, "transformer.");
             new VqDecoder(VqConfig.fromJson(configs.get("vqvae")), recorder, "vqvae.");
-            for (Map.Entry<String, Tensor> e : recorder.all().entrySet()) {
-                names.add(e.getKey());
-                long[] ne = e.getValue().shape();
-                int dims = 4;
-                while (dims > 1 && ne[dims - 1] == 1) dims--;
-                shapes.add(java.util.Arrays.copyOf(ne, dims));
-            }
-        }
-        TypePolicy policy = new TypePolicy(type);
-        new AmusedConverter().adjust(policy);
-        GgufWriter writer = new GgufWriter();
-        writer.putString("general.architecture", AmusedConverter.ARCH);
-        writer.putString("general.name", "amused-256 shapes, random weights (seed " + seed + ")");
-        writer.putString("mmgp.weight_type", type.name());
-        configs.forEach((k, v) -> writer.putString("mmgp.config." + k, v.toString()));
-        writeSyntheticTokenizer(writer, configs.get("text_encoder").get("vocab_size").asInt());
-        List<String> longNames = new ArrayList<>();
-        for (int i = 0; i < names.size(); i++) {
-            String name = names.get(i);
-            long[] ne = shapes.get(i);
-            GgmlType t = policy.typeFor(name, ne);
-            String stored = TensorNames.shorten(name);
-            if (!stored.equals(name)) {
-                longNames.add(stored);
-                longNames.add(name);
-            }
-            long rows = 1;
-            for (int d = 1; d < ne.length; d++) rows *= ne[d];
-            long rowLength = ne[0], finalRows = rows;
-            boolean scaleLike = name.endsWith("norm.weight") || name.contains("layer_norm") && name.endsWith(".weight")
-                    || name.endsWith(".gamma") || name.contains("norm1.weight") || name.contains("norm2.weight");
-            long tensorSeed = seed * 31 + name.hashCode();
-            writer.addTensor(stored, t, ne, target -> {
-                try (var arena = java.lang.foreign.Arena.ofConfined()) {
-                    MemorySegment f32 = arena.allocate(finalRows * rowLength * 4, 64);
-                    SplittableRandom rnd = new SplittableRandom(tensorSeed);
-                    // Init-like magnitudes: 1 ± small for norm scales, N(0, 0.02) elsewhere, so activations stay finite.
-                    for (long j = 0; j < finalRows * rowLength; j++) {
-                        double v = rnd.nextGaussian() * 0.02;
-                        f32.setAtIndex(ValueLayout.JAVA_FLOAT, j, (float) (scaleLike ? 1 + v : v));
-                    }
-                    TensorEncoder.encode(t, f32, finalRows, rowLength, target);
-                }
-            });
-        }
-        if (!longNames.isEmpty()) writer.putStringArray(TensorNames.LONG_NAMES_KEY, longNames);
-        return writer.write(out);
+        }, writer -> {
+            writer.putString("general.architecture", AmusedConverter.ARCH);
+            writer.putString("general.name", "amused-256 shapes, random weights");
+            configs.forEach((k, v) -> writer.putString("mmgp.config." + k, v.toString()));
+            writeSyntheticTokenizer(writer, configs.get("text_encoder").get("vocab_size").asInt());
+        });
     }
 
     /** GPT-2's bytes_to_unicode: printable Latin-1 bytes stand for themselves, the rest map from U+0100 on. */

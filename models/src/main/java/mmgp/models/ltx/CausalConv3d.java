@@ -1,0 +1,79 @@
+package mmgp.models.ltx;
+
+import java.util.ArrayList;
+import java.util.List;
+import mmgp.graph.Graph;
+import mmgp.graph.Tensor;
+import mmgp.graph.WeightSet;
+import mmgp.tensor.GgmlType;
+
+/**
+ * diffusers' LTXVideoCausalConv3d with stride 1 (every decoder conv): a Conv3d with zero
+ * padding kernel/2 along H and W and none along time, after the frames are padded by
+ * repeating the edge frames — kernel−1 copies of the first frame when causal, (kernel−1)/2 of
+ * the first and of the last frame when not (LTX-Video's released decoders are not causal).
+ *
+ * <p>Memory: Graph.conv3d unfolds its whole input (im2col, kernel³·C values per output
+ * position), which for a full-resolution video stage is many times the activation itself.
+ * The output frames are therefore computed in chunks whose unfolded input stays within
+ * {@link Options#chunkBytes()}, each chunk reading its input frames (plus the kernel's halo)
+ * as a strided view, and the chunk results are concatenated along the frame axis.
+ */
+final class CausalConv3d {
+    /**
+     * @param causal     LTX's is_causal (decoder_causal for the decoder)
+     * @param chunkBytes the most im2col memory one chunk of output frames may unfold (at least one frame is always taken)
+     */
+    record Options(boolean causal, long chunkBytes) {
+        Options {
+            if (chunkBytes <= 0) throw new IllegalArgumentException("conv chunk budget must be positive, got " + chunkBytes);
+        }
+    }
+
+    private final Tensor weight, bias;
+    private final int inChannels, kernel;
+    private final Options options;
+
+    /** {@code name} is the module, e.g. "vae.decoder.conv_in"; its nn.Conv3d is {@code name.conv}. */
+    CausalConv3d(WeightSet weights, String name, int in, int out, int kernel, Options options) {
+        this.weight = weights.get(name + ".conv.weight", kernel, kernel, kernel, (long) in * out);
+        this.bias = weights.get(name + ".conv.bias", out);
+        this.inChannels = in;
+        this.kernel = kernel;
+        this.options = options;
+    }
+
+    /** x [W, H, F, in·B] → [W, H, F', out·B] with F' = F for odd kernels. */
+    Tensor forward(Graph g, Tensor x) {
+        if (x.ne(3) % inChannels != 0) throw new IllegalArgumentException(x + " does not hold " + inChannels + "-channel clips");
+        long frames = x.ne(2);
+        int left = options.causal() ? kernel - 1 : (kernel - 1) / 2;
+        int right = options.causal() ? 0 : (kernel - 1) / 2;
+        long outFrames = frames + left + right - kernel + 1;
+        long colBytesPerFrame = (long) kernel * kernel * kernel * inChannels * x.ne(0) * x.ne(1) * (x.ne(3) / inChannels)
+                * (weight.type() == GgmlType.F16 ? 2 : 4);
+        long chunk = Math.clamp(options.chunkBytes() / colBytesPerFrame, 1, outFrames);
+        int[] stride = {1, 1, 1};
+        int[] padding = {kernel / 2, kernel / 2, 0};
+        List<Tensor> parts = new ArrayList<>();
+        for (long s = 0; s < outFrames; s += chunk) {
+            long e = Math.min(outFrames, s + chunk);
+            // Output frames [s, e) read padded frames [s, e + kernel − 1), i.e. input frames shifted by −left.
+            long from = s - left, to = e + kernel - 1 - left;
+            long lo = Math.max(0, from), hi = Math.min(frames, to);
+            List<Tensor> in = new ArrayList<>();
+            for (long i = from; i < lo; i++) in.add(Layers3d.frames(g, x, 0, 1));
+            in.add(lo == 0 && hi == frames ? x : Layers3d.frames(g, x, lo, hi));
+            for (long i = hi; i < to; i++) in.add(Layers3d.frames(g, x, frames - 1, frames));
+            parts.add(g.conv3d(weight, concat(g, in, 2), inChannels, stride, padding));
+        }
+        return g.add(concat(g, parts, 2), Layers3d.perChannel(g, bias));
+    }
+
+    /** Concatenates along {@code dim} pairwise in a balanced tree, so each value is copied log₂(n) times, not n. */
+    static Tensor concat(Graph g, List<Tensor> parts, int dim) {
+        if (parts.size() == 1) return parts.getFirst();
+        int mid = parts.size() / 2;
+        return g.concat(concat(g, parts.subList(0, mid), dim), concat(g, parts.subList(mid, parts.size()), dim), dim);
+    }
+}

@@ -1,0 +1,87 @@
+package mmgp.models.ltx;
+
+import mmgp.graph.Graph;
+import mmgp.graph.Tensor;
+import mmgp.tensor.GgmlType;
+
+/**
+ * The leaf operations of the LTX video decoder over activations laid out ggml
+ * [W, H, F, C·B] (PyTorch (B, C, F, H, W) in memory, the layout Graph.conv3d reads and
+ * writes): norms over the channel axis, per-channel vectors, depth-to-space and frame slicing.
+ */
+final class Layers3d {
+    private Layers3d() {}
+
+    /** A per-channel vector (conv bias) as F32 [1, 1, 1, C]; it broadcasts over [W, H, F, C·B] batch by batch. */
+    static Tensor perChannel(Graph g, Tensor v) {
+        return g.reshape(f32(g, v), 1, 1, 1, v.ne(0));
+    }
+
+    /**
+     * diffusers' {@code RMSNorm(C, eps, elementwise_affine=False)} applied as LTX does it,
+     * {@code norm(x.movedim(1, -1)).movedim(-1, 1)}: x·rsqrt(mean over channels of x² + eps),
+     * then SiLU (every LTX norm of this kind is followed by one). ggml normalises along ne0
+     * only, so the channels are brought to the front and back; SiLU is elementwise and runs
+     * in between.
+     */
+    static Tensor rmsNormSilu(Graph g, Tensor x, int channels, float eps) {
+        return fromChannelsFirst(g, g.silu(g.rmsNorm(toChannelsFirst(g, x, channels), eps)), x);
+    }
+
+    /** nn.LayerNorm(C, eps) with weight and bias over the channel axis (LTXVideoResnetBlock3d's norm3). */
+    static Tensor layerNorm(Graph g, Tensor x, int channels, Tensor weight, Tensor bias, float eps) {
+        Tensor y = g.norm(toChannelsFirst(g, x, channels), eps);
+        y = g.add(g.mul(y, f32(g, weight)), f32(g, bias));
+        return fromChannelsFirst(g, y, x);
+    }
+
+    private static Tensor f32(Graph g, Tensor v) {
+        return v.type() == GgmlType.F32 ? v : g.cast(v, GgmlType.F32);
+    }
+
+    /** [W, H, F, C·B] → contiguous [C, W·H·F, B]. */
+    private static Tensor toChannelsFirst(Graph g, Tensor x, int channels) {
+        long positions = x.ne(0) * x.ne(1) * x.ne(2);
+        long batch = x.ne(3) / channels;
+        return g.cont(g.permute(g.reshape(x, positions, channels, batch), 1, 0, 2, 3));
+    }
+
+    /** [C, W·H·F, B] → contiguous and shaped like {@code like} (conv3d's im2col needs unit stride along W). */
+    private static Tensor fromChannelsFirst(Graph g, Tensor y, Tensor like) {
+        Tensor back = g.cont(g.permute(y, 1, 0, 2, 3));
+        return g.reshape(back, like.ne(0), like.ne(1), like.ne(2), like.ne(3));
+    }
+
+    /**
+     * Depth-to-space over (t, h, w): [W, H, F, (C·st·sh·sw)·B] → [W·sw, H·sh, F·st, C·B], where
+     * output position (f·st + it, h·sh + ih, w·sw + iw) of channel c reads input channel
+     * ((c·st + it)·sh + ih)·sw + iw, or with {@code heightInnermost} ((c·st + it)·sw + iw)·sh + ih.
+     * The first is LTXVideoUpsampler3d's {@code permute(0, 1, 5, 2, 6, 3, 7, 4)}; the second is
+     * the decoder's unpatchify, whose {@code permute(0, 1, 5, 2, 6, 4, 7, 3)} pairs the last
+     * patch axis with the height.
+     */
+    static Tensor depthToSpace(Graph g, Tensor x, int st, int sh, int sw, boolean heightInnermost) {
+        long w = x.ne(0), h = x.ne(1), f = x.ne(2);
+        long rest = x.ne(3) / ((long) st * sh * sw);  // C·B
+        if (rest * st * sh * sw != x.ne(3)) throw new IllegalArgumentException(x + " has no " + st + "·" + sh + "·" + sw + " channel groups");
+        // Memory order (fastest first) is w, h, f, then the sub-channel indices and c, b. Each step
+        // moves one sub-index in front of its axis: iw before w, then ih before h, then it before f.
+        Tensor y = x;
+        if (sw > 1) {
+            y = heightInnermost
+                    ? g.reshape(y, w, h * f * sh, sw, st * rest)   // w, h·f·ih | iw | it·c·b
+                    : g.reshape(y, w, h * f, sw, sh * st * rest);  // w, h·f | iw | ih·it·c·b
+            y = g.cont(g.permute(y, 1, 2, 0, 3));                 // iw, w, h, f, ih, it, c, b
+        }
+        long w2 = w * sw;
+        if (sh > 1) y = g.cont(g.permute(g.reshape(y, w2, h * f, sh, st * rest), 0, 2, 1, 3)); // w2, ih, h, f, it, c, b
+        long h2 = h * sh;
+        if (st > 1) y = g.cont(g.permute(g.reshape(y, w2 * h2, f, st, rest), 0, 2, 1, 3));    // w2, h2, it, f, c, b
+        return g.reshape(y, w2, h2, f * st, rest);
+    }
+
+    /** Frames [from, to) of [W, H, F, C·B], as a strided view (nothing copied). */
+    static Tensor frames(Graph g, Tensor x, long from, long to) {
+        return g.view(x, new long[] {x.ne(0), x.ne(1), to - from, x.ne(3)}, new long[] {x.nb(1), x.nb(2), x.nb(3)}, from * x.nb(2));
+    }
+}

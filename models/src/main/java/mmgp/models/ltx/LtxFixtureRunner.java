@@ -1,0 +1,129 @@
+package mmgp.models.ltx;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import mmgp.api.ProgressListener;
+import mmgp.check.CaseResult;
+import mmgp.check.FixtureCases;
+import mmgp.check.FixtureRunner;
+import mmgp.check.TensorComparison;
+import mmgp.graph.ComputeBackend;
+import mmgp.safetensors.SafetensorsFile;
+import mmgp.schedule.FlowMatchEulerScheduler;
+
+/**
+ * Runs the LTX-Video golden cases (tokenizer, t5_encoder, transformer, vae_decode,
+ * scheduler_tables, e2e_*) through the engine. Sizes come from the fixture's tensors and
+ * configs, so other tiny LTX fixtures run unchanged.
+ */
+public final class LtxFixtureRunner implements FixtureRunner {
+    private Path loadedFrom;
+    private LtxModel model;
+
+    @Override
+    public String model() {
+        return "ltx_video";
+    }
+
+    @Override
+    public CaseResult run(FixtureCases fixture, FixtureCases.Case c, ComputeBackend backend) throws Exception {
+        long t0 = System.nanoTime();
+        List<TensorComparison> out = new ArrayList<>();
+        try (SafetensorsFile golden = SafetensorsFile.open(c.file())) {
+            String module = c.spec().path("module").asText();
+            double atol = c.atol(1e-4), rtol = c.rtol(1e-4);
+            if (module.startsWith("scheduler")) {
+                schedulerTables(fixture, c.spec(), golden, out);
+            } else {
+                LtxModel m = model(fixture, backend);
+                if (module.startsWith("tokenizer")) tokenizer(m, c.spec(), golden, out);
+                else if (module.startsWith("text_encoder")) t5(m, backend, golden, atol, rtol, out);
+                else if (module.startsWith("transformer")) transformer(m, backend, c.spec(), golden, atol, rtol, out);
+                else if (module.startsWith("vae")) vae(m, backend, golden, atol, rtol, out);
+                else if (module.startsWith("LTXPipeline")) endToEnd(m, backend, c.spec(), golden, atol, out);
+                else throw new IllegalArgumentException("no LTX-Video check for case '" + c.name() + "' (module " + module + ")");
+            }
+        }
+        return new CaseResult(c.name(), out, null, (System.nanoTime() - t0) / 1e9);
+    }
+
+    private LtxModel model(FixtureCases fixture, ComputeBackend backend) throws Exception {
+        if (model == null || !fixture.checkpoint().equals(loadedFrom)) {
+            if (model != null) model.close();
+            model = LtxModel.open(fixture.checkpoint(), backend);
+            loadedFrom = fixture.checkpoint();
+        }
+        return model;
+    }
+
+    private static int[][] ids(SafetensorsFile golden, String name) throws Exception {
+        long[] flat = golden.readLongs(name);
+        long[] shape = golden.tensor(name).shape();
+        int[][] ids = new int[(int) shape[0]][(int) shape[1]];
+        for (int i = 0; i < flat.length; i++) ids[i / ids[0].length][i % ids[0].length] = (int) flat[i];
+        return ids;
+    }
+
+    private static void tokenizer(LtxModel m, JsonNode spec, SafetensorsFile golden, List<TensorComparison> out) throws Exception {
+        int maxLength = (int) golden.tensor("input_ids").shape()[1];
+        List<Long> ids = new ArrayList<>(), mask = new ArrayList<>();
+        for (JsonNode p : spec.path("prompts")) {
+            T5Tokenizer.Encoding e = m.tokenizer().encode(p.asText(), maxLength);
+            for (int v : e.inputIds()) ids.add((long) v);
+            for (int v : e.attentionMask()) mask.add((long) v);
+        }
+        out.add(TensorComparison.exact("input_ids", ids.stream().mapToLong(Long::longValue).toArray(), golden.readLongs("input_ids")));
+        out.add(TensorComparison.exact("attention_mask", mask.stream().mapToLong(Long::longValue).toArray(), golden.readLongs("attention_mask")));
+    }
+
+    private static void t5(LtxModel m, ComputeBackend backend, SafetensorsFile golden, double atol, double rtol, List<TensorComparison> out) throws Exception {
+        out.add(TensorComparison.floats("last_hidden_state", m.textEncoder().encode(backend, ids(golden, "input_ids")),
+                golden.readFloats("last_hidden_state"), atol, rtol));
+    }
+
+    private static void transformer(LtxModel m, ComputeBackend backend, JsonNode spec, SafetensorsFile golden, double atol, double rtol,
+                                    List<TensorComparison> out) throws Exception {
+        long[] shape = golden.tensor("hidden_states").shape();
+        long[] maskLongs = golden.readLongs("encoder_attention_mask");
+        boolean[] mask = new boolean[maskLongs.length];
+        for (int i = 0; i < mask.length; i++) mask[i] = maskLongs[i] != 0;
+        JsonNode scale = spec.path("rope_interpolation_scale");
+        var rope = new LtxTransformer.RopeScale(scale.get(0).asDouble(), scale.get(1).asDouble(), scale.get(2).asDouble());
+        float[] sample = m.transformer().forward(backend, golden.readFloats("hidden_states"), golden.readFloats("encoder_hidden_states"), mask,
+                golden.readFloats("timestep"), (int) shape[0], spec.path("num_frames").asInt(), spec.path("height").asInt(), spec.path("width").asInt(), rope);
+        out.add(TensorComparison.floats("sample", sample, golden.readFloats("sample"), atol, rtol));
+    }
+
+    private static void vae(LtxModel m, ComputeBackend backend, SafetensorsFile golden, double atol, double rtol, List<TensorComparison> out) throws Exception {
+        long[] s = golden.tensor("z").shape(); // (B, C, F', H', W')
+        float[] video = m.vae().decode(backend, golden.readFloats("z"), (int) s[0], (int) s[2], (int) s[3], (int) s[4]);
+        out.add(TensorComparison.floats("sample", video, golden.readFloats("sample"), atol, rtol));
+    }
+
+    private static void schedulerTables(FixtureCases fixture, JsonNode spec, SafetensorsFile golden, List<TensorComparison> out) throws Exception {
+        JsonNode config = fixture.document().path("configs").path("scheduler");
+        if (config.isMissingNode()) config = new com.fasterxml.jackson.databind.ObjectMapper().readTree(fixture.checkpoint().resolve("scheduler/scheduler_config.json").toFile());
+        var c = FlowMatchEulerScheduler.Config.from(config);
+        int steps = (int) golden.tensor("timesteps").shape()[0];
+        FlowMatchEulerScheduler s = FlowMatchEulerScheduler.forPipeline(c, steps, spec.path("video_sequence_length").asInt());
+        out.add(TensorComparison.floats("sigmas", s.sigmas(), golden.readFloats("sigmas"), 0, 0));
+        out.add(TensorComparison.floats("timesteps", s.timesteps(), golden.readFloats("timesteps"), 0, 0));
+    }
+
+    private static void endToEnd(LtxModel m, ComputeBackend backend, JsonNode spec, SafetensorsFile golden, double atol, List<TensorComparison> out) throws Exception {
+        JsonNode kw = spec.path("pipeline_kwargs");
+        List<String> prompts = new ArrayList<>();
+        if (kw.path("prompt").isArray()) kw.path("prompt").forEach(p -> prompts.add(p.asText()));
+        else prompts.add(kw.path("prompt").asText());
+        LtxPipeline.Options o = LtxPipeline.Options.defaults().with(kw.path("num_frames").asInt(161), kw.path("width").asInt(704),
+                kw.path("height").asInt(512), kw.path("num_inference_steps").asInt(50), (float) kw.path("guidance_scale").asDouble(3),
+                (float) kw.path("frame_rate").asDouble(25), kw.path("max_sequence_length").asInt(128), 0);
+        if (kw.has("negative_prompt")) o = new LtxPipeline.Options(o.frames(), o.width(), o.height(), o.steps(), o.guidanceScale(),
+                kw.path("negative_prompt").asText(), o.frameRate(), o.maxSequenceLength(), o.seed(), o.tileLatents());
+        LtxPipeline.Video v = LtxPipeline.generate(m, backend, prompts, o, ProgressListener.NONE, golden.readFloats("initial_latents_packed"));
+        out.add(TensorComparison.floats("final_latents_packed", v.latents(), golden.readFloats("final_latents_packed"), spec.path("tolerance").path("latents_atol").asDouble(atol), 0));
+        out.add(TensorComparison.floats("video", v.pixels(), golden.readFloats("video"), atol, 0));
+    }
+}

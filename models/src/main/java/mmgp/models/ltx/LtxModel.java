@@ -1,0 +1,134 @@
+package mmgp.models.ltx;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import mmgp.convert.HfCheckpoint;
+import mmgp.gguf.GgufFile;
+import mmgp.graph.ComputeBackend;
+import mmgp.graph.WeightSet;
+import mmgp.schedule.FlowMatchEulerScheduler;
+
+/**
+ * A loaded LTX-Video pipeline: T5 tokenizer and encoder, the video transformer, the video VAE
+ * decoder and the flow-matching scheduler's config, over one set of weights used in place.
+ * Opens the Hugging Face folder (Lightricks/LTX-Video diffusers layout) or a GGUF written by
+ * {@code mmgp convert --model ltx}.
+ */
+public final class LtxModel implements AutoCloseable {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    static final List<String> COMPONENTS = List.of("text_encoder", "transformer", "vae");
+
+    private final AutoCloseable source;
+    private final WeightSet weights;
+    private final T5Tokenizer tokenizer;
+    private final T5Encoder textEncoder;
+    private final LtxTransformer transformer;
+    private final LtxVaeDecoder vae;
+    private final FlowMatchEulerScheduler.Config scheduler;
+    private final String description;
+
+    private LtxModel(AutoCloseable source, WeightSet weights, T5Tokenizer tokenizer, Map<String, JsonNode> configs, String description) {
+        this.source = source;
+        this.weights = weights;
+        this.tokenizer = tokenizer;
+        this.textEncoder = new T5Encoder(T5Config.from(configs.get("text_encoder")), weights, "text_encoder.");
+        this.transformer = new LtxTransformer(LtxTransformerConfig.from(configs.get("transformer")), weights, "transformer.");
+        this.vae = new LtxVaeDecoder(LtxVaeConfig.fromJson(configs.get("vae")), weights, "vae.");
+        this.scheduler = FlowMatchEulerScheduler.Config.from(configs.get("scheduler"));
+        this.description = description;
+    }
+
+    /** Opens a Hugging Face LTX-Video folder, or a .gguf written by the converter. */
+    public static LtxModel open(Path path, ComputeBackend backend) throws IOException {
+        if (!Files.exists(path)) throw new NoSuchFileException(path.toString(), null, "no LTX-Video model here (a .gguf file or a Hugging Face folder)");
+        return Files.isDirectory(path) ? openFolder(path, backend) : openGguf(path, backend);
+    }
+
+    private static LtxModel openFolder(Path folder, ComputeBackend backend) throws IOException {
+        HfCheckpoint ckpt = HfCheckpoint.open(folder);
+        WeightSet weights = null;
+        try {
+            if (!ckpt.isPipeline() || !"LTXPipeline".equals(ckpt.modelIndex().path("_class_name").asText())) {
+                throw new IllegalArgumentException(folder + " is not an LTX-Video pipeline folder (model_index.json _class_name LTXPipeline)");
+            }
+            Map<String, JsonNode> configs = new HashMap<>();
+            for (String c : COMPONENTS) configs.put(c, ckpt.component(c).config());
+            Path scheduler = folder.resolve("scheduler").resolve("scheduler_config.json");
+            if (!Files.isRegularFile(scheduler)) throw new NoSuchFileException(scheduler.toString());
+            configs.put("scheduler", JSON.readTree(scheduler.toFile()));
+            T5Tokenizer tokenizer = T5Tokenizer.load(folder.resolve("tokenizer"));
+            weights = WeightSet.fromCheckpoint(backend, ckpt, true);
+            return new LtxModel(ckpt, weights, tokenizer, configs, folder.toString());
+        } catch (IOException | RuntimeException e) {
+            if (weights != null) weights.close();
+            ckpt.close();
+            throw e;
+        }
+    }
+
+    private static LtxModel openGguf(Path file, ComputeBackend backend) throws IOException {
+        GgufFile gguf = GgufFile.open(file);
+        WeightSet weights = null;
+        Path tokenizerDir = null;
+        try {
+            String arch = gguf.metadata().getString("general.architecture", "");
+            if (!LtxConverter.ARCH.equals(arch)) {
+                throw new IllegalArgumentException(file + " holds a '" + arch + "' model, not LTX-Video (convert one with: mmgp convert --model ltx <hf-folder> out.gguf)");
+            }
+            Map<String, JsonNode> configs = new HashMap<>();
+            for (String c : List.of("text_encoder", "transformer", "vae", "scheduler")) configs.put(c, JSON.readTree(gguf.getString("mmgp.config." + c)));
+            tokenizerDir = LtxConverter.unpackTokenizer(gguf);
+            T5Tokenizer tokenizer = T5Tokenizer.load(tokenizerDir);
+            weights = WeightSet.fromGguf(backend, gguf, true);
+            return new LtxModel(gguf, weights, tokenizer, configs, file.toString());
+        } catch (IOException | RuntimeException e) {
+            if (weights != null) weights.close();
+            gguf.close();
+            throw e;
+        } finally {
+            if (tokenizerDir != null) LtxConverter.deleteQuietly(tokenizerDir);
+        }
+    }
+
+    public T5Tokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    public T5Encoder textEncoder() {
+        return textEncoder;
+    }
+
+    public LtxTransformer transformer() {
+        return transformer;
+    }
+
+    public LtxVaeDecoder vae() {
+        return vae;
+    }
+
+    public FlowMatchEulerScheduler.Config schedulerConfig() {
+        return scheduler;
+    }
+
+    public WeightSet weights() {
+        return weights;
+    }
+
+    @Override
+    public String toString() {
+        return "LTX-Video " + description;
+    }
+
+    @Override
+    public void close() throws Exception {
+        weights.close();
+        source.close();
+    }
+}

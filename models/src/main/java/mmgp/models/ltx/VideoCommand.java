@@ -1,0 +1,112 @@
+package mmgp.models.ltx;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import mmgp.bindings.NativeLibraries;
+import mmgp.cli.ProgressBar;
+import mmgp.cli.VerbProvider;
+import mmgp.graph.ComputeBackend;
+import mmgp.media.Frames;
+import mmgp.media.VideoWriter;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code mmgp video --prompt "..."}: text → MP4 with LTX-Video. */
+@Command(name = "video", mixinStandardHelpOptions = true, description = "Generate a video from a prompt with LTX-Video and write an MP4 (H.264).")
+public final class VideoCommand implements Callable<Integer> {
+    /** Registers the verb with the CLI. */
+    public static final class Provider implements VerbProvider {
+        @Override
+        public Object command() {
+            return new VideoCommand();
+        }
+    }
+
+    @Option(names = {"-p", "--prompt"}, required = true, description = "The prompt; repeat for several videos in one batch.")
+    List<String> prompts;
+
+    @Option(names = "--negative-prompt", defaultValue = "", description = "What the video should not show (guidance only).")
+    String negativePrompt;
+
+    @Option(names = "--frames", defaultValue = "49", description = "Frames, 8·n + 1 (default ${DEFAULT-VALUE}).")
+    int frames;
+
+    @Option(names = "--width", defaultValue = "512", description = "Width, a multiple of 32 (default ${DEFAULT-VALUE}).")
+    int width;
+
+    @Option(names = "--height", defaultValue = "320", description = "Height, a multiple of 32 (default ${DEFAULT-VALUE}).")
+    int height;
+
+    @Option(names = "--steps", defaultValue = "40", description = "Denoising steps (default ${DEFAULT-VALUE}).")
+    int steps;
+
+    @Option(names = "--guidance", defaultValue = "3", description = "Classifier-free guidance scale; 1 turns it off (default ${DEFAULT-VALUE}).")
+    float guidance;
+
+    @Option(names = "--fps", defaultValue = "24", description = "Frame rate of the clip, also a model condition (default ${DEFAULT-VALUE}).")
+    float fps;
+
+    @Option(names = "--seed", defaultValue = "0", description = "Random seed for the initial latents.")
+    long seed;
+
+    @Option(names = "--max-sequence-length", defaultValue = "128", description = "T5 tokens (default ${DEFAULT-VALUE}).")
+    int maxSequenceLength;
+
+    @Option(names = "--tile", defaultValue = "0", description = "Decode in spatial tiles of this many latents per side (0 = whole frame); bounds memory.")
+    int tile;
+
+    @Option(names = "--model", description = "An LTX-Video .gguf (mmgp convert --model ltx) or Hugging Face folder (default ${DEFAULT-VALUE}).",
+            defaultValue = "${env:MMGP_LTX_MODEL:-${sys:user.home}/.cache/mmgp/models/ltx-video.gguf}")
+    Path model;
+
+    @Option(names = {"-o", "--out"}, defaultValue = "video.mp4", description = "Output MP4; with several prompts, -1, -2… are added (default ${DEFAULT-VALUE}).")
+    Path out;
+
+    @Option(names = "--png-frames", description = "Also write each frame as a PNG into this folder.")
+    Path pngFrames;
+
+    @Option(names = "--threads", defaultValue = "0", description = "CPU threads (0 = one per core).")
+    int threads;
+
+    @Option(names = {"-q", "--quiet"}, description = "No progress output.")
+    boolean quiet;
+
+    @Override
+    public Integer call() throws Exception {
+        if (!Files.exists(model)) {
+            throw new IllegalArgumentException("no LTX-Video model at " + model + ". Convert the Hugging Face Lightricks/LTX-Video folder with "
+                    + "`mmgp convert --model ltx <folder> " + model + " --type q8_0`, or pass --model");
+        }
+        NativeLibraries.get();
+        LtxPipeline.Options o = new LtxPipeline.Options(frames, width, height, steps, guidance, negativePrompt, fps, maxSequenceLength, seed, tile);
+        ProgressBar bar = new ProgressBar(System.err, quiet);
+        long t0 = System.nanoTime();
+        try (ComputeBackend backend = ComputeBackend.cpu(threads); LtxModel m = LtxModel.open(model, backend)) {
+            double load = (System.nanoTime() - t0) / 1e9;
+            bar.stage("load", load);
+            LtxPipeline.Video v = LtxPipeline.generate(m, backend, prompts, o, bar);
+            int perVideo = v.frames() * v.height() * v.width() * 3;
+            for (int b = 0; b < v.batch(); b++) {
+                float[] clip = java.util.Arrays.copyOfRange(v.pixels(), b * perVideo, (b + 1) * perVideo);
+                Path file = v.batch() == 1 ? out : withSuffix(out, "-" + (b + 1));
+                VideoWriter.writeMp4(file, clip, v.frames(), v.height(), v.width(), fps);
+                System.out.println("wrote " + file + " (" + v.frames() + " frames, " + v.width() + "×" + v.height() + " at " + fps + " fps)");
+                if (pngFrames != null) {
+                    for (int f = 0; f < v.frames(); f++) {
+                        Frames.writePng(pngFrames.resolve(String.format("video%d_frame%03d.png", b + 1, f)), clip, f, v.height(), v.width());
+                    }
+                }
+            }
+            System.out.printf("timings: load %.3f s, %s (total %.3f s)%n", load, v.timings(), load + v.timings().total());
+        }
+        return 0;
+    }
+
+    private static Path withSuffix(Path p, String suffix) {
+        String name = p.getFileName().toString();
+        int dot = name.lastIndexOf('.');
+        return p.resolveSibling(dot > 0 ? name.substring(0, dot) + suffix + name.substring(dot) : name + suffix);
+    }
+}

@@ -1,0 +1,160 @@
+package mmgp.models.smolvlm;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.lang.foreign.MemorySegment;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import mmgp.bindings.NativeLibraries;
+import mmgp.bindings.llama.LlamaLog;
+import mmgp.bindings.mtmd.Mtmd;
+import mmgp.cli.ProgressBar;
+import mmgp.cli.VerbProvider;
+import mmgp.models.smolvlm.SmolVlmUnderstanding.Media;
+import mmgp.models.smolvlm.SmolVlmUnderstanding.Result;
+import mmgp.sampling.SamplingParameters;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code mmgp understand --video clip.mp4 | --image pic.png --prompt "..."}: SmolVLM2 answers about an image or a video. */
+@Command(name = "understand", mixinStandardHelpOptions = true,
+        description = "Describe or answer questions about an image or a video with SmolVLM2 (llama.cpp), streaming the answer.")
+public final class UnderstandCommand implements Callable<Integer> {
+    /** Registers the verb with the CLI. */
+    public static final class Provider implements VerbProvider {
+        @Override
+        public Object command() {
+            return new UnderstandCommand();
+        }
+    }
+
+    static final class MediaChoice {
+        @Option(names = "--video", description = "A video file (MP4, WebM, MOV...): frames sampled at 1 fps, at most 64.")
+        Path video;
+
+        @Option(names = "--image", description = "An image file (PNG, JPEG...).")
+        Path image;
+    }
+
+    @ArgGroup(exclusive = true, multiplicity = "0..1")
+    MediaChoice media;
+
+    @Option(names = {"-p", "--prompt"}, description = "The question (default: asks for a description of the image or video).")
+    String prompt;
+
+    @Option(names = "--max-tokens", defaultValue = "128", description = "Most tokens to generate (default ${DEFAULT-VALUE}).")
+    int maxTokens;
+
+    @Option(names = "--min-tokens", defaultValue = "0", description = "Tokens to generate before the answer may end (default ${DEFAULT-VALUE}).")
+    int minTokens;
+
+    @Option(names = "--seed", defaultValue = "0", description = "Random seed for sampling (default ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--temperature", defaultValue = "0", description = "0 = greedy (default); above 0 samples.")
+    float temperature;
+
+    @Option(names = "--top-k", defaultValue = "0", description = "Sample among the k most likely tokens; 0 = off.")
+    int topK;
+
+    @Option(names = "--top-p", defaultValue = "1", description = "Nucleus sampling mass; 1 = off.")
+    float topP;
+
+    @Option(names = "--min-p", defaultValue = "0", description = "Drop tokens below min-p × the top probability; 0 = off.")
+    float minP;
+
+    @Option(names = "--repetition-penalty", defaultValue = "1", description = "Penalty for tokens already seen; 1 = off.")
+    float repetitionPenalty;
+
+    @Option(names = "--beams", defaultValue = "1", description = "Beam search width; above 1 the answer is printed when the search ends.")
+    int beams;
+
+    @Option(names = "--max-frames", defaultValue = "0", description = "Frame cap for videos (0 = the model's, 64).")
+    int maxFrames;
+
+    @Option(names = "--model", description = "Directory with the SmolVLM2 text GGUF and mmproj-*.gguf (mmgp convert --model smolvlm), "
+            + "or the text GGUF (default ${DEFAULT-VALUE}).",
+            defaultValue = "${env:MMGP_SMOLVLM_MODEL:-${sys:user.home}/.cache/mmgp/models/smolvlm2-256m}")
+    Path model;
+
+    @Option(names = "--mmproj", description = "The vision projector GGUF (default: the mmproj-*.gguf beside the model).")
+    Path mmproj;
+
+    @Option(names = "--ctx", defaultValue = "8192", description = "Context size in tokens (default ${DEFAULT-VALUE}; a 64-frame video takes ~4.6k).")
+    int contextTokens;
+
+    @Option(names = "--threads", defaultValue = "0", description = "CPU threads (0 = one per core).")
+    int threads;
+
+    @Option(names = "--exact", description = "F32 KV cache and no flash attention (slower, matches a plain F32 forward).")
+    boolean exact;
+
+    @Option(names = {"-q", "--quiet"}, description = "Only the answer: no progress, no statistics.")
+    boolean quiet;
+
+    @Override
+    public Integer call() throws Exception {
+        Media what = media == null ? Media.none() : media.video != null ? Media.video(media.video) : Media.image(media.image);
+        Path file = media == null ? null : media.video != null ? media.video : media.image;
+        if (file != null && !Files.isRegularFile(file)) {
+            throw new IOException(Files.exists(file) ? file + " is not a regular file" : "no such file: " + file);
+        }
+        String question = prompt != null ? prompt
+                : media == null ? null
+                : media.video != null ? "Describe this video in detail." : "Can you describe this image?";
+        if (question == null) throw new IllegalArgumentException("give --image, --video or --prompt");
+        SmolVlmUnderstanding.Options options = new SmolVlmUnderstanding.Options(maxTokens, minTokens,
+                new SamplingParameters(temperature, topK, topP, minP, repetitionPenalty), seed, beams, maxFrames);
+        int nThreads = threads > 0 ? threads : Math.max(1, Runtime.getRuntime().availableProcessors());
+        SmolVlmUnderstanding.Settings settings = new SmolVlmUnderstanding.Settings(contextTokens, 512, Math.max(1, beams), nThreads, exact);
+
+        NativeLibraries.get();
+        LlamaLog.silence();
+        Mtmd.helperLogSet(LlamaLog.callback(), MemorySegment.NULL);
+        PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+        ProgressBar bar = new ProgressBar(System.err, quiet);
+        long t0 = System.nanoTime();
+        try (SmolVlmUnderstanding engine = SmolVlmUnderstanding.open(model, mmproj, settings)) {
+            double load = (System.nanoTime() - t0) / 1e9;
+            bar.stage("load", load);
+            SmolVlmUnderstanding.TokenListener listener = new SmolVlmUnderstanding.TokenListener() {
+                @Override
+                public void token(String piece) {
+                    out.print(piece);
+                    out.flush();
+                }
+
+                @Override
+                public void step(String stage, int done, int total, double seconds) {
+                    if (!stage.equals("generate")) bar.step(stage, done, total, seconds); // the answer streams on stdout meanwhile
+                }
+
+                @Override
+                public void stage(String stage, double seconds) {
+                    if (!stage.equals("generate")) bar.stage(stage, seconds);
+                }
+            };
+            Result result = engine.understand(what, question, options, listener);
+            out.println();
+            if (!quiet) printStats(out, result, load);
+        }
+        return 0;
+    }
+
+    static void printStats(PrintStream out, Result result, double loadSeconds) {
+        SmolVlmUnderstanding.Stats s = result.stats();
+        out.printf(Locale.ROOT, "%n%s after %d tokens%n", switch (result.stopReason()) {
+            case END_OF_UTTERANCE -> "ended";
+            case MAX_TOKENS -> "token limit reached";
+            case CANCELLED -> "cancelled";
+        }, s.generatedTokens());
+        out.printf(Locale.ROOT, "time to first token %.3f s | generation %.2f tokens/s | prompt %d tokens (%d image) at %.1f tokens/s%n",
+                s.timeToFirstTokenSeconds(), s.tokensPerSecond(), s.promptTokens(), s.imageTokens(), s.promptTokensPerSecond());
+        out.printf(Locale.ROOT, "frames used %d | images encoded %d | timings: load %.3f s, %s%n",
+                s.framesUsed(), s.imagesEncoded(), loadSeconds, s.timings());
+    }
+}

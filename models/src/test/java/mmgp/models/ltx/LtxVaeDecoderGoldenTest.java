@@ -1,0 +1,603 @@
+package mmgp.models.ltx;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.CancellationException;
+import mmgp.api.ProgressListener;
+import mmgp.bindings.NativeLibraries;
+import mmgp.convert.HfCheckpoint;
+import mmgp.graph.ComputeBackend;
+import mmgp.graph.Graph;
+import mmgp.graph.Tensor;
+import mmgp.graph.WeightSet;
+import mmgp.safetensors.SafetensorsFile;
+import mmgp.tensor.GgmlType;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * diffusers 0.33.1 AutoencoderKLLTXVideo.decode on the tiny LTX-Video 0.9.0 fixture (golden case
+ * "vae_decode"): the video and every traced submodule output within 1e-4 + 1e-4·|expected|;
+ * the pipeline's de-normalisation, decode and post-processing against the end-to-end videos
+ * (batch 1 and 2); chunked convolutions and tiled decoding against the plain decode; the
+ * residual upsampler of later configs against its PyTorch definition; and the config checks.
+ */
+class LtxVaeDecoderGoldenTest {
+    private static final Path FIXTURE = Path.of("src/test/resources/fixtures/ltx_video");
+    private static final double ATOL = 1e-4, RTOL = 1e-4;
+    private static final String[] TRACES = {"decoder.conv_in", "decoder.mid_block", "decoder.up_blocks.0", "decoder.up_blocks.1",
+            "decoder.up_blocks.2", "decoder.up_blocks.3", "decoder.conv_out"};
+
+    private static ComputeBackend backend;
+
+    @BeforeAll
+    static void openBackend() {
+        assumeTrue(NativeLibraries.available(), "native ggml libraries not built");
+        backend = ComputeBackend.cpu(2);
+    }
+
+    @AfterAll
+    static void closeBackend() {
+        if (backend != null) backend.close();
+    }
+
+    @Test
+    void decodeMatchesTheGoldenVideoAndEveryTrace() throws Exception {
+        try (HfCheckpoint ckpt = HfCheckpoint.open(FIXTURE.resolve("checkpoint"));
+             WeightSet weights = WeightSet.fromCheckpoint(backend, ckpt, false);
+             SafetensorsFile golden = SafetensorsFile.open(FIXTURE.resolve("golden/vae_decode.safetensors"))) {
+            LtxVaeDecoder decoder = new LtxVaeDecoder(LtxVaeConfig.fromJson(ckpt.component("vae").config()), weights, "vae.");
+            float[] z = golden.readFloats("z"); // (1, 16, 3, 2, 3)
+            try (Graph g = decoder.newGraph(backend, 3)) {
+                Tensor in = g.inputF32("z", 3, 2, 3, 16);
+                Map<String, Tensor> trace = new LinkedHashMap<>();
+                Tensor video = g.output(decoder.build(g, in, 1, trace));
+                assertThat(video.shape()).containsExactly(96, 64, 17, 3);
+                assertThat(trace.keySet()).containsExactly(TRACES);
+                g.set(in, z);
+                g.compute();
+                for (String name : TRACES) assertClose("trace." + name, g.floats(trace.get(name)), golden.readFloats("trace." + name));
+                assertClose("sample", g.floats(video), golden.readFloats("sample"));
+            }
+            // The convenience path, without traces: the allocator may reuse every intermediate.
+            assertClose("decode()", decoder.decode(backend, z, 1, 3, 2, 3), golden.readFloats("sample"));
+        }
+    }
+
+    @Test
+    void denormalizedEndToEndLatentsDecodeToThePipelineVideos() throws Exception {
+        try (HfCheckpoint ckpt = HfCheckpoint.open(FIXTURE.resolve("checkpoint"));
+             WeightSet weights = WeightSet.fromCheckpoint(backend, ckpt, false)) {
+            LtxVaeDecoder decoder = new LtxVaeDecoder(LtxVaeConfig.fromJson(ckpt.component("vae").config()), weights, "vae.");
+            // e2e_cfg: batch 1, latents (3, 2, 3) → 17 × 64 × 96; e2e_nocfg: batch 2, (2, 2, 2) → 9 × 64 × 64.
+            for (String file : new String[] {"e2e_cfg", "e2e_nocfg"}) {
+                try (SafetensorsFile golden = SafetensorsFile.open(FIXTURE.resolve("golden/" + file + ".safetensors"))) {
+                    long[] shape = golden.tensor("initial_latents_5d").shape();
+                    int b = (int) shape[0], c = (int) shape[1], f = (int) shape[2], h = (int) shape[3], w = (int) shape[4];
+                    float[] latents = unpack(golden.readFloats("final_latents_packed"), b, c, f * h * w);
+                    float[] raw = decoder.decode(backend, decoder.denormalize(latents, b, f, h, w), b, f, h, w);
+                    int frames = decoder.config().decodedFrames(f), s = decoder.config().decoderSpatialUpscale();
+                    float[] video = LtxVaeDecoder.toFrames(raw, b, 3, frames, h * s, w * s);
+                    assertClose(file + " video", video, golden.readFloats("video"));
+                }
+            }
+        }
+    }
+
+    @Test
+    void denormalizeIsThePipelinesPerChannelAffineMap() throws Exception {
+        try (HfCheckpoint ckpt = HfCheckpoint.open(FIXTURE.resolve("checkpoint"));
+             WeightSet weights = WeightSet.fromCheckpoint(backend, ckpt, false)) {
+            LtxVaeDecoder decoder = new LtxVaeDecoder(LtxVaeConfig.fromJson(ckpt.component("vae").config()), weights, "vae.");
+            float[] mean = ckpt.component("vae").weights().readFloats("latents_mean");
+            float[] std = ckpt.component("vae").weights().readFloats("latents_std");
+            float[] x = new float[2 * 16 * 2]; // (B=2, C=16, F=2, 1, 1)
+            for (int i = 0; i < x.length; i++) x[i] = i * 0.25f - 3f;
+            float[] y = decoder.denormalize(x, 2, 2, 1, 1);
+            for (int i = 0; i < x.length; i++) {
+                int ch = (i / 2) % 16;
+                assertThat(y[i]).isEqualTo(x[i] * std[ch] / 1f + mean[ch]);
+            }
+            assertThatThrownBy(() -> decoder.denormalize(new float[5], 1, 1, 1, 1)).hasMessageContaining("5 latent values");
+        }
+    }
+
+    @Test
+    void convolutionsSplitIntoFrameChunksGiveTheSameVideo() throws Exception {
+        try (HfCheckpoint ckpt = HfCheckpoint.open(FIXTURE.resolve("checkpoint"));
+             WeightSet weights = WeightSet.fromCheckpoint(backend, ckpt, false);
+             SafetensorsFile golden = SafetensorsFile.open(FIXTURE.resolve("golden/vae_decode.safetensors"))) {
+            LtxVaeConfig config = LtxVaeConfig.fromJson(ckpt.component("vae").config());
+            float[] z = golden.readFloats("z");
+            float[] whole = new LtxVaeDecoder(config, weights, "vae.").decode(backend, z, 1, 3, 2, 3);
+            // A 1-byte budget: every conv computes one output frame at a time, edge frames replicated per chunk.
+            float[] chunked = new LtxVaeDecoder(config, weights, "vae.", 1).decode(backend, z, 1, 3, 2, 3);
+            double err = maxAbsDiff(chunked, whole);
+            System.out.printf("%-28s max abs diff %.3e%n", "frame-chunked vs whole", err);
+            // Same dot products over the same im2col rows, only fewer columns per matmul.
+            assertThat(err).isLessThanOrEqualTo(1e-6);
+            assertClose("chunked sample", chunked, golden.readFloats("sample"));
+        }
+    }
+
+    /**
+     * The tiling mechanics, exactly: with every conv's off-centre spatial taps zeroed (the
+     * fixture weights otherwise; time taps kept, since time is not tiled) the decoder is local
+     * in H and W, so each tile decodes its pixels exactly as the whole decode does, and the
+     * blend Σ wᵢ·v / Σ wᵢ of equal values can only round: tiled == untiled within 1e-5.
+     * 2×8×12 latents, 4×6 tiles overlapping by 2 (3×3 tiles, the last ones flush with the edge).
+     */
+    @Test
+    void tiledDecodeIsTheWholeDecodeWhenTheDecoderIsSpatiallyLocal() throws Exception {
+        try (HfCheckpoint ckpt = HfCheckpoint.open(FIXTURE.resolve("checkpoint"));
+             Arena arena = Arena.ofConfined();
+             WeightSet local = spatiallyLocalWeights(arena, ckpt.component("vae"))) {
+            LtxVaeDecoder decoder = new LtxVaeDecoder(LtxVaeConfig.fromJson(ckpt.component("vae").config()), local, "vae.");
+            int b = 1, f = 2, h = 8, w = 12;
+            float[] latents = normal(new SplittableRandom(11), b * 16 * f * h * w);
+            float[] whole = decoder.decode(backend, latents, b, f, h, w);
+            List<String> steps = new ArrayList<>();
+            ProgressListener listener = new ProgressListener() {
+                @Override
+                public void step(String stage, int done, int total, double seconds) {
+                    steps.add(stage + " " + done + "/" + total);
+                }
+            };
+            float[] tiled = decoder.decodeTiled(backend, latents, b, f, h, w, 4, 6, 2, listener);
+            assertThat(steps).hasSize(9).endsWith("decode 9/9");
+            double err = maxAbsDiff(tiled, whole);
+            System.out.printf("%-28s max abs diff %.3e%n", "tiled vs whole, local convs", err);
+            assertThat(err).isLessThanOrEqualTo(1e-5);
+            // A tile covering the grid is the plain decode, bit for bit.
+            assertThat(maxAbsDiff(decoder.decodeTiled(backend, latents, b, f, h, w, 8, 12, 2, ProgressListener.NONE), whole)).isZero();
+        }
+    }
+
+    /**
+     * Tiled against untiled decode with the fixture's real 3×3 spatial taps: same grid and
+     * tiles. This is an approximation, not rounding: a tile sees zero padding where the whole
+     * decode sees neighbours, and the receptive field (8 stacked 3×3 convs at latent
+     * resolution alone: conv_in, 2 mid resnets, up block 0, the first upsampler) is far wider
+     * than the 2-latent overlap. Measured on these random weights: mean |diff| 0.141, max 1.16
+     * on a video spanning [−1.38, 1.53] (no overlap: 0.175 / 1.71; 7×11 tiles overlapping by
+     * 6: 0.040 / 0.46), so the bounds below are regression bounds just above the measurement
+     * (the run is deterministic to ~1e-6). What is exact — tile placement, cropping and the
+     * blend — is checked to 1e-5 by the spatially local test above.
+     */
+    @Test
+    void tiledDecodeApproximatesTheWholeDecode() throws Exception {
+        try (HfCheckpoint ckpt = HfCheckpoint.open(FIXTURE.resolve("checkpoint"));
+             WeightSet weights = WeightSet.fromCheckpoint(backend, ckpt, false)) {
+            LtxVaeDecoder decoder = new LtxVaeDecoder(LtxVaeConfig.fromJson(ckpt.component("vae").config()), weights, "vae.");
+            int b = 1, f = 3, h = 8, w = 12;
+            float[] latents = normal(new SplittableRandom(11), b * 16 * f * h * w);
+            float[] whole = decoder.decode(backend, latents, b, f, h, w);
+            float[] tiled = decoder.decodeTiled(backend, latents, b, f, h, w, 4, 6, 2, ProgressListener.NONE);
+            double maxErr = 0, sumErr = 0, min = Double.MAX_VALUE, max = -Double.MAX_VALUE;
+            for (int i = 0; i < whole.length; i++) {
+                double e = Math.abs(tiled[i] - whole[i]);
+                maxErr = Math.max(maxErr, e);
+                sumErr += e;
+                min = Math.min(min, whole[i]);
+                max = Math.max(max, whole[i]);
+            }
+            double meanErr = sumErr / whole.length;
+            System.out.printf("tiled vs whole, real convs: max abs %.3e, mean abs %.3e, video range [%.3f, %.3f]%n", maxErr, meanErr, min, max);
+            assertThat(meanErr).isLessThanOrEqualTo(0.15);
+            assertThat(maxErr).isLessThanOrEqualTo(1.25);
+        }
+    }
+
+    @Test
+    void tiledDecodingStopsWhenCancelled() throws Exception {
+        try (HfCheckpoint ckpt = HfCheckpoint.open(FIXTURE.resolve("checkpoint"));
+             WeightSet weights = WeightSet.fromCheckpoint(backend, ckpt, false)) {
+            LtxVaeDecoder decoder = new LtxVaeDecoder(LtxVaeConfig.fromJson(ckpt.component("vae").config()), weights, "vae.");
+            int[] tiles = {0};
+            ProgressListener cancelAfterOne = new ProgressListener() {
+                @Override
+                public void step(String stage, int done, int total, double seconds) {
+                    tiles[0] = done;
+                }
+
+                @Override
+                public boolean cancelled() {
+                    return tiles[0] >= 1;
+                }
+            };
+            float[] latents = normal(new SplittableRandom(3), 16 * 2 * 2 * 4);
+            assertThatThrownBy(() -> decoder.decodeTiled(backend, latents, 1, 2, 2, 4, 2, 2, 1, cancelAfterOne))
+                    .isInstanceOf(CancellationException.class).hasMessageContaining("tile 2 of 3");
+        }
+    }
+
+    @Test
+    void tilesStepByTileMinusOverlapAndTheirWeightsSumToOne() {
+        assertThat(SpatialTiling.starts(12, 6, 2)).containsExactly(0, 4, 6); // last tile flush with the end
+        assertThat(SpatialTiling.starts(8, 4, 2)).containsExactly(0, 2, 4);
+        assertThat(SpatialTiling.starts(10, 4, 0)).containsExactly(0, 4, 6);
+        assertThat(SpatialTiling.starts(5, 8, 2)).containsExactly(0);
+        assertThatThrownBy(() -> SpatialTiling.starts(12, 4, 4)).hasMessageContaining("overlap 4");
+        int scale = 3;
+        for (int[] c : new int[][] {{12, 6, 2}, {8, 4, 2}, {10, 4, 0}, {11, 4, 1}}) {
+            int n = c[0], tile = c[1];
+            int[] starts = SpatialTiling.starts(n, tile, c[2]);
+            double[] sum = new double[n * scale];
+            for (int k = 0; k < starts.length; k++) {
+                float[] w = SpatialTiling.weights(starts, k, tile, scale);
+                for (int i = 0; i < w.length; i++) {
+                    assertThat(w[i]).isGreaterThan(0f);
+                    sum[starts[k] * scale + i] += w[i];
+                }
+            }
+            for (double s : sum) assertThat(s).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-6));
+        }
+    }
+
+    // ---------------------------------------------------------------- later configurations
+
+    @Test
+    void theResidualUpsamplerAddsTheInputDepthToSpacedAndRepeated() {
+        // Zero conv weights and bias: the output is the residual alone, checked against the
+        // PyTorch definition (reshape (B, C/8, 2, 2, 2, F, H, W), permute (0,1,5,2,6,3,7,4),
+        // repeat 8/upscale_factor times along the channels, drop the first frame).
+        int c = 16, factor = 2, b = 2, f = 2, h = 2, w = 3;
+        Map<String, long[]> shapes = new LinkedHashMap<>();
+        shapes.put("up.conv.conv.weight", new long[] {3, 3, 3, (long) c * c * 8 / factor});
+        shapes.put("up.conv.conv.bias", new long[] {c * 8 / factor});
+        float[] x = normal(new SplittableRandom(5), b * c * f * h * w);
+        try (Arena arena = Arena.ofConfined(); WeightSet zeros = zeroWeights(arena, shapes)) {
+            Upsampler3d up = new Upsampler3d(zeros, "up", c, true, factor, new CausalConv3d.Options(false, 1L << 30));
+            assertThat(up.outChannels()).isEqualTo(c / factor);
+            float[] y;
+            try (Graph g = new Graph(backend)) {
+                Tensor in = g.inputF32("x", w, h, f, (long) c * b);
+                Tensor out = g.output(up.forward(g, in));
+                assertThat(out.shape()).containsExactly(2L * w, 2L * h, 2L * f - 1, (long) (c / factor) * b);
+                g.set(in, x);
+                g.compute();
+                y = g.floats(out);
+            }
+            int co = c / factor, fo = 2 * f - 1, ho = 2 * h, wo = 2 * w, cr = c / 8;
+            for (int bb = 0; bb < b; bb++)
+                for (int j = 0; j < co; j++)
+                    for (int t = 0; t < fo; t++)
+                        for (int yy = 0; yy < ho; yy++)
+                            for (int xx = 0; xx < wo; xx++) {
+                                int tt = t + 1; // the first frame is dropped
+                                int cin = (((j % cr) * 2 + tt % 2) * 2 + yy % 2) * 2 + xx % 2;
+                                float expected = x[(((bb * c + cin) * f + tt / 2) * h + yy / 2) * w + xx / 2];
+                                assertThat(y[(((bb * co + j) * fo + t) * ho + yy) * wo + xx]).isEqualTo(expected);
+                            }
+        }
+    }
+
+    @Test
+    void theUnpatchifyPairsTheLastPatchAxisWithTheHeight() {
+        // conv_out channel c·16 + a·4 + b goes to pixel (h·4 + b, w·4 + a): the upstream permute
+        // (0, 1, 5, 2, 6, 4, 7, 3) swaps the patch axes relative to the upsampler's.
+        int w = 2, h = 3, f = 2, p = 4, batch = 2;
+        float[] x = new float[w * h * f * 3 * p * p * batch];
+        for (int i = 0; i < x.length; i++) x[i] = i;
+        try (Graph g = new Graph(backend)) {
+            Tensor in = g.inputF32("x", w, h, f, 3L * p * p * batch);
+            Tensor out = g.output(Layers3d.depthToSpace(g, in, 1, p, p, true));
+            g.set(in, x);
+            g.compute();
+            float[] y = g.floats(out);
+            for (int n = 0; n < batch * 3; n++)
+                for (int t = 0; t < f; t++)
+                    for (int yy = 0; yy < h * p; yy++)
+                        for (int xx = 0; xx < w * p; xx++) {
+                            int ch = n * p * p + (xx % p) * p + yy % p;
+                            float expected = x[((ch * f + t) * h + yy / p) * w + xx / p];
+                            assertThat(y[((n * f + t) * h * p + yy) * w * p + xx]).isEqualTo(expected);
+                        }
+        }
+    }
+
+    @Test
+    void causalAndNonCausalPaddingRepeatTheEdgeFramesInEveryChunk() {
+        // Against Graph.causalConv3d (first frame repeated k−1 times) and against explicit
+        // replicate padding of both ends, with one output frame per chunk.
+        int w = 5, h = 4, f = 4, c = 3, oc = 2;
+        float[] x = normal(new SplittableRandom(21), w * h * f * c);
+        Map<String, long[]> shapes = Map.of("k.conv.weight", new long[] {3, 3, 3, (long) c * oc}, "k.conv.bias", new long[] {oc});
+        try (Arena arena = Arena.ofConfined(); WeightSet weights = randomWeights(arena, shapes, GgmlType.F32, 23)) {
+            Tensor kernel = weights.get("k.conv.weight");
+            float[] bias = weights.get("k.conv.bias").data().toArray(ValueLayout.JAVA_FLOAT);
+            for (boolean causal : new boolean[] {true, false}) {
+                CausalConv3d conv = new CausalConv3d(weights, "k", c, oc, 3, new CausalConv3d.Options(causal, 1));
+                try (Graph g = new Graph(backend)) {
+                    Tensor in = g.inputF32("x", w, h, f, c);
+                    Tensor actual = g.output(conv.forward(g, in));
+                    Tensor padded = causal ? in : g.concat(g.concat(Layers3d.frames(g, in, 0, 1), in, 2), Layers3d.frames(g, in, f - 1, f), 2);
+                    Tensor expected = g.output(causal ? g.causalConv3d(kernel, in, c, 1)
+                            : g.conv3d(kernel, padded, c, new int[] {1, 1, 1}, new int[] {1, 1, 0}));
+                    g.set(in, x);
+                    g.compute();
+                    float[] a = g.floats(actual), e = g.floats(expected);
+                    for (int i = 0; i < e.length; i++) e[i] += bias[i / (w * h * f)];
+                    assertThat(maxAbsDiff(a, e)).as(causal ? "causal" : "non-causal").isLessThanOrEqualTo(1e-6);
+                }
+            }
+        }
+    }
+
+    @Test
+    void anotherShapeOfDecoderBuildsFromItsConfigAloneAndF16WeightsAgree() throws Exception {
+        // Three residual up blocks with upsample_factor 2 (the 0.9.5 channel layout, without its
+        // timestep conditioning), a causal decoder, batch 2, a non-square grid.
+        ObjectNode json = tinyConfig();
+        json.putArray("decoder_block_out_channels").add(8).add(16).add(32);
+        json.putArray("decoder_layers_per_block").add(1).add(0).add(1).add(1);
+        json.putArray("decoder_spatio_temporal_scaling").add(true).add(true).add(true);
+        json.putArray("decoder_inject_noise").add(false).add(false).add(false).add(false);
+        json.putArray("upsample_residual").add(true).add(true).add(true);
+        json.putArray("upsample_factor").add(2).add(2).add(2);
+        json.put("decoder_causal", true);
+        LtxVaeConfig config = LtxVaeConfig.fromJson(json);
+        Map<String, long[]> shapes = new LinkedHashMap<>();
+        try (WeightSet recorder = WeightSet.recorder()) {
+            new LtxVaeDecoder(config, recorder, "vae.");
+            recorder.all().forEach((k, v) -> shapes.put(k, v.shape()));
+        }
+        assertThat(shapes).containsKey("vae.decoder.up_blocks.2.upsamplers.0.conv.conv.weight").doesNotContainKey("vae.decoder.up_blocks.0.conv_in.conv1.conv.weight");
+        int b = 2, f = 2, h = 1, w = 2;
+        float[] latents = normal(new SplittableRandom(9), b * 16 * f * h * w);
+        float[][] out = new float[2][];
+        GgmlType[] types = {GgmlType.F32, GgmlType.F16};
+        for (int t = 0; t < 2; t++) {
+            try (Arena arena = Arena.ofConfined(); WeightSet weights = randomWeights(arena, shapes, types[t], 5)) {
+                out[t] = new LtxVaeDecoder(config, weights, "vae.").decode(backend, latents, b, f, h, w);
+            }
+        }
+        assertThat(out[0]).hasSize(b * 3 * 9 * 32 * 64);
+        double err = 0, ref = 0;
+        for (int i = 0; i < out[0].length; i++) {
+            assertThat(Float.isFinite(out[0][i])).isTrue();
+            err += (out[1][i] - out[0][i]) * (double) (out[1][i] - out[0][i]);
+            ref += out[0][i] * (double) out[0][i];
+        }
+        // F16 weights (the fp16-rounded same values) round the conv inputs to fp16 as well.
+        System.out.printf("ltx vae F16 weights vs F32: relative RMS %.2e%n", Math.sqrt(err / ref));
+        assertThat(Math.sqrt(err / ref)).isLessThan(1e-2);
+    }
+
+    @Test
+    void theLtxVideo2bConfigBuildsFromItsConfigAlone() throws Exception {
+        // Lightricks/LTX-Video's vae/config.json predates the decoder_* fields: diffusers' defaults fill them.
+        String json = """
+                {"_class_name": "AutoencoderKLLTXVideo", "_diffusers_version": "0.32.0.dev0",
+                 "block_out_channels": [128, 256, 512, 512], "decoder_causal": false, "encoder_causal": true,
+                 "in_channels": 3, "latent_channels": 128, "layers_per_block": [4, 3, 3, 3, 4], "out_channels": 3,
+                 "patch_size": 4, "patch_size_t": 1, "resnet_norm_eps": 1e-06, "scaling_factor": 1.0,
+                 "spatio_temporal_scaling": [true, true, true, false]}""";
+        LtxVaeConfig config = LtxVaeConfig.fromJson(new ObjectMapper().readTree(json));
+        assertThat(config.decoderBlockOutChannels()).containsExactly(128, 256, 512, 512);
+        assertThat(config.decoderLayersPerBlock()).containsExactly(4, 3, 3, 3, 4);
+        assertThat(config.spatialCompressionRatio()).isEqualTo(32);
+        assertThat(config.temporalCompressionRatio()).isEqualTo(8);
+        assertThat(config.decoderSpatialUpscale()).isEqualTo(32);
+        assertThat(config.decodedFrames(7)).isEqualTo(49);
+        try (WeightSet recorder = WeightSet.recorder()) {
+            LtxVaeDecoder decoder = new LtxVaeDecoder(config, recorder, "vae.");
+            Map<String, Tensor> w = recorder.all();
+            assertThat(w.get("vae.decoder.conv_in.conv.weight").shape()).containsExactly(3, 3, 3, 128 * 512);
+            assertThat(w.get("vae.decoder.up_blocks.1.upsamplers.0.conv.conv.weight").shape()).containsExactly(3, 3, 3, 512 * 4096);
+            assertThat(w.get("vae.decoder.up_blocks.3.conv_in.norm3.weight").shape()).containsExactly(256, 1, 1, 1);
+            assertThat(w.get("vae.decoder.conv_out.conv.weight").shape()).containsExactly(3, 3, 3, 128 * 48);
+            assertThat(w).containsKey("vae.decoder.mid_block.resnets.3.conv2.conv.bias").doesNotContainKey("vae.decoder.up_blocks.0.upsamplers.0.conv.conv.weight");
+            long params = 0;
+            for (Tensor t : w.values()) params += t.elements();
+            System.out.printf("LTX-Video 0.9.0 decoder: %d weights, %.1f M parameters%n", w.size(), params / 1e6);
+            // The graph of a 49-frame 512×320 decode (latents 16×10×7): shapes only, nothing computed.
+            try (Graph g = decoder.newGraph(backend, 7)) {
+                Tensor in = g.inputF32("latents", 16, 10, 7, 128);
+                Tensor video = g.output(decoder.build(g, in, 1));
+                assertThat(video.shape()).containsExactly(512, 320, 49, 3);
+                System.out.printf("LTX-Video 0.9.0 decode graph 49×320×512: %d nodes%n", g.nodeCount());
+            }
+        }
+    }
+
+    @Test
+    void laterDecodersConfigsParseButThisDecoderRefusesThem() throws Exception {
+        // The ltx_video_095 fixture's vae/config.json (diffusers' 0.9.5 conversion).
+        String json = """
+                {"_class_name": "AutoencoderKLLTXVideo", "block_out_channels": [4, 8, 16, 16, 32], "decoder_block_out_channels": [8, 16, 32],
+                 "decoder_causal": false, "decoder_inject_noise": [false, false, false, false], "decoder_layers_per_block": [2, 1, 2, 1],
+                 "decoder_spatio_temporal_scaling": [true, true, true], "encoder_causal": true, "in_channels": 3, "latent_channels": 16,
+                 "layers_per_block": [1, 2, 1, 1, 2], "out_channels": 3, "patch_size": 4, "patch_size_t": 1, "resnet_norm_eps": 1e-06,
+                 "scaling_factor": 1.0, "spatial_compression_ratio": 32, "spatio_temporal_scaling": [true, true, true, true],
+                 "temporal_compression_ratio": 8, "timestep_conditioning": true, "upsample_factor": [2, 2, 2], "upsample_residual": [true, true, true]}""";
+        LtxVaeConfig config = LtxVaeConfig.fromJson(new ObjectMapper().readTree(json));
+        assertThat(config.timestepConditioning()).isTrue();
+        assertThat(config.spatialCompressionRatio()).isEqualTo(32);
+        assertThat(config.decoderSpatialUpscale()).isEqualTo(32);
+        assertThat(config.decodedFrames(2)).isEqualTo(9);
+        try (WeightSet recorder = WeightSet.recorder()) {
+            assertThatThrownBy(() -> new LtxVaeDecoder(config, recorder, "vae.")).hasMessageContaining("timestep_conditioning");
+        }
+        // 0.9.1 injects noise; the lists are read reversed, so the first entry is the last up block.
+        ObjectNode noise = tinyConfig();
+        noise.putArray("decoder_inject_noise").add(true).add(false).add(false).add(false).add(false);
+        LtxVaeConfig noisy = LtxVaeConfig.fromJson(noise);
+        assertThat(noisy.injectsNoise(4)).isTrue();
+        try (WeightSet recorder = WeightSet.recorder()) {
+            assertThatThrownBy(() -> new LtxVaeDecoder(noisy, recorder, "vae.")).hasMessageContaining("decoder_inject_noise");
+        }
+    }
+
+    @Test
+    void unsupportedOrInconsistentConfigValuesAreNamed() throws Exception {
+        ObjectNode patchT = tinyConfig();
+        patchT.put("patch_size_t", 2);
+        assertThatThrownBy(() -> LtxVaeConfig.fromJson(patchT)).hasMessageContaining("patch_size_t 2");
+        ObjectNode shortLayers = tinyConfig();
+        shortLayers.putArray("decoder_layers_per_block").add(1).add(1).add(1).add(1);
+        assertThatThrownBy(() -> LtxVaeConfig.fromJson(shortLayers)).hasMessageContaining("decoder_layers_per_block has 4 entries");
+        ObjectNode factor = tinyConfig();
+        factor.putArray("upsample_factor").add(3).add(1).add(1).add(1);
+        assertThatThrownBy(() -> LtxVaeConfig.fromJson(factor)).hasMessageContaining("upsample_factor");
+        ObjectNode text = tinyConfig();
+        text.put("latent_channels", "16");
+        assertThatThrownBy(() -> LtxVaeConfig.fromJson(text)).hasMessageContaining("\"latent_channels\" must be an integer");
+        ObjectNode flow = tinyConfig();
+        flow.putArray("decoder_block_out_channels").add(16).add(16).add(16).add(16);
+        flow.putArray("upsample_factor").add(2).add(2).add(2).add(2);
+        assertThatThrownBy(() -> LtxVaeConfig.fromJson(flow)).hasMessageContaining("up block 0 expects 8 input channels but receives 16");
+        ObjectNode other = tinyConfig();
+        other.put("_class_name", "AutoencoderKL");
+        assertThatThrownBy(() -> LtxVaeConfig.fromJson(other)).hasMessageContaining("AutoencoderKL\"");
+    }
+
+    @Test
+    void aCheckpointThatDoesNotMatchTheConfigNamesTheWeight() throws Exception {
+        ObjectNode wrong = tinyConfig();
+        wrong.putArray("decoder_block_out_channels").add(8).add(16).add(32).add(64);
+        try (HfCheckpoint ckpt = HfCheckpoint.open(FIXTURE.resolve("checkpoint"));
+             WeightSet weights = WeightSet.fromCheckpoint(backend, ckpt, false)) {
+            assertThatThrownBy(() -> new LtxVaeDecoder(LtxVaeConfig.fromJson(wrong), weights, "vae."))
+                    .hasMessageContaining("vae.decoder.conv_in.conv.weight").hasMessageContaining("[3, 3, 3, 1024]");
+        }
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private static ObjectNode tinyConfig() throws Exception {
+        try (HfCheckpoint ckpt = HfCheckpoint.open(FIXTURE.resolve("checkpoint"))) {
+            return (ObjectNode) ckpt.component("vae").config().deepCopy();
+        }
+    }
+
+    /** LTXPipeline._unpack_latents with patch sizes 1: (B, F·H·W, C) → (B, C, F, H, W). */
+    private static float[] unpack(float[] packed, int b, int c, int positions) {
+        float[] out = new float[packed.length];
+        for (int n = 0; n < b; n++)
+            for (int s = 0; s < positions; s++)
+                for (int ch = 0; ch < c; ch++) out[(n * c + ch) * positions + s] = packed[(n * positions + s) * c + ch];
+        return out;
+    }
+
+    private static float[] normal(SplittableRandom random, int n) {
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) {
+            double u1 = 1 - random.nextDouble(), u2 = random.nextDouble();
+            v[i] = (float) (Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2));
+        }
+        return v;
+    }
+
+    /** The fixture VAE's weights with every conv kernel's off-centre H/W taps set to zero (KD taps kept). */
+    private static WeightSet spatiallyLocalWeights(Arena arena, HfCheckpoint.Component vae) throws Exception {
+        List<WeightSet.Entry> entries = new ArrayList<>();
+        List<float[]> values = new ArrayList<>();
+        long offset = 0;
+        for (String name : vae.weights().names()) {
+            long[] shape = vae.weights().tensor(name).shape();
+            float[] v = vae.weights().readFloats(name);
+            if (shape.length == 5 && shape[3] == 3 && shape[4] == 3) {
+                for (int i = 0; i < v.length; i++) if (i % 3 != 1 || (i / 3) % 3 != 1) v[i] = 0f; // [.., KH, KW]: keep (1, 1)
+            }
+            entries.add(new WeightSet.Entry("vae." + name, GgmlType.F32, mmgp.convert.ConversionPlan.ggmlShape(shape), offset, false));
+            values.add(v);
+            offset += (v.length * 4L + 31) / 32 * 32;
+        }
+        MemorySegment region = arena.allocate(offset, 32);
+        for (int k = 0; k < entries.size(); k++) MemorySegment.copy(values.get(k), 0, region, ValueLayout.JAVA_FLOAT, entries.get(k).offset(), values.get(k).length);
+        return WeightSet.map(backend, region, entries, false);
+    }
+
+    /** Seeded random weights (fp16-representable, so both types hold the same values) in one zeroed region. */
+    private static WeightSet randomWeights(Arena arena, Map<String, long[]> shapes, GgmlType type, long seed) {
+        SplittableRandom random = new SplittableRandom(seed);
+        List<WeightSet.Entry> entries = new ArrayList<>();
+        List<float[]> values = new ArrayList<>();
+        long offset = 0;
+        for (var e : shapes.entrySet()) {
+            long n = 1;
+            for (long d : e.getValue()) n *= d;
+            boolean norm = e.getKey().contains("norm") && e.getKey().endsWith(".weight");
+            boolean std = e.getKey().endsWith("latents_std");
+            // Conv weights scaled by 1/sqrt(fan-in) so activations stay O(1) through the stack.
+            double fanIn = e.getKey().endsWith("conv.weight") ? (double) e.getValue()[0] * e.getValue()[1] * e.getValue()[2] * e.getValue()[3] / shapeOut(e.getKey(), shapes) : 1;
+            float[] v = new float[(int) n];
+            for (int i = 0; i < v.length; i++) {
+                double x = norm || std ? 1 + 0.2 * (random.nextDouble() - 0.5) : 2 * (random.nextDouble() - 0.5) * Math.sqrt(3 / fanIn);
+                v[i] = mmgp.tensor.HalfPrecision.f16ToFloat(mmgp.tensor.HalfPrecision.floatToF16((float) x));
+            }
+            GgmlType t = e.getValue().length > 1 && e.getValue()[1] > 1 || e.getKey().endsWith("conv.weight") ? type : GgmlType.F32;
+            entries.add(new WeightSet.Entry(e.getKey(), t, e.getValue(), offset, false));
+            values.add(v);
+            offset += (n * (t == GgmlType.F16 ? 2 : 4) + 31) / 32 * 32;
+        }
+        MemorySegment region = arena.allocate(offset, 32);
+        for (int k = 0; k < entries.size(); k++) {
+            float[] v = values.get(k);
+            long at = entries.get(k).offset();
+            for (int i = 0; i < v.length; i++) {
+                if (entries.get(k).type() == GgmlType.F16) region.set(ValueLayout.JAVA_SHORT_UNALIGNED, at + 2L * i, mmgp.tensor.HalfPrecision.floatToF16(v[i]));
+                else region.set(ValueLayout.JAVA_FLOAT_UNALIGNED, at + 4L * i, v[i]);
+            }
+        }
+        return WeightSet.map(backend, region, entries, false);
+    }
+
+    /** A conv's output channels: the length of its bias. */
+    private static long shapeOut(String weightName, Map<String, long[]> shapes) {
+        return shapes.get(weightName.substring(0, weightName.length() - "weight".length()) + "bias")[0];
+    }
+
+    private static WeightSet zeroWeights(Arena arena, Map<String, long[]> shapes) {
+        List<WeightSet.Entry> entries = new ArrayList<>();
+        long offset = 0;
+        for (var e : shapes.entrySet()) {
+            long n = 1;
+            for (long d : e.getValue()) n *= d;
+            entries.add(new WeightSet.Entry(e.getKey(), GgmlType.F32, e.getValue(), offset, false));
+            offset += (n * 4 + 31) / 32 * 32;
+        }
+        MemorySegment region = arena.allocate(offset, 32); // zero-filled
+        return WeightSet.map(backend, region, entries, false);
+    }
+
+    private static double maxAbsDiff(float[] a, float[] b) {
+        assertThat(a).hasSameSizeAs(b);
+        double m = 0;
+        for (int i = 0; i < a.length; i++) m = Math.max(m, Math.abs((double) a[i] - b[i]));
+        return m;
+    }
+
+    /** Every element within ATOL + RTOL·|expected|; prints the largest absolute error. */
+    private static void assertClose(String what, float[] actual, float[] expected) {
+        assertThat(actual).as(what + " length").hasSize(expected.length);
+        double maxErr = 0;
+        int worst = -1;
+        for (int i = 0; i < actual.length; i++) {
+            double e = Math.abs((double) actual[i] - expected[i]);
+            if (!(e <= ATOL + RTOL * Math.abs(expected[i]))) {
+                throw new AssertionError(what + "[" + i + "] = " + actual[i] + ", expected " + expected[i] + " (error " + e + ")");
+            }
+            if (e > maxErr) {
+                maxErr = e;
+                worst = i;
+            }
+        }
+        System.out.printf("%-28s max abs error %.3e (at %d of %d)%n", what, maxErr, worst, actual.length);
+    }
+}
