@@ -14,6 +14,11 @@ public interface FixtureRunner {
     /** The {@code model} value of cases.json this runner understands (e.g. "amused"). */
     String model();
 
+    /** Whether this runner understands fixtures of {@code model} (by default: exactly {@link #model()}). */
+    default boolean handles(String model) {
+        return model().equals(model);
+    }
+
     /** Runs one case; the comparisons say what matched. Throwing marks the case failed with the message. */
     CaseResult run(FixtureCases fixture, FixtureCases.Case c, ComputeBackend backend) throws Exception;
 
@@ -25,7 +30,7 @@ public interface FixtureRunner {
 
     static FixtureRunner forModel(String model) {
         List<FixtureRunner> all = available();
-        return all.stream().filter(r -> r.model().equals(model)).findFirst().orElseThrow(() -> new IllegalArgumentException(
+        return all.stream().filter(r -> r.handles(model)).findFirst().orElseThrow(() -> new IllegalArgumentException(
                 "no golden-case runner for model '" + model + "' in this build (runners: " + all.stream().map(FixtureRunner::model).toList() + ")"));
     }
 }

@@ -8,10 +8,11 @@ import mmgp.graph.WeightSet;
 import mmgp.tensor.GgmlType;
 
 /**
- * diffusers' LTXVideoCausalConv3d with stride 1 (every decoder conv): a Conv3d with zero
- * padding kernel/2 along H and W and none along time, after the frames are padded by
- * repeating the edge frames — kernel−1 copies of the first frame when causal, (kernel−1)/2 of
- * the first and of the last frame when not (LTX-Video's released decoders are not causal).
+ * diffusers' LTXVideoCausalConv3d: a Conv3d with zero padding kernel/2 along H and W and none
+ * along time, after the frames are padded by repeating the edge frames — kernel−1 copies of
+ * the first frame when causal, (kernel−1)/2 of the first and of the last frame when not
+ * (LTX-Video's released decoders are not causal, its encoders are). Stride 1 everywhere but
+ * in the 0.9.0 encoder's "conv" downsamplers, which stride (2, 2, 2).
  *
  * <p>Memory: Graph.conv3d unfolds its whole input (im2col, kernel³·C values per output
  * position), which for a full-resolution video stage is many times the activation itself.
@@ -31,41 +32,56 @@ final class CausalConv3d {
     }
 
     private final Tensor weight, bias;
-    private final int inChannels, kernel;
+    private final int inChannels, kernel, stride;
     private final Options options;
 
     /** {@code name} is the module, e.g. "vae.decoder.conv_in"; its nn.Conv3d is {@code name.conv}. */
     CausalConv3d(WeightSet weights, String name, int in, int out, int kernel, Options options) {
+        this(weights, name, in, out, kernel, 1, options);
+    }
+
+    /** With {@code stride} along time, height and width alike. */
+    CausalConv3d(WeightSet weights, String name, int in, int out, int kernel, int stride, Options options) {
+        if (stride <= 0) throw new IllegalArgumentException(name + ": stride must be positive, got " + stride);
         this.weight = weights.get(name + ".conv.weight", kernel, kernel, kernel, (long) in * out);
         this.bias = weights.get(name + ".conv.bias", out);
         this.inChannels = in;
         this.kernel = kernel;
+        this.stride = stride;
         this.options = options;
     }
 
-    /** x [W, H, F, in·B] → [W, H, F', out·B] with F' = F for odd kernels. */
+    /** Output length along an axis of {@code n} after padding {@code pad} in all: nn.Conv3d's floor((n + pad − k)/s) + 1. */
+    long outLength(long n, long pad) {
+        if (n + pad < kernel) throw new IllegalArgumentException(n + " positions are too few for a kernel of " + kernel);
+        return (n + pad - kernel) / stride + 1;
+    }
+
+    /** x [W, H, F, in·B] → [W', H', F', out·B]: the same W, H, F for stride 1 and odd kernels. */
     Tensor forward(Graph g, Tensor x) {
         if (x.ne(3) % inChannels != 0) throw new IllegalArgumentException(x + " does not hold " + inChannels + "-channel clips");
         long frames = x.ne(2);
         int left = options.causal() ? kernel - 1 : (kernel - 1) / 2;
         int right = options.causal() ? 0 : (kernel - 1) / 2;
-        long outFrames = frames + left + right - kernel + 1;
-        long colBytesPerFrame = (long) kernel * kernel * kernel * inChannels * x.ne(0) * x.ne(1) * (x.ne(3) / inChannels)
+        long outFrames = outLength(frames, left + right);
+        long outPositions = outLength(x.ne(0), kernel / 2 * 2) * outLength(x.ne(1), kernel / 2 * 2);
+        long colBytesPerFrame = (long) kernel * kernel * kernel * inChannels * outPositions * (x.ne(3) / inChannels)
                 * (weight.type() == GgmlType.F16 ? 2 : 4);
         long chunk = Math.clamp(options.chunkBytes() / colBytesPerFrame, 1, outFrames);
-        int[] stride = {1, 1, 1};
+        int[] strides = {stride, stride, stride};
         int[] padding = {kernel / 2, kernel / 2, 0};
         List<Tensor> parts = new ArrayList<>();
         for (long s = 0; s < outFrames; s += chunk) {
             long e = Math.min(outFrames, s + chunk);
-            // Output frames [s, e) read padded frames [s, e + kernel − 1), i.e. input frames shifted by −left.
-            long from = s - left, to = e + kernel - 1 - left;
+            // Output frames [s, e) read padded frames [s·stride, (e − 1)·stride + kernel), i.e. input
+            // frames shifted by −left; beyond either end they are the replicated edge frames.
+            long from = s * stride - left, to = (e - 1) * stride + kernel - left;
             long lo = Math.max(0, from), hi = Math.min(frames, to);
             List<Tensor> in = new ArrayList<>();
             for (long i = from; i < lo; i++) in.add(Layers3d.frames(g, x, 0, 1));
             in.add(lo == 0 && hi == frames ? x : Layers3d.frames(g, x, lo, hi));
             for (long i = hi; i < to; i++) in.add(Layers3d.frames(g, x, frames - 1, frames));
-            parts.add(g.conv3d(weight, concat(g, in, 2), inChannels, stride, padding));
+            parts.add(g.conv3d(weight, concat(g, in, 2), inChannels, strides, padding));
         }
         return g.add(concat(g, parts, 2), Layers3d.perChannel(g, bias));
     }

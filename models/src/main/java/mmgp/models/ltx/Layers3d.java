@@ -1,20 +1,22 @@
 package mmgp.models.ltx;
 
+import java.util.Map;
 import mmgp.graph.Graph;
 import mmgp.graph.Tensor;
 import mmgp.tensor.GgmlType;
 
 /**
- * The leaf operations of the LTX video decoder over activations laid out ggml
- * [W, H, F, C·B] (PyTorch (B, C, F, H, W) in memory, the layout Graph.conv3d reads and
- * writes): norms over the channel axis, per-channel vectors, depth-to-space and frame slicing.
+ * The leaf operations of the LTX video VAE over activations laid out ggml [W, H, F, C·B]
+ * (PyTorch (B, C, F, H, W) in memory, the layout Graph.conv3d reads and writes): norms over
+ * the channel axis (optionally modulated per batch row), per-channel vectors, depth-to-space
+ * and space-to-depth, frame slicing.
  */
 final class Layers3d {
     private Layers3d() {}
 
-    /** A per-channel vector (conv bias) as F32 [1, 1, 1, C]; it broadcasts over [W, H, F, C·B] batch by batch. */
+    /** A per-channel vector (conv bias, or a (C, 1, 1) scale) as F32 [1, 1, 1, C]; it broadcasts over [W, H, F, C·B] batch by batch. */
     static Tensor perChannel(Graph g, Tensor v) {
-        return g.reshape(f32(g, v), 1, 1, 1, v.ne(0));
+        return g.reshape(f32(g, v), 1, 1, 1, v.elements());
     }
 
     /**
@@ -28,6 +30,38 @@ final class Layers3d {
         return fromChannelsFirst(g, g.silu(g.rmsNorm(toChannelsFirst(g, x, channels), eps)), x);
     }
 
+    /**
+     * As {@link #rmsNormSilu} with the timestep-conditioned decoder's modulation between the norm
+     * and the SiLU: {@code x·(1 + scale) + shift}, where {@code shift} and {@code scale} are
+     * [C, 1, B], one vector per batch row (see {@link #modulation}). Null shift and scale
+     * give {@link #rmsNormSilu}.
+     */
+    static Tensor rmsNormModulateSilu(Graph g, Tensor x, int channels, float eps, Tensor shift, Tensor scale) {
+        return fromChannelsFirst(g, g.silu(modulate(g, g.rmsNorm(toChannelsFirst(g, x, channels), eps), shift, scale)), x);
+    }
+
+    /** {@code y·(1 + scale) + shift} over channels-first y [C, P, B], in torch's order of float operations. */
+    static Tensor modulate(Graph g, Tensor y, Tensor shift, Tensor scale) {
+        if (scale == null) return y;
+        return g.add(g.mul(y, g.scaleBias(scale, 1f, 1f)), shift);
+    }
+
+    /**
+     * {@code temb.unflatten(1, (k, C)) + scale_shift_table}: a time embedding [k·C, B] (PyTorch
+     * (B, k·C)) plus the learned table (k, C) (ggml [C, k]), split into its k rows, each
+     * [C, 1, B], ready to broadcast over the positions of channels-first activations.
+     */
+    static Tensor[] modulation(Graph g, Tensor temb, Tensor table, int channels, int k) {
+        long batch = temb.ne(1);
+        if (temb.ne(0) != (long) k * channels) throw new IllegalArgumentException("time embedding " + temb + " is not " + k + "·" + channels + " wide");
+        Tensor sum = g.add(g.reshape(temb, channels, k, batch), f32(g, table));
+        Tensor[] rows = new Tensor[k];
+        for (int i = 0; i < k; i++) {
+            rows[i] = g.cont(g.view(sum, new long[] {channels, 1, batch}, new long[] {sum.nb(1), sum.nb(2)}, i * sum.nb(1)));
+        }
+        return rows;
+    }
+
     /** nn.LayerNorm(C, eps) with weight and bias over the channel axis (LTXVideoResnetBlock3d's norm3). */
     static Tensor layerNorm(Graph g, Tensor x, int channels, Tensor weight, Tensor bias, float eps) {
         Tensor y = g.norm(toChannelsFirst(g, x, channels), eps);
@@ -35,19 +69,19 @@ final class Layers3d {
         return fromChannelsFirst(g, y, x);
     }
 
-    private static Tensor f32(Graph g, Tensor v) {
+    static Tensor f32(Graph g, Tensor v) {
         return v.type() == GgmlType.F32 ? v : g.cast(v, GgmlType.F32);
     }
 
-    /** [W, H, F, C·B] → contiguous [C, W·H·F, B]. */
-    private static Tensor toChannelsFirst(Graph g, Tensor x, int channels) {
+    /** [W, H, F, C·B] → contiguous [C, W·H·F, B] (PyTorch (B, F, H, W, C), the layout of {@code x.movedim(1, -1)}). */
+    static Tensor toChannelsFirst(Graph g, Tensor x, int channels) {
         long positions = x.ne(0) * x.ne(1) * x.ne(2);
         long batch = x.ne(3) / channels;
         return g.cont(g.permute(g.reshape(x, positions, channels, batch), 1, 0, 2, 3));
     }
 
     /** [C, W·H·F, B] → contiguous and shaped like {@code like} (conv3d's im2col needs unit stride along W). */
-    private static Tensor fromChannelsFirst(Graph g, Tensor y, Tensor like) {
+    static Tensor fromChannelsFirst(Graph g, Tensor y, Tensor like) {
         Tensor back = g.cont(g.permute(y, 1, 0, 2, 3));
         return g.reshape(back, like.ne(0), like.ne(1), like.ne(2), like.ne(3));
     }
@@ -78,6 +112,40 @@ final class Layers3d {
         long h2 = h * sh;
         if (st > 1) y = g.cont(g.permute(g.reshape(y, w2 * h2, f, st, rest), 0, 2, 1, 3));    // w2, h2, it, f, c, b
         return g.reshape(y, w2, h2, f * st, rest);
+    }
+
+    /**
+     * Space-to-depth over (t, h, w), the inverse of {@link #depthToSpace} with the same
+     * arguments: [W, H, F, C·B] → [W/sw, H/sh, F/st, (C·st·sh·sw)·B], input position
+     * (f·st + it, h·sh + ih, w·sw + iw) of channel c going to channel ((c·st + it)·sh + ih)·sw + iw,
+     * or with {@code heightInnermost} ((c·st + it)·sw + iw)·sh + ih. The first is
+     * LTXVideoDownsampler3d's {@code permute(0, 1, 3, 5, 7, 2, 4, 6)}; the second is the
+     * encoder's patchify, whose {@code permute(0, 1, 3, 7, 5, 2, 4, 6)} puts the width patch axis
+     * before the height's.
+     */
+    static Tensor spaceToDepth(Graph g, Tensor x, int st, int sh, int sw, boolean heightInnermost) {
+        long w = x.ne(0), h = x.ne(1), f = x.ne(2), rest = x.ne(3);
+        if (w % sw != 0 || h % sh != 0 || f % st != 0) {
+            throw new IllegalArgumentException(x + " does not split into " + st + "·" + sh + "·" + sw + " blocks (frames × height × width)");
+        }
+        long w2 = w / sw, h2 = h / sh, f2 = f / st;
+        // Memory order (fastest first) is iw, w', ih, h', it, f', c, b. Each step moves one
+        // sub-index behind the positions: it behind f', then ih behind f', then iw behind f'.
+        Tensor y = x;
+        if (st > 1) y = g.cont(g.permute(g.reshape(y, w * h, st, f2, rest), 0, 2, 1, 3));               // w, h, f', it, c, b
+        if (sh > 1) y = g.cont(g.permute(g.reshape(y, w, sh, h2 * f2, st * rest), 0, 2, 1, 3));         // w, h', f', ih, it, c, b
+        if (sw > 1) {
+            y = heightInnermost
+                    ? g.cont(g.permute(g.reshape(y, sw, w2 * h2 * f2, sh, st * rest), 2, 0, 1, 3))     // w', h', f', ih, iw, it, c, b
+                    : g.cont(g.permute(g.reshape(y, sw, w2 * h2 * f2, sh * st * rest, 1), 1, 0, 2, 3)); // w', h', f', iw, ih, it, c, b
+        }
+        return g.reshape(y, w2, h2, f2, rest * st * sh * sw);
+    }
+
+    /** Marks {@code t} as the output "trace.{@code name}" and records it when {@code trace} is not null; returns {@code t}. */
+    static Tensor traced(Graph g, Map<String, Tensor> trace, String name, Tensor t) {
+        if (trace != null) trace.put(name, g.output(g.name(t, "trace." + name)));
+        return t;
     }
 
     /** Frames [from, to) of [W, H, F, C·B], as a strided view (nothing copied). */

@@ -37,6 +37,8 @@ public final class LtxConverter implements ModelConverter {
         if (policy.requested().isQuantized()) {
             // The token table is gathered, not multiplied; the VAE is precision-sensitive and small.
             policy.rule(".*shared\\.weight", GgmlType.F16);
+            // A learned scalar (≈1000) that scales the decode timestep: F16 would round 1008.757 to 1008.5.
+            policy.rule("vae\\..*timestep_scale_multiplier", GgmlType.F32);
             policy.rule("vae\\..*", GgmlType.F16);
         }
     }
@@ -49,6 +51,12 @@ public final class LtxConverter implements ModelConverter {
         for (String c : LtxModel.COMPONENTS) checkpoint.component(c);
         plan.metadata().putString("general.architecture", ARCH);
         plan.metadata().putString("general.name", checkpoint.root().getFileName().toString());
+        // Which code paths the checkpoint needs; the engine reads the same facts from the configs.
+        var vae = checkpoint.component("vae").config();
+        String version = vae.path("timestep_conditioning").asBoolean(false)
+                ? (vae.path("down_block_types").toString().contains("LTXVideo095DownBlock3D") ? "0.9.5" : "0.9.1")
+                : "0.9.0";
+        plan.metadata().putString("mmgp.ltx.version", version);
         plan.addCheckpoint(checkpoint);
         Path scheduler = checkpoint.root().resolve("scheduler").resolve("scheduler_config.json");
         if (!Files.isRegularFile(scheduler)) throw new IOException(scheduler + " is missing");

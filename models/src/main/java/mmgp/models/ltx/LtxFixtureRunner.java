@@ -27,6 +27,12 @@ public final class LtxFixtureRunner implements FixtureRunner {
         return "ltx_video";
     }
 
+    /** Also the 0.9.5-style fixture: same pipeline, timestep-conditioned VAE and its encoder. */
+    @Override
+    public boolean handles(String fixtureModel) {
+        return fixtureModel.equals("ltx_video") || fixtureModel.equals("ltx_video_095");
+    }
+
     @Override
     public CaseResult run(FixtureCases fixture, FixtureCases.Case c, ComputeBackend backend) throws Exception {
         long t0 = System.nanoTime();
@@ -41,6 +47,7 @@ public final class LtxFixtureRunner implements FixtureRunner {
                 if (module.startsWith("tokenizer")) tokenizer(m, c.spec(), golden, out);
                 else if (module.startsWith("text_encoder")) t5(m, backend, golden, atol, rtol, out);
                 else if (module.startsWith("transformer")) transformer(m, backend, c.spec(), golden, atol, rtol, out);
+                else if (c.name().equals("vae_encode") || module.startsWith("vae/ encoder")) vaeEncode(m, backend, golden, atol, rtol, out);
                 else if (module.startsWith("vae")) vae(m, backend, golden, atol, rtol, out);
                 else if (module.startsWith("LTXPipeline")) endToEnd(m, backend, c.spec(), golden, atol, out);
                 else throw new IllegalArgumentException("no LTX-Video check for case '" + c.name() + "' (module " + module + ")");
@@ -98,8 +105,20 @@ public final class LtxFixtureRunner implements FixtureRunner {
 
     private static void vae(LtxModel m, ComputeBackend backend, SafetensorsFile golden, double atol, double rtol, List<TensorComparison> out) throws Exception {
         long[] s = golden.tensor("z").shape(); // (B, C, F', H', W')
-        float[] video = m.vae().decode(backend, golden.readFloats("z"), (int) s[0], (int) s[2], (int) s[3], (int) s[4]);
+        float[] t = golden.findTensor("decode_timestep").isPresent() ? golden.readFloats("decode_timestep") : null;
+        float[] video = m.vae().decode(backend, golden.readFloats("z"), t, 0, (int) s[0], (int) s[2], (int) s[3], (int) s[4]);
         out.add(TensorComparison.floats("sample", video, golden.readFloats("sample"), atol, rtol));
+        if (t != null && golden.findTensor("sample_timestep_zero").isPresent()) {
+            float[] zero = m.vae().decode(backend, golden.readFloats("z"), new float[t.length], 0, (int) s[0], (int) s[2], (int) s[3], (int) s[4]);
+            out.add(TensorComparison.floats("sample_timestep_zero", zero, golden.readFloats("sample_timestep_zero"), atol, rtol));
+        }
+    }
+
+    private static void vaeEncode(LtxModel m, ComputeBackend backend, SafetensorsFile golden, double atol, double rtol, List<TensorComparison> out) throws Exception {
+        long[] s = golden.tensor("x").shape(); // (B, 3, F, H, W)
+        LtxVaeEncoder.LatentDistribution d = m.vaeEncoder().encodeVideo(backend, golden.readFloats("x"), (int) s[0], (int) s[2], (int) s[3], (int) s[4]);
+        out.add(TensorComparison.floats("latent_mean", d.mean(), golden.readFloats("latent_mean"), atol, rtol));
+        out.add(TensorComparison.floats("latent_logvar", d.logvar(), golden.readFloats("latent_logvar"), atol, rtol));
     }
 
     private static void schedulerTables(FixtureCases fixture, JsonNode spec, SafetensorsFile golden, List<TensorComparison> out) throws Exception {
@@ -110,6 +129,23 @@ public final class LtxFixtureRunner implements FixtureRunner {
         FlowMatchEulerScheduler s = FlowMatchEulerScheduler.forPipeline(c, steps, spec.path("video_sequence_length").asInt());
         out.add(TensorComparison.floats("sigmas", s.sigmas(), golden.readFloats("sigmas"), 0, 0));
         out.add(TensorComparison.floats("timesteps", s.timesteps(), golden.readFloats("timesteps"), 0, 0));
+        // Explicit schedules (distilled models), when the fixture records them: the lists are in the case's call text.
+        java.util.regex.Matcher tm = java.util.regex.Pattern.compile("timesteps=\\[([^\\]]*)\\]").matcher(spec.path("call").asText());
+        java.util.regex.Matcher sm = java.util.regex.Pattern.compile("set_timesteps\\(sigmas=\\[([^\\]]*)\\]").matcher(spec.path("call").asText());
+        if (tm.find() && golden.findTensor("custom_timesteps_timesteps").isPresent()) {
+            FlowMatchEulerScheduler e = FlowMatchEulerScheduler.fromTimesteps(c, parseList(tm.group(1)), 0);
+            out.add(TensorComparison.floats("custom_timesteps_timesteps", e.timesteps(), golden.readFloats("custom_timesteps_timesteps"), 0, 0));
+            out.add(TensorComparison.floats("custom_timesteps_sigmas", e.sigmas(), golden.readFloats("custom_timesteps_sigmas"), 0, 0));
+        }
+        if (sm.find() && golden.findTensor("custom_sigmas_sigmas").isPresent()) {
+            FlowMatchEulerScheduler e = FlowMatchEulerScheduler.fromSigmas(c, parseList(sm.group(1)), 0);
+            out.add(TensorComparison.floats("custom_sigmas_timesteps", e.timesteps(), golden.readFloats("custom_sigmas_timesteps"), 0, 0));
+            out.add(TensorComparison.floats("custom_sigmas_sigmas", e.sigmas(), golden.readFloats("custom_sigmas_sigmas"), 0, 0));
+        }
+    }
+
+    private static double[] parseList(String csv) {
+        return java.util.Arrays.stream(csv.split(",")).map(String::trim).filter(x -> !x.isEmpty()).mapToDouble(Double::parseDouble).toArray();
     }
 
     private static void endToEnd(LtxModel m, ComputeBackend backend, JsonNode spec, SafetensorsFile golden, double atol, List<TensorComparison> out) throws Exception {
@@ -120,9 +156,13 @@ public final class LtxFixtureRunner implements FixtureRunner {
         LtxPipeline.Options o = LtxPipeline.Options.defaults().with(kw.path("num_frames").asInt(161), kw.path("width").asInt(704),
                 kw.path("height").asInt(512), kw.path("num_inference_steps").asInt(50), (float) kw.path("guidance_scale").asDouble(3),
                 (float) kw.path("frame_rate").asDouble(25), kw.path("max_sequence_length").asInt(128), 0);
-        if (kw.has("negative_prompt")) o = new LtxPipeline.Options(o.frames(), o.width(), o.height(), o.steps(), o.guidanceScale(),
-                kw.path("negative_prompt").asText(), o.frameRate(), o.maxSequenceLength(), o.seed(), o.tileLatents());
-        LtxPipeline.Video v = LtxPipeline.generate(m, backend, prompts, o, ProgressListener.NONE, golden.readFloats("initial_latents_packed"));
+        if (kw.has("negative_prompt")) o = o.withNegativePrompt(kw.path("negative_prompt").asText());
+        if (kw.has("decode_timestep")) {
+            o = o.withDecode((float) kw.path("decode_timestep").asDouble(),
+                    kw.has("decode_noise_scale") ? (float) kw.path("decode_noise_scale").asDouble() : Float.NaN);
+        }
+        float[] decodeNoise = golden.findTensor("decode_noise").isPresent() ? golden.readFloats("decode_noise") : null;
+        LtxPipeline.Video v = LtxPipeline.generate(m, backend, prompts, o, ProgressListener.NONE, golden.readFloats("initial_latents_packed"), decodeNoise);
         out.add(TensorComparison.floats("final_latents_packed", v.latents(), golden.readFloats("final_latents_packed"), spec.path("tolerance").path("latents_atol").asDouble(atol), 0));
         out.add(TensorComparison.floats("video", v.pixels(), golden.readFloats("video"), atol, 0));
     }

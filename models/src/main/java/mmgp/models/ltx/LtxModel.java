@@ -31,6 +31,8 @@ public final class LtxModel implements AutoCloseable {
     private final T5Encoder textEncoder;
     private final LtxTransformer transformer;
     private final LtxVaeDecoder vae;
+    private final JsonNode vaeConfig;
+    private LtxVaeEncoder vaeEncoder; // built on first use: text-to-video never needs it
     private final FlowMatchEulerScheduler.Config scheduler;
     private final String description;
 
@@ -41,6 +43,7 @@ public final class LtxModel implements AutoCloseable {
         this.textEncoder = new T5Encoder(T5Config.from(configs.get("text_encoder")), weights, "text_encoder.");
         this.transformer = new LtxTransformer(LtxTransformerConfig.from(configs.get("transformer")), weights, "transformer.");
         this.vae = new LtxVaeDecoder(LtxVaeConfig.fromJson(configs.get("vae")), weights, "vae.");
+        this.vaeConfig = configs.get("vae");
         this.scheduler = FlowMatchEulerScheduler.Config.from(configs.get("scheduler"));
         this.description = description;
     }
@@ -111,6 +114,12 @@ public final class LtxModel implements AutoCloseable {
 
     public LtxVaeDecoder vae() {
         return vae;
+    }
+
+    /** The VAE encoder (video/image → latents), for image- and video-to-video conditioning. */
+    public synchronized LtxVaeEncoder vaeEncoder() {
+        if (vaeEncoder == null) vaeEncoder = new LtxVaeEncoder(LtxVaeConfig.fromJson(vaeConfig), weights, "vae.");
+        return vaeEncoder;
     }
 
     public FlowMatchEulerScheduler.Config schedulerConfig() {

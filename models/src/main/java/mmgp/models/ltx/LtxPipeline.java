@@ -23,18 +23,47 @@ public final class LtxPipeline {
     private LtxPipeline() {}
 
     /** The pipeline's knobs; diffusers' defaults except a CPU-sized frame count and resolution. */
+    /**
+     * {@code timesteps} / {@code sigmas}: an explicit schedule (distilled models), else the
+     * pipeline's linspace. {@code decodeTimestep} and {@code decodeNoiseScale} (NaN: same as the
+     * timestep) drive the timestep-conditioned VAE of 0.9.1+ and are ignored by 0.9.0's.
+     */
     public record Options(int frames, int width, int height, int steps, float guidanceScale, String negativePrompt,
-                          float frameRate, int maxSequenceLength, long seed, int tileLatents) {
+                          float frameRate, int maxSequenceLength, long seed, int tileLatents,
+                          double[] timesteps, double[] sigmas, float decodeTimestep, float decodeNoiseScale) {
+        /** The 7-step timestep list of the distilled LTX releases (guidance off). */
+        public static final double[] DISTILLED_TIMESTEPS = {1000, 993, 987, 981, 975, 909, 725};
+
         public static Options defaults() {
-            return new Options(49, 512, 320, 40, 3f, "", 24f, 128, 0L, 0);
+            return new Options(49, 512, 320, 40, 3f, "", 24f, 128, 0L, 0, null, null, 0.05f, Float.NaN);
         }
 
         public Options with(int frames, int width, int height, int steps, float guidance, float frameRate, int maxSequenceLength, long seed) {
-            return new Options(frames, width, height, steps, guidance, negativePrompt, frameRate, maxSequenceLength, seed, tileLatents);
+            return new Options(frames, width, height, steps, guidance, negativePrompt, frameRate, maxSequenceLength, seed, tileLatents,
+                    timesteps, sigmas, decodeTimestep, decodeNoiseScale);
+        }
+
+        public Options withNegativePrompt(String negative) {
+            return new Options(frames, width, height, steps, guidanceScale, negative, frameRate, maxSequenceLength, seed, tileLatents,
+                    timesteps, sigmas, decodeTimestep, decodeNoiseScale);
         }
 
         public Options withTiles(int latentTile) {
-            return new Options(frames, width, height, steps, guidanceScale, negativePrompt, frameRate, maxSequenceLength, seed, latentTile);
+            return new Options(frames, width, height, steps, guidanceScale, negativePrompt, frameRate, maxSequenceLength, seed, latentTile,
+                    timesteps, sigmas, decodeTimestep, decodeNoiseScale);
+        }
+
+        /** An explicit schedule: timesteps (e.g. {@link #DISTILLED_TIMESTEPS}) or sigmas, one of the two. */
+        public Options withSchedule(double[] explicitTimesteps, double[] explicitSigmas) {
+            if (explicitTimesteps != null && explicitSigmas != null) throw new IllegalArgumentException("give timesteps or sigmas, not both");
+            int n = explicitTimesteps != null ? explicitTimesteps.length : explicitSigmas != null ? explicitSigmas.length : steps;
+            return new Options(frames, width, height, n, guidanceScale, negativePrompt, frameRate, maxSequenceLength, seed, tileLatents,
+                    explicitTimesteps, explicitSigmas, decodeTimestep, decodeNoiseScale);
+        }
+
+        public Options withDecode(float timestep, float noiseScale) {
+            return new Options(frames, width, height, steps, guidanceScale, negativePrompt, frameRate, maxSequenceLength, seed, tileLatents,
+                    timesteps, sigmas, timestep, noiseScale);
         }
 
         boolean guided() {
@@ -56,6 +85,15 @@ public final class LtxPipeline {
      */
     public static Video generate(LtxModel model, ComputeBackend backend, List<String> prompts, Options o, ProgressListener listener,
                                  float[] initialLatents) {
+        return generate(model, backend, prompts, o, listener, initialLatents, null);
+    }
+
+    /**
+     * @param decodeNoise the noise (B, C, F', H', W') mixed into the latents before a
+     *                    timestep-conditioned decode; null draws it from the seed
+     */
+    public static Video generate(LtxModel model, ComputeBackend backend, List<String> prompts, Options o, ProgressListener listener,
+                                 float[] initialLatents, float[] decodeNoise) {
         if (prompts.isEmpty()) throw new IllegalArgumentException("at least one prompt is needed");
         LtxVaeConfig vae = model.vae().config();
         int spatial = vae.spatialCompressionRatio(), temporal = vae.temporalCompressionRatio();
@@ -106,7 +144,11 @@ public final class LtxPipeline {
         }
 
         // 3. Denoise: one transformer graph, recomputed each step with new latents and timestep.
-        FlowMatchEulerScheduler scheduler = FlowMatchEulerScheduler.forPipeline(model.schedulerConfig(), o.steps(), tokens);
+        FlowMatchEulerScheduler.Config sc = model.schedulerConfig();
+        double mu = FlowMatchEulerScheduler.calculateShift(tokens, sc);
+        FlowMatchEulerScheduler scheduler = o.timesteps() != null ? FlowMatchEulerScheduler.fromTimesteps(sc, o.timesteps(), mu)
+                : o.sigmas() != null ? FlowMatchEulerScheduler.fromSigmas(sc, o.sigmas(), mu)
+                : FlowMatchEulerScheduler.forPipeline(sc, o.steps(), tokens);
         LtxTransformer transformer = model.transformer();
         LtxTransformer.RopeScale rope = LtxTransformer.RopeScale.forVideo(o.frameRate(), temporal, spatial);
         int n = batch * tokens * channels;
@@ -139,9 +181,26 @@ public final class LtxPipeline {
             for (int t = 0; t < tokens; t++)
                 for (int c = 0; c < channels; c++) unpacked[(b * channels + c) * tokens + t] = latents[(b * tokens + t) * channels + c];
         float[] z = model.vae().denormalize(unpacked, batch, lf, lh, lw);
+        float[] decodeTimesteps = null;
+        if (model.vae().timestepConditioned()) {
+            // z = (1 − s)·latents + s·noise, then the VAE is conditioned on the decode timestep.
+            float s = Float.isNaN(o.decodeNoiseScale()) ? o.decodeTimestep() : o.decodeNoiseScale();
+            float[] noise = decodeNoise;
+            if (noise == null) {
+                noise = new float[z.length];
+                SplittableRandom rnd = new SplittableRandom(o.seed() ^ 0x5DEECE66DL);
+                for (int i = 0; i < noise.length; i++) noise[i] = (float) rnd.nextGaussian();
+            } else if (noise.length != z.length) {
+                throw new IllegalArgumentException("decode noise holds " + noise.length + " values, expected " + z.length);
+            }
+            for (int i = 0; i < z.length; i++) z[i] = (1 - s) * z[i] + s * noise[i];
+            decodeTimesteps = new float[batch];
+            java.util.Arrays.fill(decodeTimesteps, o.decodeTimestep());
+        }
         float[] raw = o.tileLatents() > 0
-                ? model.vae().decodeTiled(backend, z, batch, lf, lh, lw, o.tileLatents(), o.tileLatents(), Math.min(o.tileLatents() - 1, Math.max(1, o.tileLatents() / 4)), listener)
-                : model.vae().decode(backend, z, batch, lf, lh, lw);
+                ? model.vae().decodeTiled(backend, z, decodeTimesteps, o.seed(), batch, lf, lh, lw, o.tileLatents(), o.tileLatents(),
+                        Math.min(o.tileLatents() - 1, Math.max(1, o.tileLatents() / 4)), listener)
+                : model.vae().decode(backend, z, decodeTimesteps, o.seed(), batch, lf, lh, lw);
         int frames = vae.decodedFrames(lf), height = lh * vae.decoderSpatialUpscale(), width = lw * vae.decoderSpatialUpscale();
         float[] pixels = toFrames(raw, batch, frames, height, width);
         record(listener, timings, "decode", t0);

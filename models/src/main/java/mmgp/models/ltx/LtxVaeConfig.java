@@ -6,7 +6,7 @@ import java.util.List;
 
 /**
  * The config.json of diffusers' {@code AutoencoderKLLTXVideo} (diffusers 0.33.1,
- * models/autoencoders/autoencoder_kl_ltx.py), restricted to what decoding reads plus the
+ * models/autoencoders/autoencoder_kl_ltx.py): what the decoder and the encoder read, plus the
  * compression ratios the pipeline asks the VAE for.
  *
  * <p>Absent fields take the defaults of {@code AutoencoderKLLTXVideo.__init__}, as
@@ -14,14 +14,18 @@ import java.util.List;
  * decoder_* fields and relies on exactly that. The per-block lists are kept in config order;
  * the decoder reads them reversed, as {@code LTXVideoDecoder3d} does ({@link #reversed}).
  *
- * <p>Values no diffusers decoder can run are refused here. The features of the later
- * decoders ({@code timestep_conditioning}, {@code decoder_inject_noise} of 0.9.1/0.9.5) parse,
- * so their compression ratios and scaling can be read; whether a decoder runs them is
- * {@link LtxVaeDecoder}'s call.
+ * <p>Decoder values no diffusers decoder can run are refused here; the encoder's lists are
+ * checked by {@link LtxVaeEncoder}, so a config whose encoder is unusable still decodes.
  *
  * @param spatioTemporalScaling the ENCODER's list: diffusers derives the compression ratios from it
  * @param spatialCompressionRatio {@code spatial_compression_ratio}, or patch_size·2^(scaling blocks) when null
  * @param temporalCompressionRatio {@code temporal_compression_ratio}, or patch_size_t·2^(scaling blocks) when null
+ * @param inChannels           the encoder's input channels (in_channels)
+ * @param blockOutChannels     the encoder's block_out_channels (for 0.9.5 encoders the last is the mid block width)
+ * @param layersPerBlock       the encoder's layers_per_block (the last entry is the mid block's)
+ * @param downBlockTypes       LTXVideoDownBlock3D (0.9.0/0.9.1) or LTXVideo095DownBlock3D per encoder block
+ * @param downsampleType       conv, spatial, temporal or spatiotemporal per LTXVideo095DownBlock3D
+ * @param encoderCausal        encoder_causal
  */
 public record LtxVaeConfig(
         int latentChannels,
@@ -40,7 +44,13 @@ public record LtxVaeConfig(
         double scalingFactor,
         boolean decoderCausal,
         int spatialCompressionRatio,
-        int temporalCompressionRatio) {
+        int temporalCompressionRatio,
+        int inChannels,
+        List<Integer> blockOutChannels,
+        List<Integer> layersPerBlock,
+        List<String> downBlockTypes,
+        List<String> downsampleType,
+        boolean encoderCausal) {
 
     public LtxVaeConfig {
         spatioTemporalScaling = List.copyOf(spatioTemporalScaling);
@@ -50,6 +60,11 @@ public record LtxVaeConfig(
         decoderInjectNoise = List.copyOf(decoderInjectNoise);
         upsampleResidual = List.copyOf(upsampleResidual);
         upsampleFactor = List.copyOf(upsampleFactor);
+        blockOutChannels = List.copyOf(blockOutChannels);
+        layersPerBlock = List.copyOf(layersPerBlock);
+        downBlockTypes = List.copyOf(downBlockTypes);
+        downsampleType = List.copyOf(downsampleType);
+        positive("in_channels", inChannels);
         positive("latent_channels", latentChannels);
         positive("out_channels", outChannels);
         positive("patch_size", patchSize);
@@ -128,7 +143,13 @@ public record LtxVaeConfig(
                 number(json, "scaling_factor", 1.0),
                 flag(json, "decoder_causal", false),
                 integer(json, "spatial_compression_ratio", patch << scaled),
-                integer(json, "temporal_compression_ratio", patchT << scaled));
+                integer(json, "temporal_compression_ratio", patchT << scaled),
+                integer(json, "in_channels", 3),
+                intList(json, "block_out_channels", List.of(128, 256, 512, 512)),
+                intList(json, "layers_per_block", List.of(4, 3, 3, 3, 4)),
+                stringList(json, "down_block_types", List.of("LTXVideoDownBlock3D", "LTXVideoDownBlock3D", "LTXVideoDownBlock3D", "LTXVideoDownBlock3D")),
+                stringList(json, "downsample_type", List.of("conv", "conv", "conv", "conv")),
+                flag(json, "encoder_causal", true));
     }
 
     /** Whether the decoder's mid block ({@code i} = 0) or up block {@code i − 1} injects noise, in decoder order. */
@@ -215,6 +236,17 @@ public record LtxVaeConfig(
         if (v == null) return absent;
         List<Integer> out = new ArrayList<>();
         for (JsonNode e : list(v, name)) out.add(asInt(e, name));
+        return out;
+    }
+
+    private static List<String> stringList(JsonNode json, String name, List<String> absent) {
+        JsonNode v = present(json, name);
+        if (v == null) return absent;
+        List<String> out = new ArrayList<>();
+        for (JsonNode e : list(v, name)) {
+            if (!e.isTextual()) throw new IllegalArgumentException("AutoencoderKLLTXVideo config: \"" + name + "\" entries must be strings, got " + e);
+            out.add(e.textValue());
+        }
         return out;
     }
 

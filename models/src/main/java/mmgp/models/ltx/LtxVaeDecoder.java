@@ -3,6 +3,7 @@ package mmgp.models.ltx;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
 import mmgp.api.ProgressListener;
 import mmgp.graph.ComputeBackend;
 import mmgp.graph.Graph;
@@ -11,10 +12,14 @@ import mmgp.graph.WeightSet;
 import mmgp.tensor.Dequantizer;
 
 /**
- * diffusers' {@code AutoencoderKLLTXVideo.decode(z)} (0.33.1) without timestep conditioning
- * or noise injection, i.e. the LTX-Video 0.9.0 decoder ({@code LTXVideoDecoder3d}): conv_in, the mid block,
- * the up blocks (config lists read reversed), RMSNorm norm_out, SiLU, conv_out, then the
- * unpatchify of patch_size × patch_size pixels per latent position.
+ * diffusers' {@code AutoencoderKLLTXVideo.decode(z, temb)} (0.33.1), the decoder
+ * {@code LTXVideoDecoder3d}: conv_in, the mid block, the up blocks (config lists read reversed),
+ * RMSNorm norm_out, SiLU, conv_out, then the unpatchify of patch_size × patch_size pixels per
+ * latent position. Covers the LTX-Video 0.9.0 decoder and the timestep-conditioned ones of
+ * 0.9.1/0.9.5: the decode timestep of each batch row, times the learned
+ * {@code timestep_scale_multiplier}, is embedded by the mid block, every up block and the output
+ * stage, whose resnets (and norm_out) it modulates through their scale_shift_tables; residual
+ * depth-to-space upsamplers; and the 0.9.1 decoder's noise injection, drawn here from a seed.
  *
  * <p>Activations are ggml [W, H, F, C·B] (PyTorch (B, C, F, H, W) in memory). The result
  * is the raw sample in roughly [−1, 1], not clipped; {@link #toFrames} does the pipeline's
@@ -31,12 +36,25 @@ public final class LtxVaeDecoder {
     /** Default im2col budget of one conv chunk. */
     public static final long DEFAULT_CONV_CHUNK_BYTES = 256L << 20;
 
+    /**
+     * What {@link #build(Graph, Tensor, Tensor, int, Map)} adds: the video and the noise inputs
+     * ([W, H] planes at their stage's resolution, in forward order) to fill before computing;
+     * no noise unless the config sets decoder_inject_noise.
+     */
+    public record Output(Tensor video, List<Tensor> noise) {
+        public Output {
+            noise = List.copyOf(noise);
+        }
+    }
+
     private final LtxVaeConfig config;
     private final Tensor latentsMean, latentsStd;
+    private final Tensor timestepScaleMultiplier, scaleShiftTable; // null unless timestep_conditioning
+    private final TimeEmbedder timeEmbedder;
     private final CausalConv3d convIn, convOut;
     private final MidBlock3d midBlock;
     private final List<UpBlock3d> upBlocks = new ArrayList<>();
-    private final int lastChannels, convCount;
+    private final int lastChannels, convCount, resnetCount;
 
     public LtxVaeDecoder(LtxVaeConfig config, WeightSet weights, String prefix) {
         this(config, weights, prefix, DEFAULT_CONV_CHUNK_BYTES);
@@ -48,18 +66,8 @@ public final class LtxVaeDecoder {
      * @param convChunkBytes the most im2col memory one conv may unfold at once (at least one frame)
      */
     public LtxVaeDecoder(LtxVaeConfig config, WeightSet weights, String prefix, long convChunkBytes) {
-        if (config.timestepConditioning()) {
-            throw new IllegalArgumentException("AutoencoderKLLTXVideo with timestep_conditioning=true (the LTX-Video 0.9.5 decoder: "
-                    + "time embedders, scale_shift_tables) is not supported by this decoder");
-        }
-        for (int i = 0; i <= config.numUpBlocks(); i++) {
-            if (config.injectsNoise(i)) {
-                // diffusers draws this noise from torch's global generator inside every resnet (LTX-Video 0.9.1).
-                throw new IllegalArgumentException("AutoencoderKLLTXVideo with decoder_inject_noise " + config.decoderInjectNoise()
-                        + " (noise added inside the decoder's resnets) is not supported by this decoder");
-            }
-        }
         this.config = config;
+        boolean conditioned = config.timestepConditioning();
         int c = config.latentChannels();
         this.latentsMean = weights.get(prefix + "latents_mean", c);
         this.latentsStd = weights.get(prefix + "latents_std", c);
@@ -70,8 +78,8 @@ public final class LtxVaeDecoder {
         int output = LtxVaeConfig.reversed(channels, 0);
         int layers0 = LtxVaeConfig.reversed(config.decoderLayersPerBlock(), 0);
         this.convIn = new CausalConv3d(weights, d + "conv_in", c, output, 3, conv);
-        this.midBlock = new MidBlock3d(weights, d + "mid_block", output, layers0, eps, conv);
-        int convs = 1 + 2 * layers0;
+        this.midBlock = new MidBlock3d(weights, d + "mid_block", output, layers0, eps, conv, conditioned, config.injectsNoise(0));
+        int convs = 1 + 2 * layers0, resnets = layers0;
         for (int i = 0; i < config.numUpBlocks(); i++) {
             // LTXVideoDecoder3d.__init__: both widths are divided by the block's upsample factor.
             int factor = LtxVaeConfig.reversed(config.upsampleFactor(), i);
@@ -80,84 +88,155 @@ public final class LtxVaeDecoder {
             int layers = LtxVaeConfig.reversed(config.decoderLayersPerBlock(), i + 1);
             boolean scale = LtxVaeConfig.reversed(config.decoderSpatioTemporalScaling(), i);
             upBlocks.add(new UpBlock3d(weights, d + "up_blocks." + i, input, output, layers, scale,
-                    LtxVaeConfig.reversed(config.upsampleResidual(), i), factor, eps, conv));
+                    LtxVaeConfig.reversed(config.upsampleResidual(), i), factor, eps, conv, conditioned, config.injectsNoise(i + 1)));
             convs += (input != output ? 3 : 0) + (scale ? 1 : 0) + 2 * layers;
+            resnets += (input != output ? 1 : 0) + layers;
         }
         this.lastChannels = output;
         this.convOut = new CausalConv3d(weights, d + "conv_out", output,
                 config.outChannels() * config.patchSize() * config.patchSize(), 3, conv);
         this.convCount = convs + 1;
+        this.resnetCount = resnets;
+        if (conditioned) {
+            this.timestepScaleMultiplier = weights.get(d + "timestep_scale_multiplier", 1);
+            this.timeEmbedder = new TimeEmbedder(weights, d + "time_embedder", 2 * output);
+            this.scaleShiftTable = weights.get(d + "scale_shift_table", output, 2);
+        } else {
+            this.timestepScaleMultiplier = null;
+            this.timeEmbedder = null;
+            this.scaleShiftTable = null;
+        }
     }
 
     public LtxVaeConfig config() {
         return config;
     }
 
+    /** Whether decoding needs one decode timestep per batch row (timestep_conditioning). */
+    public boolean timestepConditioned() {
+        return timeEmbedder != null;
+    }
+
+    /** The learned decoder.timestep_scale_multiplier the decode timestep is multiplied by (≈1000); NaN when not conditioned. */
+    public float timestepScaleMultiplier() {
+        return timestepScaleMultiplier == null ? Float.NaN : Dequantizer.dequantize(timestepScaleMultiplier.type(), timestepScaleMultiplier.data(), 1)[0];
+    }
+
     /**
-     * Adds the decoder to {@code g}: {@code latents} F32 [W', H', F', C·B] (PyTorch (B, C, F', H', W'))
-     * → video [W, H, F, out_channels·B] (PyTorch (B, 3, F, H, W)), W = W'·{@link LtxVaeConfig#decoderSpatialUpscale()},
-     * F = {@link LtxVaeConfig#decodedFrames}. Nothing is marked as an output.
+     * Adds the unconditioned, noise-free decoder to {@code g}: {@code latents} F32 [W', H', F', C·B]
+     * (PyTorch (B, C, F', H', W')) → video [W, H, F, out_channels·B] (PyTorch (B, 3, F, H, W)),
+     * W = W'·{@link LtxVaeConfig#decoderSpatialUpscale()}, F = {@link LtxVaeConfig#decodedFrames}.
+     * Nothing is marked as an output.
      */
     public Tensor build(Graph g, Tensor latents, int batch) {
         return build(g, latents, batch, null);
     }
 
-    /**
-     * As {@link #build(Graph, Tensor, int)}, and when {@code trace} is not null, also puts the
-     * submodule outputs the golden traces name ("decoder.conv_in", "decoder.mid_block",
-     * "decoder.up_blocks.i", "decoder.conv_out" — before the unpatchify) into it, marked as
-     * outputs.
-     */
+    /** As {@link #build(Graph, Tensor, int)}, tracing as {@link #build(Graph, Tensor, Tensor, int, Map)} does. */
     public Tensor build(Graph g, Tensor latents, int batch, Map<String, Tensor> trace) {
+        Output out = build(g, latents, null, batch, trace);
+        if (!out.noise().isEmpty()) throw new IllegalStateException("this decoder injects noise: use build(g, latents, timestep, batch, trace) and fill Output.noise()");
+        return out.video();
+    }
+
+    /**
+     * Adds the decoder to {@code g}. {@code decodeTimestep} is F32 [B], the pipeline's
+     * decode_timestep per batch row (not yet multiplied by timestep_scale_multiplier), required
+     * exactly when the config is timestep-conditioned. When {@code trace} is not null, also puts
+     * the submodule outputs the golden traces name into it, marked as outputs:
+     * "decoder.conv_in", "decoder.mid_block", "decoder.up_blocks.i" (and their ".upsamplers.0",
+     * ".resnets.j"), "decoder.norm_out" (channels last, before the modulation),
+     * "decoder.conv_out" (before the unpatchify) and every "….time_embedder".
+     */
+    public Output build(Graph g, Tensor latents, Tensor decodeTimestep, int batch, Map<String, Tensor> trace) {
         if (batch <= 0 || latents.ne(3) != (long) config.latentChannels() * batch) {
             throw new IllegalArgumentException("latents must be [W', H', F', " + config.latentChannels() + "·" + batch + "], got " + latents);
         }
-        Tensor x = traced(g, trace, "decoder.conv_in", convIn.forward(g, latents));
-        x = traced(g, trace, "decoder.mid_block", midBlock.forward(g, x));
-        for (int i = 0; i < upBlocks.size(); i++) x = traced(g, trace, "decoder.up_blocks." + i, upBlocks.get(i).forward(g, x));
-        x = Layers3d.rmsNormSilu(g, x, lastChannels, ResnetBlock3d.RMS_EPS); // norm_out (no affine), conv_act
-        x = traced(g, trace, "decoder.conv_out", convOut.forward(g, x));
+        Tensor t = null;
+        if (timestepConditioned()) {
+            if (decodeTimestep == null || decodeTimestep.elements() != batch) {
+                throw new IllegalArgumentException("this VAE decoder is timestep-conditioned (timestep_conditioning=true): it needs one decode timestep per batch row ("
+                        + batch + "), got " + (decodeTimestep == null ? "none" : decodeTimestep.toString()));
+            }
+            // LTXVideoDecoder3d.forward: temb * timestep_scale_multiplier, once, for every stage.
+            t = g.mul(g.reshape(decodeTimestep, batch), Layers3d.f32(g, timestepScaleMultiplier));
+        } else if (decodeTimestep != null) {
+            throw new IllegalArgumentException("this VAE decoder is not timestep-conditioned (timestep_conditioning=false): it takes no decode timestep");
+        }
+        List<Tensor> noise = new ArrayList<>();
+        Tensor x = Layers3d.traced(g, trace, "decoder.conv_in", convIn.forward(g, latents));
+        x = Layers3d.traced(g, trace, "decoder.mid_block", midBlock.forward(g, x, t, noise, trace, "decoder.mid_block"));
+        for (int i = 0; i < upBlocks.size(); i++) {
+            String name = "decoder.up_blocks." + i;
+            x = Layers3d.traced(g, trace, name, upBlocks.get(i).forward(g, x, t, noise, trace, name));
+        }
+        // norm_out (no affine), the output stage's modulation, conv_act — in channels-first layout.
+        Tensor y = Layers3d.traced(g, trace, "decoder.norm_out", g.rmsNorm(Layers3d.toChannelsFirst(g, x, lastChannels), ResnetBlock3d.RMS_EPS));
+        if (t != null) {
+            Tensor temb = Layers3d.traced(g, trace, "decoder.time_embedder", timeEmbedder.forward(g, t));
+            Tensor[] mod = Layers3d.modulation(g, temb, scaleShiftTable, lastChannels, 2); // shift, scale
+            y = Layers3d.modulate(g, y, mod[0], mod[1]);
+        }
+        x = Layers3d.fromChannelsFirst(g, g.silu(y), x);
+        x = Layers3d.traced(g, trace, "decoder.conv_out", convOut.forward(g, x));
         int p = config.patchSize();
-        return Layers3d.depthToSpace(g, x, config.patchSizeT(), p, p, true);
-    }
-
-    private static Tensor traced(Graph g, Map<String, Tensor> trace, String name, Tensor t) {
-        if (trace != null) trace.put(name, g.output(g.name(t, "trace." + name)));
-        return t;
+        return new Output(Layers3d.depthToSpace(g, x, config.patchSizeT(), p, p, true), noise);
     }
 
     /** A graph with room for the decoder's nodes: every conv may split into one chunk per output frame. */
     public Graph newGraph(ComputeBackend backend, int latentFrames) {
         long perConv = 40 + 20L * config.decodedFrames(latentFrames);
-        return new Graph(backend, (int) Math.min(Integer.MAX_VALUE, 4096 + convCount * perConv));
+        return new Graph(backend, (int) Math.min(Integer.MAX_VALUE, 4096 + convCount * perConv + 64L * resnetCount));
+    }
+
+    /**
+     * Decodes latents (B, C, F', H', W') in PyTorch order into the raw video (B, out_channels, F, H, W)
+     * in PyTorch order; one graph, built and freed here. Only for decoders that are not
+     * timestep-conditioned (the LTX-Video 0.9.0 VAE); see {@link #decode(ComputeBackend, float[], float[], long, int, int, int, int)}.
+     */
+    public float[] decode(ComputeBackend backend, float[] latents, int batch, int frames, int h, int w) {
+        return decode(backend, latents, null, 0, batch, frames, h, w);
     }
 
     /**
      * Decodes latents (B, C, F', H', W') in PyTorch order into the raw video (B, out_channels, F, H, W)
      * in PyTorch order; one graph, built and freed here.
+     *
+     * @param decodeTimestep one decode_timestep per batch row for a timestep-conditioned decoder
+     *                       (LTX-Video 0.9.1/0.9.5), null for the others
+     * @param noiseSeed      seeds the standard normal planes of decoder_inject_noise (0.9.1); unused otherwise
      */
-    public float[] decode(ComputeBackend backend, float[] latents, int batch, int frames, int h, int w) {
-        checkLatents(latents, batch, frames, h, w);
-        try (Graph g = newGraph(backend, frames)) {
-            Tensor in = g.inputF32("latents", w, h, frames, (long) config.latentChannels() * batch);
-            Tensor video = g.output(build(g, in, batch));
-            g.set(in, latents);
-            g.compute();
-            return g.floats(video);
-        }
+    public float[] decode(ComputeBackend backend, float[] latents, float[] decodeTimestep, long noiseSeed, int batch, int frames, int h, int w) {
+        return decodeTiled(backend, latents, decodeTimestep, noiseSeed, batch, frames, h, w, h, w, 0, ProgressListener.NONE);
+    }
+
+    /**
+     * {@link #decodeTiled(ComputeBackend, float[], float[], long, int, int, int, int, int, int, int, ProgressListener)}
+     * for decoders that are not timestep-conditioned (the LTX-Video 0.9.0 VAE).
+     */
+    public float[] decodeTiled(ComputeBackend backend, float[] latents, int batch, int frames, int h, int w,
+            int tileLatentH, int tileLatentW, int overlap, ProgressListener listener) {
+        return decodeTiled(backend, latents, null, 0, batch, frames, h, w, tileLatentH, tileLatentW, overlap, listener);
     }
 
     /**
      * {@link #decode} over overlapping spatial tiles of at most {@code tileLatentH × tileLatentW}
      * latents (all frames at once: the decoder is not causal), neighbours sharing {@code overlap}
      * latents; the shared pixels are blended linearly ({@link SpatialTiling}). Every tile has the
-     * same size, so one graph and one compute buffer serve them all. A tile covering the whole
-     * grid gives exactly {@link #decode}. Reports each tile as a "decode" step to {@code listener}
-     * and stops when it cancels.
+     * same size, so one graph and one compute buffer serve them all. The decode timesteps apply to
+     * every tile alike, and injected noise is drawn for the whole frame and cropped per tile, so
+     * tiles agree on it. A tile covering the whole grid gives exactly {@link #decode}. Reports each
+     * tile as a "decode" step to {@code listener} and stops when it cancels.
      */
-    public float[] decodeTiled(ComputeBackend backend, float[] latents, int batch, int frames, int h, int w,
+    public float[] decodeTiled(ComputeBackend backend, float[] latents, float[] decodeTimestep, long noiseSeed, int batch, int frames, int h, int w,
             int tileLatentH, int tileLatentW, int overlap, ProgressListener listener) {
         checkLatents(latents, batch, frames, h, w);
+        if (timestepConditioned() && decodeTimestep == null) {
+            throw new IllegalArgumentException("this VAE decoder is timestep-conditioned (timestep_conditioning=true): decode needs one decode timestep per batch row");
+        }
+        if (decodeTimestep != null && decodeTimestep.length != batch) {
+            throw new IllegalArgumentException(decodeTimestep.length + " decode timesteps for a batch of " + batch + "; give one per batch row");
+        }
         if (tileLatentH <= 0 || tileLatentW <= 0) throw new IllegalArgumentException("tile sizes must be positive, got " + tileLatentH + "×" + tileLatentW);
         int th = Math.min(tileLatentH, h), tw = Math.min(tileLatentW, w);
         int[] ys = SpatialTiling.starts(h, th, overlap), xs = SpatialTiling.starts(w, tw, overlap);
@@ -165,47 +244,94 @@ public final class LtxVaeDecoder {
         int outC = config.outChannels(), outF = config.decodedFrames(frames);
         int outH = h * s, outW = w * s, tileH = th * s, tileW = tw * s;
         int c = config.latentChannels();
+        boolean single = ys.length == 1 && xs.length == 1;
         float[] video = new float[Math.toIntExact((long) batch * outC * outF * outH * outW)];
-        float[] weightSum = new float[outH * outW];
-        float[] tileIn = new float[batch * c * frames * th * tw];
+        float[] weightSum = single ? null : new float[outH * outW];
+        float[] tileIn = single ? latents : new float[batch * c * frames * th * tw];
         int total = ys.length * xs.length, done = 0;
         try (Graph g = newGraph(backend, frames)) {
             Tensor in = g.inputF32("latents", tw, th, frames, (long) c * batch);
-            Tensor out = g.output(build(g, in, batch));
+            Tensor timestep = decodeTimestep == null ? null : g.inputF32("decode_timestep", batch);
+            Output built = build(g, in, timestep, batch, null);
+            Tensor out = g.output(built.video());
+            if (timestep != null) g.set(timestep, decodeTimestep);
+            List<float[]> planes = noisePlanes(built.noise(), noiseSeed, th, tw, h, w);
             for (int iy = 0; iy < ys.length; iy++) {
                 float[] wy = SpatialTiling.weights(ys, iy, th, s);
                 for (int ix = 0; ix < xs.length; ix++) {
                     listener.checkCancelled("decode tile " + (done + 1) + " of " + total);
                     long t0 = System.nanoTime();
                     float[] wx = SpatialTiling.weights(xs, ix, tw, s);
-                    // (B·C·F') planes of h × w latents → planes of th × tw
-                    for (int plane = 0; plane < batch * c * frames; plane++) {
-                        for (int y = 0; y < th; y++) {
-                            System.arraycopy(latents, (plane * h + ys[iy] + y) * w + xs[ix], tileIn, (plane * th + y) * tw, tw);
+                    if (!single) {
+                        // (B·C·F') planes of h × w latents → planes of th × tw
+                        for (int plane = 0; plane < batch * c * frames; plane++) {
+                            for (int y = 0; y < th; y++) {
+                                System.arraycopy(latents, (plane * h + ys[iy] + y) * w + xs[ix], tileIn, (plane * th + y) * tw, tw);
+                            }
                         }
                     }
                     g.set(in, tileIn);
+                    for (int k = 0; k < planes.size(); k++) setNoiseWindow(g, built.noise().get(k), planes.get(k), th, tw, h, w, ys[iy], xs[ix]);
                     g.compute();
                     float[] tile = g.floats(out); // (B·3·F) planes of tileH × tileW
-                    int y0 = ys[iy] * s, x0 = xs[ix] * s;
-                    for (int plane = 0; plane < batch * outC * outF; plane++) {
-                        for (int y = 0; y < tileH; y++) {
-                            int src = (plane * tileH + y) * tileW;
-                            int dst = (plane * outH + y0 + y) * outW + x0;
-                            for (int x = 0; x < tileW; x++) video[dst + x] += wy[y] * wx[x] * tile[src + x];
+                    if (single) {
+                        video = tile;
+                    } else {
+                        int y0 = ys[iy] * s, x0 = xs[ix] * s;
+                        for (int plane = 0; plane < batch * outC * outF; plane++) {
+                            for (int y = 0; y < tileH; y++) {
+                                int src = (plane * tileH + y) * tileW;
+                                int dst = (plane * outH + y0 + y) * outW + x0;
+                                for (int x = 0; x < tileW; x++) video[dst + x] += wy[y] * wx[x] * tile[src + x];
+                            }
                         }
-                    }
-                    for (int y = 0; y < tileH; y++) {
-                        for (int x = 0; x < tileW; x++) weightSum[(y0 + y) * outW + x0 + x] += wy[y] * wx[x];
+                        for (int y = 0; y < tileH; y++) {
+                            for (int x = 0; x < tileW; x++) weightSum[(y0 + y) * outW + x0 + x] += wy[y] * wx[x];
+                        }
                     }
                     done++;
                     listener.step("decode", done, total, (System.nanoTime() - t0) / 1e9);
                 }
             }
         }
-        int plane = outH * outW;
-        for (int i = 0; i < video.length; i++) video[i] /= weightSum[i % plane];
+        if (!single) {
+            int plane = outH * outW;
+            for (int i = 0; i < video.length; i++) video[i] /= weightSum[i % plane];
+        }
         return video;
+    }
+
+    /**
+     * One standard normal plane per noise input, over the whole frame at that input's stage
+     * resolution (a tile of th × tw latents maps to its [W, H]), drawn in forward order from
+     * {@code seed}: diffusers draws them from torch's global generator, which the pipeline does
+     * not seed, so no particular stream is owed, only a reproducible one.
+     */
+    private static List<float[]> noisePlanes(List<Tensor> inputs, long seed, int th, int tw, int h, int w) {
+        List<float[]> planes = new ArrayList<>();
+        if (inputs.isEmpty()) return planes;
+        SplittableRandom random = new SplittableRandom(seed);
+        for (Tensor in : inputs) {
+            long rows = in.ne(1) / th * h, cols = in.ne(0) / tw * w;
+            float[] plane = new float[Math.toIntExact(rows * cols)];
+            for (int i = 0; i < plane.length; i += 2) {
+                // Box–Muller: two independent normals from two uniforms.
+                double r = Math.sqrt(-2 * Math.log(1 - random.nextDouble())), a = 2 * Math.PI * random.nextDouble();
+                plane[i] = (float) (r * Math.cos(a));
+                if (i + 1 < plane.length) plane[i + 1] = (float) (r * Math.sin(a));
+            }
+            planes.add(plane);
+        }
+        return planes;
+    }
+
+    /** Copies the tile's window (latent rows y0.., columns x0..) of a whole-frame noise plane into its input. */
+    private static void setNoiseWindow(Graph g, Tensor input, float[] plane, int th, int tw, int h, int w, int y0, int x0) {
+        int sh = Math.toIntExact(input.ne(1) / th), sw = Math.toIntExact(input.ne(0) / tw);
+        int rows = th * sh, cols = tw * sw, fullW = w * sw;
+        float[] window = new float[rows * cols];
+        for (int y = 0; y < rows; y++) System.arraycopy(plane, (y0 * sh + y) * fullW + x0 * sw, window, y * cols, cols);
+        g.set(input, window);
     }
 
     /**

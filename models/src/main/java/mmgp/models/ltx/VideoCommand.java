@@ -42,8 +42,20 @@ public final class VideoCommand implements Callable<Integer> {
     @Option(names = "--steps", defaultValue = "40", description = "Denoising steps (default ${DEFAULT-VALUE}).")
     int steps;
 
-    @Option(names = "--guidance", defaultValue = "3", description = "Classifier-free guidance scale; 1 turns it off (default ${DEFAULT-VALUE}).")
-    float guidance;
+    @Option(names = "--guidance", description = "Classifier-free guidance scale; 1 turns it off (default 3; 1 with --schedule distilled).")
+    Float guidance;
+
+    @Option(names = "--schedule", defaultValue = "pipeline", description = "pipeline (linspace sigmas, --steps of them) or distilled (the distilled releases' 7 timesteps, guidance off).")
+    String schedule;
+
+    @Option(names = "--timesteps", split = ",", description = "An explicit timestep list, e.g. 1000,993,987,981,975,909,725 (overrides --steps).")
+    double[] timesteps;
+
+    @Option(names = "--decode-timestep", defaultValue = "0.05", description = "Decode timestep of timestep-conditioned VAEs (0.9.1+; default ${DEFAULT-VALUE}).")
+    float decodeTimestep;
+
+    @Option(names = "--decode-noise-scale", description = "Decode noise mix (default: the decode timestep).")
+    Float decodeNoiseScale;
 
     @Option(names = "--fps", defaultValue = "24", description = "Frame rate of the clip, also a model condition (default ${DEFAULT-VALUE}).")
     float fps;
@@ -80,7 +92,17 @@ public final class VideoCommand implements Callable<Integer> {
                     + "`mmgp convert --model ltx <folder> " + model + " --type q8_0`, or pass --model");
         }
         NativeLibraries.get();
-        LtxPipeline.Options o = new LtxPipeline.Options(frames, width, height, steps, guidance, negativePrompt, fps, maxSequenceLength, seed, tile);
+        boolean distilled = switch (schedule) {
+            case "pipeline" -> false;
+            case "distilled" -> true;
+            default -> throw new IllegalArgumentException("unknown --schedule '" + schedule + "' (pipeline or distilled)");
+        };
+        float g = guidance != null ? guidance : distilled ? 1f : 3f;
+        LtxPipeline.Options o = LtxPipeline.Options.defaults().with(frames, width, height, steps, g, fps, maxSequenceLength, seed)
+                .withNegativePrompt(negativePrompt).withTiles(tile)
+                .withDecode(decodeTimestep, decodeNoiseScale == null ? Float.NaN : decodeNoiseScale);
+        if (timesteps != null) o = o.withSchedule(timesteps, null);
+        else if (distilled) o = o.withSchedule(LtxPipeline.Options.DISTILLED_TIMESTEPS, null);
         ProgressBar bar = new ProgressBar(System.err, quiet);
         long t0 = System.nanoTime();
         try (ComputeBackend backend = ComputeBackend.cpu(threads); LtxModel m = LtxModel.open(model, backend)) {

@@ -3,11 +3,13 @@ package mmgp.models.ltx;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static mmgp.models.ltx.LtxVaeTestSupport.assertClose;
+import static mmgp.models.ltx.LtxVaeTestSupport.maxAbsDiff;
+import static mmgp.models.ltx.LtxVaeTestSupport.normal;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -38,7 +40,6 @@ import org.junit.jupiter.api.Test;
  */
 class LtxVaeDecoderGoldenTest {
     private static final Path FIXTURE = Path.of("src/test/resources/fixtures/ltx_video");
-    private static final double ATOL = 1e-4, RTOL = 1e-4;
     private static final String[] TRACES = {"decoder.conv_in", "decoder.mid_block", "decoder.up_blocks.0", "decoder.up_blocks.1",
             "decoder.up_blocks.2", "decoder.up_blocks.3", "decoder.conv_out"};
 
@@ -67,10 +68,12 @@ class LtxVaeDecoderGoldenTest {
                 Map<String, Tensor> trace = new LinkedHashMap<>();
                 Tensor video = g.output(decoder.build(g, in, 1, trace));
                 assertThat(video.shape()).containsExactly(96, 64, 17, 3);
-                assertThat(trace.keySet()).containsExactly(TRACES);
+                assertThat(trace.keySet()).contains(TRACES);
                 g.set(in, z);
                 g.compute();
                 for (String name : TRACES) assertClose("trace." + name, g.floats(trace.get(name)), golden.readFloats("trace." + name));
+                // The 0.9.0 decoder has no time embedders: nothing but its modules is traced.
+                assertThat(trace.keySet()).noneMatch(k -> k.contains("time_embedder"));
                 assertClose("sample", g.floats(video), golden.readFloats("sample"));
             }
             // The convenience path, without traces: the allocator may reuse every intermediate.
@@ -145,7 +148,7 @@ class LtxVaeDecoderGoldenTest {
     void tiledDecodeIsTheWholeDecodeWhenTheDecoderIsSpatiallyLocal() throws Exception {
         try (HfCheckpoint ckpt = HfCheckpoint.open(FIXTURE.resolve("checkpoint"));
              Arena arena = Arena.ofConfined();
-             WeightSet local = spatiallyLocalWeights(arena, ckpt.component("vae"))) {
+             WeightSet local = LtxVaeTestSupport.spatiallyLocalWeights(backend, arena, ckpt.component("vae"))) {
             LtxVaeDecoder decoder = new LtxVaeDecoder(LtxVaeConfig.fromJson(ckpt.component("vae").config()), local, "vae.");
             int b = 1, f = 2, h = 8, w = 12;
             float[] latents = normal(new SplittableRandom(11), b * 16 * f * h * w);
@@ -260,7 +263,7 @@ class LtxVaeDecoderGoldenTest {
         shapes.put("up.conv.conv.weight", new long[] {3, 3, 3, (long) c * c * 8 / factor});
         shapes.put("up.conv.conv.bias", new long[] {c * 8 / factor});
         float[] x = normal(new SplittableRandom(5), b * c * f * h * w);
-        try (Arena arena = Arena.ofConfined(); WeightSet zeros = zeroWeights(arena, shapes)) {
+        try (Arena arena = Arena.ofConfined(); WeightSet zeros = LtxVaeTestSupport.zeroWeights(backend, arena, shapes)) {
             Upsampler3d up = new Upsampler3d(zeros, "up", c, true, factor, new CausalConv3d.Options(false, 1L << 30));
             assertThat(up.outChannels()).isEqualTo(c / factor);
             float[] y;
@@ -317,7 +320,7 @@ class LtxVaeDecoderGoldenTest {
         int w = 5, h = 4, f = 4, c = 3, oc = 2;
         float[] x = normal(new SplittableRandom(21), w * h * f * c);
         Map<String, long[]> shapes = Map.of("k.conv.weight", new long[] {3, 3, 3, (long) c * oc}, "k.conv.bias", new long[] {oc});
-        try (Arena arena = Arena.ofConfined(); WeightSet weights = randomWeights(arena, shapes, GgmlType.F32, 23)) {
+        try (Arena arena = Arena.ofConfined(); WeightSet weights = LtxVaeTestSupport.randomWeights(backend, arena, shapes, GgmlType.F32, 23, false)) {
             Tensor kernel = weights.get("k.conv.weight");
             float[] bias = weights.get("k.conv.bias").data().toArray(ValueLayout.JAVA_FLOAT);
             for (boolean causal : new boolean[] {true, false}) {
@@ -362,7 +365,7 @@ class LtxVaeDecoderGoldenTest {
         float[][] out = new float[2][];
         GgmlType[] types = {GgmlType.F32, GgmlType.F16};
         for (int t = 0; t < 2; t++) {
-            try (Arena arena = Arena.ofConfined(); WeightSet weights = randomWeights(arena, shapes, types[t], 5)) {
+            try (Arena arena = Arena.ofConfined(); WeightSet weights = LtxVaeTestSupport.randomWeights(backend, arena, shapes, types[t], 5, false)) {
                 out[t] = new LtxVaeDecoder(config, weights, "vae.").decode(backend, latents, b, f, h, w);
             }
         }
@@ -416,30 +419,33 @@ class LtxVaeDecoderGoldenTest {
     }
 
     @Test
-    void laterDecodersConfigsParseButThisDecoderRefusesThem() throws Exception {
-        // The ltx_video_095 fixture's vae/config.json (diffusers' 0.9.5 conversion).
-        String json = """
-                {"_class_name": "AutoencoderKLLTXVideo", "block_out_channels": [4, 8, 16, 16, 32], "decoder_block_out_channels": [8, 16, 32],
-                 "decoder_causal": false, "decoder_inject_noise": [false, false, false, false], "decoder_layers_per_block": [2, 1, 2, 1],
-                 "decoder_spatio_temporal_scaling": [true, true, true], "encoder_causal": true, "in_channels": 3, "latent_channels": 16,
-                 "layers_per_block": [1, 2, 1, 1, 2], "out_channels": 3, "patch_size": 4, "patch_size_t": 1, "resnet_norm_eps": 1e-06,
-                 "scaling_factor": 1.0, "spatial_compression_ratio": 32, "spatio_temporal_scaling": [true, true, true, true],
-                 "temporal_compression_ratio": 8, "timestep_conditioning": true, "upsample_factor": [2, 2, 2], "upsample_residual": [true, true, true]}""";
-        LtxVaeConfig config = LtxVaeConfig.fromJson(new ObjectMapper().readTree(json));
-        assertThat(config.timestepConditioning()).isTrue();
-        assertThat(config.spatialCompressionRatio()).isEqualTo(32);
-        assertThat(config.decoderSpatialUpscale()).isEqualTo(32);
-        assertThat(config.decodedFrames(2)).isEqualTo(9);
+    void decodersThatDiffusersCannotRunAreRefusedByName() throws Exception {
+        // Timestep conditioning with an up block that changes width (conv_in): diffusers hands that
+        // conv_in resnet the raw timestep, which it cannot split into (shift, scale, shift, scale).
+        ObjectNode conditioned = tinyConfig();
+        conditioned.put("timestep_conditioning", true);
+        LtxVaeConfig config = LtxVaeConfig.fromJson(conditioned);
         try (WeightSet recorder = WeightSet.recorder()) {
-            assertThatThrownBy(() -> new LtxVaeDecoder(config, recorder, "vae.")).hasMessageContaining("timestep_conditioning");
+            assertThatThrownBy(() -> new LtxVaeDecoder(config, recorder, "vae."))
+                    .hasMessageContaining("up_blocks.2").hasMessageContaining("timestep-conditioned up block that changes the width");
         }
-        // 0.9.1 injects noise; the lists are read reversed, so the first entry is the last up block.
+        // 0.9.1 injects noise; the lists are read reversed, so the first entry is the last up block,
+        // which here changes width: its per_channel_scale1 cannot scale conv1's output.
         ObjectNode noise = tinyConfig();
         noise.putArray("decoder_inject_noise").add(true).add(false).add(false).add(false).add(false);
         LtxVaeConfig noisy = LtxVaeConfig.fromJson(noise);
         assertThat(noisy.injectsNoise(4)).isTrue();
         try (WeightSet recorder = WeightSet.recorder()) {
-            assertThatThrownBy(() -> new LtxVaeDecoder(noisy, recorder, "vae.")).hasMessageContaining("decoder_inject_noise");
+            assertThatThrownBy(() -> new LtxVaeDecoder(noisy, recorder, "vae.")).hasMessageContaining("up_blocks.3.conv_in").hasMessageContaining("noise injection");
+        }
+        // Noise where the width stays (up block 0) builds, but only through the build that hands out the noise inputs.
+        noise.putArray("decoder_inject_noise").add(false).add(false).add(false).add(true).add(false);
+        LtxVaeConfig runnable = LtxVaeConfig.fromJson(noise);
+        try (WeightSet recorder = WeightSet.recorder(); Graph g = new Graph(backend, 8192)) {
+            LtxVaeDecoder decoder = new LtxVaeDecoder(runnable, recorder, "vae.");
+            Tensor z = g.inputF32("z", 3, 2, 3, 16);
+            assertThatThrownBy(() -> decoder.build(g, z, 1)).hasMessageContaining("injects noise");
+            assertThat(decoder.build(g, z, null, 1, null).noise()).hasSize(2); // up block 0's single resnet
         }
     }
 
@@ -492,112 +498,5 @@ class LtxVaeDecoderGoldenTest {
             for (int s = 0; s < positions; s++)
                 for (int ch = 0; ch < c; ch++) out[(n * c + ch) * positions + s] = packed[(n * positions + s) * c + ch];
         return out;
-    }
-
-    private static float[] normal(SplittableRandom random, int n) {
-        float[] v = new float[n];
-        for (int i = 0; i < n; i++) {
-            double u1 = 1 - random.nextDouble(), u2 = random.nextDouble();
-            v[i] = (float) (Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2));
-        }
-        return v;
-    }
-
-    /** The fixture VAE's weights with every conv kernel's off-centre H/W taps set to zero (KD taps kept). */
-    private static WeightSet spatiallyLocalWeights(Arena arena, HfCheckpoint.Component vae) throws Exception {
-        List<WeightSet.Entry> entries = new ArrayList<>();
-        List<float[]> values = new ArrayList<>();
-        long offset = 0;
-        for (String name : vae.weights().names()) {
-            long[] shape = vae.weights().tensor(name).shape();
-            float[] v = vae.weights().readFloats(name);
-            if (shape.length == 5 && shape[3] == 3 && shape[4] == 3) {
-                for (int i = 0; i < v.length; i++) if (i % 3 != 1 || (i / 3) % 3 != 1) v[i] = 0f; // [.., KH, KW]: keep (1, 1)
-            }
-            entries.add(new WeightSet.Entry("vae." + name, GgmlType.F32, mmgp.convert.ConversionPlan.ggmlShape(shape), offset, false));
-            values.add(v);
-            offset += (v.length * 4L + 31) / 32 * 32;
-        }
-        MemorySegment region = arena.allocate(offset, 32);
-        for (int k = 0; k < entries.size(); k++) MemorySegment.copy(values.get(k), 0, region, ValueLayout.JAVA_FLOAT, entries.get(k).offset(), values.get(k).length);
-        return WeightSet.map(backend, region, entries, false);
-    }
-
-    /** Seeded random weights (fp16-representable, so both types hold the same values) in one zeroed region. */
-    private static WeightSet randomWeights(Arena arena, Map<String, long[]> shapes, GgmlType type, long seed) {
-        SplittableRandom random = new SplittableRandom(seed);
-        List<WeightSet.Entry> entries = new ArrayList<>();
-        List<float[]> values = new ArrayList<>();
-        long offset = 0;
-        for (var e : shapes.entrySet()) {
-            long n = 1;
-            for (long d : e.getValue()) n *= d;
-            boolean norm = e.getKey().contains("norm") && e.getKey().endsWith(".weight");
-            boolean std = e.getKey().endsWith("latents_std");
-            // Conv weights scaled by 1/sqrt(fan-in) so activations stay O(1) through the stack.
-            double fanIn = e.getKey().endsWith("conv.weight") ? (double) e.getValue()[0] * e.getValue()[1] * e.getValue()[2] * e.getValue()[3] / shapeOut(e.getKey(), shapes) : 1;
-            float[] v = new float[(int) n];
-            for (int i = 0; i < v.length; i++) {
-                double x = norm || std ? 1 + 0.2 * (random.nextDouble() - 0.5) : 2 * (random.nextDouble() - 0.5) * Math.sqrt(3 / fanIn);
-                v[i] = mmgp.tensor.HalfPrecision.f16ToFloat(mmgp.tensor.HalfPrecision.floatToF16((float) x));
-            }
-            GgmlType t = e.getValue().length > 1 && e.getValue()[1] > 1 || e.getKey().endsWith("conv.weight") ? type : GgmlType.F32;
-            entries.add(new WeightSet.Entry(e.getKey(), t, e.getValue(), offset, false));
-            values.add(v);
-            offset += (n * (t == GgmlType.F16 ? 2 : 4) + 31) / 32 * 32;
-        }
-        MemorySegment region = arena.allocate(offset, 32);
-        for (int k = 0; k < entries.size(); k++) {
-            float[] v = values.get(k);
-            long at = entries.get(k).offset();
-            for (int i = 0; i < v.length; i++) {
-                if (entries.get(k).type() == GgmlType.F16) region.set(ValueLayout.JAVA_SHORT_UNALIGNED, at + 2L * i, mmgp.tensor.HalfPrecision.floatToF16(v[i]));
-                else region.set(ValueLayout.JAVA_FLOAT_UNALIGNED, at + 4L * i, v[i]);
-            }
-        }
-        return WeightSet.map(backend, region, entries, false);
-    }
-
-    /** A conv's output channels: the length of its bias. */
-    private static long shapeOut(String weightName, Map<String, long[]> shapes) {
-        return shapes.get(weightName.substring(0, weightName.length() - "weight".length()) + "bias")[0];
-    }
-
-    private static WeightSet zeroWeights(Arena arena, Map<String, long[]> shapes) {
-        List<WeightSet.Entry> entries = new ArrayList<>();
-        long offset = 0;
-        for (var e : shapes.entrySet()) {
-            long n = 1;
-            for (long d : e.getValue()) n *= d;
-            entries.add(new WeightSet.Entry(e.getKey(), GgmlType.F32, e.getValue(), offset, false));
-            offset += (n * 4 + 31) / 32 * 32;
-        }
-        MemorySegment region = arena.allocate(offset, 32); // zero-filled
-        return WeightSet.map(backend, region, entries, false);
-    }
-
-    private static double maxAbsDiff(float[] a, float[] b) {
-        assertThat(a).hasSameSizeAs(b);
-        double m = 0;
-        for (int i = 0; i < a.length; i++) m = Math.max(m, Math.abs((double) a[i] - b[i]));
-        return m;
-    }
-
-    /** Every element within ATOL + RTOL·|expected|; prints the largest absolute error. */
-    private static void assertClose(String what, float[] actual, float[] expected) {
-        assertThat(actual).as(what + " length").hasSize(expected.length);
-        double maxErr = 0;
-        int worst = -1;
-        for (int i = 0; i < actual.length; i++) {
-            double e = Math.abs((double) actual[i] - expected[i]);
-            if (!(e <= ATOL + RTOL * Math.abs(expected[i]))) {
-                throw new AssertionError(what + "[" + i + "] = " + actual[i] + ", expected " + expected[i] + " (error " + e + ")");
-            }
-            if (e > maxErr) {
-                maxErr = e;
-                worst = i;
-            }
-        }
-        System.out.printf("%-28s max abs error %.3e (at %d of %d)%n", what, maxErr, worst, actual.length);
     }
 }
