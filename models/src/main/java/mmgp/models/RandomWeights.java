@@ -63,6 +63,8 @@ public final class RandomWeights {
             long rowLength = ne[0], finalRows = rows;
             // Norm scales near 1, everything else N(0, 0.02) as the usual init: activations stay finite.
             boolean scale = ne.length == 1 && (name.contains("norm") || name.endsWith(".gamma") || name.endsWith("latents_std"));
+            // LTX's learned decode-timestep multiplier is ≈1000 in the released weights.
+            float offset = name.endsWith("timestep_scale_multiplier") ? 1000f : scale ? 1f : 0f;
             long tensorSeed = seed * 31 + name.hashCode();
             writer.addTensor(stored, type, ne, target -> {
                 try (Arena arena = Arena.ofConfined()) {
@@ -70,7 +72,7 @@ public final class RandomWeights {
                     SplittableRandom rnd = new SplittableRandom(tensorSeed);
                     for (long j = 0; j < finalRows * rowLength; j++) {
                         double v = rnd.nextGaussian() * 0.02;
-                        f32.setAtIndex(ValueLayout.JAVA_FLOAT, j, (float) (scale ? 1 + v : v));
+                        f32.setAtIndex(ValueLayout.JAVA_FLOAT, j, (float) (offset + v));
                     }
                     TensorEncoder.encode(type, f32, finalRows, rowLength, target);
                 }

@@ -21,7 +21,7 @@ public final class RandomWeightsCommand implements Callable<Integer> {
         }
     }
 
-    @Option(names = "--model", required = true, description = "amused (amused-256 shapes) or ltx (LTX-Video 2B 0.9.0 shapes).")
+    @Option(names = "--model", required = true, description = "amused (amused-256 shapes), ltx (LTX-Video 2B 0.9.0 shapes) or ltx-095 (2B with the 0.9.5 VAE).")
     String model;
 
     @Option(names = "--type", defaultValue = "q8_0", description = "Weight matrix type: f32, f16, q8_0... (default ${DEFAULT-VALUE}).")
@@ -39,8 +39,9 @@ public final class RandomWeightsCommand implements Callable<Integer> {
         long start = System.nanoTime();
         long bytes = switch (model) {
             case "amused" -> AmusedRandomWeights.write(out, t, seed);
-            case "ltx" -> mmgp.models.ltx.LtxRandomWeights.write(out, t, seed);
-            default -> throw new IllegalArgumentException("unknown model '" + model + "'; random weights exist for: amused, ltx");
+            case "ltx" -> mmgp.models.ltx.LtxRandomWeights.write(out, t, seed, false);
+            case "ltx-095" -> mmgp.models.ltx.LtxRandomWeights.write(out, t, seed, true);
+            default -> throw new IllegalArgumentException("unknown model '" + model + "'; random weights exist for: amused, ltx, ltx-095");
         };
         System.out.printf("wrote %s: %.1f MiB in %.1f s%n", out, bytes / 1048576.0, (System.nanoTime() - start) / 1e9);
         return 0;

@@ -36,6 +36,21 @@ public final class LtxRandomWeights {
              "upsample_factor":[1,1,1,1],"patch_size":4,"patch_size_t":1,"resnet_norm_eps":1e-6,"scaling_factor":1.0,
              "encoder_causal":true,"decoder_causal":false,"timestep_conditioning":false,
              "spatial_compression_ratio":null,"temporal_compression_ratio":null}""";
+    /** 0.9.5's VAE as diffusers' conversion configures it: timestep-conditioned decoder with residual upsamplers. */
+    static final String VAE_095 = """
+            {"_class_name":"AutoencoderKLLTXVideo","in_channels":3,"out_channels":3,"latent_channels":128,
+             "block_out_channels":[128,256,512,1024,2048],"decoder_block_out_channels":[256,512,1024],
+             "layers_per_block":[4,6,6,2,2],"decoder_layers_per_block":[5,5,5,5],
+             "spatio_temporal_scaling":[true,true,true,true],"decoder_spatio_temporal_scaling":[true,true,true],
+             "decoder_inject_noise":[false,false,false,false],"upsample_residual":[true,true,true],"upsample_factor":[2,2,2],
+             "down_block_types":["LTXVideo095DownBlock3D","LTXVideo095DownBlock3D","LTXVideo095DownBlock3D","LTXVideo095DownBlock3D"],
+             "downsample_type":["spatial","temporal","spatiotemporal","spatiotemporal"],
+             "patch_size":4,"patch_size_t":1,"resnet_norm_eps":1e-6,"scaling_factor":1.0,"encoder_causal":true,"decoder_causal":false,
+             "timestep_conditioning":true,"spatial_compression_ratio":32,"temporal_compression_ratio":8}""";
+    static final String SCHEDULER_095 = """
+            {"_class_name":"FlowMatchEulerDiscreteScheduler","base_image_seq_len":256,"base_shift":0.5,"max_image_seq_len":4096,
+             "max_shift":1.15,"num_train_timesteps":1000,"shift":1.0,"shift_terminal":null,"time_shift_type":"exponential",
+             "use_dynamic_shifting":false}""";
     static final String SCHEDULER = """
             {"_class_name":"FlowMatchEulerDiscreteScheduler","base_image_seq_len":1024,"base_shift":0.95,"max_image_seq_len":4096,
              "max_shift":2.05,"num_train_timesteps":1000,"shift":1.0,"shift_terminal":0.1,"time_shift_type":"exponential",
@@ -43,19 +58,26 @@ public final class LtxRandomWeights {
 
     private LtxRandomWeights() {}
 
+    /** The 2B 0.9.0 shapes. */
     public static long write(Path out, GgmlType type, long seed) throws IOException {
+        return write(out, type, seed, false);
+    }
+
+    /** The 2B shapes; {@code v095} takes 0.9.5's timestep-conditioned VAE and static-shift scheduler. */
+    public static long write(Path out, GgmlType type, long seed, boolean v095) throws IOException {
         ObjectMapper json = new ObjectMapper();
         Map<String, JsonNode> configs = Map.of("text_encoder", json.readTree(TEXT_ENCODER), "transformer", json.readTree(TRANSFORMER),
-                "vae", json.readTree(VAE), "scheduler", json.readTree(SCHEDULER));
+                "vae", json.readTree(v095 ? VAE_095 : VAE), "scheduler", json.readTree(v095 ? SCHEDULER_095 : SCHEDULER));
         TypePolicy policy = new TypePolicy(type);
         new LtxConverter().adjust(policy);
         return RandomWeights.write(out, policy, seed, recorder -> {
             new T5Encoder(T5Config.from(configs.get("text_encoder")), recorder, "text_encoder.");
             new LtxTransformer(LtxTransformerConfig.from(configs.get("transformer")), recorder, "transformer.");
             new LtxVaeDecoder(LtxVaeConfig.fromJson(configs.get("vae")), recorder, "vae.");
+            new LtxVaeEncoder(LtxVaeConfig.fromJson(configs.get("vae")), recorder, "vae.");
         }, writer -> {
             writer.putString("general.architecture", LtxConverter.ARCH);
-            writer.putString("general.name", "LTX-Video 2B 0.9.0 shapes, random weights");
+            writer.putString("general.name", "LTX-Video 2B " + (v095 ? "0.9.5" : "0.9.0") + " shapes, random weights");
             configs.forEach((k, v) -> writer.putString("mmgp.config." + k, v.toString()));
             writer.putString(LtxConverter.TOKENIZER_KEY + "spiece.model", Base64.getEncoder().encodeToString(standInSentencePiece()));
         });
