@@ -244,7 +244,12 @@ public final class SmolVlmUnderstanding implements AutoCloseable {
         this.settings = Objects.requireNonNull(s, "settings");
         // SmolVlmModel holds the weights, the mtmd context and the pixel encoder; its own small
         // llama context stays idle: requests run on the unified multi-sequence context made here.
-        this.vision = SmolVlmModel.load(textModel, mmproj, new SmolVlmModel.Options(256, 64, 1, s.threads()));
+        try {
+            this.vision = SmolVlmModel.load(textModel, mmproj, new SmolVlmModel.Options(256, 64, 1, s.threads()));
+        } catch (IOException | RuntimeException e) {
+            arena.close();
+            throw e;
+        }
         MemorySegment c = null;
         try {
             MemorySegment model = vision.llamaModel();
@@ -282,12 +287,36 @@ public final class SmolVlmUnderstanding implements AutoCloseable {
             this.stepBatch = Llama.batchInit(arena, s.maxSequences(), 0, 1);
             this.sampler = new TokenSampler(nVocab);
             this.repetitionPenalty = new RepetitionPenalty(nVocab);
+            warmUp();
         } catch (RuntimeException e) {
             if (c != null) Llama.free(c);
             vision.close();
             arena.close();
             throw e;
         }
+    }
+
+    /**
+     * One throwaway decode (as llama.cpp's tools do at load: graph allocation, first touch of the
+     * weights) and a few hundred samples (the Vector API kernels run interpreted until the JIT
+     * compiles them, milliseconds per token), so the first request measures the steady state.
+     */
+    private void warmUp() {
+        LlamaBatch.clear(stepBatch);
+        LlamaBatch.add(stepBatch, 0, 0, 0, true);
+        decodeOrThrow(stepBatch, "the warm-up token");
+        MemorySegment logits = Llama.getLogitsIth(ctx, -1).reinterpret(4L * nVocab);
+        Rng rng = new SplitMix64Rng(0);
+        int[] history = {0};
+        try (Arena scratch = Arena.ofConfined()) {
+            MemorySegment buffer = scratch.allocate(4L * nVocab, 64); // native, like the real logits
+            for (int i = 0; i < 400; i++) {
+                MemorySegment.copy(logits, 0, buffer, 0, 4L * nVocab);
+                SamplingParameters p = i % 4 == 3 ? new SamplingParameters(0.8f, 40, 0.95f, 0.05f, 1.1f) : SamplingParameters.GREEDY;
+                sampler.sample(buffer, nVocab, p, history, 1, rng);
+            }
+        }
+        Llama.memoryClear(memory, false);
     }
 
     /** End-of-generation tokens: llama.cpp's EOG set (EOS, EOT, {@code <|im_end|>}...) and {@code <end_of_utterance>}. */
@@ -485,7 +514,8 @@ public final class SmolVlmUnderstanding implements AutoCloseable {
 
     /**
      * Builds and encodes a request's model input: chat template, image splitting or video
-     * sampling, tokenization, and the vision encoder over every tile/frame.
+     * sampling, tokenization, and the vision encoder over every tile/frame. Returns null when
+     * {@code progress} cancels during encoding.
      */
     public synchronized Prompt prepare(Media media, String prompt, Options options, ProgressListener progress) throws IOException {
         checkMediaExists(media);

@@ -1,0 +1,317 @@
+package mmgp.models.smolvlm;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import mmgp.bindings.NativeLibraries;
+import mmgp.bindings.llama.LlamaLog;
+import mmgp.bindings.mtmd.Mtmd;
+import mmgp.media.VideoWriter;
+import mmgp.models.smolvlm.SmolVlmUnderstanding.Media;
+import mmgp.models.smolvlm.SmolVlmUnderstanding.Options;
+import mmgp.models.smolvlm.SmolVlmUnderstanding.Request;
+import mmgp.models.smolvlm.SmolVlmUnderstanding.Result;
+import mmgp.models.smolvlm.SmolVlmUnderstanding.StopReason;
+import mmgp.models.smolvlm.SmolVlmUnderstanding.TokenListener;
+import mmgp.safetensors.SafetensorsCheckpoint;
+import mmgp.sampling.SamplingParameters;
+import mmgp.tensor.GgmlType;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The understanding pipeline on the smolvlm2_processor fixture (a tiny random SmolVLM2 with the
+ * real tokenizer and processor configs), converted to F32 GGUFs and run with exact numerics: the
+ * processor's tiles and frames through libmtmd, the prompt and the decoding loop through libllama.
+ */
+class SmolVlmUnderstandingTest {
+    static final Path FIXTURE = Path.of("src/test/resources/fixtures/smolvlm2_processor");
+    static final Path IMAGE = FIXTURE.resolve("golden/image.png");
+    static final String IMAGE_PROMPT = "Describe this image.";
+
+    @TempDir
+    static Path dir;
+
+    static SmolVlmConverter.Output gguf;
+    static Path video;
+    static SmolVlmUnderstanding engine;
+
+    @BeforeAll
+    static void setUp() throws IOException {
+        assumeTrue(NativeLibraries.available(), "native libs not built");
+        LlamaLog.silence();
+        Mtmd.helperLogSet(LlamaLog.callback(), MemorySegment.NULL);
+        gguf = SmolVlmConverter.convert(FIXTURE.resolve("checkpoint"), dir.resolve("model"), GgmlType.F32, "smolvlm2-tiny");
+        video = writeVideo(dir.resolve("clip.mp4"));
+        engine = SmolVlmUnderstanding.open(gguf.textModel(), gguf.mmproj(), SmolVlmProcessor.load(FIXTURE.resolve("checkpoint")), settings());
+    }
+
+    static SmolVlmUnderstanding.Settings settings() {
+        return new SmolVlmUnderstanding.Settings(1024, 512, 4, 2, true);
+    }
+
+    @AfterAll
+    static void tearDown() {
+        if (engine != null) engine.close();
+    }
+
+    /** 3 s at 4 fps, 48×32: a square moving across a gradient, so frames differ. */
+    static Path writeVideo(Path file) throws IOException {
+        int frames = 12, h = 32, w = 48;
+        float[] rgb = new float[frames * h * w * 3];
+        for (int f = 0; f < frames; f++) {
+            for (int y = 0; y < h; y++) {
+                for (int x = 0; x < w; x++) {
+                    int i = ((f * h + y) * w + x) * 3;
+                    boolean square = x >= f * 3 && x < f * 3 + 10 && y >= 8 && y < 18;
+                    rgb[i] = square ? 0.95f : x / (float) w;
+                    rgb[i + 1] = square ? 0.1f : y / (float) h;
+                    rgb[i + 2] = square ? 0.2f : 0.5f;
+                }
+            }
+        }
+        VideoWriter.writeMp4(file, rgb, frames, h, w, 4);
+        return file;
+    }
+
+    static Options greedy(int maxNewTokens) {
+        return Options.defaults().withMaxNewTokens(maxNewTokens);
+    }
+
+    @Test
+    void imageAnswerMatchesTransformersGenerate() throws IOException {
+        long[] expectedIds, expectedSequence;
+        try (SafetensorsCheckpoint g = SafetensorsCheckpoint.open(FIXTURE.resolve("golden/image_prompt.safetensors"))) {
+            expectedIds = g.readLongs("input_ids");
+        }
+        try (SafetensorsCheckpoint g = SafetensorsCheckpoint.open(FIXTURE.resolve("golden/generate_image.safetensors"))) {
+            expectedSequence = g.readLongs("sequences");
+        }
+        SmolVlmUnderstanding.Prompt prompt = engine.prepare(Media.image(IMAGE), IMAGE_PROMPT, greedy(8), null);
+        assertThat(prompt.ids()).containsExactly(ints(expectedIds));
+        assertThat(prompt.imagesEncoded()).isEqualTo(7); // 2 × 3 tiles + the global image
+        // generate(max_new_tokens=8, min_new_tokens=8): the end-of-utterance logit is masked throughout
+        Result result = engine.understand(Media.image(IMAGE), IMAGE_PROMPT, greedy(8).withMinNewTokens(8), TokenListener.NONE);
+        assertThat(result.tokens()).containsExactly(Arrays.copyOfRange(ints(expectedSequence), expectedIds.length, expectedSequence.length));
+        assertThat(result.stopReason()).isEqualTo(StopReason.MAX_TOKENS);
+        assertThat(result.stats().promptTokens()).isEqualTo(expectedIds.length);
+        assertThat(result.stats().imageTokens()).isEqualTo(7 * 9);
+        assertThat(result.stats().generatedTokens()).isEqualTo(8);
+    }
+
+    @Test
+    void imageGreedyEqualsADirectGreedyLoop() throws IOException {
+        checkAgainstDirectLoop(Media.image(IMAGE), IMAGE_PROMPT, 24);
+    }
+
+    @Test
+    void videoGreedyEqualsADirectGreedyLoop() throws IOException {
+        SmolVlmUnderstanding.Prompt prompt = checkAgainstDirectLoop(Media.video(video), "What happens in the video?", 16);
+        // round(1 fps × 3 s) = 3 frames, each announced with its timestamp
+        assertThat(prompt.framesUsed()).isEqualTo(3);
+        assertThat(prompt.imagesEncoded()).isEqualTo(3);
+        assertThat(prompt.expandedPrompt()).startsWith("<|im_start|>User: You are provided the following series of three frames from a 0:00:03 [H:MM:SS] video.\n")
+                .contains("\nFrame from 00:00:<fake_token_around_image><global-img>", "\nFrame from 00:02:")
+                .endsWith("\n\nWhat happens in the video?<end_of_utterance>\nAssistant:");
+    }
+
+    @Test
+    void videoPromptMatchesTheProcessorGoldenFromFramesAndFromAnMp4() throws IOException {
+        long[] expectedIds;
+        try (SafetensorsCheckpoint g = SafetensorsCheckpoint.open(FIXTURE.resolve("golden/video_prompt.safetensors"))) {
+            expectedIds = g.readLongs("input_ids");
+        }
+        // the golden's video: 48 PNG frames at 4 fps (12 s): 4 frames sampled, skipping the first and last second
+        List<SmolVlmImageProcessor.Image> frames = new ArrayList<>();
+        float[] rgb = new float[48 * 32 * 48 * 3];
+        for (int i = 0; i < 48; i++) {
+            SmolVlmImageProcessor.Image frame = SmolVlmImageProcessor.Image.read(FIXTURE.resolve(String.format("golden/video_frames/frame_%03d.png", i)));
+            frames.add(frame);
+            for (int p = 0; p < frame.pixels().length; p++) rgb[i * frame.pixels().length + p] = (frame.pixels()[p] & 0xFF) / 255f;
+        }
+        String question = "What happens in the video?";
+        SmolVlmUnderstanding.Prompt fromFrames = engine.prepare(Media.video(SmolVlmVideoSampler.Video.ofFrames(frames, 4.0)), question, greedy(4), null);
+        assertThat(fromFrames.ids()).containsExactly(ints(expectedIds));
+        assertThat(fromFrames.framesUsed()).isEqualTo(4);
+        // the same frames as an MP4: the reader's metadata (48 frames, 4 fps) gives the same prompt
+        Path mp4 = dir.resolve("golden-frames.mp4");
+        VideoWriter.writeMp4(mp4, rgb, 48, 32, 48, 4.0);
+        SmolVlmUnderstanding.Prompt fromMp4 = engine.prepare(Media.video(mp4), question, greedy(4), null);
+        assertThat(fromMp4.ids()).containsExactly(ints(expectedIds));
+    }
+
+    /** understand() against SmolVlmModel.generateGreedy on the same prompt ids and image features, up to the first stop token. */
+    static SmolVlmUnderstanding.Prompt checkAgainstDirectLoop(Media media, String text, int maxNewTokens) throws IOException {
+        SmolVlmUnderstanding.Prompt prompt = engine.prepare(media, text, greedy(maxNewTokens), null);
+        Result result = engine.understand(media, text, greedy(maxNewTokens), TokenListener.NONE);
+        SmolVlmModel.Generation direct = engine.model().generateGreedy(prompt.ids(), prompt.imageFeatures(), maxNewTokens, 0);
+        int[] directTokens = Arrays.copyOfRange(direct.sequence(), prompt.ids().length, direct.sequence().length);
+        int stopAt = result.stopReason() == StopReason.END_OF_UTTERANCE ? result.tokens().length : maxNewTokens;
+        assertThat(result.tokens()).hasSize(stopAt);
+        assertThat(result.tokens()).containsExactly(Arrays.copyOf(directTokens, Math.min(stopAt, directTokens.length)));
+        assertThat(result.stats().framesUsed()).isEqualTo(prompt.framesUsed());
+        return prompt;
+    }
+
+    @Test
+    void streamedPiecesConcatenateToTheText() throws IOException {
+        for (Options options : List.of(greedy(32), greedy(32).withSampling(SamplingParameters.ofTemperature(1.5f)).withSeed(7))) {
+            StringBuilder streamed = new StringBuilder();
+            List<String> pieces = new ArrayList<>();
+            Result result = engine.understand(Media.image(IMAGE), IMAGE_PROMPT, options, piece -> {
+                pieces.add(piece);
+                streamed.append(piece);
+            });
+            assertThat(pieces).allSatisfy(p -> assertThat(p).isNotEmpty());
+            assertThat(streamed.toString()).isEqualTo(result.text());
+            assertThat(result.text()).isNotEmpty();
+        }
+    }
+
+    @Test
+    void utf8SplitAcrossTokensIsHeldBack() {
+        SmolVlmUnderstanding.Utf8Stream stream = new SmolVlmUnderstanding.Utf8Stream();
+        byte[] euro = "€".getBytes(java.nio.charset.StandardCharsets.UTF_8); // 3 bytes
+        assertThat(stream.push(new byte[] {'a', euro[0]})).isEqualTo("a");
+        assertThat(stream.push(new byte[] {euro[1]})).isEmpty();
+        assertThat(stream.push(new byte[] {euro[2], 'b'})).isEqualTo("€b");
+        assertThat(stream.push(new byte[] {(byte) 0xFF, 'c', euro[0]})).isEqualTo("\uFFFDc");
+        assertThat(stream.finish()).isEqualTo("\uFFFD");
+    }
+
+    @Test
+    void samplingIsReproducibleBySeed() throws IOException {
+        Options options = greedy(16).withSampling(new SamplingParameters(0.9f, 20, 0.95f, 0.02f, 1.1f)).withSeed(42);
+        Result a = engine.understand(Media.image(IMAGE), IMAGE_PROMPT, options, TokenListener.NONE);
+        Result b = engine.understand(Media.image(IMAGE), IMAGE_PROMPT, options, TokenListener.NONE);
+        assertThat(a.tokens()).containsExactly(b.tokens());
+    }
+
+    @Test
+    void cancellationStopsEarly() throws IOException {
+        AtomicInteger steps = new AtomicInteger();
+        TokenListener stopAfterThree = new TokenListener() {
+            @Override
+            public void token(String piece) { }
+
+            @Override
+            public void step(String stage, int done, int total, double seconds) {
+                if (stage.equals("generate")) steps.incrementAndGet();
+            }
+
+            @Override
+            public boolean cancelled() {
+                return steps.get() >= 3;
+            }
+        };
+        Result result = engine.understand(Media.image(IMAGE), IMAGE_PROMPT, greedy(32).withMinNewTokens(32), stopAfterThree);
+        assertThat(result.stopReason()).isEqualTo(StopReason.CANCELLED);
+        assertThat(result.tokens()).hasSize(3);
+
+        TokenListener cancelledFromTheStart = new TokenListener() {
+            @Override
+            public void token(String piece) { }
+
+            @Override
+            public boolean cancelled() {
+                return true;
+            }
+        };
+        Result none = engine.understand(Media.image(IMAGE), IMAGE_PROMPT, greedy(32), cancelledFromTheStart);
+        assertThat(none.stopReason()).isEqualTo(StopReason.CANCELLED);
+        assertThat(none.tokens()).isEmpty();
+        assertThat(none.text()).isEmpty();
+    }
+
+    @Test
+    void beamWidthOneIsGreedy() throws IOException {
+        for (Media media : List.of(Media.image(IMAGE), Media.video(video))) {
+            Result greedyResult = engine.understand(media, "What is it?", greedy(20), TokenListener.NONE);
+            Result beam = engine.understand(media, "What is it?", greedy(20).withBeams(1), TokenListener.NONE);
+            assertThat(beam.tokens()).containsExactly(greedyResult.tokens());
+            assertThat(beam.text()).isEqualTo(greedyResult.text());
+        }
+    }
+
+    @Test
+    void wideBeamSearchIsDeterministicAndStreamsItsText() throws IOException {
+        StringBuilder streamed = new StringBuilder();
+        Result beam = engine.understand(Media.image(IMAGE), IMAGE_PROMPT, greedy(12).withBeams(3), streamed::append);
+        assertThat(beam.tokens()).isNotEmpty();
+        assertThat(streamed.toString()).isEqualTo(beam.text());
+        Result again = engine.understand(Media.image(IMAGE), IMAGE_PROMPT, greedy(12).withBeams(3), TokenListener.NONE);
+        assertThat(again.tokens()).containsExactly(beam.tokens());
+    }
+
+    @Test
+    void batchedRequestsEqualOneAtATime() throws IOException {
+        List<Request> requests = List.of(
+                new Request(Media.image(IMAGE), IMAGE_PROMPT, greedy(20)),
+                new Request(Media.video(video), "What happens in the video?", greedy(14)),
+                new Request(Media.none(), "What is the capital of France?", greedy(9)),
+                new Request(Media.image(IMAGE), "What colour is it?", greedy(10).withBeams(2)),
+                // more requests than sequence ids: these wait for finished ones to free theirs
+                new Request(Media.image(IMAGE), "Count the objects.", greedy(6)),
+                new Request(Media.video(video), "Describe the motion.", greedy(17)));
+        List<Result> sequential = new ArrayList<>();
+        for (Request r : requests) sequential.add(engine.understandAll(List.of(r)).get(0));
+        List<Result> batched = engine.understandAll(requests);
+        assertThat(batched).hasSameSizeAs(requests);
+        for (int i = 0; i < requests.size(); i++) {
+            assertThat(batched.get(i).tokens()).as("request %d", i).containsExactly(sequential.get(i).tokens());
+            assertThat(batched.get(i).text()).as("request %d", i).isEqualTo(sequential.get(i).text());
+            assertThat(batched.get(i).stopReason()).as("request %d", i).isEqualTo(sequential.get(i).stopReason());
+        }
+    }
+
+    @Test
+    void modelFromTheGgufsAloneTokenizesLikeTheProcessor() throws IOException {
+        long[] expectedIds;
+        try (SafetensorsCheckpoint g = SafetensorsCheckpoint.open(FIXTURE.resolve("golden/image_prompt.safetensors"))) {
+            expectedIds = g.readLongs("input_ids");
+        }
+        // the converted folder has no Hugging Face files: processor from the GGUFs, prompts tokenized by llama.cpp
+        try (SmolVlmUnderstanding fromGguf = SmolVlmUnderstanding.open(dir.resolve("model"), null, settings().withMaxSequences(1))) {
+            SmolVlmUnderstanding.Prompt prompt = fromGguf.prepare(Media.image(IMAGE), IMAGE_PROMPT, greedy(8), null);
+            assertThat(prompt.ids()).containsExactly(ints(expectedIds));
+            Result result = fromGguf.understand(Media.image(IMAGE), IMAGE_PROMPT, greedy(10), TokenListener.NONE);
+            Result reference = engine.understand(Media.image(IMAGE), IMAGE_PROMPT, greedy(10), TokenListener.NONE);
+            assertThat(result.tokens()).containsExactly(reference.tokens());
+        }
+    }
+
+    @Test
+    void clearErrors() {
+        assertThatThrownBy(() -> SmolVlmUnderstanding.open(dir.resolve("nowhere"), null, settings()))
+                .isInstanceOf(IOException.class).hasMessageContaining("no SmolVLM model at").hasMessageContaining("mmgp convert");
+        assertThatThrownBy(() -> engine.understand(Media.image(dir.resolve("missing.png")), "?", greedy(4), TokenListener.NONE))
+                .isInstanceOf(IOException.class).hasMessageContaining("no such media file");
+        assertThatThrownBy(() -> engine.understand(Media.video(dir.resolve("missing.mp4")), "?", greedy(4), TokenListener.NONE))
+                .isInstanceOf(IOException.class).hasMessageContaining("no such media file");
+        assertThatThrownBy(() -> engine.understand(Media.image(IMAGE), "?", greedy(4).withBeams(5), TokenListener.NONE))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("sequence ids");
+        assertThatThrownBy(() -> engine.understand(Media.image(IMAGE), "?", greedy(2000), TokenListener.NONE))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("KV cells");
+    }
+
+    @Test
+    void topTokensPicksTheLargestInOrder() {
+        float[] values = {0.5f, 3f, Float.NEGATIVE_INFINITY, 3f, -1f, 2f};
+        assertThat(SmolVlmUnderstanding.topTokens(values, 3)).containsExactly(1, 3, 5);
+        assertThat(SmolVlmUnderstanding.topTokens(new float[] {Float.NEGATIVE_INFINITY, 1f}, 4)).containsExactly(1);
+    }
+
+    static int[] ints(long[] values) {
+        return Arrays.stream(values).mapToInt(v -> (int) v).toArray();
+    }
+}
