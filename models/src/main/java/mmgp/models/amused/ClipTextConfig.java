@@ -1,6 +1,7 @@
 package mmgp.models.amused;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import mmgp.models.ConfigReader;
 import java.util.List;
 
 /**
@@ -52,19 +53,20 @@ public record ClipTextConfig(
     /** Parses a CLIP text config; every field the forward pass needs must be present. */
     public static ClipTextConfig from(JsonNode json) {
         if (json == null || !json.isObject()) throw new IllegalArgumentException("CLIP text config must be a JSON object");
+        ConfigReader cfg = new ConfigReader("CLIP text config", json);
         return new ClipTextConfig(
-                requiredInt(json, "hidden_size"),
-                requiredInt(json, "intermediate_size"),
-                requiredInt(json, "num_hidden_layers"),
-                requiredInt(json, "num_attention_heads"),
-                requiredInt(json, "max_position_embeddings"),
-                requiredNumber(json, "layer_norm_eps"),
-                requiredText(json, "hidden_act"),
-                requiredInt(json, "projection_dim"),
-                requiredInt(json, "vocab_size"),
-                requiredInt(json, "eos_token_id"),
-                optionalInt(json, "bos_token_id", 49406),
-                optionalInt(json, "pad_token_id", 1));
+                cfg.requiredInt("hidden_size"),
+                cfg.requiredInt("intermediate_size"),
+                cfg.requiredInt("num_hidden_layers"),
+                cfg.requiredInt("num_attention_heads"),
+                cfg.requiredInt("max_position_embeddings"),
+                cfg.requiredNumber("layer_norm_eps"),
+                cfg.requiredText("hidden_act"),
+                cfg.requiredInt("projection_dim"),
+                cfg.requiredInt("vocab_size"),
+                cfg.requiredInt("eos_token_id"),
+                cfg.optionalInt("bos_token_id", 49406),
+                cfg.optionalInt("pad_token_id", 1));
     }
 
     public int headDim() {
@@ -74,39 +76,5 @@ public record ClipTextConfig(
     /** True when pooling takes the first highest token id rather than the first eos_token_id. */
     public boolean legacyPooling() {
         return eosTokenId == LEGACY_EOS_TOKEN_ID;
-    }
-
-    private static int requiredInt(JsonNode json, String field) {
-        return asInt(field, required(json, field));
-    }
-
-    private static int optionalInt(JsonNode json, String field, int absent) {
-        JsonNode v = json.get(field);
-        return v == null || v.isNull() ? absent : asInt(field, v);
-    }
-
-    private static double requiredNumber(JsonNode json, String field) {
-        JsonNode v = required(json, field);
-        if (!v.isNumber()) throw new IllegalArgumentException("CLIP text config field '" + field + "' must be a number, got " + v);
-        return v.asDouble();
-    }
-
-    private static String requiredText(JsonNode json, String field) {
-        JsonNode v = required(json, field);
-        if (!v.isTextual()) throw new IllegalArgumentException("CLIP text config field '" + field + "' must be a string, got " + v);
-        return v.asText();
-    }
-
-    private static JsonNode required(JsonNode json, String field) {
-        JsonNode v = json.get(field);
-        if (v == null || v.isNull()) throw new IllegalArgumentException("CLIP text config is missing '" + field + "'");
-        return v;
-    }
-
-    private static int asInt(String field, JsonNode v) {
-        if (!v.isIntegralNumber() || !v.canConvertToInt()) {
-            throw new IllegalArgumentException("CLIP text config field '" + field + "' must be an integer, got " + v);
-        }
-        return v.asInt();
     }
 }

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import javax.imageio.ImageIO;
 import mmgp.bindings.NativeLibraries;
+import mmgp.cli.OutputFiles;
 import mmgp.cli.ProgressBar;
 import mmgp.cli.VerbProvider;
 import mmgp.graph.ComputeBackend;
@@ -75,7 +76,7 @@ public final class ImageCommand implements Callable<Integer> {
             bar.stage("load", load);
             AmusedPipeline.Images images = AmusedPipeline.generate(m, backend, prompts, o, bar);
             for (int i = 0; i < images.batch(); i++) {
-                Path file = images.batch() == 1 ? out : withSuffix(out, "-" + (i + 1));
+                Path file = OutputFiles.numbered(out, i, images.batch());
                 writePng(images, i, file);
                 System.out.println("wrote " + file);
             }
@@ -89,12 +90,5 @@ public final class ImageCommand implements Callable<Integer> {
         img.setRGB(0, 0, images.width(), images.height(), AmusedPipeline.rgb(images, index), 0, images.width());
         if (file.toAbsolutePath().getParent() != null) Files.createDirectories(file.toAbsolutePath().getParent());
         if (!ImageIO.write(img, "png", file.toFile())) throw new java.io.IOException("no PNG writer available");
-    }
-
-    private static Path withSuffix(Path p, String suffix) {
-        String name = p.getFileName().toString();
-        int dot = name.lastIndexOf('.');
-        String n = dot > 0 ? name.substring(0, dot) + suffix + name.substring(dot) : name + suffix;
-        return p.resolveSibling(n);
     }
 }

@@ -1,6 +1,7 @@
 package mmgp.models.ltx;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import mmgp.models.ConfigReader;
 import java.util.List;
 
 /**
@@ -57,18 +58,19 @@ public record T5Config(
      */
     public static T5Config from(JsonNode json) {
         if (json == null || !json.isObject()) throw new IllegalArgumentException("T5 config must be a JSON object");
+        ConfigReader cfg = new ConfigReader("T5 config", json);
         T5Config config = new T5Config(
-                requiredInt(json, "vocab_size"),
-                requiredInt(json, "d_model"),
-                requiredInt(json, "d_kv"),
-                requiredInt(json, "d_ff"),
-                requiredInt(json, "num_layers"),
-                requiredInt(json, "num_heads"),
-                requiredInt(json, "relative_attention_num_buckets"),
+                cfg.requiredInt("vocab_size"),
+                cfg.requiredInt("d_model"),
+                cfg.requiredInt("d_kv"),
+                cfg.requiredInt("d_ff"),
+                cfg.requiredInt("num_layers"),
+                cfg.requiredInt("num_heads"),
+                cfg.requiredInt("relative_attention_num_buckets"),
                 // transformers' default; configs written before the field existed omit it.
-                optionalInt(json, "relative_attention_max_distance", 128),
-                requiredNumber(json, "layer_norm_epsilon"),
-                requiredText(json, "feed_forward_proj"));
+                cfg.optionalInt("relative_attention_max_distance", 128),
+                cfg.requiredNumber("layer_norm_epsilon"),
+                cfg.requiredText("feed_forward_proj"));
         JsonNode act = json.get("dense_act_fn");
         if (act != null && !act.isNull() && !act.asText().equals(config.denseActFn())) {
             throw new IllegalArgumentException("T5 config has dense_act_fn '" + act.asText() + "' but feed_forward_proj '"
@@ -94,39 +96,5 @@ public record T5Config(
     /** T5 v1.1's gated FFN (wi_0, wi_1, wo) rather than the original (wi, wo). */
     public boolean isGatedAct() {
         return feedForwardProj.startsWith("gated-");
-    }
-
-    private static int requiredInt(JsonNode json, String field) {
-        return asInt(field, required(json, field));
-    }
-
-    private static int optionalInt(JsonNode json, String field, int absent) {
-        JsonNode v = json.get(field);
-        return v == null || v.isNull() ? absent : asInt(field, v);
-    }
-
-    private static double requiredNumber(JsonNode json, String field) {
-        JsonNode v = required(json, field);
-        if (!v.isNumber()) throw new IllegalArgumentException("T5 config field '" + field + "' must be a number, got " + v);
-        return v.asDouble();
-    }
-
-    private static String requiredText(JsonNode json, String field) {
-        JsonNode v = required(json, field);
-        if (!v.isTextual()) throw new IllegalArgumentException("T5 config field '" + field + "' must be a string, got " + v);
-        return v.asText();
-    }
-
-    private static JsonNode required(JsonNode json, String field) {
-        JsonNode v = json.get(field);
-        if (v == null || v.isNull()) throw new IllegalArgumentException("T5 config is missing '" + field + "'");
-        return v;
-    }
-
-    private static int asInt(String field, JsonNode v) {
-        if (!v.isIntegralNumber() || !v.canConvertToInt()) {
-            throw new IllegalArgumentException("T5 config field '" + field + "' must be an integer, got " + v);
-        }
-        return v.asInt();
     }
 }

@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import mmgp.bindings.NativeLibraries;
+import mmgp.cli.OutputFiles;
 import mmgp.cli.ProgressBar;
 import mmgp.cli.VerbProvider;
 import mmgp.graph.ComputeBackend;
@@ -112,7 +113,7 @@ public final class VideoCommand implements Callable<Integer> {
             int perVideo = v.frames() * v.height() * v.width() * 3;
             for (int b = 0; b < v.batch(); b++) {
                 float[] clip = java.util.Arrays.copyOfRange(v.pixels(), b * perVideo, (b + 1) * perVideo);
-                Path file = v.batch() == 1 ? out : withSuffix(out, "-" + (b + 1));
+                Path file = OutputFiles.numbered(out, b, v.batch());
                 VideoWriter.writeMp4(file, clip, v.frames(), v.height(), v.width(), fps);
                 System.out.println("wrote " + file + " (" + v.frames() + " frames, " + v.width() + "×" + v.height() + " at " + fps + " fps)");
                 if (pngFrames != null) {
@@ -124,11 +125,5 @@ public final class VideoCommand implements Callable<Integer> {
             System.out.printf("timings: load %.3f s, %s (total %.3f s)%n", load, v.timings(), load + v.timings().total());
         }
         return 0;
-    }
-
-    private static Path withSuffix(Path p, String suffix) {
-        String name = p.getFileName().toString();
-        int dot = name.lastIndexOf('.');
-        return p.resolveSibling(dot > 0 ? name.substring(0, dot) + suffix + name.substring(dot) : name + suffix);
     }
 }
