@@ -28,11 +28,12 @@ fi
 os=$(uname -s | tr '[:upper:]' '[:lower:]')
 arch=$(uname -m)
 # GGML_NATIVE compiles for this CPU (-march=native), so the CPU's features are part of the key.
+# Without /proc/cpuinfo (macOS) the list is empty, as NativeLibraries.cpuFeatures() computes it.
+features=""
 if [[ -r /proc/cpuinfo ]]; then
   features=$(grep -m1 -E '^(flags|Features)' /proc/cpuinfo | cut -d: -f2 | tr ' ' '\n' \
-    | grep -E '^(avx|avx2|fma|f16c|avx512[a-z0-9_]*|amx[a-z0-9_]*|sse4_2|asimd[a-z]*|sve[0-9]*|i8mm|bf16|dotprod)$' | sort | tr '\n' ' ')
-else
-  features=$(sysctl -n machdep.cpu.brand_string 2>/dev/null || echo unknown)
+    | { grep -E '^(avx|avx2|fma|f16c|avx512[a-z0-9_]*|amx[a-z0-9_]*|sse4_2|asimd[a-z]*|sve[0-9]*|i8mm|bf16|dotprod)$' || true; } \
+    | LC_ALL=C sort | tr '\n' ' ')
 fi
 cuda_tag=""
 [[ "${MMGP_CUDA:-0}" == "1" ]] && cuda_tag="-cuda"

@@ -14,6 +14,17 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Finding and verifying the native build: clear errors instead of UnsatisfiedLinkError stacks. */
 class NativeLibrariesTest {
+    /**
+     * The Maven build runs native/build-native.sh first, so missing libraries are a bug: this test
+     * fails with the loader's own message instead of letting every native test skip quietly.
+     * {@code -Dmmgp.allowNoNative=true} opts out (e.g. to run the pure-Java tests alone).
+     */
+    @Test
+    void theNativeBuildIsPresent() {
+        assumeTrue(!Boolean.getBoolean("mmgp.allowNoNative"), "mmgp.allowNoNative is set");
+        assertThat(NativeLibraries.get().directory()).isNotNull();
+    }
+
     @Test
     void theLoadedBuildIsThePinnedOneAndItsChecksumsHold() {
         assumeTrue(NativeLibraries.available(), "native libs not built");

@@ -42,6 +42,7 @@ public final class ComputeBackend implements AutoCloseable {
     }
 
     public MemorySegment handle() {
+        if (closed) throw new IllegalStateException("compute backend is closed");
         return backend;
     }
 
@@ -69,6 +70,7 @@ public final class ComputeBackend implements AutoCloseable {
     }
 
     public void compute(MemorySegment graph) {
+        if (closed) throw new IllegalStateException("compute backend is closed");
         int status = GgmlBackend.graphCompute(backend, graph);
         if (status != GgmlBackend.STATUS_SUCCESS) throw new IllegalStateException("ggml graph compute failed with status " + status);
     }

@@ -40,6 +40,7 @@ public final class Graph implements AutoCloseable {
     private final List<Tensor> outputs = new ArrayList<>();
     private MemorySegment allocator = MemorySegment.NULL;
     private boolean allocated;
+    private boolean closed;
 
     public Graph(ComputeBackend backend, int maxNodes) {
         this.backend = backend;
@@ -106,10 +107,15 @@ public final class Graph implements AutoCloseable {
 
     /** Allocates (first time), uploads pending inputs and runs the graph. */
     public void compute() {
+        if (closed) throw new IllegalStateException("graph is closed");
         if (outputs.isEmpty()) throw new IllegalStateException("graph has no outputs");
         if (!allocated) {
             allocator = GgmlBackend.gallocrNew(backend.defaultBufferType().handle());
-            if (!GgmlBackend.gallocrAllocGraph(allocator, graph)) throw new OutOfMemoryError("ggml could not allocate the compute buffer");
+            if (!GgmlBackend.gallocrAllocGraph(allocator, graph)) {
+                GgmlBackend.gallocrFree(allocator);
+                allocator = MemorySegment.NULL;
+                throw new OutOfMemoryError("ggml could not allocate the compute buffer");
+            }
             allocated = true;
         }
         for (var e : inputValues.entrySet()) {
@@ -490,8 +496,11 @@ public final class Graph implements AutoCloseable {
         return t(Ggml.timestepEmbedding(ctx, timesteps.ptr(), dim, maxPeriod));
     }
 
+    /** Frees the graph's native memory; a second call does nothing (a double free would crash the JVM). */
     @Override
     public void close() {
+        if (closed) return;
+        closed = true;
         if (!allocator.equals(MemorySegment.NULL)) GgmlBackend.gallocrFree(allocator);
         Ggml.free(ctx);
         arena.close();

@@ -86,9 +86,14 @@ public final class DemoCommand implements Callable<Integer> {
             r.stats().timings().seconds().forEach((k, v) -> timings.add("caption." + k, v));
             System.out.printf("frames used %d, time to first token %.2f s, %.1f tokens/s%n", r.stats().framesUsed(),
                     r.stats().timeToFirstTokenSeconds(), r.stats().tokensPerSecond());
-            caption = r.text().isBlank() ? "a video" : r.text().strip();
+            caption = r.text().strip();
+            if (caption.isEmpty()) {
+                caption = "a video";
+                System.out.println("(the model returned an empty caption; using \"" + caption + "\")");
+            }
         }
-        Files.writeString(out.resolve("caption.txt"), caption + System.lineSeparator());
+        Files.writeString(out.resolve("caption.txt"), caption + System.lineSeparator()
+                + (tiny ? "(from a tiny random-weight test model: not a real caption)" + System.lineSeparator() : ""));
         System.out.println("wrote " + out.resolve("caption.txt"));
 
         try (ComputeBackend backend = ComputeBackend.cpu(threads)) {

@@ -518,6 +518,7 @@ public final class SmolVlmUnderstanding implements AutoCloseable {
      * {@code progress} cancels during encoding.
      */
     public synchronized Prompt prepare(Media media, String prompt, Options options, ProgressListener progress) throws IOException {
+        if (closed) throw new IllegalStateException("SmolVLM2 model is closed");
         checkMediaExists(media);
         return buildPrompt(media, prompt, options, progress == null ? ProgressListener.NONE : progress);
     }
