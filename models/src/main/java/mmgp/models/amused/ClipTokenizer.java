@@ -3,6 +3,7 @@ package mmgp.models.amused;
 import mmgp.tokenizer.ByteLevelAlphabet;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import mmgp.tokenizer.TokenizerFiles;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -496,12 +497,12 @@ public final class ClipTokenizer {
         Map<String, Integer> addedTokenIds = new LinkedHashMap<>();
         int modelMaxLength = DEFAULT_MODEL_MAX_LENGTH;
 
-        JsonNode config = readOptionalJson(folder.resolve("tokenizer_config.json"));
+        JsonNode config = TokenizerFiles.readOptionalJson(folder.resolve("tokenizer_config.json"));
         if (config != null) {
             readNamedTokens(config, named, additionalSpecial);
             JsonNode decoder = config.path("added_tokens_decoder");
             for (Map.Entry<String, JsonNode> entry : decoder.properties()) {
-                String content = tokenContent(entry.getValue());
+                String content = TokenizerFiles.tokenContent(entry.getValue());
                 if (content == null) {
                     throw new IOException("tokenizer_config.json: added token " + entry.getKey() + " has no content");
                 }
@@ -516,7 +517,7 @@ public final class ClipTokenizer {
                 modelMaxLength = maxLength.intValue();
             }
         }
-        JsonNode specialTokensMap = readOptionalJson(folder.resolve("special_tokens_map.json"));
+        JsonNode specialTokensMap = TokenizerFiles.readOptionalJson(folder.resolve("special_tokens_map.json"));
         if (specialTokensMap != null) {
             readNamedTokens(specialTokensMap, named, additionalSpecial);
         }
@@ -526,7 +527,7 @@ public final class ClipTokenizer {
 
     private static void readNamedTokens(JsonNode node, Map<String, String> named, List<String> additionalSpecial) {
         for (String key : List.of("bos_token", "eos_token", "pad_token", "unk_token")) {
-            String content = tokenContent(node.get(key));
+            String content = TokenizerFiles.tokenContent(node.get(key));
             if (content != null) {
                 named.put(key, content);
             }
@@ -535,35 +536,12 @@ public final class ClipTokenizer {
         if (additional != null && additional.isArray()) {
             additionalSpecial.clear();
             for (JsonNode token : additional) {
-                String content = tokenContent(token);
+                String content = TokenizerFiles.tokenContent(token);
                 if (content != null) {
                     additionalSpecial.add(content);
                 }
             }
         }
-    }
-
-    /** A token given as a plain string or as an AddedToken object with "content"; null if absent. */
-    private static String tokenContent(JsonNode node) {
-        if (node == null || node.isNull()) {
-            return null;
-        }
-        if (node.isTextual()) {
-            return node.textValue();
-        }
-        JsonNode content = node.get("content");
-        return content != null && content.isTextual() ? content.textValue() : null;
-    }
-
-    private static JsonNode readOptionalJson(Path file) throws IOException {
-        if (!Files.isRegularFile(file)) {
-            return null;
-        }
-        JsonNode node = JSON.readTree(file.toFile());
-        if (node == null || !node.isObject()) {
-            throw new IOException(file + ": expected a JSON object");
-        }
-        return node;
     }
 
     /** Growable int array; avoids boxing on the hot encode path. */

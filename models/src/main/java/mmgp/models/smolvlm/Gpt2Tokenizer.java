@@ -3,6 +3,7 @@ package mmgp.models.smolvlm;
 import mmgp.tokenizer.ByteLevelAlphabet;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import mmgp.tokenizer.TokenizerFiles;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -538,7 +539,7 @@ public final class Gpt2Tokenizer {
         boolean cleanUp = false;
         Map<String, String> extra = new HashMap<>();
 
-        JsonNode config = readOptionalJson(folder.resolve("tokenizer_config.json"));
+        JsonNode config = TokenizerFiles.readOptionalJson(folder.resolve("tokenizer_config.json"));
         JsonNode decoder = config == null ? null : config.get("added_tokens_decoder");
         if (config != null) {
             readNamedTokens(config, named, additional);
@@ -546,7 +547,7 @@ public final class Gpt2Tokenizer {
             addPrefixSpace = config.path("add_prefix_space").asBoolean(false);
             cleanUp = config.path("clean_up_tokenization_spaces").asBoolean(false);
             for (Map.Entry<String, JsonNode> entry : config.path("extra_special_tokens").properties()) {
-                String content = tokenContent(entry.getValue());
+                String content = TokenizerFiles.tokenContent(entry.getValue());
                 if (content != null) {
                     extra.put(entry.getKey(), content);
                 }
@@ -555,7 +556,7 @@ public final class Gpt2Tokenizer {
         if (decoder != null && decoder.isObject()) {
             for (Map.Entry<String, JsonNode> entry : decoder.properties()) {
                 JsonNode token = entry.getValue();
-                String content = tokenContent(token);
+                String content = TokenizerFiles.tokenContent(token);
                 if (content == null) {
                     throw new IOException("tokenizer_config.json: added token " + entry.getKey() + " has no content");
                 }
@@ -572,11 +573,11 @@ public final class Gpt2Tokenizer {
             }
         } else {
             // Legacy layout: special_tokens_map.json overrides, added_tokens.json lists extra tokens.
-            JsonNode specialMap = readOptionalJson(folder.resolve("special_tokens_map.json"));
+            JsonNode specialMap = TokenizerFiles.readOptionalJson(folder.resolve("special_tokens_map.json"));
             if (specialMap != null) {
                 readNamedTokens(specialMap, named, additional);
             }
-            JsonNode addedFile = readOptionalJson(folder.resolve("added_tokens.json"));
+            JsonNode addedFile = TokenizerFiles.readOptionalJson(folder.resolve("added_tokens.json"));
             if (addedFile != null) {
                 Set<String> specials = new HashSet<>(additional);
                 named.values().stream().filter(Objects::nonNull).forEach(specials::add);
@@ -595,41 +596,18 @@ public final class Gpt2Tokenizer {
         for (String key : List.of("bos_token", "eos_token", "pad_token", "unk_token")) {
             JsonNode value = node.get(key);
             if (value != null) {
-                named.put(key, tokenContent(value)); // an explicit null unsets the default
+                named.put(key, TokenizerFiles.tokenContent(value)); // an explicit null unsets the default
             }
         }
         JsonNode list = node.get("additional_special_tokens");
         if (list != null && list.isArray()) {
             for (JsonNode token : list) {
-                String content = tokenContent(token);
+                String content = TokenizerFiles.tokenContent(token);
                 if (content != null && !additional.contains(content)) {
                     additional.add(content);
                 }
             }
         }
-    }
-
-    /** A token given as a plain string or as an AddedToken object with "content"; null if absent. */
-    private static String tokenContent(JsonNode node) {
-        if (node == null || node.isNull()) {
-            return null;
-        }
-        if (node.isTextual()) {
-            return node.textValue();
-        }
-        JsonNode content = node.get("content");
-        return content != null && content.isTextual() ? content.textValue() : null;
-    }
-
-    private static JsonNode readOptionalJson(Path file) throws IOException {
-        if (!Files.isRegularFile(file)) {
-            return null;
-        }
-        JsonNode node = JSON.readTree(file.toFile());
-        if (node == null || !node.isObject()) {
-            throw new IOException(file + ": expected a JSON object");
-        }
-        return node;
     }
 
     // ---------------------------------------------------------------- Python string helpers
