@@ -24,6 +24,23 @@ public final class TokenizerFiles {
         return content != null && content.isTextual() ? content.textValue() : null;
     }
 
+    /** A BPE vocab.json: token → id. */
+    public static java.util.Map<String, Integer> readVocab(Path file) throws IOException {
+        JsonNode root = JSON.readTree(file.toFile());
+        if (root == null || !root.isObject()) {
+            throw new IOException(file + ": expected a JSON object of token -> id");
+        }
+        java.util.Map<String, Integer> vocab = new java.util.HashMap<>(root.size() * 2);
+        for (java.util.Map.Entry<String, JsonNode> entry : root.properties()) {
+            JsonNode id = entry.getValue();
+            if (!id.isIntegralNumber() || !id.canConvertToInt()) {
+                throw new IOException(file + ": id of " + entry.getKey() + " is not an int: " + id);
+            }
+            vocab.put(entry.getKey(), id.intValue());
+        }
+        return vocab;
+    }
+
     /** The JSON object in {@code file}, or null when the file does not exist. */
     public static JsonNode readOptionalJson(Path file) throws IOException {
         if (!Files.isRegularFile(file)) {

@@ -4,7 +4,6 @@ import mmgp.tokenizer.ByteLevelAlphabet;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import mmgp.tokenizer.TokenizerFiles;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -56,7 +55,6 @@ public final class ClipTokenizer {
     /** Bounds memory on endless distinct inputs; the reference's cache is unbounded. */
     private static final int WORD_CACHE_LIMIT = 1 << 16;
 
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Map<String, Integer> vocab;
     private final Map<String, Integer> mergeRanks; // "first second" -> rank
@@ -185,7 +183,7 @@ public final class ClipTokenizer {
      * tokenizer_config.json and special_tokens_map.json (the latter overriding the former).
      */
     public static ClipTokenizer load(Path tokenizerFolder) throws IOException {
-        Map<String, Integer> vocab = readVocab(tokenizerFolder.resolve("vocab.json"));
+        Map<String, Integer> vocab = TokenizerFiles.readVocab(tokenizerFolder.resolve("vocab.json"));
         List<String> merges = readMergesFile(tokenizerFolder.resolve("merges.txt"));
         SpecialTokens specials = readSpecialTokens(tokenizerFolder);
         return new ClipTokenizer(vocab, rankMerges(merges), specials.bos(), specials.eos(), specials.pad(),
@@ -463,22 +461,6 @@ public final class ClipTokenizer {
             }
         }
         return ranks;
-    }
-
-    private static Map<String, Integer> readVocab(Path file) throws IOException {
-        JsonNode root = JSON.readTree(file.toFile());
-        if (root == null || !root.isObject()) {
-            throw new IOException(file + ": expected a JSON object of token -> id");
-        }
-        Map<String, Integer> vocab = new HashMap<>(root.size() * 2);
-        for (Map.Entry<String, JsonNode> entry : root.properties()) {
-            JsonNode id = entry.getValue();
-            if (!id.isIntegralNumber() || !id.canConvertToInt()) {
-                throw new IOException(file + ": id of " + entry.getKey() + " is not an int: " + id);
-            }
-            vocab.put(entry.getKey(), id.intValue());
-        }
-        return vocab;
     }
 
     /** Lines as transformers reads them: whole file stripped, split on '\n', first (header) line dropped. */

@@ -4,7 +4,6 @@ import mmgp.tokenizer.ByteLevelAlphabet;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import mmgp.tokenizer.TokenizerFiles;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -49,7 +48,6 @@ public final class Gpt2Tokenizer {
     /** Bounds memory on endless distinct inputs; the reference's cache is unbounded. */
     private static final int WORD_CACHE_LIMIT = 1 << 16;
 
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     /** An added token with the flags transformers' {@code AddedToken} carries. */
     public record AddedToken(String content, int id, boolean lstrip, boolean rstrip, boolean singleWord,
@@ -184,7 +182,7 @@ public final class Gpt2Tokenizer {
      * and added_tokens.json, as {@code PreTrainedTokenizerBase._from_pretrained} does.
      */
     public static Gpt2Tokenizer load(Path folder) throws IOException {
-        Map<String, Integer> vocab = readVocab(folder.resolve("vocab.json"));
+        Map<String, Integer> vocab = TokenizerFiles.readVocab(folder.resolve("vocab.json"));
         List<String> merges = readMerges(folder.resolve("merges.txt"));
         return new Gpt2Tokenizer(vocab, merges, readConfig(folder));
     }
@@ -493,22 +491,6 @@ public final class Gpt2Tokenizer {
             }
         }
         return ranks;
-    }
-
-    private static Map<String, Integer> readVocab(Path file) throws IOException {
-        JsonNode root = JSON.readTree(file.toFile());
-        if (root == null || !root.isObject()) {
-            throw new IOException(file + ": expected a JSON object of token -> id");
-        }
-        Map<String, Integer> vocab = new HashMap<>(root.size() * 2);
-        for (Map.Entry<String, JsonNode> entry : root.properties()) {
-            JsonNode id = entry.getValue();
-            if (!id.isIntegralNumber() || !id.canConvertToInt()) {
-                throw new IOException(file + ": id of " + entry.getKey() + " is not an int: " + id);
-            }
-            vocab.put(entry.getKey(), id.intValue());
-        }
-        return vocab;
     }
 
     /**
