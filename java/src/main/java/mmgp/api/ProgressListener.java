@@ -16,6 +16,9 @@ public interface ProgressListener {
     /** A whole stage (e.g. "tokenize", "encode", "decode") finished in {@code seconds}. */
     default void stage(String stage, double seconds) {}
 
+    /** A piece of text produced by {@code stage} (e.g. the next characters of a caption). */
+    default void text(String stage, String piece) {}
+
     default boolean cancelled() {
         return false;
     }

@@ -1,0 +1,23 @@
+package mmgp.engine;
+
+import java.util.concurrent.CompletableFuture;
+import mmgp.api.Task;
+
+/**
+ * A submitted request: its id, its eventual result, and a way to cancel it. A cancelled job
+ * completes its future exceptionally with {@link java.util.concurrent.CancellationException};
+ * a job still in the queue is dropped at once, a running one stops at the model's next check.
+ */
+public interface Job<T> {
+    String id();
+
+    /** The task that runs it; a pipeline job reports the task of its current stage. */
+    Task task();
+
+    CompletableFuture<T> result();
+
+    /** Asks the job to stop; returns false when it had already finished. */
+    boolean cancel();
+
+    boolean isCancelled();
+}

@@ -1,0 +1,38 @@
+package mmgp.engine.spi;
+
+import java.util.List;
+import mmgp.api.ProgressListener;
+
+/**
+ * A loaded model that runs several requests in one call. The engine groups queued requests whose
+ * {@link #batchKey} are equal (same sizes, steps, guidance: what must match for one graph) up to
+ * {@link #maxBatch}, and calls {@link #run} from one thread at a time.
+ *
+ * @param <Q> request type
+ * @param <R> result type
+ */
+public interface BatchModel<Q, R> extends AutoCloseable {
+    /** Human-readable: family, file, weight types. */
+    String description();
+
+    /**
+     * Refuses, with {@link mmgp.api.InvalidRequestException} naming the field, a request this
+     * model cannot run (e.g. a width that is not a multiple of its patch size). Called when the
+     * request is submitted, before it is queued.
+     */
+    void validate(Q request);
+
+    /** Requests with equal keys may share one {@link #run}. */
+    Object batchKey(Q request);
+
+    /** The largest batch this model accepts in one {@link #run}. */
+    int maxBatch();
+
+    /**
+     * Runs the batch; one result per item, in order. Every item's seed gives the same result
+     * whether it runs alone or batched. Progress of the whole batch goes to {@code batch}, whose
+     * {@link ProgressListener#cancelled()} turns true once every item is cancelled; text meant
+     * for one caller (a streamed caption) goes to that item's listener.
+     */
+    List<R> run(List<BatchItem<Q>> items, ProgressListener batch) throws Exception;
+}
