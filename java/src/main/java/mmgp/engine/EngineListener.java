@@ -6,7 +6,7 @@ import mmgp.api.Task;
 public interface EngineListener {
     EngineListener NONE = new EngineListener() {};
 
-    /** A request entered (or left, {@code delta} −1) the queue of {@code task}; {@code depth} after the change. */
+    /** A request entered or left the queue of {@code task}; {@code depth} after the change (called in order, under the queue lock). */
     default void queueDepth(Task task, int depth) {}
 
     /** A model was loaded in {@code seconds}. */

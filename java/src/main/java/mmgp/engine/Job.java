@@ -7,6 +7,8 @@ import mmgp.api.Task;
  * A submitted request: its id, its eventual result, and a way to cancel it. A cancelled job
  * completes its future exceptionally with {@link java.util.concurrent.CancellationException};
  * a job still in the queue is dropped at once, a running one stops at the model's next check.
+ * The pipeline's job is the exception once its caption exists: it then completes normally with
+ * the partial result (see {@link Engine#pipeline}).
  */
 public interface Job<T> {
     String id();

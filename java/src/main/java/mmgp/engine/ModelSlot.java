@@ -1,0 +1,95 @@
+package mmgp.engine;
+
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.nio.file.Path;
+import java.util.concurrent.locks.ReentrantLock;
+import mmgp.api.Task;
+import mmgp.engine.spi.BatchModel;
+import mmgp.engine.spi.ModelProvider;
+
+/**
+ * The one copy of a task's model: opened on first use (by whichever thread asks first, the
+ * others wait for it), shared by every request, closed with the engine. A failed load is not
+ * remembered: the next request tries again.
+ */
+final class ModelSlot {
+    private static final System.Logger LOG = System.getLogger(ModelSlot.class.getName());
+    private final Task task;
+    private final Path path;
+    private final ModelProvider provider;
+    private final int threads;
+    private final EngineListener listener;
+    private final ReentrantLock loading = new ReentrantLock();
+    private volatile BatchModel<?, ?> model;
+    private boolean closed;
+
+    ModelSlot(Task task, Path path, ModelProvider provider, int threads, EngineListener listener) {
+        this.task = task;
+        this.path = path;
+        this.provider = provider;
+        this.threads = threads;
+        this.listener = listener;
+    }
+
+    /** The model if it is loaded, else null (never loads). */
+    BatchModel<?, ?> loadedOrNull() {
+        return model;
+    }
+
+    /** The model, loading it first if needed. @throws ModelLoadException when the provider fails */
+    BatchModel<?, ?> get() {
+        BatchModel<?, ?> loaded = model;
+        if (loaded != null) return loaded;
+        loading.lock();
+        try {
+            if (closed) throw new IllegalStateException("engine is closed");
+            if (model == null) model = open();
+            return model;
+        } finally {
+            loading.unlock();
+        }
+    }
+
+    private BatchModel<?, ?> open() {
+        long start = System.nanoTime();
+        BatchModel<?, ?> opened;
+        try {
+            opened = provider.open(path, threads);
+        } catch (IOException | RuntimeException | LinkageError e) {
+            throw new ModelLoadException(task, path, provider.family(), e);
+        }
+        if (opened == null) throw new ModelLoadException(task, path, provider.family(), new IllegalStateException("the provider returned no model"));
+        double seconds = (System.nanoTime() - start) / 1e9;
+        listener.modelLoaded(task, opened.description(), seconds);
+        LOG.log(Level.INFO, "loaded {0} model {1} in {2} s", task.label(), opened.description(), String.format("%.2f", seconds));
+        return opened;
+    }
+
+    /** Closes the model (if loaded) and refuses to load again. */
+    void close() {
+        BatchModel<?, ?> loaded;
+        loading.lock();
+        try {
+            closed = true;
+            loaded = model;
+            model = null;
+        } finally {
+            loading.unlock();
+        }
+        if (loaded == null) return;
+        try {
+            loaded.close();
+        } catch (Exception e) {
+            LOG.log(Level.WARNING, "closing the " + task.label() + " model failed", e);
+        }
+    }
+
+    Path path() {
+        return path;
+    }
+
+    String family() {
+        return provider.family();
+    }
+}

@@ -1,0 +1,89 @@
+package mmgp.engine;
+
+import java.time.Duration;
+import java.util.Objects;
+import mmgp.api.ProgressListener;
+import mmgp.api.Task;
+import mmgp.engine.spi.BatchModel;
+
+/** Everything the engine keeps for one task: its model, its request queue and its dispatcher thread. */
+final class TaskLane<Q, R> {
+    private final Task task;
+    private final ModelSlot slot;
+    private final RequestQueue<Q, R> queue;
+    private final EngineListener listener;
+    private final BatchDispatcher<Q, R> dispatcher;
+    private final Thread thread;
+
+    TaskLane(Task task, ModelSlot slot, EngineSettings settings, ComputePermits permits, EngineListener listener) {
+        this.task = task;
+        this.slot = slot;
+        this.listener = listener;
+        this.queue = new RequestQueue<>(settings.queueCapacity(), depth -> listener.queueDepth(task, depth));
+        this.dispatcher = new BatchDispatcher<>(task, slot, queue, settings, permits, listener);
+        this.thread = Thread.ofPlatform().name("mmgp-" + task.label()).daemon().unstarted(dispatcher);
+    }
+
+    void start() {
+        thread.start();
+    }
+
+    /**
+     * Queues the request. A loaded model validates it here, so a bad request fails in the
+     * caller's thread; one submitted before the model is loaded is validated by the dispatcher
+     * after loading and fails through its future.
+     */
+    Job<R> submit(Q request, ProgressListener caller) {
+        Objects.requireNonNull(request, "request");
+        if (queue.isClosed()) throw new IllegalStateException("engine is closed");
+        EngineJob<Q, R> job = new EngineJob<>(task, request, caller, queue, listener);
+        BatchModel<Q, R> model = loadedModel();
+        if (model != null) {
+            model.validate(request);
+            job.prepared(model.batchKey(request));
+        }
+        if (!queue.offer(job)) throw new QueueFullException(task, queue.capacity());
+        return job;
+    }
+
+    /** Lets the model refuse a request now when it is loaded; does nothing otherwise. */
+    void validateIfLoaded(Q request) {
+        BatchModel<Q, R> model = loadedModel();
+        if (model != null) model.validate(request);
+    }
+
+    void load() {
+        slot.get();
+    }
+
+    boolean isLoaded() {
+        return slot.loadedOrNull() != null;
+    }
+
+    int queueDepth() {
+        return queue.size();
+    }
+
+    /** Refuses new requests and cancels the waiting ones; the running batch goes on. */
+    void shutdown() {
+        for (EngineJob<Q, R> job : queue.close()) job.abort("engine is closed");
+    }
+
+    /** Waits for the dispatcher to finish its batch and stop; true when it has. */
+    boolean awaitStop(Duration timeout) throws InterruptedException {
+        return thread.join(timeout);
+    }
+
+    void cancelRunning() {
+        dispatcher.cancelRunning();
+    }
+
+    void closeModel() {
+        slot.close();
+    }
+
+    @SuppressWarnings("unchecked")
+    private BatchModel<Q, R> loadedModel() {
+        return (BatchModel<Q, R>) slot.loadedOrNull();
+    }
+}
