@@ -48,6 +48,10 @@ public final class AmusedPipeline {
             return new Options(steps, guidanceScale, negativePrompt, width, height, temperatureStart, temperatureEnd, singleTemperature, aestheticScore, cropX, cropY, s);
         }
 
+        public Options withNegativePrompt(String n) {
+            return new Options(steps, guidanceScale, n, width, height, temperatureStart, temperatureEnd, singleTemperature, aestheticScore, cropX, cropY, seed);
+        }
+
         public Options withSize(int w, int h) {
             return new Options(steps, guidanceScale, negativePrompt, w, h, temperatureStart, temperatureEnd, singleTemperature, aestheticScore, cropX, cropY, seed);
         }
@@ -84,6 +88,25 @@ public final class AmusedPipeline {
 
     public static Images generate(AmusedModel model, ComputeBackend backend, List<String> prompts, Options o,
                                   ProgressListener listener, Draws draws) {
+        return run(model, backend, prompts, o, listener, draws, null);
+    }
+
+    /**
+     * One seed per prompt ({@code o.seed()} is ignored): image {@code i} draws only from its own
+     * {@code SplitMix64Rng(seeds[i])}, MaskGIT running row by row on that row's guided logits, so
+     * each image's tokens are those of the same prompt and seed generated alone.
+     */
+    public static Images generateWithSeeds(AmusedModel model, ComputeBackend backend, List<String> prompts, Options o,
+                                           ProgressListener listener, long[] seeds) {
+        if (seeds.length != prompts.size()) throw new IllegalArgumentException(seeds.length + " seeds for " + prompts.size() + " prompts; give one per prompt");
+        Rng[] rowRngs = new Rng[seeds.length];
+        for (int i = 0; i < seeds.length; i++) rowRngs[i] = new SplitMix64Rng(seeds[i]);
+        return run(model, backend, prompts, o, listener, null, rowRngs);
+    }
+
+    /** The pipeline; random draws come from {@code draws} for the whole batch, or from {@code rowRngs}, one stream per image. */
+    private static Images run(AmusedModel model, ComputeBackend backend, List<String> prompts, Options o,
+                              ProgressListener listener, Draws draws, Rng[] rowRngs) {
         if (prompts.isEmpty()) throw new IllegalArgumentException("at least one prompt is needed");
         if (o.steps() < 1 || o.steps() > 1000) throw new IllegalArgumentException("steps must be in [1, 1000], got " + o.steps());
         int scale = model.vaeScaleFactor();
@@ -137,6 +160,7 @@ public final class AmusedPipeline {
             g.set(in.microConds(), micro);
             MemorySegment guidedLogits = guided ? arena.allocate(4L * batch * tokens * codes, 64) : null;
             int[] modelIds = new int[rows * tokens];
+            int[] rowSample = new int[tokens];
             for (int step = 0; step < scheduler.steps(); step++) {
                 long s0 = System.nanoTime();
                 for (int copy = 0; copy < rows / batch; copy++) System.arraycopy(sample, 0, modelIds, copy * sample.length, sample.length);
@@ -147,11 +171,25 @@ public final class AmusedPipeline {
                     BatchedGuidance.combine(out, (long) batch * tokens * codes, o.guidanceScale(), guidedLogits);
                     out = guidedLogits;
                 }
-                Rng rng = draws.forStep(step, sample);
-                if (scheduler.isLast(step)) {
-                    maskGit.finalStep(out, batch, sample, sample, rng);
+                if (rowRngs == null) {
+                    Rng rng = draws.forStep(step, sample);
+                    if (scheduler.isLast(step)) {
+                        maskGit.finalStep(out, batch, sample, sample, rng);
+                    } else {
+                        maskGit.step(out, batch, sample, sample, null, scheduler.temperature(step), scheduler.maskRatio(step), rng);
+                    }
                 } else {
-                    maskGit.step(out, batch, sample, sample, null, scheduler.temperature(step), scheduler.maskRatio(step), rng);
+                    // Row by row, as a batch of one: each image's draws depend on its own seed only.
+                    for (int b = 0; b < batch; b++) {
+                        System.arraycopy(sample, b * tokens, rowSample, 0, tokens);
+                        MemorySegment rowLogits = out.asSlice(4L * b * tokens * codes, 4L * tokens * codes);
+                        if (scheduler.isLast(step)) {
+                            maskGit.finalStep(rowLogits, 1, rowSample, rowSample, rowRngs[b]);
+                        } else {
+                            maskGit.step(rowLogits, 1, rowSample, rowSample, null, scheduler.temperature(step), scheduler.maskRatio(step), rowRngs[b]);
+                        }
+                        System.arraycopy(rowSample, 0, sample, b * tokens, tokens);
+                    }
                 }
                 double secs = (System.nanoTime() - s0) / 1e9;
                 timings.add("denoise", secs);

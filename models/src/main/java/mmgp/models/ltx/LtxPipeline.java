@@ -22,6 +22,9 @@ import mmgp.schedule.FlowMatchEulerStep;
 public final class LtxPipeline {
     private LtxPipeline() {}
 
+    /** Decode noise is drawn from {@code seed ^ DECODE_NOISE_SALT}, apart from the initial latents' stream. */
+    private static final long DECODE_NOISE_SALT = 0x5DEECE66DL;
+
     /** The pipeline's knobs; diffusers' defaults except a CPU-sized frame count and resolution. */
     /**
      * {@code timesteps} / {@code sigmas}: an explicit schedule (distilled models), else the
@@ -94,6 +97,23 @@ public final class LtxPipeline {
      */
     public static Video generate(LtxModel model, ComputeBackend backend, List<String> prompts, Options o, ProgressListener listener,
                                  float[] initialLatents, float[] decodeNoise) {
+        return run(model, backend, prompts, o, listener, initialLatents, decodeNoise, null);
+    }
+
+    /**
+     * One seed per prompt ({@code o.seed()} is ignored): video {@code i}'s initial latents, decode
+     * noise and VAE noise come from {@code seeds[i]} exactly as for a batch of one with that seed,
+     * and with several prompts the VAE decodes row by row (its injected noise is one stream per
+     * call), so each video is the one its prompt and seed give alone.
+     */
+    public static Video generateWithSeeds(LtxModel model, ComputeBackend backend, List<String> prompts, Options o, ProgressListener listener,
+                                          long[] seeds) {
+        if (seeds.length != prompts.size()) throw new IllegalArgumentException(seeds.length + " seeds for " + prompts.size() + " prompts; give one per prompt");
+        return run(model, backend, prompts, o, listener, null, null, seeds.clone());
+    }
+
+    private static Video run(LtxModel model, ComputeBackend backend, List<String> prompts, Options o, ProgressListener listener,
+                             float[] initialLatents, float[] decodeNoise, long[] rowSeeds) {
         if (prompts.isEmpty()) throw new IllegalArgumentException("at least one prompt is needed");
         LtxVaeConfig vae = model.vae().config();
         int spatial = vae.spatialCompressionRatio(), temporal = vae.temporalCompressionRatio();
@@ -139,8 +159,11 @@ public final class LtxPipeline {
             latents = initialLatents.clone();
         } else {
             latents = new float[batch * tokens * channels];
-            SplittableRandom rnd = new SplittableRandom(o.seed());
-            for (int i = 0; i < latents.length; i++) latents[i] = (float) rnd.nextGaussian();
+            if (rowSeeds == null) {
+                gaussians(new SplittableRandom(o.seed()), latents, 0, latents.length);
+            } else {
+                for (int b = 0; b < batch; b++) gaussians(new SplittableRandom(rowSeeds[b]), latents, b * tokens * channels, tokens * channels);
+            }
         }
 
         // 3. Denoise: one transformer graph, recomputed each step with new latents and timestep.
@@ -188,8 +211,12 @@ public final class LtxPipeline {
             float[] noise = decodeNoise;
             if (noise == null) {
                 noise = new float[z.length];
-                SplittableRandom rnd = new SplittableRandom(o.seed() ^ 0x5DEECE66DL);
-                for (int i = 0; i < noise.length; i++) noise[i] = (float) rnd.nextGaussian();
+                int perRow = z.length / batch;
+                if (rowSeeds == null) {
+                    gaussians(new SplittableRandom(o.seed() ^ DECODE_NOISE_SALT), noise, 0, noise.length);
+                } else {
+                    for (int b = 0; b < batch; b++) gaussians(new SplittableRandom(rowSeeds[b] ^ DECODE_NOISE_SALT), noise, b * perRow, perRow);
+                }
             } else if (noise.length != z.length) {
                 throw new IllegalArgumentException("decode noise holds " + noise.length + " values, expected " + z.length);
             }
@@ -197,14 +224,39 @@ public final class LtxPipeline {
             decodeTimesteps = new float[batch];
             java.util.Arrays.fill(decodeTimesteps, o.decodeTimestep());
         }
-        float[] raw = o.tileLatents() > 0
-                ? model.vae().decodeTiled(backend, z, decodeTimesteps, o.seed(), batch, lf, lh, lw, o.tileLatents(), o.tileLatents(),
-                        Math.min(o.tileLatents() - 1, Math.max(1, o.tileLatents() / 4)), listener)
-                : model.vae().decode(backend, z, decodeTimesteps, o.seed(), batch, lf, lh, lw);
+        float[] raw;
+        if (rowSeeds == null) {
+            raw = decode(model, backend, z, decodeTimesteps, o.seed(), batch, lf, lh, lw, o.tileLatents(), listener);
+        } else {
+            int in = z.length / batch;
+            float[][] decoded = new float[batch][];
+            for (int b = 0; b < batch; b++) {
+                if (b > 0) listener.checkCancelled("decode of video " + (b + 1) + " of " + batch);
+                float[] zb = java.util.Arrays.copyOfRange(z, b * in, (b + 1) * in);
+                float[] tb = decodeTimesteps == null ? null : new float[] {decodeTimesteps[b]};
+                decoded[b] = decode(model, backend, zb, tb, rowSeeds[b], 1, lf, lh, lw, o.tileLatents(), listener);
+            }
+            raw = new float[batch * decoded[0].length];
+            for (int b = 0; b < batch; b++) System.arraycopy(decoded[b], 0, raw, b * decoded[b].length, decoded[b].length);
+        }
         int frames = vae.decodedFrames(lf), height = lh * vae.decoderSpatialUpscale(), width = lw * vae.decoderSpatialUpscale();
         float[] pixels = toFrames(raw, batch, frames, height, width);
         record(listener, timings, "decode", t0);
         return new Video(batch, frames, height, width, pixels, latents, timings);
+    }
+
+    /** The VAE decode, in spatial tiles when {@code tileLatents} > 0; {@code noiseSeed} seeds the decoder's injected noise. */
+    private static float[] decode(LtxModel model, ComputeBackend backend, float[] z, float[] decodeTimesteps, long noiseSeed, int batch,
+                                  int lf, int lh, int lw, int tileLatents, ProgressListener listener) {
+        return tileLatents > 0
+                ? model.vae().decodeTiled(backend, z, decodeTimesteps, noiseSeed, batch, lf, lh, lw, tileLatents, tileLatents,
+                        Math.min(tileLatents - 1, Math.max(1, tileLatents / 4)), listener)
+                : model.vae().decode(backend, z, decodeTimesteps, noiseSeed, batch, lf, lh, lw);
+    }
+
+    /** Fills {@code count} values from {@code from} with standard normal draws. */
+    private static void gaussians(SplittableRandom rnd, float[] into, int from, int count) {
+        for (int i = 0; i < count; i++) into[from + i] = (float) rnd.nextGaussian();
     }
 
     /** (B, 3, F, H, W) in about [−1, 1] → (B, F, H, W, 3) = clamp(x/2 + 0.5, 0, 1), as the video processor does. */

@@ -1,0 +1,107 @@
+package mmgp.models.engine;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import mmgp.api.ImageOptions;
+import mmgp.api.ImageRequest;
+import mmgp.api.ImageResult;
+import mmgp.api.InvalidRequestException;
+import mmgp.api.ProgressListener;
+import mmgp.engine.spi.BatchItem;
+import mmgp.engine.spi.BatchModel;
+import mmgp.graph.ComputeBackend;
+import mmgp.models.amused.AmusedModel;
+import mmgp.models.amused.AmusedPipeline;
+
+/**
+ * A loaded aMUSEd model serving image requests: requests with the same steps, guidance,
+ * negative prompt and size share one transformer graph; each image comes from its own seed
+ * ({@link AmusedPipeline#generateWithSeeds}), so batching does not change it.
+ */
+final class AmusedBatchModel implements BatchModel<ImageRequest, ImageResult> {
+    /** Four images: eight transformer rows under guidance, which bounds the run's memory and latency. */
+    static final int MAX_BATCH = 4;
+
+    /** What must match for requests to share a run; the size is resolved, so 0 and the default size batch together. */
+    private record Key(int steps, float guidanceScale, String negativePrompt, int width, int height) {}
+
+    private final AmusedModel model;
+    private final ComputeBackend backend;
+    private final String description;
+
+    AmusedBatchModel(AmusedModel model, ComputeBackend backend) {
+        this.model = model;
+        this.backend = backend;
+        this.description = model + " (" + WeightSummary.of(model.weights()) + ")";
+    }
+
+    @Override
+    public String description() {
+        return description;
+    }
+
+    @Override
+    public void validate(ImageRequest request) {
+        int scale = model.vaeScaleFactor();
+        checkSide("width", request.options().width(), scale);
+        checkSide("height", request.options().height(), scale);
+    }
+
+    private void checkSide(String field, int value, int scale) {
+        if (value != 0 && value % scale != 0) {
+            throw new InvalidRequestException(field, "must be a multiple of " + scale + " (the VQ scale factor), or 0 for the model's "
+                    + model.defaultImageSize() + ", got " + value);
+        }
+    }
+
+    @Override
+    public Object batchKey(ImageRequest request) {
+        ImageOptions o = request.options();
+        return new Key(o.steps(), o.guidanceScale(), o.negativePrompt(), side(o.width()), side(o.height()));
+    }
+
+    private int side(int requested) {
+        return requested > 0 ? requested : model.defaultImageSize();
+    }
+
+    @Override
+    public int maxBatch() {
+        return MAX_BATCH;
+    }
+
+    @Override
+    public List<ImageResult> run(List<BatchItem<ImageRequest>> items, ProgressListener batch) {
+        if (items.isEmpty()) return List.of();
+        ImageOptions first = items.getFirst().request().options();
+        List<String> prompts = new ArrayList<>(items.size());
+        long[] seeds = new long[items.size()];
+        for (int i = 0; i < items.size(); i++) {
+            ImageRequest r = items.get(i).request();
+            if (!batchKey(r).equals(batchKey(items.getFirst().request()))) {
+                throw new IllegalArgumentException("request " + i + " of the batch has other options than the first: " + batchKey(r));
+            }
+            prompts.add(r.prompt());
+            seeds[i] = r.options().seed();
+        }
+        AmusedPipeline.Options o = AmusedPipeline.Options.defaults().withSteps(first.steps()).withGuidance(first.guidanceScale())
+                .withNegativePrompt(first.negativePrompt()).withSize(side(first.width()), side(first.height()));
+        AmusedPipeline.Images images = AmusedPipeline.generateWithSeeds(model, backend, prompts, o, batch, seeds);
+        int size = 3 * images.width() * images.height();
+        List<ImageResult> results = new ArrayList<>(items.size());
+        for (int i = 0; i < items.size(); i++) {
+            float[] rgb = Arrays.copyOfRange(images.pixels(), i * size, (i + 1) * size);
+            results.add(new ImageResult(images.width(), images.height(), rgb, seeds[i], Timings.copyOf(images.timings()), items.size()));
+        }
+        return results;
+    }
+
+    @Override
+    public void close() throws Exception {
+        try {
+            model.close();
+        } finally {
+            backend.close();
+        }
+    }
+}

@@ -1,0 +1,104 @@
+package mmgp.models.engine;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import mmgp.api.InvalidRequestException;
+import mmgp.api.ProgressListener;
+import mmgp.api.VideoOptions;
+import mmgp.api.VideoRequest;
+import mmgp.api.VideoResult;
+import mmgp.engine.spi.BatchItem;
+import mmgp.engine.spi.BatchModel;
+import mmgp.graph.ComputeBackend;
+import mmgp.models.ltx.LtxModel;
+import mmgp.models.ltx.LtxPipeline;
+import mmgp.models.ltx.LtxVaeConfig;
+
+/**
+ * A loaded LTX-Video model serving video requests: requests with the same frames, size, steps,
+ * guidance, negative prompt and frame rate share one transformer graph; each video comes from
+ * its own seed ({@link LtxPipeline#generateWithSeeds}), so batching does not change it.
+ */
+final class LtxBatchModel implements BatchModel<VideoRequest, VideoResult> {
+    /** Two videos: four transformer rows under guidance, the largest of the three models' runs. */
+    static final int MAX_BATCH = 2;
+
+    /** What must match for requests to share a run. */
+    private record Key(int frames, int width, int height, int steps, float guidanceScale, String negativePrompt, float frameRate) {}
+
+    private final LtxModel model;
+    private final ComputeBackend backend;
+    private final String description;
+
+    LtxBatchModel(LtxModel model, ComputeBackend backend) {
+        this.model = model;
+        this.backend = backend;
+        this.description = model + " (" + WeightSummary.of(model.weights()) + ")";
+    }
+
+    @Override
+    public String description() {
+        return description;
+    }
+
+    @Override
+    public void validate(VideoRequest request) {
+        VideoOptions o = request.options();
+        LtxVaeConfig vae = model.vae().config();
+        int temporal = vae.temporalCompressionRatio(), spatial = vae.spatialCompressionRatio();
+        if ((o.frames() - 1) % temporal != 0) {
+            throw new InvalidRequestException("frames", "must be " + temporal + "·n + 1 (e.g. " + (temporal + 1) + ", " + (2 * temporal + 1) + ", "
+                    + (6 * temporal + 1) + "), got " + o.frames());
+        }
+        if (o.width() % spatial != 0) throw new InvalidRequestException("width", "must be a multiple of " + spatial + " (the VAE's spatial factor), got " + o.width());
+        if (o.height() % spatial != 0) throw new InvalidRequestException("height", "must be a multiple of " + spatial + " (the VAE's spatial factor), got " + o.height());
+    }
+
+    @Override
+    public Object batchKey(VideoRequest request) {
+        VideoOptions o = request.options();
+        return new Key(o.frames(), o.width(), o.height(), o.steps(), o.guidanceScale(), o.negativePrompt(), o.frameRate());
+    }
+
+    @Override
+    public int maxBatch() {
+        return MAX_BATCH;
+    }
+
+    @Override
+    public List<VideoResult> run(List<BatchItem<VideoRequest>> items, ProgressListener batch) {
+        if (items.isEmpty()) return List.of();
+        Object key = batchKey(items.getFirst().request());
+        VideoOptions first = items.getFirst().request().options();
+        List<String> prompts = new ArrayList<>(items.size());
+        long[] seeds = new long[items.size()];
+        for (int i = 0; i < items.size(); i++) {
+            VideoRequest r = items.get(i).request();
+            if (!batchKey(r).equals(key)) throw new IllegalArgumentException("request " + i + " of the batch has other options than the first: " + batchKey(r));
+            prompts.add(r.prompt());
+            seeds[i] = r.options().seed();
+        }
+        LtxPipeline.Options defaults = LtxPipeline.Options.defaults();
+        LtxPipeline.Options o = defaults.with(first.frames(), first.width(), first.height(), first.steps(), first.guidanceScale(), first.frameRate(),
+                defaults.maxSequenceLength(), 0).withNegativePrompt(first.negativePrompt());
+        LtxPipeline.Video video = LtxPipeline.generateWithSeeds(model, backend, prompts, o, batch, seeds);
+        int size = 3 * video.frames() * video.height() * video.width();
+        List<VideoResult> results = new ArrayList<>(items.size());
+        for (int i = 0; i < items.size(); i++) {
+            float[] rgb = Arrays.copyOfRange(video.pixels(), i * size, (i + 1) * size);
+            results.add(new VideoResult(video.frames(), video.width(), video.height(), first.frameRate(), rgb, seeds[i],
+                    Timings.copyOf(video.timings()), items.size()));
+        }
+        return results;
+    }
+
+    @Override
+    public void close() throws Exception {
+        try {
+            model.close();
+        } finally {
+            backend.close();
+        }
+    }
+}

@@ -1,0 +1,42 @@
+package mmgp.models.engine;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import mmgp.api.Task;
+import mmgp.engine.spi.BatchModel;
+import mmgp.engine.spi.ModelProvider;
+import mmgp.graph.ComputeBackend;
+import mmgp.models.ltx.LtxConverter;
+import mmgp.models.ltx.LtxModel;
+
+/** LTX-Video (text → video) for the engine: a GGUF from {@code mmgp convert --model ltx} or the diffusers folder. */
+public final class LtxProvider implements ModelProvider {
+    @Override
+    public Task task() {
+        return Task.VIDEO;
+    }
+
+    @Override
+    public String family() {
+        return "ltx-video";
+    }
+
+    @Override
+    public boolean canOpen(Path model) {
+        return Files.isDirectory(model)
+                ? "LTXPipeline".equals(ModelDetection.diffusersPipelineClass(model))
+                : LtxConverter.ARCH.equals(ModelDetection.ggufArchitecture(model));
+    }
+
+    @Override
+    public BatchModel<?, ?> open(Path model, int threads) throws IOException {
+        ComputeBackend backend = ComputeBackend.cpu(threads);
+        try {
+            return new LtxBatchModel(LtxModel.open(model, backend), backend);
+        } catch (IOException | RuntimeException e) {
+            backend.close();
+            throw e;
+        }
+    }
+}

@@ -1,0 +1,46 @@
+package mmgp.models.engine;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import mmgp.gguf.GgufFile;
+
+/**
+ * Cheap looks at a model path for {@link mmgp.engine.spi.ModelProvider#canOpen}: a GGUF's
+ * architecture (header only: the file is mapped, its weights never touched) and a diffusers
+ * folder's pipeline class. Unreadable or foreign files answer "", never throw.
+ */
+final class ModelDetection {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private ModelDetection() {}
+
+    /** {@code general.architecture} of a GGUF file, or "" when {@code file} is not a readable GGUF. */
+    static String ggufArchitecture(Path file) {
+        if (!Files.isRegularFile(file) || !file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".gguf")) return "";
+        try (GgufFile gguf = GgufFile.open(file)) {
+            return gguf.metadata().getString("general.architecture", "");
+        } catch (IOException | RuntimeException e) {
+            return "";
+        }
+    }
+
+    /** The {@code _class_name} of a diffusers folder's model_index.json ("AmusedPipeline", "LTXPipeline"), or "". */
+    static String diffusersPipelineClass(Path folder) {
+        JsonNode index = readJson(folder.resolve("model_index.json"));
+        return index == null ? "" : index.path("_class_name").asText("");
+    }
+
+    /** A JSON file's tree, or null when it is missing or malformed. */
+    static JsonNode readJson(Path file) {
+        if (!Files.isRegularFile(file)) return null;
+        try {
+            return JSON.readTree(file.toFile());
+        } catch (IOException e) {
+            return null;
+        }
+    }
+}

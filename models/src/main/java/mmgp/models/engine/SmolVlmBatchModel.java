@@ -1,0 +1,148 @@
+package mmgp.models.engine;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Stream;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
+import mmgp.api.InvalidRequestException;
+import mmgp.api.Media;
+import mmgp.api.ProgressListener;
+import mmgp.api.UnderstandOptions;
+import mmgp.api.UnderstandRequest;
+import mmgp.api.UnderstandResult;
+import mmgp.engine.spi.BatchItem;
+import mmgp.engine.spi.BatchModel;
+import mmgp.media.VideoReader;
+import mmgp.models.smolvlm.SmolVlmUnderstanding;
+import mmgp.sampling.SamplingParameters;
+
+/**
+ * A loaded SmolVLM2 serving understanding requests. A batch runs as one
+ * {@link SmolVlmUnderstanding#understandAll} call (continuous batching: each request has its own
+ * sequence, options, seed and stream), so any requests may share a run and the batch key is a
+ * constant. Each request streams its text to its own listener and may be cancelled alone.
+ */
+final class SmolVlmBatchModel implements BatchModel<UnderstandRequest, UnderstandResult> {
+    /** Every request batches with every other: options are per sequence. */
+    private static final Object ANY = "smolvlm2";
+
+    private final SmolVlmUnderstanding understanding;
+    private final String description;
+    private final Path scratch;
+
+    /** @param scratch a folder of converted files to delete on close, or null */
+    SmolVlmBatchModel(SmolVlmUnderstanding understanding, String description, Path scratch) {
+        this.understanding = understanding;
+        this.description = description;
+        this.scratch = scratch;
+    }
+
+    @Override
+    public String description() {
+        return description;
+    }
+
+    @Override
+    public void validate(UnderstandRequest request) {
+        switch (request.media()) {
+            case Media.VideoFile v -> requireFile("video", v.file());
+            case Media.ImageFile i -> requireFile("image", i.file());
+            case Media.None none -> { }
+        }
+        int context = understanding.contextTokens();
+        if (request.options().maxNewTokens() >= context) {
+            throw new InvalidRequestException("max_new_tokens", "must leave room for the prompt in the model's context of " + context
+                    + " tokens, got " + request.options().maxNewTokens());
+        }
+    }
+
+    private static void requireFile(String field, Path file) {
+        if (!Files.exists(file)) throw new InvalidRequestException(field, "no such file: " + file);
+        if (!Files.isRegularFile(file)) throw new InvalidRequestException(field, "not a regular file: " + file);
+        if (!Files.isReadable(file)) throw new InvalidRequestException(field, "file is not readable: " + file);
+    }
+
+    @Override
+    public Object batchKey(UnderstandRequest request) {
+        return ANY;
+    }
+
+    @Override
+    public int maxBatch() {
+        return understanding.settings().maxSequences();
+    }
+
+    @Override
+    public List<UnderstandResult> run(List<BatchItem<UnderstandRequest>> items, ProgressListener batch) throws IOException {
+        // A file that cannot be decoded fails the batch here, before any request streamed text
+        // (the engine then retries the requests one by one, and only the bad one fails).
+        for (BatchItem<UnderstandRequest> item : items) probe(item.request().media());
+        List<SmolVlmUnderstanding.Request> requests = new ArrayList<>(items.size());
+        for (BatchItem<UnderstandRequest> item : items) {
+            UnderstandRequest r = item.request();
+            requests.add(new SmolVlmUnderstanding.Request(media(r.media()), r.prompt(), options(r.options()), new ItemTokenListener(item.listener(), batch)));
+        }
+        List<SmolVlmUnderstanding.Result> results = understanding.understandAll(requests);
+        List<UnderstandResult> out = new ArrayList<>(results.size());
+        for (SmolVlmUnderstanding.Result r : results) {
+            SmolVlmUnderstanding.Stats s = r.stats();
+            out.add(new UnderstandResult(r.text(), s.promptTokens(), s.generatedTokens(), s.framesUsed(), s.timeToFirstTokenSeconds(),
+                    s.tokensPerSecond(), r.stopReason().name().toLowerCase(Locale.ROOT), Timings.copyOf(s.timings()), items.size()));
+        }
+        return out;
+    }
+
+    /** Reads the container header of a video, or finds an image reader for an image. */
+    private static void probe(Media media) throws IOException {
+        switch (media) {
+            case Media.VideoFile v -> VideoReader.open(v.file()).close(); // opening parses the header and the stream's metadata
+            case Media.ImageFile i -> {
+                try (ImageInputStream in = ImageIO.createImageInputStream(i.file().toFile())) {
+                    Iterator<ImageReader> readers = in == null ? null : ImageIO.getImageReaders(in);
+                    if (readers == null || !readers.hasNext()) throw new IOException(i.file() + ": not an image format this server reads (PNG, JPEG, BMP, GIF)");
+                }
+            }
+            case Media.None none -> { }
+        }
+    }
+
+    static SmolVlmUnderstanding.Media media(Media media) {
+        return switch (media) {
+            case Media.VideoFile v -> SmolVlmUnderstanding.Media.video(v.file());
+            case Media.ImageFile i -> SmolVlmUnderstanding.Media.image(i.file());
+            case Media.None none -> SmolVlmUnderstanding.Media.none();
+        };
+    }
+
+    /** Temperature 0 is greedy decoding; otherwise temperature, top-k and top-p sampling from the request's seed. */
+    static SmolVlmUnderstanding.Options options(UnderstandOptions o) {
+        SamplingParameters sampling = o.temperature() == 0f ? SamplingParameters.GREEDY : new SamplingParameters(o.temperature(), o.topK(), o.topP(), 0f, 1f);
+        return SmolVlmUnderstanding.Options.defaults().withMaxNewTokens(o.maxNewTokens()).withSampling(sampling).withSeed(o.seed()).withMaxFrames(o.maxFrames());
+    }
+
+    @Override
+    public void close() {
+        try {
+            understanding.close();
+        } finally {
+            if (scratch != null) deleteTree(scratch);
+        }
+    }
+
+    /** Deletes a scratch folder; what cannot be deleted stays (temporary files, not worth failing a close). */
+    static void deleteTree(Path root) {
+        try (Stream<Path> paths = Files.walk(root)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            // left for the OS's temp cleaning
+        }
+    }
+}

@@ -1,0 +1,105 @@
+package mmgp.models.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CancellationException;
+import mmgp.api.InvalidRequestException;
+import mmgp.api.ProgressListener;
+import mmgp.api.Task;
+import mmgp.api.VideoOptions;
+import mmgp.api.VideoRequest;
+import mmgp.api.VideoResult;
+import mmgp.bindings.NativeLibraries;
+import mmgp.engine.spi.BatchItem;
+import mmgp.engine.spi.BatchModel;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The LTX-Video provider on the tiny random-weight fixture (VAE factors: 32 in space, 8 in time). */
+class LtxProviderTest {
+    static final Path CHECKPOINT = Path.of("src/test/resources/fixtures/ltx_video/checkpoint");
+    static final VideoOptions SMALL = VideoOptions.defaults().withSize(9, 64, 32).withSteps(2);
+
+    static BatchModel<VideoRequest, VideoResult> model;
+
+    @BeforeAll
+    @SuppressWarnings("unchecked")
+    static void open() throws Exception {
+        assumeTrue(NativeLibraries.available(), "native libs not built");
+        LtxProvider provider = new LtxProvider();
+        assertThat(provider.task()).isEqualTo(Task.VIDEO);
+        assertThat(provider.family()).isEqualTo("ltx-video");
+        assertThat(provider.canOpen(CHECKPOINT)).isTrue();
+        model = (BatchModel<VideoRequest, VideoResult>) provider.open(CHECKPOINT, 2);
+    }
+
+    @AfterAll
+    static void close() throws Exception {
+        if (model != null) model.close();
+    }
+
+    @Test
+    void describesTheModelAndItsWeights() {
+        assertThat(model.description()).contains("LTX-Video", "checkpoint", "F32 ×");
+        assertThat(model.maxBatch()).isEqualTo(2);
+    }
+
+    @Test
+    void refusesFrameCountsAndSizesTheVaeCannotTake() {
+        model.validate(new VideoRequest("a car", SMALL));
+        assertThatThrownBy(() -> model.validate(new VideoRequest("a car", SMALL.withSize(10, 64, 32))))
+                .isInstanceOfSatisfying(InvalidRequestException.class, e -> assertThat(e.field()).isEqualTo("frames"))
+                .hasMessageContaining("8·n + 1");
+        assertThatThrownBy(() -> model.validate(new VideoRequest("a car", SMALL.withSize(9, 48, 32))))
+                .isInstanceOfSatisfying(InvalidRequestException.class, e -> assertThat(e.field()).isEqualTo("width"))
+                .hasMessageContaining("multiple of 32");
+        assertThatThrownBy(() -> model.validate(new VideoRequest("a car", SMALL.withSize(9, 64, 40))))
+                .isInstanceOfSatisfying(InvalidRequestException.class, e -> assertThat(e.field()).isEqualTo("height"));
+    }
+
+    @Test
+    void batchKeyIgnoresPromptAndSeedOnly() {
+        Object key = model.batchKey(new VideoRequest("a car", SMALL.withSeed(1)));
+        assertThat(model.batchKey(new VideoRequest("a boat", SMALL.withSeed(2)))).isEqualTo(key);
+        assertThat(model.batchKey(new VideoRequest("a car", SMALL.withSize(17, 64, 32)))).isNotEqualTo(key);
+        assertThat(model.batchKey(new VideoRequest("a car", SMALL.withSteps(3)))).isNotEqualTo(key);
+        assertThat(model.batchKey(new VideoRequest("a car", SMALL.withFrameRate(12)))).isNotEqualTo(key);
+        assertThat(model.batchKey(new VideoRequest("a car", SMALL.withNegativePrompt("blurry")))).isNotEqualTo(key);
+    }
+
+    @Test
+    void aBatchGivesEachRequestTheVideoItsSeedGivesAlone() throws Exception {
+        List<VideoRequest> requests = List.of(new VideoRequest("a red car", SMALL.withSeed(11)), new VideoRequest("a boat at sea", SMALL.withSeed(12)));
+        RecordingListener progress = new RecordingListener();
+        List<VideoResult> batch = model.run(requests.stream().map(r -> new BatchItem<>(r, null)).toList(), progress);
+        assertThat(batch).hasSize(2);
+        assertThat(progress.steps).startsWith("denoise 1/2", "denoise 2/2");
+        for (int i = 0; i < 2; i++) {
+            VideoResult r = batch.get(i);
+            assertThat(r.frames()).isEqualTo(9);
+            assertThat(r.width()).isEqualTo(64);
+            assertThat(r.height()).isEqualTo(32);
+            assertThat(r.frameRate()).isEqualTo(SMALL.frameRate());
+            assertThat(r.seed()).isEqualTo(requests.get(i).options().seed());
+            assertThat(r.batchSize()).isEqualTo(2);
+            assertThat(PerRowSeedsTest.inUnitRange(r.rgb())).as("values in [0, 1]").isTrue();
+            assertThat(r.timings().seconds()).containsKeys("encode", "denoise", "decode");
+            VideoResult alone = model.run(List.of(new BatchItem<>(requests.get(i), null)), ProgressListener.NONE).getFirst();
+            assertThat(r.rgb()).as("video %d", i).containsExactly(alone.rgb());
+        }
+        assertThat(batch.get(0).rgb()).isNotEqualTo(batch.get(1).rgb());
+    }
+
+    @Test
+    void cancellingTheBatchStopsBetweenDenoisingSteps() {
+        RecordingListener cancelling = RecordingListener.cancellingAfter("denoise", 1);
+        assertThatThrownBy(() -> model.run(List.of(new BatchItem<>(new VideoRequest("a car", SMALL), null)), cancelling))
+                .isInstanceOf(CancellationException.class);
+        assertThat(cancelling.steps).containsExactly("denoise 1/2");
+    }
+}
