@@ -1,0 +1,87 @@
+package mmgp.cli;
+
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import mmgp.registry.CatalogEntry;
+import mmgp.registry.DiskSpaceException;
+import mmgp.registry.HubClient;
+import mmgp.registry.ModelCatalog;
+import mmgp.registry.ModelFamily;
+import mmgp.registry.ModelPuller;
+import mmgp.registry.ModelRegistry;
+import mmgp.tensor.GgmlType;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code mmgp pull <name>}: download from the Hugging Face hub, verify, convert, install. */
+@Command(name = "pull", mixinStandardHelpOptions = true,
+        description = {"Download a model from the Hugging Face hub (resumable, checksum-verified), convert it to GGUF and install it in the model registry.",
+                "Known names: smolvlm2-256m, amused-256, amused-512, ltx-video; any other repository with --repo and --family.",
+                "Gated or private repositories need HF_TOKEN; HF_ENDPOINT selects a mirror."})
+final class PullCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "NAME", description = "Registry name of the model (see `mmgp models`).")
+    String name;
+
+    @Option(names = "--type", description = "Weight type: q8_0 (default), f16, f32, bf16 (q4_0… for aMUSEd/LTX).")
+    String type;
+
+    @Option(names = "--revision", description = "Branch, tag or commit to pull (default: main).")
+    String revision;
+
+    @Option(names = "--endpoint", description = "Hub URL (default: $HF_ENDPOINT, else " + HubClient.DEFAULT_ENDPOINT + ").")
+    String endpoint;
+
+    @Option(names = "--models", description = "Registry folder (default: $MMGP_MODELS, else ~/.cache/mmgp/models).")
+    Path models;
+
+    @Option(names = "--repo", description = "Pull this hub repository (owner/name) under NAME instead of a known model; needs --family.")
+    String repo;
+
+    @Option(names = "--family", description = "Converter for --repo: amused, ltx or smolvlm.")
+    String family;
+
+    @Option(names = "--keep-download", description = "Keep the downloaded checkpoint under <models>/.downloads after installing.")
+    boolean keepDownload;
+
+    @Option(names = "--force", description = "Pull and convert again even if this commit and type are installed.")
+    boolean force;
+
+    @Option(names = {"-q", "--quiet"}, description = "No progress output.")
+    boolean quiet;
+
+    @Override
+    public Integer call() throws Exception {
+        CatalogEntry entry;
+        if (repo != null) {
+            if (family == null) throw new IllegalArgumentException("--repo needs --family amused|ltx|smolvlm (which converter reads it)");
+            entry = new CatalogEntry(name, repo, "main", ModelFamily.byName(family), GgmlType.Q8_0);
+        } else {
+            if (family != null) throw new IllegalArgumentException("--family only goes with --repo");
+            entry = ModelCatalog.byName(name);
+        }
+        if (revision != null) entry = entry.withRevision(revision);
+        GgmlType weights = type == null ? entry.defaultType() : parseType(type);
+        ModelRegistry registry = ModelRegistry.open(models);
+        ModelPuller puller = new ModelPuller(registry, HubClient.fromEnvironment(endpoint), new PullProgress(System.err, quiet));
+        ModelPuller.Result r = puller.pull(entry, weights, keepDownload, force);
+        var m = r.model().manifest();
+        String source = m.source().repo() + "@" + m.source().revision().substring(0, 12);
+        if (r.upToDate()) {
+            System.out.printf("%s is up to date (%s, %s) at %s; --force pulls it again%n", m.name(), source, m.weightType(), r.model().entryPoint());
+        } else {
+            System.out.printf("installed %s (%s model, %s, %s) from %s at %s; downloaded %s in %.1f s%n", m.name(), m.task().label(), m.weightType(),
+                    DiskSpaceException.human(m.totalSize()), source, r.model().entryPoint(), DiskSpaceException.human(r.downloadedBytes()), r.seconds());
+        }
+        return 0;
+    }
+
+    private static GgmlType parseType(String t) {
+        try {
+            return GgmlType.valueOf(t.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("unknown --type '" + t + "'; use q8_0, f16, f32 or bf16");
+        }
+    }
+}

@@ -1,0 +1,264 @@
+package mmgp.registry;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
+import mmgp.api.Task;
+
+/**
+ * The folder of installed models: {@code <root>/<name>/} holds a model's converted files and its
+ * {@link ModelManifest}. A model appears only when its folder is renamed into place complete with
+ * its manifest (pulls build it under {@code <root>/.staging/}), so a failed pull never leaves a
+ * half model that looks installed. Folders whose name starts with '.' are the registry's own
+ * (downloads, staging, locks). {@code registry.json} keeps the default model per task.
+ */
+public final class ModelRegistry {
+    public static final String ENV = "MMGP_MODELS";
+    static final String SETTINGS = "registry.json";
+    static final String STAGING = ".staging";
+    static final String DOWNLOADS = ".downloads";
+    static final String LOCKS = ".locks";
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Path root;
+
+    public ModelRegistry(Path root) {
+        this.root = root.toAbsolutePath().normalize();
+    }
+
+    /** {@code override} when given, else $MMGP_MODELS, else ~/.cache/mmgp/models. */
+    public static ModelRegistry open(Path override) {
+        if (override != null) return new ModelRegistry(override);
+        String env = System.getenv(ENV);
+        if (env != null && !env.isBlank()) return new ModelRegistry(Path.of(env));
+        return new ModelRegistry(Path.of(System.getProperty("user.home"), ".cache", "mmgp", "models"));
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    /** Where pulls keep downloads (resumable across runs) until the model is installed. */
+    public Path downloads() {
+        return root.resolve(DOWNLOADS);
+    }
+
+    /** Installed models by name; folders with an unreadable manifest are left out (see {@link #unreadable()}). */
+    public List<InstalledModel> list() throws IOException {
+        List<InstalledModel> models = new ArrayList<>();
+        for (Path dir : modelFolders()) {
+            try {
+                models.add(load(dir));
+            } catch (IOException | IllegalArgumentException e) {
+                // reported by unreadable(); one damaged folder must not hide the other models
+            }
+        }
+        return models;
+    }
+
+    /** Model folders whose manifest cannot be read, with the reason. */
+    public Map<Path, String> unreadable() throws IOException {
+        Map<Path, String> bad = new LinkedHashMap<>();
+        for (Path dir : modelFolders()) {
+            try {
+                load(dir);
+            } catch (IOException | IllegalArgumentException e) {
+                bad.put(dir, e.getMessage());
+            }
+        }
+        return bad;
+    }
+
+    public Optional<InstalledModel> find(String name) throws IOException {
+        CatalogEntry.checkName(name);
+        Path dir = root.resolve(name);
+        if (!Files.isRegularFile(dir.resolve(ModelManifest.FILE_NAME))) return Optional.empty();
+        return Optional.of(load(dir));
+    }
+
+    /** The installed model called {@code name}, or an error listing what is installed. */
+    public InstalledModel require(String name) throws IOException {
+        Optional<InstalledModel> m = find(name);
+        if (m.isEmpty()) throw new IllegalArgumentException(installedMessage("no model '" + name + "' is installed"));
+        return m.get();
+    }
+
+    /**
+     * The model to use for {@code task}: the configured default when there is one, else the only
+     * installed model of that task; empty when none is installed; an error when several are and
+     * none is the default.
+     */
+    public Optional<InstalledModel> installed(Task task) throws IOException {
+        Optional<String> preferred = defaultFor(task);
+        if (preferred.isPresent()) {
+            InstalledModel m = find(preferred.get()).orElseThrow(() -> new IllegalStateException("the default " + task.label() + " model '"
+                    + preferred.get() + "' (" + root.resolve(SETTINGS) + ") is not installed: pull it or choose another with mmgp models default " + task.label() + " <name>"));
+            if (m.manifest().task() != task) throw new IllegalStateException("the default " + task.label() + " model '" + m.name() + "' is a " + m.manifest().task().label() + " model");
+            return Optional.of(m);
+        }
+        List<InstalledModel> candidates = list().stream().filter(m -> m.manifest().task() == task).toList();
+        if (candidates.size() > 1) {
+            throw new IllegalStateException("several " + task.label() + " models are installed " + candidates.stream().map(InstalledModel::name).toList()
+                    + ": choose one with mmgp models default " + task.label() + " <name>");
+        }
+        return candidates.stream().findFirst();
+    }
+
+    public Optional<String> defaultFor(Task task) throws IOException {
+        JsonNode name = settings().path("defaults").get(task.label());
+        return name == null || !name.isTextual() ? Optional.empty() : Optional.of(name.asText());
+    }
+
+    /** Makes {@code name} (an installed model of {@code task}) the model used for {@code task}. */
+    public void setDefault(Task task, String name) throws IOException {
+        InstalledModel m = require(name);
+        if (m.manifest().task() != task) throw new IllegalArgumentException(name + " is a " + m.manifest().task().label() + " model, not " + task.label());
+        ObjectNode s = settings();
+        (s.get("defaults") instanceof ObjectNode d ? d : s.putObject("defaults")).put(task.label(), name);
+        Files.createDirectories(root);
+        Path tmp = Files.createTempFile(root, SETTINGS, ".tmp");
+        Files.writeString(tmp, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(s) + "\n");
+        Files.move(tmp, root.resolve(SETTINGS), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** Re-hashes every file the manifest lists and reports each one that is missing, resized or altered. */
+    public VerificationReport verify(String name) throws IOException {
+        return check(require(name), true);
+    }
+
+    /**
+     * Checks the files of {@code m} against its manifest: presence and size always, content too
+     * when {@code rehash} (reads every byte; the quick check suits listings).
+     */
+    public VerificationReport check(InstalledModel m, boolean rehash) throws IOException {
+        String name = m.name();
+        List<String> problems = new ArrayList<>();
+        long bytes = 0;
+        for (ModelManifest.InstalledFile f : m.manifest().files()) {
+            Path p = m.folder().resolve(f.path());
+            if (!Files.isRegularFile(p)) {
+                problems.add(f.path() + ": missing");
+                continue;
+            }
+            long size = Files.size(p);
+            if (size != f.size()) {
+                problems.add(f.path() + ": size " + size + " bytes, manifest says " + f.size());
+                continue;
+            }
+            bytes += size;
+            if (!rehash) continue;
+            String sha = Checksums.sha256(p);
+            if (!sha.equals(f.sha256())) problems.add(f.path() + ": sha256 " + sha + ", manifest says " + f.sha256());
+        }
+        return new VerificationReport(name, m.manifest().files().size(), bytes, problems);
+    }
+
+    /** A fresh folder under the registry (same file system, so installing is a rename) to build a model in. */
+    public Path newStaging(String name) throws IOException {
+        CatalogEntry.checkName(name);
+        Path staging = root.resolve(STAGING);
+        Files.createDirectories(staging);
+        return Files.createTempDirectory(staging, name + "-");
+    }
+
+    /**
+     * Writes {@code manifest} into {@code staging} and renames the folder to {@code <root>/<name>}.
+     * An installed model of the same name is replaced; it stays in place if the rename fails.
+     */
+    public InstalledModel install(Path staging, ModelManifest manifest) throws IOException {
+        if (!staging.toAbsolutePath().normalize().getParent().equals(root.resolve(STAGING))) {
+            throw new IllegalArgumentException(staging + " is not a staging folder of " + root + " (use newStaging)");
+        }
+        for (ModelManifest.InstalledFile f : manifest.files()) {
+            if (!Files.isRegularFile(staging.resolve(f.path()))) throw new NoSuchFileException(staging.resolve(f.path()).toString(), null, "listed in the manifest but not staged");
+        }
+        if (!Files.exists(staging.resolve(manifest.entry()))) throw new NoSuchFileException(staging.resolve(manifest.entry()).toString(), null, "the manifest's entry point is not staged");
+        manifest.write(staging.resolve(ModelManifest.FILE_NAME));
+        Path target = root.resolve(manifest.name());
+        Path old = null;
+        if (Files.exists(target)) {
+            old = Files.createTempDirectory(root.resolve(STAGING), manifest.name() + "-replaced-");
+            Files.delete(old);
+            move(target, old);
+        }
+        try {
+            move(staging, target);
+        } catch (IOException e) {
+            if (old != null) move(old, target);
+            throw e;
+        }
+        if (old != null) deleteTree(old);
+        return load(target);
+    }
+
+    /** Deletes an installed model. */
+    public void remove(String name) throws IOException {
+        InstalledModel m = require(name);
+        Files.createDirectories(root.resolve(STAGING));
+        Path trash = Files.createTempDirectory(root.resolve(STAGING), name + "-removed-");
+        Files.delete(trash);
+        // Rename first so the model disappears at once, then delete at leisure.
+        move(m.folder(), trash);
+        deleteTree(trash);
+    }
+
+    private static void move(Path from, Path to) throws IOException {
+        try {
+            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
+        } catch (AtomicMoveNotSupportedException e) {
+            throw new IOException("cannot rename " + from + " to " + to + " atomically (different file systems?)", e);
+        }
+    }
+
+    static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) return;
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+        }
+    }
+
+    private InstalledModel load(Path dir) throws IOException {
+        ModelManifest m = ModelManifest.read(dir.resolve(ModelManifest.FILE_NAME));
+        if (!m.name().equals(dir.getFileName().toString())) {
+            throw new IOException(dir + ": the manifest names the model '" + m.name() + "', not the folder's name");
+        }
+        return new InstalledModel(dir, m);
+    }
+
+    private List<Path> modelFolders() throws IOException {
+        if (!Files.isDirectory(root)) return List.of();
+        try (Stream<Path> s = Files.list(root)) {
+            return s.filter(Files::isDirectory).filter(p -> !p.getFileName().toString().startsWith("."))
+                    .filter(p -> Files.exists(p.resolve(ModelManifest.FILE_NAME))).sorted().toList();
+        }
+    }
+
+    private ObjectNode settings() throws IOException {
+        Path file = root.resolve(SETTINGS);
+        if (!Files.isRegularFile(file)) return JSON.createObjectNode();
+        try {
+            return JSON.readTree(file.toFile()) instanceof ObjectNode o ? o : JSON.createObjectNode();
+        } catch (IOException e) {
+            throw new IOException("cannot parse " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private String installedMessage(String what) throws IOException {
+        List<String> names = list().stream().map(InstalledModel::name).toList();
+        return what + " in " + root + (names.isEmpty() ? " (none installed: mmgp pull <name>)" : "; installed: " + names);
+    }
+}

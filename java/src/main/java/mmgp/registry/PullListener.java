@@ -1,0 +1,20 @@
+package mmgp.registry;
+
+/** Progress of a pull, for a progress line on the terminal; every method may be ignored. */
+public interface PullListener {
+    PullListener NONE = new PullListener() {};
+
+    /** A phase of the pull ("resolving", "downloading", "converting", "installing") with a detail line. */
+    default void phase(String phase, String detail) {}
+
+    /** {@code resumedFrom} bytes of {@code path} were already on disk from an earlier attempt. */
+    default void fileStarted(String path, long size, long resumedFrom) {}
+
+    default void fileProgress(String path, long done, long size, double bytesPerSecond) {}
+
+    /** @param cached true when an earlier run had already downloaded and verified the file */
+    default void fileDone(String path, long size, boolean cached) {}
+
+    /** A retry after a failed attempt, with the reason. */
+    default void retrying(String path, int attempt, String reason) {}
+}

@@ -1,0 +1,168 @@
+package mmgp.registry;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.stream.Stream;
+import mmgp.api.Task;
+import mmgp.gguf.GgufFile;
+import mmgp.tensor.GgmlType;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Pull end to end through the fake hub with the built-in raw converter (the model converters live in the models module). */
+class ModelPullerTest {
+    static final Path CHECKPOINT = Path.of("src/test/resources/fixtures/hf/amused-text-encoder");
+    static final String REPO = "test-org/amused-text-encoder";
+    static final String WEIGHTS = "text_encoder/model.safetensors";
+    static final ModelFamily RAW = new ModelFamily("raw", Task.IMAGE,
+            new FilePatterns(List.of("model_index.json", "text_encoder/*"), List.of("**/*.fp16.*")), List.of());
+    static final CatalogEntry ENTRY = new CatalogEntry("te-raw", REPO, "main", RAW, GgmlType.F32);
+
+    @TempDir
+    Path tmp;
+    FakeHub hub;
+    ModelRegistry registry;
+
+    @BeforeEach
+    void serve() throws Exception {
+        Path repo = tmp.resolve("repo");
+        try (Stream<Path> s = Files.walk(CHECKPOINT)) {
+            for (Path p : s.toList()) {
+                Path to = repo.resolve(CHECKPOINT.relativize(p).toString());
+                if (Files.isDirectory(p)) Files.createDirectories(to);
+                else Files.copy(p, to);
+            }
+        }
+        // Files the family does not need: they must not be downloaded.
+        Files.writeString(repo.resolve("README.md"), "# tiny");
+        Files.write(repo.resolve("text_encoder/model.fp16.safetensors"), new byte[1000]);
+        hub = new FakeHub(repo, REPO);
+        registry = new ModelRegistry(tmp.resolve("models"));
+    }
+
+    @AfterEach
+    void stop() {
+        hub.close();
+    }
+
+    ModelPuller puller(String token) {
+        return new ModelPuller(registry, new HubClient(hub.endpoint(), token, new RetryPolicy(3, Duration.ofMillis(10), Duration.ofMillis(20), Duration.ofSeconds(20))), PullListener.NONE);
+    }
+
+    @Test
+    void pullDownloadsVerifiesConvertsAndInstalls() throws Exception {
+        hub.dropConnectionOnce(WEIGHTS, 50_000);
+        ModelPuller.Result r = puller(null).pull(ENTRY, GgmlType.F32, false, false);
+        assertThat(r.upToDate()).isFalse();
+        InstalledModel m = r.model();
+        ModelManifest mf = m.manifest();
+        assertThat(mf.name()).isEqualTo("te-raw");
+        assertThat(mf.task()).isEqualTo(Task.IMAGE);
+        assertThat(mf.family()).isEqualTo("raw");
+        assertThat(mf.weightType()).isEqualTo("f32");
+        assertThat(mf.source().repo()).isEqualTo(REPO);
+        assertThat(mf.source().revision()).isEqualTo(hub.commit);
+        assertThat(mf.source().files()).extracting(ModelManifest.SourceFile::path)
+                .containsExactlyInAnyOrder("model_index.json", "text_encoder/config.json", WEIGHTS);
+        for (ModelManifest.SourceFile f : mf.source().files()) {
+            assertThat(f.sha256()).as(f.path()).isEqualTo(FakeHub.sha256(hub.content(f.path())));
+        }
+        assertThat(hub.requests).noneMatch(q -> q.path().endsWith("README.md") || q.path().contains("fp16"));
+        assertThat(mf.files()).extracting(ModelManifest.InstalledFile::path).containsExactly("te-raw.gguf");
+        assertThat(m.entryPoint()).isEqualTo(registry.root().resolve("te-raw/te-raw.gguf"));
+        try (GgufFile gguf = GgufFile.open(m.entryPoint())) {
+            assertThat(gguf.getString("general.architecture")).isEqualTo("raw");
+            assertThat(gguf.getString("general.name")).as("named after the model, not the commit").isEqualTo("te-raw");
+            assertThat(gguf.getString("mmgp.source.revision")).isEqualTo(hub.commit);
+        }
+        assertThat(registry.verify("te-raw").ok()).isTrue();
+        assertThat(registry.installed(Task.IMAGE)).get().extracting(InstalledModel::name).isEqualTo("te-raw");
+        assertThat(registry.downloads()).as("downloads are deleted after install").doesNotExist();
+        assertThat(hub.requests).anyMatch(q -> q.range() != null);
+        assertNoStaging();
+    }
+
+    @Test
+    void aSecondPullOfTheSameCommitDoesNothing() throws Exception {
+        puller(null).pull(ENTRY, GgmlType.F32, false, false);
+        int before = hub.requests.size();
+        ModelPuller.Result again = puller(null).pull(ENTRY, GgmlType.F32, false, false);
+        assertThat(again.upToDate()).isTrue();
+        assertThat(hub.requests.subList(before, hub.requests.size())).extracting(FakeHub.Request::path).allMatch(p -> p.contains("/revision/"));
+        assertThat(puller(null).pull(ENTRY, GgmlType.F16, false, false).upToDate()).as("another weight type converts again").isFalse();
+        assertThat(registry.require("te-raw").manifest().weightType()).isEqualTo("f16");
+    }
+
+    @Test
+    void aKeptDownloadIsReusedWithoutFetchingAgain() throws Exception {
+        puller(null).pull(ENTRY, GgmlType.F32, true, false);
+        assertThat(registry.downloads().resolve(REPO).resolve(hub.commit).resolve(WEIGHTS)).exists();
+        int before = hub.requests.size();
+        puller(null).pull(ENTRY, GgmlType.F32, false, true);
+        assertThat(hub.requests.subList(before, hub.requests.size())).noneMatch(q -> q.path().contains("/resolve/"));
+        assertThat(registry.downloads()).doesNotExist();
+    }
+
+    @Test
+    void aCorruptedDownloadInstallsNothing() throws Exception {
+        hub.corrupt(WEIGHTS);
+        assertThatThrownBy(() -> puller(null).pull(ENTRY, GgmlType.F32, false, false))
+                .isInstanceOf(ChecksumMismatchException.class).hasMessageContaining(WEIGHTS);
+        assertThat(registry.list()).isEmpty();
+        assertThat(registry.root().resolve("te-raw")).doesNotExist();
+        assertNoStaging();
+    }
+
+    @Test
+    void aGatedRepoWithoutTokenInstallsNothingAndSaysWhy() throws Exception {
+        hub.requireToken("hf_x");
+        assertThatThrownBy(() -> puller(null).pull(ENTRY, GgmlType.F32, false, false))
+                .isInstanceOfSatisfying(HubException.class, e -> assertThat(e.status()).isEqualTo(401)).hasMessageContaining("HF_TOKEN");
+        assertThat(registry.list()).isEmpty();
+        assertThat(puller("hf_x").pull(ENTRY, GgmlType.F32, false, false).model().name()).isEqualTo("te-raw");
+    }
+
+    @Test
+    void aFailedConversionInstallsNothingAndKeepsTheDownloadForNextTime() throws Exception {
+        CatalogEntry noWeights = new CatalogEntry("te-raw", REPO, "main",
+                new ModelFamily("raw", Task.IMAGE, new FilePatterns(List.of("model_index.json"), List.of()), List.of()), GgmlType.F32);
+        assertThatThrownBy(() -> puller(null).pull(noWeights, GgmlType.F32, false, false)).hasMessageContaining("holds no safetensors");
+        assertThat(registry.list()).isEmpty();
+        assertThat(registry.downloads().resolve(REPO).resolve(hub.commit).resolve("model_index.json")).exists();
+        assertNoStaging();
+    }
+
+    @Test
+    void aRepoWithoutTheFamilysFilesSaysSo() {
+        CatalogEntry ltxLike = new CatalogEntry("te-raw", REPO, "main",
+                new ModelFamily("raw", Task.VIDEO, new FilePatterns(List.of("vae/*"), List.of()), List.of()), GgmlType.F32);
+        assertThatThrownBy(() -> puller(null).pull(ltxLike, GgmlType.F32, false, false)).hasMessageContaining("has no files").hasMessageContaining("--family");
+    }
+
+    @Test
+    void aSecondPullOfTheSameModelWaitsItsTurn() throws Exception {
+        Path lockFile = registry.root().resolve(ModelRegistry.LOCKS).resolve("te-raw.lock");
+        Files.createDirectories(lockFile.getParent());
+        try (var channel = java.nio.channels.FileChannel.open(lockFile, java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
+             var held = channel.lock()) {
+            assertThatThrownBy(() -> puller(null).pull(ENTRY, GgmlType.F32, false, false)).hasMessageContaining("another pull of te-raw is running");
+        }
+        assertThat(hub.requests).isEmpty();
+        assertThat(puller(null).pull(ENTRY, GgmlType.F32, false, false).model().name()).isEqualTo("te-raw");
+    }
+
+    void assertNoStaging() throws Exception {
+        Path staging = registry.root().resolve(ModelRegistry.STAGING);
+        if (!Files.exists(staging)) return;
+        try (Stream<Path> s = Files.list(staging)) {
+            assertThat(s.toList()).isEmpty();
+        }
+    }
+}
