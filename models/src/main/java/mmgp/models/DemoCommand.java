@@ -2,27 +2,33 @@ package mmgp.models;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
-import mmgp.api.StageTimings;
+import mmgp.api.ImageOptions;
+import mmgp.api.ImageResult;
+import mmgp.api.PipelineOptions;
+import mmgp.api.PipelineResult;
+import mmgp.api.ProgressListener;
+import mmgp.api.Task;
+import mmgp.api.UnderstandOptions;
+import mmgp.api.UnderstandResult;
+import mmgp.api.VideoOptions;
+import mmgp.api.VideoResult;
 import mmgp.bindings.NativeLibraries;
 import mmgp.cli.ProgressBar;
 import mmgp.cli.VerbProvider;
-import mmgp.graph.ComputeBackend;
+import mmgp.engine.Engine;
 import mmgp.media.Frames;
 import mmgp.media.VideoWriter;
-import mmgp.models.amused.AmusedModel;
-import mmgp.models.amused.AmusedPipeline;
-import mmgp.models.ltx.LtxModel;
-import mmgp.models.ltx.LtxPipeline;
-import mmgp.models.smolvlm.SmolVlmConverter;
-import mmgp.models.smolvlm.SmolVlmProcessor;
-import mmgp.models.smolvlm.SmolVlmUnderstanding;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code mmgp demo}: the pipeline on this machine, with the installed models or, when none are
+ * {@code mmgp demo}: the pipeline through the {@link Engine}, with the installed models or, where none is
  * installed, with the tiny random-weight checkpoints shipped for the tests (their output is
  * noise: they prove the path, not the quality). Writes caption.txt, image.png and video.mp4.
  */
@@ -52,88 +58,119 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--threads", defaultValue = "0", description = "CPU threads (0 = one per core).")
     int threads;
 
+    @Option(names = "--seed", defaultValue = "0", description = "Seed of the image and the video (default ${DEFAULT-VALUE}).")
+    long seed;
+
     @Override
     public Integer call() throws Exception {
         NativeLibraries libs = NativeLibraries.get();
         mmgp.models.smolvlm.NativeLogs.warningsOnly();
         System.out.println("native build: " + libs.directory().getFileName() + " (" + libs.buildInfo().get("npm") + ")");
         Path fixtures = Path.of(System.getProperty("mmgp.home", ".")).resolve("models/src/test/resources/fixtures");
-        Path amused = pick(models.resolve("amused-256.gguf"), fixtures.resolve("amused/checkpoint"), "aMUSEd");
-        Path ltx = pick(models.resolve("ltx-video.gguf"), fixtures.resolve("ltx_video/checkpoint"), "LTX-Video");
-        Path smolvlm = pick(models.resolve("smolvlm2-256m"), fixtures.resolve("smolvlm2_processor/checkpoint"), "SmolVLM2");
-        boolean tiny = amused.startsWith(fixtures) || ltx.startsWith(fixtures) || smolvlm.startsWith(fixtures);
-        if (tiny) {
-            System.out.println("\nNo installed models found in " + models + ": using the TINY random-weight test models shipped with mmgp.");
-            System.out.println("Their images and videos are noise; they show the pipeline runs end to end. Get the real models by");
-            System.out.println("converting the Hugging Face checkpoints: ./mmgp convert --model amused|ltx <folder> " + models + "/<name>.gguf --type q8_0");
-            System.out.println("and ./mmgp convert --model smolvlm <folder> " + models + "/smolvlm2-256m --type q8_0");
+        Map<Task, Path> chosen = new EnumMap<>(Task.class);
+        List<Task> tinyTasks = new ArrayList<>();
+        for (Task task : List.of(Task.UNDERSTAND, Task.IMAGE, Task.VIDEO)) {
+            Optional<Path> installed = ModelLocator.installed(task, models);
+            if (installed.isPresent()) {
+                chosen.put(task, installed.get());
+            } else {
+                Path tiny = fixtures.resolve(TINY.get(task));
+                if (!Files.isDirectory(tiny)) {
+                    throw new IllegalArgumentException("no " + task.label() + " model installed in " + models + " and no tiny test model at " + tiny
+                            + " (run ./mmgp from the repository, or install one with ./mmgp pull " + ModelLocator.pullName(task) + ")");
+                }
+                chosen.put(task, tiny);
+                tinyTasks.add(task);
+            }
+        }
+        for (Task task : chosen.keySet()) {
+            System.out.printf("%-10s %s%s%n", task.label(), chosen.get(task), tinyTasks.contains(task) ? "   (TINY random-weight test model)" : "");
+        }
+        if (!tinyTasks.isEmpty()) {
+            System.out.println("\nNo installed " + tinyTasks.stream().map(Task::label).toList() + " model in " + models
+                    + ": those stages use the TINY random-weight test models shipped with mmgp.");
+            System.out.println("Their caption is gibberish and their image and video are noise: they show the pipeline runs end to end.");
+            System.out.println("Get the real models (about 1 GB + 0.9 GB + 10 GB of downloads) with:");
+            for (Task t : tinyTasks) System.out.println("  ./mmgp pull " + ModelLocator.pullName(t));
         }
         Files.createDirectories(out);
-        StageTimings timings = new StageTimings();
-        ProgressBar bar = new ProgressBar(System.err, false);
-
-        // 1. Caption the input video with SmolVLM2 (llama.cpp through libllama/libmtmd).
         Path input = video != null ? video : sampleVideo(out.resolve("input.mp4"));
-        System.out.println("\n[1/3] caption of " + input + " with SmolVLM2 from " + smolvlm);
-        long c0 = System.nanoTime();
-        String caption;
-        try (SmolVlmUnderstanding vlm = openSmolVlm(smolvlm, out.resolve("smolvlm-tiny"))) {
-            timings.add("caption.load", (System.nanoTime() - c0) / 1e9);
-            SmolVlmUnderstanding.Options o = SmolVlmUnderstanding.Options.defaults().withMaxNewTokens(maxTokens);
-            SmolVlmUnderstanding.Result r = vlm.understand(SmolVlmUnderstanding.Media.video(input), "Describe this video in one sentence.", o,
-                    piece -> System.out.print(piece));
-            System.out.println();
-            r.stats().timings().seconds().forEach((k, v) -> timings.add("caption." + k, v));
-            System.out.printf("frames used %d, time to first token %.2f s, %.1f tokens/s%n", r.stats().framesUsed(),
-                    r.stats().timeToFirstTokenSeconds(), r.stats().tokensPerSecond());
-            caption = r.text().strip();
-            if (caption.isEmpty()) {
-                caption = "a video";
-                System.out.println("(the model returned an empty caption; using \"" + caption + "\")");
-            }
-        }
-        Files.writeString(out.resolve("caption.txt"), caption + System.lineSeparator()
-                + (tiny ? "(from a tiny random-weight test model: not a real caption)" + System.lineSeparator() : ""));
-        System.out.println("wrote " + out.resolve("caption.txt"));
+        boolean tinyVideo = tinyTasks.contains(Task.VIDEO);
+        PipelineOptions options = new PipelineOptions("Describe this video in one sentence.",
+                UnderstandOptions.defaults().withMaxNewTokens(maxTokens),
+                ImageOptions.defaults().withSeed(seed),
+                (tinyVideo ? VideoOptions.defaults().withSize(17, 96, 64).withSteps(4) : VideoOptions.defaults()).withSeed(seed));
 
-        try (ComputeBackend backend = ComputeBackend.cpu(threads)) {
-            // 2. Image from the caption.
-            System.out.println("\n[2/3] image with aMUSEd from " + amused);
-            long t0 = System.nanoTime();
-            try (AmusedModel m = AmusedModel.open(amused, backend)) {
-                timings.add("image.load", (System.nanoTime() - t0) / 1e9);
-                AmusedPipeline.Options o = AmusedPipeline.Options.defaults().withSeed(0);
-                AmusedPipeline.Images img = AmusedPipeline.generate(m, backend, List.of(caption), o, bar);
-                img.timings().seconds().forEach((k, v) -> timings.add("image." + k, v));
-                Frames.writePng(out.resolve("image.png"), img.pixels(), 0, img.height(), img.width());
-                System.out.println("wrote " + out.resolve("image.png") + " (" + img.width() + "×" + img.height() + ")");
-            }
-            // 3. Video from the caption.
-            System.out.println("\n[3/3] video with LTX-Video from " + ltx);
-            t0 = System.nanoTime();
-            try (LtxModel m = LtxModel.open(ltx, backend)) {
-                timings.add("video.load", (System.nanoTime() - t0) / 1e9);
-                LtxPipeline.Options o = tiny
-                        ? LtxPipeline.Options.defaults().with(17, 96, 64, 4, 3f, 24f, 32, 0)
-                        : LtxPipeline.Options.defaults().with(49, 512, 320, 8, 3f, 24f, 128, 0);
-                LtxPipeline.Video v = LtxPipeline.generate(m, backend, List.of(caption), o, bar);
-                v.timings().seconds().forEach((k, s) -> timings.add("video." + k, s));
-                VideoWriter.writeMp4(out.resolve("video.mp4"), v.pixels(), v.frames(), v.height(), v.width(), o.frameRate());
-                System.out.println("wrote " + out.resolve("video.mp4") + " (" + v.frames() + " frames, " + v.width() + "×" + v.height() + ")");
-            }
+        Engine.Builder builder = Engine.builder().threads(threads);
+        chosen.forEach(builder::model);
+        PipelineResult result;
+        try (Engine engine = builder.build()) {
+            System.out.println("\n[1/3] caption of " + input);
+            result = engine.pipeline(input, options, new DemoProgress()).result().get();
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw e.getCause() instanceof Exception cause ? cause : e;
+        }
+
+        if (result.caption() != null) {
+            Files.writeString(out.resolve("caption.txt"), result.caption().text().strip() + System.lineSeparator()
+                    + (tinyTasks.contains(Task.UNDERSTAND) ? "(from a tiny random-weight test model: not a real caption)" + System.lineSeparator() : ""));
+            UnderstandResult c = result.caption();
+            System.out.printf("frames used %d, time to first token %.2f s, %.1f tokens/s%nwrote %s%n", c.framesUsed(),
+                    c.timeToFirstTokenSeconds(), c.tokensPerSecond(), out.resolve("caption.txt"));
+        }
+        if (result.image() != null) {
+            ImageResult img = result.image();
+            Frames.writePng(out.resolve("image.png"), img.rgb(), 0, img.height(), img.width());
+            System.out.println("wrote " + out.resolve("image.png") + " (" + img.width() + "×" + img.height() + ")");
+        }
+        if (result.video() != null) {
+            VideoResult v = result.video();
+            VideoWriter.writeMp4(out.resolve("video.mp4"), v.rgb(), v.frames(), v.height(), v.width(), v.frameRate());
+            System.out.println("wrote " + out.resolve("video.mp4") + " (" + v.frames() + " frames, " + v.width() + "×" + v.height() + ")");
         }
         System.out.println("\nper-stage seconds:");
-        timings.seconds().forEach((k, v) -> System.out.printf("  %-18s %8.3f%n", k, v));
-        System.out.printf("  %-18s %8.3f%n", "total", timings.total());
+        result.timings().seconds().forEach((k, v) -> System.out.printf("  %-24s %8.3f%n", k, v));
+        if (!result.complete()) {
+            System.err.println("the " + result.failedStage() + " stage failed: " + result.error() + " (earlier results were kept)");
+            return 1;
+        }
         return 0;
     }
 
-    /** The installed model folder, or the tiny fixture converted on the fly (its processor files travel with it). */
-    private static SmolVlmUnderstanding openSmolVlm(Path model, Path scratch) throws Exception {
-        SmolVlmUnderstanding.Settings settings = SmolVlmUnderstanding.Settings.defaults();
-        if (!Files.isDirectory(model) || !model.getFileName().toString().equals("checkpoint")) return SmolVlmUnderstanding.open(model, null, settings);
-        SmolVlmConverter.Output files = SmolVlmConverter.convert(model, scratch, mmgp.tensor.GgmlType.F32);
-        return SmolVlmUnderstanding.open(files.textModel(), files.mmproj(), SmolVlmProcessor.load(model), settings);
+    /** The tiny checkpoints shipped for the tests, per task. */
+    private static final Map<Task, String> TINY = Map.of(
+            Task.UNDERSTAND, "smolvlm2_processor/checkpoint",
+            Task.IMAGE, "amused/checkpoint",
+            Task.VIDEO, "ltx_video/checkpoint");
+
+    /** Streams the caption, draws a progress bar per stage and announces the next stage. */
+    private static final class DemoProgress implements ProgressListener {
+        private final ProgressBar bar = new ProgressBar(System.err, false);
+        private boolean captionStreamed;
+
+        @Override
+        public void text(String stage, String piece) {
+            System.out.print(piece);
+            System.out.flush();
+            captionStreamed = true;
+        }
+
+        @Override
+        public void step(String stage, int done, int total, double seconds) {
+            if (!stage.startsWith("caption")) bar.step(stage, done, total, seconds);
+        }
+
+        @Override
+        public void stage(String stage, double seconds) {
+            switch (stage) {
+                case "caption" -> {
+                    if (captionStreamed) System.out.println();
+                    System.out.println("\n[2/3] image from the caption");
+                }
+                case "image" -> System.out.println("\n[3/3] video from the caption");
+                default -> { }
+            }
+        }
     }
 
     /** Two seconds of a red ball crossing a blue floor, drawn here so the demo needs no input file. */
@@ -153,12 +190,5 @@ public final class DemoCommand implements Callable<Integer> {
         }
         VideoWriter.writeMp4(file, rgb, frames, h, w, 24);
         return file;
-    }
-
-    private static Path pick(Path installed, Path tiny, String name) {
-        if (Files.exists(installed)) return installed;
-        if (Files.isDirectory(tiny)) return tiny;
-        throw new IllegalArgumentException("no " + name + " model: neither " + installed + " nor the tiny test model at " + tiny
-                + " (run ./mmgp from the repository, or install a model with ./mmgp convert)");
     }
 }

@@ -46,9 +46,12 @@ public final class ImageCommand implements Callable<Integer> {
     @Option(names = "--height", defaultValue = "0", description = "Image height in pixels (default: the model's).")
     int height;
 
-    @Option(names = "--model", description = "An aMUSEd .gguf (mmgp convert --model amused) or Hugging Face folder (default ${DEFAULT-VALUE}).",
-            defaultValue = "${env:MMGP_AMUSED_MODEL:-${sys:user.home}/.cache/mmgp/models/amused-256.gguf}")
+    @Option(names = "--model", description = "An aMUSEd .gguf (mmgp pull amused-256, or mmgp convert --model amused) or Hugging Face folder "
+            + "(default: the installed image model, or $MMGP_AMUSED_MODEL).", defaultValue = "${env:MMGP_AMUSED_MODEL}")
     Path model;
+
+    @Option(names = "--models", description = "Model registry folder (default: $MMGP_MODELS or ~/.cache/mmgp/models).")
+    Path models;
 
     @Option(names = {"-o", "--out"}, defaultValue = "image.png", description = "Output PNG; with several prompts, -1, -2… are added (default ${DEFAULT-VALUE}).")
     Path out;
@@ -61,10 +64,7 @@ public final class ImageCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (!Files.exists(model)) {
-            throw new IllegalArgumentException("no aMUSEd model at " + model + ". Convert the Hugging Face amused/amused-256 folder with "
-                    + "`mmgp convert --model amused <folder> " + model + " --type q8_0`, or pass --model");
-        }
+        Path model = mmgp.models.ModelLocator.require(mmgp.api.Task.IMAGE, this.model, models);
         NativeLibraries.get();
         AmusedPipeline.Options o = AmusedPipeline.Options.defaults().withSteps(steps).withGuidance(guidance).withSeed(seed).withSize(width, height);
         o = new AmusedPipeline.Options(o.steps(), o.guidanceScale(), negativePrompt, o.width(), o.height(), o.temperatureStart(), o.temperatureEnd(),

@@ -70,9 +70,12 @@ public final class VideoCommand implements Callable<Integer> {
     @Option(names = "--tile", defaultValue = "0", description = "Decode in spatial tiles of this many latents per side (0 = whole frame); bounds memory.")
     int tile;
 
-    @Option(names = "--model", description = "An LTX-Video .gguf (mmgp convert --model ltx) or Hugging Face folder (default ${DEFAULT-VALUE}).",
-            defaultValue = "${env:MMGP_LTX_MODEL:-${sys:user.home}/.cache/mmgp/models/ltx-video.gguf}")
+    @Option(names = "--model", description = "An LTX-Video .gguf (mmgp pull ltx-video, or mmgp convert --model ltx) or Hugging Face folder "
+            + "(default: the installed video model, or $MMGP_LTX_MODEL).", defaultValue = "${env:MMGP_LTX_MODEL}")
     Path model;
+
+    @Option(names = "--models", description = "Model registry folder (default: $MMGP_MODELS or ~/.cache/mmgp/models).")
+    Path models;
 
     @Option(names = {"-o", "--out"}, defaultValue = "video.mp4", description = "Output MP4; with several prompts, -1, -2… are added (default ${DEFAULT-VALUE}).")
     Path out;
@@ -88,10 +91,7 @@ public final class VideoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (!Files.exists(model)) {
-            throw new IllegalArgumentException("no LTX-Video model at " + model + ". Convert the Hugging Face Lightricks/LTX-Video folder with "
-                    + "`mmgp convert --model ltx <folder> " + model + " --type q8_0`, or pass --model");
-        }
+        Path model = mmgp.models.ModelLocator.require(mmgp.api.Task.VIDEO, this.model, models);
         NativeLibraries.get();
         boolean distilled = switch (schedule) {
             case "pipeline" -> false;

@@ -77,9 +77,12 @@ public final class UnderstandCommand implements Callable<Integer> {
     int maxFrames;
 
     @Option(names = "--model", description = "Directory with the SmolVLM2 text GGUF and mmproj-*.gguf (mmgp convert --model smolvlm), "
-            + "or the text GGUF (default ${DEFAULT-VALUE}).",
-            defaultValue = "${env:MMGP_SMOLVLM_MODEL:-${sys:user.home}/.cache/mmgp/models/smolvlm2-256m}")
+            + "or the text GGUF (default: the installed understanding model, e.g. from mmgp pull smolvlm2-256m, or $MMGP_SMOLVLM_MODEL).",
+            defaultValue = "${env:MMGP_SMOLVLM_MODEL}")
     Path model;
+
+    @Option(names = "--models", description = "Model registry folder (default: $MMGP_MODELS or ~/.cache/mmgp/models).")
+    Path models;
 
     @Option(names = "--mmproj", description = "The vision projector GGUF (default: the mmproj-*.gguf beside the model).")
     Path mmproj;
@@ -112,6 +115,7 @@ public final class UnderstandCommand implements Callable<Integer> {
         int nThreads = threads > 0 ? threads : Math.max(1, Runtime.getRuntime().availableProcessors());
         SmolVlmUnderstanding.Settings settings = new SmolVlmUnderstanding.Settings(contextTokens, 512, Math.max(1, beams), nThreads, exact);
 
+        Path model = mmgp.models.ModelLocator.require(mmgp.api.Task.UNDERSTAND, this.model, models);
         NativeLibraries.get();
         LlamaLog.silence();
         Mtmd.helperLogSet(LlamaLog.callback(), MemorySegment.NULL);
