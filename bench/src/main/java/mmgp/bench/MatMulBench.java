@@ -29,17 +29,18 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * ggml mul_mat through the engine's graph layer: weights [K, M] of the given type (placed the
  * way the engine places them, extra buffer types included), activations [K, N] F32.
- * GFLOP/s = 2·M·N·K / time; the run prints it next to the time per op.
+ * JMH reports ops/s and, through {@link FlopCounter}, GFLOP/s = 2·M·N·K per op; {@link #main} prints
+ * the same next to this CPU's measured F32 peak ({@link PeakFlops}).
  */
 @State(Scope.Benchmark)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
 @Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--add-modules=jdk.incubator.vector"})
 public class MatMulBench {
-    /** "M,N,K": 2048² square; aMUSEd-256 attention projection (1024 wide, 2·256 tokens); LTX 2B FFN (2048→8192, 1120 tokens). */
-    @Param({"2048,2048,2048", "1024,512,1024", "8192,1120,2048"})
+    /** "MxNxK" (x, not commas: JMH splits -p values at commas): 2048² square; aMUSEd-256 attention projection (1024 wide, 2·256 tokens); LTX 2B FFN (2048→8192, 1120 tokens); SmolVLM2 FFN at decode (576→1536, one token). */
+    @Param({"2048x2048x2048", "1024x512x1024", "8192x1120x2048", "1536x1x576"})
     public String shape;
 
     @Param({"F32", "F16", "Q8_0"})
@@ -52,11 +53,13 @@ public class MatMulBench {
     private WeightSet weights;
     private Graph graph;
     private Arena arena;
+    private double gflopPerOp;
 
     @Setup(Level.Trial)
     public void setUp() {
-        String[] p = shape.split(",");
+        String[] p = shape.split("x");
         long m = Long.parseLong(p[0]), n = Long.parseLong(p[1]), k = Long.parseLong(p[2]);
+        gflopPerOp = 2.0 * m * n * k / 1e9;
         GgmlType t = GgmlType.valueOf(type);
         arena = Arena.ofShared();
         SplittableRandom rnd = new SplittableRandom(1);
@@ -77,8 +80,9 @@ public class MatMulBench {
     }
 
     @Benchmark
-    public void mulMat() {
+    public void mulMat(FlopCounter flops) {
         graph.compute();
+        flops.gflop += gflopPerOp;
     }
 
     @TearDown(Level.Trial)
@@ -89,27 +93,31 @@ public class MatMulBench {
         arena.close();
     }
 
-    /** Prints GFLOP/s for each shape × type, measured outside JMH with the same code (for the README table). */
+    /** Prints GFLOP/s for each shape × type, measured outside JMH with the same code, and the fraction of the measured peak. */
     public static void main(String[] args) {
         int threads = args.length > 0 ? Integer.parseInt(args[0]) : 2;
-        for (String s : List.of("2048,2048,2048", "1024,512,1024", "8192,1120,2048")) {
+        double peak = PeakFlops.measure(threads);
+        System.out.printf("measured F32 vector-FMA peak, %d threads: %.1f GFLOP/s%n", threads, peak);
+        FlopCounter flops = new FlopCounter();
+        for (String s : List.of("2048x2048x2048", "1024x512x1024", "8192x1120x2048", "1536x1x576")) {
             for (String ty : List.of("F32", "F16", "Q8_0")) {
                 MatMulBench b = new MatMulBench();
                 b.shape = s;
                 b.type = ty;
                 b.threads = threads;
                 b.setUp();
-                String[] p = s.split(",");
+                String[] p = s.split("x");
                 double flop = 2.0 * Long.parseLong(p[0]) * Long.parseLong(p[1]) * Long.parseLong(p[2]);
-                for (int i = 0; i < 3; i++) b.mulMat();
+                for (int i = 0; i < 3; i++) b.mulMat(flops);
                 int reps = 0;
                 long t0 = System.nanoTime();
                 while (System.nanoTime() - t0 < 2_000_000_000L) {
-                    b.mulMat();
+                    b.mulMat(flops);
                     reps++;
                 }
                 double secs = (System.nanoTime() - t0) / 1e9 / reps;
-                System.out.printf("matmul %-5s M,N,K=%-16s %8.2f ms  %7.1f GFLOP/s%n", ty, s, secs * 1e3, flop / secs / 1e9);
+                double gflops = flop / secs / 1e9;
+                System.out.printf("matmul %-5s MxNxK=%-16s %8.3f ms  %7.1f GFLOP/s  %5.1f%% of peak%n", ty, s, secs * 1e3, gflops, 100 * gflops / peak);
                 b.tearDown();
             }
         }

@@ -10,6 +10,7 @@ import mmgp.sampling.Softmax;
 import mmgp.sampling.SplitMix64Rng;
 import mmgp.sampling.TopK;
 import mmgp.sampling.TopP;
+import mmgp.schedule.Axpy;
 import mmgp.schedule.BatchedGuidance;
 import mmgp.schedule.FlowMatchEulerStep;
 import mmgp.schedule.MaskGitStep;
@@ -183,6 +184,19 @@ public class SamplingBench {
     public MemorySegment guidedFlowEulerVector() {
         BatchedGuidance.combine(batchedVelocity, LATENT, 3f, guidedVelocity);
         FlowMatchEulerStep.step(latent, guidedVelocity, LATENT, 0.75f, 0.5f);
+        return latent;
+    }
+
+    /** The bare axpy (x += a·v) every Euler-type step ends with, over an LTX-sized latent. */
+    @Benchmark
+    public MemorySegment axpyVector() {
+        Axpy.apply(-0.25f, guidedVelocity, latent, latent, LATENT);
+        return latent;
+    }
+
+    @Benchmark
+    public MemorySegment axpyScalar() {
+        Axpy.applyScalar(-0.25f, guidedVelocity, latent, latent, LATENT);
         return latent;
     }
 

@@ -1,0 +1,143 @@
+package mmgp.bench.e2e;
+
+import java.nio.file.Path;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import mmgp.bindings.NativeLibraries;
+import mmgp.tensor.GgmlType;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code mmgp bench e2e}: every (model, weight type, thread count) configuration end to end on full-size
+ * random weights, each in its own child JVM (warm-ups, then N measured runs), SmolVLM2 side by side
+ * with llama-mtmd-cli, the diffusers peers when a Python with torch is there; writes JSON, Markdown and
+ * a PNG chart.
+ */
+@Command(name = "mmgp bench e2e", mixinStandardHelpOptions = true, description = "End-to-end benchmark of the three models (JSON + Markdown + PNG).")
+public final class BenchE2e implements Callable<Integer> {
+    @Option(names = "--models", split = ",", defaultValue = "amused,ltx,smolvlm", description = "Models to run (default ${DEFAULT-VALUE}).")
+    List<String> models;
+
+    @Option(names = "--types", split = ",", defaultValue = "q8_0,f16", description = "Weight types (default ${DEFAULT-VALUE}).")
+    List<String> types;
+
+    @Option(names = "--threads", split = ",", description = "Thread counts (default 1..cores).")
+    List<Integer> threads;
+
+    @Option(names = "--runs", description = "Measured runs per configuration (default 3; 1 with --quick).")
+    Integer runs;
+
+    @Option(names = "--warmup", description = "Warm-up runs per configuration (default 1; 0 with --quick).")
+    Integer warmup;
+
+    @Option(names = "--out", defaultValue = "bench-results", description = "Output folder (default ${DEFAULT-VALUE}).")
+    Path out;
+
+    @Option(names = "--weights", description = "Folder of the random-weight models, generated on first use (default ~/.cache/mmgp/bench).")
+    Path weights;
+
+    @Option(names = "--quick", description = "A short proof of the harness: 1 run, no warm-up, 2 aMUSEd steps, LTX 9×256×160 1 step, 16 SmolVLM tokens.")
+    boolean quick;
+
+    @Option(names = "--amused-steps", description = "aMUSEd steps (default 12).")
+    Integer amusedSteps;
+
+    @Option(names = "--ltx-frames", description = "LTX frames, 8n+1 (default 49).")
+    Integer ltxFrames;
+
+    @Option(names = "--ltx-size", description = "LTX WIDTHxHEIGHT, multiples of 32 (default 512x320).")
+    String ltxSize;
+
+    @Option(names = "--ltx-steps", description = "LTX steps, unguided (default 8).")
+    Integer ltxSteps;
+
+    @Option(names = "--smol-tokens", description = "Tokens SmolVLM2 generates per run (default 64).")
+    Integer smolTokens;
+
+    @Option(names = "--no-peers", description = "Skip llama-mtmd-cli and the Python check.")
+    boolean noPeers;
+
+    @Option(names = "--render", description = "Measure nothing: rewrite bench.md and bench.png of --out from its bench.json.")
+    boolean render;
+
+    private String[] originalArgs = new String[0];
+
+    public static void main(String[] args) {
+        BenchE2e command = new BenchE2e();
+        command.originalArgs = args;
+        System.exit(new CommandLine(command).execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        if (render) {
+            BenchReport report = ReportFiles.read(out);
+            ReportFiles.render(report, out);
+            System.out.print(MarkdownReport.render(report, ReportFiles.CHART));
+            return 0;
+        }
+        int cores = Runtime.getRuntime().availableProcessors();
+        List<Integer> threadCounts = threads != null ? threads : java.util.stream.IntStream.rangeClosed(1, cores).boxed().toList();
+        String[] size = (ltxSize != null ? ltxSize : quick ? "256x160" : "512x320").toLowerCase(Locale.ROOT).split("x");
+        if (size.length != 2) throw new IllegalArgumentException("--ltx-size must be WIDTHxHEIGHT, got " + ltxSize);
+        Path image = BenchImage.write(out.resolve("input-512.png"));
+        WorkloadSettings base = new WorkloadSettings("amused", Path.of("."), "-", 1, or(warmup, quick ? 0 : 1), or(runs, quick ? 1 : 3),
+                or(amusedSteps, quick ? 2 : 12), or(ltxFrames, quick ? 9 : 49), Integer.parseInt(size[0]), Integer.parseInt(size[1]),
+                or(ltxSteps, quick ? 1 : 8), image, or(smolTokens, quick ? 16 : 64));
+        BenchWeights files = new BenchWeights(weights != null ? weights : BenchWeights.defaultFolder());
+        Path nativeDir = NativeLibraries.get().directory();
+
+        List<ConfigurationResult> results = new ArrayList<>();
+        SideBySide sideBySide = SideBySide.skipped(models.contains("smolvlm") ? "skipped: --no-peers" : "skipped: SmolVLM2 was not run");
+        for (String model : models) {
+            for (String typeName : types) {
+                GgmlType type = GgmlType.valueOf(typeName.toUpperCase(Locale.ROOT));
+                Path file = files.get(model, type);
+                for (int t : threadCounts) {
+                    WorkloadSettings s = base.withModel(model, file, type.name(), t);
+                    System.err.printf("== %s %s, %d threads ==%n", model, type, t);
+                    ConfigurationResult r = ChildRun.run(s);
+                    if (!r.ok()) System.err.println("   failed: " + r.error());
+                    results.add(r);
+                }
+            }
+            if (model.equals("smolvlm") && !noPeers) sideBySide = mtmdPeer(results, nativeDir, base);
+        }
+        List<String> pythonPeers = noPeers ? List.of("skipped: --no-peers")
+                : models.stream().anyMatch(m -> m.equals("amused") || m.equals("ltx")) ? PythonPeer.status(PythonPeer.detect()) : List.of();
+        List<String> notes = new ArrayList<>();
+        if (quick) notes.add("--quick: one run of reduced sizes to prove the harness; aMUSEd and LTX targets are not judged at these sizes, and the SmolVLM2 decode rate over a few tokens is noisy.");
+        BenchReport report = new BenchReport(ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'")),
+                "./mmgp bench e2e " + String.join(" ", originalArgs), Machine.current(), nativeDir.getFileName().toString(), results, sideBySide,
+                pythonPeers, Targets.evaluate(results, sideBySide.decodeRatio()), notes);
+        ReportFiles.write(report, out);
+        System.out.print(MarkdownReport.render(report, ReportFiles.CHART));
+        System.out.println("\nwrote " + out.resolve(ReportFiles.JSON) + ", " + out.resolve(ReportFiles.MARKDOWN) + ", " + out.resolve(ReportFiles.CHART));
+        return results.stream().allMatch(ConfigurationResult::ok) ? 0 : 1;
+    }
+
+    /** llama-mtmd-cli on the same files as the SmolVLM configuration the targets use (Q8_0, 2 threads if run). */
+    private static SideBySide mtmdPeer(List<ConfigurationResult> results, Path nativeDir, WorkloadSettings base) throws Exception {
+        var ref = Targets.reference(results, "smolvlm")
+                .or(() -> results.stream().filter(r -> r.ok() && r.settings().model().equals("smolvlm")).findFirst());
+        if (ref.isEmpty()) return SideBySide.skipped("skipped: no successful SmolVLM2 run to compare with");
+        Path bin = MtmdCliPeer.binary(nativeDir);
+        if (bin == null) return SideBySide.skipped("skipped: no llama-mtmd-cli in " + nativeDir.resolve("bin"));
+        WorkloadSettings s = ref.get().settings();
+        System.err.printf("== llama-mtmd-cli %s, %d threads ==%n", s.type(), s.threads());
+        MtmdCliPeer.Outcome o = MtmdCliPeer.run(bin, s.file(), base.image(), s.smolTokens(), s.threads());
+        System.err.println("   " + (o.figures() != null ? MtmdCliPeer.describe(o.figures()) : o.skipped()));
+        return SideBySide.of(ref.get(), o);
+    }
+
+    private static int or(Integer v, int fallback) {
+        return v != null ? v : fallback;
+    }
+}

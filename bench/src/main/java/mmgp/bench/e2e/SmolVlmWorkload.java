@@ -1,0 +1,58 @@
+package mmgp.bench.e2e;
+
+import java.lang.foreign.MemorySegment;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import mmgp.bindings.llama.LlamaLog;
+import mmgp.bindings.mtmd.Mtmd;
+import mmgp.models.smolvlm.SmolVlmUnderstanding;
+import mmgp.sampling.SamplingParameters;
+
+/**
+ * SmolVLM2 describing one image, greedy, a fixed number of generated tokens (random weights would
+ * otherwise stop at an arbitrary point). The same image and prompt go to llama-mtmd-cli.
+ */
+final class SmolVlmWorkload implements Workload {
+    static final String PROMPT = "Can you describe this image?";
+    /** What llama-mtmd-cli uses for this model (its training context); one sequence, as the CLI runs one. */
+    static final int CONTEXT_TOKENS = 8192;
+
+    private final SmolVlmUnderstanding engine;
+    private final WorkloadSettings settings;
+    private final SmolVlmUnderstanding.Options options;
+
+    SmolVlmWorkload(WorkloadSettings s) throws Exception {
+        settings = s;
+        LlamaLog.silence();
+        Mtmd.helperLogSet(LlamaLog.callback(), MemorySegment.NULL);
+        engine = SmolVlmUnderstanding.open(s.file(), null,
+                SmolVlmUnderstanding.Settings.defaults().withContextTokens(CONTEXT_TOKENS).withMaxSequences(1).withThreads(s.threads()));
+        options = SmolVlmUnderstanding.Options.defaults().withSampling(SamplingParameters.GREEDY)
+                .withMaxNewTokens(s.smolTokens()).withMinNewTokens(s.smolTokens());
+    }
+
+    @Override
+    public String sizeLabel() {
+        return "512² image, " + Plural.of(settings.smolTokens(), "token") + ", greedy";
+    }
+
+    @Override
+    public Map<String, Double> runOnce() throws Exception {
+        SmolVlmUnderstanding.Result r = engine.understand(SmolVlmUnderstanding.Media.image(settings.image()), PROMPT, options,
+                SmolVlmUnderstanding.TokenListener.NONE);
+        SmolVlmUnderstanding.Stats s = r.stats();
+        Map<String, Double> t = s.timings().seconds();
+        Map<String, Double> m = new LinkedHashMap<>();
+        m.put("vision encode / tile", t.get("encode") / Math.max(1, s.imagesEncoded()));
+        m.put("prefill", t.get("prefill"));
+        m.put("time to first token", s.timeToFirstTokenSeconds());
+        m.put("decode tok/s", s.tokensPerSecond());
+        m.put("total", s.timings().total());
+        return m;
+    }
+
+    @Override
+    public void close() {
+        engine.close();
+    }
+}
