@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 /** The mmgp command line: one verb per subcommand. */
 @Command(name = "mmgp", mixinStandardHelpOptions = true, version = "mmgp 0.1.0",
         description = "Local multimodal generation engine: Java over ggml kernels.",
-        subcommands = {CheckCommand.class, ConvertCommand.class, GgufCommand.class, ModelsCommand.class, NativeCommand.class, PullCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {CheckCommand.class, ConvertCommand.class, GgufCommand.class, ModelsCommand.class, NativeCommand.class, PullCommand.class, ServeCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -1,0 +1,167 @@
+package mmgp.cli;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import mmgp.api.Task;
+import mmgp.engine.Engine;
+import mmgp.registry.InstalledModel;
+import mmgp.registry.ModelRegistry;
+import mmgp.server.ApiKeys;
+import mmgp.server.ApiServer;
+import mmgp.server.RequestLimits;
+import mmgp.server.ServerConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code mmgp serve}: the HTTP API and web page over one engine, until interrupted. */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+        description = {"Serve the HTTP API (see /openapi.json) and a small web page.",
+                "Models: --image-model/--video-model/--understand-model, else the registry's installed model for each task.",
+                "API keys are required (--api-key, --api-keys-file) unless --no-auth on a loopback host."})
+final class ServeCommand implements Callable<Integer> {
+    @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to bind (default: ${DEFAULT-VALUE}).")
+    String host;
+
+    @Option(names = "--port", defaultValue = "8080", description = "Port (0 picks a free one; default: ${DEFAULT-VALUE}).")
+    int port;
+
+    @Option(names = "--models", description = "Model registry folder (default: $MMGP_MODELS, else ~/.cache/mmgp/models).")
+    Path models;
+
+    @Option(names = "--image-model", description = "Image model (GGUF file or model folder).")
+    Path imageModel;
+
+    @Option(names = "--video-model", description = "Video model (GGUF file or model folder).")
+    Path videoModel;
+
+    @Option(names = "--understand-model", description = "Video understanding model (GGUF file or model folder).")
+    Path understandModel;
+
+    @Option(names = "--data-dir", description = "Job database, uploads and results (default: ~/.cache/mmgp/server).")
+    Path dataDir;
+
+    @Option(names = "--api-key", description = "An accepted API key (repeatable).")
+    List<String> apiKeys = new ArrayList<>();
+
+    @Option(names = "--api-keys-file", description = "A file of accepted API keys, one per line ('#' comments).")
+    Path apiKeysFile;
+
+    @Option(names = "--no-auth", description = "No API keys at all; refused unless --host is a loopback address.")
+    boolean noAuth;
+
+    @Option(names = "--metrics-auth", description = "Require an API key for /metrics too (default: open).")
+    boolean metricsAuth;
+
+    @Option(names = "--rate-limit", defaultValue = "0", description = "Job submissions per minute per API key, as N or N/min (0 = no limit; default: ${DEFAULT-VALUE}).")
+    String rateLimit;
+
+    @Option(names = "--max-upload-mb", defaultValue = "512", description = "Largest upload in MiB (default: ${DEFAULT-VALUE}).")
+    long maxUploadMb;
+
+    @Option(names = "--max-frames", defaultValue = "121", description = "Most video frames a request may ask for (default: ${DEFAULT-VALUE}).")
+    int maxFrames;
+
+    @Option(names = "--max-width", defaultValue = "1024", description = "Widest image/video (default: ${DEFAULT-VALUE}).")
+    int maxWidth;
+
+    @Option(names = "--max-height", defaultValue = "1024", description = "Tallest image/video (default: ${DEFAULT-VALUE}).")
+    int maxHeight;
+
+    @Option(names = "--max-steps", defaultValue = "50", description = "Most denoising steps (default: ${DEFAULT-VALUE}).")
+    int maxSteps;
+
+    @Option(names = "--max-new-tokens", defaultValue = "512", description = "Longest generated answer in tokens (default: ${DEFAULT-VALUE}).")
+    int maxNewTokens;
+
+    @Option(names = "--cors-origin", description = "An origin allowed to call the API from a browser, e.g. https://app.example (repeatable; none by default).")
+    List<String> corsOrigins = new ArrayList<>();
+
+    @Option(names = "--retention-hours", defaultValue = "24", description = "Finished jobs and their files are deleted after this long (default: ${DEFAULT-VALUE}).")
+    double retentionHours;
+
+    @Option(names = "--requeue-on-restart", description = "Run jobs a previous run left unfinished again (default: mark them failed).")
+    boolean requeueOnRestart;
+
+    @Option(names = "--threads", defaultValue = "0", description = "Compute threads (0 = one per core).")
+    int threads;
+
+    @Option(names = "--max-batch", defaultValue = "4", description = "Most requests per model call (default: ${DEFAULT-VALUE}).")
+    int maxBatch;
+
+    @Option(names = "--queue-capacity", defaultValue = "16", description = "Waiting requests per task before 429 (default: ${DEFAULT-VALUE}).")
+    int queueCapacity;
+
+    @Option(names = "--preload", description = "Load every model before listening (default: on the first request).")
+    boolean preload;
+
+    @Override
+    public Integer call() throws Exception {
+        List<String> keys = new ArrayList<>(apiKeys);
+        if (apiKeysFile != null) keys.addAll(ApiKeys.readFile(apiKeysFile));
+        if (noAuth && !keys.isEmpty()) throw new IllegalArgumentException("--no-auth and --api-key/--api-keys-file exclude each other");
+        Path data = dataDir != null ? dataDir : Path.of(System.getProperty("user.home"), ".cache", "mmgp", "server");
+        ServerConfig config = new ServerConfig(host, port, data, keys, noAuth, metricsAuth, perMinute(rateLimit), maxUploadMb << 20,
+                new RequestLimits(maxFrames, maxWidth, maxHeight, maxSteps, maxNewTokens), corsOrigins,
+                Duration.ofMillis((long) (retentionHours * 3_600_000)), Duration.ofMinutes(10), requeueOnRestart);
+
+        Map<Task, Path> chosen = chooseModels();
+        if (chosen.isEmpty()) {
+            throw new IllegalArgumentException("no model configured: give --image-model, --video-model or --understand-model, or install one with mmgp pull");
+        }
+        Engine.Builder engine = Engine.builder().threads(threads).maxBatch(maxBatch).queueCapacity(queueCapacity);
+        chosen.forEach(engine::model);
+
+        ApiServer server = ApiServer.start(config, engine);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close();
+            stopped.countDown();
+        }, "mmgp-serve-shutdown"));
+        chosen.forEach((task, path) -> System.out.println("  " + task.label() + ": " + path));
+        if (preload) {
+            for (Task t : chosen.keySet()) {
+                System.out.println("  loading the " + t.label() + " model…");
+                server.engine().load(t);
+            }
+        }
+        System.out.println("mmgp serve: listening on " + server.url() + "/ (" + (noAuth ? "no authentication" : keys.size() + " API key(s)")
+                + ", data in " + data + ")");
+        stopped.await();
+        return 0;
+    }
+
+    /** Explicit paths first; for the other tasks, the registry's installed model when there is exactly one (or a default). */
+    private Map<Task, Path> chooseModels() throws Exception {
+        Map<Task, Path> chosen = new EnumMap<>(Task.class);
+        if (understandModel != null) chosen.put(Task.UNDERSTAND, understandModel);
+        if (imageModel != null) chosen.put(Task.IMAGE, imageModel);
+        if (videoModel != null) chosen.put(Task.VIDEO, videoModel);
+        ModelRegistry registry = ModelRegistry.open(models);
+        for (Task t : Task.values()) {
+            if (chosen.containsKey(t)) continue;
+            Optional<InstalledModel> installed = registry.installed(t);
+            installed.ifPresent(m -> chosen.put(t, m.entryPoint()));
+        }
+        return chosen;
+    }
+
+    /** "30", "30/min" or "30/m" → 30. */
+    static int perMinute(String spec) {
+        String s = spec.strip().toLowerCase(java.util.Locale.ROOT);
+        String n = s.endsWith("/min") ? s.substring(0, s.length() - 4) : s.endsWith("/m") ? s.substring(0, s.length() - 2) : s;
+        try {
+            int v = Integer.parseInt(n.strip());
+            if (v < 0) throw new NumberFormatException();
+            return v;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--rate-limit must look like 30/min (or 0 for none), got " + spec);
+        }
+    }
+}

@@ -1,0 +1,57 @@
+package mmgp.server;
+
+import io.javalin.http.Context;
+import io.javalin.http.HandlerType;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Who may call what. The web page, /healthz, /readyz and /openapi.json are open (and /metrics
+ * unless the server is told otherwise); everything else needs an API key as
+ * {@code Authorization: Bearer <key>} or {@code X-API-Key: <key>}. Only the event stream also
+ * takes {@code ?api_key=}, because a browser's EventSource cannot send headers; a key in a URL
+ * ends up in histories and proxy logs, so no other endpoint accepts one there. Job submissions
+ * (POST) then take a token from the key's rate-limit bucket.
+ */
+final class AccessControl {
+    static final String KEY_ID = "key_id";
+    static final String ANONYMOUS = "anonymous";
+    private static final Set<String> OPEN = Set.of("/", "/index.html", "/app.js", "/app.css", "/healthz", "/readyz", "/openapi.json");
+    private static final Pattern EVENTS = Pattern.compile("/api/requests/[^/]+/events");
+
+    private final ApiKeys keys;
+    private final boolean noAuth;
+    private final boolean metricsNeedAuth;
+    private final RateLimiter limiter;
+
+    AccessControl(ApiKeys keys, boolean noAuth, boolean metricsNeedAuth, RateLimiter limiter) {
+        this.keys = keys;
+        this.noAuth = noAuth;
+        this.metricsNeedAuth = metricsNeedAuth;
+        this.limiter = limiter;
+    }
+
+    /** A before-handler: throws 401 or 429, or records the caller's key id in the context. */
+    void check(Context ctx) {
+        if (ctx.method() == HandlerType.OPTIONS) return; // CORS preflight carries no credentials
+        String path = ctx.path();
+        if (OPEN.contains(path) || (path.equals("/metrics") && !metricsNeedAuth)) return;
+        String keyId = noAuth ? ANONYMOUS : authenticate(ctx, path).orElseThrow(() -> new ApiException(401, "unauthorized",
+                "missing or unknown API key: send Authorization: Bearer <key> or X-API-Key: <key>", null, 0));
+        ctx.attribute(KEY_ID, keyId);
+        if (ctx.method() == HandlerType.POST && path.startsWith("/api/")) {
+            long wait = limiter.acquire(keyId);
+            if (wait > 0) throw ApiException.tooMany("rate_limited", "rate limit of this API key reached; retry in " + wait + " s", wait);
+        }
+    }
+
+    private Optional<String> authenticate(Context ctx, String path) {
+        String presented = null;
+        String auth = ctx.header("Authorization");
+        if (auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7)) presented = auth.substring(7).strip();
+        if (presented == null) presented = ctx.header("X-API-Key");
+        if (presented == null && ctx.method() == HandlerType.GET && EVENTS.matcher(path).matches()) presented = ctx.queryParam("api_key");
+        return keys.authenticate(presented);
+    }
+}

@@ -1,0 +1,153 @@
+package mmgp.server;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.javalin.Javalin;
+import io.javalin.config.SizeUnit;
+import io.javalin.json.JavalinJackson;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import mmgp.engine.Engine;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code mmgp serve}: the HTTP API over one {@link Engine}. Starting it opens the job database,
+ * settles the jobs a previous run left unfinished, builds the engine (with the metrics as its
+ * listener), starts the retention sweep and listens. Closing it stops listening first, then the
+ * result writers, the database and the engine, so a job still running at that moment stays
+ * unfinished in the database and the next start reports it as interrupted.
+ */
+public final class ApiServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
+
+    private final ServerConfig config;
+    private final Metrics metrics;
+    private final JobStore store;
+    private final Engine engine;
+    private final JobService jobs;
+    private final Javalin app;
+    private final ScheduledExecutorService sweeper;
+
+    private ApiServer(ServerConfig config, Engine.Builder engineBuilder, Clock clock) throws IOException, SQLException {
+        this.config = config;
+        Files.createDirectories(config.dataDir());
+        ObjectMapper json = new ObjectMapper();
+        metrics = new Metrics();
+        store = new JobStore(config.dataDir());
+        Engine built = null;
+        try {
+            built = engineBuilder.listener(metrics).build();
+            engine = built;
+            ResultFiles files = new ResultFiles(config.dataDir(), json);
+            RequestParser parser = new RequestParser(json, config.limits());
+            jobs = new JobService(engine, store, files, metrics, parser, json, clock);
+            jobs.recover(config.requeueOnRestart());
+            app = createApp(config, json, files, parser);
+            app.start(config.host(), config.port());
+        } catch (RuntimeException | IOException e) {
+            if (built != null) built.close();
+            store.close();
+            throw e;
+        }
+        sweeper = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("mmgp-retention").daemon().factory());
+        long every = config.sweepInterval().toMillis();
+        sweeper.scheduleWithFixedDelay(this::sweepQuietly, 0, every, TimeUnit.MILLISECONDS); // first at start: a restart may find expired jobs
+        log.info("listening on {}", url());
+    }
+
+    /** Starts a server whose engine is {@code engineBuilder} plus the server's metrics listener. */
+    public static ApiServer start(ServerConfig config, Engine.Builder engineBuilder) throws IOException, SQLException {
+        return new ApiServer(config, engineBuilder, Clock.systemUTC());
+    }
+
+    /** As {@link #start(ServerConfig, Engine.Builder)} with the clock that stamps jobs (tests of retention). */
+    static ApiServer start(ServerConfig config, Engine.Builder engineBuilder, Clock clock) throws IOException, SQLException {
+        return new ApiServer(config, engineBuilder, clock);
+    }
+
+    private Javalin createApp(ServerConfig config, ObjectMapper json, ResultFiles files, RequestParser parser) throws IOException {
+        String tmp = Files.createDirectories(config.dataDir().resolve("tmp")).toString();
+        Javalin javalin = Javalin.create(c -> {
+            c.showJavalinBanner = false;
+            c.startupWatcherEnabled = false;
+            c.jsonMapper(new JavalinJackson(json, false));
+            c.http.prefer405over404 = true;
+            c.http.maxRequestSize = 1L << 20; // JSON bodies; uploads are bounded by the multipart limits below
+            c.jetty.multipartConfig.cacheDirectory(tmp);
+            c.jetty.multipartConfig.maxFileSize(config.maxUploadBytes(), SizeUnit.BYTES);
+            c.jetty.multipartConfig.maxTotalRequestSize(config.maxUploadBytes() + UploadLimits.FORM_OVERHEAD_BYTES, SizeUnit.BYTES);
+            c.jetty.multipartConfig.maxInMemoryFileSize(1, SizeUnit.MB);
+            if (!config.corsOrigins().isEmpty()) {
+                c.bundledPlugins.enableCors(cors -> cors.addRule(rule -> {
+                    List<String> o = config.corsOrigins();
+                    rule.allowHost(o.getFirst(), o.subList(1, o.size()).toArray(String[]::new));
+                    rule.exposeHeader("Location");
+                    rule.exposeHeader("Retry-After");
+                }));
+            }
+        });
+        AccessLog access = new AccessLog(metrics);
+        AccessControl control = new AccessControl(new ApiKeys(config.apiKeys()), config.noAuth(), config.metricsNeedAuth(),
+                new RateLimiter(config.rateLimitPerMinute()));
+        javalin.before(access::before);
+        javalin.before(control::check);
+        javalin.after(access::after);
+        JsonErrors.install(javalin, jobs);
+        new JobRoutes(jobs, engine, parser, files, json, config.maxUploadBytes()).register(javalin);
+        new OpsRoutes(engine, store, metrics, json).register(javalin);
+        return javalin;
+    }
+
+    private void sweepQuietly() {
+        try {
+            jobs.sweep(config.retention());
+        } catch (RuntimeException e) {
+            log.warn("retention sweep failed: {}", e.toString());
+        }
+    }
+
+    /** Runs the retention sweep now; returns how many finished jobs it removed. */
+    public int sweepNow() {
+        return jobs.sweep(config.retention());
+    }
+
+    public int port() {
+        return app.port();
+    }
+
+    /** http://host:port (IPv6 hosts in brackets). */
+    public String url() {
+        String h = config.host().contains(":") ? "[" + config.host() + "]" : config.host();
+        return "http://" + h + ":" + port();
+    }
+
+    public Engine engine() {
+        return engine;
+    }
+
+    public Metrics metrics() {
+        return metrics;
+    }
+
+    /** The Javalin app (the OpenAPI check reads its routes). */
+    Javalin app() {
+        return app;
+    }
+
+    @Override
+    public void close() {
+        sweeper.shutdownNow();
+        app.stop();
+        jobs.close();
+        store.close();
+        engine.close();
+        metrics.close();
+        log.info("stopped");
+    }
+}

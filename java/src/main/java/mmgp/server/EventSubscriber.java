@@ -1,0 +1,71 @@
+package mmgp.server;
+
+import io.javalin.http.sse.SseClient;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One SSE connection. Events are queued and written by the connection's own virtual thread, so
+ * a slow reader never blocks the engine thread that reports progress; a reader that falls more
+ * than {@value #CAPACITY} events behind is disconnected (it can reconnect and get the state replayed).
+ */
+final class EventSubscriber {
+    private static final Logger log = LoggerFactory.getLogger(EventSubscriber.class);
+    private static final int CAPACITY = 4096;
+    private static final JobEvent END = new JobEvent("", "");
+
+    private final SseClient client;
+    private final BlockingQueue<JobEvent> queue = new ArrayBlockingQueue<>(CAPACITY);
+    private volatile boolean closed;
+
+    EventSubscriber(SseClient client) {
+        this.client = client;
+        client.onClose(() -> closed = true);
+        Thread.ofVirtual().name("sse-writer").start(this::drain);
+    }
+
+    /** Queues {@code e}; false when this subscriber is gone or overflowed (the caller then drops it). */
+    boolean offer(JobEvent e) {
+        if (closed) return false;
+        if (queue.offer(e)) return true;
+        closed = true;
+        queue.clear();
+        queue.offer(END);
+        return false;
+    }
+
+    /** Sends what is queued, then closes the stream. */
+    void end() {
+        if (!queue.offer(END)) {
+            closed = true;
+            queue.clear();
+            queue.offer(END);
+        }
+    }
+
+    boolean isClosed() {
+        return closed || client.terminated();
+    }
+
+    private void drain() {
+        try {
+            while (true) {
+                JobEvent e = queue.poll(15, TimeUnit.SECONDS);
+                if (e == END) break;
+                if (client.terminated()) break;
+                if (e == null) client.sendComment("keep-alive"); // keeps proxies from timing the stream out
+                else client.sendEvent(e.name(), e.json());
+            }
+        } catch (InterruptedException ie) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException ex) {
+            log.debug("event stream ended: {}", ex.toString());
+        } finally {
+            closed = true;
+            client.close();
+        }
+    }
+}

@@ -1,0 +1,219 @@
+package mmgp.server;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.UploadedFile;
+import io.javalin.http.sse.SseHandler;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import mmgp.api.ImageRequest;
+import mmgp.api.PipelineOptions;
+import mmgp.api.Task;
+import mmgp.api.UnderstandRequest;
+import mmgp.api.VideoRequest;
+import mmgp.engine.Engine;
+
+/** The /api routes: four ways to submit a job, then status, events, cancel and downloads. */
+final class JobRoutes {
+    private final JobService jobs;
+    private final Engine engine;
+    private final RequestParser parser;
+    private final ResultFiles files;
+    private final ObjectMapper json;
+    private final long maxUploadBytes;
+
+    JobRoutes(JobService jobs, Engine engine, RequestParser parser, ResultFiles files, ObjectMapper json, long maxUploadBytes) {
+        this.jobs = jobs;
+        this.engine = engine;
+        this.parser = parser;
+        this.files = files;
+        this.json = json;
+        this.maxUploadBytes = maxUploadBytes;
+    }
+
+    void register(Javalin app) {
+        app.post("/api/understand/video", this::understand);
+        app.post("/api/generate/image", this::image);
+        app.post("/api/generate/video", this::video);
+        app.post("/api/pipeline/full", this::pipeline);
+        app.get("/api/requests/{id}", ctx -> ctx.json(jobs.describe(ownedId(ctx))));
+        app.delete("/api/requests/{id}", this::cancel);
+        app.get("/api/requests/{id}/events", this::events);
+        app.get("/api/requests/{id}/result/{name}", this::download);
+    }
+
+    private void image(Context ctx) {
+        requireModel(Task.IMAGE, "image");
+        ImageRequest r = parser.image(parser.body(ctx.body(), "body"));
+        String id = newId(ctx);
+        jobs.submitImage(id, r, keyId(ctx));
+        accepted(ctx, id);
+    }
+
+    private void video(Context ctx) {
+        requireModel(Task.VIDEO, "video");
+        VideoRequest r = parser.video(parser.body(ctx.body(), "body"));
+        String id = newId(ctx);
+        jobs.submitVideo(id, r, keyId(ctx));
+        accepted(ctx, id);
+    }
+
+    private void understand(Context ctx) throws IOException {
+        requireModel(Task.UNDERSTAND, "understand");
+        requireMultipart(ctx);
+        UploadedFile file = upload(ctx, "file");
+        ObjectNode form = formFields(ctx, "file");
+        String id = newId(ctx);
+        Path target = jobs.uploadDir(id).resolve("input." + extension(file));
+        try {
+            UnderstandRequest r = parser.understand(form, target, true);
+            save(file, target);
+            jobs.submitUnderstand(id, r, target.getFileName().toString(), keyId(ctx));
+        } catch (RuntimeException | IOException e) {
+            files.delete(id);
+            throw e;
+        }
+        accepted(ctx, id);
+    }
+
+    private void pipeline(Context ctx) throws IOException {
+        for (Task t : Task.values()) requireModel(t, "pipeline");
+        requireMultipart(ctx);
+        UploadedFile file = upload(ctx, "video");
+        ObjectNode form = formFields(ctx, "video");
+        new Fields(form, "", true, Set.of("options"));
+        PipelineOptions o = form.has("options") ? parser.pipeline(parser.body(form.get("options").asText(), "options")) : PipelineOptions.defaults();
+        String id = newId(ctx);
+        Path target = jobs.uploadDir(id).resolve("input." + extension(file));
+        try {
+            save(file, target);
+            jobs.submitPipeline(id, target, o, keyId(ctx));
+        } catch (RuntimeException | IOException e) {
+            files.delete(id);
+            throw e;
+        }
+        accepted(ctx, id);
+    }
+
+    private void cancel(Context ctx) {
+        String id = ownedId(ctx);
+        if (jobs.cancel(id)) {
+            ctx.status(202).json(Map.of("request_id", id, "status", "cancelling"));
+        } else {
+            ObjectNode state = jobs.describe(id);
+            throw new ApiException(409, "already_finished", "request " + id + " already ended: " + state.get("status").asText(), null, 0);
+        }
+    }
+
+    /**
+     * Checks the id before the stream starts (an SSE response commits its 200 at once), and the
+     * Accept header, without which Javalin's SSE handler would silently answer an empty 200.
+     */
+    private void events(Context ctx) throws Exception {
+        String id = ownedId(ctx);
+        if (!"text/event-stream".equals(ctx.header("Accept"))) {
+            throw new ApiException(406, "not_acceptable", "the event stream needs the header Accept: text/event-stream", null, 0);
+        }
+        new SseHandler(client -> jobs.stream(id, client)).handle(ctx);
+    }
+
+    private void download(Context ctx) throws IOException {
+        String id = ownedId(ctx);
+        String name = ctx.pathParam("name");
+        Path file = jobs.download(id, name).orElseThrow(() -> ApiException.notFound("request " + id + " has no result named " + name));
+        ctx.contentType(ResultFiles.contentType(name));
+        ctx.header("Content-Disposition", "attachment; filename=\"" + name + "\"");
+        ctx.header("Content-Length", Long.toString(Files.size(file)));
+        ctx.result(Files.newInputStream(file));
+    }
+
+    // ---- helpers ----
+
+    private void requireModel(Task task, String endpoint) {
+        if (!engine.hasModel(task)) {
+            throw new ApiException(503, "model_not_configured", "this server has no " + task.label() + " model, which " + endpoint + " requests need", null, 0);
+        }
+    }
+
+    private void requireMultipart(Context ctx) {
+        String ct = ctx.contentType();
+        if (ct == null || !ct.toLowerCase(Locale.ROOT).startsWith("multipart/form-data")) {
+            throw new ApiException(415, "unsupported_media_type", "send multipart/form-data (got " + ct + ")", null, 0);
+        }
+        long length = ctx.req().getContentLengthLong();
+        if (length > maxUploadBytes + UploadLimits.FORM_OVERHEAD_BYTES) throw UploadLimits.tooLarge(maxUploadBytes);
+    }
+
+    private static UploadedFile upload(Context ctx, String field) {
+        List<UploadedFile> all;
+        try {
+            all = ctx.uploadedFiles(field);
+        } catch (RuntimeException e) {
+            throw UploadLimits.translate(e);
+        }
+        if (all.isEmpty()) throw ApiException.badRequest(field, "the multipart field " + field + " (a file) is required");
+        if (all.size() > 1) throw ApiException.badRequest(field, "send one file in " + field + ", not " + all.size());
+        UploadedFile f = all.getFirst();
+        if (f.size() == 0) throw ApiException.badRequest(field, "the uploaded " + field + " is empty");
+        return f;
+    }
+
+    /** The non-file form fields; a field sent twice is refused rather than silently picking one. */
+    private ObjectNode formFields(Context ctx, String fileField) {
+        ObjectNode n = json.createObjectNode();
+        Set<String> fileFields = ctx.uploadedFileMap().keySet();
+        for (Map.Entry<String, List<String>> e : ctx.formParamMap().entrySet()) {
+            if (fileFields.contains(e.getKey())) continue; // Jetty lists file parts among the fields too
+            if (e.getKey().equals(fileField)) throw ApiException.badRequest(fileField, fileField + " must be a file, not a text field");
+            if (e.getValue().size() != 1) throw ApiException.badRequest(e.getKey(), e.getKey() + " was sent " + e.getValue().size() + " times");
+            n.put(e.getKey(), e.getValue().getFirst());
+        }
+        for (String other : fileFields) {
+            if (!other.equals(fileField)) throw ApiException.badRequest(other, "unexpected file field " + other + "; the file goes in " + fileField);
+        }
+        return n;
+    }
+
+    private void save(UploadedFile file, Path target) throws IOException {
+        try (InputStream in = file.content()) {
+            Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);
+        }
+        if (Files.size(target) > maxUploadBytes) throw UploadLimits.tooLarge(maxUploadBytes);
+    }
+
+    /** A short alphanumeric extension from the client's file name (the decoder sniffs the content anyway). */
+    private static String extension(UploadedFile f) {
+        String ext = f.extension() == null ? "" : f.extension().toLowerCase(Locale.ROOT).replaceFirst("^\\.", "");
+        return ext.matches("[a-z0-9]{1,5}") ? ext : "bin";
+    }
+
+    private static String newId(Context ctx) {
+        String id = UUID.randomUUID().toString();
+        AccessLog.requestId(ctx, id);
+        return id;
+    }
+
+    /** The path's request id, if the caller's key made that request (404 otherwise). */
+    private String ownedId(Context ctx) {
+        return jobs.requireOwner(ctx.pathParam("id"), keyId(ctx));
+    }
+
+    private static String keyId(Context ctx) {
+        String k = ctx.attribute(AccessControl.KEY_ID);
+        return k == null ? AccessControl.ANONYMOUS : k;
+    }
+
+    private static void accepted(Context ctx, String id) {
+        ctx.status(202).header("Location", "/api/requests/" + id).json(Map.of("request_id", id));
+    }
+}

@@ -1,0 +1,352 @@
+package mmgp.server;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.javalin.http.sse.SseClient;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import mmgp.api.ImageRequest;
+import mmgp.api.PipelineOptions;
+import mmgp.api.PipelineResult;
+import mmgp.api.ProgressListener;
+import mmgp.api.Task;
+import mmgp.api.UnderstandRequest;
+import mmgp.api.VideoRequest;
+import mmgp.engine.Engine;
+import mmgp.engine.Job;
+import mmgp.engine.QueueFullException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * The jobs of the API: submits them to the engine, records them in the {@link JobStore}, writes
+ * their results with {@link ResultFiles}, answers status, cancel and event-stream requests, and
+ * recovers and expires them. Results are encoded on the service's own threads, never on the
+ * engine's.
+ */
+final class JobService implements RetryAdvisor, AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(JobService.class);
+
+    private final Engine engine;
+    private final JobStore store;
+    private final ResultFiles files;
+    private final Metrics metrics;
+    private final RequestParser parser;
+    private final ObjectMapper json;
+    private final Clock clock;
+    private final Map<String, LiveJob> live = new ConcurrentHashMap<>();
+    private final Map<String, Double> recentSeconds = new ConcurrentHashMap<>();
+    private final ExecutorService resultWriters = Executors.newFixedThreadPool(2, Thread.ofPlatform().name("mmgp-results-", 0).daemon().factory());
+
+    JobService(Engine engine, JobStore store, ResultFiles files, Metrics metrics, RequestParser parser, ObjectMapper json, Clock clock) {
+        this.engine = engine;
+        this.store = store;
+        this.files = files;
+        this.metrics = metrics;
+        this.parser = parser;
+        this.json = json;
+        this.clock = clock;
+    }
+
+    // ---- submissions ----
+
+    void submitImage(String id, ImageRequest r, String keyId) {
+        submit(id, "image", parser.toJson(r), keyId, false, l -> engine.generateImage(r, l));
+    }
+
+    void submitVideo(String id, VideoRequest r, String keyId) {
+        submit(id, "video", parser.toJson(r), keyId, false, l -> engine.generateVideo(r, l));
+    }
+
+    void submitUnderstand(String id, UnderstandRequest r, String upload, String keyId) {
+        submit(id, "understand", parser.toJson(r).put("upload", upload), keyId, false, l -> engine.understand(r, l));
+    }
+
+    void submitPipeline(String id, Path video, PipelineOptions o, String keyId) {
+        ObjectNode stored = json.createObjectNode().put("upload", video.getFileName().toString());
+        stored.set("options", parser.toJson(o));
+        submit(id, "pipeline", stored, keyId, false, l -> engine.pipeline(video, o, l));
+    }
+
+    private void submit(String id, String task, ObjectNode requestJson, String keyId, boolean existing, Function<ProgressListener, Job<?>> start) {
+        Instant now = clock.instant();
+        LiveJob job = new LiveJob(id, task, now, keyId, json, () -> markRunning(id));
+        live.put(id, job);
+        if (existing) store.updateStatus(id, JobStatus.QUEUED, now);
+        else store.insert(new JobRecord(id, task, JobStatus.QUEUED, now, now, requestJson.toString(), null, null, keyId, List.of()));
+        Job<?> engineJob;
+        try {
+            engineJob = start.apply(job);
+        } catch (RuntimeException e) {
+            live.remove(id);
+            if (!existing) forget(id);
+            metrics.jobRefused(task, e instanceof QueueFullException ? "overloaded" : "rejected");
+            throw e;
+        }
+        job.attach(engineJob);
+        if (job.cancelRequested()) engineJob.cancel(); // a DELETE that arrived between put and attach
+        engineJob.result().whenCompleteAsync((result, error) -> complete(job, result, error), resultWriters);
+        log.info("accepted {} request {}", task, id);
+    }
+
+    private void markRunning(String id) {
+        try {
+            store.updateStatus(id, JobStatus.RUNNING, clock.instant());
+        } catch (RuntimeException e) {
+            log.warn("could not record that {} is running: {}", id, e.toString()); // the live state still says so
+        }
+    }
+
+    private void forget(String id) {
+        store.delete(id);
+        try {
+            files.delete(id);
+        } catch (IOException e) {
+            log.warn("could not remove the files of refused request {}: {}", id, e.toString());
+        }
+    }
+
+    private void complete(LiveJob job, Object result, Throwable error) {
+        MDC.put("request_id", job.id);
+        try {
+            JobStatus end;
+            String message = null;
+            ObjectNode summary;
+            List<String> names = List.of();
+            if (error != null) {
+                boolean cancelled = isCancellation(error) || job.cancelRequested();
+                end = cancelled ? JobStatus.CANCELLED : JobStatus.FAILED;
+                message = cancelled ? "cancelled" : rootMessage(error);
+                summary = json.createObjectNode();
+                ObjectNode live = json.createObjectNode();
+                job.describe(live);
+                summary.set("timings", live.get("timings"));
+            } else {
+                summary = files.summarize(result);
+                end = JobStatus.DONE;
+                try {
+                    names = files.write(job.id, result, summary);
+                } catch (IOException | RuntimeException e) {
+                    end = JobStatus.FAILED;
+                    message = "could not write the result files: " + e.getMessage();
+                }
+                if (result instanceof PipelineResult p && !p.complete() && end == JobStatus.DONE) {
+                    end = job.cancelRequested() ? JobStatus.CANCELLED : JobStatus.FAILED;
+                    message = p.failedStage() + " stage: " + p.error();
+                }
+            }
+            double seconds = job.secondsSinceSubmit();
+            store.finish(job.id, end, summary.toString(), message, names, clock.instant());
+            metrics.jobEnded(job.task, end.label(), seconds);
+            if (end == JobStatus.DONE) recentSeconds.merge(job.task, seconds, (old, now) -> 0.8 * old + 0.2 * now);
+            if (end == JobStatus.FAILED) log.warn("{} request {} failed: {}", job.task, job.id, message, error);
+            else log.info("{} request {} {} in {} s", job.task, job.id, end.label(), String.format("%.3f", seconds));
+            job.finish(end, describe(record(job.id)).toString());
+        } catch (RuntimeException e) {
+            log.error("could not record the end of request {}", job.id, e);
+            job.finish(JobStatus.FAILED, json.createObjectNode().put("request_id", job.id).put("status", "failed")
+                    .put("error", "internal error recording the result").toString());
+        } finally {
+            live.remove(job.id);
+            MDC.remove("request_id");
+        }
+    }
+
+    /** Whether {@code e} (or what it wraps) is a cancellation. */
+    private static boolean isCancellation(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) if (t instanceof java.util.concurrent.CancellationException) return true;
+        return false;
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while ((t instanceof java.util.concurrent.CompletionException || t instanceof java.util.concurrent.ExecutionException) && t.getCause() != null) t = t.getCause();
+        return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+    }
+
+    // ---- queries ----
+
+    /** GET /api/requests/{id}: the live state while it runs, the stored record afterwards. */
+    ObjectNode describe(String id) {
+        LiveJob job = live.get(id);
+        if (job != null) {
+            ObjectNode n = json.createObjectNode().put("request_id", id).put("task", job.task).put("created_at", job.created.toString());
+            job.describe(n);
+            if (!JobStatus.of(n.get("status").asText()).terminal()) return n;
+        }
+        return describe(record(id));
+    }
+
+    private ObjectNode describe(JobRecord r) {
+        ObjectNode n = json.createObjectNode().put("request_id", r.id()).put("task", r.task()).put("status", r.status().label())
+                .put("created_at", r.created().toString()).put("updated_at", r.updated().toString());
+        JsonNode result = parse(r.resultJson());
+        if (result != null) {
+            n.set("timings", result.has("timings") ? result.get("timings") : json.createObjectNode());
+            String caption = result.has("text") ? result.get("text").asText()
+                    : result.path("caption").has("text") ? result.path("caption").get("text").asText() : null;
+            if (caption != null) n.put("caption", caption);
+            if (!r.resultFiles().isEmpty()) n.set("result", result);
+        }
+        ObjectNode links = json.createObjectNode();
+        for (String f : r.resultFiles()) links.put(f, "/api/requests/" + r.id() + "/result/" + f);
+        n.set("results", links);
+        if (r.error() != null) n.put("error", r.error());
+        return n;
+    }
+
+    private JsonNode parse(String text) {
+        if (text == null) return null;
+        try {
+            return json.readTree(text);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("stored result of a job is not JSON", e);
+        }
+    }
+
+    /**
+     * The canonical id when {@code id} names a request made with the caller's key; otherwise a
+     * 404, the same answer as for an unknown id, so one key holder cannot see another's requests.
+     */
+    String requireOwner(String id, String callerKeyId) {
+        String canonical = ResultFiles.requireUuid(id);
+        LiveJob job = live.get(canonical);
+        String owner = job != null ? job.keyId : record(canonical).keyId();
+        if (!java.util.Objects.equals(owner, callerKeyId)) throw ApiException.notFound("no request with id " + id);
+        return canonical;
+    }
+
+    JobRecord record(String id) {
+        return store.find(ResultFiles.requireUuid(id)).orElseThrow(() -> ApiException.notFound("no request with id " + id));
+    }
+
+    /** DELETE /api/requests/{id}: true when the cancel was accepted, false when the job had already finished. */
+    boolean cancel(String id) {
+        LiveJob job = live.get(ResultFiles.requireUuid(id));
+        if (job == null) {
+            record(id); // 404 when unknown
+            return false;
+        }
+        boolean accepted = job.cancel();
+        if (accepted) log.info("cancel requested for {}", id);
+        return accepted;
+    }
+
+    /** GET /api/requests/{id}/events: replays the state, then streams until the job ends. */
+    void stream(String id, SseClient client) {
+        String canonical = ResultFiles.requireUuid(id);
+        JobRecord stored = record(canonical);
+        client.keepAlive();
+        EventSubscriber sub = new EventSubscriber(client);
+        LiveJob job = live.get(canonical);
+        if (job != null && job.subscribe(sub, j -> describe(canonical).toString())) return;
+        JobRecord finished = job == null ? stored : record(canonical);
+        String state = describe(finished).toString();
+        sub.offer(new JobEvent("state", state));
+        sub.offer(new JobEvent("status", state));
+        sub.end();
+    }
+
+    Optional<Path> download(String id, String name) {
+        JobRecord r = record(id);
+        return files.download(r.id(), name, r.resultFiles());
+    }
+
+    Path uploadDir(String id) throws IOException {
+        return files.dir(id);
+    }
+
+    // ---- restart and retention ----
+
+    /** Unfinished jobs of a previous run: marked failed, or queued again when {@code requeue}. */
+    void recover(boolean requeue) {
+        for (JobRecord r : store.unfinished()) {
+            if (requeue) {
+                try {
+                    resubmit(r);
+                    log.info("re-queued {} request {} after a restart", r.task(), r.id());
+                    continue;
+                } catch (RuntimeException e) {
+                    store.finish(r.id(), JobStatus.FAILED, null, "interrupted by a restart; re-queueing failed: " + e.getMessage(), List.of(), clock.instant());
+                    continue;
+                }
+            }
+            store.finish(r.id(), JobStatus.FAILED, null, "interrupted by a restart", List.of(), clock.instant());
+            log.info("marked {} request {} failed: interrupted by a restart", r.task(), r.id());
+        }
+    }
+
+    private void resubmit(JobRecord r) {
+        ObjectNode req = (ObjectNode) parse(r.requestJson());
+        Path dir = files.jobDir(r.id());
+        switch (r.task()) {
+            case "image" -> {
+                ImageRequest q = parser.image(req);
+                submit(r.id(), "image", req, r.keyId(), true, l -> engine.generateImage(q, l));
+            }
+            case "video" -> {
+                VideoRequest q = parser.video(req);
+                submit(r.id(), "video", req, r.keyId(), true, l -> engine.generateVideo(q, l));
+            }
+            case "understand" -> {
+                String upload = req.remove("upload").asText();
+                UnderstandRequest q = parser.understand(req, dir.resolve(upload), false);
+                submit(r.id(), "understand", req, r.keyId(), true, l -> engine.understand(q, l));
+            }
+            case "pipeline" -> {
+                Path video = dir.resolve(req.get("upload").asText());
+                PipelineOptions o = parser.pipeline(req.get("options"));
+                submit(r.id(), "pipeline", req, r.keyId(), true, l -> engine.pipeline(video, o, l));
+            }
+            default -> throw new IllegalStateException("unknown task " + r.task());
+        }
+    }
+
+    /** Deletes finished jobs (rows and files) last updated more than {@code retention} ago; returns how many. */
+    int sweep(Duration retention) {
+        int removed = 0;
+        for (JobRecord r : store.finishedBefore(clock.instant().minus(retention))) {
+            try {
+                files.delete(r.id());
+                store.delete(r.id());
+                removed++;
+            } catch (IOException e) {
+                log.warn("retention sweep could not delete the files of {}: {}", r.id(), e.toString());
+            }
+        }
+        if (removed > 0) log.info("retention sweep removed {} finished requests", removed);
+        return removed;
+    }
+
+    @Override
+    public long retryAfterSeconds(Task task) {
+        Double s = recentSeconds.get(task.label());
+        return s == null ? 1 : Math.clamp((long) Math.ceil(s), 1, 60);
+    }
+
+    /** Stops writing results; jobs still running are recorded as failed by the next start's recovery. */
+    @Override
+    public void close() {
+        resultWriters.shutdown();
+        try {
+            if (!resultWriters.awaitTermination(30, TimeUnit.SECONDS)) resultWriters.shutdownNow();
+        } catch (InterruptedException e) {
+            resultWriters.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,166 @@
+package mmgp.server;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.stream.Stream;
+import mmgp.api.ImageResult;
+import mmgp.api.PipelineResult;
+import mmgp.api.StageTimings;
+import mmgp.api.UnderstandResult;
+import mmgp.api.VideoResult;
+import mmgp.media.Frames;
+import mmgp.media.VideoWriter;
+
+/**
+ * A job's files under data-dir/jobs/&lt;id&gt;/: the upload it came with and what it produced
+ * (image.png, video.mp4, caption.txt, result.json). Downloads are limited to those four names and
+ * to ids that parse as UUIDs, so no request can name any other file.
+ */
+final class ResultFiles {
+    static final String IMAGE = "image.png";
+    static final String VIDEO = "video.mp4";
+    static final String CAPTION = "caption.txt";
+    static final String RESULT = "result.json";
+    private static final Map<String, String> CONTENT_TYPES = Map.of(IMAGE, "image/png", VIDEO, "video/mp4",
+            CAPTION, "text/plain; charset=utf-8", RESULT, "application/json");
+
+    private final Path jobsDir;
+    private final ObjectMapper json;
+
+    ResultFiles(Path dataDir, ObjectMapper json) throws IOException {
+        this.jobsDir = Files.createDirectories(dataDir.resolve("jobs"));
+        this.json = json;
+    }
+
+    /** The job's own folder (created). Only called with ids the server made or validated. */
+    Path dir(String id) throws IOException {
+        return Files.createDirectories(jobsDir.resolve(requireUuid(id)));
+    }
+
+    /** The job's folder, not created (it may be gone after a sweep). */
+    Path jobDir(String id) {
+        return jobsDir.resolve(requireUuid(id));
+    }
+
+    /** The file to send for GET …/result/{name}, if the job has it. */
+    Optional<Path> download(String id, String name, List<String> produced) {
+        if (!CONTENT_TYPES.containsKey(name) || !produced.contains(name)) return Optional.empty();
+        Path p = jobsDir.resolve(requireUuid(id)).resolve(name);
+        return Files.isRegularFile(p) ? Optional.of(p) : Optional.empty();
+    }
+
+    static String contentType(String name) {
+        return CONTENT_TYPES.getOrDefault(name, "application/octet-stream");
+    }
+
+    /** Throws a 404 unless {@code id} is a UUID in its canonical form (no dots, slashes or other surprises). */
+    static String requireUuid(String id) {
+        try {
+            if (id != null && id.length() == 36 && UUID.fromString(id).toString().equals(id.toLowerCase(java.util.Locale.ROOT))) return id.toLowerCase(java.util.Locale.ROOT);
+        } catch (IllegalArgumentException e) {
+            // not a UUID: answered below
+        }
+        throw ApiException.notFound("no request with id " + (id == null ? "null" : id.length() > 64 ? id.substring(0, 64) + "…" : id));
+    }
+
+    /** Writes the result's files and returns their names; {@code summary} is what result.json holds. */
+    List<String> write(String id, Object result, ObjectNode summary) throws IOException {
+        Path dir = dir(id);
+        List<String> names = new ArrayList<>();
+        switch (result) {
+            case UnderstandResult u -> writeCaption(dir, u, names);
+            case ImageResult i -> writeImage(dir, i, names);
+            case VideoResult v -> writeVideo(dir, v, names);
+            case PipelineResult p -> {
+                if (p.caption() != null) writeCaption(dir, p.caption(), names);
+                if (p.image() != null) writeImage(dir, p.image(), names);
+                if (p.video() != null) writeVideo(dir, p.video(), names);
+            }
+            default -> throw new IllegalArgumentException("unknown result type " + result.getClass().getName());
+        }
+        Files.writeString(dir.resolve(RESULT), json.writerWithDefaultPrettyPrinter().writeValueAsString(summary), StandardCharsets.UTF_8);
+        names.add(RESULT);
+        return names;
+    }
+
+    private static void writeCaption(Path dir, UnderstandResult u, List<String> names) throws IOException {
+        Files.writeString(dir.resolve(CAPTION), u.text(), StandardCharsets.UTF_8);
+        names.add(CAPTION);
+    }
+
+    private static void writeImage(Path dir, ImageResult i, List<String> names) throws IOException {
+        Frames.writePng(dir.resolve(IMAGE), i.rgb(), 0, i.height(), i.width());
+        names.add(IMAGE);
+    }
+
+    private static void writeVideo(Path dir, VideoResult v, List<String> names) throws IOException {
+        VideoWriter.writeMp4(dir.resolve(VIDEO), v.rgb(), v.frames(), v.height(), v.width(), v.frameRate());
+        names.add(VIDEO);
+    }
+
+    /** The measurements of a result (no pixels): what GET /api/requests/{id} reports under "result". */
+    ObjectNode summarize(Object result) {
+        return switch (result) {
+            case UnderstandResult u -> understand(u);
+            case ImageResult i -> image(i);
+            case VideoResult v -> video(v);
+            case PipelineResult p -> {
+                ObjectNode n = json.createObjectNode();
+                if (p.caption() != null) n.set("caption", understand(p.caption()));
+                if (p.image() != null) n.set("image", image(p.image()));
+                if (p.video() != null) n.set("video", video(p.video()));
+                if (p.failedStage() != null) n.put("failed_stage", p.failedStage()).put("error", p.error());
+                n.set("timings", timings(p.timings()));
+                yield n;
+            }
+            default -> throw new IllegalArgumentException("unknown result type " + result.getClass().getName());
+        };
+    }
+
+    private ObjectNode understand(UnderstandResult u) {
+        ObjectNode n = json.createObjectNode().put("text", u.text()).put("prompt_tokens", u.promptTokens())
+                .put("generated_tokens", u.generatedTokens()).put("frames_used", u.framesUsed())
+                .put("time_to_first_token_s", u.timeToFirstTokenSeconds()).put("tokens_per_second", u.tokensPerSecond())
+                .put("stop_reason", u.stopReason()).put("batch_size", u.batchSize());
+        n.set("timings", timings(u.timings()));
+        return n;
+    }
+
+    private ObjectNode image(ImageResult i) {
+        ObjectNode n = json.createObjectNode().put("width", i.width()).put("height", i.height()).put("seed", i.seed()).put("batch_size", i.batchSize());
+        n.set("timings", timings(i.timings()));
+        return n;
+    }
+
+    private ObjectNode video(VideoResult v) {
+        ObjectNode n = json.createObjectNode().put("frames", v.frames()).put("width", v.width()).put("height", v.height())
+                .put("frame_rate", v.frameRate()).put("seed", v.seed()).put("batch_size", v.batchSize());
+        n.set("timings", timings(v.timings()));
+        return n;
+    }
+
+    ObjectNode timings(StageTimings t) {
+        ObjectNode n = json.createObjectNode();
+        if (t != null) t.seconds().forEach(n::put);
+        return n;
+    }
+
+    /** Removes the job's folder and everything in it. */
+    void delete(String id) throws IOException {
+        Path dir = jobsDir.resolve(requireUuid(id));
+        if (!Files.exists(dir)) return;
+        try (Stream<Path> all = Files.walk(dir)) {
+            for (Path p : all.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+        }
+    }
+}

@@ -1,0 +1,31 @@
+package mmgp.server;
+
+import java.util.Locale;
+
+/** Turns the servlet container's multipart size refusals into the API's 413. */
+final class UploadLimits {
+    /** Room for the form's text fields and multipart boundaries on top of the file itself. */
+    static final long FORM_OVERHEAD_BYTES = 1L << 20;
+
+    private UploadLimits() {}
+
+    static ApiException tooLarge(long maxBytes) {
+        return ApiException.tooLarge("upload is larger than this server's limit of " + mib(maxBytes) + " MiB (--max-upload-mb)");
+    }
+
+    /** A 413 when {@code e} is Jetty's "exceeds max filesize / request size", else a 400 about the form. */
+    static ApiException translate(RuntimeException e) {
+        if (e instanceof ApiException a) return a;
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            String m = t.getMessage() == null ? "" : t.getMessage().toLowerCase(Locale.ROOT);
+            if (m.contains("exceeds max") || m.contains("too large") || m.contains("max file size") || m.contains("maxrequestsize")) {
+                return ApiException.tooLarge("upload is larger than this server accepts (--max-upload-mb)");
+            }
+        }
+        return ApiException.badRequest("body", "could not read the multipart form: " + e.getMessage());
+    }
+
+    private static String mib(long bytes) {
+        return bytes % (1 << 20) == 0 ? Long.toString(bytes >> 20) : String.format(Locale.ROOT, "%.2f", bytes / 1048576.0);
+    }
+}

@@ -1,0 +1,209 @@
+package mmgp.server;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import mmgp.api.ImageRequest;
+import mmgp.api.ImageResult;
+import mmgp.api.InvalidRequestException;
+import mmgp.api.StageTimings;
+import mmgp.api.Task;
+import mmgp.api.UnderstandRequest;
+import mmgp.api.UnderstandResult;
+import mmgp.api.VideoRequest;
+import mmgp.api.VideoResult;
+import mmgp.engine.Engine;
+import mmgp.engine.spi.BatchItem;
+import mmgp.engine.spi.BatchModel;
+import mmgp.engine.spi.ModelProvider;
+
+/** One fast fake model per task, their providers and model files: an engine without native code. */
+final class FakeModels {
+    final FakeModel<ImageRequest, ImageResult> image = new FakeModel<>() {
+        @Override
+        public void validate(ImageRequest r) {
+            if (r.options().width() % 16 != 0) throw new InvalidRequestException("width", "must be a multiple of 16, got " + r.options().width());
+        }
+
+        @Override
+        public Object batchKey(ImageRequest r) {
+            return List.of(r.options().steps(), r.options().width(), r.options().height());
+        }
+
+        @Override
+        String prompt(ImageRequest r) {
+            return r.prompt();
+        }
+
+        @Override
+        int steps(ImageRequest r) {
+            return r.options().steps();
+        }
+
+        @Override
+        String stage() {
+            return "denoise";
+        }
+
+        @Override
+        ImageResult result(BatchItem<ImageRequest> item, int batchSize, StageTimings t) {
+            int w = item.request().options().width() == 0 ? 16 : item.request().options().width();
+            int h = item.request().options().height() == 0 ? 16 : item.request().options().height();
+            float[] rgb = new float[3 * w * h];
+            for (int i = 0; i < rgb.length; i += 3) rgb[i] = 1f; // red: the download test checks the pixel
+            return new ImageResult(w, h, rgb, item.request().options().seed(), t, batchSize);
+        }
+    };
+
+    final FakeModel<VideoRequest, VideoResult> video = new FakeModel<>() {
+        @Override
+        public void validate(VideoRequest r) {
+            if ((r.options().frames() - 1) % 8 != 0) throw new InvalidRequestException("frames", "must be 8·n+1, got " + r.options().frames());
+        }
+
+        @Override
+        public Object batchKey(VideoRequest r) {
+            return List.of(r.options().frames(), r.options().width(), r.options().height(), r.options().steps());
+        }
+
+        @Override
+        String prompt(VideoRequest r) {
+            return r.prompt();
+        }
+
+        @Override
+        int steps(VideoRequest r) {
+            return r.options().steps();
+        }
+
+        @Override
+        String stage() {
+            return "denoise";
+        }
+
+        @Override
+        VideoResult result(BatchItem<VideoRequest> item, int batchSize, StageTimings t) {
+            var o = item.request().options();
+            float[] rgb = new float[3 * o.frames() * o.width() * o.height()];
+            java.util.Arrays.fill(rgb, 0.5f);
+            return new VideoResult(o.frames(), o.width(), o.height(), o.frameRate(), rgb, o.seed(), t, batchSize);
+        }
+    };
+
+    /** Streams its caption word by word to each caller, one word per step. */
+    final FakeModel<UnderstandRequest, UnderstandResult> understand = new FakeModel<>() {
+        @Override
+        public void validate(UnderstandRequest r) {}
+
+        @Override
+        public Object batchKey(UnderstandRequest r) {
+            return "all";
+        }
+
+        @Override
+        String prompt(UnderstandRequest r) {
+            return r.prompt();
+        }
+
+        @Override
+        int steps(UnderstandRequest r) {
+            return Math.min(r.options().maxNewTokens(), CAPTION.length);
+        }
+
+        @Override
+        String stage() {
+            return "generate";
+        }
+
+        @Override
+        public List<UnderstandResult> run(List<BatchItem<UnderstandRequest>> items, mmgp.api.ProgressListener batch) throws Exception {
+            List<UnderstandResult> results = super.run(items, new mmgp.api.ProgressListener() {
+                @Override
+                public void step(String stage, int done, int total, double seconds) {
+                    for (BatchItem<UnderstandRequest> item : items) item.listener().text("caption", (done > 1 ? " " : "") + CAPTION[done - 1]);
+                    batch.step(stage, done, total, seconds);
+                }
+
+                @Override
+                public void stage(String stage, double seconds) {
+                    batch.stage(stage, seconds);
+                }
+
+                @Override
+                public boolean cancelled() {
+                    return batch.cancelled();
+                }
+            });
+            return results;
+        }
+
+        @Override
+        UnderstandResult result(BatchItem<UnderstandRequest> item, int batchSize, StageTimings t) {
+            int n = steps(item.request());
+            String text = String.join(" ", java.util.Arrays.copyOf(CAPTION, n));
+            return new UnderstandResult(text, 12, n, 4, 0.01, 100.0, n == CAPTION.length ? "end_of_utterance" : "max_tokens", t, batchSize);
+        }
+    };
+
+    static final String[] CAPTION = {"a", "red", "ball", "rolls", "across", "the", "floor"};
+    private final Path dir;
+
+    FakeModels(Path dir) {
+        this.dir = dir;
+    }
+
+    /** All three tasks with a small queue. */
+    Engine.Builder builder(int queueCapacity) {
+        return Engine.builder()
+                .provider(provider(Task.UNDERSTAND, "fakevlm", understand))
+                .provider(provider(Task.IMAGE, "fakeimage", image))
+                .provider(provider(Task.VIDEO, "fakevideo", video))
+                .model(Task.UNDERSTAND, file("fakevlm.gguf"))
+                .model(Task.IMAGE, file("fakeimage.gguf"))
+                .model(Task.VIDEO, file("fakevideo.gguf"))
+                .threads(1)
+                .queueCapacity(queueCapacity)
+                .maxWait(java.time.Duration.ofMillis(5))
+                .closeTimeout(java.time.Duration.ofSeconds(1));
+    }
+
+    /** Only an image model: the other tasks answer "model not configured". */
+    Engine.Builder imageOnly() {
+        return Engine.builder().provider(provider(Task.IMAGE, "fakeimage", image)).model(Task.IMAGE, file("fakeimage.gguf")).threads(1);
+    }
+
+    private Path file(String name) {
+        try {
+            Path p = dir.resolve(name);
+            if (!Files.exists(p)) Files.writeString(p, "fake");
+            return p;
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static ModelProvider provider(Task task, String family, BatchModel<?, ?> model) {
+        return new ModelProvider() {
+            @Override
+            public Task task() {
+                return task;
+            }
+
+            @Override
+            public String family() {
+                return family;
+            }
+
+            @Override
+            public boolean canOpen(Path p) {
+                return p.getFileName().toString().startsWith(family);
+            }
+
+            @Override
+            public BatchModel<?, ?> open(Path p, int threads) {
+                return model;
+            }
+        };
+    }
+}

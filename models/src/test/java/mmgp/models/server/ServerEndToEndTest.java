@@ -1,0 +1,137 @@
+package mmgp.models.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.lang.foreign.MemorySegment;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import javax.imageio.ImageIO;
+import mmgp.api.Task;
+import mmgp.bindings.NativeLibraries;
+import mmgp.bindings.llama.LlamaLog;
+import mmgp.bindings.mtmd.Mtmd;
+import mmgp.engine.Engine;
+import mmgp.media.VideoReader;
+import mmgp.media.VideoWriter;
+import mmgp.server.ApiServer;
+import mmgp.server.ServerConfig;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The HTTP server over the real engine and the three tiny fixture models: upload a video, get caption, PNG and MP4. */
+class ServerEndToEndTest {
+    static final Path FIXTURES = Path.of("src/test/resources/fixtures");
+    static final String KEY = "e2e-key-0123456789";
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path dir;
+    final HttpClient http = HttpClient.newHttpClient();
+
+    @Test
+    void fullPipelineOverHttpWithTheTinyModels() throws Exception {
+        assumeTrue(NativeLibraries.available(), "native libs not built");
+        LlamaLog.silence();
+        Mtmd.helperLogSet(LlamaLog.callback(), MemorySegment.NULL);
+        Engine.Builder engine = Engine.builder()
+                .model(Task.UNDERSTAND, FIXTURES.resolve("smolvlm2_processor/checkpoint"))
+                .model(Task.IMAGE, FIXTURES.resolve("amused/checkpoint"))
+                .model(Task.VIDEO, FIXTURES.resolve("ltx_video/checkpoint"))
+                .threads(2).maxWait(Duration.ofMillis(50));
+        ServerConfig config = ServerConfig.localNoAuth(dir.resolve("data")).withApiKeys(List.of(KEY));
+        try (ApiServer server = ApiServer.start(config, engine)) {
+            String base = server.url();
+            Path clip = sampleVideo(dir.resolve("clip.mp4"));
+            String options = "{\"caption\": {\"max_new_tokens\": 8}, \"image\": {\"steps\": 2},"
+                    + " \"video\": {\"frames\": 9, \"width\": 64, \"height\": 32, \"steps\": 2}}";
+            HttpResponse<String> accepted = http.send(multipart(base + "/api/pipeline/full", Files.readAllBytes(clip), options),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);
+            String id = JSON.readTree(accepted.body()).get("request_id").asText();
+
+            JsonNode end = awaitEnd(base, id, Duration.ofMinutes(5));
+            assertThat(end.get("status").asText()).as(end.toString()).isEqualTo("done");
+            assertThat(end.get("caption").asText()).isNotBlank();
+            assertThat(end.path("result").path("caption").path("frames_used").asInt()).isEqualTo(3);
+
+            byte[] png = download(base, id, "image.png");
+            BufferedImage image = ImageIO.read(new ByteArrayInputStream(png));
+            assertThat(image.getWidth()).isEqualTo(end.path("result").path("image").path("width").asInt());
+            Path mp4 = Files.write(dir.resolve("out.mp4"), download(base, id, "video.mp4"));
+            try (VideoReader reader = VideoReader.open(mp4)) {
+                assertThat(reader.width()).isEqualTo(64);
+                assertThat(reader.height()).isEqualTo(32);
+                assertThat(reader.frameCount()).isEqualTo(9);
+            }
+            assertThat(new String(download(base, id, "caption.txt"), StandardCharsets.UTF_8)).isEqualTo(end.get("caption").asText());
+
+            String metrics = http.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+            assertThat(metrics).contains("mmgp_requests_total{outcome=\"done\",task=\"pipeline\"} 1.0");
+            assertThat(metrics).contains("mmgp_tokens_per_second_count 1");
+        }
+    }
+
+    private HttpRequest multipart(String url, byte[] video, String options) {
+        String boundary = "----e2e" + UUID.randomUUID();
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        body.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"video\"; filename=\"clip.mp4\"\r\nContent-Type: video/mp4\r\n\r\n")
+                .getBytes(StandardCharsets.UTF_8));
+        body.writeBytes(video);
+        body.writeBytes(("\r\n--" + boundary + "\r\nContent-Disposition: form-data; name=\"options\"\r\n\r\n" + options + "\r\n--" + boundary + "--\r\n")
+                .getBytes(StandardCharsets.UTF_8));
+        return HttpRequest.newBuilder(URI.create(url)).header("Authorization", "Bearer " + KEY).header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())).build();
+    }
+
+    private JsonNode awaitEnd(String base, String id, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "/api/requests/" + id)).header("Authorization", "Bearer " + KEY).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            JsonNode n = JSON.readTree(r.body());
+            if (List.of("done", "failed", "cancelled").contains(n.path("status").asText())) return n;
+            Thread.sleep(200);
+        }
+        throw new AssertionError("request " + id + " did not end within " + timeout);
+    }
+
+    private byte[] download(String base, String id, String name) throws Exception {
+        HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(URI.create(base + "/api/requests/" + id + "/result/" + name))
+                .header("Authorization", "Bearer " + KEY).build(), HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(r.statusCode()).as(name).isEqualTo(200);
+        return r.body();
+    }
+
+    /** A 12-frame 48×32 clip with a square moving right. */
+    static Path sampleVideo(Path file) throws Exception {
+        int frames = 12, h = 32, w = 48;
+        float[] rgb = new float[frames * h * w * 3];
+        for (int f = 0; f < frames; f++) {
+            for (int y = 0; y < h; y++) {
+                for (int x = 0; x < w; x++) {
+                    int i = ((f * h + y) * w + x) * 3;
+                    boolean square = x >= f * 3 && x < f * 3 + 10 && y >= 8 && y < 18;
+                    rgb[i] = square ? 0.95f : x / (float) w;
+                    rgb[i + 1] = square ? 0.1f : y / (float) h;
+                    rgb[i + 2] = 0.5f;
+                }
+            }
+        }
+        VideoWriter.writeMp4(file, rgb, frames, h, w, 4);
+        return file;
+    }
+}
