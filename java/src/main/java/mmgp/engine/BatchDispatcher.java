@@ -3,6 +3,7 @@ package mmgp.engine;
 import java.lang.System.Logger.Level;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import mmgp.api.Task;
 import mmgp.engine.spi.BatchItem;
 import mmgp.engine.spi.BatchModel;
@@ -37,11 +38,13 @@ final class BatchDispatcher<Q, R> implements Runnable {
     @Override
     public void run() {
         while (true) {
+            clearStrayInterrupt();
             EngineJob<Q, R> first;
             try {
                 first = queue.take();
             } catch (InterruptedException e) {
-                return;
+                warnStrayInterrupt(); // only closing the queue stops this loop
+                continue;
             }
             if (first == null) return;
             List<EngineJob<Q, R>> batch = new ArrayList<>(List.of(first));
@@ -51,9 +54,23 @@ final class BatchDispatcher<Q, R> implements Runnable {
                 // Never let the thread die with callers waiting: whatever went wrong ends this batch only.
                 LOG.log(Level.ERROR, "the " + task.label() + " dispatcher failed", t);
                 for (EngineJob<Q, R> job : batch) job.fail(t);
-                if (t instanceof InterruptedException) return;
             }
         }
+    }
+
+    /**
+     * Listeners and non-async future callbacks run on this thread, and one that restores an
+     * interrupt it caught leaves the flag set. The engine never interrupts its dispatchers (close
+     * closes the queue instead), so a set flag is such a leftover: cleared, lest it end the lane
+     * or make the model's file channels close themselves.
+     */
+    private void clearStrayInterrupt() {
+        if (Thread.interrupted()) warnStrayInterrupt();
+    }
+
+    private void warnStrayInterrupt() {
+        LOG.log(Level.WARNING, "the " + task.label() + " dispatcher thread was interrupted, probably by a listener or a result "
+                + "callback; the interrupt is ignored");
     }
 
     /** Asks the jobs inside model.run to stop (engine closing and the batch overstays). */
@@ -61,16 +78,18 @@ final class BatchDispatcher<Q, R> implements Runnable {
         for (EngineJob<Q, R> job : running) job.cancel();
     }
 
-    private void dispatch(List<EngineJob<Q, R>> batch) throws InterruptedException {
+    private void dispatch(List<EngineJob<Q, R>> batch) {
         EngineJob<Q, R> first = batch.getFirst();
         if (first.endIfCancelled()) return;
         BatchModel<Q, R> model;
         try {
             model = model();
         } catch (RuntimeException e) {
-            // The queued requests would only trigger the same failing load one by one; the next new request retries.
+            // The requests queued before the load would only trigger the same failing load one by
+            // one; they share its failure, and the next new request tries again. (Prepared ones
+            // were validated by a model another thread loaded meanwhile: they stay.)
             first.fail(e);
-            for (EngineJob<Q, R> job : queue.drain()) job.fail(e);
+            for (EngineJob<Q, R> job : queue.drainUnprepared()) job.fail(e);
             return;
         }
         if (!prepare(first, model)) return;
@@ -98,12 +117,21 @@ final class BatchDispatcher<Q, R> implements Runnable {
         return (BatchModel<Q, R>) slot.get();
     }
 
-    /** Adds queued jobs with the first job's key until {@code limit} or the deadline (System.nanoTime). */
-    private void gather(List<EngineJob<Q, R>> batch, BatchModel<Q, R> model, int limit, long deadline) throws InterruptedException {
+    /**
+     * Adds queued jobs with the first job's key until {@code limit} or the deadline
+     * (System.nanoTime). A stray interrupt (see {@link #clearStrayInterrupt}) ends the wait early.
+     */
+    private void gather(List<EngineJob<Q, R>> batch, BatchModel<Q, R> model, int limit, long deadline) {
         Object key = batch.getFirst().batchKey();
         while (batch.size() < limit) {
             for (EngineJob<Q, R> job : queue.unprepared()) prepare(job, model);
-            EngineJob<Q, R> next = queue.pollMatching(key, deadline);
+            EngineJob<Q, R> next;
+            try {
+                next = queue.pollMatching(key, deadline);
+            } catch (InterruptedException e) {
+                warnStrayInterrupt();
+                return;
+            }
             if (next != null) {
                 if (!next.endIfCancelled()) batch.add(next);
             } else if (queue.isClosed() || System.nanoTime() - deadline >= 0) {
@@ -130,6 +158,7 @@ final class BatchDispatcher<Q, R> implements Runnable {
     }
 
     private void run(List<EngineJob<Q, R>> batch, BatchModel<Q, R> model) {
+        clearStrayInterrupt(); // callbacks of jobs cancelled while the batch gathered ran on this thread
         List<BatchItem<Q>> items = new ArrayList<>(batch.size());
         for (EngineJob<Q, R> job : batch) items.add(new BatchItem<>(job.request(), job.progress()));
         long start = System.nanoTime();
@@ -151,17 +180,20 @@ final class BatchDispatcher<Q, R> implements Runnable {
             // One bad request must not sink the others: each gets a run of its own.
             LOG.log(Level.WARNING, "a " + task.label() + " batch of " + batch.size() + " failed (" + failure + "); running each request alone");
             for (EngineJob<Q, R> job : batch) {
-                if (!job.endIfCancelled()) run(List.of(job), model);
+                if (queue.isClosed()) job.abort("engine is closed");
+                else if (!job.endIfCancelled()) run(List.of(job), model);
             }
         } else {
             for (EngineJob<Q, R> job : batch) job.fail(failure);
         }
     }
 
+    /** One non-null result per item. (Not {@code results.contains(null)}: immutable lists throw on it.) */
     private void checkResults(List<R> results, int expected) {
-        if (results == null || results.size() != expected || results.contains(null)) {
-            String got = results == null ? "no result list" : results.contains(null) ? "a null result" : results.size() + " results";
-            throw new IllegalStateException("the " + task.label() + " model returned " + got + " for a batch of " + expected);
-        }
+        String problem = null;
+        if (results == null) problem = "no result list";
+        else if (results.size() != expected) problem = results.size() + " results";
+        else if (results.stream().anyMatch(Objects::isNull)) problem = "a null result";
+        if (problem != null) throw new IllegalStateException("the " + task.label() + " model returned " + problem + " for a batch of " + expected);
     }
 }

@@ -17,11 +17,43 @@ import mmgp.engine.spi.ModelProvider;
  * {@link #close}), one bounded request queue per task, and a dispatcher thread per task that
  * batches compatible requests. Thread-safe.
  *
+ * <pre>{@code
+ * try (Engine engine = Engine.builder()
+ *         .model(Task.IMAGE, Path.of("amused-256.gguf"))      // the family is recognised from the file
+ *         .model(Task.UNDERSTAND, Path.of("smolvlm2/"))
+ *         .maxBatch(4).maxWait(Duration.ofMillis(50)).queueCapacity(16)
+ *         .build()) {
+ *     engine.load(Task.IMAGE);                                 // optional: else the first request loads it
+ *     Job<ImageResult> job = engine.generateImage(
+ *             new ImageRequest("a red fox in snow", ImageOptions.defaults().withSeed(7)),
+ *             new ProgressListener() {
+ *                 public void step(String stage, int done, int total, double seconds) { ... }
+ *             });
+ *     ImageResult image = job.result().get();                   // or job.cancel()
+ * }
+ * }</pre>
+ *
+ * <p>Errors: a request the engine or the loaded model refuses throws
+ * {@link InvalidRequestException} (naming the field) from the submitting call; a full queue
+ * throws {@link QueueFullException} (retry later); a closed engine or a task without a
+ * configured model throws IllegalStateException. Everything after queuing arrives through the
+ * job's future: the model's exception, {@link ModelLoadException} when the model cannot be
+ * opened, or a CancellationException when the job was cancelled or the engine closed first.
+ *
  * <p>Validation: when the task's model is loaded, {@code validate} runs in the submitting
  * thread and a bad request throws {@link InvalidRequestException} there. Before the first load
  * the request is queued without waiting for the model (a load can take minutes and must not
  * block an HTTP handler); the dispatcher validates it after loading and fails only that job's
  * future with the model's InvalidRequestException.
+ *
+ * <p>Threads: progress listeners, the {@link EngineListener} and callbacks attached to a job's
+ * future with the non-async methods ({@code thenApply}, {@code whenComplete}, ...) run on the
+ * task's dispatcher thread, while its model waits. Keep them quick; use the {@code *Async}
+ * variants for anything that blocks (writing a response to a slow client). A throwing
+ * listener is logged and ignored.
+ *
+ * <p>Results are deterministic per request: a request's seed gives the same result whether it
+ * ran alone or batched with others.
  */
 public final class Engine implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Engine.class.getName());
@@ -92,7 +124,10 @@ public final class Engine implements AutoCloseable {
             return this;
         }
 
-        /** Waiting requests per task before submissions throw {@link QueueFullException} (default 16). */
+        /**
+         * Waiting requests per task before submissions throw {@link QueueFullException} (default
+         * 16). Requests already taken into the next batch or the running one do not count.
+         */
         public Builder queueCapacity(int capacity) {
             if (capacity < 1) throw new IllegalArgumentException("queue capacity must be at least 1, got " + capacity);
             this.queueCapacity = capacity;
@@ -140,15 +175,24 @@ public final class Engine implements AutoCloseable {
         }
     }
 
-    /** @throws InvalidRequestException before queuing; @throws QueueFullException when the queue is at its bound */
+    /**
+     * Queues a question about a video, an image or nothing; the answer streams to
+     * {@code listener.text("generate", piece)}. {@code listener} may be null.
+     *
+     * @throws InvalidRequestException when the loaded model refuses the request
+     * @throws QueueFullException      when the task's queue is at its bound
+     * @throws IllegalStateException   when the engine is closed or has no understanding model
+     */
     public Job<UnderstandResult> understand(UnderstandRequest request, ProgressListener listener) {
         return this.<UnderstandRequest, UnderstandResult>lane(Task.UNDERSTAND).submit(request, listener);
     }
 
+    /** Queues an image; refusals as for {@link #understand}. {@code listener} may be null. */
     public Job<ImageResult> generateImage(ImageRequest request, ProgressListener listener) {
         return this.<ImageRequest, ImageResult>lane(Task.IMAGE).submit(request, listener);
     }
 
+    /** Queues a video; refusals as for {@link #understand}. {@code listener} may be null. */
     public Job<VideoResult> generateVideo(VideoRequest request, ProgressListener listener) {
         return this.<VideoRequest, VideoResult>lane(Task.VIDEO).submit(request, listener);
     }
@@ -199,7 +243,7 @@ public final class Engine implements AutoCloseable {
         return lane != null && lane.isLoaded();
     }
 
-    /** Requests waiting in the task's queue (not counting the batch that is running); 0 without a model. */
+    /** Requests waiting in the task's queue (not counting those taken into the next or the running batch); 0 without a model. */
     public int queueDepth(Task task) {
         TaskLane<?, ?> lane = lanes.get(task);
         return lane == null ? 0 : lane.queueDepth();
@@ -208,7 +252,8 @@ public final class Engine implements AutoCloseable {
     /**
      * Stops accepting, cancels queued jobs, waits for running batches (up to the close timeout,
      * then cancels them and waits as long again), stops the dispatchers and closes the models.
-     * A model whose batch still has not stopped is left open rather than freed under it.
+     * A batch that still has not stopped keeps its model open until it ends (freeing a model
+     * under a running batch could crash the process); its dispatcher closes the model then.
      * Idempotent; a second caller waits for the first to finish.
      */
     @Override
@@ -218,29 +263,27 @@ public final class Engine implements AutoCloseable {
             closed = true;
             lanes.values().forEach(TaskLane::shutdown);
             permits.wakeAll();
-            List<TaskLane<?, ?>> stopped = new ArrayList<>();
             try {
-                List<TaskLane<?, ?>> busy = awaitStop(new ArrayList<>(lanes.values()), stopped);
+                List<TaskLane<?, ?>> busy = awaitStop(new ArrayList<>(lanes.values()));
                 if (!busy.isEmpty()) {
                     busy.forEach(TaskLane::cancelRunning);
-                    busy = awaitStop(busy, stopped);
+                    busy = awaitStop(busy);
                 }
-                busy.forEach(lane -> LOG.log(Level.WARNING, "a batch still runs " + closeTimeout + " after it was cancelled; its model is left open"));
+                busy.forEach(lane -> LOG.log(Level.WARNING, "the " + lane.task().label() + " batch still runs " + closeTimeout
+                        + " after it was cancelled; its model stays open until the batch stops"));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-            stopped.forEach(TaskLane::closeModel);
         }
     }
 
-    /** Waits (the close timeout in all) for the lanes' dispatchers; collects those that stopped, returns the others. */
-    private List<TaskLane<?, ?>> awaitStop(List<TaskLane<?, ?>> lanesToWait, List<TaskLane<?, ?>> stopped) throws InterruptedException {
+    /** Waits (the close timeout in all) for the lanes' dispatchers; returns those still running. */
+    private List<TaskLane<?, ?>> awaitStop(List<TaskLane<?, ?>> lanesToWait) throws InterruptedException {
         long deadline = System.nanoTime() + closeTimeout.toNanos();
         List<TaskLane<?, ?>> busy = new ArrayList<>();
         for (TaskLane<?, ?> lane : lanesToWait) {
             Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
-            if (lane.awaitStop(left)) stopped.add(lane);
-            else busy.add(lane);
+            if (!lane.awaitStop(left)) busy.add(lane);
         }
         return busy;
     }

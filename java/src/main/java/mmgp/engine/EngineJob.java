@@ -59,7 +59,7 @@ final class EngineJob<Q, R> implements Job<R> {
         if (future.isDone()) return false;
         cancelFlag = true;
         queue.remove(this);
-        return end("cancelled", () -> future.completeExceptionally(new CancellationException("request " + id + " cancelled")));
+        return end("cancelled", () -> future.completeExceptionally(cancelledError()));
     }
 
     @Override
@@ -98,7 +98,7 @@ final class EngineJob<Q, R> implements Job<R> {
 
     /** Ends the job as cancelled if it was asked to stop; true when the job has ended (now or before). */
     boolean endIfCancelled() {
-        if (!future.isDone() && cancelRequested()) end("cancelled", () -> future.completeExceptionally(new CancellationException("request " + id + " cancelled")));
+        if (!future.isDone() && cancelRequested()) end("cancelled", () -> future.completeExceptionally(cancelledError()));
         return future.isDone();
     }
 
@@ -119,6 +119,10 @@ final class EngineJob<Q, R> implements Job<R> {
     /** Ends a job the engine gives up on (closing); reported as cancelled. */
     void abort(String reason) {
         end("cancelled", () -> future.completeExceptionally(new CancellationException(reason)));
+    }
+
+    private CancellationException cancelledError() {
+        return new CancellationException("request " + id + " cancelled");
     }
 
     private boolean end(String outcome, Runnable completion) {

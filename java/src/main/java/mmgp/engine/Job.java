@@ -5,8 +5,9 @@ import mmgp.api.Task;
 
 /**
  * A submitted request: its id, its eventual result, and a way to cancel it. A cancelled job
- * completes its future exceptionally with {@link java.util.concurrent.CancellationException};
- * a job still in the queue is dropped at once, a running one stops at the model's next check.
+ * completes its future exceptionally with {@link java.util.concurrent.CancellationException} at
+ * once, queued or running; a queued one never runs, and the model of a running one stops at its
+ * next check unless other requests of the same batch still want their results.
  * The pipeline's job is the exception once its caption exists: it then completes normally with
  * the partial result (see {@link Engine#pipeline}).
  */

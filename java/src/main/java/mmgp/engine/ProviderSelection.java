@@ -2,6 +2,7 @@ package mmgp.engine;
 
 import static java.util.stream.Collectors.joining;
 
+import java.lang.System.Logger.Level;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,6 +12,7 @@ import mmgp.engine.spi.ModelProvider;
 
 /** Finds the model family that opens a given path for a task. */
 final class ProviderSelection {
+    private static final System.Logger LOG = System.getLogger(ProviderSelection.class.getName());
     private ProviderSelection() {}
 
     /** The explicitly added providers first (so a test or an embedding app can override), then the installed ones. */
@@ -29,11 +31,12 @@ final class ProviderSelection {
                 + "; known families: " + (known.isEmpty() ? "none (no model provider is installed)" : known));
     }
 
-    /** A provider that throws while sniffing a file does not recognise it; the next one gets its chance. */
+    /** A provider that throws while sniffing a file does not recognise it (logged); the next one gets its chance. */
     private static boolean recognises(ModelProvider provider, Path model) {
         try {
             return provider.canOpen(model);
         } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "model family " + provider.family() + " failed while looking at " + model + "; taken as not its model", e);
             return false;
         }
     }

@@ -117,14 +117,32 @@ final class RequestQueue<Q, R> {
         }
     }
 
-    /** Empties the queue and returns what was in it. */
-    List<EngineJob<Q, R>> drain() {
-        return drain(false);
+    /** Removes and returns the jobs the model has not validated yet (queued before it was loaded). */
+    List<EngineJob<Q, R>> drainUnprepared() {
+        lock.lock();
+        try {
+            List<EngineJob<Q, R>> out = new ArrayList<>();
+            jobs.removeIf(job -> !job.isPrepared() && out.add(job));
+            if (!out.isEmpty()) depthListener.accept(jobs.size());
+            return out;
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** Refuses further jobs, wakes the dispatcher and returns the jobs that were waiting. */
     List<EngineJob<Q, R>> close() {
-        return drain(true);
+        lock.lock();
+        try {
+            closed = true;
+            List<EngineJob<Q, R>> out = new ArrayList<>(jobs);
+            jobs.clear();
+            if (!out.isEmpty()) depthListener.accept(0);
+            changed.signalAll();
+            return out;
+        } finally {
+            lock.unlock();
+        }
     }
 
     boolean isClosed() {
@@ -135,20 +153,6 @@ final class RequestQueue<Q, R> {
         lock.lock();
         try {
             return jobs.size();
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    private List<EngineJob<Q, R>> drain(boolean close) {
-        lock.lock();
-        try {
-            if (close) closed = true;
-            List<EngineJob<Q, R>> out = new ArrayList<>(jobs);
-            jobs.clear();
-            if (!out.isEmpty()) depthListener.accept(0);
-            changed.signalAll();
-            return out;
         } finally {
             lock.unlock();
         }

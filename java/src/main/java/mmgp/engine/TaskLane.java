@@ -6,7 +6,12 @@ import mmgp.api.ProgressListener;
 import mmgp.api.Task;
 import mmgp.engine.spi.BatchModel;
 
-/** Everything the engine keeps for one task: its model, its request queue and its dispatcher thread. */
+/**
+ * Everything the engine keeps for one task: its model, its request queue and its dispatcher
+ * thread. The dispatcher thread is the model's only user once the engine closes, so it closes
+ * the model itself as it stops: a batch that overstays {@link Engine#close} still frees its
+ * model when it finally ends, and a load that finishes after close is closed too.
+ */
 final class TaskLane<Q, R> {
     private final Task task;
     private final ModelSlot slot;
@@ -21,11 +26,23 @@ final class TaskLane<Q, R> {
         this.listener = listener;
         this.queue = new RequestQueue<>(settings.queueCapacity(), depth -> listener.queueDepth(task, depth));
         this.dispatcher = new BatchDispatcher<>(task, slot, queue, settings, permits, listener);
-        this.thread = Thread.ofPlatform().name("mmgp-" + task.label()).daemon().unstarted(dispatcher);
+        this.thread = Thread.ofPlatform().name("mmgp-" + task.label()).daemon().unstarted(this::dispatchThenCloseModel);
+    }
+
+    Task task() {
+        return task;
     }
 
     void start() {
         thread.start();
+    }
+
+    private void dispatchThenCloseModel() {
+        try {
+            dispatcher.run();
+        } finally {
+            slot.close();
+        }
     }
 
     /**
@@ -69,17 +86,19 @@ final class TaskLane<Q, R> {
         for (EngineJob<Q, R> job : queue.close()) job.abort("engine is closed");
     }
 
-    /** Waits for the dispatcher to finish its batch and stop; true when it has. */
+    /**
+     * Waits for the dispatcher to finish its batch, close the model and stop; true when it has.
+     * Called from the dispatcher thread itself (a result callback that closes the engine) it
+     * cannot wait for itself and answers true: the thread stops and closes the model as soon as
+     * that callback returns.
+     */
     boolean awaitStop(Duration timeout) throws InterruptedException {
+        if (Thread.currentThread() == thread) return true;
         return thread.join(timeout);
     }
 
     void cancelRunning() {
         dispatcher.cancelRunning();
-    }
-
-    void closeModel() {
-        slot.close();
     }
 
     @SuppressWarnings("unchecked")

@@ -181,6 +181,32 @@ class EngineBatchingTest {
     }
 
     @Test
+    void aModelMayAnswerWithAnImmutableList() throws Exception {
+        FakeModels fakes = new FakeModels(dir);
+        fakes.image.immutableResults = true;
+        try (Engine engine = fakes.builder().maxBatch(1).build()) {
+            assertThat(await(engine.generateImage(drawing("one", 2), null).result()).seed()).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void aListenerThatLeavesTheDispatcherInterruptedDoesNotStopIt() throws Exception {
+        FakeModels fakes = new FakeModels(dir);
+        // Progress events run on the dispatcher thread (a future callback might run on the waiting test thread instead).
+        mmgp.api.ProgressListener interrupting = new mmgp.api.ProgressListener() {
+            @Override
+            public void step(String stage, int done, int total, double seconds) {
+                Thread.currentThread().interrupt(); // as a listener that caught and restored an interrupt would
+            }
+        };
+        try (Engine engine = fakes.builder().build()) {
+            await(engine.generateImage(drawing("first", 2), interrupting).result());
+            assertThat(await(engine.generateImage(drawing("second", 2), null).result()).seed()).isEqualTo(2);
+            assertThat(await(engine.generateImage(drawing("third", 3), null).result()).seed()).isEqualTo(3);
+        }
+    }
+
+    @Test
     void theListenerHearsQueueDepthBatchesStageTimingsAndTokens() throws Exception {
         FakeModels fakes = new FakeModels(dir);
         List<String> depths = new java.util.concurrent.CopyOnWriteArrayList<>();

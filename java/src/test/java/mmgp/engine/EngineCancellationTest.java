@@ -119,16 +119,34 @@ class EngineCancellationTest {
     }
 
     @Test
-    void progressReachesEveryCallerOfABatchUntilTheyCancel() throws Exception {
+    void progressReachesEveryCallerOfABatch() throws Exception {
         FakeModels fakes = new FakeModels(dir);
         List<String> first = new java.util.concurrent.CopyOnWriteArrayList<>();
         List<String> second = new java.util.concurrent.CopyOnWriteArrayList<>();
         try (Engine engine = fakes.builder().maxBatch(2).maxWait(Duration.ofSeconds(20)).build()) {
             Job<ImageResult> a = engine.generateImage(drawing("a", 2), recorder(first));
             Job<ImageResult> b = engine.generateImage(drawing("b", 2), recorder(second));
-            await(a.result());
+            assertThat(await(a.result()).batchSize()).isEqualTo(2);
             await(b.result());
             assertThat(first).containsExactly("denoise 1/3", "denoise 2/3", "denoise 3/3", "stage denoise").isEqualTo(second);
+        }
+    }
+
+    @Test
+    void aCallerWhoCancelsHearsNothingMoreFromTheBatch() throws Exception {
+        FakeModels fakes = new FakeModels(dir);
+        List<String> gone = new java.util.concurrent.CopyOnWriteArrayList<>();
+        List<String> staying = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (Engine engine = fakes.builder().maxBatch(2).maxWait(Duration.ofSeconds(20)).build()) {
+            fakes.image.hold();
+            Job<ImageResult> a = engine.generateImage(drawing("a", 2), recorder(gone));
+            Job<ImageResult> b = engine.generateImage(drawing("b", 2), recorder(staying));
+            assertThat(fakes.image.awaitStart()).isEqualTo(2);
+            a.cancel();
+            fakes.image.release();
+            await(b.result());
+            assertThat(gone).isEmpty();
+            assertThat(staying).containsExactly("denoise 1/3", "denoise 2/3", "denoise 3/3", "stage denoise");
         }
     }
 

@@ -8,6 +8,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import mmgp.api.ImageResult;
 import mmgp.api.Task;
 import org.junit.jupiter.api.Test;
@@ -48,7 +52,7 @@ class EngineCloseTest {
     }
 
     @Test
-    void aBatchThatOverstaysTheCloseTimeoutIsCancelledAndItsModelLeftOpen() throws Exception {
+    void aBatchThatOverstaysTheCloseTimeoutIsCancelledAndItsModelClosedOnlyWhenItStops() throws Exception {
         FakeModels fakes = new FakeModels(dir);
         Engine engine = fakes.builder().closeTimeout(Duration.ofMillis(50)).build();
         fakes.image.hold();
@@ -58,5 +62,47 @@ class EngineCloseTest {
         assertThat(stuck.result()).isCancelled();
         assertThat(fakes.image.closed).as("freeing a model under a running batch could crash it").isFalse();
         fakes.image.release();
+        awaitClosed(fakes.image);
+        assertThat(fakes.image.stoppedByCancel).as("the model stopped at its first check").hasValue(1);
+    }
+
+    @Test
+    void aModelWhoseLoadEndsAfterCloseIsClosedToo() throws Exception {
+        FakeModels fakes = new FakeModels(dir);
+        fakes.imageProvider.openGate = new CountDownLatch(1);
+        Engine engine = fakes.builder().closeTimeout(Duration.ofMillis(50)).build();
+        Job<ImageResult> waiting = engine.generateImage(drawing("waiting", 3), null);
+        while (fakes.imageProvider.opens.get() == 0) Thread.sleep(5); // the dispatcher is inside open()
+        engine.close();
+        fakes.imageProvider.openGate.countDown();
+        assertThat(FakeModels.failure(waiting.result())).isInstanceOf(CancellationException.class);
+        awaitClosed(fakes.image);
+        assertThat(fakes.image.batches).isEmpty();
+    }
+
+    @Test
+    void aResultCallbackMayCloseTheEngine() throws Exception {
+        FakeModels fakes = new FakeModels(dir);
+        // A dispatcher that waited for itself would hold close() for twice this timeout, past the test's limit.
+        Engine engine = fakes.builder().closeTimeout(Duration.ofSeconds(30)).build();
+        fakes.image.hold();
+        Job<ImageResult> job = engine.generateImage(drawing("last", 2), null);
+        fakes.image.awaitStart();
+        AtomicReference<String> callbackThread = new AtomicReference<>();
+        CompletableFuture<Void> closedInCallback = job.result().thenRun(() -> {
+            callbackThread.set(Thread.currentThread().getName());
+            engine.close();
+        });
+        fakes.image.release();
+        closedInCallback.get(20, TimeUnit.SECONDS);
+        assertThat(callbackThread.get()).as("the callback ran on the dispatcher").isEqualTo("mmgp-image");
+        awaitClosed(fakes.image);
+        assertThatThrownBy(() -> engine.generateImage(drawing("late", 2), null)).hasMessage("engine is closed");
+    }
+
+    private static void awaitClosed(FakeImageModel model) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!model.closed && System.nanoTime() < deadline) Thread.sleep(5);
+        assertThat(model.closed).as("the model is closed once its dispatcher stops").isTrue();
     }
 }

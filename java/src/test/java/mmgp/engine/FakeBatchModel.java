@@ -28,6 +28,8 @@ abstract class FakeBatchModel<Q, R> implements BatchModel<Q, R> {
     /** A failure every run throws (a model that cannot work at all), or null. */
     volatile RuntimeException failEveryRun;
     volatile boolean closed;
+    /** Returns the results as an immutable list (List.copyOf), as a model written with List.of would. */
+    volatile boolean immutableResults;
     private volatile CountDownLatch hold = new CountDownLatch(0);
 
     /** Makes the next runs wait inside {@code run} (after recording the batch) until {@link #release}. */
@@ -92,7 +94,7 @@ abstract class FakeBatchModel<Q, R> implements BatchModel<Q, R> {
             timings.add("decode", 0.002);
             results.add(result(item, items.size(), timings));
         }
-        return results;
+        return immutableResults ? List.copyOf(results) : results;
     }
 
     @Override

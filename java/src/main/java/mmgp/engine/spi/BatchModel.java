@@ -6,7 +6,9 @@ import mmgp.api.ProgressListener;
 /**
  * A loaded model that runs several requests in one call. The engine groups queued requests whose
  * {@link #batchKey} are equal (same sizes, steps, guidance: what must match for one graph) up to
- * {@link #maxBatch}, and calls {@link #run} from one thread at a time.
+ * {@link #maxBatch}, and calls {@link #run} from one thread at a time. {@link #validate} and
+ * {@link #batchKey} run in the submitting threads, possibly while {@link #run} computes: they
+ * must only read the model's configuration.
  *
  * @param <Q> request type
  * @param <R> result type

@@ -73,14 +73,12 @@ final class AmusedBatchModel implements BatchModel<ImageRequest, ImageResult> {
     @Override
     public List<ImageResult> run(List<BatchItem<ImageRequest>> items, ProgressListener batch) {
         if (items.isEmpty()) return List.of();
+        SharedKey.require(this, items);
         ImageOptions first = items.getFirst().request().options();
         List<String> prompts = new ArrayList<>(items.size());
         long[] seeds = new long[items.size()];
         for (int i = 0; i < items.size(); i++) {
             ImageRequest r = items.get(i).request();
-            if (!batchKey(r).equals(batchKey(items.getFirst().request()))) {
-                throw new IllegalArgumentException("request " + i + " of the batch has other options than the first: " + batchKey(r));
-            }
             prompts.add(r.prompt());
             seeds[i] = r.options().seed();
         }

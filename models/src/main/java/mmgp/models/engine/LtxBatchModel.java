@@ -69,13 +69,12 @@ final class LtxBatchModel implements BatchModel<VideoRequest, VideoResult> {
     @Override
     public List<VideoResult> run(List<BatchItem<VideoRequest>> items, ProgressListener batch) {
         if (items.isEmpty()) return List.of();
-        Object key = batchKey(items.getFirst().request());
+        SharedKey.require(this, items);
         VideoOptions first = items.getFirst().request().options();
         List<String> prompts = new ArrayList<>(items.size());
         long[] seeds = new long[items.size()];
         for (int i = 0; i < items.size(); i++) {
             VideoRequest r = items.get(i).request();
-            if (!batchKey(r).equals(key)) throw new IllegalArgumentException("request " + i + " of the batch has other options than the first: " + batchKey(r));
             prompts.add(r.prompt());
             seeds[i] = r.options().seed();
         }

@@ -15,6 +15,7 @@ import mmgp.gguf.GgufFile;
  */
 final class ModelDetection {
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final System.Logger LOG = System.getLogger(ModelDetection.class.getName());
 
     private ModelDetection() {}
 
@@ -24,6 +25,7 @@ final class ModelDetection {
         try (GgufFile gguf = GgufFile.open(file)) {
             return gguf.metadata().getString("general.architecture", "");
         } catch (IOException | RuntimeException e) {
+            LOG.log(System.Logger.Level.DEBUG, "{0} is not a readable GGUF: {1}", file, e.toString());
             return "";
         }
     }
@@ -40,6 +42,7 @@ final class ModelDetection {
         try {
             return JSON.readTree(file.toFile());
         } catch (IOException e) {
+            LOG.log(System.Logger.Level.DEBUG, "{0} is not readable JSON: {1}", file, e.toString());
             return null;
         }
     }

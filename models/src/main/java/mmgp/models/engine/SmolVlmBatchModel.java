@@ -1,6 +1,7 @@
 package mmgp.models.engine;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -33,6 +34,7 @@ import mmgp.sampling.SamplingParameters;
 final class SmolVlmBatchModel implements BatchModel<UnderstandRequest, UnderstandResult> {
     /** Every request batches with every other: options are per sequence. */
     private static final Object ANY = "smolvlm2";
+    private static final System.Logger LOG = System.getLogger(SmolVlmBatchModel.class.getName());
 
     private final SmolVlmUnderstanding understanding;
     private final String description;
@@ -137,12 +139,14 @@ final class SmolVlmBatchModel implements BatchModel<UnderstandRequest, Understan
         }
     }
 
-    /** Deletes a scratch folder; what cannot be deleted stays (temporary files, not worth failing a close). */
+    /** Deletes a scratch folder; what cannot be deleted stays, with a warning (temporary files, not worth failing a close). */
     static void deleteTree(Path root) {
         try (Stream<Path> paths = Files.walk(root)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException e) {
-            // left for the OS's temp cleaning
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> {
+                if (!p.toFile().delete() && Files.exists(p)) LOG.log(System.Logger.Level.WARNING, "could not delete the converted model file " + p);
+            });
+        } catch (IOException | UncheckedIOException e) {
+            LOG.log(System.Logger.Level.WARNING, "could not delete the converted model folder " + root + "; it is left for the OS's temp cleaning", e);
         }
     }
 }

@@ -25,8 +25,8 @@ public final class LtxPipeline {
     /** Decode noise is drawn from {@code seed ^ DECODE_NOISE_SALT}, apart from the initial latents' stream. */
     private static final long DECODE_NOISE_SALT = 0x5DEECE66DL;
 
-    /** The pipeline's knobs; diffusers' defaults except a CPU-sized frame count and resolution. */
     /**
+     * The pipeline's knobs; diffusers' defaults except a CPU-sized frame count and resolution.
      * {@code timesteps} / {@code sigmas}: an explicit schedule (distilled models), else the
      * pipeline's linspace. {@code decodeTimestep} and {@code decodeNoiseScale} (NaN: same as the
      * timestep) drive the timestep-conditioned VAE of 0.9.1+ and are ignored by 0.9.0's.
