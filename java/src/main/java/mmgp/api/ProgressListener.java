@@ -10,6 +10,13 @@ import java.util.concurrent.CancellationException;
 public interface ProgressListener {
     ProgressListener NONE = new ProgressListener() {};
 
+    /**
+     * The request left its queue and its model started computing it ({@code stage} names the
+     * model's task, e.g. "image"; a pipeline reports "caption.understand"-style prefixed names).
+     * Called once per model run, before any other event of that run.
+     */
+    default void started(String stage) {}
+
     /** {@code done} of {@code total} units of {@code stage} have finished, the last one in {@code seconds}. */
     default void step(String stage, int done, int total, double seconds) {}
 

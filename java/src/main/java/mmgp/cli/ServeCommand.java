@@ -103,6 +103,10 @@ final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (System.getenv("MMGP_LOG_LEVEL") == null
+                && org.slf4j.LoggerFactory.getLogger("mmgp.engine") instanceof ch.qos.logback.classic.Logger engineLog) {
+            engineLog.setLevel(ch.qos.logback.classic.Level.INFO); // a service's log should say when models load
+        }
         List<String> keys = new ArrayList<>(apiKeys);
         if (apiKeysFile != null) keys.addAll(ApiKeys.readFile(apiKeysFile));
         if (noAuth && !keys.isEmpty()) throw new IllegalArgumentException("--no-auth and --api-key/--api-keys-file exclude each other");

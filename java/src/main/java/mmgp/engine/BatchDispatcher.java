@@ -161,6 +161,7 @@ final class BatchDispatcher<Q, R> implements Runnable {
         clearStrayInterrupt(); // callbacks of jobs cancelled while the batch gathered ran on this thread
         List<BatchItem<Q>> items = new ArrayList<>(batch.size());
         for (EngineJob<Q, R> job : batch) items.add(new BatchItem<>(job.request(), job.progress()));
+        for (EngineJob<Q, R> job : batch) job.progress().started(task.label());
         long start = System.nanoTime();
         List<R> results = null;
         Throwable failure = null;

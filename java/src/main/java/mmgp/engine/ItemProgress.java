@@ -17,6 +17,11 @@ final class ItemProgress implements ProgressListener {
     }
 
     @Override
+    public void started(String stage) {
+        if (!job.isDone()) CallerListeners.call(() -> caller.started(stage));
+    }
+
+    @Override
     public void step(String stage, int done, int total, double seconds) {
         if (!job.isDone()) CallerListeners.call(() -> caller.step(stage, done, total, seconds));
     }

@@ -20,6 +20,11 @@ final class StageProgress implements ProgressListener {
     }
 
     @Override
+    public void started(String stage) {
+        CallerListeners.call(() -> caller.started(prefix + stage));
+    }
+
+    @Override
     public void step(String stage, int done, int total, double seconds) {
         CallerListeners.call(() -> caller.step(prefix + stage, done, total, seconds));
     }

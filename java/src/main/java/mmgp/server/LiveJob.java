@@ -87,6 +87,11 @@ final class LiveJob implements ProgressListener {
     }
 
     @Override
+    public synchronized void started(String stage) {
+        markRunning();
+    }
+
+    @Override
     public synchronized void text(String stage, String piece) {
         markRunning();
         caption.append(piece);
