@@ -40,8 +40,16 @@ import mmgp.gguf.GgufFile;
  * placeholder's known normalized values) before anything is written, and a mismatch throws.
  */
 public final class SmolVlmModel implements AutoCloseable {
-    /** Runtime options. */
-    public record Options(int nCtx, int nBatch, int nSeqMax, int nThreads) {
+    /**
+     * Runtime options. {@code visionFlashAttention}: the vision encoder's attention through
+     * ggml's flash kernel (F16 K/V, about 1.6× faster per tile here) instead of the F32 path the
+     * goldens are checked with.
+     */
+    public record Options(int nCtx, int nBatch, int nSeqMax, int nThreads, boolean visionFlashAttention) {
+        public Options(int nCtx, int nBatch, int nSeqMax, int nThreads) {
+            this(nCtx, nBatch, nSeqMax, nThreads, false);
+        }
+
         public static Options defaults() {
             return new Options(512, 512, 2, 2);
         }
@@ -89,7 +97,7 @@ public final class SmolVlmModel implements AutoCloseable {
             MtmdContextParams.printTimings(vp, false);
             MtmdContextParams.warmup(vp, false);
             MtmdContextParams.nThreads(vp, o.nThreads());
-            MtmdContextParams.flashAttnType(vp, LlamaContextParams.FLASH_ATTN_DISABLED);
+            MtmdContextParams.flashAttnType(vp, o.visionFlashAttention() ? LlamaContextParams.FLASH_ATTN_ENABLED : LlamaContextParams.FLASH_ATTN_DISABLED);
             m = Mtmd.initFromFile(mmproj, model, vp);
         } catch (RuntimeException e) {
             if (c != null) Llama.free(c);

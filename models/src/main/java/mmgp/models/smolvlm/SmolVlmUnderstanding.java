@@ -82,7 +82,7 @@ public final class SmolVlmUnderstanding implements AutoCloseable {
      * @param batchTokens   most tokens one llama_decode takes (prompt chunks)
      * @param maxSequences  sequence ids: requests (× beams) that run at once
      * @param threads       CPU threads for the text model and the vision encoder
-     * @param exactNumerics F32 KV cache and no flash attention (results match a plain F32 forward);
+     * @param exactNumerics F32 KV cache and no flash attention in the LLM or the vision encoder (results match a plain F32 forward);
      *                      otherwise llama.cpp's defaults, F16 KV cache and flash attention when available
      */
     public record Settings(int contextTokens, int batchTokens, int maxSequences, int threads, boolean exactNumerics) {
@@ -245,7 +245,7 @@ public final class SmolVlmUnderstanding implements AutoCloseable {
         // SmolVlmModel holds the weights, the mtmd context and the pixel encoder; its own small
         // llama context stays idle: requests run on the unified multi-sequence context made here.
         try {
-            this.vision = SmolVlmModel.load(textModel, mmproj, new SmolVlmModel.Options(256, 64, 1, s.threads()));
+            this.vision = SmolVlmModel.load(textModel, mmproj, new SmolVlmModel.Options(256, 64, 1, s.threads(), !s.exactNumerics()));
         } catch (IOException | RuntimeException e) {
             arena.close();
             throw e;
