@@ -109,7 +109,9 @@ final class ServeCommand implements Callable<Integer> {
         }
         List<String> keys = new ArrayList<>(apiKeys);
         if (apiKeysFile != null) keys.addAll(ApiKeys.readFile(apiKeysFile));
-        if (noAuth && !keys.isEmpty()) throw new IllegalArgumentException("--no-auth and --api-key/--api-keys-file exclude each other");
+        // Checked here so the message names the flag (and a huge value cannot wrap around when shifted).
+        if (maxUploadMb < 1 || maxUploadMb > 1L << 30) throw new IllegalArgumentException("--max-upload-mb must be in [1, 1073741824], got " + maxUploadMb);
+        if (!(retentionHours > 0) || retentionHours > 1e6) throw new IllegalArgumentException("--retention-hours must be in (0, 1000000], got " + retentionHours);
         Path data = dataDir != null ? dataDir : Path.of(System.getProperty("user.home"), ".cache", "mmgp", "server");
         ServerConfig config = new ServerConfig(host, port, data, keys, noAuth, metricsAuth, perMinute(rateLimit), maxUploadMb << 20,
                 new RequestLimits(maxFrames, maxWidth, maxHeight, maxSteps, maxNewTokens), corsOrigins,

@@ -206,7 +206,7 @@ public final class HubClient {
 
     /** Tree paths become local paths: refuse anything that could leave the download folder. */
     private static String safePath(String path, String repo) throws IOException {
-        if (path.isEmpty() || path.startsWith("/") || path.contains("\\") || path.contains("\0")
+        if (path.isEmpty() || path.startsWith("/") || path.contains("\\") || path.contains("\0") || path.contains(":")
                 || Arrays.stream(path.split("/")).anyMatch(p -> p.isEmpty() || p.equals(".") || p.equals(".."))) {
             throw new IOException("the hub lists an unsafe path in " + repo + ": '" + path + "'");
         }

@@ -45,18 +45,43 @@ public final class ModelPuller {
      * @param force        pull and convert again even when the same commit and type are installed
      */
     public Result pull(CatalogEntry entry, GgmlType type, boolean keepDownload, boolean force) throws IOException {
-        // Two pulls of one model would write the same .part files and race to install.
-        Path lockFile = registry.root().resolve(ModelRegistry.LOCKS).resolve(entry.name() + ".lock");
-        Files.createDirectories(lockFile.getParent());
-        try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+        Path locks = Files.createDirectories(registry.root().resolve(ModelRegistry.LOCKS));
+        // The name guards the install and its staging folders; the repository guards the download
+        // folder, which two names pulling one repository share (same .part files).
+        try (PullLock byName = PullLock.acquire(locks.resolve(entry.name() + ".lock"), "pull of " + entry.name());
+             PullLock byRepo = PullLock.acquire(locks.resolve(entry.repo().replace('/', '+') + ".repo.lock"), "pull from " + entry.repo())) {
+            registry.cleanStaging(entry.name()); // what a killed pull of this name left behind
+            return pullLocked(entry, type, keepDownload, force);
+        }
+    }
+
+    /**
+     * An exclusive lock on a file of {@code .locks}. The OS releases it when the process dies, so a
+     * lock file left by a killed pull blocks nothing; the file itself stays (deleting it could let
+     * two pulls lock two different files of the same name).
+     */
+    private record PullLock(FileChannel channel) implements AutoCloseable {
+        static PullLock acquire(Path file, String what) throws IOException {
+            FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
             FileLock lock;
             try {
                 lock = channel.tryLock();
             } catch (OverlappingFileLockException e) {
                 lock = null;
+            } catch (IOException | RuntimeException e) {
+                channel.close();
+                throw e;
             }
-            if (lock == null) throw new IOException("another pull of " + entry.name() + " is running (it holds " + lockFile + ")");
-            return pullLocked(entry, type, keepDownload, force);
+            if (lock == null) {
+                channel.close();
+                throw new IOException("another " + what + " is running (it holds " + file + ")");
+            }
+            return new PullLock(channel);
+        }
+
+        @Override
+        public void close() throws IOException {
+            channel.close(); // releases the lock
         }
     }
 

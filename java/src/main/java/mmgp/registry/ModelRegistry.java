@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import mmgp.api.Task;
 
@@ -129,6 +130,10 @@ public final class ModelRegistry {
         if (m.manifest().task() != task) throw new IllegalArgumentException(name + " is a " + m.manifest().task().label() + " model, not " + task.label());
         ObjectNode s = settings();
         (s.get("defaults") instanceof ObjectNode d ? d : s.putObject("defaults")).put(task.label(), name);
+        writeSettings(s);
+    }
+
+    private void writeSettings(ObjectNode s) throws IOException {
         Files.createDirectories(root);
         Path tmp = Files.createTempFile(root, SETTINGS, ".tmp");
         Files.writeString(tmp, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(s) + "\n");
@@ -176,6 +181,32 @@ public final class ModelRegistry {
     }
 
     /**
+     * Removes what a killed pull of {@code name} left under {@code .staging} (its build and source
+     * folders) and puts back a model that was moved aside for a replacement that never arrived.
+     * Only for the holder of the pull lock of {@code name}: it deletes that name's staging folders.
+     */
+    public void cleanStaging(String name) throws IOException {
+        CatalogEntry.checkName(name);
+        Path staging = root.resolve(STAGING);
+        if (!Files.isDirectory(staging)) return;
+        // newStaging and Files.createTempDirectory name folders name + "-" + digits; other models' names cannot match.
+        Pattern ours = Pattern.compile(Pattern.quote(name) + "-(source-)?\\d+");
+        Pattern replaced = Pattern.compile(Pattern.quote(name) + "-replaced-\\d+");
+        List<Path> leftovers;
+        try (Stream<Path> s = Files.list(staging)) {
+            leftovers = s.sorted().toList();
+        }
+        for (Path p : leftovers) {
+            String folder = p.getFileName().toString();
+            if (replaced.matcher(folder).matches() && !Files.exists(root.resolve(name)) && Files.exists(p.resolve(ModelManifest.FILE_NAME))) {
+                move(p, root.resolve(name));
+            } else if (ours.matcher(folder).matches() || replaced.matcher(folder).matches()) {
+                deleteTree(p);
+            }
+        }
+    }
+
+    /**
      * Writes {@code manifest} into {@code staging} and renames the folder to {@code <root>/<name>}.
      * An installed model of the same name is replaced; it stays in place if the rename fails.
      */
@@ -205,9 +236,14 @@ public final class ModelRegistry {
         return load(target);
     }
 
-    /** Deletes an installed model. */
+    /** Deletes an installed model (and its place as a task's default, which would otherwise name a missing model). */
     public void remove(String name) throws IOException {
         InstalledModel m = require(name);
+        ObjectNode s = settings();
+        if (s.get("defaults") instanceof ObjectNode d && name.equals(d.path(m.manifest().task().label()).asText(null))) {
+            d.remove(m.manifest().task().label());
+            writeSettings(s);
+        }
         Files.createDirectories(root.resolve(STAGING));
         Path trash = Files.createTempDirectory(root.resolve(STAGING), name + "-removed-");
         Files.delete(trash);

@@ -18,7 +18,7 @@ import java.util.regex.Pattern;
  * resumes with a Range request (206 appends; 200 means the server ignored the range, so it starts
  * over); network errors and 5xx answers are retried with backoff; the finished file must match the
  * hub's checksum (sha256 for LFS files, git's blob sha1 for the rest) before it takes its final
- * name. A file already at its final name was verified when it got there and is not fetched again.
+ * name. A file already at its final name is hashed again and kept when it still matches.
  */
 final class ResumableDownload {
     static final String PART_SUFFIX = ".part";
@@ -57,8 +57,15 @@ final class ResumableDownload {
 
     private String run() throws IOException {
         if (Files.isRegularFile(target) && Files.size(target) == file.size()) {
-            listener.fileDone(file.path(), file.size(), true);
-            return file.isLfs() ? file.lfsSha256() : Checksums.sha256(target);
+            // Hashed again rather than trusted: the file may have been altered since (or left by other tools).
+            Checksums.Running sums = new Checksums.Running(file.size());
+            sums.update(target);
+            String sha256 = sums.sha256(), blob = sums.gitBlobSha1();
+            if (matchesHub(sha256, blob)) {
+                listener.fileDone(file.path(), file.size(), true);
+                return sha256;
+            }
+            Files.delete(target); // same size, other bytes: fetch it again
         }
         Files.createDirectories(target.getParent());
         RetryPolicy retry = hub.retryPolicy();
@@ -91,6 +98,10 @@ final class ResumableDownload {
             have = 0;
         }
         Checksums.Running sums = new Checksums.Running(file.size());
+        if (file.size() == 0) {
+            Files.write(part, new byte[0]); // nothing to transfer, but the file must exist
+            return sums;
+        }
         if (have == file.size()) {
             sums.update(part);
             return sums;
@@ -185,11 +196,16 @@ final class ResumableDownload {
         if (done < size) throw new IOException("connection closed after " + done + " of " + size + " bytes");
     }
 
+    /** Whether content with these digests is the file the hub lists (sha256 for LFS files, git blob sha1 for the rest). */
+    private boolean matchesHub(String sha256, String gitBlobSha1) {
+        return file.isLfs() ? file.lfsSha256().equalsIgnoreCase(sha256) : file.gitOid().equalsIgnoreCase(gitBlobSha1);
+    }
+
     private String verify(Checksums.Running sums) throws IOException {
         String sha256 = sums.sha256(), blob = sums.gitBlobSha1();
-        String expected = file.isLfs() ? file.lfsSha256() : file.gitOid();
-        String actual = file.isLfs() ? sha256 : blob;
-        if (!expected.equalsIgnoreCase(actual)) {
+        if (!matchesHub(sha256, blob)) {
+            String expected = file.isLfs() ? file.lfsSha256() : file.gitOid();
+            String actual = file.isLfs() ? sha256 : blob;
             Files.deleteIfExists(part);
             String kind = file.isLfs() ? "sha256" : "git blob sha1";
             throw new ChecksumMismatchException(repo + "/" + file.path() + "@" + commit + ": checksum mismatch: the hub lists " + kind + " "
@@ -202,6 +218,12 @@ final class ResumableDownload {
         String header = r.headers().firstValue("Content-Range").orElseThrow(() -> new IOException("206 without Content-Range for " + file.path()));
         Matcher m = CONTENT_RANGE.matcher(header.strip());
         if (!m.matches()) throw new IOException("bad Content-Range '" + header + "' for " + file.path());
+        if (!m.group(3).equals("*") && Long.parseLong(m.group(3)) != file.size()) {
+            // Another version of the file than the one listed: appending to our part would mix the two.
+            Files.deleteIfExists(part);
+            throw new ChecksumMismatchException(repo + "/" + file.path() + "@" + commit + ": the server's file has " + m.group(3)
+                    + " bytes, the listing says " + file.size());
+        }
         return Long.parseLong(m.group(1));
     }
 

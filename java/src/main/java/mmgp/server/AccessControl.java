@@ -8,7 +8,7 @@ import java.util.regex.Pattern;
 
 /**
  * Who may call what. The web page, /healthz, /readyz and /openapi.json are open (and /metrics
- * unless the server is told otherwise); everything else needs an API key as
+ * unless the server is told otherwise, but not /readyz?load=true); everything else needs an API key as
  * {@code Authorization: Bearer <key>} or {@code X-API-Key: <key>}. Only the event stream also
  * takes {@code ?api_key=}, because a browser's EventSource cannot send headers; a key in a URL
  * ends up in histories and proxy logs, so no other endpoint accepts one there. Job submissions
@@ -36,7 +36,7 @@ final class AccessControl {
     void check(Context ctx) {
         if (ctx.method() == HandlerType.OPTIONS) return; // CORS preflight carries no credentials
         String path = ctx.path();
-        if (OPEN.contains(path) || (path.equals("/metrics") && !metricsNeedAuth)) return;
+        if ((OPEN.contains(path) && !loadsModels(ctx)) || (path.equals("/metrics") && !metricsNeedAuth)) return;
         String keyId = noAuth ? ANONYMOUS : authenticate(ctx, path).orElseThrow(() -> new ApiException(401, "unauthorized",
                 "missing or unknown API key: send Authorization: Bearer <key> or X-API-Key: <key>", null, 0));
         ctx.attribute(KEY_ID, keyId);
@@ -44,6 +44,11 @@ final class AccessControl {
             long wait = limiter.acquire(keyId);
             if (wait > 0) throw ApiException.tooMany("rate_limited", "rate limit of this API key reached; retry in " + wait + " s", wait);
         }
+    }
+
+    /** /readyz?load=true loads every model (GBs of memory, and its errors name files): an operator's action, not a probe's. */
+    private static boolean loadsModels(Context ctx) {
+        return ctx.path().equals("/readyz") && "true".equalsIgnoreCase(ctx.queryParam("load"));
     }
 
     private Optional<String> authenticate(Context ctx, String path) {

@@ -7,21 +7,33 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
  * The accepted API keys. Only SHA-256 digests are kept; a presented key is hashed and compared
  * with every digest in constant time (no early exit on the first differing byte, nor on the first
  * matching key), so response times say nothing about the keys. A key is named in logs and the
- * job table by its id, "key-" + the first 8 hex digits of its digest, never by itself.
+ * job table by its id, "key-" + the first 8 hex digits of its digest, never by itself; the job
+ * table's owner column is that id, so a key set in which two keys share one is refused.
  */
 public final class ApiKeys {
     private final List<byte[]> digests = new ArrayList<>();
 
     public ApiKeys(List<String> keys) {
-        for (String k : keys) digests.add(sha256(k));
+        // Jobs belong to a key id, so two keys with one id would see each other's jobs: refuse such a set.
+        Map<String, byte[]> byId = new HashMap<>();
+        for (String k : keys) {
+            byte[] d = sha256(k);
+            byte[] seen = byId.putIfAbsent(idOf(d), d);
+            if (seen == null) digests.add(d);
+            else if (!MessageDigest.isEqual(seen, d)) {
+                throw new IllegalArgumentException("two different API keys share the id " + idOf(d) + " (the first 8 hex digits of their sha256); replace one of them");
+            }
+        }
     }
 
     /** Reads one key per line; blank lines and lines starting with '#' are skipped. */

@@ -6,6 +6,7 @@ import io.javalin.config.SizeUnit;
 import io.javalin.json.JavalinJackson;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.util.List;
@@ -72,17 +73,23 @@ public final class ApiServer implements AutoCloseable {
     }
 
     private Javalin createApp(ServerConfig config, ObjectMapper json, ResultFiles files, RequestParser parser) throws IOException {
-        String tmp = Files.createDirectories(config.dataDir().resolve("tmp")).toString();
+        Path tmpDir = config.dataDir().resolve("tmp");
+        // Jetty deletes an upload's spill files when its request ends; a killed server leaves them,
+        // and nothing is receiving yet, so whatever is here now is such a leftover.
+        ResultFiles.deleteTree(tmpDir, false);
+        String tmp = Files.createDirectories(tmpDir).toString();
         Javalin javalin = Javalin.create(c -> {
             c.showJavalinBanner = false;
             c.startupWatcherEnabled = false;
             c.jsonMapper(new JavalinJackson(json, false));
             c.http.prefer405over404 = true;
-            c.http.maxRequestSize = 1L << 20; // JSON bodies; uploads are bounded by the multipart limits below
+            c.http.maxRequestSize = JobRoutes.MAX_JSON_BYTES; // JSON bodies (also checked as read); uploads are bounded by the multipart limits below
             c.jetty.multipartConfig.cacheDirectory(tmp);
             c.jetty.multipartConfig.maxFileSize(config.maxUploadBytes(), SizeUnit.BYTES);
             c.jetty.multipartConfig.maxTotalRequestSize(config.maxUploadBytes() + UploadLimits.FORM_OVERHEAD_BYTES, SizeUnit.BYTES);
-            c.jetty.multipartConfig.maxInMemoryFileSize(1, SizeUnit.MB);
+            // Parts above this go to disk. Jetty keeps up to 1000 parts per form, so this bounds a
+            // form's heap to ~16 MiB however it is cut up (form fields are far smaller).
+            c.jetty.multipartConfig.maxInMemoryFileSize(16, SizeUnit.KB);
             if (!config.corsOrigins().isEmpty()) {
                 c.bundledPlugins.enableCors(cors -> cors.addRule(rule -> {
                     List<String> o = config.corsOrigins();
@@ -133,6 +140,11 @@ public final class ApiServer implements AutoCloseable {
 
     public Metrics metrics() {
         return metrics;
+    }
+
+    /** The job service (tests look at its event streams). */
+    JobService jobs() {
+        return jobs;
     }
 
     /** The Javalin app (the OpenAPI check reads its routes). */

@@ -1,8 +1,9 @@
 package mmgp.server;
 
 import io.javalin.http.sse.SseClient;
-import java.util.concurrent.ArrayBlockingQueue;
+import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -11,6 +12,9 @@ import org.slf4j.LoggerFactory;
  * One SSE connection. Events are queued and written by the connection's own virtual thread, so
  * a slow reader never blocks the engine thread that reports progress; a reader that falls more
  * than {@value #CAPACITY} events behind is disconnected (it can reconnect and get the state replayed).
+ * A client that goes away is noticed at the next write (an event or the keep-alive comment), and
+ * the subscriber then tells its job to forget it, so a job that waits long in the queue does not
+ * collect dead streams.
  */
 final class EventSubscriber {
     private static final Logger log = LoggerFactory.getLogger(EventSubscriber.class);
@@ -18,13 +22,25 @@ final class EventSubscriber {
     private static final JobEvent END = new JobEvent("", "");
 
     private final SseClient client;
-    private final BlockingQueue<JobEvent> queue = new ArrayBlockingQueue<>(CAPACITY);
+    private final long keepAliveMillis;
+    // Linked, not array-backed: most streams hold a handful of events, so no slot array up front.
+    private final BlockingQueue<JobEvent> queue = new LinkedBlockingQueue<>(CAPACITY);
     private volatile boolean closed;
+    private volatile boolean ended;
+    private volatile Runnable onEnd = () -> { };
 
-    EventSubscriber(SseClient client) {
+    /** @param keepAlive how long the stream may stay silent before a comment line is sent (and a gone client noticed) */
+    EventSubscriber(SseClient client, Duration keepAlive) {
         this.client = client;
+        this.keepAliveMillis = Math.max(1, keepAlive.toMillis());
         client.onClose(() -> closed = true);
         Thread.ofVirtual().name("sse-writer").start(this::drain);
+    }
+
+    /** {@code action} runs when the stream has ended (at once if it already has; a race may run it twice, so it must be idempotent). */
+    void onEnd(Runnable action) {
+        onEnd = action;
+        if (ended) action.run();
     }
 
     /** Queues {@code e}; false when this subscriber is gone or overflowed (the caller then drops it). */
@@ -53,7 +69,7 @@ final class EventSubscriber {
     private void drain() {
         try {
             while (true) {
-                JobEvent e = queue.poll(15, TimeUnit.SECONDS);
+                JobEvent e = queue.poll(keepAliveMillis, TimeUnit.MILLISECONDS);
                 if (e == END) break;
                 if (client.terminated()) break;
                 if (e == null) client.sendComment("keep-alive"); // keeps proxies from timing the stream out
@@ -66,6 +82,8 @@ final class EventSubscriber {
         } finally {
             closed = true;
             client.close();
+            ended = true;
+            onEnd.run();
         }
     }
 }

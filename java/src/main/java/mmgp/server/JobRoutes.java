@@ -6,11 +6,15 @@ import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.UploadedFile;
 import io.javalin.http.sse.SseHandler;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.Part;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -25,6 +29,11 @@ import mmgp.engine.Engine;
 
 /** The /api routes: four ways to submit a job, then status, events, cancel and downloads. */
 final class JobRoutes {
+    /** Largest JSON request body; uploads have their own, much larger limit. */
+    static final int MAX_JSON_BYTES = 1 << 20;
+    /** Largest text field of a multipart form (a prompt, the pipeline's options). */
+    static final int MAX_FIELD_BYTES = 64 << 10;
+
     private final JobService jobs;
     private final Engine engine;
     private final RequestParser parser;
@@ -52,17 +61,17 @@ final class JobRoutes {
         app.get("/api/requests/{id}/result/{name}", this::download);
     }
 
-    private void image(Context ctx) {
+    private void image(Context ctx) throws IOException {
         requireModel(Task.IMAGE, "image");
-        ImageRequest r = parser.image(parser.body(ctx.body(), "body"));
+        ImageRequest r = parser.image(parser.body(jsonBody(ctx), "body"));
         String id = newId(ctx);
         jobs.submitImage(id, r, keyId(ctx));
         accepted(ctx, id);
     }
 
-    private void video(Context ctx) {
+    private void video(Context ctx) throws IOException {
         requireModel(Task.VIDEO, "video");
-        VideoRequest r = parser.video(parser.body(ctx.body(), "body"));
+        VideoRequest r = parser.video(parser.body(jsonBody(ctx), "body"));
         String id = newId(ctx);
         jobs.submitVideo(id, r, keyId(ctx));
         accepted(ctx, id);
@@ -110,8 +119,10 @@ final class JobRoutes {
         if (jobs.cancel(id)) {
             ctx.status(202).json(Map.of("request_id", id, "status", "cancelling"));
         } else {
-            ObjectNode state = jobs.describe(id);
-            throw new ApiException(409, "already_finished", "request " + id + " already ended: " + state.get("status").asText(), null, 0);
+            // The status may not be recorded yet (the job ended a moment ago): name it only when it is.
+            String status = jobs.describe(id).get("status").asText();
+            String ended = JobStatus.of(status).terminal() ? ": " + status : "";
+            throw new ApiException(409, "already_finished", "request " + id + " already ended" + ended, null, 0);
         }
     }
 
@@ -124,6 +135,7 @@ final class JobRoutes {
         if (!"text/event-stream".equals(ctx.header("Accept"))) {
             throw new ApiException(406, "not_acceptable", "the event stream needs the header Accept: text/event-stream", null, 0);
         }
+        jobs.requireStreamRoom(id);
         new SseHandler(client -> jobs.stream(id, client)).handle(ctx);
     }
 
@@ -138,6 +150,25 @@ final class JobRoutes {
     }
 
     // ---- helpers ----
+
+    /**
+     * The JSON body, at most {@value #MAX_JSON_BYTES} bytes. Read here rather than with ctx.body():
+     * Javalin's size limit looks only at Content-Length, so a chunked body of any size would be
+     * read into memory whole.
+     */
+    private static String jsonBody(Context ctx) throws IOException {
+        if (ctx.req().getContentLengthLong() > MAX_JSON_BYTES) throw jsonTooLarge();
+        byte[] bytes;
+        try (InputStream in = ctx.req().getInputStream()) {
+            bytes = in.readNBytes(MAX_JSON_BYTES + 1);
+        }
+        if (bytes.length > MAX_JSON_BYTES) throw jsonTooLarge();
+        return new String(bytes, StandardCharsets.UTF_8);
+    }
+
+    private static ApiException jsonTooLarge() {
+        return ApiException.tooLarge("the JSON body is larger than " + MAX_JSON_BYTES + " bytes");
+    }
 
     private void requireModel(Task task, String endpoint) {
         if (!engine.hasModel(task)) {
@@ -168,18 +199,33 @@ final class JobRoutes {
         return f;
     }
 
-    /** The non-file form fields; a field sent twice is refused rather than silently picking one. */
-    private ObjectNode formFields(Context ctx, String fileField) {
+    /**
+     * The non-file form fields; a field sent twice is refused rather than silently picking one.
+     * Read part by part rather than with ctx.formParamMap(), which reads every text part into
+     * memory whole: a text field may be at most {@value #MAX_FIELD_BYTES} bytes.
+     */
+    private ObjectNode formFields(Context ctx, String fileField) throws IOException {
         ObjectNode n = json.createObjectNode();
-        Set<String> fileFields = ctx.uploadedFileMap().keySet();
-        for (Map.Entry<String, List<String>> e : ctx.formParamMap().entrySet()) {
-            if (fileFields.contains(e.getKey())) continue; // Jetty lists file parts among the fields too
-            if (e.getKey().equals(fileField)) throw ApiException.badRequest(fileField, fileField + " must be a file, not a text field");
-            if (e.getValue().size() != 1) throw ApiException.badRequest(e.getKey(), e.getKey() + " was sent " + e.getValue().size() + " times");
-            n.put(e.getKey(), e.getValue().getFirst());
+        Collection<Part> parts;
+        try {
+            parts = ctx.req().getParts();
+        } catch (ServletException | RuntimeException e) {
+            throw UploadLimits.translate(e);
         }
-        for (String other : fileFields) {
-            if (!other.equals(fileField)) throw ApiException.badRequest(other, "unexpected file field " + other + "; the file goes in " + fileField);
+        for (Part p : parts) {
+            String name = p.getName();
+            if (p.getSubmittedFileName() != null) { // a file part (what Javalin's uploadedFiles lists)
+                if (!name.equals(fileField)) throw ApiException.badRequest(name, "unexpected file field " + name + "; the file goes in " + fileField);
+                continue;
+            }
+            if (name.equals(fileField)) throw ApiException.badRequest(fileField, fileField + " must be a file, not a text field");
+            if (n.has(name)) throw ApiException.badRequest(name, name + " was sent more than once");
+            if (p.getSize() > MAX_FIELD_BYTES) {
+                throw new ApiException(413, "payload_too_large", "the form field " + name + " is larger than " + MAX_FIELD_BYTES + " bytes", name, 0);
+            }
+            try (InputStream in = p.getInputStream()) {
+                n.put(name, new String(in.readAllBytes(), StandardCharsets.UTF_8));
+            }
         }
         return n;
     }

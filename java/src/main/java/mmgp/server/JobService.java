@@ -40,6 +40,9 @@ import org.slf4j.MDC;
  */
 final class JobService implements RetryAdvisor, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(JobService.class);
+    static final int MAX_STREAMS_PER_JOB = 32;
+    /** A comment line this often keeps proxies from timing a quiet stream out, and finds clients that left. */
+    static final Duration STREAM_KEEP_ALIVE = Duration.ofSeconds(15);
 
     private final Engine engine;
     private final JobStore store;
@@ -50,6 +53,7 @@ final class JobService implements RetryAdvisor, AutoCloseable {
     private final Clock clock;
     private final Map<String, LiveJob> live = new ConcurrentHashMap<>();
     private final Map<String, Double> recentSeconds = new ConcurrentHashMap<>();
+    private volatile Duration streamKeepAlive = STREAM_KEEP_ALIVE;
     private final ExecutorService resultWriters = Executors.newFixedThreadPool(2, Thread.ofPlatform().name("mmgp-results-", 0).daemon().factory());
 
     JobService(Engine engine, JobStore store, ResultFiles files, Metrics metrics, RequestParser parser, ObjectMapper json, Clock clock) {
@@ -85,9 +89,10 @@ final class JobService implements RetryAdvisor, AutoCloseable {
     private void submit(String id, String task, ObjectNode requestJson, String keyId, boolean existing, Function<ProgressListener, Job<?>> start) {
         Instant now = clock.instant();
         LiveJob job = new LiveJob(id, task, now, keyId, json, () -> markRunning(id));
-        live.put(id, job);
+        // Recorded before it is live or queued: a job the engine knows is always in the database.
         if (existing) store.updateStatus(id, JobStatus.QUEUED, now);
         else store.insert(new JobRecord(id, task, JobStatus.QUEUED, now, now, requestJson.toString(), null, null, keyId, List.of()));
+        live.put(id, job);
         Job<?> engineJob;
         try {
             engineJob = start.apply(job);
@@ -246,12 +251,35 @@ final class JobService implements RetryAdvisor, AutoCloseable {
         return accepted;
     }
 
+    /** Shorter keep-alives, so a test sees a departed client noticed in milliseconds. */
+    void streamKeepAlive(Duration every) {
+        streamKeepAlive = every;
+    }
+
+    /** How many event streams watch {@code id} now (0 once it ended). */
+    int streams(String id) {
+        LiveJob job = live.get(ResultFiles.requireUuid(id));
+        return job == null ? 0 : job.streams();
+    }
+
+    /**
+     * Refuses another event stream (429) when {@value #MAX_STREAMS_PER_JOB} already watch the job:
+     * each holds a connection, a writer thread and a queue. Checked before the stream starts,
+     * because an SSE response commits its 200 at once.
+     */
+    void requireStreamRoom(String id) {
+        if (streams(id) >= MAX_STREAMS_PER_JOB) {
+            throw ApiException.tooMany("too_many_streams", MAX_STREAMS_PER_JOB + " event streams already watch request " + id
+                    + "; close one or poll GET /api/requests/" + id, 5);
+        }
+    }
+
     /** GET /api/requests/{id}/events: replays the state, then streams until the job ends. */
     void stream(String id, SseClient client) {
         String canonical = ResultFiles.requireUuid(id);
         JobRecord stored = record(canonical);
         client.keepAlive();
-        EventSubscriber sub = new EventSubscriber(client);
+        EventSubscriber sub = new EventSubscriber(client, streamKeepAlive);
         LiveJob job = live.get(canonical);
         if (job != null && job.subscribe(sub, j -> describe(canonical).toString())) return;
         JobRecord finished = job == null ? stored : record(canonical);
@@ -329,7 +357,25 @@ final class JobService implements RetryAdvisor, AutoCloseable {
             }
         }
         if (removed > 0) log.info("retention sweep removed {} finished requests", removed);
+        removeOrphanFolders(clock.instant().minus(retention));
         return removed;
+    }
+
+    /**
+     * Deletes job folders that no job owns: an upload whose request was never recorded because the
+     * server died while receiving it. Only folders older than the retention, so a submission in
+     * progress (folder made, row not yet written) is never touched.
+     */
+    private void removeOrphanFolders(Instant cutoff) {
+        try {
+            for (String id : files.foldersModifiedBefore(cutoff)) {
+                if (live.containsKey(id) || store.find(id).isPresent()) continue;
+                files.delete(id);
+                log.info("retention sweep removed the folder of {}, which no request owns", id);
+            }
+        } catch (IOException e) {
+            log.warn("retention sweep could not remove orphaned job folders: {}", e.toString());
+        }
     }
 
     @Override

@@ -55,8 +55,11 @@ final class LiveJob implements ProgressListener {
         synchronized (this) {
             if (status.terminal()) return false;
         }
-        cancelRequested = true;
         Job<?> j = engineJob;
+        // Ended in the engine, its result not yet recorded: too late, and flagging it now would
+        // turn a failure (whose message the record should keep) into "cancelled".
+        if (j != null && j.result().isDone()) return false;
+        cancelRequested = true;
         return j == null || j.cancel() || !j.result().isDone();
     }
 
@@ -133,12 +136,23 @@ final class LiveJob implements ProgressListener {
     /**
      * Subscribes {@code s} after sending it {@code snapshot} of the current state; returns false
      * (and subscribes nothing) when the job already ended, so the caller replays the stored record.
+     * The subscriber leaves the list as soon as its stream ends (a client that went away).
      */
     synchronized boolean subscribe(EventSubscriber s, Function<LiveJob, String> snapshot) {
         if (status.terminal()) return false;
+        subscribers.add(s); // before the snapshot goes out, so a client holding it is surely counted
         s.offer(new JobEvent("state", snapshot.apply(this)));
-        subscribers.add(s);
+        s.onEnd(() -> unsubscribe(s));
         return true;
+    }
+
+    private synchronized void unsubscribe(EventSubscriber s) {
+        subscribers.remove(s);
+    }
+
+    /** Event streams watching this job now (an ended stream has already left the list). */
+    synchronized int streams() {
+        return subscribers.size();
     }
 
     /** The final status: tells every stream, then ends them. */

@@ -155,12 +155,40 @@ final class ResultFiles {
         return n;
     }
 
+    /** Ids of the job folders last modified before {@code cutoff} (names that are not UUIDs are left alone). */
+    List<String> foldersModifiedBefore(java.time.Instant cutoff) throws IOException {
+        List<String> ids = new ArrayList<>();
+        try (Stream<Path> all = Files.list(jobsDir)) {
+            for (Path p : all.filter(Files::isDirectory).toList()) {
+                String name = p.getFileName().toString();
+                if (!isUuid(name)) continue;
+                if (Files.getLastModifiedTime(p).toInstant().isBefore(cutoff)) ids.add(name);
+            }
+        }
+        return ids;
+    }
+
+    private static boolean isUuid(String name) {
+        try {
+            requireUuid(name);
+            return true;
+        } catch (ApiException e) {
+            return false;
+        }
+    }
+
     /** Removes the job's folder and everything in it. */
     void delete(String id) throws IOException {
-        Path dir = jobsDir.resolve(requireUuid(id));
+        deleteTree(jobsDir.resolve(requireUuid(id)), true);
+    }
+
+    /** Deletes what {@code dir} holds, and {@code dir} itself when {@code andDir}; nothing when it does not exist. */
+    static void deleteTree(Path dir, boolean andDir) throws IOException {
         if (!Files.exists(dir)) return;
         try (Stream<Path> all = Files.walk(dir)) {
-            for (Path p : all.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+            for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
+                if (andDir || !p.equals(dir)) Files.deleteIfExists(p);
+            }
         }
     }
 }

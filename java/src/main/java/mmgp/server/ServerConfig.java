@@ -35,6 +35,7 @@ public record ServerConfig(String host, int port, Path dataDir, List<String> api
         for (String k : apiKeys) {
             if (k.isBlank() || k.chars().anyMatch(Character::isWhitespace)) throw new IllegalArgumentException("API keys must be non-empty and contain no whitespace");
         }
+        new ApiKeys(apiKeys); // refuses two keys with one id here, before anything starts
         if (rateLimitPerMinute < 0) throw new IllegalArgumentException("rate limit must be >= 0 per minute, got " + rateLimitPerMinute);
         if (maxUploadBytes < 1) throw new IllegalArgumentException("max upload size must be positive, got " + maxUploadBytes + " bytes");
         if (retention.isNegative() || retention.isZero()) throw new IllegalArgumentException("retention must be positive, got " + retention);

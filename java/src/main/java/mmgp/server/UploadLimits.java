@@ -14,7 +14,7 @@ final class UploadLimits {
     }
 
     /** A 413 when {@code e} is Jetty's "exceeds max filesize / request size", else a 400 about the form. */
-    static ApiException translate(RuntimeException e) {
+    static ApiException translate(Exception e) {
         if (e instanceof ApiException a) return a;
         for (Throwable t = e; t != null; t = t.getCause()) {
             String m = t.getMessage() == null ? "" : t.getMessage().toLowerCase(Locale.ROOT);

@@ -54,6 +54,7 @@ final class FakeHub implements AutoCloseable {
     private volatile boolean ignoreRange;
     private volatile String requiredToken;
     private volatile int pageSize = 1000;
+    private volatile String listedButAbsent;
 
     FakeHub(Path folder, String repo) throws IOException {
         this.repo = repo;
@@ -117,6 +118,11 @@ final class FakeHub implements AutoCloseable {
     /** The next {@code n} requests to the hub get a 503. */
     void failNext(int n) {
         failNextWith503.set(n);
+    }
+
+    /** The tree listing also names {@code path} (a crafted or broken hub), which it cannot serve. */
+    void alsoList(String path) {
+        listedButAbsent = path;
     }
 
     /** The repository becomes gated: the hub wants {@code Authorization: Bearer token}. */
@@ -273,6 +279,8 @@ final class FakeHub implements AutoCloseable {
             }
             entries.add(n);
         }
+        String extra = listedButAbsent;
+        if (extra != null) entries.add(JSON.createObjectNode().put("type", "file").put("oid", "0".repeat(40)).put("size", 1).put("path", extra));
         int from = 0;
         int cursor = query.indexOf("cursor=");
         if (cursor >= 0) from = Integer.parseInt(query.substring(cursor + 7).split("&")[0]);

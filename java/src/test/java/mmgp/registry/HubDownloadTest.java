@@ -23,6 +23,7 @@ class HubDownloadTest {
     static final String REPO = "test-org/tiny-model";
     static final String WEIGHTS = "text_encoder/model.safetensors";
     static final String CONFIG = "text_encoder/config.json";
+    static final String EMPTY = "text_encoder/empty.txt";
     static final RetryPolicy FAST = new RetryPolicy(4, Duration.ofMillis(10), Duration.ofMillis(40), Duration.ofSeconds(20));
 
     @TempDir
@@ -160,6 +161,41 @@ class HubDownloadTest {
         assertThatThrownBy(() -> fetch(client(null, FAST), CONFIG)).isInstanceOf(ChecksumMismatchException.class)
                 .hasMessageContaining("git blob sha1").hasMessageContaining(Checksums.gitBlobSha1(hub.content(CONFIG)));
         assertThat(downloads.resolve(CONFIG)).doesNotExist();
+    }
+
+    @Test
+    void aListingWithAPathThatLeavesTheDownloadFolderIsRefused() {
+        for (String evil : List.of("../outside.json", "text_encoder/../../x", "/etc/passwd", "a\\b", "c:/x", "a//b")) {
+            hub.alsoList(evil);
+            assertThatThrownBy(() -> client(null, FAST).listFiles(REPO, hub.commit)).as(evil).hasMessageContaining("unsafe path");
+        }
+    }
+
+    @Test
+    void anEmptyFileDownloadsAndVerifies() throws Exception {
+        hub.close();
+        Files.write(tmp.resolve("repo").resolve(EMPTY), new byte[0]);
+        hub = new FakeHub(tmp.resolve("repo"), REPO);
+        String sha = fetch(client(null, FAST), EMPTY);
+        assertThat(downloads.resolve(EMPTY)).exists().isEmptyFile();
+        assertThat(sha).isEqualTo(FakeHub.sha256(new byte[0]));
+        assertThat(downloads.resolve(EMPTY + ".part")).doesNotExist();
+    }
+
+    @Test
+    void aDownloadedFileAlteredSinceIsFetchedAgain() throws Exception {
+        HubClient c = client(null, FAST);
+        fetch(c, WEIGHTS);
+        byte[] altered = hub.content(WEIGHTS).clone();
+        altered[7] ^= 1; // same size, other bytes
+        Files.write(downloads.resolve(WEIGHTS), altered);
+        long before = hub.requests.stream().filter(r -> r.server().equals("cdn")).count();
+
+        assertThat(fetch(c, WEIGHTS)).isEqualTo(FakeHub.sha256(hub.content(WEIGHTS)));
+
+        assertThat(Files.readAllBytes(downloads.resolve(WEIGHTS))).isEqualTo(hub.content(WEIGHTS));
+        assertThat(hub.requests.stream().filter(r -> r.server().equals("cdn")).count()).isEqualTo(before + 1);
+        assertThat(events).doesNotContain("cached " + WEIGHTS);
     }
 
     @Test

@@ -158,6 +158,31 @@ class ModelPullerTest {
         assertThat(puller(null).pull(ENTRY, GgmlType.F32, false, false).model().name()).isEqualTo("te-raw");
     }
 
+    @Test
+    void anotherNameOfTheSameRepositoryWaitsItsTurnToo() throws Exception {
+        Path lockFile = registry.root().resolve(ModelRegistry.LOCKS).resolve(REPO.replace('/', '+') + ".repo.lock");
+        Files.createDirectories(lockFile.getParent());
+        CatalogEntry sameRepo = new CatalogEntry("te-raw-2", REPO, "main", RAW, GgmlType.F32);
+        try (var channel = java.nio.channels.FileChannel.open(lockFile, java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
+             var held = channel.lock()) {
+            assertThatThrownBy(() -> puller(null).pull(sameRepo, GgmlType.F32, false, false)).hasMessageContaining("another pull from " + REPO + " is running");
+        }
+        assertThat(hub.requests).isEmpty();
+        assertThat(puller(null).pull(sameRepo, GgmlType.F32, false, false).model().name()).isEqualTo("te-raw-2");
+    }
+
+    @Test
+    void aPullClearsWhatAKilledPullOfTheSameNameLeftInStaging() throws Exception {
+        Path build = registry.newStaging("te-raw");
+        Files.writeString(build.resolve("half.gguf"), "half");
+        Path source = registry.newStaging("te-raw-source");
+        Path otherModel = registry.newStaging("te-raw-2");
+        puller(null).pull(ENTRY, GgmlType.F32, false, false);
+        assertThat(build).doesNotExist();
+        assertThat(source).doesNotExist();
+        assertThat(otherModel).as("another model's staging is not ours to clear").exists();
+    }
+
     void assertNoStaging() throws Exception {
         Path staging = registry.root().resolve(ModelRegistry.STAGING);
         if (!Files.exists(staging)) return;

@@ -88,6 +88,24 @@ class ModelRegistryTest {
     }
 
     @Test
+    void cleaningStagingPutsBackAModelAKilledReinstallHadMovedAside() throws Exception {
+        ModelRegistry registry = new ModelRegistry(root);
+        installModel(registry, "amused-256", Task.IMAGE, "weights");
+        // What install() does first; the process then dies before the new folder takes the name.
+        Path aside = root.resolve(ModelRegistry.STAGING).resolve("amused-256-replaced-42");
+        Files.move(root.resolve("amused-256"), aside);
+        Path halfBuilt = registry.newStaging("amused-256");
+        assertThat(registry.find("amused-256")).isEmpty();
+
+        registry.cleanStaging("amused-256");
+
+        assertThat(registry.require("amused-256").manifest().name()).isEqualTo("amused-256");
+        assertThat(registry.verify("amused-256").ok()).isTrue();
+        assertThat(aside).doesNotExist();
+        assertThat(halfBuilt).doesNotExist();
+    }
+
+    @Test
     void verifyFindsAFlippedByteAndAMissingFile() throws Exception {
         ModelRegistry registry = new ModelRegistry(root);
         InstalledModel m = installModel(registry, "amused-256", Task.IMAGE, "some weights");
@@ -123,7 +141,11 @@ class ModelRegistryTest {
         assertThatThrownBy(() -> registry.setDefault(Task.VIDEO, "amused-256")).hasMessageContaining("is a image model");
 
         registry.remove("amused-512");
-        assertThatThrownBy(() -> registry.installed(Task.IMAGE)).hasMessageContaining("'amused-512'").hasMessageContaining("not installed");
+        assertThat(registry.defaultFor(Task.IMAGE)).as("removing the default model clears the choice").isEmpty();
+        assertThat(registry.installed(Task.IMAGE)).get().extracting(InstalledModel::name).isEqualTo("amused-256");
+        registry.setDefault(Task.IMAGE, "amused-256");
+        ModelRegistry.deleteTree(root.resolve("amused-256")); // deleted by hand, not with remove
+        assertThatThrownBy(() -> registry.installed(Task.IMAGE)).hasMessageContaining("'amused-256'").hasMessageContaining("not installed");
     }
 
     @Test

@@ -4,7 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.awt.image.BufferedImage;
+import java.io.BufferedReader;
 import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.net.http.HttpClient;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -170,16 +175,8 @@ class ApiEndpointsTest {
         models.understand.started = new CountDownLatch(1);
         String id = submitUnderstand();
         assertThat(models.understand.started.await(10, TimeUnit.SECONDS)).isTrue();
-        Thread release = Thread.ofVirtual().start(() -> {
-            try {
-                Thread.sleep(300); // let the stream connect first
-            } catch (InterruptedException ignored) {
-                // released early
-            }
-            models.understand.hold.countDown();
-        });
-        List<String[]> events = http.events("/api/requests/" + id + "/events", WAIT);
-        release.join();
+        // The job goes on once the stream has its first event, so the stream surely saw it running.
+        List<String[]> events = http.events("/api/requests/" + id + "/events", WAIT, e -> models.understand.hold.countDown());
 
         // the replayed state holds the caption so far; the text events continue it
         assertThat(events.getFirst()[0]).isEqualTo("state");
@@ -201,6 +198,66 @@ class ApiEndpointsTest {
         // after the end: the stored state is replayed and the stream closes at once
         List<String[]> again = http.events("/api/requests/" + id + "/events", WAIT);
         assertThat(again).extracting(e -> e[0]).containsExactly("state", "status");
+    }
+
+    @Test
+    void aTextFieldAboveItsLimitIs413NamingItThoughTheUploadLimitIsFarAbove() {
+        Map<String, Object> form = new LinkedHashMap<>();
+        form.put("file", new byte[] {1, 2, 3});
+        form.put("prompt", "p".repeat(JobRoutes.MAX_FIELD_BYTES + 1));
+        Http.Reply r = http.postMultipart("/api/understand/video", form);
+        assertThat(r.status()).as(r.body()).isEqualTo(413);
+        assertThat(r.errorField()).isEqualTo("prompt");
+    }
+
+    @Test
+    void eventStreamsOfOneRequestAreCappedWith429() throws Exception {
+        models.image.hold = new CountDownLatch(1);
+        models.image.started = new CountDownLatch(1);
+        String id = http.postJson("/api/generate/image", "{\"prompt\": \"watched\", \"steps\": 2}").json().get("request_id").asText();
+        assertThat(models.image.started.await(10, TimeUnit.SECONDS)).isTrue();
+        String path = "/api/requests/" + id + "/events";
+        CountDownLatch connected = new CountDownLatch(JobService.MAX_STREAMS_PER_JOB);
+        List<Thread> streams = new java.util.ArrayList<>();
+        for (int i = 0; i < JobService.MAX_STREAMS_PER_JOB; i++) {
+            streams.add(Thread.ofVirtual().start(() -> http.events(path, WAIT, e -> {
+                if (e[0].equals("state")) connected.countDown();
+            })));
+        }
+        assertThat(connected.await(20, TimeUnit.SECONDS)).isTrue();
+
+        Http.Reply refused = http.send(http.request(path).header("Accept", "text/event-stream").GET());
+        assertThat(refused.status()).isEqualTo(429);
+        assertThat(refused.errorCode()).isEqualTo("too_many_streams");
+        assertThat(refused.header("Retry-After")).isNotBlank();
+
+        models.image.hold.countDown();
+        for (Thread t : streams) t.join();
+        assertThat(http.awaitEnd(id, WAIT).get("status").asText()).isEqualTo("done");
+    }
+
+    @Test
+    void aStreamWhoseClientLeftIsDroppedWhileTheJobIsQuiet() throws Exception {
+        server.jobs().streamKeepAlive(Duration.ofMillis(100));
+        models.image.hold = new CountDownLatch(1);
+        models.image.started = new CountDownLatch(1);
+        String id = http.postJson("/api/generate/image", "{\"prompt\": \"left\", \"steps\": 2}").json().get("request_id").asText();
+        assertThat(models.image.started.await(10, TimeUnit.SECONDS)).isTrue();
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        HttpResponse<InputStream> r = client.send(http.request("/api/requests/" + id + "/events").header("Accept", "text/event-stream").GET().build(),
+                HttpResponse.BodyHandlers.ofInputStream());
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
+            for (String line = in.readLine(); line != null && !line.startsWith("data:"); line = in.readLine()) {
+                // up to the replayed state
+            }
+            assertThat(server.jobs().streams(id)).isEqualTo(1);
+        } // the client leaves; the held job sends no event, so only the keep-alive can find out
+
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (server.jobs().streams(id) > 0 && System.nanoTime() < deadline) Thread.sleep(20);
+        assertThat(server.jobs().streams(id)).as("the departed stream left the job").isZero();
+        models.image.hold.countDown();
+        assertThat(http.awaitEnd(id, WAIT).get("status").asText()).isEqualTo("done");
     }
 
     @Test
@@ -245,7 +302,7 @@ class ApiEndpointsTest {
     }
 
     @Test
-    void probesAreOpenAndReadinessCanLoadModels() {
+    void probesAreOpenAndReadinessWithAKeyCanLoadModels() {
         Http anonymous = http.withKey(null);
         Http.Reply health = anonymous.get("/healthz");
         assertThat(health.status()).isEqualTo(200);
@@ -257,7 +314,9 @@ class ApiEndpointsTest {
         assertThat(ready.path("models").path("image").path("configured").asBoolean()).isTrue();
         assertThat(ready.path("models").path("image").path("loaded").asBoolean()).isFalse();
 
-        JsonNode loaded = anonymous.get("/readyz?load=true").json();
+        assertThat(anonymous.get("/readyz?load=true").status()).as("loading models is not for anonymous callers").isEqualTo(401);
+        assertThat(ready.path("models").path("image").path("loaded").asBoolean()).isFalse();
+        JsonNode loaded = http.get("/readyz?load=true").json();
         assertThat(loaded.path("models").path("image").path("loaded").asBoolean()).isTrue();
         assertThat(loaded.path("models").path("video").path("loaded").asBoolean()).isTrue();
     }

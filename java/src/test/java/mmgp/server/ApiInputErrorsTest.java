@@ -102,6 +102,12 @@ class ApiInputErrorsTest {
         Http.Reply big = http.postJson("/api/generate/image", "{\"prompt\": \"" + "x".repeat(2 << 20) + "\"}");
         assertThat(big.status()).isEqualTo(413);
         assertThat(big.errorCode()).isEqualTo("payload_too_large");
+        // Without a Content-Length (chunked), the limit holds as the body is read.
+        byte[] chunked = ("{\"prompt\": \"" + "x".repeat(JobRoutes.MAX_JSON_BYTES) + "\"}").getBytes(StandardCharsets.UTF_8);
+        Http.Reply streamed = http.send(http.request("/api/generate/video").header("Content-Type", "application/json")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(chunked))));
+        assertThat(streamed.status()).isEqualTo(413);
+        assertThat(streamed.errorCode()).isEqualTo("payload_too_large");
     }
 
     @Test

@@ -22,6 +22,25 @@ class ApiKeysTest {
     }
 
     @Test
+    void twoKeysWithOneIdAreRefusedBecauseJobsBelongToTheId() {
+        // Ids are 32 bits, so a collision among ~100k generated keys is all but certain (birthday bound).
+        java.util.Map<String, String> byId = new java.util.HashMap<>();
+        String first = null, second = null;
+        for (int i = 0; first == null; i++) {
+            String k = "generated-key-" + i;
+            String earlier = byId.putIfAbsent(ApiKeys.idOf(k), k);
+            if (earlier != null) {
+                first = earlier;
+                second = k;
+            }
+        }
+        List<String> clash = List.of(first, second);
+        assertThatThrownBy(() -> new ApiKeys(clash)).hasMessageContaining("share the id " + ApiKeys.idOf(first))
+                .hasMessageNotContaining(first).hasMessageNotContaining(second);
+        assertThat(new ApiKeys(List.of(first, first)).authenticate(first)).contains(ApiKeys.idOf(first));
+    }
+
+    @Test
     void keysFileSkipsBlanksAndComments(@TempDir Path dir) throws Exception {
         Path f = Files.writeString(dir.resolve("keys"), "# team keys\nalpha-key\n\n  beta-key  \n");
         assertThat(ApiKeys.readFile(f)).containsExactly("alpha-key", "beta-key");

@@ -101,6 +101,11 @@ final class Http {
 
     /** The raw SSE stream until the server ends it (or {@code timeout}). */
     List<String[]> events(String path, Duration timeout) {
+        return events(path, timeout, e -> { });
+    }
+
+    /** As {@link #events(String, Duration)}, handing each event to {@code onEvent} as it arrives. */
+    List<String[]> events(String path, Duration timeout, java.util.function.Consumer<String[]> onEvent) {
         try {
             HttpResponse<java.util.stream.Stream<String>> r = client.send(request(path).timeout(timeout).header("Accept", "text/event-stream").GET().build(),
                     HttpResponse.BodyHandlers.ofLines());
@@ -109,7 +114,11 @@ final class Http {
             String event = null;
             for (String line : (Iterable<String>) r.body()::iterator) {
                 if (line.startsWith("event:")) event = line.substring(6).strip();
-                else if (line.startsWith("data:")) out.add(new String[] {event, line.substring(5).strip()});
+                else if (line.startsWith("data:")) {
+                    String[] e = {event, line.substring(5).strip()};
+                    out.add(e);
+                    onEvent.accept(e);
+                }
             }
             return out;
         } catch (IOException | InterruptedException e) {

@@ -39,6 +39,15 @@ class ServeCommandTest {
         assertThat(err).contains("--rate-limit must look like 30/min");
     }
 
+    @Test
+    void uploadLimitAndRetentionOutOfRangeAreNamed() {
+        String d = dir.resolve("d").toString();
+        assertThat(run("serve", "--api-key", "k-123", "--max-upload-mb", "9000000000000", "--models", dir.toString(), "--data-dir", d))
+                .contains("--max-upload-mb must be in");
+        assertThat(run("serve", "--api-key", "k-123", "--retention-hours", "0", "--models", dir.toString(), "--data-dir", d))
+                .contains("--retention-hours must be in");
+    }
+
     private static String run(String... args) {
         PrintStream saved = System.err;
         ByteArrayOutputStream captured = new ByteArrayOutputStream();

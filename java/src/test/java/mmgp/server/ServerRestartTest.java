@@ -42,7 +42,9 @@ class ServerRestartTest {
         }
 
         models.image.hold = new CountDownLatch(0);
+        Path spill = Files.writeString(dir.resolve("data/tmp/MultiPart123.tmp"), "an upload a killed server was receiving");
         try (ApiServer second = TestServers.start(config, models, 8)) {
+            assertThat(spill).as("upload spill files of the previous run are cleared at start").doesNotExist();
             Http http = TestServers.client(second);
             JsonNode kept = http.get("/api/requests/" + done).json();
             assertThat(kept.get("status").asText()).isEqualTo("done");
@@ -100,6 +102,15 @@ class ServerRestartTest {
             http.awaitEnd(recent, WAIT);
             Path oldFiles = dir.resolve("data/jobs/" + old);
             assertThat(oldFiles.resolve("image.png")).exists();
+            // An upload whose request was never recorded (the server died while receiving it), and
+            // a recent one still being received: only the old one is the sweep's to delete.
+            Path orphan = Files.createDirectories(dir.resolve("data/jobs/" + java.util.UUID.randomUUID()));
+            Files.writeString(orphan.resolve("input.mp4"), "half an upload");
+            Files.setLastModifiedTime(orphan, java.nio.file.attribute.FileTime.from(java.time.Instant.parse("2025-12-31T00:00:00Z")));
+            Path arriving = Files.createDirectories(dir.resolve("data/jobs/" + java.util.UUID.randomUUID()));
+            Files.setLastModifiedTime(arriving, java.nio.file.attribute.FileTime.from(clock.instant()));
+            // A recorded job's folder, however old, goes only with its row.
+            Files.setLastModifiedTime(dir.resolve("data/jobs/" + recent), java.nio.file.attribute.FileTime.from(java.time.Instant.parse("2025-12-31T00:00:00Z")));
 
             assertThat(server.sweepNow()).isZero(); // 20 h: still kept
             clock.advance(Duration.ofHours(5));
@@ -108,6 +119,8 @@ class ServerRestartTest {
             assertThat(Files.exists(oldFiles)).isFalse();
             assertThat(http.get("/api/requests/" + recent).json().get("status").asText()).isEqualTo("done");
             assertThat(dir.resolve("data/jobs/" + recent + "/image.png")).exists();
+            assertThat(orphan).doesNotExist();
+            assertThat(arriving).exists();
         }
     }
 }
