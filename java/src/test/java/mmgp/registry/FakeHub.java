@@ -34,9 +34,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * which (like S3's pre-signed URLs) rejects requests that carry an Authorization header. Both honour
  * {@code Range: bytes=N-}. Faults can be injected per file.
  */
-final class FakeHub implements AutoCloseable {
+public final class FakeHub implements AutoCloseable {
     /** One request as the servers saw it. */
-    record Request(String server, String path, String range, String authorization) {}
+    public record Request(String server, String path, String range, String authorization) {}
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -56,7 +56,7 @@ final class FakeHub implements AutoCloseable {
     private volatile int pageSize = 1000;
     private volatile String listedButAbsent;
 
-    FakeHub(Path folder, String repo) throws IOException {
+    public FakeHub(Path folder, String repo) throws IOException {
         this.repo = repo;
         List<Path> all;
         try (var s = Files.walk(folder)) {
@@ -82,7 +82,7 @@ final class FakeHub implements AutoCloseable {
         cdn.start();
     }
 
-    String endpoint() {
+    public String endpoint() {
         return "http://" + hub.getAddress().getAddress().getHostAddress() + ":" + hub.getAddress().getPort();
     }
 
@@ -96,7 +96,7 @@ final class FakeHub implements AutoCloseable {
     }
 
     /** The first transfer of {@code path} stops after {@code bytes} bytes and the connection is closed. */
-    void dropConnectionOnce(String path, long bytes) {
+    public void dropConnectionOnce(String path, long bytes) {
         dropAfter.put(path, bytes);
     }
 
@@ -134,7 +134,7 @@ final class FakeHub implements AutoCloseable {
         pageSize = n;
     }
 
-    List<Request> requestsFor(String suffix) {
+    public List<Request> requestsFor(String suffix) {
         return requests.stream().filter(r -> r.path().endsWith(suffix)).toList();
     }
 

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import mmgp.registry.FakeHub;
 import java.util.Arrays;
 import mmgp.api.Task;
 import mmgp.bindings.NativeLibraries;
