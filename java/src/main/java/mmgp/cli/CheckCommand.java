@@ -12,7 +12,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code mmgp check <fixture-dir>}: every golden case of a fixture folder, with max errors and PASS/FAIL. */
-@Command(name = "check", description = "Run every case of a golden fixture folder (golden/cases.json) and print max errors and PASS/FAIL; exit 1 on any FAIL.")
+@Command(mixinStandardHelpOptions = true, name = "check", description = "Run every case of a golden fixture folder (golden/cases.json) and print max errors and PASS/FAIL; exit 1 on any FAIL.")
 final class CheckCommand implements Callable<Integer> {
     @Parameters(paramLabel = "FIXTURE_DIR", description = "Folder with checkpoint/ and golden/cases.json.")
     Path dir;

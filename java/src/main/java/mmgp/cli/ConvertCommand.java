@@ -14,7 +14,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code mmgp convert --model M <hf-folder> <out.gguf> --type q8_0}. */
-@Command(name = "convert", description = "Convert a Hugging Face safetensors checkpoint to GGUF (F32, F16, BF16, Q8_0, Q4_0...).")
+@Command(mixinStandardHelpOptions = true, name = "convert", description = "Convert a Hugging Face safetensors checkpoint to GGUF (F32, F16, BF16, Q8_0, Q4_0...).")
 final class ConvertCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, description = "Converter to use: ${COMPLETION-CANDIDATES}", completionCandidates = ConverterIds.class)
     String model;

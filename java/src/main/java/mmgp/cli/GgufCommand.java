@@ -13,7 +13,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code mmgp gguf inspect FILE}: metadata and tensor table of a GGUF file. */
-@Command(name = "gguf", description = "Work with GGUF files.", subcommands = GgufCommand.Inspect.class)
+@Command(mixinStandardHelpOptions = true, name = "gguf", description = "Work with GGUF files.", subcommands = GgufCommand.Inspect.class)
 final class GgufCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -23,7 +23,7 @@ final class GgufCommand implements Runnable {
         spec.commandLine().usage(System.out);
     }
 
-    @Command(name = "inspect", description = "Print a GGUF file's metadata and tensor table (reads only the header).")
+    @Command(mixinStandardHelpOptions = true, name = "inspect", description = "Print a GGUF file's metadata and tensor table (reads only the header).")
     static final class Inspect implements Callable<Integer> {
         @Parameters(paramLabel = "FILE", description = "The .gguf file.")
         Path file;

@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** Shows which native build is in use and what the CPU backend offers. */
-@Command(name = "native", description = "Show the native ggml/llama.cpp build in use and the CPU backend's buffer types.")
+@Command(mixinStandardHelpOptions = true, name = "native", description = "Show the native ggml/llama.cpp build in use and the CPU backend's buffer types.")
 final class NativeCommand implements Callable<Integer> {
     @Option(names = "--threads", defaultValue = "0", description = "CPU threads (0 = one per core).")
     int threads;

@@ -124,19 +124,19 @@ final class ServeCommand implements Callable<Integer> {
         Engine.Builder engine = Engine.builder().threads(threads).maxBatch(maxBatch).queueCapacity(queueCapacity);
         chosen.forEach(engine::model);
 
-        ApiServer server = ApiServer.start(config, engine);
+        chosen.forEach((task, path) -> System.out.println("  " + task.label() + ": " + path));
+        ApiServer server = ApiServer.start(config, engine, built -> {
+            if (!preload) return;
+            for (Task t : chosen.keySet()) {
+                System.out.println("  loading the " + t.label() + " model…");
+                built.load(t);
+            }
+        });
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.close();
             stopped.countDown();
         }, "mmgp-serve-shutdown"));
-        chosen.forEach((task, path) -> System.out.println("  " + task.label() + ": " + path));
-        if (preload) {
-            for (Task t : chosen.keySet()) {
-                System.out.println("  loading the " + t.label() + " model…");
-                server.engine().load(t);
-            }
-        }
         System.out.println("mmgp serve: listening on " + server.url() + "/ (" + (noAuth ? "no authentication" : keys.size() + " API key(s)")
                 + ", data in " + data + ")");
         stopped.await();

@@ -35,7 +35,8 @@ public final class ApiServer implements AutoCloseable {
     private final Javalin app;
     private final ScheduledExecutorService sweeper;
 
-    private ApiServer(ServerConfig config, Engine.Builder engineBuilder, Clock clock) throws IOException, SQLException {
+    private ApiServer(ServerConfig config, Engine.Builder engineBuilder, Clock clock, java.util.function.Consumer<Engine> beforeListening)
+            throws IOException, SQLException {
         this.config = config;
         Files.createDirectories(config.dataDir());
         ObjectMapper json = new ObjectMapper();
@@ -45,6 +46,7 @@ public final class ApiServer implements AutoCloseable {
         try {
             built = engineBuilder.listener(metrics).build();
             engine = built;
+            beforeListening.accept(engine);
             ResultFiles files = new ResultFiles(config.dataDir(), json);
             RequestParser parser = new RequestParser(json, config.limits());
             jobs = new JobService(engine, store, files, metrics, parser, json, clock);
@@ -64,12 +66,18 @@ public final class ApiServer implements AutoCloseable {
 
     /** Starts a server whose engine is {@code engineBuilder} plus the server's metrics listener. */
     public static ApiServer start(ServerConfig config, Engine.Builder engineBuilder) throws IOException, SQLException {
-        return new ApiServer(config, engineBuilder, Clock.systemUTC());
+        return new ApiServer(config, engineBuilder, Clock.systemUTC(), e -> { });
+    }
+
+    /** Like {@link #start(ServerConfig, Engine.Builder)}, running {@code beforeListening} (e.g. model preloading) before the port opens. */
+    public static ApiServer start(ServerConfig config, Engine.Builder engineBuilder, java.util.function.Consumer<Engine> beforeListening)
+            throws IOException, SQLException {
+        return new ApiServer(config, engineBuilder, Clock.systemUTC(), beforeListening);
     }
 
     /** As {@link #start(ServerConfig, Engine.Builder)} with the clock that stamps jobs (tests of retention). */
     static ApiServer start(ServerConfig config, Engine.Builder engineBuilder, Clock clock) throws IOException, SQLException {
-        return new ApiServer(config, engineBuilder, clock);
+        return new ApiServer(config, engineBuilder, clock, e -> { });
     }
 
     private Javalin createApp(ServerConfig config, ObjectMapper json, ResultFiles files, RequestParser parser) throws IOException {

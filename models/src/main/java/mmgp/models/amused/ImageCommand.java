@@ -47,7 +47,7 @@ public final class ImageCommand implements Callable<Integer> {
     int height;
 
     @Option(names = "--model", description = "An aMUSEd .gguf (mmgp pull amused-256, or mmgp convert --model amused) or Hugging Face folder "
-            + "(default: the installed image model, or $MMGP_AMUSED_MODEL).", defaultValue = "${env:MMGP_AMUSED_MODEL}")
+            + "(default: $MMGP_AMUSED_MODEL when set, else the installed image model).", defaultValue = "${env:MMGP_AMUSED_MODEL}")
     Path model;
 
     @Option(names = "--models", description = "Model registry folder (default: $MMGP_MODELS or ~/.cache/mmgp/models).")

@@ -71,7 +71,7 @@ public final class VideoCommand implements Callable<Integer> {
     int tile;
 
     @Option(names = "--model", description = "An LTX-Video .gguf (mmgp pull ltx-video, or mmgp convert --model ltx) or Hugging Face folder "
-            + "(default: the installed video model, or $MMGP_LTX_MODEL).", defaultValue = "${env:MMGP_LTX_MODEL}")
+            + "(default: $MMGP_LTX_MODEL when set, else the installed video model).", defaultValue = "${env:MMGP_LTX_MODEL}")
     Path model;
 
     @Option(names = "--models", description = "Model registry folder (default: $MMGP_MODELS or ~/.cache/mmgp/models).")

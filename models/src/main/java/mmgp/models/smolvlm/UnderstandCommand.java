@@ -77,7 +77,7 @@ public final class UnderstandCommand implements Callable<Integer> {
     int maxFrames;
 
     @Option(names = "--model", description = "Directory with the SmolVLM2 text GGUF and mmproj-*.gguf (mmgp convert --model smolvlm), "
-            + "or the text GGUF (default: the installed understanding model, e.g. from mmgp pull smolvlm2-256m, or $MMGP_SMOLVLM_MODEL).",
+            + "or the text GGUF (default: $MMGP_SMOLVLM_MODEL when set, else the installed understanding model, e.g. from mmgp pull smolvlm2-256m).",
             defaultValue = "${env:MMGP_SMOLVLM_MODEL}")
     Path model;
 
