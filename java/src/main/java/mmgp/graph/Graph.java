@@ -357,8 +357,20 @@ public final class Graph implements AutoCloseable {
         // Not ggml_conv_2d: it builds its im2col in F16 for F32 kernels, losing fp32 precision.
         GgmlType colType = kernel.type() == GgmlType.F16 ? GgmlType.F16 : GgmlType.F32;
         Tensor col = im2col(kernel, input, stride, padding, true, colType); // [IC·KH·KW, OW, OH, N]
-        long ow = col.ne(1), oh = col.ne(2), n = col.ne(3), oc = kernel.ne(3);
-        Tensor y = mulMat(reshape(kernel, col.ne(0), oc), reshape(col, col.ne(0), ow * oh * n)); // [OC, OW·OH·N]
+        long k = col.ne(0), ow = col.ne(1), oh = col.ne(2), n = col.ne(3), oc = kernel.ne(3);
+        Tensor cols = reshape(col, k, ow * oh * n);
+        Tensor kernel2 = reshape(kernel, k, oc);
+        if (kernel.type() == colType) {
+            // mul_mat(a, b) is [a.ne1, b.ne1]: with the patches first the result is [OW·OH·N, OC],
+            // already [OW, OH, OC] for one image, so no transposing copy of the output is needed.
+            // Only when both share F16 or F32: another kernel type (quantized, BF16) cannot be the
+            // second operand against F32 patches, hence the other order below.
+            Tensor y = mulMat(cols, kernel2);
+            if (n == 1) return reshape(y, ow, oh, oc, 1);
+            y = cont(permute(reshape(y, ow * oh, n, oc), 0, 2, 1, 3)); // [OW·OH, N, OC] → [OW·OH, OC, N]
+            return reshape(y, ow, oh, oc, n);
+        }
+        Tensor y = mulMat(kernel2, cols);                                   // [OC, OW·OH·N]
         y = cont(permute(reshape(y, oc, ow * oh, n), 1, 0, 2, 3));         // [OW·OH, OC, N]
         return reshape(y, ow, oh, oc, n);
     }

@@ -27,7 +27,11 @@ final class Layers2d {
         }
 
         Tensor forward(Graph g, Tensor x) {
-            return g.add(g.conv2d(weight, x, 1, padding), perChannel(g, bias));
+            // An F16 kernel would make conv2d round the activations to F16 in its im2col; in F32 the
+            // decode stays as precise as the fp32 reference and runs faster on CPU (about 1.5× on
+            // AVX-512: the F16 matmul converts every operand), for a per-graph cast of the kernel.
+            Tensor w = weight.type() == GgmlType.F16 ? g.cast(weight, GgmlType.F32) : weight;
+            return g.add(g.conv2d(w, x, 1, padding), perChannel(g, bias));
         }
     }
 
