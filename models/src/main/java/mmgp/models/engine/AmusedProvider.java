@@ -1,12 +1,10 @@
 package mmgp.models.engine;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import mmgp.api.Task;
 import mmgp.engine.spi.BatchModel;
 import mmgp.engine.spi.ModelProvider;
-import mmgp.graph.ComputeBackend;
 import mmgp.models.amused.AmusedConverter;
 import mmgp.models.amused.AmusedModel;
 
@@ -24,19 +22,11 @@ public final class AmusedProvider implements ModelProvider {
 
     @Override
     public boolean canOpen(Path model) {
-        return Files.isDirectory(model)
-                ? "AmusedPipeline".equals(ModelDetection.diffusersPipelineClass(model))
-                : AmusedConverter.ARCH.equals(ModelDetection.ggufArchitecture(model));
+        return ModelDetection.isModel(model, "AmusedPipeline", AmusedConverter.ARCH);
     }
 
     @Override
     public BatchModel<?, ?> open(Path model, int threads) throws IOException {
-        ComputeBackend backend = ComputeBackend.cpu(threads);
-        try {
-            return new AmusedBatchModel(AmusedModel.open(model, backend), backend);
-        } catch (IOException | RuntimeException e) {
-            backend.close();
-            throw e;
-        }
+        return CpuModelOpener.open(model, threads, AmusedModel::open, AmusedBatchModel::new);
     }
 }

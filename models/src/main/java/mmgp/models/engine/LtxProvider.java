@@ -1,12 +1,10 @@
 package mmgp.models.engine;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import mmgp.api.Task;
 import mmgp.engine.spi.BatchModel;
 import mmgp.engine.spi.ModelProvider;
-import mmgp.graph.ComputeBackend;
 import mmgp.models.ltx.LtxConverter;
 import mmgp.models.ltx.LtxModel;
 
@@ -24,19 +22,11 @@ public final class LtxProvider implements ModelProvider {
 
     @Override
     public boolean canOpen(Path model) {
-        return Files.isDirectory(model)
-                ? "LTXPipeline".equals(ModelDetection.diffusersPipelineClass(model))
-                : LtxConverter.ARCH.equals(ModelDetection.ggufArchitecture(model));
+        return ModelDetection.isModel(model, "LTXPipeline", LtxConverter.ARCH);
     }
 
     @Override
     public BatchModel<?, ?> open(Path model, int threads) throws IOException {
-        ComputeBackend backend = ComputeBackend.cpu(threads);
-        try {
-            return new LtxBatchModel(LtxModel.open(model, backend), backend);
-        } catch (IOException | RuntimeException e) {
-            backend.close();
-            throw e;
-        }
+        return CpuModelOpener.open(model, threads, LtxModel::open, LtxBatchModel::new);
     }
 }

@@ -20,6 +20,13 @@ final class ModelDetection {
     private ModelDetection() {}
 
     /** {@code general.architecture} of a GGUF file, or "" when {@code file} is not a readable GGUF. */
+    /** A diffusers folder naming {@code pipelineClass}, or a GGUF file of architecture {@code ggufArchitecture}. */
+    static boolean isModel(Path model, String pipelineClass, String ggufArchitecture) {
+        return java.nio.file.Files.isDirectory(model)
+                ? pipelineClass.equals(diffusersPipelineClass(model))
+                : ggufArchitecture.equals(ggufArchitecture(model));
+    }
+
     static String ggufArchitecture(Path file) {
         if (!Files.isRegularFile(file) || !file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".gguf")) return "";
         try (GgufFile gguf = GgufFile.open(file)) {
