@@ -41,6 +41,7 @@ public final class Graph implements AutoCloseable {
     private MemorySegment allocator = MemorySegment.NULL;
     private boolean allocated;
     private boolean closed;
+    private MemorySegment profileCtx, profileGraph; // a one-node graph for OpProfile
 
     public Graph(ComputeBackend backend, int maxNodes) {
         this.backend = backend;
@@ -122,7 +123,31 @@ public final class Graph implements AutoCloseable {
             Tensor t = new Tensor(e.getKey());
             MemorySegment.copy(e.getValue(), 0, t.data(), 0, t.bytes());
         }
-        backend.compute(graph);
+        if (OpProfile.enabled()) computeProfiled();
+        else backend.compute(graph);
+    }
+
+    /** Runs the nodes one at a time, each as a graph of its own, and adds their times to this graph's {@link OpProfile}. */
+    private void computeProfiled() {
+        if (profileGraph == null) {
+            profileCtx = Ggml.init(Ggml.graphOverheadCustom(4, false) + 1024, true);
+            profileGraph = Ggml.newGraphCustom(profileCtx, 4, false);
+        }
+        OpProfile profile = OpProfile.of(outputs.getFirst().name().isEmpty() ? "graph" : outputs.getFirst().name());
+        int n = Ggml.graphNNodes(graph);
+        for (int i = 0; i < n; i++) {
+            MemorySegment node = Ggml.graphNode(graph, i);
+            switch (Ggml.opDesc(node)) {
+                case "NONE", "VIEW", "RESHAPE", "PERMUTE", "TRANSPOSE" -> { continue; } // no work: ggml skips them too
+                default -> { }
+            }
+            Ggml.graphClear(profileGraph);
+            Ggml.graphAddNode(profileGraph, node);
+            long t0 = System.nanoTime();
+            backend.compute(profileGraph);
+            profile.add(node, (System.nanoTime() - t0) * 1e-9);
+        }
+        profile.countCompute();
     }
 
     /** An output's values as floats (F32 outputs; read zero-copy, copied into the array). */
@@ -514,6 +539,7 @@ public final class Graph implements AutoCloseable {
         if (closed) return;
         closed = true;
         if (!allocator.equals(MemorySegment.NULL)) GgmlBackend.gallocrFree(allocator);
+        if (profileCtx != null) Ggml.free(profileCtx);
         Ggml.free(ctx);
         arena.close();
     }

@@ -508,6 +508,24 @@ public final class Ggml {
         try { return (MemorySegment) GGML_GRAPH_NODE.invokeExact(graph, i); } catch (Throwable t) { throw Downcalls.rethrow(t); }
     }
 
+    private static final MethodHandle GGML_GRAPH_CLEAR = bind("ggml_graph_clear", null, PTR);
+    /** Empties a graph (no nodes, no leafs) so it can be refilled, e.g. with one node at a time. */
+    public static void graphClear(MemorySegment graph) {
+        try { GGML_GRAPH_CLEAR.invokeExact(graph); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+    }
+
+    private static final MethodHandle GGML_GRAPH_ADD_NODE = bind("ggml_graph_add_node", null, PTR, PTR);
+    /** Appends an already built tensor as a node, without visiting its sources. */
+    public static void graphAddNode(MemorySegment graph, MemorySegment tensor) {
+        try { GGML_GRAPH_ADD_NODE.invokeExact(graph, tensor); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+    }
+
+    private static final MethodHandle GGML_OP_DESC = bind("ggml_op_desc", PTR, PTR);
+    /** The op's name, or the unary/glu op's name for UNARY/GLU nodes (e.g. "MUL_MAT", "SILU"). */
+    public static String opDesc(MemorySegment tensor) {
+        try { return ((MemorySegment) GGML_OP_DESC.invokeExact(tensor)).reinterpret(64).getString(0); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+    }
+
     private static final MethodHandle GGML_GRAPH_GET_TENSOR = bind("ggml_graph_get_tensor", PTR, PTR, PTR);
     public static MemorySegment graphGetTensor(MemorySegment graph, MemorySegment name) {
         try { return (MemorySegment) GGML_GRAPH_GET_TENSOR.invokeExact(graph, name); } catch (Throwable t) { throw Downcalls.rethrow(t); }
