@@ -20,12 +20,14 @@ public final class ComputeBackend implements AutoCloseable {
     private final MemorySegment device;
     private final int threads;
     private final List<BufferType> extraBufferTypes;
+    private final Numerics numerics;
     private boolean closed;
 
     /** A ggml buffer type: where and how tensor data is laid out. */
     public record BufferType(MemorySegment handle, String name) {}
 
-    private ComputeBackend(int threads) {
+    private ComputeBackend(int threads, Numerics numerics) {
+        this.numerics = numerics;
         GgmlTensorStruct.verify();
         this.backend = GgmlBackend.cpuInit();
         if (backend.equals(MemorySegment.NULL)) throw new IllegalStateException("ggml_backend_cpu_init failed");
@@ -37,8 +39,18 @@ public final class ComputeBackend implements AutoCloseable {
 
     /** A CPU backend using {@code threads} threads; 0 means one per available core. */
     public static ComputeBackend cpu(int threads) {
+        return cpu(threads, Numerics.EXACT);
+    }
+
+    /** A CPU backend whose graphs take the kernel routes {@code numerics} allows. */
+    public static ComputeBackend cpu(int threads, Numerics numerics) {
         int n = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
-        return new ComputeBackend(n);
+        return new ComputeBackend(n, java.util.Objects.requireNonNull(numerics, "numerics"));
+    }
+
+    /** The kernel routes graphs on this backend may take (EXACT for {@link #cpu(int)}). */
+    public Numerics numerics() {
+        return numerics;
     }
 
     public MemorySegment handle() {

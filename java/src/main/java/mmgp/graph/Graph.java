@@ -42,6 +42,7 @@ public final class Graph implements AutoCloseable {
     private boolean allocated;
     private boolean closed;
     private MemorySegment profileCtx, profileGraph; // a one-node graph for OpProfile
+    private double flops = -1;
 
     public Graph(ComputeBackend backend, int maxNodes) {
         this.backend = backend;
@@ -123,8 +124,27 @@ public final class Graph implements AutoCloseable {
             Tensor t = new Tensor(e.getKey());
             MemorySegment.copy(e.getValue(), 0, t.data(), 0, t.bytes());
         }
+        long t0 = System.nanoTime();
         if (OpProfile.enabled()) computeProfiled();
         else backend.compute(graph);
+        GraphStats.record(label(), (System.nanoTime() - t0) * 1e-9, flops());
+    }
+
+    /** The graph's label in {@link GraphStats} and {@link OpProfile}: its first output's name. */
+    public String label() {
+        String name = outputs.getFirst().name();
+        return name.isEmpty() ? "graph" : name;
+    }
+
+    /** FLOPs of one compute (matmuls and attention, 2 per multiply-add), counted once from the nodes. */
+    public double flops() {
+        if (flops < 0) {
+            double sum = 0;
+            int n = Ggml.graphNNodes(graph);
+            for (int i = 0; i < n; i++) sum += OpProfile.flops(Ggml.graphNode(graph, i));
+            flops = sum;
+        }
+        return flops;
     }
 
     /** Runs the nodes one at a time, each as a graph of its own, and adds their times to this graph's {@link OpProfile}. */
@@ -133,7 +153,7 @@ public final class Graph implements AutoCloseable {
             profileCtx = Ggml.init(Ggml.graphOverheadCustom(4, false) + 1024, true);
             profileGraph = Ggml.newGraphCustom(profileCtx, 4, false);
         }
-        OpProfile profile = OpProfile.of(outputs.getFirst().name().isEmpty() ? "graph" : outputs.getFirst().name());
+        OpProfile profile = OpProfile.of(label());
         int n = Ggml.graphNNodes(graph);
         for (int i = 0; i < n; i++) {
             MemorySegment node = Ggml.graphNode(graph, i);

@@ -37,6 +37,20 @@ class OpProfileTest extends GraphTestSupport {
         assertThat(p.table()).contains("profile_test_out").contains("MUL_MAT f32×f32");
     }
 
+    @Test
+    void graphStatsCountEveryComputeWithItsFlops() {
+        Random random = new Random(6);
+        float[] w = uniform(random, K * M), x = uniform(random, K * N), bias = uniform(random, M);
+        GraphStats.Entry before = GraphStats.get("profile_test_out");
+        long computes = before == null ? 0 : before.computes();
+        double flops = before == null ? 0 : before.flops();
+        run(w, x, bias);
+        GraphStats.Entry after = GraphStats.get("profile_test_out");
+        assertThat(after.computes()).isEqualTo(computes + 1);
+        assertThat(after.flops() - flops).isEqualTo(2.0 * K * M * N);
+        assertThat(after.seconds()).isPositive();
+    }
+
     private static float[] run(float[] w, float[] x, float[] bias) {
         try (Graph g = newGraph()) {
             Tensor tw = g.inputF32("w", K, M), tx = g.inputF32("x", K, N), tb = g.inputF32("b", M);
