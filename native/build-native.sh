@@ -6,7 +6,8 @@
 # tarball by sha256 and never copy the source into this repository.
 #
 # Env: MMGP_CACHE (default ~/.cache/mmgp), MMGP_JOBS (default nproc), MMGP_CUDA=1 (opt-in CUDA),
-#      MMGP_NATIVE_FORCE=1 (rebuild even if the cache entry exists).
+#      MMGP_NATIVE_FORCE=1 (rebuild even if the cache entry exists), CC (C compiler for native/kernels).
+# It also builds mmgp's own small C kernels (native/kernels) into ~/.cache/mmgp/native/kernels-<key>.
 set -euo pipefail
 
 NPM_PACKAGE="node-llama-cpp"
@@ -42,6 +43,68 @@ key="${NPM_VERSION}-${os}-${arch}-${fkey}${cuda_tag}"
 
 cache="${MMGP_CACHE:-$HOME/.cache/mmgp}"
 out="$cache/native/$key"
+
+# mmgp's own C kernels (native/kernels: per-data-type compute peaks, see mmgp_kernels.h), built into
+# their own folder kernels-<sha of their sources and this CPU's feature key>: editing them never
+# rebuilds llama.cpp, and a second run is a no-op. A failed compile is only a warning, so the
+# llama.cpp build goes on (the Java side then reports "kernels not built"). Everything it prints
+# goes to stderr: stdout stays the llama.cpp folder alone.
+sha256_stdin() { if command -v sha256sum >/dev/null 2>&1; then sha256sum; else shasum -a 256; fi | cut -d' ' -f1; }
+build_kernels() {
+  local ksrc cc="" c ext="so" kkey kdir kstage abi
+  local link=(-shared) target=()
+  ksrc="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/kernels"
+  [[ -f "$ksrc/mmgp_kernels.c" && -f "$ksrc/mmgp_kernels.h" ]] || { echo "mmgp kernels: no sources in $ksrc" >&2; return 1; }
+  for c in "${CC:-}" cc gcc clang; do
+    if [[ -n "$c" ]] && command -v "$c" >/dev/null 2>&1; then cc="$c"; break; fi
+  done
+  [[ -n "$cc" ]] || { echo "mmgp kernels: no C compiler found (cc, gcc or clang)" >&2; return 1; }
+  kkey=$( { cat "$ksrc/mmgp_kernels.h" "$ksrc/mmgp_kernels.c"; printf '%s\n' "$os" "$arch" "$fkey"; } | sha256_stdin) || return 1
+  kdir="$cache/native/kernels-${kkey:0:10}"
+  if [[ -f "$kdir/BUILD-INFO" && "${MMGP_NATIVE_FORCE:-0}" != "1" ]]; then return 0; fi
+  if [[ "$os" == "darwin" ]]; then
+    ext="dylib"
+    link=(-dynamiclib -Wl,-install_name,@rpath/libmmgp_kernels.dylib)
+  fi
+  # The best instruction path this CPU and compiler allow: -march=native on x86; on Arm
+  # -mcpu=native where the compiler knows it, else the compiler's default target.
+  case "$arch" in
+    x86_64|amd64|i?86) c=-march=native ;;
+    *) c=-mcpu=native ;;
+  esac
+  if echo 'int mmgp_probe;' | "$cc" "$c" -x c -c -o /dev/null - >/dev/null 2>&1; then target=("$c"); fi
+  local cflags=(-O2 ${target[@]+"${target[@]}"} -fPIC -pthread -fvisibility=hidden)
+  kstage="$kdir.tmp.$$"
+  rm -rf "$kstage"
+  mkdir -p "$kstage/lib" "$kstage/include" || return 1
+  echo "mmgp kernels: compiling native/kernels/mmgp_kernels.c with $cc ${cflags[*]}" >&2
+  if ! "$cc" "${cflags[@]}" "${link[@]}" -o "$kstage/lib/libmmgp_kernels.$ext" "$ksrc/mmgp_kernels.c" >"$kstage/compile.log" 2>&1; then
+    tail -n 30 "$kstage/compile.log" >&2
+    rm -rf "$kstage"
+    return 1
+  fi
+  cp "$ksrc/mmgp_kernels.h" "$kstage/include/" || { rm -rf "$kstage"; return 1; }
+  abi=$(sed -n 's/^#define MMGP_KERNELS_ABI \([0-9][0-9]*\).*/\1/p' "$ksrc/mmgp_kernels.h")
+  {
+    echo "kind=mmgp-kernels"
+    echo "abi=$abi"
+    echo "sources=$kkey"
+    echo "os=$os"
+    echo "arch=$arch"
+    echo "features=$features"
+    echo "cc=$("$cc" --version 2>/dev/null | head -n 1)"
+    echo "cflags=${cflags[*]} ${link[*]}"
+    echo "sha256:lib/libmmgp_kernels.$ext=$(sha256_stdin <"$kstage/lib/libmmgp_kernels.$ext")"
+  } >"$kstage/BUILD-INFO" || { rm -rf "$kstage"; return 1; }
+  rm -rf "$kdir"
+  mv "$kstage" "$kdir" || { rm -rf "$kstage"; return 1; }
+  echo "mmgp kernels: built $kdir" >&2
+}
+if ! build_kernels; then
+  echo "mmgp native build: warning: the mmgp kernels (native/kernels) were not built; the llama.cpp build goes on" \
+       "and CPU peaks will report 'kernels not built'" >&2
+fi
+
 if [[ -f "$out/BUILD-INFO" && "${MMGP_NATIVE_FORCE:-0}" != "1" ]]; then
   echo "$out"
   exit 0

@@ -1,0 +1,444 @@
+package mmgp.bindings.kernels;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SymbolLookup;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import mmgp.bindings.Downcalls;
+import mmgp.bindings.NativeLibraries;
+import mmgp.bindings.NativeLibraryException;
+
+/**
+ * mmgp's own small C kernels ({@code native/kernels/mmgp_kernels.c}, built by
+ * {@code native/build-native.sh} into {@code ~/.cache/mmgp/native/kernels-<key>}): this CPU's
+ * compute peak per data type, measured on registers only, and dot products made of the same
+ * instructions so those instructions can be checked against plain Java.
+ *
+ * <p>Search order: {@code -Dmmgp.kernels.dir}, {@code MMGP_KERNELS_DIR}, then the newest
+ * {@code kernels-*} folder of the build cache whose BUILD-INFO records this OS, architecture and
+ * CPU features (the library is compiled with -march=native). Its BUILD-INFO holds the library's
+ * sha256, which is checked. The library is optional at run time: {@link #isAvailable()} says
+ * whether it loaded, {@link #unavailableReason()} why not, and every call otherwise throws a
+ * {@link NativeLibraryException} naming the fix.
+ *
+ * <p>Not one of the pinned llama.cpp libraries, so its bindings are listed by
+ * {@link #bindings()} (checked against {@code include/mmgp_kernels.h}) rather than in
+ * {@link Downcalls}.
+ */
+public final class MmgpKernels {
+    /** The data types with a peak; the code is the C {@code kind} argument. */
+    public enum Kind {
+        /** FP32 fused multiply-add; GFLOP/s. */
+        FP32(0, "FP32 FMA", "GFLOP/s"),
+        /** BF16 pairs dot-accumulated into FP32 (or widened to FP32 where the CPU has no BF16 dot); GFLOP/s. */
+        BF16(1, "BF16 dot", "GFLOP/s"),
+        /** u8 x s8 products summed into int32; GOP/s. */
+        INT8(2, "INT8 dot", "GOP/s");
+
+        private final int code;
+        private final String label;
+        private final String unit;
+
+        Kind(int code, String label, String unit) {
+            this.code = code;
+            this.label = label;
+            this.unit = unit;
+        }
+
+        public int code() {
+            return code;
+        }
+
+        /** e.g. "FP32 FMA". */
+        public String label() {
+            return label;
+        }
+
+        /** "GFLOP/s" or "GOP/s" (a multiply-add counts as 2 ops either way). */
+        public String unit() {
+            return unit;
+        }
+    }
+
+    /** One bound C function and the signature we call it with. */
+    public record Binding(String name, FunctionDescriptor descriptor) {}
+
+    /** The value of {@code mmgp_kernels_abi()} this binding is written for. */
+    public static final int ABI = 1;
+    /** The library's base name: libmmgp_kernels.so / .dylib. */
+    public static final String LIBRARY_NAME = "mmgp_kernels";
+
+    /** Mirrors build-native.sh and {@link NativeLibraries}: the features that change what -march=native emits. */
+    private static final Pattern FEATURE = Pattern.compile(
+            "avx|avx2|fma|f16c|avx512[a-z0-9_]*|amx[a-z0-9_]*|sse4_2|asimd[a-z]*|sve[0-9]*|i8mm|bf16|dotprod");
+
+    private static final MemoryLayout PTR = ValueLayout.ADDRESS;
+    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;
+    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG;
+    private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT;
+    private static final ValueLayout.OfDouble DOUBLE = ValueLayout.JAVA_DOUBLE;
+
+    private static final List<Binding> BINDINGS = List.of(
+            new Binding("mmgp_kernels_abi", FunctionDescriptor.of(INT)),
+            new Binding("mmgp_peak_gflops", FunctionDescriptor.of(DOUBLE, INT, INT, DOUBLE)),
+            new Binding("mmgp_peak_path", FunctionDescriptor.of(PTR, INT)),
+            new Binding("mmgp_dot_f32", FunctionDescriptor.of(FLOAT, PTR, PTR, LONG)),
+            new Binding("mmgp_dot_bf16", FunctionDescriptor.of(FLOAT, PTR, PTR, LONG)),
+            new Binding("mmgp_dot_u8s8", FunctionDescriptor.of(INT, PTR, PTR, LONG)),
+            new Binding("mmgp_dot_f32_scalar", FunctionDescriptor.of(FLOAT, PTR, PTR, LONG)),
+            new Binding("mmgp_dot_bf16_scalar", FunctionDescriptor.of(FLOAT, PTR, PTR, LONG)),
+            new Binding("mmgp_dot_u8s8_scalar", FunctionDescriptor.of(INT, PTR, PTR, LONG)));
+
+    private static final Path DIR;
+    private static final Map<String, String> BUILD_INFO;
+    private static final String FAILURE;
+    private static final MethodHandle ABI_FN, PEAK, PATH, DOT_F32, DOT_BF16, DOT_U8S8, DOT_F32_SCALAR, DOT_BF16_SCALAR, DOT_U8S8_SCALAR;
+
+    static {
+        Path dir = null;
+        Map<String, String> info = Map.of();
+        String failure = null;
+        MethodHandle[] handles = new MethodHandle[BINDINGS.size()];
+        try {
+            dir = locate();
+            info = readBuildInfo(dir.resolve("BUILD-INFO"));
+            Path file = dir.resolve("lib").resolve(fileName());
+            if (!Files.isRegularFile(file)) {
+                throw new NativeLibraryException("missing " + file + "; rebuild with native/build-native.sh");
+            }
+            String expected = info.get("sha256:lib/" + file.getFileName());
+            String actual = sha256(file);
+            if (expected == null || !expected.equals(actual)) {
+                throw new NativeLibraryException(file + " does not match its build record in " + dir.resolve("BUILD-INFO")
+                        + " (sha256 " + actual + ", expected " + expected + "); rebuild with MMGP_NATIVE_FORCE=1 native/build-native.sh");
+            }
+            SymbolLookup lookup;
+            try {
+                lookup = SymbolLookup.libraryLookup(file, Arena.global());
+            } catch (IllegalArgumentException e) {
+                throw new NativeLibraryException("cannot load " + file + ": " + e.getMessage(), e);
+            }
+            Linker linker = Linker.nativeLinker();
+            for (int i = 0; i < handles.length; i++) {
+                Binding b = BINDINGS.get(i);
+                MemorySegment symbol = lookup.find(b.name()).orElseThrow(() -> new NativeLibraryException("symbol " + b.name()
+                        + " is missing from " + file + "; the kernels build does not match this mmgp: rebuild with native/build-native.sh"));
+                // The dots are short and take Java arrays directly (heap segments), so they are
+                // critical calls; the peak runs for seconds and must not hold up the GC.
+                handles[i] = b.name().startsWith("mmgp_dot_")
+                        ? linker.downcallHandle(symbol, b.descriptor(), Linker.Option.critical(true))
+                        : linker.downcallHandle(symbol, b.descriptor());
+            }
+            int abi = (int) handles[0].invokeExact();
+            if (abi != ABI) {
+                throw new NativeLibraryException(file + " has kernels ABI " + abi + ", this mmgp expects " + ABI
+                        + "; rebuild with native/build-native.sh");
+            }
+        } catch (NativeLibraryException e) {
+            failure = e.getMessage();
+            handles = new MethodHandle[BINDINGS.size()];
+        } catch (Throwable t) {
+            failure = "cannot initialise the mmgp kernels library: " + t;
+            handles = new MethodHandle[BINDINGS.size()];
+        }
+        DIR = failure == null ? dir : null;
+        BUILD_INFO = failure == null ? Map.copyOf(info) : Map.of();
+        FAILURE = failure;
+        ABI_FN = handles[0];
+        PEAK = handles[1];
+        PATH = handles[2];
+        DOT_F32 = handles[3];
+        DOT_BF16 = handles[4];
+        DOT_U8S8 = handles[5];
+        DOT_F32_SCALAR = handles[6];
+        DOT_BF16_SCALAR = handles[7];
+        DOT_U8S8_SCALAR = handles[8];
+    }
+
+    private MmgpKernels() {}
+
+    /** True when the kernels library was found, verified and loaded; never throws. */
+    public static boolean isAvailable() {
+        return FAILURE == null;
+    }
+
+    /** Why the library is unavailable ("kernels not built ..."), or null when it is available. */
+    public static String unavailableReason() {
+        return FAILURE;
+    }
+
+    /** The build folder the library was loaded from, or null when unavailable. */
+    public static Path directory() {
+        return DIR;
+    }
+
+    /** The loaded build's BUILD-INFO (compiler, flags, features, checksums); empty when unavailable. */
+    public static Map<String, String> buildInfo() {
+        return BUILD_INFO;
+    }
+
+    /** Every bound function with its FFM signature, for the check against mmgp_kernels.h. */
+    public static List<Binding> bindings() {
+        return BINDINGS;
+    }
+
+    private static void requireAvailable() {
+        if (FAILURE != null) throw new NativeLibraryException("mmgp kernels unavailable: " + FAILURE);
+    }
+
+    /**
+     * This CPU's peak for {@code kind} with {@code threads} threads (0: all online CPUs), each
+     * running for about {@code seconds}: total ops of all threads over the slowest thread's time,
+     * in GFLOP/s (FP32, BF16) or GOP/s (INT8), a multiply-add counting 2.
+     */
+    public static double peakGflops(Kind kind, int threads, double seconds) {
+        requireAvailable();
+        Objects.requireNonNull(kind, "kind");
+        if (threads < 0) throw new IllegalArgumentException("threads must be >= 0 (0: all CPUs), got " + threads);
+        if (!(seconds > 0) || Double.isInfinite(seconds)) throw new IllegalArgumentException("seconds must be positive, got " + seconds);
+        double result;
+        try {
+            result = (double) PEAK.invokeExact(kind.code(), threads, seconds);
+        } catch (Throwable t) {
+            throw Downcalls.rethrow(t);
+        }
+        if (result == -2.0) throw new IllegalStateException("mmgp_peak_gflops could not start " + threads + " threads");
+        if (result < 0) throw new IllegalStateException("mmgp_peak_gflops rejected kind " + kind + " (" + kind.code() + ")");
+        return result;
+    }
+
+    /** The instruction path compiled in for {@code kind}, e.g. "avx2 vpmaddubsw+vpmaddwd". */
+    public static String path(Kind kind) {
+        requireAvailable();
+        Objects.requireNonNull(kind, "kind");
+        try {
+            MemorySegment s = (MemorySegment) PATH.invokeExact(kind.code());
+            return s.reinterpret(256).getString(0);
+        } catch (Throwable t) {
+            throw Downcalls.rethrow(t);
+        }
+    }
+
+    // ---- dot products: the peak paths' instructions (scalar tail) ----
+
+    /** sum a[i]*b[i] over {@code n} floats, with the FP32 peak path's FMA. */
+    public static float dotF32(MemorySegment a, MemorySegment b, long n) {
+        return dotF(DOT_F32, a, b, n, 4);
+    }
+
+    public static float dotF32(float[] a, float[] b) {
+        sameLength(a.length, b.length);
+        return dotF32(MemorySegment.ofArray(a), MemorySegment.ofArray(b), a.length);
+    }
+
+    /** sum a[i]*b[i] over {@code n} bf16 values (the high 16 bits of floats), accumulated in FP32, with the BF16 peak path's instructions. */
+    public static float dotBf16(MemorySegment a, MemorySegment b, long n) {
+        return dotF(DOT_BF16, a, b, n, 2);
+    }
+
+    public static float dotBf16(short[] a, short[] b) {
+        sameLength(a.length, b.length);
+        return dotBf16(MemorySegment.ofArray(a), MemorySegment.ofArray(b), a.length);
+    }
+
+    /**
+     * sum a[i]*b[i] over {@code n} bytes, a read as unsigned and b as signed, in wrapping int32,
+     * with the INT8 peak path's instructions. Exact on every path when every a[i] is at most 127;
+     * the vpmaddubsw paths (AVX2, AVX-512BW) saturate pairs at int16 otherwise, unless every b[i]
+     * is within [-64, 64] (see mmgp_kernels.h).
+     */
+    public static int dotU8s8(MemorySegment a, MemorySegment b, long n) {
+        return dotI(DOT_U8S8, a, b, n);
+    }
+
+    public static int dotU8s8(byte[] a, byte[] b) {
+        sameLength(a.length, b.length);
+        return dotU8s8(MemorySegment.ofArray(a), MemorySegment.ofArray(b), a.length);
+    }
+
+    /** The plain C versions (the fallback path, compiled in on every CPU). */
+    public static float dotF32Scalar(float[] a, float[] b) {
+        sameLength(a.length, b.length);
+        return dotF(DOT_F32_SCALAR, MemorySegment.ofArray(a), MemorySegment.ofArray(b), a.length, 4);
+    }
+
+    public static float dotBf16Scalar(short[] a, short[] b) {
+        sameLength(a.length, b.length);
+        return dotF(DOT_BF16_SCALAR, MemorySegment.ofArray(a), MemorySegment.ofArray(b), a.length, 2);
+    }
+
+    public static int dotU8s8Scalar(byte[] a, byte[] b) {
+        sameLength(a.length, b.length);
+        return dotI(DOT_U8S8_SCALAR, MemorySegment.ofArray(a), MemorySegment.ofArray(b), a.length);
+    }
+
+    private static float dotF(MethodHandle h, MemorySegment a, MemorySegment b, long n, int elementBytes) {
+        requireAvailable();
+        checkBounds(a, b, n, elementBytes);
+        try {
+            return (float) h.invokeExact(a, b, n);
+        } catch (Throwable t) {
+            throw Downcalls.rethrow(t);
+        }
+    }
+
+    private static int dotI(MethodHandle h, MemorySegment a, MemorySegment b, long n) {
+        requireAvailable();
+        checkBounds(a, b, n, 1);
+        try {
+            return (int) h.invokeExact(a, b, n);
+        } catch (Throwable t) {
+            throw Downcalls.rethrow(t);
+        }
+    }
+
+    private static void checkBounds(MemorySegment a, MemorySegment b, long n, int elementBytes) {
+        if (n < 0) throw new IllegalArgumentException("n must be >= 0, got " + n);
+        long bytes = Math.multiplyExact(n, (long) elementBytes);
+        if (a.byteSize() < bytes || b.byteSize() < bytes) {
+            throw new IndexOutOfBoundsException(n + " elements of " + elementBytes + " bytes do not fit segments of "
+                    + a.byteSize() + " and " + b.byteSize() + " bytes");
+        }
+    }
+
+    private static void sameLength(int a, int b) {
+        if (a != b) throw new IllegalArgumentException("arrays differ in length: " + a + " and " + b);
+    }
+
+    // ---- locating the build ----
+
+    /** libmmgp_kernels.so, or .dylib on macOS. */
+    public static String fileName() {
+        return "lib" + LIBRARY_NAME + (osName().equals("darwin") ? ".dylib" : ".so");
+    }
+
+    static Path locate() {
+        String explicit = System.getProperty("mmgp.kernels.dir");
+        if (explicit == null || explicit.isBlank()) explicit = System.getenv("MMGP_KERNELS_DIR");
+        if (explicit != null && !explicit.isBlank()) {
+            Path p = Path.of(explicit);
+            if (!Files.isRegularFile(p.resolve("BUILD-INFO"))) {
+                throw new NativeLibraryException("mmgp.kernels.dir/MMGP_KERNELS_DIR points at " + p + ", which has no BUILD-INFO; "
+                        + "build the kernels with native/build-native.sh and point there, or unset it.");
+            }
+            return p;
+        }
+        Path root = NativeLibraries.cacheRoot().resolve("native");
+        String os = osName(), arch = archName();
+        Set<String> here = cpuFeatures();
+        List<String> seen = new ArrayList<>();
+        if (Files.isDirectory(root)) {
+            List<Path> candidates;
+            try (Stream<Path> entries = Files.list(root)) {
+                candidates = entries.filter(p -> p.getFileName().toString().startsWith("kernels-"))
+                        .filter(p -> Files.isRegularFile(p.resolve("BUILD-INFO"))).toList();
+            } catch (IOException e) {
+                throw new NativeLibraryException("cannot list " + root + ": " + e.getMessage(), e);
+            }
+            List<Path> matching = new ArrayList<>();
+            for (Path candidate : candidates) {
+                Map<String, String> props = readBuildInfo(candidate.resolve("BUILD-INFO"));
+                Set<String> built = new TreeSet<>(List.of(props.getOrDefault("features", "").trim().split("\\s+")));
+                built.remove("");
+                if (os.equals(props.get("os")) && arch.equals(props.get("arch")) && built.equals(here)) matching.add(candidate);
+                else seen.add(candidate.getFileName() + " (" + props.get("os") + "-" + props.get("arch") + ")");
+            }
+            // Newest first: the folder name hashes the sources, so an edit makes a new folder.
+            Path newest = matching.stream().max(Comparator.comparing(MmgpKernels::buildTime)).orElse(null);
+            if (newest != null) return newest;
+        }
+        throw new NativeLibraryException("kernels not built: no " + fileName() + " for this " + os + "-" + arch + " CPU in " + root
+                + "/kernels-*" + (seen.isEmpty() ? "" : " (other CPUs: " + String.join(", ", seen) + ")")
+                + ". Run native/build-native.sh (./mmgp does it on first use; a failed kernels compile is only a warning there, "
+                + "look for 'mmgp kernels' in its output), or set -Dmmgp.kernels.dir / MMGP_KERNELS_DIR to a kernels build folder.");
+    }
+
+    private static FileTime buildTime(Path dir) {
+        try {
+            return Files.getLastModifiedTime(dir.resolve("BUILD-INFO"));
+        } catch (IOException e) {
+            return FileTime.fromMillis(0);
+        }
+    }
+
+    static Map<String, String> readBuildInfo(Path info) {
+        Map<String, String> props = new LinkedHashMap<>();
+        try {
+            for (String line : Files.readAllLines(info)) {
+                int eq = line.indexOf('=');
+                if (eq > 0) props.put(line.substring(0, eq), line.substring(eq + 1));
+            }
+        } catch (IOException e) {
+            throw new NativeLibraryException("cannot read " + info + ": " + e.getMessage(), e);
+        }
+        return props;
+    }
+
+    private static String sha256(Path file) {
+        try {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            try (var in = Files.newInputStream(file)) {
+                byte[] buf = new byte[1 << 16];
+                for (int n; (n = in.read(buf)) > 0; ) md.update(buf, 0, n);
+            }
+            return HexFormat.of().formatHex(md.digest());
+        } catch (IOException | NoSuchAlgorithmException e) {
+            throw new NativeLibraryException("cannot checksum " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** As build-native.sh's {@code os}: linux, darwin, ... */
+    static String osName() {
+        String os = System.getProperty("os.name").toLowerCase(Locale.ROOT);
+        return os.contains("mac") ? "darwin" : os.contains("linux") ? "linux" : os.replace(' ', '_');
+    }
+
+    /** As build-native.sh's {@code uname -m}: x86_64, aarch64 (Linux), arm64 (macOS). */
+    static String archName() {
+        String arch = System.getProperty("os.arch");
+        return switch (arch) {
+            case "amd64", "x86_64" -> "x86_64";
+            case "aarch64", "arm64" -> osName().equals("darwin") ? "arm64" : "aarch64";
+            default -> arch;
+        };
+    }
+
+    /** The CPU features that select a -march=native build, filtered as build-native.sh does; empty without /proc/cpuinfo. */
+    static Set<String> cpuFeatures() {
+        Set<String> features = new TreeSet<>();
+        Path cpuinfo = Path.of("/proc/cpuinfo");
+        if (!Files.isReadable(cpuinfo)) return features;
+        try (Stream<String> lines = Files.lines(cpuinfo)) {
+            String flags = lines.filter(l -> l.startsWith("flags") || l.startsWith("Features")).findFirst().orElse("");
+            int colon = flags.indexOf(':');
+            for (String f : flags.substring(colon + 1).trim().split("\\s+")) {
+                if (FEATURE.matcher(f).matches()) features.add(f);
+            }
+        } catch (IOException e) {
+            throw new NativeLibraryException("cannot read /proc/cpuinfo: " + e.getMessage(), e);
+        }
+        return features;
+    }
+}

@@ -1,0 +1,811 @@
+/*
+ * mmgp_kernels: per-data-type compute peaks of this CPU, measured on registers only, and dot
+ * products built from the same instructions (see mmgp_kernels.h).
+ *
+ * Every path is chosen at compile time from the target macros that -march=native (or
+ * -mcpu=native) defines; mmgp_peak_path() names the one compiled in. The peak loops keep many
+ * independent accumulator chains in flight so the multiply-add pipes, not the instruction
+ * latency, bound them, and feed every result into a volatile sink so nothing can be dropped.
+ */
+#include "mmgp_kernels.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
+#if defined(__ARM_NEON) && defined(__aarch64__)
+#include <arm_neon.h>
+#endif
+
+/* ---------------------------------------------------------------------------------------------
+ * Path selection, one per kind. The *_ASM_* macros below hide a register's value from the
+ * optimiser (no instruction is emitted) so loop-invariant work is redone on every iteration.
+ * ------------------------------------------------------------------------------------------- */
+#if defined(__AVX512F__)
+#define F32_AVX512 1
+#define F32_PATH "avx512f vfmadd231ps zmm"
+#elif defined(__AVX2__) && defined(__FMA__)
+#define F32_AVX2 1
+#define F32_PATH "avx2 vfmadd231ps ymm"
+#elif defined(__ARM_NEON) && defined(__aarch64__)
+#define F32_NEON 1
+#define F32_PATH "neon fmla (vfmaq_f32)"
+#else
+#define F32_SCALAR 1
+#define F32_PATH "scalar"
+#endif
+
+#if defined(__AVX512F__) && defined(__AVX512BF16__)
+#define BF16_AVX512BF16 1
+#define BF16_PATH "avx512_bf16 vdpbf16ps"
+#elif defined(__AVX512F__)
+#define BF16_AVX512_EMU 1
+#define BF16_PATH "avx512f fma (bf16 emulated by widening)"
+#elif defined(__AVX2__) && defined(__FMA__)
+#define BF16_AVX2_EMU 1
+#define BF16_PATH "avx2 fma (bf16 emulated by widening)"
+#elif defined(__ARM_NEON) && defined(__aarch64__) && defined(__ARM_FEATURE_BF16_VECTOR_ARITHMETIC)
+#define BF16_NEON_BFDOT 1
+#define BF16_PATH "neon bfdot (vbfdotq_f32)"
+#elif defined(__ARM_NEON) && defined(__aarch64__)
+#define BF16_NEON_EMU 1
+#define BF16_PATH "neon fmla (bf16 emulated by widening)"
+#else
+#define BF16_SCALAR 1
+#define BF16_PATH "scalar (bf16 emulated by widening)"
+#endif
+
+#if defined(__AVX512F__) && defined(__AVX512VNNI__)
+#define I8_AVX512VNNI 1
+#define I8_PATH "avx512_vnni vpdpbusd zmm"
+#elif defined(__AVXVNNI__)
+#define I8_AVXVNNI 1
+#define I8_PATH "avx_vnni vpdpbusd ymm"
+#elif defined(__AVX512BW__)
+#define I8_AVX512BW 1
+#define I8_PATH "avx512bw vpmaddubsw+vpmaddwd"
+#elif defined(__AVX2__)
+#define I8_AVX2 1
+#define I8_PATH "avx2 vpmaddubsw+vpmaddwd"
+#elif defined(__ARM_NEON) && defined(__aarch64__) && defined(__ARM_FEATURE_MATMUL_INT8)
+#define I8_NEON_USDOT 1
+#define I8_PATH "neon usdot (i8mm)"
+#elif defined(__ARM_NEON) && defined(__aarch64__) && defined(__ARM_FEATURE_DOTPROD)
+#define I8_NEON_SDOT 1
+#define I8_PATH "neon sdot (dotprod)"
+#else
+#define I8_SCALAR 1
+#define I8_PATH "scalar"
+#endif
+
+#if defined(__GNUC__) || defined(__clang__)
+#define OPAQUE_X(v) __asm__ volatile("" : "+x"(v)) /* xmm/ymm 0-15 */
+#define OPAQUE_V(v) __asm__ volatile("" : "+v"(v)) /* any EVEX register */
+#define OPAQUE_W(v) __asm__ volatile("" : "+w"(v)) /* an arm64 SIMD register */
+#define OPAQUE_R(v) __asm__ volatile("" : "+r"(v)) /* a general register */
+#define NOINLINE __attribute__((noinline))
+#else
+#define OPAQUE_X(v) ((void)0)
+#define OPAQUE_V(v) ((void)0)
+#define OPAQUE_W(v) ((void)0)
+#define OPAQUE_R(v) ((void)0)
+#define NOINLINE
+#endif
+
+/* Chain unrolling by hand: X(k) for every chain index, so each chain is its own variable. */
+#define CH8(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7)
+#define CH12(X) CH8(X) X(8) X(9) X(10) X(11)
+#define CH16(X) CH12(X) X(12) X(13) X(14) X(15)
+#define CH24(X) CH16(X) X(16) X(17) X(18) X(19) X(20) X(21) X(22) X(23)
+
+static float bf16_to_f32(uint16_t h) {
+    uint32_t u = (uint32_t)h << 16;
+    float f;
+    memcpy(&f, &u, sizeof f);
+    return f;
+}
+
+#if F32_AVX2 || BF16_AVX2_EMU
+static inline float hsum256_ps(__m256 v) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 0x55));
+    return _mm_cvtss_f32(s);
+}
+#endif
+
+#if I8_AVXVNNI || I8_AVX2
+static inline int32_t hsum256_epi32(__m256i v) {
+    __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4e));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xb1));
+    return _mm_cvtsi128_si32(s);
+}
+#endif
+
+/* ---------------------------------------------------------------------------------------------
+ * Scalar reference versions (the fallback path, also exported).
+ * ------------------------------------------------------------------------------------------- */
+float mmgp_dot_f32_scalar(const float * a, const float * b, long n) {
+    float s = 0.0f;
+    for (long i = 0; i < n; i++) s += a[i] * b[i];
+    return s;
+}
+
+float mmgp_dot_bf16_scalar(const uint16_t * a, const uint16_t * b, long n) {
+    float s = 0.0f;
+    for (long i = 0; i < n; i++) s += bf16_to_f32(a[i]) * bf16_to_f32(b[i]);
+    return s;
+}
+
+int32_t mmgp_dot_u8s8_scalar(const uint8_t * a, const int8_t * b, long n) {
+    uint32_t s = 0; /* unsigned: wraps like the int32 vector adds, without undefined overflow */
+    for (long i = 0; i < n; i++) s += (uint32_t)((int32_t)a[i] * (int32_t)b[i]);
+    return (int32_t)s;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * FP32: c = c * a + b per chain on x86 (converges to b / (1 - a), so values stay normal).
+ * ------------------------------------------------------------------------------------------- */
+#if F32_AVX512
+#define F32_OPS_PER_ITER (16.0 * 16 * 2)
+static NOINLINE double peak_f32(long iters) {
+    __m512 a = _mm512_set1_ps(0.999999f), b = _mm512_set1_ps(1e-7f);
+#define D(k) __m512 c##k = _mm512_set1_ps(1.0f + (float)(k));
+    CH16(D)
+#undef D
+    for (long i = 0; i < iters; i++) {
+#define S(k) c##k = _mm512_fmadd_ps(c##k, a, b); OPAQUE_V(c##k);
+        CH16(S)
+#undef S
+    }
+    __m512 s = c0;
+#define R(k) s = _mm512_add_ps(s, c##k);
+    R(1) R(2) R(3) R(4) R(5) R(6) R(7) R(8) R(9) R(10) R(11) R(12) R(13) R(14) R(15)
+#undef R
+    return _mm512_reduce_add_ps(s);
+}
+
+float mmgp_dot_f32(const float * a, const float * b, long n) {
+    __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps();
+    long i = 0;
+    for (; i + 32 <= n; i += 32) {
+        s0 = _mm512_fmadd_ps(_mm512_loadu_ps(a + i), _mm512_loadu_ps(b + i), s0);
+        s1 = _mm512_fmadd_ps(_mm512_loadu_ps(a + i + 16), _mm512_loadu_ps(b + i + 16), s1);
+    }
+    for (; i + 16 <= n; i += 16) s0 = _mm512_fmadd_ps(_mm512_loadu_ps(a + i), _mm512_loadu_ps(b + i), s0);
+    float s = _mm512_reduce_add_ps(_mm512_add_ps(s0, s1));
+    for (; i < n; i++) s += a[i] * b[i];
+    return s;
+}
+#elif F32_AVX2
+#define F32_OPS_PER_ITER (8.0 * 12 * 2)
+static NOINLINE double peak_f32(long iters) {
+    __m256 a = _mm256_set1_ps(0.999999f), b = _mm256_set1_ps(1e-7f);
+#define D(k) __m256 c##k = _mm256_set1_ps(1.0f + (float)(k));
+    CH12(D)
+#undef D
+    for (long i = 0; i < iters; i++) {
+#define S(k) c##k = _mm256_fmadd_ps(c##k, a, b); OPAQUE_X(c##k);
+        CH12(S)
+#undef S
+    }
+    __m256 s = c0;
+#define R(k) s = _mm256_add_ps(s, c##k);
+    R(1) R(2) R(3) R(4) R(5) R(6) R(7) R(8) R(9) R(10) R(11)
+#undef R
+    return hsum256_ps(s);
+}
+
+float mmgp_dot_f32(const float * a, const float * b, long n) {
+    __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
+    long i = 0;
+    for (; i + 16 <= n; i += 16) {
+        s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), s0);
+        s1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8), s1);
+    }
+    for (; i + 8 <= n; i += 8) s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), s0);
+    float s = hsum256_ps(_mm256_add_ps(s0, s1));
+    for (; i < n; i++) s += a[i] * b[i];
+    return s;
+}
+#elif F32_NEON
+#define F32_OPS_PER_ITER (4.0 * 24 * 2)
+static NOINLINE double peak_f32(long iters) {
+    /* fmla accumulates into its destination, so the chain is c += a * b here (no register copy
+     * of b per chain); 1 + 1e-8 rounds back to the chain's value, which stays normal. */
+    float32x4_t a = vdupq_n_f32(1e-4f), b = vdupq_n_f32(1e-4f);
+#define D(k) float32x4_t c##k = vdupq_n_f32(1.0f + (float)(k));
+    CH24(D)
+#undef D
+    for (long i = 0; i < iters; i++) {
+        OPAQUE_W(a);
+#define S(k) c##k = vfmaq_f32(c##k, a, b); OPAQUE_W(c##k);
+        CH24(S)
+#undef S
+    }
+    float32x4_t s = c0;
+#define R(k) s = vaddq_f32(s, c##k);
+    R(1) R(2) R(3) R(4) R(5) R(6) R(7) R(8) R(9) R(10) R(11) R(12) R(13) R(14) R(15) R(16) R(17) R(18) R(19) R(20)
+    R(21) R(22) R(23)
+#undef R
+    return vaddvq_f32(s);
+}
+
+float mmgp_dot_f32(const float * a, const float * b, long n) {
+    float32x4_t s0 = vdupq_n_f32(0.0f), s1 = vdupq_n_f32(0.0f);
+    long i = 0;
+    for (; i + 8 <= n; i += 8) {
+        s0 = vfmaq_f32(s0, vld1q_f32(a + i), vld1q_f32(b + i));
+        s1 = vfmaq_f32(s1, vld1q_f32(a + i + 4), vld1q_f32(b + i + 4));
+    }
+    for (; i + 4 <= n; i += 4) s0 = vfmaq_f32(s0, vld1q_f32(a + i), vld1q_f32(b + i));
+    float s = vaddvq_f32(vaddq_f32(s0, s1));
+    for (; i < n; i++) s += a[i] * b[i];
+    return s;
+}
+#else
+#define F32_OPS_PER_ITER (8.0 * 2)
+static NOINLINE double peak_f32(long iters) {
+    float a = 0.999999f, b = 1e-7f;
+#define D(k) float c##k = 1.0f + (float)(k);
+    CH8(D)
+#undef D
+    for (long i = 0; i < iters; i++) {
+#define S(k) c##k = c##k * a + b;
+        CH8(S)
+#undef S
+    }
+    return (double)c0 + c1 + c2 + c3 + c4 + c5 + c6 + c7;
+}
+
+float mmgp_dot_f32(const float * a, const float * b, long n) {
+    return mmgp_dot_f32_scalar(a, b, n);
+}
+#endif
+
+/* ---------------------------------------------------------------------------------------------
+ * BF16. With a dot instruction: acc = dot(acc, A, B). Emulated: one raw register of bf16 pairs
+ * is widened to FP32 on every iteration (even elements by a shift, odd ones by a mask) and feeds
+ * all chains, the way a GEMM micro-kernel amortises one widened panel over many accumulators.
+ * ------------------------------------------------------------------------------------------- */
+/* bf16 0.03125 (0x3D00) in both halves of a 32-bit lane; products stay normal and small. */
+#define BF16_PAIR_BITS 0x3D003D00u
+
+#if BF16_AVX512BF16
+#define BF16_OPS_PER_ITER (16.0 * 16 * 4)
+static NOINLINE double peak_bf16(long iters) {
+    __m512bh a = (__m512bh)_mm512_set1_epi32((int)BF16_PAIR_BITS), b = a;
+#define D(k) __m512 c##k = _mm512_set1_ps(1.0f + (float)(k));
+    CH16(D)
+#undef D
+    for (long i = 0; i < iters; i++) {
+        OPAQUE_V(a);
+#define S(k) c##k = _mm512_dpbf16_ps(c##k, a, b); OPAQUE_V(c##k);
+        CH16(S)
+#undef S
+    }
+    __m512 s = c0;
+#define R(k) s = _mm512_add_ps(s, c##k);
+    R(1) R(2) R(3) R(4) R(5) R(6) R(7) R(8) R(9) R(10) R(11) R(12) R(13) R(14) R(15)
+#undef R
+    return _mm512_reduce_add_ps(s);
+}
+
+float mmgp_dot_bf16(const uint16_t * a, const uint16_t * b, long n) {
+    __m512 s0 = _mm512_setzero_ps();
+    long i = 0;
+    for (; i + 32 <= n; i += 32) {
+        s0 = _mm512_dpbf16_ps(s0, (__m512bh)_mm512_loadu_si512((const void *)(a + i)),
+                              (__m512bh)_mm512_loadu_si512((const void *)(b + i)));
+    }
+    float s = _mm512_reduce_add_ps(s0);
+    for (; i < n; i++) s += bf16_to_f32(a[i]) * bf16_to_f32(b[i]);
+    return s;
+}
+#elif BF16_AVX512_EMU
+#define BF16_OPS_PER_ITER (16.0 * 16 * 2 * 2)
+static NOINLINE double peak_bf16(long iters) {
+    __m512i raw = _mm512_set1_epi32((int)BF16_PAIR_BITS);
+    const __m512i odd = _mm512_set1_epi32((int)0xFFFF0000u);
+#define D(k) __m512 c##k = _mm512_set1_ps(1.0f + (float)(k));
+    CH16(D)
+#undef D
+    for (long i = 0; i < iters; i++) {
+        OPAQUE_V(raw);
+        __m512 lo = _mm512_castsi512_ps(_mm512_slli_epi32(raw, 16));
+        __m512 hi = _mm512_castsi512_ps(_mm512_and_si512(raw, odd));
+#define S(k) c##k = _mm512_fmadd_ps(lo, lo, c##k); c##k = _mm512_fmadd_ps(hi, hi, c##k); OPAQUE_V(c##k);
+        CH16(S)
+#undef S
+    }
+    __m512 s = c0;
+#define R(k) s = _mm512_add_ps(s, c##k);
+    R(1) R(2) R(3) R(4) R(5) R(6) R(7) R(8) R(9) R(10) R(11) R(12) R(13) R(14) R(15)
+#undef R
+    return _mm512_reduce_add_ps(s);
+}
+
+float mmgp_dot_bf16(const uint16_t * a, const uint16_t * b, long n) {
+    const __m512i odd = _mm512_set1_epi32((int)0xFFFF0000u);
+    __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps();
+    long i = 0;
+    for (; i + 32 <= n; i += 32) {
+        __m512i x = _mm512_loadu_si512((const void *)(a + i)), y = _mm512_loadu_si512((const void *)(b + i));
+        s0 = _mm512_fmadd_ps(_mm512_castsi512_ps(_mm512_slli_epi32(x, 16)), _mm512_castsi512_ps(_mm512_slli_epi32(y, 16)), s0);
+        s1 = _mm512_fmadd_ps(_mm512_castsi512_ps(_mm512_and_si512(x, odd)), _mm512_castsi512_ps(_mm512_and_si512(y, odd)), s1);
+    }
+    float s = _mm512_reduce_add_ps(_mm512_add_ps(s0, s1));
+    for (; i < n; i++) s += bf16_to_f32(a[i]) * bf16_to_f32(b[i]);
+    return s;
+}
+#elif BF16_AVX2_EMU
+#define BF16_OPS_PER_ITER (8.0 * 12 * 2 * 2)
+static NOINLINE double peak_bf16(long iters) {
+    __m256i raw = _mm256_set1_epi32((int)BF16_PAIR_BITS);
+    const __m256i odd = _mm256_set1_epi32((int)0xFFFF0000u);
+#define D(k) __m256 c##k = _mm256_set1_ps(1.0f + (float)(k));
+    CH12(D)
+#undef D
+    for (long i = 0; i < iters; i++) {
+        OPAQUE_X(raw);
+        __m256 lo = _mm256_castsi256_ps(_mm256_slli_epi32(raw, 16));
+        __m256 hi = _mm256_castsi256_ps(_mm256_and_si256(raw, odd));
+#define S(k) c##k = _mm256_fmadd_ps(lo, lo, c##k); c##k = _mm256_fmadd_ps(hi, hi, c##k); OPAQUE_X(c##k);
+        CH12(S)
+#undef S
+    }
+    __m256 s = c0;
+#define R(k) s = _mm256_add_ps(s, c##k);
+    R(1) R(2) R(3) R(4) R(5) R(6) R(7) R(8) R(9) R(10) R(11)
+#undef R
+    return hsum256_ps(s);
+}
+
+float mmgp_dot_bf16(const uint16_t * a, const uint16_t * b, long n) {
+    const __m256i odd = _mm256_set1_epi32((int)0xFFFF0000u);
+    __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
+    long i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m256i x = _mm256_loadu_si256((const __m256i *)(a + i)), y = _mm256_loadu_si256((const __m256i *)(b + i));
+        s0 = _mm256_fmadd_ps(_mm256_castsi256_ps(_mm256_slli_epi32(x, 16)), _mm256_castsi256_ps(_mm256_slli_epi32(y, 16)), s0);
+        s1 = _mm256_fmadd_ps(_mm256_castsi256_ps(_mm256_and_si256(x, odd)), _mm256_castsi256_ps(_mm256_and_si256(y, odd)), s1);
+    }
+    float s = hsum256_ps(_mm256_add_ps(s0, s1));
+    for (; i < n; i++) s += bf16_to_f32(a[i]) * bf16_to_f32(b[i]);
+    return s;
+}
+#elif BF16_NEON_BFDOT
+#define BF16_OPS_PER_ITER (4.0 * 24 * 4)
+static NOINLINE double peak_bf16(long iters) {
+    uint16x8_t raw = vreinterpretq_u16_u32(vdupq_n_u32(BF16_PAIR_BITS));
+    bfloat16x8_t b = vreinterpretq_bf16_u16(raw);
+#define D(k) float32x4_t c##k = vdupq_n_f32(1.0f + (float)(k));
+    CH24(D)
+#undef D
+    for (long i = 0; i < iters; i++) {
+        OPAQUE_W(raw);
+        bfloat16x8_t a = vreinterpretq_bf16_u16(raw);
+#define S(k) c##k = vbfdotq_f32(c##k, a, b); OPAQUE_W(c##k);
+        CH24(S)
+#undef S
+    }
+    float32x4_t s = c0;
+#define R(k) s = vaddq_f32(s, c##k);
+    R(1) R(2) R(3) R(4) R(5) R(6) R(7) R(8) R(9) R(10) R(11) R(12) R(13) R(14) R(15) R(16) R(17) R(18) R(19) R(20)
+    R(21) R(22) R(23)
+#undef R
+    return vaddvq_f32(s);
+}
+
+float mmgp_dot_bf16(const uint16_t * a, const uint16_t * b, long n) {
+    float32x4_t s0 = vdupq_n_f32(0.0f);
+    long i = 0;
+    for (; i + 8 <= n; i += 8) {
+        s0 = vbfdotq_f32(s0, vreinterpretq_bf16_u16(vld1q_u16(a + i)), vreinterpretq_bf16_u16(vld1q_u16(b + i)));
+    }
+    float s = vaddvq_f32(s0);
+    for (; i < n; i++) s += bf16_to_f32(a[i]) * bf16_to_f32(b[i]);
+    return s;
+}
+#elif BF16_NEON_EMU
+#define BF16_OPS_PER_ITER (4.0 * 24 * 2 * 2)
+static NOINLINE double peak_bf16(long iters) {
+    uint16x8_t raw = vreinterpretq_u16_u32(vdupq_n_u32(BF16_PAIR_BITS));
+#define D(k) float32x4_t c##k = vdupq_n_f32(1.0f + (float)(k));
+    CH24(D)
+#undef D
+    for (long i = 0; i < iters; i++) {
+        OPAQUE_W(raw);
+        float32x4_t lo = vreinterpretq_f32_u32(vshll_n_u16(vget_low_u16(raw), 16));
+        float32x4_t hi = vreinterpretq_f32_u32(vshll_high_n_u16(raw, 16));
+#define S(k) c##k = vfmaq_f32(c##k, lo, lo); c##k = vfmaq_f32(c##k, hi, hi); OPAQUE_W(c##k);
+        CH24(S)
+#undef S
+    }
+    float32x4_t s = c0;
+#define R(k) s = vaddq_f32(s, c##k);
+    R(1) R(2) R(3) R(4) R(5) R(6) R(7) R(8) R(9) R(10) R(11) R(12) R(13) R(14) R(15) R(16) R(17) R(18) R(19) R(20)
+    R(21) R(22) R(23)
+#undef R
+    return vaddvq_f32(s);
+}
+
+float mmgp_dot_bf16(const uint16_t * a, const uint16_t * b, long n) {
+    float32x4_t s0 = vdupq_n_f32(0.0f), s1 = vdupq_n_f32(0.0f);
+    long i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint16x8_t x = vld1q_u16(a + i), y = vld1q_u16(b + i);
+        s0 = vfmaq_f32(s0, vreinterpretq_f32_u32(vshll_n_u16(vget_low_u16(x), 16)),
+                       vreinterpretq_f32_u32(vshll_n_u16(vget_low_u16(y), 16)));
+        s1 = vfmaq_f32(s1, vreinterpretq_f32_u32(vshll_high_n_u16(x, 16)), vreinterpretq_f32_u32(vshll_high_n_u16(y, 16)));
+    }
+    float s = vaddvq_f32(vaddq_f32(s0, s1));
+    for (; i < n; i++) s += bf16_to_f32(a[i]) * bf16_to_f32(b[i]);
+    return s;
+}
+#else
+#define BF16_OPS_PER_ITER (8.0 * 2 * 2)
+static float f32_from_bits(uint32_t u) {
+    float f;
+    memcpy(&f, &u, sizeof f);
+    return f;
+}
+
+static NOINLINE double peak_bf16(long iters) {
+    uint32_t raw = BF16_PAIR_BITS;
+#define D(k) float c##k = 1.0f + (float)(k);
+    CH8(D)
+#undef D
+    for (long i = 0; i < iters; i++) {
+        OPAQUE_R(raw);
+        float lo = f32_from_bits(raw << 16), hi = f32_from_bits(raw & 0xFFFF0000u);
+#define S(k) c##k = c##k * lo + hi; c##k = c##k * hi + lo;
+        CH8(S)
+#undef S
+    }
+    return (double)c0 + c1 + c2 + c3 + c4 + c5 + c6 + c7;
+}
+
+float mmgp_dot_bf16(const uint16_t * a, const uint16_t * b, long n) {
+    return mmgp_dot_bf16_scalar(a, b, n);
+}
+#endif
+
+/* ---------------------------------------------------------------------------------------------
+ * INT8 (u8 x s8 -> int32). With a dot instruction: acc = dot(acc, A, B). With vpmaddubsw the
+ * products do not depend on the accumulator, so each chain feeds its own accumulator's bytes
+ * back in as the u8 operand: every chain then needs its own vpmaddubsw + vpmaddwd + vpaddd,
+ * which is what a GEMM micro-kernel issues per accumulator. Integer values just wrap.
+ * ------------------------------------------------------------------------------------------- */
+#if I8_AVX512VNNI
+#define I8_OPS_PER_ITER (64.0 * 16 * 2)
+static NOINLINE double peak_i8(long iters) {
+    __m512i a = _mm512_set1_epi8(3), b = _mm512_set1_epi8(-2);
+#define D(k) __m512i c##k = _mm512_set1_epi32(k);
+    CH16(D)
+#undef D
+    for (long i = 0; i < iters; i++) {
+        OPAQUE_V(a);
+#define S(k) c##k = _mm512_dpbusd_epi32(c##k, a, b); OPAQUE_V(c##k);
+        CH16(S)
+#undef S
+    }
+    __m512i s = c0;
+#define R(k) s = _mm512_add_epi32(s, c##k);
+    R(1) R(2) R(3) R(4) R(5) R(6) R(7) R(8) R(9) R(10) R(11) R(12) R(13) R(14) R(15)
+#undef R
+    return (double)_mm512_reduce_add_epi32(s);
+}
+
+int32_t mmgp_dot_u8s8(const uint8_t * a, const int8_t * b, long n) {
+    __m512i s0 = _mm512_setzero_si512();
+    long i = 0;
+    for (; i + 64 <= n; i += 64) {
+        s0 = _mm512_dpbusd_epi32(s0, _mm512_loadu_si512((const void *)(a + i)), _mm512_loadu_si512((const void *)(b + i)));
+    }
+    uint32_t s = (uint32_t)_mm512_reduce_add_epi32(s0);
+    for (; i < n; i++) s += (uint32_t)((int32_t)a[i] * (int32_t)b[i]);
+    return (int32_t)s;
+}
+#elif I8_AVXVNNI
+#define I8_OPS_PER_ITER (32.0 * 12 * 2)
+static NOINLINE double peak_i8(long iters) {
+    __m256i a = _mm256_set1_epi8(3), b = _mm256_set1_epi8(-2);
+#define D(k) __m256i c##k = _mm256_set1_epi32(k);
+    CH12(D)
+#undef D
+    for (long i = 0; i < iters; i++) {
+        OPAQUE_X(a);
+#define S(k) c##k = _mm256_dpbusd_avx_epi32(c##k, a, b); OPAQUE_X(c##k);
+        CH12(S)
+#undef S
+    }
+    __m256i s = c0;
+#define R(k) s = _mm256_add_epi32(s, c##k);
+    R(1) R(2) R(3) R(4) R(5) R(6) R(7) R(8) R(9) R(10) R(11)
+#undef R
+    return (double)hsum256_epi32(s);
+}
+
+int32_t mmgp_dot_u8s8(const uint8_t * a, const int8_t * b, long n) {
+    __m256i s0 = _mm256_setzero_si256();
+    long i = 0;
+    for (; i + 32 <= n; i += 32) {
+        s0 = _mm256_dpbusd_avx_epi32(s0, _mm256_loadu_si256((const __m256i *)(a + i)), _mm256_loadu_si256((const __m256i *)(b + i)));
+    }
+    uint32_t s = (uint32_t)hsum256_epi32(s0);
+    for (; i < n; i++) s += (uint32_t)((int32_t)a[i] * (int32_t)b[i]);
+    return (int32_t)s;
+}
+#elif I8_AVX512BW
+#define I8_OPS_PER_ITER (64.0 * 16 * 2)
+static NOINLINE double peak_i8(long iters) {
+    __m512i b = _mm512_set1_epi8(-2);
+    const __m512i ones = _mm512_set1_epi16(1);
+#define D(k) __m512i c##k = _mm512_set1_epi32(k);
+    CH16(D)
+#undef D
+    for (long i = 0; i < iters; i++) {
+        OPAQUE_V(b);
+#define S(k) c##k = _mm512_add_epi32(c##k, _mm512_madd_epi16(_mm512_maddubs_epi16(c##k, b), ones)); OPAQUE_V(c##k);
+        CH16(S)
+#undef S
+    }
+    __m512i s = c0;
+#define R(k) s = _mm512_add_epi32(s, c##k);
+    R(1) R(2) R(3) R(4) R(5) R(6) R(7) R(8) R(9) R(10) R(11) R(12) R(13) R(14) R(15)
+#undef R
+    return (double)_mm512_reduce_add_epi32(s);
+}
+
+int32_t mmgp_dot_u8s8(const uint8_t * a, const int8_t * b, long n) {
+    const __m512i ones = _mm512_set1_epi16(1);
+    __m512i s0 = _mm512_setzero_si512();
+    long i = 0;
+    for (; i + 64 <= n; i += 64) {
+        __m512i p = _mm512_maddubs_epi16(_mm512_loadu_si512((const void *)(a + i)), _mm512_loadu_si512((const void *)(b + i)));
+        s0 = _mm512_add_epi32(s0, _mm512_madd_epi16(p, ones));
+    }
+    uint32_t s = (uint32_t)_mm512_reduce_add_epi32(s0);
+    for (; i < n; i++) s += (uint32_t)((int32_t)a[i] * (int32_t)b[i]);
+    return (int32_t)s;
+}
+#elif I8_AVX2
+#define I8_OPS_PER_ITER (32.0 * 12 * 2)
+static NOINLINE double peak_i8(long iters) {
+    __m256i b = _mm256_set1_epi8(-2);
+    const __m256i ones = _mm256_set1_epi16(1);
+#define D(k) __m256i c##k = _mm256_set1_epi32(k);
+    CH12(D)
+#undef D
+    for (long i = 0; i < iters; i++) {
+        OPAQUE_X(b);
+#define S(k) c##k = _mm256_add_epi32(c##k, _mm256_madd_epi16(_mm256_maddubs_epi16(c##k, b), ones)); OPAQUE_X(c##k);
+        CH12(S)
+#undef S
+    }
+    __m256i s = c0;
+#define R(k) s = _mm256_add_epi32(s, c##k);
+    R(1) R(2) R(3) R(4) R(5) R(6) R(7) R(8) R(9) R(10) R(11)
+#undef R
+    return (double)hsum256_epi32(s);
+}
+
+int32_t mmgp_dot_u8s8(const uint8_t * a, const int8_t * b, long n) {
+    const __m256i ones = _mm256_set1_epi16(1);
+    __m256i s0 = _mm256_setzero_si256();
+    long i = 0;
+    for (; i + 32 <= n; i += 32) {
+        __m256i p = _mm256_maddubs_epi16(_mm256_loadu_si256((const __m256i *)(a + i)), _mm256_loadu_si256((const __m256i *)(b + i)));
+        s0 = _mm256_add_epi32(s0, _mm256_madd_epi16(p, ones));
+    }
+    uint32_t s = (uint32_t)hsum256_epi32(s0);
+    for (; i < n; i++) s += (uint32_t)((int32_t)a[i] * (int32_t)b[i]);
+    return (int32_t)s;
+}
+#elif I8_NEON_USDOT || I8_NEON_SDOT
+#define I8_OPS_PER_ITER (16.0 * 24 * 2)
+#if I8_NEON_USDOT
+#define NEON_DOT_U8S8(acc, u, s) vusdotq_s32((acc), (u), (s))
+#else
+#define NEON_DOT_U8S8(acc, u, s) vdotq_s32((acc), vreinterpretq_s8_u8(u), (s))
+#endif
+static NOINLINE double peak_i8(long iters) {
+    uint8x16_t a = vdupq_n_u8(3);
+    int8x16_t b = vdupq_n_s8(-2);
+#define D(k) int32x4_t c##k = vdupq_n_s32(k);
+    CH24(D)
+#undef D
+    for (long i = 0; i < iters; i++) {
+        OPAQUE_W(a);
+#define S(k) c##k = NEON_DOT_U8S8(c##k, a, b); OPAQUE_W(c##k);
+        CH24(S)
+#undef S
+    }
+    int32x4_t s = c0;
+#define R(k) s = vaddq_s32(s, c##k);
+    R(1) R(2) R(3) R(4) R(5) R(6) R(7) R(8) R(9) R(10) R(11) R(12) R(13) R(14) R(15) R(16) R(17) R(18) R(19) R(20)
+    R(21) R(22) R(23)
+#undef R
+    return (double)vaddvq_s32(s);
+}
+
+int32_t mmgp_dot_u8s8(const uint8_t * a, const int8_t * b, long n) {
+    int32x4_t s0 = vdupq_n_s32(0);
+    long i = 0;
+    for (; i + 16 <= n; i += 16) s0 = NEON_DOT_U8S8(s0, vld1q_u8(a + i), vld1q_s8(b + i));
+    uint32_t s = (uint32_t)vaddvq_s32(s0);
+    for (; i < n; i++) s += (uint32_t)((int32_t)a[i] * (int32_t)b[i]);
+    return (int32_t)s;
+}
+#else
+#define I8_OPS_PER_ITER (8.0 * 2)
+static NOINLINE double peak_i8(long iters) {
+    int32_t b = -2;
+#define D(k) uint32_t c##k = (uint32_t)(k) + 1u;
+    CH8(D)
+#undef D
+    for (long i = 0; i < iters; i++) {
+        OPAQUE_R(b);
+#define S(k) c##k += (uint32_t)((int32_t)(uint8_t)c##k * b);
+        CH8(S)
+#undef S
+    }
+    return (double)(c0 + c1 + c2 + c3 + c4 + c5 + c6 + c7);
+}
+
+int32_t mmgp_dot_u8s8(const uint8_t * a, const int8_t * b, long n) {
+    return mmgp_dot_u8s8_scalar(a, b, n);
+}
+#endif
+
+/* ---------------------------------------------------------------------------------------------
+ * Threads and timing.
+ * ------------------------------------------------------------------------------------------- */
+typedef double (*peak_fn)(long iters);
+
+static const struct {
+    peak_fn fn;
+    double ops_per_iter;
+    const char * path;
+} KINDS[] = {
+    {peak_f32, F32_OPS_PER_ITER, F32_PATH},
+    {peak_bf16, BF16_OPS_PER_ITER, BF16_PATH},
+    {peak_i8, I8_OPS_PER_ITER, I8_PATH},
+};
+#define NKINDS ((int)(sizeof KINDS / sizeof KINDS[0]))
+
+/* Iterations between clock reads: tens of microseconds on any of the paths above. */
+#define CHUNK 8192L
+
+static volatile double g_sink;
+
+/* A reusable start line for the worker threads (macOS has no pthread_barrier_t). */
+typedef struct {
+    pthread_mutex_t mutex;
+    pthread_cond_t cond;
+    int parties, waiting;
+    unsigned long generation;
+} gate_t;
+
+static void gate_wait(gate_t * g) {
+    pthread_mutex_lock(&g->mutex);
+    unsigned long gen = g->generation;
+    if (++g->waiting == g->parties) {
+        g->waiting = 0;
+        g->generation++;
+        pthread_cond_broadcast(&g->cond);
+    } else {
+        while (gen == g->generation) pthread_cond_wait(&g->cond, &g->mutex);
+    }
+    pthread_mutex_unlock(&g->mutex);
+}
+
+static double now_seconds(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+typedef struct {
+    int kind;
+    double seconds;
+    gate_t * gate;
+    double ops;
+    double elapsed;
+    double sink;
+} job_t;
+
+static void * run_job(void * arg) {
+    job_t * job = (job_t *)arg;
+    peak_fn fn = KINDS[job->kind].fn;
+    double sink = 0.0;
+    /* Warm-up (clock ramp, wider-vector power state) before all threads start timing together. */
+    double warm = job->seconds * 0.1 < 0.2 ? job->seconds * 0.1 : 0.2;
+    gate_wait(job->gate);
+    double t0 = now_seconds();
+    do sink += fn(CHUNK); while (now_seconds() - t0 < warm);
+    gate_wait(job->gate);
+    long chunks = 0;
+    double elapsed;
+    t0 = now_seconds();
+    do {
+        sink += fn(CHUNK);
+        chunks++;
+        elapsed = now_seconds() - t0;
+    } while (elapsed < job->seconds);
+    job->elapsed = elapsed;
+    job->ops = (double)chunks * (double)CHUNK * KINDS[job->kind].ops_per_iter;
+    job->sink = sink;
+    return NULL;
+}
+
+int mmgp_kernels_abi(void) {
+    return MMGP_KERNELS_ABI;
+}
+
+const char * mmgp_peak_path(int kind) {
+    return kind >= 0 && kind < NKINDS ? KINDS[kind].path : "unknown kind";
+}
+
+double mmgp_peak_gflops(int kind, int threads, double seconds) {
+    if (kind < 0 || kind >= NKINDS) return -1.0;
+    if (threads <= 0) {
+        long online = sysconf(_SC_NPROCESSORS_ONLN);
+        threads = online > 0 ? (int)online : 1;
+    }
+    if (!(seconds > 0.0)) seconds = 1.0;
+
+    job_t * jobs = (job_t *)calloc((size_t)threads, sizeof *jobs);
+    pthread_t * tids = (pthread_t *)calloc((size_t)threads, sizeof *tids);
+    if (jobs == NULL || tids == NULL) {
+        free(jobs);
+        free(tids);
+        return -2.0;
+    }
+    gate_t gate;
+    pthread_mutex_init(&gate.mutex, NULL);
+    pthread_cond_init(&gate.cond, NULL);
+    gate.parties = threads;
+    gate.waiting = 0;
+    gate.generation = 0;
+
+    int started = 0;
+    for (; started < threads; started++) {
+        jobs[started].kind = kind;
+        jobs[started].seconds = seconds;
+        jobs[started].gate = &gate;
+        if (pthread_create(&tids[started], NULL, run_job, &jobs[started]) != 0) break;
+    }
+    if (started < threads) {
+        /* Let the started threads through their gates with fewer parties, then discard. */
+        pthread_mutex_lock(&gate.mutex);
+        gate.parties = started;
+        if (started > 0 && gate.waiting >= started) {
+            gate.waiting = 0;
+            gate.generation++;
+            pthread_cond_broadcast(&gate.cond);
+        }
+        pthread_mutex_unlock(&gate.mutex);
+    }
+    double ops = 0.0, slowest = 0.0, sink = 0.0;
+    for (int t = 0; t < started; t++) {
+        pthread_join(tids[t], NULL);
+        ops += jobs[t].ops;
+        if (jobs[t].elapsed > slowest) slowest = jobs[t].elapsed;
+        sink += jobs[t].sink;
+    }
+    g_sink = g_sink + sink;
+    pthread_cond_destroy(&gate.cond);
+    pthread_mutex_destroy(&gate.mutex);
+    free(jobs);
+    free(tids);
+    if (started < threads || !(slowest > 0.0)) return -2.0;
+    return ops / slowest / 1e9;
+}

@@ -1,0 +1,77 @@
+/*
+ * mmgp_kernels: tiny register-only kernels that measure this CPU's compute peak per data type,
+ * plus dot products built from the same instructions so a test can check those instructions
+ * against a plain reference. Built by native/build-native.sh with -O2 and the native target
+ * flags (-march=native, or -mcpu=native on arm64 when supported); which instruction path was
+ * compiled in is reported by mmgp_peak_path().
+ *
+ * Ops are counted as 2 per multiply-add (GFLOP/s for FP32/BF16, GOP/s for INT8).
+ */
+#ifndef MMGP_KERNELS_H
+#define MMGP_KERNELS_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(_WIN32)
+#define MMGP_KERNELS_API __declspec(dllexport)
+#else
+#define MMGP_KERNELS_API __attribute__((visibility("default")))
+#endif
+
+/* The value of mmgp_kernels_abi(); bumped when a signature or a kind's meaning changes. */
+#define MMGP_KERNELS_ABI 1
+
+/* Kinds of mmgp_peak_gflops / mmgp_peak_path. */
+#define MMGP_PEAK_FP32 0 /* FP32 fused multiply-add                         */
+#define MMGP_PEAK_BF16 1 /* BF16 pairs dot-accumulated into FP32             */
+#define MMGP_PEAK_INT8 2 /* u8 x s8 products summed into int32               */
+
+MMGP_KERNELS_API int mmgp_kernels_abi(void);
+
+/*
+ * Peak of `kind` with `threads` threads (<= 0: all online CPUs), each running independent
+ * accumulator chains on registers only for about `seconds` (<= 0: 1 s) after a short warm-up.
+ * Returns the ops of all threads divided by the slowest thread's time, in 1e9 ops/s;
+ * -1 for an unknown kind, -2 when a thread could not be started.
+ */
+MMGP_KERNELS_API double mmgp_peak_gflops(int kind, int threads, double seconds);
+
+/* Short name of the instruction path compiled in for `kind`; "unknown kind" otherwise. */
+MMGP_KERNELS_API const char * mmgp_peak_path(int kind);
+
+/* sum a[i]*b[i] in FP32 with the FP32 peak path's instruction (FMA), scalar tail. */
+MMGP_KERNELS_API float mmgp_dot_f32(const float * a, const float * b, long n);
+
+/*
+ * sum a[i]*b[i] over bf16 bit patterns (the high 16 bits of an IEEE float), accumulated in
+ * FP32 with the BF16 peak path's instructions, scalar tail. Hardware BF16 dot instructions
+ * treat denormal inputs as zero; keep inputs normal when comparing against a reference.
+ */
+MMGP_KERNELS_API float mmgp_dot_bf16(const uint16_t * a, const uint16_t * b, long n);
+
+/*
+ * sum a[i]*b[i] for unsigned a and signed b, in int32 (wrapping), with the INT8 peak path's
+ * instructions, scalar tail. Exactness by path:
+ *   - vpdpbusd (AVX-512 VNNI, AVX-VNNI), usdot (Arm i8mm), scalar: exact for every input.
+ *   - vpmaddubsw+vpmaddwd (AVX2, AVX-512BW): vpmaddubsw adds two adjacent u8*s8 products
+ *     into an int16 with saturation, so the result is exact when every a[i] <= 127 or when
+ *     every b[i] is within [-64, 64]; otherwise pairs may clamp at -32768/32767.
+ *   - sdot (Arm dotprod without i8mm) multiplies s8 x s8: exact when every a[i] <= 127.
+ * a[i] <= 127 is therefore exact on every path.
+ */
+MMGP_KERNELS_API int32_t mmgp_dot_u8s8(const uint8_t * a, const int8_t * b, long n);
+
+/* The plain C versions (the fallback path), exported so they can be tested on any CPU. */
+MMGP_KERNELS_API float mmgp_dot_f32_scalar(const float * a, const float * b, long n);
+MMGP_KERNELS_API float mmgp_dot_bf16_scalar(const uint16_t * a, const uint16_t * b, long n);
+MMGP_KERNELS_API int32_t mmgp_dot_u8s8_scalar(const uint8_t * a, const int8_t * b, long n);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MMGP_KERNELS_H */
