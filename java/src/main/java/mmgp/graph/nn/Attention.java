@@ -2,22 +2,110 @@ package mmgp.graph.nn;
 
 import mmgp.graph.Graph;
 import mmgp.graph.Tensor;
+import mmgp.graph.WeightSet;
 import mmgp.tensor.GgmlType;
 
 /**
- * Multi-head scaled-dot-product attention as the PyTorch models compute it
- * (softmax(q·kᵀ/√d + mask)·v per head), built from exact fp32 ops so golden tests hold at 1e-4.
- * Layouts are ggml order: a sequence of T tokens of width D for B items is [D, T, B].
+ * Multi-head attention: the projection-level module (to_q / to_k / to_v / to_out, as diffusers'
+ * Attention names them, optional RMS q/k norms over the whole inner width, optional rotary
+ * position embedding) and, as static methods, the scaled-dot-product attention every model's
+ * attention runs through ({@link #sdpa}). Layouts are ggml order: a sequence of T tokens of
+ * width D for B items is [D, T, B].
+ *
+ * <p>The score computation is built from exact fp32 ops (softmax(scale·q·kᵀ + bias + mask)·v
+ * per head), so golden tests hold at 1e-4.
+ *
+ * @param normQ null for none; else applied to to_q's output (before the rotary embedding)
+ * @param normK null for none; else applied to to_k's output
+ * @param scale the factor of q·kᵀ: 1/√head_dim by default, 1 for T5
  */
-public final class Attention {
-    private Attention() {}
+public record Attention(Linear toQ, Linear toK, Linear toV, Linear toOut, RmsNorm normQ, RmsNorm normK, int heads, float scale) {
+    /**
+     * diffusers' Attention without extras under {@code name}: to_q (queryDim → heads·headDim),
+     * to_k and to_v (crossDim → heads·headDim) with {@code bias}, to_out.0 (back to queryDim)
+     * with {@code outBias}; scale 1/√headDim.
+     */
+    public static Attention load(WeightSet w, String name, int queryDim, int crossDim, int heads, int headDim, boolean bias, boolean outBias) {
+        int inner = heads * headDim;
+        return of(Linear.load(w, name + ".to_q", queryDim, inner, bias),
+                Linear.load(w, name + ".to_k", crossDim, inner, bias),
+                Linear.load(w, name + ".to_v", crossDim, inner, bias),
+                Linear.load(w, name + ".to_out.0", inner, queryDim, outBias),
+                heads);
+    }
+
+    /** Projections named otherwise (CLIP's q_proj…, T5's q…), scale 1/√head_dim with head_dim = to_q's width / heads. */
+    public static Attention of(Linear toQ, Linear toK, Linear toV, Linear toOut, int heads) {
+        return new Attention(toQ, toK, toV, toOut, null, null, heads, defaultScale(toQ.weight().ne(1) / heads));
+    }
+
+    /** The same projections with RMS norms on q and on k (diffusers' qk_norm="rms_norm_across_heads"). */
+    public Attention withQkNorm(RmsNorm normQ, RmsNorm normK) {
+        return new Attention(toQ, toK, toV, toOut, normQ, normK, heads, scale);
+    }
+
+    /** The same projections with another score scale (T5 folds 1/√d into its initialisation: 1). */
+    public Attention withScale(float scale) {
+        return new Attention(toQ, toK, toV, toOut, normQ, normK, heads, scale);
+    }
+
+    /** x [Dq, Tq, B] attending to context [Dc, Tk, B] (x itself for self-attention) → [Dq, Tq, B]. */
+    public Tensor forward(Graph g, Tensor x, Tensor context) {
+        return forward(g, x, context, null, null, null, null);
+    }
+
+    /** As {@link #forward(Graph, Tensor, Tensor)} with an additive mask (see {@link #sdpa}). */
+    public Tensor forward(Graph g, Tensor x, Tensor context, Tensor mask) {
+        return forward(g, x, context, null, null, null, mask);
+    }
 
     /**
+     * The full form: q = norm_q(to_q(x)), k = norm_k(to_k(context)), v = to_v(context); with
+     * {@code ropeCos}/{@code ropeSin} ([inner, T], self-attention only: the same table rotates
+     * q and k) both get {@link Graph#rotaryInterleaved}; then {@link #sdpa} with this module's
+     * scale, {@code bias} and {@code mask}, and to_out.
+     */
+    public Tensor forward(Graph g, Tensor x, Tensor context, Tensor ropeCos, Tensor ropeSin, Tensor bias, Tensor mask) {
+        Tensor q = toQ.forward(g, x), k = toK.forward(g, context), v = toV.forward(g, context);
+        if (normQ != null) q = normQ.forward(g, q);
+        if (normK != null) k = normK.forward(g, k);
+        if (ropeCos != null) {
+            q = g.rotaryInterleaved(q, ropeCos, ropeSin);
+            k = g.rotaryInterleaved(k, ropeCos, ropeSin);
+        }
+        return toOut.forward(g, sdpa(g, q, k, v, heads, scale, bias, mask));
+    }
+
+    /** 1/√headDim as a float, the default score scale. */
+    public static float defaultScale(long headDim) {
+        return (float) (1.0 / Math.sqrt(headDim));
+    }
+
+    /**
+     * softmax(q·kᵀ/√head_dim + mask)·v per head: {@link #sdpa} with the default scale and no bias.
      * q [D, Tq, B], k and v [D, Tk, B] with D = heads·headDim (already projected); mask is an
      * additive F32 [Tk, Tq] (broadcast over heads and batch) or [Tk, Tq, 1, B] tensor, or null.
      * Returns [D, Tq, B] with heads concatenated as PyTorch's reshape does.
      */
     public static Tensor multiHead(Graph g, Tensor q, Tensor k, Tensor v, int heads, Tensor mask) {
+        if (q.ne(0) % heads != 0) throw new IllegalArgumentException("width " + q.ne(0) + " is not divisible by " + heads + " heads");
+        return sdpa(g, q, k, v, heads, defaultScale(q.ne(0) / heads), null, mask);
+    }
+
+    /**
+     * Scaled-dot-product attention, softmax(scale·q·kᵀ + bias + mask)·v per head — the one place
+     * where attention scores are computed, and so the route point where a faster kernel (flash
+     * attention for runs that need not match fp32 goldens) would be chosen. Today it is always the
+     * exact fp32 composition: two mul_mats around a soft_max.
+     *
+     * @param q     [D, Tq, B] with D = heads·headDim
+     * @param k     [D, Tk, B]
+     * @param v     [D, Tk, B]
+     * @param bias  additive F32 per-head scores [Tk, Tq, H] (broadcast over B) or [Tk, Tq, H, B], or null (T5's position bias)
+     * @param mask  additive F32 [Tk, Tq] or [Tk, Tq, 1, B] (broadcast over heads), or null
+     * @return [D, Tq, B], heads concatenated as PyTorch's reshape does
+     */
+    public static Tensor sdpa(Graph g, Tensor q, Tensor k, Tensor v, int heads, float scale, Tensor bias, Tensor mask) {
         long d = q.ne(0), tq = q.ne(1), tk = k.ne(1), b = q.ne(2);
         if (d % heads != 0) throw new IllegalArgumentException("width " + d + " is not divisible by " + heads + " heads");
         long hd = d / heads;
@@ -25,7 +113,15 @@ public final class Attention {
         Tensor k4 = g.permute(g.reshape(k, hd, heads, tk, b), 0, 2, 1, 3);        // [hd, Tk, H, B]
         Tensor vt = g.cont(g.permute(g.reshape(v, hd, heads, tk, b), 1, 2, 0, 3)); // [Tk, hd, H, B]
         Tensor scores = g.mulMat(k4, q4);                                          // [Tk, Tq, H, B]
-        Tensor probs = g.softMax(scores, mask, (float) (1.0 / Math.sqrt(hd)));
+        Tensor probs;
+        if (bias == null || mask == null) {
+            // soft_max computes scale·scores + its mask operand, so one additive term rides along free.
+            probs = g.softMax(scores, bias != null ? bias : mask, scale);
+        } else {
+            // The per-head bias is added first; the mask then broadcasts over heads.
+            Tensor scaled = scale == 1f ? scores : g.scale(scores, scale);
+            probs = g.softMax(g.add(scaled, bias), mask, 1f);
+        }
         Tensor out = g.mulMat(vt, probs);                                          // [hd, Tq, H, B]
         return g.reshape(g.cont(g.permute(out, 0, 2, 1, 3)), d, tq, b);            // [D, Tq, B]
     }

@@ -3,10 +3,11 @@ package mmgp.models.amused;
 import mmgp.graph.Graph;
 import mmgp.graph.Tensor;
 import mmgp.graph.WeightSet;
-import mmgp.models.amused.UVitLayers.Attn;
-import mmgp.models.amused.UVitLayers.LayerNorm;
-import mmgp.models.amused.UVitLayers.Linear;
-import mmgp.models.amused.UVitLayers.RmsNorm;
+import mmgp.graph.nn.Attention;
+import mmgp.graph.nn.FeedForward;
+import mmgp.graph.nn.LayerNorm;
+import mmgp.graph.nn.Linear;
+import mmgp.graph.nn.RmsNorm;
 
 /**
  * diffusers' {@code BasicTransformerBlock} in the configuration UVit2DModel uses:
@@ -16,9 +17,8 @@ import mmgp.models.amused.UVitLayers.RmsNorm;
  */
 final class BasicTransformerBlock {
     private final AdaLayerNormContinuous norm1, norm2, norm3;
-    private final Attn attn1, attn2;
-    private final Linear ffProj; // ff.net.0.proj: D → 2·intermediate (hidden half, gate half)
-    private final Linear ffOut;  // ff.net.2: intermediate → D
+    private final Attention attn1, attn2;
+    private final FeedForward ff; // activation_fn "geglu": net.0.proj D → 2·intermediate (hidden half, gate half), net.2 back
 
     /**
      * AdaLayerNormContinuous: norm(x)·(1 + scale) + shift with (scale, shift) =
@@ -28,8 +28,8 @@ final class BasicTransformerBlock {
         Tensor forward(Graph g, Tensor x, Tensor condSilu) {
             long d = x.ne(0), b = x.ne(2);
             Tensor emb = linear.forward(g, condSilu); // [2D, B]
-            Tensor scale = g.reshape(UVitLayers.chunk(g, emb, 0), d, 1, b);
-            Tensor shift = g.reshape(UVitLayers.chunk(g, emb, 1), d, 1, b);
+            Tensor scale = g.reshape(UVit2D.chunk(g, emb, 0), d, 1, b);
+            Tensor shift = g.reshape(UVit2D.chunk(g, emb, 1), d, 1, b);
             Tensor normed = rms != null ? rms.forward(g, x) : ln.forward(g, x);
             return g.add(g.mul(normed, g.scaleBias(scale, 1f, 1f)), shift);
         }
@@ -41,15 +41,14 @@ final class BasicTransformerBlock {
         double eps = c.layerNormEps();
         norm1 = new AdaLayerNormContinuous(Linear.load(w, name + ".norm1.linear", d, 2 * d, bias),
                 RmsNorm.load(w, name + ".norm1.norm", d, eps, affine, false), null);
-        attn1 = Attn.load(w, name + ".attn1", d, d, heads, headDim, bias, bias);
+        attn1 = Attention.load(w, name + ".attn1", d, d, heads, headDim, bias, bias);
         norm2 = new AdaLayerNormContinuous(Linear.load(w, name + ".norm2.linear", d, 2 * d, bias),
                 RmsNorm.load(w, name + ".norm2.norm", d, eps, affine, false), null);
-        attn2 = Attn.load(w, name + ".attn2", d, d, heads, headDim, bias, bias); // cross_attention_dim = hidden_size
+        attn2 = Attention.load(w, name + ".attn2", d, d, heads, headDim, bias, bias); // cross_attention_dim = hidden_size
         // norm3 is a LayerNorm whose bias follows ada_norm_bias (= use_bias).
         norm3 = new AdaLayerNormContinuous(Linear.load(w, name + ".norm3.linear", d, 2 * d, bias),
                 null, LayerNorm.load(w, name + ".norm3.norm", d, eps, affine, bias));
-        ffProj = Linear.load(w, name + ".ff.net.0.proj", d, 2 * c.intermediateSize(), bias);
-        ffOut = Linear.load(w, name + ".ff.net.2", c.intermediateSize(), d, bias);
+        ff = FeedForward.loadDiffusers(w, name + ".ff", d, c.intermediateSize(), "geglu", bias);
     }
 
     /** x [D, T, B]; encoderHiddenStates [D, Tenc, B]; condSilu = silu(pooled cond) [D, B]. */
@@ -59,17 +58,6 @@ final class BasicTransformerBlock {
         h = norm2.forward(g, x, condSilu);
         x = g.add(attn2.forward(g, h, encoderHiddenStates), x);
         h = norm3.forward(g, x, condSilu);
-        return g.add(geglu(g, h), x);
-    }
-
-    /** FeedForward with activation_fn "geglu": proj, hidden · gelu(gate) (erf), project out. */
-    private Tensor geglu(Graph g, Tensor x) {
-        Tensor p = ffProj.forward(g, x); // [2I, T, B]
-        long inner = p.ne(0) / 2;
-        long[] ne = {inner, p.ne(1), p.ne(2)};
-        long[] nb = {p.nb(1), p.nb(2)};
-        Tensor hidden = g.view(p, ne, nb, 0);
-        Tensor gate = g.cont(g.view(p, ne, nb, inner * p.nb(0)));
-        return ffOut.forward(g, g.mul(hidden, g.gelu(gate)));
+        return g.add(ff.forward(g, h), x);
     }
 }

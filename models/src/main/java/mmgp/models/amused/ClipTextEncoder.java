@@ -6,7 +6,12 @@ import mmgp.graph.ComputeBackend;
 import mmgp.graph.Graph;
 import mmgp.graph.Tensor;
 import mmgp.graph.WeightSet;
+import mmgp.graph.nn.Activation;
 import mmgp.graph.nn.Attention;
+import mmgp.graph.nn.FeedForward;
+import mmgp.graph.nn.LayerNorm;
+import mmgp.graph.nn.Linear;
+import mmgp.graph.nn.Vectors;
 import mmgp.tensor.GgmlType;
 
 /**
@@ -21,14 +26,11 @@ public final class ClipTextEncoder {
     private final Tensor tokenEmbedding;    // [D, vocab]
     private final Tensor positionEmbedding; // [D, max_position_embeddings]
     private final List<EncoderLayer> layers = new ArrayList<>();
-    private final Norm finalLayerNorm;
-    private final Tensor textProjection;    // [D, projection_dim], no bias
+    private final LayerNorm finalLayerNorm;
+    private final Linear textProjection;    // [D, projection_dim], no bias
 
-    private record Norm(Tensor weight, Tensor bias) {}
-
-    private record Linear(Tensor weight, Tensor bias) {}
-
-    private record EncoderLayer(Norm layerNorm1, Linear q, Linear k, Linear v, Linear out, Norm layerNorm2, Linear fc1, Linear fc2) {}
+    /** CLIPEncoderLayer: pre-LayerNorm self-attention (q_proj, k_proj, v_proj, out_proj) and MLP (fc1, fc2). */
+    private record EncoderLayer(LayerNorm layerNorm1, Attention selfAttn, LayerNorm layerNorm2, FeedForward mlp) {}
 
     /** Graph tensors of one build: the two inputs, then the results. */
     public record Outputs(
@@ -61,20 +63,30 @@ public final class ClipTextEncoder {
         String m = prefix + "text_model.";
         tokenEmbedding = weights.get(m + "embeddings.token_embedding.weight", d, config.vocabSize());
         positionEmbedding = weights.get(m + "embeddings.position_embedding.weight", d, config.maxPositionEmbeddings());
+        double eps = config.layerNormEps();
+        Activation act = switch (config.hiddenAct()) { // ACT2FN[hidden_act], each computed in fp32
+            case "gelu" -> Activation.GELU;             // erf form, as torch.nn.functional.gelu
+            case "quick_gelu" -> Activation.QUICK_GELU; // x·sigmoid(1.702x)
+            default -> throw new IllegalStateException("unsupported hidden_act " + config.hiddenAct());
+        };
         for (int i = 0; i < config.numHiddenLayers(); i++) {
             String l = m + "encoder.layers." + i + ".";
             layers.add(new EncoderLayer(
-                    norm(weights, l + "layer_norm1", d),
-                    linear(weights, l + "self_attn.q_proj", d, d),
-                    linear(weights, l + "self_attn.k_proj", d, d),
-                    linear(weights, l + "self_attn.v_proj", d, d),
-                    linear(weights, l + "self_attn.out_proj", d, d),
-                    norm(weights, l + "layer_norm2", d),
-                    linear(weights, l + "mlp.fc1", d, config.intermediateSize()),
-                    linear(weights, l + "mlp.fc2", config.intermediateSize(), d)));
+                    LayerNorm.load(weights, l + "layer_norm1", d, eps, true, true),
+                    Attention.of(
+                            Linear.load(weights, l + "self_attn.q_proj", d, d, true),
+                            Linear.load(weights, l + "self_attn.k_proj", d, d, true),
+                            Linear.load(weights, l + "self_attn.v_proj", d, d, true),
+                            Linear.load(weights, l + "self_attn.out_proj", d, d, true),
+                            config.numAttentionHeads()),
+                    LayerNorm.load(weights, l + "layer_norm2", d, eps, true, true),
+                    FeedForward.plain(
+                            Linear.load(weights, l + "mlp.fc1", d, config.intermediateSize(), true),
+                            act,
+                            Linear.load(weights, l + "mlp.fc2", config.intermediateSize(), d, true))));
         }
-        finalLayerNorm = norm(weights, m + "final_layer_norm", d);
-        textProjection = weights.get(prefix + "text_projection.weight", d, config.projectionDim());
+        finalLayerNorm = LayerNorm.load(weights, m + "final_layer_norm", d, eps, true, true);
+        textProjection = Linear.load(weights, prefix + "text_projection", d, config.projectionDim(), false);
     }
 
     public ClipTextConfig config() {
@@ -102,10 +114,10 @@ public final class ClipTextEncoder {
             x = encoderLayer(g, layer, x, causalMask);
             hiddenStates.add(x);
         }
-        Tensor lastHidden = layerNorm(g, x, finalLayerNorm);
+        Tensor lastHidden = finalLayerNorm.forward(g, x);
         // pooled_output = last_hidden_state[arange(B), position]: one row per sequence of [D, T·B].
         Tensor pooled = g.getRows(g.reshape(lastHidden, config.hiddenSize(), (long) seqLen * batch), pooledRows); // [D, B]
-        Tensor textEmbeds = g.linear(pooled, textProjection, null);                                                // [proj, B]
+        Tensor textEmbeds = textProjection.forward(g, pooled);                                                     // [proj, B]
 
         Tensor penultimate = hiddenStates.get(hiddenStates.size() - 2);
         g.output(g.name(textEmbeds, "clip_text_embeds"));
@@ -191,50 +203,13 @@ public final class ClipTextEncoder {
         tokens = g.reshape(tokens, config.hiddenSize(), seqLen, batch);
         // Positions are 0..T−1 for every sequence: the table's first T rows, broadcast over B.
         Tensor positions = g.view(positionEmbedding, new long[] {config.hiddenSize(), seqLen}, new long[] {positionEmbedding.nb(1)}, 0);
-        return g.add(tokens, f32(g, positions));
+        return g.add(tokens, Vectors.f32(g, positions));
     }
 
     /** CLIPEncoderLayer: pre-LayerNorm self-attention and MLP, each with a residual. */
-    private Tensor encoderLayer(Graph g, EncoderLayer layer, Tensor x, Tensor causalMask) {
-        Tensor h = layerNorm(g, x, layer.layerNorm1());
-        Tensor q = linear(g, h, layer.q()), k = linear(g, h, layer.k()), v = linear(g, h, layer.v());
-        Tensor attn = Attention.multiHead(g, q, k, v, config.numAttentionHeads(), causalMask);
-        x = g.add(x, linear(g, attn, layer.out()));
-
-        h = layerNorm(g, x, layer.layerNorm2());
-        h = linear(g, activation(g, linear(g, h, layer.fc1())), layer.fc2());
-        return g.add(x, h);
-    }
-
-    /** ACT2FN[hidden_act], each computed in fp32. */
-    private Tensor activation(Graph g, Tensor x) {
-        return switch (config.hiddenAct()) {
-            case "gelu" -> g.gelu(x); // erf form, as torch.nn.functional.gelu
-            case "quick_gelu" -> g.geluQuick(x); // x·sigmoid(1.702x)
-            default -> throw new IllegalStateException("unsupported hidden_act " + config.hiddenAct());
-        };
-    }
-
-    private Tensor layerNorm(Graph g, Tensor x, Norm n) {
-        return g.layerNorm(x, f32(g, n.weight()), f32(g, n.bias()), (float) config.layerNormEps());
-    }
-
-    private static Tensor linear(Graph g, Tensor x, Linear l) {
-        return g.linear(x, l.weight(), f32(g, l.bias()));
-    }
-
-    /** Element-wise ops take F32 operands; half-precision checkpoints get their small vectors widened. */
-    private static Tensor f32(Graph g, Tensor t) {
-        return t.type() == GgmlType.F32 ? t : g.cast(t, GgmlType.F32);
-    }
-
-    // ---------------------------------------------------------------- weights
-
-    private static Norm norm(WeightSet w, String name, int d) {
-        return new Norm(w.get(name + ".weight", d), w.get(name + ".bias", d));
-    }
-
-    private static Linear linear(WeightSet w, String name, int in, int out) {
-        return new Linear(w.get(name + ".weight", in, out), w.get(name + ".bias", out));
+    private static Tensor encoderLayer(Graph g, EncoderLayer layer, Tensor x, Tensor causalMask) {
+        Tensor h = layer.layerNorm1().forward(g, x);
+        x = g.add(x, layer.selfAttn().forward(g, h, h, causalMask));
+        return g.add(x, layer.mlp().forward(g, layer.layerNorm2().forward(g, x)));
     }
 }

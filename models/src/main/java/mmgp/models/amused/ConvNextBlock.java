@@ -3,8 +3,9 @@ package mmgp.models.amused;
 import mmgp.graph.Graph;
 import mmgp.graph.Tensor;
 import mmgp.graph.WeightSet;
-import mmgp.models.amused.UVitLayers.Linear;
-import mmgp.models.amused.UVitLayers.RmsNorm;
+import mmgp.graph.nn.Linear;
+import mmgp.graph.nn.RmsNorm;
+import mmgp.graph.nn.Vectors;
 
 /**
  * diffusers' uvit_2d {@code ConvNextBlock}: depthwise 3×3 conv, RMSNorm, Linear ×4, GELU,
@@ -52,8 +53,8 @@ final class ConvNextBlock {
 
         long ch = x.ne(0), b = x.ne(3);
         Tensor emb = condEmbedsMapper.forward(g, condSilu); // [2C, B]
-        Tensor scale = g.reshape(UVitLayers.chunk(g, emb, 0), ch, 1, 1, b);
-        Tensor shift = g.reshape(UVitLayers.chunk(g, emb, 1), ch, 1, 1, b);
+        Tensor scale = g.reshape(UVit2D.chunk(g, emb, 0), ch, 1, 1, b);
+        Tensor shift = g.reshape(UVit2D.chunk(g, emb, 1), ch, 1, 1, b);
         return g.add(g.mul(h, g.scaleBias(scale, 1f, 1f)), shift);
     }
 
@@ -64,7 +65,7 @@ final class ConvNextBlock {
      */
     static Tensor depthwise3x3(Graph g, Tensor x, Tensor kernel, Tensor bias) {
         long c = x.ne(0), w = x.ne(1), h = x.ne(2), b = x.ne(3);
-        Tensor taps = g.cont(g.transpose(g.reshape(UVitLayers.f32(g, kernel), 9, c))); // [C, 9]: tap kh·3+kw
+        Tensor taps = g.cont(g.transpose(g.reshape(Vectors.f32(g, kernel), 9, c))); // [C, 9]: tap kh·3+kw
         Tensor xp = g.padExt(x, 0, 0, 1, 1, 1, 1);                                       // [C, W+2, H+2, B]
         Tensor acc = null;
         for (int kh = 0; kh < 3; kh++) {
@@ -76,7 +77,7 @@ final class ConvNextBlock {
                 acc = acc == null ? term : g.add(acc, term);
             }
         }
-        return bias == null ? acc : g.add(acc, UVitLayers.f32(g, bias));
+        return bias == null ? acc : g.add(acc, Vectors.f32(g, bias));
     }
 
     /**
@@ -90,7 +91,7 @@ final class ConvNextBlock {
         Tensor gx = g.reshape(g.sqrt(g.sumRows(sq)), c, b);                          // [C, B]
         Tensor denom = g.scaleBias(g.mean(gx), 1f, GRN_EPS);                          // [1, B]
         Tensor nx = g.reshape(g.div(gx, denom), c, 1, 1, b);
-        Tensor y = g.mul(g.mul(x, nx), UVitLayers.f32(g, gamma));
-        return g.add(g.add(y, UVitLayers.f32(g, beta)), x);
+        Tensor y = g.mul(g.mul(x, nx), Vectors.f32(g, gamma));
+        return g.add(g.add(y, Vectors.f32(g, beta)), x);
     }
 }

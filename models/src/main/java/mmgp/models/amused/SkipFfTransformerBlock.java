@@ -3,9 +3,9 @@ package mmgp.models.amused;
 import mmgp.graph.Graph;
 import mmgp.graph.Tensor;
 import mmgp.graph.WeightSet;
-import mmgp.models.amused.UVitLayers.Attn;
-import mmgp.models.amused.UVitLayers.Linear;
-import mmgp.models.amused.UVitLayers.RmsNorm;
+import mmgp.graph.nn.Attention;
+import mmgp.graph.nn.Linear;
+import mmgp.graph.nn.RmsNorm;
 
 /**
  * diffusers' {@code SkipFFTransformerBlock} as UVitBlock builds it: two pre-RMSNorm attention
@@ -18,15 +18,15 @@ final class SkipFfTransformerBlock {
 
     private final Linear kvMapper; // hidden → C after silu; absent when hidden_size == C
     private final RmsNorm norm1, norm2;
-    private final Attn attn1, attn2;
+    private final Attention attn1, attn2;
 
     SkipFfTransformerBlock(UVit2DConfig c, WeightSet w, String name) {
         int ch = c.blockOutChannels(), heads = c.blockNumHeads(), headDim = c.blockHeadDim();
         kvMapper = c.hiddenSize() != ch ? Linear.load(w, name + ".kv_mapper", c.hiddenSize(), ch, c.useBias()) : null;
         norm1 = RmsNorm.load(w, name + ".norm1", ch, NORM_EPS, true, false);
-        attn1 = Attn.load(w, name + ".attn1", ch, ch, heads, headDim, c.useBias(), c.useBias());
+        attn1 = Attention.load(w, name + ".attn1", ch, ch, heads, headDim, c.useBias(), c.useBias());
         norm2 = RmsNorm.load(w, name + ".norm2", ch, NORM_EPS, true, false);
-        attn2 = Attn.load(w, name + ".attn2", ch, ch, heads, headDim, c.useBias(), c.useBias());
+        attn2 = Attention.load(w, name + ".attn2", ch, ch, heads, headDim, c.useBias(), c.useBias());
     }
 
     /** x [C, T, B]; encoderHiddenStates [hidden, Tenc, B] (already projected and normed). */

@@ -8,8 +8,10 @@ import mmgp.graph.ComputeBackend;
 import mmgp.graph.Graph;
 import mmgp.graph.Tensor;
 import mmgp.graph.WeightSet;
-import mmgp.models.amused.UVitLayers.Linear;
-import mmgp.models.amused.UVitLayers.RmsNorm;
+import mmgp.graph.nn.Activation;
+import mmgp.graph.nn.FeedForward;
+import mmgp.graph.nn.Linear;
+import mmgp.graph.nn.RmsNorm;
 import mmgp.tensor.GgmlType;
 
 /**
@@ -31,7 +33,7 @@ public final class UVit2D {
     private final Tensor embeddings; // embed.embeddings.weight [in_channels, vocab]
     private final RmsNorm embedLayerNorm;
     private final Linear embedConv;  // 1×1
-    private final Linear condEmbedLinear1, condEmbedLinear2;
+    private final FeedForward condEmbed; // TimestepEmbedding: linear_1, SiLU, linear_2
     private final UVitBlock downBlock;
     private final RmsNorm projectToHiddenNorm;
     private final Linear projectToHidden;
@@ -63,8 +65,7 @@ public final class UVit2D {
         embeddings = weights.get(p + "embed.embeddings.weight", in, c.vocabSize());
         embedLayerNorm = RmsNorm.load(weights, p + "embed.layer_norm", in, eps, affine, false);
         embedConv = Linear.loadConv1x1(weights, p + "embed.conv", in, ch, bias);
-        condEmbedLinear1 = Linear.load(weights, p + "cond_embed.linear_1", c.microCondEmbedDim() + c.condEmbedDim(), hidden, bias);
-        condEmbedLinear2 = Linear.load(weights, p + "cond_embed.linear_2", hidden, hidden, bias);
+        condEmbed = FeedForward.loadMlp(weights, p + "cond_embed", c.microCondEmbedDim() + c.condEmbedDim(), hidden, hidden, Activation.SILU, bias);
         downBlock = new UVitBlock(c, weights, p + "down_block", c.downsample(), false);
         projectToHiddenNorm = RmsNorm.load(weights, p + "project_to_hidden_norm", ch, eps, affine, false);
         projectToHidden = Linear.load(weights, p + "project_to_hidden", ch, hidden, bias);
@@ -160,7 +161,7 @@ public final class UVit2D {
         Tensor micro = g.timestepEmbedding(g.reshape(microConds, nMicro * batch), c.microCondEncodeDim(), 10000);
         micro = g.reshape(micro, nMicro * c.microCondEncodeDim(), batch);        // .reshape(B, -1)
         Tensor cond = g.concat(pooledTextEmb, micro, 0);                           // cat([pooled, micro], dim=1)
-        cond = condEmbedLinear2.forward(g, g.silu(condEmbedLinear1.forward(g, cond)));  // [hidden, B]
+        cond = condEmbed.forward(g, cond);                                          // [hidden, B]
         trace(trace, "cond_embed", cond);
         Tensor condSilu = g.silu(cond); // every consumer (res blocks, ada norms) takes silu(pooled_text_emb)
 
@@ -264,5 +265,15 @@ public final class UVit2D {
 
     static void trace(Map<String, Tensor> trace, String name, Tensor t) {
         if (trace != null) trace.put(name, t);
+    }
+
+    /**
+     * Half {@code index} (0 or 1) of a [2D, B] embedding, as PyTorch's {@code chunk(2, dim=1)}
+     * gives it, made contiguous [D, B] so that scale and friends accept it.
+     */
+    static Tensor chunk(Graph g, Tensor emb, int index) {
+        long d = emb.ne(0) / 2;
+        Tensor half = g.view(emb, new long[] {d, emb.ne(1)}, new long[] {emb.nb(1)}, index * d * emb.nb(0));
+        return g.cont(half);
     }
 }

@@ -6,14 +6,16 @@ import java.util.Map;
 import mmgp.graph.Graph;
 import mmgp.graph.Tensor;
 import mmgp.graph.WeightSet;
-import mmgp.models.amused.UVitLayers.RmsNorm;
+import mmgp.graph.nn.MatMul;
+import mmgp.graph.nn.RmsNorm;
+import mmgp.graph.nn.Vectors;
 
 /**
  * diffusers' uvit_2d {@code UVitBlock}: an optional Downsample2D (RMSNorm, F.pad right/bottom,
  * 2×2 stride-2 conv), num_res_blocks pairs of ConvNextBlock + SkipFFTransformerBlock, and an
  * optional Upsample2D (RMSNorm, 2×2 stride-2 transposed conv). Token grids are channels-last
- * [C, W, H, B]; both resamplers are written as one matmul over 2×2 cells so that layout
- * never changes and the result stays fp32 throughout.
+ * [C, W, H, B]; both resamplers are written as one weight matmul ({@link MatMul}) over 2×2
+ * cells so that layout never changes and the result stays fp32 throughout.
  */
 final class UVitBlock {
     private final RmsNorm downsampleNorm;      // null unless downsample
@@ -75,8 +77,8 @@ final class UVitBlock {
         cells = g.cont(g.permute(cells, 0, 2, 1, 3));                  // (c,kw) | kh | ow | (oh,b)
         cells = g.reshape(cells, 4 * ic, ow * oh * b);
         Tensor k = g.reshape(g.cont(g.permute(kernel, 1, 2, 0, 3)), 4 * ic, oc); // (ic,kw,kh) | oc
-        Tensor y = g.reshape(g.mulMat(k, cells), oc, ow, oh, b);
-        return bias == null ? y : g.add(y, UVitLayers.f32(g, bias));
+        Tensor y = g.reshape(MatMul.apply(g, k, cells), oc, ow, oh, b);
+        return bias == null ? y : g.add(y, Vectors.f32(g, bias));
     }
 
     /**
@@ -88,9 +90,9 @@ final class UVitBlock {
     static Tensor convTranspose2x2Stride2(Graph g, Tensor x, Tensor kernel, Tensor bias) {
         long ic = x.ne(0), w = x.ne(1), h = x.ne(2), b = x.ne(3), oc = kernel.ne(2);
         Tensor k = g.reshape(g.cont(g.permute(kernel, 2, 3, 1, 0)), ic, 4 * oc); // ic | (oc,kw,kh)
-        Tensor y = g.mulMat(k, g.reshape(x, ic, w * h * b));                     // [(oc,kw,kh), W·H·B]
+        Tensor y = MatMul.apply(g, k, g.reshape(x, ic, w * h * b));               // [(oc,kw,kh), W·H·B]
         y = g.reshape(y, 2 * oc, 2, w, h * b);                                    // (oc,kw) | kh | w | (h,b)
         y = g.reshape(g.cont(g.permute(y, 0, 2, 1, 3)), oc, 2 * w, 2 * h, b);      // (oc,kw) | w | kh | (h,b)
-        return bias == null ? y : g.add(y, UVitLayers.f32(g, bias));
+        return bias == null ? y : g.add(y, Vectors.f32(g, bias));
     }
 }

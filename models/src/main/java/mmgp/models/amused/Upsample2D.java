@@ -3,7 +3,7 @@ package mmgp.models.amused;
 import mmgp.graph.Graph;
 import mmgp.graph.Tensor;
 import mmgp.graph.WeightSet;
-import mmgp.models.amused.Layers2d.Conv2d;
+import mmgp.graph.nn.Conv2d;
 
 /** diffusers' Upsample2D(use_conv=True): nearest-neighbour ×2 (F.interpolate, mode="nearest"), then a 3×3 conv. */
 final class Upsample2D {

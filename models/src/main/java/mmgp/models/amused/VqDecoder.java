@@ -7,8 +7,8 @@ import mmgp.graph.ComputeBackend;
 import mmgp.graph.Graph;
 import mmgp.graph.Tensor;
 import mmgp.graph.WeightSet;
-import mmgp.models.amused.Layers2d.Conv2d;
-import mmgp.models.amused.Layers2d.GroupNorm;
+import mmgp.graph.nn.Conv2d;
+import mmgp.graph.nn.GroupNorm;
 import mmgp.tensor.GgmlType;
 
 /**

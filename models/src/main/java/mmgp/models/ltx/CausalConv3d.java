@@ -5,6 +5,8 @@ import java.util.List;
 import mmgp.graph.Graph;
 import mmgp.graph.Tensor;
 import mmgp.graph.WeightSet;
+import mmgp.graph.nn.Conv3d;
+import mmgp.graph.nn.Vectors;
 import mmgp.tensor.GgmlType;
 
 /**
@@ -14,9 +16,9 @@ import mmgp.tensor.GgmlType;
  * (LTX-Video's released decoders are not causal, its encoders are). Stride 1 everywhere but
  * in the 0.9.0 encoder's "conv" downsamplers, which stride (2, 2, 2).
  *
- * <p>Memory: Graph.conv3d unfolds its whole input (im2col, kernel³·C values per output
- * position), which for a full-resolution video stage is many times the activation itself.
- * The output frames are therefore computed in chunks whose unfolded input stays within
+ * <p>Memory: the convolution ({@link Conv3d#apply}) unfolds its whole input (im2col, kernel³·C
+ * values per output position), which for a full-resolution video stage is many times the
+ * activation itself. The output frames are therefore computed in chunks whose unfolded input stays within
  * {@link Options#chunkBytes()}, each chunk reading its input frames (plus the kernel's halo)
  * as a strided view, and the chunk results are concatenated along the frame axis.
  */
@@ -81,9 +83,9 @@ final class CausalConv3d {
             for (long i = from; i < lo; i++) in.add(Layers3d.frames(g, x, 0, 1));
             in.add(lo == 0 && hi == frames ? x : Layers3d.frames(g, x, lo, hi));
             for (long i = hi; i < to; i++) in.add(Layers3d.frames(g, x, frames - 1, frames));
-            parts.add(g.conv3d(weight, concat(g, in, 2), inChannels, strides, padding));
+            parts.add(Conv3d.apply(g, weight, concat(g, in, 2), inChannels, strides, padding));
         }
-        return g.add(concat(g, parts, 2), Layers3d.perChannel(g, bias));
+        return g.add(concat(g, parts, 2), Vectors.perChannel(g, bias, 3));
     }
 
     /** Concatenates along {@code dim} pairwise in a balanced tree, so each value is copied log₂(n) times, not n. */

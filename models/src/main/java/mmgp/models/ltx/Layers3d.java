@@ -3,21 +3,17 @@ package mmgp.models.ltx;
 import java.util.Map;
 import mmgp.graph.Graph;
 import mmgp.graph.Tensor;
-import mmgp.tensor.GgmlType;
+import mmgp.graph.nn.LayerNorm;
+import mmgp.graph.nn.Vectors;
 
 /**
  * The leaf operations of the LTX video VAE over activations laid out ggml [W, H, F, C·B]
  * (PyTorch (B, C, F, H, W) in memory, the layout Graph.conv3d reads and writes): norms over
- * the channel axis (optionally modulated per batch row), per-channel vectors, depth-to-space
+ * the channel axis (optionally modulated per batch row), depth-to-space
  * and space-to-depth, frame slicing.
  */
 final class Layers3d {
     private Layers3d() {}
-
-    /** A per-channel vector (conv bias, or a (C, 1, 1) scale) as F32 [1, 1, 1, C]; it broadcasts over [W, H, F, C·B] batch by batch. */
-    static Tensor perChannel(Graph g, Tensor v) {
-        return g.reshape(f32(g, v), 1, 1, 1, v.elements());
-    }
 
     /**
      * diffusers' {@code RMSNorm(C, eps, elementwise_affine=False)} applied as LTX does it,
@@ -54,7 +50,7 @@ final class Layers3d {
     static Tensor[] modulation(Graph g, Tensor temb, Tensor table, int channels, int k) {
         long batch = temb.ne(1);
         if (temb.ne(0) != (long) k * channels) throw new IllegalArgumentException("time embedding " + temb + " is not " + k + "·" + channels + " wide");
-        Tensor sum = g.add(g.reshape(temb, channels, k, batch), f32(g, table));
+        Tensor sum = g.add(g.reshape(temb, channels, k, batch), Vectors.f32(g, table));
         Tensor[] rows = new Tensor[k];
         for (int i = 0; i < k; i++) {
             rows[i] = g.cont(g.view(sum, new long[] {channels, 1, batch}, new long[] {sum.nb(1), sum.nb(2)}, i * sum.nb(1)));
@@ -62,15 +58,9 @@ final class Layers3d {
         return rows;
     }
 
-    /** nn.LayerNorm(C, eps) with weight and bias over the channel axis (LTXVideoResnetBlock3d's norm3). */
-    static Tensor layerNorm(Graph g, Tensor x, int channels, Tensor weight, Tensor bias, float eps) {
-        Tensor y = g.norm(toChannelsFirst(g, x, channels), eps);
-        y = g.add(g.mul(y, f32(g, weight)), f32(g, bias));
-        return fromChannelsFirst(g, y, x);
-    }
-
-    static Tensor f32(Graph g, Tensor v) {
-        return v.type() == GgmlType.F32 ? v : g.cast(v, GgmlType.F32);
+    /** A norm over the channel axis, e.g. nn.LayerNorm(C, eps) (LTXVideoResnetBlock3d's norm3). */
+    static Tensor layerNorm(Graph g, Tensor x, int channels, LayerNorm norm) {
+        return fromChannelsFirst(g, norm.forward(g, toChannelsFirst(g, x, channels)), x);
     }
 
     /** [W, H, F, C·B] → contiguous [C, W·H·F, B] (PyTorch (B, F, H, W, C), the layout of {@code x.movedim(1, -1)}). */

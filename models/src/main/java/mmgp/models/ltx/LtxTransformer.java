@@ -8,7 +8,11 @@ import mmgp.graph.ComputeBackend;
 import mmgp.graph.Graph;
 import mmgp.graph.Tensor;
 import mmgp.graph.WeightSet;
-import mmgp.models.ltx.LtxTransformerBlock.Linear;
+import mmgp.graph.nn.Activation;
+import mmgp.graph.nn.FeedForward;
+import mmgp.graph.nn.LayerNorm;
+import mmgp.graph.nn.Linear;
+import mmgp.graph.nn.Vectors;
 import mmgp.tensor.GgmlType;
 
 /**
@@ -33,10 +37,11 @@ public final class LtxTransformer {
 
     private final LtxTransformerConfig config;
     private final Linear projIn;
-    private final Linear timestepLinear1, timestepLinear2; // time_embed.emb.timestep_embedder
+    private final FeedForward timestepEmbedder;            // time_embed.emb.timestep_embedder: linear_1, SiLU, linear_2
     private final Linear timeEmbedLinear;                  // time_embed.linear: D → 6D
-    private final Linear captionLinear1, captionLinear2;   // caption_projection
+    private final FeedForward captionProjection;           // PixArtAlphaTextProjection: linear_1, gelu(tanh), linear_2
     private final List<LtxTransformerBlock> blocks = new ArrayList<>();
+    private final LayerNorm normOut = LayerNorm.plain(1e-6); // nn.LayerNorm(inner_dim, eps=1e-6, elementwise_affine=False)
     private final Tensor scaleShiftTable;                  // [D, 2]: shift, scale for norm_out
     private final Linear projOut;
 
@@ -87,11 +92,9 @@ public final class LtxTransformer {
         int d = c.innerDim();
         String p = prefix;
         projIn = Linear.load(weights, p + "proj_in", c.inChannels(), d, true);
-        timestepLinear1 = Linear.load(weights, p + "time_embed.emb.timestep_embedder.linear_1", TIMESTEP_PROJ_DIM, d, true);
-        timestepLinear2 = Linear.load(weights, p + "time_embed.emb.timestep_embedder.linear_2", d, d, true);
+        timestepEmbedder = FeedForward.loadMlp(weights, p + "time_embed.emb.timestep_embedder", TIMESTEP_PROJ_DIM, d, d, Activation.SILU, true);
         timeEmbedLinear = Linear.load(weights, p + "time_embed.linear", d, 6 * d, true);
-        captionLinear1 = Linear.load(weights, p + "caption_projection.linear_1", c.captionChannels(), d, true);
-        captionLinear2 = Linear.load(weights, p + "caption_projection.linear_2", d, d, true);
+        captionProjection = FeedForward.loadMlp(weights, p + "caption_projection", c.captionChannels(), d, d, Activation.GELU_TANH, true);
         for (int i = 0; i < c.numLayers(); i++) blocks.add(new LtxTransformerBlock(c, weights, p + "transformer_blocks." + i));
         scaleShiftTable = weights.get(p + "scale_shift_table", d, 2);
         projOut = Linear.load(weights, p + "proj_out", d, c.outChannels(), true);
@@ -153,15 +156,14 @@ public final class LtxTransformer {
 
         // AdaLayerNormSingle(timestep.flatten()): (linear(silu(emb)), emb)
         Tensor proj = g.timestepEmbedding(g.reshape(in.timestep(), nt * b), TIMESTEP_PROJ_DIM, 10000);
-        Tensor embedded = timestepLinear2.forward(g, g.silu(timestepLinear1.forward(g, proj))); // [D, nt·B]
+        Tensor embedded = timestepEmbedder.forward(g, proj); // [D, nt·B]
         Tensor temb = g.reshape(timeEmbedLinear.forward(g, g.silu(embedded)), 6 * d, nt, b);
         embedded = g.reshape(embedded, d, nt, b);
         trace(trace, "time_embed.emb", embedded);
         trace(trace, "embedded_timestep", embedded);
         trace(trace, "temb", temb);
 
-        // PixArtAlphaTextProjection: linear_1, gelu(tanh), linear_2
-        Tensor enc = captionLinear2.forward(g, g.geluTanh(captionLinear1.forward(g, in.encoderHiddenStates())));
+        Tensor enc = captionProjection.forward(g, in.encoderHiddenStates());
         trace(trace, "caption_projection", enc);
 
         for (int i = 0; i < blocks.size(); i++) {
@@ -170,10 +172,10 @@ public final class LtxTransformer {
         }
 
         // scale_shift_table[None, None] + embedded_timestep[:, :, None], then (shift, scale)
-        Tensor table = LtxTransformerBlock.f32(g, scaleShiftTable);
+        Tensor table = Vectors.f32(g, scaleShiftTable);
         Tensor shift = g.add(embedded, g.view(table, new long[] {d}, new long[0], 0));
         Tensor scale = g.add(embedded, g.view(table, new long[] {d}, new long[0], table.nb(1)));
-        x = g.norm(x, 1e-6f); // nn.LayerNorm(inner_dim, eps=1e-6, elementwise_affine=False)
+        x = normOut.forward(g, x);
         trace(trace, "norm_out", x);
         x = g.add(g.mul(x, g.scaleBias(scale, 1f, 1f)), shift);
         return projOut.forward(g, x);

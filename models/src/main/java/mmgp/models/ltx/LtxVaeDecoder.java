@@ -9,6 +9,7 @@ import mmgp.graph.ComputeBackend;
 import mmgp.graph.Graph;
 import mmgp.graph.Tensor;
 import mmgp.graph.WeightSet;
+import mmgp.graph.nn.Vectors;
 import mmgp.tensor.Dequantizer;
 
 /**
@@ -159,7 +160,7 @@ public final class LtxVaeDecoder {
                         + batch + "), got " + (decodeTimestep == null ? "none" : decodeTimestep.toString()));
             }
             // LTXVideoDecoder3d.forward: temb * timestep_scale_multiplier, once, for every stage.
-            t = g.mul(g.reshape(decodeTimestep, batch), Layers3d.f32(g, timestepScaleMultiplier));
+            t = g.mul(g.reshape(decodeTimestep, batch), Vectors.f32(g, timestepScaleMultiplier));
         } else if (decodeTimestep != null) {
             throw new IllegalArgumentException("this VAE decoder is not timestep-conditioned (timestep_conditioning=false): it takes no decode timestep");
         }

@@ -4,6 +4,8 @@ import java.util.List;
 import mmgp.graph.Graph;
 import mmgp.graph.Tensor;
 import mmgp.graph.WeightSet;
+import mmgp.graph.nn.LayerNorm;
+import mmgp.graph.nn.Vectors;
 
 /**
  * diffusers' LTXVideoResnetBlock3d: norm1 → SiLU → conv1 → norm2 → SiLU → (dropout: identity)
@@ -25,9 +27,8 @@ final class ResnetBlock3d {
     private final String name;
     private final int in, out;
     private final CausalConv3d conv1, conv2, convShortcut;
-    private final Tensor norm3Weight, norm3Bias;
+    private final LayerNorm norm3; // over the channels; null unless the width changes
     private final Tensor scaleShiftTable, perChannelScale1, perChannelScale2;
-    private final float eps;
 
     /** An unconditioned block without noise (every encoder resnet, the 0.9.0 decoder's). */
     ResnetBlock3d(WeightSet weights, String name, int in, int out, float eps, CausalConv3d.Options conv) {
@@ -44,16 +45,13 @@ final class ResnetBlock3d {
         this.name = name;
         this.in = in;
         this.out = out;
-        this.eps = eps;
         this.conv1 = new CausalConv3d(weights, name + ".conv1", in, out, 3, conv);
         this.conv2 = new CausalConv3d(weights, name + ".conv2", out, out, 3, conv);
         if (in != out) {
-            this.norm3Weight = weights.get(name + ".norm3.weight", in);
-            this.norm3Bias = weights.get(name + ".norm3.bias", in);
+            this.norm3 = LayerNorm.load(weights, name + ".norm3", in, eps, true, true);
             this.convShortcut = new CausalConv3d(weights, name + ".conv_shortcut", in, out, 1, conv);
         } else {
-            this.norm3Weight = null;
-            this.norm3Bias = null;
+            this.norm3 = null;
             this.convShortcut = null;
         }
         // torch (4, C) → ggml [C, 4]; (C, 1, 1) → ggml [1, 1, C].
@@ -88,7 +86,7 @@ final class ResnetBlock3d {
         h = conv2.forward(g, Layers3d.rmsNormModulateSilu(g, h, out, RMS_EPS, mod[2], mod[3]));
         h = addNoise(g, h, perChannelScale2, noise, ".noise2");
         Tensor shortcut = x;
-        if (convShortcut != null) shortcut = convShortcut.forward(g, Layers3d.layerNorm(g, x, in, norm3Weight, norm3Bias, eps));
+        if (convShortcut != null) shortcut = convShortcut.forward(g, Layers3d.layerNorm(g, x, in, norm3));
         return g.add(h, shortcut);
     }
 
@@ -101,6 +99,6 @@ final class ResnetBlock3d {
         // (noise · scale) as [W, H, 1, C·B]: the plane repeated per channel and batch row (channel
         // index b·C + c, so the [1, 1, 1, C] scale broadcasts row by row), then added to every frame.
         Tensor tiled = g.repeat(g.reshape(plane, h.ne(0), h.ne(1), 1, 1), Layers3d.frames(g, h, 0, 1));
-        return g.add(h, g.mul(tiled, Layers3d.perChannel(g, scale)));
+        return g.add(h, g.mul(tiled, Vectors.perChannel(g, scale, 3)));
     }
 }

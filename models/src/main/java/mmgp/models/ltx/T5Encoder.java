@@ -6,6 +6,11 @@ import mmgp.graph.ComputeBackend;
 import mmgp.graph.Graph;
 import mmgp.graph.Tensor;
 import mmgp.graph.WeightSet;
+import mmgp.graph.nn.Activation;
+import mmgp.graph.nn.Attention;
+import mmgp.graph.nn.FeedForward;
+import mmgp.graph.nn.Linear;
+import mmgp.graph.nn.RmsNorm;
 import mmgp.tensor.GgmlType;
 
 /**
@@ -26,11 +31,14 @@ public final class T5Encoder {
     private final Tensor shared;                  // [D, vocab]
     private final Tensor relativeAttentionBias;   // [heads, num_buckets], block 0's
     private final List<Block> blocks = new ArrayList<>();
-    private final Tensor finalLayerNorm;          // [D]
+    private final RmsNorm finalLayerNorm;         // [D]
 
-    /** One T5Block: T5LayerSelfAttention (layer.0) and T5LayerFF (layer.1). wi / wi1 by feed-forward kind. */
-    private record Block(Tensor attentionNorm, Tensor q, Tensor k, Tensor v, Tensor o,
-                         Tensor ffNorm, Tensor wi0, Tensor wi1, Tensor wo) {}
+    /**
+     * One T5Block: T5LayerSelfAttention (layer.0: T5LayerNorm, then T5Attention without scaling)
+     * and T5LayerFF (layer.1: T5LayerNorm, then DenseReluDense). T5LayerNorm is an RMS norm with
+     * weight and no bias.
+     */
+    private record Block(RmsNorm attentionNorm, Attention selfAttention, RmsNorm ffNorm, FeedForward feedForward) {}
 
     /** Graph tensors of one {@link #build(Graph, Tensor, Tensor)}. */
     public record Outputs(
@@ -65,23 +73,28 @@ public final class T5Encoder {
         shared = weights.get(prefix + embedding, d, config.vocabSize());
         relativeAttentionBias = weights.get(prefix + "encoder.block.0.layer.0.SelfAttention.relative_attention_bias.weight",
                 config.numHeads(), config.relativeAttentionNumBuckets());
+        double eps = config.layerNormEpsilon();
         for (int i = 0; i < config.numLayers(); i++) {
             String b = prefix + "encoder.block." + i + ".";
             String attn = b + "layer.0.SelfAttention.";
             String dense = b + "layer.1.DenseReluDense.";
-            boolean gated = config.isGatedAct();
-            blocks.add(new Block(
-                    weights.get(b + "layer.0.layer_norm.weight", d),
-                    weights.get(attn + "q.weight", d, inner),
-                    weights.get(attn + "k.weight", d, inner),
-                    weights.get(attn + "v.weight", d, inner),
-                    weights.get(attn + "o.weight", inner, d),
-                    weights.get(b + "layer.1.layer_norm.weight", d),
-                    weights.get(dense + (gated ? "wi_0.weight" : "wi.weight"), d, ff),
-                    gated ? weights.get(dense + "wi_1.weight", d, ff) : null,
-                    weights.get(dense + "wo.weight", ff, d)));
+            RmsNorm attentionNorm = RmsNorm.load(weights, b + "layer.0.layer_norm", d, eps, true, false);
+            // T5 folds 1/√d_kv into its initialisation: the scores are not scaled.
+            Attention selfAttention = Attention.of(
+                    Linear.load(weights, attn + "q", d, inner, false),
+                    Linear.load(weights, attn + "k", d, inner, false),
+                    Linear.load(weights, attn + "v", d, inner, false),
+                    Linear.load(weights, attn + "o", inner, d, false),
+                    config.numHeads()).withScale(1f);
+            RmsNorm ffNorm = RmsNorm.load(weights, b + "layer.1.layer_norm", d, eps, true, false);
+            // T5DenseGatedActDense: gelu_new(wi_0·x) ⊙ wi_1·x, then wo; T5DenseActDense: relu(wi·x), then wo.
+            FeedForward feedForward = config.isGatedAct()
+                    ? FeedForward.gated(Linear.load(weights, dense + "wi_0", d, ff, false), Linear.load(weights, dense + "wi_1", d, ff, false),
+                            Activation.GELU_TANH, Linear.load(weights, dense + "wo", ff, d, false))
+                    : FeedForward.plain(Linear.load(weights, dense + "wi", d, ff, false), Activation.RELU, Linear.load(weights, dense + "wo", ff, d, false));
+            blocks.add(new Block(attentionNorm, selfAttention, ffNorm, feedForward));
         }
-        finalLayerNorm = weights.get(prefix + "encoder.final_layer_norm.weight", d);
+        finalLayerNorm = RmsNorm.load(weights, prefix + "encoder.final_layer_norm", d, eps, true, false);
     }
 
     public T5Config config() {
@@ -117,7 +130,7 @@ public final class T5Encoder {
             x = block(g, block, x, positionBias, maskOrNull);
             outputs.add(x);
         }
-        Tensor lastHidden = layerNorm(g, x, finalLayerNorm);
+        Tensor lastHidden = finalLayerNorm.forward(g, x);
         return new Outputs(embeddings, List.copyOf(outputs), lastHidden);
     }
 
@@ -203,45 +216,15 @@ public final class T5Encoder {
         return bucket + Math.min(maxExact + (int) scaled, half - 1);
     }
 
-    /** T5Block: self-attention then feed-forward, each pre-normed with a residual. */
-    private Tensor block(Graph g, Block b, Tensor x, Tensor positionBias, Tensor mask) {
-        x = g.add(x, selfAttention(g, b, layerNorm(g, x, b.attentionNorm()), positionBias, mask));
-        return g.add(x, feedForward(g, b, layerNorm(g, x, b.ffNorm())));
-    }
-
-    /** T5Attention without scaling: softmax(q·kᵀ + position_bias (+ mask))·v, then o. */
-    private Tensor selfAttention(Graph g, Block b, Tensor h, Tensor positionBias, Tensor mask) {
-        long t = h.ne(1), batch = h.ne(2);
-        int heads = config.numHeads(), dKv = config.dKv();
-        Tensor q = g.linear(h, b.q(), null), k = g.linear(h, b.k(), null), v = g.linear(h, b.v(), null);
-        Tensor q4 = g.permute(g.reshape(q, dKv, heads, t, batch), 0, 2, 1, 3);        // [dKv, Tq, H, B]
-        Tensor k4 = g.permute(g.reshape(k, dKv, heads, t, batch), 0, 2, 1, 3);        // [dKv, Tk, H, B]
-        Tensor vt = g.cont(g.permute(g.reshape(v, dKv, heads, t, batch), 1, 2, 0, 3)); // [Tk, dKv, H, B]
-        Tensor scores = g.mulMat(k4, q4);                                              // [Tk, Tq, H, B]
-        // The bias [Tk, Tq, H] broadcasts over B as the softmax mask; with a key mask [Tk, Tq, 1, B]
-        // it is added first and the key mask broadcasts over heads instead.
-        Tensor probs = mask == null ? g.softMax(scores, positionBias, 1f) : g.softMax(g.add(scores, positionBias), mask, 1f);
-        Tensor out = g.mulMat(vt, probs);                                              // [dKv, Tq, H, B]
-        out = g.reshape(g.cont(g.permute(out, 0, 2, 1, 3)), config.innerDim(), t, batch);
-        return g.linear(out, b.o(), null);
-    }
-
-    /** T5DenseGatedActDense (gelu_new(wi_0·x) ⊙ wi_1·x, then wo) or T5DenseActDense (relu). */
-    private Tensor feedForward(Graph g, Block b, Tensor h) {
-        Tensor hidden = config.isGatedAct()
-                ? g.mul(g.geluTanh(g.linear(h, b.wi0(), null)), g.linear(h, b.wi1(), null))
-                : g.relu(g.linear(h, b.wi0(), null));
-        return g.linear(hidden, b.wo(), null);
-    }
-
-    /** T5LayerNorm: x / √(mean(x²) + ε) · weight, no mean subtraction and no bias. */
-    private Tensor layerNorm(Graph g, Tensor x, Tensor weight) {
-        return g.mul(g.rmsNorm(x, (float) config.layerNormEpsilon()), f32(g, weight));
-    }
-
-    /** Element-wise ops take F32 operands; half-precision checkpoints get their norm weights widened. */
-    private static Tensor f32(Graph g, Tensor t) {
-        return t.type() == GgmlType.F32 ? t : g.cast(t, GgmlType.F32);
+    /**
+     * T5Block: self-attention then feed-forward, each pre-normed with a residual. The attention is
+     * softmax(q·kᵀ + position_bias (+ mask))·v: the bias [Tk, Tq, H] broadcasts over B; with a
+     * key mask [Tk, Tq, 1, B] it is added first and the key mask broadcasts over heads instead.
+     */
+    private static Tensor block(Graph g, Block b, Tensor x, Tensor positionBias, Tensor mask) {
+        Tensor h = b.attentionNorm().forward(g, x);
+        x = g.add(x, b.selfAttention().forward(g, h, h, null, null, positionBias, mask));
+        return g.add(x, b.feedForward().forward(g, b.ffNorm().forward(g, x)));
     }
 
     // ---------------------------------------------------------------- running

@@ -3,6 +3,8 @@ package mmgp.models.ltx;
 import mmgp.graph.Graph;
 import mmgp.graph.Tensor;
 import mmgp.graph.WeightSet;
+import mmgp.graph.nn.Activation;
+import mmgp.graph.nn.FeedForward;
 
 /**
  * diffusers' {@code PixArtAlphaCombinedTimestepSizeEmbeddings(dim, 0)} as the LTX video decoder
@@ -15,16 +17,12 @@ final class TimeEmbedder {
     static final int PROJ_DIM = 256;
     private static final int MAX_PERIOD = 10000;
 
-    private final Tensor w1, b1, w2, b2;
+    private final FeedForward timestepEmbedder; // linear_1, SiLU, linear_2
     private final int dim;
 
     /** {@code name} is the module, e.g. "vae.decoder.mid_block.time_embedder". */
     TimeEmbedder(WeightSet weights, String name, int dim) {
-        String p = name + ".timestep_embedder.";
-        this.w1 = weights.get(p + "linear_1.weight", PROJ_DIM, dim);
-        this.b1 = weights.get(p + "linear_1.bias", dim);
-        this.w2 = weights.get(p + "linear_2.weight", dim, dim);
-        this.b2 = weights.get(p + "linear_2.bias", dim);
+        this.timestepEmbedder = FeedForward.loadMlp(weights, name + ".timestep_embedder", PROJ_DIM, dim, dim, Activation.SILU, true);
         this.dim = dim;
     }
 
@@ -35,7 +33,6 @@ final class TimeEmbedder {
     /** t F32 [B] (the already scaled decode timestep) → [dim, B] (PyTorch (B, dim)). */
     Tensor forward(Graph g, Tensor t) {
         Tensor proj = g.timestepEmbedding(t, PROJ_DIM, MAX_PERIOD); // cosines first
-        Tensor h = g.silu(g.add(g.mulMat(w1, proj), Layers3d.f32(g, b1)));
-        return g.add(g.mulMat(w2, h), Layers3d.f32(g, b2));
+        return timestepEmbedder.forward(g, proj);
     }
 }
