@@ -3,7 +3,9 @@ package mmgp.graph.nn;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.SplittableRandom;
+import mmgp.graph.ComputeBackend;
 import mmgp.graph.Graph;
+import mmgp.graph.Numerics;
 import mmgp.graph.Tensor;
 import mmgp.graph.WeightSet;
 import org.junit.jupiter.api.Test;
@@ -55,6 +57,27 @@ class AttentionTest extends NnTestSupport {
             g.compute();
             assertClose("scale 1 + bias", g.floats(unscaled), attention(doubles(q), doubles(k), doubles(v), tq, tk, 1, bias, null, false), FP32, FP32);
             assertClose("scale 0.3 + bias", g.floats(scaled), attention(doubles(q), doubles(k), doubles(v), tq, tk, 0.3f, bias, null, false), FP32, FP32);
+        }
+    }
+
+    @Test
+    void fastNumericsFoldTheBiasIntoFlashAttentionsF16MaskWithinItsRounding() {
+        // Under FAST, T5's bias takes the flash kernel too: the only new error is the bias rounded to
+        // F16 (|bias| ≤ 3 → ≤ 3·2^-11 per logit), so outputs stay within 5e-3 of the fp32 reference.
+        int tq = 6, tk = 7;
+        SplittableRandom r = new SplittableRandom(15);
+        float[] q = uniform(r, D * tq * B, -2, 2), k = uniform(r, D * tk * B, -2, 2), v = uniform(r, D * tk * B, -2, 2);
+        float[] bias = uniform(r, tk * tq * HEADS, -3, 3);
+        try (ComputeBackend fast = ComputeBackend.cpu(2, Numerics.FAST); Graph g = new Graph(fast, 256)) {
+            Tensor qi = input(g, "q", q, D, tq, B), ki = input(g, "k", k, D, tk, B), vi = input(g, "v", v, D, tk, B);
+            Tensor out = g.output(Attention.sdpa(g, qi, ki, vi, HEADS, 1f, input(g, "bias", bias, tk, tq, HEADS), null));
+            g.compute();
+            double[] expected = attention(doubles(q), doubles(k), doubles(v), tq, tk, 1, bias, null, false);
+            assertClose("FAST bias", g.floats(out), expected, 5e-3, 0);
+            double maxErr = 0;
+            float[] got = g.floats(out);
+            for (int i = 0; i < got.length; i++) maxErr = Math.max(maxErr, Math.abs(got[i] - expected[i]));
+            assertThat(maxErr).as("the F16 bias must show (else the exact path ran)").isGreaterThan(1e-6);
         }
     }
 
