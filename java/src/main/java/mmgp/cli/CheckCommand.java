@@ -23,13 +23,24 @@ final class CheckCommand implements Callable<Integer> {
     @Option(names = "--threads", defaultValue = "0", description = "CPU threads (0 = one per core).")
     int threads;
 
+    @Option(names = "--numerics", defaultValue = "exact", converter = NumericsConverter.class,
+            description = "exact (default): the fp32 routes, judged against the goldens' tolerances. fast: the routes image/video use "
+                    + "by default; every case's errors (max and relative RMS) are printed and judged against --fast-bound instead.")
+    mmgp.graph.Numerics numerics;
+
+    @Option(names = "--fast-bound", defaultValue = "1e-2",
+            description = "With --numerics fast: the largest relative RMS error an output may have (integer outputs: the share of elements that differ; default ${DEFAULT-VALUE}).")
+    double fastBound;
+
     @Override
     public Integer call() throws Exception {
         FixtureCases fixture = FixtureCases.load(dir);
         FixtureRunner runner = FixtureRunner.forModel(fixture.model());
         System.out.printf("%s: model %s, %d cases%n", dir, fixture.model(), fixture.cases().size());
         int failed = 0, ran = 0;
-        try (ComputeBackend backend = ComputeBackend.cpu(threads)) {
+        boolean fast = numerics == mmgp.graph.Numerics.FAST;
+        if (fast) System.out.printf("numerics fast: outputs judged by relative RMS ≤ %.1e (integer outputs: share of elements that differ)%n", fastBound);
+        try (ComputeBackend backend = ComputeBackend.cpu(threads, numerics)) {
             for (FixtureCases.Case c : fixture.cases()) {
                 if (only != null && !only.contains(c.name())) continue;
                 ran++;
@@ -40,16 +51,27 @@ final class CheckCommand implements Callable<Integer> {
                 } catch (Exception | LinkageError e) {
                     r = CaseResult.failed(c.name(), e.getClass().getSimpleName() + ": " + e.getMessage(), (System.nanoTime() - t0) / 1e9);
                 }
-                System.out.printf("%-4s %-24s %6.2f s%s%n", r.passed() ? "PASS" : "FAIL", c.name(), r.seconds(), r.error() == null ? "" : "  " + r.error());
+                boolean passed = fast ? r.error() == null && r.comparisons().stream().allMatch(this::withinFastBound) : r.passed();
+                System.out.printf("%-4s %-24s %6.2f s%s%n", passed ? "PASS" : "FAIL", c.name(), r.seconds(), r.error() == null ? "" : "  " + r.error());
                 for (TensorComparison t : r.comparisons()) {
-                    System.out.printf("       %-4s %-40s n=%-8d max|err| %.3e  max rel %.3e %s%n",
-                            t.passed() ? "ok" : "BAD", t.name(), t.elements(), t.maxAbs(), t.maxRel(), t.detail());
+                    boolean ok = fast ? withinFastBound(t) : t.passed();
+                    System.out.printf("       %-4s %-40s n=%-8d max|err| %.3e  max rel %.3e  rel RMS %.3e %s%n",
+                            ok ? "ok" : "BAD", t.name(), t.elements(), t.maxAbs(), t.maxRel(), t.relRms(), fast || ok ? "" : t.detail());
                 }
-                if (!r.passed()) failed++;
+                if (!passed) failed++;
             }
         }
         if (ran == 0) throw new IllegalArgumentException("no case matched " + only);
         System.out.printf("%s: %d passed, %d failed%n", failed == 0 ? "PASS" : "FAIL", ran - failed, failed);
         return failed == 0 ? 0 : 1;
+    }
+
+    /**
+     * Under fast numerics every output is judged by its relative RMS error; for integer outputs
+     * (sampled tokens) that figure is the share of elements that differ, since a logit moved by
+     * the faster route may flip a draw.
+     */
+    private boolean withinFastBound(TensorComparison t) {
+        return !Double.isNaN(t.relRms()) && t.relRms() <= fastBound;
     }
 }

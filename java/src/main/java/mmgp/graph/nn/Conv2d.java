@@ -1,6 +1,7 @@
 package mmgp.graph.nn;
 
 import mmgp.graph.Graph;
+import mmgp.graph.Numerics;
 import mmgp.graph.Tensor;
 import mmgp.graph.WeightSet;
 import mmgp.tensor.GgmlType;
@@ -23,12 +24,22 @@ public record Conv2d(Tensor weight, Tensor bias, int stride, int padding) {
 
     /**
      * The route point of every 2-D convolution: kernel [KW, KH, IC, OC], input [W, H, IC, B] →
-     * [OW, OH, OC, B], without bias. Today: an F16 kernel is cast to F32 first, since conv2d
-     * would otherwise round the activations to F16 in its im2col; in F32 the result stays as
-     * precise as the fp32 reference and runs faster on CPU (about 1.5× on AVX-512: the F16
-     * matmul converts every operand), for one cast of the kernel per graph.
+     * [OW, OH, OC, B], without bias. The convolution is an im2col (the input unfolded into
+     * KW·KH·IC-long patches) and one matmul; the route picks their precision:
+     * <ul>
+     *   <li>{@link Numerics#EXACT}: F32 patches and an F32 kernel (an F16 kernel is cast once per
+     *       graph), as precise as the fp32 reference.</li>
+     *   <li>{@link Numerics#FAST}: F16 patches and an F16 kernel (an F32 kernel is cast): half the
+     *       im2col bytes, which dominate the decoders' convolutions, and ggml's F16 GEMM; the
+     *       activations are rounded to F16 (the README states the error against the goldens).
+     *       Quantized kernels keep ggml's own route either way.</li>
+     * </ul>
      */
     public static Tensor apply(Graph g, Tensor kernel, Tensor input, int stride, int padding) {
+        if (g.backend().numerics() == Numerics.FAST) {
+            Tensor k = kernel.type() == GgmlType.F32 ? g.cast(kernel, GgmlType.F16) : kernel;
+            return g.conv2d(k, input, stride, padding);
+        }
         Tensor k = kernel.type() == GgmlType.F16 ? g.cast(kernel, GgmlType.F32) : kernel;
         return g.conv2d(k, input, stride, padding);
     }

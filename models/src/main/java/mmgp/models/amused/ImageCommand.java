@@ -11,6 +11,8 @@ import mmgp.cli.OutputFiles;
 import mmgp.cli.ProgressBar;
 import mmgp.cli.VerbProvider;
 import mmgp.graph.ComputeBackend;
+import mmgp.graph.Numerics;
+import mmgp.cli.NumericsConverter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -59,6 +61,11 @@ public final class ImageCommand implements Callable<Integer> {
     @Option(names = "--threads", defaultValue = "0", description = "CPU threads (0 = one per core).")
     int threads;
 
+    @Option(names = "--numerics", defaultValue = "fast", converter = NumericsConverter.class,
+            description = "Kernel routes: fast (the fastest measured route per op, within the error bounds the README states) "
+                    + "or exact (fp32 wherever the reference computes in fp32, as the golden tests check). Default ${DEFAULT-VALUE}.")
+    Numerics numerics;
+
     @Option(names = {"-q", "--quiet"}, description = "No progress output.")
     boolean quiet;
 
@@ -71,7 +78,7 @@ public final class ImageCommand implements Callable<Integer> {
                 o.singleTemperature(), o.aestheticScore(), o.cropX(), o.cropY(), o.seed());
         ProgressBar bar = new ProgressBar(System.err, quiet);
         long t0 = System.nanoTime();
-        try (ComputeBackend backend = ComputeBackend.cpu(threads); AmusedModel m = AmusedModel.open(model, backend)) {
+        try (ComputeBackend backend = ComputeBackend.cpu(threads, numerics); AmusedModel m = AmusedModel.open(model, backend)) {
             double load = (System.nanoTime() - t0) / 1e9;
             bar.stage("load", load);
             AmusedPipeline.Images images = AmusedPipeline.generate(m, backend, prompts, o, bar);

@@ -9,6 +9,8 @@ import mmgp.cli.OutputFiles;
 import mmgp.cli.ProgressBar;
 import mmgp.cli.VerbProvider;
 import mmgp.graph.ComputeBackend;
+import mmgp.graph.Numerics;
+import mmgp.cli.NumericsConverter;
 import mmgp.media.Frames;
 import mmgp.media.VideoWriter;
 import picocli.CommandLine.Command;
@@ -86,6 +88,11 @@ public final class VideoCommand implements Callable<Integer> {
     @Option(names = "--threads", defaultValue = "0", description = "CPU threads (0 = one per core).")
     int threads;
 
+    @Option(names = "--numerics", defaultValue = "fast", converter = NumericsConverter.class,
+            description = "Kernel routes: fast (the fastest measured route per op, within the error bounds the README states) "
+                    + "or exact (fp32 wherever the reference computes in fp32, as the golden tests check). Default ${DEFAULT-VALUE}.")
+    Numerics numerics;
+
     @Option(names = {"-q", "--quiet"}, description = "No progress output.")
     boolean quiet;
 
@@ -106,7 +113,7 @@ public final class VideoCommand implements Callable<Integer> {
         else if (distilled) o = o.withSchedule(LtxPipeline.Options.DISTILLED_TIMESTEPS, null);
         ProgressBar bar = new ProgressBar(System.err, quiet);
         long t0 = System.nanoTime();
-        try (ComputeBackend backend = ComputeBackend.cpu(threads); LtxModel m = LtxModel.open(model, backend)) {
+        try (ComputeBackend backend = ComputeBackend.cpu(threads, numerics); LtxModel m = LtxModel.open(model, backend)) {
             double load = (System.nanoTime() - t0) / 1e9;
             bar.stage("load", load);
             LtxPipeline.Video v = LtxPipeline.generate(m, backend, prompts, o, bar);
