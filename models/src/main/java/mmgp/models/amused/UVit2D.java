@@ -223,7 +223,7 @@ public final class UVit2D {
         }
         try (Graph g = new Graph(backend, graphSize())) {
             Inputs in = inputs(g, batch, height, width, textLength);
-            Tensor logits = g.output(build(g, in));
+            Tensor logits = g.output(g.name(build(g, in), "uvit_logits"));
             g.set(in.inputIds(), idsI32);
             g.set(in.encoderHiddenStates(), encoderHidden);
             g.set(in.pooledTextEmb(), pooled);

@@ -110,7 +110,7 @@ public final class VqDecoder {
         int[] ids = checkedIds(indices, batch, h, w);
         try (Graph g = new Graph(backend)) {
             Tensor in = g.input("indices", GgmlType.I32, ids.length);
-            Tensor sample = g.output(build(g, in, batch, h, w));
+            Tensor sample = g.output(g.name(build(g, in, batch, h, w), "vq_decoded"));
             g.set(in, ids);
             g.compute();
             return g.floats(sample); // [W, H, C, B] is (B, C, H, W) in memory

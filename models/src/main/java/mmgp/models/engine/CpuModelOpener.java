@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.function.BiFunction;
 import mmgp.engine.spi.BatchModel;
 import mmgp.graph.ComputeBackend;
+import mmgp.graph.Numerics;
 
 /** Opens a ggml-graph model on its own CPU backend, closing whatever was opened when a later step fails. */
 final class CpuModelOpener {
@@ -17,7 +18,8 @@ final class CpuModelOpener {
 
     static <M extends AutoCloseable> BatchModel<?, ?> open(Path model, int threads, Loader<M> loader,
                                                           BiFunction<M, ComputeBackend, BatchModel<?, ?>> wrap) throws IOException {
-        ComputeBackend backend = ComputeBackend.cpu(threads);
+        // Served models take the fastest measured kernel routes; the README states their error against the fp32 goldens.
+        ComputeBackend backend = ComputeBackend.cpu(threads, Numerics.FAST);
         M opened = null;
         try {
             opened = loader.open(model, backend);

@@ -179,7 +179,7 @@ public final class LtxPipeline {
         float[] timestep = new float[rows];
         try (Graph g = new Graph(backend, transformer.graphSize())) {
             LtxTransformer.Inputs in = transformer.inputs(g, rows, tokens, o.maxSequenceLength());
-            Tensor out = g.output(transformer.build(g, in));
+            Tensor out = g.output(g.name(transformer.build(g, in), "ltx_transformer_out"));
             transformer.setConditioning(g, in, promptEmbeds, mask, lf, lh, lw, rope);
             for (int step = 0; step < scheduler.steps(); step++) {
                 long s0 = System.nanoTime();

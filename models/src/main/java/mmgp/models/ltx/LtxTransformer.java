@@ -274,7 +274,7 @@ public final class LtxTransformer {
         boolean perToken = timestep.length != batch && timestep.length == (long) batch * tokens;
         try (Graph g = new Graph(backend, graphSize())) {
             Inputs in = inputs(g, batch, tokens, textTokens, perToken);
-            Tensor out = g.output(build(g, in));
+            Tensor out = g.output(g.name(build(g, in), "ltx_transformer_out"));
             setConditioning(g, in, encoderHiddenStates, encoderAttentionMask, frames, height, width, scale);
             setStep(g, in, hiddenStates, timestep);
             g.compute();

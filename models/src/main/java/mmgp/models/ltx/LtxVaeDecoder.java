@@ -254,7 +254,7 @@ public final class LtxVaeDecoder {
             Tensor in = g.inputF32("latents", tw, th, frames, (long) c * batch);
             Tensor timestep = decodeTimestep == null ? null : g.inputF32("decode_timestep", batch);
             Output built = build(g, in, timestep, batch, null);
-            Tensor out = g.output(built.video());
+            Tensor out = g.output(g.name(built.video(), "ltx_vae_decoded"));
             if (timestep != null) g.set(timestep, decodeTimestep);
             List<float[]> planes = noisePlanes(built.noise(), noiseSeed, th, tw, h, w);
             for (int iy = 0; iy < ys.length; iy++) {

@@ -192,7 +192,7 @@ public final class LtxVaeEncoder {
         float[] moments;
         try (Graph g = newGraph(backend, frames)) {
             Tensor in = g.inputF32("video", width, height, frames, (long) config.inChannels() * batch);
-            Tensor out = g.output(build(g, in, batch, null));
+            Tensor out = g.output(g.name(build(g, in, batch, null), "ltx_vae_encoded"));
             g.set(in, video);
             g.compute();
             moments = g.floats(out);
