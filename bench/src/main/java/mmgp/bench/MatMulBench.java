@@ -30,7 +30,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * ggml mul_mat through the engine's graph layer: weights [K, M] of the given type (placed the
  * way the engine places them, extra buffer types included), activations [K, N] F32.
  * JMH reports ops/s and, through {@link FlopCounter}, GFLOP/s = 2·M·N·K per op; {@link #main} prints
- * the same next to this CPU's measured F32 peak ({@link PeakFlops}).
+ * the same next to this CPU's measured peaks ({@link CpuPeaks}).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -93,14 +93,20 @@ public class MatMulBench {
         arena.close();
     }
 
-    /** Prints GFLOP/s for each shape × type, measured outside JMH with the same code, and the fraction of the measured peak. */
+    /**
+     * Prints GFLOP/s for each shape × type, measured outside JMH with the same code, and the share of
+     * this CPU's measured peak for the arithmetic the type runs on ({@link CpuPeaks}: FP32 FMA for
+     * F32/F16/BF16 weights where the CPU has no BF16 dot instruction, BF16 dot where it has, INT8 dot
+     * for Q8_0/Q4_0). {@code -Dshapes=MxNxK,...} and {@code -Dtypes=F32,F16,...} choose the cases.
+     */
     public static void main(String[] args) {
         int threads = args.length > 0 ? Integer.parseInt(args[0]) : 2;
-        double peak = PeakFlops.measure(threads);
-        System.out.printf("measured F32 vector-FMA peak, %d threads: %.1f GFLOP/s%n", threads, peak);
+        CpuPeaks.Peaks peaks = CpuPeaks.available() ? CpuPeaks.measure(threads) : null;
+        if (peaks == null) System.out.println("CPU peaks not measured: " + CpuPeaks.unavailableReason());
+        else System.out.printf("measured peaks, %d threads: FP32 %.1f, BF16 %.1f (%s), INT8 %.1f GFLOP/s%n", threads, peaks.fp32(), peaks.bf16(), peaks.bf16Path(), peaks.int8());
         FlopCounter flops = new FlopCounter();
-        for (String s : List.of("2048x2048x2048", "1024x512x1024", "8192x1120x2048", "1536x1x576")) {
-            for (String ty : List.of("F32", "F16", "Q8_0")) {
+        for (String s : List.of(System.getProperty("shapes", "2048x2048x2048,1024x512x1024,8192x1120x2048,1536x1x576").split(","))) {
+            for (String ty : List.of(System.getProperty("types", "F32,F16,BF16,Q8_0").split(","))) {
                 MatMulBench b = new MatMulBench();
                 b.shape = s;
                 b.type = ty;
@@ -111,15 +117,32 @@ public class MatMulBench {
                 for (int i = 0; i < 3; i++) b.mulMat(flops);
                 int reps = 0;
                 long t0 = System.nanoTime();
-                while (System.nanoTime() - t0 < 2_000_000_000L) {
+                while (System.nanoTime() - t0 < 1_000_000_000L) {
                     b.mulMat(flops);
                     reps++;
                 }
                 double secs = (System.nanoTime() - t0) / 1e9 / reps;
                 double gflops = flop / secs / 1e9;
-                System.out.printf("matmul %-5s MxNxK=%-16s %8.3f ms  %7.1f GFLOP/s  %5.1f%% of peak%n", ty, s, secs * 1e3, gflops, 100 * gflops / peak);
+                double peak = peaks == null ? Double.NaN : peakFor(peaks, ty);
+                System.out.printf("matmul %-5s MxNxK=%-16s %8.3f ms  %7.1f GFLOP/s  %5.1f%% of the %s peak%n", ty, s, secs * 1e3, gflops,
+                        100 * gflops / peak, peakName(peaks, ty));
                 b.tearDown();
             }
         }
+    }
+
+    /** The peak of the arithmetic ggml runs a weight type on. */
+    static double peakFor(CpuPeaks.Peaks peaks, String type) {
+        return switch (peakName(peaks, type)) {
+            case "INT8" -> peaks.int8();
+            case "BF16" -> peaks.bf16();
+            default -> peaks.fp32();
+        };
+    }
+
+    static String peakName(CpuPeaks.Peaks peaks, String type) {
+        if (type.startsWith("Q")) return "INT8";
+        if (type.equals("BF16") && peaks != null && !peaks.bf16Path().contains("emulated")) return "BF16";
+        return "FP32";
     }
 }

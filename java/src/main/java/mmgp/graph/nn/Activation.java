@@ -2,6 +2,7 @@ package mmgp.graph.nn;
 
 import java.util.function.BiFunction;
 import mmgp.graph.Graph;
+import mmgp.graph.Numerics;
 import mmgp.graph.Tensor;
 
 /**
@@ -12,8 +13,13 @@ import mmgp.graph.Tensor;
 public enum Activation {
     /** Exact GELU with erf: nn.GELU(), F.gelu. */
     GELU(Graph::gelu),
-    /** GELU's tanh approximation composed from fp32 ops ({@link Graph#geluTanh}): gelu(approximate="tanh"), gelu_new. */
-    GELU_TANH(Graph::geluTanh),
+    /**
+     * GELU's tanh approximation: gelu(approximate="tanh"), gelu_new. Its route: composed from fp32
+     * ops under {@link Numerics#EXACT} ({@link Graph#geluTanh}; ggml's tanh is a scalar tanhf per
+     * element, 4–8% of a T5 or LTX step); ggml's fused GELU under {@link Numerics#FAST}
+     * ({@link Graph#geluTanhTable}: an F16 table, ~1e-3 relative, one pass).
+     */
+    GELU_TANH((g, x) -> g.backend().numerics() == Numerics.FAST ? g.geluTanhTable(x) : g.geluTanh(x)),
     /** CLIP's quick_gelu, x·sigmoid(1.702x). */
     QUICK_GELU(Graph::geluQuick),
     RELU(Graph::relu),
