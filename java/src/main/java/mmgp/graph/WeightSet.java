@@ -254,6 +254,23 @@ public final class WeightSet implements AutoCloseable {
         return java.util.Collections.unmodifiableMap(tensors);
     }
 
+    /**
+     * Drops the resident pages of the mapped ("mmap") weights whose names start with {@code prefix}
+     * — e.g. a text encoder once the prompts are encoded — so that the process's RSS falls by
+     * their size; the weights stay valid and a later use reads them back from the file (from the
+     * page cache when the OS kept them there). Weights copied into extra buffer types are not
+     * touched. Returns the bytes released (0 where the OS offers no madvise).
+     */
+    public long releasePages(String prefix) {
+        long page = 4096, released = 0;
+        for (var e : tensors.entrySet()) {
+            if (!e.getKey().startsWith(prefix) || !"mmap".equals(placement.get(e.getKey()))) continue;
+            Tensor t = e.getValue();
+            released += mmgp.bindings.Libc.dropPages(t.data().address(), t.bytes(), page);
+        }
+        return released;
+    }
+
     /** Where each weight lives: "mmap" (zero-copy) or the extra buffer type's name. */
     public Map<String, String> placement() {
         return java.util.Collections.unmodifiableMap(placement);

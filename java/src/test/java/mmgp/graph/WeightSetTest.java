@@ -123,6 +123,38 @@ class WeightSetTest {
     }
 
     @Test
+    void releasedPagesReadBackUnchangedFromTheFile(@TempDir Path tmp) throws Exception {
+        // 64 Ki floats per tensor: 256 KiB, so every tensor covers whole pages that can be dropped.
+        int n = 65536;
+        float[] a = new float[n], b = new float[n];
+        SplittableRandom rnd = new SplittableRandom(9);
+        for (int i = 0; i < n; i++) {
+            a[i] = (float) rnd.nextGaussian();
+            b[i] = (float) rnd.nextGaussian();
+        }
+        Path file = tmp.resolve("two.gguf");
+        try (Arena arena = Arena.ofConfined()) {
+            GgufWriter writer = new GgufWriter();
+            for (var e : java.util.Map.of("enc.w", a, "dec.w", b).entrySet()) {
+                MemorySegment seg = arena.allocate((long) n * 4, 32);
+                MemorySegment.copy(e.getValue(), 0, seg, ValueLayout.JAVA_FLOAT, 0, n);
+                writer.addTensor(e.getKey(), GgmlType.F32, new long[] {n}, seg);
+            }
+            writer.write(file);
+        }
+        try (GgufFile gguf = GgufFile.open(file);
+             ComputeBackend backend = ComputeBackend.cpu(1);
+             WeightSet weights = WeightSet.fromGguf(backend, gguf, false)) {
+            float[] before = weights.get("enc.w").data().toArray(ValueLayout.JAVA_FLOAT);
+            long released = weights.releasePages("enc.");
+            if (mmgp.bindings.Libc.canDropPages()) assertThat(released).isGreaterThanOrEqualTo((long) n * 4 - 2 * 4096);
+            assertThat(weights.releasePages("nothing.")).isZero();
+            assertThat(weights.get("enc.w").data().toArray(ValueLayout.JAVA_FLOAT)).containsExactly(before).containsExactly(a);
+            assertThat(weights.get("dec.w").data().toArray(ValueLayout.JAVA_FLOAT)).containsExactly(b);
+        }
+    }
+
+    @Test
     void aWeightOutsideItsRegionIsRefused() {
         try (Arena arena = Arena.ofConfined(); ComputeBackend backend = ComputeBackend.cpu(1)) {
             MemorySegment region = arena.allocate(1024, 64);

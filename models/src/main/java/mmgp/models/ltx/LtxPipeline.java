@@ -147,6 +147,9 @@ public final class LtxPipeline {
         record(listener, timings, "tokenize", t0);
         t0 = System.nanoTime();
         float[] promptEmbeds = model.textEncoder().encode(backend, ids);
+        // T5-XXL is most of the checkpoint and is not needed again until the next prompt: its
+        // mapped pages leave the process now, so denoising and decoding run without them resident.
+        model.weights().releasePages("text_encoder.");
         record(listener, timings, "encode", t0);
         listener.checkCancelled("text encoding");
 
