@@ -11,13 +11,18 @@ import mmgp.models.amused.AmusedPipeline;
 final class AmusedWorkload implements Workload {
     private static final String PROMPT = "a photo of a red fox sitting in a snowy forest, high detail";
     private static final float GUIDANCE = 10f;
+    static final String ENCODE = "encode", STEP = "denoise step", DECODE = "decode";
+
+    /** The graph label of each stage's main graph. */
+    static final Map<String, String> LABELS = Map.of(ENCODE, "clip_text_embeds", STEP, "uvit_logits", DECODE, "vq_decoded");
 
     private final ComputeBackend backend;
     private final AmusedModel model;
     private final AmusedPipeline.Options options;
+    private Map<String, StageWork> lastWork = Map.of();
 
     AmusedWorkload(WorkloadSettings s) throws Exception {
-        backend = ComputeBackend.cpu(s.threads());
+        backend = ComputeBackend.cpu(s.threads(), mmgp.graph.Numerics.FAST); // the routes users get (CLI and service)
         model = AmusedModel.open(s.file(), backend);
         options = AmusedPipeline.Options.defaults().withSteps(s.amusedSteps()).withGuidance(GUIDANCE).withSeed(1);
     }
@@ -30,15 +35,40 @@ final class AmusedWorkload implements Workload {
 
     @Override
     public Map<String, Double> runOnce() {
-        StepTimes steps = new StepTimes("denoise");
-        AmusedPipeline.Images images = AmusedPipeline.generate(model, backend, List.of(PROMPT), options, steps);
+        StageMeter meter = new StageMeter(Map.of("tokenize", ENCODE, "encode", ENCODE, "decode", DECODE), "denoise", STEP);
+        AmusedPipeline.Images images = AmusedPipeline.generate(model, backend, List.of(PROMPT), options, meter);
         Map<String, Double> t = images.timings().seconds();
         Map<String, Double> m = new LinkedHashMap<>();
-        m.put("encode", t.getOrDefault("tokenize", 0.0) + t.get("encode"));
-        m.put("denoise step", steps.median());
-        m.put("decode", t.get("decode"));
+        m.put(ENCODE, t.getOrDefault("tokenize", 0.0) + t.get("encode"));
+        m.put(STEP, meter.medianStep());
+        m.put(DECODE, t.get("decode"));
         m.put("total", images.timings().total());
+        lastWork = meter.work();
         return m;
+    }
+
+    @Override
+    public Map<String, StageWork> lastWork() {
+        return lastWork;
+    }
+
+    @Override
+    public Map<String, String> weightTypes() {
+        Map<String, String> m = new LinkedHashMap<>();
+        var all = model.weights().all();
+        putIfKnown(m, ENCODE, WeightTypes.dominant(all, "text_encoder."));
+        putIfKnown(m, STEP, WeightTypes.dominant(all, "transformer."));
+        putIfKnown(m, DECODE, WeightTypes.dominant(all, "vqvae."));
+        return m;
+    }
+
+    @Override
+    public Map<String, String> graphLabels() {
+        return LABELS;
+    }
+
+    static void putIfKnown(Map<String, String> m, String key, String value) {
+        if (value != null) m.put(key, value);
     }
 
     @Override

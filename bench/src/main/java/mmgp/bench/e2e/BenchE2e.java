@@ -17,8 +17,9 @@ import picocli.CommandLine.Option;
 /**
  * {@code mmgp bench e2e}: every (model, weight type, thread count) configuration end to end on full-size
  * random weights, each in its own child JVM (warm-ups, then N measured runs), SmolVLM2 side by side
- * with llama-mtmd-cli, the diffusers peers when a Python with torch is there; writes JSON, Markdown and
- * a PNG chart.
+ * with llama-mtmd-cli, the PyTorch stage peer of aMUSEd and LTX (bench/python/torch_stages.py) at each
+ * thread count when a Python with torch is there; per stage GFLOP/s against this CPU's measured peaks;
+ * the issue's goals judged; writes JSON, Markdown and a PNG chart.
  */
 @Command(name = "mmgp bench e2e", mixinStandardHelpOptions = true, description = "End-to-end benchmark of the three models (JSON + Markdown + PNG).")
 public final class BenchE2e implements Callable<Integer> {
@@ -61,10 +62,18 @@ public final class BenchE2e implements Callable<Integer> {
     @Option(names = "--smol-tokens", description = "Tokens SmolVLM2 generates per run (default 64).")
     Integer smolTokens;
 
-    @Option(names = "--no-peers", description = "Skip llama-mtmd-cli and the Python check.")
+    @Option(names = "--no-peers", description = "Skip llama-mtmd-cli and the PyTorch stage peer.")
     boolean noPeers;
 
-    @Option(names = "--render", description = "Measure nothing: rewrite bench.md and bench.png of --out from its bench.json.")
+    @Option(names = "--peer-cap", description = "Most seconds the PyTorch peer spends on one stage and dtype; a slower pass is "
+            + "extrapolated from its part done (default 120; 20 with --quick).")
+    Double peerCap;
+
+    @Option(names = "--peer-full", description = "Run the PyTorch peer's full-size models even with --quick (a quick run's aMUSEd step and VQ decode, "
+            + "and LTX's T5 encode, are full size, so they are then judged).")
+    boolean peerFull;
+
+    @Option(names = "--render", description = "Measure nothing: rewrite bench.md and bench.png of --out from its bench.json (goals judged anew).")
     boolean render;
 
     private String[] originalArgs = new String[0];
@@ -78,12 +87,17 @@ public final class BenchE2e implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (render) {
-            BenchReport report = ReportFiles.read(out);
+            BenchReport stored = ReportFiles.read(out);
+            // The goals are judged again: a report of before a change of the goals shows the current ones.
+            SideBySide sbs = stored.mtmdCli() != null ? stored.mtmdCli() : SideBySide.skipped("not recorded");
+            BenchReport report = new BenchReport(stored.date(), stored.command(), stored.machine(), stored.nativeBuild(), stored.configurations(),
+                    sbs, stored.torch(), Targets.evaluate(stored.configurations(), sbs, stored.torch()), stored.notes());
             ReportFiles.render(report, out);
             System.out.print(MarkdownReport.render(report, ReportFiles.CHART));
             return 0;
         }
         int cores = Runtime.getRuntime().availableProcessors();
+        String loadStart = loadAverage();
         List<Integer> threadCounts = threads != null ? threads : java.util.stream.IntStream.rangeClosed(1, cores).boxed().toList();
         String[] size = (ltxSize != null ? ltxSize : quick ? "256x160" : "512x320").toLowerCase(Locale.ROOT).split("x");
         if (size.length != 2) throw new IllegalArgumentException("--ltx-size must be WIDTHxHEIGHT, got " + ltxSize);
@@ -110,13 +124,17 @@ public final class BenchE2e implements Callable<Integer> {
             }
             if (model.equals("smolvlm") && !noPeers) sideBySide = mtmdPeer(results, nativeDir, base);
         }
-        List<String> pythonPeers = noPeers ? List.of("skipped: --no-peers")
-                : models.stream().anyMatch(m -> m.equals("amused") || m.equals("ltx")) ? PythonPeer.status(PythonPeer.detect()) : List.of();
+        TorchPeer torch = torchPeer(models, threadCounts);
         List<String> notes = new ArrayList<>();
-        if (quick) notes.add("--quick: one run of reduced sizes to prove the harness; aMUSEd and LTX targets are not judged at these sizes, and the SmolVLM2 decode rate over a few tokens is noisy.");
+        if (quick) notes.add("--quick: one run of reduced sizes to prove the harness; the aMUSEd and LTX end-to-end goals are not judged at these sizes, "
+                + (peerFull ? "the stages a quick run still runs at full size (aMUSEd step and VQ decode, T5 encode) are judged against the PyTorch "
+                        + "peer's full-size models (--peer-full)" : "the PyTorch peer runs reduced models (nothing is judged against it)")
+                + ", and the SmolVLM2 decode rate over a few tokens is noisy.");
+        notes.add("Load average (1 min) at the start " + loadStart + ", at the end " + loadAverage() + " on " + cores
+                + " cores: other processes on the machine slow every figure, mmgp's and the peers' alike.");
         BenchReport report = new BenchReport(ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'")),
                 "./mmgp bench e2e " + String.join(" ", originalArgs), Machine.current(), nativeDir.getFileName().toString(), results, sideBySide,
-                pythonPeers, Targets.evaluate(results, sideBySide.decodeRatio()), notes);
+                torch, Targets.evaluate(results, sideBySide, torch), notes);
         ReportFiles.write(report, out);
         System.out.print(MarkdownReport.render(report, ReportFiles.CHART));
         System.out.println("\nwrote " + out.resolve(ReportFiles.JSON) + ", " + out.resolve(ReportFiles.MARKDOWN) + ", " + out.resolve(ReportFiles.CHART));
@@ -135,6 +153,38 @@ public final class BenchE2e implements Callable<Integer> {
         MtmdCliPeer.Outcome o = MtmdCliPeer.run(bin, s.file(), base.image(), s.smolTokens(), s.threads());
         System.err.println("   " + (o.figures() != null ? MtmdCliPeer.describe(o.figures()) : o.skipped()));
         return SideBySide.of(ref.get(), o);
+    }
+
+    /** The PyTorch stage peer at each thread count, after the mmgp runs (so neither competes with the other), or why it was skipped. */
+    private TorchPeer torchPeer(List<String> models, List<Integer> threadCounts) {
+        List<String> stages = PythonPeer.stagesFor(models);
+        if (stages.isEmpty()) return TorchPeer.skipped("skipped: neither aMUSEd nor LTX was run");
+        if (noPeers) return TorchPeer.skipped("skipped: --no-peers");
+        PythonPeer.Probe probe = PythonPeer.detect();
+        if (probe.python() == null) return TorchPeer.skipped("skipped: " + probe.reason());
+        java.nio.file.Path script = PythonPeer.script();
+        if (script == null) return TorchPeer.skipped("skipped: " + PythonPeer.SCRIPT + " not found (run through ./mmgp, which sets -Dmmgp.home)");
+        double cap = peerCap != null ? peerCap : quick && !peerFull ? 20 : 120;
+        List<TorchStages> runs = new ArrayList<>();
+        List<String> failures = new ArrayList<>();
+        for (int t : threadCounts) {
+            System.err.printf("== PyTorch stage peer (%s), %d threads, stages %s ==%n", probe.python().command(), t, String.join(",", stages));
+            try {
+                runs.add(PythonPeer.run(probe.python(), script, stages, t, quick && !peerFull, cap));
+            } catch (Exception e) {
+                System.err.println("   failed: " + e.getMessage());
+                failures.add(t + " threads: " + e.getMessage());
+            }
+        }
+        return new TorchPeer(null, probe.python().command() + " (torch " + probe.python().torchVersion() + ")", runs, failures);
+    }
+
+    private static String loadAverage() {
+        try {
+            return java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg")).trim().split("\\s+")[0];
+        } catch (java.io.IOException | RuntimeException e) {
+            return "unknown";
+        }
     }
 
     private static int or(Integer v, int fallback) {

@@ -50,6 +50,7 @@ final class ChildRun {
         if (code != 0 || end == null || runs.isEmpty()) {
             return ConfigurationResult.failed(s, wall, "child exited with code " + code + (end == null ? " before finishing" : ""));
         }
-        return new ConfigurationResult(s, end.sizeLabel(), runs, StageStats.summarise(runs), end.loadSeconds(), end.peakRssBytes(), wall, null);
+        return new ConfigurationResult(s, end.sizeLabel(), runs, StageStats.summarise(runs), end.loadSeconds(), end.peakRssBytes(), wall, null,
+                end.rates(), end.peaks());
     }
 }

@@ -10,10 +10,23 @@ import java.util.Map;
  */
 public record ConfigurationResult(WorkloadSettings settings, String sizeLabel, List<Map<String, Double>> runs,
                                   Map<String, StageStats> stats, double loadSeconds, long peakRssBytes, double wallSeconds,
-                                  String error) {
+                                  String error, List<StageRate> rates, PeakInfo peaks) {
+    public ConfigurationResult {
+        rates = rates == null ? List.of() : rates; // a bench.json of before the throughput figures
+    }
+
+    public ConfigurationResult(WorkloadSettings settings, String sizeLabel, List<Map<String, Double>> runs, Map<String, StageStats> stats,
+                               double loadSeconds, long peakRssBytes, double wallSeconds, String error) {
+        this(settings, sizeLabel, runs, stats, loadSeconds, peakRssBytes, wallSeconds, error, List.of(), null);
+    }
 
     public static ConfigurationResult failed(WorkloadSettings s, double wallSeconds, String error) {
         return new ConfigurationResult(s, "", List.of(), Map.of(), 0, -1, wallSeconds, error);
+    }
+
+    /** The throughput of a stage, or null when it was not computed. */
+    public StageRate rate(String metric) {
+        return rates.stream().filter(r -> r.stage().equals(metric)).findFirst().orElse(null);
     }
 
     public boolean ok() {

@@ -2,41 +2,104 @@ package mmgp.bench.e2e;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The diffusers/PyTorch peer of aMUSEd and LTX-Video. It needs a Python with torch and diffusers;
- * this class finds out whether one is on the PATH and says why the comparison is skipped otherwise.
+ * The PyTorch stage peer of aMUSEd and LTX-Video: {@code bench/python/torch_stages.py} (plain
+ * torch.nn models of the real architectures' shapes, fp32 and bf16), run once per thread count in
+ * the same harness run. diffusers/transformers are not needed. This class finds a Python with torch,
+ * runs the script and parses its JSON, or says why the peer was skipped.
  */
 public final class PythonPeer {
-    static final String NO_PYTHON = "skipped: no Python with torch/diffusers";
+    static final String SCRIPT = "bench/python/torch_stages.py";
+    static final String INSTALL = "apt-get install python3-torch libopenblas0-openmp";
 
     private PythonPeer() {}
 
-    /** "torch X, diffusers Y" of the python3 on the PATH, or null when it cannot import both. */
-    static String detect() {
-        try {
-            Process p = new ProcessBuilder("python3", "-c", "import torch, diffusers; print('torch', torch.__version__ + ', diffusers', diffusers.__version__)")
-                    .redirectErrorStream(true).start();
-            if (!p.waitFor(120, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                return null;
-            }
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-            return p.exitValue() == 0 && out.startsWith("torch") ? out : null;
-        } catch (IOException e) {
-            return null; // no python3 at all
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return null;
+    /** A Python that imports torch: the command and torch's version. */
+    public record Python(String command, String torchVersion) {}
+
+    /** The Python found, or why none was usable (each candidate's reason). */
+    public record Probe(Python python, String reason) {}
+
+    /** The peer stages that stand for the given models' mmgp stages ("amused" → amused, vq; "ltx" → t5, ltx). */
+    static List<String> stagesFor(List<String> models) {
+        Set<String> out = new LinkedHashSet<>();
+        for (String m : models) {
+            if (m.equals("amused")) out.addAll(List.of("amused", "vq"));
+            if (m.equals("ltx")) out.addAll(List.of("t5", "ltx"));
         }
+        return List.copyOf(out);
     }
 
-    /** One line per diffusers model: why it was skipped, or the versions found and what is left to run by hand. */
-    static List<String> status(String versions) {
-        if (versions == null) return List.of("aMUSEd: " + NO_PYTHON, "LTX-Video: " + NO_PYTHON);
-        String note = versions + " found, but this harness does not yet drive the diffusers pipelines; the published peer figures are shown instead";
-        return List.of("aMUSEd: " + note, "LTX-Video: " + note);
+    /** Tries {@code MMGP_PYTHON}, /usr/bin/python3 and python3 on the PATH, in that order. */
+    static Probe detect() {
+        List<String> candidates = new ArrayList<>();
+        String env = System.getenv("MMGP_PYTHON");
+        if (env != null && !env.isBlank()) candidates.add(env.strip());
+        candidates.add("/usr/bin/python3");
+        candidates.add("python3");
+        List<String> reasons = new ArrayList<>();
+        for (String c : candidates) {
+            try {
+                Process p = new ProcessBuilder(c, "-c", "import torch; print('torch', torch.__version__)").redirectErrorStream(true).start();
+                if (!p.waitFor(120, TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                    reasons.add(c + ": no answer in 120 s");
+                    continue;
+                }
+                String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+                String last = out.isEmpty() ? "" : out.lines().reduce((a, b) -> b).orElse("");
+                if (p.exitValue() == 0 && last.startsWith("torch ")) return new Probe(new Python(c, last.substring(6)), null);
+                reasons.add(c + ": " + (out.contains("No module named") ? "no torch module" : "exit " + p.exitValue()));
+            } catch (IOException e) {
+                reasons.add(c + ": not found");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return new Probe(null, "interrupted");
+            }
+        }
+        return new Probe(null, "no Python with torch (" + String.join("; ", reasons) + "); install one: " + INSTALL + ", or set MMGP_PYTHON");
+    }
+
+    /** The script: under -Dmmgp.home (the ./mmgp launcher sets it), else relative to the working folder. */
+    static Path script() {
+        String home = System.getProperty("mmgp.home");
+        Path p = home != null ? Path.of(home).resolve(SCRIPT) : Path.of(SCRIPT);
+        return Files.isRegularFile(p) ? p : null;
+    }
+
+    /**
+     * Runs the script at one thread count; its progress goes to this JVM's stderr.
+     *
+     * @param capSeconds the most one stage/dtype may take (the script's --cap-seconds)
+     */
+    static TorchStages run(Python python, Path script, List<String> stages, int threads, boolean quick, double capSeconds)
+            throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of(python.command(), script.toString(), "--threads", Integer.toString(threads), "--stages",
+                String.join(",", stages), "--dtypes", "fp32,bf16", "--cap-seconds", Double.toString(capSeconds)));
+        if (quick) cmd.add("--quick");
+        Path out = Files.createTempFile("mmgp-torch-stages", ".json");
+        try {
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).redirectOutput(out.toFile());
+            pb.environment().put("OMP_NUM_THREADS", Integer.toString(threads));
+            Process p = pb.start();
+            // Bounded: per stage and dtype about the cap, plus building the models.
+            long limit = (long) (stages.size() * 2 * (capSeconds * 1.5 + 60) + 300);
+            if (!p.waitFor(limit, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new IOException("torch_stages.py did not finish in " + limit + " s");
+            }
+            if (p.exitValue() != 0) throw new IOException("torch_stages.py exited with code " + p.exitValue());
+            return TorchStages.parse(Files.readString(out, StandardCharsets.UTF_8));
+        } finally {
+            Files.deleteIfExists(out);
+        }
     }
 }

@@ -3,6 +3,7 @@ package mmgp.bench.e2e;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -16,11 +17,30 @@ final class RunLine {
 
     private RunLine() {}
 
-    /** One run: {"run": i, "warmup": b, "metrics": {...}}. */
-    record Run(int run, boolean warmup, Map<String, Double> metrics) {}
+    /** One run: {"run": i, "warmup": b, "metrics": {...}, "work": {...}}; work may be empty. */
+    record Run(int run, boolean warmup, Map<String, Double> metrics, Map<String, StageWork> work) {
+        Run {
+            work = work == null ? Map.of() : work;
+        }
 
-    /** The child's closing line: model load time, peak RSS and what was run. */
-    record End(double loadSeconds, long peakRssBytes, String sizeLabel) {}
+        Run(int run, boolean warmup, Map<String, Double> metrics) {
+            this(run, warmup, metrics, Map.of());
+        }
+    }
+
+    /**
+     * The child's closing line: model load time, peak RSS, what was run, each stage's throughput and
+     * the CPU peaks it was measured against (both may be absent).
+     */
+    record End(double loadSeconds, long peakRssBytes, String sizeLabel, List<StageRate> rates, PeakInfo peaks) {
+        End {
+            rates = rates == null ? List.of() : rates;
+        }
+
+        End(double loadSeconds, long peakRssBytes, String sizeLabel) {
+            this(loadSeconds, peakRssBytes, sizeLabel, List.of(), null);
+        }
+    }
 
     static String format(Run r) {
         return RUN + write(r);
@@ -43,7 +63,7 @@ final class RunLine {
         if (!line.startsWith(RUN)) return null;
         try {
             Run r = JSON.readValue(line.substring(RUN.length()), Run.class);
-            return new Run(r.run(), r.warmup(), new LinkedHashMap<>(r.metrics()));
+            return new Run(r.run(), r.warmup(), new LinkedHashMap<>(r.metrics()), new LinkedHashMap<>(r.work()));
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException("malformed run line: " + line, e);
         }

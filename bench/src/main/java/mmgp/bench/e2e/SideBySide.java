@@ -28,11 +28,6 @@ public record SideBySide(String configuration, String peerCommand, MtmdCliPeer.F
                 new Row("peak RSS", gib(mmgpRss), gib(f.peakRssBytes()), Double.NaN)), null);
     }
 
-    /** mmgp's decode rate over the peer's, NaN without a peer. */
-    double decodeRatio() {
-        return rows.stream().filter(r -> r.figure().equals("decode")).mapToDouble(Row::speedRatio).findFirst().orElse(Double.NaN);
-    }
-
     private static String rate(double v) {
         return Double.isNaN(v) ? "—" : String.format(Locale.ROOT, "%.1f tok/s", v);
     }

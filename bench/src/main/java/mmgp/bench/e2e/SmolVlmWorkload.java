@@ -14,12 +14,15 @@ import mmgp.sampling.SamplingParameters;
  */
 final class SmolVlmWorkload implements Workload {
     static final String PROMPT = "Can you describe this image?";
+    static final String TILE = "vision encode / tile", PREFILL = "prefill", DECODE = "decode tok/s";
     /** What llama-mtmd-cli uses for this model (its training context); one sequence, as the CLI runs one. */
     static final int CONTEXT_TOKENS = 8192;
 
     private final SmolVlmUnderstanding engine;
     private final WorkloadSettings settings;
     private final SmolVlmUnderstanding.Options options;
+    private final SmolVlmFlops flops;
+    private Map<String, StageWork> lastWork = Map.of();
 
     SmolVlmWorkload(WorkloadSettings s) throws Exception {
         settings = s;
@@ -29,6 +32,7 @@ final class SmolVlmWorkload implements Workload {
                 SmolVlmUnderstanding.Settings.defaults().withContextTokens(CONTEXT_TOKENS).withMaxSequences(1).withThreads(s.threads()));
         options = SmolVlmUnderstanding.Options.defaults().withSampling(SamplingParameters.GREEDY)
                 .withMaxNewTokens(s.smolTokens()).withMinNewTokens(s.smolTokens());
+        flops = SmolVlmFlops.of(s.file());
     }
 
     @Override
@@ -43,11 +47,33 @@ final class SmolVlmWorkload implements Workload {
         SmolVlmUnderstanding.Stats s = r.stats();
         Map<String, Double> t = s.timings().seconds();
         Map<String, Double> m = new LinkedHashMap<>();
-        m.put("vision encode / tile", t.get("encode") / Math.max(1, s.imagesEncoded()));
-        m.put("prefill", t.get("prefill"));
+        m.put(TILE, t.get("encode") / Math.max(1, s.imagesEncoded()));
+        m.put(PREFILL, t.get("prefill"));
         m.put("time to first token", s.timeToFirstTokenSeconds());
-        m.put("decode tok/s", s.tokensPerSecond());
+        m.put(DECODE, s.tokensPerSecond());
         m.put("total", s.timings().total());
+        if (flops != null) {
+            Map<String, StageWork> w = new LinkedHashMap<>();
+            w.put(TILE, StageWork.estimate(flops.visionGflopPerTile(), SmolVlmFlops.SOURCE));
+            w.put(PREFILL, StageWork.estimate(flops.prefillGflop(s.promptTokens()), SmolVlmFlops.SOURCE));
+            w.put(DECODE, StageWork.estimate(flops.decodeGflopPerToken(s.promptTokens() + s.generatedTokens() / 2.0), SmolVlmFlops.SOURCE));
+            lastWork = w;
+        }
+        return m;
+    }
+
+    @Override
+    public Map<String, StageWork> lastWork() {
+        return lastWork;
+    }
+
+    @Override
+    public Map<String, String> weightTypes() {
+        Map<String, String> m = new LinkedHashMap<>();
+        if (flops == null) return m;
+        AmusedWorkload.putIfKnown(m, TILE, flops.visionType());
+        AmusedWorkload.putIfKnown(m, PREFILL, flops.textType());
+        AmusedWorkload.putIfKnown(m, DECODE, flops.textType());
         return m;
     }
 

@@ -13,6 +13,21 @@ public interface Workload extends AutoCloseable {
     /** One end-to-end run; the metrics in the order the stages ran, "total" last. */
     Map<String, Double> runOnce() throws Exception;
 
+    /** The work (FLOPs, graph time) behind each metric of the last {@link #runOnce}; empty when not metered. */
+    default Map<String, StageWork> lastWork() {
+        return Map.of();
+    }
+
+    /** Per metric, the dominant weight type of the model part it runs (its matmuls' data type). */
+    default Map<String, String> weightTypes() {
+        return Map.of();
+    }
+
+    /** Per metric, the graph label (first output's name) of the stage's main graph, to say when it never ran. */
+    default Map<String, String> graphLabels() {
+        return Map.of();
+    }
+
     /** True for metrics measured as rates (higher is better); seconds otherwise. */
     static boolean isRate(String metric) {
         return metric.endsWith("tok/s");

@@ -2,6 +2,8 @@ package mmgp.bench.e2e;
 
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import mmgp.bindings.NativeLibraries;
 
@@ -22,14 +24,25 @@ public final class WorkloadMain {
         try (Workload w = open(s)) {
             double load = (System.nanoTime() - t0) / 1e9;
             int total = s.warmup() + s.runs();
+            List<Map<String, Double>> measured = new ArrayList<>();
+            List<Map<String, StageWork>> work = new ArrayList<>();
             for (int i = 0; i < total; i++) {
                 boolean warmup = i < s.warmup();
                 System.err.printf("[%s %s %d threads] %s %d/%d ...%n", s.model(), s.type(), s.threads(),
                         warmup ? "warm-up" : "run", warmup ? i + 1 : i - s.warmup() + 1, warmup ? s.warmup() : s.runs());
                 Map<String, Double> metrics = w.runOnce();
-                out.println(RunLine.format(new RunLine.Run(i, warmup, metrics)));
+                Map<String, StageWork> stageWork = w.lastWork();
+                out.println(RunLine.format(new RunLine.Run(i, warmup, metrics, stageWork)));
+                if (!warmup) {
+                    measured.add(metrics);
+                    work.add(stageWork);
+                }
             }
-            out.println(RunLine.format(new RunLine.End(load, RssProbe.selfPeakBytes(), w.sizeLabel())));
+            long rss = RssProbe.selfPeakBytes(); // before the peak kernels, which are not the workload's
+            System.err.printf("[%s %s %d threads] measuring this CPU's compute peaks ...%n", s.model(), s.type(), s.threads());
+            PeakInfo peaks = PeakInfo.measure(s.threads());
+            List<StageRate> rates = StageRates.compute(measured, work, w.weightTypes(), w.graphLabels(), peaks);
+            out.println(RunLine.format(new RunLine.End(load, rss, w.sizeLabel(), rates, peaks)));
         }
         System.exit(0); // native thread pools must not keep the child alive
     }

@@ -29,6 +29,24 @@ class RunLineTest {
     }
 
     @Test
+    void stageWorkAndThroughputRoundTrip() {
+        Map<String, Double> m = new LinkedHashMap<>();
+        m.put("denoise step", 2.5);
+        Map<String, StageWork> w = new LinkedHashMap<>();
+        w.put("denoise step", new StageWork(410, 2.0, 1, java.util.List.of("uvit_logits")));
+        RunLine.Run run = RunLine.parseRun(RunLine.format(new RunLine.Run(0, false, m, w)));
+        assertThat(run.work()).containsExactlyEntriesOf(w);
+
+        PeakInfo peaks = new PeakInfo(2, 183, 170, 310, "avx2-fma", "avx2", "avx2-maddubs", null);
+        StageRate rate = new StageRate("denoise step", 410, 2.5, 164, 205, "Q8_0", "INT8", 310, 52.9, java.util.List.of("uvit_logits"), null);
+        StageRate unknown = new StageRate("total", Double.NaN, 30, Double.NaN, Double.NaN, null, null, Double.NaN, Double.NaN, java.util.List.of(), "FLOPs unknown");
+        RunLine.End end = new RunLine.End(3.5, 1L << 31, "256×256", java.util.List.of(rate, unknown), peaks);
+        assertThat(RunLine.parseEnd(RunLine.format(end))).isEqualTo(end);
+        RunLine.End noPeaks = new RunLine.End(3.5, 1L << 31, "256×256", java.util.List.of(), PeakInfo.unavailable(2, "not built"));
+        assertThat(RunLine.parseEnd(RunLine.format(noPeaks))).isEqualTo(noPeaks);
+    }
+
+    @Test
     void otherOutputIsNotAResultAndBrokenJsonIsAnError() {
         assertThat(RunLine.parseRun("ggml_init: something the native side printed")).isNull();
         assertThatThrownBy(() -> RunLine.parseRun(RunLine.RUN + "{not json")).hasMessageContaining("malformed run line");
