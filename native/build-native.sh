@@ -52,14 +52,17 @@ out="$cache/native/$key"
 sha256_stdin() { if command -v sha256sum >/dev/null 2>&1; then sha256sum; else shasum -a 256; fi | cut -d' ' -f1; }
 build_kernels() {
   local ksrc cc="" c ext="so" kkey kdir kstage abi
-  local link=(-shared) target=()
+  local link=(-shared) target=() csrcs=()
   ksrc="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/kernels"
   [[ -f "$ksrc/mmgp_kernels.c" && -f "$ksrc/mmgp_kernels.h" ]] || { echo "mmgp kernels: no sources in $ksrc" >&2; return 1; }
+  # Every .c file of native/kernels goes into the one library (sorted, so the key is stable).
+  while IFS= read -r c; do csrcs+=("$c"); done < <(LC_ALL=C ls "$ksrc"/*.c)
   for c in "${CC:-}" cc gcc clang; do
     if [[ -n "$c" ]] && command -v "$c" >/dev/null 2>&1; then cc="$c"; break; fi
   done
   [[ -n "$cc" ]] || { echo "mmgp kernels: no C compiler found (cc, gcc or clang)" >&2; return 1; }
-  kkey=$( { cat "$ksrc/mmgp_kernels.h" "$ksrc/mmgp_kernels.c"; printf '%s\n' "$os" "$arch" "$fkey"; } | sha256_stdin) || return 1
+  kkey=$( { cat "$ksrc/mmgp_kernels.h"; for c in "${csrcs[@]}"; do printf '%s\n' "${c##*/}"; cat "$c"; done; printf '%s\n' "$os" "$arch" "$fkey"; } \
+    | sha256_stdin) || return 1
   kdir="$cache/native/kernels-${kkey:0:10}"
   if [[ -f "$kdir/BUILD-INFO" && "${MMGP_NATIVE_FORCE:-0}" != "1" ]]; then return 0; fi
   if [[ "$os" == "darwin" ]]; then
@@ -77,8 +80,8 @@ build_kernels() {
   kstage="$kdir.tmp.$$"
   rm -rf "$kstage"
   mkdir -p "$kstage/lib" "$kstage/include" || return 1
-  echo "mmgp kernels: compiling native/kernels/mmgp_kernels.c with $cc ${cflags[*]}" >&2
-  if ! "$cc" "${cflags[@]}" "${link[@]}" -o "$kstage/lib/libmmgp_kernels.$ext" "$ksrc/mmgp_kernels.c" >"$kstage/compile.log" 2>&1; then
+  echo "mmgp kernels: compiling $(for c in "${csrcs[@]}"; do printf 'native/kernels/%s ' "${c##*/}"; done)with $cc ${cflags[*]}" >&2
+  if ! "$cc" "${cflags[@]}" "${link[@]}" -o "$kstage/lib/libmmgp_kernels.$ext" "${csrcs[@]}" >"$kstage/compile.log" 2>&1; then
     tail -n 30 "$kstage/compile.log" >&2
     rm -rf "$kstage"
     return 1

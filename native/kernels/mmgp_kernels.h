@@ -6,6 +6,10 @@
  * compiled in is reported by mmgp_peak_path().
  *
  * Ops are counted as 2 per multiply-add (GFLOP/s for FP32/BF16, GOP/s for INT8).
+ *
+ * mmgp_im2col.c adds ggml's im2col as a ggml custom op (2-D, 1-D and 3-D), faster than ggml's
+ * own CPU kernel and bit-identical to it; see the end of this header. Every .c file of
+ * native/kernels goes into the one library.
  */
 #ifndef MMGP_KERNELS_H
 #define MMGP_KERNELS_H
@@ -69,6 +73,51 @@ MMGP_KERNELS_API int32_t mmgp_dot_u8s8(const uint8_t * a, const int8_t * b, long
 MMGP_KERNELS_API float mmgp_dot_f32_scalar(const float * a, const float * b, long n);
 MMGP_KERNELS_API float mmgp_dot_bf16_scalar(const uint16_t * a, const uint16_t * b, long n);
 MMGP_KERNELS_API int32_t mmgp_dot_u8s8_scalar(const uint8_t * a, const int8_t * b, long n);
+
+/*
+ * ---- im2col as a ggml custom op (mmgp_im2col.c) ----
+ *
+ * mmgp_im2col_2d and mmgp_im2col_3d have ggml's ggml_custom_op_t signature: give them to
+ * ggml_custom_4d(ctx, type, ne0, ne1, ne2, ne3, args = {input}, 1, fn, -1, params) with the
+ * destination's type (F32 or F16) and shape as ggml_im2col / ggml_im2col_3d compute it, and
+ * userdata = a struct mmgp_im2col_params that lives as long as the graph. They fill the
+ * destination with exactly the values and layout of ggml's im2col (GGML_OP_IM2COL with
+ * dilation, GGML_OP_IM2COL_3D); an F16 destination is rounded to nearest even as ggml does, so
+ * the bits are identical. Threads split the output rows; every thread of the op must call.
+ *
+ *   2-D: input [W, H, C, N] F32 (nb[0] == 4; any nb[1..3]) -> dst [C*KH*KW, OW, OH, N],
+ *        patch element k = (c*KH + kh)*KW + kw, output position (n*OH + oh)*OW + ow.
+ *   1-D (flags MMGP_IM2COL_1D): input [W, C, N] -> dst [C*KW, OW, N, 1], k = c*KW + kw.
+ *   3-D: input [W, H, D, C*N] F32 (nb[0] == 4) -> dst [C*KD*KH*KW, OW, OH, OD*N],
+ *        k = ((c*KD + kd)*KH + kh)*KW + kw, position ((n*OD + od)*OH + oh)*OW + ow.
+ * The input position read for output o and kernel tap j is o*stride + j*dilation - padding per
+ * axis; outside the input the value is 0. A geometry that does not fit dst aborts with a message.
+ */
+struct ggml_tensor;
+
+#define MMGP_IM2COL_1D 1        /* mmgp_im2col_2d: ggml's 1-D im2col (is_2D false)                  */
+#define MMGP_IM2COL_PORTABLE 2  /* the plain C tiles and float->half, as CPUs without SIMD run them */
+#define MMGP_IM2COL_REFERENCE 4 /* element by element (the fallback when memory is short)          */
+
+/* userdata of the im2col custom ops: 14 int32, axes in the order {W, H, D}. */
+struct mmgp_im2col_params {
+    int32_t stride[3];   /* >= 1; unused axes 1 */
+    int32_t padding[3];  /* zero padding on both sides, >= 0; unused axes 0 */
+    int32_t dilation[3]; /* >= 1; unused axes 1 */
+    int32_t kernel[3];   /* KW, KH, KD; unused axes 1 */
+    int32_t channels;    /* 3-D: C (the input's ne[3] is C*N); unused in 2-D */
+    int32_t flags;       /* MMGP_IM2COL_* */
+};
+
+MMGP_KERNELS_API void mmgp_im2col_2d(struct ggml_tensor * dst, int ith, int nth, void * userdata);
+MMGP_KERNELS_API void mmgp_im2col_3d(struct ggml_tensor * dst, int ith, int nth, void * userdata);
+
+/*
+ * float -> IEEE half, rounding to nearest even: with this CPU's vector instructions (F16C, NEON)
+ * and in plain C. Equal for every non-NaN input; a NaN stays a NaN (plain C: sign | 0x7e00).
+ */
+MMGP_KERNELS_API void mmgp_f32_to_f16(const float * src, uint16_t * dst, long n);
+MMGP_KERNELS_API void mmgp_f32_to_f16_portable(const float * src, uint16_t * dst, long n);
 
 #ifdef __cplusplus
 }

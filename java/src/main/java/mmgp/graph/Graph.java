@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import mmgp.bindings.ggml.Ggml;
 import mmgp.bindings.ggml.GgmlBackend;
+import mmgp.bindings.kernels.MmgpKernels;
 import mmgp.tensor.GgmlType;
 
 /**
@@ -425,10 +426,108 @@ public final class Graph implements AutoCloseable {
         return t(Ggml.convTranspose2dP0(ctx, kernel.ptr(), input.ptr(), stride));
     }
 
+    /**
+     * ggml_im2col's result: input [W, H, IC, N] (1-D: [W, IC, N]) unfolded into patches
+     * [IC·KH·KW, OW, OH, N] (1-D: [IC·KW, OW, N]) of {@code dst} type (F32 or F16); only the
+     * kernel's shape is read. Computed by mmgp's own im2col (a ggml custom op, bit-identical and
+     * several times faster; see {@link #usesMmgpIm2col()}) for an F32 input with contiguous rows,
+     * else by ggml's op.
+     */
     public Tensor im2col(Tensor kernel, Tensor input, int stride, int padding, boolean twoD, GgmlType dst) {
+        if (Im2colRoute.MMGP && input.type() == GgmlType.F32 && input.nb(0) == 4 && (!twoD || input.nb(1) == 4 * input.ne(0))
+                && (dst == GgmlType.F32 || dst == GgmlType.F16)) {
+            return im2colMmgp(kernel, input, stride, padding, twoD, dst, 0);
+        }
+        return im2colGgml(kernel, input, stride, padding, twoD, dst);
+    }
+
+    /** {@link #im2col} always by ggml's own op (GGML_OP_IM2COL): the reference of mmgp's. */
+    public Tensor im2colGgml(Tensor kernel, Tensor input, int stride, int padding, boolean twoD, GgmlType dst) {
         // For 1-D, the second axis' stride/padding/dilation must be 0, as ggml_conv_1d passes them.
         return t(Ggml.im2col(ctx, kernel.ptr(), input.ptr(), stride, twoD ? stride : 0, padding, twoD ? padding : 0,
                 1, twoD ? 1 : 0, twoD, dst.id()));
+    }
+
+    /**
+     * {@link #im2col} always by mmgp's custom op (the kernels library must be loaded), with
+     * {@code MmgpKernels.IM2COL_*} flags (tests select the portable or reference path with them).
+     * Checks and shapes as ggml_im2col; its params live in this graph's arena.
+     */
+    Tensor im2colMmgp(Tensor kernel, Tensor input, int stride, int padding, boolean twoD, GgmlType dst, int flags) {
+        long kw = kernel.ne(0), kh = twoD ? kernel.ne(1) : 1;
+        long ic = twoD ? input.ne(2) : input.ne(1);
+        if (twoD ? kernel.ne(2) != ic : (kernel.ne(1) != ic || input.ne(3) != 1)) {
+            throw new IllegalArgumentException("im2col: kernel " + kernel + " does not match input " + input);
+        }
+        long ow = convOutputSize(input.ne(0), kw, stride, padding);
+        long oh = twoD ? convOutputSize(input.ne(1), kh, stride, padding) : 1;
+        if (ow <= 0 || oh <= 0) throw new IllegalArgumentException("im2col: input " + input + " is too small for kernel " + kernel);
+        long[] ne = twoD ? new long[] {ic * kh * kw, ow, oh, input.ne(3)} : new long[] {ic * kw, ow, input.ne(2), 1};
+        MemorySegment params = MmgpKernels.im2colParams(arena, new int[] {stride, stride}, new int[] {padding, padding},
+                new int[] {1, 1}, new int[] {(int) kw, (int) kh}, 0, flags | (twoD ? 0 : MmgpKernels.IM2COL_1D));
+        return t(Ggml.custom4d(ctx, dst.id(), ne, MmgpKernels.im2col2dFunction(), Ggml.N_TASKS_MAX, params, input.ptr()));
+    }
+
+    /**
+     * ggml_im2col_3d's result: input [W, H, D, IC·N] unfolded into patches
+     * [IC·KD·KH·KW, OW, OH, OD·N] of {@code dst} type, strides and paddings {W, H, D}; mmgp's
+     * im2col for an F32 input (as {@link #im2col}), else ggml's op.
+     */
+    public Tensor im2col3d(Tensor kernel, Tensor input, int inChannels, int[] stride, int[] padding, GgmlType dst) {
+        if (Im2colRoute.MMGP && input.type() == GgmlType.F32 && input.nb(0) == 4 && inChannels > 0 && input.ne(3) % inChannels == 0
+                && (dst == GgmlType.F32 || dst == GgmlType.F16)) {
+            return im2col3dMmgp(kernel, input, inChannels, stride, padding, dst, 0);
+        }
+        return im2col3dGgml(kernel, input, inChannels, stride, padding, dst);
+    }
+
+    /** {@link #im2col3d} always by ggml's own op (GGML_OP_IM2COL_3D). */
+    public Tensor im2col3dGgml(Tensor kernel, Tensor input, int inChannels, int[] stride, int[] padding, GgmlType dst) {
+        return t(Ggml.im2col3d(ctx, kernel.ptr(), input.ptr(), inChannels, stride[0], stride[1], stride[2],
+                padding[0], padding[1], padding[2], 1, 1, 1, dst.id()));
+    }
+
+    /** {@link #im2col3d} always by mmgp's custom op, with {@code MmgpKernels.IM2COL_*} flags. */
+    Tensor im2col3dMmgp(Tensor kernel, Tensor input, int inChannels, int[] stride, int[] padding, GgmlType dst, int flags) {
+        long kw = kernel.ne(0), kh = kernel.ne(1), kd = kernel.ne(2);
+        long n = input.ne(3) / inChannels;
+        long ow = convOutputSize(input.ne(0), kw, stride[0], padding[0]);
+        long oh = convOutputSize(input.ne(1), kh, stride[1], padding[1]);
+        long od = convOutputSize(input.ne(2), kd, stride[2], padding[2]);
+        if (ow <= 0 || oh <= 0 || od <= 0) throw new IllegalArgumentException("im2col3d: input " + input + " is too small for kernel " + kernel);
+        long[] ne = {kw * kh * kd * inChannels, ow, oh, od * n};
+        MemorySegment params = MmgpKernels.im2colParams(arena, stride, padding, new int[] {1, 1, 1},
+                new int[] {(int) kw, (int) kh, (int) kd}, inChannels, flags);
+        return t(Ggml.custom4d(ctx, dst.id(), ne, MmgpKernels.im2col3dFunction(), Ggml.N_TASKS_MAX, params, input.ptr()));
+    }
+
+    /** ggml_calc_conv_output_size with dilation 1. */
+    private static long convOutputSize(long in, long kernel, int stride, int padding) {
+        return (in + 2L * padding - (kernel - 1) - 1) / stride + 1;
+    }
+
+    /** Whether {@link #im2col} and {@link #im2col3d} use mmgp's im2col (decided once per JVM). */
+    public static boolean usesMmgpIm2col() {
+        return Im2colRoute.MMGP;
+    }
+
+    /**
+     * The im2col route, decided on first use and logged once: mmgp's custom op when the kernels
+     * library is loaded, unless {@code -Dmmgp.im2col=ggml} or {@code MMGP_IM2COL=ggml} asks for
+     * ggml's (to compare the two).
+     */
+    private static final class Im2colRoute {
+        static final boolean MMGP;
+
+        static {
+            String choice = System.getProperty("mmgp.im2col", System.getenv("MMGP_IM2COL"));
+            boolean ggml = "ggml".equalsIgnoreCase(choice);
+            MMGP = !ggml && MmgpKernels.isAvailable();
+            System.getLogger(Graph.class.getName()).log(System.Logger.Level.DEBUG, MMGP
+                    ? "im2col: mmgp's custom op from " + MmgpKernels.directory()
+                    : ggml ? "im2col: ggml's (mmgp.im2col=ggml)"
+                    : "im2col: ggml's; the mmgp kernels are unavailable: " + MmgpKernels.unavailableReason());
+        }
     }
 
     /**
@@ -438,8 +537,7 @@ public final class Graph implements AutoCloseable {
      */
     public Tensor conv3d(Tensor kernel, Tensor input, int inChannels, int[] stride, int[] padding) {
         GgmlType colType = kernel.type() == GgmlType.F16 ? GgmlType.F16 : GgmlType.F32;
-        Tensor col = t(Ggml.im2col3d(ctx, kernel.ptr(), input.ptr(), inChannels, stride[0], stride[1], stride[2],
-                padding[0], padding[1], padding[2], 1, 1, 1, colType.id())); // [K, OW, OH, OD·N]
+        Tensor col = im2col3d(kernel, input, inChannels, stride, padding, colType); // [K, OW, OH, OD·N]
         long oc = kernel.ne(3) / inChannels;
         long n = input.ne(3) / inChannels;
         long ow = col.ne(1), oh = col.ne(2), od = col.ne(3) / n;

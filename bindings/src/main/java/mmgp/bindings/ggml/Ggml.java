@@ -363,6 +363,33 @@ public final class Ggml {
         try { return (MemorySegment) GGML_IM2COL_3D.invokeExact(ctx, kernel, input, inChannels, s0, s1, s2, p0, p1, p2, d0, d1, d2, dstType); } catch (Throwable t) { throw Downcalls.rethrow(t); }
     }
 
+    /** ggml_custom_4d's n_tasks for "as many threads as the backend runs" (GGML_N_TASKS_MAX). */
+    public static final int N_TASKS_MAX = -1;
+
+    private static final MethodHandle GGML_CUSTOM_4D = bind("ggml_custom_4d", PTR, PTR, INT, I64, I64, I64, I64, PTR, INT, PTR, INT, PTR);
+    /**
+     * ggml_custom_4d: a new [ne0, ne1, ne2, ne3] tensor of {@code type}, computed by
+     * {@code fun(dst, ith, nth, userdata)} (a {@code ggml_custom_op_t} address) on {@code nTasks}
+     * threads ({@link #N_TASKS_MAX}: all); {@code args} is a {@code struct ggml_tensor **} of
+     * {@code nArgs} sources, copied into dst->src. {@code userdata} must outlive the graph.
+     */
+    public static MemorySegment custom4d(MemorySegment ctx, int type, long ne0, long ne1, long ne2, long ne3, MemorySegment args, int nArgs,
+            MemorySegment fun, int nTasks, MemorySegment userdata) {
+        try { return (MemorySegment) GGML_CUSTOM_4D.invokeExact(ctx, type, ne0, ne1, ne2, ne3, args, nArgs, fun, nTasks, userdata); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+    }
+
+    /** {@link #custom4d} with the sources given directly (ggml copies the pointer array, so it is temporary). */
+    public static MemorySegment custom4d(MemorySegment ctx, int type, long[] ne, MemorySegment fun, int nTasks, MemorySegment userdata,
+            MemorySegment... srcs) {
+        if (ne.length != 4) throw new IllegalArgumentException("ggml_custom_4d takes 4 dimensions, got " + ne.length);
+        if (srcs.length >= 10) throw new IllegalArgumentException("ggml_custom_4d takes at most 9 sources, got " + srcs.length);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment args = arena.allocate(PTR, Math.max(1, srcs.length));
+            for (int i = 0; i < srcs.length; i++) args.setAtIndex(PTR, i, srcs[i]);
+            return custom4d(ctx, type, ne[0], ne[1], ne[2], ne[3], args, srcs.length, fun, nTasks, userdata);
+        }
+    }
+
     private static final MethodHandle GGML_CONV_3D = bind("ggml_conv_3d", PTR, PTR, PTR, PTR, I64, INT, INT, INT, INT, INT, INT, INT, INT, INT);
     public static MemorySegment conv3d(MemorySegment ctx, MemorySegment kernel, MemorySegment input, long inChannels, int s0, int s1, int s2, int p0, int p1, int p2, int d0, int d1, int d2) {
         try { return (MemorySegment) GGML_CONV_3D.invokeExact(ctx, kernel, input, inChannels, s0, s1, s2, p0, p1, p2, d0, d1, d2); } catch (Throwable t) { throw Downcalls.rethrow(t); }

@@ -31,10 +31,12 @@ import mmgp.bindings.NativeLibraries;
 import mmgp.bindings.NativeLibraryException;
 
 /**
- * mmgp's own small C kernels ({@code native/kernels/mmgp_kernels.c}, built by
+ * mmgp's own small C kernels ({@code native/kernels/*.c}, built by
  * {@code native/build-native.sh} into {@code ~/.cache/mmgp/native/kernels-<key>}): this CPU's
  * compute peak per data type, measured on registers only, and dot products made of the same
- * instructions so those instructions can be checked against plain Java.
+ * instructions so those instructions can be checked against plain Java; and ggml's im2col as a
+ * ggml custom op ({@link #im2col2dFunction()}, {@code mmgp_im2col.c}), bit-identical to ggml's
+ * and faster.
  *
  * <p>Search order: {@code -Dmmgp.kernels.dir}, {@code MMGP_KERNELS_DIR}, then the newest
  * {@code kernels-*} folder of the build cache whose BUILD-INFO records this OS, architecture and
@@ -109,18 +111,38 @@ public final class MmgpKernels {
             new Binding("mmgp_dot_u8s8", FunctionDescriptor.of(INT, PTR, PTR, LONG)),
             new Binding("mmgp_dot_f32_scalar", FunctionDescriptor.of(FLOAT, PTR, PTR, LONG)),
             new Binding("mmgp_dot_bf16_scalar", FunctionDescriptor.of(FLOAT, PTR, PTR, LONG)),
-            new Binding("mmgp_dot_u8s8_scalar", FunctionDescriptor.of(INT, PTR, PTR, LONG)));
+            new Binding("mmgp_dot_u8s8_scalar", FunctionDescriptor.of(INT, PTR, PTR, LONG)),
+            // ggml custom ops (ggml_custom_op_t): used by address (im2col2dFunction), bound for the header check.
+            new Binding("mmgp_im2col_2d", FunctionDescriptor.ofVoid(PTR, INT, INT, PTR)),
+            new Binding("mmgp_im2col_3d", FunctionDescriptor.ofVoid(PTR, INT, INT, PTR)),
+            new Binding("mmgp_f32_to_f16", FunctionDescriptor.ofVoid(PTR, PTR, LONG)),
+            new Binding("mmgp_f32_to_f16_portable", FunctionDescriptor.ofVoid(PTR, PTR, LONG)));
+
+    /** {@code MMGP_IM2COL_*} flags of {@link #im2colParams}: ggml's 1-D layout (mmgp_im2col_2d only). */
+    public static final int IM2COL_1D = 1;
+    /** The plain C tiles and float→half conversion that CPUs without AVX/NEON run (for tests). */
+    public static final int IM2COL_PORTABLE = 2;
+    /** Element by element, the out-of-memory fallback (for tests). */
+    public static final int IM2COL_REFERENCE = 4;
+    /** {@code struct mmgp_im2col_params}: 14 int32, axes {W, H, D}. */
+    public static final MemoryLayout IM2COL_PARAMS = MemoryLayout.structLayout(
+            MemoryLayout.sequenceLayout(3, INT).withName("stride"), MemoryLayout.sequenceLayout(3, INT).withName("padding"),
+            MemoryLayout.sequenceLayout(3, INT).withName("dilation"), MemoryLayout.sequenceLayout(3, INT).withName("kernel"),
+            INT.withName("channels"), INT.withName("flags"));
 
     private static final Path DIR;
     private static final Map<String, String> BUILD_INFO;
     private static final String FAILURE;
     private static final MethodHandle ABI_FN, PEAK, PATH, DOT_F32, DOT_BF16, DOT_U8S8, DOT_F32_SCALAR, DOT_BF16_SCALAR, DOT_U8S8_SCALAR;
+    private static final MethodHandle F32_TO_F16, F32_TO_F16_PORTABLE;
+    private static final MemorySegment IM2COL_2D, IM2COL_3D;
 
     static {
         Path dir = null;
         Map<String, String> info = Map.of();
         String failure = null;
         MethodHandle[] handles = new MethodHandle[BINDINGS.size()];
+        MemorySegment[] symbols = new MemorySegment[BINDINGS.size()];
         try {
             dir = locate();
             info = readBuildInfo(dir.resolve("BUILD-INFO"));
@@ -145,9 +167,10 @@ public final class MmgpKernels {
                 Binding b = BINDINGS.get(i);
                 MemorySegment symbol = lookup.find(b.name()).orElseThrow(() -> new NativeLibraryException("symbol " + b.name()
                         + " is missing from " + file + "; the kernels build does not match this mmgp: rebuild with native/build-native.sh"));
-                // The dots are short and take Java arrays directly (heap segments), so they are
-                // critical calls; the peak runs for seconds and must not hold up the GC.
-                handles[i] = b.name().startsWith("mmgp_dot_")
+                // The dots and conversions are short and take Java arrays directly (heap segments),
+                // so they are critical calls; the peak runs for seconds and must not hold up the GC.
+                symbols[i] = symbol;
+                handles[i] = b.name().startsWith("mmgp_dot_") || b.name().startsWith("mmgp_f32_to_f16")
                         ? linker.downcallHandle(symbol, b.descriptor(), Linker.Option.critical(true))
                         : linker.downcallHandle(symbol, b.descriptor());
             }
@@ -159,9 +182,11 @@ public final class MmgpKernels {
         } catch (NativeLibraryException e) {
             failure = e.getMessage();
             handles = new MethodHandle[BINDINGS.size()];
+            symbols = new MemorySegment[BINDINGS.size()];
         } catch (Throwable t) {
             failure = "cannot initialise the mmgp kernels library: " + t;
             handles = new MethodHandle[BINDINGS.size()];
+            symbols = new MemorySegment[BINDINGS.size()];
         }
         DIR = failure == null ? dir : null;
         BUILD_INFO = failure == null ? Map.copyOf(info) : Map.of();
@@ -175,6 +200,10 @@ public final class MmgpKernels {
         DOT_F32_SCALAR = handles[6];
         DOT_BF16_SCALAR = handles[7];
         DOT_U8S8_SCALAR = handles[8];
+        IM2COL_2D = symbols[9] == null ? MemorySegment.NULL : symbols[9];
+        IM2COL_3D = symbols[10] == null ? MemorySegment.NULL : symbols[10];
+        F32_TO_F16 = handles[11];
+        F32_TO_F16_PORTABLE = handles[12];
     }
 
     private MmgpKernels() {}
@@ -325,6 +354,64 @@ public final class MmgpKernels {
 
     private static void sameLength(int a, int b) {
         if (a != b) throw new IllegalArgumentException("arrays differ in length: " + a + " and " + b);
+    }
+
+    // ---- im2col as a ggml custom op ----
+
+    /**
+     * The address of {@code mmgp_im2col_2d}, a {@code ggml_custom_op_t} for
+     * {@code ggml_custom_4d(ctx, type, ne..., {input}, 1, fn, -1, params)} that writes exactly
+     * ggml_im2col's result (2-D, or 1-D with {@link #IM2COL_1D}) for an F32 input, into an F32
+     * or F16 destination of ggml_im2col's shape; {@code params} from {@link #im2colParams}.
+     */
+    public static MemorySegment im2col2dFunction() {
+        requireAvailable();
+        return IM2COL_2D;
+    }
+
+    /** The address of {@code mmgp_im2col_3d}: as {@link #im2col2dFunction()} for ggml_im2col_3d (channels = its IC). */
+    public static MemorySegment im2col3dFunction() {
+        requireAvailable();
+        return IM2COL_3D;
+    }
+
+    /**
+     * A {@code struct mmgp_im2col_params} in {@code arena}, which must outlive every graph that
+     * uses it. Arrays are per axis {W, H, D}; missing axes take stride 1, padding 0, dilation 1
+     * and kernel size 1.
+     */
+    public static MemorySegment im2colParams(Arena arena, int[] stride, int[] padding, int[] dilation, int[] kernel, int channels, int flags) {
+        MemorySegment p = arena.allocate(IM2COL_PARAMS);
+        for (int axis = 0; axis < 3; axis++) {
+            p.setAtIndex(INT, axis, axis < stride.length ? stride[axis] : 1);
+            p.setAtIndex(INT, 3 + axis, axis < padding.length ? padding[axis] : 0);
+            p.setAtIndex(INT, 6 + axis, axis < dilation.length ? dilation[axis] : 1);
+            p.setAtIndex(INT, 9 + axis, axis < kernel.length ? kernel[axis] : 1);
+        }
+        p.setAtIndex(INT, 12, channels);
+        p.setAtIndex(INT, 13, flags);
+        return p;
+    }
+
+    /** float → IEEE half with this CPU's vector conversion (F16C, NEON), rounding to nearest even. */
+    public static short[] f32ToF16(float[] src) {
+        return toF16(F32_TO_F16, src);
+    }
+
+    /** float → IEEE half in plain C, rounding to nearest even (a NaN becomes sign | 0x7e00). */
+    public static short[] f32ToF16Portable(float[] src) {
+        return toF16(F32_TO_F16_PORTABLE, src);
+    }
+
+    private static short[] toF16(MethodHandle h, float[] src) {
+        requireAvailable();
+        short[] dst = new short[src.length];
+        try {
+            h.invokeExact(MemorySegment.ofArray(src), MemorySegment.ofArray(dst), (long) src.length);
+        } catch (Throwable t) {
+            throw Downcalls.rethrow(t);
+        }
+        return dst;
     }
 
     // ---- locating the build ----
