@@ -465,7 +465,7 @@ public final class Graph implements AutoCloseable {
         long[] ne = twoD ? new long[] {ic * kh * kw, ow, oh, input.ne(3)} : new long[] {ic * kw, ow, input.ne(2), 1};
         MemorySegment params = MmgpKernels.im2colParams(arena, new int[] {stride, stride}, new int[] {padding, padding},
                 new int[] {1, 1}, new int[] {(int) kw, (int) kh}, 0, flags | (twoD ? 0 : MmgpKernels.IM2COL_1D));
-        return t(Ggml.custom4d(ctx, dst.id(), ne, MmgpKernels.im2col2dFunction(), Ggml.N_TASKS_MAX, params, input.ptr()));
+        return name(t(Ggml.custom4d(ctx, dst.id(), ne, MmgpKernels.im2col2dFunction(), Ggml.N_TASKS_MAX, params, input.ptr())), "mmgp_im2col");
     }
 
     /**
@@ -498,7 +498,7 @@ public final class Graph implements AutoCloseable {
         long[] ne = {kw * kh * kd * inChannels, ow, oh, od * n};
         MemorySegment params = MmgpKernels.im2colParams(arena, stride, padding, new int[] {1, 1, 1},
                 new int[] {(int) kw, (int) kh, (int) kd}, inChannels, flags);
-        return t(Ggml.custom4d(ctx, dst.id(), ne, MmgpKernels.im2col3dFunction(), Ggml.N_TASKS_MAX, params, input.ptr()));
+        return name(t(Ggml.custom4d(ctx, dst.id(), ne, MmgpKernels.im2col3dFunction(), Ggml.N_TASKS_MAX, params, input.ptr())), "mmgp_im2col_3d");
     }
 
     /** ggml_calc_conv_output_size with dilation 1. */

@@ -148,6 +148,7 @@ public final class OpProfile {
             case "FLASH_ATTN_EXT" -> op + " K " + typeName(b);
             case "CPY", "DUP", "CONT" -> op + " " + typeName(a) + "→" + typeName(node);
             case "IM2COL", "IM2COL_3D" -> op + " →" + typeName(node);
+            case "CUSTOM" -> op + " " + GgmlTensorStruct.name(node) + " →" + typeName(node); // our own kernels name their nodes
             default -> op;
         };
     }
