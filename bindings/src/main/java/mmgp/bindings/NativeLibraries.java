@@ -206,12 +206,14 @@ public final class NativeLibraries {
         return Path.of(System.getProperty("user.home"), ".cache", "mmgp");
     }
 
-    static String osName() {
+    /** As build-native.sh's {@code os}: linux, darwin, ... */
+    public static String osName() {
         String os = System.getProperty("os.name").toLowerCase(Locale.ROOT);
         return os.contains("mac") ? "darwin" : os.contains("linux") ? "linux" : os.replace(' ', '_');
     }
 
-    static String archName() {
+    /** As build-native.sh's {@code uname -m}: x86_64, aarch64 (Linux), arm64 (macOS). */
+    public static String archName() {
         String arch = System.getProperty("os.arch");
         return switch (arch) {
             case "amd64", "x86_64" -> "x86_64";
@@ -221,7 +223,7 @@ public final class NativeLibraries {
     }
 
     /** The CPU features that select a -march=native build; the same filter as build-native.sh. */
-    static Set<String> cpuFeatures() {
+    public static Set<String> cpuFeatures() {
         Set<String> features = new TreeSet<>();
         Path cpuinfo = Path.of("/proc/cpuinfo");
         if (!Files.isReadable(cpuinfo)) return features;

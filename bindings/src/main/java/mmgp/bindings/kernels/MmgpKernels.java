@@ -19,12 +19,10 @@ import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import mmgp.bindings.Downcalls;
 import mmgp.bindings.NativeLibraries;
@@ -91,10 +89,6 @@ public final class MmgpKernels {
     public static final int ABI = 1;
     /** The library's base name: libmmgp_kernels.so / .dylib. */
     public static final String LIBRARY_NAME = "mmgp_kernels";
-
-    /** Mirrors build-native.sh and {@link NativeLibraries}: the features that change what -march=native emits. */
-    private static final Pattern FEATURE = Pattern.compile(
-            "avx|avx2|fma|f16c|avx512[a-z0-9_]*|amx[a-z0-9_]*|sse4_2|asimd[a-z]*|sve[0-9]*|i8mm|bf16|dotprod");
 
     private static final MemoryLayout PTR = ValueLayout.ADDRESS;
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;
@@ -496,36 +490,16 @@ public final class MmgpKernels {
         }
     }
 
-    /** As build-native.sh's {@code os}: linux, darwin, ... */
     static String osName() {
-        String os = System.getProperty("os.name").toLowerCase(Locale.ROOT);
-        return os.contains("mac") ? "darwin" : os.contains("linux") ? "linux" : os.replace(' ', '_');
+        return NativeLibraries.osName();
     }
 
-    /** As build-native.sh's {@code uname -m}: x86_64, aarch64 (Linux), arm64 (macOS). */
     static String archName() {
-        String arch = System.getProperty("os.arch");
-        return switch (arch) {
-            case "amd64", "x86_64" -> "x86_64";
-            case "aarch64", "arm64" -> osName().equals("darwin") ? "arm64" : "aarch64";
-            default -> arch;
-        };
+        return NativeLibraries.archName();
     }
 
-    /** The CPU features that select a -march=native build, filtered as build-native.sh does; empty without /proc/cpuinfo. */
+    /** The CPU features that select a -march=native build, as build-native.sh and the llama.cpp build key use them. */
     static Set<String> cpuFeatures() {
-        Set<String> features = new TreeSet<>();
-        Path cpuinfo = Path.of("/proc/cpuinfo");
-        if (!Files.isReadable(cpuinfo)) return features;
-        try (Stream<String> lines = Files.lines(cpuinfo)) {
-            String flags = lines.filter(l -> l.startsWith("flags") || l.startsWith("Features")).findFirst().orElse("");
-            int colon = flags.indexOf(':');
-            for (String f : flags.substring(colon + 1).trim().split("\\s+")) {
-                if (FEATURE.matcher(f).matches()) features.add(f);
-            }
-        } catch (IOException e) {
-            throw new NativeLibraryException("cannot read /proc/cpuinfo: " + e.getMessage(), e);
-        }
-        return features;
+        return NativeLibraries.cpuFeatures();
     }
 }
