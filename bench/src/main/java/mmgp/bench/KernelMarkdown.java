@@ -33,7 +33,7 @@ public final class KernelMarkdown {
         StringBuilder md = new StringBuilder();
         md.append("#### ").append(run.threads()).append(run.threads() == 1 ? " thread" : " threads").append("\n\n");
         if (!Double.isNaN(run.peakGflops())) {
-            md.append(String.format(Locale.ROOT, "Measured F32 vector-FMA peak (PeakFlops) at %d thread%s: %.0f GFLOP/s. ", run.threads(),
+            md.append(String.format(Locale.ROOT, "Measured FP32 FMA peak (CpuPeaks, own C kernels) at %d thread%s: %.0f GFLOP/s. ", run.threads(),
                     run.threads() == 1 ? "" : "s", run.peakGflops()));
         }
         run.rows().stream().filter(r -> r.kind().startsWith("conv")).flatMap(r -> r.ggml().stream()).filter(GgmlKernels.Measurement::ok)

@@ -129,7 +129,7 @@ public final class KernelPeers implements Callable<Integer> {
         for (int t : threads) {
             System.err.printf("== %d thread%s ==%n", t, t == 1 ? "" : "s");
             String load = loadAverage();
-            double peak = noPeak || quick ? Double.NaN : PeakFlops.measure(t);
+            double peak = noPeak || quick || !CpuPeaks.available() ? Double.NaN : CpuPeaks.measure(t).fp32(); // own C kernels: the Java PeakFlops over-reports on AVX2 CPUs
             Map<String, List<GgmlKernels.Measurement>> ggml = new LinkedHashMap<>();
             Map<String, TorchKernels.CaseResult> torch = new LinkedHashMap<>();
             Map<String, String> caseLoad = new LinkedHashMap<>();

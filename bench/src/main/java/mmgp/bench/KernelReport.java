@@ -14,7 +14,7 @@ import mmgp.bench.e2e.Machine;
 public record KernelReport(String date, String command, Machine machine, String nativeBuild, List<ThreadRun> runs, List<String> notes) {
 
     /**
-     * @param peakGflops       this CPU's measured F32 vector-FMA peak at this thread count ({@link PeakFlops}), NaN if not measured
+     * @param peakGflops       this CPU's measured FP32 FMA peak at this thread count ({@link CpuPeaks}), NaN if not measured
      * @param torch            the torch side in words ({@link TorchKernels.Run#describe()}), or "torch peer skipped: why"
      * @param torchEnvironment what the script reported about itself (empty when skipped)
      * @param load             the machine's 1-minute load average before and after this thread count's run,
