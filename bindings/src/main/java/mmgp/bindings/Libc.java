@@ -16,6 +16,7 @@ public final class Libc {
     /** MADV_DONTNEED: 4 on Linux and on macOS/BSD. */
     static final int MADV_DONTNEED = 4;
     private static final MethodHandle MADVISE = bindMadvise();
+    private static final long PAGE_SIZE = queryPageSize();
 
     private Libc() {}
 
@@ -26,6 +27,22 @@ public final class Libc {
         return linker.defaultLookup().find("madvise")
                 .map(f -> linker.downcallHandle(f, FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT)))
                 .orElse(null);
+    }
+
+    private static long queryPageSize() {
+        Linker linker = Linker.nativeLinker();
+        return linker.defaultLookup().find("getpagesize").map(f -> {
+            try {
+                return (long) (int) linker.downcallHandle(f, FunctionDescriptor.of(ValueLayout.JAVA_INT)).invokeExact();
+            } catch (Throwable t) {
+                return 4096L;
+            }
+        }).filter(p -> p > 0).orElse(4096L);
+    }
+
+    /** The OS page size (getpagesize(); 4096 where it cannot be asked). */
+    public static long pageSize() {
+        return PAGE_SIZE;
     }
 
     /** Whether {@link #dropPages} can do anything on this OS. */

@@ -5,7 +5,7 @@ package mmgp.check;
  * to the golden magnitude, and whether every element met |a − b| ≤ atol + rtol·|b| (integers:
  * exact). Relative error alone is meaningless near zero, hence the combined rule.
  */
-public record TensorComparison(String name, long elements, double maxAbs, double maxRel, double relRms, boolean passed, String detail) {
+public record TensorComparison(String name, long elements, double maxAbs, double maxRel, double relRms, boolean passed, String detail, boolean integer) {
     /** ‖actual − golden‖₂ / ‖golden‖₂: the figure the README's per-route error bounds speak of. */
     public double relRms() {
         return relRms;
@@ -14,7 +14,7 @@ public record TensorComparison(String name, long elements, double maxAbs, double
     public static TensorComparison floats(String name, float[] actual, float[] expected, double atol, double rtol) {
         if (actual.length != expected.length) {
             return new TensorComparison(name, expected.length, Double.NaN, Double.NaN, Double.NaN, false,
-                    "has " + actual.length + " elements, golden has " + expected.length);
+                    "has " + actual.length + " elements, golden has " + expected.length, false);
         }
         double maxAbs = 0, maxRel = 0, errSq = 0, refSq = 0;
         int worst = -1;
@@ -34,13 +34,13 @@ public record TensorComparison(String name, long elements, double maxAbs, double
         }
         String detail = worst < 0 ? "" : "worst at " + worst + ": " + actual[worst] + " vs " + expected[worst];
         double relRms = refSq > 0 ? Math.sqrt(errSq / refSq) : Math.sqrt(errSq);
-        return new TensorComparison(name, expected.length, maxAbs, maxRel, relRms, worst < 0, detail);
+        return new TensorComparison(name, expected.length, maxAbs, maxRel, relRms, worst < 0, detail, false);
     }
 
     public static TensorComparison exact(String name, long[] actual, long[] expected) {
         if (actual.length != expected.length) {
             return new TensorComparison(name, expected.length, Double.NaN, Double.NaN, Double.NaN, false,
-                    "has " + actual.length + " elements, golden has " + expected.length);
+                    "has " + actual.length + " elements, golden has " + expected.length, true);
         }
         int mismatches = 0, first = -1;
         for (int i = 0; i < actual.length; i++) {
@@ -50,6 +50,6 @@ public record TensorComparison(String name, long elements, double maxAbs, double
             }
         }
         String detail = first < 0 ? "" : mismatches + " differ, first at " + first + ": " + actual[first] + " vs " + expected[first];
-        return new TensorComparison(name, expected.length, mismatches == 0 ? 0 : 1, 0, (double) mismatches / Math.max(1, expected.length), mismatches == 0, detail);
+        return new TensorComparison(name, expected.length, mismatches == 0 ? 0 : 1, 0, (double) mismatches / Math.max(1, expected.length), mismatches == 0, detail, true);
     }
 }

@@ -35,6 +35,8 @@ public final class WeightSet implements AutoCloseable {
 
     private final Map<String, Tensor> tensors = new LinkedHashMap<>();
     private final Map<String, String> placement = new LinkedHashMap<>();
+    /** Weights placed in place in a read-only file mapping: the only ones whose pages may be dropped. */
+    private final java.util.Set<String> fileMapped = new java.util.HashSet<>();
     private final List<MemorySegment> contexts = new ArrayList<>();
     private final List<MemorySegment> buffers = new ArrayList<>();
     private final Arena arena = Arena.ofShared();
@@ -110,7 +112,15 @@ public final class WeightSet implements AutoCloseable {
         }
         List<Region> regions = new ArrayList<>();
         byFile.forEach((file, entries) -> regions.add(new Region(file.mapping(), entries)));
-        return mapRegions(backend, regions, useExtraBufferTypes);
+        return fileMapped(mapRegions(backend, regions, useExtraBufferTypes));
+    }
+
+    /** Marks every in-place weight of a set built over read-only file mappings as file-backed. */
+    private static WeightSet fileMapped(WeightSet set) {
+        set.placement.forEach((name, where) -> {
+            if (where.equals("mmap")) set.fileMapped.add(name);
+        });
+        return set;
     }
 
     /**
@@ -133,7 +143,7 @@ public final class WeightSet implements AutoCloseable {
             long[] ne = t.nDims() == 0 ? new long[] {1} : t.shape();
             entries.add(new Entry(fullNames.getOrDefault(t.name(), t.name()), t.type(), ne, t.dataOffset(), t.nDims() == 2 && t.ne(1) > 1));
         }
-        return map(backend, file.dataSection(), entries, useExtraBufferTypes);
+        return fileMapped(map(backend, file.dataSection(), entries, useExtraBufferTypes));
     }
 
     private void place(ComputeBackend backend, MemorySegment region, List<Entry> entries, boolean useExtra) {
@@ -259,12 +269,14 @@ public final class WeightSet implements AutoCloseable {
      * — e.g. a text encoder once the prompts are encoded — so that the process's RSS falls by
      * their size; the weights stay valid and a later use reads them back from the file (from the
      * page cache when the OS kept them there). Weights copied into extra buffer types are not
-     * touched. Returns the bytes released (0 where the OS offers no madvise).
+     * touched, nor are weights placed over memory that is not a read-only file mapping (see
+     * {@link #map}): dropping those pages would zero them. Returns the bytes released (0 where the
+     * OS offers no madvise).
      */
     public long releasePages(String prefix) {
-        long page = 4096, released = 0;
+        long page = mmgp.bindings.Libc.pageSize(), released = 0;
         for (var e : tensors.entrySet()) {
-            if (!e.getKey().startsWith(prefix) || !"mmap".equals(placement.get(e.getKey()))) continue;
+            if (!e.getKey().startsWith(prefix) || !fileMapped.contains(e.getKey())) continue;
             Tensor t = e.getValue();
             released += mmgp.bindings.Libc.dropPages(t.data().address(), t.bytes(), page);
         }

@@ -152,6 +152,15 @@ class WeightSetTest {
             assertThat(weights.get("enc.w").data().toArray(ValueLayout.JAVA_FLOAT)).containsExactly(before).containsExactly(a);
             assertThat(weights.get("dec.w").data().toArray(ValueLayout.JAVA_FLOAT)).containsExactly(b);
         }
+        // Weights over plain memory (not a read-only file mapping) are never released: their pages would come back zeroed.
+        try (Arena arena = Arena.ofConfined(); ComputeBackend backend = ComputeBackend.cpu(1)) {
+            MemorySegment region = arena.allocate((long) n * 4, 4096);
+            MemorySegment.copy(a, 0, region, ValueLayout.JAVA_FLOAT, 0, n);
+            try (WeightSet set = WeightSet.map(backend, region, List.of(new WeightSet.Entry("enc.w", GgmlType.F32, new long[] {n}, 0, false)), false)) {
+                assertThat(set.releasePages("enc.")).isZero();
+                assertThat(set.get("enc.w").data().toArray(ValueLayout.JAVA_FLOAT)).containsExactly(a);
+            }
+        }
     }
 
     @Test

@@ -117,8 +117,15 @@ public record Attention(Linear toQ, Linear toK, Linear toV, Linear toOut, RmsNor
      * @return [D, Tq, B], heads concatenated as PyTorch's reshape does
      */
     public static Tensor sdpa(Graph g, Tensor q, Tensor k, Tensor v, int heads, float scale, Tensor bias, Tensor mask) {
-        long d = q.ne(0);
+        long d = q.ne(0), tq = q.ne(1), tk = k.ne(1);
         if (d % heads != 0) throw new IllegalArgumentException("width " + d + " is not divisible by " + heads + " heads");
+        // The flash kernel reads a mask row per query and a column per key without checking its shape.
+        if (mask != null && (mask.ne(0) != tk || mask.ne(1) < tq || mask.ne(2) != 1)) {
+            throw new IllegalArgumentException("attention mask " + mask + " must be [" + tk + " keys, " + tq + " queries, 1, 1 or batch]");
+        }
+        if (bias != null && (bias.ne(0) != tk || bias.ne(1) < tq || bias.ne(2) != heads)) {
+            throw new IllegalArgumentException("attention bias " + bias + " must be [" + tk + " keys, " + tq + " queries, " + heads + " heads, 1 or batch]");
+        }
         boolean foldable = bias == null || mask == null || mask.ne(3) == 1; // bias + mask must broadcast into one tensor
         if (bias == null || (g.backend().numerics() == Numerics.FAST && foldable)) return flash(g, q, k, v, heads, scale, bias, mask);
         return materialised(g, q, k, v, heads, scale, bias, mask);
