@@ -182,6 +182,11 @@ public final class Graph implements AutoCloseable {
         return t.data().toArray(ValueLayout.JAVA_INT);
     }
 
+    /** The tensors marked with {@link #output}, in order. */
+    List<Tensor> outputs() {
+        return java.util.Collections.unmodifiableList(outputs);
+    }
+
     public int nodeCount() {
         return Ggml.graphNNodes(graph);
     }

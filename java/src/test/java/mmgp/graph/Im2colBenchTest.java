@@ -1,5 +1,7 @@
 package mmgp.graph;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.util.ArrayList;
@@ -43,6 +45,9 @@ class Im2colBenchTest {
                         Graph[] graphs = {ggml, mmgp};
                         for (Graph g : graphs) g.compute(); // allocate, fault the pages in
                         bytes = mmgp.computeBufferBytes();
+                        // A benchmark of two routes is only meaningful if they compute the same patches.
+                        Tensor a = ggml.outputs().getFirst(), b = mmgp.outputs().getFirst();
+                        assertThat(b.data().mismatch(a.data())).as("mmgp im2col differs from ggml's at %s %s", Arrays.toString(s), type).isEqualTo(-1L);
                         for (int r = 0; r < reps; r++) {
                             for (int i = 0; i < 2; i++) {
                                 long t0 = System.nanoTime();
@@ -55,12 +60,21 @@ class Im2colBenchTest {
                     long out = outBytes(s, type);
                     lines.add(String.format(Locale.ROOT, "%-52s %-22s %-4s %9.1f %9.2f %9.2f %7.1fx %9.1f", "", shape, type, out / 1e6, best[0],
                             best[1], best[0] / best[1], out / best[1] / 1e6));
-                    if (bytes <= 0) throw new IllegalStateException("no compute buffer");
+                    assertThat(bytes).isPositive();
+                    assertThat(best[0]).isPositive();
+                    assertThat(best[1]).isPositive();
                 }
             }
         }
         String table = String.join("\n", lines);
         System.out.println(table);
+    }
+
+    private static float[] random(long n) {
+        java.util.SplittableRandom r = new java.util.SplittableRandom(n);
+        float[] v = new float[(int) n];
+        for (int i = 0; i < v.length; i++) v[i] = (float) r.nextGaussian();
+        return v;
     }
 
     private static long outBytes(int[] s, GgmlType type) {
@@ -69,15 +83,17 @@ class Im2colBenchTest {
         return k * positions * (type == GgmlType.F16 ? 2 : 4);
     }
 
-    /** One im2col, 3×3 (×3) with padding 1 as the decoders' convolutions. The input is left uninitialised. */
+    /** One im2col, 3×3 (×3) with padding 1 as the decoders' convolutions, over seeded random input. */
     private static Graph graph(ComputeBackend backend, int[] s, GgmlType type, boolean mmgp) {
         Graph g = new Graph(backend, 16);
         if (s[2] == 0) {
             Tensor x = g.inputF32("x", s[0], s[1], s[3], 1);
+            g.set(x, random(x.elements()));
             Tensor k = g.inputF32("k", 3, 3, s[3], 1);
             g.output(mmgp ? g.im2colMmgp(k, x, 1, 1, true, type, 0) : g.im2colGgml(k, x, 1, 1, true, type));
         } else {
             Tensor x = g.inputF32("x", s[0], s[1], s[2], s[3]);
+            g.set(x, random(x.elements()));
             Tensor k = g.inputF32("k", 3, 3, 3, s[3]);
             int[] one = {1, 1, 1}, pad = {1, 1, 0};
             g.output(mmgp ? g.im2col3dMmgp(k, x, s[3], one, pad, type, 0) : g.im2col3dGgml(k, x, s[3], one, pad, type));
