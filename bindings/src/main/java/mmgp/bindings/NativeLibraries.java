@@ -174,7 +174,8 @@ public final class NativeLibraries {
         }
     }
 
-    static String sha256(Path file) {
+    /** The sha256 of a file, hex; a build folder's BUILD-INFO records one per library. */
+    public static String sha256(Path file) {
         try {
             MessageDigest md = MessageDigest.getInstance("SHA-256");
             try (var in = Files.newInputStream(file)) {
@@ -187,7 +188,8 @@ public final class NativeLibraries {
         }
     }
 
-    static Map<String, String> readBuildInfo(Path info) {
+    /** A build folder's BUILD-INFO as key=value pairs, in file order. */
+    public static Map<String, String> readBuildInfo(Path info) {
         Map<String, String> props = new LinkedHashMap<>();
         try {
             for (String line : Files.readAllLines(info)) {

@@ -12,12 +12,8 @@ import java.lang.invoke.MethodHandle;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -465,29 +461,11 @@ public final class MmgpKernels {
     }
 
     static Map<String, String> readBuildInfo(Path info) {
-        Map<String, String> props = new LinkedHashMap<>();
-        try {
-            for (String line : Files.readAllLines(info)) {
-                int eq = line.indexOf('=');
-                if (eq > 0) props.put(line.substring(0, eq), line.substring(eq + 1));
-            }
-        } catch (IOException e) {
-            throw new NativeLibraryException("cannot read " + info + ": " + e.getMessage(), e);
-        }
-        return props;
+        return NativeLibraries.readBuildInfo(info);
     }
 
     private static String sha256(Path file) {
-        try {
-            MessageDigest md = MessageDigest.getInstance("SHA-256");
-            try (var in = Files.newInputStream(file)) {
-                byte[] buf = new byte[1 << 16];
-                for (int n; (n = in.read(buf)) > 0; ) md.update(buf, 0, n);
-            }
-            return HexFormat.of().formatHex(md.digest());
-        } catch (IOException | NoSuchAlgorithmException e) {
-            throw new NativeLibraryException("cannot checksum " + file + ": " + e.getMessage(), e);
-        }
+        return NativeLibraries.sha256(file);
     }
 
     static String osName() {
