@@ -48,6 +48,8 @@ public final class LtxFixtureRunner implements FixtureRunner {
                 else if (module.startsWith("text_encoder")) t5(m, backend, golden, atol, rtol, out);
                 else if (module.startsWith("transformer")) transformer(m, backend, c.spec(), golden, atol, rtol, out);
                 else if (c.name().equals("vae_encode") || module.startsWith("vae/ encoder")) vaeEncode(m, backend, golden, atol, rtol, out);
+                else if (c.spec().has("tiling")) LtxTiledDecodeCase.run(m, backend, c.spec(), golden, atol, rtol, out);
+                else if (module.startsWith("LTXImageToVideoPipeline")) LtxImageToVideoCase.run(m, backend, c.spec(), golden, atol, out);
                 else if (module.startsWith("vae")) vae(m, backend, golden, atol, rtol, out);
                 else if (module.startsWith("LTXPipeline")) endToEnd(m, backend, c.spec(), golden, atol, out);
                 else throw new IllegalArgumentException("no LTX-Video check for case '" + c.name() + "' (module " + module + ")");
