@@ -55,7 +55,11 @@ public final class ImageCommand implements Callable<Integer> {
     @Option(names = "--models", description = "Model registry folder (default: $MMGP_MODELS or ~/.cache/mmgp/models).")
     Path models;
 
-    @Option(names = {"-o", "--out"}, defaultValue = "image.png", description = "Output PNG; with several prompts, -1, -2… are added (default ${DEFAULT-VALUE}).")
+    /** Formats written by the extension of --out (ImageIO's own writers). */
+    static final List<String> FORMATS = List.of("png", "jpg", "jpeg", "bmp");
+
+    @Option(names = {"-o", "--out"}, defaultValue = "image.png",
+            description = "Output image; the extension picks the format: png, jpg/jpeg or bmp. With several prompts, -1, -2… are added (default ${DEFAULT-VALUE}).")
     Path out;
 
     @Option(names = "--threads", defaultValue = "0", description = "CPU threads (0 = one per core).")
@@ -71,6 +75,7 @@ public final class ImageCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        String format = OutputFiles.checkWritable(out, FORMATS, "image");
         Path model = mmgp.models.ModelLocator.require(mmgp.api.Task.IMAGE, this.model, models);
         NativeLibraries.get();
         AmusedPipeline.Options o = AmusedPipeline.Options.defaults().withSteps(steps).withGuidance(guidance).withSeed(seed).withSize(width, height);
@@ -81,10 +86,13 @@ public final class ImageCommand implements Callable<Integer> {
         try (ComputeBackend backend = ComputeBackend.cpu(threads, numerics); AmusedModel m = AmusedModel.open(model, backend)) {
             double load = (System.nanoTime() - t0) / 1e9;
             bar.stage("load", load);
+            int w = o.width() > 0 ? o.width() : m.defaultImageSize(), h = o.height() > 0 ? o.height() : m.defaultImageSize();
+            bar.note(String.format(java.util.Locale.ROOT, "%d image%s %d×%d, %d steps, guidance %s, seed %d, numerics %s",
+                    prompts.size(), prompts.size() == 1 ? "" : "s", w, h, o.steps(), o.guidanceScale(), o.seed(), numerics.name().toLowerCase(java.util.Locale.ROOT)));
             AmusedPipeline.Images images = AmusedPipeline.generate(m, backend, prompts, o, bar);
             for (int i = 0; i < images.batch(); i++) {
                 Path file = OutputFiles.numbered(out, i, images.batch());
-                writePng(images, i, file);
+                write(images, i, file, format);
                 System.out.println("wrote " + file);
             }
             System.out.printf("timings: load %.3f s, %s (total %.3f s)%n", load, images.timings(), load + images.timings().total());
@@ -92,10 +100,12 @@ public final class ImageCommand implements Callable<Integer> {
         return 0;
     }
 
-    static void writePng(AmusedPipeline.Images images, int index, Path file) throws java.io.IOException {
+    /** Writes image {@code index} of the batch as {@code format} (one of {@link #FORMATS}). */
+    static void write(AmusedPipeline.Images images, int index, Path file, String format) throws java.io.IOException {
         BufferedImage img = new BufferedImage(images.width(), images.height(), BufferedImage.TYPE_INT_RGB);
         img.setRGB(0, 0, images.width(), images.height(), AmusedPipeline.rgb(images, index), 0, images.width());
         if (file.toAbsolutePath().getParent() != null) Files.createDirectories(file.toAbsolutePath().getParent());
-        if (!ImageIO.write(img, "png", file.toFile())) throw new java.io.IOException("no PNG writer available");
+        String informal = format.equals("jpg") ? "jpeg" : format;
+        if (!ImageIO.write(img, informal, file.toFile())) throw new java.io.IOException("no " + informal.toUpperCase(java.util.Locale.ROOT) + " writer available");
     }
 }

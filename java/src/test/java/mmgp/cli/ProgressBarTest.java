@@ -1,0 +1,95 @@
+package mmgp.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+class ProgressBarTest {
+    private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    private final PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+    private final AtomicLong now = new AtomicLong();
+
+    private String text() {
+        return bytes.toString(StandardCharsets.UTF_8);
+    }
+
+    private void advance(double seconds) {
+        now.addAndGet((long) (seconds * 1e9));
+    }
+
+    @Test
+    void plainModeWritesWholeLinesWithElapsedAndEtaAndNoCarriageReturns() {
+        ProgressBar bar = new ProgressBar(out, ProgressBar.Mode.PLAIN, now::get);
+        for (int i = 1; i <= 4; i++) {
+            advance(10);
+            bar.step("denoise", i, 4, 10);
+        }
+        bar.stage("decode", 3.5);
+        String[] lines = text().split("\n");
+        assertThat(text()).doesNotContain("\r");
+        // Steps 2 and 3 come 10 s apart, more than the throttle: every step is printed.
+        assertThat(lines).hasSize(5);
+        assertThat(lines[0]).contains("1/4").contains("10.0 s/step").contains("elapsed 0:10").contains("ETA 0:30");
+        assertThat(lines[2]).contains("3/4").contains("elapsed 0:30").contains("ETA 0:10");
+        assertThat(lines[3]).contains("4/4").contains("elapsed 0:40").doesNotContain("ETA");
+        assertThat(lines[4]).isEqualTo("decode   done in 3.50 s");
+    }
+
+    @Test
+    void plainModeThrottlesFastStepsButKeepsTheFirstAndTheLast() {
+        ProgressBar bar = new ProgressBar(out, ProgressBar.Mode.PLAIN, now::get);
+        for (int i = 1; i <= 100; i++) {
+            advance(0.5);
+            bar.step("tokens", i, 100, 0.5);
+        }
+        String[] lines = text().split("\n");
+        // 50 s of steps at one line per 5 s, plus the first and the last.
+        assertThat(lines.length).isBetween(10, 12);
+        assertThat(lines[0]).contains("1/100");
+        assertThat(lines[lines.length - 1]).contains("100/100");
+    }
+
+    @Test
+    void barModeRedrawsOneLineAndBlanksWhatAShorterRedrawLeaves() {
+        ProgressBar bar = new ProgressBar(out, ProgressBar.Mode.BAR, now::get);
+        advance(100);
+        bar.step("denoise", 1, 2, 100); // "1.7 min"-long numbers: a longer line first
+        advance(1);
+        bar.step("denoise", 2, 2, 1);
+        String s = text();
+        assertThat(s).startsWith("\r").endsWith("\n");
+        String[] redraws = s.substring(1, s.length() - 1).split("\r");
+        assertThat(redraws).hasSize(2);
+        assertThat(redraws[1].length()).isGreaterThanOrEqualTo(redraws[0].length());
+        assertThat(redraws[1].stripTrailing()).contains("2/2").contains("elapsed 1:41");
+    }
+
+    @Test
+    void notesEndAnOpenBarLineFirstAndQuietPrintsNothing() {
+        ProgressBar bar = new ProgressBar(out, ProgressBar.Mode.BAR, now::get);
+        bar.step("denoise", 1, 3, 1);
+        bar.note("seed 42, 256×256");
+        assertThat(text()).endsWith("\nseed 42, 256×256\n");
+        bytes.reset();
+        ProgressBar quiet = new ProgressBar(out, true);
+        quiet.step("denoise", 1, 3, 1);
+        quiet.stage("decode", 1);
+        quiet.note("x");
+        assertThat(quiet.mode()).isEqualTo(ProgressBar.Mode.NONE);
+        assertThat(text()).isEmpty();
+    }
+
+    @Test
+    void modesParseByNameAndDurationsReadWell() {
+        assertThat(ProgressBar.Mode.parse("Plain")).isEqualTo(ProgressBar.Mode.PLAIN);
+        assertThatThrownBy(() -> ProgressBar.Mode.parse("fancy")).hasMessageContaining("use bar, plain or none");
+        assertThat(ProgressBar.duration(0.421)).isEqualTo("0.42 s");
+        assertThat(ProgressBar.duration(125)).isEqualTo("2 min 05 s");
+        assertThat(ProgressBar.clock(3725)).isEqualTo("1:02:05");
+    }
+}
