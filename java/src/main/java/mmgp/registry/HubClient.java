@@ -33,6 +33,10 @@ public final class HubClient {
     private static final Set<Integer> REDIRECTS = Set.of(301, 302, 303, 307, 308);
     private static final Pattern NEXT_LINK = Pattern.compile("<([^>]+)>\\s*;\\s*rel=\"?next\"?");
     private static final int MAX_REDIRECTS = 10;
+    /** How long to wait for a connection; an offline machine should hear so within seconds. */
+    static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(4);
+    /** Attempts when the host cannot be reached at all (refused, unknown, no route, no answer). */
+    static final int UNREACHABLE_ATTEMPTS = 2;
 
     private final String endpoint;
     private final String token;
@@ -51,7 +55,7 @@ public final class HubClient {
         this.endpoint = endpoint.replaceAll("/+$", "");
         this.token = token == null || token.isBlank() ? null : token.strip();
         this.retry = retry;
-        this.http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).connectTimeout(Duration.ofSeconds(30)).build();
+        this.http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).connectTimeout(CONNECT_TIMEOUT).build();
     }
 
     /** Endpoint from {@code endpointOverride}, else HF_ENDPOINT, else huggingface.co; token from HF_TOKEN. */
@@ -154,16 +158,38 @@ public final class HubClient {
         });
     }
 
-    /** Runs {@code call} again after network errors and 5xx/429 answers, waiting longer each time. */
+    /**
+     * Runs {@code call} again after network errors and 5xx/429 answers, waiting longer each time.
+     * A host that cannot be reached at all is tried {@link #UNREACHABLE_ATTEMPTS} times only, and
+     * then reported as such, so that an offline machine learns it in seconds rather than after
+     * the whole backoff.
+     */
     <T> T withRetries(String what, RetryPolicy.Call<T> call) throws IOException {
         for (int attempt = 1; ; attempt++) {
             try {
                 return call.run();
             } catch (IOException e) {
-                if (!RetryPolicy.isTransient(e) || attempt >= retry.maxAttempts()) throw e;
+                String unreachable = unreachableReason(e);
+                int limit = unreachable != null ? Math.min(UNREACHABLE_ATTEMPTS, retry.maxAttempts()) : retry.maxAttempts();
+                if (!RetryPolicy.isTransient(e) || attempt >= limit) {
+                    if (unreachable == null) throw e;
+                    throw new IOException("cannot reach " + URI.create(endpoint).getHost() + " (" + unreachable + ", " + attempt + " attempt" + (attempt == 1 ? "" : "s")
+                            + ") for the " + what + ". Check the network connection, or point --endpoint / HF_ENDPOINT at a reachable mirror.", e);
+                }
                 retry.pause(attempt);
             }
         }
+    }
+
+    /** Why no connection could be made at all, or null when {@code e} is another failure (a cut download, an HTTP error). */
+    static String unreachableReason(Throwable e) {
+        for (Throwable c = e; c != null; c = c.getCause()) {
+            if (c instanceof java.net.http.HttpConnectTimeoutException) return "no answer within " + CONNECT_TIMEOUT.toSeconds() + " s";
+            if (c instanceof java.net.UnknownHostException) return "unknown host";
+            if (c instanceof java.net.NoRouteToHostException) return "no route to host";
+            if (c instanceof java.net.ConnectException) return "connection refused";
+        }
+        return null;
     }
 
     /** Passes 2xx through; turns anything else into a {@link HubException} that says what to do. */
