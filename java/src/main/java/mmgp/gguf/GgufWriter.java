@@ -245,6 +245,7 @@ public final class GgufWriter {
                     StandardOpenOption.TRUNCATE_EXISTING)) {
                 written = writeTo(channel);
             }
+            mmgp.io.FileModes.applyUmask(temporary); // temporary files are owner-only
             try {
                 Files.move(temporary, absolute, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             } catch (AtomicMoveNotSupportedException e) {

@@ -137,6 +137,7 @@ public final class ModelRegistry {
         Files.createDirectories(root);
         Path tmp = Files.createTempFile(root, SETTINGS, ".tmp");
         Files.writeString(tmp, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(s) + "\n");
+        mmgp.io.FileModes.applyUmask(tmp);
         Files.move(tmp, root.resolve(SETTINGS), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
@@ -177,7 +178,9 @@ public final class ModelRegistry {
         CatalogEntry.checkName(name);
         Path staging = root.resolve(STAGING);
         Files.createDirectories(staging);
-        return Files.createTempDirectory(staging, name + "-");
+        Path dir = Files.createTempDirectory(staging, name + "-");
+        mmgp.io.FileModes.applyUmask(dir); // becomes the installed model's folder: owner-only would hide it from other accounts
+        return dir;
     }
 
     /**
