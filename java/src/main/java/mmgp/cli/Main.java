@@ -6,8 +6,7 @@ import picocli.CommandLine.Command;
 
 /** The mmgp command line: one verb per subcommand. */
 @Command(name = "mmgp", mixinStandardHelpOptions = true, version = "mmgp 0.1.0",
-        description = "Local multimodal generation engine: Java over ggml kernels.",
-        subcommands = {CheckCommand.class, ConvertCommand.class, GgufCommand.class, ModelsCommand.class, NativeCommand.class, PullCommand.class, ServeCommand.class, CommandLine.HelpCommand.class})
+        description = "Local multimodal generation engine: Java over ggml kernels.")
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -51,10 +50,45 @@ public final class Main implements Runnable {
         return verbose ? ex.getClass().getSimpleName() + ": " + msg : msg;
     }
 
+    /** Verbs for using models, listed first in the help. */
+    static final java.util.List<String> USER_VERBS = java.util.List.of("demo", "image", "video", "understand", "pipeline", "serve", "worker", "cluster",
+            "pull", "models", "completion", "help");
+    /** Verbs for checking, converting and inspecting, listed after the user verbs. */
+    static final java.util.List<String> DEVELOPER_VERBS = java.util.List.of("check", "convert", "gguf", "native", "random-weights");
+
+    private static String name(Object command) {
+        return command.getClass().getAnnotation(Command.class).name();
+    }
+
+    /** The command list in two groups, each with the first line of every verb's description. */
+    private static String groupedCommandList(CommandLine.Help help) {
+        var commands = help.commandSpec().subcommands();
+        if (commands.isEmpty()) return "";
+        StringBuilder user = new StringBuilder(), dev = new StringBuilder();
+        for (var e : commands.entrySet()) {
+            var usage = e.getValue().getCommandSpec().usageMessage();
+            String[] d = usage.header().length > 0 ? usage.header() : usage.description();
+            String first = d.length == 0 ? "" : d[0].replace("%n", " ").strip();
+            int stop = first.indexOf(". ");
+            if (stop > 0) first = first.substring(0, stop + 1);
+            String line = String.format(java.util.Locale.ROOT, "  %-15s %s%n", e.getKey(), first);
+            (USER_VERBS.contains(e.getKey()) ? user : dev).append(line);
+        }
+        return user + "%nDeveloper commands:%n".formatted() + dev;
+    }
+
     /** Runs the CLI and returns its exit code; errors become one clear line on stderr, no stack. */
     public static int run(String... args) {
         CommandLine cli = new CommandLine(new Main());
-        for (VerbProvider v : VerbProvider.all()) cli.addSubcommand(v.command());
+        java.util.Map<String, Object> verbs = new java.util.HashMap<>();
+        for (Object o : new Object[] {new CheckCommand(), new ConvertCommand(), new GgufCommand(), new ModelsCommand(), new NativeCommand(),
+                new PullCommand(), new ServeCommand(), new CompletionCommand(), new CommandLine.HelpCommand()}) verbs.put(name(o), o);
+        for (VerbProvider v : VerbProvider.all()) verbs.put(name(v.command()), v.command());
+        // User verbs first, in the order a newcomer meets them; then the developer verbs; then any other.
+        for (String n : USER_VERBS) if (verbs.containsKey(n)) cli.addSubcommand(verbs.remove(n));
+        for (String n : DEVELOPER_VERBS) if (verbs.containsKey(n)) cli.addSubcommand(verbs.remove(n));
+        verbs.keySet().stream().sorted().forEach(n -> cli.addSubcommand(verbs.get(n)));
+        cli.getHelpSectionMap().put(CommandLine.Model.UsageMessageSpec.SECTION_KEY_COMMAND_LIST, Main::groupedCommandList);
         cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             boolean verbose = Boolean.getBoolean("mmgp.verbose") || Boolean.getBoolean("mmgp.debug");
             commandLine.getErr().println(commandLine.getCommandSpec().qualifiedName() + ": " + describe(ex, verbose));

@@ -15,7 +15,8 @@ import mmgp.api.ProgressListener;
  * update, at most one every few seconds, when stderr goes to a file or a pipe (a log then reads
  * line by line instead of as one {@code \r}-joined line); nothing with {@code --quiet}. The mode
  * comes from {@code --progress} (the {@code mmgp.progress} system property), else the
- * {@code MMGP_PROGRESS} environment variable, else whether the process has a terminal.
+ * {@code MMGP_PROGRESS} environment variable, else whether stderr is a terminal (as the
+ * launcher found, in {@code MMGP_STDERR_TTY}; else whether the JVM has a terminal console).
  */
 public final class ProgressBar implements ProgressListener {
     /** How progress is shown. */
@@ -41,6 +42,9 @@ public final class ProgressBar implements ProgressListener {
             String asked = System.getProperty("mmgp.progress");
             if (asked == null || asked.isBlank()) asked = System.getenv("MMGP_PROGRESS");
             if (asked != null && !asked.isBlank()) return parse(asked);
+            // The launcher knows whether stderr itself is a terminal ([[ -t 2 ]]); Java only sees stdin/stdout.
+            String tty = System.getenv("MMGP_STDERR_TTY");
+            if (tty != null && !tty.isBlank()) return tty.trim().equals("1") ? BAR : PLAIN;
             java.io.Console console = System.console();
             return console != null && console.isTerminal() ? BAR : PLAIN;
         }
