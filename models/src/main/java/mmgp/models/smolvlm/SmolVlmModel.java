@@ -28,8 +28,8 @@ import mmgp.gguf.GgufFile;
  * Java only orchestrates: it places text tokens and image embeddings at their positions,
  * requests logits, and runs the greedy loop on llama.cpp's logits buffer in place.
  *
- * <p>Numerics are kept at F32 where llama.cpp allows it: KV cache F32, flash attention off (text
- * and vision), no GPU offload; with F32 weights the results then differ from PyTorch only by
+ * <p>Numerics are kept at F32 where llama.cpp allows it (unless {@link Options} asks for the fast
+ * routes): KV cache F32, flash attention off (text and vision), no GPU offload; with F32 weights the results then differ from PyTorch only by
  * summation order.
  *
  * <p>{@link #encodePixels} feeds already-normalized float pixels to the vision encoder. mtmd's C
@@ -43,11 +43,17 @@ public final class SmolVlmModel implements AutoCloseable {
     /**
      * Runtime options. {@code visionFlashAttention}: the vision encoder's attention through
      * ggml's flash kernel (F16 K/V, about 1.6× faster per tile here) instead of the F32 path the
-     * goldens are checked with.
+     * goldens are checked with. {@code textFastNumerics}: the text model's context as
+     * {@link SmolVlmUnderstanding} runs it by default (flash attention when available, F16 KV
+     * cache) instead of F32 KV and materialised attention.
      */
-    public record Options(int nCtx, int nBatch, int nSeqMax, int nThreads, boolean visionFlashAttention) {
+    public record Options(int nCtx, int nBatch, int nSeqMax, int nThreads, boolean visionFlashAttention, boolean textFastNumerics) {
         public Options(int nCtx, int nBatch, int nSeqMax, int nThreads) {
-            this(nCtx, nBatch, nSeqMax, nThreads, false);
+            this(nCtx, nBatch, nSeqMax, nThreads, false, false);
+        }
+
+        public Options(int nCtx, int nBatch, int nSeqMax, int nThreads, boolean visionFlashAttention) {
+            this(nCtx, nBatch, nSeqMax, nThreads, visionFlashAttention, false);
         }
 
         public static Options defaults() {
@@ -58,7 +64,7 @@ public final class SmolVlmModel implements AutoCloseable {
     /** A greedy generation: the full sequence (prompt + new tokens) and the processed logits of each step. */
     public record Generation(int[] sequence, float[][] scores) {}
 
-    private static final int GGML_TYPE_F32 = 0;
+    private static final int GGML_TYPE_F32 = 0, GGML_TYPE_F16 = 1;
 
     private final Arena arena = Arena.ofShared();
     private final MemorySegment model, ctx, mctx;
@@ -86,9 +92,9 @@ public final class SmolVlmModel implements AutoCloseable {
             LlamaContextParams.nSeqMax(cp, o.nSeqMax());
             LlamaContextParams.nThreads(cp, o.nThreads());
             LlamaContextParams.nThreadsBatch(cp, o.nThreads());
-            LlamaContextParams.flashAttnType(cp, LlamaContextParams.FLASH_ATTN_DISABLED);
-            LlamaContextParams.typeK(cp, GGML_TYPE_F32);
-            LlamaContextParams.typeV(cp, GGML_TYPE_F32);
+            LlamaContextParams.flashAttnType(cp, o.textFastNumerics() ? LlamaContextParams.FLASH_ATTN_AUTO : LlamaContextParams.FLASH_ATTN_DISABLED);
+            LlamaContextParams.typeK(cp, o.textFastNumerics() ? GGML_TYPE_F16 : GGML_TYPE_F32);
+            LlamaContextParams.typeV(cp, o.textFastNumerics() ? GGML_TYPE_F16 : GGML_TYPE_F32);
             LlamaContextParams.offloadKqv(cp, false);
             LlamaContextParams.noPerf(cp, true);
             c = Llama.initFromModel(model, cp);
