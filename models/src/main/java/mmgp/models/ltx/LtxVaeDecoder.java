@@ -305,6 +305,20 @@ public final class LtxVaeDecoder {
         return VaeTiling.forBudget(budgetBytes, config, latentFrames, latentH, latentW, (f, h, w) -> plannedComputeBytes(backend, batch, f, h, w));
     }
 
+    /**
+     * The decode an application makes: whole when its compute buffer fits {@code budgetBytes},
+     * else in the tiles {@link #tilingForBudget} picks for it; {@code budgetBytes} ≤ 0 means
+     * {@link VaeTiling#DEFAULT_BUDGET_BYTES}. Same arguments and result as
+     * {@link #decode(ComputeBackend, float[], float[], long, int, int, int, int, VaeTiling, ProgressListener)}.
+     */
+    public float[] decodeWithinBudget(ComputeBackend backend, float[] latents, float[] decodeTimestep, long noiseSeed, int batch, int frames, int h, int w,
+                                      long budgetBytes, ProgressListener listener) {
+        checkLatents(latents, batch, frames, h, w);
+        long budget = budgetBytes > 0 ? budgetBytes : VaeTiling.DEFAULT_BUDGET_BYTES;
+        VaeTiling tiling = tilingForBudget(backend, budget, batch, frames, h, w);
+        return decode(backend, latents, decodeTimestep, noiseSeed, batch, frames, h, w, tiling, listener);
+    }
+
     private void checkTimesteps(float[] decodeTimestep, int batch) {
         if (timestepConditioned() && decodeTimestep == null) {
             throw new IllegalArgumentException("this VAE decoder is timestep-conditioned (timestep_conditioning=true): decode needs one decode timestep per batch row");

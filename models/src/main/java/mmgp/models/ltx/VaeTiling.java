@@ -6,9 +6,11 @@ package mmgp.models.ltx;
  * in sample pixels and frames as diffusers takes them. {@link VaeTilePlan} turns them into tiles
  * with diffusers' exact semantics and {@link TiledVaeDecode} runs them.
  *
- * <p>{@code memoryBytes} is the compute memory the decode may hold at once: the planned ggml
- * compute buffers (activations and conv unfold chunks, not the weights nor the output video)
- * of the tile graphs it keeps. Graphs of tiles of the same size are reused; a graph of another
+ * <p>Budget: {@code memoryBytes} (and the budget of {@link #forBudget}) is the compute memory the
+ * decode may hold at once: the planned ggml compute buffers (inputs, activations and conv
+ * unfold chunks) of the tile graphs it keeps. Not counted: the weights, the output video, and
+ * the Java-side tile copies (one row of decoded spatial tiles and one decoded temporal tile,
+ * a small fraction of a tile's compute buffer). Graphs of tiles of the same size are reused; a graph of another
  * size is kept beside them only while the sum stays within {@code memoryBytes} (0: twice the
  * largest tile's buffer). {@link #forBudget} sizes the tiles so the largest tile's buffer fits it.
  *

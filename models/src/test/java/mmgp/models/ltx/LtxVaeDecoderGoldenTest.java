@@ -176,11 +176,12 @@ class LtxVaeDecoderGoldenTest {
      * tiles. This is an approximation, not rounding: a tile sees zero padding where the whole
      * decode sees neighbours, and the receptive field (8 stacked 3×3 convs at latent
      * resolution alone: conv_in, 2 mid resnets, up block 0, the first upsampler) is far wider
-     * than the 2-latent overlap. Measured on these random weights: mean |diff| 0.141, max 1.16
-     * on a video spanning [−1.38, 1.53] (no overlap: 0.175 / 1.71; 7×11 tiles overlapping by
-     * 6: 0.040 / 0.46), so the bounds below are regression bounds just above the measurement
-     * (the run is deterministic to ~1e-6). What is exact — tile placement, cropping and the
-     * blend — is checked to 1e-5 by the spatially local test above.
+     * than the 2-latent overlap. Measured on these random weights with diffusers' blend (4×6
+     * tiles every 2×4 latents): mean |diff| 0.155, max 1.18 on a video spanning [−1.38, 1.53],
+     * so the bounds below are regression bounds just above the measurement (the run is
+     * deterministic to ~1e-6). What is exact — tile placement, cropping and the blend — is
+     * checked to 1e-5 by the spatially local test above and against diffusers' own tiled decode
+     * in {@link LtxVaeTiledDecodeTest}.
      */
     @Test
     void tiledDecodeApproximatesTheWholeDecode() throws Exception {
@@ -201,7 +202,7 @@ class LtxVaeDecoderGoldenTest {
             }
             double meanErr = sumErr / whole.length;
             System.out.printf("tiled vs whole, real convs: max abs %.3e, mean abs %.3e, video range [%.3f, %.3f]%n", maxErr, meanErr, min, max);
-            assertThat(meanErr).isLessThanOrEqualTo(0.15);
+            assertThat(meanErr).isLessThanOrEqualTo(0.16);
             assertThat(maxErr).isLessThanOrEqualTo(1.25);
         }
     }

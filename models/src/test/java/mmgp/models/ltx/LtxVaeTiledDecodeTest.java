@@ -15,6 +15,9 @@ import java.util.SplittableRandom;
 import java.util.concurrent.CancellationException;
 import mmgp.api.ProgressListener;
 import mmgp.bindings.NativeLibraries;
+import mmgp.check.CaseResult;
+import mmgp.check.FixtureCases;
+import mmgp.check.FixtureRunner;
 import mmgp.check.TensorComparison;
 import mmgp.convert.HfCheckpoint;
 import mmgp.graph.ComputeBackend;
@@ -94,6 +97,15 @@ class LtxVaeTiledDecodeTest {
     }
 
     @Test
+    void theCheckRunnerPassesTheCase() throws Exception {
+        FixtureCases fixture = FixtureCases.load(FIXTURE);
+        FixtureCases.Case c = fixture.cases().stream().filter(x -> x.name().equals("vae_decode_tiled")).findFirst().orElseThrow();
+        CaseResult r = FixtureRunner.forModel(fixture.model()).run(fixture, c, backend);
+        assertThat(r.passed()).as(r.error() + " " + r.comparisons()).isTrue();
+        assertThat(r.comparisons()).extracting(TensorComparison::name).containsExactly("sample_tiled");
+    }
+
+    @Test
     void untiledSettingsGiveThePlainDecodeBitForBit() {
         int b = 1, f = 2, h = 3, w = 2;
         float[] z = normal(new SplittableRandom(5), b * 16 * f * h * w);
@@ -134,10 +146,13 @@ class LtxVaeTiledDecodeTest {
         assertThat(decoder.plannedComputeBytes(backend, b, halfPlan.frames.size(0), halfPlan.rows.size(0), halfPlan.cols.size(0))).isLessThanOrEqualTo(whole / 2);
         assertThat(decoder.plannedComputeBytes(backend, b, tenthPlan.frames.size(0), tenthPlan.rows.size(0), tenthPlan.cols.size(0))).isLessThanOrEqualTo(whole / 10);
         assertThat(tenthPlan.tileCount()).isGreaterThan(halfPlan.tileCount()).isGreaterThan(1);
-        // The tiles decode, to the video's shape.
+        // The tiles decode, to the video's shape; a budget the whole decode fits in gives the plain decode.
         float[] z = normal(new SplittableRandom(9), b * 16 * f * h * w);
-        assertThat(decoder.decode(backend, z, new float[] {0.05f}, 0, b, f, h, w, tenth, ProgressListener.NONE))
+        float[] t = {0.05f};
+        float[] tiled = decoder.decodeWithinBudget(backend, z, t, 0, b, f, h, w, whole / 10, ProgressListener.NONE);
+        assertThat(tiled).isEqualTo(decoder.decode(backend, z, t, 0, b, f, h, w, tenth, ProgressListener.NONE))
                 .hasSize(b * 3 * decoder.config().decodedFrames(f) * h * 32 * w * 32);
+        assertThat(decoder.decodeWithinBudget(backend, z, t, 0, b, f, h, w, 0, ProgressListener.NONE)).isEqualTo(decoder.decode(backend, z, t, 0, b, f, h, w));
     }
 
     @Test
