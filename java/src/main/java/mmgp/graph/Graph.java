@@ -196,6 +196,25 @@ public final class Graph implements AutoCloseable {
         return allocated ? GgmlBackend.gallocrGetBufferSize(allocator, 0) : 0;
     }
 
+    /**
+     * Bytes the compute buffer (inputs + intermediates) will take, planned by ggml's graph
+     * allocator without allocating anything: what {@link #computeBufferBytes()} reports after the
+     * first compute, known before it. Lets callers size work (tiles, batches) to a memory budget.
+     */
+    public long plannedBufferBytes() {
+        if (closed) throw new IllegalStateException("graph is closed");
+        if (allocated) return computeBufferBytes();
+        if (outputs.isEmpty()) throw new IllegalStateException("graph has no outputs");
+        MemorySegment galloc = GgmlBackend.gallocrNew(backend.defaultBufferType().handle());
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment size = a.allocate(ValueLayout.JAVA_LONG); // one buffer type: size_t[1]
+            GgmlBackend.gallocrReserveNSize(galloc, graph, MemorySegment.NULL, MemorySegment.NULL, size);
+            return size.get(ValueLayout.JAVA_LONG, 0);
+        } finally {
+            GgmlBackend.gallocrFree(galloc);
+        }
+    }
+
     public ComputeBackend backend() {
         return backend;
     }

@@ -277,6 +277,12 @@ public final class GgmlBackend {
         try { return (boolean) GGML_GALLOCR_RESERVE.invokeExact(galloc, graph); } catch (Throwable t) { throw Downcalls.rethrow(t); }
     }
 
+    private static final MethodHandle GGML_GALLOCR_RESERVE_N_SIZE = Downcalls.bind(NativeLibrary.GGML, "ggml_gallocr_reserve_n_size", null, PTR, PTR, PTR, PTR, PTR);
+    /** Plans the graph and writes the size of each of the allocator's buffers (size_t[n_buffers]) to {@code sizes}, allocating nothing. */
+    public static void gallocrReserveNSize(MemorySegment galloc, MemorySegment graph, MemorySegment nodeBufferIds, MemorySegment leafBufferIds, MemorySegment sizes) {
+        try { GGML_GALLOCR_RESERVE_N_SIZE.invokeExact(galloc, graph, nodeBufferIds, leafBufferIds, sizes); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+    }
+
     private static final MethodHandle GGML_GALLOCR_ALLOC_GRAPH = Downcalls.bind(NativeLibrary.GGML, "ggml_gallocr_alloc_graph", BOOL, PTR, PTR);
     public static boolean gallocrAllocGraph(MemorySegment galloc, MemorySegment graph) {
         try { return (boolean) GGML_GALLOCR_ALLOC_GRAPH.invokeExact(galloc, graph); } catch (Throwable t) { throw Downcalls.rethrow(t); }

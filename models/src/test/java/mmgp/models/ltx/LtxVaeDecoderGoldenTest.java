@@ -141,8 +141,9 @@ class LtxVaeDecoderGoldenTest {
      * The tiling mechanics, exactly: with every conv's off-centre spatial taps zeroed (the
      * fixture weights otherwise; time taps kept, since time is not tiled) the decoder is local
      * in H and W, so each tile decodes its pixels exactly as the whole decode does, and the
-     * blend Σ wᵢ·v / Σ wᵢ of equal values can only round: tiled == untiled within 1e-5.
-     * 2×8×12 latents, 4×6 tiles overlapping by 2 (3×3 tiles, the last ones flush with the edge).
+     * blend a·(1 − x/e) + b·x/e of equal values can only round: tiled == untiled within 1e-5.
+     * 2×8×12 latents, 4×6 tiles stepping by 2×4 latents (diffusers' range(0, n, stride): 4 rows,
+     * the last a 2-latent sliver, × 3 columns).
      */
     @Test
     void tiledDecodeIsTheWholeDecodeWhenTheDecoderIsSpatiallyLocal() throws Exception {
@@ -161,7 +162,7 @@ class LtxVaeDecoderGoldenTest {
                 }
             };
             float[] tiled = decoder.decodeTiled(backend, latents, b, f, h, w, 4, 6, 2, listener);
-            assertThat(steps).hasSize(9).endsWith("decode 9/9");
+            assertThat(steps).hasSize(12).endsWith("decode 12/12");
             double err = maxAbsDiff(tiled, whole);
             System.out.printf("%-28s max abs diff %.3e%n", "tiled vs whole, local convs", err);
             assertThat(err).isLessThanOrEqualTo(1e-5);
@@ -175,11 +176,12 @@ class LtxVaeDecoderGoldenTest {
      * tiles. This is an approximation, not rounding: a tile sees zero padding where the whole
      * decode sees neighbours, and the receptive field (8 stacked 3×3 convs at latent
      * resolution alone: conv_in, 2 mid resnets, up block 0, the first upsampler) is far wider
-     * than the 2-latent overlap. Measured on these random weights: mean |diff| 0.141, max 1.16
-     * on a video spanning [−1.38, 1.53] (no overlap: 0.175 / 1.71; 7×11 tiles overlapping by
-     * 6: 0.040 / 0.46), so the bounds below are regression bounds just above the measurement
-     * (the run is deterministic to ~1e-6). What is exact — tile placement, cropping and the
-     * blend — is checked to 1e-5 by the spatially local test above.
+     * than the 2-latent overlap. Measured on these random weights with diffusers' blend (4×6
+     * tiles every 2×4 latents): mean |diff| 0.155, max 1.18 on a video spanning [−1.38, 1.53],
+     * so the bounds below are regression bounds just above the measurement (the run is
+     * deterministic to ~1e-6). What is exact — tile placement, cropping and the blend — is
+     * checked to 1e-5 by the spatially local test above and against diffusers' own tiled decode
+     * in {@link LtxVaeTiledDecodeTest}.
      */
     @Test
     void tiledDecodeApproximatesTheWholeDecode() throws Exception {
@@ -200,7 +202,7 @@ class LtxVaeDecoderGoldenTest {
             }
             double meanErr = sumErr / whole.length;
             System.out.printf("tiled vs whole, real convs: max abs %.3e, mean abs %.3e, video range [%.3f, %.3f]%n", maxErr, meanErr, min, max);
-            assertThat(meanErr).isLessThanOrEqualTo(0.15);
+            assertThat(meanErr).isLessThanOrEqualTo(0.16);
             assertThat(maxErr).isLessThanOrEqualTo(1.25);
         }
     }
@@ -224,30 +226,7 @@ class LtxVaeDecoderGoldenTest {
             };
             float[] latents = normal(new SplittableRandom(3), 16 * 2 * 2 * 4);
             assertThatThrownBy(() -> decoder.decodeTiled(backend, latents, 1, 2, 2, 4, 2, 2, 1, cancelAfterOne))
-                    .isInstanceOf(CancellationException.class).hasMessageContaining("tile 2 of 3");
-        }
-    }
-
-    @Test
-    void tilesStepByTileMinusOverlapAndTheirWeightsSumToOne() {
-        assertThat(SpatialTiling.starts(12, 6, 2)).containsExactly(0, 4, 6); // last tile flush with the end
-        assertThat(SpatialTiling.starts(8, 4, 2)).containsExactly(0, 2, 4);
-        assertThat(SpatialTiling.starts(10, 4, 0)).containsExactly(0, 4, 6);
-        assertThat(SpatialTiling.starts(5, 8, 2)).containsExactly(0);
-        assertThatThrownBy(() -> SpatialTiling.starts(12, 4, 4)).hasMessageContaining("overlap 4");
-        int scale = 3;
-        for (int[] c : new int[][] {{12, 6, 2}, {8, 4, 2}, {10, 4, 0}, {11, 4, 1}}) {
-            int n = c[0], tile = c[1];
-            int[] starts = SpatialTiling.starts(n, tile, c[2]);
-            double[] sum = new double[n * scale];
-            for (int k = 0; k < starts.length; k++) {
-                float[] w = SpatialTiling.weights(starts, k, tile, scale);
-                for (int i = 0; i < w.length; i++) {
-                    assertThat(w[i]).isGreaterThan(0f);
-                    sum[starts[k] * scale + i] += w[i];
-                }
-            }
-            for (double s : sum) assertThat(s).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-6));
+                    .isInstanceOf(CancellationException.class).hasMessageContaining("tile 2 of 4");
         }
     }
 

@@ -1,0 +1,100 @@
+package mmgp.models.ltx;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Picks {@link VaeTiling} settings for a memory budget. The cost of a tile is its planned ggml
+ * compute buffer ({@link VaeTiling.TileCost}, from {@link LtxVaeDecoder#plannedComputeBytes}):
+ * activations and conv unfold chunks, which grow with the tile's frames × height × width.
+ *
+ * <p>Search: the whole decode if it fits. Otherwise each frame split — none, or temporal tiles
+ * of m + 1 latent frames stepping by m − 1 (overlapping one latent frame, blended over 8
+ * frames) for m in 2, 3, 4, 6, 8, 12, … below F' − 1 — gets the largest square spatial tile
+ * side s (latents, by bisection on the cost) whose first, largest tile fits; spatial tiles
+ * overlap by max(1, s / 8) latents (diffusers' defaults, 512 every 448 pixels, overlap 1/8), and
+ * an axis that fits in one tile is not split. The winner decodes the fewest latents in total
+ * (overlaps decoded twice), then has the fewest tiles.
+ */
+final class VaeTileSizer {
+    private final LtxVaeConfig config;
+    private final int frames, height, width;
+    private final VaeTiling.TileCost cost;
+    private final Map<List<Integer>, Long> costs = new HashMap<>();
+
+    VaeTileSizer(LtxVaeConfig config, int latentFrames, int latentHeight, int latentWidth, VaeTiling.TileCost cost) {
+        if (latentFrames < 1 || latentHeight < 1 || latentWidth < 1) {
+            throw new IllegalArgumentException("latent sizes must be positive, got " + latentFrames + "×" + latentHeight + "×" + latentWidth);
+        }
+        this.config = config;
+        this.frames = latentFrames;
+        this.height = latentHeight;
+        this.width = latentWidth;
+        this.cost = cost;
+    }
+
+    VaeTiling forBudget(long budgetBytes) {
+        if (budgetBytes <= 0) throw new IllegalArgumentException("the VAE memory budget must be positive, got " + budgetBytes + " bytes");
+        if (cost(frames, height, width) <= budgetBytes) return VaeTiling.OFF;
+        VaeTiling best = null;
+        long bestWork = Long.MAX_VALUE;
+        int bestTiles = Integer.MAX_VALUE;
+        for (int m : temporalSplits()) {
+            int tileFrames = m == 0 ? frames : m + 1;
+            int side = largestFittingSide(tileFrames, budgetBytes);
+            if (side == 0) continue;
+            VaeTiling t = tiling(m, side, budgetBytes);
+            VaeTilePlan plan = VaeTilePlan.of(t, config, frames, height, width);
+            long work = plan.decodedLatents();
+            if (work < bestWork || work == bestWork && plan.tileCount() < bestTiles) {
+                best = t;
+                bestWork = work;
+                bestTiles = plan.tileCount();
+            }
+        }
+        if (best == null) {
+            int smallest = frames > 3 ? 3 : frames;
+            throw new IllegalArgumentException("the VAE memory budget of " + mib(budgetBytes) + " is below the compute buffer of the smallest tile ("
+                    + smallest + "×1×1 latents): " + mib(cost(smallest, 1, 1)));
+        }
+        return best;
+    }
+
+    /** 0 (no temporal tiles), then latent tile lengths m (tiles of m + 1) from a 1, 1.5, 2, 3, 4, 6, … ladder, while m + 1 < F'. */
+    private List<Integer> temporalSplits() {
+        List<Integer> splits = new ArrayList<>(List.of(0));
+        for (int m = 2; m + 1 < frames; m = m < 3 ? m + 1 : (Integer.bitCount(m) == 1 ? m + m / 2 : m / 3 * 4)) splits.add(m);
+        return splits;
+    }
+
+    private int largestFittingSide(int tileFrames, long budget) {
+        int lo = 0, hi = Math.max(height, width); // cost(side lo) fits (lo = 0: none yet); find the largest
+        while (lo < hi) {
+            int mid = (lo + hi + 1) >>> 1;
+            if (cost(tileFrames, Math.min(mid, height), Math.min(mid, width)) <= budget) lo = mid;
+            else hi = mid - 1;
+        }
+        return lo;
+    }
+
+    private VaeTiling tiling(int m, int side, long budget) {
+        int sr = config.spatialCompressionRatio(), tr = config.temporalCompressionRatio();
+        int overlap = side >= 2 ? Math.max(1, side / 8) : 0;
+        int minH = Math.min(side, height) * sr, minW = Math.min(side, width) * sr;
+        int strideH = side >= height ? minH : (side - overlap) * sr;
+        int strideW = side >= width ? minW : (side - overlap) * sr;
+        boolean spatial = side < height || side < width;
+        boolean temporal = m > 0;
+        return new VaeTiling(spatial, minH, minW, strideH, strideW, temporal, Math.max(m, 2) * tr, Math.max(m - 1, 1) * tr, budget);
+    }
+
+    private long cost(int f, int h, int w) {
+        return costs.computeIfAbsent(List.of(f, h, w), k -> cost.bytes(f, h, w));
+    }
+
+    private static String mib(long bytes) {
+        return String.format("%.1f MiB", bytes / 1048576.0);
+    }
+}

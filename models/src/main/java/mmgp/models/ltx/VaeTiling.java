@@ -1,0 +1,111 @@
+package mmgp.models.ltx;
+
+/**
+ * How the LTX-Video VAE decode is split into tiles: the settings of diffusers'
+ * {@code AutoencoderKLLTXVideo.enable_tiling(...)} plus {@code use_framewise_decoding} (0.33.1),
+ * in sample pixels and frames as diffusers takes them. {@link VaeTilePlan} turns them into tiles
+ * with diffusers' exact semantics and {@link TiledVaeDecode} runs them.
+ *
+ * <p>Budget: {@code memoryBytes} (and the budget of {@link #forBudget}) is the compute memory the
+ * decode may hold at once: the planned ggml compute buffers (inputs, activations and conv
+ * unfold chunks) of the tile graphs it keeps. Not counted: the weights, the output video, and
+ * the Java-side tile copies (one row of decoded spatial tiles and one decoded temporal tile,
+ * a small fraction of a tile's compute buffer). Graphs of tiles of the same size are reused; a graph of another
+ * size is kept beside them only while the sum stays within {@code memoryBytes} (0: twice the
+ * largest tile's buffer). {@link #forBudget} sizes the tiles so the largest tile's buffer fits it.
+ *
+ * @param spatial      diffusers' {@code use_tiling}: split height and width ({@code tiled_decode})
+ * @param minHeight    {@code tile_sample_min_height}: tile height in pixels
+ * @param minWidth     {@code tile_sample_min_width}
+ * @param strideHeight {@code tile_sample_stride_height}: pixels between tile starts; tiles blend over min − stride
+ * @param strideWidth  {@code tile_sample_stride_width}
+ * @param framewise    {@code use_framewise_decoding}: split the frames ({@code _temporal_tiled_decode})
+ * @param minFrames    {@code tile_sample_min_num_frames}: a temporal tile decodes minFrames/8 + 1 latent frames
+ * @param strideFrames {@code tile_sample_stride_num_frames}; tiles blend over minFrames − strideFrames frames
+ * @param memoryBytes  the compute memory the tile graphs may hold at once (0: twice the largest tile's)
+ */
+public record VaeTiling(boolean spatial, int minHeight, int minWidth, int strideHeight, int strideWidth,
+                        boolean framewise, int minFrames, int strideFrames, long memoryBytes) {
+    /** No tiling: one decode of the whole latent video. */
+    public static final VaeTiling OFF = new VaeTiling(false, 512, 512, 448, 448, false, 16, 8, 0);
+
+    /**
+     * The budget used when the caller gives none: the whole decode when its compute buffer fits
+     * in 2 GiB, else tiles that fit. 2 GiB holds the LTX-Video 0.9.0 VAE decoding 49×320×512
+     * whole (planned 1.06 GiB) and leaves room for the weights on an 8 GiB machine.
+     */
+    public static final long DEFAULT_BUDGET_BYTES = 2L << 30;
+
+    public VaeTiling {
+        if (spatial) {
+            positive("minHeight", minHeight);
+            positive("minWidth", minWidth);
+            positive("strideHeight", strideHeight);
+            positive("strideWidth", strideWidth);
+            notAbove("strideHeight", strideHeight, "minHeight", minHeight);
+            notAbove("strideWidth", strideWidth, "minWidth", minWidth);
+        }
+        if (framewise) {
+            positive("minFrames", minFrames);
+            positive("strideFrames", strideFrames);
+            notAbove("strideFrames", strideFrames, "minFrames", minFrames);
+        }
+        if (memoryBytes < 0) throw new IllegalArgumentException("memoryBytes must be ≥ 0, got " + memoryBytes);
+    }
+
+    /**
+     * diffusers' {@code enable_tiling(tile_sample_min_height=minHW, tile_sample_min_width=minHW,
+     * tile_sample_min_num_frames=minFrames, tile_sample_stride_height=strideHW,
+     * tile_sample_stride_width=strideHW, tile_sample_stride_num_frames=strideFrames)} with
+     * {@code use_framewise_decoding = True}.
+     */
+    public static VaeTiling diffusers(int minHW, int strideHW, int minFrames, int strideFrames) {
+        return new VaeTiling(true, minHW, minHW, strideHW, strideHW, true, minFrames, strideFrames, 0);
+    }
+
+    /** Spatial tiles only, every frame at once: {@code enable_tiling} without framewise decoding. */
+    public static VaeTiling spatialOnly(int minHeight, int minWidth, int strideHeight, int strideWidth) {
+        return new VaeTiling(true, minHeight, minWidth, strideHeight, strideWidth, false, 16, 8, 0);
+    }
+
+    /** These settings with a memory cap for the graphs kept at once (see the class comment). */
+    public VaeTiling withMemoryBytes(long bytes) {
+        return new VaeTiling(spatial, minHeight, minWidth, strideHeight, strideWidth, framewise, minFrames, strideFrames, bytes);
+    }
+
+    /** Whether anything is tiled. */
+    public boolean enabled() {
+        return spatial || framewise;
+    }
+
+    /**
+     * The planned compute buffer, in bytes, of decoding one tile of {@code latentFrames ×
+     * latentHeight × latentWidth} latents (the batch is the caller's);
+     * {@link LtxVaeDecoder#plannedComputeBytes} gives ggml's own plan.
+     */
+    @FunctionalInterface
+    public interface TileCost {
+        long bytes(int latentFrames, int latentHeight, int latentWidth);
+    }
+
+    /**
+     * Tiles for decoding {@code latentFrames × latentHeight × latentWidth} latents whose compute
+     * buffer fits {@code budgetBytes}: {@link #OFF} when the whole decode fits; otherwise, among
+     * spatial-only tilings and tilings that also split the frames, the one that fits and decodes
+     * the fewest latents in total (overlaps are decoded twice). See {@link VaeTileSizer}.
+     *
+     * @throws IllegalArgumentException when even the smallest tile does not fit
+     */
+    public static VaeTiling forBudget(long budgetBytes, LtxVaeConfig config, int latentFrames, int latentHeight, int latentWidth, TileCost cost) {
+        return new VaeTileSizer(config, latentFrames, latentHeight, latentWidth, cost).forBudget(budgetBytes);
+    }
+
+    private static void positive(String name, int v) {
+        if (v < 1) throw new IllegalArgumentException("VaeTiling: " + name + " must be ≥ 1, got " + v);
+    }
+
+    private static void notAbove(String name, int v, String limitName, int limit) {
+        if (v > limit) throw new IllegalArgumentException("VaeTiling: " + name + " " + v + " must not exceed " + limitName + " " + limit
+                + " (tiles would leave gaps)");
+    }
+}

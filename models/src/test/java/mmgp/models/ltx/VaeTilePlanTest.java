@@ -1,0 +1,133 @@
+package mmgp.models.ltx;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Tile placement of diffusers 0.33.1's tiled LTX-Video decode on the ltx_video_095 VAE config
+ * (spatial ratio 32, temporal 8), worked by hand from tiled_decode and _temporal_tiled_decode;
+ * and the budget → tiles search on a synthetic cost (no native code).
+ */
+class VaeTilePlanTest {
+    private static LtxVaeConfig config;
+
+    @BeforeAll
+    static void config() throws Exception {
+        Path json = Path.of("src/test/resources/fixtures/ltx_video_095/checkpoint/vae/config.json");
+        config = LtxVaeConfig.fromJson(new ObjectMapper().readTree(json.toFile()));
+        assertThat(config.spatialCompressionRatio()).isEqualTo(32);
+        assertThat(config.temporalCompressionRatio()).isEqualTo(8);
+    }
+
+    @Test
+    void theFixtureCaseHasFourTemporalTilesOfThreeByFourSpatialTiles() {
+        VaePlanView p = view(VaeTilePlan.of(VaeTiling.diffusers(64, 32, 16, 8), config, 5, 3, 4));
+        // z[:, :, i:i+3] for i = 0..4; the tile at 4 (one latent frame) has no frame left after dropping its last.
+        assertThat(p.frames.start()).containsExactly(0, 1, 2, 3);
+        assertThat(p.frames.size()).containsExactly(3, 3, 3, 2);
+        assertThat(p.frames.length()).containsExactly(17, 16, 16, 8);
+        assertThat(p.frames.keep()).containsExactly(9, 8, 8, 8);
+        assertThat(p.frames.offset()).containsExactly(0, 9, 17, 25);
+        assertThat(p.frames.blend()).isEqualTo(8);
+        assertThat(p.frames.samples()).isEqualTo(33);
+        assertThat(p.rows.start()).containsExactly(0, 1, 2);
+        assertThat(p.rows.size()).containsExactly(2, 2, 1); // clipped at the edge
+        assertThat(p.rows.keep()).containsExactly(32, 32, 32);
+        assertThat(p.rows.offset()).containsExactly(0, 32, 64);
+        assertThat(p.rows.blend()).isEqualTo(32);
+        assertThat(p.cols.start()).containsExactly(0, 1, 2, 3);
+        assertThat(p.cols.length()).containsExactly(64, 64, 64, 32);
+        assertThat(p.plan.tileCount()).isEqualTo(48);
+        assertThat(p.plan.decodedLatents()).isEqualTo((3 + 3 + 3 + 2) * (2 + 2 + 1) * (2 + 2 + 2 + 1));
+    }
+
+    @Test
+    void anUnevenEdgeGetsAShortLastTileAndTilesPastTheCropAreLeftOut() {
+        // 128-pixel tiles every 96 over 7 latents (224 px): starts 0, 3, 6; the last spans 1 latent.
+        VaeTilePlan.Axis rows = VaeTilePlan.of(VaeTiling.spatialOnly(128, 128, 96, 96), config, 2, 7, 7).rows;
+        assertThat(rows.start()).containsExactly(0, 3, 6);
+        assertThat(rows.size()).containsExactly(4, 4, 1);
+        assertThat(rows.keep()).containsExactly(96, 96, 32);
+        assertThat(rows.offset()).containsExactly(0, 96, 192);
+        // A stride that is no multiple of 32 (80 px = 2 latents) keeps 80 px per tile: two tiles
+        // fill 160 px, so diffusers' third tile (start 4) lands past the crop.
+        VaeTilePlan.Axis odd = VaeTilePlan.of(VaeTiling.spatialOnly(96, 96, 80, 80), config, 2, 5, 5).rows;
+        assertThat(odd.start()).containsExactly(0, 2);
+        assertThat(odd.keep()).containsExactly(80, 80);
+        assertThat(odd.blend()).isEqualTo(16);
+        // Temporal: 24-frame tiles every 16 over 7 latent frames (49 frames): tiles of 4 latent frames at 0, 2, 4.
+        VaeTilePlan.Axis frames = VaeTilePlan.of(VaeTiling.diffusers(512, 448, 24, 16), config, 7, 2, 2).frames;
+        assertThat(frames.start()).containsExactly(0, 2, 4);
+        assertThat(frames.size()).containsExactly(4, 4, 3);
+        assertThat(frames.keep()).containsExactly(17, 16, 16);
+        assertThat(frames.offset()).containsExactly(0, 17, 33);
+    }
+
+    @Test
+    void diffusersDecodePathChoicesAreKept() {
+        // Off, or frames ≤ minFrames // 8 with the sizes within a tile: one tile.
+        for (VaeTilePlan p : List.of(VaeTilePlan.of(VaeTiling.OFF, config, 5, 3, 4), VaeTilePlan.of(VaeTiling.diffusers(128, 64, 16, 8), config, 2, 3, 2))) {
+            assertThat(p.tileCount()).isEqualTo(1);
+            assertThat(p.frames.length()).containsExactly(p.frames.samples());
+        }
+        // _decode compares the width with the stride (sic): 3 latents > 64 // 32 tiles though a 128-px tile covers them.
+        VaeTilePlan quirk = VaeTilePlan.of(VaeTiling.spatialOnly(128, 128, 64, 64), config, 2, 2, 3);
+        assertThat(quirk.cols.start()).containsExactly(0, 2);
+        assertThat(quirk.cols.keep()).containsExactly(64, 32);
+        assertThat(quirk.rows.count()).isEqualTo(1);
+        // ... while the temporal path compares it with the min width: no spatial tiles.
+        assertThat(VaeTilePlan.of(new VaeTiling(true, 128, 128, 64, 64, true, 16, 8, 0), config, 4, 2, 3).cols.count()).isEqualTo(1);
+    }
+
+    @Test
+    void badSettingsAreNamed() {
+        assertThatThrownBy(() -> VaeTiling.diffusers(64, 96, 16, 8)).hasMessageContaining("strideHeight 96 must not exceed minHeight 64");
+        assertThatThrownBy(() -> VaeTiling.diffusers(0, 32, 16, 8)).hasMessageContaining("minHeight must be ≥ 1");
+        assertThatThrownBy(() -> VaeTiling.diffusers(64, 32, 16, 24)).hasMessageContaining("strideFrames 24 must not exceed minFrames 16");
+        assertThatThrownBy(() -> VaeTiling.OFF.withMemoryBytes(-1)).hasMessageContaining("memoryBytes");
+        assertThatThrownBy(() -> VaeTilePlan.of(VaeTiling.diffusers(64, 16, 16, 8), config, 5, 3, 4))
+                .hasMessageContaining("strideHeight 16 is below the spatial compression ratio 32");
+        assertThatThrownBy(() -> VaeTilePlan.of(VaeTiling.diffusers(64, 32, 4, 4), config, 5, 3, 4))
+                .hasMessageContaining("minFrames 4 is below the temporal compression ratio 8");
+        assertThatThrownBy(() -> VaeTilePlan.of(VaeTiling.OFF, config, 0, 3, 4)).hasMessageContaining("latent sizes must be positive");
+    }
+
+    /** Cost ∝ tile volume: 1000 bytes per latent. */
+    private static final VaeTiling.TileCost VOLUME = (f, h, w) -> 1000L * f * h * w;
+
+    @Test
+    void aSmallerBudgetGivesSmallerTilesAndABudgetAboveTheWholeDecodeGivesNoTiles() {
+        int f = 21, h = 16, w = 22;
+        long whole = VOLUME.bytes(f, h, w);
+        assertThat(VaeTiling.forBudget(whole, config, f, h, w, VOLUME)).isEqualTo(VaeTiling.OFF);
+        assertThat(VaeTiling.forBudget(whole * 10, config, f, h, w, VOLUME).enabled()).isFalse();
+        List<Integer> counts = new ArrayList<>();
+        long previousLargest = Long.MAX_VALUE;
+        for (long budget : new long[] {whole - 1, whole / 2, whole / 5, whole / 20, whole / 100}) {
+            VaeTiling t = VaeTiling.forBudget(budget, config, f, h, w, VOLUME);
+            VaeTilePlan p = VaeTilePlan.of(t, config, f, h, w);
+            long largest = VOLUME.bytes(p.frames.size(0), p.rows.size(0), p.cols.size(0));
+            assertThat(largest).as("largest tile of %s", t).isLessThanOrEqualTo(budget).isLessThanOrEqualTo(previousLargest);
+            assertThat(t.memoryBytes()).isEqualTo(budget);
+            counts.add(p.tileCount());
+            previousLargest = largest;
+        }
+        assertThat(counts).isSorted();
+        assertThat(counts.getLast()).isGreaterThan(counts.getFirst());
+        assertThatThrownBy(() -> VaeTiling.forBudget(1000, config, f, h, w, VOLUME)).hasMessageContaining("below the compute buffer of the smallest tile");
+        assertThatThrownBy(() -> VaeTiling.forBudget(0, config, f, h, w, VOLUME)).hasMessageContaining("must be positive");
+    }
+
+    private record VaePlanView(VaeTilePlan plan, VaeTilePlan.Axis frames, VaeTilePlan.Axis rows, VaeTilePlan.Axis cols) {}
+
+    private static VaePlanView view(VaeTilePlan p) {
+        return new VaePlanView(p, p.frames, p.rows, p.cols);
+    }
+}
