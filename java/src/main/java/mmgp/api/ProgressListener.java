@@ -10,6 +10,26 @@ import java.util.concurrent.CancellationException;
 public interface ProgressListener {
     ProgressListener NONE = new ProgressListener() {};
 
+    /** What {@link #onStep} calls: a lambda for the one event most callers want. */
+    @FunctionalInterface
+    interface StepHandler {
+        void step(String stage, int done, int total, double seconds);
+    }
+
+    /**
+     * A listener that hears only steps, written as a lambda:
+     * {@code ProgressListener.onStep((stage, done, total, s) -> System.err.println(stage + " " + done + "/" + total))}.
+     */
+    static ProgressListener onStep(StepHandler handler) {
+        java.util.Objects.requireNonNull(handler, "handler");
+        return new ProgressListener() {
+            @Override
+            public void step(String stage, int done, int total, double seconds) {
+                handler.step(stage, done, total, seconds);
+            }
+        };
+    }
+
     /**
      * The request left its queue and its model started computing it ({@code stage} names the
      * model's task, e.g. "image"; a pipeline reports "caption.understand"-style prefixed names).

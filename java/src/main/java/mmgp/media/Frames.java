@@ -29,8 +29,24 @@ public final class Frames {
         return Math.round(Math.clamp(v, 0f, 1f) * 255f);
     }
 
+    /** The image formats {@link #write} knows, by file extension (ImageIO's own writers). */
+    public static final java.util.List<String> FORMATS = java.util.List.of("png", "jpg", "jpeg", "bmp");
+
     public static void writePng(Path file, float[] rgb, int f, int height, int width) throws IOException {
+        write(file, "png", rgb, f, height, width);
+    }
+
+    /** Frame {@code f} in the format {@code file}'s extension names (one of {@link #FORMATS}). */
+    public static void write(Path file, float[] rgb, int f, int height, int width) throws IOException {
+        String name = file.getFileName().toString();
+        int dot = name.lastIndexOf('.');
+        String ext = dot > 0 ? name.substring(dot + 1).toLowerCase(java.util.Locale.ROOT) : "";
+        if (!FORMATS.contains(ext)) throw new IllegalArgumentException("cannot write an image as ." + ext + " (" + file + "); use one of " + String.join(", ", FORMATS));
+        write(file, ext.equals("jpg") ? "jpeg" : ext, rgb, f, height, width);
+    }
+
+    private static void write(Path file, String informal, float[] rgb, int f, int height, int width) throws IOException {
         if (file.toAbsolutePath().getParent() != null) Files.createDirectories(file.toAbsolutePath().getParent());
-        if (!ImageIO.write(toImage(rgb, f, height, width), "png", file.toFile())) throw new IOException("no PNG writer available");
+        if (!ImageIO.write(toImage(rgb, f, height, width), informal, file.toFile())) throw new IOException("no " + informal.toUpperCase(java.util.Locale.ROOT) + " writer available");
     }
 }

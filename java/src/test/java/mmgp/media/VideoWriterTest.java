@@ -53,4 +53,61 @@ class VideoWriterTest {
         assertThatThrownBy(() -> VideoWriter.writeMp4(tmp.resolve("x.mp4"), new float[3 * 3 * 3], 1, 3, 3, 24))
                 .hasMessageContaining("even");
     }
+
+    static float[] gradient(int frames, int h, int w) {
+        float[] rgb = new float[frames * h * w * 3];
+        for (int i = 0; i < rgb.length; i++) rgb[i] = (i % 251) / 250f;
+        return rgb;
+    }
+
+    @Test
+    void theExtensionPicksTheContainer(@TempDir Path tmp) throws Exception {
+        float[] rgb = gradient(5, 32, 48);
+        Path gif = tmp.resolve("clip.GIF");
+        VideoWriter.write(gif, rgb, 5, 32, 48, 12);
+        assertThat(new String(Files.readAllBytes(gif), 0, 6, java.nio.charset.StandardCharsets.US_ASCII)).isEqualTo("GIF89a");
+        try (FFmpegFrameGrabber grabber = new FFmpegFrameGrabber(gif.toFile())) {
+            grabber.start();
+            int n = 0;
+            while (grabber.grabImage() != null) n++;
+            assertThat(n).isEqualTo(5);
+            grabber.stop();
+        }
+        Path mp4 = tmp.resolve("clip.mp4");
+        VideoWriter.write(mp4, rgb, 5, 32, 48, 12);
+        assertThat(new String(Files.readAllBytes(mp4), 4, 4, java.nio.charset.StandardCharsets.US_ASCII)).isEqualTo("ftyp");
+        Path webm = tmp.resolve("clip.webm");
+        try {
+            VideoWriter.write(webm, rgb, 5, 32, 48, 12);
+            byte[] b = Files.readAllBytes(webm);
+            assertThat(new byte[] {b[0], b[1], b[2], b[3]}).containsExactly(0x1A, 0x45, (byte) 0xDF, (byte) 0xA3); // EBML
+        } catch (java.io.IOException e) {
+            assertThat(e).hasMessageContaining("no VP8/VP9 encoder");
+        }
+        assertThatThrownBy(() -> VideoWriter.write(tmp.resolve("clip.avi"), rgb, 5, 32, 48, 12)).hasMessageContaining("use one of mp4, webm, gif");
+    }
+
+    @Test
+    void imagesTooPickTheirFormatByExtension(@TempDir Path tmp) throws Exception {
+        float[] rgb = gradient(1, 8, 8);
+        Path jpg = tmp.resolve("a.jpeg");
+        Frames.write(jpg, rgb, 0, 8, 8);
+        byte[] b = Files.readAllBytes(jpg);
+        assertThat(b[0] & 0xff).isEqualTo(0xFF);
+        assertThat(b[1] & 0xff).isEqualTo(0xD8);
+        Path png = tmp.resolve("a.png");
+        new mmgp.api.ImageResult(8, 8, rgb, 1, null, 1).write(png);
+        assertThat(javax.imageio.ImageIO.read(png.toFile()).getWidth()).isEqualTo(8);
+        assertThatThrownBy(() -> Frames.write(tmp.resolve("a.tiff"), rgb, 0, 8, 8)).hasMessageContaining("use one of png, jpg, jpeg, bmp");
+    }
+
+    @Test
+    void aProgressListenerCanBeALambda() {
+        java.util.List<String> seen = new java.util.ArrayList<>();
+        mmgp.api.ProgressListener l = mmgp.api.ProgressListener.onStep((stage, done, total, s) -> seen.add(stage + " " + done + "/" + total));
+        l.step("denoise", 1, 4, 0.5);
+        l.stage("decode", 1); // not a step: ignored
+        assertThat(seen).containsExactly("denoise 1/4");
+        assertThat(l.cancelled()).isFalse();
+    }
 }
