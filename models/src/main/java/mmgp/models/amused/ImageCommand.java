@@ -89,6 +89,14 @@ public final class ImageCommand implements Callable<Integer> {
             int w = o.width() > 0 ? o.width() : m.defaultImageSize(), h = o.height() > 0 ? o.height() : m.defaultImageSize();
             bar.note(String.format(java.util.Locale.ROOT, "%d image%s %d×%d, %d steps, guidance %s, seed %d, numerics %s",
                     prompts.size(), prompts.size() == 1 ? "" : "s", w, h, o.steps(), o.guidanceScale(), o.seed(), numerics.name().toLowerCase(java.util.Locale.ROOT)));
+            int room = m.tokenizer().modelMaxLength() - 2; // BOS and EOS
+            for (int i = 0; i < prompts.size(); i++) {
+                int n = m.tokenizer().encode(prompts.get(i)).length;
+                if (n > room) {
+                    bar.note(String.format(java.util.Locale.ROOT, "warning: prompt %d is %d tokens; the text encoder reads only the first %d, the rest has no effect",
+                            i + 1, n, room));
+                }
+            }
             AmusedPipeline.Images images = AmusedPipeline.generate(m, backend, prompts, o, bar);
             for (int i = 0; i < images.batch(); i++) {
                 Path file = OutputFiles.numbered(out, i, images.batch());

@@ -59,4 +59,15 @@ class ImageCommandTest {
         Run gif = run("image", "--model", CHECKPOINT.toString(), "-p", "a cat", "-o", tmp.resolve("x.gif").toString());
         assertThat(gif.err()).contains("cannot write the image as .gif").contains("png, jpg, jpeg, bmp");
     }
+
+    @Test
+    void aPromptLongerThanTheTextEncoderReadsIsWarnedAbout(@TempDir Path tmp) {
+        assumeTrue(NativeLibraries.available(), "native libs not built");
+        String longPrompt = "a red fox in the snow under the trees ".repeat(30);
+        Run r = run("image", "--model", CHECKPOINT.toString(), "-p", longPrompt, "--steps", "1", "-o", tmp.resolve("x.png").toString(), "--progress", "plain");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.err()).containsPattern("warning: prompt 1 is \\d+ tokens; the text encoder reads only the first \\d+");
+        Run shortOne = run("image", "--model", CHECKPOINT.toString(), "-p", "a fox", "--steps", "1", "-o", tmp.resolve("y.png").toString(), "--progress", "plain");
+        assertThat(shortOne.err()).doesNotContain("warning: prompt");
+    }
 }
