@@ -83,8 +83,8 @@ final class JobRoutes {
             return;
         }
         requireMultipart(ctx);
+        UploadedFile file = optionalUpload(ctx, "image"); // first: Javalin sets the multipart config up on this call
         ObjectNode form = formFields(ctx, "image");
-        UploadedFile file = optionalUpload(ctx, "image");
         String id = newId(ctx);
         Path target = file == null ? null : jobs.uploadDir(id).resolve("image." + extension(file));
         try {
