@@ -69,11 +69,32 @@ final class JobRoutes {
         accepted(ctx, id);
     }
 
+    /**
+     * A JSON body (text to video), or multipart/form-data with the same fields as text and an
+     * optional file field {@code image}: the first frame the video starts from.
+     */
     private void video(Context ctx) throws IOException {
         requireModel(Task.VIDEO, "video");
-        VideoRequest r = parser.video(parser.body(jsonBody(ctx), "body"));
+        if (!isMultipart(ctx)) {
+            VideoRequest r = parser.video(parser.body(jsonBody(ctx), "body"));
+            String id = newId(ctx);
+            jobs.submitVideo(id, r, keyId(ctx));
+            accepted(ctx, id);
+            return;
+        }
+        requireMultipart(ctx);
+        UploadedFile file = optionalUpload(ctx, "image"); // first: Javalin sets the multipart config up on this call
+        ObjectNode form = formFields(ctx, "image");
         String id = newId(ctx);
-        jobs.submitVideo(id, r, keyId(ctx));
+        Path target = file == null ? null : jobs.uploadDir(id).resolve("image." + extension(file));
+        try {
+            VideoRequest r = parser.video(form, target, true);
+            if (file != null) save(file, target);
+            jobs.submitVideo(id, r, keyId(ctx));
+        } catch (RuntimeException | IOException e) {
+            files.delete(id);
+            throw e;
+        }
         accepted(ctx, id);
     }
 
@@ -183,6 +204,22 @@ final class JobRoutes {
         }
         long length = ctx.req().getContentLengthLong();
         if (length > maxUploadBytes + UploadLimits.FORM_OVERHEAD_BYTES) throw UploadLimits.tooLarge(maxUploadBytes);
+    }
+
+    private static boolean isMultipart(Context ctx) {
+        String ct = ctx.contentType();
+        return ct != null && ct.toLowerCase(Locale.ROOT).startsWith("multipart/");
+    }
+
+    /** The file in {@code field}, or null when the form has none. */
+    private static UploadedFile optionalUpload(Context ctx, String field) {
+        List<UploadedFile> all;
+        try {
+            all = ctx.uploadedFiles(field);
+        } catch (RuntimeException e) {
+            throw UploadLimits.translate(e);
+        }
+        return all.isEmpty() ? null : upload(ctx, field);
     }
 
     private static UploadedFile upload(Context ctx, String field) {

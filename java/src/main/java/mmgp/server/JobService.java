@@ -73,7 +73,9 @@ final class JobService implements RetryAdvisor, AutoCloseable {
     }
 
     void submitVideo(String id, VideoRequest r, String keyId) {
-        submit(id, "video", parser.toJson(r), keyId, false, l -> engine.generateVideo(r, l));
+        ObjectNode stored = parser.toJson(r);
+        if (r.startImageFile() != null) stored.put("upload", r.startImageFile().getFileName().toString());
+        submit(id, "video", stored, keyId, false, l -> engine.generateVideo(r, l));
     }
 
     void submitUnderstand(String id, UnderstandRequest r, String upload, String keyId) {
@@ -327,7 +329,9 @@ final class JobService implements RetryAdvisor, AutoCloseable {
                 submit(r.id(), "image", req, r.keyId(), true, l -> engine.generateImage(q, l));
             }
             case "video" -> {
-                VideoRequest q = parser.video(req);
+                ObjectNode fields = req.deepCopy();
+                String upload = fields.has("upload") ? fields.remove("upload").asText() : null;
+                VideoRequest q = parser.video(fields, upload == null ? null : dir.resolve(upload), false);
                 submit(r.id(), "video", req, r.keyId(), true, l -> engine.generateVideo(q, l));
             }
             case "understand" -> {

@@ -53,9 +53,17 @@ final class RequestParser {
     }
 
     VideoRequest video(JsonNode body) {
-        Fields f = new Fields(body, "", false, with(VIDEO_FIELDS, "prompt"));
+        return video(body, null, false);
+    }
+
+    /**
+     * A video request from a JSON body or, with {@code formText}, the text fields of a multipart
+     * /api/generate/video; {@code startImage} is the uploaded first frame (null: text to video).
+     */
+    VideoRequest video(JsonNode fields, Path startImage, boolean formText) {
+        Fields f = new Fields(fields, "", formText, with(VIDEO_FIELDS, "prompt"));
         String prompt = f.requiredText("prompt");
-        return new VideoRequest(prompt, videoOptions(f, ""));
+        return new VideoRequest(prompt, videoOptions(f, "")).withStartImage(startImage);
     }
 
     /** Form fields of /api/understand/video (values are text) for the uploaded {@code video}. */

@@ -84,6 +84,65 @@ class ApiEndpointsTest {
     }
 
     @Test
+    void videoFormWithAStartImageIsKeptWithTheJob() throws Exception {
+        Map<String, Object> form = new LinkedHashMap<>();
+        form.put("image", new byte[] {(byte) 0x89, 'P', 'N', 'G'});
+        form.put("prompt", "waves");
+        form.put("frames", "9");
+        form.put("width", "32");
+        form.put("height", "32");
+        form.put("steps", "2");
+        Http.Reply r = http.postMultipart("/api/generate/video", form);
+        assertThat(r.status()).as(r.body()).isEqualTo(202);
+        String id = r.json().get("request_id").asText();
+        JsonNode end = http.awaitEnd(id, WAIT);
+        assertThat(end.get("status").asText()).as(end.toString()).isEqualTo("done");
+        assertThat(end.path("result").path("frames").asInt()).isEqualTo(9);
+        java.util.List<Path> kept;
+        try (var files = java.nio.file.Files.list(dir.resolve("data/jobs/" + id))) {
+            kept = files.filter(f -> f.getFileName().toString().startsWith("image.")).toList();
+        }
+        assertThat(kept).hasSize(1);
+        assertThat(java.nio.file.Files.readAllBytes(kept.getFirst())).containsExactly((byte) 0x89, 'P', 'N', 'G');
+    }
+
+    @Test
+    void videoFormWithoutAnImageIsTextToVideo() {
+        Map<String, Object> form = new LinkedHashMap<>();
+        form.put("prompt", "waves");
+        form.put("frames", "9");
+        form.put("width", "32");
+        form.put("height", "32");
+        form.put("steps", "2");
+        Http.Reply r = http.postMultipart("/api/generate/video", form);
+        assertThat(r.status()).as(r.body()).isEqualTo(202);
+        assertThat(http.awaitEnd(r.json().get("request_id").asText(), WAIT).get("status").asText()).isEqualTo("done");
+    }
+
+    @Test
+    void videoFormRefusesAnImageSentAsTextOrAnotherFileField() {
+        Map<String, Object> form = new LinkedHashMap<>();
+        form.put("prompt", "waves");
+        form.put("image", "not a file");
+        Http.Reply r = http.postMultipart("/api/generate/video", form);
+        assertThat(r.status()).as(r.body()).isEqualTo(400);
+        assertThat(r.errorField()).isEqualTo("image");
+        Map<String, Object> other = new LinkedHashMap<>();
+        other.put("prompt", "waves");
+        other.put("file", new byte[] {1, 2});
+        Http.Reply r2 = http.postMultipart("/api/generate/video", other);
+        assertThat(r2.status()).as(r2.body()).isEqualTo(400);
+        assertThat(r2.errorField()).isEqualTo("file");
+        Map<String, Object> badFrames = new LinkedHashMap<>();
+        badFrames.put("image", new byte[] {1});
+        badFrames.put("prompt", "waves");
+        badFrames.put("frames", "ten");
+        Http.Reply r3 = http.postMultipart("/api/generate/video", badFrames);
+        assertThat(r3.status()).as(r3.body()).isEqualTo(400);
+        assertThat(r3.errorField()).isEqualTo("frames");
+    }
+
+    @Test
     void understandUploadStreamsACaptionThatIsStoredAsText() {
         Map<String, Object> form = new LinkedHashMap<>();
         form.put("file", "not really a video".getBytes(StandardCharsets.UTF_8));

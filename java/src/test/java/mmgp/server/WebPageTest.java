@@ -86,6 +86,29 @@ class WebPageTest {
     }
 
     @Test
+    void aVideoCanStartFromAnImageChosenInThePicker() throws Exception {
+        browser.get(server.url() + "/");
+        WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(30));
+        browser.findElement(By.id("api-key")).sendKeys(TestServers.KEY);
+        new Select(browser.findElement(By.id("task"))).selectByValue("image");
+        assertThat(browser.findElement(By.id("image-row")).isDisplayed()).isFalse();
+        new Select(browser.findElement(By.id("task"))).selectByValue("video");
+        assertThat(browser.findElement(By.id("image-row")).isDisplayed()).isTrue();
+        java.awt.image.BufferedImage picture = new java.awt.image.BufferedImage(32, 32, java.awt.image.BufferedImage.TYPE_INT_RGB);
+        Path png = dir.resolve("first.png");
+        javax.imageio.ImageIO.write(picture, "png", png.toFile());
+        browser.findElement(By.id("image")).sendKeys(png.toString());
+        browser.findElement(By.id("prompt")).sendKeys("a red square drifts");
+        browser.findElement(By.id("options")).sendKeys("{\"frames\": 9, \"steps\": 2, \"width\": 32, \"height\": 32}");
+        browser.findElement(By.id("submit")).click();
+        wait.until(d -> d.findElement(By.id("status")).getText().equals("done"));
+        String id = browser.findElement(By.id("request-id")).getText();
+        try (var files = Files.list(dir.resolve("data/jobs/" + id))) {
+            assertThat(files.map(f -> f.getFileName().toString())).contains("image.png");
+        }
+    }
+
+    @Test
     void refusalsShowTheServersMessage() {
         browser.get(server.url() + "/");
         WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(30));

@@ -18,6 +18,7 @@
     const task = $('task').value;
     const needsFile = task === 'understand' || task === 'pipeline';
     $('file-row').hidden = !needsFile;
+    $('image-row').hidden = task !== 'video';
     $('prompt-row').hidden = task === 'pipeline';
     $('prompt').placeholder = task === 'understand' ? 'What happens in this video?' : 'A red ball rolling across a wooden floor';
   }
@@ -40,6 +41,14 @@
 
   function buildRequest(task) {
     const options = parseOptions();
+    const image = task === 'video' ? $('image').files[0] : null;
+    if (image) { // image to video: the same fields as text, the picture as the file field "image"
+      const data = new FormData();
+      data.append('image', image);
+      data.append('prompt', $('prompt').value);
+      for (const [k, v] of Object.entries(options)) data.append(k, String(v));
+      return { url: '/api/generate/video', body: data, headers: {} };
+    }
     if (task === 'image' || task === 'video') {
       return { url: '/api/generate/' + task, body: JSON.stringify(Object.assign({ prompt: $('prompt').value }, options)),
         headers: { 'Content-Type': 'application/json' } };

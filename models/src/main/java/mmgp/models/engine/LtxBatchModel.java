@@ -1,5 +1,6 @@
 package mmgp.models.engine;
 
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -11,21 +12,24 @@ import mmgp.api.VideoResult;
 import mmgp.engine.spi.BatchItem;
 import mmgp.engine.spi.BatchModel;
 import mmgp.graph.ComputeBackend;
+import mmgp.models.ltx.LtxConditionImage;
 import mmgp.models.ltx.LtxModel;
 import mmgp.models.ltx.LtxPipeline;
 import mmgp.models.ltx.LtxVaeConfig;
 
 /**
  * A loaded LTX-Video model serving video requests: requests with the same frames, size, steps,
- * guidance, negative prompt and frame rate share one transformer graph; each video comes from
- * its own seed ({@link LtxPipeline#generateWithSeeds}), so batching does not change it.
+ * guidance, negative prompt and frame rate, and all with or all without a start image, share one
+ * transformer graph; each video comes from its own seed (and image) ({@link LtxPipeline#generateWithSeeds}),
+ * so batching does not change it.
  */
 final class LtxBatchModel implements BatchModel<VideoRequest, VideoResult> {
     /** Two videos: four transformer rows under guidance, the largest of the three models' runs. */
     static final int MAX_BATCH = 2;
 
     /** What must match for requests to share a run. */
-    private record Key(int frames, int width, int height, int steps, float guidanceScale, String negativePrompt, float frameRate) {}
+    private record Key(int frames, int width, int height, int steps, float guidanceScale, String negativePrompt, float frameRate,
+                       boolean fromImage) {}
 
     private final LtxModel model;
     private final ComputeBackend backend;
@@ -53,12 +57,27 @@ final class LtxBatchModel implements BatchModel<VideoRequest, VideoResult> {
         }
         if (o.width() % spatial != 0) throw new InvalidRequestException("width", "must be a multiple of " + spatial + " (the VAE's spatial factor), got " + o.width());
         if (o.height() % spatial != 0) throw new InvalidRequestException("height", "must be a multiple of " + spatial + " (the VAE's spatial factor), got " + o.height());
+        if (request.startImageFile() != null) {
+            if (!model.hasVaeEncoder()) {
+                throw new InvalidRequestException("image", "this video model (" + model + ") has no VAE encoder, so it cannot start from an image");
+            }
+            startImage(request); // unreadable images are refused now, not when the batch runs
+        }
+    }
+
+    private static LtxConditionImage startImage(VideoRequest request) {
+        try {
+            return LtxConditionImage.read(request.startImageFile());
+        } catch (IOException e) {
+            throw new InvalidRequestException("image", e.getMessage());
+        }
     }
 
     @Override
     public Object batchKey(VideoRequest request) {
         VideoOptions o = request.options();
-        return new Key(o.frames(), o.width(), o.height(), o.steps(), o.guidanceScale(), o.negativePrompt(), o.frameRate());
+        return new Key(o.frames(), o.width(), o.height(), o.steps(), o.guidanceScale(), o.negativePrompt(), o.frameRate(),
+                request.startImageFile() != null);
     }
 
     @Override
@@ -73,15 +92,18 @@ final class LtxBatchModel implements BatchModel<VideoRequest, VideoResult> {
         VideoOptions first = items.getFirst().request().options();
         List<String> prompts = new ArrayList<>(items.size());
         long[] seeds = new long[items.size()];
+        boolean fromImage = items.getFirst().request().startImageFile() != null;
+        List<LtxConditionImage> images = fromImage ? new ArrayList<>(items.size()) : null;
         for (int i = 0; i < items.size(); i++) {
             VideoRequest r = items.get(i).request();
             prompts.add(r.prompt());
             seeds[i] = r.options().seed();
+            if (fromImage) images.add(startImage(r));
         }
         LtxPipeline.Options defaults = LtxPipeline.Options.defaults();
         LtxPipeline.Options o = defaults.with(first.frames(), first.width(), first.height(), first.steps(), first.guidanceScale(), first.frameRate(),
                 defaults.maxSequenceLength(), 0).withNegativePrompt(first.negativePrompt());
-        LtxPipeline.Video video = LtxPipeline.generateWithSeeds(model, backend, prompts, o, batch, seeds);
+        LtxPipeline.Video video = LtxPipeline.generateWithSeeds(model, backend, prompts, images, o, batch, seeds);
         int size = 3 * video.frames() * video.height() * video.width();
         List<VideoResult> results = new ArrayList<>(items.size());
         for (int i = 0; i < items.size(); i++) {

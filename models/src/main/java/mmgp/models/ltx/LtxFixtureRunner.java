@@ -152,20 +152,38 @@ public final class LtxFixtureRunner implements FixtureRunner {
 
     private static void endToEnd(LtxModel m, ComputeBackend backend, JsonNode spec, SafetensorsFile golden, double atol, List<TensorComparison> out) throws Exception {
         JsonNode kw = spec.path("pipeline_kwargs");
+        float[] decodeNoise = golden.findTensor("decode_noise").isPresent() ? golden.readFloats("decode_noise") : null;
+        LtxPipeline.Video v = LtxPipeline.generate(m, backend, prompts(kw), options(kw), ProgressListener.NONE,
+                golden.readFloats("initial_latents_packed"), decodeNoise);
+        out.add(TensorComparison.floats("final_latents_packed", v.latents(), golden.readFloats("final_latents_packed"), spec.path("tolerance").path("latents_atol").asDouble(atol), 0));
+        out.add(TensorComparison.floats("video", v.pixels(), golden.readFloats("video"), atol, 0));
+    }
+
+    /** The case's prompt: one string or a list. */
+    static List<String> prompts(JsonNode kw) {
         List<String> prompts = new ArrayList<>();
         if (kw.path("prompt").isArray()) kw.path("prompt").forEach(p -> prompts.add(p.asText()));
         else prompts.add(kw.path("prompt").asText());
+        return prompts;
+    }
+
+    /** The pipeline options of a case's pipeline_kwargs; absent keys take diffusers' defaults. */
+    static LtxPipeline.Options options(JsonNode kw) {
         LtxPipeline.Options o = LtxPipeline.Options.defaults().with(kw.path("num_frames").asInt(161), kw.path("width").asInt(704),
                 kw.path("height").asInt(512), kw.path("num_inference_steps").asInt(50), (float) kw.path("guidance_scale").asDouble(3),
                 (float) kw.path("frame_rate").asDouble(25), kw.path("max_sequence_length").asInt(128), 0);
         if (kw.has("negative_prompt")) o = o.withNegativePrompt(kw.path("negative_prompt").asText());
-        if (kw.has("decode_timestep")) {
-            o = o.withDecode((float) kw.path("decode_timestep").asDouble(),
-                    kw.has("decode_noise_scale") ? (float) kw.path("decode_noise_scale").asDouble() : Float.NaN);
-        }
-        float[] decodeNoise = golden.findTensor("decode_noise").isPresent() ? golden.readFloats("decode_noise") : null;
-        LtxPipeline.Video v = LtxPipeline.generate(m, backend, prompts, o, ProgressListener.NONE, golden.readFloats("initial_latents_packed"), decodeNoise);
-        out.add(TensorComparison.floats("final_latents_packed", v.latents(), golden.readFloats("final_latents_packed"), spec.path("tolerance").path("latents_atol").asDouble(atol), 0));
-        out.add(TensorComparison.floats("video", v.pixels(), golden.readFloats("video"), atol, 0));
+        // decode_timestep defaults to 0.0 in the pipelines' signature; either knob may be a list (one per prompt).
+        float[] timesteps = kw.has("decode_timestep") ? floats(kw.path("decode_timestep")) : new float[] {0f};
+        float[] noiseScales = kw.has("decode_noise_scale") && !kw.path("decode_noise_scale").isNull() ? floats(kw.path("decode_noise_scale")) : null;
+        return o.withDecode(timesteps, noiseScales);
+    }
+
+    /** A number or a list of numbers. */
+    static float[] floats(JsonNode n) {
+        if (!n.isArray()) return new float[] {(float) n.asDouble()};
+        float[] out = new float[n.size()];
+        for (int i = 0; i < out.length; i++) out[i] = (float) n.get(i).asDouble();
+        return out;
     }
 }

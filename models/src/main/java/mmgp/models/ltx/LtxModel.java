@@ -116,10 +116,24 @@ public final class LtxModel implements AutoCloseable {
         return vae;
     }
 
-    /** The VAE encoder (video/image → latents), for image- and video-to-video conditioning. */
+    /**
+     * The VAE encoder (video/image → latents), for image- and video-to-video conditioning; a
+     * model without its weights (a decoder-only export) is refused with a message that says so.
+     */
     public synchronized LtxVaeEncoder vaeEncoder() {
-        if (vaeEncoder == null) vaeEncoder = new LtxVaeEncoder(LtxVaeConfig.fromJson(vaeConfig), weights, "vae.");
+        if (vaeEncoder == null) {
+            if (!hasVaeEncoder()) {
+                throw new IllegalArgumentException(description + " has no VAE encoder weights (vae.encoder.*), which image to video needs; "
+                        + "use the full LTX-Video checkpoint or a GGUF converted from it");
+            }
+            vaeEncoder = new LtxVaeEncoder(LtxVaeConfig.fromJson(vaeConfig), weights, "vae.");
+        }
         return vaeEncoder;
+    }
+
+    /** Whether the checkpoint holds the VAE encoder, i.e. can start a video from an image. */
+    public boolean hasVaeEncoder() {
+        return weights.has("vae.encoder.conv_in.conv.weight");
     }
 
     public FlowMatchEulerScheduler.Config schedulerConfig() {

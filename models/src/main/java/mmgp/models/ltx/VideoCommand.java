@@ -16,8 +16,9 @@ import mmgp.media.VideoWriter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code mmgp video --prompt "..."}: text → MP4 with LTX-Video. */
-@Command(name = "video", mixinStandardHelpOptions = true, description = "Generate a video from a prompt with LTX-Video and write an MP4 (H.264).")
+/** {@code mmgp video --prompt "..." [--image first.png]}: text (and a first frame) → MP4 with LTX-Video. */
+@Command(name = "video", mixinStandardHelpOptions = true,
+        description = "Generate a video from a prompt with LTX-Video, optionally starting from an image, and write an MP4 (H.264).")
 public final class VideoCommand implements Callable<Integer> {
     /** Registers the verb with the CLI. */
     public static final class Provider implements VerbProvider {
@@ -29,6 +30,10 @@ public final class VideoCommand implements Callable<Integer> {
 
     @Option(names = {"-p", "--prompt"}, required = true, description = "The prompt; repeat for several videos in one batch.")
     List<String> prompts;
+
+    @Option(names = "--image", description = "Start the video from this image (PNG, JPEG, BMP, GIF): one for every prompt, or repeat once per "
+            + "prompt. An image of another size is resized to --width × --height (PIL Lanczos, aspect ratio not kept).")
+    List<Path> images;
 
     @Option(names = "--negative-prompt", defaultValue = "", description = "What the video should not show (guidance only).")
     String negativePrompt;
@@ -54,11 +59,12 @@ public final class VideoCommand implements Callable<Integer> {
     @Option(names = "--timesteps", split = ",", description = "An explicit timestep list, e.g. 1000,993,987,981,975,909,725 (overrides --steps).")
     double[] timesteps;
 
-    @Option(names = "--decode-timestep", defaultValue = "0.05", description = "Decode timestep of timestep-conditioned VAEs (0.9.1+; default ${DEFAULT-VALUE}).")
-    float decodeTimestep;
+    @Option(names = "--decode-timestep", split = ",", defaultValue = "0.05",
+            description = "Decode timestep of timestep-conditioned VAEs (0.9.1+): one value, or one per prompt separated by commas (default ${DEFAULT-VALUE}).")
+    float[] decodeTimestep;
 
-    @Option(names = "--decode-noise-scale", description = "Decode noise mix (default: the decode timestep).")
-    Float decodeNoiseScale;
+    @Option(names = "--decode-noise-scale", split = ",", description = "Decode noise mix, one value or one per prompt (default: the decode timestep).")
+    float[] decodeNoiseScale;
 
     @Option(names = "--fps", defaultValue = "24", description = "Frame rate of the clip, also a model condition (default ${DEFAULT-VALUE}).")
     float fps;
@@ -108,7 +114,17 @@ public final class VideoCommand implements Callable<Integer> {
         float g = guidance != null ? guidance : distilled ? 1f : 3f;
         LtxPipeline.Options o = LtxPipeline.Options.defaults().with(frames, width, height, steps, g, fps, maxSequenceLength, seed)
                 .withNegativePrompt(negativePrompt).withTiles(tile)
-                .withDecode(decodeTimestep, decodeNoiseScale == null ? Float.NaN : decodeNoiseScale);
+                .withDecode(decodeTimestep, decodeNoiseScale);
+        o.decodeTimestepsFor(prompts.size());
+        o.decodeNoiseScalesFor(prompts.size());
+        List<LtxConditionImage> start = null;
+        if (images != null && !images.isEmpty()) {
+            if (images.size() != 1 && images.size() != prompts.size()) {
+                throw new IllegalArgumentException(images.size() + " --image for " + prompts.size() + " --prompt; give one image, or one per prompt");
+            }
+            start = new java.util.ArrayList<>();
+            for (Path image : images) start.add(LtxConditionImage.read(image)); // unreadable files fail before the model loads
+        }
         if (timesteps != null) o = o.withSchedule(timesteps, null);
         else if (distilled) o = o.withSchedule(LtxPipeline.Options.DISTILLED_TIMESTEPS, null);
         ProgressBar bar = new ProgressBar(System.err, quiet);
@@ -116,7 +132,7 @@ public final class VideoCommand implements Callable<Integer> {
         try (ComputeBackend backend = ComputeBackend.cpu(threads, numerics); LtxModel m = LtxModel.open(model, backend)) {
             double load = (System.nanoTime() - t0) / 1e9;
             bar.stage("load", load);
-            LtxPipeline.Video v = LtxPipeline.generate(m, backend, prompts, o, bar);
+            LtxPipeline.Video v = LtxPipeline.generate(m, backend, prompts, start, o, bar);
             int perVideo = v.frames() * v.height() * v.width() * 3;
             for (int b = 0; b < v.batch(); b++) {
                 float[] clip = java.util.Arrays.copyOfRange(v.pixels(), b * perVideo, (b + 1) * perVideo);

@@ -96,6 +96,27 @@ class LtxProviderTest {
     }
 
     @Test
+    void aStartImageIsCheckedOnSubmitAndBatchedApartFromTextToVideo(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        Path png = tmp.resolve("first.png");
+        javax.imageio.ImageIO.write(new java.awt.image.BufferedImage(64, 32, java.awt.image.BufferedImage.TYPE_INT_RGB), "png", png.toFile());
+        VideoRequest text = new VideoRequest("a car", SMALL);
+        VideoRequest image = text.withStartImage(png);
+        model.validate(image);
+        assertThat(model.batchKey(image)).isNotEqualTo(model.batchKey(text));
+        assertThat(model.batchKey(image)).isEqualTo(model.batchKey(new VideoRequest("a boat", SMALL.withSeed(3)).withStartImage(png)));
+        Path broken = java.nio.file.Files.writeString(tmp.resolve("broken.png"), "no pixels here");
+        assertThatThrownBy(() -> model.validate(text.withStartImage(broken)))
+                .isInstanceOfSatisfying(InvalidRequestException.class, e -> assertThat(e.field()).isEqualTo("image"))
+                .hasMessageContaining("cannot read image");
+
+        VideoResult fromImage = model.run(List.of(new BatchItem<>(image, null)), ProgressListener.NONE).getFirst();
+        VideoResult fromText = model.run(List.of(new BatchItem<>(text, null)), ProgressListener.NONE).getFirst();
+        assertThat(fromImage.frames()).isEqualTo(9);
+        assertThat(PerRowSeedsTest.inUnitRange(fromImage.rgb())).isTrue();
+        assertThat(java.util.Arrays.equals(fromImage.rgb(), fromText.rgb())).isFalse();
+    }
+
+    @Test
     void cancellingTheBatchStopsBetweenDenoisingSteps() {
         RecordingListener cancelling = RecordingListener.cancellingAfter("denoise", 1);
         assertThatThrownBy(() -> model.run(List.of(new BatchItem<>(new VideoRequest("a car", SMALL), null)), cancelling))

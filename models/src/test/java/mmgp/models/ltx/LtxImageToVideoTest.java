@@ -1,0 +1,155 @@
+package mmgp.models.ltx;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import mmgp.api.ProgressListener;
+import mmgp.bindings.NativeLibraries;
+import mmgp.check.CaseResult;
+import mmgp.check.FixtureCases;
+import mmgp.check.FixtureRunner;
+import mmgp.check.TensorComparison;
+import mmgp.graph.ComputeBackend;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** LTXImageToVideoPipeline's golden (ltx_video_095 e2e_i2v) and the image-to-video pipeline's own contracts. */
+class LtxImageToVideoTest {
+    static final Path FIXTURE = Path.of("src/test/resources/fixtures/ltx_video_095");
+
+    @BeforeAll
+    static void libs() {
+        assumeTrue(NativeLibraries.available(), "native libs not built");
+    }
+
+    @Test
+    void theImageToVideoGoldenPassesWithEveryStep() throws Exception {
+        FixtureCases fixture = FixtureCases.load(FIXTURE);
+        FixtureCases.Case c = fixture.cases().stream().filter(k -> k.name().equals("e2e_i2v")).findFirst().orElseThrow();
+        try (ComputeBackend backend = ComputeBackend.cpu(2)) {
+            CaseResult r = FixtureRunner.forModel(fixture.model()).run(fixture, c, backend);
+            for (TensorComparison t : r.comparisons()) {
+                System.out.printf("e2e_i2v %-36s max abs %.3e  %s %s%n", t.name(), t.maxAbs(), t.passed() ? "ok" : "FAIL", t.detail());
+            }
+            assertThat(r.error()).isNull();
+            assertThat(r.comparisons()).extracting(TensorComparison::name)
+                    .contains("video", "steps.transformer_timestep", "steps.latents_in", "steps.noise_pred_guided", "steps.decode_input_z");
+            assertThat(r.passed()).as(r.comparisons().toString()).isTrue();
+        }
+    }
+
+    @Test
+    void decodeSettingsArePerPromptAndEachVideoIsTheOneItsSettingsGiveAlone() throws Exception {
+        var o = LtxPipeline.Options.defaults().with(9, 64, 64, 2, 1f, 24f, 16, 0);
+        List<String> prompts = List.of("a red car", "waves on rocks");
+        long[] seeds = {4, 9};
+        try (ComputeBackend backend = ComputeBackend.cpu(2); LtxModel m = LtxModel.open(FIXTURE.resolve("checkpoint"), backend)) {
+            assertThat(m.vae().timestepConditioned()).isTrue();
+            var both = LtxPipeline.generateWithSeeds(m, backend, prompts, o.withDecode(new float[] {0.05f, 0.4f}, new float[] {0.025f, 0.3f}),
+                    ProgressListener.NONE, seeds);
+            int per = both.pixels().length / 2;
+            for (int i = 0; i < 2; i++) {
+                float t = i == 0 ? 0.05f : 0.4f, s = i == 0 ? 0.025f : 0.3f;
+                var alone = LtxPipeline.generateWithSeeds(m, backend, List.of(prompts.get(i)), o.withDecode(t, s), ProgressListener.NONE, new long[] {seeds[i]});
+                assertClose("video " + i + " in the batch vs alone", slice(both.pixels(), i, per), alone.pixels());
+            }
+            // The second video's settings matter: with the first's it is another video.
+            var same = LtxPipeline.generateWithSeeds(m, backend, prompts, o.withDecode(0.05f, 0.025f), ProgressListener.NONE, seeds);
+            assertThat(Arrays.equals(slice(same.pixels(), 0, per), slice(both.pixels(), 0, per))).isTrue();
+            assertThat(maxAbs(slice(same.pixels(), 1, per), slice(both.pixels(), 1, per))).isGreaterThan(1e-3);
+        }
+    }
+
+    @Test
+    void decodeListsBroadcastOrMatchThePrompts() {
+        var o = LtxPipeline.Options.defaults().withDecode(new float[] {0.1f}, null);
+        assertThat(o.decodeTimestepsFor(3)).containsExactly(0.1f, 0.1f, 0.1f);
+        assertThat(o.decodeNoiseScalesFor(3)).containsExactly(0.1f, 0.1f, 0.1f); // None: the timesteps
+        var listed = o.withDecode(new float[] {0.1f, 0.2f}, new float[] {0.5f});
+        assertThat(listed.decodeTimestepsFor(2)).containsExactly(0.1f, 0.2f);
+        assertThat(listed.decodeNoiseScalesFor(2)).containsExactly(0.5f, 0.5f);
+        assertThat(o.withDecode(new float[] {0.1f, 0.2f}, null).decodeNoiseScalesFor(2)).containsExactly(0.1f, 0.2f);
+        assertThat(o.withDecode(0.3f, Float.NaN).decodeNoiseScalesFor(1)).containsExactly(0.3f);
+        assertThatThrownBy(() -> listed.decodeTimestepsFor(3)).hasMessageContaining("2 decode timesteps for 3 prompts");
+        assertThatThrownBy(() -> o.withDecode(new float[0], null)).hasMessageContaining("at least one");
+    }
+
+    @Test
+    void oneImageServesEveryPromptAndAnImageOfAnotherSizeIsResized() throws Exception {
+        var o = LtxPipeline.Options.defaults().with(9, 64, 64, 2, 3f, 24f, 16, 3);
+        LtxConditionImage square = gradient(64, 64), wide = gradient(96, 40);
+        List<String> prompts = List.of("a red car", "waves on rocks");
+        try (ComputeBackend backend = ComputeBackend.cpu(2); LtxModel m = LtxModel.open(FIXTURE.resolve("checkpoint"), backend)) {
+            // One generator: one image is sampled once and shared; a list samples each image in turn (as diffusers).
+            var shared = LtxPipeline.generate(m, backend, prompts, List.of(square), o, ProgressListener.NONE);
+            var listed = LtxPipeline.generate(m, backend, prompts, List.of(square, square), o, ProgressListener.NONE);
+            int per = shared.pixels().length / 2;
+            assertThat(Arrays.equals(slice(shared.pixels(), 0, per), slice(listed.pixels(), 0, per))).isTrue();
+            // A seed per video: each samples its own image latent, so one image or the same one per prompt is the same.
+            long[] seeds = {5, 6};
+            var seededShared = LtxPipeline.generateWithSeeds(m, backend, prompts, List.of(square), o, ProgressListener.NONE, seeds);
+            var seededListed = LtxPipeline.generateWithSeeds(m, backend, prompts, List.of(square, square), o, ProgressListener.NONE, seeds);
+            assertThat(Arrays.equals(seededShared.pixels(), seededListed.pixels())).isTrue();
+            assertThat(shared.frames()).isEqualTo(9);
+            // The first latent frame is the image's and stays fixed: it differs from text to video's.
+            var text = LtxPipeline.generate(m, backend, prompts, o, ProgressListener.NONE);
+            assertThat(maxAbs(shared.pixels(), text.pixels())).isGreaterThan(1e-3);
+            var resized = LtxPipeline.generate(m, backend, List.of("a red car"), List.of(wide), o, ProgressListener.NONE);
+            assertThat(resized.width()).isEqualTo(64);
+            assertThat(resized.height()).isEqualTo(64);
+            assertThatThrownBy(() -> LtxPipeline.generate(m, backend, List.of("a", "b", "c"), List.of(square, square), o, ProgressListener.NONE))
+                    .hasMessageContaining("2 images for 3 prompts");
+        }
+    }
+
+    @Test
+    void imagesAreScaledToMinusOneOneChannelsFirstAndResizedWithPilLanczos() {
+        LtxConditionImage img = LtxConditionImage.rgb(2, 1, new byte[] {0, (byte) 255, 51, 102, (byte) 204, 1});
+        assertThat(img.pixels(2, 1)).containsExactly(-1f, 2f * (102 / 255f) - 1f, 1f, 2f * (204 / 255f) - 1f, 2f * (51 / 255f) - 1f, 2f * (1 / 255f) - 1f);
+        LtxConditionImage flat = LtxConditionImage.rgb(3, 5, filled(3 * 5 * 3, (byte) 77));
+        assertThat(flat.pixels(4, 2)).containsOnly(2f * (77 / 255f) - 1f); // normalised Lanczos taps keep a flat image flat
+    }
+
+    /**
+     * Batched and alone runs may round differently (ggml's matmul kernels depend on the batch
+     * width), so they agree to fp32 noise rather than bit for bit. assertj's containsExactly is
+     * not used on these arrays: its diff of a mismatch is quadratic in their length.
+     */
+    private static void assertClose(String what, float[] actual, float[] expected) {
+        TensorComparison c = TensorComparison.floats(what, actual, expected, 1e-5, 0);
+        System.out.printf("%s: max abs %.3e%n", what, c.maxAbs());
+        assertThat(c.passed()).as(what + ": " + c.detail()).isTrue();
+    }
+
+    private static double maxAbs(float[] a, float[] b) {
+        assertThat(a.length).isEqualTo(b.length);
+        double m = 0;
+        for (int i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+        return m;
+    }
+
+    private static float[] slice(float[] all, int i, int per) {
+        return Arrays.copyOfRange(all, i * per, (i + 1) * per);
+    }
+
+    private static byte[] filled(int n, byte v) {
+        byte[] b = new byte[n];
+        java.util.Arrays.fill(b, v);
+        return b;
+    }
+
+    static LtxConditionImage gradient(int w, int h) {
+        byte[] px = new byte[w * h * 3];
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++) {
+                px[(y * w + x) * 3] = (byte) (x * 255 / w);
+                px[(y * w + x) * 3 + 1] = (byte) (y * 255 / h);
+                px[(y * w + x) * 3 + 2] = (byte) 128;
+            }
+        return LtxConditionImage.rgb(w, h, px);
+    }
+}
