@@ -40,7 +40,7 @@ public final class LtxPipeline {
      * per prompt, as diffusers accepts a float or a list; null noise scales take the timesteps.
      */
     public record Options(int frames, int width, int height, int steps, float guidanceScale, String negativePrompt,
-                          float frameRate, int maxSequenceLength, long seed, int tileLatents,
+                          float frameRate, int maxSequenceLength, long seed, int tileLatents, long vaeMemoryBytes,
                           double[] timesteps, double[] sigmas, float[] decodeTimesteps, float[] decodeNoiseScales) {
         /** The 7-step timestep list of the distilled LTX releases (guidance off). */
         public static final double[] DISTILLED_TIMESTEPS = {1000, 993, 987, 981, 975, 909, 725};
@@ -55,21 +55,32 @@ public final class LtxPipeline {
         }
 
         public static Options defaults() {
-            return new Options(49, 512, 320, 40, 3f, "", 24f, 128, 0L, 0, null, null, new float[] {0.05f}, null);
+            return new Options(49, 512, 320, 40, 3f, "", 24f, 128, 0L, 0, 0L, null, null, new float[] {0.05f}, null);
         }
 
         public Options with(int frames, int width, int height, int steps, float guidance, float frameRate, int maxSequenceLength, long seed) {
-            return new Options(frames, width, height, steps, guidance, negativePrompt, frameRate, maxSequenceLength, seed, tileLatents,
+            return new Options(frames, width, height, steps, guidance, negativePrompt, frameRate, maxSequenceLength, seed, tileLatents, vaeMemoryBytes,
                     timesteps, sigmas, decodeTimesteps, decodeNoiseScales);
         }
 
         public Options withNegativePrompt(String negative) {
-            return new Options(frames, width, height, steps, guidanceScale, negative, frameRate, maxSequenceLength, seed, tileLatents,
+            return new Options(frames, width, height, steps, guidanceScale, negative, frameRate, maxSequenceLength, seed, tileLatents, vaeMemoryBytes,
                     timesteps, sigmas, decodeTimesteps, decodeNoiseScales);
         }
 
         public Options withTiles(int latentTile) {
-            return new Options(frames, width, height, steps, guidanceScale, negativePrompt, frameRate, maxSequenceLength, seed, latentTile,
+            return new Options(frames, width, height, steps, guidanceScale, negativePrompt, frameRate, maxSequenceLength, seed, latentTile, vaeMemoryBytes,
+                    timesteps, sigmas, decodeTimesteps, decodeNoiseScales);
+        }
+
+        /**
+         * The memory the VAE decode may plan for its compute buffer (bytes; 0 = the default
+         * budget): the decode is whole when it fits, else in tiles sized to it
+         * ({@link LtxVaeDecoder#decodeWithinBudget}). An explicit {@link #withTiles} wins.
+         */
+        public Options withVaeMemory(long bytes) {
+            if (bytes < 0) throw new IllegalArgumentException("VAE memory budget must be positive (or 0 for the default), got " + bytes);
+            return new Options(frames, width, height, steps, guidanceScale, negativePrompt, frameRate, maxSequenceLength, seed, tileLatents, bytes,
                     timesteps, sigmas, decodeTimesteps, decodeNoiseScales);
         }
 
@@ -77,7 +88,7 @@ public final class LtxPipeline {
         public Options withSchedule(double[] explicitTimesteps, double[] explicitSigmas) {
             if (explicitTimesteps != null && explicitSigmas != null) throw new IllegalArgumentException("give timesteps or sigmas, not both");
             int n = explicitTimesteps != null ? explicitTimesteps.length : explicitSigmas != null ? explicitSigmas.length : steps;
-            return new Options(frames, width, height, n, guidanceScale, negativePrompt, frameRate, maxSequenceLength, seed, tileLatents,
+            return new Options(frames, width, height, n, guidanceScale, negativePrompt, frameRate, maxSequenceLength, seed, tileLatents, vaeMemoryBytes,
                     explicitTimesteps, explicitSigmas, decodeTimesteps, decodeNoiseScales);
         }
 
@@ -92,7 +103,7 @@ public final class LtxPipeline {
          * scales take the timesteps.
          */
         public Options withDecode(float[] timesteps, float[] noiseScales) {
-            return new Options(frames, width, height, steps, guidanceScale, negativePrompt, frameRate, maxSequenceLength, seed, tileLatents,
+            return new Options(frames, width, height, steps, guidanceScale, negativePrompt, frameRate, maxSequenceLength, seed, tileLatents, vaeMemoryBytes,
                     this.timesteps, sigmas, timesteps, noiseScales);
         }
 
@@ -363,7 +374,7 @@ public final class LtxPipeline {
         trace.decodeInput(denormalized, z.clone(), decodeTimesteps == null ? null : decodeTimesteps.clone());
         float[] raw;
         if (rowSeeds == null) {
-            raw = decode(model, backend, z, decodeTimesteps, o.seed(), batch, lf, lh, lw, o.tileLatents(), listener);
+            raw = decode(model, backend, z, decodeTimesteps, o.seed(), batch, lf, lh, lw, o.tileLatents(), o.vaeMemoryBytes(), listener);
         } else {
             int in = z.length / batch;
             float[][] decoded = new float[batch][];
@@ -371,7 +382,7 @@ public final class LtxPipeline {
                 if (b > 0) listener.checkCancelled("decode of video " + (b + 1) + " of " + batch);
                 float[] zb = java.util.Arrays.copyOfRange(z, b * in, (b + 1) * in);
                 float[] tb = decodeTimesteps == null ? null : new float[] {decodeTimesteps[b]};
-                decoded[b] = decode(model, backend, zb, tb, rowSeeds[b], 1, lf, lh, lw, o.tileLatents(), listener);
+                decoded[b] = decode(model, backend, zb, tb, rowSeeds[b], 1, lf, lh, lw, o.tileLatents(), o.vaeMemoryBytes(), listener);
             }
             raw = new float[batch * decoded[0].length];
             for (int b = 0; b < batch; b++) System.arraycopy(decoded[b], 0, raw, b * decoded[b].length, decoded[b].length);
@@ -445,13 +456,17 @@ public final class LtxPipeline {
         return out;
     }
 
-    /** The VAE decode, in spatial tiles when {@code tileLatents} > 0; {@code noiseSeed} seeds the decoder's injected noise. */
+    /**
+     * The VAE decode: in spatial tiles of {@code tileLatents} when that is set, else whole when
+     * its compute buffer fits the memory budget and in tiles sized to the budget when not;
+     * {@code noiseSeed} seeds the decoder's injected noise.
+     */
     private static float[] decode(LtxModel model, ComputeBackend backend, float[] z, float[] decodeTimesteps, long noiseSeed, int batch,
-                                  int lf, int lh, int lw, int tileLatents, ProgressListener listener) {
+                                  int lf, int lh, int lw, int tileLatents, long vaeMemoryBytes, ProgressListener listener) {
         return tileLatents > 0
                 ? model.vae().decodeTiled(backend, z, decodeTimesteps, noiseSeed, batch, lf, lh, lw, tileLatents, tileLatents,
                         Math.min(tileLatents - 1, Math.max(1, tileLatents / 4)), listener)
-                : model.vae().decode(backend, z, decodeTimesteps, noiseSeed, batch, lf, lh, lw);
+                : model.vae().decodeWithinBudget(backend, z, decodeTimesteps, noiseSeed, batch, lf, lh, lw, vaeMemoryBytes, listener);
     }
 
     /** Fills {@code count} values from {@code from} with standard normal draws. */

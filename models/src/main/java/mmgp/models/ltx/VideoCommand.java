@@ -75,8 +75,12 @@ public final class VideoCommand implements Callable<Integer> {
     @Option(names = "--max-sequence-length", defaultValue = "128", description = "T5 tokens (default ${DEFAULT-VALUE}).")
     int maxSequenceLength;
 
-    @Option(names = "--tile", defaultValue = "0", description = "Decode in spatial tiles of this many latents per side (0 = whole frame); bounds memory.")
+    @Option(names = "--tile", defaultValue = "0", description = "Decode in spatial tiles of this many latents per side (0 = as --vae-memory decides).")
     int tile;
+
+    @Option(names = "--vae-memory", defaultValue = "0", converter = mmgp.cli.ByteSizeConverter.class, paramLabel = "SIZE",
+            description = "Memory the VAE decode may plan (e.g. 1G, 512M): whole when it fits, else in tiles sized to it, blended as diffusers' tiled decode (default 2G).")
+    long vaeMemory;
 
     @Option(names = "--model", description = "An LTX-Video .gguf (mmgp pull ltx-video, or mmgp convert --model ltx) or Hugging Face folder "
             + "(default: $MMGP_LTX_MODEL when set, else the installed video model).", defaultValue = "${env:MMGP_LTX_MODEL}")
@@ -85,7 +89,8 @@ public final class VideoCommand implements Callable<Integer> {
     @Option(names = "--models", description = "Model registry folder (default: $MMGP_MODELS or ~/.cache/mmgp/models).")
     Path models;
 
-    @Option(names = {"-o", "--out"}, defaultValue = "video.mp4", description = "Output MP4; with several prompts, -1, -2… are added (default ${DEFAULT-VALUE}).")
+    @Option(names = {"-o", "--out"}, defaultValue = "video.mp4",
+            description = "Output video; the extension picks the format: mp4 (H.264), webm or gif. With several prompts, -1, -2… are added (default ${DEFAULT-VALUE}).")
     Path out;
 
     @Option(names = "--png-frames", description = "Also write each frame as a PNG into this folder.")
@@ -104,6 +109,8 @@ public final class VideoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        OutputFiles.checkWritable(out, VideoWriter.FORMATS, "video");
+        if (pngFrames != null) OutputFiles.checkWritable(pngFrames.resolve("frame.png"), List.of("png"), "frame");
         Path model = mmgp.models.ModelLocator.require(mmgp.api.Task.VIDEO, this.model, models);
         NativeLibraries.get();
         boolean distilled = switch (schedule) {
@@ -113,7 +120,7 @@ public final class VideoCommand implements Callable<Integer> {
         };
         float g = guidance != null ? guidance : distilled ? 1f : 3f;
         LtxPipeline.Options o = LtxPipeline.Options.defaults().with(frames, width, height, steps, g, fps, maxSequenceLength, seed)
-                .withNegativePrompt(negativePrompt).withTiles(tile)
+                .withNegativePrompt(negativePrompt).withTiles(tile).withVaeMemory(vaeMemory)
                 .withDecode(decodeTimestep, decodeNoiseScale);
         o.decodeTimestepsFor(prompts.size());
         o.decodeNoiseScalesFor(prompts.size());
@@ -132,12 +139,15 @@ public final class VideoCommand implements Callable<Integer> {
         try (ComputeBackend backend = ComputeBackend.cpu(threads, numerics); LtxModel m = LtxModel.open(model, backend)) {
             double load = (System.nanoTime() - t0) / 1e9;
             bar.stage("load", load);
+            bar.note(String.format(java.util.Locale.ROOT, "%d video%s %d frames %d×%d at %s fps, %d steps, guidance %s, seed %d%s, numerics %s",
+                    prompts.size(), prompts.size() == 1 ? "" : "s", o.frames(), o.width(), o.height(), fps, o.steps(), o.guidanceScale(), o.seed(),
+                    start == null ? "" : ", from " + (start.size() == 1 ? "an image" : start.size() + " images"), numerics.name().toLowerCase(java.util.Locale.ROOT)));
             LtxPipeline.Video v = LtxPipeline.generate(m, backend, prompts, start, o, bar);
             int perVideo = v.frames() * v.height() * v.width() * 3;
             for (int b = 0; b < v.batch(); b++) {
                 float[] clip = java.util.Arrays.copyOfRange(v.pixels(), b * perVideo, (b + 1) * perVideo);
                 Path file = OutputFiles.numbered(out, b, v.batch());
-                VideoWriter.writeMp4(file, clip, v.frames(), v.height(), v.width(), fps);
+                VideoWriter.write(file, clip, v.frames(), v.height(), v.width(), fps);
                 System.out.println("wrote " + file + " (" + v.frames() + " frames, " + v.width() + "×" + v.height() + " at " + fps + " fps)");
                 if (pngFrames != null) {
                     for (int f = 0; f < v.frames(); f++) {

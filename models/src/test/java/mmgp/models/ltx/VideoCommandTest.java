@@ -88,4 +88,34 @@ class VideoCommandTest {
         assertThat(decode.err()).contains("2 decode timesteps for 1 prompts");
         assertThat(Files.exists(tmp.resolve("out.mp4"))).isFalse();
     }
+
+    @Test
+    void aSmallVaeMemoryBudgetDecodesInTilesShownAsProgressAndTheExtensionPicksTheFormat() throws Exception {
+        long whole;
+        try (var backend = mmgp.graph.ComputeBackend.cpu(2); LtxModel m = LtxModel.open(CHECKPOINT, backend)) {
+            whole = m.vae().plannedComputeBytes(backend, 1, 3, 3, 4); // 17 frames of 96×128
+        }
+        Path gif = tmp.resolve("clip.gif");
+        String[] args = {"video", "--model", CHECKPOINT.toString(), "-p", "a red car", "--frames", "17", "--width", "128", "--height", "96",
+                "--steps", "1", "--max-sequence-length", "16", "--progress", "plain", "--vae-memory", String.valueOf(whole * 3 / 4), "-o", gif.toString()};
+        Run r = run(args);
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.err()).contains("1 video 17 frames 128×96").containsPattern("decode +\\[[# ]+\\] 1/([2-9]|[1-9][0-9]+)  ");
+        assertThat(new String(Files.readAllBytes(gif), 0, 6, StandardCharsets.US_ASCII)).isEqualTo("GIF89a");
+
+        Run whole1 = run(new String[] {"video", "--model", CHECKPOINT.toString(), "-p", "a red car", "--frames", "17", "--width", "128", "--height", "96",
+                "--steps", "1", "--max-sequence-length", "16", "--progress", "plain", "-o", tmp.resolve("whole.mp4").toString()});
+        assertThat(whole1.exit()).as(whole1.err()).isZero();
+        assertThat(whole1.err()).contains("decode   [########################] 1/1 ");
+    }
+
+    @Test
+    void outputsAreCheckedBeforeTheModelLoads() {
+        Run avi = run("video", "--model", CHECKPOINT.toString(), "-p", "a red car", "-o", tmp.resolve("clip.avi").toString());
+        assertThat(avi.exit()).isEqualTo(1);
+        assertThat(avi.err()).contains("cannot write the video as .avi").contains("mp4, webm, gif");
+        Run size = run(video("--vae-memory", "lots"));
+        assertThat(size.exit()).isNotZero();
+        assertThat(size.err()).contains("'lots' is not a size");
+    }
 }
