@@ -126,6 +126,12 @@ public final class Conv3d {
         /** Output frames [from, to) as Σ_dt patches(frames first + o + dt, clamped) · W_dt: [OW, OH, to − from, OC·B]. */
         private Tensor frames(Graph g, Tensor col, long batch, long frames, long positions, long from, long to, long first) {
             long n = to - from, k = patch(), rowBytes = col.nb(1);
+            // Patches first, the result [OW·OH·n, OC] is already the output layout. ggml's F32 GEMM
+            // (llamafile's tinyBLAS) takes only a first operand whose row count is a multiple of 4 and
+            // otherwise falls back to ggml's dot products, which round differently: for other
+            // position counts the kernel goes first (always tinyBLAS, whose sums do not depend on
+            // the operand order) and the sum is transposed, so tiles of any size compute the same bits.
+            boolean patchesFirst = positions * n % 4 == 0;
             List<Tensor> clips = new ArrayList<>();
             for (long b = 0; b < batch; b++) {
                 Tensor y = null;
@@ -136,9 +142,10 @@ public final class Conv3d {
                     else if (start < 0 || start + n > frames) throw new IllegalStateException("tap " + dt + " reads past the input's frames");
                     Tensor patches = g.view(col, new long[] {k, positions * n}, new long[] {rowBytes}, (b * frames + start) * positions * rowBytes);
                     Tensor tap = g.view(kernels, new long[] {k, outChannels}, new long[] {kernels.nb(1)}, dt * kernels.nb(2));
-                    Tensor t = g.mulMat(patches, tap); // [OW·OH·n, OC]
+                    Tensor t = patchesFirst ? g.mulMat(patches, tap) : g.mulMat(tap, patches); // [OW·OH·n, OC] or [OC, OW·OH·n]
                     y = y == null ? t : g.add(y, t);
                 }
+                if (!patchesFirst) y = g.cont(g.transpose(y));
                 clips.add(g.reshape(y, col.ne(1), col.ne(2), n, outChannels));
             }
             Tensor out = clips.getFirst();
