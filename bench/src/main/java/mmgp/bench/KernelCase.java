@@ -162,7 +162,15 @@ public sealed interface KernelCase {
                 new Conv3d("vae", "vae.conv128_80x128", "0.9.5 VAE up_blocks.2 resnet conv, 128 ch at 80×128 (49 frames; 3-frame chunk)",
                         1, 128, 128, 5, 80, 128, new int[] {3, 3, 3}, new int[] {0, 1, 1}),
                 new Conv3d("vae", "vae.conv256_40x64", "0.9.5 VAE up_blocks.1 resnet conv, 256 ch at 40×64 (25 frames; 7-frame chunk)",
-                        1, 256, 256, 9, 40, 64, new int[] {3, 3, 3}, new int[] {0, 1, 1}));
+                        1, 256, 256, 9, 40, 64, new int[] {3, 3, 3}, new int[] {0, 1, 1}),
+                // The chunks the tap route (Conv3d.Taps, KH·KW·C im2col per frame) takes under the same
+                // budget with FAST (F16) patches: 9 of 49 frames, 20 of 25, all 13.
+                new Conv3d("vae", "vae.conv128_80x128_c9", "0.9.5 VAE up_blocks.2 resnet conv, 128 ch at 80×128 (49 frames; 9-frame tap-route chunk)",
+                        1, 128, 128, 11, 80, 128, new int[] {3, 3, 3}, new int[] {0, 1, 1}),
+                new Conv3d("vae", "vae.conv256_40x64_c20", "0.9.5 VAE up_blocks.1 resnet conv, 256 ch at 40×64 (25 frames; 20-frame tap-route chunk)",
+                        1, 256, 256, 22, 40, 64, new int[] {3, 3, 3}, new int[] {0, 1, 1}),
+                new Conv3d("vae", "vae.conv512_20x32", "0.9.5 VAE up_blocks.0 resnet conv, 512 ch at 20×32 (13 frames, one chunk)",
+                        1, 512, 512, 15, 20, 32, new int[] {3, 3, 3}, new int[] {0, 1, 1}));
     }
 
     /** Small shapes for a proof run and the test: one of each kind, a few milliseconds each. */

@@ -196,6 +196,21 @@ public final class Graph implements AutoCloseable {
         return allocated ? GgmlBackend.gallocrGetBufferSize(allocator, 0) : 0;
     }
 
+    /**
+     * Bytes the compute buffer of the graph as built so far would take, planned by a throwaway
+     * allocator (gallocr reserve) without allocating or computing anything.
+     */
+    public long plannedBufferBytes() {
+        if (closed) throw new IllegalStateException("graph is closed");
+        MemorySegment planner = GgmlBackend.gallocrNew(backend.defaultBufferType().handle());
+        try {
+            if (!GgmlBackend.gallocrReserve(planner, graph)) throw new OutOfMemoryError("ggml could not plan the compute buffer");
+            return GgmlBackend.gallocrGetBufferSize(planner, 0);
+        } finally {
+            GgmlBackend.gallocrFree(planner);
+        }
+    }
+
     public ComputeBackend backend() {
         return backend;
     }

@@ -45,6 +45,14 @@ public final class Conv3d {
         return g.conv3d(kernel.type() == type ? kernel : g.cast(kernel, type), input, inChannels, stride, padding);
     }
 
+    /**
+     * Whether convolutions the tap route can compute take it: yes unless {@code -Dmmgp.conv3d=im2col3d}
+     * asks for the 3-D im2col (to compare the two; read at every graph build).
+     */
+    public static boolean tapRoute() {
+        return !"im2col3d".equalsIgnoreCase(System.getProperty("mmgp.conv3d", ""));
+    }
+
     /** The patch and kernel type of the route: F16 for {@link Numerics#FAST}, else F32. */
     public static GgmlType routeType(Graph g) {
         return g.backend().numerics() == Numerics.FAST ? GgmlType.F16 : GgmlType.F32;
@@ -65,9 +73,12 @@ public final class Conv3d {
      * @param kernel the original kernel [KW, KH, KD, IC·OC]; only its shape is read after {@link #of}
      */
     public record Taps(Tensor kernels, Tensor kernel, int kw, int kh, int kd, int inChannels, int outChannels) {
-        /** Whether the tap route computes a convolution of these strides and paddings ({W, H, F}): stride 1 and no padding along time. */
+        /**
+         * Whether the tap route computes a convolution of these strides and paddings ({W, H, F}):
+         * stride 1 and no padding along time, and the route not switched off ({@link #tapRoute}).
+         */
         public static boolean handles(int[] stride, int[] padding) {
-            return stride[2] == 1 && padding[2] == 0;
+            return stride[2] == 1 && padding[2] == 0 && tapRoute();
         }
 
         /** Rearranges {@code kernel} [KW, KH, KD, IC·OC] into taps of the route's type. */
