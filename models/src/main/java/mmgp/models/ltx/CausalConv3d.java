@@ -18,7 +18,8 @@ import mmgp.graph.nn.Vectors;
  * <p>Memory: the convolution ({@link Conv3d.Taps}) unfolds its input frames (im2col, kernel²·C
  * values per output position and frame), which for a full-resolution video stage is many times
  * the activation itself. The output frames are therefore computed in chunks whose unfolded input
- * frames (chunk + kernel − 1) stay within {@link Options#chunkBytes()}, each chunk reading its
+ * frames (chunk + kernel − 1), plus the two F32 tap products held while the taps are summed, stay
+ * within {@link Options#chunkBytes()}, each chunk reading its
  * input frames (plus the kernel's halo) as a strided view; the repeated edge frames are not
  * materialised, their taps read the first/last frame's patches. The parts are concatenated along
  * the frame axis. A conv strided in time unfolds its padded frames with the 3-D im2col instead
@@ -27,7 +28,8 @@ import mmgp.graph.nn.Vectors;
 final class CausalConv3d {
     /**
      * @param causal     LTX's is_causal (decoder_causal for the decoder)
-     * @param chunkBytes the most im2col memory one chunk of output frames may unfold (at least one output frame is always taken)
+     * @param chunkBytes the most memory one chunk of output frames may unfold (im2col) and, on the tap route, hold in
+     *                   F32 tap products (at least one output frame is always taken)
      */
     record Options(boolean causal, long chunkBytes) {
         Options {
@@ -78,8 +80,10 @@ final class CausalConv3d {
             // and reads the repeated edge frames from the first/last frame's patches.
             Conv3d.Taps taps = Conv3d.Taps.of(g, weight, inChannels);
             long colBytesPerFrame = taps.im2colBytesPerFrame(outPositions) * batch;
-            // c output frames unfold c + kernel − 1 input frames (fewer at the clip's ends).
-            long chunk = Math.clamp(options.chunkBytes() / colBytesPerFrame - (kernel - 1), 1, outFrames);
+            // c output frames unfold c + kernel − 1 input frames (fewer at the clip's ends) and hold two
+            // F32 tap products of c frames while the taps are summed (the sum and the next product).
+            long sumBytesPerFrame = 2L * taps.outChannels() * outPositions * batch * Float.BYTES;
+            long chunk = Math.clamp((options.chunkBytes() - (kernel - 1) * colBytesPerFrame) / (colBytesPerFrame + sumBytesPerFrame), 1, outFrames);
             for (long s = 0; s < outFrames; s += chunk) {
                 long e = Math.min(outFrames, s + chunk);
                 // Output frames [s, e) read padded frames [s, e − 1 + kernel), i.e. input frames shifted by −left.
