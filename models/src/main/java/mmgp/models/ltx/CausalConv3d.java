@@ -92,7 +92,7 @@ final class CausalConv3d {
                 parts.addAll(taps.replicating(g, in, strides, padding, s - left - lo, e - s));
             }
         } else {
-            // Strided in time (the 0.9.0 encoder's downsamplers): the 3-D im2col over the padded frames.
+            // Strided in time (the 0.9.0 encoder's downsamplers), or -Dmmgp.conv3d=im2col3d: the 3-D im2col over the padded frames.
             long colBytesPerFrame = (long) kernel * kernel * kernel * inChannels * outPositions * batch
                     * Conv3d.routeType(g).rowBytes(1);
             long chunk = Math.clamp(options.chunkBytes() / colBytesPerFrame, 1, outFrames);
