@@ -142,8 +142,9 @@ public sealed interface KernelCase {
      * GEGLU intermediate 2816, a CFG pair of 16×16 tokens), T5-v1.1-XXL (d_model 4096, d_ff 10240 gated,
      * 64 heads × 64, 128 tokens), LTX-Video 2B (inner 2048, ff 8192, 32 heads × 64, 512×320×49 → 7×10×16 = 1120
      * latent tokens, 128 text tokens), the aMUSEd VQ decoder's 3×3 convs at 256² output and the LTX 0.9.5
-     * VAE decoder's 3×3×3 convs at its two largest resolutions (one chunk of output frames each, as
-     * CausalConv3d splits them under its 256 MiB im2col budget with F16 kernels).
+     * VAE decoder's 3×3×3 convs at its three largest resolutions (one chunk of output frames each, as
+     * CausalConv3d splits them under its 256 MiB budget: the first two as the 3-D im2col route chunked
+     * them with F16 kernels, the rest as the tap route does in FAST numerics).
      */
     static List<KernelCase> full() {
         return List.of(
