@@ -9,9 +9,11 @@ import java.util.SplittableRandom;
 import mmgp.convert.TensorEncoder;
 import mmgp.graph.ComputeBackend;
 import mmgp.graph.Graph;
+import mmgp.graph.Numerics;
 import mmgp.graph.Tensor;
 import mmgp.graph.WeightSet;
 import mmgp.graph.nn.Attention;
+import mmgp.graph.nn.Conv3d;
 import mmgp.tensor.GgmlType;
 
 /**
@@ -23,6 +25,8 @@ import mmgp.tensor.GgmlType;
 public final class GgmlKernels {
     /** GEMM weight types, conv kernel types, attention paths. */
     public static final String F32 = "F32", F16 = "F16", Q8_0 = "Q8_0", F16_AS_F32 = "F16→F32", EXACT = "exact", FLASH = "flash";
+    /** Conv3d through the 3-D im2col (Graph.conv3d, KD·KH·KW·C per position), the route before the tap route. */
+    public static final String IM2COL3D_F32 = "im2col3d F32", IM2COL3D_F16 = "im2col3d F16";
 
     private GgmlKernels() {}
 
@@ -39,14 +43,16 @@ public final class GgmlKernels {
     /**
      * The variants measured for a case. GEMM: F32, F16 and Q8_0 weights. Conv: F32 and F16 kernels
      * (F16: im2col in F16, as the LTX VAE decoder runs); conv2d also F16 kernels cast to F32 in the
-     * graph, which is how the aMUSEd VQ decoder runs them. Attention: {@link Attention#multiHead}
+     * graph, which is how the aMUSEd VQ decoder runs them. Conv3d: F32 and F16 are the route
+     * ({@link Conv3d#apply}, time taps of 2-D convolutions) under EXACT and FAST numerics, and the
+     * 3-D im2col ({@link Graph#conv3d}) with F32 and F16 kernels beside them. Attention: {@link Attention#multiHead}
      * (exact F32, what the models use) and ggml's flash attention with K/V cast to F16.
      */
     public static List<String> variants(KernelCase c) {
         return switch (c) {
             case KernelCase.Gemm g -> List.of(F32, F16, Q8_0);
             case KernelCase.Conv2d x -> List.of(F32, F16, F16_AS_F32);
-            case KernelCase.Conv3d x -> List.of(F32, F16);
+            case KernelCase.Conv3d x -> List.of(F32, F16, IM2COL3D_F32, IM2COL3D_F16);
             case KernelCase.Attention a -> List.of(EXACT, FLASH);
         };
     }
@@ -62,7 +68,8 @@ public final class GgmlKernels {
     public static Measurement measure(ComputeBackend backend, KernelCase c, String variant, double targetSeconds) {
         try (Built b = build(backend, c, variant)) {
             Timing t = Timing.of(b.graph::compute, targetSeconds);
-            return new Measurement(variant, t.seconds(), c.flop() / t.seconds() / 1e9, t.calls(), b.note, null);
+            String note = b.reportBuffer ? String.format(java.util.Locale.ROOT, "compute buffer %.1f MiB; %s", b.graph.computeBufferBytes() / 1048576.0, b.note) : b.note;
+            return new Measurement(variant, t.seconds(), c.flop() / t.seconds() / 1e9, t.calls(), note, null);
         } catch (RuntimeException | OutOfMemoryError e) {
             return new Measurement(variant, Double.NaN, Double.NaN, 0, null, e.getClass().getSimpleName() + ": " + e.getMessage());
         }
@@ -103,6 +110,8 @@ public final class GgmlKernels {
     private static final class Built implements AutoCloseable {
         final Arena arena = Arena.ofShared();
         WeightSet weights;
+        ComputeBackend own; // a backend of other numerics than the caller's, when the variant needs one
+        boolean reportBuffer; // the note starts with the planned compute buffer
         Graph graph;
         String note;
 
@@ -110,6 +119,7 @@ public final class GgmlKernels {
         public void close() {
             if (graph != null) graph.close();
             if (weights != null) weights.close();
+            if (own != null) own.close();
             arena.close();
         }
     }
@@ -142,14 +152,31 @@ public final class GgmlKernels {
                     } + "; " + im2colRoute();
                 }
                 case KernelCase.Conv3d k -> {
-                    GgmlType type = GgmlType.valueOf(variant);
+                    boolean route = variant.equals(F32) || variant.equals(F16);
+                    GgmlType type = variant.equals(F32) || variant.equals(IM2COL3D_F32) ? GgmlType.F32 : GgmlType.F16;
+                    if (route) {
+                        // The route's precision is the backend's numerics: a graph on a backend of its own.
+                        Numerics numerics = type == GgmlType.F16 ? Numerics.FAST : Numerics.EXACT;
+                        if (backend.numerics() != numerics) {
+                            b.own = ComputeBackend.cpu(backend.threads(), numerics);
+                            g.close();
+                            b.graph = new Graph(b.own, 64);
+                            g = b.graph;
+                        }
+                    }
+                    ComputeBackend on = b.own != null ? b.own : backend;
                     int[] kk = k.kernel(), p = k.padding();
-                    Tensor w = weight(b, backend, rnd, type, new long[] {kk[2], kk[1], kk[0], (long) k.cIn() * k.cOut()}, false,
+                    Tensor w = weight(b, on, rnd, type, new long[] {kk[2], kk[1], kk[0], (long) k.cIn() * k.cOut()}, false,
                             1 / Math.sqrt((double) k.cIn() * kk[0] * kk[1] * kk[2]));
                     Tensor x = input(g, b, rnd, "x", k.w(), k.h(), k.t(), (long) k.cIn() * k.n());
-                    g.output(g.conv3d(w, x, k.cIn(), new int[] {1, 1, 1}, new int[] {p[2], p[1], p[0]}));
-                    b.note = (type == GgmlType.F16 ? "im2col F16, F16 matmul (LTX CausalConv3d's route with F16 VAE weights)" : "im2col F32, F32 matmul")
+                    int[] stride = {1, 1, 1}, padding = {p[2], p[1], p[0]};
+                    g.output(route ? Conv3d.apply(g, w, x, k.cIn(), stride, padding) : g.conv3d(w, x, k.cIn(), stride, padding));
+                    b.note = (route
+                            ? "Conv3d.apply " + (type == GgmlType.F16 ? "FAST: F16 patches, F16 matmul" : "EXACT: F32 patches, F32 matmul")
+                                    + " (time taps of 2-D convolutions: KH·KW·C im2col per frame, one matmul per tap)"
+                            : "Graph.conv3d: 3-D im2col " + type + " (KD·KH·KW·C per position), " + type + " matmul")
                             + "; " + im2colRoute();
+                    b.reportBuffer = true;
                 }
                 case KernelCase.Attention a -> {
                     long d = (long) a.heads() * a.headDim();

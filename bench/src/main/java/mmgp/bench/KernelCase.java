@@ -142,8 +142,9 @@ public sealed interface KernelCase {
      * GEGLU intermediate 2816, a CFG pair of 16×16 tokens), T5-v1.1-XXL (d_model 4096, d_ff 10240 gated,
      * 64 heads × 64, 128 tokens), LTX-Video 2B (inner 2048, ff 8192, 32 heads × 64, 512×320×49 → 7×10×16 = 1120
      * latent tokens, 128 text tokens), the aMUSEd VQ decoder's 3×3 convs at 256² output and the LTX 0.9.5
-     * VAE decoder's 3×3×3 convs at its two largest resolutions (one chunk of output frames each, as
-     * CausalConv3d splits them under its 256 MiB im2col budget with F16 kernels).
+     * VAE decoder's 3×3×3 convs at its three largest resolutions (one chunk of output frames each, as
+     * CausalConv3d splits them under its 256 MiB budget: the first two as the 3-D im2col route chunked
+     * them with F16 kernels, the rest as the tap route does in FAST numerics).
      */
     static List<KernelCase> full() {
         return List.of(
@@ -162,7 +163,15 @@ public sealed interface KernelCase {
                 new Conv3d("vae", "vae.conv128_80x128", "0.9.5 VAE up_blocks.2 resnet conv, 128 ch at 80×128 (49 frames; 3-frame chunk)",
                         1, 128, 128, 5, 80, 128, new int[] {3, 3, 3}, new int[] {0, 1, 1}),
                 new Conv3d("vae", "vae.conv256_40x64", "0.9.5 VAE up_blocks.1 resnet conv, 256 ch at 40×64 (25 frames; 7-frame chunk)",
-                        1, 256, 256, 9, 40, 64, new int[] {3, 3, 3}, new int[] {0, 1, 1}));
+                        1, 256, 256, 9, 40, 64, new int[] {3, 3, 3}, new int[] {0, 1, 1}),
+                // The chunks the tap route (Conv3d.Taps, KH·KW·C im2col per frame) takes under the same
+                // budget with FAST (F16) patches: 9 of 49 frames, 20 of 25, all 13.
+                new Conv3d("vae", "vae.conv128_80x128_c9", "0.9.5 VAE up_blocks.2 resnet conv, 128 ch at 80×128 (49 frames; 9-frame tap-route chunk)",
+                        1, 128, 128, 11, 80, 128, new int[] {3, 3, 3}, new int[] {0, 1, 1}),
+                new Conv3d("vae", "vae.conv256_40x64_c20", "0.9.5 VAE up_blocks.1 resnet conv, 256 ch at 40×64 (25 frames; 20-frame tap-route chunk)",
+                        1, 256, 256, 22, 40, 64, new int[] {3, 3, 3}, new int[] {0, 1, 1}),
+                new Conv3d("vae", "vae.conv512_20x32", "0.9.5 VAE up_blocks.0 resnet conv, 512 ch at 20×32 (13 frames, one chunk)",
+                        1, 512, 512, 15, 20, 32, new int[] {3, 3, 3}, new int[] {0, 1, 1}));
     }
 
     /** Small shapes for a proof run and the test: one of each kind, a few milliseconds each. */

@@ -63,6 +63,12 @@ public final class KernelMarkdown {
                 notes.add(String.format(Locale.ROOT, "%s: F16 kernel cast to F32 in the graph (the aMUSEd VQ decoder's route): %s GFLOP/s.",
                         row.name(), gflops(cast.gflops())));
             }
+            GgmlKernels.Measurement f32 = row.ggml(GgmlKernels.F32), f16 = row.ggml(GgmlKernels.F16);
+            GgmlKernels.Measurement old32 = row.ggml(GgmlKernels.IM2COL3D_F32), old16 = row.ggml(GgmlKernels.IM2COL3D_F16);
+            if (old32 != null && old32.ok() && old16 != null && old16.ok()) {
+                notes.add(String.format(Locale.ROOT, "%s: the 3-D im2col route (Graph.conv3d) F32 %s, F16 %s GFLOP/s; the tap route (the F32/F16 columns) is %s× / %s× that.",
+                        row.name(), gflops(old32.gflops()), gflops(old16.gflops()), ratio(f32, old32), ratio(f16, old16)));
+            }
             for (GgmlKernels.Measurement m : row.ggml()) {
                 if (!m.ok()) notes.add(row.name() + " ggml " + m.variant() + ": " + m.error());
             }
@@ -77,6 +83,10 @@ public final class KernelMarkdown {
             for (String n : notes) md.append("- ").append(n).append("\n");
         }
         return md.toString();
+    }
+
+    private static String ratio(GgmlKernels.Measurement a, GgmlKernels.Measurement b) {
+        return a == null || !a.ok() ? "?" : String.format(Locale.ROOT, "%.2f", a.gflops() / b.gflops());
     }
 
     private static String ggmlCell(KernelReport.Row row, String variant) {

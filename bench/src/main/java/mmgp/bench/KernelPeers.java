@@ -194,7 +194,8 @@ public final class KernelPeers implements Callable<Integer> {
                 "Figures are GFLOP/s = FLOPs of one call ÷ median seconds per call (warm-up first; median of several samples, ~0.75 s of calls per figure). "
                         + "FLOPs: GEMM 2·m·n·k (m = tokens, nn.Linear(k → n)); conv 2·N·C_out·(out positions)·C_in·(kernel volume); attention 4·B·H·Tq·Tk·D (the two matmuls).",
                 "ggml columns: GEMM weights F32 / F16 / Q8_0 placed by WeightSet as the models' are (extra buffer types included), activations F32; "
-                        + "conv kernels F32 / F16 through Graph.conv2d / Graph.conv3d (im2col in the kernel's type); "
+                        + "conv2d kernels F32 / F16 through Graph.conv2d (im2col in the kernel's type); conv3d F32 / F16 = Conv3d.apply under EXACT / FAST "
+                        + "(time taps of 2-D convolutions, F32 / F16 patches), the 3-D im2col route (Graph.conv3d) in the notes; "
                         + "attention: the F32 column is Attention.multiHead (exact F32, what the models run), the F16 column ggml's flash attention with K/V cast to F16. "
                         + "Each call also copies the op's inputs into the graph (Graph.compute), a few per cent of the time at these sizes.",
                 "torch columns: fp32 = aten (nn.Linear, F.conv2d/conv3d, matmul-softmax-matmul attention), whose GEMMs and attention matmuls call the BLAS named above and whose convs go through oneDNN; "

@@ -1,19 +1,167 @@
 package mmgp.graph.nn;
 
+import java.util.ArrayList;
+import java.util.List;
 import mmgp.graph.Graph;
+import mmgp.graph.Numerics;
 import mmgp.graph.Tensor;
+import mmgp.tensor.GgmlType;
 
-/** 3-D convolution over videos laid out [W, H, F, C·B] (PyTorch (B, C, F, H, W) in memory). */
+/**
+ * 3-D convolution over videos laid out [W, H, F, C·B] (PyTorch (B, C, F, H, W) in memory).
+ *
+ * <p>The route is a sum over the kernel's KD time taps of 2-D convolutions ({@link Taps}): every
+ * input frame is unfolded once into KH·KW·IC-long patches (the fast im2col, frames outermost),
+ * and tap dt is one matmul of the kernel slice W[:, :, dt] against the patches of frames
+ * [dt, dt + OF), a contiguous view; the taps' results are added. A 3-D im2col would unfold
+ * KD·KH·KW·IC values per output position, KD times the memory and the im2col work, for the same
+ * matmul FLOPs. Its precision follows {@link Graph#backend()}'s {@link Numerics}, as
+ * {@link Conv2d#apply}: EXACT is F32 patches and an F32 kernel, FAST F16 patches and an F16
+ * kernel (the activations rounded to F16).
+ *
+ * <p>A stride or zero padding along time is not a contiguous tap view; those convolutions (the
+ * 0.9.0 encoder's stride-2 downsamplers) take {@link Graph#conv3d}, the 3-D im2col, with the
+ * kernel cast to the route's type.
+ */
 public final class Conv3d {
     private Conv3d() {}
 
     /**
      * The route point of every 3-D convolution: kernel [KW, KH, KD, IC·OC] (PyTorch
      * (OC, IC, KD, KH, KW)), input [W, H, F, IC·B] → [OW, OH, OF, OC·B], zero padding
-     * {@code padding} = {W, H, F} on both sides, no bias. Today {@link Graph#conv3d} (im2col in
-     * the kernel's precision, F32 accumulation); a choice of kernel belongs here.
+     * {@code padding} = {W, H, F} on both sides, strides {W, H, F}, no bias.
      */
     public static Tensor apply(Graph g, Tensor kernel, Tensor input, int inChannels, int[] stride, int[] padding) {
-        return g.conv3d(kernel, input, inChannels, stride, padding);
+        if (!Taps.handles(stride, padding)) return im2col3d(g, kernel, input, inChannels, stride, padding);
+        Taps taps = Taps.of(g, kernel, inChannels);
+        long frames = input.ne(2) - taps.kd() + 1;
+        if (frames <= 0) throw new IllegalArgumentException("conv3d: " + input + " has too few frames for kernel " + kernel);
+        return concatFrames(g, taps.replicating(g, input, stride, padding, 0, frames));
+    }
+
+    /** The 3-D im2col route ({@link Graph#conv3d}), the kernel cast to the route's type: for strides and padding along time. */
+    public static Tensor im2col3d(Graph g, Tensor kernel, Tensor input, int inChannels, int[] stride, int[] padding) {
+        GgmlType type = routeType(g);
+        return g.conv3d(kernel.type() == type ? kernel : g.cast(kernel, type), input, inChannels, stride, padding);
+    }
+
+    /**
+     * Whether convolutions the tap route can compute take it: yes unless {@code -Dmmgp.conv3d=im2col3d}
+     * asks for the 3-D im2col (to compare the two; read at every graph build).
+     */
+    public static boolean tapRoute() {
+        return !"im2col3d".equalsIgnoreCase(System.getProperty("mmgp.conv3d", ""));
+    }
+
+    /** The patch and kernel type of the route: F16 for {@link Numerics#FAST}, else F32. */
+    public static GgmlType routeType(Graph g) {
+        return g.backend().numerics() == Numerics.FAST ? GgmlType.F16 : GgmlType.F32;
+    }
+
+    /** Concatenates [W, H, F_i, C·B] parts along frames in a balanced tree (each value copied log₂(n) times). */
+    public static Tensor concatFrames(Graph g, List<Tensor> parts) {
+        if (parts.size() == 1) return parts.getFirst();
+        int mid = parts.size() / 2;
+        return g.concat(concatFrames(g, parts.subList(0, mid)), concatFrames(g, parts.subList(mid, parts.size())), 2);
+    }
+
+    /**
+     * A 3-D kernel split into its time taps: {@code kernels} [KW·KH·IC, OC, KD] in the route's
+     * type, tap dt being the contiguous 2-D kernel [KW·KH·IC, OC] at dt (the rearranging copy is
+     * made once per graph, by {@link #of}, and shared by every chunk of frames).
+     *
+     * @param kernel the original kernel [KW, KH, KD, IC·OC]; only its shape is read after {@link #of}
+     */
+    public record Taps(Tensor kernels, Tensor kernel, int kw, int kh, int kd, int inChannels, int outChannels) {
+        /**
+         * Whether the tap route computes a convolution of these strides and paddings ({W, H, F}):
+         * stride 1 and no padding along time, and the route not switched off ({@link #tapRoute}).
+         */
+        public static boolean handles(int[] stride, int[] padding) {
+            return stride[2] == 1 && padding[2] == 0 && tapRoute();
+        }
+
+        /** Rearranges {@code kernel} [KW, KH, KD, IC·OC] into taps of the route's type. */
+        public static Taps of(Graph g, Tensor kernel, int inChannels) {
+            int kw = (int) kernel.ne(0), kh = (int) kernel.ne(1), kd = (int) kernel.ne(2);
+            if (inChannels <= 0 || kernel.ne(3) % inChannels != 0) {
+                throw new IllegalArgumentException("conv3d: kernel " + kernel + " does not hold " + inChannels + "-channel filters");
+            }
+            int oc = (int) (kernel.ne(3) / inChannels);
+            GgmlType type = routeType(g);
+            // [KW·KH, KD, IC, OC] → [KW·KH, IC, OC, KD]: axis 1 (KD) goes last, IC and OC move up.
+            Tensor moved = g.permute(g.reshape(kernel, (long) kw * kh, kd, inChannels, oc), 0, 3, 1, 2);
+            Tensor taps = kernel.type() == type ? g.cont(moved) : g.cast(moved, type);
+            return new Taps(g.reshape(taps, (long) kw * kh * inChannels, oc, kd), kernel, kw, kh, kd, inChannels, oc);
+        }
+
+        /** Patch length of one output position, KW·KH·IC. */
+        public long patch() {
+            return (long) kw * kh * inChannels;
+        }
+
+        /** Bytes the im2col of one input frame of {@code positions} output positions takes (per clip of the batch). */
+        public long im2colBytesPerFrame(long positions) {
+            return patch() * positions * kernels.type().rowBytes(1);
+        }
+
+        /**
+         * Output frames [0, count) of the convolution of {@code input} [W, H, F, IC·B] whose frames
+         * are padded by repeating the edge frames: output frame o reads, through tap dt, input
+         * frame clamp(first + o + dt, 0, F − 1). Spatial strides and zero padding as {W, H}
+         * (entries 0 and 1; the time entries are not read). Returns the output in frame order as
+         * parts [OW, OH, F_i, OC·B] to concatenate along frames ({@link #concatFrames}): the
+         * frames whose taps all read inside the input as one part, and each frame that reads a
+         * repeated edge frame alone (it reuses the edge frame's patches, nothing is copied).
+         */
+        public List<Tensor> replicating(Graph g, Tensor input, int[] stride, int[] padding, long first, long count) {
+            long frames = input.ne(2);
+            if (input.ne(3) % inChannels != 0) throw new IllegalArgumentException("conv3d: " + input + " does not hold " + inChannels + "-channel clips");
+            if (count <= 0) throw new IllegalArgumentException("conv3d: no output frames asked for (" + count + ")");
+            long batch = input.ne(3) / inChannels;
+            GgmlType type = kernels.type();
+            // Only the kernel's spatial shape is read by the im2col: a KD = 1 view of the kernel.
+            Tensor shape = g.view(kernel, new long[] {kw, kh, 1, kernel.ne(3)}, new long[] {kernel.nb(1), kernel.nb(2), kernel.nb(3)}, 0);
+            Tensor col = g.im2col3d(shape, input, inChannels, new int[] {stride[0], stride[1], 1},
+                    new int[] {padding[0], padding[1], 0}, type); // [KW·KH·IC, OW, OH, F·B]
+            long ow = col.ne(1), oh = col.ne(2), positions = ow * oh;
+            // Output frames [lo, hi) read no repeated frame: first + lo ≥ 0 and first + hi − 1 + kd − 1 ≤ F − 1.
+            long lo = Math.clamp(-first, 0, count), hi = Math.clamp(frames - first - kd + 1, lo, count);
+            List<Tensor> parts = new ArrayList<>();
+            for (long o = 0; o < lo; o++) parts.add(frames(g, col, batch, frames, positions, o, o + 1, first));
+            if (hi > lo) parts.add(frames(g, col, batch, frames, positions, lo, hi, first));
+            for (long o = Math.max(hi, lo); o < count; o++) parts.add(frames(g, col, batch, frames, positions, o, o + 1, first));
+            return parts;
+        }
+
+        /** Output frames [from, to) as Σ_dt patches(frames first + o + dt, clamped) · W_dt: [OW, OH, to − from, OC·B]. */
+        private Tensor frames(Graph g, Tensor col, long batch, long frames, long positions, long from, long to, long first) {
+            long n = to - from, k = patch(), rowBytes = col.nb(1);
+            // Patches first, the result [OW·OH·n, OC] is already the output layout. ggml's F32 GEMM
+            // (llamafile's tinyBLAS) takes only a first operand whose row count is a multiple of 4 and
+            // otherwise falls back to ggml's dot products, which round differently: for other
+            // position counts the kernel goes first (always tinyBLAS, whose sums do not depend on
+            // the operand order) and the sum is transposed, so tiles of any size compute the same bits.
+            boolean patchesFirst = positions * n % 4 == 0;
+            List<Tensor> clips = new ArrayList<>();
+            for (long b = 0; b < batch; b++) {
+                Tensor y = null;
+                for (int dt = 0; dt < kd; dt++) {
+                    long start = first + from + dt;
+                    // A single frame may be a repeated edge frame; a run of several never is (see replicating).
+                    if (n == 1) start = Math.clamp(start, 0, frames - 1);
+                    else if (start < 0 || start + n > frames) throw new IllegalStateException("tap " + dt + " reads past the input's frames");
+                    Tensor patches = g.view(col, new long[] {k, positions * n}, new long[] {rowBytes}, (b * frames + start) * positions * rowBytes);
+                    Tensor tap = g.view(kernels, new long[] {k, outChannels}, new long[] {kernels.nb(1)}, dt * kernels.nb(2));
+                    Tensor t = patchesFirst ? g.mulMat(patches, tap) : g.mulMat(tap, patches); // [OW·OH·n, OC] or [OC, OW·OH·n]
+                    y = y == null ? t : g.add(y, t);
+                }
+                if (!patchesFirst) y = g.cont(g.transpose(y));
+                clips.add(g.reshape(y, col.ne(1), col.ne(2), n, outChannels));
+            }
+            Tensor out = clips.getFirst();
+            for (int b = 1; b < clips.size(); b++) out = g.concat(out, clips.get(b), 3);
+            return out;
+        }
     }
 }

@@ -7,7 +7,6 @@ import mmgp.graph.Tensor;
 import mmgp.graph.WeightSet;
 import mmgp.graph.nn.Conv3d;
 import mmgp.graph.nn.Vectors;
-import mmgp.tensor.GgmlType;
 
 /**
  * diffusers' LTXVideoCausalConv3d: a Conv3d with zero padding kernel/2 along H and W and none
@@ -16,16 +15,21 @@ import mmgp.tensor.GgmlType;
  * (LTX-Video's released decoders are not causal, its encoders are). Stride 1 everywhere but
  * in the 0.9.0 encoder's "conv" downsamplers, which stride (2, 2, 2).
  *
- * <p>Memory: the convolution ({@link Conv3d#apply}) unfolds its whole input (im2col, kernel³·C
- * values per output position), which for a full-resolution video stage is many times the
- * activation itself. The output frames are therefore computed in chunks whose unfolded input stays within
- * {@link Options#chunkBytes()}, each chunk reading its input frames (plus the kernel's halo)
- * as a strided view, and the chunk results are concatenated along the frame axis.
+ * <p>Memory: the convolution ({@link Conv3d.Taps}) unfolds its input frames (im2col, kernel²·C
+ * values per output position and frame), which for a full-resolution video stage is many times
+ * the activation itself. The output frames are therefore computed in chunks whose unfolded input
+ * frames (chunk + kernel − 1), plus the two F32 tap products held while the taps are summed, stay
+ * within {@link Options#chunkBytes()}, each chunk reading its
+ * input frames (plus the kernel's halo) as a strided view; the repeated edge frames are not
+ * materialised, their taps read the first/last frame's patches. The parts are concatenated along
+ * the frame axis. A conv strided in time unfolds its padded frames with the 3-D im2col instead
+ * (kernel³·C values per output position).
  */
 final class CausalConv3d {
     /**
      * @param causal     LTX's is_causal (decoder_causal for the decoder)
-     * @param chunkBytes the most im2col memory one chunk of output frames may unfold (at least one frame is always taken)
+     * @param chunkBytes the most memory one chunk of output frames may unfold (im2col) and, on the tap route, hold in
+     *                   F32 tap products (at least one output frame is always taken)
      */
     record Options(boolean causal, long chunkBytes) {
         Options {
@@ -67,25 +71,45 @@ final class CausalConv3d {
         int right = options.causal() ? 0 : (kernel - 1) / 2;
         long outFrames = outLength(frames, left + right);
         long outPositions = outLength(x.ne(0), kernel / 2 * 2) * outLength(x.ne(1), kernel / 2 * 2);
-        long colBytesPerFrame = (long) kernel * kernel * kernel * inChannels * outPositions * (x.ne(3) / inChannels)
-                * (weight.type() == GgmlType.F16 ? 2 : 4);
-        long chunk = Math.clamp(options.chunkBytes() / colBytesPerFrame, 1, outFrames);
+        long batch = x.ne(3) / inChannels;
         int[] strides = {stride, stride, stride};
         int[] padding = {kernel / 2, kernel / 2, 0};
         List<Tensor> parts = new ArrayList<>();
-        for (long s = 0; s < outFrames; s += chunk) {
-            long e = Math.min(outFrames, s + chunk);
-            // Output frames [s, e) read padded frames [s·stride, (e − 1)·stride + kernel), i.e. input
-            // frames shifted by −left; beyond either end they are the replicated edge frames.
-            long from = s * stride - left, to = (e - 1) * stride + kernel - left;
-            long lo = Math.max(0, from), hi = Math.min(frames, to);
-            List<Tensor> in = new ArrayList<>();
-            for (long i = from; i < lo; i++) in.add(Layers3d.frames(g, x, 0, 1));
-            in.add(lo == 0 && hi == frames ? x : Layers3d.frames(g, x, lo, hi));
-            for (long i = hi; i < to; i++) in.add(Layers3d.frames(g, x, frames - 1, frames));
-            parts.add(Conv3d.apply(g, weight, concat(g, in, 2), inChannels, strides, padding));
+        if (Conv3d.Taps.handles(strides, padding)) {
+            // The tap route: each chunk unfolds its input frames once, KH·KW·C values per position,
+            // and reads the repeated edge frames from the first/last frame's patches.
+            Conv3d.Taps taps = Conv3d.Taps.of(g, weight, inChannels);
+            long colBytesPerFrame = taps.im2colBytesPerFrame(outPositions) * batch;
+            // c output frames unfold c + kernel − 1 input frames (fewer at the clip's ends) and hold two
+            // F32 tap products of c frames while the taps are summed (the sum and the next product).
+            long sumBytesPerFrame = 2L * taps.outChannels() * outPositions * batch * Float.BYTES;
+            long chunk = Math.clamp((options.chunkBytes() - (kernel - 1) * colBytesPerFrame) / (colBytesPerFrame + sumBytesPerFrame), 1, outFrames);
+            for (long s = 0; s < outFrames; s += chunk) {
+                long e = Math.min(outFrames, s + chunk);
+                // Output frames [s, e) read padded frames [s, e − 1 + kernel), i.e. input frames shifted by −left.
+                long lo = Math.max(0, s - left), hi = Math.min(frames, e - 1 + kernel - left);
+                Tensor in = lo == 0 && hi == frames ? x : Layers3d.frames(g, x, lo, hi);
+                parts.addAll(taps.replicating(g, in, strides, padding, s - left - lo, e - s));
+            }
+        } else {
+            // Strided in time (the 0.9.0 encoder's downsamplers), or -Dmmgp.conv3d=im2col3d: the 3-D im2col over the padded frames.
+            long colBytesPerFrame = (long) kernel * kernel * kernel * inChannels * outPositions * batch
+                    * Conv3d.routeType(g).rowBytes(1);
+            long chunk = Math.clamp(options.chunkBytes() / colBytesPerFrame, 1, outFrames);
+            for (long s = 0; s < outFrames; s += chunk) {
+                long e = Math.min(outFrames, s + chunk);
+                // Output frames [s, e) read padded frames [s·stride, (e − 1)·stride + kernel), i.e. input
+                // frames shifted by −left; beyond either end they are the replicated edge frames.
+                long from = s * stride - left, to = (e - 1) * stride + kernel - left;
+                long lo = Math.max(0, from), hi = Math.min(frames, to);
+                List<Tensor> in = new ArrayList<>();
+                for (long i = from; i < lo; i++) in.add(Layers3d.frames(g, x, 0, 1));
+                in.add(lo == 0 && hi == frames ? x : Layers3d.frames(g, x, lo, hi));
+                for (long i = hi; i < to; i++) in.add(Layers3d.frames(g, x, frames - 1, frames));
+                parts.add(Conv3d.apply(g, weight, concat(g, in, 2), inChannels, strides, padding));
+            }
         }
-        return g.add(concat(g, parts, 2), Vectors.perChannel(g, bias, 3));
+        return g.add(Conv3d.concatFrames(g, parts), Vectors.perChannel(g, bias, 3));
     }
 
     /** Concatenates along {@code dim} pairwise in a balanced tree, so each value is copied log₂(n) times, not n. */
