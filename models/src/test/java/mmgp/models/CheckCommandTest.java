@@ -40,6 +40,19 @@ class CheckCommandTest {
         assertThat(bad.out).contains("numerics must be exact or fast");
     }
 
+    @Test
+    void aFolderOfFixturesRunsEachOneAndSkipsThoseWithoutTheCase() {
+        assumeTrue(NativeLibraries.available(), "native libs not built");
+        // The test resources hold all five fixture folders; scheduler_tables exists in aMUSEd and both LTX ones.
+        Run all = run("check", "src/test/resources/fixtures", "--case", "scheduler_tables");
+        assertThat(all.exit).as(all.out).isZero();
+        assertThat(all.out).contains("model amused").contains("model ltx_video_095").contains("model smolvlm2")
+                .contains("no case matched [scheduler_tables]; skipped").contains("PASS: 5 fixture folders, 0 failed");
+        Run none = run("check", "src/test");
+        assertThat(none.exit).isNotZero();
+        assertThat(none.out).contains("is not a fixture folder (no golden/cases.json) and holds none");
+    }
+
     private record Run(int exit, String out) {}
 
     private static Run run(String... args) {
