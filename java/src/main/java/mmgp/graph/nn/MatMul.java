@@ -37,7 +37,7 @@ public final class MatMul {
      * else is ggml's mul_mat as is.
      */
     public static Tensor apply(Graph g, Tensor weight, Tensor x) {
-        if (g.backend().numerics() == Numerics.FAST && Q8Route.ENABLED && q8Fits(weight, x) && inPlainCpuBuffer(weight)
+        if (g.backend().numerics() == Numerics.FAST && Q8Route.enabled() && q8Fits(weight, x) && inPlainCpuBuffer(weight)
                 && x.ne(1) * x.ne(2) * x.ne(3) >= Q8_MIN_COLUMNS) {
             return q8Gemm(g, weight, x);
         }
@@ -91,21 +91,24 @@ public final class MatMul {
     private static final Set<String> PLAIN_CPU_BUFFERS = Set.of("CPU", "CPU_Mapped");
 
     /**
-     * Whether {@link #apply} may take the Q8_0 GEMM under FAST, decided once per JVM: yes when the
-     * kernels library is loaded with its AVX2 path (the plain C path is slower than ggml), unless
-     * {@code -Dmmgp.q8gemm=ggml} or {@code MMGP_Q8GEMM=ggml} asks for ggml's (to compare the two).
+     * Whether {@link #apply} may take the Q8_0 GEMM under FAST: when the kernels library is loaded
+     * with its AVX2 path (the plain C path is slower than ggml; decided once per JVM), unless
+     * {@code -Dmmgp.q8gemm=ggml} or {@code MMGP_Q8GEMM=ggml} asks for ggml's. The property is read
+     * at every graph build, so a test or benchmark can compare the two routes in one JVM.
      */
     private static final class Q8Route {
-        static final boolean ENABLED;
+        static final boolean AVAILABLE;
 
         static {
-            String choice = System.getProperty("mmgp.q8gemm", System.getenv("MMGP_Q8GEMM"));
-            boolean ggml = "ggml".equalsIgnoreCase(choice);
-            ENABLED = !ggml && MmgpKernels.isAvailable() && !MmgpKernels.q8Path().equals("scalar");
-            System.getLogger(MatMul.class.getName()).log(System.Logger.Level.DEBUG, ENABLED
-                    ? "Q8_0 matmul under numerics=fast: mmgp's GEMM (" + MmgpKernels.q8Path() + ")"
-                    : "Q8_0 matmul: ggml's" + (ggml ? " (mmgp.q8gemm=ggml)" : MmgpKernels.isAvailable() ? " (no SIMD path compiled in)"
+            AVAILABLE = MmgpKernels.isAvailable() && !MmgpKernels.q8Path().equals("scalar");
+            System.getLogger(MatMul.class.getName()).log(System.Logger.Level.DEBUG, AVAILABLE
+                    ? "Q8_0 matmul under numerics=fast: mmgp's GEMM (" + MmgpKernels.q8Path() + ") unless mmgp.q8gemm=ggml"
+                    : "Q8_0 matmul: ggml's" + (MmgpKernels.isAvailable() ? " (no SIMD path compiled in)"
                             : "; the mmgp kernels are unavailable: " + MmgpKernels.unavailableReason()));
+        }
+
+        static boolean enabled() {
+            return AVAILABLE && !"ggml".equalsIgnoreCase(System.getProperty("mmgp.q8gemm", System.getenv("MMGP_Q8GEMM")));
         }
     }
 }

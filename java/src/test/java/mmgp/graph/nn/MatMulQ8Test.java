@@ -96,6 +96,24 @@ class MatMulQ8Test extends NnTestSupport {
     }
 
     @Test
+    void stridedActivationsAreReadInPlace() {
+        // x = a view of every other row-slot of a wider tensor, with 3-D strides: [K, N, B] out of [K + 32, 2N, B].
+        int m = 24, k = 96, n = 40, batch = 2;
+        SplittableRandom r = new SplittableRandom(24);
+        float[] w = uniform(r, m * k), big = uniform(r, (k + 32) * 2 * n * batch);
+        try (Arena arena = Arena.ofConfined(); WeightSet ws = q8Weight(arena, w, m, k); Graph g = newGraph()) {
+            Tensor tw = ws.get("w");
+            Tensor wide = input(g, "big", big, k + 32, 2 * n, batch);
+            Tensor x = g.view(wide, new long[] {k, n, batch}, new long[] {2L * (k + 32) * 4, (k + 32) * 2L * n * 4}, 16L * 4);
+            Tensor ggml = g.output(g.mulMat(tw, x));
+            Tensor mmgp = g.output(MatMul.q8Gemm(g, tw, x));
+            g.compute();
+            float[] a = g.floats(ggml), b = g.floats(mmgp);
+            for (int i = 0; i < a.length; i++) assertThat((double) b[i]).isCloseTo(a[i], org.assertj.core.data.Offset.offset(1e-5 * (1 + Math.abs(a[i]))));
+        }
+    }
+
+    @Test
     void applyRoutesQ8_0WeightsUnderFastOnly() {
         int m = 16, k = 64;
         SplittableRandom r = new SplittableRandom(23);
@@ -111,6 +129,13 @@ class MatMulQ8Test extends NnTestSupport {
             assertThat(Ggml.opDesc(MatMul.apply(ge, wsExact.get("w"), ge.inputF32("x", k, 64)).ptr())).isEqualTo("MUL_MAT");
             // A graph input is not yet in a buffer: apply cannot see where it will live, so ggml's route.
             assertThat(Ggml.opDesc(MatMul.apply(gf, gf.input("wq", GgmlType.Q8_0, k, m), wide).ptr())).isEqualTo("MUL_MAT");
+            // mmgp.q8gemm=ggml, read at graph build, asks for ggml's route.
+            System.setProperty("mmgp.q8gemm", "ggml");
+            try {
+                assertThat(Ggml.opDesc(MatMul.apply(gf, wsFast.get("w"), wide).ptr())).isEqualTo("MUL_MAT");
+            } finally {
+                System.clearProperty("mmgp.q8gemm");
+            }
         }
     }
 
