@@ -19,11 +19,9 @@
  *     the fp32 ones in L1 (touched once per block); 4.25 vector ops per 32 multiply-adds.
  *     (Measured on Zen 3 against 4x2, 2x2, 1x4, 4x3, 3x3: best or tied in L2 and at the models'
  *     shapes.)
- *   - Cache blocking (see gemm_rows): a K panel of a group tile's activations (18 KB) stays in
- *     L1 while the tile passes over the rows of an M panel, whose weights (139 KB) stay in L2; the
- *     fp32 accumulators wait in a per-thread panel buffer between K panels and go to y once.
- *     Against the first version (activations from L2, weights from L1): 90-95 vs 78 GOP/s on one
- *     thread at 2048x1120x512; no clear difference at 2 threads on the loaded machine.
+ *   - Cache blocking: a panel of KC blocks x NC columns of the activation buffer (~300 KB) stays
+ *     in L2 while every row tile of the thread's rows passes over it; a tile's weight rows (a
+ *     few KB) stay in L1 across the panel's column groups.
  * Per output element the arithmetic is acc = fma((float) isum_b, dw_b * dx_b, acc) over the
  * blocks b in order, in fp32 (dw_b * dx_b of two halves is exact in fp32, isum_b is exact in
  * fp32 as |isum_b| <= 32*128*127 < 2^24), so the plain C path and the Java reference compute
@@ -69,9 +67,8 @@
 #ifndef NG_MAX
 #define NG_MAX 4                     /* column groups per micro tile                        */
 #endif
-#define KC_DEFAULT 16                /* blocks per K panel (512 k)                          */
+#define KC_DEFAULT 64                /* blocks per K panel (2048 k)                         */
 #define NC_DEFAULT 16                /* groups per N panel (128 columns)                    */
-#define MC_DEFAULT 256               /* rows per M panel                                    */
 
 /* Our mirror of the pinned ggml's struct ggml_tensor (see mmgp_im2col.c, which asserts it). */
 struct ggml_tensor {
@@ -388,90 +385,71 @@ static void micro_one(const struct gemm_args * a, long r0, long g0, long b0, lon
 #endif
 
 
-#define TILE (MR_MAX * NG_MAX * COLS) /* floats of one micro tile's accumulators */
-
-/* One micro tile (rows r0.., groups g0..) over blocks [b0, b1): acc[(r * NG_MAX + j) * 8 + c]. */
-static void tile(const struct gemm_args * a, long r0, int mr, long g0, int ng, long b0, long b1, int simd, float * acc) {
-#if defined(GEMM_Q8_AVX2)
-    if (simd && mr == MR_MAX && ng == NG_MAX) {
-        micro_full(a, r0, g0, b0, b1, acc);
-        return;
-    }
-    if (simd && mr == MR_MAX && NG_MAX > 1) {
-        float t[MR_MAX * COLS] __attribute__((aligned(32)));
-        for (int j = 0; j < ng; j++) { /* a group at a time: gather its rows into micro_rows' layout */
-            for (int r = 0; r < MR_MAX; r++) memcpy(t + r * COLS, acc + (r * NG_MAX + j) * COLS, sizeof(float) * COLS);
-            micro_rows(a, r0, g0 + j, b0, b1, t);
-            for (int r = 0; r < MR_MAX; r++) memcpy(acc + (r * NG_MAX + j) * COLS, t + r * COLS, sizeof(float) * COLS);
-        }
-        return;
-    }
-#endif
-    for (int r = 0; r < mr; r++) {
-        for (int j = 0; j < ng; j++) {
-            float * t = acc + (r * NG_MAX + j) * COLS;
-#if defined(GEMM_Q8_AVX2)
-            if (simd) {
-                micro_one(a, r0 + r, g0 + j, b0, b1, t);
-                continue;
+/* acc <- c (or 0 on the first K panel), and back: acc[(r * ng + j) * 8 + col]. */
+static void tile_load(const struct gemm_args * a, long r0, int mr, long g0, int ng, int first, float * acc) {
+    for (int r = 0; r < mr; r++)
+        for (int j = 0; j < ng; j++)
+            for (int c = 0; c < COLS; c++) {
+                long col = (g0 + j) * COLS + c;
+                acc[(r * ng + j) * COLS + c] = first || col >= a->n ? 0.0f : a->c[col * a->ldc + r0 + r];
             }
-#endif
-            micro_plain(a, r0 + r, 1, g0 + j, 1, b0, b1, t);
-        }
-    }
 }
 
-/*
- * Rows [m0, m1), all columns. Loop order (BLIS-like), with the sizes at the defaults:
- *   N panel of NC groups (128 columns) > M panel of MC rows (256) > K panel of KC blocks:
- *     the M panel's weights for the K panel (256 x 16 blocks x 34 B = 139 KB) stay in L2,
- *     > group tile: its activations for the K panel (4 groups x 16 blocks x 288 B = 18 KB) stay in L1,
- *       > row tile: micro tile, its fp32 accumulators in acc (MC x NC floats, 128 KB) across K panels.
- * The accumulators go to c once, after the last K panel.
- */
+static void tile_store(const struct gemm_args * a, long r0, int mr, long g0, int ng, const float * acc) {
+    for (int j = 0; j < ng; j++)
+        for (int c = 0; c < COLS; c++) {
+            long col = (g0 + j) * COLS + c;
+            if (col >= a->n) break;
+            for (int r = 0; r < mr; r++) a->c[col * a->ldc + r0 + r] = acc[(r * ng + j) * COLS + c];
+        }
+}
+
 static void gemm_rows(const struct gemm_args * a, long m0, long m1, int flags, int kc, int nc) {
     const long groups = (a->n + COLS - 1) / COLS;
     const int simd = !(flags & MMGP_Q8_PORTABLE);
     if (kc <= 0) kc = KC_DEFAULT;
     if (nc <= 0) nc = NC_DEFAULT;
-    nc = (nc + NG_MAX - 1) / NG_MAX * NG_MAX;
-    const long mc = MC_DEFAULT;
-    const long gtiles = nc / NG_MAX, rtiles = (mc + MR_MAX - 1) / MR_MAX;
-    float * acc = aligned_alloc(32, sizeof(float) * TILE * gtiles * rtiles);
-    if (!acc) fail("out of memory for the accumulator panel");
+    float acc[MR_MAX * NG_MAX * COLS] __attribute__((aligned(32)));
     for (long gp = 0; gp < groups; gp += nc) {
         const long gq = gp + nc < groups ? gp + nc : groups;
-        for (long mp = m0; mp < m1; mp += mc) {
-            const long mq = mp + mc < m1 ? mp + mc : m1;
-            memset(acc, 0, sizeof(float) * TILE * gtiles * rtiles);
-            for (long b0 = 0; b0 < a->kb; b0 += kc) {
-                const long b1 = b0 + kc < a->kb ? b0 + kc : a->kb;
+        for (long b0 = 0; b0 < a->kb; b0 += kc) {
+            const long b1 = b0 + kc < a->kb ? b0 + kc : a->kb;
+            for (long r0 = m0; r0 < m1; r0 += MR_MAX) {
+                const int mr = m1 - r0 < MR_MAX ? (int)(m1 - r0) : MR_MAX;
                 for (long g0 = gp; g0 < gq; g0 += NG_MAX) {
                     const int ng = gq - g0 < NG_MAX ? (int)(gq - g0) : NG_MAX;
-                    for (long r0 = mp; r0 < mq; r0 += MR_MAX) {
-                        const int mr = mq - r0 < MR_MAX ? (int)(mq - r0) : MR_MAX;
-                        float * t = acc + (((r0 - mp) / MR_MAX) * gtiles + (g0 - gp) / NG_MAX) * TILE;
-                        tile(a, r0, mr, g0, ng, b0, b1, simd, t);
+                    if (!simd) {
+                        tile_load(a, r0, mr, g0, ng, b0 == 0, acc);
+                        micro_plain(a, r0, mr, g0, ng, b0, b1, acc);
+                        tile_store(a, r0, mr, g0, ng, acc);
+                        continue;
                     }
-                }
-            }
-            for (long g0 = gp; g0 < gq; g0 += NG_MAX) { /* to c: column-major, M floats per column */
-                const int ng = gq - g0 < NG_MAX ? (int)(gq - g0) : NG_MAX;
-                for (long r0 = mp; r0 < mq; r0 += MR_MAX) {
-                    const int mr = mq - r0 < MR_MAX ? (int)(mq - r0) : MR_MAX;
-                    const float * t = acc + (((r0 - mp) / MR_MAX) * gtiles + (g0 - gp) / NG_MAX) * TILE;
-                    for (int j = 0; j < ng; j++) {
-                        for (int c = 0; c < COLS; c++) {
-                            const long col = (g0 + j) * COLS + c;
-                            if (col >= a->n) break;
-                            for (int r = 0; r < mr; r++) a->c[col * a->ldc + r0 + r] = t[(r * NG_MAX + j) * COLS + c];
+#if defined(GEMM_Q8_AVX2)
+                    if (mr == MR_MAX && ng == NG_MAX) {
+                        tile_load(a, r0, mr, g0, ng, b0 == 0, acc);
+                        micro_full(a, r0, g0, b0, b1, acc);
+                        tile_store(a, r0, mr, g0, ng, acc);
+                        continue;
+                    }
+                    /* edges: one group at a time, and one row at a time past the last whole tile */
+                    for (long g = g0; g < g0 + ng; g++) {
+                        if (mr == MR_MAX) {
+                            tile_load(a, r0, mr, g, 1, b0 == 0, acc);
+                            micro_rows(a, r0, g, b0, b1, acc);
+                            tile_store(a, r0, mr, g, 1, acc);
+                            continue;
+                        }
+                        for (long r = r0; r < r0 + mr; r++) {
+                            tile_load(a, r, 1, g, 1, b0 == 0, acc);
+                            micro_one(a, r, g, b0, b1, acc);
+                            tile_store(a, r, 1, g, 1, acc);
                         }
                     }
+#endif
                 }
             }
         }
     }
-    free(acc);
 }
 
 /* Rows [m0, m1) of thread ith of nth: whole tiles of MR_MAX rows, as even as they come. */
