@@ -145,7 +145,7 @@ MMGP_KERNELS_API void mmgp_f32_to_f16_portable(const float * src, uint16_t * dst
 /* userdata of both ops (NULL: all defaults): 4 int32. */
 struct mmgp_q8_params {
     int32_t flags;     /* MMGP_Q8_* */
-    int32_t kc_blocks; /* 32-blocks per K panel of the cache blocking; <= 0: the default (64) */
+    int32_t kc_blocks; /* 32-blocks per K panel of the cache blocking; <= 0: the default (128) */
     int32_t nc_groups; /* 8-column groups per N panel; <= 0: the default (16) */
     int32_t reserved;
 };
