@@ -81,7 +81,8 @@ build_kernels() {
   rm -rf "$kstage"
   mkdir -p "$kstage/lib" "$kstage/include" || return 1
   echo "mmgp kernels: compiling $(for c in "${csrcs[@]}"; do printf 'native/kernels/%s ' "${c##*/}"; done)with $cc ${cflags[*]}" >&2
-  if ! "$cc" "${cflags[@]}" "${link[@]}" -o "$kstage/lib/libmmgp_kernels.$ext" "${csrcs[@]}" >"$kstage/compile.log" 2>&1; then
+  # libm after the sources (fmaf, nearbyintf of mmgp_gemm_q8.c's plain C path are calls without FMA/SSE4.1).
+  if ! "$cc" "${cflags[@]}" "${link[@]}" -o "$kstage/lib/libmmgp_kernels.$ext" "${csrcs[@]}" -lm >"$kstage/compile.log" 2>&1; then
     tail -n 30 "$kstage/compile.log" >&2
     rm -rf "$kstage"
     return 1
@@ -96,7 +97,7 @@ build_kernels() {
     echo "arch=$arch"
     echo "features=$features"
     echo "cc=$("$cc" --version 2>/dev/null | head -n 1)"
-    echo "cflags=${cflags[*]} ${link[*]}"
+    echo "cflags=${cflags[*]} ${link[*]} -lm"
     echo "sha256:lib/libmmgp_kernels.$ext=$(sha256_stdin <"$kstage/lib/libmmgp_kernels.$ext")"
   } >"$kstage/BUILD-INFO" || { rm -rf "$kstage"; return 1; }
   rm -rf "$kdir"

@@ -8,8 +8,8 @@
  * Ops are counted as 2 per multiply-add (GFLOP/s for FP32/BF16, GOP/s for INT8).
  *
  * mmgp_im2col.c adds ggml's im2col as a ggml custom op (2-D, 1-D and 3-D), faster than ggml's
- * own CPU kernel and bit-identical to it; see the end of this header. Every .c file of
- * native/kernels goes into the one library.
+ * own CPU kernel and bit-identical to it; mmgp_gemm_q8.c a Q8_0-weight matmul as two custom ops
+ * (see the end of this header). Every .c file of native/kernels goes into the one library.
  */
 #ifndef MMGP_KERNELS_H
 #define MMGP_KERNELS_H
@@ -118,6 +118,48 @@ MMGP_KERNELS_API void mmgp_im2col_3d(struct ggml_tensor * dst, int ith, int nth,
  */
 MMGP_KERNELS_API void mmgp_f32_to_f16(const float * src, uint16_t * dst, long n);
 MMGP_KERNELS_API void mmgp_f32_to_f16_portable(const float * src, uint16_t * dst, long n);
+
+/*
+ * ---- Q8_0 weights x F32 activations as two ggml custom ops (mmgp_gemm_q8.c) ----
+ *
+ * y[M, N] = W[K, M] (ggml Q8_0 blocks, read in place) times x[K, N] (F32), as ggml_mul_mat
+ * with a Q8_0 weight computes it: x is quantized per 32-block exactly as ggml's AVX2
+ * quantize_row_q8_0 does (d = amax/127 kept as a half, q = round-half-even(x * 127/amax)), and
+ * every output is sum over blocks b of (float) isum_b * (dw_b * dx_b), accumulated in fp32 with
+ * one fma per block in block order (ggml sums in a different order: equal up to fp32 rounding).
+ *
+ *   qa = ggml_custom_4d(ctx, GGML_TYPE_I8, mmgp_q8_act_bytes(K, N), 1, 1, 1, {x}, 1,
+ *                       mmgp_q8_quantize_act, -1, params or NULL)
+ *     x: F32 [K, N1, N2, N3] with nb[0] == 4 (any row strides), N = N1*N2*N3, K % 32 == 0.
+ *     The buffer: for each group of 8 columns (N padded with zero columns), for each block b,
+ *     MMGP_Q8_ACT_BLOCK bytes: 8 steps s of 32 int8 (column c's q[b*32 + 4s + j] at s*32 + 4c + j),
+ *     then the 8 columns' dx_b as floats (the half, widened).
+ *   y  = ggml_custom_4d(ctx, GGML_TYPE_F32, M, N1, N2, N3, {W, qa}, 2, mmgp_q8_gemm, -1, params or NULL)
+ *     W: Q8_0 [K, M], 2-D, rows nb[1] apart. Threads split the rows of y (in tiles of 2 rows).
+ * Both abort with a message on shapes that do not fit.
+ */
+#define MMGP_Q8_GROUP_COLS 8
+#define MMGP_Q8_ACT_BLOCK 288 /* 8 x 32 int8 + 8 floats */
+#define MMGP_Q8_PORTABLE 1    /* the plain C path, as CPUs without AVX2/FMA/F16C run it */
+
+/* userdata of both ops (NULL: all defaults): 4 int32. */
+struct mmgp_q8_params {
+    int32_t flags;     /* MMGP_Q8_* */
+    int32_t kc_blocks; /* 32-blocks per K panel of the cache blocking; <= 0: the default (128) */
+    int32_t nc_groups; /* 8-column groups per N panel; <= 0: the default (16) */
+    int32_t reserved;
+};
+
+/* Bytes of the activation buffer for K x N; -1 unless K is a positive multiple of 32 and N > 0. */
+MMGP_KERNELS_API long mmgp_q8_act_bytes(long k, long n);
+/* The instruction path compiled in for the Q8_0 GEMM. */
+MMGP_KERNELS_API const char * mmgp_q8_path(void);
+MMGP_KERNELS_API void mmgp_q8_quantize_act(struct ggml_tensor * dst, int ith, int nth, void * userdata);
+MMGP_KERNELS_API void mmgp_q8_gemm(struct ggml_tensor * dst, int ith, int nth, void * userdata);
+/* The same without ggml, one thread: x column n at x + n*ldx floats; c column n at c + n*ldc. */
+MMGP_KERNELS_API void mmgp_q8_pack_act(const float * x, long k, long n, long ldx, void * qa, int flags);
+MMGP_KERNELS_API void mmgp_q8_gemm_raw(const void * w, long wstride, long m, long k, const void * qa, long n, float * c, long ldc,
+                                       int flags);
 
 #ifdef __cplusplus
 }

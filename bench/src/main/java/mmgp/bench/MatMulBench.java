@@ -11,6 +11,7 @@ import mmgp.graph.ComputeBackend;
 import mmgp.graph.Graph;
 import mmgp.graph.Tensor;
 import mmgp.graph.WeightSet;
+import mmgp.graph.nn.MatMul;
 import mmgp.tensor.GgmlType;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -28,7 +29,9 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * ggml mul_mat through the engine's graph layer: weights [K, M] of the given type (placed the
- * way the engine places them, extra buffer types included), activations [K, N] F32.
+ * way the engine places them, extra buffer types included), activations [K, N] F32. Type
+ * {@value #Q8_0_MMGP} is mmgp's own Q8_0 GEMM ({@link MatMul#q8Gemm}: the route numerics=fast
+ * takes) on the same Q8_0 weights, activation quantization included as in ggml's.
  * JMH reports ops/s and, through {@link FlopCounter}, GFLOP/s = 2·M·N·K per op; {@link #main} prints
  * the same next to this CPU's measured peaks ({@link CpuPeaks}).
  */
@@ -43,8 +46,11 @@ public class MatMulBench {
     @Param({"2048x2048x2048", "1024x512x1024", "8192x1120x2048", "1536x1x576"})
     public String shape;
 
-    @Param({"F32", "F16", "Q8_0"})
+    @Param({"F32", "F16", "Q8_0", MatMulBench.Q8_0_MMGP})
     public String type;
+
+    /** The type name of mmgp's Q8_0 GEMM row. */
+    public static final String Q8_0_MMGP = "Q8_0-mmgp";
 
     @Param({"2"})
     public int threads;
@@ -60,7 +66,8 @@ public class MatMulBench {
         String[] p = shape.split("x");
         long m = Long.parseLong(p[0]), n = Long.parseLong(p[1]), k = Long.parseLong(p[2]);
         gflopPerOp = 2.0 * m * n * k / 1e9;
-        GgmlType t = GgmlType.valueOf(type);
+        boolean mmgpQ8 = type.equals(Q8_0_MMGP);
+        GgmlType t = mmgpQ8 ? GgmlType.Q8_0 : GgmlType.valueOf(type);
         arena = Arena.ofShared();
         SplittableRandom rnd = new SplittableRandom(1);
         MemorySegment f32 = arena.allocate(m * k * 4, 64);
@@ -68,10 +75,11 @@ public class MatMulBench {
         MemorySegment region = arena.allocate(t.rowBytes(k) * m, 64);
         TensorEncoder.encode(t, f32, m, k, region);
         backend = ComputeBackend.cpu(threads);
-        weights = WeightSet.map(backend, region, List.of(new WeightSet.Entry("w", t, new long[] {k, m}, 0, true)), true);
+        // mmgp's GEMM reads the weight's blocks as stored: a plain buffer, as MatMul.apply requires.
+        weights = WeightSet.map(backend, region, List.of(new WeightSet.Entry("w", t, new long[] {k, m}, 0, true)), !mmgpQ8);
         graph = new Graph(backend, 16);
         Tensor x = graph.inputF32("x", k, n);
-        graph.output(graph.mulMat(weights.get("w"), x));
+        graph.output(mmgpQ8 ? MatMul.q8Gemm(graph, weights.get("w"), x) : graph.mulMat(weights.get("w"), x));
         float[] xs = new float[(int) (k * n)];
         for (int i = 0; i < xs.length; i++) xs[i] = (float) (rnd.nextDouble() * 2 - 1);
         graph.set(x, xs);
@@ -97,38 +105,89 @@ public class MatMulBench {
      * Prints GFLOP/s for each shape × type, measured outside JMH with the same code, and the share of
      * this CPU's measured peak for the arithmetic the type runs on ({@link CpuPeaks}: FP32 FMA for
      * F32/F16/BF16 weights where the CPU has no BF16 dot instruction, BF16 dot where it has, INT8 dot
-     * for Q8_0/Q4_0). {@code -Dshapes=MxNxK,...} and {@code -Dtypes=F32,F16,...} choose the cases.
+     * for Q8_0/Q4_0 and {@value #Q8_0_MMGP}). {@code -Dshapes=MxNxK,...} (M outputs, N tokens, K
+     * inputs; {@code -Dshapes=models} for the LTX DiT, T5-XXL and aMUSEd UViT GEMMs) and
+     * {@code -Dtypes=F32,F16,...} choose the cases. With {@code -Dtorch=true} (and a Python with
+     * torch: MMGP_PYTHON, /usr/bin/python3 or python3) PyTorch's nn.Linear runs the same shapes
+     * through {@value TorchKernels#SCRIPT} (fp32, bf16, and int8 = quantize_dynamic) and its rows
+     * follow each shape's, so ggml, mmgp and PyTorch stand side by side. {@code -Drounds=R} repeats
+     * the types of a shape R times in turn (interleaved A/B) and prints every round.
      */
-    public static void main(String[] args) {
+    public static void main(String[] args) throws Exception {
         int threads = args.length > 0 ? Integer.parseInt(args[0]) : 2;
         CpuPeaks.Peaks peaks = CpuPeaks.available() ? CpuPeaks.measure(threads) : null;
         if (peaks == null) System.out.println("CPU peaks not measured: " + CpuPeaks.unavailableReason());
         else System.out.printf("measured peaks, %d threads: FP32 %.1f, BF16 %.1f (%s), INT8 %.1f GFLOP/s%n", threads, peaks.fp32(), peaks.bf16(), peaks.bf16Path(), peaks.int8());
+        String shapesArg = System.getProperty("shapes", "2048x2048x2048,1024x512x1024,8192x1120x2048,1536x1x576");
+        List<String> shapes = List.of((shapesArg.equals("models") ? MODEL_SHAPES : shapesArg).split(","));
+        List<String> types = List.of(System.getProperty("types", "F32,F16,BF16,Q8_0," + Q8_0_MMGP).split(","));
+        int rounds = Integer.getInteger("rounds", 1);
+        TorchKernels.Run torch = Boolean.getBoolean("torch") ? torch(shapes, threads) : null;
         FlopCounter flops = new FlopCounter();
-        for (String s : List.of(System.getProperty("shapes", "2048x2048x2048,1024x512x1024,8192x1120x2048,1536x1x576").split(","))) {
-            for (String ty : List.of(System.getProperty("types", "F32,F16,BF16,Q8_0").split(","))) {
+        for (String s : shapes) {
+            List<MatMulBench> benches = new java.util.ArrayList<>();
+            for (String ty : types) {
                 MatMulBench b = new MatMulBench();
                 b.shape = s;
                 b.type = ty;
                 b.threads = threads;
                 b.setUp();
-                String[] p = s.split("x");
-                double flop = 2.0 * Long.parseLong(p[0]) * Long.parseLong(p[1]) * Long.parseLong(p[2]);
-                for (int i = 0; i < 3; i++) b.mulMat(flops);
-                int reps = 0;
-                long t0 = System.nanoTime();
-                while (System.nanoTime() - t0 < 1_000_000_000L) {
-                    b.mulMat(flops);
-                    reps++;
+                benches.add(b);
+            }
+            String[] p = s.split("x");
+            double flop = 2.0 * Long.parseLong(p[0]) * Long.parseLong(p[1]) * Long.parseLong(p[2]);
+            for (int round = 0; round < rounds; round++) {
+                for (MatMulBench b : benches) {
+                    for (int i = 0; i < 3; i++) b.mulMat(flops);
+                    int reps = 0;
+                    long t0 = System.nanoTime();
+                    while (System.nanoTime() - t0 < 1_000_000_000L) {
+                        b.mulMat(flops);
+                        reps++;
+                    }
+                    double secs = (System.nanoTime() - t0) / 1e9 / reps;
+                    double gflops = flop / secs / 1e9;
+                    double peak = peaks == null ? Double.NaN : peakFor(peaks, b.type);
+                    System.out.printf("matmul %-9s MxNxK=%-16s %8.3f ms  %7.1f GFLOP/s  %5.1f%% of the %s peak%s%n", b.type, s, secs * 1e3, gflops,
+                            100 * gflops / peak, peakName(peaks, b.type), rounds > 1 ? "  (round " + (round + 1) + ")" : "");
                 }
-                double secs = (System.nanoTime() - t0) / 1e9 / reps;
-                double gflops = flop / secs / 1e9;
-                double peak = peaks == null ? Double.NaN : peakFor(peaks, ty);
-                System.out.printf("matmul %-5s MxNxK=%-16s %8.3f ms  %7.1f GFLOP/s  %5.1f%% of the %s peak%n", ty, s, secs * 1e3, gflops,
-                        100 * gflops / peak, peakName(peaks, ty));
-                b.tearDown();
+            }
+            for (MatMulBench b : benches) b.tearDown();
+            TorchKernels.CaseResult tc = torch == null ? null : torch.get("matmul." + s);
+            if (tc != null) {
+                tc.dtypes().forEach((dtype, r) -> {
+                    String ty = "torch-" + dtype;
+                    if (r.ok()) {
+                        double peak = peaks == null ? Double.NaN : peakFor(peaks, dtype.equals("int8") ? "Q8_0" : dtype.equals("bf16") ? "BF16" : "F32");
+                        System.out.printf("matmul %-9s MxNxK=%-16s %8.3f ms  %7.1f GFLOP/s  %5.1f%% of the %s peak%s%n", ty, s, r.seconds() * 1e3, r.gflops(),
+                                100 * r.gflops() / peak, dtype.equals("int8") ? "INT8" : peakName(peaks, dtype.equals("bf16") ? "BF16" : "F32"),
+                                r.reduced() != null ? "  (reduced: " + r.reduced() + ")" : "");
+                    } else {
+                        System.out.printf("matmul %-9s MxNxK=%-16s %s%n", ty, s, r.error() != null ? r.error() : "no result");
+                    }
+                });
             }
         }
+    }
+
+    /** "MxNxK" of the models' transformer GEMMs: LTX DiT (1120 tokens), T5-XXL (128), aMUSEd UViT (2·256). */
+    static final String MODEL_SHAPES = "2048x1120x2048,8192x1120x2048,2048x1120x8192,4096x128x4096,10240x128x4096,4096x128x10240,"
+            + "1024x512x1024,2816x512x1024,1024x512x2816";
+
+    /** PyTorch on the same shapes (nn.Linear(K, M) on N tokens), or null with the reason on stderr. */
+    private static TorchKernels.Run torch(List<String> shapes, int threads) throws Exception {
+        TorchKernels.Probe probe = TorchKernels.findPython(null);
+        java.nio.file.Path script = probe.found() ? TorchKernels.findScript(null) : null;
+        if (script == null) {
+            System.err.println("torch rows skipped: " + (probe.found() ? "no " + TorchKernels.SCRIPT + " found (run from the source tree)" : probe.reason()));
+            return null;
+        }
+        List<KernelCase> cases = new java.util.ArrayList<>();
+        for (String s : shapes) {
+            String[] p = s.split("x");
+            cases.add(new KernelCase.Gemm("matmul", "matmul." + s, "MatMulBench", Long.parseLong(p[1]), Long.parseLong(p[0]), Long.parseLong(p[2])));
+        }
+        return TorchKernels.run(probe.python(), script, cases, threads, 1.0, 5.0, java.time.Duration.ofMinutes(30));
     }
 
     /** The peak of the arithmetic ggml runs a weight type on. */

@@ -525,6 +525,19 @@ public final class Graph implements AutoCloseable {
         return name(t(Ggml.custom4d(ctx, dst.id(), ne, MmgpKernels.im2col3dFunction(), Ggml.N_TASKS_MAX, params, input.ptr())), "mmgp_im2col_3d");
     }
 
+    /**
+     * A node computed by one of mmgp's own kernels as a ggml custom op (ggml_custom_4d, run by
+     * every thread): {@code fn} is a {@code ggml_custom_op_t} address from {@link MmgpKernels},
+     * {@code params} (or null) its userdata as int32, copied into this graph's arena so it lives
+     * as long as the graph.
+     */
+    public Tensor customOp(String name, GgmlType type, long[] ne, MemorySegment fn, int[] params, Tensor... srcs) {
+        MemorySegment userdata = params == null ? MemorySegment.NULL : arena.allocateFrom(ValueLayout.JAVA_INT, params);
+        MemorySegment[] ptrs = new MemorySegment[srcs.length];
+        for (int i = 0; i < srcs.length; i++) ptrs[i] = srcs[i].ptr();
+        return name(t(Ggml.custom4d(ctx, type.id(), ne, fn, Ggml.N_TASKS_MAX, userdata, ptrs)), name);
+    }
+
     /** ggml_calc_conv_output_size with dilation 1. */
     private static long convOutputSize(long in, long kernel, int stride, int padding) {
         return (in + 2L * padding - (kernel - 1) - 1) / stride + 1;

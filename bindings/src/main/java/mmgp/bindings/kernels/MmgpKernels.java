@@ -106,7 +106,14 @@ public final class MmgpKernels {
             new Binding("mmgp_im2col_2d", FunctionDescriptor.ofVoid(PTR, INT, INT, PTR)),
             new Binding("mmgp_im2col_3d", FunctionDescriptor.ofVoid(PTR, INT, INT, PTR)),
             new Binding("mmgp_f32_to_f16", FunctionDescriptor.ofVoid(PTR, PTR, LONG)),
-            new Binding("mmgp_f32_to_f16_portable", FunctionDescriptor.ofVoid(PTR, PTR, LONG)));
+            new Binding("mmgp_f32_to_f16_portable", FunctionDescriptor.ofVoid(PTR, PTR, LONG)),
+            new Binding("mmgp_q8_act_bytes", FunctionDescriptor.of(LONG, LONG, LONG)),
+            new Binding("mmgp_q8_path", FunctionDescriptor.of(PTR)),
+            // ggml custom ops (ggml_custom_op_t): used by address (q8QuantizeActFunction, q8GemmFunction).
+            new Binding("mmgp_q8_quantize_act", FunctionDescriptor.ofVoid(PTR, INT, INT, PTR)),
+            new Binding("mmgp_q8_gemm", FunctionDescriptor.ofVoid(PTR, INT, INT, PTR)),
+            new Binding("mmgp_q8_pack_act", FunctionDescriptor.ofVoid(PTR, LONG, LONG, LONG, PTR, INT)),
+            new Binding("mmgp_q8_gemm_raw", FunctionDescriptor.ofVoid(PTR, LONG, LONG, LONG, PTR, LONG, PTR, LONG, INT)));
 
     /** {@code MMGP_IM2COL_*} flags of {@link #im2colParams}: ggml's 1-D layout (mmgp_im2col_2d only). */
     public static final int IM2COL_1D = 1;
@@ -126,6 +133,18 @@ public final class MmgpKernels {
     private static final MethodHandle ABI_FN, PEAK, PATH, DOT_F32, DOT_BF16, DOT_U8S8, DOT_F32_SCALAR, DOT_BF16_SCALAR, DOT_U8S8_SCALAR;
     private static final MethodHandle F32_TO_F16, F32_TO_F16_PORTABLE;
     private static final MemorySegment IM2COL_2D, IM2COL_3D;
+    private static final MethodHandle Q8_ACT_BYTES, Q8_PATH, Q8_PACK_ACT, Q8_GEMM_RAW;
+    private static final MemorySegment Q8_QUANTIZE_ACT, Q8_GEMM;
+
+    /** {@code MMGP_Q8_PORTABLE}: the plain C path of the Q8_0 GEMM, as CPUs without AVX2/FMA/F16C run it (for tests). */
+    public static final int Q8_PORTABLE = 1;
+    /** Columns per group of the Q8_0 GEMM's activation buffer ({@code MMGP_Q8_GROUP_COLS}). */
+    public static final int Q8_GROUP_COLS = 8;
+    /** Bytes per group and 32-block of that buffer ({@code MMGP_Q8_ACT_BLOCK}): 8 x 32 int8, then 8 floats. */
+    public static final int Q8_ACT_BLOCK = 288;
+    /** {@code struct mmgp_q8_params}: flags, K-panel blocks, N-panel groups, reserved. */
+    public static final MemoryLayout Q8_PARAMS = MemoryLayout.structLayout(
+            INT.withName("flags"), INT.withName("kc_blocks"), INT.withName("nc_groups"), INT.withName("reserved"));
 
     static {
         Path dir = null;
@@ -194,6 +213,12 @@ public final class MmgpKernels {
         IM2COL_3D = symbols[10] == null ? MemorySegment.NULL : symbols[10];
         F32_TO_F16 = handles[11];
         F32_TO_F16_PORTABLE = handles[12];
+        Q8_ACT_BYTES = handles[13];
+        Q8_PATH = handles[14];
+        Q8_QUANTIZE_ACT = symbols[15] == null ? MemorySegment.NULL : symbols[15];
+        Q8_GEMM = symbols[16] == null ? MemorySegment.NULL : symbols[16];
+        Q8_PACK_ACT = handles[17];
+        Q8_GEMM_RAW = handles[18];
     }
 
     private MmgpKernels() {}
@@ -402,6 +427,103 @@ public final class MmgpKernels {
             throw Downcalls.rethrow(t);
         }
         return dst;
+    }
+
+    // ---- Q8_0 weights x F32 activations (mmgp_gemm_q8.c) ----
+
+    /**
+     * Bytes of the activation buffer {@link #q8QuantizeActFunction()} fills for {@code k} x
+     * {@code n} (columns padded to groups of {@link #Q8_GROUP_COLS}); {@code k} must be a positive
+     * multiple of 32 and {@code n} positive.
+     */
+    public static long q8ActBytes(long k, long n) {
+        requireAvailable();
+        long bytes;
+        try {
+            bytes = (long) Q8_ACT_BYTES.invokeExact(k, n);
+        } catch (Throwable t) {
+            throw Downcalls.rethrow(t);
+        }
+        if (bytes < 0) throw new IllegalArgumentException("Q8_0 GEMM: k must be a positive multiple of 32 and n positive, got k=" + k + ", n=" + n);
+        return bytes;
+    }
+
+    /** The instruction path compiled in for the Q8_0 GEMM, e.g. "avx2 vpmaddubsw+vpmaddwd, 8 columns per vector". */
+    public static String q8Path() {
+        requireAvailable();
+        try {
+            return ((MemorySegment) Q8_PATH.invokeExact()).reinterpret(256).getString(0);
+        } catch (Throwable t) {
+            throw Downcalls.rethrow(t);
+        }
+    }
+
+    /**
+     * The address of {@code mmgp_q8_quantize_act}, a {@code ggml_custom_op_t} for
+     * {@code ggml_custom_4d(ctx, I8, q8ActBytes(K, N), 1, 1, 1, {x}, 1, fn, -1, params or NULL)}:
+     * x F32 [K, N...] quantized to Q8_0 exactly as ggml's AVX2 quantize_row_q8_0, interleaved for
+     * {@link #q8GemmFunction()}.
+     */
+    public static MemorySegment q8QuantizeActFunction() {
+        requireAvailable();
+        return Q8_QUANTIZE_ACT;
+    }
+
+    /**
+     * The address of {@code mmgp_q8_gemm}, a {@code ggml_custom_op_t} for
+     * {@code ggml_custom_4d(ctx, F32, M, N1, N2, N3, {W, qa}, 2, fn, -1, params or NULL)}: W Q8_0
+     * [K, M] read in place, qa from {@link #q8QuantizeActFunction()}; ggml_mul_mat's result up to
+     * fp32 summation order (see mmgp_kernels.h).
+     */
+    public static MemorySegment q8GemmFunction() {
+        requireAvailable();
+        return Q8_GEMM;
+    }
+
+    /** A {@code struct mmgp_q8_params} in {@code arena} (0 for the default panel sizes). */
+    public static MemorySegment q8Params(Arena arena, int flags, int kcBlocks, int ncGroups) {
+        MemorySegment p = arena.allocate(Q8_PARAMS);
+        p.setAtIndex(INT, 0, flags);
+        p.setAtIndex(INT, 1, kcBlocks);
+        p.setAtIndex(INT, 2, ncGroups);
+        return p;
+    }
+
+    /** {@code mmgp_q8_pack_act} on one thread: x holds n columns of k floats, one after another. */
+    public static byte[] q8PackAct(float[] x, int k, int n, int flags) {
+        long bytes = q8ActBytes(k, n);
+        if ((long) k * n != x.length) throw new IllegalArgumentException(x.length + " floats are not " + k + " x " + n);
+        byte[] qa = new byte[Math.toIntExact(bytes)];
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment xs = arena.allocate((long) x.length * 4, 32).copyFrom(MemorySegment.ofArray(x));
+            MemorySegment q = arena.allocate(bytes, 32);
+            Q8_PACK_ACT.invokeExact(xs, (long) k, (long) n, (long) k, q, flags);
+            MemorySegment.ofArray(qa).copyFrom(q);
+        } catch (Throwable t) {
+            throw Downcalls.rethrow(t);
+        }
+        return qa;
+    }
+
+    /**
+     * {@code mmgp_q8_gemm_raw} on one thread: {@code w} holds m rows of k/32 ggml block_q8_0 (34
+     * bytes each), {@code qa} comes from {@link #q8PackAct}; returns y with column j's m values at j*m.
+     */
+    public static float[] q8GemmRaw(byte[] w, int m, int k, byte[] qa, int n, int flags) {
+        long rowBytes = k / 32 * 34L;
+        if (k % 32 != 0 || (long) m * rowBytes != w.length) throw new IllegalArgumentException(w.length + " bytes are not " + m + " Q8_0 rows of " + k);
+        if (qa.length < q8ActBytes(k, n)) throw new IllegalArgumentException("qa holds " + qa.length + " bytes, not " + q8ActBytes(k, n));
+        float[] y = new float[Math.multiplyExact(m, n)];
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment ws = arena.allocate(w.length, 32).copyFrom(MemorySegment.ofArray(w));
+            MemorySegment q = arena.allocate(qa.length, 32).copyFrom(MemorySegment.ofArray(qa));
+            MemorySegment ys = arena.allocate((long) y.length * 4, 32);
+            Q8_GEMM_RAW.invokeExact(ws, rowBytes, (long) m, (long) k, q, (long) n, ys, (long) m, flags);
+            MemorySegment.ofArray(y).copyFrom(ys);
+        } catch (Throwable t) {
+            throw Downcalls.rethrow(t);
+        }
+        return y;
     }
 
     // ---- locating the build ----

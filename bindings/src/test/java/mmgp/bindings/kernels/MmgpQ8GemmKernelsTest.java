@@ -1,0 +1,174 @@
+package mmgp.bindings.kernels;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * mmgp's Q8_0 GEMM (mmgp_gemm_q8.c) against a plain Java reference of the same arithmetic, bit
+ * for bit, on both of its paths (the vector one compiled for this CPU and the plain C one):
+ * the activation quantization (ggml's quantize_row_q8_0: d = amax/127 kept as a half,
+ * q = round-half-even(x * 127/amax)) and the interleaved buffer it fills, and the product
+ * sum over blocks of fma((float) isum_b, dw_b * dx_b, acc) in block order. The shapes cross every
+ * edge of the tiling: row tails, column tails and padding, K and N panels. Its agreement with
+ * ggml's own mul_mat is checked in mmgp.graph.nn.MatMulQ8Test.
+ */
+class MmgpQ8GemmKernelsTest {
+    private static final int QK = 32, WBLOCK = 34;
+
+    @BeforeAll
+    static void library() {
+        if (Boolean.getBoolean("mmgp.allowNoNative")) {
+            assumeTrue(MmgpKernels.isAvailable(), "mmgp.allowNoNative is set and the kernels are not built");
+        }
+        assertThat(MmgpKernels.isAvailable()).withFailMessage("the mmgp kernels library is missing: %s", MmgpKernels.unavailableReason())
+                .isTrue();
+    }
+
+    @Test
+    void bufferSizeAndLayoutConstants() {
+        assertThat(MmgpKernels.Q8_PARAMS.byteSize()).isEqualTo(16);
+        assertThat(MmgpKernels.q8ActBytes(64, 1)).isEqualTo(2L * MmgpKernels.Q8_ACT_BLOCK);
+        assertThat(MmgpKernels.q8ActBytes(64, 9)).isEqualTo(2L * 2 * MmgpKernels.Q8_ACT_BLOCK);
+        assertThat(MmgpKernels.q8Path()).isNotBlank();
+        assertThat(MmgpKernels.q8QuantizeActFunction().address()).isNotZero();
+        assertThat(MmgpKernels.q8GemmFunction().address()).isNotZero();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> MmgpKernels.q8ActBytes(48, 4)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void quantizationMatchesJavaBitForBit() {
+        SplittableRandom r = new SplittableRandom(3);
+        for (int[] kn : new int[][] {{32, 1}, {64, 8}, {96, 13}, {256, 40}}) {
+            int k = kn[0], n = kn[1];
+            float[] x = activations(r, k, n);
+            byte[] expected = packReference(x, k, n);
+            assertThat(MmgpKernels.q8PackAct(x, k, n, 0)).as("vector path, k=%d n=%d", k, n).isEqualTo(expected);
+            assertThat(MmgpKernels.q8PackAct(x, k, n, MmgpKernels.Q8_PORTABLE)).as("plain C path, k=%d n=%d", k, n).isEqualTo(expected);
+        }
+    }
+
+    @Test
+    void gemmMatchesJavaBitForBit() {
+        SplittableRandom r = new SplittableRandom(5);
+        // {m, k, n}: tails of every tile dimension, K beyond one 64-block panel, N beyond one 128-column panel.
+        int[][] shapes = {{1, 32, 1}, {2, 32, 8}, {3, 64, 7}, {5, 96, 33}, {8, 128, 32}, {7, 2112, 20}, {6, 64, 150}, {16, 4160, 40}};
+        for (int[] s : shapes) {
+            int m = s[0], k = s[1], n = s[2];
+            byte[] w = weights(r, m, k);
+            float[] x = activations(r, k, n);
+            byte[] qa = packReference(x, k, n);
+            float[] expected = gemmReference(w, m, k, qa, n);
+            for (int flags : new int[] {0, MmgpKernels.Q8_PORTABLE}) {
+                float[] got = MmgpKernels.q8GemmRaw(w, m, k, qa, n, flags);
+                for (int i = 0; i < expected.length; i++) {
+                    if (Float.floatToRawIntBits(got[i]) != Float.floatToRawIntBits(expected[i])) {
+                        throw new AssertionError("m=" + m + " k=" + k + " n=" + n + " flags=" + flags + ": y[col " + i / m + ", row " + i % m
+                                + "] = " + got[i] + ", reference " + expected[i]);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void extremeWeightsDoNotSaturate() {
+        // w = -128 (never written by ggml's quantizer, but a valid int8) and +127 against x at +-127:
+        // a vpmaddubsw pair reaches 2*128*127 = 32512, still inside int16.
+        int m = 2, k = 64, n = 8;
+        byte[] w = new byte[m * k / QK * WBLOCK];
+        for (int row = 0; row < m; row++) {
+            for (int b = 0; b < k / QK; b++) {
+                int o = (row * k / QK + b) * WBLOCK;
+                short d = Float.floatToFloat16(0.5f);
+                w[o] = (byte) d;
+                w[o + 1] = (byte) (d >> 8);
+                for (int i = 0; i < QK; i++) w[o + 2 + i] = (byte) (row == 0 ? -128 : 127);
+            }
+        }
+        float[] x = new float[k * n];
+        for (int col = 0; col < n; col++) for (int i = 0; i < k; i++) x[col * k + i] = (col % 2 == 0 ? 1f : -1f) * (i % 3 == 0 ? -1 : 1);
+        byte[] qa = MmgpKernels.q8PackAct(x, k, n, 0);
+        float[] expected = gemmReference(w, m, k, qa, n);
+        assertThat(MmgpKernels.q8GemmRaw(w, m, k, qa, n, 0)).isEqualTo(expected);
+        assertThat(MmgpKernels.q8GemmRaw(w, m, k, qa, n, MmgpKernels.Q8_PORTABLE)).isEqualTo(expected);
+        // And the values are what exact arithmetic gives: w * (+-127) summed, times 0.5 * dx.
+        double dx = Float.float16ToFloat(Float.floatToFloat16(1f / 127f));
+        for (int row = 0; row < m; row++) {
+            for (int col = 0; col < n; col++) {
+                double exact = 0;
+                for (int i = 0; i < k; i++) exact += (row == 0 ? -128 : 127) * 127.0 * (col % 2 == 0 ? 1 : -1) * (i % 3 == 0 ? -1 : 1);
+                exact *= 0.5 * dx;
+                assertThat((double) expected[col * m + row]).as("row %d col %d", row, col).isCloseTo(exact, org.assertj.core.data.Offset.offset(1e-6 * Math.abs(exact) + 1e-6));
+            }
+        }
+    }
+
+    // ---- the reference ----
+
+    /** Random F32 columns with a zero block, an outlier, and both signs. */
+    static float[] activations(SplittableRandom r, int k, int n) {
+        float[] x = new float[k * n];
+        for (int i = 0; i < x.length; i++) x[i] = (float) (r.nextGaussian() * (r.nextInt(50) == 0 ? 20 : 1));
+        if (k >= 64 && n >= 2) java.util.Arrays.fill(x, k + 32, k + 64, 0f); // column 1, block 1: amax 0
+        return x;
+    }
+
+    /** Random ggml block_q8_0 rows: half scales across a few decades, int8 values over the full range (-128 included). */
+    static byte[] weights(SplittableRandom r, int m, int k) {
+        byte[] w = new byte[m * (k / QK) * WBLOCK];
+        for (int b = 0; b < m * (k / QK); b++) {
+            short d = Float.floatToFloat16((float) (Math.pow(10, -3 + 2 * r.nextDouble())));
+            w[b * WBLOCK] = (byte) d;
+            w[b * WBLOCK + 1] = (byte) (d >> 8);
+            for (int i = 0; i < QK; i++) w[b * WBLOCK + 2 + i] = (byte) (r.nextInt(256) - 128);
+        }
+        return w;
+    }
+
+    /** ggml's quantize_row_q8_0 per column and block, laid out as mmgp_q8_quantize_act's buffer. */
+    static byte[] packReference(float[] x, int k, int n) {
+        int kb = k / QK, groups = (n + 7) / 8;
+        byte[] qa = new byte[groups * kb * MmgpKernels.Q8_ACT_BLOCK];
+        for (int col = 0; col < n; col++) {
+            int g = col / 8, c = col % 8;
+            for (int b = 0; b < kb; b++) {
+                int base = (g * kb + b) * MmgpKernels.Q8_ACT_BLOCK;
+                float amax = 0;
+                for (int i = 0; i < QK; i++) amax = Math.max(amax, Math.abs(x[col * k + b * QK + i]));
+                float d = amax / 127f;
+                float id = amax != 0 ? 127f / amax : 0f;
+                for (int i = 0; i < QK; i++) qa[base + (i / 4) * 32 + c * 4 + i % 4] = (byte) (int) Math.rint(x[col * k + b * QK + i] * id);
+                int bits = Float.floatToRawIntBits(Float.float16ToFloat(Float.floatToFloat16(d)));
+                for (int j = 0; j < 4; j++) qa[base + 256 + 4 * c + j] = (byte) (bits >>> (8 * j));
+            }
+        }
+        return qa;
+    }
+
+    /** y[col * m + row] = sum over blocks, in order, of fma((float) isum, dw * dx, acc). */
+    static float[] gemmReference(byte[] w, int m, int k, byte[] qa, int n) {
+        int kb = k / QK;
+        float[] y = new float[m * n];
+        for (int col = 0; col < n; col++) {
+            int g = col / 8, c = col % 8;
+            for (int row = 0; row < m; row++) {
+                float acc = 0;
+                for (int b = 0; b < kb; b++) {
+                    int wo = (row * kb + b) * WBLOCK, ao = (g * kb + b) * MmgpKernels.Q8_ACT_BLOCK;
+                    int isum = 0;
+                    for (int i = 0; i < QK; i++) isum += w[wo + 2 + i] * qa[ao + (i / 4) * 32 + c * 4 + i % 4];
+                    float dw = Float.float16ToFloat((short) ((w[wo] & 0xff) | (w[wo + 1] << 8)));
+                    int bits = 0;
+                    for (int j = 0; j < 4; j++) bits |= (qa[ao + 256 + 4 * c + j] & 0xff) << (8 * j);
+                    acc = Math.fma((float) isum, dw * Float.intBitsToFloat(bits), acc);
+                }
+                y[col * m + row] = acc;
+            }
+        }
+        return y;
+    }
+}

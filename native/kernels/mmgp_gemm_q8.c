@@ -1,0 +1,574 @@
+/*
+ * mmgp_gemm_q8: Q8_0 weights x F32 activations -> F32, as two ggml custom ops (see the contract
+ * in mmgp_kernels.h): mmgp_q8_quantize_act quantizes the activations to Q8_0 values (bit for
+ * bit what ggml's AVX2 quantize_row_q8_0 computes) into an interleaved buffer, and mmgp_q8_gemm
+ * multiplies the weights, read in place in ggml's block_q8_0 layout, with that buffer.
+ *
+ * Why it is faster than ggml's route (llamafile's tinyBLAS_Q0_AVX on AVX2, 4x2 or 2x4 tiles of
+ * one weight row x one activation column per vector):
+ *   - One vector holds 4 consecutive k of 8 activation columns (the interleaved buffer), the
+ *     weight row's 4 k are broadcast; vpmaddubsw + vpmaddwd then give 8 columns' partial sums
+ *     in the 8 int32 lanes at once. The 8 steps of a 32-block add up in int32, so the int->float
+ *     conversion and the scale multiply-add happen once per block for 8 columns (tinyBLAS: once
+ *     per block for every single row x column pair, plus a horizontal sum at the end).
+ *   - The unsigned operand is |w| (vpabsb, once per row and step, shared by the tile's column
+ *     groups) and the signed one is x with w's sign (vpsignb): |w| <= 128 and |x| <= 127, so a
+ *     vpmaddubsw pair is at most 2*128*127 = 32512 and never saturates; every block's integer
+ *     sum is exact, for any stored weight (-128 included).
+ *   - A micro tile is 2 weight rows x 4 groups (32 columns): 8 int32 accumulators in registers,
+ *     the fp32 ones in L1 (touched once per block); 4.25 vector ops per 32 multiply-adds.
+ *     (Measured on Zen 3 against 4x2, 2x2, 1x4, 4x3, 3x3: best or tied in L2 and at the models'
+ *     shapes.) With GCC on x86-64 its block is inline assembly (Q8_ASM): GCC spilled accumulators
+ *     every step from the intrinsics; the assembly was 5-30% faster in 10 of 12 interleaved
+ *     2-thread runs at the models' shapes. Clang and other tiles use the intrinsics.
+ *   - Cache blocking: a panel of KC blocks x NC columns of the activation buffer (590 KB at
+ *     the defaults, L2 and L3) streams past a row tile whose weight rows (9 KB) stay in L1 across
+ *     the panel's column groups. KC 64-128 beat 8-32 (fewer fp32 accumulator round trips); NC
+ *     8-32 made no measurable difference. A BLIS-like order (a group tile's activations in L1,
+ *     an M panel of weights in L2, accumulators in a panel buffer) was 5-10% slower at 2 threads
+ *     on Zen 3 (faster on one thread) and was dropped.
+ * Per output element the arithmetic is acc = fma((float) isum_b, dw_b * dx_b, acc) over the
+ * blocks b in order, in fp32 (dw_b * dx_b of two halves is exact in fp32, isum_b is exact in
+ * fp32 as |isum_b| <= 32*128*127 < 2^24), so the plain C path and the Java reference compute
+ * the same bits. ggml sums 8 partial lanes per pair and adds them at the end, so the two differ
+ * by fp32 rounding only (a few ulp of the sum).
+ */
+#include "mmgp_kernels.h"
+
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
+
+#if defined(__AVX2__) && defined(__FMA__) && defined(__F16C__)
+#define GEMM_Q8_AVX2 1
+#define GEMM_Q8_PATH "avx2 vpmaddubsw+vpmaddwd, 8 columns per vector"
+#else
+#define GEMM_Q8_PATH "scalar"
+#endif
+
+#if defined(__GNUC__) || defined(__clang__)
+#define ALWAYS_INLINE static inline __attribute__((always_inline))
+#else
+#define ALWAYS_INLINE static inline
+#endif
+
+#define QK 32                        /* values per Q8_0 block                              */
+#define WBLOCK 34                    /* bytes of ggml's block_q8_0: fp16 d, 32 x int8       */
+#define COLS MMGP_Q8_GROUP_COLS      /* columns per group of the activation buffer          */
+#define ABLOCK MMGP_Q8_ACT_BLOCK     /* bytes per group and block: 8 steps x 32 + 8 floats  */
+#ifndef FA_MEM
+#define FA_MEM 1
+#endif
+#ifndef MR_MAX
+#define MR_MAX 2                     /* weight rows per micro tile                          */
+#endif
+#ifndef NG_MAX
+#define NG_MAX 4                     /* column groups per micro tile                        */
+#endif
+#define KC_DEFAULT 128               /* blocks per K panel (4096 k)                         */
+#define NC_DEFAULT 16                /* groups per N panel (128 columns)                    */
+
+/* Our mirror of the pinned ggml's struct ggml_tensor (see mmgp_im2col.c, which asserts it). */
+struct ggml_tensor {
+    int32_t type;
+    void * buffer;
+    int64_t ne[4];
+    size_t nb[4];
+    int32_t op;
+    int32_t op_params[16];
+    int32_t flags;
+    struct ggml_tensor * src[10];
+    struct ggml_tensor * view_src;
+    size_t view_offs;
+    void * data;
+    char name[64];
+    void * extra;
+    char padding[8];
+};
+_Static_assert(offsetof(struct ggml_tensor, data) == 248, "ggml_tensor.data");
+_Static_assert(sizeof(struct ggml_tensor) == 336, "sizeof(ggml_tensor)");
+_Static_assert(sizeof(struct mmgp_q8_params) == 16, "mmgp_q8_params is 4 int32");
+
+#define GGML_TYPE_F32 0
+#define GGML_TYPE_Q8_0 8
+
+static void fail(const char * what) {
+    fprintf(stderr, "mmgp_gemm_q8: %s\n", what);
+    fflush(stderr);
+    abort();
+}
+
+/* IEEE half -> float, exact. */
+static float f16_to_f32(uint16_t h) {
+    uint32_t sign = (uint32_t)(h & 0x8000u) << 16, e = (h >> 10) & 0x1fu, m = h & 0x3ffu, x;
+    if (e == 0x1f) {
+        x = sign | 0x7f800000u | (m << 13);
+    } else if (e != 0) {
+        x = sign | ((e + 112u) << 23) | (m << 13);
+    } else if (m == 0) {
+        x = sign;
+    } else { /* subnormal half: normalise */
+        e = 113;
+        while (!(m & 0x400u)) {
+            m <<= 1;
+            e--;
+        }
+        x = sign | (e << 23) | ((m & 0x3ffu) << 13);
+    }
+    float f;
+    memcpy(&f, &x, sizeof f);
+    return f;
+}
+
+static uint16_t load_u16(const uint8_t * p) {
+    uint16_t v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+/* The half ggml stores for a block's scale d, back as a float (round to nearest even). */
+static float f16_round(float d, int simd) {
+    uint16_t h;
+#if defined(GEMM_Q8_AVX2)
+    if (simd) return _cvtsh_ss(_cvtss_sh(d, 0));
+#endif
+    (void)simd;
+    mmgp_f32_to_f16_portable(&d, &h, 1);
+    return f16_to_f32(h);
+}
+
+long mmgp_q8_act_bytes(long k, long n) {
+    if (k <= 0 || n <= 0 || k % QK) return -1;
+    return (n + COLS - 1) / COLS * (k / QK) * (long)ABLOCK;
+}
+
+const char * mmgp_q8_path(void) {
+    return GEMM_Q8_PATH;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Activation quantization. One column, one block: ggml's quantize_row_q8_0 (AVX2 flavour):
+ * amax, d = amax / 127, id = 127 / amax (0 for amax 0), q = round-half-even(x * id), d kept as
+ * a half. q lands at byte s*32 + c*4 + j of the group's block for k = 4s + j.
+ * ------------------------------------------------------------------------------------------- */
+static void quantize_block_plain(const float * x, uint8_t * blk, int c) {
+    float amax = 0.0f;
+    for (int i = 0; i < QK; i++) {
+        float a = fabsf(x[i]);
+        amax = a > amax ? a : amax;
+    }
+    const float d = amax / 127.f;
+    const float id = amax != 0.0f ? 127.f / amax : 0.0f;
+    for (int i = 0; i < QK; i++) {
+        float v = x[i] * id;
+        blk[(i / 4) * 32 + c * 4 + (i % 4)] = (uint8_t)(int8_t)(int)nearbyintf(v);
+    }
+    float ds = f16_round(d, 0);
+    memcpy(blk + 256 + 4 * c, &ds, 4);
+}
+
+#if defined(GEMM_Q8_AVX2)
+/* 32 int8 of one column (in k order) for the 8 columns, transposed by 4-byte chunks. */
+ALWAYS_INLINE void transpose8x8_epi32(__m256i r[8]) {
+    __m256i t0 = _mm256_unpacklo_epi32(r[0], r[1]), t1 = _mm256_unpackhi_epi32(r[0], r[1]);
+    __m256i t2 = _mm256_unpacklo_epi32(r[2], r[3]), t3 = _mm256_unpackhi_epi32(r[2], r[3]);
+    __m256i t4 = _mm256_unpacklo_epi32(r[4], r[5]), t5 = _mm256_unpackhi_epi32(r[4], r[5]);
+    __m256i t6 = _mm256_unpacklo_epi32(r[6], r[7]), t7 = _mm256_unpackhi_epi32(r[6], r[7]);
+    __m256i u0 = _mm256_unpacklo_epi64(t0, t2), u1 = _mm256_unpackhi_epi64(t0, t2);
+    __m256i u2 = _mm256_unpacklo_epi64(t1, t3), u3 = _mm256_unpackhi_epi64(t1, t3);
+    __m256i u4 = _mm256_unpacklo_epi64(t4, t6), u5 = _mm256_unpackhi_epi64(t4, t6);
+    __m256i u6 = _mm256_unpacklo_epi64(t5, t7), u7 = _mm256_unpackhi_epi64(t5, t7);
+    r[0] = _mm256_permute2x128_si256(u0, u4, 0x20);
+    r[1] = _mm256_permute2x128_si256(u1, u5, 0x20);
+    r[2] = _mm256_permute2x128_si256(u2, u6, 0x20);
+    r[3] = _mm256_permute2x128_si256(u3, u7, 0x20);
+    r[4] = _mm256_permute2x128_si256(u0, u4, 0x31);
+    r[5] = _mm256_permute2x128_si256(u1, u5, 0x31);
+    r[6] = _mm256_permute2x128_si256(u2, u6, 0x31);
+    r[7] = _mm256_permute2x128_si256(u3, u7, 0x31);
+}
+
+/* ggml's AVX2 quantize_row_q8_0 for one block: 32 int8 in k order, and d rounded to a half. */
+ALWAYS_INLINE __m256i quantize_block_avx2(const float * x, float * dout) {
+    __m256 v0 = _mm256_loadu_ps(x), v1 = _mm256_loadu_ps(x + 8), v2 = _mm256_loadu_ps(x + 16), v3 = _mm256_loadu_ps(x + 24);
+    const __m256 signBit = _mm256_set1_ps(-0.0f);
+    __m256 maxAbs = _mm256_andnot_ps(signBit, v0);
+    maxAbs = _mm256_max_ps(maxAbs, _mm256_andnot_ps(signBit, v1));
+    maxAbs = _mm256_max_ps(maxAbs, _mm256_andnot_ps(signBit, v2));
+    maxAbs = _mm256_max_ps(maxAbs, _mm256_andnot_ps(signBit, v3));
+    __m128 max4 = _mm_max_ps(_mm256_extractf128_ps(maxAbs, 1), _mm256_castps256_ps128(maxAbs));
+    max4 = _mm_max_ps(max4, _mm_movehl_ps(max4, max4));
+    max4 = _mm_max_ss(max4, _mm_movehdup_ps(max4));
+    const float maxScalar = _mm_cvtss_f32(max4);
+    const float d = maxScalar / 127.f;
+    *dout = _cvtsh_ss(_cvtss_sh(d, 0));
+    const float id = (maxScalar != 0.0f) ? 127.f / maxScalar : 0.0f;
+    const __m256 mul = _mm256_set1_ps(id);
+    __m256i i0 = _mm256_cvtps_epi32(_mm256_round_ps(_mm256_mul_ps(v0, mul), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+    __m256i i1 = _mm256_cvtps_epi32(_mm256_round_ps(_mm256_mul_ps(v1, mul), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+    __m256i i2 = _mm256_cvtps_epi32(_mm256_round_ps(_mm256_mul_ps(v2, mul), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+    __m256i i3 = _mm256_cvtps_epi32(_mm256_round_ps(_mm256_mul_ps(v3, mul), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+    i0 = _mm256_packs_epi32(i0, i1);
+    i2 = _mm256_packs_epi32(i2, i3);
+    i0 = _mm256_packs_epi16(i0, i2);
+    const __m256i perm = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+    return _mm256_permutevar8x32_epi32(i0, perm);
+}
+#endif
+
+/*
+ * Quantizes groups [g0, g1) of x (column n = its row n, rowAt(n) gives its floats) into qa.
+ * Columns past n are zero (x, and scale 0).
+ */
+typedef const float * (*row_fn)(const void * ctx, long n);
+
+static void quantize_groups(row_fn rowAt, const void * ctx, long k, long n, uint8_t * qa, long g0, long g1, int simd) {
+    const long kb = k / QK;
+    (void)simd;
+    for (long g = g0; g < g1; g++) {
+        const float * rows[COLS];
+        for (int c = 0; c < COLS; c++) {
+            long col = g * COLS + c;
+            rows[c] = col < n ? rowAt(ctx, col) : NULL;
+        }
+        uint8_t * blk = qa + g * kb * ABLOCK;
+        for (long b = 0; b < kb; b++, blk += ABLOCK) {
+#if defined(GEMM_Q8_AVX2)
+            if (simd) {
+                __m256i q[COLS];
+                float ds[COLS];
+                for (int c = 0; c < COLS; c++) {
+                    if (rows[c]) {
+                        q[c] = quantize_block_avx2(rows[c] + b * QK, &ds[c]);
+                    } else {
+                        q[c] = _mm256_setzero_si256();
+                        ds[c] = 0.0f;
+                    }
+                }
+                transpose8x8_epi32(q);
+                for (int s = 0; s < 8; s++) _mm256_storeu_si256((__m256i *)(blk + 32 * s), q[s]);
+                memcpy(blk + 256, ds, sizeof ds);
+                continue;
+            }
+#endif
+            memset(blk, 0, ABLOCK);
+            for (int c = 0; c < COLS; c++) {
+                if (rows[c]) quantize_block_plain(rows[c] + b * QK, blk, c);
+            }
+        }
+    }
+}
+
+struct plain_rows {
+    const float * x;
+    long ldx;
+};
+
+static const float * plain_row(const void * ctx, long n) {
+    const struct plain_rows * p = ctx;
+    return p->x + n * p->ldx;
+}
+
+void mmgp_q8_pack_act(const float * x, long k, long n, long ldx, void * qa, int flags) {
+    if (mmgp_q8_act_bytes(k, n) < 0) fail("mmgp_q8_pack_act: k must be a positive multiple of 32 and n positive");
+    struct plain_rows p = {x, ldx};
+    quantize_groups(plain_row, &p, k, n, qa, 0, (n + COLS - 1) / COLS, !(flags & MMGP_Q8_PORTABLE));
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * The GEMM. c[col * ldc + row] for rows [m0, m1) and all n columns, blocks [0, kb).
+ * A micro tile is MR weight rows x NG groups (8 columns each) over blocks [b0, b1); its fp32
+ * accumulators go through acc[MR][NG][8] (loaded before, stored after), so K panels continue
+ * the same per-element fma chain.
+ * ------------------------------------------------------------------------------------------- */
+struct gemm_args {
+    const uint8_t * w; /* row r at w + r * wstride, block b at + b * 34 */
+    size_t wstride;
+    const uint8_t * qa; /* group g, block b at qa + (g * kb + b) * ABLOCK */
+    long m, n, kb;
+    float * c;
+    size_t ldc; /* floats between columns of c */
+};
+
+static void micro_plain(const struct gemm_args * a, long r0, int mr, long g0, int ng, long b0, long b1, float * acc) {
+    for (int r = 0; r < mr; r++) {
+        const uint8_t * wr = a->w + (r0 + r) * a->wstride;
+        for (int j = 0; j < ng; j++) {
+            const uint8_t * ga = a->qa + (g0 + j) * a->kb * ABLOCK;
+            for (int c = 0; c < COLS; c++) {
+                float s = acc[(r * ng + j) * COLS + c];
+                for (long b = b0; b < b1; b++) {
+                    const uint8_t * wb = wr + b * WBLOCK;
+                    const uint8_t * ab = ga + b * ABLOCK;
+                    int32_t isum = 0;
+                    for (int i = 0; i < QK; i++) isum += (int32_t)(int8_t)wb[2 + i] * (int32_t)(int8_t)ab[(i / 4) * 32 + c * 4 + i % 4];
+                    float dx;
+                    memcpy(&dx, ab + 256 + 4 * c, 4);
+                    s = fmaf((float)isum, f16_to_f32(load_u16(wb)) * dx, s);
+                }
+                acc[(r * ng + j) * COLS + c] = s;
+            }
+        }
+    }
+}
+
+#if defined(GEMM_Q8_AVX2)
+#if defined(__clang__)
+#define UNROLL _Pragma("unroll")
+#define NOUNROLL _Pragma("nounroll")
+#elif defined(__GNUC__)
+#define UNROLL _Pragma("GCC unroll 16")
+#define NOUNROLL _Pragma("GCC unroll 1")
+#else
+#define UNROLL
+#define NOUNROLL
+#endif
+
+static inline int32_t load_i32(const uint8_t * p) {
+    int32_t v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && MR_MAX == 2 && NG_MAX == 4
+/*
+ * The 8 steps of one block for the full 2x4 tile in GCC inline assembly: the same instructions
+ * as the intrinsics below, but GCC's allocator spills 3-4 of the 8 int32 accumulators every step
+ * and loads each activation vector twice when it compiles those (16 live vectors, 16 registers).
+ * Here: accumulators in 8 registers, ymm8-10 and ymm12-15 scratch, the ones vector from memory.
+ */
+#define Q8_ASM 1
+#define Q8_GROUP(DX, X, A0, A1)                                                                  \
+    "vmovdqu " DX "(%[" X "]), %%ymm8\n\t"                                                       \
+    "vpsignb %%ymm12, %%ymm8, %%ymm9\n\t"                                                        \
+    "vpsignb %%ymm13, %%ymm8, %%ymm10\n\t"                                                       \
+    "vpmaddubsw %%ymm9, %%ymm14, %%ymm9\n\t"                                                     \
+    "vpmaddubsw %%ymm10, %%ymm15, %%ymm10\n\t"                                                   \
+    "vpmaddwd %[ones], %%ymm9, %%ymm9\n\t"                                                       \
+    "vpmaddwd %[ones], %%ymm10, %%ymm10\n\t"                                                     \
+    "vpaddd %%ymm9, %t[" A0 "], %t[" A0 "]\n\t"                                                  \
+    "vpaddd %%ymm10, %t[" A1 "], %t[" A1 "]\n\t"
+/* step s: the rows' 4 weights at byte 2 + 4s of their block, the groups' vectors at 32s */
+#define Q8_STEP(DW, DX)                                                                          \
+    "vpbroadcastd " DW "(%[w0]), %%ymm12\n\t"                                                    \
+    "vpbroadcastd " DW "(%[w1]), %%ymm13\n\t"                                                    \
+    "vpabsb %%ymm12, %%ymm14\n\t"                                                                \
+    "vpabsb %%ymm13, %%ymm15\n\t"                                                                \
+    Q8_GROUP(DX, "x0", "a00", "a10") Q8_GROUP(DX, "x1", "a01", "a11")                            \
+    Q8_GROUP(DX, "x2", "a02", "a12") Q8_GROUP(DX, "x3", "a03", "a13")
+static const int16_t q8_ones[16] __attribute__((aligned(32))) = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+#endif
+
+/* MR rows x NG groups; MR and NG are constants at every call so the arrays live in registers. */
+ALWAYS_INLINE void micro_avx2(const struct gemm_args * a, long r0, const int MR, long g0, const int NG, long b0, long b1, float * acc) {
+    const __m256i ones = _mm256_set1_epi16(1);
+#if !FA_MEM
+    __m256 fa[MR_MAX][NG_MAX];
+    UNROLL for (int r = 0; r < MR; r++) UNROLL for (int j = 0; j < NG; j++) fa[r][j] = _mm256_loadu_ps(acc + (r * NG + j) * COLS);
+#endif
+    const uint8_t * wr[MR_MAX];
+    UNROLL for (int r = 0; r < MR; r++) wr[r] = a->w + (r0 + r) * a->wstride;
+    const uint8_t * ga[NG_MAX];
+    UNROLL for (int j = 0; j < NG; j++) ga[j] = a->qa + (g0 + j) * a->kb * ABLOCK;
+    for (long b = b0; b < b1; b++) {
+        __m256i ia[MR_MAX][NG_MAX];
+#if defined(Q8_ASM)
+        if (MR == 2 && NG == 4) {
+            __asm__("vpxor %x[a00], %x[a00], %x[a00]\n\tvpxor %x[a01], %x[a01], %x[a01]\n\t"
+                    "vpxor %x[a02], %x[a02], %x[a02]\n\tvpxor %x[a03], %x[a03], %x[a03]\n\t"
+                    "vpxor %x[a10], %x[a10], %x[a10]\n\tvpxor %x[a11], %x[a11], %x[a11]\n\t"
+                    "vpxor %x[a12], %x[a12], %x[a12]\n\tvpxor %x[a13], %x[a13], %x[a13]\n\t"
+                    Q8_STEP("2", "0") Q8_STEP("6", "32") Q8_STEP("10", "64") Q8_STEP("14", "96")
+                    Q8_STEP("18", "128") Q8_STEP("22", "160") Q8_STEP("26", "192") Q8_STEP("30", "224")
+                    : [a00] "=&x"(ia[0][0]), [a01] "=&x"(ia[0][1]), [a02] "=&x"(ia[0][2]), [a03] "=&x"(ia[0][3]),
+                      [a10] "=&x"(ia[1][0]), [a11] "=&x"(ia[1][1]), [a12] "=&x"(ia[1][2]), [a13] "=&x"(ia[1][3])
+                    : [w0] "r"(wr[0] + b * WBLOCK), [w1] "r"(wr[1] + b * WBLOCK), [x0] "r"(ga[0] + b * ABLOCK),
+                      [x1] "r"(ga[1] + b * ABLOCK), [x2] "r"(ga[2] + b * ABLOCK), [x3] "r"(ga[3] + b * ABLOCK),
+                      [ones] "m"(*(const __m256i *)q8_ones)
+                    : "xmm8", "xmm9", "xmm10", "xmm12", "xmm13", "xmm14", "xmm15");
+        } else
+#endif
+        {
+        UNROLL for (int r = 0; r < MR; r++) UNROLL for (int j = 0; j < NG; j++) ia[r][j] = _mm256_setzero_si256();
+        NOUNROLL for (int s = 0; s < 8; s++) {
+            /* rows' broadcasts first, then one group's vector at a time: 15 live registers for 2x4 */
+            __m256i wb[MR_MAX], aw[MR_MAX];
+            UNROLL for (int r = 0; r < MR; r++) {
+                wb[r] = _mm256_set1_epi32(load_i32(wr[r] + b * WBLOCK + 2 + 4 * s));
+                aw[r] = _mm256_abs_epi8(wb[r]);
+            }
+            UNROLL for (int j = 0; j < NG; j++) {
+                const __m256i xv = _mm256_loadu_si256((const __m256i *)(ga[j] + b * ABLOCK + 32 * s));
+                UNROLL for (int r = 0; r < MR; r++) {
+                    const __m256i q = _mm256_madd_epi16(_mm256_maddubs_epi16(aw[r], _mm256_sign_epi8(xv, wb[r])), ones);
+                    ia[r][j] = _mm256_add_epi32(ia[r][j], q);
+                }
+            }
+        }
+        }
+        UNROLL for (int r = 0; r < MR; r++) {
+            const __m256 dw = _mm256_set1_ps(_cvtsh_ss(load_u16(wr[r] + b * WBLOCK)));
+            UNROLL for (int j = 0; j < NG; j++) {
+                const __m256 sc = _mm256_mul_ps(_mm256_loadu_ps((const float *)(ga[j] + b * ABLOCK + 256)), dw);
+#if FA_MEM
+                float * fp = acc + (r * NG + j) * COLS;
+                _mm256_store_ps(fp, _mm256_fmadd_ps(_mm256_cvtepi32_ps(ia[r][j]), sc, _mm256_load_ps(fp)));
+#else
+                fa[r][j] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(ia[r][j]), sc, fa[r][j]);
+#endif
+            }
+        }
+#if FA_MEM
+        __asm__ volatile("" ::: "memory"); /* keep the fp32 accumulators in L1, the int32 ones in registers */
+#endif
+    }
+#if !FA_MEM
+    UNROLL for (int r = 0; r < MR; r++) UNROLL for (int j = 0; j < NG; j++) _mm256_storeu_ps(acc + (r * NG + j) * COLS, fa[r][j]);
+#endif
+}
+
+static void micro_full(const struct gemm_args * a, long r0, long g0, long b0, long b1, float * acc) { micro_avx2(a, r0, MR_MAX, g0, NG_MAX, b0, b1, acc); }
+static void micro_rows(const struct gemm_args * a, long r0, long g0, long b0, long b1, float * acc) { micro_avx2(a, r0, MR_MAX, g0, 1, b0, b1, acc); }
+static void micro_one(const struct gemm_args * a, long r0, long g0, long b0, long b1, float * acc) { micro_avx2(a, r0, 1, g0, 1, b0, b1, acc); }
+#endif
+
+
+/* acc <- c (or 0 on the first K panel), and back: acc[(r * ng + j) * 8 + col]. */
+static void tile_load(const struct gemm_args * a, long r0, int mr, long g0, int ng, int first, float * acc) {
+    for (int r = 0; r < mr; r++)
+        for (int j = 0; j < ng; j++)
+            for (int c = 0; c < COLS; c++) {
+                long col = (g0 + j) * COLS + c;
+                acc[(r * ng + j) * COLS + c] = first || col >= a->n ? 0.0f : a->c[col * a->ldc + r0 + r];
+            }
+}
+
+static void tile_store(const struct gemm_args * a, long r0, int mr, long g0, int ng, const float * acc) {
+    for (int j = 0; j < ng; j++)
+        for (int c = 0; c < COLS; c++) {
+            long col = (g0 + j) * COLS + c;
+            if (col >= a->n) break;
+            for (int r = 0; r < mr; r++) a->c[col * a->ldc + r0 + r] = acc[(r * ng + j) * COLS + c];
+        }
+}
+
+static void gemm_rows(const struct gemm_args * a, long m0, long m1, int flags, int kc, int nc) {
+    const long groups = (a->n + COLS - 1) / COLS;
+    const int simd = !(flags & MMGP_Q8_PORTABLE);
+    if (kc <= 0) kc = KC_DEFAULT;
+    if (nc <= 0) nc = NC_DEFAULT;
+    float acc[MR_MAX * NG_MAX * COLS] __attribute__((aligned(32)));
+    for (long gp = 0; gp < groups; gp += nc) {
+        const long gq = gp + nc < groups ? gp + nc : groups;
+        for (long b0 = 0; b0 < a->kb; b0 += kc) {
+            const long b1 = b0 + kc < a->kb ? b0 + kc : a->kb;
+            for (long r0 = m0; r0 < m1; r0 += MR_MAX) {
+                const int mr = m1 - r0 < MR_MAX ? (int)(m1 - r0) : MR_MAX;
+                for (long g0 = gp; g0 < gq; g0 += NG_MAX) {
+                    const int ng = gq - g0 < NG_MAX ? (int)(gq - g0) : NG_MAX;
+                    if (!simd) {
+                        tile_load(a, r0, mr, g0, ng, b0 == 0, acc);
+                        micro_plain(a, r0, mr, g0, ng, b0, b1, acc);
+                        tile_store(a, r0, mr, g0, ng, acc);
+                        continue;
+                    }
+#if defined(GEMM_Q8_AVX2)
+                    if (mr == MR_MAX && ng == NG_MAX) {
+                        tile_load(a, r0, mr, g0, ng, b0 == 0, acc);
+                        micro_full(a, r0, g0, b0, b1, acc);
+                        tile_store(a, r0, mr, g0, ng, acc);
+                        continue;
+                    }
+                    /* edges: one group at a time, and one row at a time past the last whole tile */
+                    for (long g = g0; g < g0 + ng; g++) {
+                        if (mr == MR_MAX) {
+                            tile_load(a, r0, mr, g, 1, b0 == 0, acc);
+                            micro_rows(a, r0, g, b0, b1, acc);
+                            tile_store(a, r0, mr, g, 1, acc);
+                            continue;
+                        }
+                        for (long r = r0; r < r0 + mr; r++) {
+                            tile_load(a, r, 1, g, 1, b0 == 0, acc);
+                            micro_one(a, r, g, b0, b1, acc);
+                            tile_store(a, r, 1, g, 1, acc);
+                        }
+                    }
+#endif
+                }
+            }
+        }
+    }
+}
+
+/* Rows [m0, m1) of thread ith of nth: whole tiles of MR_MAX rows, as even as they come. */
+static void thread_rows(long m, int ith, int nth, long * m0, long * m1) {
+    long tiles = (m + MR_MAX - 1) / MR_MAX;
+    long t0 = tiles * ith / nth, t1 = tiles * (ith + 1) / nth;
+    *m0 = t0 * MR_MAX < m ? t0 * MR_MAX : m;
+    *m1 = t1 * MR_MAX < m ? t1 * MR_MAX : m;
+}
+
+void mmgp_q8_gemm_raw(const void * w, long wstride, long m, long k, const void * qa, long n, float * c, long ldc, int flags) {
+    if (mmgp_q8_act_bytes(k, n) < 0 || m <= 0) fail("mmgp_q8_gemm_raw: k must be a positive multiple of 32, m and n positive");
+    struct gemm_args a = {w, (size_t)wstride, qa, m, n, k / QK, c, (size_t)ldc};
+    gemm_rows(&a, 0, m, flags, 0, 0);
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * The ggml custom ops.
+ * ------------------------------------------------------------------------------------------- */
+struct tensor_rows {
+    const struct ggml_tensor * x;
+};
+
+static const float * tensor_row(const void * ctx, long n) {
+    const struct ggml_tensor * x = ((const struct tensor_rows *)ctx)->x;
+    long i1 = n % x->ne[1], rest = n / x->ne[1];
+    long i2 = rest % x->ne[2], i3 = rest / x->ne[2];
+    return (const float *)((const char *)x->data + i1 * x->nb[1] + i2 * x->nb[2] + i3 * x->nb[3]);
+}
+
+void mmgp_q8_quantize_act(struct ggml_tensor * dst, int ith, int nth, void * userdata) {
+    const struct ggml_tensor * x = dst->src[0];
+    const struct mmgp_q8_params * p = userdata;
+    const int flags = p ? p->flags : 0;
+    if (!x || x->type != GGML_TYPE_F32 || x->nb[0] != 4) fail("mmgp_q8_quantize_act: the input must be F32 with contiguous rows");
+    const long k = x->ne[0], n = x->ne[1] * x->ne[2] * x->ne[3];
+    const long bytes = mmgp_q8_act_bytes(k, n);
+    if (bytes < 0) fail("mmgp_q8_quantize_act: the input's ne[0] must be a positive multiple of 32");
+    if ((long)(dst->ne[0] * dst->ne[1] * dst->ne[2] * dst->ne[3]) < bytes || dst->nb[0] != 1) {
+        fail("mmgp_q8_quantize_act: the destination must be a contiguous I8 tensor of mmgp_q8_act_bytes(k, n) bytes");
+    }
+    const long groups = (n + COLS - 1) / COLS;
+    struct tensor_rows ctx = {x};
+    quantize_groups(tensor_row, &ctx, k, n, dst->data, groups * ith / nth, groups * (ith + 1) / nth, !(flags & MMGP_Q8_PORTABLE));
+}
+
+void mmgp_q8_gemm(struct ggml_tensor * dst, int ith, int nth, void * userdata) {
+    const struct ggml_tensor * w = dst->src[0];
+    const struct ggml_tensor * qa = dst->src[1];
+    const struct mmgp_q8_params * p = userdata;
+    if (!w || !qa || w->type != GGML_TYPE_Q8_0 || w->ne[2] != 1 || w->ne[3] != 1 || w->nb[0] != WBLOCK) {
+        fail("mmgp_q8_gemm: src[0] must be a 2-D Q8_0 weight [K, M]");
+    }
+    if (dst->type != GGML_TYPE_F32 || dst->ne[0] != w->ne[1] || dst->nb[0] != 4
+        || dst->nb[2] != dst->nb[1] * dst->ne[1] || dst->nb[3] != dst->nb[2] * dst->ne[2]) {
+        fail("mmgp_q8_gemm: the destination must be a contiguous F32 [M, N, ...] with M the weight's ne[1]");
+    }
+    const long k = w->ne[0], m = w->ne[1], n = dst->ne[1] * dst->ne[2] * dst->ne[3];
+    const long bytes = mmgp_q8_act_bytes(k, n);
+    if (bytes < 0 || (long)(qa->ne[0] * qa->ne[1] * qa->ne[2] * qa->ne[3]) < bytes) {
+        fail("mmgp_q8_gemm: src[1] must be mmgp_q8_quantize_act's buffer for K = the weight's ne[0] and N = the destination's columns");
+    }
+    struct gemm_args a = {w->data, w->nb[1], qa->data, m, n, k / QK, dst->data, dst->nb[1] / 4};
+    long m0, m1;
+    thread_rows(m, ith, nth, &m0, &m1);
+    if (m0 < m1) gemm_rows(&a, m0, m1, p ? p->flags : 0, p ? p->kc_blocks : 0, p ? p->nc_groups : 0);
+}
