@@ -175,6 +175,11 @@ public final class OpProfile {
                 double nk = GgmlTensorStruct.ne(k, 1);
                 return 4 * d * nq * nk * h * b;
             }
+            case "CUSTOM": {
+                // mmgp's Q8_0 GEMM (nn.MatMul#q8Gemm): weight [K, M] × x → [M, N, ...], as MUL_MAT
+                if (GgmlTensorStruct.name(node).startsWith("mmgp_q8_gemm")) return 2.0 * GgmlTensorStruct.ne(a, 0) * elements(node);
+                return 0;
+            }
             default:
                 return 0;
         }

@@ -40,6 +40,19 @@ class MatMulQ8Test extends NnTestSupport {
     }
 
     @Test
+    void itsFlopsAreCountedLikeMulMat() {
+        int m = 64, k = 256, n = 40;
+        SplittableRandom r = new SplittableRandom(3);
+        float[] w = uniform(r, m * k), x = uniform(r, k * n);
+        try (Arena arena = Arena.ofConfined(); WeightSet ws = q8Weight(arena, w, m, k); Graph g = newGraph()) {
+            Tensor tw = ws.get("w");
+            g.output(MatMul.q8Gemm(g, tw, input(g, "x", x, k, n)));
+            // The GFLOP/s of every stage in the harness come from this count: the custom op must not read as zero.
+            assertThat(g.flops()).isEqualTo(2.0 * m * k * n);
+        }
+    }
+
+    @Test
     void matchesGgmlMulMatWithinFp32SummationOrder() {
         // {M, K, N}: a DiT-like shape scaled down, K beyond one panel, N beyond one panel and not a multiple of 8.
         int[][] shapes = {{64, 256, 40}, {96, 4160, 36}, {130, 512, 301}, {8, 32, 1}};
