@@ -115,12 +115,36 @@ final class PipelineRun implements Job<PipelineResult> {
             return partial(caption, null, "image", failed.reason());
         }
         VideoResult film;
+        Path start = null;
         try {
-            film = stage("video", Task.VIDEO, l -> engine.generateVideo(new VideoRequest(prompt, options.video()), l));
+            if (options.videoFromImage()) start = startImage(image);
+            VideoRequest request = new VideoRequest(prompt, options.video()).withStartImage(start);
+            film = stage("video", Task.VIDEO, l -> engine.generateVideo(request, l));
         } catch (StageFailed failed) {
             return partial(caption, image, "video", failed.reason());
+        } finally {
+            if (start != null) deleteQuietly(start);
         }
         return new PipelineResult(caption, image, film, timings, null, null);
+    }
+
+    /** The image stage's picture as a PNG the video stage reads (and resizes to its size); deleted after the stage. */
+    private static Path startImage(ImageResult image) throws StageFailed {
+        try {
+            Path file = java.nio.file.Files.createTempFile("mmgp-pipeline-start-", ".png");
+            image.writePng(file);
+            return file;
+        } catch (java.io.IOException e) {
+            throw new StageFailed(new java.io.IOException("cannot hand the image to the video stage: " + e.getMessage(), e), false);
+        }
+    }
+
+    private static void deleteQuietly(Path file) {
+        try {
+            java.nio.file.Files.deleteIfExists(file);
+        } catch (java.io.IOException ignored) {
+            // a temporary file; the OS cleans its temp folder
+        }
     }
 
     private PipelineResult partial(UnderstandResult caption, ImageResult image, String failedStage, String error) {

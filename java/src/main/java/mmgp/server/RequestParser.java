@@ -76,13 +76,15 @@ final class RequestParser {
     /** The "options" JSON of /api/pipeline/full; every field optional. */
     PipelineOptions pipeline(JsonNode options) {
         PipelineOptions d = PipelineOptions.defaults();
-        Fields f = new Fields(options, "", false, Set.of("caption_prompt", "caption", "image", "video"));
+        Fields f = new Fields(options, "", false, Set.of("caption_prompt", "caption", "image", "video", "video_from_image"));
         String captionPrompt = f.text("caption_prompt", d.captionPrompt());
         if (captionPrompt.isBlank()) throw ApiException.badRequest("caption_prompt", "caption_prompt must not be blank");
         UnderstandOptions caption = understandOptions(new Fields(f.object("caption"), "caption.", false, UNDERSTAND_FIELDS), "caption.", d.caption());
         ImageOptions image = imageOptions(new Fields(f.object("image"), "image.", false, IMAGE_FIELDS), "image.");
         VideoOptions video = videoOptions(new Fields(f.object("video"), "video.", false, VIDEO_FIELDS), "video.");
-        return new PipelineOptions(captionPrompt, caption, image, video);
+        JsonNode fromImage = options == null ? null : options.get("video_from_image");
+        if (fromImage != null && !fromImage.isNull() && !fromImage.isBoolean()) throw ApiException.badRequest("video_from_image", "video_from_image must be true or false");
+        return new PipelineOptions(captionPrompt, caption, image, video, fromImage == null || fromImage.isNull() || fromImage.asBoolean());
     }
 
     private ImageOptions imageOptions(Fields f, String prefix) {
@@ -153,6 +155,7 @@ final class RequestParser {
         n.set("caption", understandJson(o.caption()));
         n.set("image", imageJson(o.image()));
         n.set("video", videoJson(o.video()));
+        n.put("video_from_image", o.videoFromImage());
         return n;
     }
 

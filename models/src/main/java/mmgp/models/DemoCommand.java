@@ -58,6 +58,9 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--threads", defaultValue = "0", description = "CPU threads (0 = one per core).")
     int threads;
 
+    @Option(names = "--no-video-from-image", description = "Film the caption from noise instead of starting the video from the generated image.")
+    boolean noVideoFromImage;
+
     @Option(names = "--seed", defaultValue = "0", description = "Seed of the image and the video (default ${DEFAULT-VALUE}).")
     long seed;
 
@@ -99,7 +102,8 @@ public final class DemoCommand implements Callable<Integer> {
         PipelineOptions options = new PipelineOptions("Describe this video in one sentence.",
                 UnderstandOptions.defaults().withMaxNewTokens(maxTokens),
                 ImageOptions.defaults().withSeed(seed),
-                (tinyVideo ? VideoOptions.defaults().withSize(17, 96, 64).withSteps(4) : VideoOptions.defaults()).withSeed(seed));
+                (tinyVideo ? VideoOptions.defaults().withSize(17, 96, 64).withSteps(4) : VideoOptions.defaults()).withSeed(seed),
+                !noVideoFromImage);
 
         Engine.Builder builder = Engine.builder().threads(threads);
         chosen.forEach(builder::model);

@@ -87,4 +87,31 @@ class EngineEndToEndTest {
             assertThat(progress.text()).isEqualTo(r.caption().text());
         }
     }
+
+    @Test
+    void thePipelinesVideoStartsFromItsImageUnlessToldNotTo() throws Exception {
+        assumeTrue(NativeLibraries.available(), "native libs not built");
+        LlamaLog.silence();
+        Mtmd.helperLogSet(LlamaLog.callback(), MemorySegment.NULL);
+        Path video = SmolVlmProviderTest.sampleVideo(dir.resolve("clip.mp4"));
+        VideoOptions vo = VideoOptions.defaults().withSize(9, 64, 32).withSteps(2).withSeed(3);
+        PipelineOptions options = new PipelineOptions("Describe this video in one sentence.", UnderstandOptions.defaults().withMaxNewTokens(6),
+                ImageOptions.defaults().withSteps(2), vo);
+        try (Engine engine = engine().build()) {
+            PipelineResult from = engine.pipeline(video, options, null).result().get(180, TimeUnit.SECONDS);
+            PipelineResult apart = engine.pipeline(video, options.withVideoFromImage(false), null).result().get(180, TimeUnit.SECONDS);
+            assertThat(from.complete()).as("%s: %s", from.failedStage(), from.error()).isTrue();
+            assertThat(apart.complete()).as("%s: %s", apart.failedStage(), apart.error()).isTrue();
+            assertThat(from.caption().text()).isEqualTo(apart.caption().text());
+            // Off: text to video from the caption. On: the same request started from the pipeline's image.
+            Path png = dir.resolve("start.png");
+            from.image().writePng(png);
+            var textOnly = engine.generateVideo(new mmgp.api.VideoRequest(from.caption().text().strip(), vo), null).result().get(120, TimeUnit.SECONDS);
+            var fromPng = engine.generateVideo(new mmgp.api.VideoRequest(from.caption().text().strip(), vo).withStartImage(png), null)
+                    .result().get(120, TimeUnit.SECONDS);
+            assertThat(apart.video().rgb()).containsExactly(textOnly.rgb());
+            assertThat(from.video().rgb()).containsExactly(fromPng.rgb());
+            assertThat(from.video().rgb()).isNotEqualTo(apart.video().rgb());
+        }
+    }
 }
