@@ -8,9 +8,10 @@ import java.lang.invoke.MethodHandle;
 import java.util.Locale;
 
 /**
- * The one C library call the engine needs beyond ggml: {@code madvise(addr, len, MADV_DONTNEED)}
+ * The C library calls the engine needs beyond ggml: {@code madvise(addr, len, MADV_DONTNEED)}
  * to drop the resident pages of a read-only file mapping (mapped weights that are done with), so
- * that the process's RSS falls; a later read faults the pages back in from the file.
+ * that the process's RSS falls (a later read faults the pages back in from the file); and
+ * {@code setenv}, to give the native libraries' own runtime (OpenMP) a setting before they load.
  */
 public final class Libc {
     /** MADV_DONTNEED: 4 on Linux and on macOS/BSD. */
@@ -38,6 +39,23 @@ public final class Libc {
                 return 4096L;
             }
         }).filter(p -> p > 0).orElse(4096L);
+    }
+
+    /**
+     * setenv(name, value, 0): sets a variable of the process's C environment unless it is set
+     * already (the JVM's {@link System#getenv} copy does not see it). Returns whether the
+     * variable now exists; false where the C library has no setenv (Windows).
+     */
+    public static boolean setenvIfAbsent(String name, String value) {
+        Linker linker = Linker.nativeLinker();
+        var setenv = linker.defaultLookup().find("setenv");
+        if (setenv.isEmpty()) return false;
+        MethodHandle h = linker.downcallHandle(setenv.get(), FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+        try (var arena = java.lang.foreign.Arena.ofConfined()) {
+            return (int) h.invokeExact(arena.allocateFrom(name), arena.allocateFrom(value), 0) == 0;
+        } catch (Throwable t) {
+            throw Downcalls.rethrow(t);
+        }
     }
 
     /** The OS page size (getpagesize(); 4096 where it cannot be asked). */

@@ -37,6 +37,9 @@ public final class NativeLibraries {
 
     private final Path dir;
     private final Map<String, String> buildInfo;
+    /** What the launcher sets and the library sets for an embedding application that did not (see {@link #load}). */
+    static final String DEFAULT_GOMP_SPINCOUNT = "10000";
+
     private final Map<NativeLibrary, SymbolLookup> lookups = new EnumMap<>(NativeLibrary.class);
 
     private NativeLibraries(Path dir, Map<String, String> buildInfo) {
@@ -136,6 +139,10 @@ public final class NativeLibraries {
                     + "), but this mmgp is bound to " + PINNED_NPM + " (" + PINNED_COMMIT + "); rebuild with native/build-native.sh");
         }
         NativeLibraries libs = new NativeLibraries(dir, info);
+        // ggml's OpenMP threads spin ~300k iterations between ops by default; on a machine whose
+        // cores other processes share that cost 30× on small graphs. libgomp reads this once when it
+        // loads, i.e. below: an embedding application gets the launcher's default unless it set its own.
+        if (System.getenv("GOMP_SPINCOUNT") == null) Libc.setenvIfAbsent("GOMP_SPINCOUNT", DEFAULT_GOMP_SPINCOUNT);
         for (NativeLibrary library : NativeLibrary.values()) {
             Path file = dir.resolve("lib").resolve(library.fileName());
             if (!Files.isRegularFile(file)) {
