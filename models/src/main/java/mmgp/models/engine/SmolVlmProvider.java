@@ -64,7 +64,7 @@ public final class SmolVlmProvider implements ModelProvider {
     }
 
     /** config.json of a SmolVLM / Idefics3 model, safetensors weights and the processor's files. */
-    static boolean isHuggingFaceFolder(Path folder) {
+    public static boolean isHuggingFaceFolder(Path folder) {
         if (!Files.isDirectory(folder)) return false;
         JsonNode config = ModelDetection.readJson(folder.resolve("config.json"));
         if (config == null || !HF_MODEL_TYPES.contains(config.path("model_type").asText())) return false;

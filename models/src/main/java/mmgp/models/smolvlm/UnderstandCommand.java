@@ -122,7 +122,7 @@ public final class UnderstandCommand implements Callable<Integer> {
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         ProgressBar bar = new ProgressBar(System.err, quiet);
         long t0 = System.nanoTime();
-        try (SmolVlmUnderstanding engine = SmolVlmUnderstanding.open(model, mmproj, settings)) {
+        try (SmolVlmUnderstanding engine = open(model, settings, bar)) {
             double load = (System.nanoTime() - t0) / 1e9;
             bar.stage("load", load);
             SmolVlmUnderstanding.TokenListener listener = new SmolVlmUnderstanding.TokenListener() {
@@ -160,5 +160,18 @@ public final class UnderstandCommand implements Callable<Integer> {
                 s.timeToFirstTokenSeconds(), s.tokensPerSecond(), s.promptTokens(), s.imageTokens(), s.promptTokensPerSecond());
         out.printf(Locale.ROOT, "frames used %d | images encoded %d | timings: load %.3f s, %s%n",
                 s.framesUsed(), s.imagesEncoded(), loadSeconds, s.timings());
+    }
+
+    /**
+     * The model as given: GGUFs directly, or a Hugging Face folder converted once (F16) into the
+     * registry's conversion cache, as {@code serve} and {@code demo} accept it too.
+     */
+    private SmolVlmUnderstanding open(Path model, SmolVlmUnderstanding.Settings settings, ProgressBar bar) throws java.io.IOException {
+        if (!mmgp.models.engine.SmolVlmProvider.isHuggingFaceFolder(model)) return SmolVlmUnderstanding.open(model, mmproj, settings);
+        if (mmproj != null) throw new IllegalArgumentException("--mmproj goes with a GGUF model; " + model + " is a Hugging Face folder, converted with its own projector");
+        Path root = mmgp.registry.ModelRegistry.open(models).root();
+        SmolVlmConverter.Output files = SmolVlmConversionCache.converted(model, root, mmgp.tensor.GgmlType.F16,
+                () -> bar.note("converting the Hugging Face folder " + model + " to GGUF (F16) once, into " + root.resolve(SmolVlmConversionCache.FOLDER)));
+        return SmolVlmUnderstanding.open(files.textModel(), files.mmproj(), SmolVlmProcessor.load(model), settings);
     }
 }
