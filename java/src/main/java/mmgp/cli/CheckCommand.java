@@ -33,6 +33,9 @@ final class CheckCommand implements Callable<Integer> {
             description = "With --numerics fast: the largest relative RMS error a float output may have (default ${DEFAULT-VALUE}); integer outputs must match exactly.")
     double fastBound;
 
+    /** Cases run so far across the fixture folders of this invocation. */
+    private int casesRun;
+
     @Override
     public Integer call() throws Exception {
         if (java.nio.file.Files.isRegularFile(dir.resolve("golden/cases.json"))) return check(dir, true);
@@ -44,10 +47,17 @@ final class CheckCommand implements Callable<Integer> {
         }
         if (fixtures.isEmpty()) throw new IllegalArgumentException(dir + " is not a fixture folder (no golden/cases.json) and holds none");
         java.util.List<String> failing = new java.util.ArrayList<>();
+        int ranBefore = casesRun;
         for (Path f : fixtures) {
-            if (check(f, false) != 0) failing.add(f.getFileName().toString());
+            try {
+                if (check(f, false) != 0) failing.add(f.getFileName().toString());
+            } catch (Exception e) {
+                System.out.println("FAIL " + f.getFileName() + ": " + e.getMessage());
+                failing.add(f.getFileName().toString());
+            }
             System.out.println();
         }
+        if (casesRun == ranBefore) throw new IllegalArgumentException("no case matched " + only + " in any fixture folder of " + dir);
         System.out.printf("%s: %d fixture folders, %d failed%s%n", failing.isEmpty() ? "PASS" : "FAIL", fixtures.size(), failing.size(),
                 failing.isEmpty() ? "" : " (" + String.join(", ", failing) + ")");
         return failing.isEmpty() ? 0 : 1;
@@ -82,6 +92,7 @@ final class CheckCommand implements Callable<Integer> {
                 if (!passed) failed++;
             }
         }
+        casesRun += ran;
         if (ran == 0) {
             if (alone) throw new IllegalArgumentException("no case matched " + only);
             System.out.println("no case matched " + only + "; skipped");

@@ -40,6 +40,8 @@ public final class Main implements Runnable {
     static String describe(Throwable ex, boolean verbose) {
         String msg = ex.getMessage();
         if (ex instanceof NativeLibraryException) return "native libraries: " + msg;
+        String label = label(ex);
+        if (label != null && msg != null && !msg.isBlank() && !verbose) return label + ": " + msg;
         if (msg == null || msg.isBlank()) {
             String text = ex.getClass().getSimpleName();
             for (Throwable c = ex.getCause(); c != null; c = c.getCause()) {
@@ -75,6 +77,22 @@ public final class Main implements Runnable {
             (USER_VERBS.contains(e.getKey()) ? user : dev).append(line);
         }
         return user + "%nDeveloper commands:%n".formatted() + dev;
+    }
+
+    /**
+     * What a file or network exception meant, for those whose message is only a path or a host
+     * (an AccessDeniedException says "/root/x" and nothing else); null for the others.
+     */
+    private static String label(Throwable ex) {
+        return switch (ex) {
+            case java.nio.file.NoSuchFileException e -> "no such file or folder";
+            case java.nio.file.AccessDeniedException e -> "permission denied";
+            case java.nio.file.FileAlreadyExistsException e -> "already exists";
+            case java.nio.file.DirectoryNotEmptyException e -> "folder not empty";
+            case java.nio.file.NotDirectoryException e -> "not a folder";
+            case java.net.UnknownHostException e -> "unknown host";
+            default -> null;
+        };
     }
 
     /** Runs the CLI and returns its exit code; errors become one clear line on stderr, no stack. */

@@ -76,14 +76,14 @@ public final class ProgressBar implements ProgressListener {
     }
 
     /** A line of its own (e.g. the seed and size of a run), kept apart from a bar being redrawn. */
-    public void note(String line) {
+    public synchronized void note(String line) {
         if (mode == Mode.NONE) return;
         endLine();
         out.println(line);
     }
 
     @Override
-    public void started(String stage) {
+    public synchronized void started(String stage) {
         stageStart.putIfAbsent(stage, clock.getAsLong());
     }
 

@@ -119,7 +119,18 @@ final class PipelineRun implements Job<PipelineResult> {
         try {
             if (options.videoFromImage()) start = startImage(image);
             VideoRequest request = new VideoRequest(prompt, options.video()).withStartImage(start);
-            film = stage("video", Task.VIDEO, l -> engine.generateVideo(request, l));
+            try {
+                film = stage("video", Task.VIDEO, l -> engine.generateVideo(request, l));
+            } catch (StageFailed refused) {
+                // A video model that cannot start from an image (e.g. an LTX export without the VAE
+                // encoder) refuses the image field: film the caption from noise, as before this option.
+                if (start == null || refused.cancelled || !(refused.getCause() instanceof mmgp.api.InvalidRequestException bad) || !"image".equals(bad.field())) {
+                    throw refused;
+                }
+                System.getLogger(PipelineRun.class.getName()).log(System.Logger.Level.WARNING,
+                        "pipeline " + id + ": the video model cannot start from the image (" + bad.getMessage() + "); filming the caption from noise");
+                film = stage("video", Task.VIDEO, l -> engine.generateVideo(new VideoRequest(prompt, options.video()), l));
+            }
         } catch (StageFailed failed) {
             return partial(caption, image, "video", failed.reason());
         } finally {

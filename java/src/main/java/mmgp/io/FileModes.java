@@ -26,7 +26,21 @@ public final class FileModes {
         PosixFileAttributeView view = Files.getFileAttributeView(path, PosixFileAttributeView.class);
         if (view == null) return;
         learn(path.toAbsolutePath().getParent());
-        view.setPermissions(Files.isDirectory(path) ? dirMode : fileMode);
+        Set<PosixFilePermission> mode = Files.isDirectory(path) ? dirMode : fileMode;
+        // chmod with the rwx bits alone would clear setgid: a folder inheriting a shared group
+        // (a registry shared with a service account) must keep passing it on to the files within.
+        if (Files.getFileStore(path).supportsFileAttributeView("unix")) {
+            int old = (Integer) Files.getAttribute(path, "unix:mode", java.nio.file.LinkOption.NOFOLLOW_LINKS);
+            Files.setAttribute(path, "unix:mode", (old & 07000) | bits(mode));
+        } else {
+            view.setPermissions(mode);
+        }
+    }
+
+    private static int bits(Set<PosixFilePermission> mode) {
+        int bits = 0;
+        for (PosixFilePermission p : mode) bits |= 0400 >> p.ordinal(); // OWNER_READ … OTHERS_EXECUTE in rwxrwxrwx order
+        return bits;
     }
 
     private static synchronized void learn(Path dir) throws IOException {

@@ -22,6 +22,13 @@ class MainErrorsTest {
     }
 
     @Test
+    void exceptionsWhoseMessageIsOnlyAPathSayWhatHappened() {
+        assertThat(Main.describe(new java.nio.file.AccessDeniedException("/root/x/frame.png"), false)).isEqualTo("permission denied: /root/x/frame.png");
+        assertThat(Main.describe(new java.nio.file.NoSuchFileException("/nope"), false)).isEqualTo("no such file or folder: /nope");
+        assertThat(Main.describe(new java.net.UnknownHostException("huggingface.co"), false)).isEqualTo("unknown host: huggingface.co");
+    }
+
+    @Test
     void unknownProgressModeIsRefusedBeforeAnyWork() {
         var err = new java.io.ByteArrayOutputStream();
         var old = System.err;

@@ -8,8 +8,18 @@ import mmgp.engine.spi.BatchItem;
 
 /** Films a tiny black clip per prompt. */
 final class FakeVideoModel extends FakeBatchModel<VideoRequest, VideoResult> {
+    /** Refuses start images, as a video model without a VAE encoder does. */
+    volatile boolean textOnly;
+    /** Whether each filmed request had a start image, in order. */
+    final List<Boolean> startImages = new java.util.concurrent.CopyOnWriteArrayList<>();
+
     @Override
-    public void validate(VideoRequest request) {}
+    public void validate(VideoRequest request) {
+        if (textOnly && request.startImageFile() != null) throw new mmgp.api.InvalidRequestException("image", "this video model cannot start from an image");
+        if (request.startImageFile() != null && !java.nio.file.Files.isRegularFile(request.startImageFile())) {
+            throw new mmgp.api.InvalidRequestException("image", "no such file " + request.startImageFile());
+        }
+    }
 
     @Override
     public Object batchKey(VideoRequest request) {
@@ -34,6 +44,7 @@ final class FakeVideoModel extends FakeBatchModel<VideoRequest, VideoResult> {
 
     @Override
     VideoResult result(BatchItem<VideoRequest> item, int batchSize, StageTimings timings) {
+        startImages.add(item.request().startImageFile() != null);
         var o = item.request().options();
         return new VideoResult(o.frames(), o.width(), o.height(), o.frameRate(), new float[3 * o.frames() * o.width() * o.height()],
                 o.seed(), timings, batchSize);

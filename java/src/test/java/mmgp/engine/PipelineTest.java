@@ -85,6 +85,23 @@ class PipelineTest {
     }
 
     @Test
+    void theVideoStartsFromTheImageUnlessTurnedOffOrTheModelCannot() throws Exception {
+        FakeModels fakes = new FakeModels(dir);
+        try (Engine engine = fakes.builder().build()) {
+            assertThat(await(engine.pipeline(fakes.file("clip.mp4"), OPTIONS, null).result()).complete()).isTrue();
+            assertThat(await(engine.pipeline(fakes.file("clip.mp4"), OPTIONS.withVideoFromImage(false), null).result()).complete()).isTrue();
+            assertThat(fakes.video.startImages).containsExactly(true, false);
+            fakes.video.textOnly = true;
+            PipelineResult fallback = await(engine.pipeline(fakes.file("clip.mp4"), OPTIONS, null).result());
+            assertThat(fallback.complete()).as(fallback.error()).isTrue();
+            assertThat(fakes.video.startImages).containsExactly(true, false, false); // refused with the image, filmed without
+        }
+        try (var temps = java.nio.file.Files.list(java.nio.file.Path.of(System.getProperty("java.io.tmpdir")))) {
+            assertThat(temps.map(p -> p.getFileName().toString())).noneMatch(n -> n.startsWith("mmgp-pipeline-start-"));
+        }
+    }
+
+    @Test
     void aFailingVideoStageKeepsTheCaptionAndTheImage() throws Exception {
         FakeModels fakes = new FakeModels(dir);
         fakes.video.failEveryRun = new IllegalStateException("the VAE ran out of memory");

@@ -45,4 +45,17 @@ class FileModesTest {
         Path staging = ModelRegistry.open(tmp.resolve("models")).newStaging("amused-256");
         assertThat(Files.getPosixFilePermissions(staging)).isEqualTo(plainDir);
     }
+
+    @Test
+    void aSetgidFolderKeepsItsSetgidBit() throws Exception {
+        assumeTrue(Files.getFileStore(tmp).supportsFileAttributeView("unix"), "no unix:mode here");
+        Path dir = Files.createTempDirectory(tmp, "shared-");
+        int before = (Integer) Files.getAttribute(dir, "unix:mode");
+        Files.setAttribute(dir, "unix:mode", before | 02000);
+        FileModes.applyUmask(dir);
+        int after = (Integer) Files.getAttribute(dir, "unix:mode");
+        assertThat(after & 02000).as("setgid").isEqualTo(02000);
+        var plainDir = Files.getPosixFilePermissions(Files.createDirectory(tmp.resolve("plain-dir-2")));
+        assertThat(Files.getPosixFilePermissions(dir)).isEqualTo(plainDir);
+    }
 }

@@ -48,6 +48,9 @@ class CheckCommandTest {
         assertThat(all.exit).as(all.out).isZero();
         assertThat(all.out).contains("model amused").contains("model ltx_video_095").contains("model smolvlm2")
                 .contains("no case matched [scheduler_tables]; skipped").contains("PASS: 5 fixture folders, 0 failed");
+        Run typo = run("check", "src/test/resources/fixtures", "--case", "vae_decod_tiled");
+        assertThat(typo.exit).isNotZero();
+        assertThat(typo.out).contains("no case matched [vae_decod_tiled] in any fixture folder");
         Run none = run("check", "src/test");
         assertThat(none.exit).isNotZero();
         assertThat(none.out).contains("is not a fixture folder (no golden/cases.json) and holds none");

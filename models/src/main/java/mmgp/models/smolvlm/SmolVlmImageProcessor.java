@@ -91,12 +91,42 @@ public final class SmolVlmImageProcessor {
         }
 
         /** Reads an image file (PNG, JPEG, ...) through javax.imageio. */
+        /** The most pixels {@link #read} decodes: larger files are refused from their header, before any decoding. */
+        public static final long MAX_PIXELS = 64L << 20;
+        /** The longest side {@link #read} decodes. */
+        public static final int MAX_SIDE = 16384;
+
         public static Image read(Path file) throws IOException {
+            checkDimensions(file);
             BufferedImage image = ImageIO.read(file.toFile());
             if (image == null) {
                 throw new IOException(file + ": no javax.imageio reader for this file");
             }
             return fromBufferedImage(image);
+        }
+
+        /**
+         * Reads only the header's width and height and refuses images over {@link #MAX_PIXELS} or
+         * {@link #MAX_SIDE}: a small file can declare a huge image (a "decompression bomb") whose
+         * decoding would take gigabytes.
+         */
+        static void checkDimensions(Path file) throws IOException {
+            try (javax.imageio.stream.ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
+                if (in == null) throw new IOException(file + ": cannot open");
+                java.util.Iterator<javax.imageio.ImageReader> readers = ImageIO.getImageReaders(in);
+                if (!readers.hasNext()) throw new IOException(file + ": no javax.imageio reader for this file");
+                javax.imageio.ImageReader reader = readers.next();
+                try {
+                    reader.setInput(in, true, true);
+                    long w = reader.getWidth(0), h = reader.getHeight(0);
+                    if (w > MAX_SIDE || h > MAX_SIDE || w * h > MAX_PIXELS) {
+                        throw new IOException(file + " is " + w + "×" + h + " pixels; images up to " + MAX_SIDE + " pixels a side and "
+                                + (MAX_PIXELS >> 20) + " megapixels are accepted");
+                    }
+                } finally {
+                    reader.dispose();
+                }
+            }
         }
 
         /**

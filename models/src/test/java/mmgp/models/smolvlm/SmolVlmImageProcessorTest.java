@@ -163,4 +163,30 @@ class SmolVlmImageProcessorTest {
         assertThatThrownBy(() -> Image.rgb(2, 2, new byte[11])).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> Image.rgb(0, 2, new byte[0])).isInstanceOf(IllegalArgumentException.class);
     }
+
+    /** A PNG that declares {@code w}×{@code h} pixels in its header (its image data is not needed to read the size). */
+    static byte[] pngHeader(int w, int h) throws java.io.IOException {
+        var out = new java.io.ByteArrayOutputStream();
+        out.write(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'});
+        var ihdr = java.nio.ByteBuffer.allocate(17).put("IHDR".getBytes(java.nio.charset.StandardCharsets.US_ASCII))
+                .putInt(w).putInt(h).put((byte) 8).put((byte) 2).put((byte) 0).put((byte) 0).put((byte) 0);
+        var crc = new java.util.zip.CRC32();
+        crc.update(ihdr.array());
+        out.write(java.nio.ByteBuffer.allocate(4).putInt(13).array());
+        out.write(ihdr.array());
+        out.write(java.nio.ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());
+        return out.toByteArray();
+    }
+
+    @Test
+    void aHugeDeclaredImageIsRefusedFromItsHeaderBeforeDecoding(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws Exception {
+        java.nio.file.Path bomb = java.nio.file.Files.write(tmp.resolve("bomb.png"), pngHeader(20000, 20000));
+        long before = Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> SmolVlmImageProcessor.Image.read(bomb))
+                .isInstanceOf(java.io.IOException.class).hasMessageContaining("20000×20000 pixels").hasMessageContaining("megapixels are accepted");
+        long after = Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory();
+        org.assertj.core.api.Assertions.assertThat(after - before).as("no 1.2 GB raster was allocated").isLessThan(256L << 20);
+        // The LTX start image goes through the same reader.
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> mmgp.models.ltx.LtxConditionImage.read(bomb)).hasMessageContaining("megapixels are accepted");
+    }
 }
