@@ -1,0 +1,377 @@
+package mmgp.models.ltx;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import mmgp.graph.WeightSet;
+import mmgp.safetensors.SafetensorsFile;
+import mmgp.safetensors.SafetensorsTensorInfo;
+import mmgp.tensor.GgmlType;
+
+/**
+ * A Lightricks single-file LTX-Video checkpoint (e.g. {@code ltx-video-2b-v0.9.5.safetensors}):
+ * the transformer under {@code model.diffusion_model.*} (or bare) and the VAE under {@code vae.*},
+ * with the original LTX-Video key names, plus an optional {@code config} JSON entry in the
+ * safetensors header metadata ({@code {"transformer": {...}, "vae": {...}, ...}}).
+ *
+ * <p>Names are mapped to diffusers' ({@code transformer.*}, {@code vae.*}) as diffusers'
+ * single-file loader does (single_file_utils.py, convert_ltx_transformer/vae_checkpoint_to_diffusers):
+ * ordered substring renames, the VAE's block indices by layout. The VAE layout is 0.9.0 (encoder
+ * {@code down_blocks.0..9}, decoder {@code up_blocks.0..9} with {@code conv_in} channel changers),
+ * 0.9.1 (0.9.0 encoder, timestep-conditioned decoder {@code up_blocks.0..8}) or 0.9.5/0.9.7
+ * (encoder {@code down_blocks.0..8} too). The header config's VAE section decides it when present
+ * ({@code timestep_conditioning}, {@code encoder_blocks} with {@code compress_*_res} blocks);
+ * otherwise the keys do, as diffusers infers the model type; a header that contradicts the keys is refused.
+ *
+ * <p>Configs (diffusers form): a header section whose {@code _class_name} is already diffusers'
+ * ({@code LTXVideoTransformer3DModel}, {@code AutoencoderKLLTXVideo}) is used as is. A Lightricks
+ * transformer section ({@code Transformer3DModel}) shares diffusers' key names except
+ * {@code qk_norm "rms_norm"} (one norm across heads). A Lightricks VAE section
+ * ({@code CausalVideoAutoencoder}) or none selects diffusers' published config of that release
+ * (the block lists of LTX-Video 2B 0.9.0 / 0.9.1 / 0.9.5), as diffusers' loader does; the
+ * transformer without a header takes its widths from the tensor shapes and its head count 32.
+ *
+ * <p>Anything else is refused by what it is: LTX-2 (audio-video) checkpoints, a diffusers
+ * component file, or a file with no LTX-Video keys. The text encoder, tokenizer and scheduler are
+ * not in these files: {@link LtxModel#open(Path, Path, mmgp.graph.ComputeBackend)} takes them from
+ * a diffusers LTX-Video folder.
+ */
+public final class LtxSingleFile implements AutoCloseable {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** The VAE key layouts diffusers' converter knows. */
+    public enum VaeLayout { V090, V091, V095 }
+
+    private final Path path;
+    private final SafetensorsFile file;
+    private final Map<String, SafetensorsTensorInfo> byDiffusersName; // "transformer.x" / "vae.x"
+    private final VaeLayout layout;
+    private final JsonNode transformerConfig;
+    private final JsonNode vaeConfig;
+
+    private LtxSingleFile(Path path, SafetensorsFile file, Map<String, SafetensorsTensorInfo> names, VaeLayout layout,
+                          JsonNode transformerConfig, JsonNode vaeConfig) {
+        this.path = path;
+        this.file = file;
+        this.byDiffusersName = names;
+        this.layout = layout;
+        this.transformerConfig = transformerConfig;
+        this.vaeConfig = vaeConfig;
+    }
+
+    /** Whether {@code names} are those of a single-file LTX-Video (0.9.x) checkpoint. */
+    public static boolean isLtxVideo(Set<String> names) {
+        return refusal(names) == null;
+    }
+
+    /** Why {@code names} are not an LTX-Video single file, or null when they are. */
+    static String refusal(Set<String> names) {
+        for (String n : names) {
+            if (n.startsWith("audio_vae.") || n.contains("av_ca_") || n.contains("audio_") && n.startsWith("model.diffusion_model.")) {
+                return "an LTX-2 (audio-video) checkpoint (key " + n + "), which mmgp does not run; LTX-Video 0.9.x single files are supported";
+            }
+        }
+        boolean transformer = names.contains("model.diffusion_model.patchify_proj.weight") || names.contains("patchify_proj.weight");
+        boolean vae = names.contains("vae.decoder.conv_in.conv.weight");
+        if (transformer && names.stream().anyMatch(n -> n.contains("scale_shift_table"))) {
+            return vae ? null : "an LTX-Video transformer without its VAE (no vae.* keys); use a full single-file checkpoint or a diffusers folder";
+        }
+        if (names.contains("proj_in.weight") && names.contains("time_embed.linear.weight")) {
+            return "a diffusers LTXVideoTransformer3DModel component file, not a Lightricks single file; open its diffusers folder instead";
+        }
+        if (names.contains("decoder.conv_in.conv.weight") && !transformer) {
+            return "a VAE alone (no transformer keys), not a single-file LTX-Video checkpoint";
+        }
+        List<String> sample = names.stream().sorted().limit(3).toList();
+        return "no LTX-Video checkpoint: it has no model.diffusion_model.patchify_proj / vae.decoder keys (" + names.size()
+                + " tensors, e.g. " + sample + ")";
+    }
+
+    /** Opens and maps {@code path}, or refuses it with what it is. */
+    public static LtxSingleFile open(Path path) throws IOException {
+        SafetensorsFile file = SafetensorsFile.open(path);
+        try {
+            Set<String> names = new TreeSet<>(file.names());
+            String why = refusal(names);
+            if (why != null) throw new IllegalArgumentException(path + " is " + why);
+            JsonNode header = headerConfig(file.metadata(), path);
+            VaeLayout fromKeys = layoutFromKeys(names);
+            VaeLayout layout = fromKeys;
+            JsonNode hv = header == null ? null : header.get("vae");
+            if (hv != null && !isDiffusers(hv, "AutoencoderKLLTXVideo")) {
+                VaeLayout fromHeader = layoutFromLightricksConfig(hv);
+                if (fromHeader != fromKeys) {
+                    throw new IllegalArgumentException(path + ": header config describes a " + fromHeader + " VAE but the keys are those of " + fromKeys);
+                }
+            }
+            Map<String, SafetensorsTensorInfo> mapped = new LinkedHashMap<>();
+            for (SafetensorsTensorInfo t : file.tensors()) {
+                String n = t.name();
+                String d;
+                if (n.contains("vae.")) {
+                    d = vaeName(n, layout);
+                    if (d == null) continue;
+                    d = "vae." + d;
+                } else {
+                    d = "transformer." + transformerName(n);
+                }
+                if (mapped.put(d, t) != null) throw new IllegalArgumentException(path + ": two tensors map to " + d);
+            }
+            JsonNode tc = transformerConfig(header == null ? null : header.get("transformer"), mapped);
+            JsonNode vc = hv != null && isDiffusers(hv, "AutoencoderKLLTXVideo") ? hv : releaseVaeConfig(layout);
+            return new LtxSingleFile(path, file, mapped, layout, tc, vc);
+        } catch (RuntimeException e) {
+            file.close();
+            throw e;
+        }
+    }
+
+    private static JsonNode headerConfig(Map<String, String> metadata, Path path) {
+        String c = metadata == null ? null : metadata.get("config");
+        if (c == null) return null;
+        try {
+            JsonNode n = JSON.readTree(c);
+            return n.isObject() ? n : null;
+        } catch (IOException e) {
+            throw new IllegalArgumentException(path + ": the header 'config' metadata is not JSON: " + e.getMessage(), e);
+        }
+    }
+
+    private static boolean isDiffusers(JsonNode section, String className) {
+        return className.equals(section.path("_class_name").asText());
+    }
+
+    /** diffusers' key tests, made structural: the encoder's and decoder's block counts tell the layout. */
+    static VaeLayout layoutFromKeys(Set<String> names) {
+        boolean decoder090 = names.stream().anyMatch(n -> n.startsWith("vae.decoder.up_blocks.9."));
+        boolean encoder090 = names.stream().anyMatch(n -> n.startsWith("vae.encoder.down_blocks.9."));
+        boolean hasEncoder = names.stream().anyMatch(n -> n.startsWith("vae.encoder."));
+        if (decoder090) return VaeLayout.V090;
+        if (!hasEncoder || encoder090) return hasEncoder ? VaeLayout.V091 : VaeLayout.V095;
+        return VaeLayout.V095;
+    }
+
+    /** The layout a Lightricks {@code CausalVideoAutoencoder} config describes. */
+    static VaeLayout layoutFromLightricksConfig(JsonNode vae) {
+        JsonNode blocks = vae.path("encoder_blocks");
+        if (blocks.isArray()) {
+            for (JsonNode b : blocks) {
+                String kind = b.isArray() ? b.path(0).asText() : b.asText();
+                if (kind.startsWith("compress_") && kind.endsWith("_res")) return VaeLayout.V095;
+            }
+        }
+        return vae.path("timestep_conditioning").asBoolean(false) ? VaeLayout.V091 : VaeLayout.V090;
+    }
+
+    // ---- name mapping (diffusers' ordered substring renames) ----
+
+    private static final List<String[]> TRANSFORMER_RENAMES = List.of(
+            new String[] {"model.diffusion_model.", ""},
+            new String[] {"patchify_proj", "proj_in"},
+            new String[] {"adaln_single", "time_embed"},
+            new String[] {"q_norm", "norm_q"},
+            new String[] {"k_norm", "norm_k"});
+
+    /** The diffusers name of an original transformer key. */
+    public static String transformerName(String original) {
+        return apply(original, TRANSFORMER_RENAMES);
+    }
+
+    private static LinkedHashMap<String, String> vaeRenames(VaeLayout layout) {
+        LinkedHashMap<String, String> r = new LinkedHashMap<>();
+        r.put("vae.", "");
+        String[] up090 = {"mid_block", "up_blocks.0", "up_blocks.1.upsamplers.0", "up_blocks.1", "up_blocks.2.conv_in",
+                "up_blocks.2.upsamplers.0", "up_blocks.2", "up_blocks.3.conv_in", "up_blocks.3.upsamplers.0", "up_blocks.3"};
+        for (int i = 0; i < up090.length; i++) r.put("up_blocks." + i, up090[i]);
+        String[] down090 = {"down_blocks.0", "down_blocks.0.downsamplers.0", "down_blocks.0.conv_out", "down_blocks.1",
+                "down_blocks.1.downsamplers.0", "down_blocks.1.conv_out", "down_blocks.2", "down_blocks.2.downsamplers.0",
+                "down_blocks.3", "mid_block"};
+        for (int i = 0; i < down090.length; i++) r.put("down_blocks." + i, down090[i]);
+        r.put("conv_shortcut", "conv_shortcut.conv");
+        r.put("res_blocks", "resnets");
+        r.put("norm3.norm", "norm3");
+        r.put("per_channel_statistics.mean-of-means", "latents_mean");
+        r.put("per_channel_statistics.std-of-means", "latents_std");
+        if (layout != VaeLayout.V090) {
+            String[] up = {"mid_block", "up_blocks.0.upsamplers.0", "up_blocks.0", "up_blocks.1.upsamplers.0", "up_blocks.1",
+                    "up_blocks.2.upsamplers.0", "up_blocks.2", "up_blocks.3.upsamplers.0", "up_blocks.3"};
+            for (int i = 0; i < up.length; i++) r.put("up_blocks." + i, up[i]); // keeps its place, as dict.update does
+            if (layout == VaeLayout.V095) {
+                String[] down = {"down_blocks.0", "down_blocks.0.downsamplers.0", "down_blocks.1", "down_blocks.1.downsamplers.0",
+                        "down_blocks.2", "down_blocks.2.downsamplers.0", "down_blocks.3", "down_blocks.3.downsamplers.0", "mid_block"};
+                for (int i = 0; i < down.length; i++) r.put("down_blocks." + i, down[i]);
+            }
+            r.put("last_time_embedder", "time_embedder");
+            r.put("last_scale_shift_table", "scale_shift_table");
+        }
+        return r;
+    }
+
+    private static final Map<VaeLayout, List<String[]>> VAE_RENAMES = new java.util.EnumMap<>(VaeLayout.class);
+
+    static {
+        for (VaeLayout l : VaeLayout.values()) {
+            List<String[]> list = new ArrayList<>();
+            vaeRenames(l).forEach((k, v) -> list.add(new String[] {k, v}));
+            VAE_RENAMES.put(l, List.copyOf(list));
+        }
+    }
+
+    /** The diffusers name (without "vae.") of an original VAE key, or null for the statistics diffusers drops. */
+    public static String vaeName(String original, VaeLayout layout) {
+        String d = apply(original, VAE_RENAMES.get(layout));
+        if (d.contains("per_channel_statistics.")) return null; // channel, mean-of-stds: not weights
+        return d;
+    }
+
+    private static String apply(String name, List<String[]> renames) {
+        String s = name;
+        for (String[] r : renames) s = s.replace(r[0], r[1]);
+        return s;
+    }
+
+    // ---- configs ----
+
+    private static long[] shape(Map<String, SafetensorsTensorInfo> m, String name) {
+        SafetensorsTensorInfo t = m.get(name);
+        if (t == null) throw new IllegalArgumentException("single-file LTX-Video checkpoint lacks " + name);
+        return t.shape();
+    }
+
+    private static JsonNode transformerConfig(JsonNode header, Map<String, SafetensorsTensorInfo> m) {
+        if (header != null && isDiffusers(header, LtxTransformerConfig.CLASS_NAME)) return header;
+        ObjectNode c = JSON.createObjectNode();
+        c.put("_class_name", LtxTransformerConfig.CLASS_NAME);
+        long[] projIn = shape(m, "transformer.proj_in.weight");
+        long[] projOut = shape(m, "transformer.proj_out.weight");
+        long[] caption = shape(m, "transformer.caption_projection.linear_1.weight");
+        int layers = 0;
+        while (m.containsKey("transformer.transformer_blocks." + layers + ".scale_shift_table")) layers++;
+        int inner = (int) projIn[0];
+        c.put("in_channels", (int) projIn[1]);
+        c.put("out_channels", (int) projOut[0]);
+        c.put("num_layers", layers);
+        c.put("num_attention_heads", 32);
+        c.put("attention_head_dim", inner / 32);
+        c.put("cross_attention_dim", inner);
+        c.put("caption_channels", (int) caption[1]);
+        c.put("qk_norm", "rms_norm_across_heads");
+        if (header != null) {
+            for (String k : List.of("in_channels", "out_channels", "num_layers", "num_attention_heads", "attention_head_dim",
+                    "cross_attention_dim", "caption_channels", "activation_fn", "norm_elementwise_affine", "norm_eps", "attention_bias")) {
+                if (header.hasNonNull(k)) c.set(k, header.get(k));
+            }
+            String qk = header.path("qk_norm").asText("rms_norm");
+            if (!qk.equals("rms_norm") && !qk.equals("rms_norm_across_heads")) {
+                throw new IllegalArgumentException("single-file LTX-Video transformer: qk_norm '" + qk + "' is not supported (rms_norm)");
+            }
+        }
+        if (c.path("num_layers").asInt() != layers) {
+            throw new IllegalArgumentException("single-file LTX-Video: header config says num_layers " + c.path("num_layers").asInt()
+                    + " but the file holds " + layers + " transformer blocks");
+        }
+        return c;
+    }
+
+    /** diffusers' published AutoencoderKLLTXVideo config for the release with this VAE layout (LTX-Video 2B). */
+    static JsonNode releaseVaeConfig(VaeLayout layout) {
+        String json = switch (layout) {
+            case V090 -> """
+                    {"block_out_channels":[128,256,512,512],"decoder_block_out_channels":[128,256,512,512],
+                     "layers_per_block":[4,3,3,3,4],"decoder_layers_per_block":[4,3,3,3,4],
+                     "spatio_temporal_scaling":[true,true,true,false],"decoder_spatio_temporal_scaling":[true,true,true,false],
+                     "decoder_inject_noise":[false,false,false,false,false],"upsample_residual":[false,false,false,false],
+                     "upsample_factor":[1,1,1,1],"timestep_conditioning":false,
+                     "down_block_types":["LTXVideoDownBlock3D","LTXVideoDownBlock3D","LTXVideoDownBlock3D","LTXVideoDownBlock3D"],
+                     "downsample_type":["conv","conv","conv","conv"]}""";
+            case V091 -> """
+                    {"block_out_channels":[128,256,512,512],"decoder_block_out_channels":[256,512,1024],
+                     "layers_per_block":[4,3,3,3,4],"decoder_layers_per_block":[5,6,7,8],
+                     "spatio_temporal_scaling":[true,true,true,false],"decoder_spatio_temporal_scaling":[true,true,true],
+                     "decoder_inject_noise":[true,true,true,false],"upsample_residual":[true,true,true],
+                     "upsample_factor":[2,2,2],"timestep_conditioning":true,
+                     "down_block_types":["LTXVideoDownBlock3D","LTXVideoDownBlock3D","LTXVideoDownBlock3D","LTXVideoDownBlock3D"],
+                     "downsample_type":["conv","conv","conv","conv"]}""";
+            case V095 -> """
+                    {"block_out_channels":[128,256,512,1024,2048],"decoder_block_out_channels":[256,512,1024],
+                     "layers_per_block":[4,6,6,2,2],"decoder_layers_per_block":[5,5,5,5],
+                     "spatio_temporal_scaling":[true,true,true,true],"decoder_spatio_temporal_scaling":[true,true,true],
+                     "decoder_inject_noise":[false,false,false,false],"upsample_residual":[true,true,true],
+                     "upsample_factor":[2,2,2],"timestep_conditioning":true,
+                     "down_block_types":["LTXVideo095DownBlock3D","LTXVideo095DownBlock3D","LTXVideo095DownBlock3D","LTXVideo095DownBlock3D"],
+                     "downsample_type":["spatial","temporal","spatiotemporal","spatiotemporal"],
+                     "spatial_compression_ratio":32,"temporal_compression_ratio":8}""";
+        };
+        try {
+            ObjectNode c = (ObjectNode) JSON.readTree(json);
+            c.put("_class_name", "AutoencoderKLLTXVideo");
+            c.put("in_channels", 3);
+            c.put("out_channels", 3);
+            c.put("latent_channels", 128);
+            c.put("patch_size", 4);
+            c.put("patch_size_t", 1);
+            c.put("resnet_norm_eps", 1e-6);
+            c.put("scaling_factor", 1.0);
+            c.put("encoder_causal", true);
+            c.put("decoder_causal", false);
+            return c;
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    // ---- access ----
+
+    public VaeLayout vaeLayout() {
+        return layout;
+    }
+
+    /** The transformer's config in diffusers' form. */
+    public JsonNode transformerConfig() {
+        return transformerConfig;
+    }
+
+    /** The VAE's config in diffusers' form. */
+    public JsonNode vaeConfig() {
+        return vaeConfig;
+    }
+
+    /** The diffusers names ({@code transformer.*}, {@code vae.*}) this file provides. */
+    public Set<String> names() {
+        return byDiffusersName.keySet();
+    }
+
+    /** The float weights in place in the mapped file, under their diffusers names, as a region for {@link WeightSet#mapRegions}. */
+    public WeightSet.Region region() {
+        List<WeightSet.Entry> entries = new ArrayList<>();
+        byDiffusersName.forEach((name, info) -> {
+            GgmlType type = switch (info.dtype()) {
+                case F32 -> GgmlType.F32;
+                case F16 -> GgmlType.F16;
+                case BF16 -> GgmlType.BF16;
+                default -> null;
+            };
+            if (type == null) return;
+            long[] ne = mmgp.convert.ConversionPlan.ggmlShape(info.shape());
+            entries.add(new WeightSet.Entry(name, type, ne, info.fileOffset(), ne.length == 2 && ne[1] > 1));
+        });
+        return new WeightSet.Region(file.mapping(), entries);
+    }
+
+    public Path path() {
+        return path;
+    }
+
+    @Override
+    public void close() {
+        file.close();
+    }
+}
