@@ -250,7 +250,11 @@ public final class ClusterWorker implements AutoCloseable {
                 switch (claim) {
                     case SKIP -> {
                         redelivered.increment();
-                        log.info("{} already ended or was cancelled: skipped (offset {} of {})", j.id, r.offset(), tp);
+                        log.info("{} already ended: skipped (offset {} of {})", j.id, r.offset(), tp);
+                        ended.add(j);
+                    }
+                    case CANCELLED -> {
+                        log.info("{} was cancelled before it ran", j.id);
                         publishEnd(j.id);
                         ended.add(j);
                     }

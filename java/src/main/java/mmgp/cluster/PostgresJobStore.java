@@ -120,8 +120,10 @@ public final class PostgresJobStore implements JobStore {
     public enum Claim {
         /** Run it: it is now marked running by this worker. */
         RUN,
-        /** Nothing to do: finished already (a redelivery), cancelled, or unknown. */
+        /** Nothing to do: finished already (a redelivery), or unknown. */
         SKIP,
+        /** Cancelled while queued (or while its dead worker had it): recorded as cancelled just now. */
+        CANCELLED,
         /** Its runs killed their workers {@code max.attempts} times: it was failed just now. */
         GAVE_UP
     }
@@ -136,9 +138,9 @@ public final class PostgresJobStore implements JobStore {
                 + "WHERE id = ? AND status IN ('queued', 'running') AND NOT cancel_requested RETURNING attempts", worker, ts(now), id);
         if (rows.isEmpty()) {
             // a cancel that came while it was queued: recorded as such here, where no worker will run it
-            update("UPDATE jobs SET status = 'cancelled', error = 'cancelled', updated_at = ? WHERE id = ? AND cancel_requested AND status IN ('queued', 'running')",
+            int cancelled = update("UPDATE jobs SET status = 'cancelled', error = 'cancelled', updated_at = ? WHERE id = ? AND cancel_requested AND status IN ('queued', 'running')",
                     ts(now), id);
-            return Claim.SKIP;
+            return cancelled == 1 ? Claim.CANCELLED : Claim.SKIP;
         }
         int attempts = ((Number) rows.getFirst()[0]).intValue();
         if (attempts <= maxAttempts) return Claim.RUN;
@@ -187,6 +189,16 @@ public final class PostgresJobStore implements JobStore {
     /** Jobs {@code worker} is running now, by id. */
     public List<String> runningOn(String worker) {
         return rows("SELECT id FROM jobs WHERE status = 'running' AND worker = ?", worker).stream().map(r -> (String) r[0]).toList();
+    }
+
+    /** The worker that last took each of {@code ids} (the demo's report). */
+    public Map<String, String> workerOf(List<String> ids) {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (String id : ids) {
+            List<Object[]> r = rows("SELECT worker FROM jobs WHERE id = ?", id);
+            out.put(id, r.isEmpty() ? null : (String) r.getFirst()[0]);
+        }
+        return out;
     }
 
     /** The attempts each job has taken (the demo's report). */
