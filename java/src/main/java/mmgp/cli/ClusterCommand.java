@@ -68,7 +68,7 @@ final class ClusterCommand implements Runnable {
         @Option(names = "--steps", defaultValue = "12", description = "Steps per image (default: ${DEFAULT-VALUE}).")
         int steps;
 
-        @Option(names = "--size", defaultValue = "256", description = "Width and height of each image (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--size", defaultValue = "32", description = "Width and height of each image (default: ${DEFAULT-VALUE}).")
         int size;
 
         @Option(names = "--max-batch", defaultValue = "4", description = "Jobs per batch on a worker (default: ${DEFAULT-VALUE}).")

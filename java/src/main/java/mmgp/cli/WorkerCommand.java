@@ -66,7 +66,9 @@ final class WorkerCommand implements Callable<Integer> {
         if (tasks.isEmpty()) run.addAll(chosen.keySet());
         for (String t : tasks) run.add(Task.valueOf(t.strip().toUpperCase(java.util.Locale.ROOT)));
         if (run.isEmpty()) throw new IllegalArgumentException("no model for any task: give --image-model, --video-model or --understand-model");
-        Engine.Builder builder = Engine.builder().threads(threads).maxBatch(maxBatch).queueCapacity(Math.max(16, 2 * maxBatch));
+        // A stopped worker's unfinished jobs go to another worker anyway (their offsets are not committed), so it need not wait long for them.
+        Engine.Builder builder = Engine.builder().threads(threads).maxBatch(maxBatch).queueCapacity(Math.max(16, 2 * maxBatch))
+                .closeTimeout(java.time.Duration.ofSeconds(5));
         for (Task t : run) {
             Path p = chosen.get(t);
             if (p == null) throw new IllegalArgumentException("--tasks names " + t.label() + " but no " + t.label() + " model is configured or installed");

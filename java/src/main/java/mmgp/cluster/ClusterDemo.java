@@ -62,8 +62,16 @@ public final class ClusterDemo {
         this.out = out;
     }
 
+    /** Kills what is still running if the demo itself is stopped (Ctrl-C, a test timeout). */
+    private final Thread reaper = new Thread(() -> processes.forEach(Process::destroyForcibly), "mmgp-demo-reaper");
+
     public Summary run() throws Exception {
+        // the clients' connection warnings while the broker starts are noise here; the processes' own logs keep theirs
+        if (org.slf4j.LoggerFactory.getLogger("org.apache.kafka") instanceof ch.qos.logback.classic.Logger kafkaLog) {
+            kafkaLog.setLevel(ch.qos.logback.classic.Level.ERROR);
+        }
         Files.createDirectories(o.workDir());
+        Runtime.getRuntime().addShutdownHook(reaper);
         long t0 = System.nanoTime();
         say("work folder " + o.workDir().toAbsolutePath() + " (logs of every process)");
         try (LocalPostgres pg = LocalPostgres.start(o.workDir().resolve("postgres"), Duration.ofMinutes(2))) {
@@ -247,6 +255,11 @@ public final class ClusterDemo {
     }
 
     private void stopAll() {
+        try {
+            Runtime.getRuntime().removeShutdownHook(reaper);
+        } catch (IllegalStateException e) {
+            // already shutting down: the reaper runs
+        }
         for (Process p : processes) p.destroy();
         for (Process p : processes) {
             try {

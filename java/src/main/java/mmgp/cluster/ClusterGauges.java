@@ -29,6 +29,7 @@ public final class ClusterGauges implements AutoCloseable {
     private final Map<Task, QueueLag.TaskQueue> last = new ConcurrentHashMap<>();
     private final ScheduledExecutorService refresher = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("mmgp-cluster-gauges").daemon().factory());
     private volatile boolean fresh;
+    private boolean warned;
 
     public ClusterGauges(QueueLag queues, PostgresJobStore store, MeterRegistry registry) {
         this.queues = queues;
@@ -58,7 +59,8 @@ public final class ClusterGauges implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
-            if (fresh) log.warn("could not read the cluster's lag and job counts: {}", e.toString());
+            if (fresh || !warned) log.warn("could not read the cluster's lag and job counts: {}", e.toString());
+            warned = true;
             fresh = false;
         }
     }

@@ -11,6 +11,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -47,10 +48,11 @@ import org.slf4j.MDC;
 
 /**
  * {@code mmgp worker --cluster}: runs the jobs of its tasks from Kafka on one {@link Engine}.
- * Per task, one consumer in the task's group polls only when the jobs it took have all ended
- * (its partitions are paused meanwhile, so it keeps its group membership without taking more
- * than it can run), hands each poll's records to the engine together, so its dispatcher batches
- * those that share a batch key, stores each result and only then commits the offsets.
+ * Per task, one consumer in the task's group takes at most {@code capacity} jobs at a time: its
+ * partitions are paused while it is full (so it keeps its group membership without fetching
+ * more than it can run), and records fetched beyond the room left are sought back to. Its
+ * records go to the engine, whose dispatcher batches those that share a batch key exactly as in
+ * single-node mode; each result is stored, and only then is its offset committed.
  * A record whose job the database already finished is skipped (a redelivery); a job whose
  * worker died {@code max.attempts} times is failed; a cancel on the events topic stops the job.
  */
@@ -219,10 +221,22 @@ public final class ClusterWorker implements AutoCloseable {
                 consumer.subscribe(List.of(ClusterKafka.topic(task)), this);
                 while (polling) {
                     commitEnded();
-                    // Demand-driven: take more only when what was taken has ended.
-                    if (inFlight.isEmpty()) consumer.resume(consumer.paused());
+                    // Demand-driven: fetch only while there is room. Taking while the engine gathers a
+                    // batch (its max wait) lets records that arrive meanwhile share that batch.
+                    if (inFlight.size() < capacity) consumer.resume(consumer.paused());
                     else consumer.pause(consumer.assignment());
-                    for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(100))) take(r);
+                    Set<TopicPartition> rewound = new HashSet<>();
+                    for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(20))) {
+                        TopicPartition tp = new TopicPartition(r.topic(), r.partition());
+                        if (rewound.contains(tp)) continue;
+                        if (inFlight.size() < capacity) {
+                            take(r);
+                        } else {
+                            // no room: fetched again later, from this record on
+                            consumer.seek(tp, r.offset());
+                            rewound.add(tp);
+                        }
+                    }
                 }
             } catch (WakeupException e) {
                 // stopping

@@ -37,6 +37,7 @@ public final class LocalPostgres implements AutoCloseable {
     }
 
     public static LocalPostgres start(Path dir, Duration timeout) throws IOException, InterruptedException {
+        Files.createDirectories(dir);
         Path bin = debianBinaries();
         boolean root = isRoot();
         if (bin == null) {

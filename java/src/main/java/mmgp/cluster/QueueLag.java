@@ -17,6 +17,7 @@ import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.GroupIdNotFoundException;
 
 /**
  * How far each task's workers are behind: per partition, the end offset minus the group's
@@ -38,8 +39,6 @@ public final class QueueLag {
             Map<Task, TaskQueue> out = new EnumMap<>(Task.class);
             Map<String, TopicDescription> topics = admin.describeTopics(ClusterKafka.TASKS.stream().map(ClusterKafka::topic).toList())
                     .allTopicNames().get(10, TimeUnit.SECONDS);
-            Map<String, ConsumerGroupDescription> groups = admin.describeConsumerGroups(ClusterKafka.TASKS.stream().map(ClusterKafka::group).toList())
-                    .all().get(10, TimeUnit.SECONDS);
             for (Task t : ClusterKafka.TASKS) {
                 TopicDescription d = topics.get(ClusterKafka.topic(t));
                 List<TopicPartition> parts = d.partitions().stream().map(p -> new TopicPartition(d.name(), p.partition())).toList();
@@ -50,8 +49,7 @@ public final class QueueLag {
                 }
                 Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> ends = admin.listOffsets(latest).all().get(10, TimeUnit.SECONDS);
                 Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> starts = admin.listOffsets(earliest).all().get(10, TimeUnit.SECONDS);
-                Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(ClusterKafka.group(t))
-                        .partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS);
+                Map<TopicPartition, OffsetAndMetadata> committed = committed(ClusterKafka.group(t));
                 long lag = 0;
                 for (TopicPartition p : parts) {
                     OffsetAndMetadata c = committed.get(p);
@@ -59,7 +57,7 @@ public final class QueueLag {
                     lag += Math.max(0, ends.get(p).offset() - from);
                 }
                 List<String> workers = new ArrayList<>();
-                ConsumerGroupDescription g = groups.get(ClusterKafka.group(t));
+                ConsumerGroupDescription g = group(ClusterKafka.group(t));
                 if (g != null) {
                     for (MemberDescription m : g.members()) {
                         workers.add(m.clientId() + m.host() + " " + m.assignment().topicPartitions().stream().map(TopicPartition::partition).sorted().toList());
@@ -70,6 +68,31 @@ public final class QueueLag {
             return out;
         } catch (ExecutionException | TimeoutException e) {
             throw new IllegalStateException("Kafka did not answer: " + e.getMessage(), e);
+        }
+    }
+
+    /** The group's committed offsets; none before its first worker committed (the group does not exist yet). */
+    private Map<TopicPartition, OffsetAndMetadata> committed(String group) throws InterruptedException, ExecutionException, TimeoutException {
+        try {
+            Map<TopicPartition, OffsetAndMetadata> m = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS);
+            Map<TopicPartition, OffsetAndMetadata> out = new HashMap<>();
+            m.forEach((p, o) -> {
+                if (o != null) out.put(p, o);
+            });
+            return out;
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof GroupIdNotFoundException) return Map.of();
+            throw e;
+        }
+    }
+
+    /** The group's members, or null before it exists. */
+    private ConsumerGroupDescription group(String group) throws InterruptedException, ExecutionException, TimeoutException {
+        try {
+            return admin.describeConsumerGroups(List.of(group)).all().get(10, TimeUnit.SECONDS).get(group);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof GroupIdNotFoundException) return null;
+            throw e;
         }
     }
 }
