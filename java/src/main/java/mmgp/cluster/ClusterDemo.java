@@ -121,6 +121,11 @@ public final class ClusterDemo {
             else say("job " + i + " refused: " + r.statusCode() + " " + r.body());
         }
         say("submitted " + o.jobs() + " image jobs (" + o.steps() + " steps, " + o.size() + "x" + o.size() + "), " + accepted.size() + " accepted");
+        // an event stream on the last job, from the front end, whichever worker runs it
+        String watched = accepted.isEmpty() ? null : accepted.stream().reduce((a, b) -> b).orElseThrow();
+        java.util.concurrent.CompletableFuture<HttpResponse<String>> stream = watched == null ? null
+                : http.sendAsync(HttpRequest.newBuilder(URI.create(base + "/api/requests/" + watched + "/events")).header("Accept", "text/event-stream").build(),
+                        HttpResponse.BodyHandlers.ofString());
 
         List<String> killed = List.of();
         Instant killedAt = null;
@@ -169,6 +174,7 @@ public final class ClusterDemo {
             if (r != null && r.status().terminal() && r.updated().isAfter(last)) last = r.updated();
         }
         int duplicated = duplicatedEnds(config, accepted);
+        if (stream != null) checkApi(base, watched, stream);
         double seconds = Duration.between(firstSubmit, last).toMillis() / 1000.0;
         double rate = seconds > 0 ? completed / seconds : Double.NaN;
         say("%d jobs in %.1f s from the first submission to the last end: %.2f jobs/s with %d worker(s)%s".formatted(completed, seconds, rate, o.workers(),
@@ -176,6 +182,40 @@ public final class ClusterDemo {
         Summary s = new Summary(accepted.size(), completed, failed, lost, duplicated, killed, recovery, rate);
         out.println(s.line());
         return s;
+    }
+
+    /** The front end's view of a finished job: its event stream ended with "done", its image downloads, a cancel is honoured. */
+    private void checkApi(String base, String id, java.util.concurrent.CompletableFuture<HttpResponse<String>> stream) throws Exception {
+        String events = stream.get(30, TimeUnit.SECONDS).body();
+        boolean streamed = events.contains("event: status") && events.contains("\"status\":\"done\"");
+        HttpResponse<byte[]> png = http.send(HttpRequest.newBuilder(URI.create(base + "/api/requests/" + id + "/result/image.png")).build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        boolean downloaded = png.statusCode() == 200 && png.body().length > 8 && png.body()[1] == 'P' && png.body()[2] == 'N' && png.body()[3] == 'G';
+        say("front end: the event stream of " + id + (streamed ? " ended with status done" : " did NOT end with done: " + events)
+                + "; its image.png " + (downloaded ? "downloads (" + png.body().length + " bytes)" : "did NOT download: " + png.statusCode()));
+        // a cancel: a slow job, cancelled at once (queued: the front end records it; running: its worker stops it)
+        String body = JSON.createObjectNode().put("prompt", "cancel me").put("steps", 50).put("width", o.size()).put("height", o.size()).toString();
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "/api/generate/image")).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        String cancelId = JSON.readTree(r.body()).get("request_id").asText();
+        HttpResponse<String> c = http.send(HttpRequest.newBuilder(URI.create(base + "/api/requests/" + cancelId)).DELETE().build(), HttpResponse.BodyHandlers.ofString());
+        String status = "?";
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline) {
+            status = JSON.readTree(http.send(HttpRequest.newBuilder(URI.create(base + "/api/requests/" + cancelId)).build(), HttpResponse.BodyHandlers.ofString()).body())
+                    .path("status").asText();
+            if (!status.equals("queued") && !status.equals("running")) break;
+            Thread.sleep(100);
+        }
+        say("front end: DELETE of a new job answered " + c.statusCode() + ", the job ended " + status);
+        apiOk = streamed && downloaded && status.equals("cancelled");
+    }
+
+    private volatile boolean apiOk;
+
+    /** Whether the front-end checks (event stream, download, cancel) passed in the last run. */
+    public boolean apiChecksPassed() {
+        return apiOk;
     }
 
     private Process startWorker(Path configFile, String name, int port, String log) throws IOException {

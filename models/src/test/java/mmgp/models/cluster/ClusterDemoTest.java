@@ -33,9 +33,10 @@ class ClusterDemoTest {
         PrintStream both = new PrintStream(new TeeStream(System.out, log), true, StandardCharsets.UTF_8);
         ClusterDemo.Options o = new ClusterDemo.Options(12, 2, true, 12, 32, 4, AMUSED.toAbsolutePath(), KraftBroker.defaultLib(), dir,
                 Duration.ofMinutes(5));
+        ClusterDemo demo = new ClusterDemo(o, both);
         ClusterDemo.Summary s;
         try {
-            s = new ClusterDemo(o, both).run();
+            s = demo.run();
         } catch (KraftBroker.UnavailableException e) {
             abort("the Kafka broker cannot start on this machine: " + e.getMessage());
             return;
@@ -45,6 +46,7 @@ class ClusterDemoTest {
         assertThat(out).contains("kill -9 worker-1").contains("restarted worker-1");
         assertThat(s.line()).as(out).isEqualTo("accepted 12 completed 12 failed 0 lost 0 duplicated 0");
         assertThat(s.recoverySeconds()).isPositive();
+        assertThat(demo.apiChecksPassed()).as(out).isTrue();
     }
 
     /** Writes to two streams (the demo's lines reach the build log and the assertions). */
