@@ -46,11 +46,19 @@ public record ClusterConfig(String bootstrapServers, String jdbcUrl, String dbUs
         }
         Path shared = Path.of(required(p, "shared.dir", file));
         if (!shared.isAbsolute()) shared = file.toAbsolutePath().getParent().resolve(shared);
-        return new ClusterConfig(required(p, "kafka.bootstrap.servers", file), required(p, "postgres.url", file),
-                p.getProperty("postgres.user", "mmgp").strip(), p.getProperty("postgres.password", "").strip(), shared,
-                Integer.parseInt(p.getProperty("topic.partitions", "6").strip()), Long.parseLong(p.getProperty("lag.bound", "64").strip()),
-                Integer.parseInt(p.getProperty("max.attempts", "3").strip()),
-                Duration.ofMillis(Long.parseLong(p.getProperty("session.timeout.ms", "10000").strip())));
+        try {
+            return new ClusterConfig(required(p, "kafka.bootstrap.servers", file), required(p, "postgres.url", file),
+                    value(p, "postgres.user", "mmgp"), value(p, "postgres.password", ""), shared,
+                    Integer.parseInt(value(p, "topic.partitions", "6")), Long.parseLong(value(p, "lag.bound", "64")),
+                    Integer.parseInt(value(p, "max.attempts", "3")), Duration.ofMillis(Long.parseLong(value(p, "session.timeout.ms", "10000"))));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(file + ": a number is not a number: " + e.getMessage(), e);
+        }
+    }
+
+    /** The value without a trailing {@code # comment} (java.util.Properties keeps those). */
+    private static String value(Properties p, String key, String otherwise) {
+        return p.getProperty(key, otherwise).replaceFirst("\\s+#.*$", "").strip();
     }
 
     /** The file {@link #read} reads back. */
@@ -72,8 +80,8 @@ public record ClusterConfig(String bootstrapServers, String jdbcUrl, String dbUs
     }
 
     private static String required(Properties p, String key, Path file) {
-        String v = p.getProperty(key);
-        if (v == null || v.isBlank()) throw new IllegalArgumentException(file + ": " + key + " is required");
+        String v = value(p, key, "");
+        if (v.isEmpty()) throw new IllegalArgumentException(file + ": " + key + " is required");
         return v.strip();
     }
 }

@@ -58,6 +58,7 @@ import org.slf4j.MDC;
  */
 public final class ClusterWorker implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ClusterWorker.class);
+    private static final ObjectMapper QUOTER = new ObjectMapper();
     private final ClusterConfig config;
     private final String name;
     private final Engine engine;
@@ -245,6 +246,8 @@ public final class ClusterWorker implements AutoCloseable {
             } finally {
                 try {
                     commitEnded();
+                    // stopping: what is still running goes back to the queue without counting as an attempt
+                    giveBack(consumer.assignment(), true);
                 } catch (RuntimeException e) {
                     log.warn("last commit failed: {}", e.toString());
                 }
@@ -471,7 +474,7 @@ public final class ClusterWorker implements AutoCloseable {
 
         private static String quote(String s) {
             try {
-                return new ObjectMapper().writeValueAsString(s);
+                return QUOTER.writeValueAsString(s);
             } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
                 throw new IllegalStateException(e);
             }
