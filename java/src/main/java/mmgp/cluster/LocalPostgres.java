@@ -20,6 +20,7 @@ import java.util.stream.Stream;
  * Debian's server binaries (/usr/lib/postgresql/N/bin, package postgresql) when installed, else
  * the embedded PostgreSQL of io.zonky.test. PostgreSQL refuses to run as root, so as root (a
  * container) the server runs as the {@code postgres} user through {@code setpriv}.
+ * {@code -Dmmgp.postgres=embedded} picks the embedded one even where Debian's is installed.
  */
 public final class LocalPostgres implements AutoCloseable {
     private final Process server;
@@ -38,7 +39,7 @@ public final class LocalPostgres implements AutoCloseable {
 
     public static LocalPostgres start(Path dir, Duration timeout) throws IOException, InterruptedException {
         Files.createDirectories(dir);
-        Path bin = debianBinaries();
+        Path bin = "embedded".equals(System.getProperty("mmgp.postgres")) ? null : debianBinaries();
         boolean root = isRoot();
         if (bin == null) {
             if (root) throw new IOException("PostgreSQL refuses to run as root: install Debian's server (apt-get install postgresql) or run as another user");
