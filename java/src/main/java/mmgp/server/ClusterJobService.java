@@ -16,6 +16,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.ToLongFunction;
 import mmgp.api.ImageRequest;
 import mmgp.api.PipelineOptions;
 import mmgp.api.Task;
@@ -23,7 +24,6 @@ import mmgp.api.UnderstandRequest;
 import mmgp.api.VideoRequest;
 import mmgp.cluster.ClusterConfig;
 import mmgp.cluster.ClusterEvent;
-import mmgp.cluster.ClusterGauges;
 import mmgp.cluster.ClusterKafka;
 import mmgp.cluster.PostgresJobStore;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -42,7 +42,8 @@ final class ClusterJobService implements Jobs {
     private final ClusterConfig cluster;
     private final PostgresJobStore store;
     private final KafkaProducer<String, String> producer;
-    private final ClusterGauges gauges;
+    /** A task's queue lag (the cluster's gauges, refreshed every second). */
+    private final ToLongFunction<Task> lag;
     private final ResultFiles files;
     private final RequestParser parser;
     private final Metrics metrics;
@@ -52,12 +53,12 @@ final class ClusterJobService implements Jobs {
     /** The last progress event of each running job, for GET /api/requests/{id}. */
     private final Map<String, ObjectNode> progress = new ConcurrentHashMap<>();
 
-    ClusterJobService(ClusterConfig cluster, PostgresJobStore store, KafkaProducer<String, String> producer, ClusterGauges gauges, ResultFiles files,
+    ClusterJobService(ClusterConfig cluster, PostgresJobStore store, KafkaProducer<String, String> producer, ToLongFunction<Task> lag, ResultFiles files,
                       RequestParser parser, Metrics metrics, ObjectMapper json) {
         this.cluster = cluster;
         this.store = store;
         this.producer = producer;
-        this.gauges = gauges;
+        this.lag = lag;
         this.files = files;
         this.parser = parser;
         this.metrics = metrics;
@@ -92,10 +93,10 @@ final class ClusterJobService implements Jobs {
     }
 
     private void submit(String id, Task task, ObjectNode request, String keyId) {
-        long lag = gauges.lag(task);
-        if (lag >= cluster.lagBound()) {
+        long behind = lag.applyAsLong(task);
+        if (behind >= cluster.lagBound()) {
             metrics.jobRefused(task.label(), "overloaded");
-            throw ApiException.tooMany("queue_full", "the " + task.label() + " queue holds " + lag + " jobs (bound " + cluster.lagBound() + ")",
+            throw ApiException.tooMany("queue_full", "the " + task.label() + " queue holds " + behind + " jobs (bound " + cluster.lagBound() + ")",
                     retryAfterSeconds(task));
         }
         Instant now = Instant.now();

@@ -53,7 +53,7 @@ public final class ClusterServer implements AutoCloseable {
         gauges = new ClusterGauges(new QueueLag(admin), store, metrics.registry());
         ResultFiles files = new ResultFiles(cluster.sharedDir(), json);
         RequestParser parser = new RequestParser(json, config.limits());
-        jobs = new ClusterJobService(cluster, store, producer, gauges, files, parser, metrics, json);
+        jobs = new ClusterJobService(cluster, store, producer, gauges::lag, files, parser, metrics, json);
         feed = new EventsFeed(cluster, name, jobs::onEvent);
         app = ApiServer.createApp(config, json, metrics, jobs, files, parser, new OpsRoutes(this::ready, metrics, json));
         app.start(config.host(), config.port());
