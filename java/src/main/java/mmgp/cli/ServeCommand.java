@@ -101,6 +101,10 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--preload", description = "Load every model before listening (default: on the first request).")
     boolean preload;
 
+    @Option(names = "--cluster", paramLabel = "FILE", description = "Run as a stateless front end of a cluster (Kafka + PostgreSQL, see the README): "
+            + "jobs go to the workers (mmgp worker); the model options are then ignored.")
+    Path cluster;
+
     @Override
     public Integer call() throws Exception {
         if (System.getenv("MMGP_LOG_LEVEL") == null
@@ -117,6 +121,7 @@ final class ServeCommand implements Callable<Integer> {
                 new RequestLimits(maxFrames, maxWidth, maxHeight, maxSteps, maxNewTokens), corsOrigins,
                 Duration.ofMillis((long) (retentionHours * 3_600_000)), Duration.ofMinutes(10), requeueOnRestart);
 
+        if (cluster != null) return serveCluster(config, keys);
         Map<Task, Path> chosen = chooseModels();
         if (chosen.isEmpty()) {
             throw new IllegalArgumentException("no model configured: give --image-model, --video-model or --understand-model, or install one with mmgp pull");
@@ -139,6 +144,19 @@ final class ServeCommand implements Callable<Integer> {
         }, "mmgp-serve-shutdown"));
         System.out.println("mmgp serve: listening on " + server.url() + "/ (" + (noAuth ? "no authentication" : keys.size() + " API key(s)")
                 + ", data in " + data + ")");
+        stopped.await();
+        return 0;
+    }
+
+    private int serveCluster(ServerConfig config, List<String> keys) throws Exception {
+        mmgp.server.ClusterServer server = mmgp.server.ClusterServer.start(config, mmgp.cluster.ClusterConfig.read(cluster));
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close();
+            stopped.countDown();
+        }, "mmgp-serve-shutdown"));
+        System.out.println("mmgp serve: cluster front end listening on " + server.url() + "/ (" + (noAuth ? "no authentication" : keys.size() + " API key(s)")
+                + ", cluster " + cluster + ")");
         stopped.await();
         return 0;
     }

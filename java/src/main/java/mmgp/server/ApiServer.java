@@ -41,7 +41,7 @@ public final class ApiServer implements AutoCloseable {
         Files.createDirectories(config.dataDir());
         ObjectMapper json = new ObjectMapper();
         metrics = new Metrics();
-        store = new JobStore(config.dataDir());
+        store = new H2JobStore(config.dataDir());
         Engine built = null;
         try {
             built = engineBuilder.listener(metrics).build();
@@ -81,6 +81,12 @@ public final class ApiServer implements AutoCloseable {
     }
 
     private Javalin createApp(ServerConfig config, ObjectMapper json, ResultFiles files, RequestParser parser) throws IOException {
+        return createApp(config, json, metrics, jobs, files, parser, new OpsRoutes(engine, store, metrics, json));
+    }
+
+    /** The HTTP app of a front end: access log, keys and limits, JSON errors, the /api routes over {@code jobs}, and {@code ops}. */
+    static Javalin createApp(ServerConfig config, ObjectMapper json, Metrics metrics, Jobs jobs, ResultFiles files, RequestParser parser,
+                             OpsRoutes ops) throws IOException {
         Path tmpDir = config.dataDir().resolve("tmp");
         // Jetty deletes an upload's spill files when its request ends; a killed server leaves them,
         // and nothing is receiving yet, so whatever is here now is such a leftover.
@@ -114,8 +120,8 @@ public final class ApiServer implements AutoCloseable {
         javalin.before(control::check);
         javalin.after(access::after);
         JsonErrors.install(javalin, jobs);
-        new JobRoutes(jobs, engine, parser, files, json, config.maxUploadBytes()).register(javalin);
-        new OpsRoutes(engine, store, metrics, json).register(javalin);
+        new JobRoutes(jobs, parser, files, json, config.maxUploadBytes()).register(javalin);
+        ops.register(javalin);
         return javalin;
     }
 

@@ -25,7 +25,6 @@ import mmgp.api.PipelineOptions;
 import mmgp.api.Task;
 import mmgp.api.UnderstandRequest;
 import mmgp.api.VideoRequest;
-import mmgp.engine.Engine;
 
 /** The /api routes: four ways to submit a job, then status, events, cancel and downloads. */
 final class JobRoutes {
@@ -34,16 +33,14 @@ final class JobRoutes {
     /** Largest text field of a multipart form (a prompt, the pipeline's options). */
     static final int MAX_FIELD_BYTES = 64 << 10;
 
-    private final JobService jobs;
-    private final Engine engine;
+    private final Jobs jobs;
     private final RequestParser parser;
     private final ResultFiles files;
     private final ObjectMapper json;
     private final long maxUploadBytes;
 
-    JobRoutes(JobService jobs, Engine engine, RequestParser parser, ResultFiles files, ObjectMapper json, long maxUploadBytes) {
+    JobRoutes(Jobs jobs, RequestParser parser, ResultFiles files, ObjectMapper json, long maxUploadBytes) {
         this.jobs = jobs;
-        this.engine = engine;
         this.parser = parser;
         this.files = files;
         this.json = json;
@@ -192,7 +189,7 @@ final class JobRoutes {
     }
 
     private void requireModel(Task task, String endpoint) {
-        if (!engine.hasModel(task)) {
+        if (!jobs.hasModel(task)) {
             throw new ApiException(503, "model_not_configured", "this server has no " + task.label() + " model, which " + endpoint + " requests need", null, 0);
         }
     }

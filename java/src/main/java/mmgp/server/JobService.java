@@ -38,7 +38,7 @@ import org.slf4j.MDC;
  * recovers and expires them. Results are encoded on the service's own threads, never on the
  * engine's.
  */
-final class JobService implements RetryAdvisor, AutoCloseable {
+final class JobService implements Jobs, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(JobService.class);
     static final int MAX_STREAMS_PER_JOB = 32;
     /** A comment line this often keeps proxies from timing a quiet stream out, and finds clients that left. */
@@ -66,23 +66,32 @@ final class JobService implements RetryAdvisor, AutoCloseable {
         this.clock = clock;
     }
 
+    @Override
+    public boolean hasModel(Task task) {
+        return engine.hasModel(task);
+    }
+
     // ---- submissions ----
 
-    void submitImage(String id, ImageRequest r, String keyId) {
+    @Override
+    public void submitImage(String id, ImageRequest r, String keyId) {
         submit(id, "image", parser.toJson(r), keyId, false, l -> engine.generateImage(r, l));
     }
 
-    void submitVideo(String id, VideoRequest r, String keyId) {
+    @Override
+    public void submitVideo(String id, VideoRequest r, String keyId) {
         ObjectNode stored = parser.toJson(r);
         if (r.startImageFile() != null) stored.put("upload", r.startImageFile().getFileName().toString());
         submit(id, "video", stored, keyId, false, l -> engine.generateVideo(r, l));
     }
 
-    void submitUnderstand(String id, UnderstandRequest r, String upload, String keyId) {
+    @Override
+    public void submitUnderstand(String id, UnderstandRequest r, String upload, String keyId) {
         submit(id, "understand", parser.toJson(r).put("upload", upload), keyId, false, l -> engine.understand(r, l));
     }
 
-    void submitPipeline(String id, Path video, PipelineOptions o, String keyId) {
+    @Override
+    public void submitPipeline(String id, Path video, PipelineOptions o, String keyId) {
         ObjectNode stored = json.createObjectNode().put("upload", video.getFileName().toString());
         stored.set("options", parser.toJson(o));
         submit(id, "pipeline", stored, keyId, false, l -> engine.pipeline(video, o, l));
@@ -188,7 +197,8 @@ final class JobService implements RetryAdvisor, AutoCloseable {
     // ---- queries ----
 
     /** GET /api/requests/{id}: the live state while it runs, the stored record afterwards. */
-    ObjectNode describe(String id) {
+    @Override
+    public ObjectNode describe(String id) {
         LiveJob job = live.get(id);
         if (job != null) {
             ObjectNode n = json.createObjectNode().put("request_id", id).put("task", job.task).put("created_at", job.created.toString());
@@ -199,9 +209,14 @@ final class JobService implements RetryAdvisor, AutoCloseable {
     }
 
     private ObjectNode describe(JobRecord r) {
+        return describe(r, json);
+    }
+
+    /** A stored job as GET /api/requests/{id} shows it (the cluster's front end answers the same way). */
+    static ObjectNode describe(JobRecord r, ObjectMapper json) {
         ObjectNode n = json.createObjectNode().put("request_id", r.id()).put("task", r.task()).put("status", r.status().label())
                 .put("created_at", r.created().toString()).put("updated_at", r.updated().toString());
-        JsonNode result = parse(r.resultJson());
+        JsonNode result = parse(r.resultJson(), json);
         if (result != null) {
             n.set("timings", result.has("timings") ? result.get("timings") : json.createObjectNode());
             String caption = result.has("text") ? result.get("text").asText()
@@ -217,6 +232,10 @@ final class JobService implements RetryAdvisor, AutoCloseable {
     }
 
     private JsonNode parse(String text) {
+        return parse(text, json);
+    }
+
+    private static JsonNode parse(String text, ObjectMapper json) {
         if (text == null) return null;
         try {
             return json.readTree(text);
@@ -229,7 +248,8 @@ final class JobService implements RetryAdvisor, AutoCloseable {
      * The canonical id when {@code id} names a request made with the caller's key; otherwise a
      * 404, the same answer as for an unknown id, so one key holder cannot see another's requests.
      */
-    String requireOwner(String id, String callerKeyId) {
+    @Override
+    public String requireOwner(String id, String callerKeyId) {
         String canonical = ResultFiles.requireUuid(id);
         LiveJob job = live.get(canonical);
         String owner = job != null ? job.keyId : record(canonical).keyId();
@@ -242,7 +262,8 @@ final class JobService implements RetryAdvisor, AutoCloseable {
     }
 
     /** DELETE /api/requests/{id}: true when the cancel was accepted, false when the job had already finished. */
-    boolean cancel(String id) {
+    @Override
+    public boolean cancel(String id) {
         LiveJob job = live.get(ResultFiles.requireUuid(id));
         if (job == null) {
             record(id); // 404 when unknown
@@ -269,7 +290,8 @@ final class JobService implements RetryAdvisor, AutoCloseable {
      * each holds a connection, a writer thread and a queue. Checked before the stream starts,
      * because an SSE response commits its 200 at once.
      */
-    void requireStreamRoom(String id) {
+    @Override
+    public void requireStreamRoom(String id) {
         if (streams(id) >= MAX_STREAMS_PER_JOB) {
             throw ApiException.tooMany("too_many_streams", MAX_STREAMS_PER_JOB + " event streams already watch request " + id
                     + "; close one or poll GET /api/requests/" + id, 5);
@@ -277,7 +299,8 @@ final class JobService implements RetryAdvisor, AutoCloseable {
     }
 
     /** GET /api/requests/{id}/events: replays the state, then streams until the job ends. */
-    void stream(String id, SseClient client) {
+    @Override
+    public void stream(String id, SseClient client) {
         String canonical = ResultFiles.requireUuid(id);
         JobRecord stored = record(canonical);
         client.keepAlive();
@@ -291,12 +314,14 @@ final class JobService implements RetryAdvisor, AutoCloseable {
         sub.end();
     }
 
-    Optional<Path> download(String id, String name) {
+    @Override
+    public Optional<Path> download(String id, String name) {
         JobRecord r = record(id);
         return files.download(r.id(), name, r.resultFiles());
     }
 
-    Path uploadDir(String id) throws IOException {
+    @Override
+    public Path uploadDir(String id) throws IOException {
         return files.dir(id);
     }
 

@@ -51,6 +51,11 @@ public final class Metrics implements EngineListener, AutoCloseable {
                 .description("resident set size of this process (VmRSS; NaN where /proc is absent)").register(registry);
     }
 
+    /** The registry, for meters a process kind adds (the cluster's lag, jobs per state, worker counters). */
+    public io.micrometer.core.instrument.MeterRegistry registry() {
+        return registry;
+    }
+
     /** The text exposition format (version 0.0.4). */
     public String scrape() {
         return registry.scrape();

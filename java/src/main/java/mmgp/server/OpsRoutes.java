@@ -19,17 +19,28 @@ final class OpsRoutes {
     private final JobStore store;
     private final Metrics metrics;
     private final ObjectMapper json;
+    private final io.javalin.http.Handler readiness;
 
     OpsRoutes(Engine engine, JobStore store, Metrics metrics, ObjectMapper json) {
         this.engine = engine;
         this.store = store;
         this.metrics = metrics;
         this.json = json;
+        this.readiness = this::ready;
+    }
+
+    /** Routes whose /readyz is {@code readiness} (a cluster front end has no engine of its own). */
+    OpsRoutes(io.javalin.http.Handler readiness, Metrics metrics, ObjectMapper json) {
+        this.engine = null;
+        this.store = null;
+        this.metrics = metrics;
+        this.json = json;
+        this.readiness = readiness;
     }
 
     void register(Javalin app) {
         app.get("/healthz", ctx -> ctx.json(Map.of("status", "up")));
-        app.get("/readyz", this::ready);
+        app.get("/readyz", readiness);
         app.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()));
         app.get("/openapi.json", ctx -> resource(ctx, "openapi.json", "application/json"));
         for (Map.Entry<String, String> e : WEB.entrySet()) {

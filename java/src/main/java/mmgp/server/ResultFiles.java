@@ -26,7 +26,7 @@ import mmgp.media.VideoWriter;
  * (image.png, video.mp4, caption.txt, result.json). Downloads are limited to those four names and
  * to ids that parse as UUIDs, so no request can name any other file.
  */
-final class ResultFiles {
+public final class ResultFiles {
     static final String IMAGE = "image.png";
     static final String VIDEO = "video.mp4";
     static final String CAPTION = "caption.txt";
@@ -37,18 +37,18 @@ final class ResultFiles {
     private final Path jobsDir;
     private final ObjectMapper json;
 
-    ResultFiles(Path dataDir, ObjectMapper json) throws IOException {
+    public ResultFiles(Path dataDir, ObjectMapper json) throws IOException {
         this.jobsDir = Files.createDirectories(dataDir.resolve("jobs"));
         this.json = json;
     }
 
     /** The job's own folder (created). Only called with ids the server made or validated. */
-    Path dir(String id) throws IOException {
+    public Path dir(String id) throws IOException {
         return Files.createDirectories(jobsDir.resolve(requireUuid(id)));
     }
 
     /** The job's folder, not created (it may be gone after a sweep). */
-    Path jobDir(String id) {
+    public Path jobDir(String id) {
         return jobsDir.resolve(requireUuid(id));
     }
 
@@ -74,7 +74,7 @@ final class ResultFiles {
     }
 
     /** Writes the result's files and returns their names; {@code summary} is what result.json holds. */
-    List<String> write(String id, Object result, ObjectNode summary) throws IOException {
+    public List<String> write(String id, Object result, ObjectNode summary) throws IOException {
         Path dir = dir(id);
         List<String> names = new ArrayList<>();
         switch (result) {
@@ -109,7 +109,7 @@ final class ResultFiles {
     }
 
     /** The measurements of a result (no pixels): what GET /api/requests/{id} reports under "result". */
-    ObjectNode summarize(Object result) {
+    public ObjectNode summarize(Object result) {
         return switch (result) {
             case UnderstandResult u -> understand(u);
             case ImageResult i -> image(i);
@@ -178,7 +178,7 @@ final class ResultFiles {
     }
 
     /** Removes the job's folder and everything in it. */
-    void delete(String id) throws IOException {
+    public void delete(String id) throws IOException {
         deleteTree(jobsDir.resolve(requireUuid(id)), true);
     }
 

@@ -23,7 +23,7 @@ class JobStoreCrashTest {
         assertThat(output).as("child output").contains("recorded");
         assertThat(child.exitValue()).isEqualTo(3);
 
-        try (JobStore store = new JobStore(dir)) {
+        try (H2JobStore store = new H2JobStore(dir)) {
             assertThat(store.find(ID)).as("the row written just before the kill").isPresent()
                     .get().extracting(JobRecord::status).isEqualTo(JobStatus.QUEUED);
         }
@@ -31,7 +31,7 @@ class JobStoreCrashTest {
 
     /** The child: records one job, then dies at once, the way a killed server would (no shutdown hooks, no close). */
     public static void main(String[] args) throws Exception {
-        JobStore store = new JobStore(Path.of(args[0]));
+        H2JobStore store = new H2JobStore(Path.of(args[0]));
         Instant now = Instant.now();
         store.insert(new JobRecord(ID, "image", JobStatus.QUEUED, now, now, "{\"prompt\":\"x\"}", null, null, "key-00000000", List.of()));
         System.out.println("recorded");

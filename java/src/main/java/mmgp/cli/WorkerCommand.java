@@ -1,0 +1,108 @@
+package mmgp.cli;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import mmgp.api.Task;
+import mmgp.cluster.ClusterConfig;
+import mmgp.cluster.ClusterWorker;
+import mmgp.engine.Engine;
+import mmgp.registry.ModelRegistry;
+import mmgp.server.Metrics;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code mmgp worker --cluster FILE}: runs a cluster's jobs of some tasks on this machine's engine, until interrupted. */
+@Command(name = "worker", mixinStandardHelpOptions = true,
+        description = {"Run cluster jobs (Kafka + PostgreSQL, see mmgp serve --cluster) on this machine.",
+                "Loads the models of --tasks, polls those tasks' topics only as fast as it can run them, stores results in the shared folder.",
+                "Serves /healthz, /readyz and /metrics on --port."})
+final class WorkerCommand implements Callable<Integer> {
+    @Option(names = "--cluster", required = true, paramLabel = "FILE", description = "The cluster's configuration (a properties file; see the README).")
+    Path cluster;
+
+    @Option(names = "--tasks", split = ",", paramLabel = "image,video,understand",
+            description = "Tasks to run (default: every task this worker has a model for).")
+    List<String> tasks = new ArrayList<>();
+
+    @Option(names = "--models", description = "Model registry folder (default: $MMGP_MODELS, else ~/.cache/mmgp/models).")
+    Path models;
+
+    @Option(names = "--image-model", description = "Image model (GGUF file or model folder).")
+    Path imageModel;
+
+    @Option(names = "--video-model", description = "Video model (GGUF file or model folder).")
+    Path videoModel;
+
+    @Option(names = "--understand-model", description = "Video understanding model (GGUF file or model folder).")
+    Path understandModel;
+
+    @Option(names = "--threads", defaultValue = "0", description = "Compute threads (0 = one per core).")
+    int threads;
+
+    @Option(names = "--max-batch", defaultValue = "4", description = "Most requests per model call, and most jobs of a task taken at once (default: ${DEFAULT-VALUE}).")
+    int maxBatch;
+
+    @Option(names = "--name", description = "This worker's name in the job table and in Kafka (default: host-pid).")
+    String name;
+
+    @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address of /healthz, /readyz, /metrics (default: ${DEFAULT-VALUE}).")
+    String host;
+
+    @Option(names = "--port", defaultValue = "8081", description = "Port of /healthz, /readyz, /metrics (0 picks one; default: ${DEFAULT-VALUE}).")
+    int port;
+
+    @Override
+    public Integer call() throws Exception {
+        ClusterConfig config = ClusterConfig.read(cluster);
+        Map<Task, Path> chosen = chooseModels();
+        Set<Task> run = EnumSet.noneOf(Task.class);
+        if (tasks.isEmpty()) run.addAll(chosen.keySet());
+        for (String t : tasks) run.add(Task.valueOf(t.strip().toUpperCase(java.util.Locale.ROOT)));
+        if (run.isEmpty()) throw new IllegalArgumentException("no model for any task: give --image-model, --video-model or --understand-model");
+        // A stopped worker's unfinished jobs go to another worker anyway (their offsets are not committed), so it need not wait long for them.
+        Engine.Builder builder = Engine.builder().threads(threads).maxBatch(maxBatch).queueCapacity(Math.max(16, 2 * maxBatch))
+                .closeTimeout(java.time.Duration.ofSeconds(5));
+        for (Task t : run) {
+            Path p = chosen.get(t);
+            if (p == null) throw new IllegalArgumentException("--tasks names " + t.label() + " but no " + t.label() + " model is configured or installed");
+            builder.model(t, p);
+        }
+        String me = name != null ? name : java.net.InetAddress.getLocalHost().getHostName() + "-" + ProcessHandle.current().pid();
+        Metrics metrics = new Metrics();
+        Engine engine = builder.listener(metrics).build();
+        for (Task t : run) {
+            System.out.println("  loading the " + t.label() + " model: " + chosen.get(t));
+            engine.load(t);
+        }
+        ClusterWorker worker = new ClusterWorker(config, me, engine, metrics, run, maxBatch, host, port);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            worker.close();
+            engine.close();
+            metrics.close();
+            stopped.countDown();
+        }, "mmgp-worker-shutdown"));
+        System.out.println("mmgp worker: " + me + " running " + run.stream().map(Task::label).toList() + ", health on http://" + host + ":" + worker.port() + "/readyz");
+        stopped.await();
+        return 0;
+    }
+
+    private Map<Task, Path> chooseModels() throws Exception {
+        Map<Task, Path> chosen = new EnumMap<>(Task.class);
+        if (understandModel != null) chosen.put(Task.UNDERSTAND, understandModel);
+        if (imageModel != null) chosen.put(Task.IMAGE, imageModel);
+        if (videoModel != null) chosen.put(Task.VIDEO, videoModel);
+        ModelRegistry registry = ModelRegistry.open(models);
+        for (Task t : Task.values()) {
+            if (!chosen.containsKey(t)) registry.installed(t).ifPresent(m -> chosen.put(t, m.entryPoint()));
+        }
+        return chosen;
+    }
+}

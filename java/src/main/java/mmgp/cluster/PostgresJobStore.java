@@ -1,0 +1,293 @@
+package mmgp.cluster;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import mmgp.server.JobRecord;
+import mmgp.server.JobStatus;
+import mmgp.server.JobStore;
+import org.flywaydb.core.Flyway;
+
+/**
+ * The cluster's job table in PostgreSQL, shared by every front end and worker; its schema is
+ * kept by Flyway (classpath:mmgp/cluster/db). Besides what the single-node store records, a
+ * worker claims a job before running it ({@link #claim}), which counts its attempts, and
+ * records its end only once ({@link #finishOnce}): the job id, not the Kafka offset, decides
+ * whether a redelivered record still has work to do.
+ */
+public final class PostgresJobStore implements JobStore {
+    private static final String FINAL = "('done', 'failed', 'cancelled')";
+    private final String url;
+    private final String user;
+    private final String password;
+    /** A few connections: front ends answer many polls, and a database round trip is far below a model's time. */
+    private final BlockingQueue<Connection> idle = new ArrayBlockingQueue<>(4);
+    private volatile boolean closed;
+
+    private PostgresJobStore(String url, String user, String password) {
+        this.url = url;
+        this.user = user;
+        this.password = password;
+    }
+
+    /** Opens the store after migrating the schema to the newest version (concurrent starts are serialized by Flyway's lock). */
+    public static PostgresJobStore open(ClusterConfig c) {
+        return open(c.jdbcUrl(), c.dbUser(), c.dbPassword());
+    }
+
+    public static PostgresJobStore open(String url, String user, String password) {
+        Flyway.configure().dataSource(url, user, password).locations("classpath:mmgp/cluster/db").load().migrate();
+        return new PostgresJobStore(url, user, password);
+    }
+
+    // ---- JobStore ----
+
+    @Override
+    public void insert(JobRecord r) {
+        update("INSERT INTO jobs(id, task, status, created_at, updated_at, request_json, result_json, error, key_id, result_files) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                r.id(), r.task(), r.status().label(), ts(r.created()), ts(r.updated()), r.requestJson(), r.resultJson(), r.error(), r.keyId(),
+                String.join(",", r.resultFiles()));
+    }
+
+    @Override
+    public void updateStatus(String id, JobStatus status, Instant now) {
+        update("UPDATE jobs SET status = ?, updated_at = ? WHERE id = ?", status.label(), ts(now), id);
+    }
+
+    @Override
+    public void finish(String id, JobStatus status, String resultJson, String error, List<String> files, Instant now) {
+        finishOnce(id, status, resultJson, error, files, now);
+    }
+
+    @Override
+    public Optional<JobRecord> find(String id) {
+        return query("SELECT * FROM jobs WHERE id = ?", id).stream().findFirst();
+    }
+
+    @Override
+    public List<JobRecord> unfinished() {
+        return query("SELECT * FROM jobs WHERE status IN ('queued', 'running') ORDER BY created_at");
+    }
+
+    @Override
+    public List<JobRecord> finishedBefore(Instant cutoff) {
+        return query("SELECT * FROM jobs WHERE status IN " + FINAL + " AND updated_at < ?", ts(cutoff));
+    }
+
+    @Override
+    public void delete(String id) {
+        update("DELETE FROM jobs WHERE id = ?", id);
+    }
+
+    @Override
+    public boolean isOpen() {
+        if (closed) return false;
+        try {
+            return withConnection(c -> c.isValid(2));
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        for (Connection c; (c = idle.poll()) != null; ) {
+            try {
+                c.close();
+            } catch (SQLException ignored) {
+                // closing anyway
+            }
+        }
+    }
+
+    // ---- what the cluster adds ----
+
+    /** What a worker may do with a record it received. */
+    public enum Claim {
+        /** Run it: it is now marked running by this worker. */
+        RUN,
+        /** Nothing to do: finished already (a redelivery), or unknown. */
+        SKIP,
+        /** Cancelled while queued (or while its dead worker had it): recorded as cancelled just now. */
+        CANCELLED,
+        /** Its runs killed their workers {@code max.attempts} times: it was failed just now. */
+        GAVE_UP
+    }
+
+    /**
+     * Marks a queued (or orphaned running) job as running on {@code worker}, counting the attempt.
+     * One statement, so two workers that both received the record (a rebalance) cannot both
+     * take a finished job; the attempt that passes {@code maxAttempts} fails the job instead.
+     */
+    public Claim claim(String id, String worker, int maxAttempts, Instant now) {
+        List<Object[]> rows = rows("UPDATE jobs SET status = 'running', attempts = attempts + 1, worker = ?, updated_at = ? "
+                + "WHERE id = ? AND status IN ('queued', 'running') AND NOT cancel_requested RETURNING attempts", worker, ts(now), id);
+        if (rows.isEmpty()) {
+            // a cancel that came while it was queued: recorded as such here, where no worker will run it
+            int cancelled = update("UPDATE jobs SET status = 'cancelled', error = 'cancelled', updated_at = ? WHERE id = ? AND cancel_requested AND status IN ('queued', 'running')",
+                    ts(now), id);
+            return cancelled == 1 ? Claim.CANCELLED : Claim.SKIP;
+        }
+        int attempts = ((Number) rows.getFirst()[0]).intValue();
+        if (attempts <= maxAttempts) return Claim.RUN;
+        finishOnce(id, JobStatus.FAILED, null, "gave up after " + maxAttempts + " attempts: each ended with its worker dying", List.of(), now);
+        return Claim.GAVE_UP;
+    }
+
+    /** Gives a job back (its partition moved to another worker before it finished); the attempt does not count. */
+    public void release(String id, String worker, Instant now) {
+        update("UPDATE jobs SET status = 'queued', attempts = attempts - 1, worker = NULL, updated_at = ? WHERE id = ? AND worker = ? AND status = 'running'",
+                ts(now), id, worker);
+    }
+
+    /** Records the end of a job unless it already has one; true when this call recorded it. */
+    public boolean finishOnce(String id, JobStatus status, String resultJson, String error, List<String> files, Instant now) {
+        if (!status.terminal()) throw new IllegalArgumentException("finish needs a final status, got " + status);
+        return update("UPDATE jobs SET status = ?, updated_at = ?, result_json = ?, error = ?, result_files = ? WHERE id = ? AND status NOT IN " + FINAL,
+                status.label(), ts(now), resultJson, truncate(error), String.join(",", files), id) == 1;
+    }
+
+    /**
+     * Asks for a job to stop: a queued one is cancelled at once (true, "cancelled"), a running one
+     * is flagged for its worker ("running"); empty when it had already finished or is unknown.
+     */
+    public Optional<JobStatus> requestCancel(String id, Instant now) {
+        List<Object[]> rows = rows("UPDATE jobs SET cancel_requested = TRUE, updated_at = ?, "
+                + "status = CASE WHEN status = 'queued' THEN 'cancelled' ELSE status END, "
+                + "error = CASE WHEN status = 'queued' THEN 'cancelled' ELSE error END "
+                + "WHERE id = ? AND status IN ('queued', 'running') RETURNING status", ts(now), id);
+        return rows.isEmpty() ? Optional.empty() : Optional.of(JobStatus.of((String) rows.getFirst()[0]));
+    }
+
+    public boolean cancelRequested(String id) {
+        List<Object[]> rows = rows("SELECT cancel_requested FROM jobs WHERE id = ?", id);
+        return !rows.isEmpty() && Boolean.TRUE.equals(rows.getFirst()[0]);
+    }
+
+    /** How many jobs are in each state (every state listed, zeros included). */
+    public Map<JobStatus, Long> countByStatus() {
+        Map<JobStatus, Long> counts = new LinkedHashMap<>();
+        for (JobStatus s : JobStatus.values()) counts.put(s, 0L);
+        for (Object[] r : rows("SELECT status, count(*) FROM jobs GROUP BY status")) counts.put(JobStatus.of((String) r[0]), ((Number) r[1]).longValue());
+        return counts;
+    }
+
+    /** Jobs {@code worker} is running now, by id. */
+    public List<String> runningOn(String worker) {
+        return rows("SELECT id FROM jobs WHERE status = 'running' AND worker = ?", worker).stream().map(r -> (String) r[0]).toList();
+    }
+
+    /** The worker that last took each of {@code ids} (the demo's report). */
+    public Map<String, String> workerOf(List<String> ids) {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (String id : ids) {
+            List<Object[]> r = rows("SELECT worker FROM jobs WHERE id = ?", id);
+            out.put(id, r.isEmpty() ? null : (String) r.getFirst()[0]);
+        }
+        return out;
+    }
+
+    /** The attempts each job has taken (the demo's report). */
+    public Map<String, Integer> attempts() {
+        Map<String, Integer> out = new LinkedHashMap<>();
+        for (Object[] r : rows("SELECT id, attempts FROM jobs")) out.put((String) r[0], ((Number) r[1]).intValue());
+        return out;
+    }
+
+    // ---- JDBC ----
+
+    @FunctionalInterface
+    private interface Work<T> {
+        T on(Connection c) throws SQLException;
+    }
+
+    private <T> T withConnection(Work<T> work) {
+        if (closed) throw new IllegalStateException("the job store is closed");
+        Connection c = idle.poll();
+        try {
+            if (c == null) c = DriverManager.getConnection(url, user, password);
+            T out = work.on(c);
+            if (!idle.offer(c)) c.close();
+            return out;
+        } catch (SQLException e) {
+            // a broken connection is dropped; the next call opens a fresh one
+            if (c != null) {
+                try {
+                    c.close();
+                } catch (SQLException ignored) {
+                    // dropping it anyway
+                }
+            }
+            throw new JobStoreException(e);
+        }
+    }
+
+    private int update(String sql, Object... args) {
+        return withConnection(c -> {
+            try (PreparedStatement p = prepare(c, sql, args)) {
+                return p.executeUpdate();
+            }
+        });
+    }
+
+    private List<Object[]> rows(String sql, Object... args) {
+        return withConnection(c -> {
+            try (PreparedStatement p = prepare(c, sql, args); ResultSet rs = p.executeQuery()) {
+                List<Object[]> out = new ArrayList<>();
+                int n = rs.getMetaData().getColumnCount();
+                while (rs.next()) {
+                    Object[] row = new Object[n];
+                    for (int i = 0; i < n; i++) row[i] = rs.getObject(i + 1);
+                    out.add(row);
+                }
+                return out;
+            }
+        });
+    }
+
+    private List<JobRecord> query(String sql, Object... args) {
+        return withConnection(c -> {
+            try (PreparedStatement p = prepare(c, sql, args); ResultSet rs = p.executeQuery()) {
+                List<JobRecord> out = new ArrayList<>();
+                while (rs.next()) out.add(row(rs));
+                return out;
+            }
+        });
+    }
+
+    private static PreparedStatement prepare(Connection c, String sql, Object... args) throws SQLException {
+        PreparedStatement p = c.prepareStatement(sql);
+        for (int i = 0; i < args.length; i++) p.setObject(i + 1, args[i]);
+        return p;
+    }
+
+    private static JobRecord row(ResultSet rs) throws SQLException {
+        String files = rs.getString("result_files");
+        return new JobRecord(rs.getString("id"), rs.getString("task"), JobStatus.of(rs.getString("status")),
+                rs.getObject("created_at", OffsetDateTime.class).toInstant(), rs.getObject("updated_at", OffsetDateTime.class).toInstant(),
+                rs.getString("request_json"), rs.getString("result_json"), rs.getString("error"), rs.getString("key_id"),
+                files == null || files.isEmpty() ? List.of() : Arrays.asList(files.split(",")));
+    }
+
+    private static OffsetDateTime ts(Instant i) {
+        return OffsetDateTime.ofInstant(i, ZoneOffset.UTC);
+    }
+
+    private static String truncate(String s) {
+        return s == null || s.length() <= 4000 ? s : s.substring(0, 3997) + "...";
+    }
+}

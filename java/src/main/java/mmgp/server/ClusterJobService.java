@@ -1,0 +1,271 @@
+package mmgp.server;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.javalin.http.sse.SseClient;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.ToLongFunction;
+import mmgp.api.ImageRequest;
+import mmgp.api.PipelineOptions;
+import mmgp.api.Task;
+import mmgp.api.UnderstandRequest;
+import mmgp.api.VideoRequest;
+import mmgp.cluster.ClusterConfig;
+import mmgp.cluster.ClusterEvent;
+import mmgp.cluster.ClusterKafka;
+import mmgp.cluster.PostgresJobStore;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The jobs of a cluster front end, which keeps none of them: a submission is a row in PostgreSQL
+ * and a record on the task's topic (202 only once both are stored), status and downloads come
+ * from the table and the shared folder, and event streams from the events topic, whichever
+ * worker runs the job. A task whose lag reached {@code lag.bound} is refused with 429.
+ */
+final class ClusterJobService implements Jobs {
+    private static final Logger log = LoggerFactory.getLogger(ClusterJobService.class);
+    private final ClusterConfig cluster;
+    private final PostgresJobStore store;
+    private final KafkaProducer<String, String> producer;
+    /** A task's queue lag (the cluster's gauges, refreshed every second). */
+    private final ToLongFunction<Task> lag;
+    private final ResultFiles files;
+    private final RequestParser parser;
+    private final Metrics metrics;
+    private final ObjectMapper json;
+    /** Event streams by job id. */
+    private final Map<String, List<EventSubscriber>> watchers = new ConcurrentHashMap<>();
+    /** The last progress event of each running job, for GET /api/requests/{id}. */
+    private final Map<String, ObjectNode> progress = new ConcurrentHashMap<>();
+
+    ClusterJobService(ClusterConfig cluster, PostgresJobStore store, KafkaProducer<String, String> producer, ToLongFunction<Task> lag, ResultFiles files,
+                      RequestParser parser, Metrics metrics, ObjectMapper json) {
+        this.cluster = cluster;
+        this.store = store;
+        this.producer = producer;
+        this.lag = lag;
+        this.files = files;
+        this.parser = parser;
+        this.metrics = metrics;
+        this.json = json;
+    }
+
+    @Override
+    public boolean hasModel(Task task) {
+        return ClusterKafka.TASKS.contains(task); // the workers have them; without workers, jobs wait in Kafka
+    }
+
+    // ---- submissions ----
+
+    @Override
+    public void submitImage(String id, ImageRequest r, String keyId) {
+        submit(id, Task.IMAGE, parser.toJson(r), keyId);
+    }
+
+    @Override
+    public void submitVideo(String id, VideoRequest r, String keyId) {
+        var stored = parser.toJson(r);
+        // The start image was saved into the job's folder of the shared result folder, where the worker reads it.
+        if (r.startImageFile() != null) stored.put("upload", r.startImageFile().getFileName().toString());
+        submit(id, Task.VIDEO, stored, keyId);
+    }
+
+    @Override
+    public void submitUnderstand(String id, UnderstandRequest r, String upload, String keyId) {
+        submit(id, Task.UNDERSTAND, parser.toJson(r).put("upload", upload), keyId);
+    }
+
+    @Override
+    public void submitPipeline(String id, Path video, PipelineOptions o, String keyId) {
+        throw new ApiException(501, "not_in_cluster_mode", "the full pipeline runs on a single node only (mmgp serve without --cluster)", null, 0);
+    }
+
+    private void submit(String id, Task task, ObjectNode request, String keyId) {
+        long behind = lag.applyAsLong(task);
+        if (behind >= cluster.lagBound()) {
+            metrics.jobRefused(task.label(), "overloaded");
+            throw ApiException.tooMany("queue_full", "the " + task.label() + " queue holds " + behind + " jobs (bound " + cluster.lagBound() + ")",
+                    retryAfterSeconds(task));
+        }
+        Instant now = Instant.now();
+        // The row first: a worker that receives the record always finds its job.
+        store.insert(new JobRecord(id, task.label(), JobStatus.QUEUED, now, now, request.toString(), null, null, keyId, List.of()));
+        try {
+            producer.send(new ProducerRecord<>(ClusterKafka.topic(task), id, request.toString())).get(15, TimeUnit.SECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            store.delete(id);
+            metrics.jobRefused(task.label(), "overloaded");
+            throw new ApiException(503, "queue_unavailable", "the job queue (Kafka) did not take the job: " + e.getMessage(), null, 5);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            store.delete(id);
+            throw new ApiException(503, "queue_unavailable", "interrupted while queueing the job", null, 5);
+        }
+        log.info("accepted {} request {}", task.label(), id);
+    }
+
+    // ---- queries ----
+
+    @Override
+    public ObjectNode describe(String id) {
+        return describe(record(id));
+    }
+
+    private ObjectNode describe(JobRecord r) {
+        ObjectNode n = JobService.describe(r, json);
+        ObjectNode p = progress.get(r.id());
+        if (p != null && !r.status().terminal()) n.set("progress", p);
+        return n;
+    }
+
+    private JobRecord record(String id) {
+        return store.find(ResultFiles.requireUuid(id)).orElseThrow(() -> ApiException.notFound("no request with id " + id));
+    }
+
+    @Override
+    public String requireOwner(String id, String callerKeyId) {
+        String canonical = ResultFiles.requireUuid(id);
+        if (!java.util.Objects.equals(record(canonical).keyId(), callerKeyId)) throw ApiException.notFound("no request with id " + id);
+        return canonical;
+    }
+
+    @Override
+    public boolean cancel(String id) {
+        String canonical = ResultFiles.requireUuid(id);
+        Optional<JobStatus> now = store.requestCancel(canonical, Instant.now());
+        if (now.isEmpty()) {
+            record(canonical); // 404 when unknown
+            return false;
+        }
+        if (now.get() == JobStatus.CANCELLED) publish(canonical, ClusterEvent.FINISHED, describe(canonical).toString());
+        else publish(canonical, ClusterEvent.CANCEL, "{}"); // the worker running it stops it and records the end
+        log.info("cancel requested for {}", canonical);
+        return true;
+    }
+
+    private void publish(String id, String type, String data) {
+        producer.send(new ProducerRecord<>(ClusterKafka.EVENTS, id, new ClusterEvent(id, type, data).value()));
+    }
+
+    @Override
+    public void requireStreamRoom(String id) {
+        List<EventSubscriber> subs = watchers.get(ResultFiles.requireUuid(id));
+        int n = 0;
+        if (subs != null) {
+            synchronized (subs) {
+                n = subs.size();
+            }
+        }
+        if (n >= JobService.MAX_STREAMS_PER_JOB) {
+            throw ApiException.tooMany("too_many_streams", JobService.MAX_STREAMS_PER_JOB + " event streams already watch request " + id
+                    + "; close one or poll GET /api/requests/" + id, 5);
+        }
+    }
+
+    @Override
+    public void stream(String id, SseClient client) {
+        String canonical = ResultFiles.requireUuid(id);
+        record(canonical);
+        client.keepAlive();
+        EventSubscriber sub = new EventSubscriber(client, JobService.STREAM_KEEP_ALIVE);
+        List<EventSubscriber> subs = watchers.computeIfAbsent(canonical, k -> new ArrayList<>());
+        synchronized (subs) {
+            subs.add(sub);
+            // Read after subscribing: an end is published only once it is stored, so it is either in this row or still to come.
+            JobRecord r = record(canonical);
+            String state = describe(r).toString();
+            sub.offer(new JobEvent("state", state));
+            if (r.status().terminal()) {
+                sub.offer(new JobEvent("status", state));
+                sub.end();
+                subs.remove(sub);
+                return;
+            }
+        }
+        sub.onEnd(() -> {
+            synchronized (subs) {
+                subs.remove(sub);
+            }
+        });
+    }
+
+    /** An event from the events topic: passed to the job's streams; an end closes them. */
+    void onEvent(ClusterEvent e) {
+        switch (e.type()) {
+            case ClusterEvent.CANCEL -> { }
+            case ClusterEvent.FINISHED -> {
+                progress.remove(e.jobId());
+                List<EventSubscriber> subs = watchers.remove(e.jobId());
+                if (subs == null) return;
+                synchronized (subs) {
+                    for (EventSubscriber s : subs) {
+                        s.offer(new JobEvent("status", e.data()));
+                        s.end();
+                    }
+                    subs.clear();
+                }
+            }
+            default -> {
+                if ("progress".equals(e.type())) {
+                    try {
+                        progress.put(e.jobId(), (ObjectNode) json.readTree(e.data()));
+                    } catch (JsonProcessingException | ClassCastException ex) {
+                        return;
+                    }
+                }
+                List<EventSubscriber> subs = watchers.get(e.jobId());
+                if (subs == null) return;
+                synchronized (subs) {
+                    subs.removeIf(s -> !s.offer(new JobEvent(e.type(), e.data())) || s.isClosed());
+                }
+            }
+        }
+    }
+
+    @Override
+    public Optional<Path> download(String id, String name) {
+        JobRecord r = record(id);
+        return files.download(r.id(), name, r.resultFiles());
+    }
+
+    @Override
+    public Path uploadDir(String id) throws IOException {
+        return files.dir(id);
+    }
+
+    @Override
+    public long retryAfterSeconds(Task task) {
+        return 5;
+    }
+
+    /** Deletes finished jobs (rows and shared files) last updated more than {@code retention} ago; any front end may run it. */
+    int sweep(Duration retention) {
+        int removed = 0;
+        for (JobRecord r : store.finishedBefore(Instant.now().minus(retention))) {
+            try {
+                files.delete(r.id());
+                store.delete(r.id());
+                removed++;
+            } catch (IOException e) {
+                log.warn("retention sweep could not delete the files of {}: {}", r.id(), e.toString());
+            }
+        }
+        if (removed > 0) log.info("retention sweep removed {} finished requests", removed);
+        return removed;
+    }
+}

@@ -1,0 +1,47 @@
+package mmgp.server;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.javalin.http.sse.SseClient;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Optional;
+import mmgp.api.ImageRequest;
+import mmgp.api.PipelineOptions;
+import mmgp.api.Task;
+import mmgp.api.UnderstandRequest;
+import mmgp.api.VideoRequest;
+
+/**
+ * What the /api routes ask of the jobs: {@link JobService} runs them on this process's engine,
+ * {@link ClusterJobService} hands them to Kafka and reads them back from PostgreSQL.
+ */
+interface Jobs extends RetryAdvisor {
+    /** Whether requests of {@code task} can be accepted at all (a model, or workers, for it). */
+    boolean hasModel(Task task);
+
+    void submitImage(String id, ImageRequest r, String keyId);
+
+    void submitVideo(String id, VideoRequest r, String keyId);
+
+    void submitUnderstand(String id, UnderstandRequest r, String upload, String keyId);
+
+    void submitPipeline(String id, Path video, PipelineOptions o, String keyId);
+
+    /** GET /api/requests/{id}. */
+    ObjectNode describe(String id);
+
+    /** The canonical id when {@code id} names a request made with the caller's key; a 404 otherwise. */
+    String requireOwner(String id, String callerKeyId);
+
+    /** True when the cancel was accepted, false when the job had already finished. */
+    boolean cancel(String id);
+
+    void requireStreamRoom(String id);
+
+    /** GET /api/requests/{id}/events: replays the state, then streams until the job ends. */
+    void stream(String id, SseClient client);
+
+    Optional<Path> download(String id, String name);
+
+    Path uploadDir(String id) throws IOException;
+}
