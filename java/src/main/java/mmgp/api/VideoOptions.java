@@ -2,22 +2,45 @@ package mmgp.api;
 
 import java.util.Objects;
 
-/** Knobs of a video request (frames are the model's 8·n+1; sizes multiples of its spatial factor). */
+/**
+ * Knobs of a video request (frames are the model's 8·n+1; sizes multiples of its spatial factor).
+ * {@code steps} 0 ({@link #MODEL_STEPS}) and {@code guidanceScale} NaN ({@link #MODEL_GUIDANCE})
+ * mean "the model's own default": the one its manifest recommends (e.g. a distilled model's fixed
+ * timestep list and no guidance), else 8 steps / guidance 3.
+ */
 public record VideoOptions(int frames, int width, int height, int steps, float guidanceScale, String negativePrompt,
                            float frameRate, long seed) {
+    /** Steps value meaning "the model's recommended steps (or timestep list)". */
+    public static final int MODEL_STEPS = 0;
+    /** Guidance value meaning "the model's recommended guidance". */
+    public static final float MODEL_GUIDANCE = Float.NaN;
+    /** What the engine uses when the model recommends nothing (its manifest predates defaults, or it is a plain folder). */
+    public static final int FALLBACK_STEPS = 8;
+    public static final float FALLBACK_GUIDANCE = 3f;
+
     public VideoOptions {
         Objects.requireNonNull(negativePrompt, "negativePrompt");
         InvalidRequestException.checkRange("frames", frames, 1, 1024);
         InvalidRequestException.checkRange("width", width, 1, 8192);
         InvalidRequestException.checkRange("height", height, 1, 8192);
-        InvalidRequestException.checkRange("steps", steps, 1, 1000);
-        InvalidRequestException.checkRange("guidance_scale", guidanceScale, 0, 100);
+        InvalidRequestException.checkRange("steps", steps, MODEL_STEPS, 1000);
+        if (!Float.isNaN(guidanceScale)) InvalidRequestException.checkRange("guidance_scale", guidanceScale, 0, 100);
         InvalidRequestException.checkRange("frame_rate", frameRate, 1, 240);
     }
 
-    /** A CPU-sized default: 49 frames of 512×320, 8 steps, guidance 3. */
+    /** A CPU-sized default: 49 frames of 512×320, the model's own steps and guidance. */
     public static VideoOptions defaults() {
-        return new VideoOptions(49, 512, 320, 8, 3f, "", 24f, 0L);
+        return new VideoOptions(49, 512, 320, MODEL_STEPS, MODEL_GUIDANCE, "", 24f, 0L);
+    }
+
+    /** True when the steps are left to the model. */
+    public boolean modelSteps() {
+        return steps == MODEL_STEPS;
+    }
+
+    /** True when the guidance is left to the model. */
+    public boolean modelGuidance() {
+        return Float.isNaN(guidanceScale);
     }
 
     public VideoOptions withSize(int frameCount, int w, int h) {

@@ -3,8 +3,11 @@ package mmgp.registry;
 import java.util.regex.Pattern;
 import mmgp.tensor.GgmlType;
 
-/** A model that can be pulled: its registry name, where it lives on the hub, and how to convert it. */
-public record CatalogEntry(String name, String repo, String revision, ModelFamily family, GgmlType defaultType) {
+/**
+ * A model that can be pulled: its registry name, where it lives on the hub, how to convert it, and
+ * the generation settings it recommends (written into the installed model's manifest).
+ */
+public record CatalogEntry(String name, String repo, String revision, ModelFamily family, GgmlType defaultType, ModelDefaults defaults) {
     private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,99}");
     private static final Pattern REPO = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]*/[A-Za-z0-9][A-Za-z0-9_.-]*");
 
@@ -14,6 +17,12 @@ public record CatalogEntry(String name, String repo, String revision, ModelFamil
             throw new IllegalArgumentException("bad repository id '" + repo + "': expected owner/name, e.g. amused/amused-256");
         }
         if (revision == null || revision.isBlank()) throw new IllegalArgumentException("empty revision for " + name);
+        if (defaults == null) defaults = ModelDefaults.NONE;
+    }
+
+    /** An entry without recommended defaults (e.g. {@code mmgp pull --repo}). */
+    public CatalogEntry(String name, String repo, String revision, ModelFamily family, GgmlType defaultType) {
+        this(name, repo, revision, family, defaultType, ModelDefaults.NONE);
     }
 
     /** Registry names become folder names: lower-case letters, digits, '.', '_' and '-' only. */
@@ -25,6 +34,6 @@ public record CatalogEntry(String name, String repo, String revision, ModelFamil
     }
 
     public CatalogEntry withRevision(String rev) {
-        return new CatalogEntry(name, repo, rev, family, defaultType);
+        return new CatalogEntry(name, repo, rev, family, defaultType, defaults);
     }
 }

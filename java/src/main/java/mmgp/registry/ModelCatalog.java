@@ -6,11 +6,26 @@ import mmgp.tensor.GgmlType;
 
 /** The models {@code mmgp pull <name>} knows by name. */
 public final class ModelCatalog {
+    /** The 2B 0.9.8 distilled single-file checkpoint in Lightricks/LTX-Video. */
+    public static final String DISTILLED_2B_098_FILE = "ltxv-2b-0.9.8-distilled.safetensors";
+
+    /** The distilled releases' fixed timestep list (LtxPipeline.Options.DISTILLED_TIMESTEPS). */
+    static final double[] DISTILLED_TIMESTEPS = {1000, 993, 987, 981, 975, 909, 725};
+
     private static final List<CatalogEntry> ENTRIES = List.of(
             new CatalogEntry("smolvlm2-256m", "HuggingFaceTB/SmolVLM2-256M-Video-Instruct", "main", ModelFamily.SMOLVLM, GgmlType.Q8_0),
             new CatalogEntry("amused-256", "amused/amused-256", "main", ModelFamily.AMUSED, GgmlType.Q8_0),
             new CatalogEntry("amused-512", "amused/amused-512", "main", ModelFamily.AMUSED, GgmlType.Q8_0),
-            new CatalogEntry("ltx-video", "Lightricks/LTX-Video", "main", ModelFamily.LTX, GgmlType.Q8_0));
+            // 0.9.0-era diffusers folders of the main repository: today's 40 steps, guidance 3; its VAE has no decode timestep.
+            new CatalogEntry("ltx-video", "Lightricks/LTX-Video", "main", ModelFamily.LTX, GgmlType.Q8_0,
+                    ModelDefaults.of(40, 3f, null)),
+            // 0.9.5 (diffusers layout): 40 steps, guidance 3 as diffusers' examples; timestep-aware VAE: decode timestep 0.05.
+            new CatalogEntry("ltx-video-0.9.5", "Lightricks/LTX-Video-0.9.5", "main", ModelFamily.LTX, GgmlType.Q8_0,
+                    ModelDefaults.of(40, 3f, 0.05f)),
+            // 2B 0.9.8 distilled: Lightricks publish it only as a single-file checkpoint in the main repository; the T5
+            // encoder and tokenizer come from the 0.9.5 diffusers repository. The distilled schedule, no CFG.
+            new CatalogEntry("ltx-video-2b-0.9.8-distilled", "Lightricks/LTX-Video", "main",
+                    ModelFamily.ltxSingleFile(DISTILLED_2B_098_FILE), GgmlType.Q8_0, ModelDefaults.distilled(DISTILLED_TIMESTEPS, 0.05f)));
 
     private ModelCatalog() {}
 

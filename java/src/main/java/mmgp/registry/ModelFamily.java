@@ -11,8 +11,19 @@ import mmgp.api.Task;
  * {@link mmgp.convert.ModelConverter} id), the task it serves, the repository files the converter
  * reads, and small source files copied beside the converted model (e.g. SmolVLM's processor
  * files, which make its exact Hugging Face processor usable).
+ *
+ * @param shared files another repository provides (e.g. the T5 encoder and tokenizer a single-file
+ *               LTX-Video checkpoint lacks, taken from a diffusers repository); null when the
+ *               repository holds everything
  */
-public record ModelFamily(String converter, Task task, FilePatterns files, List<String> companionFiles) {
+public record ModelFamily(String converter, Task task, FilePatterns files, List<String> companionFiles, SharedFiles shared) {
+    /** Files of another repository a family needs beside its own (downloaded once per commit, shared by every model using them). */
+    public record SharedFiles(String repo, String revision, FilePatterns files) {}
+
+    public ModelFamily(String converter, Task task, FilePatterns files, List<String> companionFiles) {
+        this(converter, task, files, companionFiles, null);
+    }
+
     /** Weight variants (model.fp16.safetensors …) duplicate the full-precision tensors; the converter reads one copy. */
     private static final List<String> VARIANTS = List.of("**/*.fp16.*", "**/*.bf16.*", "**/*.fp32.*");
 
@@ -26,6 +37,18 @@ public record ModelFamily(String converter, Task task, FilePatterns files, List<
     /** Only the diffusers folders LtxModel/LtxConverter read; the repo root also holds multi-GB single-file checkpoints. */
     public static final ModelFamily LTX = new ModelFamily("ltx", Task.VIDEO,
             diffusers("text_encoder", "transformer", "vae"), List.of());
+
+    /**
+     * A Lightricks single-file LTX-Video checkpoint (transformer + VAE in one .safetensors, original
+     * key names) with the T5 encoder and tokenizer of the 0.9.5 diffusers repository. Its converter
+     * ({@code ltx-single-file}) is the single-file loader another change adds; until it is there the
+     * pull stops before downloading, with a message saying so.
+     */
+    public static ModelFamily ltxSingleFile(String checkpointFile) {
+        return new ModelFamily("ltx-single-file", Task.VIDEO, new FilePatterns(List.of(checkpointFile), List.of()), List.of(),
+                new SharedFiles("Lightricks/LTX-Video-0.9.5", "main",
+                        new FilePatterns(List.of("text_encoder/*.json", "text_encoder/*.safetensors", "tokenizer/*"), VARIANTS)));
+    }
 
     public static final ModelFamily SMOLVLM = new ModelFamily("smolvlm", Task.UNDERSTAND,
             // Top-level files only: the repo's onnx/ folder holds other exports of the same model.

@@ -22,9 +22,11 @@ import mmgp.api.Task;
  *
  * @param entry the path a model loader opens, relative to the model folder: the GGUF file for
  *              single-file models, {@code "."} for models that are a folder (SmolVLM2)
+ * @param defaults the model's recommended generation settings ({@link ModelDefaults#NONE} when the
+ *              manifest has none, e.g. one written before defaults existed)
  */
 public record ModelManifest(String name, Task task, String family, String entry, String weightType, Instant created,
-                            Source source, List<InstalledFile> files) {
+                            Source source, List<InstalledFile> files, ModelDefaults defaults) {
     public static final String FILE_NAME = "manifest.json";
 
     /** Where the weights came from: repository, the exact commit, and the files that were downloaded. */
@@ -46,6 +48,7 @@ public record ModelManifest(String name, Task task, String family, String entry,
         CatalogEntry.checkName(name);
         if (task == null) throw new IllegalArgumentException("manifest of " + name + " has no task");
         files = List.copyOf(files);
+        if (defaults == null) defaults = ModelDefaults.NONE;
         checkRelative(entry, name);
         for (InstalledFile f : files) {
             checkRelative(f.path(), name);
@@ -54,6 +57,16 @@ public record ModelManifest(String name, Task task, String family, String entry,
                 throw new IllegalArgumentException("manifest of " + name + ": '" + f.sha256() + "' is not a sha256 (file " + f.path() + ")");
             }
         }
+    }
+
+    /** A manifest without recommended defaults. */
+    public ModelManifest(String name, Task task, String family, String entry, String weightType, Instant created,
+                         Source source, List<InstalledFile> files) {
+        this(name, task, family, entry, weightType, created, source, files, ModelDefaults.NONE);
+    }
+
+    public ModelManifest withDefaults(ModelDefaults d) {
+        return new ModelManifest(name, task, family, entry, weightType, created, source, files, d);
     }
 
     /** Manifest paths stay inside the model folder: a crafted manifest must not make verify read elsewhere. */
@@ -83,6 +96,7 @@ public record ModelManifest(String name, Task task, String family, String entry,
         for (SourceFile f : source.files()) srcFiles.addObject().put("path", f.path()).put("size", f.size()).put("sha256", f.sha256());
         ArrayNode out = root.putArray("files");
         for (InstalledFile f : files) out.addObject().put("path", f.path()).put("size", f.size()).put("sha256", f.sha256()).put("type", f.type());
+        if (!defaults.isEmpty()) defaults.writeTo(root.putObject("defaults"));
         Files.writeString(file, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n");
     }
 
@@ -101,7 +115,7 @@ public record ModelManifest(String name, Task task, String family, String entry,
             for (JsonNode f : required(root, "files")) files.add(new InstalledFile(text(f, "path"), number(f, "size"), text(f, "sha256"), text(f, "type")));
             return new ModelManifest(text(root, "name"), task(text(root, "task")), text(root, "family"), text(root, "entry"),
                     text(root, "weight_type"), Instant.parse(text(root, "created")),
-                    new Source(text(src, "repo"), text(src, "revision"), sourceFiles), files);
+                    new Source(text(src, "repo"), text(src, "revision"), sourceFiles), files, ModelDefaults.read(root.get("defaults")));
         } catch (IllegalArgumentException | java.time.format.DateTimeParseException e) {
             throw new IOException(file + ": " + e.getMessage(), e);
         }

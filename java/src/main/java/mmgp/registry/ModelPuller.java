@@ -87,7 +87,7 @@ public final class ModelPuller {
 
     private Result pullLocked(CatalogEntry entry, GgmlType type, boolean keepDownload, boolean force) throws IOException {
         long t0 = System.nanoTime();
-        ModelConverter converter = ModelConverter.byId(entry.family().converter());
+        ModelConverter converter = converterFor(entry);
         listener.phase("resolving", entry.repo() + "@" + entry.revision() + " at " + hub.endpoint());
         String commit = hub.resolveCommit(entry.repo(), entry.revision());
         String typeLabel = type.name().toLowerCase(Locale.ROOT);
@@ -118,7 +118,7 @@ public final class ModelPuller {
             }
             listener.phase("installing", "hashing the converted files");
             ModelManifest manifest = new ModelManifest(entry.name(), entry.family().task(), entry.family().converter(), entryPoint, typeLabel,
-                    Instant.now(), new ModelManifest.Source(entry.repo(), commit, downloaded.files()), hashOutputs(staging));
+                    Instant.now(), new ModelManifest.Source(entry.repo(), commit, downloaded.files()), hashOutputs(staging), entry.defaults());
             InstalledModel model = registry.install(staging, manifest);
             installed = true;
             if (!keepDownload) deleteDownload(downloadDir);
@@ -127,6 +127,20 @@ public final class ModelPuller {
             if (!installed) ModelRegistry.deleteTree(staging);
             if (view != null) ModelRegistry.deleteTree(view.getParent());
         }
+    }
+
+    /** The family's converter, or an error naming what is missing (e.g. the single-file LTX loader not yet in this build). */
+    private static ModelConverter converterFor(CatalogEntry entry) throws IOException {
+        boolean present = ModelConverter.available().stream().anyMatch(c -> c.id().equals(entry.family().converter()));
+        if (!present) {
+            throw new IOException("cannot pull " + entry.name() + ": it needs the '" + entry.family().converter()
+                    + "' converter, which this build does not have" + (entry.family().shared() != null ? " (single-file LTX-Video checkpoints are not loadable yet)" : ""));
+        }
+        if (entry.family().shared() != null) {
+            throw new IOException("cannot pull " + entry.name() + ": downloading its shared files from " + entry.family().shared().repo()
+                    + " is not wired yet; download the checkpoint and convert it with mmgp convert");
+        }
+        return ModelConverter.byId(entry.family().converter());
     }
 
     /** The verified source files and how many bytes had to be transferred for them. */
@@ -186,6 +200,7 @@ public final class ModelPuller {
             plan.metadata().putString("mmgp.weight_type", type.name());
             plan.metadata().putString("mmgp.source.repo", entry.repo());
             plan.metadata().putString("mmgp.source.revision", commit);
+            entry.defaults().writeTo(plan.metadata());
             converter.plan(ckpt, plan);
             plan.write(staging.resolve(fileName), item -> { });
             return fileName;

@@ -100,8 +100,9 @@ public final class ModelRegistry {
 
     /**
      * The model to use for {@code task}: the configured default when there is one, else the only
-     * installed model of that task; empty when none is installed; an error when several are and
-     * none is the default.
+     * installed model of that task, else the only distilled one (its manifest's defaults say so:
+     * the CPU-practical choice); empty when none is installed; an error when several are and none
+     * is the default or the one distilled model.
      */
     public Optional<InstalledModel> installed(Task task) throws IOException {
         Optional<String> preferred = defaultFor(task);
@@ -113,6 +114,9 @@ public final class ModelRegistry {
         }
         List<InstalledModel> candidates = list().stream().filter(m -> m.manifest().task() == task).toList();
         if (candidates.size() > 1) {
+            // mmgp runs on CPUs: of several models, a single distilled one (few steps, no guidance) is the sensible default.
+            List<InstalledModel> distilled = candidates.stream().filter(m -> m.manifest().defaults().distilled()).toList();
+            if (distilled.size() == 1) return Optional.of(distilled.getFirst());
             throw new IllegalStateException("several " + task.label() + " models are installed " + candidates.stream().map(InstalledModel::name).toList()
                     + ": choose one with mmgp models default " + task.label() + " <name>");
         }

@@ -166,8 +166,8 @@ final class RequestParser {
 
     private ObjectNode videoJson(VideoOptions o) {
         return json.createObjectNode().put("negative_prompt", o.negativePrompt()).put("frames", o.frames()).put("width", o.width())
-                .put("height", o.height()).put("steps", o.steps()).put("guidance_scale", o.guidanceScale()).put("frame_rate", o.frameRate())
-                .put("seed", o.seed());
+                .put("height", o.height()).put("steps", o.steps()).put("guidance_scale", o.modelGuidance() ? null : (Float) o.guidanceScale())
+                .put("frame_rate", o.frameRate()).put("seed", o.seed());
     }
 
     private ObjectNode understandJson(UnderstandOptions o) {

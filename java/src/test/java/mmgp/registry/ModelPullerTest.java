@@ -90,6 +90,26 @@ class ModelPullerTest {
     }
 
     @Test
+    void aPullRecordsTheEntrysDefaultsInTheManifestAndTheGguf() throws Exception {
+        ModelDefaults d = ModelDefaults.distilled(new double[] {1000, 993, 725}, 0.05f);
+        ModelPuller.Result r = puller(null).pull(new CatalogEntry("te-raw", REPO, "main", RAW, GgmlType.F32, d), GgmlType.F32, false, false);
+        assertThat(r.model().manifest().defaults()).isEqualTo(d);
+        assertThat(registry.require("te-raw").manifest().defaults()).as("read back from manifest.json").isEqualTo(d);
+        assertThat(ModelDefaults.forModel(r.model().entryPoint())).isEqualTo(d);
+        try (mmgp.gguf.GgufFile gguf = mmgp.gguf.GgufFile.open(r.model().entryPoint())) {
+            assertThat(ModelDefaults.read(gguf.metadata())).as("the GGUF's own metadata").isEqualTo(d);
+        }
+    }
+
+    @Test
+    void theSingleFileDistilledEntryStopsBeforeDownloadingAndSaysWhy() {
+        CatalogEntry distilled = ModelCatalog.byName("ltx-video-2b-0.9.8-distilled");
+        assertThatThrownBy(() -> puller(null).pull(distilled, GgmlType.Q8_0, false, false))
+                .isInstanceOf(java.io.IOException.class).hasMessageContaining("ltx-single-file");
+        assertThat(hub.requests).isEmpty();
+    }
+
+    @Test
     void aSecondPullOfTheSameCommitDoesNothing() throws Exception {
         puller(null).pull(ENTRY, GgmlType.F32, false, false);
         int before = hub.requests.size();

@@ -13,32 +13,56 @@ import mmgp.engine.spi.BatchItem;
 import mmgp.engine.spi.BatchModel;
 import mmgp.graph.ComputeBackend;
 import mmgp.models.ltx.LtxConditionImage;
+import mmgp.models.ltx.LtxDefaults;
 import mmgp.models.ltx.LtxModel;
 import mmgp.models.ltx.LtxPipeline;
 import mmgp.models.ltx.LtxVaeConfig;
+import mmgp.registry.ModelDefaults;
 
 /**
  * A loaded LTX-Video model serving video requests: requests with the same frames, size, steps,
  * guidance, negative prompt and frame rate, and all with or all without a start image, share one
  * transformer graph; each video comes from its own seed (and image) ({@link LtxPipeline#generateWithSeeds}),
- * so batching does not change it.
+ * so batching does not change it. Steps and guidance the request leaves to the model
+ * ({@link VideoOptions#modelSteps()}, {@link VideoOptions#modelGuidance()}) come from the model's
+ * recommended defaults (its manifest or GGUF), else 8 steps and guidance 3; its decode timestep too.
  */
 final class LtxBatchModel implements BatchModel<VideoRequest, VideoResult> {
     /** Two videos: four transformer rows under guidance, the largest of the three models' runs. */
     static final int MAX_BATCH = 2;
 
     /** What must match for requests to share a run. */
-    private record Key(int frames, int width, int height, int steps, float guidanceScale, String negativePrompt, float frameRate,
+    private record Key(int frames, int width, int height, int steps, String timesteps, float guidanceScale, String negativePrompt, float frameRate,
                        boolean fromImage) {}
 
     private final LtxModel model;
     private final ComputeBackend backend;
     private final String description;
+    private final ModelDefaults defaults;
 
     LtxBatchModel(LtxModel model, ComputeBackend backend) {
+        this(model, backend, ModelDefaults.NONE);
+    }
+
+    LtxBatchModel(LtxModel model, ComputeBackend backend, ModelDefaults defaults) {
         this.model = model;
         this.backend = backend;
+        this.defaults = defaults;
         this.description = model + " (" + WeightSummary.of(model.weights()) + ")";
+    }
+
+    /** The model's recommended settings (NONE when it has none). */
+    ModelDefaults defaults() {
+        return defaults;
+    }
+
+    /** The pipeline options a request runs with: its own values, the model's defaults where it left them open. */
+    LtxPipeline.Options pipelineOptions(VideoOptions v) {
+        LtxPipeline.Options d = LtxPipeline.Options.defaults();
+        LtxPipeline.Options o = d.with(v.frames(), v.width(), v.height(), v.modelSteps() ? VideoOptions.FALLBACK_STEPS : v.steps(),
+                v.modelGuidance() ? VideoOptions.FALLBACK_GUIDANCE : v.guidanceScale(), v.frameRate(), d.maxSequenceLength(), 0)
+                .withNegativePrompt(v.negativePrompt());
+        return LtxDefaults.apply(o, defaults, !v.modelSteps(), !v.modelGuidance(), false);
     }
 
     @Override
@@ -76,7 +100,8 @@ final class LtxBatchModel implements BatchModel<VideoRequest, VideoResult> {
     @Override
     public Object batchKey(VideoRequest request) {
         VideoOptions o = request.options();
-        return new Key(o.frames(), o.width(), o.height(), o.steps(), o.guidanceScale(), o.negativePrompt(), o.frameRate(),
+        LtxPipeline.Options p = pipelineOptions(o); // "model default" and the same value given explicitly share a run
+        return new Key(o.frames(), o.width(), o.height(), p.steps(), Arrays.toString(p.timesteps()), p.guidanceScale(), o.negativePrompt(), o.frameRate(),
                 request.startImageFile() != null);
     }
 
@@ -100,9 +125,7 @@ final class LtxBatchModel implements BatchModel<VideoRequest, VideoResult> {
             seeds[i] = r.options().seed();
             if (fromImage) images.add(startImage(r));
         }
-        LtxPipeline.Options defaults = LtxPipeline.Options.defaults();
-        LtxPipeline.Options o = defaults.with(first.frames(), first.width(), first.height(), first.steps(), first.guidanceScale(), first.frameRate(),
-                defaults.maxSequenceLength(), 0).withNegativePrompt(first.negativePrompt());
+        LtxPipeline.Options o = pipelineOptions(first);
         LtxPipeline.Video video = LtxPipeline.generateWithSeeds(model, backend, prompts, images, o, batch, seeds);
         int size = 3 * video.frames() * video.height() * video.width();
         List<VideoResult> results = new ArrayList<>(items.size());

@@ -27,6 +27,8 @@ public final class LtxProvider implements ModelProvider {
 
     @Override
     public BatchModel<?, ?> open(Path model, int threads) throws IOException {
-        return CpuModelOpener.open(model, threads, LtxModel::open, LtxBatchModel::new);
+        // The model's recommended steps/guidance/decode settings: its registry manifest, else its GGUF metadata.
+        mmgp.registry.ModelDefaults defaults = mmgp.registry.ModelDefaults.forModel(model);
+        return CpuModelOpener.open(model, threads, LtxModel::open, (m, backend) -> new LtxBatchModel(m, backend, defaults));
     }
 }

@@ -47,20 +47,21 @@ public final class VideoCommand implements Callable<Integer> {
     @Option(names = "--height", defaultValue = "320", description = "Height, a multiple of 32 (default ${DEFAULT-VALUE}).")
     int height;
 
-    @Option(names = "--steps", defaultValue = "40", description = "Denoising steps (default ${DEFAULT-VALUE}).")
-    int steps;
+    @Option(names = "--steps", description = "Denoising steps (default: the model's recommended steps or timestep list, else 40).")
+    Integer steps;
 
-    @Option(names = "--guidance", description = "Classifier-free guidance scale; 1 turns it off (default 3; 1 with --schedule distilled).")
+    @Option(names = "--guidance", description = "Classifier-free guidance scale; 1 turns it off (default: the model's, else 3; 1 with --schedule distilled).")
     Float guidance;
 
-    @Option(names = "--schedule", defaultValue = "pipeline", description = "pipeline (linspace sigmas, --steps of them) or distilled (the distilled releases' 7 timesteps, guidance off).")
+    @Option(names = "--schedule", description = "pipeline (linspace sigmas, --steps of them) or distilled (the distilled releases' 7 timesteps, guidance off); "
+            + "default: the model's own (a distilled model's timestep list), else pipeline.")
     String schedule;
 
     @Option(names = "--timesteps", split = ",", description = "An explicit timestep list, e.g. 1000,993,987,981,975,909,725 (overrides --steps).")
     double[] timesteps;
 
-    @Option(names = "--decode-timestep", split = ",", defaultValue = "0.05",
-            description = "Decode timestep of timestep-conditioned VAEs (0.9.1+): one value, or one per prompt separated by commas (default ${DEFAULT-VALUE}).")
+    @Option(names = "--decode-timestep", split = ",",
+            description = "Decode timestep of timestep-conditioned VAEs (0.9.1+): one value, or one per prompt separated by commas (default: the model's, else 0.05).")
     float[] decodeTimestep;
 
     @Option(names = "--decode-noise-scale", split = ",", description = "Decode noise mix, one value or one per prompt (default: the decode timestep).")
@@ -107,21 +108,36 @@ public final class VideoCommand implements Callable<Integer> {
     @Option(names = {"-q", "--quiet"}, description = "No progress output.")
     boolean quiet;
 
+    /**
+     * The pipeline options of this command for a model recommending {@code d}: every flag given
+     * wins; what is not given comes from the model's defaults, else the built-in ones (40 steps,
+     * guidance 3, decode timestep 0.05).
+     */
+    LtxPipeline.Options options(mmgp.registry.ModelDefaults d) {
+        boolean distilled = schedule != null && switch (schedule) {
+            case "pipeline" -> false;
+            case "distilled" -> true;
+            default -> throw new IllegalArgumentException("unknown --schedule '" + schedule + "' (pipeline or distilled)");
+        };
+        boolean stepsGiven = steps != null || timesteps != null || schedule != null;
+        int s = steps != null ? steps : d.steps() != null ? d.steps() : 40;
+        float g = guidance != null ? guidance : distilled ? 1f : 3f;
+        LtxPipeline.Options o = LtxPipeline.Options.defaults().with(frames, width, height, s, g, fps, maxSequenceLength, seed)
+                .withNegativePrompt(negativePrompt).withTiles(tile).withVaeMemory(vaeMemory);
+        if (decodeTimestep != null) o = o.withDecode(decodeTimestep, decodeNoiseScale);
+        else if (decodeNoiseScale != null) o = o.withDecode(new float[] {d.decodeTimestep() != null ? d.decodeTimestep() : 0.05f}, decodeNoiseScale);
+        if (timesteps != null) o = o.withSchedule(timesteps, null);
+        else if (distilled) o = o.withSchedule(LtxPipeline.Options.DISTILLED_TIMESTEPS, null);
+        return LtxDefaults.apply(o, d, stepsGiven, guidance != null || distilled, decodeTimestep != null || decodeNoiseScale != null);
+    }
+
     @Override
     public Integer call() throws Exception {
         OutputFiles.checkWritable(out, VideoWriter.FORMATS, "video");
         if (pngFrames != null) OutputFiles.checkWritable(pngFrames.resolve("frame.png"), List.of("png"), "frame");
         Path model = mmgp.models.ModelLocator.require(mmgp.api.Task.VIDEO, this.model, models);
         NativeLibraries.get();
-        boolean distilled = switch (schedule) {
-            case "pipeline" -> false;
-            case "distilled" -> true;
-            default -> throw new IllegalArgumentException("unknown --schedule '" + schedule + "' (pipeline or distilled)");
-        };
-        float g = guidance != null ? guidance : distilled ? 1f : 3f;
-        LtxPipeline.Options o = LtxPipeline.Options.defaults().with(frames, width, height, steps, g, fps, maxSequenceLength, seed)
-                .withNegativePrompt(negativePrompt).withTiles(tile).withVaeMemory(vaeMemory)
-                .withDecode(decodeTimestep, decodeNoiseScale);
+        LtxPipeline.Options o = options(mmgp.registry.ModelDefaults.forModel(model));
         o.decodeTimestepsFor(prompts.size());
         o.decodeNoiseScalesFor(prompts.size());
         List<LtxConditionImage> start = null;
@@ -132,8 +148,6 @@ public final class VideoCommand implements Callable<Integer> {
             start = new java.util.ArrayList<>();
             for (Path image : images) start.add(LtxConditionImage.read(image)); // unreadable files fail before the model loads
         }
-        if (timesteps != null) o = o.withSchedule(timesteps, null);
-        else if (distilled) o = o.withSchedule(LtxPipeline.Options.DISTILLED_TIMESTEPS, null);
         ProgressBar bar = new ProgressBar(System.err, quiet);
         long t0 = System.nanoTime();
         try (ComputeBackend backend = ComputeBackend.cpu(threads, numerics); LtxModel m = LtxModel.open(model, backend)) {

@@ -1,0 +1,89 @@
+package mmgp.models.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.stream.Stream;
+import mmgp.api.Task;
+import mmgp.api.VideoOptions;
+import mmgp.api.VideoRequest;
+import mmgp.bindings.NativeLibraries;
+import mmgp.models.ltx.LtxPipeline;
+import mmgp.registry.ModelCatalog;
+import mmgp.registry.ModelDefaults;
+import mmgp.registry.ModelManifest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The engine's video provider uses the installed model's recommended defaults (its manifest) when a
+ * request leaves steps/guidance to the model, and the request's values when it gives them. The tiny
+ * fixture folder is copied into a temp registry folder with a manifest (entry ".") around it.
+ */
+class LtxProviderDefaultsTest {
+    static final Path CHECKPOINT = Path.of("src/test/resources/fixtures/ltx_video/checkpoint");
+
+    @TempDir
+    Path tmp;
+
+    Path installed(String name, ModelDefaults d) throws Exception {
+        Path folder = tmp.resolve(name);
+        try (Stream<Path> s = Files.walk(CHECKPOINT)) {
+            for (Path p : s.toList()) {
+                Path to = folder.resolve(CHECKPOINT.relativize(p).toString());
+                if (Files.isDirectory(p)) Files.createDirectories(to);
+                else Files.copy(p, to);
+            }
+        }
+        new ModelManifest(name, Task.VIDEO, "ltx", ".", "f32", Instant.parse("2026-12-01T00:00:00Z"),
+                new ModelManifest.Source("Lightricks/LTX-Video", "0".repeat(40), List.of()), List.of(), d).write(folder.resolve(ModelManifest.FILE_NAME));
+        return folder;
+    }
+
+    static LtxBatchModel open(Path model) throws Exception {
+        return (LtxBatchModel) new LtxProvider().open(model, 2);
+    }
+
+    @Test
+    void requestsWithoutStepsOrGuidanceGetTheModelsDefaults() throws Exception {
+        assumeTrue(NativeLibraries.available(), "native libs not built");
+        ModelDefaults distilled = ModelCatalog.byName("ltx-video-2b-0.9.8-distilled").defaults();
+        try (LtxBatchModel m = open(installed("ltx-video-2b-0.9.8-distilled", distilled))) {
+            assertThat(m.defaults()).isEqualTo(distilled);
+            LtxPipeline.Options o = m.pipelineOptions(VideoOptions.defaults());
+            assertThat(o.timesteps()).containsExactly(LtxPipeline.Options.DISTILLED_TIMESTEPS);
+            assertThat(o.steps()).isEqualTo(7);
+            assertThat(o.guidanceScale()).isEqualTo(1f);
+            assertThat(o.decodeTimestepsFor(1)).containsExactly(0.05f);
+
+            LtxPipeline.Options explicit = m.pipelineOptions(VideoOptions.defaults().withSteps(3).withGuidance(2.5f));
+            assertThat(explicit.steps()).isEqualTo(3);
+            assertThat(explicit.timesteps()).isNull();
+            assertThat(explicit.guidanceScale()).isEqualTo(2.5f);
+
+            // "the model's default" and a linspace of the same length are different runs.
+            VideoOptions small = VideoOptions.defaults().withSize(9, 64, 32);
+            assertThat(m.batchKey(new VideoRequest("a", small))).isEqualTo(m.batchKey(new VideoRequest("b", small.withSeed(3))));
+            assertThat(m.batchKey(new VideoRequest("a", small))).isNotEqualTo(m.batchKey(new VideoRequest("a", small.withSteps(7))));
+            assertThat(m.batchKey(new VideoRequest("a", small))).isEqualTo(m.batchKey(new VideoRequest("a", small.withGuidance(1f))));
+        }
+    }
+
+    @Test
+    void aModelWithoutDefaultsRunsEightStepsUnderGuidanceThree() throws Exception {
+        assumeTrue(NativeLibraries.available(), "native libs not built");
+        try (LtxBatchModel m = open(installed("ltx-video", ModelDefaults.NONE))) {
+            LtxPipeline.Options o = m.pipelineOptions(VideoOptions.defaults());
+            assertThat(o.steps()).isEqualTo(VideoOptions.FALLBACK_STEPS);
+            assertThat(o.guidanceScale()).isEqualTo(VideoOptions.FALLBACK_GUIDANCE);
+            assertThat(o.timesteps()).isNull();
+        }
+        try (LtxBatchModel m = open(CHECKPOINT)) {
+            assertThat(m.defaults()).as("a plain folder, no manifest").isEqualTo(ModelDefaults.NONE);
+        }
+    }
+}
