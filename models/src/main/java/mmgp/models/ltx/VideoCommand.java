@@ -156,6 +156,13 @@ public final class VideoCommand implements Callable<Integer> {
             bar.note(String.format(java.util.Locale.ROOT, "%d video%s %d frames %d×%d at %s fps, %d steps, guidance %s, seed %d%s, numerics %s",
                     prompts.size(), prompts.size() == 1 ? "" : "s", o.frames(), o.width(), o.height(), fps, o.steps(), o.guidanceScale(), o.seed(),
                     start == null ? "" : ", from " + (start.size() == 1 ? "an image" : start.size() + " images"), numerics.name().toLowerCase(java.util.Locale.ROOT)));
+            for (int i = 0; i < prompts.size(); i++) {
+                int n = m.tokenizer().encode(prompts.get(i)).length + 1; // + </s>
+                if (n > o.maxSequenceLength()) {
+                    bar.note(String.format(java.util.Locale.ROOT, "warning: prompt %d is %d tokens; T5 reads the first %d (--max-sequence-length), the rest has no effect",
+                            i + 1, n, o.maxSequenceLength()));
+                }
+            }
             LtxPipeline.Video v = LtxPipeline.generate(m, backend, prompts, start, o, bar);
             int perVideo = v.frames() * v.height() * v.width() * 3;
             for (int b = 0; b < v.batch(); b++) {

@@ -118,4 +118,13 @@ class VideoCommandTest {
         assertThat(size.exit()).isNotZero();
         assertThat(size.err()).contains("'lots' is not a size");
     }
+
+    @Test
+    void aPromptLongerThanT5ReadsIsWarnedAbout() {
+        String longPrompt = "a red car drives along the coast road at sunset ".repeat(20);
+        Run r = run("video", "--model", CHECKPOINT.toString(), "-p", longPrompt, "--frames", "9", "--width", "64", "--height", "64",
+                "--steps", "1", "--max-sequence-length", "16", "--progress", "plain", "-o", tmp.resolve("long.mp4").toString());
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.err()).containsPattern("warning: prompt 1 is \\d+ tokens; T5 reads the first 16");
+    }
 }
