@@ -9,7 +9,7 @@ import java.util.Objects;
  * timestep list and no guidance), else 8 steps / guidance 3.
  */
 public record VideoOptions(int frames, int width, int height, int steps, float guidanceScale, String negativePrompt,
-                           float frameRate, long seed) {
+                           float frameRate, long seed, long vaeMemoryBytes) {
     /** Steps value meaning "the model's recommended steps (or timestep list)". */
     public static final int MODEL_STEPS = 0;
     /** Guidance value meaning "the model's recommended guidance". */
@@ -26,6 +26,12 @@ public record VideoOptions(int frames, int width, int height, int steps, float g
         InvalidRequestException.checkRange("steps", steps, MODEL_STEPS, 1000);
         if (!Float.isNaN(guidanceScale)) InvalidRequestException.checkRange("guidance_scale", guidanceScale, 0, 100);
         InvalidRequestException.checkRange("frame_rate", frameRate, 1, 240);
+        if (vaeMemoryBytes < 0) throw new InvalidRequestException("vae_memory_bytes", "must be 0 (the default budget) or a positive number of bytes, got " + vaeMemoryBytes);
+    }
+
+    /** With the default VAE memory budget (0): whole decode when it fits 2 GiB of planned compute buffer, else tiles. */
+    public VideoOptions(int frames, int width, int height, int steps, float guidanceScale, String negativePrompt, float frameRate, long seed) {
+        this(frames, width, height, steps, guidanceScale, negativePrompt, frameRate, seed, 0L);
     }
 
     /** A CPU-sized default: 49 frames of 512×320, the model's own steps and guidance. */
@@ -44,26 +50,34 @@ public record VideoOptions(int frames, int width, int height, int steps, float g
     }
 
     public VideoOptions withSize(int frameCount, int w, int h) {
-        return new VideoOptions(frameCount, w, h, steps, guidanceScale, negativePrompt, frameRate, seed);
+        return new VideoOptions(frameCount, w, h, steps, guidanceScale, negativePrompt, frameRate, seed, vaeMemoryBytes);
     }
 
     public VideoOptions withSteps(int s) {
-        return new VideoOptions(frames, width, height, s, guidanceScale, negativePrompt, frameRate, seed);
+        return new VideoOptions(frames, width, height, s, guidanceScale, negativePrompt, frameRate, seed, vaeMemoryBytes);
     }
 
     public VideoOptions withGuidance(float g) {
-        return new VideoOptions(frames, width, height, steps, g, negativePrompt, frameRate, seed);
+        return new VideoOptions(frames, width, height, steps, g, negativePrompt, frameRate, seed, vaeMemoryBytes);
     }
 
     public VideoOptions withNegativePrompt(String n) {
-        return new VideoOptions(frames, width, height, steps, guidanceScale, n, frameRate, seed);
+        return new VideoOptions(frames, width, height, steps, guidanceScale, n, frameRate, seed, vaeMemoryBytes);
     }
 
     public VideoOptions withFrameRate(float fps) {
-        return new VideoOptions(frames, width, height, steps, guidanceScale, negativePrompt, fps, seed);
+        return new VideoOptions(frames, width, height, steps, guidanceScale, negativePrompt, fps, seed, vaeMemoryBytes);
+    }
+
+    /**
+     * The memory the VAE decode may plan for its compute buffer (bytes; 0 = the default 2 GiB):
+     * whole when it fits, else in tiles sized to it, blended as diffusers' tiled decode.
+     */
+    public VideoOptions withVaeMemory(long bytes) {
+        return new VideoOptions(frames, width, height, steps, guidanceScale, negativePrompt, frameRate, seed, bytes);
     }
 
     public VideoOptions withSeed(long s) {
-        return new VideoOptions(frames, width, height, steps, guidanceScale, negativePrompt, frameRate, s);
+        return new VideoOptions(frames, width, height, steps, guidanceScale, negativePrompt, frameRate, s, vaeMemoryBytes);
     }
 }

@@ -23,7 +23,7 @@ import mmgp.api.VideoRequest;
  */
 final class RequestParser {
     private static final Set<String> IMAGE_FIELDS = Set.of("negative_prompt", "steps", "guidance_scale", "width", "height", "seed");
-    private static final Set<String> VIDEO_FIELDS = Set.of("negative_prompt", "frames", "width", "height", "steps", "guidance_scale", "frame_rate", "seed");
+    private static final Set<String> VIDEO_FIELDS = Set.of("negative_prompt", "frames", "width", "height", "steps", "guidance_scale", "frame_rate", "seed", "vae_memory_bytes");
     private static final Set<String> UNDERSTAND_FIELDS = Set.of("max_new_tokens", "temperature", "top_k", "top_p", "seed", "max_frames");
 
     private final ObjectMapper json;
@@ -110,7 +110,8 @@ final class RequestParser {
         RequestLimits.check(f.name("height"), height, limits.maxHeight(), "--max-height");
         RequestLimits.check(f.name("steps"), steps, limits.maxSteps(), "--max-steps");
         return prefixed(prefix, () -> new VideoOptions(frames, width, height, steps, f.number("guidance_scale", d.guidanceScale()),
-                f.text("negative_prompt", d.negativePrompt()), f.number("frame_rate", d.frameRate()), f.longValue("seed", d.seed())));
+                f.text("negative_prompt", d.negativePrompt()), f.number("frame_rate", d.frameRate()), f.longValue("seed", d.seed()),
+                f.longValue("vae_memory_bytes", d.vaeMemoryBytes())));
     }
 
     private UnderstandOptions understandOptions(Fields f, String prefix) {
@@ -167,7 +168,7 @@ final class RequestParser {
     private ObjectNode videoJson(VideoOptions o) {
         return json.createObjectNode().put("negative_prompt", o.negativePrompt()).put("frames", o.frames()).put("width", o.width())
                 .put("height", o.height()).put("steps", o.steps()).put("guidance_scale", o.modelGuidance() ? null : (Float) o.guidanceScale())
-                .put("frame_rate", o.frameRate()).put("seed", o.seed());
+                .put("frame_rate", o.frameRate()).put("seed", o.seed()).put("vae_memory_bytes", o.vaeMemoryBytes());
     }
 
     private ObjectNode understandJson(UnderstandOptions o) {

@@ -33,7 +33,7 @@ final class LtxBatchModel implements BatchModel<VideoRequest, VideoResult> {
 
     /** What must match for requests to share a run. */
     private record Key(int frames, int width, int height, int steps, String timesteps, float guidanceScale, String negativePrompt, float frameRate,
-                       boolean fromImage) {}
+                       boolean fromImage, long vaeMemoryBytes) {}
 
     private final LtxModel model;
     private final ComputeBackend backend;
@@ -61,7 +61,7 @@ final class LtxBatchModel implements BatchModel<VideoRequest, VideoResult> {
         LtxPipeline.Options d = LtxPipeline.Options.defaults();
         LtxPipeline.Options o = d.with(v.frames(), v.width(), v.height(), v.modelSteps() ? VideoOptions.FALLBACK_STEPS : v.steps(),
                 v.modelGuidance() ? VideoOptions.FALLBACK_GUIDANCE : v.guidanceScale(), v.frameRate(), d.maxSequenceLength(), 0)
-                .withNegativePrompt(v.negativePrompt());
+                .withNegativePrompt(v.negativePrompt()).withVaeMemory(v.vaeMemoryBytes());
         return LtxDefaults.apply(o, defaults, !v.modelSteps(), !v.modelGuidance(), false);
     }
 
@@ -102,7 +102,7 @@ final class LtxBatchModel implements BatchModel<VideoRequest, VideoResult> {
         VideoOptions o = request.options();
         LtxPipeline.Options p = pipelineOptions(o); // "model default" and the same value given explicitly share a run
         return new Key(o.frames(), o.width(), o.height(), p.steps(), Arrays.toString(p.timesteps()), p.guidanceScale(), o.negativePrompt(), o.frameRate(),
-                request.startImageFile() != null);
+                request.startImageFile() != null, o.vaeMemoryBytes());
     }
 
     @Override
