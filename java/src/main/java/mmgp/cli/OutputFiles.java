@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Locale;
 
 /** A command's output files: their names when one request makes several, and checks made before any work. */
 public final class OutputFiles {
@@ -21,9 +20,7 @@ public final class OutputFiles {
 
     /** The lower-case extension of {@code file} without its dot, "" when it has none. */
     public static String extension(Path file) {
-        String name = file.getFileName().toString();
-        int dot = name.lastIndexOf('.');
-        return dot > 0 ? name.substring(dot + 1).toLowerCase(Locale.ROOT) : "";
+        return mmgp.media.Frames.extension(file);
     }
 
     /**

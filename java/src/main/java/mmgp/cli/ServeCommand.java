@@ -32,17 +32,8 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--port", defaultValue = "8080", description = "Port (0 picks a free one; default: ${DEFAULT-VALUE}).")
     int port;
 
-    @Option(names = "--models", description = "Model registry folder (default: $MMGP_MODELS, else ~/.cache/mmgp/models).")
-    Path models;
-
-    @Option(names = "--image-model", description = "Image model (GGUF file or model folder).")
-    Path imageModel;
-
-    @Option(names = "--video-model", description = "Video model (GGUF file or model folder).")
-    Path videoModel;
-
-    @Option(names = "--understand-model", description = "Video understanding model (GGUF file or model folder).")
-    Path understandModel;
+    @picocli.CommandLine.Mixin
+    ModelChoice modelChoice = new ModelChoice();
 
     @Option(names = "--data-dir", description = "Job database, uploads and results (default: ~/.cache/mmgp/server).")
     Path dataDir;
@@ -122,7 +113,7 @@ final class ServeCommand implements Callable<Integer> {
                 Duration.ofMillis((long) (retentionHours * 3_600_000)), Duration.ofMinutes(10), requeueOnRestart);
 
         if (cluster != null) return serveCluster(config, keys);
-        Map<Task, Path> chosen = chooseModels();
+        Map<Task, Path> chosen = modelChoice.choose();
         if (chosen.isEmpty()) {
             throw new IllegalArgumentException("no model configured: give --image-model, --video-model or --understand-model, or install one with mmgp pull");
         }
@@ -161,20 +152,6 @@ final class ServeCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** Explicit paths first; for the other tasks, the registry's installed model when there is exactly one (or a default). */
-    private Map<Task, Path> chooseModels() throws Exception {
-        Map<Task, Path> chosen = new EnumMap<>(Task.class);
-        if (understandModel != null) chosen.put(Task.UNDERSTAND, understandModel);
-        if (imageModel != null) chosen.put(Task.IMAGE, imageModel);
-        if (videoModel != null) chosen.put(Task.VIDEO, videoModel);
-        ModelRegistry registry = ModelRegistry.open(models);
-        for (Task t : Task.values()) {
-            if (chosen.containsKey(t)) continue;
-            Optional<InstalledModel> installed = registry.installed(t);
-            installed.ifPresent(m -> chosen.put(t, m.entryPoint()));
-        }
-        return chosen;
-    }
 
     /** "30", "30/min" or "30/m" → 30. */
     static int perMinute(String spec) {

@@ -31,17 +31,8 @@ final class WorkerCommand implements Callable<Integer> {
             description = "Tasks to run (default: every task this worker has a model for).")
     List<String> tasks = new ArrayList<>();
 
-    @Option(names = "--models", description = "Model registry folder (default: $MMGP_MODELS, else ~/.cache/mmgp/models).")
-    Path models;
-
-    @Option(names = "--image-model", description = "Image model (GGUF file or model folder).")
-    Path imageModel;
-
-    @Option(names = "--video-model", description = "Video model (GGUF file or model folder).")
-    Path videoModel;
-
-    @Option(names = "--understand-model", description = "Video understanding model (GGUF file or model folder).")
-    Path understandModel;
+    @picocli.CommandLine.Mixin
+    ModelChoice modelChoice = new ModelChoice();
 
     @Option(names = "--threads", defaultValue = "0", description = "Compute threads (0 = one per core).")
     int threads;
@@ -61,7 +52,7 @@ final class WorkerCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         ClusterConfig config = ClusterConfig.read(cluster);
-        Map<Task, Path> chosen = chooseModels();
+        Map<Task, Path> chosen = modelChoice.choose();
         Set<Task> run = EnumSet.noneOf(Task.class);
         if (tasks.isEmpty()) run.addAll(chosen.keySet());
         for (String t : tasks) run.add(Task.valueOf(t.strip().toUpperCase(java.util.Locale.ROOT)));
@@ -94,15 +85,4 @@ final class WorkerCommand implements Callable<Integer> {
         return 0;
     }
 
-    private Map<Task, Path> chooseModels() throws Exception {
-        Map<Task, Path> chosen = new EnumMap<>(Task.class);
-        if (understandModel != null) chosen.put(Task.UNDERSTAND, understandModel);
-        if (imageModel != null) chosen.put(Task.IMAGE, imageModel);
-        if (videoModel != null) chosen.put(Task.VIDEO, videoModel);
-        ModelRegistry registry = ModelRegistry.open(models);
-        for (Task t : Task.values()) {
-            if (!chosen.containsKey(t)) registry.installed(t).ifPresent(m -> chosen.put(t, m.entryPoint()));
-        }
-        return chosen;
-    }
 }

@@ -29,6 +29,13 @@ public final class Frames {
         return Math.round(Math.clamp(v, 0f, 1f) * 255f);
     }
 
+    /** The lower-case extension of {@code file} without its dot, "" when it has none: the format a writer picks. */
+    public static String extension(Path file) {
+        String name = file.getFileName().toString();
+        int dot = name.lastIndexOf('.');
+        return dot > 0 ? name.substring(dot + 1).toLowerCase(java.util.Locale.ROOT) : "";
+    }
+
     /** The image formats {@link #write} knows, by file extension (ImageIO's own writers). */
     public static final java.util.List<String> FORMATS = java.util.List.of("png", "jpg", "jpeg", "bmp");
 
@@ -38,9 +45,7 @@ public final class Frames {
 
     /** Frame {@code f} in the format {@code file}'s extension names (one of {@link #FORMATS}). */
     public static void write(Path file, float[] rgb, int f, int height, int width) throws IOException {
-        String name = file.getFileName().toString();
-        int dot = name.lastIndexOf('.');
-        String ext = dot > 0 ? name.substring(dot + 1).toLowerCase(java.util.Locale.ROOT) : "";
+        String ext = extension(file);
         if (!FORMATS.contains(ext)) throw new IllegalArgumentException("cannot write an image as ." + ext + " (" + file + "); use one of " + String.join(", ", FORMATS));
         write(file, ext.equals("jpg") ? "jpeg" : ext, rgb, f, height, width);
     }

@@ -30,9 +30,7 @@ public final class VideoWriter {
 
     /** In the format {@code file}'s extension names (one of {@link #FORMATS}). */
     public static void write(Path file, float[] rgb, int frames, int height, int width, double fps) throws IOException {
-        String name = file.getFileName().toString();
-        int dot = name.lastIndexOf('.');
-        String ext = dot > 0 ? name.substring(dot + 1).toLowerCase(java.util.Locale.ROOT) : "";
+        String ext = Frames.extension(file);
         if (!FORMATS.contains(ext)) throw new IllegalArgumentException("cannot write a video as ." + ext + " (" + file + "); use one of " + String.join(", ", FORMATS));
         write(file, ext, rgb, frames, height, width, fps);
     }

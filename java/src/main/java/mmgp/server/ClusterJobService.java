@@ -255,17 +255,6 @@ final class ClusterJobService implements Jobs {
 
     /** Deletes finished jobs (rows and shared files) last updated more than {@code retention} ago; any front end may run it. */
     int sweep(Duration retention) {
-        int removed = 0;
-        for (JobRecord r : store.finishedBefore(Instant.now().minus(retention))) {
-            try {
-                files.delete(r.id());
-                store.delete(r.id());
-                removed++;
-            } catch (IOException e) {
-                log.warn("retention sweep could not delete the files of {}: {}", r.id(), e.toString());
-            }
-        }
-        if (removed > 0) log.info("retention sweep removed {} finished requests", removed);
-        return removed;
+        return files.deleteFinished(store, Instant.now().minus(retention));
     }
 }

@@ -375,17 +375,7 @@ final class JobService implements Jobs, AutoCloseable {
 
     /** Deletes finished jobs (rows and files) last updated more than {@code retention} ago; returns how many. */
     int sweep(Duration retention) {
-        int removed = 0;
-        for (JobRecord r : store.finishedBefore(clock.instant().minus(retention))) {
-            try {
-                files.delete(r.id());
-                store.delete(r.id());
-                removed++;
-            } catch (IOException e) {
-                log.warn("retention sweep could not delete the files of {}: {}", r.id(), e.toString());
-            }
-        }
-        if (removed > 0) log.info("retention sweep removed {} finished requests", removed);
+        int removed = files.deleteFinished(store, clock.instant().minus(retention));
         removeOrphanFolders(clock.instant().minus(retention));
         return removed;
     }

@@ -182,6 +182,27 @@ public final class ResultFiles {
         deleteTree(jobsDir.resolve(requireUuid(id)), true);
     }
 
+    /**
+     * The retention sweep of single-node and cluster mode alike: deletes the files and then the row
+     * of every job of {@code store} that finished before {@code cutoff}; a job whose files cannot
+     * be deleted keeps its row (the next sweep tries again). Returns how many were removed.
+     */
+    public int deleteFinished(JobStore store, java.time.Instant cutoff) {
+        org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ResultFiles.class);
+        int removed = 0;
+        for (JobRecord r : store.finishedBefore(cutoff)) {
+            try {
+                delete(r.id());
+                store.delete(r.id());
+                removed++;
+            } catch (IOException e) {
+                log.warn("retention sweep could not delete the files of {}: {}", r.id(), e.toString());
+            }
+        }
+        if (removed > 0) log.info("retention sweep removed {} finished requests", removed);
+        return removed;
+    }
+
     /** Deletes what {@code dir} holds, and {@code dir} itself when {@code andDir}; nothing when it does not exist. */
     static void deleteTree(Path dir, boolean andDir) throws IOException {
         if (!Files.exists(dir)) return;

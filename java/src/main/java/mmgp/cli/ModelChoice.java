@@ -1,0 +1,36 @@
+package mmgp.cli;
+
+import java.nio.file.Path;
+import java.util.EnumMap;
+import java.util.Map;
+import mmgp.api.Task;
+import mmgp.registry.ModelRegistry;
+import picocli.CommandLine.Option;
+
+/** The model options of the verbs that serve several tasks (serve, worker): explicit paths, else the registry's. */
+final class ModelChoice {
+    @Option(names = "--models", description = "Model registry folder (default: $MMGP_MODELS, else ~/.cache/mmgp/models).")
+    Path models;
+
+    @Option(names = "--image-model", description = "Image model (GGUF file or model folder).")
+    Path imageModel;
+
+    @Option(names = "--video-model", description = "Video model (GGUF file or model folder).")
+    Path videoModel;
+
+    @Option(names = "--understand-model", description = "Video understanding model (GGUF file or model folder).")
+    Path understandModel;
+
+    /** Explicit paths first; for the other tasks, the registry's installed model when there is exactly one (or a default). */
+    Map<Task, Path> choose() throws Exception {
+        Map<Task, Path> chosen = new EnumMap<>(Task.class);
+        if (understandModel != null) chosen.put(Task.UNDERSTAND, understandModel);
+        if (imageModel != null) chosen.put(Task.IMAGE, imageModel);
+        if (videoModel != null) chosen.put(Task.VIDEO, videoModel);
+        ModelRegistry registry = ModelRegistry.open(models);
+        for (Task t : Task.values()) {
+            if (!chosen.containsKey(t)) registry.installed(t).ifPresent(m -> chosen.put(t, m.entryPoint()));
+        }
+        return chosen;
+    }
+}
