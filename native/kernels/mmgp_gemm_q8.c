@@ -391,7 +391,11 @@ ALWAYS_INLINE void micro_avx2(const struct gemm_args * a, long r0, const int MR,
                       [a10] "=&x"(ia[1][0]), [a11] "=&x"(ia[1][1]), [a12] "=&x"(ia[1][2]), [a13] "=&x"(ia[1][3])
                     : [w0] "r"(wr[0] + b * WBLOCK), [w1] "r"(wr[1] + b * WBLOCK), [x0] "r"(ga[0] + b * ABLOCK),
                       [x1] "r"(ga[1] + b * ABLOCK), [x2] "r"(ga[2] + b * ABLOCK), [x3] "r"(ga[3] + b * ABLOCK),
-                      [ones] "m"(*(const __m256i *)q8_ones)
+                      [ones] "m"(*(const __m256i *)q8_ones),
+                      /* what the template reads through the pointers above, so the compiler orders it after their stores */
+                      [mw0] "m"(*(const uint8_t(*)[WBLOCK])(wr[0] + b * WBLOCK)), [mw1] "m"(*(const uint8_t(*)[WBLOCK])(wr[1] + b * WBLOCK)),
+                      [mx0] "m"(*(const uint8_t(*)[ABLOCK])(ga[0] + b * ABLOCK)), [mx1] "m"(*(const uint8_t(*)[ABLOCK])(ga[1] + b * ABLOCK)),
+                      [mx2] "m"(*(const uint8_t(*)[ABLOCK])(ga[2] + b * ABLOCK)), [mx3] "m"(*(const uint8_t(*)[ABLOCK])(ga[3] + b * ABLOCK))
                     : "xmm8", "xmm9", "xmm10", "xmm12", "xmm13", "xmm14", "xmm15");
         } else
 #endif
