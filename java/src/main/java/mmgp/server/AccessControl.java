@@ -12,7 +12,7 @@ import java.util.regex.Pattern;
  * {@code Authorization: Bearer <key>} or {@code X-API-Key: <key>}. Only the event stream also
  * takes {@code ?api_key=}, because a browser's EventSource cannot send headers; a key in a URL
  * ends up in histories and proxy logs, so no other endpoint accepts one there. Job submissions
- * (POST) then take a token from the key's rate-limit bucket.
+ * (POST on /api and on the OpenAI-compatible /v1) then take a token from the key's rate-limit bucket.
  */
 final class AccessControl {
     static final String KEY_ID = "key_id";
@@ -40,7 +40,7 @@ final class AccessControl {
         String keyId = noAuth ? ANONYMOUS : authenticate(ctx, path).orElseThrow(() -> new ApiException(401, "unauthorized",
                 "missing or unknown API key: send Authorization: Bearer <key> or X-API-Key: <key>", null, 0));
         ctx.attribute(KEY_ID, keyId);
-        if (ctx.method() == HandlerType.POST && path.startsWith("/api/")) {
+        if (ctx.method() == HandlerType.POST && (path.startsWith("/api/") || path.startsWith(OpenAiErrors.PREFIX))) {
             long wait = limiter.acquire(keyId);
             if (wait > 0) throw ApiException.tooMany("rate_limited", "rate limit of this API key reached; retry in " + wait + " s", wait);
         }

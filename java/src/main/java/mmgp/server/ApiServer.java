@@ -84,7 +84,7 @@ public final class ApiServer implements AutoCloseable {
         return createApp(config, json, metrics, jobs, files, parser, new OpsRoutes(engine, store, metrics, json));
     }
 
-    /** The HTTP app of a front end: access log, keys and limits, JSON errors, the /api routes over {@code jobs}, and {@code ops}. */
+    /** The HTTP app of a front end: access log, keys and limits, JSON errors, the /api and OpenAI-compatible /v1 routes over {@code jobs}, and {@code ops}. */
     static Javalin createApp(ServerConfig config, ObjectMapper json, Metrics metrics, Jobs jobs, ResultFiles files, RequestParser parser,
                              OpsRoutes ops) throws IOException {
         Path tmpDir = config.dataDir().resolve("tmp");
@@ -121,6 +121,7 @@ public final class ApiServer implements AutoCloseable {
         javalin.after(access::after);
         JsonErrors.install(javalin, jobs);
         new JobRoutes(jobs, parser, files, json, config.maxUploadBytes()).register(javalin);
+        new OpenAiRoutes(jobs, parser, files, json, config.maxUploadBytes()).register(javalin);
         ops.register(javalin);
         return javalin;
     }

@@ -49,7 +49,7 @@ final class ClusterJobService implements Jobs {
     private final Metrics metrics;
     private final ObjectMapper json;
     /** Event streams by job id. */
-    private final Map<String, List<EventSubscriber>> watchers = new ConcurrentHashMap<>();
+    private final Map<String, List<EventSink>> watchers = new ConcurrentHashMap<>();
     /** The last progress event of each running job, for GET /api/requests/{id}. */
     private final Map<String, ObjectNode> progress = new ConcurrentHashMap<>();
 
@@ -87,7 +87,9 @@ final class ClusterJobService implements Jobs {
 
     @Override
     public void submitUnderstand(String id, UnderstandRequest r, String upload, String keyId) {
-        submit(id, Task.UNDERSTAND, parser.toJson(r).put("upload", upload), keyId);
+        ObjectNode stored = parser.toJson(r);
+        if (upload != null) stored.put("upload", upload);
+        submit(id, Task.UNDERSTAND, stored, keyId);
     }
 
     @Override
@@ -164,7 +166,7 @@ final class ClusterJobService implements Jobs {
 
     @Override
     public void requireStreamRoom(String id) {
-        List<EventSubscriber> subs = watchers.get(ResultFiles.requireUuid(id));
+        List<EventSink> subs = watchers.get(ResultFiles.requireUuid(id));
         int n = 0;
         if (subs != null) {
             synchronized (subs) {
@@ -179,11 +181,16 @@ final class ClusterJobService implements Jobs {
 
     @Override
     public void stream(String id, SseClient client) {
+        record(ResultFiles.requireUuid(id)); // a 404 before the stream commits its 200
+        client.keepAlive();
+        watch(id, new EventSubscriber(client, JobService.STREAM_KEEP_ALIVE));
+    }
+
+    @Override
+    public void watch(String id, EventSink sub) {
         String canonical = ResultFiles.requireUuid(id);
         record(canonical);
-        client.keepAlive();
-        EventSubscriber sub = new EventSubscriber(client, JobService.STREAM_KEEP_ALIVE);
-        List<EventSubscriber> subs = watchers.computeIfAbsent(canonical, k -> new ArrayList<>());
+        List<EventSink> subs = watchers.computeIfAbsent(canonical, k -> new ArrayList<>());
         synchronized (subs) {
             subs.add(sub);
             // Read after subscribing: an end is published only once it is stored, so it is either in this row or still to come.
@@ -210,10 +217,10 @@ final class ClusterJobService implements Jobs {
             case ClusterEvent.CANCEL -> { }
             case ClusterEvent.FINISHED -> {
                 progress.remove(e.jobId());
-                List<EventSubscriber> subs = watchers.remove(e.jobId());
+                List<EventSink> subs = watchers.remove(e.jobId());
                 if (subs == null) return;
                 synchronized (subs) {
-                    for (EventSubscriber s : subs) {
+                    for (EventSink s : subs) {
                         s.offer(new JobEvent("status", e.data()));
                         s.end();
                     }
@@ -228,7 +235,7 @@ final class ClusterJobService implements Jobs {
                         return;
                     }
                 }
-                List<EventSubscriber> subs = watchers.get(e.jobId());
+                List<EventSink> subs = watchers.get(e.jobId());
                 if (subs == null) return;
                 synchronized (subs) {
                     subs.removeIf(s -> !s.offer(new JobEvent(e.type(), e.data())) || s.isClosed());

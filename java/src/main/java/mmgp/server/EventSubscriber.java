@@ -16,7 +16,7 @@ import org.slf4j.LoggerFactory;
  * the subscriber then tells its job to forget it, so a job that waits long in the queue does not
  * collect dead streams.
  */
-final class EventSubscriber {
+final class EventSubscriber implements EventSink {
     private static final Logger log = LoggerFactory.getLogger(EventSubscriber.class);
     private static final int CAPACITY = 4096;
     private static final JobEvent END = new JobEvent("", "");
@@ -38,13 +38,15 @@ final class EventSubscriber {
     }
 
     /** {@code action} runs when the stream has ended (at once if it already has; a race may run it twice, so it must be idempotent). */
-    void onEnd(Runnable action) {
+    @Override
+    public void onEnd(Runnable action) {
         onEnd = action;
         if (ended) action.run();
     }
 
     /** Queues {@code e}; false when this subscriber is gone or overflowed (the caller then drops it). */
-    boolean offer(JobEvent e) {
+    @Override
+    public boolean offer(JobEvent e) {
         if (closed) return false;
         if (queue.offer(e)) return true;
         closed = true;
@@ -54,7 +56,8 @@ final class EventSubscriber {
     }
 
     /** Sends what is queued, then closes the stream. */
-    void end() {
+    @Override
+    public void end() {
         if (!queue.offer(END)) {
             closed = true;
             queue.clear();
@@ -62,7 +65,8 @@ final class EventSubscriber {
         }
     }
 
-    boolean isClosed() {
+    @Override
+    public boolean isClosed() {
         return closed || client.terminated();
     }
 

@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import mmgp.api.ImageRequest;
+import mmgp.api.Media;
 import mmgp.api.PipelineOptions;
 import mmgp.api.Task;
 import mmgp.api.UnderstandRequest;
@@ -48,10 +49,12 @@ final class JobRoutes {
     }
 
     void register(Javalin app) {
-        app.post("/api/understand/video", this::understand);
-        app.post("/api/generate/image", this::image);
-        app.post("/api/generate/video", this::video);
-        app.post("/api/pipeline/full", this::pipeline);
+        // ?wait=SECONDS answers 200 with the finished job when it ends in time (SyncWait)
+        app.post("/api/understand", SyncWait.around(jobs, this::understand));
+        app.post("/api/understand/video", SyncWait.around(jobs, this::understand));
+        app.post("/api/generate/image", SyncWait.around(jobs, this::image));
+        app.post("/api/generate/video", SyncWait.around(jobs, this::video));
+        app.post("/api/pipeline/full", SyncWait.around(jobs, this::pipeline));
         app.get("/api/requests/{id}", ctx -> ctx.json(jobs.describe(ownedId(ctx))));
         app.delete("/api/requests/{id}", this::cancel);
         app.get("/api/requests/{id}/events", this::events);
@@ -95,15 +98,20 @@ final class JobRoutes {
         accepted(ctx, id);
     }
 
+    /** An image or a video in {@code file}, told apart by its first bytes (the file name may say anything). */
     private void understand(Context ctx) throws IOException {
         requireModel(Task.UNDERSTAND, "understand");
         requireMultipart(ctx);
         UploadedFile file = upload(ctx, "file");
         ObjectNode form = formFields(ctx, "file");
+        boolean image;
+        try (InputStream head = file.content()) {
+            image = ImageSignature.isImage(head);
+        }
         String id = newId(ctx);
         Path target = jobs.uploadDir(id).resolve("input." + extension(file));
         try {
-            UnderstandRequest r = parser.understand(form, target, true);
+            UnderstandRequest r = parser.understand(form, image ? Media.image(target) : Media.video(target), true);
             save(file, target);
             jobs.submitUnderstand(id, r, target.getFileName().toString(), keyId(ctx));
         } catch (RuntimeException | IOException e) {

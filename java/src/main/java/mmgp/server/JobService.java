@@ -87,7 +87,9 @@ final class JobService implements Jobs, AutoCloseable {
 
     @Override
     public void submitUnderstand(String id, UnderstandRequest r, String upload, String keyId) {
-        submit(id, "understand", parser.toJson(r).put("upload", upload), keyId, false, l -> engine.understand(r, l));
+        ObjectNode stored = parser.toJson(r);
+        if (upload != null) stored.put("upload", upload);
+        submit(id, "understand", stored, keyId, false, l -> engine.understand(r, l));
     }
 
     @Override
@@ -301,17 +303,21 @@ final class JobService implements Jobs, AutoCloseable {
     /** GET /api/requests/{id}/events: replays the state, then streams until the job ends. */
     @Override
     public void stream(String id, SseClient client) {
-        String canonical = ResultFiles.requireUuid(id);
-        JobRecord stored = record(canonical);
+        record(ResultFiles.requireUuid(id)); // a 404 before the stream commits its 200
         client.keepAlive();
-        EventSubscriber sub = new EventSubscriber(client, streamKeepAlive);
+        watch(id, new EventSubscriber(client, streamKeepAlive));
+    }
+
+    @Override
+    public void watch(String id, EventSink sink) {
+        String canonical = ResultFiles.requireUuid(id);
+        record(canonical);
         LiveJob job = live.get(canonical);
-        if (job != null && job.subscribe(sub, j -> describe(canonical).toString())) return;
-        JobRecord finished = job == null ? stored : record(canonical);
-        String state = describe(finished).toString();
-        sub.offer(new JobEvent("state", state));
-        sub.offer(new JobEvent("status", state));
-        sub.end();
+        if (job != null && job.subscribe(sink, j -> describe(canonical).toString())) return;
+        String state = describe(record(canonical)).toString(); // read again: the job may have ended since
+        sink.offer(new JobEvent("state", state));
+        sink.offer(new JobEvent("status", state));
+        sink.end();
     }
 
     @Override
@@ -360,8 +366,8 @@ final class JobService implements Jobs, AutoCloseable {
                 submit(r.id(), "video", req, r.keyId(), true, l -> engine.generateVideo(q, l));
             }
             case "understand" -> {
-                String upload = req.remove("upload").asText();
-                UnderstandRequest q = parser.understand(req, dir.resolve(upload), false);
+                String upload = req.has("upload") ? req.remove("upload").asText() : null; // none: a text-only question
+                UnderstandRequest q = parser.understand(req, upload == null ? null : dir.resolve(upload), false);
                 submit(r.id(), "understand", req, r.keyId(), true, l -> engine.understand(q, l));
             }
             case "pipeline" -> {

@@ -23,6 +23,7 @@ interface Jobs extends RetryAdvisor {
 
     void submitVideo(String id, VideoRequest r, String keyId);
 
+    /** @param upload the file name of the image or video in the job's folder; null when the request has no media */
     void submitUnderstand(String id, UnderstandRequest r, String upload, String keyId);
 
     void submitPipeline(String id, Path video, PipelineOptions o, String keyId);
@@ -40,6 +41,9 @@ interface Jobs extends RetryAdvisor {
 
     /** GET /api/requests/{id}/events: replays the state, then streams until the job ends. */
     void stream(String id, SseClient client);
+
+    /** As {@link #stream} into any sink: the state, then the job's events; {@code sink.end()} once it has ended. */
+    void watch(String id, EventSink sink);
 
     Optional<Path> download(String id, String name);
 

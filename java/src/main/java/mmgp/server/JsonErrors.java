@@ -35,6 +35,10 @@ final class JsonErrors {
     }
 
     static void write(Context ctx, ApiException e) {
+        if (OpenAiErrors.applies(ctx)) { // the OpenAI-compatible routes answer in OpenAI's shape
+            OpenAiErrors.write(ctx, e);
+            return;
+        }
         Map<String, Object> error = new LinkedHashMap<>();
         error.put("code", e.code());
         error.put("message", e.getMessage());

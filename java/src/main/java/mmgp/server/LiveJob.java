@@ -31,7 +31,7 @@ final class LiveJob implements ProgressListener {
     private int total;
     private final Map<String, Double> timings = new LinkedHashMap<>();
     private final StringBuilder caption = new StringBuilder();
-    private final List<EventSubscriber> subscribers = new ArrayList<>();
+    private final List<EventSink> subscribers = new ArrayList<>();
     private volatile boolean cancelRequested;
     private volatile Job<?> engineJob;
     private final Runnable onRunning;
@@ -138,7 +138,7 @@ final class LiveJob implements ProgressListener {
      * (and subscribes nothing) when the job already ended, so the caller replays the stored record.
      * The subscriber leaves the list as soon as its stream ends (a client that went away).
      */
-    synchronized boolean subscribe(EventSubscriber s, Function<LiveJob, String> snapshot) {
+    synchronized boolean subscribe(EventSink s, Function<LiveJob, String> snapshot) {
         if (status.terminal()) return false;
         subscribers.add(s); // before the snapshot goes out, so a client holding it is surely counted
         s.offer(new JobEvent("state", snapshot.apply(this)));
@@ -146,7 +146,7 @@ final class LiveJob implements ProgressListener {
         return true;
     }
 
-    private synchronized void unsubscribe(EventSubscriber s) {
+    private synchronized void unsubscribe(EventSink s) {
         subscribers.remove(s);
     }
 
@@ -159,7 +159,7 @@ final class LiveJob implements ProgressListener {
     synchronized void finish(JobStatus end, String finalJson) {
         status = end;
         broadcast(new JobEvent("status", finalJson));
-        for (EventSubscriber s : subscribers) s.end();
+        for (EventSink s : subscribers) s.end();
         subscribers.clear();
     }
 

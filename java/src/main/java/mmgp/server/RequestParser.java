@@ -66,11 +66,27 @@ final class RequestParser {
         return new VideoRequest(prompt, videoOptions(f, "")).withStartImage(startImage);
     }
 
-    /** Form fields of /api/understand/video (values are text) for the uploaded {@code video}. */
-    UnderstandRequest understand(JsonNode form, Path video, boolean formText) {
+    /**
+     * Form fields of /api/understand/video (values are text) for the uploaded {@code video}, or a
+     * stored request ({@code formText} false), whose "media" ({@link #toJson(UnderstandRequest)})
+     * says whether {@code upload} is an image or a video, or that there is none.
+     */
+    UnderstandRequest understand(JsonNode form, Path upload, boolean formText) {
+        if (formText || form == null || !form.has("media")) return understand(form, Media.video(upload), formText);
+        ObjectNode fields = ((ObjectNode) form).deepCopy();
+        Media media = switch (fields.remove("media").asText()) {
+            case "image" -> Media.image(upload);
+            case "none" -> new Media.None();
+            default -> Media.video(upload);
+        };
+        return understand(fields, media, false);
+    }
+
+    /** The fields of an understanding request about {@code media}. */
+    UnderstandRequest understand(JsonNode form, Media media, boolean formText) {
         Fields f = new Fields(form, "", formText, with(UNDERSTAND_FIELDS, "prompt"));
         String prompt = f.requiredText("prompt");
-        return new UnderstandRequest(Media.video(video), prompt, understandOptions(f, ""));
+        return new UnderstandRequest(media, prompt, understandOptions(f, ""));
     }
 
     /** The "options" JSON of /api/pipeline/full; every field optional. */
@@ -148,7 +164,12 @@ final class RequestParser {
     }
 
     ObjectNode toJson(UnderstandRequest r) {
-        return understandJson(r.options()).put("prompt", r.prompt());
+        String media = switch (r.media()) {
+            case Media.ImageFile i -> "image";
+            case Media.VideoFile v -> "video";
+            case Media.None n -> "none";
+        };
+        return understandJson(r.options()).put("prompt", r.prompt()).put("media", media);
     }
 
     ObjectNode toJson(PipelineOptions o) {

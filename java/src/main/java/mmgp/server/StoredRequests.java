@@ -34,7 +34,7 @@ public final class StoredRequests {
                 yield engine.generateVideo(parser.video(req, start, false), listener);
             }
             case "understand" -> {
-                Path upload = files.jobDir(r.id()).resolve(req.remove("upload").asText());
+                Path upload = req.has("upload") ? files.jobDir(r.id()).resolve(req.remove("upload").asText()) : null; // none: a text-only question
                 yield engine.understand(parser.understand(req, upload, false), listener);
             }
             default -> throw new IllegalArgumentException("a cluster worker does not run " + r.task() + " requests");

@@ -30,7 +30,7 @@ class OpenApiTest {
             http.awaitEnd(id, Duration.ofSeconds(20));
             for (String op : documented) {
                 String method = op.substring(0, op.indexOf(' '));
-                String path = op.substring(op.indexOf(' ') + 1).replace("{id}", id).replace("{name}", "image.png");
+                String path = op.substring(op.indexOf(' ') + 1).replace("{id}", id).replace("{name}", "image.png").replace("{model}", "mmgp-image");
                 Http.Reply r = method.equals("GET") && path.endsWith("/events")
                         ? new Http.Reply(http.events(path, Duration.ofSeconds(10)).isEmpty() ? 500 : 200, "", java.util.Map.of())
                         : http.send(http.request(path).method(method, method.equals("POST")
