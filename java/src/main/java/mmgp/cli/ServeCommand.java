@@ -59,11 +59,14 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--max-frames", defaultValue = "121", description = "Most video frames a request may ask for (default: ${DEFAULT-VALUE}).")
     int maxFrames;
 
-    @Option(names = "--max-width", defaultValue = "1024", description = "Widest image/video (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--max-width", defaultValue = "0", description = "Widest image/video (default: 0, the model's native width).")
     int maxWidth;
 
-    @Option(names = "--max-height", defaultValue = "1024", description = "Tallest image/video (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--max-height", defaultValue = "0", description = "Tallest image/video (default: 0, the model's native height).")
     int maxHeight;
+
+    @picocli.CommandLine.Mixin
+    AdmissionOptions admission = new AdmissionOptions();
 
     @Option(names = "--max-steps", defaultValue = "50", description = "Most denoising steps (default: ${DEFAULT-VALUE}).")
     int maxSteps;
@@ -117,8 +120,10 @@ final class ServeCommand implements Callable<Integer> {
         if (chosen.isEmpty()) {
             throw new IllegalArgumentException("no model configured: give --image-model, --video-model or --understand-model, or install one with mmgp pull");
         }
-        Engine.Builder engine = Engine.builder().threads(threads).maxBatch(maxBatch).queueCapacity(queueCapacity);
+        Engine.Builder engine = Engine.builder().threads(threads).maxBatch(maxBatch).queueCapacity(queueCapacity).maxSize(maxWidth, maxHeight);
         chosen.forEach(engine::model);
+        long budget = admission.apply(engine, chosen.values());
+        System.out.println("  memory budget per batch: " + (budget >> 20) + " MiB beyond the weights");
 
         chosen.forEach((task, path) -> System.out.println("  " + task.label() + ": " + path));
         ApiServer server = ApiServer.start(config, engine, built -> {

@@ -34,6 +34,9 @@ final class WorkerCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     ModelChoice modelChoice = new ModelChoice();
 
+    @picocli.CommandLine.Mixin
+    AdmissionOptions admission = new AdmissionOptions();
+
     @Option(names = "--threads", defaultValue = "0", description = "Compute threads (0 = one per core).")
     int threads;
 
@@ -65,6 +68,7 @@ final class WorkerCommand implements Callable<Integer> {
             if (p == null) throw new IllegalArgumentException("--tasks names " + t.label() + " but no " + t.label() + " model is configured or installed");
             builder.model(t, p);
         }
+        admission.apply(builder, run.stream().map(chosen::get).toList());
         String me = name != null ? name : java.net.InetAddress.getLocalHost().getHostName() + "-" + ProcessHandle.current().pid();
         Metrics metrics = new Metrics();
         Engine engine = builder.listener(metrics).build();

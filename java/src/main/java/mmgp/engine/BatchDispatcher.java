@@ -12,7 +12,8 @@ import mmgp.engine.spi.BatchModel;
  * The loop of one task's dispatcher thread: take the oldest request, load the model if this is
  * the first, gather queued requests with the same batch key until the batch is full or
  * {@code maxWait} has passed, wait for a compute permit, run the batch and hand each caller
- * its result. Requests with other keys keep their place for the next round.
+ * its result. Requests with other keys, and those the memory budget has no room for beside the
+ * batch ({@link AdmissionLimits#fits}), keep their place for the next round.
  */
 final class BatchDispatcher<Q, R> implements Runnable {
     private static final System.Logger LOG = System.getLogger(BatchDispatcher.class.getName());
@@ -123,11 +124,13 @@ final class BatchDispatcher<Q, R> implements Runnable {
      */
     private void gather(List<EngineJob<Q, R>> batch, BatchModel<Q, R> model, int limit, long deadline) {
         Object key = batch.getFirst().batchKey();
+        AdmissionLimits admission = settings.admission();
+        java.util.function.Predicate<EngineJob<Q, R>> fits = job -> admission.fits(model, requests(batch), job.request());
         while (batch.size() < limit) {
             for (EngineJob<Q, R> job : queue.unprepared()) prepare(job, model);
             EngineJob<Q, R> next;
             try {
-                next = queue.pollMatching(key, deadline);
+                next = queue.pollMatching(key, fits, deadline);
             } catch (InterruptedException e) {
                 warnStrayInterrupt();
                 return;
@@ -140,6 +143,12 @@ final class BatchDispatcher<Q, R> implements Runnable {
         }
     }
 
+    private static <Q, R> List<Q> requests(List<EngineJob<Q, R>> batch) {
+        List<Q> out = new ArrayList<>(batch.size());
+        for (EngineJob<Q, R> job : batch) out.add(job.request());
+        return out;
+    }
+
     /**
      * Validates a request queued before the model was loaded and gives it its batch key; a
      * request the model refuses leaves the queue and fails with the model's reason.
@@ -148,6 +157,7 @@ final class BatchDispatcher<Q, R> implements Runnable {
         if (job.isPrepared()) return true;
         try {
             model.validate(job.request());
+            settings.admission().admit(model, job.request());
             job.prepared(model.batchKey(job.request()));
             return true;
         } catch (RuntimeException e) {

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import mmgp.api.*;
+import mmgp.engine.spi.CostEstimate;
 import mmgp.engine.spi.ModelProvider;
 
 /**
@@ -34,7 +35,8 @@ import mmgp.engine.spi.ModelProvider;
  * }</pre>
  *
  * <p>Errors: a request the engine or the loaded model refuses throws
- * {@link InvalidRequestException} (naming the field) from the submitting call; a full queue
+ * {@link InvalidRequestException} (naming the field) from the submitting call; one whose run
+ * would not fit the memory budget or compute limit throws {@link OverBudgetException}; a full queue
  * throws {@link QueueFullException} (retry later); a closed engine or a task without a
  * configured model throws IllegalStateException. Everything after queuing arrives through the
  * job's future: the model's exception, {@link ModelLoadException} when the model cannot be
@@ -84,6 +86,10 @@ public final class Engine implements AutoCloseable {
         private int concurrentBatches = 1;
         private Duration closeTimeout = Duration.ofSeconds(60);
         private EngineListener listener = EngineListener.NONE;
+        private long memoryBudget;
+        private double maxRequestSeconds;
+        private double flopsPerSecond;
+        private CostEstimate.Size maxSize;
 
         private Builder() {}
 
@@ -155,6 +161,46 @@ public final class Engine implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Most memory one batch may need beyond the mapped weights (its models'
+         * {@link mmgp.engine.spi.BatchModel#estimate}): a request whose run alone needs more is
+         * refused with {@link OverBudgetException} before it is queued, and batches are gathered
+         * only as large as the budget holds. 0 (the default) means no budget;
+         * {@link MemoryBudget#derive} gives the servers' default.
+         */
+        public Builder memoryBudget(long bytes) {
+            if (bytes < 0) throw new IllegalArgumentException("memory budget must be 0 (none) or positive, got " + bytes);
+            this.memoryBudget = bytes;
+            return this;
+        }
+
+        /**
+         * Most estimated compute seconds one request may take (its FLOPs at {@link #computeRate}); a
+         * request above is refused with {@link OverBudgetException}. 0 (the default) means no limit.
+         */
+        public Builder maxRequestSeconds(double seconds) {
+            if (!(seconds >= 0) || Double.isInfinite(seconds)) throw new IllegalArgumentException("max request seconds must be 0 (none) or positive, got " + seconds);
+            this.maxRequestSeconds = seconds;
+            return this;
+        }
+
+        /** FLOP/s that turn estimated FLOPs into seconds; default 40 GFLOP/s per compute thread (calibrated on the bench machine). */
+        public Builder computeRate(double flopsPerSecond) {
+            if (!(flopsPerSecond > 0) || Double.isInfinite(flopsPerSecond)) throw new IllegalArgumentException("compute rate must be positive, got " + flopsPerSecond);
+            this.flopsPerSecond = flopsPerSecond;
+            return this;
+        }
+
+        /**
+         * The largest image or video a request may ask for; a side of 0 means the model's native
+         * one (a 256² aMUSEd then refuses 512²). Without this call any size the model accepts goes.
+         */
+        public Builder maxSize(int width, int height) {
+            if (width < 0 || height < 0) throw new IllegalArgumentException("max size sides must be 0 (native) or positive, got " + width + "×" + height);
+            this.maxSize = new CostEstimate.Size(width, height);
+            return this;
+        }
+
         public Builder listener(EngineListener listener) {
             this.listener = Objects.requireNonNull(listener, "listener");
             return this;
@@ -164,7 +210,9 @@ public final class Engine implements AutoCloseable {
         public Engine build() {
             EngineListener guarded = new GuardedEngineListener(listener);
             int resolvedThreads = threads == 0 ? Runtime.getRuntime().availableProcessors() : threads;
-            EngineSettings settings = new EngineSettings(resolvedThreads, maxBatch, maxWait, queueCapacity, concurrentBatches, closeTimeout);
+            AdmissionLimits admission = new AdmissionLimits(memoryBudget, maxRequestSeconds,
+                    flopsPerSecond > 0 ? flopsPerSecond : AdmissionLimits.FLOPS_PER_THREAD * resolvedThreads, maxSize);
+            EngineSettings settings = new EngineSettings(resolvedThreads, maxBatch, maxWait, queueCapacity, concurrentBatches, closeTimeout, admission);
             Map<Task, ModelSlot> slots = new EnumMap<>(Task.class);
             if (!models.isEmpty()) {
                 List<ModelProvider> available = ProviderSelection.available(providers);

@@ -11,6 +11,7 @@ import java.time.Duration;
  * @param queueCapacity     waiting requests per task before submissions are refused
  * @param concurrentBatches batches that may compute at the same time across all tasks
  * @param closeTimeout      how long {@link Engine#close} waits for running batches (twice: before and after cancelling them)
+ * @param admission         the cost limits requests and batches are held to
  */
 record EngineSettings(int threads, int maxBatch, Duration maxWait, int queueCapacity, int concurrentBatches,
-                      Duration closeTimeout) {}
+                      Duration closeTimeout, AdmissionLimits admission) {}

@@ -62,11 +62,12 @@ final class RequestQueue<Q, R> {
     }
 
     /**
-     * Removes the oldest job whose batch key equals {@code key}, waiting for one until
+     * Removes the oldest job whose batch key equals {@code key} and that {@code fits} (the batch's
+     * memory budget; checked under the lock, so it must be quick), waiting for one until
      * {@code deadlineNanos} (System.nanoTime). Returns null at the deadline, when the queue
      * closes, or early when a job without a key is waiting, so that the caller can prepare it.
      */
-    EngineJob<Q, R> pollMatching(Object key, long deadlineNanos) throws InterruptedException {
+    EngineJob<Q, R> pollMatching(Object key, java.util.function.Predicate<EngineJob<Q, R>> fits, long deadlineNanos) throws InterruptedException {
         EngineJob<Q, R> match = null;
         lock.lock();
         try {
@@ -76,7 +77,7 @@ final class RequestQueue<Q, R> {
                     EngineJob<Q, R> job = it.next();
                     if (!job.isPrepared()) {
                         unprepared = true;
-                    } else if (key.equals(job.batchKey())) {
+                    } else if (key.equals(job.batchKey()) && fits.test(job)) {
                         it.remove();
                         match = job;
                         break;

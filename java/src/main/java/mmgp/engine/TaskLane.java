@@ -19,11 +19,13 @@ final class TaskLane<Q, R> {
     private final EngineListener listener;
     private final BatchDispatcher<Q, R> dispatcher;
     private final Thread thread;
+    private final AdmissionLimits admission;
 
     TaskLane(Task task, ModelSlot slot, EngineSettings settings, ComputePermits permits, EngineListener listener) {
         this.task = task;
         this.slot = slot;
         this.listener = listener;
+        this.admission = settings.admission();
         this.queue = new RequestQueue<>(settings.queueCapacity(), depth -> listener.queueDepth(task, depth));
         this.dispatcher = new BatchDispatcher<>(task, slot, queue, settings, permits, listener);
         this.thread = Thread.ofPlatform().name("mmgp-" + task.label()).daemon().unstarted(this::dispatchThenCloseModel);
@@ -57,16 +59,20 @@ final class TaskLane<Q, R> {
         BatchModel<Q, R> model = loadedModel();
         if (model != null) {
             model.validate(request);
+            admission.admit(model, request);
             job.prepared(model.batchKey(request));
         }
         if (!queue.offer(job)) throw new QueueFullException(task, queue.capacity());
         return job;
     }
 
-    /** Lets the model refuse a request now when it is loaded; does nothing otherwise. */
+    /** Lets the model (and the cost limits) refuse a request now when it is loaded; does nothing otherwise. */
     void validateIfLoaded(Q request) {
         BatchModel<Q, R> model = loadedModel();
-        if (model != null) model.validate(request);
+        if (model != null) {
+            model.validate(request);
+            admission.admit(model, request);
+        }
     }
 
     void load() {

@@ -129,6 +129,7 @@ public final class Graph implements AutoCloseable {
         if (OpProfile.enabled()) computeProfiled();
         else backend.compute(graph);
         GraphStats.record(label(), (System.nanoTime() - t0) * 1e-9, flops());
+        GraphStats.recordBuffer(label(), computeBufferBytes());
     }
 
     /** The graph's label in {@link GraphStats} and {@link OpProfile}: its first output's name. */

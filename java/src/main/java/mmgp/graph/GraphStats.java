@@ -27,6 +27,7 @@ public final class GraphStats {
     }
 
     private static final Map<String, double[]> BY_LABEL = new LinkedHashMap<>(); // {computes, seconds, flops}
+    private static final Map<String, Long> BUFFER_BYTES = new LinkedHashMap<>();
 
     private GraphStats() {}
 
@@ -35,6 +36,18 @@ public final class GraphStats {
         e[0]++;
         e[1] += seconds;
         e[2] += flops;
+    }
+
+    static synchronized void recordBuffer(String label, long bytes) {
+        BUFFER_BYTES.merge(label, bytes, Math::max);
+    }
+
+    /**
+     * The largest compute buffer (inputs + intermediates, as ggml's allocator allocated it) a
+     * graph of {@code label} computed with; 0 when none has run. What cost estimates are checked against.
+     */
+    public static synchronized long bufferBytes(String label) {
+        return BUFFER_BYTES.getOrDefault(label, 0L);
     }
 
     /** Every label seen so far, in first-compute order. */
@@ -52,5 +65,6 @@ public final class GraphStats {
 
     public static synchronized void reset() {
         BY_LABEL.clear();
+        BUFFER_BYTES.clear();
     }
 }

@@ -6,6 +6,7 @@ import io.javalin.http.HttpResponseException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import mmgp.api.InvalidRequestException;
+import mmgp.engine.OverBudgetException;
 import mmgp.engine.QueueFullException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,6 +20,7 @@ final class JsonErrors {
     static void install(Javalin app, RetryAdvisor retry) {
         app.exception(ApiException.class, (e, ctx) -> write(ctx, e));
         app.exception(InvalidRequestException.class, (e, ctx) -> write(ctx, ApiException.badRequest(e.field(), e.getMessage())));
+        app.exception(OverBudgetException.class, (e, ctx) -> write(ctx, new ApiException(413, "over_budget", e.getMessage(), null, 0)));
         app.exception(QueueFullException.class, (e, ctx) -> write(ctx, ApiException.tooMany("queue_full", e.getMessage(), retry.retryAfterSeconds(e.task()))));
         app.exception(HttpResponseException.class, (e, ctx) -> write(ctx, fromJavalin(e)));
         app.exception(Exception.class, (e, ctx) -> {

@@ -6,9 +6,18 @@ import mmgp.api.ImageResult;
 import mmgp.api.InvalidRequestException;
 import mmgp.api.StageTimings;
 import mmgp.engine.spi.BatchItem;
+import mmgp.engine.spi.CostEstimate;
 
-/** Draws a 16×16 black image per prompt; requests batch when steps, size and guidance match. */
+/**
+ * Draws a 16×16 black image per prompt; requests batch when steps, size and guidance match. Its
+ * cost: {@link #BYTES_PER_PIXEL} bytes per requested pixel and image, {@link #FLOPS_PER_PIXEL_STEP}
+ * FLOPs per pixel, step and image; its native size is 256×256.
+ */
 final class FakeImageModel extends FakeBatchModel<ImageRequest, ImageResult> {
+    static final long BYTES_PER_PIXEL = 256;
+    static final double FLOPS_PER_PIXEL_STEP = 1e6;
+    static final CostEstimate.Size NATIVE = new CostEstimate.Size(256, 256);
+
     @Override
     public void validate(ImageRequest request) {
         if (request.options().width() % 16 != 0) throw new InvalidRequestException("width", "must be a multiple of 16, got " + request.options().width());
@@ -18,6 +27,15 @@ final class FakeImageModel extends FakeBatchModel<ImageRequest, ImageResult> {
     public Object batchKey(ImageRequest request) {
         var o = request.options();
         return List.of(o.steps(), o.width(), o.height(), o.guidanceScale());
+    }
+
+    @Override
+    public CostEstimate estimate(List<ImageRequest> batch) {
+        var o = batch.getFirst().options();
+        long pixels = (long) o.width() * o.height();
+        String what = batch.size() == 1 ? "a " + o.width() + "×" + o.height() + " image" : "a batch of " + batch.size() + " " + o.width() + "×" + o.height() + " images";
+        return new CostEstimate(what, batch.size() * pixels * BYTES_PER_PIXEL, batch.size() * pixels * o.steps() * FLOPS_PER_PIXEL_STEP,
+                new CostEstimate.Size(o.width(), o.height()), NATIVE);
     }
 
     @Override

@@ -6,6 +6,7 @@ import mmgp.api.StageTimings;
 import mmgp.api.UnderstandRequest;
 import mmgp.api.UnderstandResult;
 import mmgp.engine.spi.BatchItem;
+import mmgp.engine.spi.CostEstimate;
 
 /**
  * Answers "a caption about &lt;file name&gt;" (nothing for a file whose name contains "silent"),
@@ -14,6 +15,13 @@ import mmgp.engine.spi.BatchItem;
 final class FakeUnderstandModel extends FakeBatchModel<UnderstandRequest, UnderstandResult> {
     @Override
     public void validate(UnderstandRequest request) {}
+
+    /** 1 MiB per request (a KV cache); 10⁹ FLOPs per new token. */
+    @Override
+    public CostEstimate estimate(List<UnderstandRequest> batch) {
+        double flops = batch.stream().mapToDouble(r -> r.options().maxNewTokens() * 1e9).sum();
+        return new CostEstimate(batch.size() == 1 ? "a question" : batch.size() + " questions", batch.size() * (1L << 20), flops, null, null);
+    }
 
     @Override
     public Object batchKey(UnderstandRequest request) {

@@ -5,6 +5,7 @@ import mmgp.api.StageTimings;
 import mmgp.api.VideoRequest;
 import mmgp.api.VideoResult;
 import mmgp.engine.spi.BatchItem;
+import mmgp.engine.spi.CostEstimate;
 
 /** Films a tiny black clip per prompt. */
 final class FakeVideoModel extends FakeBatchModel<VideoRequest, VideoResult> {
@@ -19,6 +20,15 @@ final class FakeVideoModel extends FakeBatchModel<VideoRequest, VideoResult> {
         if (request.startImageFile() != null && !java.nio.file.Files.isRegularFile(request.startImageFile())) {
             throw new mmgp.api.InvalidRequestException("image", "no such file " + request.startImageFile());
         }
+    }
+
+    /** 64 bytes per requested pixel of every frame; 10⁶ FLOPs per pixel, frame and step. */
+    @Override
+    public CostEstimate estimate(List<VideoRequest> batch) {
+        var o = batch.getFirst().options();
+        long voxels = (long) o.width() * o.height() * o.frames();
+        return new CostEstimate("a " + o.width() + "×" + o.height() + "×" + o.frames() + " video" + (batch.size() > 1 ? " batch of " + batch.size() : ""),
+                batch.size() * voxels * 64, batch.size() * voxels * o.steps() * 1e6, new CostEstimate.Size(o.width(), o.height()), null);
     }
 
     @Override

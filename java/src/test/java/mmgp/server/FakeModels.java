@@ -16,6 +16,7 @@ import mmgp.api.VideoResult;
 import mmgp.engine.Engine;
 import mmgp.engine.spi.BatchItem;
 import mmgp.engine.spi.BatchModel;
+import mmgp.engine.spi.CostEstimate;
 import mmgp.engine.spi.ModelProvider;
 
 /** One fast fake model per task, their providers and model files: an engine without native code. */
@@ -29,6 +30,16 @@ final class FakeModels {
         @Override
         public Object batchKey(ImageRequest r) {
             return List.of(r.options().steps(), r.options().width(), r.options().height());
+        }
+
+        /** 256 bytes and 10⁶ FLOPs per step for each pixel of each image; native 256×256, and 0 sides mean 16. */
+        @Override
+        public CostEstimate estimate(List<ImageRequest> batch) {
+            var o = batch.getFirst().options();
+            int w = o.width() == 0 ? 16 : o.width(), h = o.height() == 0 ? 16 : o.height();
+            long pixels = (long) batch.size() * w * h;
+            return new CostEstimate((batch.size() == 1 ? "this " : "this batch of " + batch.size() + " ") + w + "×" + h + " image", pixels * 256,
+                    pixels * o.steps() * 1e6, new CostEstimate.Size(w, h), new CostEstimate.Size(256, 256));
         }
 
         @Override
@@ -65,6 +76,15 @@ final class FakeModels {
         @Override
         public Object batchKey(VideoRequest r) {
             return List.of(r.options().frames(), r.options().width(), r.options().height(), r.options().steps());
+        }
+
+        /** 64 bytes and 10⁶ FLOPs per step for each pixel of each frame; native 512×512. */
+        @Override
+        public CostEstimate estimate(List<VideoRequest> batch) {
+            var o = batch.getFirst().options();
+            long voxels = (long) batch.size() * o.width() * o.height() * o.frames();
+            return new CostEstimate("this " + o.width() + "×" + o.height() + "×" + o.frames() + " video" + (batch.size() > 1 ? " (batch of " + batch.size() + ")" : ""),
+                    voxels * 64, voxels * o.steps() * 1e6, new CostEstimate.Size(o.width(), o.height()), new CostEstimate.Size(512, 512));
         }
 
         @Override

@@ -31,6 +31,18 @@ public interface BatchModel<Q, R> extends AutoCloseable {
     int maxBatch();
 
     /**
+     * The cost of running {@code batch} (requests with one {@link #batchKey}, already validated)
+     * in one {@link #run}: its peak memory beyond the weights and its FLOPs. Called when a
+     * request is submitted and while a batch is gathered, in the same threads as
+     * {@link #validate}, so it must only read the model's configuration, and be quick (cache by
+     * key and batch size when it builds graphs). The default knows nothing, and the engine then
+     * admits every request.
+     */
+    default CostEstimate estimate(List<Q> batch) {
+        return CostEstimate.unknown(batch.size() + " request(s)");
+    }
+
+    /**
      * Runs the batch; one result per item, in order. Every item's seed gives the same result
      * whether it runs alone or batched. Progress of the whole batch goes to {@code batch}, whose
      * {@link ProgressListener#cancelled()} turns true once every item is cancelled; text meant

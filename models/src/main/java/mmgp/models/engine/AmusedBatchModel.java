@@ -3,6 +3,8 @@ package mmgp.models.engine;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import mmgp.api.ImageOptions;
 import mmgp.api.ImageRequest;
 import mmgp.api.ImageResult;
@@ -10,7 +12,9 @@ import mmgp.api.InvalidRequestException;
 import mmgp.api.ProgressListener;
 import mmgp.engine.spi.BatchItem;
 import mmgp.engine.spi.BatchModel;
+import mmgp.engine.spi.CostEstimate;
 import mmgp.graph.ComputeBackend;
+import mmgp.models.amused.AmusedCost;
 import mmgp.models.amused.AmusedModel;
 import mmgp.models.amused.AmusedPipeline;
 
@@ -29,6 +33,7 @@ final class AmusedBatchModel implements BatchModel<ImageRequest, ImageResult> {
     private final AmusedModel model;
     private final ComputeBackend backend;
     private final String description;
+    private final Map<List<Object>, AmusedCost> costs = new ConcurrentHashMap<>();
 
     AmusedBatchModel(AmusedModel model, ComputeBackend backend) {
         this.model = model;
@@ -63,6 +68,26 @@ final class AmusedBatchModel implements BatchModel<ImageRequest, ImageResult> {
 
     private int side(int requested) {
         return requested > 0 ? requested : model.defaultImageSize();
+    }
+
+    /**
+     * Measured on the run's own graphs ({@link AmusedCost}), once per key and batch size: the
+     * estimate is ggml's allocator plan, the same figure the run allocates.
+     */
+    @Override
+    public CostEstimate estimate(List<ImageRequest> batch) {
+        ImageOptions o = batch.getFirst().options();
+        Key key = (Key) batchKey(batch.getFirst());
+        int n = batch.size();
+        boolean guided = o.guidanceScale() > 1f;
+        if (costs.size() > 256) costs.clear(); // sizes are bounded by the limits; this bounds the rest
+        AmusedCost cost = costs.computeIfAbsent(List.of(key.width(), key.height(), guided, n),
+                k -> AmusedCost.of(model, backend, n, key.width(), key.height(), guided));
+        String size = key.width() + "×" + key.height();
+        String what = n == 1 ? "this " + size + " image" : "this batch of " + n + " " + size + " images";
+        int nativeSide = model.defaultImageSize();
+        return new CostEstimate(what, cost.peakBytes(), cost.flops(key.steps()), new CostEstimate.Size(key.width(), key.height()),
+                new CostEstimate.Size(nativeSide, nativeSide));
     }
 
     @Override

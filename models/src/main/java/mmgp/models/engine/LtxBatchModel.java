@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import mmgp.api.InvalidRequestException;
 import mmgp.api.ProgressListener;
 import mmgp.api.VideoOptions;
@@ -11,8 +13,10 @@ import mmgp.api.VideoRequest;
 import mmgp.api.VideoResult;
 import mmgp.engine.spi.BatchItem;
 import mmgp.engine.spi.BatchModel;
+import mmgp.engine.spi.CostEstimate;
 import mmgp.graph.ComputeBackend;
 import mmgp.models.ltx.LtxConditionImage;
+import mmgp.models.ltx.LtxCost;
 import mmgp.models.ltx.LtxDefaults;
 import mmgp.models.ltx.LtxModel;
 import mmgp.models.ltx.LtxPipeline;
@@ -39,6 +43,7 @@ final class LtxBatchModel implements BatchModel<VideoRequest, VideoResult> {
     private final ComputeBackend backend;
     private final String description;
     private final ModelDefaults defaults;
+    private final Map<List<Object>, LtxCost> costs = new ConcurrentHashMap<>();
 
     LtxBatchModel(LtxModel model, ComputeBackend backend) {
         this(model, backend, ModelDefaults.NONE);
@@ -103,6 +108,30 @@ final class LtxBatchModel implements BatchModel<VideoRequest, VideoResult> {
         LtxPipeline.Options p = pipelineOptions(o); // "model default" and the same value given explicitly share a run
         return new Key(o.frames(), o.width(), o.height(), p.steps(), Arrays.toString(p.timesteps()), p.guidanceScale(), o.negativePrompt(), o.frameRate(),
                 request.startImageFile() != null, o.vaeMemoryBytes());
+    }
+
+    /**
+     * LTX-Video's training resolution: 768 on the longer side (its model card's 768×512, either
+     * orientation), so a larger video needs an explicit server limit.
+     */
+    static final CostEstimate.Size NATIVE_SIZE = new CostEstimate.Size(768, 768);
+
+    /** Measured on the run's own graphs ({@link LtxCost}), once per shape and batch size. */
+    @Override
+    public CostEstimate estimate(List<VideoRequest> batch) {
+        VideoRequest first = batch.getFirst();
+        VideoOptions v = first.options();
+        LtxPipeline.Options o = pipelineOptions(v);
+        boolean fromImage = first.startImageFile() != null;
+        int n = batch.size();
+        int steps = o.timesteps() != null ? o.timesteps().length : o.steps();
+        boolean guided = o.guidanceScale() > 1f;
+        if (costs.size() > 256) costs.clear(); // sizes are bounded by the limits; this bounds the rest
+        LtxCost cost = costs.computeIfAbsent(List.of(v.frames(), v.width(), v.height(), o.maxSequenceLength(), guided, fromImage, v.vaeMemoryBytes(), n),
+                k -> LtxCost.of(model, backend, n, v.frames(), v.width(), v.height(), o.maxSequenceLength(), guided, fromImage, v.vaeMemoryBytes()));
+        String shape = v.width() + "×" + v.height() + "×" + v.frames();
+        String what = n == 1 ? "this " + shape + " video" : "this batch of " + n + " " + shape + " videos";
+        return new CostEstimate(what, cost.peakBytes(), cost.flops(steps), new CostEstimate.Size(v.width(), v.height()), NATIVE_SIZE);
     }
 
     @Override

@@ -9,6 +9,8 @@ import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
@@ -21,7 +23,11 @@ import mmgp.api.UnderstandRequest;
 import mmgp.api.UnderstandResult;
 import mmgp.engine.spi.BatchItem;
 import mmgp.engine.spi.BatchModel;
+import mmgp.engine.spi.CostEstimate;
 import mmgp.media.VideoReader;
+import mmgp.models.smolvlm.SmolVlmCost;
+import mmgp.models.smolvlm.SmolVlmModel;
+import mmgp.models.smolvlm.SmolVlmProcessor;
 import mmgp.models.smolvlm.SmolVlmUnderstanding;
 import mmgp.sampling.SamplingParameters;
 
@@ -39,12 +45,21 @@ final class SmolVlmBatchModel implements BatchModel<UnderstandRequest, Understan
     private final SmolVlmUnderstanding understanding;
     private final String description;
     private final Path scratch;
+    private final long textParams;
+    /** Image headers' sizes by file: the dispatcher estimates under its queue's lock, so each file is read once. */
+    private final Map<Path, int[]> imageSizes = new ConcurrentHashMap<>();
 
     /** @param scratch a folder of converted files to delete on close, or null */
     SmolVlmBatchModel(SmolVlmUnderstanding understanding, String description, Path scratch) {
         this.understanding = understanding;
         this.description = description;
         this.scratch = scratch;
+        this.textParams = understanding.model().textParams();
+    }
+
+    /** The loaded model, for tests that measure what a request holds. */
+    SmolVlmUnderstanding understanding() {
+        return understanding;
     }
 
     @Override
@@ -75,6 +90,53 @@ final class SmolVlmBatchModel implements BatchModel<UnderstandRequest, Understan
     @Override
     public Object batchKey(UnderstandRequest request) {
         return ANY;
+    }
+
+    /**
+     * The processor's arithmetic ({@link SmolVlmCost}): the context and the encoders' buffers are
+     * allocated when the model loads, so a batch adds only its tiles' pixels and image features;
+     * an image's tiles follow its header's size, a video's its frame cap.
+     */
+    @Override
+    public CostEstimate estimate(List<UnderstandRequest> batch) {
+        SmolVlmModel m = understanding.model();
+        SmolVlmProcessor p = understanding.processor();
+        int tokensPerTile = p.imageSeqLen();
+        long bytes = 0;
+        double flops = 0;
+        for (UnderstandRequest r : batch) {
+            int tiles = switch (r.media()) {
+                case Media.VideoFile v -> SmolVlmCost.videoTiles(p, r.options().maxFrames());
+                case Media.ImageFile i -> {
+                    if (imageSizes.size() > 256) imageSizes.clear(); // uploads are per job; this bounds the map
+                    int[] wh = imageSizes.computeIfAbsent(i.file(), SmolVlmBatchModel::imageSize);
+                    yield SmolVlmCost.imageTiles(p.imageProcessor().config(), p.imageProcessor().config().size(), wh[0], wh[1]);
+                }
+                case Media.None none -> 0;
+            };
+            bytes += SmolVlmCost.mediaBytes(tiles, p.imageProcessor().config().maxImageSize(), tokensPerTile, m.nEmbd());
+            flops += SmolVlmCost.flops(SmolVlmCost.promptPositions(r.prompt(), tiles, tokensPerTile), r.options().maxNewTokens(), tiles,
+                    textParams, m.visionTower());
+        }
+        String what = batch.size() == 1 ? "this question" : "these " + batch.size() + " questions";
+        return new CostEstimate(what, bytes, flops, null, null);
+    }
+
+    /** An image's width and height from its header, or {0, 0} when it cannot be read (the estimate then bounds any size). */
+    private static int[] imageSize(Path file) {
+        try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
+            Iterator<ImageReader> readers = in == null ? null : ImageIO.getImageReaders(in);
+            if (readers == null || !readers.hasNext()) return new int[2];
+            ImageReader reader = readers.next();
+            try {
+                reader.setInput(in, true, true);
+                return new int[] {reader.getWidth(0), reader.getHeight(0)};
+            } finally {
+                reader.dispose();
+            }
+        } catch (IOException | RuntimeException e) {
+            return new int[2];
+        }
     }
 
     @Override

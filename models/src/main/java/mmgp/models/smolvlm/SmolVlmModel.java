@@ -70,6 +70,7 @@ public final class SmolVlmModel implements AutoCloseable {
     private final MemorySegment model, ctx, mctx;
     private final int nEmbd, nVocab, nBatch, imageSize, imageTokenId;
     private final float[] imageMean, imageStd;
+    private final SmolVlmCost.VisionTower visionTower;
     private boolean closed;
 
     private SmolVlmModel(Path textModel, Path mmproj, Options o) throws IOException {
@@ -78,6 +79,9 @@ public final class SmolVlmModel implements AutoCloseable {
             imageMean = mm.metadata().getFloatArray("clip.vision.image_mean");
             imageStd = mm.metadata().getFloatArray("clip.vision.image_std");
             imageTokenId = text.metadata().getStringArray("tokenizer.ggml.tokens").indexOf(SmolVlmVocab.IMAGE);
+            visionTower = new SmolVlmCost.VisionTower(imageSize, mm.metadata().getInt("clip.vision.patch_size"),
+                    mm.metadata().getInt("clip.vision.embedding_length"), mm.metadata().getInt("clip.vision.block_count"),
+                    mm.tensors().stream().mapToLong(mmgp.gguf.TensorInfo::elementCount).sum());
         }
         Llama.backendInit();
         MemorySegment mp = Llama.modelDefaultParams(arena);
@@ -128,6 +132,10 @@ public final class SmolVlmModel implements AutoCloseable {
     }
 
     public int nEmbd() { return nEmbd; }
+    /** The vision tower's shape, its connector's parameters included (every tensor of the mmproj). */
+    public SmolVlmCost.VisionTower visionTower() { return visionTower; }
+    /** Parameters of the text model (llama.cpp's count: every tensor, the token table included). */
+    public long textParams() { return Llama.modelNParams(model); }
     public int nVocab() { return nVocab; }
     public int imageSize() { return imageSize; }
     /** Id of {@code <image>} in the vocabulary, -1 when absent. */

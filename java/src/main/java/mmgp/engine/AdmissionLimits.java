@@ -1,0 +1,73 @@
+package mmgp.engine;
+
+import java.util.ArrayList;
+import java.util.List;
+import mmgp.api.InvalidRequestException;
+import mmgp.engine.spi.BatchModel;
+import mmgp.engine.spi.CostEstimate;
+
+/**
+ * The engine's admission control by cost: a request is refused at submit when its run alone
+ * needs more memory than {@code memoryBudgetBytes}, more than {@code maxRequestSeconds} of
+ * compute at {@code flopsPerSecond}, or a size above {@code maxSize} (0 sides: the model's
+ * native size); a batch is never gathered beyond what the budget holds. Figures come from
+ * {@link BatchModel#estimate}; a model that estimates nothing is never refused.
+ *
+ * @param memoryBudgetBytes most bytes one batch may need beyond the weights; 0 means no budget
+ * @param maxRequestSeconds most estimated seconds of compute one request may take; 0 means no limit
+ * @param flopsPerSecond    the rate that turns FLOPs into seconds (calibrated per machine)
+ * @param maxSize           the largest output size, a 0 side meaning the model's native one; null means any size
+ */
+record AdmissionLimits(long memoryBudgetBytes, double maxRequestSeconds, double flopsPerSecond, CostEstimate.Size maxSize) {
+    /**
+     * FLOP/s per compute thread turning estimates into seconds: the benchmark's measured 84–110
+     * GFLOP/s on 2 threads of an AMD EPYC for aMUSEd and LTX stages (bench/results/2026-12-07-c),
+     * rounded down to 40 per thread because large attention graphs run slower than the bench's sizes.
+     */
+    static final double FLOPS_PER_THREAD = 40e9;
+
+    static final AdmissionLimits NONE = new AdmissionLimits(0, 0, FLOPS_PER_THREAD, null);
+
+    AdmissionLimits {
+        if (memoryBudgetBytes < 0) throw new IllegalArgumentException("memory budget must be 0 (none) or positive, got " + memoryBudgetBytes);
+        if (!(maxRequestSeconds >= 0)) throw new IllegalArgumentException("max request seconds must be 0 (none) or positive, got " + maxRequestSeconds);
+        if (!(flopsPerSecond > 0)) throw new IllegalArgumentException("FLOP rate must be positive, got " + flopsPerSecond);
+    }
+
+    /** Refuses {@code request} when its run alone cannot fit; see the record's description. */
+    <Q> void admit(BatchModel<Q, ?> model, Q request) {
+        CostEstimate e = model.estimate(List.of(request));
+        if (maxSize != null && e.size() != null) {
+            CostEstimate.Size max = new CostEstimate.Size(maxSize.width() > 0 ? maxSize.width() : side(e.nativeSize(), true),
+                    maxSize.height() > 0 ? maxSize.height() : side(e.nativeSize(), false));
+            String whose = maxSize.width() > 0 && maxSize.height() > 0 ? "this server's limit" : "the model's native size";
+            if (max.width() > 0 && e.size().width() > max.width()) {
+                throw new InvalidRequestException("width", "width " + e.size().width() + " is above " + whose + " of " + max.width() + " (--max-width)");
+            }
+            if (max.height() > 0 && e.size().height() > max.height()) {
+                throw new InvalidRequestException("height", "height " + e.size().height() + " is above " + whose + " of " + max.height() + " (--max-height)");
+            }
+        }
+        if (memoryBudgetBytes > 0 && e.peakBytes() > memoryBudgetBytes) {
+            throw new OverBudgetException(OverBudgetException.Limit.MEMORY, e, e.peakBytes(), memoryBudgetBytes);
+        }
+        double seconds = e.flops() / flopsPerSecond;
+        if (maxRequestSeconds > 0 && seconds > maxRequestSeconds) {
+            throw new OverBudgetException(OverBudgetException.Limit.COMPUTE, e, seconds, maxRequestSeconds);
+        }
+    }
+
+    private static int side(CostEstimate.Size nativeSize, boolean width) {
+        if (nativeSize == null) return 0;
+        return width ? nativeSize.width() : nativeSize.height();
+    }
+
+    /** Whether {@code batch} and {@code next} together fit the memory budget. */
+    <Q> boolean fits(BatchModel<Q, ?> model, List<Q> batch, Q next) {
+        if (memoryBudgetBytes == 0) return true;
+        List<Q> all = new ArrayList<>(batch.size() + 1);
+        all.addAll(batch);
+        all.add(next);
+        return model.estimate(all).peakBytes() <= memoryBudgetBytes;
+    }
+}

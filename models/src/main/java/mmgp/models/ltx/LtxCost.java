@@ -1,0 +1,88 @@
+package mmgp.models.ltx;
+
+import mmgp.graph.ComputeBackend;
+import mmgp.graph.Graph;
+import mmgp.graph.Tensor;
+import mmgp.tensor.GgmlType;
+
+/**
+ * What one {@link LtxPipeline#generateWithSeeds} run of {@code batch} videos costs, measured on
+ * the graphs the run builds: the T5 encoder's and the transformer's are built as the pipeline
+ * builds them and planned by ggml's allocator (nothing allocated or computed); the VAE decode
+ * (one video at a time with per-video seeds) is planned by the tiling the run will pick for
+ * its memory budget ({@link LtxVaeDecoder#tilingForBudget}). The stages free their graphs in
+ * turn, so the peak is the largest stage. A tiled decode keeps tile graphs cached up to the
+ * tiling's cap (twice the largest tile when none is set), counted here as twice the budget it
+ * was tiled for: an upper bound. FLOPs: encode + steps × transformer + the untiled decode's
+ * (tile overlaps, decoded twice, add up to a quarter). The VAE encoder of image to video and
+ * the Java arrays (latents, frames) are not counted.
+ *
+ * @param peakBytes        the run's peak beyond the weights
+ * @param fixedFlops       FLOPs of the encode and the decodes
+ * @param stepFlops        FLOPs of one transformer step
+ * @param encodeBytes      the T5 encoder's compute buffer
+ * @param transformerBytes the transformer's compute buffer
+ * @param decodeBytes      the VAE decode's compute buffers (an upper bound when tiled)
+ * @param decodeTiled      whether the decode is tiled
+ */
+public record LtxCost(long peakBytes, double fixedFlops, double stepFlops, long encodeBytes, long transformerBytes, long decodeBytes,
+                      boolean decodeTiled) {
+    /** FLOPs of a run of {@code steps} steps. */
+    public double flops(int steps) {
+        return fixedFlops + steps * stepFlops;
+    }
+
+    /**
+     * The cost of {@code batch} videos of {@code frames} × {@code height} × {@code width}, with
+     * {@code textTokens} T5 positions, guided or not, image-conditioned or not, the VAE decode
+     * held to {@code vaeMemoryBytes} (≤ 0: {@link VaeTiling#DEFAULT_BUDGET_BYTES}).
+     */
+    public static LtxCost of(LtxModel model, ComputeBackend backend, int batch, int frames, int width, int height, int textTokens,
+                             boolean guided, boolean fromImage, long vaeMemoryBytes) {
+        LtxVaeConfig vae = model.vae().config();
+        int lf = (frames - 1) / vae.temporalCompressionRatio() + 1;
+        int lh = height / vae.spatialCompressionRatio(), lw = width / vae.spatialCompressionRatio();
+        int tokens = lf * lh * lw;
+        int rows = guided ? 2 * batch : batch;
+
+        long encode;
+        double encodeFlops;
+        try (Graph g = new Graph(backend)) {
+            Tensor ids = g.input("t5_input_ids", GgmlType.I32, textTokens, rows);
+            g.output(model.textEncoder().buildAll(g, ids, null).lastHidden());
+            encode = g.plannedBufferBytes();
+            encodeFlops = g.flops();
+        }
+
+        long transformer;
+        double stepFlops;
+        LtxTransformer dit = model.transformer();
+        try (Graph g = new Graph(backend, dit.graphSize())) {
+            LtxTransformer.Inputs in = dit.inputs(g, rows, tokens, textTokens, fromImage);
+            g.output(dit.build(g, in));
+            transformer = g.plannedBufferBytes();
+            stepFlops = g.flops();
+        }
+
+        LtxVaeDecoder decoder = model.vae();
+        long budget = vaeMemoryBytes > 0 ? vaeMemoryBytes : VaeTiling.DEFAULT_BUDGET_BYTES;
+        long whole = decoder.plannedComputeBytes(backend, 1, lf, lh, lw);
+        boolean tiled = whole > budget;
+        long decode;
+        if (!tiled) {
+            decode = whole;
+        } else {
+            VaeTiling tiling = decoder.tilingForBudget(backend, budget, 1, lf, lh, lw);
+            decode = tiling.memoryBytes() > 0 ? Math.max(tiling.memoryBytes(), budget) : 2 * budget;
+        }
+        double decodeFlops;
+        try (Graph g = decoder.newGraph(backend, lf)) {
+            Tensor in = g.inputF32("latents", lw, lh, lf, vae.latentChannels());
+            Tensor timestep = decoder.timestepConditioned() ? g.inputF32("decode_timestep", 1) : null;
+            g.output(decoder.build(g, in, timestep, 1, null).video());
+            decodeFlops = batch * g.flops();
+        }
+        long peak = Math.max(encode, Math.max(transformer, decode));
+        return new LtxCost(peak, encodeFlops + decodeFlops, stepFlops, encode, transformer, decode, tiled);
+    }
+}

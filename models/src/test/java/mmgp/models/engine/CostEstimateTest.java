@@ -1,0 +1,185 @@
+package mmgp.models.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.awt.image.BufferedImage;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import mmgp.api.ImageRequest;
+import mmgp.api.ImageResult;
+import mmgp.api.Media;
+import mmgp.api.ProgressListener;
+import mmgp.api.UnderstandOptions;
+import mmgp.api.UnderstandRequest;
+import mmgp.api.UnderstandResult;
+import mmgp.api.VideoRequest;
+import mmgp.api.VideoResult;
+import mmgp.bindings.NativeLibraries;
+import mmgp.bindings.llama.LlamaLog;
+import mmgp.bindings.mtmd.Mtmd;
+import mmgp.engine.spi.BatchItem;
+import mmgp.engine.spi.BatchModel;
+import mmgp.engine.spi.CostEstimate;
+import mmgp.graph.GraphStats;
+import mmgp.models.smolvlm.SmolVlmCost;
+import mmgp.models.smolvlm.SmolVlmUnderstanding;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Each model's cost estimate against what its run measures on the tiny fixtures: the largest
+ * compute buffer ggml's allocator allocated for any graph of the run ({@link GraphStats#bufferBytes})
+ * and the FLOPs of every graph computed. The estimate's peak may exceed the largest buffer only
+ * by what it counts beside it (aMUSEd's guided logits, a tiled VAE's cached tiles); its FLOPs
+ * are the same graphs' count.
+ */
+class CostEstimateTest {
+    @Test
+    @SuppressWarnings("unchecked")
+    void amusedEstimateMatchesTheMeasuredComputeBuffers() throws Exception {
+        assumeTrue(NativeLibraries.available(), "native libs not built");
+        try (var model = (BatchModel<ImageRequest, ImageResult>) new AmusedProvider().open(AmusedProviderTest.CHECKPOINT, 2)) {
+            for (int n : new int[] {1, 2}) {
+                List<ImageRequest> batch = new ArrayList<>();
+                for (int i = 0; i < n; i++) batch.add(new ImageRequest("a cat " + i, AmusedProviderTest.FAST.withSeed(i)));
+                CostEstimate estimate = model.estimate(batch);
+                Measured m = run(model, batch);
+                report("amused batch " + n, estimate, m);
+                // beside the transformer's buffer the run holds the guided logits: 4 B × batch × tokens × codebook, small next to it
+                assertThat(estimate.peakBytes()).isBetween(m.bufferBytes, m.bufferBytes + m.bufferBytes / 4);
+                assertThat(estimate.flops()).isCloseTo(m.flops, org.assertj.core.data.Percentage.withPercentage(1));
+            }
+        }
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void ltxEstimateMatchesTheMeasuredComputeBuffers() throws Exception {
+        assumeTrue(NativeLibraries.available(), "native libs not built");
+        try (var model = (BatchModel<VideoRequest, VideoResult>) new LtxProvider().open(LtxProviderTest.CHECKPOINT, 2)) {
+            for (int n : new int[] {1, 2}) {
+                List<VideoRequest> batch = new ArrayList<>();
+                for (int i = 0; i < n; i++) batch.add(new VideoRequest("a car " + i, LtxProviderTest.SMALL.withSeed(i)));
+                CostEstimate estimate = model.estimate(batch);
+                Measured m = run(model, batch);
+                report("ltx batch " + n, estimate, m);
+                assertThat(estimate.peakBytes()).isEqualTo(m.bufferBytes); // untiled: the largest graph's plan is the peak
+                assertThat(estimate.flops()).isCloseTo(m.flops, org.assertj.core.data.Percentage.withPercentage(1));
+            }
+        }
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void batchEstimatesGrowWithTheBatch() throws Exception {
+        assumeTrue(NativeLibraries.available(), "native libs not built");
+        try (var model = (BatchModel<ImageRequest, ImageResult>) new AmusedProvider().open(AmusedProviderTest.CHECKPOINT, 2)) {
+            ImageRequest r = new ImageRequest("a cat", AmusedProviderTest.FAST);
+            long one = model.estimate(List.of(r)).peakBytes(), four = model.estimate(List.of(r, r, r, r)).peakBytes();
+            assertThat(four).isGreaterThan(one);
+            CostEstimate big = model.estimate(List.of(new ImageRequest("a cat", AmusedProviderTest.FAST.withSize(256, 256))));
+            assertThat(big.peakBytes()).isGreaterThan(one);
+            assertThat(big.what()).isEqualTo("this 256×256 image");
+        }
+    }
+
+    /**
+     * SmolVLM2 runs in libllama, where no graph is planned: its estimate counts what
+     * {@link SmolVlmUnderstanding#prepare} holds for a request (each tile's pixels and image
+     * features) and the KV positions it fills. Measured on the tiny checkpoint: the tiles encoded,
+     * the feature rows, the prompt's positions and the tokens generated.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void smolvlmEstimateMatchesWhatARequestHolds(@TempDir Path dir) throws Exception {
+        assumeTrue(NativeLibraries.available(), "native libs not built");
+        LlamaLog.silence();
+        Mtmd.helperLogSet(LlamaLog.callback(), MemorySegment.NULL);
+        try (var model = (BatchModel<UnderstandRequest, UnderstandResult>) new SmolVlmProvider().open(SmolVlmProviderTest.CHECKPOINT, 2)) {
+            SmolVlmUnderstanding u = ((SmolVlmBatchModel) model).understanding();
+            Path video = SmolVlmProviderTest.sampleVideo(dir.resolve("clip.mp4"));
+            Path square = dir.resolve("square.png");
+            ImageIO.write(new BufferedImage(300, 300, BufferedImage.TYPE_INT_RGB), "png", square.toFile());
+            UnderstandOptions o = SmolVlmProviderTest.GREEDY;
+            // the 200×90 golden image splits into 2 × 3 tiles and the global one, a square into 3 × 3 and one;
+            // 2 of the video's 3 sampled frames; no media
+            List<UnderstandRequest> exact = List.of(
+                    new UnderstandRequest(Media.image(SmolVlmProviderTest.IMAGE), "Describe this image.", o),
+                    new UnderstandRequest(Media.image(square), "What is in the middle?", o),
+                    new UnderstandRequest(Media.video(video), "What happens in the video?", o.withMaxFrames(2)),
+                    new UnderstandRequest(new Media.None(), "Say something.", o));
+            int[] tiles = {7, 10, 2, 0};
+            long sumBytes = 0;
+            for (int i = 0; i < exact.size(); i++) {
+                UnderstandRequest r = exact.get(i);
+                CostEstimate e = model.estimate(List.of(r));
+                SmolVlmMeasured m = measure(model, u, r);
+                System.out.printf(Locale.ROOT, "smolvlm %s: estimated %d B, %.4g FLOPs; measured %d tiles, %d B, %d positions, %.4g FLOPs%n",
+                        r.media(), e.peakBytes(), e.flops(), m.tiles, m.bytes, m.positions, m.flops);
+                assertThat(m.tiles).as("tiles of request %d", i).isEqualTo(tiles[i]);
+                assertThat(e.peakBytes()).as("bytes of request %d", i).isEqualTo(m.bytes);
+                // the prompt's text is bounded by its bytes and the template, the answer by max_new_tokens: the
+                // estimate may exceed the measured FLOPs by those positions through the text model, no more
+                double slack = 2.0 * u.model().textParams() * (r.prompt().length() + SmolVlmCost.TEMPLATE_TOKENS
+                        + (long) SmolVlmCost.TOKENS_PER_TILE * m.tiles + r.options().maxNewTokens());
+                assertThat(e.flops()).as("FLOPs of request %d", i).isBetween(m.flops, m.flops + slack);
+                sumBytes += e.peakBytes();
+            }
+            CostEstimate all = model.estimate(exact);
+            assertThat(all.peakBytes()).isEqualTo(sumBytes);
+            assertThat(all.what()).isEqualTo("these 4 questions");
+
+            // the video's frame cap when the request sets none: an upper bound (4 frames for the 3 sampled)
+            UnderstandRequest capped = new UnderstandRequest(Media.video(video), "What happens?", o);
+            SmolVlmMeasured m = measure(model, u, capped);
+            assertThat(m.tiles).isEqualTo(3);
+            assertThat(model.estimate(List.of(capped)).peakBytes()).isEqualTo(m.bytes / 3 * 4);
+        }
+    }
+
+    record SmolVlmMeasured(int tiles, long bytes, int positions, double flops) {}
+
+    /** Prepares the request as a run does and runs it: what it holds, the KV positions it filled, and FLOPs on the estimate's formula. */
+    private static SmolVlmMeasured measure(BatchModel<UnderstandRequest, UnderstandResult> model, SmolVlmUnderstanding u, UnderstandRequest r)
+            throws Exception {
+        SmolVlmUnderstanding.Media media = switch (r.media()) {
+            case Media.ImageFile f -> new SmolVlmUnderstanding.Media.ImageFile(f.file());
+            case Media.VideoFile v -> new SmolVlmUnderstanding.Media.VideoFile(v.file());
+            case Media.None none -> new SmolVlmUnderstanding.Media.None();
+        };
+        SmolVlmUnderstanding.Prompt p = u.prepare(media, r.prompt(),
+                SmolVlmUnderstanding.Options.defaults().withMaxNewTokens(r.options().maxNewTokens()).withMaxFrames(r.options().maxFrames()), null);
+        int side = u.processor().imageProcessor().config().maxImageSize();
+        long bytes = (long) p.imagesEncoded() * 3 * side * side * Float.BYTES + (p.imageFeatures() == null ? 0 : (long) p.imageFeatures().length * Float.BYTES);
+        UnderstandResult result = model.run(List.of(new BatchItem<>(r, ProgressListener.NONE)), ProgressListener.NONE).getFirst();
+        assertThat(result.promptTokens()).isEqualTo(p.ids().length);
+        double flops = 2.0 * u.model().textParams() * (result.promptTokens() + result.generatedTokens())
+                + p.imagesEncoded() * u.model().visionTower().tileFlops();
+        return new SmolVlmMeasured(p.imagesEncoded(), bytes, result.promptTokens(), flops);
+    }
+
+    record Measured(long bufferBytes, double flops) {}
+
+    private static <Q, R> Measured run(BatchModel<Q, R> model, List<Q> batch) throws Exception {
+        GraphStats.reset();
+        List<BatchItem<Q>> items = batch.stream().map(q -> new BatchItem<>(q, ProgressListener.NONE)).toList();
+        model.run(items, ProgressListener.NONE);
+        long buffer = 0;
+        double flops = 0;
+        for (GraphStats.Entry e : GraphStats.entries()) {
+            buffer = Math.max(buffer, GraphStats.bufferBytes(e.label()));
+            flops += e.flops();
+        }
+        return new Measured(buffer, flops);
+    }
+
+    private static void report(String what, CostEstimate e, Measured m) {
+        System.out.printf(Locale.ROOT, "%s: estimated %d B, %.4g FLOPs; measured largest buffer %d B, %.4g FLOPs (%s)%n", what, e.peakBytes(), e.flops(),
+                m.bufferBytes, m.flops, GraphStats.entries().stream().map(x -> x.label() + "=" + GraphStats.bufferBytes(x.label())).toList());
+    }
+}
