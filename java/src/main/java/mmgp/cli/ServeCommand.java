@@ -35,6 +35,9 @@ final class ServeCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     ModelChoice modelChoice = new ModelChoice();
 
+    @picocli.CommandLine.Mixin
+    LogOptions logOptions = new LogOptions();
+
     @Option(names = "--data-dir", description = "Job database, uploads and results (default: ~/.cache/mmgp/server).")
     Path dataDir;
 
@@ -102,6 +105,7 @@ final class ServeCommand implements Callable<Integer> {
                 && org.slf4j.LoggerFactory.getLogger("mmgp.engine") instanceof ch.qos.logback.classic.Logger engineLog) {
             engineLog.setLevel(ch.qos.logback.classic.Level.INFO); // a service's log should say when models load
         }
+        logOptions.apply();
         List<String> keys = new ArrayList<>(apiKeys);
         if (apiKeysFile != null) keys.addAll(ApiKeys.readFile(apiKeysFile));
         // Checked here so the message names the flag (and a huge value cannot wrap around when shifted).

@@ -34,6 +34,9 @@ final class WorkerCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     ModelChoice modelChoice = new ModelChoice();
 
+    @picocli.CommandLine.Mixin
+    LogOptions logOptions = new LogOptions();
+
     @Option(names = "--threads", defaultValue = "0", description = "Compute threads (0 = one per core).")
     int threads;
 
@@ -51,6 +54,7 @@ final class WorkerCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        logOptions.apply();
         ClusterConfig config = ClusterConfig.read(cluster);
         Map<Task, Path> chosen = modelChoice.choose();
         Set<Task> run = EnumSet.noneOf(Task.class);
