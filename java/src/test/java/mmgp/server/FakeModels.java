@@ -173,6 +173,15 @@ final class FakeModels {
         return Engine.builder().provider(provider(Task.IMAGE, "fakeimage", image)).model(Task.IMAGE, file("fakeimage.gguf")).threads(1);
     }
 
+    /** A/B routing: the image task split between two variants (both the fake image model, from two files). */
+    Engine.Builder imageVariants(long seed, String a, double weightA, String b, double weightB) {
+        return Engine.builder().provider(provider(Task.IMAGE, "fakeimage", image))
+                .variant(Task.IMAGE, a, file("fakeimage-" + a + ".gguf"), weightA)
+                .variant(Task.IMAGE, b, file("fakeimage-" + b + ".gguf"), weightB)
+                .variantSeed(seed).threads(1).queueCapacity(1024)
+                .maxWait(java.time.Duration.ofMillis(2)).closeTimeout(java.time.Duration.ofSeconds(1));
+    }
+
     private Path file(String name) {
         try {
             Path p = dir.resolve(name);
