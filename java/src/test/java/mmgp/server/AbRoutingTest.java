@@ -77,6 +77,31 @@ class AbRoutingTest {
     }
 
     @Test
+    void serveNamesWhatIsWrongWithAnAbSpec() {
+        assertThat(serve("--ab", "image=amused-256")).contains("each model needs a weight");
+        assertThat(serve("--ab", "picture=a:1,b:1")).contains("unknown task picture");
+        assertThat(serve("--ab", "image=/nowhere/a.gguf:1,/nowhere/b.gguf:1")).contains("no such model file or folder: /nowhere/a.gguf");
+        assertThat(serve("--ab", "image=" + dir + "/m.gguf:x,b:1")).contains("weight of " + dir + "/m.gguf is not a number");
+        assertThat(serve("--ab", "image=not-installed:1,other:1")).contains("no model 'not-installed' is installed");
+        assertThat(serve("--ab", "image=" + dir + ":1")).contains("names one model");
+    }
+
+    private String serve(String... ab) {
+        java.io.PrintStream saved = System.err;
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            List<String> args = new ArrayList<>(List.of("serve", "--api-key", "k-123", "--port", "0", "--models", dir.resolve("registry").toString(),
+                    "--data-dir", dir.resolve("d").toString()));
+            args.addAll(List.of(ab));
+            assertThat(mmgp.cli.Main.run(args.toArray(String[]::new))).isEqualTo(1);
+        } finally {
+            System.setErr(saved);
+        }
+        return captured.toString(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    @Test
     void variantsAreCheckedWhenConfigured() {
         FakeModels models = new FakeModels(dir);
         Path model = dir.resolve("fakeimage.gguf");

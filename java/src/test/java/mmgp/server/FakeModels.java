@@ -19,7 +19,7 @@ import mmgp.engine.spi.BatchModel;
 import mmgp.engine.spi.ModelProvider;
 
 /** One fast fake model per task, their providers and model files: an engine without native code. */
-final class FakeModels {
+public final class FakeModels {
     final FakeModel<ImageRequest, ImageResult> image = new FakeModel<>() {
         @Override
         public void validate(ImageRequest r) {
@@ -149,8 +149,14 @@ final class FakeModels {
     static final String[] CAPTION = {"a", "red", "ball", "rolls", "across", "the", "floor"};
     private final Path dir;
 
-    FakeModels(Path dir) {
+    public FakeModels(Path dir) {
         this.dir = dir;
+    }
+
+    /** The provider of the fake image model (without step delays): it opens any file whose name starts with "fakeimage" (the CLI's tests). */
+    public ModelProvider fastImageProvider() {
+        image.stepMillis = 0;
+        return provider(Task.IMAGE, "fakeimage", image);
     }
 
     /** All three tasks with a small queue. */
