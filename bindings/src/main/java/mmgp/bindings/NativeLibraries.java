@@ -56,10 +56,28 @@ public final class NativeLibraries {
                 if (libs == null) {
                     libs = load(locate());
                     instance = libs;
+                    routeNativeLogs();
                 }
             }
         }
         return libs;
+    }
+
+    /**
+     * Sends llama.cpp's, ggml's and mtmd's log lines to the System.Loggers "llama.cpp", "ggml" and
+     * "mtmd" (SLF4J's, in the application) instead of stderr, before anything loads a model.
+     * {@code -Dmmgp.native.log=stderr} or {@code MMGP_NATIVE_LOG=stderr} keeps the libraries' own stderr output.
+     */
+    private static void routeNativeLogs() {
+        String mode = System.getProperty("mmgp.native.log", System.getenv("MMGP_NATIVE_LOG"));
+        if ("stderr".equalsIgnoreCase(mode)) return;
+        try {
+            mmgp.bindings.llama.LlamaLog.routeToLoggers();
+        } catch (RuntimeException | LinkageError e) {
+            // Logging is not worth failing the load for: the libraries keep writing to stderr.
+            System.getLogger("mmgp.bindings").log(System.Logger.Level.WARNING,
+                    "native log routing not installed, llama.cpp logs to stderr: " + e);
+        }
     }
 
     /** True when the libraries can be found and loaded; never throws. */

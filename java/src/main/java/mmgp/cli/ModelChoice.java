@@ -23,13 +23,27 @@ final class ModelChoice {
 
     /** Explicit paths first; for the other tasks, the registry's installed model when there is exactly one (or a default). */
     Map<Task, Path> choose() throws Exception {
+        return choose(java.util.Set.of());
+    }
+
+    /**
+     * As {@link #choose()}, leaving out {@code elsewhere}: tasks configured otherwise (by --ab), for which
+     * the registry is not asked (several installed models of the task are then no error) and an explicit
+     * path is a conflict.
+     */
+    Map<Task, Path> choose(java.util.Set<Task> elsewhere) throws Exception {
         Map<Task, Path> chosen = new EnumMap<>(Task.class);
         if (understandModel != null) chosen.put(Task.UNDERSTAND, understandModel);
         if (imageModel != null) chosen.put(Task.IMAGE, imageModel);
         if (videoModel != null) chosen.put(Task.VIDEO, videoModel);
+        for (Task t : elsewhere) {
+            if (chosen.containsKey(t)) {
+                throw new IllegalArgumentException("--" + t.label() + "-model and --ab " + t.label() + "=… both choose the " + t.label() + " model: give one of them");
+            }
+        }
         ModelRegistry registry = ModelRegistry.open(models);
         for (Task t : Task.values()) {
-            if (!chosen.containsKey(t)) registry.installed(t).ifPresent(m -> chosen.put(t, m.entryPoint()));
+            if (!chosen.containsKey(t) && !elsewhere.contains(t)) registry.installed(t).ifPresent(m -> chosen.put(t, m.entryPoint()));
         }
         return chosen;
     }

@@ -3,16 +3,12 @@ package mmgp.cli;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import mmgp.api.Task;
 import mmgp.engine.Engine;
-import mmgp.registry.InstalledModel;
-import mmgp.registry.ModelRegistry;
 import mmgp.server.ApiKeys;
 import mmgp.server.ApiServer;
 import mmgp.server.RequestLimits;
@@ -23,7 +19,8 @@ import picocli.CommandLine.Option;
 /** {@code mmgp serve}: the HTTP API and web page over one engine, until interrupted. */
 @Command(name = "serve", mixinStandardHelpOptions = true,
         description = {"Serve the HTTP API (see /openapi.json) and a small web page.",
-                "Models: --image-model/--video-model/--understand-model, else the registry's installed model for each task.",
+                "Models: --image-model/--video-model/--understand-model, else the registry's installed model for each task;",
+                "--ab image=amused-256:90,amused-512:10 splits a task's requests between two (or more) models.",
                 "API keys are required (--api-key, --api-keys-file) unless --no-auth on a loopback host."})
 final class ServeCommand implements Callable<Integer> {
     @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to bind (default: ${DEFAULT-VALUE}).")
@@ -34,6 +31,12 @@ final class ServeCommand implements Callable<Integer> {
 
     @picocli.CommandLine.Mixin
     ModelChoice modelChoice = new ModelChoice();
+
+    @picocli.CommandLine.Mixin
+    LogOptions logOptions = new LogOptions();
+
+    @picocli.CommandLine.Mixin
+    AbOptions abOptions = new AbOptions();
 
     @Option(names = "--data-dir", description = "Job database, uploads and results (default: ~/.cache/mmgp/server).")
     Path dataDir;
@@ -105,6 +108,7 @@ final class ServeCommand implements Callable<Integer> {
                 && org.slf4j.LoggerFactory.getLogger("mmgp.engine") instanceof ch.qos.logback.classic.Logger engineLog) {
             engineLog.setLevel(ch.qos.logback.classic.Level.INFO); // a service's log should say when models load
         }
+        logOptions.apply();
         List<String> keys = new ArrayList<>(apiKeys);
         if (apiKeysFile != null) keys.addAll(ApiKeys.readFile(apiKeysFile));
         // Checked here so the message names the flag (and a huge value cannot wrap around when shifted).
@@ -116,19 +120,13 @@ final class ServeCommand implements Callable<Integer> {
                 Duration.ofMillis((long) (retentionHours * 3_600_000)), Duration.ofMinutes(10), requeueOnRestart);
 
         if (cluster != null) return serveCluster(config, keys);
-        Map<Task, Path> chosen = modelChoice.choose();
-        if (chosen.isEmpty()) {
-            throw new IllegalArgumentException("no model configured: give --image-model, --video-model or --understand-model, or install one with mmgp pull");
-        }
         Engine.Builder engine = Engine.builder().threads(threads).maxBatch(maxBatch).queueCapacity(queueCapacity).maxSize(maxWidth, maxHeight);
-        chosen.forEach(engine::model);
-        long budget = admission.apply(engine, chosen.values());
+        Set<Task> served = abOptions.configure(modelChoice, engine, Set.of());
+        long budget = admission.apply(engine, abOptions.configuredModels());
         System.out.println("  memory budget per batch: " + (budget >> 20) + " MiB beyond the weights");
-
-        chosen.forEach((task, path) -> System.out.println("  " + task.label() + ": " + path));
         ApiServer server = ApiServer.start(config, engine, built -> {
             if (!preload) return;
-            for (Task t : chosen.keySet()) {
+            for (Task t : served) {
                 System.out.println("  loading the " + t.label() + " model…");
                 built.load(t);
             }

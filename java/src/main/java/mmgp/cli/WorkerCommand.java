@@ -2,10 +2,8 @@ package mmgp.cli;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -13,7 +11,6 @@ import mmgp.api.Task;
 import mmgp.cluster.ClusterConfig;
 import mmgp.cluster.ClusterWorker;
 import mmgp.engine.Engine;
-import mmgp.registry.ModelRegistry;
 import mmgp.server.Metrics;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -37,6 +34,12 @@ final class WorkerCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     AdmissionOptions admission = new AdmissionOptions();
 
+    @picocli.CommandLine.Mixin
+    LogOptions logOptions = new LogOptions();
+
+    @picocli.CommandLine.Mixin
+    AbOptions abOptions = new AbOptions();
+
     @Option(names = "--threads", defaultValue = "0", description = "Compute threads (0 = one per core).")
     int threads;
 
@@ -54,26 +57,20 @@ final class WorkerCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        logOptions.apply();
         ClusterConfig config = ClusterConfig.read(cluster);
-        Map<Task, Path> chosen = modelChoice.choose();
-        Set<Task> run = EnumSet.noneOf(Task.class);
-        if (tasks.isEmpty()) run.addAll(chosen.keySet());
-        for (String t : tasks) run.add(Task.valueOf(t.strip().toUpperCase(java.util.Locale.ROOT)));
-        if (run.isEmpty()) throw new IllegalArgumentException("no model for any task: give --image-model, --video-model or --understand-model");
+        Set<Task> asked = EnumSet.noneOf(Task.class);
+        for (String t : tasks) asked.add(Task.valueOf(t.strip().toUpperCase(java.util.Locale.ROOT)));
         // A stopped worker's unfinished jobs go to another worker anyway (their offsets are not committed), so it need not wait long for them.
         Engine.Builder builder = Engine.builder().threads(threads).maxBatch(maxBatch).queueCapacity(Math.max(16, 2 * maxBatch))
                 .closeTimeout(java.time.Duration.ofSeconds(5));
-        for (Task t : run) {
-            Path p = chosen.get(t);
-            if (p == null) throw new IllegalArgumentException("--tasks names " + t.label() + " but no " + t.label() + " model is configured or installed");
-            builder.model(t, p);
-        }
-        admission.apply(builder, run.stream().map(chosen::get).toList());
+        Set<Task> run = abOptions.configure(modelChoice, builder, asked);
+        admission.apply(builder, abOptions.configuredModels());
         String me = name != null ? name : java.net.InetAddress.getLocalHost().getHostName() + "-" + ProcessHandle.current().pid();
         Metrics metrics = new Metrics();
         Engine engine = builder.listener(metrics).build();
         for (Task t : run) {
-            System.out.println("  loading the " + t.label() + " model: " + chosen.get(t));
+            System.out.println("  loading the " + t.label() + " model…");
             engine.load(t);
         }
         ClusterWorker worker = new ClusterWorker(config, me, engine, metrics, run, maxBatch, host, port);

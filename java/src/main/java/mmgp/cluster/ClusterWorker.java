@@ -336,8 +336,11 @@ public final class ClusterWorker implements AutoCloseable {
                 boolean recorded = store.finishOnce(j.id, end, summary, message, files, Instant.now());
                 double seconds = (System.nanoTime() - j.startNanos) / 1e9;
                 if (recorded) {
-                    Counter.builder("mmgp.worker.jobs").description("jobs this worker ended, by outcome").tags("task", task.label(), "outcome", end.label())
-                            .register(metrics.registry()).increment();
+                    // The A/B variant as in the single node's mmgp_requests_total: "default" with one model, "none" when the engine never took it.
+                    Job<?> ran = j.engineJob;
+                    String variant = ran == null ? "none" : ran.variant() == null ? "default" : ran.variant();
+                    Counter.builder("mmgp.worker.jobs").description("jobs this worker ended, by outcome and A/B variant")
+                            .tags("task", task.label(), "outcome", end.label(), "variant", variant).register(metrics.registry()).increment();
                     publishEnd(j.id);
                     if (end == JobStatus.FAILED) log.warn("{} failed: {}", j.id, message);
                     else log.info("{} {} in {} s", j.id, end.label(), String.format("%.3f", seconds));

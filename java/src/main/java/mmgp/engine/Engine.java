@@ -59,17 +59,23 @@ import mmgp.engine.spi.ModelProvider;
  */
 public final class Engine implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Engine.class.getName());
-    private final Map<Task, TaskLane<?, ?>> lanes = new EnumMap<>(Task.class);
+    private final Map<Task, TaskVariants> tasks = new EnumMap<>(Task.class);
+    /** Every task's lanes, one per model variant. */
+    private final List<TaskLane<?, ?>> lanes = new ArrayList<>();
     private final ComputePermits permits;
     private final Duration closeTimeout;
     private final Object closeLock = new Object();
     private volatile boolean closed;
 
-    private Engine(EngineSettings settings, Map<Task, ModelSlot> slots, EngineListener listener) {
+    private Engine(EngineSettings settings, Map<Task, List<TaskVariants.Spec>> slots, long variantSeed, EngineListener listener) {
         this.permits = new ComputePermits(settings.concurrentBatches());
         this.closeTimeout = settings.closeTimeout();
-        slots.forEach((task, slot) -> lanes.put(task, new TaskLane<>(task, slot, settings, permits, listener)));
-        lanes.values().forEach(TaskLane::start);
+        slots.forEach((task, specs) -> {
+            TaskVariants variants = new TaskVariants(task, specs, variantSeed, settings, permits, listener);
+            tasks.put(task, variants);
+            lanes.addAll(variants.lanes());
+        });
+        lanes.forEach(TaskLane::start);
     }
 
     public static Builder builder() {
@@ -78,6 +84,8 @@ public final class Engine implements AutoCloseable {
 
     public static final class Builder {
         private final Map<Task, Path> models = new EnumMap<>(Task.class);
+        private final Map<Task, Map<String, Map.Entry<Path, Double>>> variants = new EnumMap<>(Task.class);
+        private long variantSeed = System.nanoTime();
         private final List<ModelProvider> providers = new ArrayList<>();
         private int threads;
         private int maxBatch = 4;
@@ -99,6 +107,33 @@ public final class Engine implements AutoCloseable {
             Objects.requireNonNull(model, "model");
             if (!Files.exists(model)) throw new IllegalArgumentException("model path does not exist: " + model);
             models.put(task, model);
+            return this;
+        }
+
+        /**
+         * A/B routing: adds a named variant of {@code task}'s model. Each request of the task goes
+         * to one variant, drawn at random in proportion to {@code weight} (90 and 10 send about
+         * nine requests in ten to the first); its {@link Job#variant()} names it. Variants replace
+         * {@link #model(Task, Path)} for their task. Each variant is its own model (loaded once,
+         * as any model) with its own queue; they share the engine's compute permits.
+         */
+        public Builder variant(Task task, String name, Path model, double weight) {
+            Objects.requireNonNull(task, "task");
+            Objects.requireNonNull(model, "model");
+            if (name == null || !name.matches("[A-Za-z0-9._-]{1,64}")) {
+                throw new IllegalArgumentException("a variant name is 1 to 64 letters, digits, '.', '_' or '-', got " + name);
+            }
+            if (!(weight > 0) || Double.isInfinite(weight)) throw new IllegalArgumentException("variant " + name + ": weight must be positive, got " + weight);
+            if (!Files.exists(model)) throw new IllegalArgumentException("model path does not exist: " + model);
+            Map<String, Map.Entry<Path, Double>> ofTask = variants.computeIfAbsent(task, t -> new java.util.LinkedHashMap<>());
+            if (ofTask.containsKey(name)) throw new IllegalArgumentException("variant " + name + " is given twice for the " + task.label() + " task");
+            ofTask.put(name, Map.entry(model, weight));
+            return this;
+        }
+
+        /** Seeds the draws of {@link #variant} routing, so a test (or a replay) gets the same split (default: the clock). */
+        public Builder variantSeed(long seed) {
+            this.variantSeed = seed;
             return this;
         }
 
@@ -213,13 +248,16 @@ public final class Engine implements AutoCloseable {
             AdmissionLimits admission = new AdmissionLimits(memoryBudget, maxRequestSeconds,
                     flopsPerSecond > 0 ? flopsPerSecond : AdmissionLimits.FLOPS_PER_THREAD * resolvedThreads, maxSize);
             EngineSettings settings = new EngineSettings(resolvedThreads, maxBatch, maxWait, queueCapacity, concurrentBatches, closeTimeout, admission);
-            Map<Task, ModelSlot> slots = new EnumMap<>(Task.class);
-            if (!models.isEmpty()) {
+            Map<Task, List<TaskVariants.Spec>> slots = new EnumMap<>(Task.class);
+            if (!models.isEmpty() || !variants.isEmpty()) {
                 List<ModelProvider> available = ProviderSelection.available(providers);
-                models.forEach((task, path) -> slots.put(task,
-                        new ModelSlot(task, path, ProviderSelection.choose(task, path, available), resolvedThreads, guarded)));
+                models.forEach((task, path) -> slots.put(task, List.of(new TaskVariants.Spec(null, 1,
+                        new ModelSlot(task, path, ProviderSelection.choose(task, path, available), resolvedThreads, guarded)))));
+                variants.forEach((task, named) -> slots.put(task, named.entrySet().stream().map(v -> new TaskVariants.Spec(v.getKey(),
+                        v.getValue().getValue(), new ModelSlot(task, v.getValue().getKey(),
+                        ProviderSelection.choose(task, v.getValue().getKey(), available), resolvedThreads, guarded))).toList()));
             }
-            return new Engine(settings, slots, guarded);
+            return new Engine(settings, slots, variantSeed, guarded);
         }
     }
 
@@ -232,17 +270,17 @@ public final class Engine implements AutoCloseable {
      * @throws IllegalStateException   when the engine is closed or has no understanding model
      */
     public Job<UnderstandResult> understand(UnderstandRequest request, ProgressListener listener) {
-        return this.<UnderstandRequest, UnderstandResult>lane(Task.UNDERSTAND).submit(request, listener);
+        return this.<UnderstandRequest, UnderstandResult>pick(Task.UNDERSTAND).submit(request, listener);
     }
 
     /** Queues an image; refusals as for {@link #understand}. {@code listener} may be null. */
     public Job<ImageResult> generateImage(ImageRequest request, ProgressListener listener) {
-        return this.<ImageRequest, ImageResult>lane(Task.IMAGE).submit(request, listener);
+        return this.<ImageRequest, ImageResult>pick(Task.IMAGE).submit(request, listener);
     }
 
     /** Queues a video; refusals as for {@link #understand}. {@code listener} may be null. */
     public Job<VideoResult> generateVideo(VideoRequest request, ProgressListener listener) {
-        return this.<VideoRequest, VideoResult>lane(Task.VIDEO).submit(request, listener);
+        return this.<VideoRequest, VideoResult>pick(Task.VIDEO).submit(request, listener);
     }
 
     /**
@@ -261,11 +299,11 @@ public final class Engine implements AutoCloseable {
             if (!hasModel(task)) throw new IllegalStateException("the pipeline needs a model for the " + task.label() + " task; none is configured");
         }
         if (!Files.isRegularFile(video)) throw new InvalidRequestException("video", "no such file: " + video);
-        this.<UnderstandRequest, UnderstandResult>lane(Task.UNDERSTAND)
-                .validateIfLoaded(new UnderstandRequest(Media.video(video), options.captionPrompt(), options.caption()));
+        UnderstandRequest caption = new UnderstandRequest(Media.video(video), options.captionPrompt(), options.caption());
         String standIn = "a stand-in prompt to check the options";
-        this.<ImageRequest, ImageResult>lane(Task.IMAGE).validateIfLoaded(new ImageRequest(standIn, options.image()));
-        this.<VideoRequest, VideoResult>lane(Task.VIDEO).validateIfLoaded(new VideoRequest(standIn, options.video()));
+        for (var lane : this.<UnderstandRequest, UnderstandResult>lanes(Task.UNDERSTAND)) lane.validateIfLoaded(caption);
+        for (var lane : this.<ImageRequest, ImageResult>lanes(Task.IMAGE)) lane.validateIfLoaded(new ImageRequest(standIn, options.image()));
+        for (var lane : this.<VideoRequest, VideoResult>lanes(Task.VIDEO)) lane.validateIfLoaded(new VideoRequest(standIn, options.video()));
         PipelineRun run = new PipelineRun(this, video, options, listener);
         run.start();
         return run;
@@ -273,28 +311,34 @@ public final class Engine implements AutoCloseable {
 
     /** True when a model is configured for the task (loaded or loadable). */
     public boolean hasModel(Task task) {
-        return lanes.containsKey(task);
+        return tasks.containsKey(task);
+    }
+
+    /** The names of the task's A/B variants in configuration order; empty when it has one model (or none). */
+    public List<String> variants(Task task) {
+        TaskVariants v = tasks.get(task);
+        return v == null ? List.of() : v.names();
     }
 
     /**
-     * Loads the task's model now (readiness probes, warm-up) instead of on the first request.
+     * Loads the task's model (every variant's) now (readiness probes, warm-up) instead of on the first request.
      *
      * @throws ModelLoadException when loading fails (the next call or request tries again)
      */
     public void load(Task task) {
         ensureOpen();
-        lane(task).load();
+        lanes(task).forEach(TaskLane::load);
     }
 
     public boolean isLoaded(Task task) {
-        TaskLane<?, ?> lane = lanes.get(task);
-        return lane != null && lane.isLoaded();
+        TaskVariants v = tasks.get(task);
+        return v != null && v.isLoaded();
     }
 
     /** Requests waiting in the task's queue (not counting those taken into the next or the running batch); 0 without a model. */
     public int queueDepth(Task task) {
-        TaskLane<?, ?> lane = lanes.get(task);
-        return lane == null ? 0 : lane.queueDepth();
+        TaskVariants v = tasks.get(task);
+        return v == null ? 0 : v.queueDepth();
     }
 
     /**
@@ -309,10 +353,10 @@ public final class Engine implements AutoCloseable {
         synchronized (closeLock) {
             if (closed) return;
             closed = true;
-            lanes.values().forEach(TaskLane::shutdown);
+            lanes.forEach(TaskLane::shutdown);
             permits.wakeAll();
             try {
-                List<TaskLane<?, ?>> busy = awaitStop(new ArrayList<>(lanes.values()));
+                List<TaskLane<?, ?>> busy = awaitStop(lanes);
                 if (!busy.isEmpty()) {
                     busy.forEach(TaskLane::cancelRunning);
                     busy = awaitStop(busy);
@@ -340,11 +384,21 @@ public final class Engine implements AutoCloseable {
         if (closed) throw new IllegalStateException("engine is closed");
     }
 
+    /** The lane of the task's next request: its model, or a weighted draw among its variants. */
     @SuppressWarnings("unchecked")
-    private <Q, R> TaskLane<Q, R> lane(Task task) {
+    private <Q, R> TaskLane<Q, R> pick(Task task) {
+        return (TaskLane<Q, R>) variantsOf(task).pick();
+    }
+
+    @SuppressWarnings("unchecked")
+    private <Q, R> List<TaskLane<Q, R>> lanes(Task task) {
+        return variantsOf(task).lanes().stream().map(l -> (TaskLane<Q, R>) l).toList();
+    }
+
+    private TaskVariants variantsOf(Task task) {
         ensureOpen();
-        TaskLane<?, ?> lane = lanes.get(Objects.requireNonNull(task, "task"));
-        if (lane == null) throw new IllegalStateException("no " + task.label() + " model is configured");
-        return (TaskLane<Q, R>) lane;
+        TaskVariants v = tasks.get(Objects.requireNonNull(task, "task"));
+        if (v == null) throw new IllegalStateException("no " + task.label() + " model is configured");
+        return v;
     }
 }

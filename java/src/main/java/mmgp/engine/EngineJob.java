@@ -16,6 +16,7 @@ import mmgp.api.Task;
 final class EngineJob<Q, R> implements Job<R> {
     private final String id = UUID.randomUUID().toString();
     private final Task task;
+    private final String variant;
     private final Q request;
     private final ProgressListener caller;
     private final ItemProgress progress;
@@ -28,8 +29,9 @@ final class EngineJob<Q, R> implements Job<R> {
     /** The model's batch key; null until the model has validated the request. */
     private volatile Object batchKey;
 
-    EngineJob(Task task, Q request, ProgressListener caller, RequestQueue<Q, R> queue, EngineListener listener) {
+    EngineJob(Task task, String variant, Q request, ProgressListener caller, RequestQueue<Q, R> queue, EngineListener listener) {
         this.task = task;
+        this.variant = variant;
         this.request = Objects.requireNonNull(request, "request");
         this.caller = caller == null ? ProgressListener.NONE : caller;
         this.progress = new ItemProgress(this, this.caller);
@@ -46,6 +48,11 @@ final class EngineJob<Q, R> implements Job<R> {
     @Override
     public Task task() {
         return task;
+    }
+
+    @Override
+    public String variant() {
+        return variant;
     }
 
     @Override

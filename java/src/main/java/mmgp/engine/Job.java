@@ -17,6 +17,11 @@ public interface Job<T> {
     /** The task that runs it; a pipeline job reports the task of its current stage. */
     Task task();
 
+    /** The A/B variant that runs it (see {@link Engine.Builder#variant}); null when its task has one model. */
+    default String variant() {
+        return null;
+    }
+
     CompletableFuture<T> result();
 
     /** Asks the job to stop; returns false when it had already finished. */

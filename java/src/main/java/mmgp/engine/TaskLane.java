@@ -14,6 +14,8 @@ import mmgp.engine.spi.BatchModel;
  */
 final class TaskLane<Q, R> {
     private final Task task;
+    /** The A/B variant's name; null for a task's only model. */
+    private final String variant;
     private final ModelSlot slot;
     private final RequestQueue<Q, R> queue;
     private final EngineListener listener;
@@ -21,14 +23,16 @@ final class TaskLane<Q, R> {
     private final Thread thread;
     private final AdmissionLimits admission;
 
-    TaskLane(Task task, ModelSlot slot, EngineSettings settings, ComputePermits permits, EngineListener listener) {
+    TaskLane(Task task, String variant, ModelSlot slot, EngineSettings settings, ComputePermits permits, EngineListener listener,
+            java.util.function.IntConsumer depthListener) {
         this.task = task;
+        this.variant = variant;
         this.slot = slot;
         this.listener = listener;
         this.admission = settings.admission();
-        this.queue = new RequestQueue<>(settings.queueCapacity(), depth -> listener.queueDepth(task, depth));
+        this.queue = new RequestQueue<>(settings.queueCapacity(), depthListener);
         this.dispatcher = new BatchDispatcher<>(task, slot, queue, settings, permits, listener);
-        this.thread = Thread.ofPlatform().name("mmgp-" + task.label()).daemon().unstarted(this::dispatchThenCloseModel);
+        this.thread = Thread.ofPlatform().name("mmgp-" + task.label() + (variant == null ? "" : "-" + variant)).daemon().unstarted(this::dispatchThenCloseModel);
     }
 
     Task task() {
@@ -55,7 +59,7 @@ final class TaskLane<Q, R> {
     Job<R> submit(Q request, ProgressListener caller) {
         Objects.requireNonNull(request, "request");
         if (queue.isClosed()) throw new IllegalStateException("engine is closed");
-        EngineJob<Q, R> job = new EngineJob<>(task, request, caller, queue, listener);
+        EngineJob<Q, R> job = new EngineJob<>(task, variant, request, caller, queue, listener);
         BatchModel<Q, R> model = loadedModel();
         if (model != null) {
             model.validate(request);

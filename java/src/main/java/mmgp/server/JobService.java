@@ -168,8 +168,10 @@ final class JobService implements Jobs, AutoCloseable {
                 }
             }
             double seconds = job.secondsSinceSubmit();
+            String variant = job.variant();
+            if (variant != null) summary.put("variant", variant);
             store.finish(job.id, end, summary.toString(), message, names, clock.instant());
-            metrics.jobEnded(job.task, end.label(), seconds);
+            metrics.jobEnded(job.task, variant, end.label(), seconds);
             if (end == JobStatus.DONE) recentSeconds.merge(job.task, seconds, (old, now) -> 0.8 * old + 0.2 * now);
             if (end == JobStatus.FAILED) log.warn("{} request {} failed: {}", job.task, job.id, message, error);
             else log.info("{} request {} {} in {} s", job.task, job.id, end.label(), String.format("%.3f", seconds));
@@ -219,6 +221,7 @@ final class JobService implements Jobs, AutoCloseable {
         ObjectNode n = json.createObjectNode().put("request_id", r.id()).put("task", r.task()).put("status", r.status().label())
                 .put("created_at", r.created().toString()).put("updated_at", r.updated().toString());
         JsonNode result = parse(r.resultJson(), json);
+        if (result != null && result.has("variant")) n.put("variant", result.get("variant").asText());
         if (result != null) {
             n.set("timings", result.has("timings") ? result.get("timings") : json.createObjectNode());
             String caption = result.has("text") ? result.get("text").asText()

@@ -117,8 +117,16 @@ final class LiveJob implements ProgressListener {
     // ---- views ----
 
     /** The live part of GET /api/requests/{id}: status, progress, timings, caption so far. */
+    /** The A/B variant the engine chose for it; null when its task has one model. */
+    String variant() {
+        Job<?> j = engineJob;
+        return j == null ? null : j.variant();
+    }
+
     synchronized void describe(ObjectNode into) {
         into.put("status", status.label());
+        String variant = variant();
+        if (variant != null) into.put("variant", variant);
         into.set("progress", progressJson());
         ObjectNode t = json.createObjectNode();
         timings.forEach(t::put);

@@ -101,16 +101,25 @@ public final class Metrics implements EngineListener, AutoCloseable {
 
     // ---- HTTP and job events ----
 
-    /** One API job ended ({@code task} includes "pipeline"); latency from accept to end. */
-    void jobEnded(String task, String outcome, double seconds) {
-        Counter.builder("mmgp.requests").description("API requests by task and outcome").tags("task", task, "outcome", outcome)
+    /** The variant label of a job whose task has one model (no A/B routing). */
+    static final String DEFAULT_VARIANT = "default";
+    /** The variant label of a job refused before a variant was chosen for it. */
+    static final String NO_VARIANT = "none";
+
+    /**
+     * One API job ended ({@code task} includes "pipeline"); latency from accept to end.
+     * {@code variant} is its A/B variant, null without A/B routing ({@value #DEFAULT_VARIANT}).
+     */
+    void jobEnded(String task, String variant, String outcome, double seconds) {
+        String v = variant == null ? DEFAULT_VARIANT : variant;
+        Counter.builder("mmgp.requests").description("API requests by task, outcome and A/B variant").tags("task", task, "outcome", outcome, "variant", v)
                 .register(registry).increment();
-        timer("mmgp.request.duration", "API request latency from accept to end", "task", task).record(seconds(seconds));
+        timer("mmgp.request.duration", "API request latency from accept to end", "task", task, "variant", v).record(seconds(seconds));
     }
 
     /** A job was refused before it was queued ("rejected" for 4xx input, "overloaded" for a full queue). */
     void jobRefused(String task, String outcome) {
-        Counter.builder("mmgp.requests").description("API requests by task and outcome").tags("task", task, "outcome", outcome)
+        Counter.builder("mmgp.requests").description("API requests by task, outcome and A/B variant").tags("task", task, "outcome", outcome, "variant", NO_VARIANT)
                 .register(registry).increment();
     }
 

@@ -392,8 +392,8 @@ class ApiEndpointsTest {
         assertThat(m.status()).isEqualTo(200);
         assertThat(m.header("Content-Type")).startsWith("text/plain");
         String text = m.body();
-        assertThat(text).contains("mmgp_requests_total{outcome=\"done\",task=\"image\"} 1.0");
-        assertThat(text).contains("mmgp_requests_total{outcome=\"done\",task=\"understand\"} 1.0");
+        assertThat(text).contains("mmgp_requests_total{outcome=\"done\",task=\"image\",variant=\"default\"} 1.0");
+        assertThat(text).contains("mmgp_requests_total{outcome=\"done\",task=\"understand\",variant=\"default\"} 1.0");
         assertThat(text).contains("mmgp_request_duration_seconds_bucket{task=\"image\"");
         assertThat(text).contains("mmgp_stage_duration_seconds_bucket{stage=\"denoise\",task=\"image\"");
         assertThat(text).contains("mmgp_queue_depth{task=\"video\"} 0.0");

@@ -20,7 +20,7 @@ import mmgp.engine.spi.CostEstimate;
 import mmgp.engine.spi.ModelProvider;
 
 /** One fast fake model per task, their providers and model files: an engine without native code. */
-final class FakeModels {
+public final class FakeModels {
     final FakeModel<ImageRequest, ImageResult> image = new FakeModel<>() {
         @Override
         public void validate(ImageRequest r) {
@@ -169,8 +169,14 @@ final class FakeModels {
     static final String[] CAPTION = {"a", "red", "ball", "rolls", "across", "the", "floor"};
     private final Path dir;
 
-    FakeModels(Path dir) {
+    public FakeModels(Path dir) {
         this.dir = dir;
+    }
+
+    /** The provider of the fake image model (without step delays): it opens any file whose name starts with "fakeimage" (the CLI's tests). */
+    public ModelProvider fastImageProvider() {
+        image.stepMillis = 0;
+        return provider(Task.IMAGE, "fakeimage", image);
     }
 
     /** All three tasks with a small queue. */
@@ -191,6 +197,15 @@ final class FakeModels {
     /** Only an image model: the other tasks answer "model not configured". */
     Engine.Builder imageOnly() {
         return Engine.builder().provider(provider(Task.IMAGE, "fakeimage", image)).model(Task.IMAGE, file("fakeimage.gguf")).threads(1);
+    }
+
+    /** A/B routing: the image task split between two variants (both the fake image model, from two files). */
+    Engine.Builder imageVariants(long seed, String a, double weightA, String b, double weightB) {
+        return Engine.builder().provider(provider(Task.IMAGE, "fakeimage", image))
+                .variant(Task.IMAGE, a, file("fakeimage-" + a + ".gguf"), weightA)
+                .variant(Task.IMAGE, b, file("fakeimage-" + b + ".gguf"), weightB)
+                .variantSeed(seed).threads(1).queueCapacity(1024)
+                .maxWait(java.time.Duration.ofMillis(2)).closeTimeout(java.time.Duration.ofSeconds(1));
     }
 
     private Path file(String name) {

@@ -98,7 +98,7 @@ class ServerLoadTest {
             assertThat(accepted).isNotEmpty();
             assertThat(refused.get()).as("overload must produce 429s").isPositive();
             assertThat(new Http(base, TestServers.KEY).get("/metrics").body())
-                    .contains("mmgp_requests_total{outcome=\"overloaded\",task=\"image\"} " + (double) refused.get());
+                    .contains("mmgp_requests_total{outcome=\"overloaded\",task=\"image\",variant=\"none\"} " + (double) refused.get());
         }
     }
 

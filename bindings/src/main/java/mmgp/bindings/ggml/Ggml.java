@@ -43,6 +43,12 @@ public final class Ggml {
         }
     }
 
+    private static final MethodHandle GGML_LOG_SET = bind("ggml_log_set", null, PTR, PTR);
+    /** Sets ggml's {@code ggml_log_callback} (NULL restores stderr); {@code LlamaLog} installs one. */
+    public static void logSet(MemorySegment callback, MemorySegment userData) {
+        try { GGML_LOG_SET.invokeExact(callback, userData); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+    }
+
     private static final MethodHandle GGML_FREE = bind("ggml_free", null, PTR);
     public static void free(MemorySegment ctx) {
         try { GGML_FREE.invokeExact(ctx); } catch (Throwable t) { throw Downcalls.rethrow(t); }

@@ -8,24 +8,58 @@ import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
+import mmgp.bindings.ggml.Ggml;
+import mmgp.bindings.mtmd.Mtmd;
 
 /**
- * Routes llama.cpp's (and ggml's) log output into Java, or drops it.
+ * Routes llama.cpp's, ggml's and mtmd's log output into Java, or drops it.
  *
- * <p>One upcall stub, made once and never freed, serves as the {@code ggml_log_callback}; it
- * hands each message to the current {@link Sink}, or drops it when there is none. The same
- * pointer works for {@code mtmd_log_set} / {@code mtmd_helper_log_set}. Messages can arrive on
- * llama.cpp's worker threads, so a sink must be thread-safe; an exception thrown by a sink is
- * swallowed, because unwinding into C would crash the JVM.
+ * <p>One upcall stub, made once in the global arena and never freed, serves as the
+ * {@code ggml_log_callback} of all three libraries; each is registered with its own
+ * {@code user_data} (1 llama.cpp, 2 ggml, 3 mtmd), so a message knows where it came from. The
+ * stub hands each message to the current {@link Sink}, or drops it when there is none.
+ * {@link mmgp.bindings.NativeLibraries#get()} installs {@link NativeLogRouter} when the libraries
+ * load, so by default the lines go to the {@code System.Logger}s "llama.cpp", "ggml" and "mtmd".
+ * Messages can arrive on ggml's worker threads, so a sink must be thread-safe; an exception
+ * thrown by a sink is swallowed, because unwinding into C would crash the JVM.
  */
 public final class LlamaLog {
     /** enum ggml_log_level; CONT continues the previous message. */
     public static final int LEVEL_NONE = 0, LEVEL_DEBUG = 1, LEVEL_INFO = 2, LEVEL_WARN = 3, LEVEL_ERROR = 4, LEVEL_CONT = 5;
 
+    /** The library a message came from, named as its logger. */
+    public enum Source {
+        LLAMA("llama.cpp"), GGML("ggml"), MTMD("mtmd");
+
+        private final String loggerName;
+
+        Source(String loggerName) {
+            this.loggerName = loggerName;
+        }
+
+        public String loggerName() {
+            return loggerName;
+        }
+
+        MemorySegment userData() {
+            return MemorySegment.ofAddress(ordinal() + 1L);
+        }
+
+        static Source of(MemorySegment userData) {
+            long tag = userData.address();
+            return tag >= 1 && tag <= values().length ? values()[(int) tag - 1] : LLAMA;
+        }
+    }
+
     /** Receives one log fragment: a LEVEL_* and the text, usually ending in a newline. */
     @FunctionalInterface
     public interface Sink {
         void log(int level, String text);
+
+        /** The same, with the library it came from; a sink that cares overrides this one. */
+        default void log(Source source, int level, String text) {
+            log(level, text);
+        }
     }
 
     private static volatile Sink sink;
@@ -49,29 +83,40 @@ public final class LlamaLog {
         return CALLBACK;
     }
 
-    /** Drops every llama.cpp/ggml log message. */
+    /** The default: complete lines to the System.Loggers "llama.cpp", "ggml" and "mtmd" (see {@link NativeLogRouter}). */
+    public static void routeToLoggers() {
+        forwardTo(new NativeLogRouter());
+    }
+
+    /** Drops every llama.cpp/ggml/mtmd log message. */
     public static void silence() {
         sink = null;
-        Llama.logSet(CALLBACK, MemorySegment.NULL);
+        register(CALLBACK);
     }
 
-    /** Sends every llama.cpp/ggml log message to {@code target}. */
+    /** Sends every llama.cpp/ggml/mtmd log message to {@code target}. */
     public static void forwardTo(Sink target) {
         sink = target;
-        Llama.logSet(CALLBACK, MemorySegment.NULL);
+        register(CALLBACK);
     }
 
-    /** Back to llama.cpp's default: everything on stderr. */
+    /** Back to the libraries' default: everything on stderr. */
     public static void restoreStderr() {
         sink = null;
-        Llama.logSet(MemorySegment.NULL, MemorySegment.NULL);
+        register(MemorySegment.NULL);
+    }
+
+    private static void register(MemorySegment callback) {
+        Llama.logSet(callback, Source.LLAMA.userData()); // sets ggml's too, so ggml's is set after it
+        Ggml.logSet(callback, Source.GGML.userData());
+        Mtmd.helperLogSet(callback, Source.MTMD.userData()); // and mtmd_log_set, clip's
     }
 
     private static void dispatch(int level, MemorySegment text, MemorySegment userData) {
-        Sink s = sink;
-        if (s == null || text.equals(MemorySegment.NULL)) return;
         try {
-            s.log(level, text.reinterpret(Long.MAX_VALUE).getString(0));
+            Sink s = sink;
+            if (s == null || text.equals(MemorySegment.NULL)) return;
+            s.log(Source.of(userData), level, text.reinterpret(Long.MAX_VALUE).getString(0));
         } catch (Throwable ignored) {
             // Must not propagate into native code; a broken sink loses its message, not the process.
         }

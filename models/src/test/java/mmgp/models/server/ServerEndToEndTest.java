@@ -80,7 +80,7 @@ class ServerEndToEndTest {
             assertThat(new String(download(base, id, "caption.txt"), StandardCharsets.UTF_8)).isEqualTo(end.get("caption").asText());
 
             String metrics = http.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
-            assertThat(metrics).contains("mmgp_requests_total{outcome=\"done\",task=\"pipeline\"} 1.0");
+            assertThat(metrics).contains("mmgp_requests_total{outcome=\"done\",task=\"pipeline\",variant=\"default\"} 1.0");
             assertThat(metrics).contains("mmgp_tokens_per_second_count 1");
         }
     }
