@@ -121,6 +121,8 @@ public final class ApiServer implements AutoCloseable {
         javalin.after(access::after);
         JsonErrors.install(javalin, jobs);
         new JobRoutes(jobs, parser, files, json, config.maxUploadBytes()).register(javalin);
+        new HistoryRoutes(jobs, json).register(javalin);
+        new ProgressSocket(jobs, control).register(javalin);
         ops.register(javalin);
         return javalin;
     }

@@ -3,7 +3,6 @@ package mmgp.server;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.javalin.http.sse.SseClient;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -178,11 +177,10 @@ final class ClusterJobService implements Jobs {
     }
 
     @Override
-    public void stream(String id, SseClient client) {
+    public void stream(String id, EventSink sink) {
         String canonical = ResultFiles.requireUuid(id);
         record(canonical);
-        client.keepAlive();
-        EventSubscriber sub = new EventSubscriber(client, JobService.STREAM_KEEP_ALIVE);
+        EventSubscriber sub = new EventSubscriber(sink, JobService.STREAM_KEEP_ALIVE);
         List<EventSubscriber> subs = watchers.computeIfAbsent(canonical, k -> new ArrayList<>());
         synchronized (subs) {
             subs.add(sub);
@@ -235,6 +233,11 @@ final class ClusterJobService implements Jobs {
                 }
             }
         }
+    }
+
+    @Override
+    public List<Listed> list(JobQuery q) {
+        return store.list(q).stream().map(r -> new Listed(r, describe(r))).toList();
     }
 
     @Override

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.javalin.http.sse.SseClient;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -300,11 +299,10 @@ final class JobService implements Jobs, AutoCloseable {
 
     /** GET /api/requests/{id}/events: replays the state, then streams until the job ends. */
     @Override
-    public void stream(String id, SseClient client) {
+    public void stream(String id, EventSink sink) {
         String canonical = ResultFiles.requireUuid(id);
         JobRecord stored = record(canonical);
-        client.keepAlive();
-        EventSubscriber sub = new EventSubscriber(client, streamKeepAlive);
+        EventSubscriber sub = new EventSubscriber(sink, streamKeepAlive);
         LiveJob job = live.get(canonical);
         if (job != null && job.subscribe(sub, j -> describe(canonical).toString())) return;
         JobRecord finished = job == null ? stored : record(canonical);
@@ -312,6 +310,11 @@ final class JobService implements Jobs, AutoCloseable {
         sub.offer(new JobEvent("state", state));
         sub.offer(new JobEvent("status", state));
         sub.end();
+    }
+
+    @Override
+    public List<Listed> list(JobQuery q) {
+        return store.list(q).stream().map(r -> new Listed(r, live.containsKey(r.id()) ? describe(r.id()) : describe(r))).toList();
     }
 
     @Override
