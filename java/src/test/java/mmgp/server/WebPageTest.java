@@ -47,7 +47,7 @@ class WebPageTest {
             return bad;""";
 
     @TempDir
-    Path dir;
+    static Path dir;
     FakeModels models;
     ApiServer server;
     ChromeDriver browser;
@@ -81,7 +81,7 @@ class WebPageTest {
         models.image.hold = new CountDownLatch(0);
         browser.executeCdpCommand("Emulation.clearDeviceMetricsOverride", Map.of());
         browser.get(server.url() + "/");
-        browser.findElement(By.id("api-key")).sendKeys(TestServers.KEY);
+        type("api-key", TestServers.KEY); // the page keeps the key of the last test in sessionStorage
     }
 
     @Test
@@ -100,6 +100,33 @@ class WebPageTest {
         assertThat(job.findElement(By.className("job-video")).isDisplayed()).isFalse();
         assertNothingHiddenShows();
         screenshot("understand", viewportWidth());
+        assertThat(redPixelsOutsideHistory(fullPage("understand-full"))).as("a picture shown with a caption").isZero();
+    }
+
+    @Test
+    void aVideoIsUnderstoodAndAPictureResultOfAnotherTaskDoesNotLinger() throws Exception {
+        tab("image");
+        type("i-prompt", "first a picture");
+        type("i-width", "32");
+        type("i-height", "32");
+        type("i-steps", "1");
+        submit("image");
+        awaitRun("done");
+        wait.until(d -> visibleImages().size() == 1);
+
+        tab("understand");
+        assertThat(browser.findElement(By.id("run")).isDisplayed()).as("the image run under the understand form").isFalse();
+        browser.findElement(By.id("u-file")).sendKeys(clip().toString());
+        type("u-prompt", "What happens in this video?");
+        submit("understand");
+        awaitRun("done");
+        WebElement job = onlyJob();
+        assertThat(job.findElement(By.className("job-task")).getText()).isEqualTo("understand");
+        assertThat(job.findElement(By.className("job-caption")).getText()).isEqualTo(String.join(" ", FakeModels.CAPTION));
+        assertThat(job.findElement(By.className("job-image")).isDisplayed()).isFalse();
+        assertThat(visibleImages()).isEmpty();
+        assertNothingHiddenShows();
+        assertThat(redPixelsOutsideHistory(fullPage("understand-video"))).as("the earlier picture still on screen").isZero();
     }
 
     @Test
@@ -124,12 +151,17 @@ class WebPageTest {
         wait.until(d -> naturalWidth(img) > 0);
         assertThat(naturalWidth(img)).isEqualTo(48);
         assertNothingHiddenShows();
+        // On screen: the new 48×32 red picture and nothing of the first run's two 32×32 ones.
+        BufferedImage page = fullPage("image");
+        assertThat(redPixels(page, rect(img))).as("the picture is drawn").isGreaterThan(48 * 32 * 9 / 10);
+        assertThat(redPixels(page, rect(browser.findElement(By.id("run"))))).as("only one picture's red in the run").isLessThanOrEqualTo(48 * 32);
 
         tab("video");
         assertThat(browser.findElement(By.id("run")).isDisplayed()).as("an image result under the video form").isFalse();
         assertThat(visibleImages()).isEmpty();
         assertThat(browser.findElement(By.id("v-image")).isDisplayed()).isTrue();
         assertNothingHiddenShows();
+        assertThat(redPixelsOutsideHistory(fullPage("video-form"))).as("the image result shows under the video form").isZero();
         tab("image");
         assertThat(visibleImages()).hasSize(1);
     }
@@ -161,6 +193,24 @@ class WebPageTest {
         wait.until(d -> onlyJob().findElement(By.className("job-video")).isDisplayed());
         assertNothingHiddenShows();
         screenshot("video", viewportWidth());
+        WebElement film = onlyJob().findElement(By.className("job-video"));
+        wait.until(d -> ((Number) browser.executeScript("return arguments[0].readyState", film)).intValue() >= 2);
+        assertThat(((Number) browser.executeScript("return arguments[0].videoWidth", film)).intValue()).as("the film decodes in the browser").isEqualTo(32);
+        fullPage("video-full");
+        assertThat(rect(film).width).as("a small film is shown large enough for its controls").isGreaterThanOrEqualTo(200);
+        // A frame the player decodes (headless Chromium paints no video frame into its screenshots): the fake model films mid grey.
+        @SuppressWarnings("unchecked")
+        List<Number> rgb = (List<Number>) browser.executeAsyncScript("""
+                const v = arguments[0], done = arguments[arguments.length - 1];
+                v.addEventListener('seeked', () => {
+                  const c = document.createElement('canvas');
+                  c.width = v.videoWidth; c.height = v.videoHeight;
+                  const g = c.getContext('2d');
+                  g.drawImage(v, 0, 0);
+                  done(Array.from(g.getImageData(16, 16, 1, 1).data.slice(0, 3)));
+                }, { once: true });
+                v.currentTime = 0.01;""", film);
+        assertThat(rgb).as("the film's first frame").allMatch(c -> c.intValue() > 100 && c.intValue() < 160);
     }
 
     @Test
@@ -171,8 +221,22 @@ class WebPageTest {
         type("p-video-frames", "9");
         type("p-video-steps", "2");
         type("p-size", "32x32");
+        // every value the progress bar takes, in order
+        browser.executeScript("""
+                window.barValues = [];
+                new MutationObserver((changes) => { for (const c of changes) if (c.target.classList.contains('job-bar')) window.barValues.push(c.target.value); })
+                    .observe(document.getElementById('jobs'), { attributes: true, attributeFilter: ['value'], subtree: true });""");
         submit("pipeline");
         awaitRun("done");
+        @SuppressWarnings("unchecked")
+        List<Number> bar = (List<Number>) browser.executeScript("return window.barValues");
+        assertThat(bar).as("the bar's values").isNotEmpty();
+        for (int i = 1; i < bar.size(); i++) {
+            assertThat(bar.get(i).doubleValue()).as("the bar went back at value " + i + " of " + bar).isGreaterThanOrEqualTo(bar.get(i - 1).doubleValue());
+        }
+        assertThat(bar.getLast().doubleValue()).isEqualTo(1.0);
+        assertThat(bar.stream().mapToDouble(Number::doubleValue).filter(v -> v > 0 && v < 1).count())
+                .as("the bar fills in steps across the stages, not at once: " + bar).isGreaterThanOrEqualTo(3);
         WebElement job = onlyJob();
         assertThat(job.findElement(By.className("job-caption")).getText()).isEqualTo(String.join(" ", FakeModels.CAPTION));
         assertThat(job.findElement(By.className("job-stages")).getText()).contains("caption", "image", "video");
@@ -202,6 +266,7 @@ class WebPageTest {
         assertThat(browser.findElement(By.id("cancel")).isEnabled()).isFalse();
         assertThat(visibleImages()).isEmpty();
         assertNothingHiddenShows();
+        assertThat(redPixelsOutsideHistory(fullPage("cancelled"))).as("a picture of a cancelled job").isZero();
     }
 
     @Test
@@ -210,11 +275,14 @@ class WebPageTest {
         String drawn = http.postJson("/api/generate/image", "{\"prompt\": \"gallery\", \"steps\": 1, \"width\": 32, \"height\": 32}").json().get("request_id").asText();
         http.awaitEnd(drawn, Duration.ofSeconds(20));
         String others = http.withKey(TestServers.OTHER_KEY).postJson("/api/generate/image", "{\"prompt\": \"not mine\", \"steps\": 1}").json().get("request_id").asText();
-        browser.findElement(By.id("history-refresh")).click();
-        WebElement tile = wait.until(d -> d.findElements(By.cssSelector("#gallery .tile[data-id='" + drawn + "']")).stream().findFirst().orElse(null));
+        refreshHistory();
+        List<WebElement> tiles = browser.findElements(By.cssSelector("#gallery .tile[data-id='" + drawn + "']"));
+        assertThat(tiles).as("one tile per request, however many loads overlapped").hasSize(1);
+        WebElement tile = tiles.getFirst();
         assertThat(browser.findElements(By.cssSelector("#gallery .tile[data-id='" + others + "']"))).isEmpty();
         WebElement thumb = tile.findElement(By.tagName("img"));
-        wait.until(d -> naturalWidth(thumb) == 32);
+        wait.until(d -> naturalWidth(thumb) == 32 && thumb.isDisplayed());
+        assertThat(tile.findElements(By.className("thumb-text"))).as("the stand-in text stays beside the loaded thumbnail").isEmpty();
 
         tile.click();
         WebElement viewed = wait.until(d -> {
@@ -222,20 +290,25 @@ class WebPageTest {
             return e.isDisplayed() && naturalWidth(e) > 0 ? e : null;
         });
         assertThat(naturalWidth(viewed)).isEqualTo(32);
+        assertThat(redPixels(fullPage("viewer"), rect(viewed))).as("the viewed picture is drawn").isGreaterThan(32 * 32 * 9 / 10);
         assertThat(browser.findElement(By.id("run")).isDisplayed()).isFalse();
         assertNothingHiddenShows();
         browser.findElement(By.id("viewer-close")).click();
         assertThat(browser.findElement(By.id("viewer")).isDisplayed()).isFalse();
 
         new org.openqa.selenium.support.ui.Select(browser.findElement(By.id("history-task"))).selectByValue("video");
-        wait.until(d -> d.findElements(By.cssSelector("#gallery .tile[data-id='" + drawn + "']")).isEmpty());
+        awaitHistory();
+        assertThat(browser.findElements(By.cssSelector("#gallery .tile[data-id='" + drawn + "']"))).as("an image under the video filter").isEmpty();
+        new org.openqa.selenium.support.ui.Select(browser.findElement(By.id("history-task"))).selectByValue("image");
+        awaitHistory();
+        assertThat(browser.findElements(By.cssSelector("#gallery .tile[data-id='" + drawn + "']"))).hasSize(1);
     }
 
     @Test
     void onAPhoneNothingOverflowsSideways() throws Exception {
         browser.executeCdpCommand("Emulation.setDeviceMetricsOverride", Map.of("width", 390, "height", 844, "deviceScaleFactor", 1, "mobile", true));
         browser.navigate().refresh();
-        browser.findElement(By.id("api-key")).sendKeys(TestServers.KEY);
+        type("api-key", TestServers.KEY); // the page keeps the key of the last test in sessionStorage
         for (String t : List.of("understand", "image", "video", "pipeline")) {
             tab(t);
             assertNoSidewaysOverflow(t + " form");
@@ -248,8 +321,8 @@ class WebPageTest {
         submit("image");
         awaitRun("done");
         wait.until(d -> visibleImages().size() == 1 && naturalWidth(visibleImages().getFirst()) > 0);
-        browser.findElement(By.id("history-refresh")).click();
-        wait.until(d -> !d.findElements(By.cssSelector("#gallery .tile")).isEmpty());
+        refreshHistory();
+        assertThat(browser.findElements(By.cssSelector("#gallery .tile"))).isNotEmpty();
         assertNoSidewaysOverflow("a result and the gallery");
         assertNothingHiddenShows();
         screenshot("phone", 390);
@@ -266,6 +339,16 @@ class WebPageTest {
         WebElement e = browser.findElement(By.id(id));
         e.clear();
         e.sendKeys(text);
+    }
+
+    /** Reloads the gallery and waits until the last load has drawn it. */
+    private void refreshHistory() {
+        browser.findElement(By.id("history-refresh")).click();
+        awaitHistory();
+    }
+
+    private void awaitHistory() {
+        wait.until(d -> "false".equals(d.findElement(By.id("gallery")).getAttribute("aria-busy")));
     }
 
     private void submit(String task) {
@@ -319,6 +402,46 @@ class WebPageTest {
         assertThat(shot.getWidth()).isEqualTo(width);
         long distinct = java.util.stream.IntStream.range(0, 200).map(i -> shot.getRGB(i * 7919 % shot.getWidth(), i * 104729 % shot.getHeight())).distinct().count();
         assertThat(distinct).as("a blank screenshot").isGreaterThan(1);
+    }
+
+    /** The whole page (not only the viewport) as a picture, saved under target/web-screenshots. */
+    private BufferedImage fullPage(String name) throws Exception {
+        long w = ((Number) browser.executeScript("return document.documentElement.scrollWidth")).longValue();
+        long h = ((Number) browser.executeScript("return document.documentElement.scrollHeight")).longValue();
+        Map<String, Object> shot = browser.executeCdpCommand("Page.captureScreenshot", Map.of("format", "png", "captureBeyondViewport", true,
+                "clip", Map.of("x", 0, "y", 0, "width", w, "height", h, "scale", 1)));
+        byte[] png = java.util.Base64.getDecoder().decode((String) shot.get("data"));
+        Files.write(SCREENSHOTS.resolve(name + ".png"), png);
+        BufferedImage image = ImageIO.read(new ByteArrayInputStream(png));
+        assertThat(image.getWidth()).isEqualTo((int) w);
+        return image;
+    }
+
+    /** An element's box in page coordinates (CSS pixels; the page is drawn at scale 1). */
+    private java.awt.Rectangle rect(WebElement e) {
+        @SuppressWarnings("unchecked")
+        List<Number> r = (List<Number>) browser.executeScript(
+                "const b = arguments[0].getBoundingClientRect(); return [b.left + scrollX, b.top + scrollY, b.width, b.height];", e);
+        return new java.awt.Rectangle((int) Math.round(r.get(0).doubleValue()), (int) Math.round(r.get(1).doubleValue()),
+                (int) Math.round(r.get(2).doubleValue()), (int) Math.round(r.get(3).doubleValue()));
+    }
+
+    /** Pixels of the fake image model's pure red (the page's own colours have none) inside a box. */
+    private static long redPixels(BufferedImage shot, java.awt.Rectangle box) {
+        java.awt.Rectangle r = box.intersection(new java.awt.Rectangle(0, 0, shot.getWidth(), shot.getHeight()));
+        long n = 0;
+        for (int y = r.y; y < r.y + r.height; y++) {
+            for (int x = r.x; x < r.x + r.width; x++) {
+                int p = shot.getRGB(x, y);
+                if ((p >> 16 & 0xff) > 240 && (p >> 8 & 0xff) < 16 && (p & 0xff) < 16) n++;
+            }
+        }
+        return n;
+    }
+
+    /** Red pixels anywhere but in the history gallery, whose thumbnails are meant to show. */
+    private long redPixelsOutsideHistory(BufferedImage shot) {
+        return redPixels(shot, new java.awt.Rectangle(0, 0, shot.getWidth(), shot.getHeight())) - redPixels(shot, rect(browser.findElement(By.id("history"))));
     }
 
     private Path png(String name, int w, int h) throws Exception {

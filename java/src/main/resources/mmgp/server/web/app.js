@@ -15,6 +15,7 @@
   let understandUrl = '/api/understand'; // falls back to /api/understand/video on servers without it
   let historyNext = null;
   let historyUrls = [];
+  let historyLoad = 0; // the number of the latest history load
   let viewerUrls = [];
 
   $('api-key').value = sessionStorage.getItem('mmgp.apiKey') || '';
@@ -321,12 +322,16 @@
       view.eta = { at: now, ms: perStep * (p.total - p.done) };
     }
     let label = p.stage + ' ' + p.done + '/' + p.total;
+    let fraction = p.done / p.total;
     if (view.task === 'pipeline') {
+      // one bar for the three stages: it fills a third per stage instead of restarting at each
       const phase = PIPELINE_STAGES.find((s) => !view.finished.some((f) => f.stage === s)) || 'video';
-      label = 'stage ' + (PIPELINE_STAGES.indexOf(phase) + 1) + ' of 3: ' + phase + ' · ' + label;
+      const index = PIPELINE_STAGES.indexOf(phase);
+      label = 'stage ' + (index + 1) + ' of 3: ' + phase + ' · ' + label;
+      fraction = Math.max(view.part('bar').value, (index + fraction) / PIPELINE_STAGES.length);
     }
     view.part('stage').textContent = label;
-    view.part('bar').value = p.done / p.total;
+    view.part('bar').value = fraction;
   }
 
   function finishedStage(view, stage, seconds) {
@@ -390,29 +395,38 @@
 
   // ---- history ----
 
+  // Loads can overlap (the key field's change fires as the refresh button is clicked, and every
+  // finished run reloads): only the latest one draws, so the gallery never shows a tile twice.
+  // aria-busy is true while a load is under way.
   async function loadHistory(more) {
-    const params = new URLSearchParams({ limit: String(HISTORY_PAGE) });
-    if ($('history-task').value) params.set('task', $('history-task').value);
-    if (more && historyNext) params.set('before', historyNext);
-    const res = await fetch('/api/requests?' + params, { headers: authHeaders() }).catch(() => null);
-    if (!more) {
-      historyUrls.forEach(URL.revokeObjectURL);
-      historyUrls = [];
-      $('gallery').textContent = '';
-    }
-    if (!res || !res.ok) {
+    const mine = ++historyLoad;
+    $('gallery').setAttribute('aria-busy', 'true');
+    try {
+      const params = new URLSearchParams({ limit: String(HISTORY_PAGE) });
+      if ($('history-task').value) params.set('task', $('history-task').value);
+      if (more && historyNext) params.set('before', historyNext);
+      const res = await fetch('/api/requests?' + params, { headers: authHeaders() }).catch(() => null);
       const body = res ? await res.json().catch(() => ({})) : {};
-      $('history-error').textContent = res && res.status === 401 ? 'enter your API key to see your requests' : 'could not load the history: ' + (res ? errorText(res, body) : 'no answer');
-      $('history-error').hidden = false;
-      $('history-more').hidden = true;
-      return;
+      if (mine !== historyLoad) return;
+      if (!more) {
+        historyUrls.forEach(URL.revokeObjectURL);
+        historyUrls = [];
+        $('gallery').textContent = '';
+      }
+      if (!res || !res.ok) {
+        $('history-error').textContent = res && res.status === 401 ? 'enter your API key to see your requests' : 'could not load the history: ' + (res ? errorText(res, body) : 'no answer');
+        $('history-error').hidden = false;
+        $('history-more').hidden = true;
+        return;
+      }
+      $('history-error').hidden = true;
+      for (const r of body.requests) $('gallery').appendChild(tile(r));
+      if (!more && body.requests.length === 0) $('gallery').textContent = 'no requests yet';
+      historyNext = body.next;
+      $('history-more').hidden = !historyNext;
+    } finally {
+      if (mine === historyLoad) $('gallery').setAttribute('aria-busy', 'false');
     }
-    $('history-error').hidden = true;
-    const page = await res.json();
-    for (const r of page.requests) $('gallery').appendChild(tile(r));
-    if (!more && page.requests.length === 0) $('gallery').textContent = 'no requests yet';
-    historyNext = page.next;
-    $('history-more').hidden = !historyNext;
   }
 
   function tile(r) {
@@ -422,16 +436,18 @@
     b.dataset.id = r.request_id;
     const links = r.results || {};
     const picture = Object.keys(links).find((n) => /\.(png|jpe?g)$/.test(n));
+    // the text stands in for the thumbnail until its picture has loaded (and for good where there is none)
+    const t = document.createElement('div');
+    t.className = 'thumb-text';
+    t.textContent = links['video.mp4'] ? '▶ video' : r.caption ? '“' + r.caption.slice(0, 60) + '”' : r.task;
+    b.appendChild(t);
     if (picture) {
       const img = document.createElement('img');
       img.alt = r.task + ' result';
-      b.appendChild(img);
+      img.hidden = true;
+      img.addEventListener('load', () => { img.hidden = false; t.remove(); }, { once: true });
+      b.insertBefore(img, t);
       blob(links[picture], historyUrls).then((url) => { if (url) img.src = url; });
-    } else {
-      const t = document.createElement('div');
-      t.className = 'thumb-text';
-      t.textContent = links['video.mp4'] ? '▶ video' : r.caption ? '“' + r.caption.slice(0, 60) + '”' : r.task;
-      b.appendChild(t);
     }
     const line = document.createElement('span');
     line.className = 'status-' + r.status;
@@ -454,6 +470,7 @@
       + '<img class="view-image" alt="result" hidden><video class="view-video" controls playsinline hidden></video><p class="view-downloads"></p>';
     if (r.caption) { body.querySelector('.view-caption').textContent = r.caption; body.querySelector('.view-caption').hidden = false; }
     if (r.error) { body.querySelector('.view-error').textContent = r.error; body.querySelector('.view-error').hidden = false; }
+    $('viewer').scrollIntoView({ block: 'nearest' }); // below the gallery: bring it on screen
     const token = {};
     $('viewer').token = token;
     await showResults(body, r.results || {}, viewerUrls, () => $('viewer').token !== token, 'view-');
