@@ -270,6 +270,32 @@ class WebPageTest {
     }
 
     @Test
+    void aSlowRunShowsTheRemainingTimeOfItsStageThenHowLongItTook() throws Exception {
+        models.image.stepMillis = 300;
+        try {
+            tab("image");
+            type("i-prompt", "slow steps");
+            type("i-steps", "10");
+            type("i-width", "32");
+            type("i-height", "32");
+            submit("image");
+            WebElement time = wait.until(d -> {
+                WebElement t = onlyJob().findElement(By.className("job-time"));
+                return t.getText().matches("elapsed [0-9.]+ s · this stage ends in about [0-9]+ s") ? t : null;
+            });
+            int eta = Integer.parseInt(time.getText().replaceAll(".* about ([0-9]+) s", "$1"));
+            assertThat(eta).as("at most ten steps of 0.3 s remain").isBetween(0, 4);
+            assertThat(browser.findElement(By.id("run-status")).getText()).isEqualTo("running");
+            assertThat(onlyJob().findElement(By.className("job-stage")).getText()).matches("denoise [0-9]+/10");
+            awaitRun("done");
+            assertThat(time.getText()).matches("took [0-9.]+ s");
+            assertThat(Double.parseDouble(time.getText().replaceAll("took ([0-9.]+) s", "$1"))).isGreaterThanOrEqualTo(2.5);
+        } finally {
+            models.image.stepMillis = 5;
+        }
+    }
+
+    @Test
     void theHistoryGalleryShowsThisKeysRequestsAndOpensOne() throws Exception {
         Http http = TestServers.client(server);
         String drawn = http.postJson("/api/generate/image", "{\"prompt\": \"gallery\", \"steps\": 1, \"width\": 32, \"height\": 32}").json().get("request_id").asText();
