@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import mmgp.server.JobQuery;
 import mmgp.server.JobRecord;
 import mmgp.server.JobStatus;
 import mmgp.server.JobStore;
@@ -90,6 +91,11 @@ public final class PostgresJobStore implements JobStore {
     @Override
     public void delete(String id) {
         update("DELETE FROM jobs WHERE id = ?", id);
+    }
+
+    @Override
+    public List<JobRecord> list(JobQuery q) {
+        return query(q.sql(), q.args(PostgresJobStore::ts).toArray());
     }
 
     @Override

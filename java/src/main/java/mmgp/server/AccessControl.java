@@ -9,8 +9,8 @@ import java.util.regex.Pattern;
 /**
  * Who may call what. The web page, /healthz, /readyz and /openapi.json are open (and /metrics
  * unless the server is told otherwise, but not /readyz?load=true); everything else needs an API key as
- * {@code Authorization: Bearer <key>} or {@code X-API-Key: <key>}. Only the event stream also
- * takes {@code ?api_key=}, because a browser's EventSource cannot send headers; a key in a URL
+ * {@code Authorization: Bearer <key>} or {@code X-API-Key: <key>}. Only the event stream and its
+ * WebSocket twin also take {@code ?api_key=}, because a browser's EventSource and WebSocket cannot send headers; a key in a URL
  * ends up in histories and proxy logs, so no other endpoint accepts one there. Job submissions
  * (POST on /api and on the OpenAI-compatible /v1) then take a token from the key's rate-limit bucket.
  */
@@ -18,7 +18,7 @@ final class AccessControl {
     static final String KEY_ID = "key_id";
     static final String ANONYMOUS = "anonymous";
     private static final Set<String> OPEN = Set.of("/", "/index.html", "/app.js", "/app.css", "/healthz", "/readyz", "/openapi.json");
-    private static final Pattern EVENTS = Pattern.compile("/api/requests/[^/]+/events");
+    private static final Pattern EVENTS = Pattern.compile("/api/requests/[^/]+/(events|ws)");
 
     private final ApiKeys keys;
     private final boolean noAuth;

@@ -122,6 +122,8 @@ public final class ApiServer implements AutoCloseable {
         JsonErrors.install(javalin, jobs);
         new JobRoutes(jobs, parser, files, json, config.maxUploadBytes()).register(javalin);
         new OpenAiRoutes(jobs, parser, files, json, config.maxUploadBytes()).register(javalin);
+        new HistoryRoutes(jobs, json).register(javalin);
+        new ProgressSocket(jobs, control).register(javalin);
         ops.register(javalin);
         return javalin;
     }

@@ -3,7 +3,6 @@ package mmgp.server;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.javalin.http.sse.SseClient;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -180,10 +179,9 @@ final class ClusterJobService implements Jobs {
     }
 
     @Override
-    public void stream(String id, SseClient client) {
+    public void stream(String id, EventChannel channel) {
         record(ResultFiles.requireUuid(id)); // a 404 before the stream commits its 200
-        client.keepAlive();
-        watch(id, new EventSubscriber(client, JobService.STREAM_KEEP_ALIVE));
+        watch(id, new EventSubscriber(channel, JobService.STREAM_KEEP_ALIVE));
     }
 
     @Override
@@ -242,6 +240,11 @@ final class ClusterJobService implements Jobs {
                 }
             }
         }
+    }
+
+    @Override
+    public List<Listed> list(JobQuery q) {
+        return store.list(q).stream().map(r -> new Listed(r, describe(r))).toList();
     }
 
     @Override

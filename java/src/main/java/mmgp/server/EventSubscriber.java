@@ -1,6 +1,5 @@
 package mmgp.server;
 
-import io.javalin.http.sse.SseClient;
 import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -9,7 +8,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One SSE connection. Events are queued and written by the connection's own virtual thread, so
+ * One event stream (SSE or WebSocket, an {@link EventChannel}). Events are queued and written by the connection's own virtual thread, so
  * a slow reader never blocks the engine thread that reports progress; a reader that falls more
  * than {@value #CAPACITY} events behind is disconnected (it can reconnect and get the state replayed).
  * A client that goes away is noticed at the next write (an event or the keep-alive comment), and
@@ -21,7 +20,7 @@ final class EventSubscriber implements EventSink {
     private static final int CAPACITY = 4096;
     private static final JobEvent END = new JobEvent("", "");
 
-    private final SseClient client;
+    private final EventChannel client;
     private final long keepAliveMillis;
     // Linked, not array-backed: most streams hold a handful of events, so no slot array up front.
     private final BlockingQueue<JobEvent> queue = new LinkedBlockingQueue<>(CAPACITY);
@@ -30,11 +29,11 @@ final class EventSubscriber implements EventSink {
     private volatile Runnable onEnd = () -> { };
 
     /** @param keepAlive how long the stream may stay silent before a comment line is sent (and a gone client noticed) */
-    EventSubscriber(SseClient client, Duration keepAlive) {
+    EventSubscriber(EventChannel client, Duration keepAlive) {
         this.client = client;
         this.keepAliveMillis = Math.max(1, keepAlive.toMillis());
         client.onClose(() -> closed = true);
-        Thread.ofVirtual().name("sse-writer").start(this::drain);
+        Thread.ofVirtual().name("event-writer").start(this::drain);
     }
 
     /** {@code action} runs when the stream has ended (at once if it already has; a race may run it twice, so it must be idempotent). */
@@ -76,8 +75,8 @@ final class EventSubscriber implements EventSink {
                 JobEvent e = queue.poll(keepAliveMillis, TimeUnit.MILLISECONDS);
                 if (e == END) break;
                 if (client.terminated()) break;
-                if (e == null) client.sendComment("keep-alive"); // keeps proxies from timing the stream out
-                else client.sendEvent(e.name(), e.json());
+                if (e == null) client.keepAlive(); // keeps proxies from timing the stream out
+                else client.send(e);
             }
         } catch (InterruptedException ie) {
             Thread.currentThread().interrupt();

@@ -43,6 +43,7 @@ public final class H2JobStore implements JobStore {
                       key_id VARCHAR(32),
                       result_files VARCHAR(1000) NOT NULL DEFAULT '')""");
             s.execute("CREATE INDEX IF NOT EXISTS jobs_updated ON jobs(updated_at)");
+            s.execute("CREATE INDEX IF NOT EXISTS jobs_key_created ON jobs(key_id, created_at DESC, id DESC)"); // a key's history, newest first
         }
     }
 
@@ -87,6 +88,11 @@ public final class H2JobStore implements JobStore {
     @Override
     public synchronized void delete(String id) {
         sql("DELETE FROM jobs WHERE id = ?", id);
+    }
+
+    @Override
+    public synchronized List<JobRecord> list(JobQuery q) {
+        return query(q.sql(), q.args(H2JobStore::ts).toArray());
     }
 
     @Override

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.javalin.http.sse.SseClient;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -305,10 +304,9 @@ final class JobService implements Jobs, AutoCloseable {
 
     /** GET /api/requests/{id}/events: replays the state, then streams until the job ends. */
     @Override
-    public void stream(String id, SseClient client) {
+    public void stream(String id, EventChannel channel) {
         record(ResultFiles.requireUuid(id)); // a 404 before the stream commits its 200
-        client.keepAlive();
-        watch(id, new EventSubscriber(client, streamKeepAlive));
+        watch(id, new EventSubscriber(channel, streamKeepAlive));
     }
 
     @Override
@@ -321,6 +319,11 @@ final class JobService implements Jobs, AutoCloseable {
         sink.offer(new JobEvent("state", state));
         sink.offer(new JobEvent("status", state));
         sink.end();
+    }
+
+    @Override
+    public List<Listed> list(JobQuery q) {
+        return store.list(q).stream().map(r -> new Listed(r, live.containsKey(r.id()) ? describe(r.id()) : describe(r))).toList();
     }
 
     @Override

@@ -27,6 +27,9 @@ public interface JobStore extends AutoCloseable {
 
     void delete(String id);
 
+    /** The jobs {@code q} selects, newest first (GET /api/requests). */
+    List<JobRecord> list(JobQuery q);
+
     boolean isOpen();
 
     @Override

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.http.sse.SseClient;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import mmgp.api.ImageRequest;
 import mmgp.api.PipelineOptions;
@@ -40,7 +41,18 @@ interface Jobs extends RetryAdvisor {
     void requireStreamRoom(String id);
 
     /** GET /api/requests/{id}/events: replays the state, then streams until the job ends. */
-    void stream(String id, SseClient client);
+    default void stream(String id, SseClient client) {
+        stream(id, EventChannel.sse(client));
+    }
+
+    /** The events of {@code id} into {@code channel} (SSE or WebSocket): the state, then live events until the job ends. */
+    void stream(String id, EventChannel channel);
+
+    /** GET /api/requests: the jobs {@code q} selects, newest first, each with its description as {@link #describe} gives it. */
+    List<Listed> list(JobQuery q);
+
+    /** A listed job: its stored row (whose time and id make the next page's cursor) and what GET /api/requests/{id} shows. */
+    record Listed(JobRecord record, ObjectNode view) {}
 
     /** As {@link #stream} into any sink: the state, then the job's events; {@code sink.end()} once it has ended. */
     void watch(String id, EventSink sink);

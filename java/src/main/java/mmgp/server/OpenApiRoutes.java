@@ -38,12 +38,16 @@ final class OpenApiRoutes {
         }
     }
 
-    /** The endpoints {@code app} answers (filters, HEAD and CORS preflight left out). */
+    /** The endpoints {@code app} answers (filters, HEAD and CORS preflight left out; WebSockets as GET). */
     static Set<String> registered(Javalin app) {
         Set<String> ops = new TreeSet<>();
         app.unsafeConfig().pvt.internalRouter.allHttpHandlers().forEach(e -> {
             HandlerType m = e.getEndpoint().getMethod();
             if (METHODS.contains(m.name().toLowerCase(Locale.ROOT))) ops.add(m.name() + " " + e.getEndpoint().getPath());
+        });
+        // a WebSocket route is opened with a GET (its upgrade request), and documented as one
+        app.unsafeConfig().pvt.internalRouter.allWsHandlers().forEach(e -> {
+            if (e.getType() == io.javalin.websocket.WsHandlerType.WEBSOCKET) ops.add("GET " + e.getPath());
         });
         return ops;
     }

@@ -94,4 +94,9 @@ class PostgresJobStoreTest {
         assertThat(store.requestCancel(running, Instant.now())).isEmpty();
         assertThat(store.countByStatus().get(JobStatus.CANCELLED)).isGreaterThanOrEqualTo(2);
     }
+
+    @Test
+    void listsAKeysJobsNewestFirstPageByPage() {
+        mmgp.server.JobStoreListing.check(store); // the same checks as the H2 store's, on the V2 index
+    }
 }

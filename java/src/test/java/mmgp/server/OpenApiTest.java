@@ -33,10 +33,18 @@ class OpenApiTest {
                 String path = op.substring(op.indexOf(' ') + 1).replace("{id}", id).replace("{name}", "image.png").replace("{model}", "mmgp-image");
                 Http.Reply r = method.equals("GET") && path.endsWith("/events")
                         ? new Http.Reply(http.events(path, Duration.ofSeconds(10)).isEmpty() ? 500 : 200, "", java.util.Map.of())
+                        : method.equals("GET") && path.endsWith("/ws") ? webSocket(server, path)
                         : http.send(http.request(path).method(method, method.equals("POST")
                                 ? HttpRequest.BodyPublishers.ofString("{}") : HttpRequest.BodyPublishers.noBody()));
                 assertThat(r.status()).as(op + " → " + r.body()).isNotIn(404, 405).isLessThan(500);
             }
         }
+    }
+
+    /** A WebSocket route: 200 when it opened and sent the job's state, 500 otherwise. */
+    private static Http.Reply webSocket(ApiServer server, String path) throws Exception {
+        RequestHistoryTest.Socket s = RequestHistoryTest.Socket.open(server.url().replace("http://", "ws://") + path + "?api_key=" + TestServers.KEY);
+        s.closed.get(10, java.util.concurrent.TimeUnit.SECONDS);
+        return new Http.Reply(s.messages.isEmpty() ? 500 : 200, "", java.util.Map.of());
     }
 }
