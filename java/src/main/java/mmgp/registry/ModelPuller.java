@@ -43,8 +43,10 @@ public final class ModelPuller {
      *
      * @param keepDownload keep the downloaded checkpoint after installing (else it is deleted)
      * @param force        pull and convert again even when the same commit and type are installed
+     * @throws IllegalArgumentException when the family's converter cannot write {@code type}, before any network access
      */
     public Result pull(CatalogEntry entry, GgmlType type, boolean keepDownload, boolean force) throws IOException {
+        entry.family().requireType(type);
         Path locks = Files.createDirectories(registry.root().resolve(ModelRegistry.LOCKS));
         // The name guards the install and its staging folders; the repository guards the download
         // folder, which two names pulling one repository share (same .part files).
