@@ -156,6 +156,7 @@ public final class ModelPuller {
         DiskSpaceException.require(dir, remaining, "the download of " + entry.repo());
         listener.phase("downloading", files.size() + " files, " + DiskSpaceException.human(total)
                 + (remaining < total ? " (" + DiskSpaceException.human(total - remaining) + " already here)" : "") + " into " + dir);
+        listener.downloadStarted(files.size(), total, total - remaining);
         List<ModelManifest.SourceFile> list = new ArrayList<>();
         for (HubFile f : files) {
             String sha256 = ResumableDownload.fetch(hub, entry.repo(), commit, f, dir.resolve(f.path()), listener);
