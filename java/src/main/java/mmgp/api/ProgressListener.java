@@ -37,6 +37,14 @@ public interface ProgressListener {
      */
     default void started(String stage) {}
 
+    /**
+     * A stage that may run long before its first step or its end (a model load, text encoding,
+     * a VAE decode) began; {@link #stage} follows when it ends, and {@link #step} events of the
+     * same name may come between (e.g. decode tiles). Lets a progress display show the stage as
+     * running, with its elapsed time, instead of nothing until it ends.
+     */
+    default void stageStarted(String stage) {}
+
     /** {@code done} of {@code total} units of {@code stage} have finished, the last one in {@code seconds}. */
     default void step(String stage, int done, int total, double seconds) {}
 

@@ -2,6 +2,7 @@ package mmgp.cli;
 
 import java.io.PrintStream;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.LongSupplier;
@@ -9,7 +10,10 @@ import mmgp.api.ProgressListener;
 
 /**
  * A generation's progress on stderr: per step the count, the last step's time, the elapsed time
- * of the stage and an estimate of the time left; a line per finished stage.
+ * of the stage and an estimate of the time left; a line per finished stage. A stage announced
+ * with {@link #stageStarted} (a model load, text encoding, an untiled VAE decode: work with no
+ * steps of its own) shows as running with its elapsed time until it ends; no estimate of the time
+ * left is shown for those, as nothing measured so far predicts it.
  *
  * <p>Three modes ({@link Mode}): a bar redrawn in place on a terminal; one plain line per
  * update, at most one every few seconds, when stderr goes to a file or a pipe (a log then reads
@@ -17,8 +21,13 @@ import mmgp.api.ProgressListener;
  * comes from {@code --progress} (the {@code mmgp.progress} system property), else the
  * {@code MMGP_PROGRESS} environment variable, else whether stderr is a terminal (as the
  * launcher found, in {@code MMGP_STDERR_TTY}; else whether the JVM has a terminal console).
+ *
+ * <p>While a started stage runs, a daemon thread ticks once a second: on a terminal it redraws the
+ * stage's line (or the step bar inside it, its elapsed time going up and its estimate down); in
+ * plain mode it prints a "running" line when the stage has printed nothing for
+ * {@link #PLAIN_RUNNING_INTERVAL_NANOS}. {@link #close} stops it and ends an open line.
  */
-public final class ProgressBar implements ProgressListener {
+public final class ProgressBar implements ProgressListener, AutoCloseable {
     /** How progress is shown. */
     public enum Mode {
         /** One line redrawn in place (a terminal). */
@@ -53,22 +62,40 @@ public final class ProgressBar implements ProgressListener {
     /** Plain mode prints a step at most this often, besides the first and the last of a stage. */
     static final long PLAIN_INTERVAL_NANOS = 5_000_000_000L;
 
+    /** Plain mode says a started stage is still running when it has printed nothing for this long. */
+    static final long PLAIN_RUNNING_INTERVAL_NANOS = 30_000_000_000L;
+
+    private static final long TICK_MILLIS = 1000;
+
+    /** The step bar on screen (terminal mode), redrawn by the ticker between steps. */
+    private record OpenStep(String stage, int done, int total, double lastSeconds, long at, double etaAtStep) {}
+
     private final PrintStream out;
     private final Mode mode;
     private final LongSupplier clock;
     private final Map<String, Long> stageStart = new HashMap<>();
     private final Map<String, Long> lastPrinted = new HashMap<>();
+    private final LinkedHashMap<String, Long> running = new LinkedHashMap<>(); // started, not yet ended; the last is shown
+    private final boolean ticking;
     private int openLine; // characters of the bar line currently on screen, 0 when none
+    private OpenStep openStep;
+    private Thread ticker;
 
     /** On {@code out}, in the detected mode, or none when {@code quiet}. */
     public ProgressBar(PrintStream out, boolean quiet) {
-        this(out, quiet ? Mode.NONE : Mode.detect(), System::nanoTime);
+        this(out, quiet ? Mode.NONE : Mode.detect(), System::nanoTime, true);
     }
 
+    /** Without a ticker thread: tests call {@link #tick} with their own clock. */
     ProgressBar(PrintStream out, Mode mode, LongSupplier clock) {
+        this(out, mode, clock, false);
+    }
+
+    private ProgressBar(PrintStream out, Mode mode, LongSupplier clock, boolean ticking) {
         this.out = out;
         this.mode = mode;
         this.clock = clock;
+        this.ticking = ticking;
     }
 
     public Mode mode() {
@@ -87,6 +114,86 @@ public final class ProgressBar implements ProgressListener {
         stageStart.putIfAbsent(stage, clock.getAsLong());
     }
 
+    /** Shows {@code stage} as running: a line that ticks on a terminal, a "started" line in plain mode. */
+    @Override
+    public synchronized void stageStarted(String stage) {
+        if (mode == Mode.NONE) return;
+        long now = clock.getAsLong();
+        stageStart.put(stage, now);
+        running.remove(stage);
+        running.put(stage, now);
+        lastPrinted.put(stage, now);
+        if (mode == Mode.BAR) {
+            openStep = null;
+            redraw(runningLine(stage, 0));
+        } else {
+            endLine();
+            out.printf(Locale.ROOT, "%-8s started%n", stage);
+        }
+        out.flush();
+        if (ticking && ticker == null) ticker = Thread.ofPlatform().daemon().name("mmgp-progress").start(this::tickLoop);
+    }
+
+    /**
+     * What the ticker does each second: on a terminal, redraws the open step bar (elapsed up,
+     * estimate down) or the running stage's line; in plain mode, a "running" line for the current
+     * stage when it has printed nothing for {@link #PLAIN_RUNNING_INTERVAL_NANOS}.
+     */
+    synchronized void tick() {
+        if (mode == Mode.NONE || running.isEmpty()) return;
+        long now = clock.getAsLong();
+        String stage = running.lastEntry().getKey();
+        double elapsed = (now - stageStart.getOrDefault(stage, running.lastEntry().getValue())) / 1e9;
+        if (mode == Mode.BAR) {
+            if (openStep != null) {
+                OpenStep o = openStep;
+                double stepElapsed = (now - stageStart.getOrDefault(o.stage(), o.at())) / 1e9;
+                redraw(render(o.stage(), o.done(), o.total(), o.lastSeconds(), stepElapsed, Math.max(0, o.etaAtStep() - (now - o.at()) / 1e9)));
+            } else {
+                redraw(runningLine(stage, elapsed));
+            }
+        } else {
+            Long last = lastPrinted.get(stage);
+            if (last == null || now - last >= PLAIN_RUNNING_INTERVAL_NANOS) {
+                out.println(runningLine(stage, elapsed));
+                lastPrinted.put(stage, now);
+            }
+        }
+        out.flush();
+    }
+
+    private void tickLoop() {
+        while (true) {
+            try {
+                Thread.sleep(TICK_MILLIS);
+            } catch (InterruptedException e) {
+                return;
+            }
+            synchronized (this) {
+                if (running.isEmpty() || ticker != Thread.currentThread()) {
+                    if (ticker == Thread.currentThread()) ticker = null;
+                    return;
+                }
+                tick();
+            }
+        }
+    }
+
+    static String runningLine(String stage, double elapsed) {
+        return String.format(Locale.ROOT, "%-8s running  elapsed %s", stage, clock(elapsed));
+    }
+
+    /** Stops the ticker and ends an open line; later events still print (a finished stage, a note). */
+    @Override
+    public synchronized void close() {
+        running.clear();
+        openStep = null;
+        if (ticker != null) ticker.interrupt();
+        ticker = null;
+        endLine();
+        out.flush();
+    }
+
     @Override
     public synchronized void step(String stage, int done, int total, double seconds) {
         if (mode == Mode.NONE) return;
@@ -94,10 +201,11 @@ public final class ProgressBar implements ProgressListener {
         // A stage's clock starts with its first unit (which took `seconds`), unless started() said earlier.
         long start = stageStart.computeIfAbsent(stage, s -> now - (long) (seconds * 1e9));
         double elapsed = (now - start) / 1e9;
-        String line = render(stage, done, total, seconds, elapsed);
+        double eta = done > 0 && done < total ? elapsed / done * (total - done) : -1;
+        String line = render(stage, done, total, seconds, elapsed, eta);
         if (mode == Mode.BAR) {
-            out.print("\r" + line + " ".repeat(Math.max(0, openLine - line.length())));
-            openLine = line.length();
+            redraw(line);
+            openStep = done < total ? new OpenStep(stage, done, total, seconds, now, eta) : null;
             if (done >= total) endLine();
         } else {
             Long last = lastPrinted.get(stage);
@@ -112,6 +220,13 @@ public final class ProgressBar implements ProgressListener {
     @Override
     public synchronized void stage(String stage, double seconds) {
         if (mode == Mode.NONE) return;
+        if (openStep != null && openStep.stage().equals(stage)) openStep = null;
+        if (mode == Mode.BAR && openLine > 0 && running.containsKey(stage) && openStep == null) {
+            // The stage's own running line: replaced by its end line rather than left above it.
+            out.print("\r" + " ".repeat(openLine) + "\r");
+            openLine = 0;
+        }
+        running.remove(stage);
         endLine();
         out.printf(Locale.ROOT, "%-8s done in %s%n", stage, duration(seconds));
         stageStart.remove(stage);
@@ -119,12 +234,23 @@ public final class ProgressBar implements ProgressListener {
     }
 
     static String render(String stage, int done, int total, double lastSeconds, double elapsed) {
+        return render(stage, done, total, lastSeconds, elapsed, done > 0 && done < total ? elapsed / done * (total - done) : -1);
+    }
+
+    /** A step line; {@code eta} below zero leaves the estimate out. */
+    static String render(String stage, int done, int total, double lastSeconds, double elapsed, double eta) {
         int width = 24, filled = total <= 0 ? width : Math.min(width, done * width / total);
         StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "%-8s [%s%s] %d/%d", stage, "#".repeat(filled), " ".repeat(width - filled), done, total));
         b.append(String.format(Locale.ROOT, "  %s/step", duration(lastSeconds)));
         b.append("  elapsed ").append(clock(elapsed));
-        if (done > 0 && done < total) b.append("  ETA ").append(clock(elapsed / done * (total - done)));
+        if (eta >= 0 && done < total) b.append("  ETA ").append(clock(eta));
         return b.toString();
+    }
+
+    /** Terminal mode: {@code line} over the one on screen, blanking what a longer one left. */
+    private void redraw(String line) {
+        out.print("\r" + line + " ".repeat(Math.max(0, openLine - line.length())));
+        openLine = line.length();
     }
 
     /** Seconds as "0.42 s", "12.3 s" or "2 min 05 s". */
@@ -144,5 +270,6 @@ public final class ProgressBar implements ProgressListener {
     private void endLine() {
         if (openLine > 0) out.println();
         openLine = 0;
+        openStep = null;
     }
 }

@@ -24,7 +24,7 @@ final class PullCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "NAME", description = "Registry name of the model (see `mmgp models`).")
     String name;
 
-    @Option(names = "--type", description = "Weight type: q8_0 (default), f16, f32, bf16 (q4_0… for aMUSEd/LTX).")
+    @Option(names = "--type", description = "Weight type: q8_0 (default), f16, bf16 or f32; aMUSEd and LTX-Video also q5_1, q5_0, q4_1, q4_0. Checked before any download.")
     String type;
 
     @Option(names = "--revision", description = "Branch, tag or commit to pull (default: main).")
@@ -62,7 +62,8 @@ final class PullCommand implements Callable<Integer> {
             entry = ModelCatalog.byName(name);
         }
         if (revision != null) entry = entry.withRevision(revision);
-        GgmlType weights = type == null ? entry.defaultType() : parseType(type);
+        GgmlType weights = type == null ? entry.defaultType() : parseType(type, entry);
+        entry.family().requireType(weights); // before the hub is asked anything
         ModelRegistry registry = ModelRegistry.open(models);
         ModelPuller puller = new ModelPuller(registry, HubClient.fromEnvironment(endpoint), new PullProgress(System.err, quiet));
         ModelPuller.Result r = puller.pull(entry, weights, keepDownload, force);
@@ -77,11 +78,11 @@ final class PullCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static GgmlType parseType(String t) {
+    private static GgmlType parseType(String t, CatalogEntry entry) {
         try {
-            return GgmlType.valueOf(t.toUpperCase(Locale.ROOT));
+            return GgmlType.valueOf(t.trim().toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("unknown --type '" + t + "'; use q8_0, f16, f32 or bf16");
+            throw new IllegalArgumentException("unknown --type '" + t + "'; " + entry.name() + " takes " + entry.family().typeList());
         }
     }
 }

@@ -20,6 +20,11 @@ final class BatchProgress implements ProgressListener {
     }
 
     @Override
+    public void stageStarted(String stage) {
+        for (EngineJob<?, ?> job : jobs) job.progress().stageStarted(stage);
+    }
+
+    @Override
     public void stage(String stage, double seconds) {
         for (EngineJob<?, ?> job : jobs) job.progress().stage(stage, seconds);
     }

@@ -27,6 +27,11 @@ final class ItemProgress implements ProgressListener {
     }
 
     @Override
+    public void stageStarted(String stage) {
+        if (!job.isDone()) CallerListeners.call(() -> caller.stageStarted(stage));
+    }
+
+    @Override
     public void stage(String stage, double seconds) {
         if (!job.isDone()) CallerListeners.call(() -> caller.stage(stage, seconds));
     }

@@ -30,6 +30,11 @@ final class StageProgress implements ProgressListener {
     }
 
     @Override
+    public void stageStarted(String stage) {
+        CallerListeners.call(() -> caller.stageStarted(prefix + stage));
+    }
+
+    @Override
     public void stage(String stage, double seconds) {
         CallerListeners.call(() -> caller.stage(prefix + stage, seconds));
     }

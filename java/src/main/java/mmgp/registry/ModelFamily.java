@@ -4,7 +4,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Stream;
 import mmgp.api.Task;
+import mmgp.convert.TensorEncoder;
+import mmgp.tensor.GgmlType;
 
 /**
  * A kind of checkpoint mmgp can pull: the converter that turns it into GGUF (an
@@ -12,11 +15,14 @@ import mmgp.api.Task;
  * reads, and small source files copied beside the converted model (e.g. SmolVLM's processor
  * files, which make its exact Hugging Face processor usable).
  *
- * @param shared files another repository provides (e.g. the T5 encoder and tokenizer a single-file
- *               LTX-Video checkpoint lacks, taken from a diffusers repository); null when the
- *               repository holds everything
+ * @param shared      files another repository provides (e.g. the T5 encoder and tokenizer a single-file
+ *                    LTX-Video checkpoint lacks, taken from a diffusers repository); null when the
+ *                    repository holds everything
+ * @param weightTypes the weight types the family's converter writes (the default first); a pull
+ *                    with another {@code --type} is refused before any network access
  */
-public record ModelFamily(String converter, Task task, FilePatterns files, List<String> companionFiles, SharedFiles shared) {
+public record ModelFamily(String converter, Task task, FilePatterns files, List<String> companionFiles, SharedFiles shared,
+                          List<GgmlType> weightTypes) {
     /** Files of another repository a family needs beside its own (downloaded once per commit, shared by every model using them). */
     public record SharedFiles(String repo, String revision, FilePatterns files) {}
 
@@ -24,11 +30,45 @@ public record ModelFamily(String converter, Task task, FilePatterns files, List<
         this(converter, task, files, companionFiles, null);
     }
 
+    public ModelFamily(String converter, Task task, FilePatterns files, List<String> companionFiles, SharedFiles shared) {
+        this(converter, task, files, companionFiles, shared, WRITABLE);
+    }
+
+    /** Every type mmgp's GGUF writer encodes ({@link TensorEncoder#supports}), the usual choices first. */
+    public static final List<GgmlType> WRITABLE = Stream.of(GgmlType.Q8_0, GgmlType.F16, GgmlType.BF16, GgmlType.F32,
+            GgmlType.Q5_1, GgmlType.Q5_0, GgmlType.Q4_1, GgmlType.Q4_0).filter(TensorEncoder::supports).toList();
+
+    /** What llama.cpp's convert_hf_to_gguf.py writes (further types come from llama-quantize), as SmolVlmConverter does. */
+    static final List<GgmlType> LLAMA_CPP_CONVERTER = List.of(GgmlType.Q8_0, GgmlType.F16, GgmlType.BF16, GgmlType.F32);
+
     /** Weight variants (model.fp16.safetensors …) duplicate the full-precision tensors; the converter reads one copy. */
     private static final List<String> VARIANTS = List.of("**/*.fp16.*", "**/*.bf16.*", "**/*.fp32.*");
 
     public ModelFamily {
         companionFiles = List.copyOf(companionFiles);
+        weightTypes = List.copyOf(weightTypes);
+        if (weightTypes.isEmpty()) throw new IllegalArgumentException("a model family needs at least one weight type");
+    }
+
+    /**
+     * Refuses a weight type this family's converter cannot write, with a sentence naming the ones
+     * it can; checked before a pull resolves anything on the hub.
+     */
+    public void requireType(GgmlType type) {
+        if (!weightTypes.contains(type)) {
+            throw new IllegalArgumentException(converter + " models cannot be converted to " + label(type) + "; use --type " + typeList()
+                    + (this.converter.equals("smolvlm") ? " (quantize further with llama-quantize)" : ""));
+        }
+    }
+
+    /** The accepted types as "q8_0, f16, bf16 or f32". */
+    public String typeList() {
+        List<String> names = weightTypes.stream().map(ModelFamily::label).toList();
+        return names.size() == 1 ? names.getFirst() : String.join(", ", names.subList(0, names.size() - 1)) + " or " + names.getLast();
+    }
+
+    private static String label(GgmlType t) {
+        return t.name().toLowerCase(Locale.ROOT);
     }
 
     public static final ModelFamily AMUSED = new ModelFamily("amused", Task.IMAGE,
@@ -54,7 +94,8 @@ public record ModelFamily(String converter, Task task, FilePatterns files, List<
             // Top-level files only: the repo's onnx/ folder holds other exports of the same model.
             new FilePatterns(List.of("*.json", "*.safetensors", "merges.txt", "*.jinja"), VARIANTS),
             List.of("vocab.json", "merges.txt", "tokenizer_config.json", "special_tokens_map.json", "added_tokens.json",
-                    "chat_template.json", "chat_template.jinja", "preprocessor_config.json", "processor_config.json", "generation_config.json"));
+                    "chat_template.json", "chat_template.jinja", "preprocessor_config.json", "processor_config.json", "generation_config.json"),
+            null, LLAMA_CPP_CONVERTER);
 
     private static final Map<String, ModelFamily> KNOWN = Map.of(AMUSED.converter(), AMUSED, LTX.converter(), LTX, SMOLVLM.converter(), SMOLVLM);
 

@@ -43,8 +43,10 @@ public final class ModelPuller {
      *
      * @param keepDownload keep the downloaded checkpoint after installing (else it is deleted)
      * @param force        pull and convert again even when the same commit and type are installed
+     * @throws IllegalArgumentException when the family's converter cannot write {@code type}, before any network access
      */
     public Result pull(CatalogEntry entry, GgmlType type, boolean keepDownload, boolean force) throws IOException {
+        entry.family().requireType(type);
         Path locks = Files.createDirectories(registry.root().resolve(ModelRegistry.LOCKS));
         // The name guards the install and its staging folders; the repository guards the download
         // folder, which two names pulling one repository share (same .part files).
@@ -154,6 +156,7 @@ public final class ModelPuller {
         DiskSpaceException.require(dir, remaining, "the download of " + entry.repo());
         listener.phase("downloading", files.size() + " files, " + DiskSpaceException.human(total)
                 + (remaining < total ? " (" + DiskSpaceException.human(total - remaining) + " already here)" : "") + " into " + dir);
+        listener.downloadStarted(files.size(), total, total - remaining);
         List<ModelManifest.SourceFile> list = new ArrayList<>();
         for (HubFile f : files) {
             String sha256 = ResumableDownload.fetch(hub, entry.repo(), commit, f, dir.resolve(f.path()), listener);

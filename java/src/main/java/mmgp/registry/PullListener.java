@@ -7,6 +7,13 @@ public interface PullListener {
     /** A phase of the pull ("resolving", "downloading", "converting", "installing") with a detail line. */
     default void phase(String phase, String detail) {}
 
+    /**
+     * The download begins: {@code files} files of {@code totalBytes} in all, {@code bytesOnDisk} of
+     * them already here (verified files and partial ones from an earlier run). What follows is
+     * {@link #fileStarted}/{@link #fileProgress}/{@link #fileDone} per file, in order.
+     */
+    default void downloadStarted(int files, long totalBytes, long bytesOnDisk) {}
+
     /** {@code resumedFrom} bytes of {@code path} were already on disk from an earlier attempt. */
     default void fileStarted(String path, long size, long resumedFrom) {}
 

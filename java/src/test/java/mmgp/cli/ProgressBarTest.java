@@ -85,6 +85,108 @@ class ProgressBarTest {
     }
 
     @Test
+    void plainModeSaysAStageStartedThatItIsStillRunningAndWhenItEnded() {
+        ProgressBar bar = new ProgressBar(out, ProgressBar.Mode.PLAIN, now::get);
+        bar.stageStarted("load");
+        advance(10);
+        bar.tick(); // 10 s of silence: nothing yet
+        advance(25);
+        bar.tick(); // 35 s: a "running" line
+        advance(5);
+        bar.tick(); // 5 s after it: nothing
+        advance(30);
+        bar.tick();
+        bar.stage("load", 70.2);
+        bar.tick(); // nothing runs any more
+        assertThat(text()).doesNotContain("\r");
+        assertThat(text().split("\n")).containsExactly(
+                "load     started",
+                "load     running  elapsed 0:35",
+                "load     running  elapsed 1:10",
+                "load     done in 70.2 s");
+    }
+
+    @Test
+    void plainModeStepsInsideAStartedStageKeepTheirLinesAndTheStagesClock() {
+        ProgressBar bar = new ProgressBar(out, ProgressBar.Mode.PLAIN, now::get);
+        bar.stageStarted("decode");
+        advance(20);
+        bar.step("decode", 1, 2, 20);
+        advance(20);
+        bar.tick(); // the tile line 20 s ago counts as output: no running line
+        advance(20);
+        bar.step("decode", 2, 2, 40);
+        bar.stage("decode", 60);
+        String[] l = text().split("\n");
+        assertThat(l).hasSize(4);
+        assertThat(l[0]).isEqualTo("decode   started");
+        assertThat(l[1]).contains("1/2").contains("elapsed 0:20").contains("ETA 0:20");
+        assertThat(l[2]).contains("2/2").contains("elapsed 1:00");
+        assertThat(l[3]).isEqualTo("decode   done in 60.0 s");
+    }
+
+    @Test
+    void barModeTicksTheRunningStagesElapsedTimeAndCountsAStepsEstimateDown() {
+        ProgressBar bar = new ProgressBar(out, ProgressBar.Mode.BAR, now::get);
+        bar.stageStarted("encode");
+        advance(3);
+        bar.tick();
+        bar.stage("encode", 3);
+        assertThat(text()).isEqualTo("\rencode   running  elapsed 0:00\rencode   running  elapsed 0:03"
+                + "\r" + " ".repeat(30) + "\rencode   done in 3.00 s\n");
+        bytes.reset();
+        bar.stageStarted("decode");
+        advance(10);
+        bar.step("decode", 1, 4, 10); // 30 s left at 10 s a tile
+        advance(5);
+        bar.tick();
+        String[] redraws = text().substring(1).split("\r");
+        assertThat(redraws).hasSize(3);
+        assertThat(redraws[0]).startsWith("decode   running");
+        assertThat(redraws[1]).contains("1/4").contains("elapsed 0:10").endsWith("ETA 0:30");
+        assertThat(redraws[2]).contains("1/4").contains("elapsed 0:15").endsWith("ETA 0:25");
+        bar.close();
+        assertThat(text()).endsWith("\n");
+        bytes.reset();
+        bar.tick();
+        assertThat(text()).as("closed: nothing runs").isEmpty();
+    }
+
+    @Test
+    void theTickerThreadRedrawsEverySecondAndStopsOnClose() throws Exception {
+        String before = System.getProperty("mmgp.progress");
+        System.setProperty("mmgp.progress", "bar");
+        try {
+            ProgressBar bar = new ProgressBar(out, false);
+            bar.stageStarted("load");
+            Thread ticker = Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().equals("mmgp-progress")).findFirst().orElseThrow();
+            assertThat(ticker.isDaemon()).isTrue();
+            Thread.sleep(2300);
+            assertThat(text().split("\r")).as(text()).hasSizeGreaterThanOrEqualTo(3).allMatch(l -> l.isEmpty() || l.startsWith("load     running  elapsed 0:0"));
+            bar.close();
+            ticker.join(5000);
+            assertThat(ticker.isAlive()).isFalse();
+            int length = text().length();
+            Thread.sleep(1200);
+            assertThat(text()).hasSize(length).endsWith("\n");
+        } finally {
+            if (before == null) System.clearProperty("mmgp.progress");
+            else System.setProperty("mmgp.progress", before);
+        }
+    }
+
+    @Test
+    void quietShowsNoStageAndStartsNoThread() {
+        ProgressBar quiet = new ProgressBar(out, true);
+        quiet.stageStarted("load");
+        quiet.tick();
+        quiet.stage("load", 1);
+        quiet.close();
+        assertThat(text()).isEmpty();
+        assertThat(Thread.getAllStackTraces().keySet()).noneMatch(t -> t.getName().equals("mmgp-progress") && t.isAlive());
+    }
+
+    @Test
     void modesParseByNameAndDurationsReadWell() {
         assertThat(ProgressBar.Mode.parse("Plain")).isEqualTo(ProgressBar.Mode.PLAIN);
         assertThatThrownBy(() -> ProgressBar.Mode.parse("fancy")).hasMessageContaining("use bar, plain or none");

@@ -55,6 +55,7 @@ public final class FakeHub implements AutoCloseable {
     private volatile String requiredToken;
     private volatile int pageSize = 1000;
     private volatile String listedButAbsent;
+    private volatile long bytesPerSecond; // 0: as fast as loopback goes
 
     public FakeHub(Path folder, String repo) throws IOException {
         this.repo = repo;
@@ -103,6 +104,11 @@ public final class FakeHub implements AutoCloseable {
     /** The first transfer of {@code path} sends {@code bytes} bytes and then nothing, keeping the connection open. */
     void stallOnce(String path, long bytes) {
         stallAfter.put(path, bytes);
+    }
+
+    /** Files are sent at about {@code rate} bytes per second, in 16 KiB pieces (a slow link, so progress events happen). */
+    public void pace(long rate) {
+        bytesPerSecond = rate;
     }
 
     /** Every transfer of {@code path} has one byte flipped. */
@@ -254,7 +260,22 @@ public final class FakeHub implements AutoCloseable {
             // Fewer bytes than Content-Length, then close: the client sees the connection drop.
             throw new IOException("fake hub: connection dropped on purpose");
         }
-        out.write(bytes, (int) from, length);
+        long rate = bytesPerSecond;
+        if (rate <= 0) {
+            out.write(bytes, (int) from, length);
+            return;
+        }
+        for (int off = 0; off < length; off += 16384) {
+            int n = Math.min(16384, length - off);
+            out.write(bytes, (int) from + off, n);
+            out.flush();
+            try {
+                Thread.sleep(Math.max(1, n * 1000L / rate));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("fake hub: interrupted");
+            }
+        }
     }
 
     private void tree(HttpExchange ex, String rev) throws IOException {

@@ -110,6 +110,28 @@ class ModelPullerTest {
     }
 
     @Test
+    void aTypeTheFamilysConverterCannotWriteIsRefusedBeforeTheHubIsAsked() throws Exception {
+        // SmolVLM's converter writes what llama.cpp's convert_hf_to_gguf.py writes: no q4_0.
+        CatalogEntry smol = new CatalogEntry("smol", REPO, "main", ModelFamily.SMOLVLM, GgmlType.Q8_0);
+        assertThatThrownBy(() -> puller(null).pull(smol, GgmlType.Q4_0, false, false))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("smolvlm models cannot be converted to q4_0; use --type q8_0, f16, bf16 or f32 (quantize further with llama-quantize)");
+        // No converter here writes k-quants.
+        assertThatThrownBy(() -> puller(null).pull(ENTRY, GgmlType.Q4_K, false, false))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("cannot be converted to q4_k")
+                .hasMessageContaining("q8_0, f16, bf16, f32, q5_1, q5_0, q4_1 or q4_0");
+        assertThat(hub.requests).isEmpty();
+        assertNoStaging();
+        // The families' lists: every catalog default is accepted, aMUSEd/LTX take the 4- and 5-bit types too.
+        for (CatalogEntry e : ModelCatalog.entries()) {
+            if (e.family().shared() == null) e.family().requireType(e.defaultType());
+        }
+        ModelFamily.AMUSED.requireType(GgmlType.Q4_0);
+        ModelFamily.LTX.requireType(GgmlType.Q5_1);
+        assertThat(ModelFamily.SMOLVLM.weightTypes()).containsExactly(GgmlType.Q8_0, GgmlType.F16, GgmlType.BF16, GgmlType.F32);
+    }
+
+    @Test
     void aSecondPullOfTheSameCommitDoesNothing() throws Exception {
         puller(null).pull(ENTRY, GgmlType.F32, false, false);
         int before = hub.requests.size();

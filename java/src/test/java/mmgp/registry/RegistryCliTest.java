@@ -68,13 +68,29 @@ class RegistryCliTest {
     }
 
     @Test
+    void pullRefusesATypeTheFamilyCannotWriteWithoutAskingTheHub() throws Exception {
+        Path repo = Files.createDirectories(root.resolve("repo"));
+        Files.writeString(repo.resolve("config.json"), "{}");
+        try (FakeHub hub = new FakeHub(repo, "HuggingFaceTB/SmolVLM2-256M-Video-Instruct")) {
+            Run r = mmgp("pull", "smolvlm2-256m", "--type", "q4_0", "--endpoint", hub.endpoint(), "--models", root.resolve("models").toString());
+            assertThat(r.code()).isEqualTo(1);
+            assertThat(r.err()).contains("smolvlm models cannot be converted to q4_0; use --type q8_0, f16, bf16 or f32").doesNotContain("Exception");
+            assertThat(hub.requests).as("refused before any network access").isEmpty();
+            Run k = mmgp("pull", "amused-256", "--type", "q4_k", "--endpoint", hub.endpoint(), "--models", root.resolve("models").toString());
+            assertThat(k.err()).contains("amused models cannot be converted to q4_k");
+            assertThat(hub.requests).isEmpty();
+        }
+    }
+
+    @Test
     void pullExplainsBadArguments() {
         Run unknown = mmgp("pull", "stable-diffusion", "--models", root.toString());
         assertThat(unknown.code()).isEqualTo(1);
         assertThat(unknown.err()).contains("unknown model 'stable-diffusion'").contains("amused-256").contains("--repo");
         assertThat(mmgp("pull", "x", "--repo", "a/b", "--models", root.toString()).err()).contains("--repo needs --family");
         assertThat(mmgp("pull", "x", "--repo", "a/b", "--family", "sd", "--models", root.toString()).err()).contains("unknown model family 'sd'");
-        assertThat(mmgp("pull", "amused-256", "--type", "q9", "--models", root.toString()).err()).contains("unknown --type 'q9'");
+        assertThat(mmgp("pull", "amused-256", "--type", "q9", "--models", root.toString()).err()).contains("unknown --type 'q9'")
+                .contains("amused-256 takes q8_0, f16, bf16, f32, q5_1, q5_0, q4_1 or q4_0");
         assertThat(mmgp("pull", "amused-256", "--endpoint", "ftp://x", "--models", root.toString()).err()).contains("not an http(s) URL");
     }
 }

@@ -133,6 +133,7 @@ public final class AmusedPipeline {
         listener.checkCancelled("tokenize");
 
         // 2. Encode all rows in one graph: pooled projection and the penultimate hidden states.
+        listener.stageStarted("encode");
         t0 = System.nanoTime();
         ClipTextEncoder.Result text = model.textEncoder().encode(backend, ids);
         record(listener, timings, "encode", t0);
@@ -199,6 +200,7 @@ public final class AmusedPipeline {
         }
 
         // 4. Decode the token grid to pixels (clipped to [0,1], NHWC).
+        listener.stageStarted("decode");
         t0 = System.nanoTime();
         long[] indices = new long[sample.length];
         for (int i = 0; i < sample.length; i++) indices[i] = sample[i];

@@ -82,8 +82,9 @@ public final class ImageCommand implements Callable<Integer> {
         o = new AmusedPipeline.Options(o.steps(), o.guidanceScale(), negativePrompt, o.width(), o.height(), o.temperatureStart(), o.temperatureEnd(),
                 o.singleTemperature(), o.aestheticScore(), o.cropX(), o.cropY(), o.seed());
         ProgressBar bar = new ProgressBar(System.err, quiet);
+        bar.stageStarted("load");
         long t0 = System.nanoTime();
-        try (ComputeBackend backend = ComputeBackend.cpu(threads, numerics); AmusedModel m = AmusedModel.open(model, backend)) {
+        try (bar; ComputeBackend backend = ComputeBackend.cpu(threads, numerics); AmusedModel m = AmusedModel.open(model, backend)) {
             double load = (System.nanoTime() - t0) / 1e9;
             bar.stage("load", load);
             int w = o.width() > 0 ? o.width() : m.defaultImageSize(), h = o.height() > 0 ? o.height() : m.defaultImageSize();

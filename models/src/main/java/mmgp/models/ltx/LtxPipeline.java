@@ -264,6 +264,7 @@ public final class LtxPipeline {
             for (int t = 0; t < ids[r].length; t++) mask[r * o.maxSequenceLength() + t] = e.attentionMask()[t] != 0;
         }
         record(listener, timings, "tokenize", t0);
+        listener.stageStarted("encode");
         t0 = System.nanoTime();
         float[] promptEmbeds = model.textEncoder().encode(backend, ids);
         // T5-XXL is most of the checkpoint and is not needed again until the next prompt: its
@@ -294,6 +295,7 @@ public final class LtxPipeline {
         }
         float[] firstFrame = null; // image to video: the images' normalised latents, packed (B, H'·W', C)
         if (fromImage) {
+            listener.stageStarted("encode_image");
             t0 = System.nanoTime();
             firstFrame = imageLatents(model, backend, images, o, batch, lh, lw, draws.imageLatentNoise(), rowSeeds, listener);
             // latents = init·mask + noise·(1 − mask), mask 1 on latent frame 0 only
@@ -346,6 +348,7 @@ public final class LtxPipeline {
         }
 
         // 4. Unpack (B, tokens, C) → (B, C, F', H', W'), de-normalise, decode, map to [0,1] frames.
+        listener.stageStarted("decode");
         t0 = System.nanoTime();
         float[] unpacked = unpack(latents, batch, channels, tokens);
         float[] z = model.vae().denormalize(unpacked, batch, lf, lh, lw);

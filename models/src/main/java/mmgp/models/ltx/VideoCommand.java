@@ -149,8 +149,9 @@ public final class VideoCommand implements Callable<Integer> {
             for (Path image : images) start.add(LtxConditionImage.read(image)); // unreadable files fail before the model loads
         }
         ProgressBar bar = new ProgressBar(System.err, quiet);
+        bar.stageStarted("load");
         long t0 = System.nanoTime();
-        try (ComputeBackend backend = ComputeBackend.cpu(threads, numerics); LtxModel m = LtxModel.open(model, backend)) {
+        try (bar; ComputeBackend backend = ComputeBackend.cpu(threads, numerics); LtxModel m = LtxModel.open(model, backend)) {
             double load = (System.nanoTime() - t0) / 1e9;
             bar.stage("load", load);
             bar.note(String.format(java.util.Locale.ROOT, "%d video%s %d frames %d×%d at %s fps, %d steps, guidance %s, seed %d%s, numerics %s",

@@ -121,8 +121,9 @@ public final class UnderstandCommand implements Callable<Integer> {
         Mtmd.helperLogSet(LlamaLog.callback(), MemorySegment.NULL);
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         ProgressBar bar = new ProgressBar(System.err, quiet);
+        bar.stageStarted("load");
         long t0 = System.nanoTime();
-        try (SmolVlmUnderstanding engine = open(model, settings, bar)) {
+        try (bar; SmolVlmUnderstanding engine = open(model, settings, bar)) {
             double load = (System.nanoTime() - t0) / 1e9;
             bar.stage("load", load);
             SmolVlmUnderstanding.TokenListener listener = new SmolVlmUnderstanding.TokenListener() {

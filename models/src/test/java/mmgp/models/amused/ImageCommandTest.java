@@ -28,6 +28,11 @@ class ImageCommandTest {
         assertThat(img.getWidth()).isPositive();
         assertThat(r.err()).contains("seed 7").contains(img.getWidth() + "×" + img.getHeight()).contains("2/2").doesNotContain("\r");
         assertThat(r.out()).contains("wrote " + jpg);
+        String e = r.err();
+        for (String stage : new String[] {"load    ", "encode  ", "decode  "}) {
+            assertThat(e).contains(stage + " started").contains(stage + " done in");
+            assertThat(e.indexOf(stage + " started")).as(stage).isLessThan(e.indexOf(stage + " done in"));
+        }
     }
 
     @Test

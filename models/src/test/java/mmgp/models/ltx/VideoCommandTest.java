@@ -107,6 +107,13 @@ class VideoCommandTest {
                 "--steps", "1", "--max-sequence-length", "16", "--progress", "plain", "-o", tmp.resolve("whole.mp4").toString()});
         assertThat(whole1.exit()).as(whole1.err()).isZero();
         assertThat(whole1.err()).contains("decode   [########################] 1/1 ");
+        // The stages with no steps of their own say when they start (plain mode: a line; a terminal: a ticking one).
+        String e = whole1.err();
+        for (String stage : new String[] {"load    ", "encode  ", "decode  "}) {
+            assertThat(e).contains(stage + " started").contains(stage + " done in");
+            assertThat(e.indexOf(stage + " started")).as(stage).isLessThan(e.indexOf(stage + " done in"));
+        }
+        assertThat(e.indexOf("decode   started")).isLessThan(e.indexOf("decode   [####"));
     }
 
     @Test
