@@ -22,6 +22,7 @@ import mmgp.api.UnderstandResult;
 import mmgp.engine.spi.BatchItem;
 import mmgp.engine.spi.BatchModel;
 import mmgp.media.VideoReader;
+import mmgp.models.smolvlm.SmolVlmMedia;
 import mmgp.models.smolvlm.SmolVlmUnderstanding;
 import mmgp.sampling.SamplingParameters;
 
@@ -116,11 +117,11 @@ final class SmolVlmBatchModel implements BatchModel<UnderstandRequest, Understan
         }
     }
 
-    static SmolVlmUnderstanding.Media media(Media media) {
+    static SmolVlmMedia media(Media media) {
         return switch (media) {
-            case Media.VideoFile v -> SmolVlmUnderstanding.Media.video(v.file());
-            case Media.ImageFile i -> SmolVlmUnderstanding.Media.image(i.file());
-            case Media.None none -> SmolVlmUnderstanding.Media.none();
+            case Media.VideoFile v -> SmolVlmMedia.video(v.file());
+            case Media.ImageFile i -> SmolVlmMedia.image(i.file());
+            case Media.None none -> SmolVlmMedia.none();
         };
     }
 

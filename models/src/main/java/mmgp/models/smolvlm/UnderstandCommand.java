@@ -13,7 +13,6 @@ import mmgp.bindings.llama.LlamaLog;
 import mmgp.bindings.mtmd.Mtmd;
 import mmgp.cli.ProgressBar;
 import mmgp.cli.VerbProvider;
-import mmgp.models.smolvlm.SmolVlmUnderstanding.Media;
 import mmgp.models.smolvlm.SmolVlmUnderstanding.Result;
 import mmgp.sampling.SamplingParameters;
 import picocli.CommandLine.ArgGroup;
@@ -101,7 +100,7 @@ public final class UnderstandCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Media what = media == null ? Media.none() : media.video != null ? Media.video(media.video) : Media.image(media.image);
+        SmolVlmMedia what = media == null ? SmolVlmMedia.none() : media.video != null ? SmolVlmMedia.video(media.video) : SmolVlmMedia.image(media.image);
         Path file = media == null ? null : media.video != null ? media.video : media.image;
         if (file != null && !Files.isRegularFile(file)) {
             throw new IOException(Files.exists(file) ? file + " is not a regular file" : "no such file: " + file);
