@@ -1,7 +1,6 @@
 package mmgp.sampling;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -46,8 +45,7 @@ public final class BeamSearch {
     private final int maxNewTokens;
     private final int minNewTokens;
     private final int contextLength;
-    private final boolean[] isStopToken;
-    private final int[] stopTokens;
+    private final StopTokens stopTokens;
     private final float repetitionPenalty;
     private final RepetitionPenalty penalty;
     /** The context, then a beam's tokens: the repetition-penalty history. */
@@ -65,25 +63,24 @@ public final class BeamSearch {
      * @param width             beams kept each step
      * @param vocabSize         logits per beam
      * @param context           the prompt's token ids (repetition-penalty history before the generated tokens)
-     * @param isStopToken       end-of-generation tokens, indexed by token id ({@code vocabSize} entries)
+     * @param stopTokens        end-of-generation tokens, covering the {@code vocabSize} tokens
      * @param maxNewTokens      token budget, stop token included
      * @param minNewTokens      stop tokens are masked before this many tokens
      * @param repetitionPenalty HF's repetition penalty; 1 for none
      */
-    public BeamSearch(int width, int vocabSize, int[] context, boolean[] isStopToken, int maxNewTokens, int minNewTokens,
+    public BeamSearch(int width, int vocabSize, int[] context, StopTokens stopTokens, int maxNewTokens, int minNewTokens,
                       float repetitionPenalty) {
         if (width < 1) throw new IllegalArgumentException("beam width must be positive: " + width);
         if (maxNewTokens < 1) throw new IllegalArgumentException("max new tokens must be positive: " + maxNewTokens);
-        if (isStopToken.length != vocabSize) {
-            throw new IllegalArgumentException(isStopToken.length + " stop flags for a vocabulary of " + vocabSize);
+        if (stopTokens.vocabSize() != vocabSize) {
+            throw new IllegalArgumentException(stopTokens.vocabSize() + " stop flags for a vocabulary of " + vocabSize);
         }
         this.width = width;
         this.vocabSize = vocabSize;
         this.maxNewTokens = maxNewTokens;
         this.minNewTokens = minNewTokens;
         this.contextLength = Objects.requireNonNull(context, "context").length;
-        this.isStopToken = isStopToken;
-        this.stopTokens = java.util.stream.IntStream.range(0, vocabSize).filter(t -> isStopToken[t]).toArray();
+        this.stopTokens = stopTokens;
         this.repetitionPenalty = repetitionPenalty;
         this.penalty = repetitionPenalty == 1f ? null : new RepetitionPenalty(vocabSize);
         this.history = Arrays.copyOf(context, contextLength + maxNewTokens);
@@ -101,7 +98,7 @@ public final class BeamSearch {
         for (int b = 0; b < running; b++) {
             MemorySegment logits = next.logits(b);
             if (generated < minNewTokens) {
-                for (int t : stopTokens) logits.setAtIndex(ValueLayout.JAVA_FLOAT, t, Float.NEGATIVE_INFINITY);
+                stopTokens.mask(logits);
             }
             if (penalty != null) {
                 System.arraycopy(tokens[b], 0, history, contextLength, generated);
@@ -116,7 +113,7 @@ public final class BeamSearch {
         List<Candidate> kept = new ArrayList<>(width);
         for (int rank = 0; rank < candidates.size() && kept.size() < width; rank++) {
             Candidate c = candidates.get(rank);
-            if (isStopToken[c.token()]) {
+            if (stopTokens.isStop(c.token())) {
                 if (rank < width) addHypothesis(append(tokens[c.parent()], c.token()), c.logProb());
             } else {
                 kept.add(c);

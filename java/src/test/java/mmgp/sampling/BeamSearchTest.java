@@ -22,10 +22,10 @@ class BeamSearchTest {
             {0.5, 0.45, 0.025, 0.025}, // start: 0 is the greedy choice, 1 the better path
     };
 
-    static boolean[] stopFlags() {
+    static StopTokens stopFlags() {
         boolean[] stop = new boolean[4];
         stop[STOP] = true;
-        return stop;
+        return new StopTokens(stop);
     }
 
     /** Runs a search to its end; the logits of a beam are the table's row of its last token. */

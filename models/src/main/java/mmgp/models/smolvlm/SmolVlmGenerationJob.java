@@ -102,7 +102,7 @@ final class SmolVlmGenerationJob {
         MemorySegment logits = session.lastLogits();
         if (options.beams() > 1) {
             beamSeqs = new int[] {seqs[0]};
-            beams = new BeamSearch(options.beams(), session.vocabSize(), prompt.ids(), session.stopTokenFlags(),
+            beams = new BeamSearch(options.beams(), session.vocabSize(), prompt.ids(), session.stopTokens(),
                     options.maxNewTokens(), options.minNewTokens(), options.sampling().repetitionPenalty());
             beamStep(b -> logits);
         } else {
@@ -131,7 +131,7 @@ final class SmolVlmGenerationJob {
 
     /** The next token from logits read in place (they are filtered in place too). */
     private int pick(MemorySegment logits) {
-        if (generated < options.minNewTokens()) session.maskStopTokens(logits);
+        if (generated < options.minNewTokens()) session.stopTokens().mask(logits);
         return sampler.sample(logits, session.vocabSize(), options.sampling(), history, length, rng);
     }
 
@@ -140,7 +140,7 @@ final class SmolVlmGenerationJob {
         history[length++] = token;
         generated++;
         listener.step("generate", generated, options.maxNewTokens(), seconds(stepStarted));
-        if (session.isStopToken(token)) {
+        if (session.stopTokens().isStop(token)) {
             stop = StopReason.END_OF_UTTERANCE;
         } else {
             emit(token);
@@ -196,7 +196,7 @@ final class SmolVlmGenerationJob {
         int[] best = beams.best();
         for (int token : best) history[length++] = token;
         generated = best.length;
-        boolean stopped = best.length > 0 && session.isStopToken(best[best.length - 1]);
+        boolean stopped = best.length > 0 && session.stopTokens().isStop(best[best.length - 1]);
         for (int k = 0; k < best.length - (stopped ? 1 : 0); k++) emit(best[k]);
         stop = stopped ? StopReason.END_OF_UTTERANCE : StopReason.MAX_TOKENS;
     }

@@ -2,15 +2,14 @@ package mmgp.models.smolvlm;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.function.BooleanSupplier;
-import mmgp.bindings.CTypes;
 import mmgp.bindings.llama.Llama;
 import mmgp.bindings.llama.LlamaBatch;
 import mmgp.bindings.llama.LlamaContextParams;
 import mmgp.bindings.llama.LlamaException;
+import mmgp.sampling.StopTokens;
 
 /**
  * The llama.cpp side of SmolVLM2 understanding: one context whose KV cache is shared by many sequences
@@ -34,8 +33,7 @@ final class SmolVlmLlamaSession implements AutoCloseable {
     /** One row per running sequence: a decode step of everything in flight. */
     private final MemorySegment stepBatch;
     private final int nCtx, nBatch, nVocab, nEmbd, imageTokenId, maxSequences;
-    private final boolean[] isStopToken;
-    private final int[] stopTokenIds;
+    private final StopTokens stopTokens;
     private final Deque<Integer> freeSequences = new ArrayDeque<>();
 
     /**
@@ -69,8 +67,7 @@ final class SmolVlmLlamaSession implements AutoCloseable {
             this.nEmbd = model.nEmbd();
             this.imageTokenId = model.imageTokenId();
             this.maxSequences = settings.maxSequences();
-            this.isStopToken = stopTokens(vocab, nVocab, tokenizer);
-            this.stopTokenIds = java.util.stream.IntStream.range(0, nVocab).filter(t -> isStopToken[t]).toArray();
+            this.stopTokens = stopTokens(vocab, nVocab, tokenizer);
             this.tokenBatch = Llama.batchInit(arena, nBatch, 0, 1);
             this.embdBatch = Llama.batchInit(arena, nBatch, nEmbd, 1);
             this.stepBatch = Llama.batchInit(arena, maxSequences, 0, 1);
@@ -82,14 +79,14 @@ final class SmolVlmLlamaSession implements AutoCloseable {
     }
 
     /** End-of-generation tokens: llama.cpp's EOG set (EOS, EOT, {@code <|im_end|>}...) and {@code <end_of_utterance>}. */
-    private static boolean[] stopTokens(MemorySegment vocab, int nVocab, Gpt2Tokenizer tokenizer) {
+    private static StopTokens stopTokens(MemorySegment vocab, int nVocab, Gpt2Tokenizer tokenizer) {
         boolean[] stop = new boolean[nVocab];
         for (int t = 0; t < nVocab; t++) stop[t] = Llama.vocabIsEog(vocab, t);
         if (tokenizer.isAddedToken("<end_of_utterance>")) {
             int id = tokenizer.tokenToId("<end_of_utterance>");
             if (id >= 0 && id < nVocab) stop[id] = true;
         }
-        return stop;
+        return new StopTokens(stop);
     }
 
     /** KV cells of the context (after llama.cpp's rounding). */
@@ -103,15 +100,8 @@ final class SmolVlmLlamaSession implements AutoCloseable {
     /** The {@code <image>} id, -1 when the text model has none. */
     int imageTokenId() { return imageTokenId; }
 
-    boolean isStopToken(int token) { return isStopToken[token]; }
-
-    /** End-of-generation flags by token id (shared, not to be modified). */
-    boolean[] stopTokenFlags() { return isStopToken; }
-
-    /** Masks every end-of-generation token (before a minimum length is reached). */
-    void maskStopTokens(MemorySegment logits) {
-        for (int t : stopTokenIds) logits.setAtIndex(ValueLayout.JAVA_FLOAT, t, Float.NEGATIVE_INFINITY);
-    }
+    /** The end-of-generation tokens. */
+    StopTokens stopTokens() { return stopTokens; }
 
     /** llama.cpp's tokenization of a prompt whose special tokens are parsed (no BOS added). */
     int[] tokenize(String text) {
@@ -186,13 +176,7 @@ final class SmolVlmLlamaSession implements AutoCloseable {
             for (int k = i; k < j; k++) {
                 boolean output = k == ids.length - 1;
                 if (image) {
-                    int e = k - i;
-                    MemorySegment.copy(features, imageRow++ * nEmbd, LlamaBatch.embd(batch), ValueLayout.JAVA_FLOAT, (long) e * nEmbd * 4, nEmbd);
-                    LlamaBatch.pos(batch).setAtIndex(ValueLayout.JAVA_INT, e, k);
-                    LlamaBatch.nSeqId(batch).setAtIndex(ValueLayout.JAVA_INT, e, 1);
-                    LlamaBatch.seqId(batch).getAtIndex(CTypes.PTR, e).reinterpret(4).set(ValueLayout.JAVA_INT, 0, seq);
-                    LlamaBatch.output(batch, e, output);
-                    LlamaBatch.nTokens(batch, e + 1);
+                    LlamaBatch.addEmbedding(batch, features, imageRow++, nEmbd, k, seq, output);
                 } else {
                     if (ids[k] < 0 || ids[k] >= nVocab) throw new IndexOutOfBoundsException("token " + ids[k] + " outside the vocabulary of " + nVocab);
                     LlamaBatch.add(batch, ids[k], k, seq, output);

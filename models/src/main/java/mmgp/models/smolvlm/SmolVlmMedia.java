@@ -1,6 +1,8 @@
 package mmgp.models.smolvlm;
 
 import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Objects;
@@ -31,5 +33,17 @@ public sealed interface SmolVlmMedia {
         String name = file.getFileName().toString();
         String ext = name.substring(name.lastIndexOf('.') + 1).toLowerCase(Locale.ROOT);
         return VIDEO_EXTENSIONS.contains(ext) ? video(file) : image(file);
+    }
+
+    /** Fails early (before a model loads or any request of a batch runs) on a media file that is not there. */
+    default void requireExists() throws IOException {
+        Path file = switch (this) {
+            case ImageFile f -> f.file();
+            case VideoFile v -> v.file();
+            default -> null;
+        };
+        if (file != null && !Files.isRegularFile(file)) {
+            throw new IOException(Files.exists(file) ? file + " is not a regular file" : "no such media file: " + file);
+        }
     }
 }

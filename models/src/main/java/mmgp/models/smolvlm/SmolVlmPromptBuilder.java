@@ -1,8 +1,6 @@
 package mmgp.models.smolvlm;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -119,18 +117,6 @@ final class SmolVlmPromptBuilder {
                 return SmolVlmImageProcessor.Image.rgb(f.width(), f.height(), f.rgb());
             }
         };
-    }
-
-    /** Fails early, before any request of a batch runs, on a media file that is not there. */
-    static void checkMediaExists(SmolVlmMedia media) throws IOException {
-        Path file = switch (media) {
-            case SmolVlmMedia.ImageFile f -> f.file();
-            case SmolVlmMedia.VideoFile v -> v.file();
-            default -> null;
-        };
-        if (file != null && !Files.isRegularFile(file)) {
-            throw new IOException(Files.exists(file) ? file + " is not a regular file" : "no such media file: " + file);
-        }
     }
 
     private static double secondsSince(long nanoTime) {

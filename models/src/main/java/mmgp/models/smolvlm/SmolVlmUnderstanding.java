@@ -281,7 +281,7 @@ public final class SmolVlmUnderstanding implements AutoCloseable {
                 throw new IllegalArgumentException("beam width " + r.options().beams() + " needs as many sequence ids, but the context has "
                         + settings.maxSequences() + " (Settings.maxSequences)");
             }
-            SmolVlmPromptBuilder.checkMediaExists(r.media());
+            r.media().requireExists();
         }
         long started = System.nanoTime();
         List<SmolVlmGenerationJob> jobs = new ArrayList<>();
@@ -356,7 +356,7 @@ public final class SmolVlmUnderstanding implements AutoCloseable {
      */
     public synchronized SmolVlmPrompt prepare(SmolVlmMedia media, String prompt, Options options, ProgressListener progress) throws IOException {
         if (closed) throw new IllegalStateException("SmolVLM2 model is closed");
-        SmolVlmPromptBuilder.checkMediaExists(media);
+        media.requireExists();
         return prompts.build(media, prompt, options.maxFrames(), progress == null ? ProgressListener.NONE : progress);
     }
 
