@@ -69,16 +69,21 @@ public final class Softmax {
         }
     }
 
-    /** Scalar reference path of {@link #logSoftmax(MemorySegment, MemorySegment, int)}. */
+    /**
+     * Scalar reference path of {@link #logSoftmax(MemorySegment, MemorySegment, int)}:
+     * {@code out[i] = in[i] - (max + log(sum))}, the sum of exponentials and the normalizer taken in double
+     * and rounded to float once. Its result does not depend on the vector width (the vector path's float
+     * lanes do), which is why {@link BeamSearch} ranks by it: the same beams on every CPU.
+     */
     public static void logSoftmaxScalar(MemorySegment in, MemorySegment out, int n) {
         float max = Maximum.ofScalar(in, n);
         double sum = 0;
         for (int i = 0; i < n; i++) {
             sum += Math.exp(in.getAtIndex(F32, i) - max);
         }
-        float logSum = (float) Math.log(sum);
+        float logNormalizer = (float) (max + Math.log(sum));
         for (int i = 0; i < n; i++) {
-            out.setAtIndex(F32, i, in.getAtIndex(F32, i) - max - logSum);
+            out.setAtIndex(F32, i, in.getAtIndex(F32, i) - logNormalizer);
         }
     }
 

@@ -30,6 +30,34 @@ public final class TopK {
         return apply(MemorySegment.ofArray(logits), logits.length, k);
     }
 
+    /**
+     * Indices of the {@code k} largest values, best first; among equal values the lower index first, and
+     * {@code -inf} entries never (so fewer than {@code k} may come back). This is the selection a beam
+     * search ranks its candidates by: unlike {@link #apply}, which masks in place and lets ties at the k-th
+     * value through, it returns exactly the ranked indices. An insertion into a sorted window of k, one
+     * pass over the values: for the small k of a beam search, cheaper than a heap or a selection.
+     */
+    public static int[] largestIndices(float[] values, int k) {
+        if (k <= 0) {
+            throw new IllegalArgumentException("k must be positive: " + k);
+        }
+        int[] best = new int[k];
+        int n = 0;
+        for (int t = 0; t < values.length; t++) {
+            float v = values[t];
+            if (v == Float.NEGATIVE_INFINITY || (n == k && v <= values[best[n - 1]])) {
+                continue;
+            }
+            int at = n < k ? n++ : k - 1;
+            while (at > 0 && values[best[at - 1]] < v) {
+                best[at] = best[at - 1];
+                at--;
+            }
+            best[at] = t;
+        }
+        return java.util.Arrays.copyOf(best, n);
+    }
+
     private int filter(MemorySegment logits, int n, int k, boolean vectorized) {
         if (k <= 0) {
             throw new IllegalArgumentException("k must be positive: " + k);

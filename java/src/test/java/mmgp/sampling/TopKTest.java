@@ -66,4 +66,27 @@ class TopKTest {
     void rejectsNonPositiveK() {
         assertThatThrownBy(() -> new TopK().apply(new float[4], 0)).isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void largestIndicesRanksBestFirstWithTiesToTheLowerIndexAndNeverMinusInfinity() {
+        float[] values = {0.5f, 3f, Float.NEGATIVE_INFINITY, 3f, -1f, 2f};
+        assertThat(TopK.largestIndices(values, 3)).containsExactly(1, 3, 5);
+        assertThat(TopK.largestIndices(values, 1)).containsExactly(1);
+        assertThat(TopK.largestIndices(new float[] {Float.NEGATIVE_INFINITY, 1f}, 4)).containsExactly(1);
+        assertThatThrownBy(() -> TopK.largestIndices(values, 0)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void largestIndicesAgreesWithAStableSort() {
+        for (int n : RandomArrays.LENGTHS) {
+            float[] values = RandomArrays.quantized(n, n, 7, 0.25f); // many ties
+            Integer[] order = new Integer[n];
+            for (int i = 0; i < n; i++) order[i] = i;
+            java.util.Arrays.sort(order, (a, b) -> Float.compare(values[b], values[a])); // stable: ties keep index order
+            for (int k : new int[] {1, 2, 8, Math.min(n, 64)}) {
+                int[] expected = java.util.Arrays.stream(order).limit(Math.min(k, n)).mapToInt(Integer::intValue).toArray();
+                assertThat(TopK.largestIndices(values, k)).as("n=%d k=%d", n, k).containsExactly(expected);
+            }
+        }
+    }
 }

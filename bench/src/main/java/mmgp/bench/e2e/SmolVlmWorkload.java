@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import mmgp.bindings.llama.LlamaLog;
 import mmgp.bindings.mtmd.Mtmd;
+import mmgp.models.smolvlm.SmolVlmMedia;
 import mmgp.models.smolvlm.SmolVlmUnderstanding;
 import mmgp.sampling.SamplingParameters;
 
@@ -42,7 +43,7 @@ final class SmolVlmWorkload implements Workload {
 
     @Override
     public Map<String, Double> runOnce() throws Exception {
-        SmolVlmUnderstanding.Result r = engine.understand(SmolVlmUnderstanding.Media.image(settings.image()), PROMPT, options,
+        SmolVlmUnderstanding.Result r = engine.understand(SmolVlmMedia.image(settings.image()), PROMPT, options,
                 SmolVlmUnderstanding.TokenListener.NONE);
         SmolVlmUnderstanding.Stats s = r.stats();
         Map<String, Double> t = s.timings().seconds();

@@ -75,6 +75,21 @@ public final class LlamaBatch {
         nTokens(batch, i + 1);
     }
 
+    /**
+     * Appends one embedding row of one sequence at position {@code pos}: {@code nEmbd} floats of
+     * {@code embeddings} from row {@code row}. The embedding counterpart of {@link #add}; needs an
+     * embedding batch (llama_batch_init with embd {@code nEmbd}).
+     */
+    public static void addEmbedding(MemorySegment batch, float[] embeddings, int row, int nEmbd, int pos, int seqId, boolean output) {
+        int i = nTokens(batch);
+        MemorySegment.copy(embeddings, row * nEmbd, embd(batch), ValueLayout.JAVA_FLOAT, (long) i * nEmbd * Float.BYTES, nEmbd);
+        pos(batch).setAtIndex(ValueLayout.JAVA_INT, i, pos);
+        nSeqId(batch).setAtIndex(ValueLayout.JAVA_INT, i, 1);
+        seqId(batch).getAtIndex(PTR, i).reinterpret(ValueLayout.JAVA_INT.byteSize()).set(ValueLayout.JAVA_INT, 0, seqId);
+        logits(batch).set(ValueLayout.JAVA_BYTE, i, output ? (byte) 1 : (byte) 0);
+        nTokens(batch, i + 1);
+    }
+
     /** Turns output (logits) on or off for entry {@code i}, e.g. only for the last prompt token. */
     public static void output(MemorySegment batch, int i, boolean output) {
         logits(batch).set(ValueLayout.JAVA_BYTE, i, output ? (byte) 1 : (byte) 0);

@@ -287,6 +287,29 @@ class LlamaModelTest {
         }
     }
 
+    @Test
+    void addEmbeddingFillsOneRowOfAnEmbeddingBatch() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment batch = Llama.batchInit(arena, 4, 3, 1);
+            try {
+                float[] rows = {1, 2, 3, 4, 5, 6, 7, 8, 9};
+                LlamaBatch.addEmbedding(batch, rows, 2, 3, 10, 5, false);
+                LlamaBatch.addEmbedding(batch, rows, 0, 3, 11, 6, true);
+                assertThat(LlamaBatch.nTokens(batch)).isEqualTo(2);
+                assertThat(LlamaBatch.embd(batch).asSlice(0, 6 * 4).toArray(ValueLayout.JAVA_FLOAT)).containsExactly(7, 8, 9, 1, 2, 3);
+                assertThat(LlamaBatch.pos(batch).getAtIndex(ValueLayout.JAVA_INT, 0)).isEqualTo(10);
+                assertThat(LlamaBatch.pos(batch).getAtIndex(ValueLayout.JAVA_INT, 1)).isEqualTo(11);
+                assertThat(LlamaBatch.nSeqId(batch).getAtIndex(ValueLayout.JAVA_INT, 1)).isEqualTo(1);
+                assertThat(LlamaBatch.seqId(batch).getAtIndex(mmgp.bindings.CTypes.PTR, 0).reinterpret(4).get(ValueLayout.JAVA_INT, 0)).isEqualTo(5);
+                assertThat(LlamaBatch.seqId(batch).getAtIndex(mmgp.bindings.CTypes.PTR, 1).reinterpret(4).get(ValueLayout.JAVA_INT, 0)).isEqualTo(6);
+                assertThat(LlamaBatch.logits(batch).get(ValueLayout.JAVA_BYTE, 0)).isZero();
+                assertThat(LlamaBatch.logits(batch).get(ValueLayout.JAVA_BYTE, 1)).isEqualTo((byte) 1);
+            } finally {
+                Llama.batchFree(batch);
+            }
+        }
+    }
+
     private static float[] logits(MemorySegment row) {
         return row.reinterpret(4L * TinyLlamaModel.N_VOCAB).toArray(ValueLayout.JAVA_FLOAT);
     }

@@ -26,6 +26,7 @@ import mmgp.engine.spi.BatchModel;
 import mmgp.engine.spi.CostEstimate;
 import mmgp.media.VideoReader;
 import mmgp.models.smolvlm.SmolVlmCost;
+import mmgp.models.smolvlm.SmolVlmMedia;
 import mmgp.models.smolvlm.SmolVlmModel;
 import mmgp.models.smolvlm.SmolVlmProcessor;
 import mmgp.models.smolvlm.SmolVlmUnderstanding;
@@ -178,11 +179,11 @@ final class SmolVlmBatchModel implements BatchModel<UnderstandRequest, Understan
         }
     }
 
-    static SmolVlmUnderstanding.Media media(Media media) {
+    static SmolVlmMedia media(Media media) {
         return switch (media) {
-            case Media.VideoFile v -> SmolVlmUnderstanding.Media.video(v.file());
-            case Media.ImageFile i -> SmolVlmUnderstanding.Media.image(i.file());
-            case Media.None none -> SmolVlmUnderstanding.Media.none();
+            case Media.VideoFile v -> SmolVlmMedia.video(v.file());
+            case Media.ImageFile i -> SmolVlmMedia.image(i.file());
+            case Media.None none -> SmolVlmMedia.none();
         };
     }
 

@@ -1,10 +1,8 @@
 package mmgp.models.smolvlm;
 
-import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -13,7 +11,6 @@ import mmgp.bindings.llama.LlamaLog;
 import mmgp.bindings.mtmd.Mtmd;
 import mmgp.cli.ProgressBar;
 import mmgp.cli.VerbProvider;
-import mmgp.models.smolvlm.SmolVlmUnderstanding.Media;
 import mmgp.models.smolvlm.SmolVlmUnderstanding.Result;
 import mmgp.sampling.SamplingParameters;
 import picocli.CommandLine.ArgGroup;
@@ -101,11 +98,8 @@ public final class UnderstandCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Media what = media == null ? Media.none() : media.video != null ? Media.video(media.video) : Media.image(media.image);
-        Path file = media == null ? null : media.video != null ? media.video : media.image;
-        if (file != null && !Files.isRegularFile(file)) {
-            throw new IOException(Files.exists(file) ? file + " is not a regular file" : "no such file: " + file);
-        }
+        SmolVlmMedia what = media == null ? SmolVlmMedia.none() : media.video != null ? SmolVlmMedia.video(media.video) : SmolVlmMedia.image(media.image);
+        what.requireExists();
         String question = prompt != null ? prompt
                 : media == null ? null
                 : media.video != null ? "Describe this video in detail." : "Can you describe this image?";

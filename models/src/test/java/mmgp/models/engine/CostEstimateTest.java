@@ -26,6 +26,8 @@ import mmgp.engine.spi.BatchModel;
 import mmgp.engine.spi.CostEstimate;
 import mmgp.graph.GraphStats;
 import mmgp.models.smolvlm.SmolVlmCost;
+import mmgp.models.smolvlm.SmolVlmMedia;
+import mmgp.models.smolvlm.SmolVlmPrompt;
 import mmgp.models.smolvlm.SmolVlmUnderstanding;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
@@ -147,12 +149,12 @@ class CostEstimateTest {
     /** Prepares the request as a run does and runs it: what it holds, the KV positions it filled, and FLOPs on the estimate's formula. */
     private static SmolVlmMeasured measure(BatchModel<UnderstandRequest, UnderstandResult> model, SmolVlmUnderstanding u, UnderstandRequest r)
             throws Exception {
-        SmolVlmUnderstanding.Media media = switch (r.media()) {
-            case Media.ImageFile f -> new SmolVlmUnderstanding.Media.ImageFile(f.file());
-            case Media.VideoFile v -> new SmolVlmUnderstanding.Media.VideoFile(v.file());
-            case Media.None none -> new SmolVlmUnderstanding.Media.None();
+        SmolVlmMedia media = switch (r.media()) {
+            case Media.ImageFile f -> SmolVlmMedia.image(f.file());
+            case Media.VideoFile v -> SmolVlmMedia.video(v.file());
+            case Media.None none -> SmolVlmMedia.none();
         };
-        SmolVlmUnderstanding.Prompt p = u.prepare(media, r.prompt(),
+        SmolVlmPrompt p = u.prepare(media, r.prompt(),
                 SmolVlmUnderstanding.Options.defaults().withMaxNewTokens(r.options().maxNewTokens()).withMaxFrames(r.options().maxFrames()), null);
         int side = u.processor().imageProcessor().config().maxImageSize();
         long bytes = (long) p.imagesEncoded() * 3 * side * side * Float.BYTES + (p.imageFeatures() == null ? 0 : (long) p.imageFeatures().length * Float.BYTES);

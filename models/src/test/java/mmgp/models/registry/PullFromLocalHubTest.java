@@ -18,8 +18,8 @@ import mmgp.cli.Main;
 import mmgp.graph.ComputeBackend;
 import mmgp.models.amused.AmusedFixtureRunner;
 import mmgp.models.amused.AmusedModel;
+import mmgp.models.smolvlm.SmolVlmMedia;
 import mmgp.models.smolvlm.SmolVlmUnderstanding;
-import mmgp.models.smolvlm.SmolVlmUnderstanding.Media;
 import mmgp.models.smolvlm.SmolVlmUnderstanding.Options;
 import mmgp.models.smolvlm.SmolVlmUnderstanding.TokenListener;
 import mmgp.registry.InstalledModel;
@@ -106,7 +106,7 @@ class PullFromLocalHubTest {
         LlamaLog.silence();
         Mtmd.helperLogSet(LlamaLog.callback(), MemorySegment.NULL);
         try (SmolVlmUnderstanding vlm = SmolVlmUnderstanding.open(installed.entryPoint(), null, new SmolVlmUnderstanding.Settings(1024, 512, 4, 2, true))) {
-            var result = vlm.understand(Media.image(golden.resolve("image.png")), "Describe this image.",
+            var result = vlm.understand(SmolVlmMedia.image(golden.resolve("image.png")), "Describe this image.",
                     Options.defaults().withMaxNewTokens(8).withMinNewTokens(8), TokenListener.NONE);
             int[] expected = Arrays.stream(Arrays.copyOfRange(sequence, ids.length, sequence.length)).mapToInt(v -> (int) v).toArray();
             assertThat(result.tokens()).containsExactly(expected);

@@ -15,7 +15,6 @@ import mmgp.bindings.NativeLibraries;
 import mmgp.bindings.llama.LlamaLog;
 import mmgp.bindings.mtmd.Mtmd;
 import mmgp.media.VideoWriter;
-import mmgp.models.smolvlm.SmolVlmUnderstanding.Media;
 import mmgp.models.smolvlm.SmolVlmUnderstanding.Options;
 import mmgp.models.smolvlm.SmolVlmUnderstanding.Request;
 import mmgp.models.smolvlm.SmolVlmUnderstanding.Result;
@@ -97,11 +96,11 @@ class SmolVlmUnderstandingTest {
         try (SafetensorsCheckpoint g = SafetensorsCheckpoint.open(FIXTURE.resolve("golden/generate_image.safetensors"))) {
             expectedSequence = g.readLongs("sequences");
         }
-        SmolVlmUnderstanding.Prompt prompt = engine.prepare(Media.image(IMAGE), IMAGE_PROMPT, greedy(8), null);
+        SmolVlmPrompt prompt = engine.prepare(SmolVlmMedia.image(IMAGE), IMAGE_PROMPT, greedy(8), null);
         assertThat(prompt.ids()).containsExactly(ints(expectedIds));
         assertThat(prompt.imagesEncoded()).isEqualTo(7); // 2 × 3 tiles + the global image
         // generate(max_new_tokens=8, min_new_tokens=8): the end-of-utterance logit is masked throughout
-        Result result = engine.understand(Media.image(IMAGE), IMAGE_PROMPT, greedy(8).withMinNewTokens(8), TokenListener.NONE);
+        Result result = engine.understand(SmolVlmMedia.image(IMAGE), IMAGE_PROMPT, greedy(8).withMinNewTokens(8), TokenListener.NONE);
         assertThat(result.tokens()).containsExactly(Arrays.copyOfRange(ints(expectedSequence), expectedIds.length, expectedSequence.length));
         assertThat(result.stopReason()).isEqualTo(StopReason.MAX_TOKENS);
         assertThat(result.stats().promptTokens()).isEqualTo(expectedIds.length);
@@ -111,12 +110,12 @@ class SmolVlmUnderstandingTest {
 
     @Test
     void imageGreedyEqualsADirectGreedyLoop() throws IOException {
-        checkAgainstDirectLoop(Media.image(IMAGE), IMAGE_PROMPT, 24);
+        checkAgainstDirectLoop(SmolVlmMedia.image(IMAGE), IMAGE_PROMPT, 24);
     }
 
     @Test
     void videoGreedyEqualsADirectGreedyLoop() throws IOException {
-        SmolVlmUnderstanding.Prompt prompt = checkAgainstDirectLoop(Media.video(video), "What happens in the video?", 16);
+        SmolVlmPrompt prompt = checkAgainstDirectLoop(SmolVlmMedia.video(video), "What happens in the video?", 16);
         // round(1 fps × 3 s) = 3 frames, each announced with its timestamp
         assertThat(prompt.framesUsed()).isEqualTo(3);
         assertThat(prompt.imagesEncoded()).isEqualTo(3);
@@ -140,19 +139,19 @@ class SmolVlmUnderstandingTest {
             for (int p = 0; p < frame.pixels().length; p++) rgb[i * frame.pixels().length + p] = (frame.pixels()[p] & 0xFF) / 255f;
         }
         String question = "What happens in the video?";
-        SmolVlmUnderstanding.Prompt fromFrames = engine.prepare(Media.video(SmolVlmVideoSampler.Video.ofFrames(frames, 4.0)), question, greedy(4), null);
+        SmolVlmPrompt fromFrames = engine.prepare(SmolVlmMedia.video(SmolVlmVideoSampler.Video.ofFrames(frames, 4.0)), question, greedy(4), null);
         assertThat(fromFrames.ids()).containsExactly(ints(expectedIds));
         assertThat(fromFrames.framesUsed()).isEqualTo(4);
         // the same frames as an MP4: the reader's metadata (48 frames, 4 fps) gives the same prompt
         Path mp4 = dir.resolve("golden-frames.mp4");
         VideoWriter.writeMp4(mp4, rgb, 48, 32, 48, 4.0);
-        SmolVlmUnderstanding.Prompt fromMp4 = engine.prepare(Media.video(mp4), question, greedy(4), null);
+        SmolVlmPrompt fromMp4 = engine.prepare(SmolVlmMedia.video(mp4), question, greedy(4), null);
         assertThat(fromMp4.ids()).containsExactly(ints(expectedIds));
     }
 
     /** understand() against SmolVlmModel.generateGreedy on the same prompt ids and image features, up to the first stop token. */
-    static SmolVlmUnderstanding.Prompt checkAgainstDirectLoop(Media media, String text, int maxNewTokens) throws IOException {
-        SmolVlmUnderstanding.Prompt prompt = engine.prepare(media, text, greedy(maxNewTokens), null);
+    static SmolVlmPrompt checkAgainstDirectLoop(SmolVlmMedia media, String text, int maxNewTokens) throws IOException {
+        SmolVlmPrompt prompt = engine.prepare(media, text, greedy(maxNewTokens), null);
         Result result = engine.understand(media, text, greedy(maxNewTokens), TokenListener.NONE);
         SmolVlmModel.Generation direct = engine.model().generateGreedy(prompt.ids(), prompt.imageFeatures(), maxNewTokens, 0);
         int[] directTokens = Arrays.copyOfRange(direct.sequence(), prompt.ids().length, direct.sequence().length);
@@ -168,7 +167,7 @@ class SmolVlmUnderstandingTest {
         for (Options options : List.of(greedy(32), greedy(32).withSampling(SamplingParameters.ofTemperature(1.5f)).withSeed(7))) {
             StringBuilder streamed = new StringBuilder();
             List<String> pieces = new ArrayList<>();
-            Result result = engine.understand(Media.image(IMAGE), IMAGE_PROMPT, options, piece -> {
+            Result result = engine.understand(SmolVlmMedia.image(IMAGE), IMAGE_PROMPT, options, piece -> {
                 pieces.add(piece);
                 streamed.append(piece);
             });
@@ -179,21 +178,10 @@ class SmolVlmUnderstandingTest {
     }
 
     @Test
-    void utf8SplitAcrossTokensIsHeldBack() {
-        SmolVlmUnderstanding.Utf8Stream stream = new SmolVlmUnderstanding.Utf8Stream();
-        byte[] euro = "€".getBytes(java.nio.charset.StandardCharsets.UTF_8); // 3 bytes
-        assertThat(stream.push(new byte[] {'a', euro[0]})).isEqualTo("a");
-        assertThat(stream.push(new byte[] {euro[1]})).isEmpty();
-        assertThat(stream.push(new byte[] {euro[2], 'b'})).isEqualTo("€b");
-        assertThat(stream.push(new byte[] {(byte) 0xFF, 'c', euro[0]})).isEqualTo("\uFFFDc");
-        assertThat(stream.finish()).isEqualTo("\uFFFD");
-    }
-
-    @Test
     void samplingIsReproducibleBySeed() throws IOException {
         Options options = greedy(16).withSampling(new SamplingParameters(0.9f, 20, 0.95f, 0.02f, 1.1f)).withSeed(42);
-        Result a = engine.understand(Media.image(IMAGE), IMAGE_PROMPT, options, TokenListener.NONE);
-        Result b = engine.understand(Media.image(IMAGE), IMAGE_PROMPT, options, TokenListener.NONE);
+        Result a = engine.understand(SmolVlmMedia.image(IMAGE), IMAGE_PROMPT, options, TokenListener.NONE);
+        Result b = engine.understand(SmolVlmMedia.image(IMAGE), IMAGE_PROMPT, options, TokenListener.NONE);
         assertThat(a.tokens()).containsExactly(b.tokens());
     }
 
@@ -214,7 +202,7 @@ class SmolVlmUnderstandingTest {
                 return steps.get() >= 3;
             }
         };
-        Result result = engine.understand(Media.image(IMAGE), IMAGE_PROMPT, greedy(32).withMinNewTokens(32), stopAfterThree);
+        Result result = engine.understand(SmolVlmMedia.image(IMAGE), IMAGE_PROMPT, greedy(32).withMinNewTokens(32), stopAfterThree);
         assertThat(result.stopReason()).isEqualTo(StopReason.CANCELLED);
         assertThat(result.tokens()).hasSize(3);
 
@@ -227,7 +215,7 @@ class SmolVlmUnderstandingTest {
                 return true;
             }
         };
-        Result none = engine.understand(Media.image(IMAGE), IMAGE_PROMPT, greedy(32), cancelledFromTheStart);
+        Result none = engine.understand(SmolVlmMedia.image(IMAGE), IMAGE_PROMPT, greedy(32), cancelledFromTheStart);
         assertThat(none.stopReason()).isEqualTo(StopReason.CANCELLED);
         assertThat(none.tokens()).isEmpty();
         assertThat(none.text()).isEmpty();
@@ -235,7 +223,7 @@ class SmolVlmUnderstandingTest {
 
     @Test
     void beamWidthOneIsGreedy() throws IOException {
-        for (Media media : List.of(Media.image(IMAGE), Media.video(video))) {
+        for (SmolVlmMedia media : List.of(SmolVlmMedia.image(IMAGE), SmolVlmMedia.video(video))) {
             Result greedyResult = engine.understand(media, "What is it?", greedy(20), TokenListener.NONE);
             Result beam = engine.understand(media, "What is it?", greedy(20).withBeams(1), TokenListener.NONE);
             assertThat(beam.tokens()).containsExactly(greedyResult.tokens());
@@ -246,23 +234,23 @@ class SmolVlmUnderstandingTest {
     @Test
     void wideBeamSearchIsDeterministicAndStreamsItsText() throws IOException {
         StringBuilder streamed = new StringBuilder();
-        Result beam = engine.understand(Media.image(IMAGE), IMAGE_PROMPT, greedy(12).withBeams(3), streamed::append);
+        Result beam = engine.understand(SmolVlmMedia.image(IMAGE), IMAGE_PROMPT, greedy(12).withBeams(3), streamed::append);
         assertThat(beam.tokens()).isNotEmpty();
         assertThat(streamed.toString()).isEqualTo(beam.text());
-        Result again = engine.understand(Media.image(IMAGE), IMAGE_PROMPT, greedy(12).withBeams(3), TokenListener.NONE);
+        Result again = engine.understand(SmolVlmMedia.image(IMAGE), IMAGE_PROMPT, greedy(12).withBeams(3), TokenListener.NONE);
         assertThat(again.tokens()).containsExactly(beam.tokens());
     }
 
     @Test
     void batchedRequestsEqualOneAtATime() throws IOException {
         List<Request> requests = List.of(
-                new Request(Media.image(IMAGE), IMAGE_PROMPT, greedy(20)),
-                new Request(Media.video(video), "What happens in the video?", greedy(14)),
-                new Request(Media.none(), "What is the capital of France?", greedy(9)),
-                new Request(Media.image(IMAGE), "What colour is it?", greedy(10).withBeams(2)),
+                new Request(SmolVlmMedia.image(IMAGE), IMAGE_PROMPT, greedy(20)),
+                new Request(SmolVlmMedia.video(video), "What happens in the video?", greedy(14)),
+                new Request(SmolVlmMedia.none(), "What is the capital of France?", greedy(9)),
+                new Request(SmolVlmMedia.image(IMAGE), "What colour is it?", greedy(10).withBeams(2)),
                 // more requests than sequence ids: these wait for finished ones to free theirs
-                new Request(Media.image(IMAGE), "Count the objects.", greedy(6)),
-                new Request(Media.video(video), "Describe the motion.", greedy(17)));
+                new Request(SmolVlmMedia.image(IMAGE), "Count the objects.", greedy(6)),
+                new Request(SmolVlmMedia.video(video), "Describe the motion.", greedy(17)));
         List<Result> sequential = new ArrayList<>();
         for (Request r : requests) sequential.add(engine.understandAll(List.of(r)).get(0));
         List<Result> batched = engine.understandAll(requests);
@@ -282,10 +270,10 @@ class SmolVlmUnderstandingTest {
         }
         // the converted folder has no Hugging Face files: processor from the GGUFs, prompts tokenized by llama.cpp
         try (SmolVlmUnderstanding fromGguf = SmolVlmUnderstanding.open(dir.resolve("model"), null, settings().withMaxSequences(1))) {
-            SmolVlmUnderstanding.Prompt prompt = fromGguf.prepare(Media.image(IMAGE), IMAGE_PROMPT, greedy(8), null);
+            SmolVlmPrompt prompt = fromGguf.prepare(SmolVlmMedia.image(IMAGE), IMAGE_PROMPT, greedy(8), null);
             assertThat(prompt.ids()).containsExactly(ints(expectedIds));
-            Result result = fromGguf.understand(Media.image(IMAGE), IMAGE_PROMPT, greedy(10), TokenListener.NONE);
-            Result reference = engine.understand(Media.image(IMAGE), IMAGE_PROMPT, greedy(10), TokenListener.NONE);
+            Result result = fromGguf.understand(SmolVlmMedia.image(IMAGE), IMAGE_PROMPT, greedy(10), TokenListener.NONE);
+            Result reference = engine.understand(SmolVlmMedia.image(IMAGE), IMAGE_PROMPT, greedy(10), TokenListener.NONE);
             assertThat(result.tokens()).containsExactly(reference.tokens());
         }
     }
@@ -294,21 +282,14 @@ class SmolVlmUnderstandingTest {
     void clearErrors() {
         assertThatThrownBy(() -> SmolVlmUnderstanding.open(dir.resolve("nowhere"), null, settings()))
                 .isInstanceOf(IOException.class).hasMessageContaining("no SmolVLM model at").hasMessageContaining("mmgp convert");
-        assertThatThrownBy(() -> engine.understand(Media.image(dir.resolve("missing.png")), "?", greedy(4), TokenListener.NONE))
+        assertThatThrownBy(() -> engine.understand(SmolVlmMedia.image(dir.resolve("missing.png")), "?", greedy(4), TokenListener.NONE))
                 .isInstanceOf(IOException.class).hasMessageContaining("no such media file");
-        assertThatThrownBy(() -> engine.understand(Media.video(dir.resolve("missing.mp4")), "?", greedy(4), TokenListener.NONE))
+        assertThatThrownBy(() -> engine.understand(SmolVlmMedia.video(dir.resolve("missing.mp4")), "?", greedy(4), TokenListener.NONE))
                 .isInstanceOf(IOException.class).hasMessageContaining("no such media file");
-        assertThatThrownBy(() -> engine.understand(Media.image(IMAGE), "?", greedy(4).withBeams(5), TokenListener.NONE))
+        assertThatThrownBy(() -> engine.understand(SmolVlmMedia.image(IMAGE), "?", greedy(4).withBeams(5), TokenListener.NONE))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("sequence ids");
-        assertThatThrownBy(() -> engine.understand(Media.image(IMAGE), "?", greedy(2000), TokenListener.NONE))
+        assertThatThrownBy(() -> engine.understand(SmolVlmMedia.image(IMAGE), "?", greedy(2000), TokenListener.NONE))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("KV cells");
-    }
-
-    @Test
-    void topTokensPicksTheLargestInOrder() {
-        float[] values = {0.5f, 3f, Float.NEGATIVE_INFINITY, 3f, -1f, 2f};
-        assertThat(SmolVlmUnderstanding.topTokens(values, 3)).containsExactly(1, 3, 5);
-        assertThat(SmolVlmUnderstanding.topTokens(new float[] {Float.NEGATIVE_INFINITY, 1f}, 4)).containsExactly(1);
     }
 
     static int[] ints(long[] values) {
