@@ -89,6 +89,10 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--queue-capacity", defaultValue = "16", description = "Waiting requests per task before 429 (default: ${DEFAULT-VALUE}).")
     int queueCapacity;
 
+    @Option(names = "--drain-seconds", defaultValue = "30", description = "On SIGTERM, how long running batches may finish before they are cancelled; "
+            + "queued jobs are kept for the next start (default: ${DEFAULT-VALUE}).")
+    long drainSeconds;
+
     @Option(names = "--preload", description = "Load every model before listening (default: on the first request).")
     boolean preload;
 
@@ -117,7 +121,9 @@ final class ServeCommand implements Callable<Integer> {
         if (chosen.isEmpty()) {
             throw new IllegalArgumentException("no model configured: give --image-model, --video-model or --understand-model, or install one with mmgp pull");
         }
-        Engine.Builder engine = Engine.builder().threads(threads).maxBatch(maxBatch).queueCapacity(queueCapacity);
+        if (drainSeconds < 0) throw new IllegalArgumentException("--drain-seconds must be >= 0, got " + drainSeconds);
+        Engine.Builder engine = Engine.builder().threads(threads).maxBatch(maxBatch).queueCapacity(queueCapacity)
+                .closeTimeout(Duration.ofSeconds(drainSeconds));
         chosen.forEach(engine::model);
 
         chosen.forEach((task, path) -> System.out.println("  " + task.label() + ": " + path));

@@ -213,14 +213,32 @@ public final class Engine implements AutoCloseable {
             if (!hasModel(task)) throw new IllegalStateException("the pipeline needs a model for the " + task.label() + " task; none is configured");
         }
         if (!Files.isRegularFile(video)) throw new InvalidRequestException("video", "no such file: " + video);
-        this.<UnderstandRequest, UnderstandResult>lane(Task.UNDERSTAND)
-                .validateIfLoaded(new UnderstandRequest(Media.video(video), options.captionPrompt(), options.caption()));
+        inStage("caption", () -> this.<UnderstandRequest, UnderstandResult>lane(Task.UNDERSTAND)
+                .validateIfLoaded(new UnderstandRequest(Media.video(video), options.captionPrompt(), options.caption())));
         String standIn = "a stand-in prompt to check the options";
-        this.<ImageRequest, ImageResult>lane(Task.IMAGE).validateIfLoaded(new ImageRequest(standIn, options.image()));
-        this.<VideoRequest, VideoResult>lane(Task.VIDEO).validateIfLoaded(new VideoRequest(standIn, options.video()));
+        inStage("image", () -> this.<ImageRequest, ImageResult>lane(Task.IMAGE).validateIfLoaded(new ImageRequest(standIn, options.image())));
+        inStage("video", () -> this.<VideoRequest, VideoResult>lane(Task.VIDEO).validateIfLoaded(new VideoRequest(standIn, options.video())));
         PipelineRun run = new PipelineRun(this, video, options, listener);
         run.start();
         return run;
+    }
+
+    /**
+     * Runs a stage's check, naming a refused field as the pipeline's options do ("video.width", not
+     * "width"); the caption's prompt is "caption_prompt" and its media the pipeline's "video".
+     */
+    private static void inStage(String stage, Runnable check) {
+        try {
+            check.run();
+        } catch (InvalidRequestException e) {
+            String f = e.field();
+            String named = f == null ? stage
+                    : stage.equals("caption") && f.equals("prompt") ? "caption_prompt"
+                    : stage.equals("caption") && (f.equals("video") || f.equals("media")) ? "video"
+                    : stage + "." + f;
+            String message = f != null && e.getMessage().startsWith(f + ": ") ? e.getMessage().substring(f.length() + 2) : e.getMessage();
+            throw new InvalidRequestException(named, message);
+        }
     }
 
     /** True when a model is configured for the task (loaded or loadable). */

@@ -37,9 +37,13 @@ final class EventSubscriber {
         Thread.ofVirtual().name("sse-writer").start(this::drain);
     }
 
-    /** {@code action} runs when the stream has ended (at once if it already has; a race may run it twice, so it must be idempotent). */
-    void onEnd(Runnable action) {
-        onEnd = action;
+    /** {@code action} runs, after those registered before, when the stream has ended (at once if it already has; a race may run it twice, so it must be idempotent). */
+    synchronized void onEnd(Runnable action) {
+        Runnable before = onEnd;
+        onEnd = () -> {
+            before.run();
+            action.run();
+        };
         if (ended) action.run();
     }
 

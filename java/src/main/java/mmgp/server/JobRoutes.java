@@ -29,7 +29,7 @@ import mmgp.api.VideoRequest;
 /** The /api routes: four ways to submit a job, then status, events, cancel and downloads. */
 final class JobRoutes {
     /** Largest JSON request body; uploads have their own, much larger limit. */
-    static final int MAX_JSON_BYTES = 1 << 20;
+    static final int MAX_JSON_BYTES = JsonBodies.MAX_BYTES;
     /** Largest text field of a multipart form (a prompt, the pipeline's options). */
     static final int MAX_FIELD_BYTES = 64 << 10;
 
@@ -39,19 +39,28 @@ final class JobRoutes {
     private final ObjectMapper json;
     private final long maxUploadBytes;
 
+    private final UploadProbe probe;
+    private final UploadSlots uploads;
+
     JobRoutes(Jobs jobs, RequestParser parser, ResultFiles files, ObjectMapper json, long maxUploadBytes) {
+        this(jobs, parser, files, json, maxUploadBytes, HttpGuards.defaults());
+    }
+
+    JobRoutes(Jobs jobs, RequestParser parser, ResultFiles files, ObjectMapper json, long maxUploadBytes, HttpGuards guards) {
         this.jobs = jobs;
         this.parser = parser;
         this.files = files;
         this.json = json;
         this.maxUploadBytes = maxUploadBytes;
+        this.probe = guards.uploads();
+        this.uploads = new UploadSlots(guards.uploadsPerKey());
     }
 
     void register(Javalin app) {
-        app.post("/api/understand/video", this::understand);
+        app.post("/api/understand/video", uploads.guard(this::understand));
         app.post("/api/generate/image", this::image);
-        app.post("/api/generate/video", this::video);
-        app.post("/api/pipeline/full", this::pipeline);
+        app.post("/api/generate/video", uploads.guard(this::video));
+        app.post("/api/pipeline/full", uploads.guard(this::pipeline));
         app.get("/api/requests/{id}", ctx -> ctx.json(jobs.describe(ownedId(ctx))));
         app.delete("/api/requests/{id}", this::cancel);
         app.get("/api/requests/{id}/events", this::events);
@@ -105,6 +114,7 @@ final class JobRoutes {
         try {
             UnderstandRequest r = parser.understand(form, target, true);
             save(file, target);
+            probe.requireVideo(target, "file");
             jobs.submitUnderstand(id, r, target.getFileName().toString(), keyId(ctx));
         } catch (RuntimeException | IOException e) {
             files.delete(id);
@@ -124,6 +134,7 @@ final class JobRoutes {
         Path target = jobs.uploadDir(id).resolve("input." + extension(file));
         try {
             save(file, target);
+            probe.requireVideo(target, "video");
             jobs.submitPipeline(id, target, o, keyId(ctx));
         } catch (RuntimeException | IOException e) {
             files.delete(id);
@@ -169,23 +180,8 @@ final class JobRoutes {
 
     // ---- helpers ----
 
-    /**
-     * The JSON body, at most {@value #MAX_JSON_BYTES} bytes. Read here rather than with ctx.body():
-     * Javalin's size limit looks only at Content-Length, so a chunked body of any size would be
-     * read into memory whole.
-     */
     private static String jsonBody(Context ctx) throws IOException {
-        if (ctx.req().getContentLengthLong() > MAX_JSON_BYTES) throw jsonTooLarge();
-        byte[] bytes;
-        try (InputStream in = ctx.req().getInputStream()) {
-            bytes = in.readNBytes(MAX_JSON_BYTES + 1);
-        }
-        if (bytes.length > MAX_JSON_BYTES) throw jsonTooLarge();
-        return new String(bytes, StandardCharsets.UTF_8);
-    }
-
-    private static ApiException jsonTooLarge() {
-        return ApiException.tooLarge("the JSON body is larger than " + MAX_JSON_BYTES + " bytes");
+        return JsonBodies.read(ctx);
     }
 
     private void requireModel(Task task, String endpoint) {
@@ -213,7 +209,7 @@ final class JobRoutes {
         List<UploadedFile> all;
         try {
             all = ctx.uploadedFiles(field);
-        } catch (RuntimeException e) {
+        } catch (Exception e) { // Javalin rethrows the container's IOException unchecked (a malformed form)
             throw UploadLimits.translate(e);
         }
         return all.isEmpty() ? null : upload(ctx, field);
@@ -223,7 +219,7 @@ final class JobRoutes {
         List<UploadedFile> all;
         try {
             all = ctx.uploadedFiles(field);
-        } catch (RuntimeException e) {
+        } catch (Exception e) { // Javalin rethrows the container's IOException unchecked (a malformed form)
             throw UploadLimits.translate(e);
         }
         if (all.isEmpty()) throw ApiException.badRequest(field, "the multipart field " + field + " (a file) is required");
@@ -243,7 +239,7 @@ final class JobRoutes {
         Collection<Part> parts;
         try {
             parts = ctx.req().getParts();
-        } catch (ServletException | RuntimeException e) {
+        } catch (ServletException | IOException | RuntimeException e) {
             throw UploadLimits.translate(e);
         }
         for (Part p : parts) {
@@ -258,7 +254,7 @@ final class JobRoutes {
                 throw new ApiException(413, "payload_too_large", "the form field " + name + " is larger than " + MAX_FIELD_BYTES + " bytes", name, 0);
             }
             try (InputStream in = p.getInputStream()) {
-                n.put(name, new String(in.readAllBytes(), StandardCharsets.UTF_8));
+                n.put(name, JsonBodies.utf8(in.readAllBytes(), name));
             }
         }
         return n;
