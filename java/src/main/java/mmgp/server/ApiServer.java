@@ -53,6 +53,9 @@ public final class ApiServer implements AutoCloseable {
             jobs = new JobService(engine, store, files, metrics, parser, json, clock);
             jobs.recover(config.requeueOnRestart());
             app = createApp(config, json, metrics, jobs, files, parser, new OpsRoutes(engine, store, metrics, json), guards);
+            app.before("/readyz", ctx -> { // a load balancer stops sending work while the server drains
+                if (jobs.shuttingDown()) throw new ApiException(503, "shutting_down", "the server is shutting down", null, 5);
+            });
             app.start(config.host(), config.port());
         } catch (RuntimeException | IOException e) {
             if (built != null) built.close();

@@ -43,6 +43,7 @@ class GracefulShutdownTest {
             assertThat(refused.status()).as("no new jobs while draining").isEqualTo(503);
             assertThat(refused.errorCode()).isEqualTo("shutting_down");
             assertThat(http.get("/api/requests/" + running).status()).as("status still answers while draining").isEqualTo(200);
+            assertThat(http.get("/readyz").status()).as("not ready while draining").isEqualTo(503);
             models.image.hold.countDown(); // the running batch finishes within the drain
             closing.get(30, TimeUnit.SECONDS);
         } finally {
@@ -100,6 +101,38 @@ class GracefulShutdownTest {
         try (ApiServer second = TestServers.start(config, models, 4)) {
             Http http = TestServers.client(second);
             for (String id : ids) JsonAssert.status(http.awaitEnd(id, WAIT), "done");
+        }
+    }
+
+    @Test
+    void aRecoveredJobStillWaitingForRoomCanBeCancelled() throws Exception {
+        FakeModels models = new FakeModels(dir);
+        ServerConfig config = TestServers.config(dir.resolve("data"));
+        String keyId = ApiKeys.idOf(TestServers.KEY);
+        List<String> ids = new ArrayList<>();
+        Files.createDirectories(dir.resolve("data"));
+        try (H2JobStore store = new H2JobStore(dir.resolve("data"))) {
+            Instant now = Instant.now();
+            for (int i = 0; i < 6; i++) {
+                String id = UUID.randomUUID().toString();
+                ids.add(id);
+                store.insert(new JobRecord(id, "image", JobStatus.QUEUED, now.plusMillis(i), now.plusMillis(i),
+                        "{\"prompt\": \"p" + i + "\", \"steps\": 2, \"width\": " + (16 * (i + 1)) + "}", null, null, keyId, List.of()));
+            }
+        }
+        models.image.hold = new CountDownLatch(1);
+        try (ApiServer second = TestServers.start(config, models, 1)) {
+            Http http = TestServers.client(second);
+            String last = ids.getLast(); // one runs, one waits in the queue of 1, the rest wait for room
+            assertThat(http.get("/api/requests/" + last).json().get("status").asText()).isEqualTo("queued");
+            assertThat(http.delete("/api/requests/" + last).status()).isEqualTo(202);
+            assertThat(http.get("/api/requests/" + last).json().get("status").asText()).isEqualTo("cancelled");
+            models.image.hold.countDown();
+            for (String id : ids.subList(0, ids.size() - 1)) JsonAssert.status(http.awaitEnd(id, WAIT), "done");
+            assertThat(second.jobs().awaitRecovery(WAIT)).isTrue();
+            JsonAssert.status(http.get("/api/requests/" + last).json(), "cancelled");
+        } finally {
+            models.image.hold.countDown();
         }
     }
 
