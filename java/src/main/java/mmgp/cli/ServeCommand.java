@@ -111,6 +111,7 @@ final class ServeCommand implements Callable<Integer> {
         // Checked here so the message names the flag (and a huge value cannot wrap around when shifted).
         if (maxUploadMb < 1 || maxUploadMb > 1L << 30) throw new IllegalArgumentException("--max-upload-mb must be in [1, 1073741824], got " + maxUploadMb);
         if (!(retentionHours > 0) || retentionHours > 1e6) throw new IllegalArgumentException("--retention-hours must be in (0, 1000000], got " + retentionHours);
+        if (drainSeconds < 0) throw new IllegalArgumentException("--drain-seconds must be >= 0, got " + drainSeconds);
         Path data = dataDir != null ? dataDir : Path.of(System.getProperty("user.home"), ".cache", "mmgp", "server");
         ServerConfig config = new ServerConfig(host, port, data, keys, noAuth, metricsAuth, perMinute(rateLimit), maxUploadMb << 20,
                 new RequestLimits(maxFrames, maxWidth, maxHeight, maxSteps, maxNewTokens), corsOrigins,
@@ -121,7 +122,6 @@ final class ServeCommand implements Callable<Integer> {
         if (chosen.isEmpty()) {
             throw new IllegalArgumentException("no model configured: give --image-model, --video-model or --understand-model, or install one with mmgp pull");
         }
-        if (drainSeconds < 0) throw new IllegalArgumentException("--drain-seconds must be >= 0, got " + drainSeconds);
         Engine.Builder engine = Engine.builder().threads(threads).maxBatch(maxBatch).queueCapacity(queueCapacity)
                 .closeTimeout(Duration.ofSeconds(drainSeconds));
         chosen.forEach(engine::model);

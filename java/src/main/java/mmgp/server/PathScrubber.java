@@ -17,7 +17,9 @@ final class PathScrubber {
         Path data = dataDir.toAbsolutePath().normalize();
         jobFile = Pattern.compile(Pattern.quote(data.resolve("jobs").toString()) + "/[0-9a-fA-F-]{36}/");
         Path temp = Path.of(System.getProperty("java.io.tmpdir")).toAbsolutePath().normalize();
-        roots = new Pattern[] {Pattern.compile(Pattern.quote(data.toString()) + "[^\\s:,;'\"]*"), Pattern.compile(Pattern.quote(temp.toString()) + "/[^\\s:,;'\"]*")};
+        // a path ends at white space or punctuation that rarely occurs in one (a closing bracket of the text around it)
+        String rest = "[^\\s:,;'\")\\]>]*";
+        roots = new Pattern[] {Pattern.compile(Pattern.quote(data.toString()) + rest), Pattern.compile(Pattern.quote(temp.toString()) + "/" + rest)};
     }
 
     String scrub(String text) {

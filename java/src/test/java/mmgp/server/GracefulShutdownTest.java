@@ -98,9 +98,19 @@ class GracefulShutdownTest {
                         "{\"prompt\": \"again " + i + "\", \"steps\": 2}", null, null, keyId, List.of()));
             }
         }
+        models.image.hold = new CountDownLatch(1); // the first batch stays running, so the queue of 4 is full for the rest
+        models.image.started = new CountDownLatch(1);
         try (ApiServer second = TestServers.start(config, models, 4)) {
             Http http = TestServers.client(second);
+            assertThat(models.image.started.await(10, TimeUnit.SECONDS)).isTrue();
+            for (String id : ids) {
+                assertThat(http.get("/api/requests/" + id).json().get("status").asText()).as(id).isIn("queued", "running");
+            }
+            models.image.hold.countDown();
             for (String id : ids) JsonAssert.status(http.awaitEnd(id, WAIT), "done");
+            assertThat(second.jobs().awaitRecovery(WAIT)).isTrue();
+        } finally {
+            models.image.hold.countDown();
         }
     }
 

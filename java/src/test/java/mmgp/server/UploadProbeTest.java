@@ -68,6 +68,25 @@ class UploadProbeTest {
         assertThat(s.scrub("width: must be a multiple of 32")).isEqualTo("width: must be a multiple of 32");
     }
 
+    @Test
+    void aJobThatFailsOnItsInputReportsTheFileWithoutTheServersPaths() throws Exception {
+        FakeModels models = new FakeModels(dir);
+        Path data = dir.resolve("data").toAbsolutePath();
+        String temp = Path.of(System.getProperty("java.io.tmpdir")).toAbsolutePath().resolve("mmgp-smolvlm-123/text.gguf").toString();
+        // what a decoder or loader says when it fails: the job's own file and a scratch file, by absolute path
+        models.understand.failure = data.resolve("jobs").resolve(java.util.UUID.randomUUID().toString()).resolve("input.mp4")
+                + ": moov atom not found (scratch " + temp + ")";
+        try (ApiServer server = TestServers.start(TestServers.config(data), models, 8)) {
+            Http http = TestServers.client(server);
+            Http.Reply r = http.postMultipart("/api/understand/video", new LinkedHashMap<>(Map.of("file", new byte[] {1, 2, 3}, "prompt", "what?")));
+            assertThat(r.status()).as(r.body()).isEqualTo(202);
+            var end = http.awaitEnd(r.json().get("request_id").asText(), java.time.Duration.ofSeconds(20));
+            assertThat(end.get("status").asText()).as(end.toString()).isEqualTo("failed");
+            assertThat(end.get("error").asText()).startsWith("input.mp4: moov atom not found").contains("(scratch …)")
+                    .doesNotContain(data.toString()).doesNotContain(temp);
+        }
+    }
+
     private Path[] badFiles() throws Exception {
         byte[] noise = new byte[4096];
         new Random(7).nextBytes(noise);
