@@ -13,6 +13,11 @@ final class BodyReadErrors {
     private BodyReadErrors() {}
 
     static ApiException translate(Exception e) {
+        return translate(e, "the multipart form");
+    }
+
+    /** As {@link #translate(Exception)}, naming what was being read ("the JSON body") in a 400. */
+    static ApiException translate(Exception e, String what) {
         if (e instanceof ApiException a) return a;
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof TimeoutException || (t instanceof BadMessageException b && b.getCode() == 408)
@@ -30,7 +35,7 @@ final class BodyReadErrors {
                 return ApiException.badRequest("body", "the request body ended before its announced length (connection closed early?)");
             }
         }
-        return ApiException.badRequest("body", "could not read the multipart form: " + firstMessage(e));
+        return ApiException.badRequest("body", "could not read " + what + ": " + firstMessage(e));
     }
 
     /** The first message down the cause chain (a servlet wrapper often has none of its own). */

@@ -31,7 +31,7 @@ final class JsonBodies {
         try (InputStream in = ctx.req().getInputStream()) {
             bytes = in.readNBytes(MAX_BYTES + 1);
         } catch (IOException | RuntimeException e) {
-            throw BodyReadErrors.translate(e);
+            throw BodyReadErrors.translate(e, "the JSON body");
         }
         if (bytes.length > MAX_BYTES) throw tooLarge();
         return utf8(bytes, "body");

@@ -16,8 +16,15 @@ import org.junit.jupiter.api.io.TempDir;
 /** Issue 19: clients that send half a body cannot starve the server; each gets a 408 in JSON. */
 class StalledUploadTest {
     private static final Duration IDLE = Duration.ofSeconds(3);
-    /** More than Jetty's default pool of 250 platform threads, which stalled bodies used to exhaust (the probe sent 300). */
-    private static final int STALLED = 300;
+    /**
+     * The idle timeout while 400 bodies stall: long against {@link #RESPONSIVE}, so a health check
+     * that has to wait for a stalled request to time out (no thread free) fails clearly, while a
+     * loaded test machine still answers within it.
+     */
+    private static final Duration STALL_IDLE = Duration.ofSeconds(15);
+    private static final Duration RESPONSIVE = Duration.ofSeconds(4);
+    /** Well above Jetty's default pool of 250 platform threads, which stalled bodies used to exhaust (the probe sent 300). */
+    private static final int STALLED = 400;
 
     @TempDir
     Path dir;
@@ -25,7 +32,7 @@ class StalledUploadTest {
     @Test
     void stalledBodiesLeaveHealthAndStatusResponsiveAndEndIn408Json() throws Exception {
         FakeModels models = new FakeModels(dir);
-        HttpGuards guards = TestServers.FAKE_UPLOADS.withIdleTimeout(IDLE).withUploadsPerKey(STALLED);
+        HttpGuards guards = TestServers.FAKE_UPLOADS.withIdleTimeout(STALL_IDLE).withUploadsPerKey(STALLED);
         try (ApiServer server = ApiServer.start(TestServers.config(dir.resolve("data")), models.builder(8), guards)) {
             Http http = TestServers.client(server);
             String done = http.postJson("/api/generate/image", "{\"prompt\": \"x\", \"steps\": 1}").json().get("request_id").asText();
@@ -40,7 +47,7 @@ class StalledUploadTest {
                     long t0 = System.nanoTime();
                     assertThat(http.get("/healthz").status()).isEqualTo(200);
                     assertThat(http.get("/api/requests/" + done).status()).isEqualTo(200);
-                    assertThat(Duration.ofNanos(System.nanoTime() - t0)).as("health and status while %d bodies stall", STALLED).isLessThan(Duration.ofSeconds(1));
+                    assertThat(Duration.ofNanos(System.nanoTime() - t0)).as("health and status while %d bodies stall", STALLED).isLessThan(RESPONSIVE);
                 }
                 assertThat(http.postJson("/api/generate/image", "{\"prompt\": \"y\", \"steps\": 1}").status()).isEqualTo(202);
                 for (int i = 0; i < 2; i++) { // one JSON and one multipart body
@@ -78,11 +85,45 @@ class StalledUploadTest {
         }
     }
 
+    @Test
+    void aTricklingBodyIs408EvenThoughItNeverGoesQuiet() throws Exception {
+        FakeModels models = new FakeModels(dir);
+        HttpGuards guards = TestServers.FAKE_UPLOADS.withIdleTimeout(IDLE);
+        try (ApiServer server = ApiServer.start(TestServers.config(dir.resolve("data")), models.builder(8), guards)) {
+            URI u = URI.create(server.url());
+            try (Socket s = new Socket(u.getHost(), u.getPort())) {
+                s.setSoTimeout((int) IDLE.multipliedBy(4).toMillis());
+                OutputStream out = s.getOutputStream();
+                out.write(("POST /api/generate/image HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + TestServers.KEY
+                        + "\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{\"prompt\": \"").getBytes(StandardCharsets.UTF_8));
+                out.flush();
+                // 10 bytes every 300 ms: never silent for the idle timeout, far below the minimum rate
+                Thread trickle = Thread.ofVirtual().start(() -> {
+                    try {
+                        for (int i = 0; i < 200; i++) {
+                            Thread.sleep(300);
+                            out.write("xxxxxxxxxx".getBytes(StandardCharsets.UTF_8));
+                            out.flush();
+                        }
+                    } catch (Exception e) {
+                        // the server closed the connection
+                    }
+                });
+                long t0 = System.nanoTime();
+                String answer = readAll(s);
+                trickle.interrupt();
+                assertThat(answer).as(answer).startsWith("HTTP/1.1 408");
+                assertThat(answer).contains("\"request_timeout\"");
+                assertThat(Duration.ofNanos(System.nanoTime() - t0)).as("cut by the data rate, not the idle timeout").isLessThan(IDLE.multipliedBy(3));
+            }
+        }
+    }
+
     /** A connection that sends the headers and half of the announced body, then nothing. */
     private static Socket halfABody(ApiServer server, String path, boolean json) throws Exception {
         URI u = URI.create(server.url());
         Socket s = new Socket(u.getHost(), u.getPort());
-        s.setSoTimeout((int) IDLE.multipliedBy(5).toMillis());
+        s.setSoTimeout((int) STALL_IDLE.multipliedBy(3).toMillis());
         String boundary = "stall";
         String part = json ? "{\"prompt\": \"" + "x".repeat(200)
                 : "--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.mp4\"\r\nContent-Type: video/mp4\r\n\r\n" + "v".repeat(200);
