@@ -34,7 +34,15 @@ public record FixtureCases(Path root, String model, JsonNode document, List<Case
         if (!Files.isRegularFile(json)) {
             throw new NoSuchFileException(json.toString(), null, "not a fixture folder (expected golden/cases.json)");
         }
-        JsonNode doc = new ObjectMapper().readTree(json.toFile());
+        JsonNode doc;
+        try {
+            doc = new ObjectMapper().readTree(json.toFile());
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            // Jackson's own message spans two lines and names no file.
+            com.fasterxml.jackson.core.JsonLocation at = e.getLocation();
+            String where = at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
+            throw new IOException(json + " is not valid JSON" + where + ": " + e.getOriginalMessage().replace('\n', ' '), e);
+        }
         String model = doc.path("model").asText("");
         if (model.isEmpty()) throw new IOException(json + " has no \"model\" field");
         List<Case> cases = new ArrayList<>();

@@ -95,6 +95,10 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--queue-capacity", defaultValue = "16", description = "Waiting requests per task before 429 (default: ${DEFAULT-VALUE}).")
     int queueCapacity;
 
+    @Option(names = "--drain-seconds", defaultValue = "30", description = "On SIGTERM, how long running batches may finish before they are cancelled; "
+            + "queued jobs are kept for the next start (default: ${DEFAULT-VALUE}).")
+    long drainSeconds;
+
     @Option(names = "--preload", description = "Load every model before listening (default: on the first request).")
     boolean preload;
 
@@ -114,13 +118,15 @@ final class ServeCommand implements Callable<Integer> {
         // Checked here so the message names the flag (and a huge value cannot wrap around when shifted).
         if (maxUploadMb < 1 || maxUploadMb > 1L << 30) throw new IllegalArgumentException("--max-upload-mb must be in [1, 1073741824], got " + maxUploadMb);
         if (!(retentionHours > 0) || retentionHours > 1e6) throw new IllegalArgumentException("--retention-hours must be in (0, 1000000], got " + retentionHours);
+        if (drainSeconds < 0) throw new IllegalArgumentException("--drain-seconds must be >= 0, got " + drainSeconds);
         Path data = dataDir != null ? dataDir : Path.of(System.getProperty("user.home"), ".cache", "mmgp", "server");
         ServerConfig config = new ServerConfig(host, port, data, keys, noAuth, metricsAuth, perMinute(rateLimit), maxUploadMb << 20,
                 new RequestLimits(maxFrames, maxWidth, maxHeight, maxSteps, maxNewTokens), corsOrigins,
                 Duration.ofMillis((long) (retentionHours * 3_600_000)), Duration.ofMinutes(10), requeueOnRestart);
 
         if (cluster != null) return serveCluster(config, keys);
-        Engine.Builder engine = Engine.builder().threads(threads).maxBatch(maxBatch).queueCapacity(queueCapacity).maxSize(maxWidth, maxHeight);
+        Engine.Builder engine = Engine.builder().threads(threads).maxBatch(maxBatch).queueCapacity(queueCapacity).maxSize(maxWidth, maxHeight)
+                .closeTimeout(Duration.ofSeconds(drainSeconds));
         Set<Task> served = abOptions.configure(modelChoice, engine, Set.of());
         long budget = admission.apply(engine, abOptions.configuredModels());
         System.out.println("  memory budget per batch: " + (budget >> 20) + " MiB beyond the weights");

@@ -301,12 +301,36 @@ public final class Engine implements AutoCloseable {
         if (!Files.isRegularFile(video)) throw new InvalidRequestException("video", "no such file: " + video);
         UnderstandRequest caption = new UnderstandRequest(Media.video(video), options.captionPrompt(), options.caption());
         String standIn = "a stand-in prompt to check the options";
-        for (var lane : this.<UnderstandRequest, UnderstandResult>lanes(Task.UNDERSTAND)) lane.validateIfLoaded(caption);
-        for (var lane : this.<ImageRequest, ImageResult>lanes(Task.IMAGE)) lane.validateIfLoaded(new ImageRequest(standIn, options.image()));
-        for (var lane : this.<VideoRequest, VideoResult>lanes(Task.VIDEO)) lane.validateIfLoaded(new VideoRequest(standIn, options.video()));
+        inStage("caption", () -> {
+            for (var lane : this.<UnderstandRequest, UnderstandResult>lanes(Task.UNDERSTAND)) lane.validateIfLoaded(caption);
+        });
+        inStage("image", () -> {
+            for (var lane : this.<ImageRequest, ImageResult>lanes(Task.IMAGE)) lane.validateIfLoaded(new ImageRequest(standIn, options.image()));
+        });
+        inStage("video", () -> {
+            for (var lane : this.<VideoRequest, VideoResult>lanes(Task.VIDEO)) lane.validateIfLoaded(new VideoRequest(standIn, options.video()));
+        });
         PipelineRun run = new PipelineRun(this, video, options, listener);
         run.start();
         return run;
+    }
+
+    /**
+     * Runs a stage's check, naming a refused field as the pipeline's options do ("video.width", not
+     * "width"); the caption's prompt is "caption_prompt" and its media the pipeline's "video".
+     */
+    private static void inStage(String stage, Runnable check) {
+        try {
+            check.run();
+        } catch (InvalidRequestException e) {
+            String f = e.field();
+            String named = f == null ? stage
+                    : stage.equals("caption") && f.equals("prompt") ? "caption_prompt"
+                    : stage.equals("caption") && (f.equals("video") || f.equals("media")) ? "video"
+                    : stage + "." + f;
+            String message = f != null && e.getMessage().startsWith(f + ": ") ? e.getMessage().substring(f.length() + 2) : e.getMessage();
+            throw new InvalidRequestException(named, message);
+        }
     }
 
     /** True when a model is configured for the task (loaded or loadable). */

@@ -38,6 +38,8 @@ public final class GgufFile implements AutoCloseable {
 
     /** Maps {@code path} read-only and parses its header. */
     public static GgufFile open(Path path) throws IOException {
+        // Mapping a folder fails with the OS's bare "No such device", which names neither the path nor the problem.
+        if (java.nio.file.Files.isDirectory(path)) throw new IOException(path + " is a folder, not a GGUF file");
         Arena arena = Arena.ofShared(); // shared: tensor slices are read by the engine's worker threads
         try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
             MemorySegment mapped = channel.map(FileChannel.MapMode.READ_ONLY, 0, channel.size(), arena);

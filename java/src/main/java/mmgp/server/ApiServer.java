@@ -20,9 +20,7 @@ import org.slf4j.LoggerFactory;
 /**
  * {@code mmgp serve}: the HTTP API over one {@link Engine}. Starting it opens the job database,
  * settles the jobs a previous run left unfinished, builds the engine (with the metrics as its
- * listener), starts the retention sweep and listens. Closing it stops listening first, then the
- * result writers, the database and the engine, so a job still running at that moment stays
- * unfinished in the database and the next start reports it as interrupted.
+ * listener), starts the retention sweep and listens. Closing it drains (see {@link #close}).
  */
 public final class ApiServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
@@ -34,11 +32,14 @@ public final class ApiServer implements AutoCloseable {
     private final JobService jobs;
     private final Javalin app;
     private final ScheduledExecutorService sweeper;
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
-    private ApiServer(ServerConfig config, Engine.Builder engineBuilder, Clock clock, java.util.function.Consumer<Engine> beforeListening)
-            throws IOException, SQLException {
+    private ApiServer(ServerConfig config, Engine.Builder engineBuilder, Clock clock, java.util.function.Consumer<Engine> beforeListening,
+                      HttpGuards guards) throws IOException, SQLException {
         this.config = config;
         Files.createDirectories(config.dataDir());
+        // Converted-model folders of a killed server (their lock is free); the provider also checks when it converts.
+        mmgp.io.ScratchFolders.removeStale("mmgp-smolvlm-");
         ObjectMapper json = new ObjectMapper();
         metrics = new Metrics();
         store = new H2JobStore(config.dataDir());
@@ -51,7 +52,10 @@ public final class ApiServer implements AutoCloseable {
             RequestParser parser = new RequestParser(json, config.limits());
             jobs = new JobService(engine, store, files, metrics, parser, json, clock);
             jobs.recover(config.requeueOnRestart());
-            app = createApp(config, json, files, parser);
+            app = createApp(config, json, metrics, jobs, files, parser, new OpsRoutes(engine, store, metrics, json), guards);
+            app.before("/readyz", ctx -> { // a load balancer stops sending work while the server drains
+                if (jobs.shuttingDown()) throw new ApiException(503, "shutting_down", "the server is shutting down", null, 5);
+            });
             app.start(config.host(), config.port());
         } catch (RuntimeException | IOException e) {
             if (built != null) built.close();
@@ -66,27 +70,33 @@ public final class ApiServer implements AutoCloseable {
 
     /** Starts a server whose engine is {@code engineBuilder} plus the server's metrics listener. */
     public static ApiServer start(ServerConfig config, Engine.Builder engineBuilder) throws IOException, SQLException {
-        return new ApiServer(config, engineBuilder, Clock.systemUTC(), e -> { });
+        return new ApiServer(config, engineBuilder, Clock.systemUTC(), e -> { }, HttpGuards.defaults());
+    }
+
+    /** As {@link #start(ServerConfig, Engine.Builder)} with other HTTP guards (tests: short timeouts, fake uploads). */
+    static ApiServer start(ServerConfig config, Engine.Builder engineBuilder, HttpGuards guards) throws IOException, SQLException {
+        return new ApiServer(config, engineBuilder, Clock.systemUTC(), e -> { }, guards);
     }
 
     /** Like {@link #start(ServerConfig, Engine.Builder)}, running {@code beforeListening} (e.g. model preloading) before the port opens. */
     public static ApiServer start(ServerConfig config, Engine.Builder engineBuilder, java.util.function.Consumer<Engine> beforeListening)
             throws IOException, SQLException {
-        return new ApiServer(config, engineBuilder, Clock.systemUTC(), beforeListening);
+        return new ApiServer(config, engineBuilder, Clock.systemUTC(), beforeListening, HttpGuards.defaults());
     }
 
     /** As {@link #start(ServerConfig, Engine.Builder)} with the clock that stamps jobs (tests of retention). */
     static ApiServer start(ServerConfig config, Engine.Builder engineBuilder, Clock clock) throws IOException, SQLException {
-        return new ApiServer(config, engineBuilder, clock, e -> { });
-    }
-
-    private Javalin createApp(ServerConfig config, ObjectMapper json, ResultFiles files, RequestParser parser) throws IOException {
-        return createApp(config, json, metrics, jobs, files, parser, new OpsRoutes(engine, store, metrics, json));
+        return new ApiServer(config, engineBuilder, clock, e -> { }, HttpGuards.defaults());
     }
 
     /** The HTTP app of a front end: access log, keys and limits, JSON errors, the /api and OpenAI-compatible /v1 routes over {@code jobs}, and {@code ops}. */
     static Javalin createApp(ServerConfig config, ObjectMapper json, Metrics metrics, Jobs jobs, ResultFiles files, RequestParser parser,
                              OpsRoutes ops) throws IOException {
+        return createApp(config, json, metrics, jobs, files, parser, ops, HttpGuards.defaults());
+    }
+
+    static Javalin createApp(ServerConfig config, ObjectMapper json, Metrics metrics, Jobs jobs, ResultFiles files, RequestParser parser,
+                             OpsRoutes ops, HttpGuards guards) throws IOException {
         Path tmpDir = config.dataDir().resolve("tmp");
         // Jetty deletes an upload's spill files when its request ends; a killed server leaves them,
         // and nothing is receiving yet, so whatever is here now is such a leftover.
@@ -97,6 +107,25 @@ public final class ApiServer implements AutoCloseable {
             c.startupWatcherEnabled = false;
             c.jsonMapper(new JavalinJackson(json, false));
             c.http.prefer405over404 = true;
+            // A request thread blocked on a slow body is a parked virtual thread, so stalled
+            // uploads cannot use up a pool that /healthz and status polls also need.
+            c.useVirtualThreads = true;
+            c.jetty.modifyHttpConfiguration(h -> {
+                h.setIdleTimeout(guards.idleTimeout().toMillis()); // a blocking body read that waits this long fails (408)
+                h.setMinRequestDataRate(guards.minBodyBytesPerSecond()); // a trickling body fails too (408)
+            });
+            c.jetty.modifyServer(server -> {
+                server.setErrorHandler(new JettyJsonErrors());
+                server.addEventListener(new org.eclipse.jetty.util.component.LifeCycle.Listener() {
+                    @Override
+                    public void lifeCycleStarting(org.eclipse.jetty.util.component.LifeCycle event) {
+                        for (org.eclipse.jetty.server.Connector connector : server.getConnectors()) {
+                            if (connector instanceof org.eclipse.jetty.server.AbstractConnector a) a.setIdleTimeout(guards.idleTimeout().toMillis());
+                        }
+                    }
+                });
+            });
+            c.jetty.modifyServletContextHandler(h -> h.setErrorHandler(new JettyJsonErrors()));
             c.http.maxRequestSize = JobRoutes.MAX_JSON_BYTES; // JSON bodies (also checked as read); uploads are bounded by the multipart limits below
             c.jetty.multipartConfig.cacheDirectory(tmp);
             c.jetty.multipartConfig.maxFileSize(config.maxUploadBytes(), SizeUnit.BYTES);
@@ -120,7 +149,7 @@ public final class ApiServer implements AutoCloseable {
         javalin.before(control::check);
         javalin.after(access::after);
         JsonErrors.install(javalin, jobs);
-        new JobRoutes(jobs, parser, files, json, config.maxUploadBytes()).register(javalin);
+        new JobRoutes(jobs, parser, files, json, config.maxUploadBytes(), guards).register(javalin);
         new OpenAiRoutes(jobs, parser, files, json, config.maxUploadBytes()).register(javalin);
         new HistoryRoutes(jobs, json).register(javalin);
         new ProgressSocket(jobs, control).register(javalin);
@@ -169,13 +198,21 @@ public final class ApiServer implements AutoCloseable {
         return app;
     }
 
+    /**
+     * Stops gracefully: new jobs are refused (503) while the port stays open for status and
+     * downloads; running batches get the engine's close timeout ({@code --drain-seconds}) to
+     * finish and are cancelled after it; queued jobs, and running ones cancelled, stay unfinished
+     * in the database for the next start (which runs queued ones again). Then the port closes.
+     */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) return;
         sweeper.shutdownNow();
-        app.stop();
-        jobs.close();
-        store.close();
+        jobs.beginShutdown();
         engine.close();
+        jobs.close();
+        app.stop();
+        store.close();
         metrics.close();
         log.info("stopped");
     }

@@ -36,10 +36,14 @@ final class EventSubscriber implements EventSink {
         Thread.ofVirtual().name("event-writer").start(this::drain);
     }
 
-    /** {@code action} runs when the stream has ended (at once if it already has; a race may run it twice, so it must be idempotent). */
+    /** {@code action} runs, after those registered before, when the stream has ended (at once if it already has; a race may run it twice, so it must be idempotent). */
     @Override
-    public void onEnd(Runnable action) {
-        onEnd = action;
+    public synchronized void onEnd(Runnable action) {
+        Runnable before = onEnd;
+        onEnd = () -> {
+            before.run();
+            action.run();
+        };
         if (ended) action.run();
     }
 

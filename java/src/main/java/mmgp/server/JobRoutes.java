@@ -30,7 +30,7 @@ import mmgp.api.VideoRequest;
 /** The /api routes: four ways to submit a job, then status, events, cancel and downloads. */
 final class JobRoutes {
     /** Largest JSON request body; uploads have their own, much larger limit. */
-    static final int MAX_JSON_BYTES = 1 << 20;
+    static final int MAX_JSON_BYTES = JsonBodies.MAX_BYTES;
     /** Largest text field of a multipart form (a prompt, the pipeline's options). */
     static final int MAX_FIELD_BYTES = 64 << 10;
 
@@ -40,21 +40,30 @@ final class JobRoutes {
     private final ObjectMapper json;
     private final long maxUploadBytes;
 
+    private final UploadProbe probe;
+    private final UploadSlots uploads;
+
     JobRoutes(Jobs jobs, RequestParser parser, ResultFiles files, ObjectMapper json, long maxUploadBytes) {
+        this(jobs, parser, files, json, maxUploadBytes, HttpGuards.defaults());
+    }
+
+    JobRoutes(Jobs jobs, RequestParser parser, ResultFiles files, ObjectMapper json, long maxUploadBytes, HttpGuards guards) {
         this.jobs = jobs;
         this.parser = parser;
         this.files = files;
         this.json = json;
         this.maxUploadBytes = maxUploadBytes;
+        this.probe = guards.uploads();
+        this.uploads = new UploadSlots(guards.uploadsPerKey());
     }
 
     void register(Javalin app) {
-        // ?wait=SECONDS answers 200 with the finished job when it ends in time (SyncWait)
-        app.post("/api/understand", SyncWait.around(jobs, this::understand));
-        app.post("/api/understand/video", SyncWait.around(jobs, this::understand));
+        // ?wait=SECONDS answers 200 with the finished job when it ends in time (SyncWait); uploads are bounded per key
+        app.post("/api/understand", SyncWait.around(jobs, uploads.guard(this::understand)));
+        app.post("/api/understand/video", SyncWait.around(jobs, uploads.guard(this::understand)));
         app.post("/api/generate/image", SyncWait.around(jobs, this::image));
-        app.post("/api/generate/video", SyncWait.around(jobs, this::video));
-        app.post("/api/pipeline/full", SyncWait.around(jobs, this::pipeline));
+        app.post("/api/generate/video", SyncWait.around(jobs, uploads.guard(this::video)));
+        app.post("/api/pipeline/full", SyncWait.around(jobs, uploads.guard(this::pipeline)));
         app.get("/api/requests/{id}", ctx -> ctx.json(jobs.describe(ownedId(ctx))));
         app.delete("/api/requests/{id}", this::cancel);
         app.get("/api/requests/{id}/events", this::events);
@@ -113,6 +122,7 @@ final class JobRoutes {
         try {
             UnderstandRequest r = parser.understand(form, image ? Media.image(target) : Media.video(target), true);
             save(file, target);
+            probe.requireVideo(target, "file");
             jobs.submitUnderstand(id, r, target.getFileName().toString(), keyId(ctx));
         } catch (RuntimeException | IOException e) {
             files.delete(id);
@@ -132,6 +142,7 @@ final class JobRoutes {
         Path target = jobs.uploadDir(id).resolve("input." + extension(file));
         try {
             save(file, target);
+            probe.requireVideo(target, "video");
             jobs.submitPipeline(id, target, o, keyId(ctx));
         } catch (RuntimeException | IOException e) {
             files.delete(id);
@@ -177,23 +188,8 @@ final class JobRoutes {
 
     // ---- helpers ----
 
-    /**
-     * The JSON body, at most {@value #MAX_JSON_BYTES} bytes. Read here rather than with ctx.body():
-     * Javalin's size limit looks only at Content-Length, so a chunked body of any size would be
-     * read into memory whole.
-     */
     private static String jsonBody(Context ctx) throws IOException {
-        if (ctx.req().getContentLengthLong() > MAX_JSON_BYTES) throw jsonTooLarge();
-        byte[] bytes;
-        try (InputStream in = ctx.req().getInputStream()) {
-            bytes = in.readNBytes(MAX_JSON_BYTES + 1);
-        }
-        if (bytes.length > MAX_JSON_BYTES) throw jsonTooLarge();
-        return new String(bytes, StandardCharsets.UTF_8);
-    }
-
-    private static ApiException jsonTooLarge() {
-        return ApiException.tooLarge("the JSON body is larger than " + MAX_JSON_BYTES + " bytes");
+        return JsonBodies.read(ctx);
     }
 
     private void requireModel(Task task, String endpoint) {
@@ -221,7 +217,7 @@ final class JobRoutes {
         List<UploadedFile> all;
         try {
             all = ctx.uploadedFiles(field);
-        } catch (RuntimeException e) {
+        } catch (Exception e) { // Javalin rethrows the container's IOException unchecked (a malformed form)
             throw UploadLimits.translate(e);
         }
         return all.isEmpty() ? null : upload(ctx, field);
@@ -231,7 +227,7 @@ final class JobRoutes {
         List<UploadedFile> all;
         try {
             all = ctx.uploadedFiles(field);
-        } catch (RuntimeException e) {
+        } catch (Exception e) { // Javalin rethrows the container's IOException unchecked (a malformed form)
             throw UploadLimits.translate(e);
         }
         if (all.isEmpty()) throw ApiException.badRequest(field, "the multipart field " + field + " (a file) is required");
@@ -251,7 +247,7 @@ final class JobRoutes {
         Collection<Part> parts;
         try {
             parts = ctx.req().getParts();
-        } catch (ServletException | RuntimeException e) {
+        } catch (ServletException | IOException | RuntimeException e) {
             throw UploadLimits.translate(e);
         }
         for (Part p : parts) {
@@ -266,7 +262,7 @@ final class JobRoutes {
                 throw new ApiException(413, "payload_too_large", "the form field " + name + " is larger than " + MAX_FIELD_BYTES + " bytes", name, 0);
             }
             try (InputStream in = p.getInputStream()) {
-                n.put(name, new String(in.readAllBytes(), StandardCharsets.UTF_8));
+                n.put(name, JsonBodies.utf8(in.readAllBytes(), name));
             }
         }
         return n;

@@ -53,6 +53,10 @@ final class JobService implements Jobs, AutoCloseable {
     private final Map<String, LiveJob> live = new ConcurrentHashMap<>();
     private final Map<String, Double> recentSeconds = new ConcurrentHashMap<>();
     private volatile Duration streamKeepAlive = STREAM_KEEP_ALIVE;
+    private final StreamSlots streamSlots = new StreamSlots(MAX_STREAMS_PER_JOB);
+    private volatile RecoveryFeeder recovery;
+    /** Set by {@link #beginShutdown}: no new jobs, and jobs the closing engine drops stay unfinished in the store. */
+    private volatile boolean shuttingDown;
     private final ExecutorService resultWriters = Executors.newFixedThreadPool(2, Thread.ofPlatform().name("mmgp-results-", 0).daemon().factory());
 
     JobService(Engine engine, JobStore store, ResultFiles files, Metrics metrics, RequestParser parser, ObjectMapper json, Clock clock) {
@@ -99,6 +103,7 @@ final class JobService implements Jobs, AutoCloseable {
     }
 
     private void submit(String id, String task, ObjectNode requestJson, String keyId, boolean existing, Function<ProgressListener, Job<?>> start) {
+        if (shuttingDown) throw new ApiException(503, "shutting_down", "the server is shutting down; retry shortly", null, 5);
         Instant now = clock.instant();
         LiveJob job = new LiveJob(id, task, now, keyId, json, () -> markRunning(id));
         // Recorded before it is live or queued: a job the engine knows is always in the database.
@@ -140,6 +145,13 @@ final class JobService implements Jobs, AutoCloseable {
     private void complete(LiveJob job, Object result, Throwable error) {
         MDC.put("request_id", job.id);
         try {
+            if (droppedByShutdown(job, result, error)) {
+                // Not the job's end: it stays queued (or running) in the store, and the next start takes it up again.
+                JobRecord stored = record(job.id);
+                log.info("{} request {} left {} for the next start: the server is shutting down", job.task, job.id, stored.status().label());
+                job.finish(stored.status(), describe(stored).toString());
+                return;
+            }
             JobStatus end;
             String message = null;
             ObjectNode summary;
@@ -147,7 +159,7 @@ final class JobService implements Jobs, AutoCloseable {
             if (error != null) {
                 boolean cancelled = isCancellation(error) || job.cancelRequested();
                 end = cancelled ? JobStatus.CANCELLED : JobStatus.FAILED;
-                message = cancelled ? "cancelled" : rootMessage(error);
+                message = cancelled ? "cancelled" : files.scrubPaths(rootMessage(error));
                 summary = json.createObjectNode();
                 ObjectNode live = json.createObjectNode();
                 job.describe(live);
@@ -159,11 +171,11 @@ final class JobService implements Jobs, AutoCloseable {
                     names = files.write(job.id, result, summary);
                 } catch (IOException | RuntimeException e) {
                     end = JobStatus.FAILED;
-                    message = "could not write the result files: " + e.getMessage();
+                    message = "could not write the result files: " + files.scrubPaths(String.valueOf(e.getMessage()));
                 }
                 if (result instanceof PipelineResult p && !p.complete() && end == JobStatus.DONE) {
                     end = job.cancelRequested() ? JobStatus.CANCELLED : JobStatus.FAILED;
-                    message = p.failedStage() + " stage: " + p.error();
+                    message = p.failedStage() + " stage: " + files.scrubPaths(p.error());
                 }
             }
             double seconds = job.secondsSinceSubmit();
@@ -183,6 +195,17 @@ final class JobService implements Jobs, AutoCloseable {
             live.remove(job.id);
             MDC.remove("request_id");
         }
+    }
+
+    /** A job the closing engine aborted (queued) or cancelled after the drain (running), not one a client cancelled. */
+    private boolean droppedByShutdown(LiveJob job, Object result, Throwable error) {
+        if (!shuttingDown || job.cancelRequested()) return false;
+        if (error != null) return isCancellation(error);
+        return result instanceof PipelineResult p && !p.complete() && p.error() != null && isCancellationText(p.error());
+    }
+
+    private static boolean isCancellationText(String error) {
+        return error.toLowerCase(java.util.Locale.ROOT).contains("cancel") || error.contains("engine is closed");
     }
 
     /** Whether {@code e} (or what it wraps) is a cancellation. */
@@ -270,8 +293,9 @@ final class JobService implements Jobs, AutoCloseable {
     public boolean cancel(String id) {
         LiveJob job = live.get(ResultFiles.requireUuid(id));
         if (job == null) {
-            record(id); // 404 when unknown
-            return false;
+            JobRecord r = record(id); // 404 when unknown
+            RecoveryFeeder waiting = recovery;
+            return waiting != null && waiting.cancel(r.id(), p -> store.finish(p.id(), JobStatus.CANCELLED, null, "cancelled", List.of(), clock.instant()));
         }
         boolean accepted = job.cancel();
         if (accepted) log.info("cancel requested for {}", id);
@@ -290,23 +314,35 @@ final class JobService implements Jobs, AutoCloseable {
     }
 
     /**
-     * Refuses another event stream (429) when {@value #MAX_STREAMS_PER_JOB} already watch the job:
-     * each holds a connection, a writer thread and a queue. Checked before the stream starts,
-     * because an SSE response commits its 200 at once.
+     * Reserves one of the job's {@value #MAX_STREAMS_PER_JOB} event-stream slots, or refuses the
+     * stream (429): each holds a connection, a writer thread and a queue. Reserved before the
+     * stream starts, because an SSE response commits its 200 at once; {@link #stream} gives the
+     * slot back when the stream ends.
      */
     @Override
     public void requireStreamRoom(String id) {
-        if (streams(id) >= MAX_STREAMS_PER_JOB) {
+        String canonical = ResultFiles.requireUuid(id);
+        if (!streamSlots.tryReserve(canonical)) {
             throw ApiException.tooMany("too_many_streams", MAX_STREAMS_PER_JOB + " event streams already watch request " + id
                     + "; close one or poll GET /api/requests/" + id, 5);
         }
     }
 
-    /** GET /api/requests/{id}/events: replays the state, then streams until the job ends. */
+    /** GET /api/requests/{id}/events: replays the state, then streams until the job ends. Uses the slot {@link #requireStreamRoom} reserved. */
     @Override
     public void stream(String id, EventChannel channel) {
-        record(ResultFiles.requireUuid(id)); // a 404 before the stream commits its 200
-        watch(id, new EventSubscriber(channel, streamKeepAlive));
+        String canonical = ResultFiles.requireUuid(id);
+        Runnable release = streamSlots.releaseOnce(canonical);
+        EventSubscriber sub;
+        try {
+            record(canonical); // a 404 before the stream commits its 200
+            sub = new EventSubscriber(channel, streamKeepAlive);
+        } catch (RuntimeException e) {
+            release.run();
+            throw e;
+        }
+        sub.onEnd(release);
+        watch(canonical, sub);
     }
 
     @Override
@@ -339,22 +375,34 @@ final class JobService implements Jobs, AutoCloseable {
 
     // ---- restart and retention ----
 
-    /** Unfinished jobs of a previous run: marked failed, or queued again when {@code requeue}. */
+    /**
+     * Jobs a previous run left unfinished. Those that never started (queued, or left queued by a
+     * graceful shutdown) are queued again; those that had started are queued again with
+     * {@code requeue} and otherwise marked failed ("interrupted by a restart"). Re-queued jobs are
+     * handed to the engine in their order as its queues have room, however many there are.
+     */
     void recover(boolean requeue) {
+        List<JobRecord> again = new java.util.ArrayList<>();
         for (JobRecord r : store.unfinished()) {
-            if (requeue) {
-                try {
-                    resubmit(r);
-                    log.info("re-queued {} request {} after a restart", r.task(), r.id());
-                    continue;
-                } catch (RuntimeException e) {
-                    store.finish(r.id(), JobStatus.FAILED, null, "interrupted by a restart; re-queueing failed: " + e.getMessage(), List.of(), clock.instant());
-                    continue;
-                }
+            if (requeue || r.status() == JobStatus.QUEUED) {
+                again.add(r);
+                continue;
             }
             store.finish(r.id(), JobStatus.FAILED, null, "interrupted by a restart", List.of(), clock.instant());
             log.info("marked {} request {} failed: interrupted by a restart", r.task(), r.id());
         }
+        if (again.isEmpty()) return;
+        recovery = new RecoveryFeeder(again, this::resubmit, (r, e) -> {
+            store.finish(r.id(), JobStatus.FAILED, null, "interrupted by a restart; re-queueing failed: " + files.scrubPaths(String.valueOf(e.getMessage())),
+                    List.of(), clock.instant());
+            log.warn("could not re-queue {} request {}: {}", r.task(), r.id(), e.toString());
+        });
+    }
+
+    /** Waits until every recovered job is back in the engine (tests). */
+    boolean awaitRecovery(Duration timeout) throws InterruptedException {
+        RecoveryFeeder r = recovery;
+        return r == null || r.awaitDone(timeout);
     }
 
     private void resubmit(JobRecord r) {
@@ -415,7 +463,22 @@ final class JobService implements Jobs, AutoCloseable {
         return s == null ? 1 : Math.clamp((long) Math.ceil(s), 1, 60);
     }
 
-    /** Stops writing results; jobs still running are recorded as failed by the next start's recovery. */
+    /**
+     * The first step of a graceful stop, before the engine closes: refuses new jobs (503), stops
+     * re-queueing recovered ones, and from now on leaves the jobs the closing engine drops
+     * (queued ones, and running ones cancelled after the drain) unfinished in the store.
+     */
+    void beginShutdown() {
+        shuttingDown = true;
+        RecoveryFeeder r = recovery;
+        if (r != null) r.stop();
+    }
+
+    boolean shuttingDown() {
+        return shuttingDown;
+    }
+
+    /** Stops writing results (after those under way); jobs still unfinished are taken up by the next start's recovery. */
     @Override
     public void close() {
         resultWriters.shutdown();

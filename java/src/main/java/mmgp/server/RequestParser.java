@@ -38,7 +38,8 @@ final class RequestParser {
     JsonNode body(String text, String field) {
         if (text == null || text.isBlank()) throw ApiException.badRequest(field, field + " is empty; send a JSON object");
         try {
-            JsonNode n = json.readTree(text);
+            // A key sent twice is refused rather than silently keeping the last one.
+            JsonNode n = json.reader().with(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION).readTree(text);
             if (n == null || !n.isObject()) throw ApiException.badRequest(field, field + " must be a JSON object");
             return n;
         } catch (JsonProcessingException e) {

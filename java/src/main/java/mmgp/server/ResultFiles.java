@@ -36,10 +36,17 @@ public final class ResultFiles {
 
     private final Path jobsDir;
     private final ObjectMapper json;
+    private final PathScrubber scrubber;
 
     public ResultFiles(Path dataDir, ObjectMapper json) throws IOException {
         this.jobsDir = Files.createDirectories(dataDir.resolve("jobs"));
         this.json = json;
+        this.scrubber = new PathScrubber(dataDir);
+    }
+
+    /** {@code text} without the server's paths (job files keep their bare names), for what clients see. */
+    String scrubPaths(String text) {
+        return scrubber.scrub(text);
     }
 
     /** The job's own folder (created). Only called with ids the server made or validated. */

@@ -13,16 +13,9 @@ final class UploadLimits {
         return ApiException.tooLarge("upload is larger than this server's limit of " + mib(maxBytes) + " MiB (--max-upload-mb)");
     }
 
-    /** A 413 when {@code e} is Jetty's "exceeds max filesize / request size", else a 400 about the form. */
+    /** A 413 when {@code e} is Jetty's "exceeds max filesize / request size", a 408 for a stalled body, else a 400 about the form. */
     static ApiException translate(Exception e) {
-        if (e instanceof ApiException a) return a;
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            String m = t.getMessage() == null ? "" : t.getMessage().toLowerCase(Locale.ROOT);
-            if (m.contains("exceeds max") || m.contains("too large") || m.contains("max file size") || m.contains("maxrequestsize")) {
-                return ApiException.tooLarge("upload is larger than this server accepts (--max-upload-mb)");
-            }
-        }
-        return ApiException.badRequest("body", "could not read the multipart form: " + e.getMessage());
+        return BodyReadErrors.translate(e);
     }
 
     private static String mib(long bytes) {

@@ -46,6 +46,8 @@ class ServeCommandTest {
                 .contains("--max-upload-mb must be in");
         assertThat(run("serve", "--api-key", "k-123", "--retention-hours", "0", "--models", dir.toString(), "--data-dir", d))
                 .contains("--retention-hours must be in");
+        assertThat(run("serve", "--api-key", "k-123", "--drain-seconds", "-1", "--models", dir.toString(), "--data-dir", d))
+                .contains("--drain-seconds must be >= 0");
     }
 
     private static String run(String... args) {

@@ -13,6 +13,9 @@ final class TestServers {
     static final String KEY = "test-key-0123456789";
     static final String OTHER_KEY = "other-key-9876543210";
 
+    /** The fake models never read an upload, so the tests send a few bytes instead of a video (UploadProbeTest checks the real probe). */
+    static final HttpGuards FAKE_UPLOADS = HttpGuards.defaults().withUploads(UploadProbe.NONE);
+
     private TestServers() {}
 
     static ServerConfig config(Path dataDir) {
@@ -20,7 +23,11 @@ final class TestServers {
     }
 
     static ApiServer start(ServerConfig config, FakeModels models, int queueCapacity) throws Exception {
-        return ApiServer.start(config, models.builder(queueCapacity));
+        return ApiServer.start(config, models.builder(queueCapacity), FAKE_UPLOADS);
+    }
+
+    static ApiServer start(ServerConfig config, mmgp.engine.Engine.Builder engine) throws Exception {
+        return ApiServer.start(config, engine, FAKE_UPLOADS);
     }
 
     static Http client(ApiServer server) {

@@ -198,7 +198,7 @@ final class SmolVlmBatchModel implements BatchModel<UnderstandRequest, Understan
         try {
             understanding.close();
         } finally {
-            if (scratch != null) deleteTree(scratch);
+            if (scratch != null) mmgp.io.ScratchFolders.delete(scratch);
         }
     }
 

@@ -28,6 +28,8 @@ public final class SmolVlmProvider implements ModelProvider {
     private static final List<String> PROCESSOR_FILES = List.of("vocab.json", "merges.txt", "preprocessor_config.json");
     /** The architecture llama.cpp's converter (and SmolVlmConverter) gives the SmolVLM text model. */
     private static final String TEXT_ARCH = "llama";
+    /** Prefix of the temp folders the on-the-fly conversion writes (ApiServer removes stale ones at start too). */
+    public static final String SCRATCH_PREFIX = "mmgp-smolvlm-";
 
     @Override
     public Task task() {
@@ -52,13 +54,14 @@ public final class SmolVlmProvider implements ModelProvider {
         if (!isHuggingFaceFolder(model)) {
             return new SmolVlmBatchModel(SmolVlmUnderstanding.open(model, null, settings), "SmolVLM2 " + model, null);
         }
-        Path scratch = Files.createTempDirectory("mmgp-smolvlm-");
+        mmgp.io.ScratchFolders.removeStale(SCRATCH_PREFIX); // what a killed process left behind
+        Path scratch = mmgp.io.ScratchFolders.create(SCRATCH_PREFIX);
         try {
             SmolVlmConverter.Output files = SmolVlmConverter.convert(model, scratch, GgmlType.F32);
             SmolVlmUnderstanding understanding = SmolVlmUnderstanding.open(files.textModel(), files.mmproj(), SmolVlmProcessor.load(model), settings);
             return new SmolVlmBatchModel(understanding, "SmolVLM2 " + model + " (converted to F32 GGUFs in " + scratch + ")", scratch);
         } catch (IOException | RuntimeException e) {
-            SmolVlmBatchModel.deleteTree(scratch);
+            mmgp.io.ScratchFolders.delete(scratch);
             throw e;
         }
     }
