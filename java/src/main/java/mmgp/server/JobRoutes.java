@@ -177,19 +177,9 @@ final class JobRoutes {
 
     // ---- helpers ----
 
-    /**
-     * The JSON body, at most {@value #MAX_JSON_BYTES} bytes. Read here rather than with ctx.body():
-     * Javalin's size limit looks only at Content-Length, so a chunked body of any size would be
-     * read into memory whole.
-     */
+    /** The JSON body, at most {@value #MAX_JSON_BYTES} bytes ({@link Bodies#read}). */
     private static String jsonBody(Context ctx) throws IOException {
-        if (ctx.req().getContentLengthLong() > MAX_JSON_BYTES) throw jsonTooLarge();
-        byte[] bytes;
-        try (InputStream in = ctx.req().getInputStream()) {
-            bytes = in.readNBytes(MAX_JSON_BYTES + 1);
-        }
-        if (bytes.length > MAX_JSON_BYTES) throw jsonTooLarge();
-        return new String(bytes, StandardCharsets.UTF_8);
+        return new String(Bodies.read(ctx, MAX_JSON_BYTES, JobRoutes::jsonTooLarge), StandardCharsets.UTF_8);
     }
 
     private static ApiException jsonTooLarge() {
