@@ -38,8 +38,9 @@ import mmgp.api.VideoRequest;
  * and downloadable through /api like any other), submitted with the caller's key, counted by the
  * same rate limit (n images count n times) and metrics, and awaited with {@link JobWaiter} without
  * holding an HTTP thread, so they work on a single node and on a cluster front end alike. A job
- * that outlasts {@link JobWaiter#MAX_WAIT} is cancelled and answered 504. Media come inline as data URIs; errors have OpenAI's shape
- * ({@link OpenAiErrors}).
+ * that outlasts {@link JobWaiter#MAX_WAIT} is cancelled and answered 504. Media come inline as data
+ * URIs, at most {@link #DEFAULT_MAX_INLINE_MEDIA_BYTES} decoded unless the server says otherwise;
+ * errors have OpenAI's shape ({@link OpenAiErrors}).
  */
 final class OpenAiRoutes {
     /** The default of the largest image or video a /v1 request may carry inline (decoded): base64 in a JSON string costs heap, unlike a multipart upload. */
