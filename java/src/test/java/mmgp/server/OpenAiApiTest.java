@@ -365,6 +365,13 @@ class OpenAiApiTest {
         assertThat(OpenAiRoutes.framesFor(2, 24)).isEqualTo(49);
         assertThat(OpenAiRoutes.framesFor(0.01f, 24)).isEqualTo(1);
 
+        // a frame count made from seconds is named as the caller sent it
+        Http.Reply tooLong = post(http, "/v1/videos/generations", "{\"prompt\": \"waves\", \"seconds\": 600, \"fps\": 24}");
+        assertThat(tooLong.status()).as(tooLong.body()).isEqualTo(400);
+        assertOpenAiError(tooLong.json(), "invalid_request_error", "invalid_request", "seconds");
+        Http.Reply tooMany = post(http, "/v1/videos/generations", "{\"prompt\": \"waves\", \"frames\": 14401}");
+        assertOpenAiError(tooMany.json(), "invalid_request_error", "invalid_request", "frames");
+
         urlBody.put("image", "https://example.com/first.png");
         Http.Reply remote = post(http, "/v1/videos/generations", urlBody.toString());
         assertThat(remote.status()).isEqualTo(400);
