@@ -1,6 +1,8 @@
 package mmgp.cluster;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.Javalin;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -27,6 +29,7 @@ import mmgp.api.ProgressListener;
 import mmgp.api.Task;
 import mmgp.engine.Engine;
 import mmgp.engine.Job;
+import mmgp.server.JobFailures;
 import mmgp.server.JobRecord;
 import mmgp.server.JobStatus;
 import mmgp.server.Metrics;
@@ -321,6 +324,8 @@ public final class ClusterWorker implements AutoCloseable {
                     boolean cancelled = j.cancelRequested || isCancellation(error);
                     end = cancelled ? JobStatus.CANCELLED : JobStatus.FAILED;
                     message = cancelled ? "cancelled" : rootMessage(error);
+                    ObjectNode input = JsonNodeFactory.instance.objectNode();
+                    if (!cancelled && JobFailures.note(error, input)) summary = input.toString(); // the request was at fault: the API says so
                 } else {
                     end = JobStatus.DONE;
                     try {

@@ -17,6 +17,8 @@ import java.util.regex.Pattern;
 final class AccessControl {
     static final String KEY_ID = "key_id";
     static final String ANONYMOUS = "anonymous";
+    /** The context attribute holding the rate limiter, for a request that counts as more than one ({@link #takeMore}). */
+    private static final String LIMITER = "mmgp.rate_limiter";
     private static final Set<String> OPEN = Set.of("/", "/index.html", "/app.js", "/app.css", "/healthz", "/readyz", "/openapi.json");
     private static final Pattern EVENTS = Pattern.compile("/api/requests/[^/]+/(events|ws)");
 
@@ -42,8 +44,25 @@ final class AccessControl {
         ctx.attribute(KEY_ID, keyId);
         if (ctx.method() == HandlerType.POST && (path.startsWith("/api/") || path.startsWith(OpenAiErrors.PREFIX))) {
             long wait = limiter.acquire(keyId);
-            if (wait > 0) throw ApiException.tooMany("rate_limited", "rate limit of this API key reached; retry in " + wait + " s", wait);
+            if (wait > 0) throw rateLimited(wait);
+            ctx.attribute(LIMITER, limiter);
         }
+    }
+
+    /**
+     * Takes {@code tokens} more from the caller's bucket, for a submission that makes that many
+     * more jobs (/v1/images/generations with n); 429 when the bucket does not hold them all.
+     */
+    static void takeMore(Context ctx, int tokens) {
+        RateLimiter limiter = ctx.attribute(LIMITER);
+        if (tokens <= 0 || limiter == null) return;
+        String keyId = ctx.attribute(KEY_ID);
+        long wait = limiter.acquire(keyId == null ? ANONYMOUS : keyId, tokens);
+        if (wait > 0) throw rateLimited(wait);
+    }
+
+    private static ApiException rateLimited(long wait) {
+        return ApiException.tooMany("rate_limited", "rate limit of this API key reached; retry in " + wait + " s", wait);
     }
 
     /** /readyz?load=true loads every model (GBs of memory, and its errors name files): an operator's action, not a probe's. */

@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -47,8 +46,8 @@ final class ClusterJobService implements Jobs {
     private final RequestParser parser;
     private final Metrics metrics;
     private final ObjectMapper json;
-    /** Event streams by job id. */
-    private final Map<String, List<EventSink>> watchers = new ConcurrentHashMap<>();
+    /** Event streams and waits by job id. */
+    private final Watchers watchers = new Watchers();
     /** The last progress event of each running job, for GET /api/requests/{id}. */
     private final Map<String, ObjectNode> progress = new ConcurrentHashMap<>();
 
@@ -165,13 +164,7 @@ final class ClusterJobService implements Jobs {
 
     @Override
     public void requireStreamRoom(String id) {
-        List<EventSink> subs = watchers.get(ResultFiles.requireUuid(id));
-        int n = 0;
-        if (subs != null) {
-            synchronized (subs) {
-                n = subs.size();
-            }
-        }
+        int n = watchers.count(ResultFiles.requireUuid(id));
         if (n >= JobService.MAX_STREAMS_PER_JOB) {
             throw ApiException.tooMany("too_many_streams", JobService.MAX_STREAMS_PER_JOB + " event streams already watch request " + id
                     + "; close one or poll GET /api/requests/" + id, 5);
@@ -188,25 +181,30 @@ final class ClusterJobService implements Jobs {
     public void watch(String id, EventSink sub) {
         String canonical = ResultFiles.requireUuid(id);
         record(canonical);
-        List<EventSink> subs = watchers.computeIfAbsent(canonical, k -> new ArrayList<>());
-        synchronized (subs) {
-            subs.add(sub);
-            // Read after subscribing: an end is published only once it is stored, so it is either in this row or still to come.
-            JobRecord r = record(canonical);
-            String state = describe(r).toString();
-            sub.offer(new JobEvent("state", state));
-            if (r.status().terminal()) {
-                sub.offer(new JobEvent("status", state));
-                sub.end();
-                subs.remove(sub);
-                return;
+        List<EventSink> subs = watchers.add(canonical, sub);
+        try {
+            synchronized (subs) { // no event of the job reaches the sink before its state
+                // Read after subscribing: an end is published only once it is stored, so it is either in this row or still to come.
+                JobRecord r = record(canonical);
+                String state = describe(r).toString();
+                sub.offer(new JobEvent("state", state));
+                if (r.status().terminal()) {
+                    sub.offer(new JobEvent("status", state));
+                    sub.end();
+                    watchers.remove(canonical, sub); // the entry too, when it was the only sink
+                    return;
+                }
             }
+        } catch (RuntimeException e) {
+            watchers.remove(canonical, sub);
+            throw e;
         }
-        sub.onEnd(() -> {
-            synchronized (subs) {
-                subs.remove(sub);
-            }
-        });
+        sub.onEnd(() -> watchers.remove(canonical, sub));
+    }
+
+    /** How many jobs have event streams or waits now (tests: none once they ended). */
+    int watchedJobs() {
+        return watchers.jobs();
     }
 
     /** An event from the events topic: passed to the job's streams; an end closes them. */
@@ -215,15 +213,7 @@ final class ClusterJobService implements Jobs {
             case ClusterEvent.CANCEL -> { }
             case ClusterEvent.FINISHED -> {
                 progress.remove(e.jobId());
-                List<EventSink> subs = watchers.remove(e.jobId());
-                if (subs == null) return;
-                synchronized (subs) {
-                    for (EventSink s : subs) {
-                        s.offer(new JobEvent("status", e.data()));
-                        s.end();
-                    }
-                    subs.clear();
-                }
+                watchers.finish(e.jobId(), new JobEvent("status", e.data()));
             }
             default -> {
                 if ("progress".equals(e.type())) {
@@ -233,11 +223,7 @@ final class ClusterJobService implements Jobs {
                         return;
                     }
                 }
-                List<EventSink> subs = watchers.get(e.jobId());
-                if (subs == null) return;
-                synchronized (subs) {
-                    subs.removeIf(s -> !s.offer(new JobEvent(e.type(), e.data())) || s.isClosed());
-                }
+                watchers.offer(e.jobId(), new JobEvent(e.type(), e.data()));
             }
         }
     }

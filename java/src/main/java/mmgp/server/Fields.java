@@ -18,6 +18,18 @@ final class Fields {
 
     /** @param textNumbers accept numbers written as text (form fields) */
     Fields(JsonNode node, String prefix, boolean textNumbers, Set<String> allowed) {
+        this(node, prefix, textNumbers, allowed, false);
+    }
+
+    /**
+     * The fields of a /v1 body: as OpenAI's clients send an unset optional parameter as null,
+     * an unknown field whose value is null is ignored rather than refused.
+     */
+    static Fields openAi(JsonNode node, Set<String> allowed) {
+        return new Fields(node, "", false, allowed, true);
+    }
+
+    private Fields(JsonNode node, String prefix, boolean textNumbers, Set<String> allowed, boolean ignoreNullUnknown) {
         if (node == null || node.isNull() || node.isMissingNode()) node = JsonNodeFactory.instance.objectNode();
         if (!node.isObject()) throw ApiException.badRequest(prefix.isEmpty() ? "body" : strip(prefix), "must be a JSON object");
         this.node = (ObjectNode) node;
@@ -25,7 +37,7 @@ final class Fields {
         this.textNumbers = textNumbers;
         for (Iterator<String> it = this.node.fieldNames(); it.hasNext(); ) {
             String f = it.next();
-            if (!allowed.contains(f)) throw ApiException.badRequest(prefix + f, "unknown field " + prefix + f + "; accepted: " + String.join(", ", allowed.stream().sorted().toList()));
+            if (!allowed.contains(f) && !(ignoreNullUnknown && this.node.get(f).isNull())) throw ApiException.badRequest(prefix + f, "unknown field " + prefix + f + "; accepted: " + String.join(", ", allowed.stream().sorted().toList()));
         }
     }
 

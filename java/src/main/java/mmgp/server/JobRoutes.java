@@ -10,7 +10,6 @@ import jakarta.servlet.ServletException;
 import jakarta.servlet.http.Part;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -188,6 +187,7 @@ final class JobRoutes {
 
     // ---- helpers ----
 
+    /** The JSON body ({@link JsonBodies#read}: JSON in UTF-8, at most {@value #MAX_JSON_BYTES} bytes). */
     private static String jsonBody(Context ctx) throws IOException {
         return JsonBodies.read(ctx);
     }

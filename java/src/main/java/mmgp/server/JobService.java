@@ -164,6 +164,7 @@ final class JobService implements Jobs, AutoCloseable {
                 ObjectNode live = json.createObjectNode();
                 job.describe(live);
                 summary.set("timings", live.get("timings"));
+                if (!cancelled) JobFailures.note(error, summary);
             } else {
                 summary = files.summarize(result);
                 end = JobStatus.DONE;
@@ -250,6 +251,7 @@ final class JobService implements Jobs, AutoCloseable {
                     : result.path("caption").has("text") ? result.path("caption").get("text").asText() : null;
             if (caption != null) n.put("caption", caption);
             if (!r.resultFiles().isEmpty()) n.set("result", result);
+            if (r.status() == JobStatus.FAILED) JobFailures.describe(result, n);
         }
         ObjectNode links = json.createObjectNode();
         for (String f : r.resultFiles()) links.put(f, "/api/requests/" + r.id() + "/result/" + f);

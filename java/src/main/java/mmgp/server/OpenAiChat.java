@@ -10,10 +10,12 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import mmgp.api.Media;
 import mmgp.api.Task;
 import mmgp.api.UnderstandRequest;
@@ -57,7 +59,7 @@ final class OpenAiChat {
 
     void complete(Context ctx) throws Exception {
         ObjectNode body = routes.body(ctx);
-        Fields f = new Fields(body, "", false, FIELDS);
+        Fields f = Fields.openAi(body, FIELDS);
         routes.requireModel(Task.UNDERSTAND, body.get("model"), true);
         String model = body.get("model").asText();
         if (f.integer("n", 1) != 1) throw ApiException.badRequest("n", "n must be 1: the model gives one answer per request");
@@ -74,32 +76,49 @@ final class OpenAiChat {
         if (maxTokens != null && !maxTokens.isNull()) fields.set("max_new_tokens", maxTokens);
         for (String n : List.of("temperature", "top_p", "top_k", "seed", "max_frames")) if (body.hasNonNull(n)) fields.set(n, body.get(n));
         String id = routes.newId(ctx);
+        JobWaiter.Slot slot = null;
         try {
-            Path upload = c.media() == null ? null : routes.save(id, "input." + (c.image() ? ImageSignature.extension(c.media()) : "mp4"), c.media(), "messages");
+            Path upload = c.media() == null ? null : routes.save(id, "input." + (c.image() ? ImageSignature.extension(c.media()) : "mp4"), c.media());
             Media media = upload == null ? new Media.None() : c.image() ? Media.image(upload) : Media.video(upload);
             UnderstandRequest r = OpenAiRoutes.renamed(() -> parser.understand(fields, media, false));
+            slot = JobWaiter.reserve();
             OpenAiRoutes.renamed(() -> {
                 jobs.submitUnderstand(id, r, upload == null ? null : upload.getFileName().toString(), OpenAiRoutes.keyId(ctx));
                 return null;
             });
         } catch (RuntimeException | IOException e) {
+            if (slot != null) slot.close();
             routes.deleteFiles(id);
             throw e;
         }
         String completionId = "chatcmpl-" + id;
         if (stream) {
-            stream(ctx, id, completionId, model, usageChunk);
+            ctx.status(200);
+            ctx.res().setContentType("text/event-stream; charset=utf-8");
+            ctx.res().setHeader("Cache-Control", "no-cache");
+            ctx.res().setHeader("X-Accel-Buffering", "no"); // nginx would otherwise hold the chunks back
+            OutputStream out = ctx.res().getOutputStream();
+            JobWaiter.Slot held = slot;
+            ctx.future(() -> CompletableFuture.runAsync(() -> {
+                try {
+                    stream(out, id, completionId, model, usageChunk);
+                } finally {
+                    held.close();
+                }
+            }, JobWaiter.RUN));
             return;
         }
-        ObjectNode job = routes.awaitDone(id, System.nanoTime() + OpenAiRoutes.MAX_WAIT.toNanos());
-        JsonNode result = job.path("result");
-        ObjectNode answer = head(completionId, "chat.completion", model);
-        ObjectNode choice = answer.putArray("choices").addObject().put("index", 0);
-        choice.putObject("message").put("role", "assistant").put("content", job.path("caption").asText(""));
-        choice.putNull("logprobs");
-        choice.put("finish_reason", finishReason(result));
-        answer.set("usage", usage(result));
-        ctx.json(answer);
+        routes.whenDone(ctx, List.of(id), slot, OpenAiRoutes::openAiParam, done -> {
+            ObjectNode job = done.getFirst();
+            JsonNode result = job.path("result");
+            ObjectNode answer = head(completionId, "chat.completion", model, Instant.now().getEpochSecond());
+            ObjectNode choice = answer.putArray("choices").addObject().put("index", 0);
+            choice.putObject("message").put("role", "assistant").put("content", job.path("caption").asText(""));
+            choice.putNull("logprobs");
+            choice.put("finish_reason", finishReason(result));
+            answer.set("usage", usage(result));
+            ctx.json(answer);
+        });
     }
 
     // ---- the messages ----
@@ -143,7 +162,7 @@ final class OpenAiChat {
                             if (!role.equals("user")) throw ApiException.badRequest(pat, "images and videos go in user messages");
                             if (media != null) throw ApiException.badRequest(pat, "the model looks at one image or video per request; this is the second");
                             String param = pat + "." + type + ".url";
-                            DataUri d = DataUri.parse(part.path(type).path("url").asText(null), param);
+                            DataUri d = routes.dataUri(part.path(type).path("url").asText(null), param);
                             image = ImageSignature.isImage(d.bytes());
                             if (type.equals("image_url") && !image) throw ApiException.badRequest(param, param + " is not a PNG, JPEG, BMP or GIF image");
                             if (type.equals("video_url") && image) throw ApiException.badRequest(param, param + " holds an image; send it as an image_url part");
@@ -184,22 +203,26 @@ final class OpenAiChat {
 
     /**
      * Streams the caption as {@code chat.completion.chunk}s: the role first, a delta per piece the
-     * job reports, the finish reason, optionally the usage, then [DONE]. A client that goes away
-     * cancels the job, as closing a stream does at OpenAI.
+     * job reports, the finish reason, optionally the usage, then [DONE]. Runs on a virtual thread
+     * ({@link JobWaiter#RUN}), not the HTTP pool. A comment line (": keep-alive") goes out after
+     * {@link OpenAiRoutes#keepAlive} without a piece, so proxies keep the connection and a client
+     * that went away is noticed: its job is then cancelled, as closing a stream does at OpenAI,
+     * and so is a job that outlasts {@link OpenAiRoutes#maxWait}. An error once the stream has
+     * started (its 200 is sent) goes out as an {@code {"error": ...}} event, then [DONE].
      */
-    private void stream(Context ctx, String id, String completionId, String model, boolean usageChunk) throws Exception {
-        ctx.status(200);
-        ctx.res().setContentType("text/event-stream; charset=utf-8");
-        ctx.res().setHeader("Cache-Control", "no-cache");
-        ctx.res().setHeader("X-Accel-Buffering", "no"); // nginx would otherwise hold the chunks back
-        OutputStream out = ctx.res().getOutputStream();
+    void stream(OutputStream out, String id, String completionId, String model, boolean usageChunk) {
+        long created = Instant.now().getEpochSecond(); // one for every chunk, as OpenAI sends them
+        Duration max = OpenAiRoutes.maxWait;
+        long deadline = System.nanoTime() + max.toNanos();
         StringBuilder sent = new StringBuilder();
+        JobWaiter w = null;
         try {
-            ObjectNode first = chunk(completionId, model);
+            ObjectNode first = head(completionId, "chat.completion.chunk", model, created);
             first.withArray("choices").addObject().put("index", 0).putNull("logprobs").putNull("finish_reason")
                     .putObject("delta").put("role", "assistant").put("content", "");
             send(out, first.toString());
-            boolean ended = JobWaiter.await(jobs, id, OpenAiRoutes.MAX_WAIT, e -> {
+            w = JobWaiter.watching(jobs, id);
+            boolean ended = w.drain(deadline, OpenAiRoutes.keepAlive, e -> {
                 String piece = switch (e.name()) {
                     case "text" -> read(e.json()).path("piece").asText("");
                     case "state" -> read(e.json()).path("caption").asText(""); // what the job said before this stream subscribed
@@ -207,31 +230,23 @@ final class OpenAiChat {
                 };
                 if (piece.isEmpty()) return;
                 sent.append(piece);
-                send(out, delta(completionId, model, piece).toString());
-            });
-            if (!ended) {
-                send(out, error("timeout", "request " + id + " did not finish within " + OpenAiRoutes.MAX_WAIT.toSeconds() + " s; follow it at /api/requests/" + id));
-                send(out, "[DONE]");
-                return;
+                send(out, delta(completionId, model, created, piece).toString());
+            }, () -> write(out, ": keep-alive\n\n"));
+            if (!ended && jobs.cancel(id)) { // false: it ended meanwhile, and is answered as it ended
+                throw new ApiException(504, "timeout", "request " + id + " did not finish within " + max.toSeconds() + " s and was cancelled", null, 0);
             }
-            ObjectNode job = jobs.describe(id);
-            if (!job.path("status").asText().equals(JobStatus.DONE.label())) {
-                String why = job.hasNonNull("error") ? job.get("error").asText() : job.path("status").asText();
-                send(out, error("request_" + job.path("status").asText(), "request " + id + " " + job.path("status").asText() + ": " + why));
-                send(out, "[DONE]");
-                return;
-            }
+            ObjectNode job = OpenAiRoutes.requireDone(jobs.describe(id), OpenAiRoutes::openAiParam);
             // In a cluster the first pieces may have come before this stream subscribed: send what the final caption adds.
             String caption = job.path("caption").asText("");
             if (caption.length() > sent.length() && caption.startsWith(sent.toString())) {
-                send(out, delta(completionId, model, caption.substring(sent.length())).toString());
+                send(out, delta(completionId, model, created, caption.substring(sent.length())).toString());
             }
             JsonNode result = job.path("result");
-            ObjectNode last = chunk(completionId, model);
+            ObjectNode last = head(completionId, "chat.completion.chunk", model, created);
             last.withArray("choices").addObject().put("index", 0).putNull("logprobs").put("finish_reason", finishReason(result)).putObject("delta");
             send(out, last.toString());
             if (usageChunk) {
-                ObjectNode u = chunk(completionId, model);
+                ObjectNode u = head(completionId, "chat.completion.chunk", model, created);
                 u.putArray("choices");
                 u.set("usage", usage(result));
                 send(out, u.toString());
@@ -239,29 +254,46 @@ final class OpenAiChat {
             send(out, "[DONE]");
         } catch (UncheckedIOException e) {
             log.info("chat stream of {} closed by the client; cancelling the request", id);
-            jobs.cancel(id);
+            cancelQuietly(id);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            cancelQuietly(id);
+        } catch (RuntimeException e) {
+            ApiException error = e instanceof ApiException a ? a : new ApiException(500, "internal_error", "internal error: " + e.getClass().getSimpleName(), null, 0);
+            if (!(e instanceof ApiException)) log.error("chat stream of {} failed", id, e);
+            cancelQuietly(id); // nobody will read the rest (a no-op for a job that has ended)
+            try {
+                send(out, json.valueToTree(OpenAiErrors.body(error)).toString());
+                send(out, "[DONE]");
+            } catch (UncheckedIOException gone) {
+                log.debug("chat stream of {} closed before its error was sent", id);
+            }
+        } finally {
+            if (w != null) w.close();
         }
     }
 
-    private ObjectNode delta(String completionId, String model, String piece) {
-        ObjectNode c = chunk(completionId, model);
+    private void cancelQuietly(String id) {
+        try {
+            jobs.cancel(id);
+        } catch (RuntimeException e) {
+            log.debug("could not cancel {}: {}", id, e.toString());
+        }
+    }
+
+    private ObjectNode delta(String completionId, String model, long created, String piece) {
+        ObjectNode c = head(completionId, "chat.completion.chunk", model, created);
         c.withArray("choices").addObject().put("index", 0).putNull("logprobs").putNull("finish_reason").putObject("delta").put("content", piece);
         return c;
     }
 
-    private ObjectNode chunk(String completionId, String model) {
-        return head(completionId, "chat.completion.chunk", model);
-    }
-
-    private String error(String code, String message) {
-        ObjectNode e = json.createObjectNode();
-        e.putObject("error").put("message", message).put("type", "server_error").putNull("param").put("code", code);
-        return e.toString();
-    }
-
     private static void send(OutputStream out, String data) {
+        write(out, "data: " + data + "\n\n");
+    }
+
+    private static void write(OutputStream out, String text) {
         try {
-            out.write(("data: " + data + "\n\n").getBytes(StandardCharsets.UTF_8));
+            out.write(text.getBytes(StandardCharsets.UTF_8));
             out.flush();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -270,8 +302,8 @@ final class OpenAiChat {
 
     // ---- shapes ----
 
-    private ObjectNode head(String completionId, String object, String model) {
-        ObjectNode n = json.createObjectNode().put("id", completionId).put("object", object).put("created", Instant.now().getEpochSecond()).put("model", model);
+    private ObjectNode head(String completionId, String object, String model, long created) {
+        ObjectNode n = json.createObjectNode().put("id", completionId).put("object", object).put("created", created).put("model", model);
         n.putNull("system_fingerprint");
         return n;
     }

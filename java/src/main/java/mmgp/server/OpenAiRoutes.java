@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -22,7 +21,10 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 import mmgp.api.ImageRequest;
 import mmgp.api.InvalidRequestException;
 import mmgp.api.Task;
@@ -34,13 +36,19 @@ import mmgp.api.VideoRequest;
  * chat completions ({@link OpenAiChat}) and, as an mmgp extension in the same style, video
  * generation. They are a translation only: each request becomes ordinary jobs (listed, cancellable
  * and downloadable through /api like any other), submitted with the caller's key, counted by the
- * same rate limit and metrics, and awaited with {@link JobWaiter}, so they work on a single node
- * and on a cluster front end alike. Media come inline as data URIs; errors have OpenAI's shape
- * ({@link OpenAiErrors}).
+ * same rate limit (n images count n times) and metrics, and awaited with {@link JobWaiter} without
+ * holding an HTTP thread, so they work on a single node and on a cluster front end alike. A job
+ * that outlasts {@link JobWaiter#MAX_WAIT} is cancelled and answered 504. Media come inline as data
+ * URIs, at most {@link #DEFAULT_MAX_INLINE_MEDIA_BYTES} decoded unless the server says otherwise;
+ * errors have OpenAI's shape ({@link OpenAiErrors}).
  */
 final class OpenAiRoutes {
-    /** How long a /v1 request waits for its jobs: the default timeout of OpenAI's Python client. */
-    static final Duration MAX_WAIT = Duration.ofSeconds(600);
+    /** The default of the largest image or video a /v1 request may carry inline (decoded): base64 in a JSON string costs heap, unlike a multipart upload. */
+    static final long DEFAULT_MAX_INLINE_MEDIA_BYTES = 32L << 20;
+    /** How long a /v1 request waits for its jobs ({@link JobWaiter#MAX_WAIT}; tests shorten it). */
+    static volatile Duration maxWait = JobWaiter.MAX_WAIT;
+    /** How long a streamed chat completion may stay silent before a keep-alive comment (which also finds a client gone; tests shorten it). */
+    static volatile Duration keepAlive = Duration.ofSeconds(15);
     /** The model ids /v1/models lists, one per task (the file behind it is the server's choice). */
     static final Map<Task, String> MODEL_IDS = new EnumMap<>(Map.of(Task.UNDERSTAND, "mmgp-understand", Task.IMAGE, "mmgp-image", Task.VIDEO, "mmgp-video"));
     static final int MAX_IMAGES = 10;
@@ -57,18 +65,24 @@ final class OpenAiRoutes {
     private final ObjectMapper json;
     /** Reads request bodies: data URIs are long strings, far beyond Jackson's default cap of 20 M characters. */
     private final ObjectMapper bodies;
-    private final long maxUploadBytes;
+    /** The largest inline image or video, decoded. */
+    private final long maxInlineBytes;
     private final long maxBodyBytes;
     private final long created = Instant.now().getEpochSecond();
 
     OpenAiRoutes(Jobs jobs, RequestParser parser, ResultFiles files, ObjectMapper json, long maxUploadBytes) {
+        this(jobs, parser, files, json, maxUploadBytes, DEFAULT_MAX_INLINE_MEDIA_BYTES);
+    }
+
+    /** @param maxInlineMediaBytes the largest image or video a request may carry as a data URI (at most {@code maxUploadBytes}) */
+    OpenAiRoutes(Jobs jobs, RequestParser parser, ResultFiles files, ObjectMapper json, long maxUploadBytes, long maxInlineMediaBytes) {
         this.jobs = jobs;
         this.parser = parser;
         this.files = files;
         this.json = json;
-        this.maxUploadBytes = maxUploadBytes;
+        this.maxInlineBytes = Math.min(maxUploadBytes, maxInlineMediaBytes);
         // base64 is 4/3 of the bytes, plus room for the rest of the request
-        this.maxBodyBytes = maxUploadBytes / 3 * 4 + 4 + JobRoutes.MAX_JSON_BYTES;
+        this.maxBodyBytes = maxInlineBytes / 3 * 4 + 4 + JobRoutes.MAX_JSON_BYTES;
         this.bodies = json.copy();
         bodies.getFactory().setStreamReadConstraints(StreamReadConstraints.builder().maxStringLength((int) Math.min(Integer.MAX_VALUE, maxBodyBytes)).build());
     }
@@ -127,7 +141,7 @@ final class OpenAiRoutes {
 
     private void images(Context ctx) throws Exception {
         ObjectNode body = body(ctx);
-        Fields f = new Fields(body, "", false, IMAGE_FIELDS);
+        Fields f = Fields.openAi(body, IMAGE_FIELDS);
         requireModel(Task.IMAGE, body.get("model"), false);
         int n = f.integer("n", 1);
         if (n < 1 || n > MAX_IMAGES) throw ApiException.badRequest("n", "n must be from 1 to " + MAX_IMAGES + ", got " + n);
@@ -136,6 +150,8 @@ final class OpenAiRoutes {
         size(f, fields);
         copy(body, fields, "seed", "steps", "guidance_scale", "negative_prompt");
         ImageRequest first = renamed(() -> parser.image(fields));
+        AccessControl.takeMore(ctx, n - 1); // n jobs count as n requests against the key's rate limit
+        JobWaiter.Slot slot = JobWaiter.reserve();
         List<String> ids = new ArrayList<>();
         try {
             for (int i = 0; i < n; i++) {
@@ -149,50 +165,55 @@ final class OpenAiRoutes {
                 ids.add(id);
             }
         } catch (RuntimeException e) {
+            slot.close();
             for (String id : ids) jobs.cancel(id); // all n or none
             throw e;
         }
-        long deadline = System.nanoTime() + MAX_WAIT.toNanos();
-        ArrayNode data = json.createArrayNode();
-        for (String id : ids) {
-            awaitDone(id, deadline);
-            data.add(output(ctx, id, ResultFiles.IMAGE, url));
-        }
-        ctx.json(json.createObjectNode().put("created", Instant.now().getEpochSecond()).set("data", data));
+        whenDone(ctx, ids, slot, OpenAiRoutes::openAiParam, done -> {
+            ArrayNode data = json.createArrayNode();
+            for (String id : ids) data.add(output(ctx, id, ResultFiles.IMAGE, url));
+            ctx.json(json.createObjectNode().put("created", Instant.now().getEpochSecond()).set("data", data));
+        });
     }
 
     // ---- videos (an mmgp extension in the style of the image route) ----
 
     private void videos(Context ctx) throws Exception {
         ObjectNode body = body(ctx);
-        Fields f = new Fields(body, "", false, VIDEO_FIELDS);
+        Fields f = Fields.openAi(body, VIDEO_FIELDS);
         requireModel(Task.VIDEO, body.get("model"), false);
         boolean url = urlFormat(f);
         ObjectNode fields = json.createObjectNode().put("prompt", f.requiredText("prompt"));
         size(f, fields);
         copy(body, fields, "seed", "steps", "guidance_scale", "negative_prompt", "vae_memory_bytes");
-        if (body.has("fps")) fields.set("frame_rate", body.get("fps"));
+        if (body.hasNonNull("fps")) fields.set("frame_rate", body.get("fps"));
         float fps = f.number("fps", VideoOptions.defaults().frameRate());
         if (body.hasNonNull("frames") && body.hasNonNull("seconds")) throw ApiException.badRequest("seconds", "give seconds or frames, not both");
         if (body.hasNonNull("frames")) fields.set("frames", body.get("frames"));
         else if (body.hasNonNull("seconds")) fields.put("frames", framesFor(seconds(body.get("seconds")), fps));
+        // a frame count made from seconds is the caller's seconds: errors about it name that parameter
+        UnaryOperator<String> param = body.hasNonNull("seconds") ? p -> "frames".equals(p) ? "seconds" : openAiParam(p) : OpenAiRoutes::openAiParam;
         String id = newId(ctx);
         Path start = null;
+        JobWaiter.Slot slot = null;
         try {
             if (body.hasNonNull("image")) start = saveImage(id, f.text("image", null), "image");
             Path image = start;
-            VideoRequest r = renamed(() -> parser.video(fields, image, false));
-            renamed(() -> {
+            VideoRequest r = renamed(param, () -> parser.video(fields, image, false));
+            slot = JobWaiter.reserve();
+            renamed(param, () -> {
                 jobs.submitVideo(id, r, keyId(ctx));
                 return null;
             });
         } catch (RuntimeException | IOException e) {
+            if (slot != null) slot.close();
             files.delete(id);
             throw e;
         }
-        awaitDone(id, System.nanoTime() + MAX_WAIT.toNanos());
-        ArrayNode data = json.createArrayNode().add(output(ctx, id, ResultFiles.VIDEO, url));
-        ctx.json(json.createObjectNode().put("created", Instant.now().getEpochSecond()).set("data", data));
+        whenDone(ctx, List.of(id), slot, param, done -> {
+            ArrayNode data = json.createArrayNode().add(output(ctx, id, ResultFiles.VIDEO, url));
+            ctx.json(json.createObjectNode().put("created", Instant.now().getEpochSecond()).set("data", data));
+        });
     }
 
     private static float seconds(JsonNode v) {
@@ -216,57 +237,109 @@ final class OpenAiRoutes {
 
     // ---- shared by the routes ----
 
-    /** The JSON body, at most a media upload's size in base64 plus 1 MiB; 400 unless it is an object. */
+    /**
+     * The JSON body, at most an inline image or video's size in base64 plus 1 MiB; 400 unless it is
+     * an object. Parsed as it arrives, so the body is held once, as its parsed strings.
+     */
     ObjectNode body(Context ctx) throws IOException {
-        if (ctx.req().getContentLengthLong() > maxBodyBytes) throw bodyTooLarge();
-        byte[] bytes;
-        try (InputStream in = ctx.req().getInputStream()) {
-            bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBodyBytes + 1));
-        }
-        if (bytes.length > maxBodyBytes) throw bodyTooLarge();
+        JsonBodies.requireJsonType(ctx.contentType());
         JsonNode n;
-        try {
-            n = bodies.readTree(bytes);
-        } catch (IOException e) {
-            throw ApiException.badRequest(null, "the body is not valid JSON: " + e.getMessage().lines().findFirst().orElse(""));
+        Bodies.Bounded in = Bodies.stream(ctx, maxBodyBytes, this::bodyTooLarge);
+        try (in) {
+            n = bodies.readTree(in);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            if (in.exceeded()) throw bodyTooLarge();
+            throw ApiException.badRequest(null, "the body is not valid JSON: " + String.valueOf(e.getOriginalMessage()).lines().findFirst().orElse(""));
+        } catch (IOException | RuntimeException e) {
+            if (in.exceeded()) throw bodyTooLarge();
+            throw BodyReadErrors.translate(e, "the body"); // a stalled or trickling body is a 408, as on the native routes
         }
         if (n == null || !n.isObject()) throw ApiException.badRequest(null, "the body must be a JSON object");
         return (ObjectNode) n;
     }
 
     private ApiException bodyTooLarge() {
-        return ApiException.tooLarge("the body is larger than " + maxBodyBytes + " bytes (media up to --max-upload-mb, base64-encoded)");
+        return ApiException.tooLarge("the body is larger than " + maxBodyBytes + " bytes (inline media up to " + maxInlineBytes + " bytes, base64-encoded)");
+    }
+
+    /** The data URI {@code url} of request field {@code param}, decoded; 413 above the inline-media limit. */
+    DataUri dataUri(String url, String param) {
+        return DataUri.parse(url, param, maxInlineBytes);
     }
 
     /** Decodes the data URI {@code url} of {@code param}, which must hold an image, into the job's folder. */
     Path saveImage(String id, String url, String param) throws IOException {
-        DataUri d = DataUri.parse(url, param);
+        DataUri d = dataUri(url, param);
         if (!ImageSignature.isImage(d.bytes())) throw ApiException.badRequest(param, param + " is not a PNG, JPEG, BMP or GIF image");
-        return save(id, "image." + ImageSignature.extension(d.bytes()), d.bytes(), param);
+        return save(id, "image." + ImageSignature.extension(d.bytes()), d.bytes());
     }
 
-    /** Writes an inline upload into the job's folder; 413 above the server's upload limit. */
-    Path save(String id, String name, byte[] bytes, String param) throws IOException {
-        if (bytes.length > maxUploadBytes) throw new ApiException(413, "payload_too_large", UploadLimits.tooLarge(maxUploadBytes).getMessage(), param, 0);
+    /** Writes an inline upload into the job's folder. */
+    Path save(String id, String name, byte[] bytes) throws IOException {
         Path target = jobs.uploadDir(id).resolve(name);
         Files.write(target, bytes);
         return target;
     }
 
-    /** Waits until job {@code id} ended; 504 when it is still running at {@code deadline}, 500 when it did not succeed. */
-    ObjectNode awaitDone(String id, long deadline) throws InterruptedException {
-        Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
-        if (!JobWaiter.await(jobs, id, left)) {
-            throw new ApiException(504, "timeout", "request " + id + " did not finish within " + MAX_WAIT.toSeconds() + " s; it goes on: follow it at /api/requests/" + id, null, 0);
-        }
-        return requireDone(jobs.describe(id));
+    /** What the routes send once their jobs have all ended well. */
+    interface Reply {
+        void send(List<ObjectNode> jobs) throws Exception;
     }
 
-    static ObjectNode requireDone(ObjectNode job) {
+    /**
+     * Answers through {@code ctx.future} once the jobs {@code ids} have ended, holding no HTTP
+     * thread meanwhile: {@code reply} with their descriptions when all are done, else the error of
+     * the first that is not ({@link #requireDone}). When they take longer than {@link #maxWait},
+     * they are cancelled (nobody will get their answer) and the answer is 504. {@code slot} is
+     * released at the end.
+     */
+    void whenDone(Context ctx, List<String> ids, JobWaiter.Slot slot, UnaryOperator<String> param, Reply reply) {
+        ctx.future(() -> {
+            Duration max = maxWait;
+            List<CompletableFuture<Boolean>> waits = new ArrayList<>();
+            try {
+                for (String id : ids) waits.add(JobWaiter.awaitAsync(jobs, id, max, null));
+            } catch (RuntimeException e) {
+                slot.close();
+                throw e;
+            }
+            return CompletableFuture.allOf(waits.toArray(CompletableFuture[]::new)).thenRunAsync(() -> {
+                boolean late = false;
+                for (int i = 0; i < ids.size(); i++) {
+                    // cancel says false for a job that has ended meanwhile: that one is answered as it ended
+                    if (!waits.get(i).join() && jobs.cancel(ids.get(i))) late = true;
+                }
+                if (late) {
+                    for (String id : ids) jobs.cancel(id);
+                    throw new ApiException(504, "timeout", (ids.size() == 1 ? "request " + ids.getFirst() : "the requests " + String.join(", ", ids))
+                            + " did not finish within " + max.toSeconds() + " s and " + (ids.size() == 1 ? "was" : "were") + " cancelled", null, 0);
+                }
+                List<ObjectNode> done = new ArrayList<>();
+                for (String id : ids) done.add(requireDone(jobs.describe(id), param));
+                try {
+                    reply.send(done);
+                } catch (RuntimeException e) {
+                    throw e;
+                } catch (Exception e) {
+                    throw new CompletionException(e);
+                }
+            }, JobWaiter.RUN).whenComplete((r, e) -> slot.close());
+        });
+    }
+
+    /**
+     * {@code job} when it is done; else its failure: 400 when the request was at fault (a value the
+     * model refused, named as {@code param} calls it), else 500.
+     */
+    static ObjectNode requireDone(ObjectNode job, UnaryOperator<String> param) {
         String status = job.path("status").asText();
         if (!status.equals(JobStatus.DONE.label())) {
             String why = job.hasNonNull("error") ? job.get("error").asText() : status;
-            throw new ApiException(500, "request_" + status, "request " + job.path("request_id").asText() + " " + status + ": " + why, null, 0);
+            String message = "request " + job.path("request_id").asText() + " " + status + ": " + why;
+            if ("invalid_request".equals(job.path(JobFailures.CODE).asText(null))) {
+                throw ApiException.badRequest(param.apply(job.path(JobFailures.FIELD).asText(null)), message);
+            }
+            throw new ApiException(500, "request_" + status, message, null, 0);
         }
         return job;
     }
@@ -310,18 +383,23 @@ final class OpenAiRoutes {
 
     /** Runs {@code parse}, naming OpenAI's parameter in its errors where it differs from the native field. */
     static <T> T renamed(Supplier<T> parse) {
+        return renamed(OpenAiRoutes::openAiParam, parse);
+    }
+
+    /** Runs {@code parse}, naming the parameter of its errors as {@code param} says. */
+    static <T> T renamed(UnaryOperator<String> param, Supplier<T> parse) {
         try {
             return parse.get();
         } catch (ApiException e) {
-            String p = openAiParam(e.field());
+            String p = param.apply(e.field());
             if (java.util.Objects.equals(p, e.field())) throw e;
             throw new ApiException(e.status(), e.code(), e.getMessage(), p, e.retryAfterSeconds());
         } catch (InvalidRequestException e) {
-            throw ApiException.badRequest(openAiParam(e.field()), e.getMessage());
+            throw ApiException.badRequest(param.apply(e.field()), e.getMessage());
         }
     }
 
-    private static String openAiParam(String field) {
+    static String openAiParam(String field) {
         if (field == null) return null;
         return switch (field) {
             case "width", "height" -> "size";
@@ -347,7 +425,7 @@ final class OpenAiRoutes {
     }
 
     static String abbreviate(String s) {
-        return s.length() > 64 ? s.substring(0, 64) + "…" : s;
+        return Bodies.abbreviate(s);
     }
 
     private static Set<String> union(Set<String> a, Set<String> b) {

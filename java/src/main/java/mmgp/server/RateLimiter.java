@@ -26,8 +26,17 @@ public final class RateLimiter {
 
     /** 0 when {@code key} may go ahead (and its token is taken), else the seconds to wait. */
     public long acquire(String key) {
+        return acquire(key, 1);
+    }
+
+    /**
+     * 0 when {@code key} may go ahead with {@code tokens} requests at once (all are taken), else
+     * the seconds until the bucket holds them (none is taken). More than a minute's worth never fits.
+     */
+    public long acquire(String key, int tokens) {
         if (perMinute == 0) return 0;
-        return buckets.computeIfAbsent(key, k -> new Bucket(perMinute, nanoClock.getAsLong())).take(perMinute, nanoClock.getAsLong());
+        if (tokens < 1) throw new IllegalArgumentException("tokens must be >= 1, got " + tokens);
+        return buckets.computeIfAbsent(key, k -> new Bucket(perMinute, nanoClock.getAsLong())).take(perMinute, tokens, nanoClock.getAsLong());
     }
 
     private static final class Bucket {
@@ -39,15 +48,16 @@ public final class RateLimiter {
             lastNanos = now;
         }
 
-        synchronized long take(int perMinute, long now) {
+        synchronized long take(int perMinute, int n, long now) {
             double perNano = perMinute / 60e9;
             tokens = Math.min(perMinute, tokens + (now - lastNanos) * perNano);
             lastNanos = now;
-            if (tokens >= 1) {
-                tokens -= 1;
+            if (tokens >= n) {
+                tokens -= n;
                 return 0;
             }
-            return Math.max(1, (long) Math.ceil((1 - tokens) / perNano / 1e9));
+            if (n > perMinute) return 60;
+            return Math.max(1, (long) Math.ceil((n - tokens) / perNano / 1e9));
         }
     }
 }

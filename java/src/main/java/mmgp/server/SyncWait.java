@@ -5,9 +5,11 @@ import io.javalin.http.Handler;
 import java.time.Duration;
 
 /**
- * {@code ?wait=SECONDS} on a job submission: the handler holds the answer until the job ends, at
- * most that long (and at most {@link JobWaiter#MAX_WAIT}), and then answers 200 with the job as
- * GET /api/requests/{id} shows it; a job still running then gets the usual 202.
+ * {@code ?wait=SECONDS} on a job submission: the answer is held until the job ends, at most that
+ * long (and at most {@link JobWaiter#MAX_WAIT}), and is then 200 with the job as
+ * GET /api/requests/{id} shows it; a job still running then gets the usual 202 (and goes on).
+ * The wait holds no HTTP thread ({@link JobWaiter#awaitAsync}); when too many requests already
+ * wait, the submission is refused with 503 before anything is submitted.
  */
 final class SyncWait {
     static final String PARAM = "wait";
@@ -18,14 +20,29 @@ final class SyncWait {
     static Handler around(Jobs jobs, Handler submit) {
         return ctx -> {
             Duration wait = parse(ctx);
-            submit.handle(ctx);
-            if (wait == null || ctx.statusCode() != 202) return;
+            if (wait == null) {
+                submit.handle(ctx);
+                return;
+            }
+            JobWaiter.Slot slot = JobWaiter.reserve();
+            try {
+                submit.handle(ctx);
+            } catch (Exception | Error e) {
+                slot.close();
+                throw e;
+            }
+            if (ctx.statusCode() != 202) {
+                slot.close();
+                return;
+            }
             String id = ctx.attribute(AccessLog.REQUEST_ID);
-            if (JobWaiter.await(jobs, id, wait)) ctx.status(200).json(jobs.describe(id));
+            ctx.future(() -> JobWaiter.awaitAsync(jobs, id, wait, slot).thenAccept(ended -> {
+                if (ended) ctx.status(200).json(jobs.describe(id));
+            }));
         };
     }
 
-    /** The requested wait, or null when there is none; a 400 naming "wait" for anything but 0..300 whole seconds. */
+    /** The requested wait, or null when there is none; a 400 naming "wait" for anything but whole seconds up to the maximum. */
     static Duration parse(Context ctx) {
         String v = ctx.queryParam(PARAM);
         if (v == null) return null;
@@ -37,12 +54,8 @@ final class SyncWait {
             seconds = -1;
         }
         if (seconds < 0 || seconds > max) {
-            throw ApiException.badRequest(PARAM, "wait must be a whole number of seconds from 0 to " + max + ", got \"" + abbreviate(v) + "\"");
+            throw ApiException.badRequest(PARAM, "wait must be a whole number of seconds from 0 to " + max + ", got \"" + Bodies.abbreviate(v, 32) + "\"");
         }
         return Duration.ofSeconds(seconds);
-    }
-
-    private static String abbreviate(String s) {
-        return s.length() > 32 ? s.substring(0, 32) + "…" : s;
     }
 }

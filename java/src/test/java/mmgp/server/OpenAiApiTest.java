@@ -13,10 +13,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -75,7 +75,7 @@ class OpenAiApiTest {
             ids.add(m.get("id").asText());
             assertThat(m.get("object").asText()).isEqualTo("model");
             assertThat(m.get("created").isIntegralNumber()).isTrue();
-            assertThat(m.get("created").asLong()).isBetween(Instant.now().getEpochSecond() - 600, Instant.now().getEpochSecond());
+            assertUnixSeconds(m.get("created"));
             assertThat(m.get("owned_by").asText()).isEqualTo("mmgp");
         }
         assertThat(ids).containsExactlyInAnyOrder("mmgp-understand", "mmgp-image", "mmgp-video");
@@ -83,7 +83,7 @@ class OpenAiApiTest {
         assertThat(http.get("/v1/models/mmgp-image").json().get("id").asText()).isEqualTo("mmgp-image");
         Http.Reply missing = http.get("/v1/models/gpt-4o");
         assertThat(missing.status()).isEqualTo(404);
-        assertOpenAiError(missing.json(), "not_found_error", "model_not_found", "model");
+        assertOpenAiError(missing.json(), "invalid_request_error", "model_not_found", "model");
     }
 
     @Test
@@ -91,7 +91,7 @@ class OpenAiApiTest {
         Http.Reply r = post(http, "/v1/images/generations", fixture("images_generate.json"));
         assertThat(r.status()).as(r.body()).isEqualTo(200);
         JsonNode answer = r.json();
-        assertThat(answer.get("created").isIntegralNumber()).isTrue();
+        assertUnixSeconds(answer.get("created"));
         assertThat(answer.get("data")).hasSize(2);
         for (JsonNode image : answer.get("data")) {
             assertThat(image.fieldNames()).toIterable().containsExactly("b64_json");
@@ -129,7 +129,7 @@ class OpenAiApiTest {
         JsonNode c = r.json();
         assertThat(c.get("id").asText()).startsWith("chatcmpl-");
         assertThat(c.get("object").asText()).isEqualTo("chat.completion");
-        assertThat(c.get("created").isIntegralNumber()).isTrue();
+        assertUnixSeconds(c.get("created"));
         assertThat(c.get("model").asText()).isEqualTo("mmgp-understand");
         assertThat(c.get("choices")).hasSize(1);
         JsonNode choice = c.get("choices").get(0);
@@ -182,10 +182,12 @@ class OpenAiApiTest {
         for (String d : data.subList(0, data.size() - 1)) chunks.add(Http.JSON.readTree(d));
         String id = chunks.getFirst().get("id").asText();
         assertThat(id).startsWith("chatcmpl-");
+        long created = chunks.getFirst().get("created").asLong();
+        assertUnixSeconds(chunks.getFirst().get("created"));
         for (JsonNode c : chunks) {
             assertThat(c.get("id").asText()).isEqualTo(id);
             assertThat(c.get("object").asText()).isEqualTo("chat.completion.chunk");
-            assertThat(c.get("created").isIntegralNumber()).isTrue();
+            assertThat(c.get("created").asLong()).isEqualTo(created); // one for the whole stream
             assertThat(c.get("model").asText()).isEqualTo("mmgp-understand");
         }
         JsonNode first = chunks.getFirst().get("choices").get(0);
@@ -219,15 +221,19 @@ class OpenAiApiTest {
 
     @Test
     void aStreamedChatStreamsPiecesWhileTheJobRuns() throws Exception {
-        models.understand.stepMillis = 60; // slow enough that the pieces come one by one
-        List<Long> arrivals = new ArrayList<>();
-        String body = fixture("chat_image_stream.json");
-        List<String> data = stream(body, d -> arrivals.add(System.nanoTime()));
+        models.understand.hold = new CountDownLatch(1); // the model stops after its first word until released
+        List<String> statusAtFirstPiece = new ArrayList<>();
+        List<String> data = stream(fixture("chat_image_stream.json"), d -> {
+            if (statusAtFirstPiece.isEmpty() && d.contains("\"content\":\"a\"")) {
+                String id = uuids(d).getFirst();
+                statusAtFirstPiece.add(http.get("/api/requests/" + id).json().get("status").asText());
+                models.understand.hold.countDown();
+            }
+        });
+        assertThat(statusAtFirstPiece).containsExactly("running"); // the first piece came while the job was held
         assertThat(data.getLast()).isEqualTo("[DONE]");
-        // role chunk, 7 pieces, finish, usage, [DONE]; the pieces spread over the job's run
+        // role chunk, 7 pieces, finish, usage, [DONE]
         assertThat(data).hasSize(1 + FakeModels.CAPTION.length + 3);
-        long spreadMillis = (arrivals.get(FakeModels.CAPTION.length) - arrivals.get(1)) / 1_000_000;
-        assertThat(spreadMillis).isGreaterThan(150);
     }
 
     @Test
@@ -239,29 +245,42 @@ class OpenAiApiTest {
 
         Http.Reply noKey = post(http.withKey(null), "/v1/chat/completions", fixture("chat_image.json"));
         assertThat(noKey.status()).isEqualTo(401);
-        assertOpenAiError(noKey.json(), "authentication_error", "unauthorized", null);
+        assertOpenAiError(noKey.json(), "invalid_request_error", "invalid_api_key", null);
 
         Http.Reply wrongModel = post(http, "/v1/chat/completions", fixture("chat_image.json").replace("mmgp-understand", "gpt-4o"));
         assertThat(wrongModel.status()).isEqualTo(404);
-        assertOpenAiError(wrongModel.json(), "not_found_error", "model_not_found", "model");
+        assertOpenAiError(wrongModel.json(), "invalid_request_error", "model_not_found", "model");
 
         Http.Reply size = post(http, "/v1/images/generations", "{\"prompt\": \"x\", \"size\": \"big\"}");
         assertThat(size.status()).isEqualTo(400);
         assertOpenAiError(size.json(), "invalid_request_error", "invalid_request", "size");
 
-        // The model's own checks: while it is not loaded they run with the job, which then fails (500);
-        // once loaded they run at submission (400), both named as OpenAI's parameter.
+        // The model's own checks: while it is not loaded they run with the job, which then fails; once
+        // loaded they run at submission. Either way the caller's value is at fault: 400, named as OpenAI's parameter.
         Http.Reply failed = post(http, "/v1/images/generations", "{\"prompt\": \"x\", \"size\": \"20x16\"}");
-        assertThat(failed.status()).isEqualTo(500);
-        assertOpenAiError(failed.json(), "server_error", "request_failed", null);
+        assertThat(failed.status()).as(failed.body()).isEqualTo(400);
+        assertOpenAiError(failed.json(), "invalid_request_error", "invalid_request", "size");
         assertThat(failed.json().get("error").get("message").asText()).contains("multiple of 16");
+        assertThat(failed.header("x-should-retry")).isNull();
         assertThat(post(http, "/v1/images/generations", "{\"prompt\": \"x\", \"size\": \"16x16\"}").status()).isEqualTo(200);
         Http.Reply badWidth = post(http, "/v1/images/generations", "{\"prompt\": \"x\", \"size\": \"20x16\"}");
         assertThat(badWidth.status()).isEqualTo(400);
         assertOpenAiError(badWidth.json(), "invalid_request_error", "invalid_request", "size");
 
         Http.Reply n = post(http, "/v1/images/generations", "{\"prompt\": \"x\", \"n\": 11}");
+        assertThat(n.status()).isEqualTo(400);
         assertOpenAiError(n.json(), "invalid_request_error", "invalid_request", "n");
+
+        // a job that fails for another reason is a server error the client must not send again
+        Http.Reply exploded = post(http, "/v1/images/generations", "{\"prompt\": \"explode\", \"size\": \"16x16\"}");
+        assertThat(exploded.status()).isEqualTo(500);
+        assertOpenAiError(exploded.json(), "server_error", "request_failed", null);
+        assertThat(exploded.header("x-should-retry")).isEqualTo("false");
+
+        // OpenAI's clients send unset optional parameters as null: an unknown one is ignored then, refused otherwise
+        Http.Reply nulls = post(http, "/v1/chat/completions", "{\"model\": \"mmgp-understand\", \"messages\": [{\"role\": \"user\", \"content\": \"hi\"}], "
+                + "\"tools\": null, \"logit_bias\": null}");
+        assertThat(nulls.status()).as(nulls.body()).isEqualTo(200);
 
         Http.Reply unknown = post(http, "/v1/chat/completions", "{\"model\": \"mmgp-understand\", \"messages\": [{\"role\": \"user\", \"content\": \"hi\"}], \"tools\": []}");
         assertThat(unknown.status()).isEqualTo(400);
@@ -298,8 +317,31 @@ class OpenAiApiTest {
         Http.Reply limited = post(http, "/v1/images/generations", body);
         assertThat(limited.status()).isEqualTo(429);
         assertThat(limited.header("Retry-After")).isNotNull();
-        assertOpenAiError(limited.json(), "rate_limit_error", "rate_limited", null);
+        assertThat(limited.header("x-should-retry")).isNull(); // openai-python waits Retry-After and tries again
+        assertOpenAiError(limited.json(), "requests", "rate_limit_exceeded", null);
         assertThat(http.get("/v1/models").status()).isEqualTo(200); // reading is not limited
+    }
+
+    @Test
+    void nImagesTakeNTokensOfTheRateLimit() throws Exception {
+        server.close();
+        server = TestServers.start(TestServers.config(dir.resolve("data2")).withRateLimit(3), models, 8);
+        http = TestServers.client(server);
+        // 3 tokens: the request takes one, its 4 images need 3 more
+        Http.Reply four = post(http, "/v1/images/generations", "{\"prompt\": \"x\", \"steps\": 1, \"size\": \"16x16\", \"n\": 4}");
+        assertThat(four.status()).as(four.body()).isEqualTo(429);
+        assertOpenAiError(four.json(), "requests", "rate_limit_exceeded", null);
+        // 2 tokens left: 2 images fit, and nothing of the refused request ran
+        Http.Reply two = post(http, "/v1/images/generations", "{\"prompt\": \"x\", \"steps\": 1, \"size\": \"16x16\", \"n\": 2}");
+        assertThat(two.status()).as(two.body()).isEqualTo(200);
+        assertThat(imagesDone(server)).isEqualTo(2);
+        assertThat(post(http, "/v1/images/generations", "{\"prompt\": \"x\", \"steps\": 1, \"size\": \"16x16\"}").status()).isEqualTo(429);
+    }
+
+    /** How many image jobs have ended well (the engine's count, whichever route submitted them). */
+    static long imagesDone(ApiServer server) {
+        return server.metrics().scrape().lines().filter(l -> l.startsWith("mmgp_requests_total{") && l.contains("outcome=\"done\"") && l.contains("task=\"image\""))
+                .mapToLong(l -> (long) Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
     }
 
     @Test
@@ -323,13 +365,102 @@ class OpenAiApiTest {
         assertThat(OpenAiRoutes.framesFor(2, 24)).isEqualTo(49);
         assertThat(OpenAiRoutes.framesFor(0.01f, 24)).isEqualTo(1);
 
+        // a frame count made from seconds is named as the caller sent it
+        Http.Reply tooLong = post(http, "/v1/videos/generations", "{\"prompt\": \"waves\", \"seconds\": 600, \"fps\": 24}");
+        assertThat(tooLong.status()).as(tooLong.body()).isEqualTo(400);
+        assertOpenAiError(tooLong.json(), "invalid_request_error", "invalid_request", "seconds");
+        Http.Reply tooMany = post(http, "/v1/videos/generations", "{\"prompt\": \"waves\", \"frames\": 14401}");
+        assertOpenAiError(tooMany.json(), "invalid_request_error", "invalid_request", "frames");
+
         urlBody.put("image", "https://example.com/first.png");
         Http.Reply remote = post(http, "/v1/videos/generations", urlBody.toString());
         assertThat(remote.status()).isEqualTo(400);
         assertOpenAiError(remote.json(), "invalid_request_error", "invalid_request", "image");
     }
 
-    private static void assertOpenAiError(JsonNode body, String type, String code, String param) {
+    @Test
+    void jobsOutlastingTheWaitAreCancelledWith504AndNotRetried() throws Exception {
+        Duration before = OpenAiRoutes.maxWait;
+        OpenAiRoutes.maxWait = Duration.ofSeconds(1);
+        try {
+            models.image.hold = new CountDownLatch(1);
+            Http.Reply late = post(http, "/v1/images/generations", "{\"prompt\": \"x\", \"size\": \"16x16\", \"n\": 2}");
+            assertThat(late.status()).as(late.body()).isEqualTo(504);
+            assertOpenAiError(late.json(), "server_error", "timeout", null);
+            assertThat(late.header("x-should-retry")).isEqualTo("false");
+            List<String> ids = uuids(late.json().get("error").get("message").asText());
+            assertThat(ids).hasSize(2);
+            for (String id : ids) assertThat(http.awaitEnd(id, Duration.ofSeconds(20)).get("status").asText()).isEqualTo("cancelled");
+
+            models.understand.hold = new CountDownLatch(1);
+            List<String> data = stream(fixture("chat_image_stream.json"));
+            assertThat(data.getLast()).isEqualTo("[DONE]");
+            JsonNode error = Http.JSON.readTree(data.get(data.size() - 2));
+            assertOpenAiError(error, "server_error", "timeout", null);
+            String id = Http.JSON.readTree(data.getFirst()).get("id").asText().substring("chatcmpl-".length());
+            assertThat(http.awaitEnd(id, Duration.ofSeconds(20)).get("status").asText()).isEqualTo("cancelled");
+        } finally {
+            OpenAiRoutes.maxWait = before;
+        }
+    }
+
+    @Test
+    void aStreamSendsKeepAlivesAndAClientThatLeavesCancelsItsJob() throws Exception {
+        Duration before = OpenAiRoutes.keepAlive;
+        OpenAiRoutes.keepAlive = Duration.ofMillis(100);
+        models.understand.hold = new CountDownLatch(1); // the job stays running: the stream has nothing to say
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", server.port())) {
+            socket.setSoTimeout(20_000);
+            byte[] body = fixture("chat_image_stream.json").getBytes(StandardCharsets.UTF_8);
+            String head = "POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + TestServers.KEY
+                    + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length + "\r\nConnection: close\r\n\r\n";
+            socket.getOutputStream().write(head.getBytes(StandardCharsets.US_ASCII));
+            socket.getOutputStream().write(body);
+            socket.getOutputStream().flush();
+            java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
+            String id = null;
+            int keepAlives = 0;
+            for (String line; keepAlives < 2 && (line = in.readLine()) != null; ) {
+                if (id == null && line.startsWith("data: {")) id = Http.JSON.readTree(line.substring(6)).get("id").asText().substring("chatcmpl-".length());
+                if (line.equals(": keep-alive")) keepAlives++;
+            }
+            assertThat(keepAlives).isEqualTo(2);
+            assertThat(id).isNotNull();
+            socket.close(); // the client goes away mid-stream
+            assertThat(http.awaitEnd(id, Duration.ofSeconds(20)).get("status").asText()).isEqualTo("cancelled");
+        } finally {
+            OpenAiRoutes.keepAlive = before;
+        }
+    }
+
+    @Test
+    void inlineMediaAboveTheirLimitAre413() throws Exception {
+        // a PNG signature and then enough bytes to pass the limit by one: decoded it would be a (bad) image of 32 MiB + 1
+        byte[] big = new byte[(int) OpenAiRoutes.DEFAULT_MAX_INLINE_MEDIA_BYTES + 1];
+        System.arraycopy(PNG_SIGNATURE, 0, big, 0, PNG_SIGNATURE.length);
+        String body = "{\"model\": \"mmgp-understand\", \"messages\": [{\"role\": \"user\", \"content\": [{\"type\": \"image_url\", "
+                + "\"image_url\": {\"url\": \"data:image/png;base64," + Base64.getEncoder().encodeToString(big) + "\"}}]}]}";
+        big = null;
+        Http.Reply r = post(http, "/v1/chat/completions", body);
+        assertThat(r.status()).as(r.body()).isEqualTo(413);
+        assertOpenAiError(r.json(), "invalid_request_error", "payload_too_large", "messages[0].content[0].image_url.url");
+    }
+
+    private static List<String> uuids(String text) {
+        List<String> out = new ArrayList<>();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}").matcher(text);
+        while (m.find()) out.add(m.group());
+        return out;
+    }
+
+    /** A unix time in seconds, within a day of now (not milliseconds, not 0). */
+    static void assertUnixSeconds(JsonNode created) {
+        assertThat(created.isIntegralNumber()).as("created " + created).isTrue();
+        long now = System.currentTimeMillis() / 1000;
+        assertThat(created.asLong()).isBetween(now - 86_400, now + 86_400);
+    }
+
+    static void assertOpenAiError(JsonNode body, String type, String code, String param) {
         JsonNode e = body.get("error");
         assertThat(e).as(body.toString()).isNotNull();
         assertThat(e.fieldNames()).toIterable().containsExactly("message", "type", "param", "code");
@@ -354,7 +485,7 @@ class OpenAiApiTest {
         assertThat(r.headers().firstValue("Content-Type").orElse("")).startsWith("text/event-stream");
         List<String> data = new ArrayList<>();
         for (String line : (Iterable<String>) r.body()::iterator) {
-            assertThat(line).satisfiesAnyOf(l -> assertThat(l).isEmpty(), l -> assertThat(l).startsWith("data: "));
+            assertThat(line).satisfiesAnyOf(l -> assertThat(l).isEmpty(), l -> assertThat(l).startsWith("data: "), l -> assertThat(l).isEqualTo(": keep-alive"));
             if (line.startsWith("data: ")) {
                 data.add(line.substring(6));
                 onData.accept(line.substring(6));

@@ -23,6 +23,17 @@ class RateLimiterTest {
     }
 
     @Test
+    void severalTokensAreTakenAllOrNone() {
+        AtomicLong now = new AtomicLong();
+        RateLimiter limiter = new RateLimiter(6, now::get); // one token per 10 s
+        assertThat(limiter.acquire("a", 4)).isZero();
+        assertThat(limiter.acquire("a", 3)).isEqualTo(10); // 2 left: none is taken, one more comes in 10 s
+        assertThat(limiter.acquire("a", 2)).isZero();
+        assertThat(limiter.acquire("a")).isEqualTo(10);
+        assertThat(limiter.acquire("a", 7)).isEqualTo(60); // more than the bucket holds never fits
+    }
+
+    @Test
     void zeroMeansUnlimited() {
         RateLimiter limiter = new RateLimiter(0);
         for (int i = 0; i < 1000; i++) assertThat(limiter.acquire("a")).isZero();
