@@ -19,34 +19,11 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import javax.imageio.ImageIO;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Every job endpoint with fake models: submit, status, events, cancel, downloads, probes, metrics. */
-class ApiEndpointsTest {
+class ApiEndpointsTest extends FakeServerTest {
     private static final Duration WAIT = Duration.ofSeconds(20);
-
-    @TempDir
-    Path dir;
-    FakeModels models;
-    ApiServer server;
-    Http http;
-
-    @BeforeEach
-    void start() throws Exception {
-        models = new FakeModels(dir);
-        server = TestServers.start(TestServers.config(dir.resolve("data")), models, 8);
-        http = TestServers.client(server);
-    }
-
-    @AfterEach
-    void stop() {
-        models.image.hold.countDown();
-        models.understand.hold.countDown();
-        server.close();
-    }
 
     @Test
     void imageRequestIsAcceptedRunsAndItsPngDownloads() throws Exception {

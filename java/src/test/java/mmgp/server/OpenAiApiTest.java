@@ -11,43 +11,19 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The OpenAI-compatible /v1 routes, fed the JSON bodies OpenAI's Python client sends
  * (src/test/resources/openai/), answered field by field in the shapes that client parses.
  */
-class OpenAiApiTest {
+class OpenAiApiTest extends FakeServerTest {
     private static final byte[] PNG_SIGNATURE = {(byte) 0x89, 'P', 'N', 'G', 0x0D, 0x0A, 0x1A, 0x0A};
-
-    @TempDir
-    Path dir;
-    FakeModels models;
-    ApiServer server;
-    Http http;
-
-    @BeforeEach
-    void start() throws Exception {
-        models = new FakeModels(dir);
-        server = TestServers.start(TestServers.config(dir.resolve("data")), models, 8);
-        http = TestServers.client(server);
-    }
-
-    @AfterEach
-    void stop() {
-        models.image.hold.countDown();
-        models.understand.hold.countDown();
-        server.close();
-    }
 
     static String fixture(String name) throws IOException {
         try (InputStream in = OpenAiApiTest.class.getResourceAsStream("/openai/" + name)) {

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -15,35 +14,12 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** ?wait=SECONDS on the native submissions, and POST /api/understand telling images from videos. */
-class SyncWaitTest {
+class SyncWaitTest extends FakeServerTest {
     /** A 4×4 PNG. */
     private static final byte[] PNG = Base64.getDecoder().decode("iVBORw0KGgoAAAANSUhEUgAAAAQAAAAECAIAAAAmkwkpAAAAEElEQVR4nGM4IScHRwzEcQCxYxBBO0tjggAAAABJRU5ErkJggg==");
-
-    @TempDir
-    Path dir;
-    FakeModels models;
-    ApiServer server;
-    Http http;
-
-    @BeforeEach
-    void start() throws Exception {
-        models = new FakeModels(dir);
-        server = TestServers.start(TestServers.config(dir.resolve("data")), models, 8);
-        http = TestServers.client(server);
-    }
-
-    @AfterEach
-    void stop() {
-        models.image.hold.countDown();
-        models.understand.hold.countDown();
-        server.close();
-    }
 
     @Test
     void waitAnswersTheFinishedJobAsItsStatusRouteDoes() {
