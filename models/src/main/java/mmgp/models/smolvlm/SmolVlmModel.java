@@ -45,7 +45,9 @@ public final class SmolVlmModel implements AutoCloseable {
      * ggml's flash kernel (F16 K/V, about 1.6× faster per tile here) instead of the F32 path the
      * goldens are checked with. {@code textFastNumerics}: the text model's context as
      * {@link SmolVlmUnderstanding} runs it by default (flash attention when available, F16 KV
-     * cache) instead of F32 KV and materialised attention.
+     * cache) instead of F32 KV and materialised attention. {@code nCtx} 0: no text context of its
+     * own (the vision encoder and the weights only), for a caller that runs the text model in its
+     * own context, as {@link SmolVlmUnderstanding} does; the text-model methods then refuse.
      */
     public record Options(int nCtx, int nBatch, int nSeqMax, int nThreads, boolean visionFlashAttention, boolean textFastNumerics) {
         public Options(int nCtx, int nBatch, int nSeqMax, int nThreads) {
@@ -89,19 +91,21 @@ public final class SmolVlmModel implements AutoCloseable {
         model = Llama.modelLoadFromFile(textModel, mp);
         MemorySegment c = null, m = null;
         try {
-            MemorySegment cp = Llama.contextDefaultParams(arena);
-            LlamaContextParams.nCtx(cp, o.nCtx());
-            LlamaContextParams.nBatch(cp, o.nBatch());
-            LlamaContextParams.nUbatch(cp, o.nBatch());
-            LlamaContextParams.nSeqMax(cp, o.nSeqMax());
-            LlamaContextParams.nThreads(cp, o.nThreads());
-            LlamaContextParams.nThreadsBatch(cp, o.nThreads());
-            LlamaContextParams.flashAttnType(cp, o.textFastNumerics() ? LlamaContextParams.FLASH_ATTN_AUTO : LlamaContextParams.FLASH_ATTN_DISABLED);
-            LlamaContextParams.typeK(cp, o.textFastNumerics() ? GGML_TYPE_F16 : GGML_TYPE_F32);
-            LlamaContextParams.typeV(cp, o.textFastNumerics() ? GGML_TYPE_F16 : GGML_TYPE_F32);
-            LlamaContextParams.offloadKqv(cp, false);
-            LlamaContextParams.noPerf(cp, true);
-            c = Llama.initFromModel(model, cp);
+            if (o.nCtx() > 0) {
+                MemorySegment cp = Llama.contextDefaultParams(arena);
+                LlamaContextParams.nCtx(cp, o.nCtx());
+                LlamaContextParams.nBatch(cp, o.nBatch());
+                LlamaContextParams.nUbatch(cp, o.nBatch());
+                LlamaContextParams.nSeqMax(cp, o.nSeqMax());
+                LlamaContextParams.nThreads(cp, o.nThreads());
+                LlamaContextParams.nThreadsBatch(cp, o.nThreads());
+                LlamaContextParams.flashAttnType(cp, o.textFastNumerics() ? LlamaContextParams.FLASH_ATTN_AUTO : LlamaContextParams.FLASH_ATTN_DISABLED);
+                LlamaContextParams.typeK(cp, o.textFastNumerics() ? GGML_TYPE_F16 : GGML_TYPE_F32);
+                LlamaContextParams.typeV(cp, o.textFastNumerics() ? GGML_TYPE_F16 : GGML_TYPE_F32);
+                LlamaContextParams.offloadKqv(cp, false);
+                LlamaContextParams.noPerf(cp, true);
+                c = Llama.initFromModel(model, cp);
+            }
             MemorySegment vp = Mtmd.contextParamsDefault(arena);
             MtmdContextParams.useGpu(vp, false);
             MtmdContextParams.printTimings(vp, false);
@@ -115,11 +119,11 @@ public final class SmolVlmModel implements AutoCloseable {
             arena.close();
             throw e;
         }
-        ctx = c;
+        ctx = c; // null without a text context of its own
         mctx = m;
         nEmbd = Llama.modelNEmbdInp(model);
         nVocab = Llama.vocabNTokens(Llama.modelGetVocab(model));
-        nBatch = Llama.nBatch(ctx);
+        nBatch = ctx != null ? Llama.nBatch(ctx) : 0;
     }
 
     /** Loads the text model and its mmproj (CPU, F32 KV cache). */
@@ -141,7 +145,7 @@ public final class SmolVlmModel implements AutoCloseable {
     /** Id of {@code <image>} in the vocabulary, -1 when absent. */
     public int imageTokenId() { return imageTokenId; }
     public MemorySegment llamaModel() { return model; }
-    public MemorySegment llamaContext() { return ctx; }
+    public MemorySegment llamaContext() { return context(); }
     public MemorySegment mtmdContext() { return mctx; }
 
     // ---- vision
@@ -259,7 +263,7 @@ public final class SmolVlmModel implements AutoCloseable {
 
     /** Forgets every sequence in the KV cache. */
     public void clear() {
-        Llama.memoryClear(Llama.getMemory(ctx), true);
+        Llama.memoryClear(Llama.getMemory(context()), true);
     }
 
     /**
@@ -323,7 +327,7 @@ public final class SmolVlmModel implements AutoCloseable {
             MemorySegment batch = Llama.batchInit(local, 1, 0, 1);
             try {
                 for (int step = 0; step < maxNewTokens; step++) {
-                    MemorySegment logits = Llama.getLogitsIth(ctx, -1).reinterpret(4L * nVocab);
+                    MemorySegment logits = Llama.getLogitsIth(context(), -1).reinterpret(4L * nVocab);
                     if (step < minNewTokens && eos >= 0) logits.setAtIndex(ValueLayout.JAVA_FLOAT, eos, Float.NEGATIVE_INFINITY);
                     int best = 0;
                     float bestValue = logits.getAtIndex(ValueLayout.JAVA_FLOAT, 0);
@@ -404,11 +408,16 @@ public final class SmolVlmModel implements AutoCloseable {
     }
 
     private MemorySegment logitsOf(int batchIndex) {
-        return Llama.getLogitsIth(ctx, batchIndex).reinterpret(4L * nVocab);
+        return Llama.getLogitsIth(context(), batchIndex).reinterpret(4L * nVocab);
+    }
+
+    private MemorySegment context() {
+        if (ctx == null) throw new IllegalStateException("this SmolVlmModel was loaded without a text context (Options.nCtx 0)");
+        return ctx;
     }
 
     private void decodeOrThrow(MemorySegment batch) {
-        int rc = Llama.decode(ctx, batch);
+        int rc = Llama.decode(context(), batch);
         if (rc != 0) throw new LlamaException("llama_decode failed (" + rc + ")");
     }
 
@@ -417,7 +426,7 @@ public final class SmolVlmModel implements AutoCloseable {
         if (closed) return;
         closed = true;
         Mtmd.free(mctx);
-        Llama.free(ctx);
+        if (ctx != null) Llama.free(ctx);
         Llama.modelFree(model);
         arena.close();
     }

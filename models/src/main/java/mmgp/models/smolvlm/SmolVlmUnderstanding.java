@@ -171,9 +171,9 @@ public final class SmolVlmUnderstanding implements AutoCloseable {
             throws IOException {
         this.processor = Objects.requireNonNull(processor, "processor");
         this.settings = Objects.requireNonNull(s, "settings");
-        // SmolVlmModel holds the weights, the mtmd context and the pixel encoder; its own small
-        // llama context stays idle: requests run on the unified multi-sequence context of the session.
-        this.vision = SmolVlmModel.load(textModel, mmproj, new SmolVlmModel.Options(256, 64, 1, s.threads(), !s.exactNumerics()));
+        // SmolVlmModel holds the weights, the mtmd context and the pixel encoder, and no llama context
+        // of its own (nCtx 0): requests run on the unified multi-sequence context of the session.
+        this.vision = SmolVlmModel.load(textModel, mmproj, new SmolVlmModel.Options(0, 0, 1, s.threads(), !s.exactNumerics()));
         SmolVlmLlamaSession created = null;
         try {
             created = new SmolVlmLlamaSession(vision, s, processor.tokenizer());

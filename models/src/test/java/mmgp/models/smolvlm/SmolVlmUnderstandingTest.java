@@ -44,6 +44,8 @@ class SmolVlmUnderstandingTest {
     static SmolVlmConverter.Output gguf;
     static Path video;
     static SmolVlmUnderstanding engine;
+    /** The same weights with a text context of their own, for the direct greedy loop (the understanding engine's model has none). */
+    static SmolVlmModel direct;
 
     @BeforeAll
     static void setUp() throws IOException {
@@ -53,6 +55,7 @@ class SmolVlmUnderstandingTest {
         gguf = SmolVlmConverter.convert(FIXTURE.resolve("checkpoint"), dir.resolve("model"), GgmlType.F32, "smolvlm2-tiny");
         video = writeVideo(dir.resolve("clip.mp4"));
         engine = SmolVlmUnderstanding.open(gguf.textModel(), gguf.mmproj(), SmolVlmProcessor.load(FIXTURE.resolve("checkpoint")), settings());
+        direct = SmolVlmModel.load(gguf.textModel(), gguf.mmproj(), new SmolVlmModel.Options(256, 64, 1, 2, false));
     }
 
     static SmolVlmUnderstanding.Settings settings() {
@@ -62,6 +65,7 @@ class SmolVlmUnderstandingTest {
     @AfterAll
     static void tearDown() {
         if (engine != null) engine.close();
+        if (direct != null) direct.close();
     }
 
     /** 3 s at 4 fps, 48×32: a square moving across a gradient, so frames differ. */
@@ -153,8 +157,8 @@ class SmolVlmUnderstandingTest {
     static SmolVlmPrompt checkAgainstDirectLoop(SmolVlmMedia media, String text, int maxNewTokens) throws IOException {
         SmolVlmPrompt prompt = engine.prepare(media, text, greedy(maxNewTokens), null);
         Result result = engine.understand(media, text, greedy(maxNewTokens), TokenListener.NONE);
-        SmolVlmModel.Generation direct = engine.model().generateGreedy(prompt.ids(), prompt.imageFeatures(), maxNewTokens, 0);
-        int[] directTokens = Arrays.copyOfRange(direct.sequence(), prompt.ids().length, direct.sequence().length);
+        SmolVlmModel.Generation greedy = direct.generateGreedy(prompt.ids(), prompt.imageFeatures(), maxNewTokens, 0);
+        int[] directTokens = Arrays.copyOfRange(greedy.sequence(), prompt.ids().length, greedy.sequence().length);
         int stopAt = result.stopReason() == StopReason.END_OF_UTTERANCE ? result.tokens().length : maxNewTokens;
         assertThat(result.tokens()).hasSize(stopAt);
         assertThat(result.tokens()).containsExactly(Arrays.copyOf(directTokens, Math.min(stopAt, directTokens.length)));
