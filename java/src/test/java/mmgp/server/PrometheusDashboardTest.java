@@ -59,7 +59,7 @@ class PrometheusDashboardTest {
         Path a = Files.writeString(dir.resolve("fakeimage-a.gguf"), "fake");
         Path b = Files.writeString(dir.resolve("fakeimage-b.gguf"), "fake");
         var engine = models.builder(64).variant(Task.IMAGE, "amused-256", a, 70).variant(Task.IMAGE, "amused-512", b, 30).variantSeed(3);
-        try (ApiServer server = ApiServer.start(TestServers.config(dir.resolve("data")).withMetricsNeedAuth(true), engine)) {
+        try (ApiServer server = TestServers.start(TestServers.config(dir.resolve("data")).withMetricsNeedAuth(true), engine)) {
             traffic(TestServers.client(server));
             int port = freePort();
             Path yml = dir.resolve("prometheus.yml");
