@@ -22,10 +22,12 @@ import mmgp.api.ProgressListener;
  * {@code MMGP_PROGRESS} environment variable, else whether stderr is a terminal (as the
  * launcher found, in {@code MMGP_STDERR_TTY}; else whether the JVM has a terminal console).
  *
- * <p>While a started stage runs, a daemon thread ticks once a second: on a terminal it redraws the
- * stage's line (or the step bar inside it, its elapsed time going up and its estimate down); in
- * plain mode it prints a "running" line when the stage has printed nothing for
- * {@link #PLAIN_RUNNING_INTERVAL_NANOS}. {@link #close} stops it and ends an open line.
+ * <p>While a started stage runs, or on a terminal a step bar waits for its next step, a daemon
+ * thread ticks once a second: on a terminal it redraws the stage's line or the step bar (elapsed
+ * time going up, estimate down; a step bar with no estimate yet shows none); in plain mode it
+ * prints a "running" line when the stage has printed nothing for
+ * {@link #PLAIN_RUNNING_INTERVAL_NANOS}. The thread ends by itself once nothing is open (a later
+ * stage or step bar starts another); {@link #close} stops it and ends an open line.
  */
 public final class ProgressBar implements ProgressListener, AutoCloseable {
     /** How progress is shown. */
@@ -131,7 +133,22 @@ public final class ProgressBar implements ProgressListener, AutoCloseable {
             out.printf(Locale.ROOT, "%-8s started%n", stage);
         }
         out.flush();
-        if (ticking && ticker == null) ticker = Thread.ofPlatform().daemon().name("mmgp-progress").start(this::tickLoop);
+        startTicker();
+    }
+
+    /** Starts the ticker unless it runs (or this bar has none); it ends by itself once nothing is open. */
+    private void startTicker() {
+        if (ticking && ticker == null && hasOpen()) ticker = Thread.ofPlatform().daemon().name("mmgp-progress").start(this::tickLoop);
+    }
+
+    /** Whether the ticker has something to redraw: a started stage, or (terminal) a step bar between steps. */
+    private boolean hasOpen() {
+        return !running.isEmpty() || openStep != null;
+    }
+
+    /** The ticker thread while one runs, else null (for tests). */
+    synchronized Thread ticker() {
+        return ticker;
     }
 
     /**
@@ -140,22 +157,24 @@ public final class ProgressBar implements ProgressListener, AutoCloseable {
      * stage when it has printed nothing for {@link #PLAIN_RUNNING_INTERVAL_NANOS}.
      */
     synchronized void tick() {
-        if (mode == Mode.NONE || running.isEmpty()) return;
+        if (mode == Mode.NONE || !hasOpen()) return;
         long now = clock.getAsLong();
-        String stage = running.lastEntry().getKey();
-        double elapsed = (now - stageStart.getOrDefault(stage, running.lastEntry().getValue())) / 1e9;
         if (mode == Mode.BAR) {
             if (openStep != null) {
                 OpenStep o = openStep;
                 double stepElapsed = (now - stageStart.getOrDefault(o.stage(), o.at())) / 1e9;
-                redraw(render(o.stage(), o.done(), o.total(), o.lastSeconds(), stepElapsed, Math.max(0, o.etaAtStep() - (now - o.at()) / 1e9)));
+                // An unknown estimate (step 0) stays unknown rather than becoming 0:00.
+                double eta = o.etaAtStep() < 0 ? -1 : Math.max(0, o.etaAtStep() - (now - o.at()) / 1e9);
+                redraw(render(o.stage(), o.done(), o.total(), o.lastSeconds(), stepElapsed, eta));
             } else {
-                redraw(runningLine(stage, elapsed));
+                String stage = running.lastEntry().getKey();
+                redraw(runningLine(stage, (now - stageStart.getOrDefault(stage, running.lastEntry().getValue())) / 1e9));
             }
-        } else {
+        } else if (!running.isEmpty()) {
+            String stage = running.lastEntry().getKey();
             Long last = lastPrinted.get(stage);
             if (last == null || now - last >= PLAIN_RUNNING_INTERVAL_NANOS) {
-                out.println(runningLine(stage, elapsed));
+                out.println(runningLine(stage, (now - stageStart.getOrDefault(stage, running.lastEntry().getValue())) / 1e9));
                 lastPrinted.put(stage, now);
             }
         }
@@ -170,8 +189,10 @@ public final class ProgressBar implements ProgressListener, AutoCloseable {
                 return;
             }
             synchronized (this) {
-                if (running.isEmpty() || ticker != Thread.currentThread()) {
-                    if (ticker == Thread.currentThread()) ticker = null;
+                if (ticker != Thread.currentThread()) return;
+                if (!hasOpen()) {
+                    // Nothing to redraw: the thread ends; the next stage or step bar starts another.
+                    ticker = null;
                     return;
                 }
                 tick();
@@ -207,6 +228,7 @@ public final class ProgressBar implements ProgressListener, AutoCloseable {
             redraw(line);
             openStep = done < total ? new OpenStep(stage, done, total, seconds, now, eta) : null;
             if (done >= total) endLine();
+            else startTicker(); // counts the estimate down between steps, also when no started stage runs
         } else {
             Long last = lastPrinted.get(stage);
             if (done == 1 || done >= total || last == null || now - last >= PLAIN_INTERVAL_NANOS) {

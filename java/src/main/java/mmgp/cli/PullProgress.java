@@ -8,8 +8,9 @@ import mmgp.registry.PullListener;
 
 /**
  * A pull's progress on stderr: per file its bytes, and for the whole download the bytes done of
- * the total, the average rate of this run, the elapsed time and an estimate of the time left; a
- * line per phase, finished file and retry.
+ * the total, the average rate of this run (bytes actually transferred: cached files and the resumed
+ * part of a file do not count), the elapsed time and an estimate of the time left (the bytes still
+ * to transfer at that rate); a line per phase, finished file and retry.
  *
  * <p>The modes are {@link ProgressBar}'s: a line redrawn in place on a terminal; in plain mode
  * (a file, a pipe, {@code --progress plain}) a new line per update, at most one every few
@@ -22,8 +23,15 @@ final class PullProgress implements PullListener {
     private final long plainIntervalNanos;
     private int openLine; // characters of the redrawn line on screen, 0 when none
 
-    // The whole download, from downloadStarted; total < 0 until then.
-    private long total = -1, startOnDisk, finished, startNanos;
+    // The whole download, from downloadStarted; total < 0 until then. startOnDisk: bytes that were on disk
+    // before this run (cached files and partial ones, anywhere in the list); onDiskReached: how much of it
+    // belongs to files reached so far, so startOnDisk - onDiskReached still waits in later files.
+    private long total = -1, startOnDisk, onDiskReached, finished, startNanos;
+    // Bytes transferred in this run: by finished files, and by the current file's earlier attempts.
+    private long transferred, fileTransferred;
+    // The file being transferred (null between files) and where its current attempt started.
+    private String current;
+    private long attemptFrom, currentDone;
     private long lastPlain;
     private String lastPlainFile;
 
@@ -49,12 +57,16 @@ final class PullProgress implements PullListener {
     public synchronized void downloadStarted(int files, long totalBytes, long bytesOnDisk) {
         total = totalBytes;
         startOnDisk = bytesOnDisk;
+        onDiskReached = 0;
         finished = 0;
+        transferred = 0;
+        current = null;
         startNanos = clock.getAsLong();
     }
 
     @Override
     public synchronized void fileStarted(String path, long size, long resumedFrom) {
+        attempt(path, resumedFrom);
         if (mode == ProgressBar.Mode.NONE || resumedFrom == 0) return;
         endLine();
         out.printf("  resuming %s at %s of %s%n", path, DiskSpaceException.human(resumedFrom), DiskSpaceException.human(size));
@@ -62,6 +74,8 @@ final class PullProgress implements PullListener {
 
     @Override
     public synchronized void fileProgress(String path, long done, long size, double bytesPerSecond) {
+        if (!path.equals(current)) attempt(path, 0); // progress with no fileStarted: a transfer from byte 0
+        currentDone = done;
         if (mode == ProgressBar.Mode.NONE) return;
         long now = clock.getAsLong();
         String line = render(path, done, size, bytesPerSecond, now);
@@ -87,8 +101,11 @@ final class PullProgress implements PullListener {
         if (total >= 0) {
             long all = finished + done;
             double elapsed = Math.max(0, (now - startNanos) / 1e9);
-            rate = elapsed > 0 ? Math.max(0, all - startOnDisk) / elapsed : fileBytesPerSecond;
-            left = Math.max(0, total - all);
+            // Only what came over the network in this run: not cached files, nor a resumed file's old bytes.
+            long moved = transferred + (path.equals(current) ? fileTransferred + Math.max(0, done - attemptFrom) : 0);
+            rate = elapsed > 0 ? moved / elapsed : fileBytesPerSecond;
+            // Still to transfer: the rest of this file and of the later ones, less what later files have on disk.
+            left = Math.max(0, total - all - Math.max(0, startOnDisk - onDiskReached));
             b.append(String.format(Locale.ROOT, "  all %s / %s  %s/s  elapsed %s", DiskSpaceException.human(all), DiskSpaceException.human(total),
                     DiskSpaceException.human(Math.round(rate)), ProgressBar.clock(elapsed)));
         } else {
@@ -103,6 +120,12 @@ final class PullProgress implements PullListener {
     @Override
     public synchronized void fileDone(String path, long size, boolean cached) {
         finished += size;
+        if (path.equals(current)) {
+            transferred += fileTransferred + Math.max(0, currentDone - attemptFrom);
+        } else {
+            onDiskReached += size; // never transferred: cached, or its part file was already complete
+        }
+        current = null;
         if (mode == ProgressBar.Mode.NONE) return;
         String line = String.format(Locale.ROOT, "  %-40s %10s %s", shorten(path, 40), DiskSpaceException.human(size), cached ? "already downloaded" : "verified");
         // Replaces the file's progress line, padded to cover it.
@@ -116,6 +139,19 @@ final class PullProgress implements PullListener {
         if (mode == ProgressBar.Mode.NONE) return;
         endLine();
         out.printf("  %s: attempt %d failed (%s); retrying%n", path, attempt, reason);
+    }
+
+    /** A transfer of {@code path} starts at {@code from}: a new file, or another attempt at the current one. */
+    private void attempt(String path, long from) {
+        if (path.equals(current)) {
+            fileTransferred += Math.max(0, currentDone - attemptFrom);
+        } else {
+            current = path;
+            fileTransferred = 0;
+            onDiskReached += from; // what an earlier run left of it
+        }
+        attemptFrom = from;
+        currentDone = from;
     }
 
     private void endLine() {

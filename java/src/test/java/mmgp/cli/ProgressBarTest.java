@@ -175,10 +175,105 @@ class ProgressBarTest {
         }
     }
 
+    /** Runs {@code body} with {@code --progress mode}, the property restored after. */
+    private static void withProgressMode(String mode, ThrowingRunnable body) throws Exception {
+        String before = System.getProperty("mmgp.progress");
+        System.setProperty("mmgp.progress", mode);
+        try {
+            body.run();
+        } finally {
+            if (before == null) System.clearProperty("mmgp.progress");
+            else System.setProperty("mmgp.progress", before);
+        }
+    }
+
+    interface ThrowingRunnable {
+        void run() throws Exception;
+    }
+
+    @Test
+    void aStepBarAtStepZeroShowsNoEstimateWhenTicked() {
+        ProgressBar bar = new ProgressBar(out, ProgressBar.Mode.BAR, now::get);
+        bar.step("denoise", 0, 8, 0);
+        advance(3);
+        bar.tick();
+        String[] redraws = text().substring(1).split("\r");
+        assertThat(redraws).hasSize(2);
+        assertThat(redraws[0]).contains("0/8").doesNotContain("ETA");
+        assertThat(redraws[1]).as("an unknown estimate is not 0:00").contains("0/8").doesNotContain("ETA");
+        // Once a step has been timed the estimate shows and counts down, to 0:00 when overdue.
+        bar.step("denoise", 1, 8, 2);
+        advance(30);
+        bar.tick();
+        assertThat(text().substring(text().lastIndexOf('\r'))).contains("1/8").contains("ETA 0:00");
+    }
+
+    @Test
+    void theTickerKeepsCountingAStepBarDownAfterTheStartedStagesEnd() throws Exception {
+        withProgressMode("bar", () -> {
+            ProgressBar bar = new ProgressBar(out, false);
+            bar.stageStarted("encode");
+            assertThat(bar.ticker()).isNotNull();
+            bar.stage("encode", 0.1);
+            bar.step("denoise", 1, 4, 100); // 300 s left
+            bytes.reset();
+            Thread.sleep(2500);
+            String[] redraws = text().substring(Math.min(1, text().length())).split("\r");
+            assertThat(redraws).as(text()).hasSizeGreaterThanOrEqualTo(2).allMatch(l -> l.contains("denoise") && l.contains("1/4"));
+            assertThat(redraws[redraws.length - 1]).as(text()).containsPattern("ETA 4:5\\d");
+            Thread ticker = bar.ticker();
+            assertThat(ticker).isNotNull();
+            bar.close();
+            assertThat(bar.ticker()).isNull();
+            ticker.join(5000);
+            assertThat(ticker.isAlive()).as("the ticker ends after close").isFalse();
+        });
+    }
+
+    @Test
+    void aStepBarAloneStartsTheTickerWhichEndsByItselfWhenTheStepsAreDone() throws Exception {
+        withProgressMode("bar", () -> {
+            ProgressBar bar = new ProgressBar(out, false);
+            bar.step("denoise", 1, 2, 10); // 10 s left
+            Thread ticker = bar.ticker();
+            assertThat(ticker).as("a step bar between steps ticks").isNotNull();
+            Thread.sleep(1500);
+            assertThat(text()).containsPattern("ETA 0:0[6-9]");
+            bar.step("denoise", 2, 2, 1);
+            ticker.join(5000);
+            assertThat(ticker.isAlive()).as("nothing open: the thread ends without close()").isFalse();
+            assertThat(bar.ticker()).isNull();
+            bar.close();
+        });
+    }
+
+    @Test
+    void plainModeWithTheRealTickerKeepsOneLinePerUpdateAndStartsNoThreadForSteps() throws Exception {
+        withProgressMode("plain", () -> {
+            ProgressBar bar = new ProgressBar(out, false);
+            assertThat(bar.mode()).isEqualTo(ProgressBar.Mode.PLAIN);
+            bar.step("denoise", 1, 3, 1);
+            assertThat(bar.ticker()).as("plain mode redraws no step bar").isNull();
+            Thread.sleep(1300);
+            bar.step("denoise", 2, 3, 1);
+            bar.step("denoise", 3, 3, 1);
+            bar.stage("decode", 1);
+            bar.close();
+            assertThat(text()).doesNotContain("\r");
+            String[] lines = text().split("\n");
+            assertThat(lines).hasSize(3); // step 2 falls in the 5 s throttle
+            assertThat(lines[0]).contains("1/3");
+            assertThat(lines[1]).contains("3/3");
+            assertThat(lines[2]).isEqualTo("decode   done in 1.00 s");
+        });
+    }
+
     @Test
     void quietShowsNoStageAndStartsNoThread() {
         ProgressBar quiet = new ProgressBar(out, true);
         quiet.stageStarted("load");
+        quiet.step("denoise", 1, 4, 1);
+        assertThat(quiet.ticker()).isNull();
         quiet.tick();
         quiet.stage("load", 1);
         quiet.close();

@@ -74,6 +74,58 @@ class PullProgressTest {
     }
 
     @Test
+    void aCachedFileLaterInTheListCountsNeitherInTheRateNorInWhatIsLeft() {
+        PullProgress p = new PullProgress(out, ProgressBar.Mode.PLAIN, now::get, 0);
+        // a (30 MiB) is fetched first; b (40 MiB) was downloaded by an earlier run; c (30 MiB) is new.
+        p.downloadStarted(3, 100 * MIB, 40 * MIB);
+        p.fileStarted("a", 30 * MIB, 0);
+        advance(2);
+        p.fileProgress("a", 10 * MIB, 30 * MIB, 5 * MIB);
+        // 10 MiB in 2 s; 20 MiB of a and 30 MiB of c left: 10 s.
+        assertThat(lastLine()).contains("all 10.0 MiB / 100.0 MiB").contains("  5.0 MiB/s").endsWith("ETA 0:10");
+        advance(4);
+        p.fileProgress("a", 30 * MIB, 30 * MIB, 5 * MIB);
+        p.fileDone("a", 30 * MIB, false);
+        p.fileDone("b", 40 * MIB, true);
+        p.fileStarted("c", 30 * MIB, 0);
+        advance(4);
+        p.fileProgress("c", 20 * MIB, 30 * MIB, 5 * MIB);
+        // 50 MiB transferred in 10 s, 10 MiB left.
+        assertThat(lastLine()).contains("all 90.0 MiB / 100.0 MiB").contains("  5.0 MiB/s").endsWith("ETA 0:02");
+    }
+
+    @Test
+    void aPartlyDownloadedFileLaterInTheListCountsOnlyItsNewBytesAndRetriesAddUp() {
+        PullProgress p = new PullProgress(out, ProgressBar.Mode.PLAIN, now::get, 0);
+        // a (20 MiB) is new; b (80 MiB) has 50 MiB from an earlier run.
+        p.downloadStarted(2, 100 * MIB, 50 * MIB);
+        p.fileStarted("a", 20 * MIB, 0);
+        advance(2);
+        p.fileProgress("a", 10 * MIB, 20 * MIB, 5 * MIB);
+        // 10 MiB of a and 30 MiB of b left at 5 MiB/s.
+        assertThat(lastLine()).contains("  5.0 MiB/s").endsWith("ETA 0:08");
+        advance(2);
+        p.fileProgress("a", 20 * MIB, 20 * MIB, 5 * MIB);
+        p.fileDone("a", 20 * MIB, false);
+        p.fileStarted("b", 80 * MIB, 50 * MIB);
+        advance(2);
+        p.fileProgress("b", 60 * MIB, 80 * MIB, 5 * MIB);
+        // 30 MiB in 6 s; 20 MiB left.
+        assertThat(lastLine()).contains("all 80.0 MiB / 100.0 MiB").contains("  5.0 MiB/s").endsWith("ETA 0:04");
+        p.retrying("b", 1, "connection reset");
+        p.fileStarted("b", 80 * MIB, 60 * MIB); // the next attempt resumes where this one stopped
+        advance(2);
+        p.fileProgress("b", 70 * MIB, 80 * MIB, 5 * MIB);
+        // 40 MiB in 8 s over both attempts; 10 MiB left.
+        assertThat(lastLine()).contains("all 90.0 MiB / 100.0 MiB").contains("  5.0 MiB/s").endsWith("ETA 0:02");
+    }
+
+    private String lastLine() {
+        String[] lines = text().split("\n");
+        return lines[lines.length - 1];
+    }
+
+    @Test
     void theTerminalLineIsRedrawnAndTheFinishedFileCoversIt() {
         PullProgress p = new PullProgress(out, ProgressBar.Mode.BAR, now::get, ProgressBar.PLAIN_INTERVAL_NANOS);
         p.downloadStarted(1, 10 * MIB, 0);

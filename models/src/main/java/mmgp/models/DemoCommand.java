@@ -108,9 +108,10 @@ public final class DemoCommand implements Callable<Integer> {
         Engine.Builder builder = Engine.builder().threads(threads);
         chosen.forEach(builder::model);
         PipelineResult result;
-        try (Engine engine = builder.build()) {
+        DemoProgress progress = new DemoProgress();
+        try (Engine engine = builder.build(); progress) {
             System.out.println("\n[1/3] caption of " + input);
-            result = engine.pipeline(input, options, new DemoProgress()).result().get();
+            result = engine.pipeline(input, options, progress).result().get();
         } catch (java.util.concurrent.ExecutionException e) {
             throw e.getCause() instanceof Exception cause ? cause : e;
         }
@@ -148,9 +149,15 @@ public final class DemoCommand implements Callable<Integer> {
             Task.VIDEO, "ltx_video/checkpoint");
 
     /** Streams the caption, draws a progress bar per stage and announces the next stage. */
-    private static final class DemoProgress implements ProgressListener {
+    private static final class DemoProgress implements ProgressListener, AutoCloseable {
         private final ProgressBar bar = new ProgressBar(System.err, false);
         private boolean captionStreamed;
+
+        /** Ends a step bar a failed stage left open, and with it the bar's ticker, before the results print. */
+        @Override
+        public void close() {
+            bar.close();
+        }
 
         @Override
         public void text(String stage, String piece) {

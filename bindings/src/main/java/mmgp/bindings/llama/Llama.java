@@ -45,7 +45,9 @@ public final class Llama {
     }
 
     private static final MethodHandle LLAMA_BACKEND_FREE = bind("llama_backend_free", null);
+    /** Frees the backend; the log sink's unterminated lines are written out first. */
     public static void backendFree() {
+        LlamaLog.flush();
         try { LLAMA_BACKEND_FREE.invokeExact(); } catch (Throwable t) { throw Downcalls.rethrow(t); }
     }
 

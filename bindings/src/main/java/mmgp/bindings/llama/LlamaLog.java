@@ -60,9 +60,13 @@ public final class LlamaLog {
         default void log(Source source, int level, String text) {
             log(level, text);
         }
+
+        /** Writes out what the sink still buffers (a line with no newline yet); the default holds nothing. */
+        default void flush() {}
     }
 
     private static volatile Sink sink;
+    private static final java.util.concurrent.atomic.AtomicBoolean FLUSH_AT_EXIT = new java.util.concurrent.atomic.AtomicBoolean();
 
     private static final MemorySegment CALLBACK;
 
@@ -88,22 +92,51 @@ public final class LlamaLog {
         forwardTo(new NativeLogRouter());
     }
 
-    /** Drops every llama.cpp/ggml/mtmd log message. */
+    /** Drops every llama.cpp/ggml/mtmd log message (what the previous sink buffered is written out first). */
     public static void silence() {
-        sink = null;
-        register(CALLBACK);
+        replace(null, CALLBACK);
     }
 
-    /** Sends every llama.cpp/ggml/mtmd log message to {@code target}. */
+    /**
+     * Sends every llama.cpp/ggml/mtmd log message to {@code target}; the previous sink's buffered
+     * lines are written out. The first call also adds a JVM shutdown hook that flushes the sink of
+     * the moment, so a last message without its newline still reaches the log.
+     */
     public static void forwardTo(Sink target) {
-        sink = target;
-        register(CALLBACK);
+        if (FLUSH_AT_EXIT.compareAndSet(false, true)) {
+            try {
+                Runtime.getRuntime().addShutdownHook(new Thread(LlamaLog::flush, "mmgp-native-log-flush"));
+            } catch (IllegalStateException | SecurityException e) {
+                // already shutting down: nothing left to flush at exit
+            }
+        }
+        replace(target, CALLBACK);
     }
 
-    /** Back to the libraries' default: everything on stderr. */
+    /** Back to the libraries' default: everything on stderr (what the previous sink buffered is written out first). */
     public static void restoreStderr() {
-        sink = null;
-        register(MemorySegment.NULL);
+        replace(null, MemorySegment.NULL);
+    }
+
+    /** Writes out what the current sink buffers: a partial line the C side has not ended yet. Never throws. */
+    public static void flush() {
+        flush(sink);
+    }
+
+    private static void replace(Sink target, MemorySegment callback) {
+        Sink before = sink;
+        sink = target;
+        register(callback);
+        if (before != target) flush(before);
+    }
+
+    private static void flush(Sink s) {
+        if (s == null) return;
+        try {
+            s.flush();
+        } catch (RuntimeException e) {
+            // a broken sink loses its last line, not the caller's work (nor the shutdown)
+        }
     }
 
     private static void register(MemorySegment callback) {

@@ -14,6 +14,10 @@ import mmgp.bindings.llama.LlamaLog.Source;
  * progress dots). Fragments are buffered per library until a newline. The levels are shifted one
  * step down, so the ~600 lines of a model load (tensor and metadata dumps at INFO) stay out of an
  * INFO-level log: DEBUG → TRACE, INFO → DEBUG, WARN → WARNING, ERROR → ERROR.
+ *
+ * <p>Lines are written to the logger outside the router's lock, so a slow appender holds up only
+ * the thread that logs. {@link #flush} writes out unterminated lines; {@link LlamaLog} calls it when
+ * the router is replaced, when the backend is freed, and from a JVM shutdown hook.
  */
 public final class NativeLogRouter implements LlamaLog.Sink {
     /** Where a finished line goes; the default is {@code System.getLogger(source.loggerName())}. */
@@ -58,43 +62,63 @@ public final class NativeLogRouter implements LlamaLog.Sink {
 
     @Override
     public void log(Source source, int level, String text) {
-        List<String> lines = new ArrayList<>(2);
-        Level lineLevel;
+        // Lines are collected under the lock and written after it: a slow or blocked logger must not
+        // hold up the other native threads that log.
+        List<Pending> lines = new ArrayList<>(2);
         synchronized (this) {
             int i = source.ordinal();
             StringBuilder buf = pending[i];
             if (level != LlamaLog.LEVEL_CONT) {
-                // A new message ends an unterminated previous one.
+                // A new message ends an unterminated previous one, at that one's level.
                 if (!buf.isEmpty()) {
-                    emitLater(lines, buf.toString());
+                    emitLater(lines, source, pendingLevel[i], buf.toString());
                     buf.setLength(0);
-                    flush(source, pendingLevel[i], lines);
-                    lines.clear();
                 }
                 pendingLevel[i] = level(level);
             }
-            lineLevel = pendingLevel[i];
+            Level lineLevel = pendingLevel[i];
             buf.append(text);
             int nl;
             while ((nl = buf.indexOf("\n")) >= 0) {
-                emitLater(lines, buf.substring(0, nl));
+                emitLater(lines, source, lineLevel, buf.substring(0, nl));
                 buf.delete(0, nl + 1);
             }
             if (buf.length() > MAX_LINE) {
-                emitLater(lines, buf.toString());
+                emitLater(lines, source, lineLevel, buf.toString());
                 buf.setLength(0);
             }
         }
-        flush(source, lineLevel, lines);
+        write(lines);
     }
 
-    private static void emitLater(List<String> lines, String line) {
+    /**
+     * Writes out the unterminated lines still buffered (a message the C side never ended with a
+     * newline), each at its level; called when the router is replaced or the libraries are closed,
+     * and by {@link LlamaLog}'s shutdown hook, so the last words of a run are not lost.
+     */
+    @Override
+    public void flush() {
+        List<Pending> lines = new ArrayList<>(1);
+        synchronized (this) {
+            for (Source source : Source.values()) {
+                StringBuilder buf = pending[source.ordinal()];
+                if (buf.isEmpty()) continue;
+                emitLater(lines, source, pendingLevel[source.ordinal()], buf.toString());
+                buf.setLength(0);
+            }
+        }
+        write(lines);
+    }
+
+    private record Pending(Source source, Level level, String line) {}
+
+    private static void emitLater(List<Pending> lines, Source source, Level level, String line) {
         String trimmed = line.endsWith("\r") ? line.substring(0, line.length() - 1) : line;
-        if (!trimmed.isBlank()) lines.add(trimmed);
+        if (!trimmed.isBlank()) lines.add(new Pending(source, level, trimmed));
     }
 
-    private void flush(Source source, Level level, List<String> lines) {
-        for (String line : lines) out.line(source, level, line);
+    private void write(List<Pending> lines) {
+        for (Pending p : lines) out.line(p.source(), p.level(), p.line());
     }
 
     private static void toSystemLogger(Source source, Level level, String line) {

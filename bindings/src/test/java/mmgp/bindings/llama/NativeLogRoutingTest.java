@@ -62,6 +62,34 @@ class NativeLogRoutingTest {
         assertThat(out).containsPattern("loader=([1-9]\\d+)").contains("record FINE llama_model_loader:");
     }
 
+    @Test
+    void replacingTheRouterWritesOutItsUnterminatedLine() {
+        assumeTrue(NativeLibraries.available(), "native libs not built");
+        List<Line> lines = new CopyOnWriteArrayList<>();
+        NativeLogRouter router = new NativeLogRouter((s, l, t) -> lines.add(new Line(s, l, t)));
+        LlamaLog.forwardTo(router);
+        try {
+            router.log(Source.GGML, LlamaLog.LEVEL_INFO, "partial");
+            assertThat(lines).isEmpty();
+        } finally {
+            LlamaLog.routeToLoggers();
+        }
+        assertThat(lines).containsExactly(new Line(Source.GGML, Level.DEBUG, "partial"));
+    }
+
+    @Test
+    void anUnterminatedLineIsWrittenAtExit() throws Exception {
+        assumeTrue(NativeLibraries.available(), "native libs not built");
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        Process p = new ProcessBuilder(List.of(java.toString(), "--enable-native-access=ALL-UNNAMED",
+                "-cp", System.getProperty("java.class.path"), NativeLogFlushProbe.class.getName())).start();
+        CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> read(p.getErrorStream()));
+        String out = read(p.getInputStream());
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(out + err.get(10, TimeUnit.SECONDS)).isZero();
+        assertThat(out).contains("exiting\nline LLAMA WARNING last words, no newline\n");
+    }
+
     private static String read(java.io.InputStream in) {
         try {
             return new String(in.readAllBytes());
