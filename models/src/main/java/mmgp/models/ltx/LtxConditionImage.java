@@ -3,6 +3,7 @@ package mmgp.models.ltx;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import mmgp.models.smolvlm.PillowResize;
 import mmgp.models.smolvlm.SmolVlmImageProcessor;
 import mmgp.models.smolvlm.SmolVlmImageProcessor.Image;
 import mmgp.models.smolvlm.SmolVlmImageProcessor.Resample;
@@ -53,7 +54,7 @@ public record LtxConditionImage(Image image) {
     /** (3, height, width) float32 in [−1, 1]: RGB, PIL-LANCZOS-resized when the size differs, then x/255·2 − 1. */
     public float[] pixels(int width, int height) {
         Image rgb = SmolVlmImageProcessor.convertToRgb(image);
-        Image sized = SmolVlmImageProcessor.pilResize(rgb, width, height, Resample.LANCZOS);
+        Image sized = PillowResize.resize(rgb, width, height, Resample.LANCZOS);
         byte[] p = sized.pixels();
         int plane = width * height;
         float[] out = new float[3 * plane];

@@ -110,7 +110,7 @@ class SmolVlmImageProcessorTest {
     void grayscaleIsResizedNearestAndReplicated() {
         byte[] gray = new byte[] {0, 100, (byte) 200, (byte) 255};
         Image image = new Image(2, 2, Mode.L, gray);
-        Image up = SmolVlmImageProcessor.pilResize(image, 4, 4, Resample.LANCZOS);
+        Image up = PillowResize.resize(image, 4, 4, Resample.LANCZOS);
         assertThat(up.mode()).isEqualTo(Mode.L);
         assertThat(up.pixels()).containsExactly(0, 0, 100, 100, 0, 0, 100, 100,
                 -56, -56, -1, -1, -56, -56, -1, -1);
@@ -123,11 +123,11 @@ class SmolVlmImageProcessorTest {
     void lanczosKeepsAConstantImageConstant() {
         byte[] pixels = new byte[31 * 17 * 3];
         java.util.Arrays.fill(pixels, (byte) 200);
-        Image resized = SmolVlmImageProcessor.pilResize(Image.rgb(31, 17, pixels), 96, 40, Resample.LANCZOS);
+        Image resized = PillowResize.resize(Image.rgb(31, 17, pixels), 96, 40, Resample.LANCZOS);
         for (byte b : resized.pixels()) {
             assertThat(b & 0xFF).isEqualTo(200);
         }
-        assertThat(SmolVlmImageProcessor.pilResize(resized, 96, 40, Resample.LANCZOS)).isSameAs(resized);
+        assertThat(PillowResize.resize(resized, 96, 40, Resample.LANCZOS)).isSameAs(resized);
     }
 
     @Test
