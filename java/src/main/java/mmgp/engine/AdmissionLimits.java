@@ -62,12 +62,21 @@ record AdmissionLimits(long memoryBudgetBytes, double maxRequestSeconds, double 
         return width ? nativeSize.width() : nativeSize.height();
     }
 
-    /** Whether {@code batch} and {@code next} together fit the memory budget. */
+    /**
+     * Whether {@code batch} and {@code next} together fit the memory budget; an estimate that
+     * fails counts as not fitting ({@code next} then waits for a batch of its own).
+     */
     <Q> boolean fits(BatchModel<Q, ?> model, List<Q> batch, Q next) {
         if (memoryBudgetBytes == 0) return true;
         List<Q> all = new ArrayList<>(batch.size() + 1);
         all.addAll(batch);
         all.add(next);
-        return model.estimate(all).peakBytes() <= memoryBudgetBytes;
+        try {
+            return model.estimate(all).peakBytes() <= memoryBudgetBytes;
+        } catch (RuntimeException e) {
+            System.getLogger(AdmissionLimits.class.getName()).log(System.Logger.Level.WARNING,
+                    "estimating a batch of " + all.size() + " failed (" + e + "); its last request waits for another batch");
+            return false;
+        }
     }
 }
