@@ -38,15 +38,8 @@ record AdmissionLimits(long memoryBudgetBytes, double maxRequestSeconds, double 
     <Q> void admit(BatchModel<Q, ?> model, Q request) {
         CostEstimate e = model.estimate(List.of(request));
         if (maxSize != null && e.size() != null) {
-            CostEstimate.Size max = new CostEstimate.Size(maxSize.width() > 0 ? maxSize.width() : side(e.nativeSize(), true),
-                    maxSize.height() > 0 ? maxSize.height() : side(e.nativeSize(), false));
-            String whose = maxSize.width() > 0 && maxSize.height() > 0 ? "this server's limit" : "the model's native size";
-            if (max.width() > 0 && e.size().width() > max.width()) {
-                throw new InvalidRequestException("width", "width " + e.size().width() + " is above " + whose + " of " + max.width() + " (--max-width)");
-            }
-            if (max.height() > 0 && e.size().height() > max.height()) {
-                throw new InvalidRequestException("height", "height " + e.size().height() + " is above " + whose + " of " + max.height() + " (--max-height)");
-            }
+            checkSide("width", e.size().width(), maxSize.width(), side(e.nativeSize(), true));
+            checkSide("height", e.size().height(), maxSize.height(), side(e.nativeSize(), false));
         }
         if (memoryBudgetBytes > 0 && e.peakBytes() > memoryBudgetBytes) {
             throw new OverBudgetException(OverBudgetException.Limit.MEMORY, e, e.peakBytes(), memoryBudgetBytes);
@@ -55,6 +48,18 @@ record AdmissionLimits(long memoryBudgetBytes, double maxRequestSeconds, double 
         if (maxRequestSeconds > 0 && seconds > maxRequestSeconds) {
             throw new OverBudgetException(OverBudgetException.Limit.COMPUTE, e, seconds, maxRequestSeconds);
         }
+    }
+
+    /**
+     * Refuses a side above its cap: {@code configured} when positive (the server's limit), else
+     * the model's {@code nativeSide} (0: unknown, nothing to check). Each side names its own
+     * source, so a server that sets only --max-width still names the native height.
+     */
+    private static void checkSide(String field, int requested, int configured, int nativeSide) {
+        int max = configured > 0 ? configured : nativeSide;
+        if (max <= 0 || requested <= max) return;
+        String whose = configured > 0 ? "this server's limit" : "the model's native size";
+        throw new InvalidRequestException(field, field + " " + requested + " is above " + whose + " of " + max + " (--max-" + field + ")");
     }
 
     private static int side(CostEstimate.Size nativeSize, boolean width) {
