@@ -10,7 +10,8 @@ import mmgp.engine.spi.CostEstimate;
  * The engine's admission control by cost: a request is refused at submit when its run alone
  * needs more memory than {@code memoryBudgetBytes}, more than {@code maxRequestSeconds} of
  * compute at {@code flopsPerSecond}, or a size above {@code maxSize} (0 sides: the model's
- * native size); a batch is never gathered beyond what the budget holds. Figures come from
+ * native size per side, and when neither side is set, the model's native pixel count if it gives
+ * one, {@link CostEstimate#nativePixels}); a batch is never gathered beyond what the budget holds. Figures come from
  * {@link BatchModel#estimate}; a model that estimates nothing is never refused.
  *
  * @param memoryBudgetBytes most bytes one batch may need beyond the weights; 0 means no budget
@@ -40,6 +41,11 @@ record AdmissionLimits(long memoryBudgetBytes, double maxRequestSeconds, double 
         if (maxSize != null && e.size() != null) {
             checkSide("width", e.size().width(), maxSize.width(), side(e.nativeSize(), true));
             checkSide("height", e.size().height(), maxSize.height(), side(e.nativeSize(), false));
+            long pixels = (long) e.size().width() * e.size().height();
+            if (maxSize.width() == 0 && maxSize.height() == 0 && e.nativePixels() > 0 && pixels > e.nativePixels()) {
+                throw new InvalidRequestException("width", e.size() + " is " + pixels + " pixels, above the model's native " + e.nativePixels()
+                        + " (e.g. " + nativeExample(e) + "; --max-width and --max-height allow more)");
+            }
         }
         if (memoryBudgetBytes > 0 && e.peakBytes() > memoryBudgetBytes) {
             throw new OverBudgetException(OverBudgetException.Limit.MEMORY, e, e.peakBytes(), memoryBudgetBytes);
@@ -60,6 +66,13 @@ record AdmissionLimits(long memoryBudgetBytes, double maxRequestSeconds, double 
         if (max <= 0 || requested <= max) return;
         String whose = configured > 0 ? "this server's limit" : "the model's native size";
         throw new InvalidRequestException(field, field + " " + requested + " is above " + whose + " of " + max + " (--max-" + field + ")");
+    }
+
+    private static String nativeExample(CostEstimate e) {
+        CostEstimate.Size n = e.nativeSize();
+        if (n == null || n.width() <= 0) return "a smaller size";
+        long other = e.nativePixels() / n.width();
+        return n.width() + "×" + other + " or " + other + "×" + n.width();
     }
 
     private static int side(CostEstimate.Size nativeSize, boolean width) {

@@ -252,10 +252,10 @@ public final class Engine implements AutoCloseable {
             if (!models.isEmpty() || !variants.isEmpty()) {
                 List<ModelProvider> available = ProviderSelection.available(providers);
                 models.forEach((task, path) -> slots.put(task, List.of(new TaskVariants.Spec(null, 1,
-                        new ModelSlot(task, path, ProviderSelection.choose(task, path, available), resolvedThreads, guarded)))));
+                        new ModelSlot(task, path, ProviderSelection.choose(task, path, available), resolvedThreads, memoryBudget, guarded)))));
                 variants.forEach((task, named) -> slots.put(task, named.entrySet().stream().map(v -> new TaskVariants.Spec(v.getKey(),
                         v.getValue().getValue(), new ModelSlot(task, v.getValue().getKey(),
-                        ProviderSelection.choose(task, v.getValue().getKey(), available), resolvedThreads, guarded))).toList()));
+                        ProviderSelection.choose(task, v.getValue().getKey(), available), resolvedThreads, memoryBudget, guarded))).toList()));
             }
             return new Engine(settings, slots, variantSeed, guarded);
         }

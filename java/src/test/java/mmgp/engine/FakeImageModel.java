@@ -18,6 +18,8 @@ final class FakeImageModel extends FakeBatchModel<ImageRequest, ImageResult> {
     static final double FLOPS_PER_PIXEL_STEP = 1e6;
     static final CostEstimate.Size NATIVE = new CostEstimate.Size(256, 256);
     private final CostEstimate.Size nativeSize;
+    /** The native pixel count its estimates give (0: none, only the per-side native size). */
+    volatile long nativePixels;
     /** Called with the batch size on each estimate (may block or throw); null: nothing. */
     volatile java.util.function.IntConsumer onEstimate;
 
@@ -53,7 +55,7 @@ final class FakeImageModel extends FakeBatchModel<ImageRequest, ImageResult> {
         long pixels = (long) o.width() * o.height();
         String what = batch.size() == 1 ? "a " + o.width() + "×" + o.height() + " image" : "a batch of " + batch.size() + " " + o.width() + "×" + o.height() + " images";
         return new CostEstimate(what, batch.size() * pixels * BYTES_PER_PIXEL, batch.size() * pixels * o.steps() * FLOPS_PER_PIXEL_STEP,
-                new CostEstimate.Size(o.width(), o.height()), nativeSize);
+                new CostEstimate.Size(o.width(), o.height()), nativeSize, null, nativePixels);
     }
 
     @Override

@@ -1,6 +1,7 @@
 package mmgp.models.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.awt.image.BufferedImage;
@@ -74,6 +75,97 @@ class CostEstimateTest {
                 assertThat(estimate.flops()).isCloseTo(m.flops, org.assertj.core.data.Percentage.withPercentage(1));
             }
         }
+    }
+
+    /**
+     * 9 frames of 256×256 on the tiny fixture: its untiled VAE decode is by far the largest stage
+     * (its smallest tile, 2×1×1 latents, plans about 0.8 MiB, as does the T5 encoder).
+     */
+    private static final mmgp.api.VideoOptions LARGE = LtxProviderTest.SMALL.withSize(9, 256, 256).withSteps(1);
+
+    /** The whole (untiled) decode's buffer: the estimate's peak with neither a VAE nor an engine budget. */
+    private static long wholeDecode(BatchModel<VideoRequest, VideoResult> model) {
+        long whole = model.estimate(List.of(new VideoRequest("a car", LARGE))).peakBytes();
+        assertThat(whole).as("the decode dominates").isGreaterThan(4L << 20);
+        return whole;
+    }
+
+    /**
+     * A vae_memory_bytes below the whole decode's buffer tiles it: the run's VAE buffers stay
+     * within that budget, and the estimate counts the budget (the tile graphs it may cache), an
+     * upper bound of the measured peak.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void ltxTiledDecodeEstimateBoundsTheMeasuredTileBuffers() throws Exception {
+        assumeTrue(NativeLibraries.available(), "native libs not built");
+        try (var model = (BatchModel<VideoRequest, VideoResult>) new LtxProvider().open(LtxProviderTest.CHECKPOINT, 2)) {
+            long whole = wholeDecode(model), vae = whole / 3;
+            List<VideoRequest> batch = List.of(new VideoRequest("a car", LARGE.withVaeMemory(vae).withSeed(1)));
+            CostEstimate estimate = model.estimate(batch);
+            Measured m = run(model, batch);
+            report("ltx tiled decode", estimate, m);
+            assertThat(largestBuffer("vae")).as("the decode was tiled within its budget").isPositive().isLessThanOrEqualTo(vae);
+            assertThat(estimate.peakBytes()).isEqualTo(vae).isGreaterThanOrEqualTo(m.bufferBytes);
+            // tile overlaps are decoded twice; the estimate scales the decode's FLOPs by the latents its tiles decode
+            assertThat(estimate.flops()).isCloseTo(m.flops, org.assertj.core.data.Percentage.withPercentage(10));
+            assertThat(estimate.memoryHint()).contains("(vae_memory_bytes " + vae + ")");
+            // below the smallest tile: refused up front naming the field, not failed in the run
+            assertThatThrownBy(() -> model.estimate(List.of(new VideoRequest("a car", LARGE.withVaeMemory(1000)))))
+                    .isInstanceOfSatisfying(mmgp.api.InvalidRequestException.class, e -> assertThat(e.field()).isEqualTo("vae_memory_bytes"));
+        }
+    }
+
+    /**
+     * A request that leaves vae_memory_bytes at its default decodes within the engine's budget
+     * when that is below the 2 GiB default: estimated and run alike, so a budget smaller than the
+     * whole decode still admits the request.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void ltxDefaultVaeBudgetFitsTheEnginesBudget() throws Exception {
+        assumeTrue(NativeLibraries.available(), "native libs not built");
+        try (var model = (BatchModel<VideoRequest, VideoResult>) new LtxProvider().open(LtxProviderTest.CHECKPOINT, 2)) {
+            long engineBudget = wholeDecode(model) / 2;
+            List<VideoRequest> batch = List.of(new VideoRequest("a car", LARGE.withSeed(1)));
+            model.memoryBudget(engineBudget);
+            CostEstimate estimate = model.estimate(batch);
+            Measured m = run(model, batch);
+            report("ltx decode within the engine's budget", estimate, m);
+            assertThat(estimate.peakBytes()).isLessThanOrEqualTo(engineBudget).isGreaterThanOrEqualTo(m.bufferBytes);
+            assertThat(largestBuffer("vae")).isPositive().isLessThanOrEqualTo(engineBudget);
+        }
+    }
+
+    /** Over the engine's budget because of an explicit vae_memory_bytes: the 413 says so; the default fits. */
+    @Test
+    @SuppressWarnings("unchecked")
+    void anOverBudgetVaeDecodeNamesVaeMemoryBytes() throws Exception {
+        assumeTrue(NativeLibraries.available(), "native libs not built");
+        long whole;
+        try (var model = (BatchModel<VideoRequest, VideoResult>) new LtxProvider().open(LtxProviderTest.CHECKPOINT, 2)) {
+            whole = wholeDecode(model);
+        }
+        long vae = whole * 3 / 4;
+        try (mmgp.engine.Engine engine = mmgp.engine.Engine.builder().provider(new LtxProvider()).model(mmgp.api.Task.VIDEO, LtxProviderTest.CHECKPOINT)
+                .threads(2).memoryBudget(whole / 2).build()) {
+            engine.load(mmgp.api.Task.VIDEO);
+            assertThatThrownBy(() -> engine.generateVideo(new VideoRequest("a car", LARGE.withVaeMemory(vae)), null))
+                    .isInstanceOf(mmgp.engine.OverBudgetException.class)
+                    .hasMessageContaining("over the memory budget")
+                    .hasMessageContaining("its VAE decode needs")
+                    .hasMessageContaining("(vae_memory_bytes " + vae + "): a smaller vae_memory_bytes decodes in smaller tiles");
+            assertThat(engine.generateVideo(new VideoRequest("a car", LARGE.withSeed(2)), null).result().get().frames()).isEqualTo(9);
+        }
+    }
+
+    /** The largest compute buffer of the last run's graphs whose label contains {@code part}. */
+    private static long largestBuffer(String part) {
+        long max = 0;
+        for (GraphStats.Entry e : GraphStats.entries()) {
+            if (e.label().contains(part)) max = Math.max(max, GraphStats.bufferBytes(e.label()));
+        }
+        return max;
     }
 
     @Test
