@@ -185,8 +185,12 @@ class CostEstimateTest {
     /**
      * SmolVLM2 runs in libllama, where no graph is planned: its estimate counts what
      * {@link SmolVlmUnderstanding#prepare} holds for a request (each tile's pixels and image
-     * features) and the KV positions it fills. Measured on the tiny checkpoint: the tiles encoded,
-     * the feature rows, the prompt's positions and the tokens generated.
+     * features) and the KV positions it fills. Measured on the tiny checkpoint: the tiles the
+     * processor made and the vision encoder ran, the feature floats it produced, and the prompt
+     * positions libllama filled. FLOPs are not compared: libllama and libmtmd count none, and a
+     * "measured" figure would be the estimate's own formula on these counts (a check that could
+     * not fail, dropped); what can fail is checked instead, the counts the FLOP formula rests on
+     * (tiles equal, the estimated prompt positions an upper bound of the filled ones).
      */
     @Test
     @SuppressWarnings("unchecked")
@@ -208,20 +212,20 @@ class CostEstimateTest {
                     new UnderstandRequest(Media.video(video), "What happens in the video?", o.withMaxFrames(2)),
                     new UnderstandRequest(new Media.None(), "Say something.", o));
             int[] tiles = {7, 10, 2, 0};
+            int tokensPerTile = ((SmolVlmBatchModel) model).understanding().processor().imageSeqLen();
             long sumBytes = 0;
             for (int i = 0; i < exact.size(); i++) {
                 UnderstandRequest r = exact.get(i);
                 CostEstimate e = model.estimate(List.of(r));
                 SmolVlmMeasured m = measure(model, u, r);
-                System.out.printf(Locale.ROOT, "smolvlm %s: estimated %d B, %.4g FLOPs; measured %d tiles, %d B, %d positions, %.4g FLOPs%n",
-                        r.media(), e.peakBytes(), e.flops(), m.tiles, m.bytes, m.positions, m.flops);
+                System.out.printf(Locale.ROOT, "smolvlm %s: estimated %d B, %.4g FLOPs; measured %d tiles, %d B, %d positions%n",
+                        r.media(), e.peakBytes(), e.flops(), m.tiles, m.bytes, m.positions);
                 assertThat(m.tiles).as("tiles of request %d", i).isEqualTo(tiles[i]);
                 assertThat(e.peakBytes()).as("bytes of request %d", i).isEqualTo(m.bytes);
-                // the prompt's text is bounded by its bytes and the template, the answer by max_new_tokens: the
-                // estimate may exceed the measured FLOPs by those positions through the text model, no more
-                double slack = 2.0 * u.model().textParams() * (r.prompt().length() + SmolVlmCost.TEMPLATE_TOKENS
-                        + (long) SmolVlmCost.TOKENS_PER_TILE * m.tiles + r.options().maxNewTokens());
-                assertThat(e.flops()).as("FLOPs of request %d", i).isBetween(m.flops, m.flops + slack);
+                // the prompt's positions: bounded by its bytes, the template and each tile's features and wrapper
+                long positions = SmolVlmCost.promptPositions(r.prompt(), m.tiles, tokensPerTile);
+                assertThat(positions).as("positions of request %d", i).isGreaterThanOrEqualTo(m.positions)
+                        .isLessThanOrEqualTo(m.positions + r.prompt().length() + SmolVlmCost.TEMPLATE_TOKENS + (long) SmolVlmCost.TOKENS_PER_TILE * m.tiles);
                 sumBytes += e.peakBytes();
             }
             CostEstimate all = model.estimate(exact);
@@ -236,9 +240,13 @@ class CostEstimateTest {
         }
     }
 
-    record SmolVlmMeasured(int tiles, long bytes, int positions, double flops) {}
+    record SmolVlmMeasured(int tiles, long bytes, int positions) {}
 
-    /** Prepares the request as a run does and runs it: what it holds, the KV positions it filled, and FLOPs on the estimate's formula. */
+    /**
+     * Prepares the request as a run does and runs it: the tiles encoded and their pixels at the
+     * processor's tile side, the feature floats the encoder produced, and the prompt positions the
+     * run filled.
+     */
     private static SmolVlmMeasured measure(BatchModel<UnderstandRequest, UnderstandResult> model, SmolVlmUnderstanding u, UnderstandRequest r)
             throws Exception {
         SmolVlmMedia media = switch (r.media()) {
@@ -252,9 +260,7 @@ class CostEstimateTest {
         long bytes = (long) p.imagesEncoded() * 3 * side * side * Float.BYTES + (p.imageFeatures() == null ? 0 : (long) p.imageFeatures().length * Float.BYTES);
         UnderstandResult result = model.run(List.of(new BatchItem<>(r, ProgressListener.NONE)), ProgressListener.NONE).getFirst();
         assertThat(result.promptTokens()).isEqualTo(p.ids().length);
-        double flops = 2.0 * u.model().textParams() * (result.promptTokens() + result.generatedTokens())
-                + p.imagesEncoded() * u.model().visionTower().tileFlops();
-        return new SmolVlmMeasured(p.imagesEncoded(), bytes, result.promptTokens(), flops);
+        return new SmolVlmMeasured(p.imagesEncoded(), bytes, result.promptTokens());
     }
 
     record Measured(long bufferBytes, double flops) {}
