@@ -62,12 +62,6 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--max-frames", defaultValue = "121", description = "Most video frames a request may ask for (default: ${DEFAULT-VALUE}).")
     int maxFrames;
 
-    @Option(names = "--max-width", defaultValue = "0", description = "Widest image/video (default: 0, the model's native width).")
-    int maxWidth;
-
-    @Option(names = "--max-height", defaultValue = "0", description = "Tallest image/video (default: 0, the model's native height).")
-    int maxHeight;
-
     @picocli.CommandLine.Mixin
     AdmissionOptions admission = new AdmissionOptions();
 
@@ -121,15 +115,16 @@ final class ServeCommand implements Callable<Integer> {
         if (drainSeconds < 0) throw new IllegalArgumentException("--drain-seconds must be >= 0, got " + drainSeconds);
         Path data = dataDir != null ? dataDir : Path.of(System.getProperty("user.home"), ".cache", "mmgp", "server");
         ServerConfig config = new ServerConfig(host, port, data, keys, noAuth, metricsAuth, perMinute(rateLimit), maxUploadMb << 20,
-                new RequestLimits(maxFrames, maxWidth, maxHeight, maxSteps, maxNewTokens), corsOrigins,
+                new RequestLimits(maxFrames, admission.maxWidth, admission.maxHeight, maxSteps, maxNewTokens), corsOrigins,
                 Duration.ofMillis((long) (retentionHours * 3_600_000)), Duration.ofMinutes(10), requeueOnRestart);
 
         if (cluster != null) return serveCluster(config, keys);
-        Engine.Builder engine = Engine.builder().threads(threads).maxBatch(maxBatch).queueCapacity(queueCapacity).maxSize(maxWidth, maxHeight)
+        Engine.Builder engine = Engine.builder().threads(threads).maxBatch(maxBatch).queueCapacity(queueCapacity)
                 .closeTimeout(Duration.ofSeconds(drainSeconds));
         Set<Task> served = abOptions.configure(modelChoice, engine, Set.of());
         long budget = admission.apply(engine, abOptions.configuredModels());
-        System.out.println("  memory budget per batch: " + (budget >> 20) + " MiB beyond the weights");
+        System.out.println(budget == 0 ? "  memory budget per batch: none (--memory-budget 0)"
+                : "  memory budget per batch: " + (budget >> 20) + " MiB beyond the weights");
         ApiServer server = ApiServer.start(config, engine, built -> {
             if (!preload) return;
             for (Task t : served) {

@@ -10,7 +10,8 @@ import mmgp.engine.spi.CostEstimate;
  * The engine's admission control by cost: a request is refused at submit when its run alone
  * needs more memory than {@code memoryBudgetBytes}, more than {@code maxRequestSeconds} of
  * compute at {@code flopsPerSecond}, or a size above {@code maxSize} (0 sides: the model's
- * native size); a batch is never gathered beyond what the budget holds. Figures come from
+ * native size per side, and when neither side is set, the model's native pixel count if it gives
+ * one, {@link CostEstimate#nativePixels}); a batch is never gathered beyond what the budget holds. Figures come from
  * {@link BatchModel#estimate}; a model that estimates nothing is never refused.
  *
  * @param memoryBudgetBytes most bytes one batch may need beyond the weights; 0 means no budget
@@ -38,14 +39,12 @@ record AdmissionLimits(long memoryBudgetBytes, double maxRequestSeconds, double 
     <Q> void admit(BatchModel<Q, ?> model, Q request) {
         CostEstimate e = model.estimate(List.of(request));
         if (maxSize != null && e.size() != null) {
-            CostEstimate.Size max = new CostEstimate.Size(maxSize.width() > 0 ? maxSize.width() : side(e.nativeSize(), true),
-                    maxSize.height() > 0 ? maxSize.height() : side(e.nativeSize(), false));
-            String whose = maxSize.width() > 0 && maxSize.height() > 0 ? "this server's limit" : "the model's native size";
-            if (max.width() > 0 && e.size().width() > max.width()) {
-                throw new InvalidRequestException("width", "width " + e.size().width() + " is above " + whose + " of " + max.width() + " (--max-width)");
-            }
-            if (max.height() > 0 && e.size().height() > max.height()) {
-                throw new InvalidRequestException("height", "height " + e.size().height() + " is above " + whose + " of " + max.height() + " (--max-height)");
+            checkSide("width", e.size().width(), maxSize.width(), side(e.nativeSize(), true));
+            checkSide("height", e.size().height(), maxSize.height(), side(e.nativeSize(), false));
+            long pixels = (long) e.size().width() * e.size().height();
+            if (maxSize.width() == 0 && maxSize.height() == 0 && e.nativePixels() > 0 && pixels > e.nativePixels()) {
+                throw new InvalidRequestException("width", e.size() + " is " + pixels + " pixels, above the model's native " + e.nativePixels()
+                        + " (e.g. " + nativeExample(e) + "; --max-width and --max-height allow more)");
             }
         }
         if (memoryBudgetBytes > 0 && e.peakBytes() > memoryBudgetBytes) {
@@ -57,17 +56,45 @@ record AdmissionLimits(long memoryBudgetBytes, double maxRequestSeconds, double 
         }
     }
 
+    /**
+     * Refuses a side above its cap: {@code configured} when positive (the server's limit), else
+     * the model's {@code nativeSide} (0: unknown, nothing to check). Each side names its own
+     * source, so a server that sets only --max-width still names the native height.
+     */
+    private static void checkSide(String field, int requested, int configured, int nativeSide) {
+        int max = configured > 0 ? configured : nativeSide;
+        if (max <= 0 || requested <= max) return;
+        String whose = configured > 0 ? "this server's limit" : "the model's native size";
+        throw new InvalidRequestException(field, field + " " + requested + " is above " + whose + " of " + max + " (--max-" + field + ")");
+    }
+
+    private static String nativeExample(CostEstimate e) {
+        CostEstimate.Size n = e.nativeSize();
+        if (n == null || n.width() <= 0) return "a smaller size";
+        long other = e.nativePixels() / n.width();
+        return n.width() + "×" + other + " or " + other + "×" + n.width();
+    }
+
     private static int side(CostEstimate.Size nativeSize, boolean width) {
         if (nativeSize == null) return 0;
         return width ? nativeSize.width() : nativeSize.height();
     }
 
-    /** Whether {@code batch} and {@code next} together fit the memory budget. */
+    /**
+     * Whether {@code batch} and {@code next} together fit the memory budget; an estimate that
+     * fails counts as not fitting ({@code next} then waits for a batch of its own).
+     */
     <Q> boolean fits(BatchModel<Q, ?> model, List<Q> batch, Q next) {
         if (memoryBudgetBytes == 0) return true;
         List<Q> all = new ArrayList<>(batch.size() + 1);
         all.addAll(batch);
         all.add(next);
-        return model.estimate(all).peakBytes() <= memoryBudgetBytes;
+        try {
+            return model.estimate(all).peakBytes() <= memoryBudgetBytes;
+        } catch (RuntimeException e) {
+            System.getLogger(AdmissionLimits.class.getName()).log(System.Logger.Level.WARNING,
+                    "estimating a batch of " + all.size() + " failed (" + e + "); its last request waits for another batch");
+            return false;
+        }
     }
 }

@@ -120,23 +120,30 @@ final class BatchDispatcher<Q, R> implements Runnable {
 
     /**
      * Adds queued jobs with the first job's key until {@code limit} or the deadline
-     * (System.nanoTime). A stray interrupt (see {@link #clearStrayInterrupt}) ends the wait early.
+     * (System.nanoTime). Each candidate's cost beside the batch is estimated outside the queue's
+     * lock (submitters never wait for a graph plan); one that does not fit, or whose estimate
+     * fails, stays queued for the next batch. A stray interrupt (see {@link #clearStrayInterrupt})
+     * ends the wait early.
      */
     private void gather(List<EngineJob<Q, R>> batch, BatchModel<Q, R> model, int limit, long deadline) {
         Object key = batch.getFirst().batchKey();
         AdmissionLimits admission = settings.admission();
-        java.util.function.Predicate<EngineJob<Q, R>> fits = job -> admission.fits(model, requests(batch), job.request());
+        java.util.Set<EngineJob<Q, R>> tooBig = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         while (batch.size() < limit) {
             for (EngineJob<Q, R> job : queue.unprepared()) prepare(job, model);
             EngineJob<Q, R> next;
             try {
-                next = queue.pollMatching(key, fits, deadline);
+                next = queue.peekMatching(key, tooBig, deadline);
             } catch (InterruptedException e) {
                 warnStrayInterrupt();
                 return;
             }
             if (next != null) {
-                if (!next.endIfCancelled()) batch.add(next);
+                if (!admission.fits(model, requests(batch), next.request())) {
+                    tooBig.add(next); // a larger batch would not fit it either
+                } else if (queue.remove(next) && !next.endIfCancelled()) {
+                    batch.add(next);
+                }
             } else if (queue.isClosed() || System.nanoTime() - deadline >= 0) {
                 return;
             }

@@ -252,10 +252,10 @@ public final class Engine implements AutoCloseable {
             if (!models.isEmpty() || !variants.isEmpty()) {
                 List<ModelProvider> available = ProviderSelection.available(providers);
                 models.forEach((task, path) -> slots.put(task, List.of(new TaskVariants.Spec(null, 1,
-                        new ModelSlot(task, path, ProviderSelection.choose(task, path, available), resolvedThreads, guarded)))));
+                        new ModelSlot(task, path, ProviderSelection.choose(task, path, available), resolvedThreads, memoryBudget, guarded)))));
                 variants.forEach((task, named) -> slots.put(task, named.entrySet().stream().map(v -> new TaskVariants.Spec(v.getKey(),
                         v.getValue().getValue(), new ModelSlot(task, v.getValue().getKey(),
-                        ProviderSelection.choose(task, v.getValue().getKey(), available), resolvedThreads, guarded))).toList()));
+                        ProviderSelection.choose(task, v.getValue().getKey(), available), resolvedThreads, memoryBudget, guarded))).toList()));
             }
             return new Engine(settings, slots, variantSeed, guarded);
         }
@@ -270,17 +270,17 @@ public final class Engine implements AutoCloseable {
      * @throws IllegalStateException   when the engine is closed or has no understanding model
      */
     public Job<UnderstandResult> understand(UnderstandRequest request, ProgressListener listener) {
-        return this.<UnderstandRequest, UnderstandResult>pick(Task.UNDERSTAND).submit(request, listener);
+        return variantsOf(Task.UNDERSTAND).submit(request, listener);
     }
 
     /** Queues an image; refusals as for {@link #understand}. {@code listener} may be null. */
     public Job<ImageResult> generateImage(ImageRequest request, ProgressListener listener) {
-        return this.<ImageRequest, ImageResult>pick(Task.IMAGE).submit(request, listener);
+        return variantsOf(Task.IMAGE).submit(request, listener);
     }
 
     /** Queues a video; refusals as for {@link #understand}. {@code listener} may be null. */
     public Job<VideoResult> generateVideo(VideoRequest request, ProgressListener listener) {
-        return this.<VideoRequest, VideoResult>pick(Task.VIDEO).submit(request, listener);
+        return variantsOf(Task.VIDEO).submit(request, listener);
     }
 
     /**
@@ -288,7 +288,8 @@ public final class Engine implements AutoCloseable {
      * {@code stage("caption"|"image"|"video", seconds)} as each stage ends), partial results on
      * failure. The future completes normally once the caption exists, with {@code failedStage}
      * set when a later stage failed or was cancelled; it fails only when the caption does.
-     * Options are checked now against the models that are loaded (image and video with a
+     * Options are checked now against the models that are loaded, a stage with A/B variants
+     * refusing only what none of them accepts (image and video with a
      * stand-in prompt, since the real one is the caption).
      */
     public Job<PipelineResult> pipeline(Path video, PipelineOptions options, ProgressListener listener) {
@@ -301,15 +302,9 @@ public final class Engine implements AutoCloseable {
         if (!Files.isRegularFile(video)) throw new InvalidRequestException("video", "no such file: " + video);
         UnderstandRequest caption = new UnderstandRequest(Media.video(video), options.captionPrompt(), options.caption());
         String standIn = "a stand-in prompt to check the options";
-        inStage("caption", () -> {
-            for (var lane : this.<UnderstandRequest, UnderstandResult>lanes(Task.UNDERSTAND)) lane.validateIfLoaded(caption);
-        });
-        inStage("image", () -> {
-            for (var lane : this.<ImageRequest, ImageResult>lanes(Task.IMAGE)) lane.validateIfLoaded(new ImageRequest(standIn, options.image()));
-        });
-        inStage("video", () -> {
-            for (var lane : this.<VideoRequest, VideoResult>lanes(Task.VIDEO)) lane.validateIfLoaded(new VideoRequest(standIn, options.video()));
-        });
+        inStage("caption", () -> variantsOf(Task.UNDERSTAND).check(caption));
+        inStage("image", () -> variantsOf(Task.IMAGE).check(new ImageRequest(standIn, options.image())));
+        inStage("video", () -> variantsOf(Task.VIDEO).check(new VideoRequest(standIn, options.video())));
         PipelineRun run = new PipelineRun(this, video, options, listener);
         run.start();
         return run;
@@ -408,18 +403,12 @@ public final class Engine implements AutoCloseable {
         if (closed) throw new IllegalStateException("engine is closed");
     }
 
-    /** The lane of the task's next request: its model, or a weighted draw among its variants. */
-    @SuppressWarnings("unchecked")
-    private <Q, R> TaskLane<Q, R> pick(Task task) {
-        return (TaskLane<Q, R>) variantsOf(task).pick();
-    }
-
     @SuppressWarnings("unchecked")
     private <Q, R> List<TaskLane<Q, R>> lanes(Task task) {
         return variantsOf(task).lanes().stream().map(l -> (TaskLane<Q, R>) l).toList();
     }
 
-    private TaskVariants variantsOf(Task task) {
+    TaskVariants variantsOf(Task task) {
         ensureOpen();
         TaskVariants v = tasks.get(Objects.requireNonNull(task, "task"));
         if (v == null) throw new IllegalStateException("no " + task.label() + " model is configured");

@@ -20,11 +20,18 @@ final class ModelSlot {
     private final ModelProvider provider;
     private final int threads;
     private final EngineListener listener;
+    private final long memoryBudget;
     private final ReentrantLock loading = new ReentrantLock();
     private volatile BatchModel<?, ?> model;
     private boolean closed;
 
     ModelSlot(Task task, Path path, ModelProvider provider, int threads, EngineListener listener) {
+        this(task, path, provider, threads, 0, listener);
+    }
+
+    /** {@code memoryBudget}: the engine's budget per batch (0: none), told to the model when it opens ({@link BatchModel#memoryBudget}). */
+    ModelSlot(Task task, Path path, ModelProvider provider, int threads, long memoryBudget, EngineListener listener) {
+        this.memoryBudget = memoryBudget;
         this.task = task;
         this.path = path;
         this.provider = provider;
@@ -60,6 +67,7 @@ final class ModelSlot {
             throw new ModelLoadException(task, path, provider.family(), e);
         }
         if (opened == null) throw new ModelLoadException(task, path, provider.family(), new IllegalStateException("the provider returned no model"));
+        opened.memoryBudget(memoryBudget);
         double seconds = (System.nanoTime() - start) / 1e9;
         listener.modelLoaded(task, opened.description(), seconds);
         LOG.log(Level.INFO, "loaded {0} model {1} in {2} s", task.label(), opened.description(), String.format("%.2f", seconds));

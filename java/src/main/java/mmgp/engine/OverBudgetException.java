@@ -49,7 +49,7 @@ public final class OverBudgetException extends RuntimeException {
     private static String message(Limit limit, CostEstimate estimate, double needed, double allowed) {
         return switch (limit) {
             case MEMORY -> estimate.what() + " needs about " + bytes((long) needed) + ", over the " + limit.words + " of " + bytes((long) allowed)
-                    + " (" + limit.flag + ")";
+                    + " (" + limit.flag + ")" + (estimate.memoryHint() == null ? "" : "; " + estimate.memoryHint());
             case COMPUTE -> estimate.what() + " needs about " + seconds(needed) + " of compute, over the " + limit.words + " of " + seconds(allowed)
                     + " (" + limit.flag + ")";
         };
@@ -74,7 +74,7 @@ public final class OverBudgetException extends RuntimeException {
     }
 
     /** 10.3 GiB, 512 MiB: binary units, one decimal above 10 of a unit only when it says something. */
-    static String bytes(long b) {
+    public static String bytes(long b) {
         String[] units = {"B", "KiB", "MiB", "GiB", "TiB"};
         double v = b;
         int u = 0;

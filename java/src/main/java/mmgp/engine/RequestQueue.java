@@ -2,29 +2,39 @@ package mmgp.engine;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.IntConsumer;
 
 /**
- * The bounded FIFO of one task's waiting jobs. Submitters add (never blocking: a full queue
- * refuses), the dispatcher takes the oldest job and then picks jobs with the same batch key out
- * of the middle, and cancel removes a job wherever it is. The depth listener hears every change
- * under the lock, so a gauge fed by it never ends on a stale value.
+ * The FIFO of one lane's waiting jobs. Submitters add (never blocking: a full queue refuses),
+ * the dispatcher takes the oldest job and then picks jobs with the same batch key out of the
+ * middle, and cancel removes a job wherever it is. The bound is the task's: the lanes of one
+ * task (its A/B variants) share one {@code slots} semaphore of the task's capacity, a waiting
+ * job holding one permit, so a task never holds more than its capacity however its jobs split.
+ * The depth listener hears every change under the lock.
  */
 final class RequestQueue<Q, R> {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
     private final ArrayDeque<EngineJob<Q, R>> jobs = new ArrayDeque<>();
     private final int capacity;
+    private final Semaphore slots;
     private final IntConsumer depthListener;
     private volatile boolean closed;
 
     RequestQueue(int capacity, IntConsumer depthListener) {
+        this(capacity, new Semaphore(capacity), depthListener);
+    }
+
+    /** A queue whose bound {@code slots} (of {@code capacity} permits) may be shared with the task's other lanes. */
+    RequestQueue(int capacity, Semaphore slots, IntConsumer depthListener) {
         if (capacity < 1) throw new IllegalArgumentException("queue capacity must be at least 1, got " + capacity);
         this.capacity = capacity;
+        this.slots = slots;
         this.depthListener = depthListener;
     }
 
@@ -37,7 +47,7 @@ final class RequestQueue<Q, R> {
         lock.lock();
         try {
             if (closed) throw new IllegalStateException("engine is closed");
-            if (jobs.size() >= capacity) return false;
+            if (!slots.tryAcquire()) return false;
             jobs.addLast(job);
             depthListener.accept(jobs.size());
             changed.signalAll();
@@ -54,6 +64,7 @@ final class RequestQueue<Q, R> {
             while (jobs.isEmpty() && !closed) changed.await();
             if (closed) return null;
             EngineJob<Q, R> job = jobs.removeFirst();
+            slots.release();
             depthListener.accept(jobs.size());
             return job;
         } finally {
@@ -62,34 +73,29 @@ final class RequestQueue<Q, R> {
     }
 
     /**
-     * Removes the oldest job whose batch key equals {@code key} and that {@code fits} (the batch's
-     * memory budget; checked under the lock, so it must be quick), waiting for one until
-     * {@code deadlineNanos} (System.nanoTime). Returns null at the deadline, when the queue
-     * closes, or early when a job without a key is waiting, so that the caller can prepare it.
+     * The oldest job whose batch key equals {@code key} and that is not in {@code skip}, left in
+     * the queue, waiting for one until {@code deadlineNanos} (System.nanoTime). Returns null at
+     * the deadline, when the queue closes, or early when a job without a key is waiting, so that
+     * the caller can prepare it. The caller estimates the job's cost outside the lock and then
+     * takes it with {@link #remove} (false when it was cancelled meanwhile).
      */
-    EngineJob<Q, R> pollMatching(Object key, java.util.function.Predicate<EngineJob<Q, R>> fits, long deadlineNanos) throws InterruptedException {
-        EngineJob<Q, R> match = null;
+    EngineJob<Q, R> peekMatching(Object key, Set<EngineJob<Q, R>> skip, long deadlineNanos) throws InterruptedException {
         lock.lock();
         try {
             while (true) {
                 boolean unprepared = false;
-                for (Iterator<EngineJob<Q, R>> it = jobs.iterator(); it.hasNext(); ) {
-                    EngineJob<Q, R> job = it.next();
+                for (EngineJob<Q, R> job : jobs) {
                     if (!job.isPrepared()) {
                         unprepared = true;
-                    } else if (key.equals(job.batchKey()) && fits.test(job)) {
-                        it.remove();
-                        match = job;
-                        break;
+                    } else if (key.equals(job.batchKey()) && !skip.contains(job)) {
+                        return job;
                     }
                 }
-                if (match != null || unprepared || closed) break;
+                if (unprepared || closed) return null;
                 long left = deadlineNanos - System.nanoTime();
-                if (left <= 0) break;
+                if (left <= 0) return null;
                 changed.awaitNanos(left);
             }
-            if (match != null) depthListener.accept(jobs.size());
-            return match;
         } finally {
             lock.unlock();
         }
@@ -111,6 +117,7 @@ final class RequestQueue<Q, R> {
         lock.lock();
         try {
             if (!jobs.remove(job)) return false;
+            slots.release();
             depthListener.accept(jobs.size());
             return true;
         } finally {
@@ -124,6 +131,7 @@ final class RequestQueue<Q, R> {
         try {
             List<EngineJob<Q, R>> out = new ArrayList<>();
             jobs.removeIf(job -> !job.isPrepared() && out.add(job));
+            slots.release(out.size());
             if (!out.isEmpty()) depthListener.accept(jobs.size());
             return out;
         } finally {
@@ -138,6 +146,7 @@ final class RequestQueue<Q, R> {
             closed = true;
             List<EngineJob<Q, R>> out = new ArrayList<>(jobs);
             jobs.clear();
+            slots.release(out.size());
             if (!out.isEmpty()) depthListener.accept(0);
             changed.signalAll();
             return out;

@@ -23,14 +23,15 @@ final class TaskLane<Q, R> {
     private final Thread thread;
     private final AdmissionLimits admission;
 
+    /** {@code slots}: the task's queue capacity, shared by its lanes (see {@link RequestQueue}). */
     TaskLane(Task task, String variant, ModelSlot slot, EngineSettings settings, ComputePermits permits, EngineListener listener,
-            java.util.function.IntConsumer depthListener) {
+            java.util.concurrent.Semaphore slots, java.util.function.IntConsumer depthListener) {
         this.task = task;
         this.variant = variant;
         this.slot = slot;
         this.listener = listener;
         this.admission = settings.admission();
-        this.queue = new RequestQueue<>(settings.queueCapacity(), depthListener);
+        this.queue = new RequestQueue<>(settings.queueCapacity(), slots, depthListener);
         this.dispatcher = new BatchDispatcher<>(task, slot, queue, settings, permits, listener);
         this.thread = Thread.ofPlatform().name("mmgp-" + task.label() + (variant == null ? "" : "-" + variant)).daemon().unstarted(this::dispatchThenCloseModel);
     }
@@ -52,31 +53,32 @@ final class TaskLane<Q, R> {
     }
 
     /**
-     * Queues the request. A loaded model validates it here, so a bad request fails in the
-     * caller's thread; one submitted before the model is loaded is validated by the dispatcher
-     * after loading and fails through its future.
+     * Lets the loaded model (and the cost limits) refuse the request, throwing its refusal;
+     * returns the model that accepted it, or null when the model is not loaded yet (the
+     * dispatcher then checks the request after loading and fails it through its future).
      */
-    Job<R> submit(Q request, ProgressListener caller) {
+    BatchModel<Q, R> check(Q request) {
+        BatchModel<Q, R> model = loadedModel();
+        if (model != null) {
+            model.validate(request);
+            admission.admit(model, request);
+        }
+        return model;
+    }
+
+    /**
+     * Queues a request {@link #check}ed by {@code checked} (null: not loaded then, checked by
+     * the dispatcher later).
+     *
+     * @throws QueueFullException when the task's queue is at its bound
+     */
+    Job<R> enqueue(Q request, ProgressListener caller, BatchModel<Q, R> checked) {
         Objects.requireNonNull(request, "request");
         if (queue.isClosed()) throw new IllegalStateException("engine is closed");
         EngineJob<Q, R> job = new EngineJob<>(task, variant, request, caller, queue, listener);
-        BatchModel<Q, R> model = loadedModel();
-        if (model != null) {
-            model.validate(request);
-            admission.admit(model, request);
-            job.prepared(model.batchKey(request));
-        }
+        if (checked != null) job.prepared(checked.batchKey(request));
         if (!queue.offer(job)) throw new QueueFullException(task, queue.capacity());
         return job;
-    }
-
-    /** Lets the model (and the cost limits) refuse a request now when it is loaded; does nothing otherwise. */
-    void validateIfLoaded(Q request) {
-        BatchModel<Q, R> model = loadedModel();
-        if (model != null) {
-            model.validate(request);
-            admission.admit(model, request);
-        }
     }
 
     void load() {

@@ -2,15 +2,24 @@ package mmgp.engine;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.SplittableRandom;
-import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.Semaphore;
+import mmgp.api.ProgressListener;
 import mmgp.api.Task;
+import mmgp.engine.spi.BatchModel;
 
 /**
- * The lanes of one task: usually one, or one per model variant for A/B routing, each request
- * going to a variant drawn at random in proportion to the weights. The draws come from one
- * seeded generator per task, so a given seed and order of submissions gives the same split.
- * The task's queue depth is the sum over its variants.
+ * The lanes of one task: usually one, or one per model variant for A/B routing. A request goes
+ * to a variant drawn at random in proportion to the weights among the variants that accept it:
+ * each loaded variant's model checks it first (validation and the cost limits), a variant not
+ * loaded yet counts as accepting (its dispatcher checks the request after loading), and when
+ * none accepts, the first variant's refusal is the answer. So A/B routing never makes admission
+ * random: a request one variant can run is never refused because another was drawn. The draws
+ * come from one seeded generator per task (one draw per request), so a given seed and order of
+ * submissions gives the same split. The lanes share the task's queue capacity, and the task's
+ * queue depth, the sum over its lanes, is set and published under one lock so that the gauge
+ * never ends on a stale sum.
  */
 final class TaskVariants {
     /** A variant before the engine starts: its name (null for a task's only model), weight and model. */
@@ -19,39 +28,89 @@ final class TaskVariants {
     private record Variant(String name, double weight, TaskLane<?, ?> lane) {}
 
     private final List<Variant> variants = new ArrayList<>();
-    private final double totalWeight;
     private final SplittableRandom random;
-    private final AtomicIntegerArray depths;
+    private final Object depthLock = new Object();
+    private final int[] depths;
 
     TaskVariants(Task task, List<Spec> specs, long seed, EngineSettings settings, ComputePermits permits, EngineListener listener) {
-        this.depths = new AtomicIntegerArray(specs.size());
+        this.depths = new int[specs.size()];
         this.random = new SplittableRandom(seed + task.ordinal());
-        double total = 0;
+        Semaphore slots = new Semaphore(settings.queueCapacity());
         for (int i = 0; i < specs.size(); i++) {
             Spec s = specs.get(i);
             int index = i;
-            TaskLane<?, ?> lane = new TaskLane<>(task, s.name(), s.slot(), settings, permits, listener, depth -> {
-                depths.set(index, depth);
-                listener.queueDepth(task, queueDepth());
+            TaskLane<?, ?> lane = new TaskLane<>(task, s.name(), s.slot(), settings, permits, listener, slots, depth -> {
+                synchronized (depthLock) {
+                    depths[index] = depth;
+                    listener.queueDepth(task, sum());
+                }
             });
             variants.add(new Variant(s.name(), s.weight(), lane));
-            total += s.weight();
         }
-        this.totalWeight = total;
     }
 
-    /** The lane for the next request: the only one, or a weighted draw among the variants. */
-    TaskLane<?, ?> pick() {
-        if (variants.size() == 1) return variants.getFirst().lane();
-        double r;
-        synchronized (random) {
-            r = random.nextDouble() * totalWeight;
+    /**
+     * Queues the request on a variant that accepts it (see the class description).
+     *
+     * @throws mmgp.api.InvalidRequestException or {@link OverBudgetException}: the first variant's refusal when none accepts
+     * @throws QueueFullException when the task's queue is at its bound
+     */
+    @SuppressWarnings("unchecked")
+    <Q, R> Job<R> submit(Q request, ProgressListener caller) {
+        Objects.requireNonNull(request, "request");
+        List<TaskLane<Q, R>> accepting = new ArrayList<>(variants.size());
+        List<BatchModel<Q, R>> checkedBy = new ArrayList<>(variants.size());
+        List<Double> weights = new ArrayList<>(variants.size());
+        if (variants.size() == 1) {
+            TaskLane<Q, R> only = (TaskLane<Q, R>) variants.getFirst().lane();
+            return only.enqueue(request, caller, only.check(request));
         }
+        RuntimeException firstRefusal = null;
         for (Variant v : variants) {
-            r -= v.weight();
-            if (r < 0) return v.lane();
+            TaskLane<Q, R> lane = (TaskLane<Q, R>) v.lane();
+            try {
+                checkedBy.add(lane.check(request));
+                accepting.add(lane);
+                weights.add(v.weight());
+            } catch (RuntimeException refused) {
+                if (firstRefusal == null) firstRefusal = refused;
+            }
         }
-        return variants.getLast().lane();
+        double r = draw() * weights.stream().mapToDouble(Double::doubleValue).sum();
+        if (accepting.isEmpty()) throw firstRefusal;
+        int chosen = accepting.size() - 1;
+        for (int i = 0; i < accepting.size(); i++) {
+            r -= weights.get(i);
+            if (r < 0) {
+                chosen = i;
+                break;
+            }
+        }
+        return accepting.get(chosen).enqueue(request, caller, checkedBy.get(chosen));
+    }
+
+    /**
+     * Refuses, with the first variant's reason, a request no variant accepts (the pipeline's
+     * check of its options before it starts); does nothing when one accepts.
+     */
+    @SuppressWarnings("unchecked")
+    <Q> void check(Q request) {
+        RuntimeException firstRefusal = null;
+        for (Variant v : variants) {
+            try {
+                ((TaskLane<Q, ?>) v.lane()).check(request);
+                return;
+            } catch (RuntimeException refused) {
+                if (firstRefusal == null) firstRefusal = refused;
+            }
+        }
+        if (firstRefusal != null) throw firstRefusal;
+    }
+
+    private double draw() {
+        synchronized (random) {
+            return random.nextDouble();
+        }
     }
 
     List<TaskLane<?, ?>> lanes() {
@@ -64,8 +123,14 @@ final class TaskVariants {
     }
 
     int queueDepth() {
+        synchronized (depthLock) {
+            return sum();
+        }
+    }
+
+    private int sum() {
         int sum = 0;
-        for (int i = 0; i < depths.length(); i++) sum += depths.get(i);
+        for (int d : depths) sum += d;
         return sum;
     }
 

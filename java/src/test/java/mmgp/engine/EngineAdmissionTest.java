@@ -80,6 +80,39 @@ class EngineAdmissionTest {
     }
 
     @Test
+    void aModelWithANativePixelCountCapsTheAreaInEitherOrientation() throws Exception {
+        FakeModels fakes = new FakeModels(dir);
+        fakes.image.nativePixels = 1280L * 720; // as LTX-Video: ≤ 1280 a side, ≤ 1280·720 pixels
+        try (Engine engine = new FakeModels(dir).builder().provider(new FakeProvider(Task.IMAGE, "fakewide",
+                        withNative(fakes.image, 1280))).model(Task.IMAGE, fakes.file("fakewide.gguf")).maxSize(0, 0).build()) {
+            engine.load(Task.IMAGE);
+            for (int[] s : new int[][] {{1216, 704}, {1280, 720}, {720, 1280}, {1024, 576}, {960, 960}}) {
+                assertThat(engine.generateImage(sized(s[0], s[1]), null)).as("%d×%d", s[0], s[1]).isNotNull();
+            }
+            assertThatThrownBy(() -> engine.generateImage(sized(1280, 1280), null))
+                    .isInstanceOfSatisfying(InvalidRequestException.class, e -> assertThat(e.field()).isEqualTo("width"))
+                    .hasMessage("width: 1280×1280 is 1638400 pixels, above the model's native 921600 (e.g. 1280×720 or 720×1280; "
+                            + "--max-width and --max-height allow more)");
+            assertThatThrownBy(() -> engine.generateImage(sized(1248, 768), null)).hasMessageContaining("958464 pixels, above the model's native 921600");
+        }
+        try (Engine engine = new FakeModels(dir).builder().provider(new FakeProvider(Task.IMAGE, "fakewide",
+                        withNative(fakes.image, 1280))).model(Task.IMAGE, fakes.file("fakewide.gguf")).maxSize(1280, 1280).build()) {
+            engine.load(Task.IMAGE);
+            assertThat(engine.generateImage(sized(1280, 1280), null)).isNotNull(); // a server limit replaces the native one
+        }
+    }
+
+    private static FakeImageModel withNative(FakeImageModel like, int side) {
+        FakeImageModel m = new FakeImageModel(new mmgp.engine.spi.CostEstimate.Size(side, side));
+        m.nativePixels = like.nativePixels;
+        return m;
+    }
+
+    private static ImageRequest sized(int width, int height) {
+        return new ImageRequest("p", ImageOptions.defaults().withSteps(1).withSize(width, height).withSeed(1));
+    }
+
+    @Test
     void batchesAreNeverGatheredBeyondTheBudget() throws Exception {
         FakeModels fakes = new FakeModels(dir);
         try (Engine engine = fakes.builder().maxBatch(8).memoryBudget(THREE_IMAGES).build()) {

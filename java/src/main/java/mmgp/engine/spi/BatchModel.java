@@ -43,6 +43,15 @@ public interface BatchModel<Q, R> extends AutoCloseable {
     }
 
     /**
+     * The engine's memory budget per batch ({@link #estimate}'s peak may not exceed it; 0: no
+     * budget), told once after the model is opened and before any other call. A model whose
+     * working memory has a default the request may override (LTX-Video's VAE decode budget,
+     * {@code vae_memory_bytes}) fits that default within the budget, in its estimates and its
+     * runs alike. The default ignores it.
+     */
+    default void memoryBudget(long bytes) {}
+
+    /**
      * Runs the batch; one result per item, in order. Every item's seed gives the same result
      * whether it runs alone or batched. Progress of the whole batch goes to {@code batch}, whose
      * {@link ProgressListener#cancelled()} turns true once every item is cancelled; text meant

@@ -16,8 +16,19 @@ import java.util.Objects;
  * @param size      the output size the run produces, or null when it has none (understanding)
  * @param nativeSize the size the model was trained at, or null; requests above it are refused
  *                  unless the engine is configured to allow them
+ * @param memoryHint what in the request sets the peak, when a request field does (e.g. "its VAE decode
+ *                  needs 3 GiB of it: a smaller vae_memory_bytes decodes in smaller tiles"); the
+ *                  refusal over the memory budget quotes it; null when none
+ * @param nativePixels the most pixels (width × height) the model's native sizes have, for a model
+ *                  trained at several aspect ratios (LTX-Video: 1280×720 and 720×1280 alike); 0 when
+ *                  only the per-side {@code nativeSize} applies. Like {@code nativeSize} it binds only
+ *                  while the engine's size limit is the native one
  */
-public record CostEstimate(String what, long peakBytes, double flops, Size size, Size nativeSize) {
+public record CostEstimate(String what, long peakBytes, double flops, Size size, Size nativeSize, String memoryHint, long nativePixels) {
+    public CostEstimate(String what, long peakBytes, double flops, Size size, Size nativeSize) {
+        this(what, peakBytes, flops, size, nativeSize, null, 0);
+    }
+
     /** An output's width × height in pixels. */
     public record Size(int width, int height) {
         public boolean exceeds(Size other) {
@@ -34,6 +45,7 @@ public record CostEstimate(String what, long peakBytes, double flops, Size size,
         Objects.requireNonNull(what, "what");
         if (peakBytes < 0) throw new IllegalArgumentException("peak bytes must not be negative, got " + peakBytes);
         if (!(flops >= 0)) throw new IllegalArgumentException("flops must not be negative, got " + flops);
+        if (nativePixels < 0) throw new IllegalArgumentException("native pixels must not be negative, got " + nativePixels);
     }
 
     /** Nothing known: a model that cannot estimate is never refused for cost. */

@@ -11,6 +11,7 @@ import mmgp.api.ProgressListener;
 import mmgp.api.VideoOptions;
 import mmgp.api.VideoRequest;
 import mmgp.api.VideoResult;
+import mmgp.engine.OverBudgetException;
 import mmgp.engine.spi.BatchItem;
 import mmgp.engine.spi.BatchModel;
 import mmgp.engine.spi.CostEstimate;
@@ -21,6 +22,7 @@ import mmgp.models.ltx.LtxDefaults;
 import mmgp.models.ltx.LtxModel;
 import mmgp.models.ltx.LtxPipeline;
 import mmgp.models.ltx.LtxVaeConfig;
+import mmgp.models.ltx.VaeTiling;
 import mmgp.registry.ModelDefaults;
 
 /**
@@ -44,6 +46,8 @@ final class LtxBatchModel implements BatchModel<VideoRequest, VideoResult> {
     private final String description;
     private final ModelDefaults defaults;
     private final Map<List<Object>, LtxCost> costs = new ConcurrentHashMap<>();
+    /** The engine's memory budget per batch (0: none), see {@link #memoryBudget}. */
+    private volatile long engineBudget;
 
     LtxBatchModel(LtxModel model, ComputeBackend backend) {
         this(model, backend, ModelDefaults.NONE);
@@ -66,8 +70,27 @@ final class LtxBatchModel implements BatchModel<VideoRequest, VideoResult> {
         LtxPipeline.Options d = LtxPipeline.Options.defaults();
         LtxPipeline.Options o = d.with(v.frames(), v.width(), v.height(), v.modelSteps() ? VideoOptions.FALLBACK_STEPS : v.steps(),
                 v.modelGuidance() ? VideoOptions.FALLBACK_GUIDANCE : v.guidanceScale(), v.frameRate(), d.maxSequenceLength(), 0)
-                .withNegativePrompt(v.negativePrompt()).withVaeMemory(v.vaeMemoryBytes());
+                .withNegativePrompt(v.negativePrompt()).withVaeMemory(vaeBudget(v));
         return LtxDefaults.apply(o, defaults, !v.modelSteps(), !v.modelGuidance(), false);
+    }
+
+    /**
+     * Fits the VAE decode's default budget within the engine's: a request that leaves
+     * {@code vae_memory_bytes} at 0 decodes within min({@link VaeTiling#DEFAULT_BUDGET_BYTES},
+     * the engine's budget) — the stages free their graphs in turn, so the decode may use the
+     * whole budget — in the estimate and the run alike.
+     */
+    @Override
+    public void memoryBudget(long bytes) {
+        engineBudget = Math.max(0, bytes);
+        costs.clear();
+    }
+
+    /** The VAE decode budget a request runs with: its own, else the default fitted to the engine's budget. */
+    long vaeBudget(VideoOptions v) {
+        if (v.vaeMemoryBytes() > 0) return v.vaeMemoryBytes();
+        long budget = engineBudget;
+        return budget > 0 ? Math.min(VaeTiling.DEFAULT_BUDGET_BYTES, budget) : VaeTiling.DEFAULT_BUDGET_BYTES;
     }
 
     @Override
@@ -111,10 +134,14 @@ final class LtxBatchModel implements BatchModel<VideoRequest, VideoResult> {
     }
 
     /**
-     * LTX-Video's training resolution: 768 on the longer side (its model card's 768×512, either
-     * orientation), so a larger video needs an explicit server limit.
+     * LTX-Video's native sizes, by area: its model card recommends "resolutions under 720 × 1280"
+     * (divisible by 32) and the upstream examples use 768×512, 1024×576, 1216×704 and 1280×720,
+     * either orientation. So the cap is 1280 on either side and at most 1280·720 pixels
+     * ({@link #NATIVE_PIXELS}): 1280×720, 720×1280, 1216×704 and 960×960 go, 1280×1280 and
+     * 1344×704 need an explicit server limit.
      */
-    static final CostEstimate.Size NATIVE_SIZE = new CostEstimate.Size(768, 768);
+    static final CostEstimate.Size NATIVE_SIZE = new CostEstimate.Size(1280, 1280);
+    static final long NATIVE_PIXELS = 1280L * 720;
 
     /** Measured on the run's own graphs ({@link LtxCost}), once per shape and batch size. */
     @Override
@@ -127,11 +154,32 @@ final class LtxBatchModel implements BatchModel<VideoRequest, VideoResult> {
         int steps = o.timesteps() != null ? o.timesteps().length : o.steps();
         boolean guided = o.guidanceScale() > 1f;
         if (costs.size() > 256) costs.clear(); // sizes are bounded by the limits; this bounds the rest
-        LtxCost cost = costs.computeIfAbsent(List.of(v.frames(), v.width(), v.height(), o.maxSequenceLength(), guided, fromImage, v.vaeMemoryBytes(), n),
-                k -> LtxCost.of(model, backend, n, v.frames(), v.width(), v.height(), o.maxSequenceLength(), guided, fromImage, v.vaeMemoryBytes()));
+        LtxCost cost;
+        try {
+            cost = cost(v, o, n, guided, fromImage, vaeBudget(v));
+        } catch (IllegalArgumentException belowSmallestTile) {
+            // VaeTiling: the budget is below the smallest tile's buffer, so the run would fail too
+            if (v.vaeMemoryBytes() > 0) throw new InvalidRequestException("vae_memory_bytes", belowSmallestTile.getMessage());
+            cost = cost(v, o, n, guided, fromImage, VaeTiling.DEFAULT_BUDGET_BYTES); // the engine's budget cannot hold it: refused for memory
+        }
         String shape = v.width() + "×" + v.height() + "×" + v.frames();
         String what = n == 1 ? "this " + shape + " video" : "this batch of " + n + " " + shape + " videos";
-        return new CostEstimate(what, cost.peakBytes(), cost.flops(steps), new CostEstimate.Size(v.width(), v.height()), NATIVE_SIZE);
+        return new CostEstimate(what, cost.peakBytes(), cost.flops(steps), new CostEstimate.Size(v.width(), v.height()), NATIVE_SIZE,
+                decodeHint(cost, v), NATIVE_PIXELS);
+    }
+
+    private LtxCost cost(VideoOptions v, LtxPipeline.Options o, int n, boolean guided, boolean fromImage, long vae) {
+        return costs.computeIfAbsent(List.of(v.frames(), v.width(), v.height(), o.maxSequenceLength(), guided, fromImage, vae, n),
+                k -> LtxCost.of(model, backend, n, v.frames(), v.width(), v.height(), o.maxSequenceLength(), guided, fromImage, vae));
+    }
+
+    /** When the VAE decode is the largest stage, the 413 names vae_memory_bytes, which bounds it. */
+    private static String decodeHint(LtxCost cost, VideoOptions v) {
+        if (cost.decodeBytes() < cost.peakBytes() || cost.decodeBytes() <= Math.max(cost.encodeBytes(), cost.transformerBytes())) return null;
+        String decode = "its VAE decode needs " + OverBudgetException.bytes(cost.decodeBytes());
+        return v.vaeMemoryBytes() > 0
+                ? decode + " (vae_memory_bytes " + v.vaeMemoryBytes() + "): a smaller vae_memory_bytes decodes in smaller tiles"
+                : decode + ": set vae_memory_bytes lower to decode in smaller tiles";
     }
 
     @Override

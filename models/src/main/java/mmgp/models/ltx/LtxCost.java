@@ -13,8 +13,9 @@ import mmgp.tensor.GgmlType;
  * its memory budget ({@link LtxVaeDecoder#tilingForBudget}). The stages free their graphs in
  * turn, so the peak is the largest stage. A tiled decode keeps tile graphs cached up to the
  * tiling's cap (twice the largest tile when none is set), counted here as twice the budget it
- * was tiled for: an upper bound. FLOPs: encode + steps × transformer + the untiled decode's
- * (tile overlaps, decoded twice, add up to a quarter). The VAE encoder of image to video and
+ * was tiled for: an upper bound. FLOPs: encode + steps × transformer + the untiled decode's,
+ * scaled for a tiled decode by the latents its tiles decode over the video's (overlaps are
+ * decoded twice; 1.5× for 9×256×256 on the tiny fixture). The VAE encoder of image to video and
  * the Java arrays (latents, frames) are not counted.
  *
  * @param peakBytes        the run's peak beyond the weights
@@ -69,18 +70,20 @@ public record LtxCost(long peakBytes, double fixedFlops, double stepFlops, long 
         long whole = decoder.plannedComputeBytes(backend, 1, lf, lh, lw);
         boolean tiled = whole > budget;
         long decode;
+        double overlap = 1;
         if (!tiled) {
             decode = whole;
         } else {
             VaeTiling tiling = decoder.tilingForBudget(backend, budget, 1, lf, lh, lw);
             decode = tiling.memoryBytes() > 0 ? Math.max(tiling.memoryBytes(), budget) : 2 * budget;
+            overlap = (double) VaeTilePlan.of(tiling, vae, lf, lh, lw).decodedLatents() / ((long) lf * lh * lw);
         }
         double decodeFlops;
         try (Graph g = decoder.newGraph(backend, lf)) {
             Tensor in = g.inputF32("latents", lw, lh, lf, vae.latentChannels());
             Tensor timestep = decoder.timestepConditioned() ? g.inputF32("decode_timestep", 1) : null;
             g.output(decoder.build(g, in, timestep, 1, null).video());
-            decodeFlops = batch * g.flops();
+            decodeFlops = batch * g.flops() * overlap;
         }
         long peak = Math.max(encode, Math.max(transformer, decode));
         return new LtxCost(peak, encodeFlops + decodeFlops, stepFlops, encode, transformer, decode, tiled);

@@ -62,6 +62,17 @@ class LtxProviderTest {
                 .isInstanceOfSatisfying(InvalidRequestException.class, e -> assertThat(e.field()).isEqualTo("height"));
     }
 
+    /** LTX-Video's native sizes are capped by area (≤ 1280·720 pixels, ≤ 1280 a side), so its recommended 1216×704 is native. */
+    @Test
+    void nativeSizeIsTheRecommendedAreaInEitherOrientation() {
+        for (int[] size : new int[][] {{1216, 704}, {704, 1216}}) {
+            mmgp.engine.spi.CostEstimate e = model.estimate(List.of(new VideoRequest("a car", SMALL.withSize(9, size[0], size[1]))));
+            assertThat(e.nativeSize()).isEqualTo(new mmgp.engine.spi.CostEstimate.Size(1280, 1280));
+            assertThat(e.nativePixels()).isEqualTo(1280L * 720);
+            assertThat((long) e.size().width() * e.size().height()).isLessThanOrEqualTo(e.nativePixels());
+        }
+    }
+
     @Test
     void batchKeyIgnoresPromptAndSeedOnly() {
         Object key = model.batchKey(new VideoRequest("a car", SMALL.withSeed(1)));
