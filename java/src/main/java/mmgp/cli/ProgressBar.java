@@ -27,7 +27,9 @@ import mmgp.api.ProgressListener;
  * time going up, estimate down; a step bar with no estimate yet shows none); in plain mode it
  * prints a "running" line when the stage has printed nothing for
  * {@link #PLAIN_RUNNING_INTERVAL_NANOS}. The thread ends by itself once nothing is open (a later
- * stage or step bar starts another); {@link #close} stops it and ends an open line.
+ * stage or step bar starts another); {@link #close} stops it, ends an open line and latches:
+ * what comes after close (a late step or stage from a run still stopping) is ignored, so no
+ * ticker starts again and nothing is drawn after the final output.
  */
 public final class ProgressBar implements ProgressListener, AutoCloseable {
     /** How progress is shown. */
@@ -82,6 +84,7 @@ public final class ProgressBar implements ProgressListener, AutoCloseable {
     private int openLine; // characters of the bar line currently on screen, 0 when none
     private OpenStep openStep;
     private Thread ticker;
+    private boolean closed;
 
     /** On {@code out}, in the detected mode, or none when {@code quiet}. */
     public ProgressBar(PrintStream out, boolean quiet) {
@@ -106,7 +109,7 @@ public final class ProgressBar implements ProgressListener, AutoCloseable {
 
     /** A line of its own (e.g. the seed and size of a run), kept apart from a bar being redrawn. */
     public synchronized void note(String line) {
-        if (mode == Mode.NONE) return;
+        if (mode == Mode.NONE || closed) return;
         endLine();
         out.println(line);
     }
@@ -119,7 +122,7 @@ public final class ProgressBar implements ProgressListener, AutoCloseable {
     /** Shows {@code stage} as running: a line that ticks on a terminal, a "started" line in plain mode. */
     @Override
     public synchronized void stageStarted(String stage) {
-        if (mode == Mode.NONE) return;
+        if (mode == Mode.NONE || closed) return;
         long now = clock.getAsLong();
         stageStart.put(stage, now);
         running.remove(stage);
@@ -138,7 +141,7 @@ public final class ProgressBar implements ProgressListener, AutoCloseable {
 
     /** Starts the ticker unless it runs (or this bar has none); it ends by itself once nothing is open. */
     private void startTicker() {
-        if (ticking && ticker == null && hasOpen()) ticker = Thread.ofPlatform().daemon().name("mmgp-progress").start(this::tickLoop);
+        if (ticking && !closed && ticker == null && hasOpen()) ticker = Thread.ofPlatform().daemon().name("mmgp-progress").start(this::tickLoop);
     }
 
     /** Whether the ticker has something to redraw: a started stage, or (terminal) a step bar between steps. */
@@ -157,7 +160,7 @@ public final class ProgressBar implements ProgressListener, AutoCloseable {
      * stage when it has printed nothing for {@link #PLAIN_RUNNING_INTERVAL_NANOS}.
      */
     synchronized void tick() {
-        if (mode == Mode.NONE || !hasOpen()) return;
+        if (mode == Mode.NONE || closed || !hasOpen()) return;
         long now = clock.getAsLong();
         if (mode == Mode.BAR) {
             if (openStep != null) {
@@ -204,9 +207,10 @@ public final class ProgressBar implements ProgressListener, AutoCloseable {
         return String.format(Locale.ROOT, "%-8s running  elapsed %s", stage, clock(elapsed));
     }
 
-    /** Stops the ticker and ends an open line; later events still print (a finished stage, a note). */
+    /** Stops the ticker and ends an open line; what comes later (steps, stages, notes) is ignored. */
     @Override
     public synchronized void close() {
+        closed = true;
         running.clear();
         openStep = null;
         if (ticker != null) ticker.interrupt();
@@ -217,7 +221,7 @@ public final class ProgressBar implements ProgressListener, AutoCloseable {
 
     @Override
     public synchronized void step(String stage, int done, int total, double seconds) {
-        if (mode == Mode.NONE) return;
+        if (mode == Mode.NONE || closed) return;
         long now = clock.getAsLong();
         // A stage's clock starts with its first unit (which took `seconds`), unless started() said earlier.
         long start = stageStart.computeIfAbsent(stage, s -> now - (long) (seconds * 1e9));
@@ -241,7 +245,7 @@ public final class ProgressBar implements ProgressListener, AutoCloseable {
 
     @Override
     public synchronized void stage(String stage, double seconds) {
-        if (mode == Mode.NONE) return;
+        if (mode == Mode.NONE || closed) return;
         if (openStep != null && openStep.stage().equals(stage)) openStep = null;
         if (mode == Mode.BAR && openLine > 0 && running.containsKey(stage) && openStep == null) {
             // The stage's own running line: replaced by its end line rather than left above it.

@@ -24,7 +24,7 @@ final class PullProgress implements PullListener {
     private int openLine; // characters of the redrawn line on screen, 0 when none
 
     // The whole download, from downloadStarted; total < 0 until then. startOnDisk: bytes that were on disk
-    // before this run (cached files and partial ones, anywhere in the list); onDiskReached: how much of it
+    // before this run (cached files and partial ones, anywhere in the list), less those discarded since; onDiskReached: how much of it
     // belongs to files reached so far, so startOnDisk - onDiskReached still waits in later files.
     private long total = -1, startOnDisk, onDiskReached, finished, startNanos;
     // Bytes transferred in this run: by finished files, and by the current file's earlier attempts.
@@ -32,6 +32,8 @@ final class PullProgress implements PullListener {
     // The file being transferred (null between files) and where its current attempt started.
     private String current;
     private long attemptFrom, currentDone;
+    // What the current file added to onDiskReached (its first attempt's resumed bytes).
+    private long currentOnDisk;
     private long lastPlain;
     private String lastPlainFile;
 
@@ -134,6 +136,15 @@ final class PullProgress implements PullListener {
         lastPlainFile = null;
     }
 
+    /** Bytes counted as on disk that are gone: they are still to transfer (the remaining bytes and the ETA grow back). */
+    @Override
+    public synchronized void discarded(String path, long bytes) {
+        long reached = path.equals(current) ? Math.min(bytes, currentOnDisk) : 0; // already taken off by this file's earlier attempt
+        onDiskReached -= reached;
+        if (path.equals(current)) currentOnDisk -= reached;
+        startOnDisk = Math.max(0, startOnDisk - bytes);
+    }
+
     @Override
     public synchronized void retrying(String path, int attempt, String reason) {
         if (mode == ProgressBar.Mode.NONE) return;
@@ -149,6 +160,7 @@ final class PullProgress implements PullListener {
             current = path;
             fileTransferred = 0;
             onDiskReached += from; // what an earlier run left of it
+            currentOnDisk = from;
         }
         attemptFrom = from;
         currentDone = from;

@@ -67,7 +67,16 @@ final class ModelSlot {
             throw new ModelLoadException(task, path, provider.family(), e);
         }
         if (opened == null) throw new ModelLoadException(task, path, provider.family(), new IllegalStateException("the provider returned no model"));
-        opened.memoryBudget(memoryBudget);
+        try {
+            opened.memoryBudget(memoryBudget);
+        } catch (RuntimeException | LinkageError e) {
+            try {
+                opened.close(); // the model holds native memory: a half-configured model is not kept
+            } catch (Exception closing) {
+                e.addSuppressed(closing);
+            }
+            throw new ModelLoadException(task, path, provider.family(), e);
+        }
         double seconds = (System.nanoTime() - start) / 1e9;
         listener.modelLoaded(task, opened.description(), seconds);
         LOG.log(Level.INFO, "loaded {0} model {1} in {2} s", task.label(), opened.description(), String.format("%.2f", seconds));

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.SplittableRandom;
 import java.util.concurrent.Semaphore;
+import mmgp.api.InvalidRequestException;
 import mmgp.api.ProgressListener;
 import mmgp.api.Task;
 import mmgp.engine.spi.BatchModel;
@@ -14,8 +15,11 @@ import mmgp.engine.spi.BatchModel;
  * to a variant drawn at random in proportion to the weights among the variants that accept it:
  * each loaded variant's model checks it first (validation and the cost limits), a variant not
  * loaded yet counts as accepting (its dispatcher checks the request after loading), and when
- * none accepts, the first variant's refusal is the answer. So A/B routing never makes admission
- * random: a request one variant can run is never refused because another was drawn. The draws
+ * none accepts, the first variant's refusal is the answer. Only a refusal
+ * ({@link InvalidRequestException}, {@link OverBudgetException}) passes a request on to another
+ * variant: any other exception from a variant's check is a fault (a bug in its estimate, say)
+ * and reaches the caller rather than silently moving the traffic. So A/B routing never makes
+ * admission random: a request one variant can run is never refused because another was drawn. The draws
  * come from one seeded generator per task (one draw per request), so a given seed and order of
  * submissions gives the same split. The lanes share the task's queue capacity, and the task's
  * queue depth, the sum over its lanes, is set and published under one lock so that the gauge
@@ -72,7 +76,7 @@ final class TaskVariants {
                 checkedBy.add(lane.check(request));
                 accepting.add(lane);
                 weights.add(v.weight());
-            } catch (RuntimeException refused) {
+            } catch (InvalidRequestException | OverBudgetException refused) { // anything else is a fault, not a refusal: it propagates
                 if (firstRefusal == null) firstRefusal = refused;
             }
         }
@@ -100,7 +104,7 @@ final class TaskVariants {
             try {
                 ((TaskLane<Q, ?>) v.lane()).check(request);
                 return;
-            } catch (RuntimeException refused) {
+            } catch (InvalidRequestException | OverBudgetException refused) { // anything else propagates, as in submit
                 if (firstRefusal == null) firstRefusal = refused;
             }
         }

@@ -151,7 +151,7 @@ public final class ModelPuller {
     /** Fetches every file into {@code dir}. */
     private Downloaded download(CatalogEntry entry, String commit, List<HubFile> files, Path dir) throws IOException {
         long total = files.stream().mapToLong(HubFile::size).sum(), remaining = 0;
-        for (HubFile f : files) remaining += f.size() - onDisk(dir.resolve(f.path()), f.size());
+        for (HubFile f : files) remaining += f.size() - ResumableDownload.onDisk(dir.resolve(f.path()), f.size());
         Files.createDirectories(dir);
         DiskSpaceException.require(dir, remaining, "the download of " + entry.repo());
         listener.phase("downloading", files.size() + " files, " + DiskSpaceException.human(total)
@@ -163,13 +163,6 @@ public final class ModelPuller {
             list.add(new ModelManifest.SourceFile(f.path(), f.size(), sha256));
         }
         return new Downloaded(list, remaining);
-    }
-
-    /** Bytes of a file already downloaded: all of it when verified, else what its .part holds. */
-    private static long onDisk(Path target, long size) throws IOException {
-        if (Files.isRegularFile(target) && Files.size(target) == size) return size;
-        Path part = target.resolveSibling(target.getFileName() + ResumableDownload.PART_SUFFIX);
-        return Files.isRegularFile(part) ? Math.min(size, Files.size(part)) : 0;
     }
 
     /**

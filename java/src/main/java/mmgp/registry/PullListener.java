@@ -14,6 +14,13 @@ public interface PullListener {
      */
     default void downloadStarted(int files, long totalBytes, long bytesOnDisk) {}
 
+    /**
+     * {@code bytes} of {@code path} that {@link #downloadStarted} counted as already on disk were
+     * thrown away (a same-size file failing its hash, an oversized or unresumable part file): they
+     * are transferred again. Comes before the {@link #fileStarted} of the attempt that refetches them.
+     */
+    default void discarded(String path, long bytes) {}
+
     /** {@code resumedFrom} bytes of {@code path} were already on disk from an earlier attempt. */
     default void fileStarted(String path, long size, long resumedFrom) {}
 

@@ -32,6 +32,11 @@ final class ResumableDownload {
     private final Path target;
     private final Path part;
     private final PullListener listener;
+    /**
+     * Bytes of this file from before this run still in the part file: {@link #onDisk} at the
+     * start (what the pull counted as already here), lowered when they are thrown away.
+     */
+    private long kept;
 
     /** Marks a failure writing the local file: retrying the network would not help. */
     private static final class LocalWriteFailure extends IOException {
@@ -55,7 +60,15 @@ final class ResumableDownload {
         return new ResumableDownload(hub, repo, commit, file, target, listener).run();
     }
 
+    /** Bytes of a file already downloaded: all of it when its final file has the size, else what its .part holds (at most the size). */
+    static long onDisk(Path target, long size) throws IOException {
+        if (Files.isRegularFile(target) && Files.size(target) == size) return size;
+        Path part = target.resolveSibling(target.getFileName() + PART_SUFFIX);
+        return Files.isRegularFile(part) ? Math.min(size, Files.size(part)) : 0;
+    }
+
     private String run() throws IOException {
+        kept = onDisk(target, file.size());
         if (Files.isRegularFile(target) && Files.size(target) == file.size()) {
             // Hashed again rather than trusted: the file may have been altered since (or left by other tools).
             Checksums.Running sums = new Checksums.Running(file.size());
@@ -124,6 +137,12 @@ final class ResumableDownload {
             }
             if (append) sums.update(part);
             else have = 0;
+            if (have < kept) {
+                // Bytes counted as already here were thrown away (a same-size file failing its hash, an
+                // oversized part, a restart): the part only grows otherwise, so what is below `kept` is gone.
+                listener.discarded(file.path(), kept - have);
+                kept = have;
+            }
             listener.fileStarted(file.path(), file.size(), have);
             copy(in, have, append, sums);
         }

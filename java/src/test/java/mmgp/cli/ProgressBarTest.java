@@ -230,6 +230,25 @@ class ProgressBarTest {
         });
     }
 
+    /** Close latches: a step or stage that arrives after it (a run still stopping) starts no ticker and draws nothing after the final output. */
+    @Test
+    void eventsAfterCloseStartNoTickerAndPrintNothing() throws Exception {
+        withProgressMode("bar", () -> {
+            ProgressBar bar = new ProgressBar(out, false);
+            bar.step("denoise", 1, 4, 1);
+            bar.close();
+            int length = text().length();
+            bar.step("denoise", 2, 4, 1);
+            bar.stageStarted("decode");
+            assertThat(bar.ticker()).as("no ticker after close").isNull();
+            bar.stage("decode", 1);
+            bar.note("late");
+            bar.tick();
+            Thread.sleep(1200);
+            assertThat(text()).as(text()).hasSize(length).endsWith("\n");
+        });
+    }
+
     @Test
     void aStepBarAloneStartsTheTickerWhichEndsByItselfWhenTheStepsAreDone() throws Exception {
         withProgressMode("bar", () -> {

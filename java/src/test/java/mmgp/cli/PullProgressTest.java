@@ -120,6 +120,35 @@ class PullProgressTest {
         assertThat(lastLine()).contains("all 90.0 MiB / 100.0 MiB").contains("  5.0 MiB/s").endsWith("ETA 0:02");
     }
 
+    /** On-disk bytes thrown away (a file failing its hash, a part the server cannot resume) are to transfer again: what is left grows back. */
+    @Test
+    void discardedOnDiskBytesCountAsLeftAgain() {
+        PullProgress p = new PullProgress(out, ProgressBar.Mode.PLAIN, now::get, 0);
+        // a (40 MiB) was complete on disk but fails its hash; b (60 MiB) has a 30 MiB part the server will not resume.
+        p.downloadStarted(2, 100 * MIB, 70 * MIB);
+        p.discarded("a", 40 * MIB);
+        p.fileStarted("a", 40 * MIB, 0);
+        advance(2);
+        p.fileProgress("a", 10 * MIB, 40 * MIB, 5 * MIB);
+        // 30 MiB of a and 30 MiB of b left at 5 MiB/s: 12 s (without the discard, 4 s).
+        assertThat(lastLine()).contains("all 10.0 MiB / 100.0 MiB").contains("  5.0 MiB/s").endsWith("ETA 0:12");
+        advance(6);
+        p.fileProgress("a", 40 * MIB, 40 * MIB, 5 * MIB);
+        p.fileDone("a", 40 * MIB, false);
+        p.fileStarted("b", 60 * MIB, 30 * MIB);
+        advance(2);
+        p.fileProgress("b", 40 * MIB, 60 * MIB, 5 * MIB);
+        // 50 MiB in 10 s; 20 MiB left.
+        assertThat(lastLine()).contains("all 80.0 MiB / 100.0 MiB").endsWith("ETA 0:04");
+        p.retrying("b", 1, "416");
+        p.discarded("b", 30 * MIB); // the 416 threw the old part away: b starts over
+        p.fileStarted("b", 60 * MIB, 0);
+        advance(2);
+        p.fileProgress("b", 10 * MIB, 60 * MIB, 5 * MIB);
+        // 60 MiB in 12 s: 5 MiB/s; 50 MiB of b left: 10 s (without the discard, 4 s).
+        assertThat(lastLine()).contains("all 50.0 MiB / 100.0 MiB").contains("  5.0 MiB/s").endsWith("ETA 0:10");
+    }
+
     private String lastLine() {
         String[] lines = text().split("\n");
         return lines[lines.length - 1];

@@ -83,6 +83,25 @@ class AbAdmissionTest {
         }
     }
 
+    /** A fault in one variant's check (a bug in its estimate) is not a refusal: it reaches the caller instead of moving the traffic to the other variant. */
+    @Test
+    void aFaultInOneVariantsCheckPropagatesInsteadOfRoutingToTheOther() throws Exception {
+        try (Engine engine = ninetyTen(new FakeModels(dir)).build()) {
+            engine.load(Task.IMAGE);
+            small.onEstimate = n -> {
+                throw new NullPointerException("a bug in small's estimate");
+            };
+            assertThatThrownBy(() -> engine.generateImage(image("native", 256), null))
+                    .isInstanceOf(NullPointerException.class).hasMessage("a bug in small's estimate");
+            TaskVariants variants = engine.variantsOf(Task.IMAGE);
+            assertThatThrownBy(() -> variants.check(image("native", 256)))
+                    .isInstanceOf(NullPointerException.class).hasMessage("a bug in small's estimate");
+            assertThat(big.batches).isEmpty();
+            small.onEstimate = null;
+            assertThat(await(engine.generateImage(image("native", 256), null).result())).isNotNull();
+        }
+    }
+
     @Test
     void theVariantsShareTheTasksQueueCapacity() throws Exception {
         FakeModels files = new FakeModels(dir);

@@ -91,6 +91,21 @@ class EngineLoadingTest {
         }
     }
 
+    /** A model that fails to take the engine's memory budget is closed (it holds native memory) and the load fails as a load. */
+    @Test
+    void aModelFailingToTakeTheMemoryBudgetIsClosedAndFailsTheLoad() {
+        FakeModels fakes = new FakeModels(dir);
+        fakes.video.failMemoryBudget = new IllegalStateException("no budget for you");
+        try (Engine engine = fakes.builder().build()) {
+            assertThatThrownBy(() -> engine.load(Task.VIDEO))
+                    .isInstanceOf(ModelLoadException.class)
+                    .hasMessageContaining("video model")
+                    .hasRootCauseMessage("no budget for you");
+            assertThat(fakes.video.closed).as("the opened model was closed").isTrue();
+            assertThat(engine.isLoaded(Task.VIDEO)).isFalse();
+        }
+    }
+
     @Test
     void aLoadedModelRefusesABadRequestInTheCallersThread() {
         FakeModels fakes = new FakeModels(dir);

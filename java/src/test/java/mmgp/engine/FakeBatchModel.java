@@ -28,6 +28,8 @@ abstract class FakeBatchModel<Q, R> implements BatchModel<Q, R> {
     /** A failure every run throws (a model that cannot work at all), or null. */
     volatile RuntimeException failEveryRun;
     volatile boolean closed;
+    /** A failure {@link #memoryBudget} throws (a model that cannot take the engine's budget), or null. */
+    volatile RuntimeException failMemoryBudget;
     /** Returns the results as an immutable list (List.copyOf), as a model written with List.of would. */
     volatile boolean immutableResults;
     private volatile CountDownLatch hold = new CountDownLatch(0);
@@ -95,6 +97,11 @@ abstract class FakeBatchModel<Q, R> implements BatchModel<Q, R> {
             results.add(result(item, items.size(), timings));
         }
         return immutableResults ? List.copyOf(results) : results;
+    }
+
+    @Override
+    public void memoryBudget(long bytes) {
+        if (failMemoryBudget != null) throw failMemoryBudget;
     }
 
     @Override

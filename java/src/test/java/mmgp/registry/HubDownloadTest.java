@@ -43,6 +43,11 @@ class HubDownloadTest {
         }
 
         @Override
+        public void discarded(String path, long bytes) {
+            events.add("discard " + path + " " + bytes);
+        }
+
+        @Override
         public void retrying(String path, int attempt, String reason) {
             events.add("retry " + path + ": " + reason);
         }
@@ -196,6 +201,38 @@ class HubDownloadTest {
         assertThat(Files.readAllBytes(downloads.resolve(WEIGHTS))).isEqualTo(hub.content(WEIGHTS));
         assertThat(hub.requests.stream().filter(r -> r.server().equals("cdn")).count()).isEqualTo(before + 1);
         assertThat(events).doesNotContain("cached " + WEIGHTS);
+        assertThat(events).as("the altered file's bytes were counted as here and are fetched again").contains("discard " + WEIGHTS + " 400000");
+    }
+
+    @Test
+    void aPartTheServerWillNotResumeIsReportedAsDiscardedOnce() throws Exception {
+        Path part = downloads.resolve(WEIGHTS + ".part");
+        Files.createDirectories(part.getParent());
+        Files.write(part, java.util.Arrays.copyOf(hub.content(WEIGHTS), 123_456));
+        hub.ignoreRange(); // a 200: the part is overwritten from byte 0
+        fetch(client(null, FAST), WEIGHTS);
+        assertThat(events).containsSubsequence("discard " + WEIGHTS + " 123456", "start " + WEIGHTS + " from 0", "done " + WEIGHTS);
+        assertThat(events.stream().filter(e -> e.startsWith("discard"))).hasSize(1);
+    }
+
+    @Test
+    void anOversizedPartIsDiscardedAtTheSizeThePullCounted() throws Exception {
+        Path part = downloads.resolve(WEIGHTS + ".part");
+        Files.createDirectories(part.getParent());
+        Files.write(part, new byte[500_000]);
+        assertThat(ResumableDownload.onDisk(downloads.resolve(WEIGHTS), 400_000)).isEqualTo(400_000);
+        fetch(client(null, FAST), WEIGHTS);
+        assertThat(events).containsSubsequence("discard " + WEIGHTS + " 400000", "start " + WEIGHTS + " from 0");
+    }
+
+    @Test
+    void aResumedPartDiscardsNothing() throws Exception {
+        Path part = downloads.resolve(WEIGHTS + ".part");
+        Files.createDirectories(part.getParent());
+        Files.write(part, java.util.Arrays.copyOf(hub.content(WEIGHTS), 123_456));
+        hub.dropConnectionOnce(WEIGHTS, 150_000);
+        fetch(client(null, FAST), WEIGHTS);
+        assertThat(events).noneMatch(e -> e.startsWith("discard")).contains("start " + WEIGHTS + " from 123456");
     }
 
     @Test

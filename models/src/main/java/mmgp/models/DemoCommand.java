@@ -109,7 +109,8 @@ public final class DemoCommand implements Callable<Integer> {
         chosen.forEach(builder::model);
         PipelineResult result;
         DemoProgress progress = new DemoProgress();
-        try (Engine engine = builder.build(); progress) {
+        // progress first, so it closes last: the engine stops (and stops reporting) before the bar latches shut
+        try (progress; Engine engine = builder.build()) {
             System.out.println("\n[1/3] caption of " + input);
             result = engine.pipeline(input, options, progress).result().get();
         } catch (java.util.concurrent.ExecutionException e) {

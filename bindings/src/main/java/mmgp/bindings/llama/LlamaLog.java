@@ -123,6 +123,13 @@ public final class LlamaLog {
         flush(sink);
     }
 
+    /**
+     * Swaps the sink, then flushes the one before. Accepted trade-offs, as the callback reads the
+     * sink without a lock (a lock there would serialize every native thread that logs): a native
+     * thread that read the old sink just before the swap can append to it after this flush; that
+     * partial line stays in the old sink's buffer and is lost (a whole line is still written, as
+     * the old sink emits it on its newline). Nothing is lost while one sink stays in place.
+     */
     private static void replace(Sink target, MemorySegment callback) {
         Sink before = sink;
         sink = target;

@@ -16,8 +16,13 @@ import mmgp.bindings.llama.LlamaLog.Source;
  * INFO-level log: DEBUG → TRACE, INFO → DEBUG, WARN → WARNING, ERROR → ERROR.
  *
  * <p>Lines are written to the logger outside the router's lock, so a slow appender holds up only
- * the thread that logs. {@link #flush} writes out unterminated lines; {@link LlamaLog} calls it when
- * the router is replaced, when the backend is freed, and from a JVM shutdown hook.
+ * the thread that logs. The accepted cost: lines finished by two threads at about the same time
+ * can reach the logger in the other order than they were completed here (each line is whole;
+ * only the order between threads is not kept). {@link #flush} writes out unterminated lines;
+ * {@link LlamaLog} calls it when the router is replaced, when the backend is freed, and from a JVM
+ * shutdown hook. A native thread that read the old sink just before such a swap can still append
+ * to this router after its flush: that partial line stays here and is lost (see
+ * {@code LlamaLog.replace}).
  */
 public final class NativeLogRouter implements LlamaLog.Sink {
     /** Where a finished line goes; the default is {@code System.getLogger(source.loggerName())}. */

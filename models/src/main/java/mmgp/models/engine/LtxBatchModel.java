@@ -22,6 +22,7 @@ import mmgp.models.ltx.LtxDefaults;
 import mmgp.models.ltx.LtxModel;
 import mmgp.models.ltx.LtxPipeline;
 import mmgp.models.ltx.LtxVaeConfig;
+import mmgp.models.ltx.VaeBudgetTooSmallException;
 import mmgp.models.ltx.VaeTiling;
 import mmgp.registry.ModelDefaults;
 
@@ -157,8 +158,9 @@ final class LtxBatchModel implements BatchModel<VideoRequest, VideoResult> {
         LtxCost cost;
         try {
             cost = cost(v, o, n, guided, fromImage, vaeBudget(v));
-        } catch (IllegalArgumentException belowSmallestTile) {
-            // VaeTiling: the budget is below the smallest tile's buffer, so the run would fail too
+        } catch (VaeBudgetTooSmallException belowSmallestTile) {
+            // the budget is below the smallest tile's buffer, so the run would fail too; any other
+            // IllegalArgumentException (the decoder's or the tiling's own checks) is a fault and propagates
             if (v.vaeMemoryBytes() > 0) throw new InvalidRequestException("vae_memory_bytes", belowSmallestTile.getMessage());
             cost = cost(v, o, n, guided, fromImage, VaeTiling.DEFAULT_BUDGET_BYTES); // the engine's budget cannot hold it: refused for memory
         }

@@ -56,7 +56,7 @@ final class VaeTileSizer {
         }
         if (best == null) {
             int smallest = frames > 3 ? 3 : frames;
-            throw new IllegalArgumentException("the VAE memory budget of " + mib(budgetBytes) + " is below the compute buffer of the smallest tile ("
+            throw new VaeBudgetTooSmallException("the VAE memory budget of " + mib(budgetBytes) + " is below the compute buffer of the smallest tile ("
                     + smallest + "×1×1 latents): " + mib(cost(smallest, 1, 1)));
         }
         return best;

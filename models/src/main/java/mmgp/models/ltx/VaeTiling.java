@@ -94,7 +94,8 @@ public record VaeTiling(boolean spatial, int minHeight, int minWidth, int stride
      * spatial-only tilings and tilings that also split the frames, the one that fits and decodes
      * the fewest latents in total (overlaps are decoded twice). See {@link VaeTileSizer}.
      *
-     * @throws IllegalArgumentException when even the smallest tile does not fit
+     * @throws VaeBudgetTooSmallException when even the smallest tile does not fit
+     * @throws IllegalArgumentException when the budget or the latent sizes are not positive
      */
     public static VaeTiling forBudget(long budgetBytes, LtxVaeConfig config, int latentFrames, int latentHeight, int latentWidth, TileCost cost) {
         return new VaeTileSizer(config, latentFrames, latentHeight, latentWidth, cost).forBudget(budgetBytes);

@@ -121,7 +121,13 @@ class VaeTilePlanTest {
         }
         assertThat(counts).isSorted();
         assertThat(counts.getLast()).isGreaterThan(counts.getFirst());
-        assertThatThrownBy(() -> VaeTiling.forBudget(1000, config, f, h, w, VOLUME)).hasMessageContaining("below the compute buffer of the smallest tile");
+        assertThatThrownBy(() -> VaeTiling.forBudget(1000, config, f, h, w, VOLUME)).isInstanceOf(VaeBudgetTooSmallException.class)
+                .hasMessageContaining("below the compute buffer of the smallest tile");
+        // other refusals are not "too small": callers tell them apart by type
+        assertThatThrownBy(() -> VaeTiling.forBudget(0, config, f, h, w, VOLUME)).isInstanceOf(IllegalArgumentException.class)
+                .isNotInstanceOf(VaeBudgetTooSmallException.class);
+        assertThatThrownBy(() -> VaeTiling.forBudget(1L << 40, config, 0, h, w, VOLUME)).isInstanceOf(IllegalArgumentException.class)
+                .isNotInstanceOf(VaeBudgetTooSmallException.class);
         assertThatThrownBy(() -> VaeTiling.forBudget(0, config, f, h, w, VOLUME)).hasMessageContaining("must be positive");
     }
 
