@@ -116,7 +116,7 @@ class SyncWaitTest extends FakeServerTest {
             java.net.URI u = java.net.URI.create(server.url());
             try (java.net.Socket upload = new java.net.Socket(u.getHost(), u.getPort())) {
                 String part = "--stall\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.mp4\"\r\nContent-Type: video/mp4\r\n\r\n" + "v".repeat(200);
-                String head = "POST /api/understand?wait=30 HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=stall\r\n"
+                String head = "POST /api/understand?wait=30 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + TestServers.KEY + "\r\nContent-Type: multipart/form-data; boundary=stall\r\n"
                         + "Content-Length: " + part.length() * 2 + "\r\n\r\n";
                 upload.getOutputStream().write((head + part).getBytes(StandardCharsets.UTF_8));
                 upload.getOutputStream().flush();
