@@ -48,6 +48,8 @@ final class ClusterJobService implements Jobs {
     private final ObjectMapper json;
     /** Event streams and waits by job id. */
     private final Watchers watchers = new Watchers();
+    /** The event-stream slots reserved per job (before an SSE response or a WebSocket upgrade commits). */
+    private final StreamSlots streamSlots = new StreamSlots(JobService.MAX_STREAMS_PER_JOB);
     /** The last progress event of each running job, for GET /api/requests/{id}. */
     private final Map<String, ObjectNode> progress = new ConcurrentHashMap<>();
 
@@ -162,19 +164,45 @@ final class ClusterJobService implements Jobs {
         producer.send(new ProducerRecord<>(ClusterKafka.EVENTS, id, new ClusterEvent(id, type, data).value()));
     }
 
+    /** Reserves a stream slot atomically, as {@link JobService#requireStreamRoom} does (waits do not count: only streams take slots). */
     @Override
     public void requireStreamRoom(String id) {
-        int n = watchers.count(ResultFiles.requireUuid(id));
-        if (n >= JobService.MAX_STREAMS_PER_JOB) {
+        if (!streamSlots.tryReserve(ResultFiles.requireUuid(id))) {
             throw ApiException.tooMany("too_many_streams", JobService.MAX_STREAMS_PER_JOB + " event streams already watch request " + id
                     + "; close one or poll GET /api/requests/" + id, 5);
         }
     }
 
     @Override
+    public void releaseStreamRoom(String id) {
+        streamSlots.release(ResultFiles.requireUuid(id));
+    }
+
+    /** Tests: the stream slots of {@code id} taken now. */
+    int streamSlotsTaken(String id) {
+        return streamSlots.open(ResultFiles.requireUuid(id));
+    }
+
+    /** Uses the slot {@link #requireStreamRoom} reserved and gives it back when the stream ends. */
+    @Override
     public void stream(String id, EventChannel channel) {
-        record(ResultFiles.requireUuid(id)); // a 404 before the stream commits its 200
-        watch(id, new EventSubscriber(channel, JobService.STREAM_KEEP_ALIVE));
+        String canonical = ResultFiles.requireUuid(id);
+        Runnable release = streamSlots.releaseOnce(canonical);
+        EventSubscriber sub;
+        try {
+            record(canonical); // a 404 before the stream commits its 200
+            sub = new EventSubscriber(channel, JobService.STREAM_KEEP_ALIVE);
+        } catch (RuntimeException e) {
+            release.run();
+            throw e;
+        }
+        sub.onEnd(release);
+        try {
+            watch(canonical, sub);
+        } catch (RuntimeException e) { // deleted meanwhile: end the writer thread (and so give the slot back)
+            sub.end();
+            throw e;
+        }
     }
 
     @Override

@@ -166,13 +166,18 @@ final class JobRoutes {
      * Checks the id before the stream starts (an SSE response commits its 200 at once), and the
      * Accept header, without which Javalin's SSE handler would silently answer an empty 200.
      */
-    private void events(Context ctx) throws Exception {
+    void events(Context ctx) throws Exception {
         String id = ownedId(ctx);
         if (!"text/event-stream".equals(ctx.header("Accept"))) {
             throw new ApiException(406, "not_acceptable", "the event stream needs the header Accept: text/event-stream", null, 0);
         }
         jobs.requireStreamRoom(id);
-        new SseHandler(client -> jobs.stream(id, client)).handle(ctx);
+        try {
+            new SseHandler(client -> jobs.stream(id, client)).handle(ctx);
+        } catch (Exception e) { // the client left before the headers were flushed: the stream, which gives the slot back, never started
+            jobs.releaseStreamRoom(id);
+            throw e;
+        }
     }
 
     private void download(Context ctx) throws IOException {

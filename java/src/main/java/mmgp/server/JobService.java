@@ -330,6 +330,16 @@ final class JobService implements Jobs, AutoCloseable {
         }
     }
 
+    @Override
+    public void releaseStreamRoom(String id) {
+        streamSlots.release(ResultFiles.requireUuid(id));
+    }
+
+    /** Tests: the stream slots of {@code id} taken now. */
+    int streamSlotsTaken(String id) {
+        return streamSlots.open(ResultFiles.requireUuid(id));
+    }
+
     /** GET /api/requests/{id}/events: replays the state, then streams until the job ends. Uses the slot {@link #requireStreamRoom} reserved. */
     @Override
     public void stream(String id, EventChannel channel) {
@@ -344,7 +354,12 @@ final class JobService implements Jobs, AutoCloseable {
             throw e;
         }
         sub.onEnd(release);
-        watch(canonical, sub);
+        try {
+            watch(canonical, sub);
+        } catch (RuntimeException e) { // deleted meanwhile: the writer thread is running, end it (and so give the slot back)
+            sub.end();
+            throw e;
+        }
     }
 
     @Override

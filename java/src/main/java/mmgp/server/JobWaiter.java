@@ -72,12 +72,28 @@ final class JobWaiter implements EventSink {
 
     /** A free slot, or a 503 (retryable, with Retry-After) when {@value #MAX_WAITERS} requests already wait. */
     static Slot reserve() {
+        Slot s = tryReserve();
+        if (s == null) throw tooManyWaiters();
+        return s;
+    }
+
+    /** A free slot, or null when {@value #MAX_WAITERS} requests already wait. */
+    static Slot tryReserve() {
         Semaphore s = slots;
-        if (!s.tryAcquire()) {
-            throw new ApiException(503, "too_many_waiters", "too many requests are waiting for their jobs on this server; retry later, "
-                    + "or submit without waiting and follow the request at /api/requests/{id}", null, 5);
-        }
-        return new Slot(s);
+        return s.tryAcquire() ? new Slot(s) : null;
+    }
+
+    /**
+     * The 503 of {@link #reserve} when no slot is free now, reserving none: a check before a
+     * submission whose body may take long to arrive, which reserves its slot only once submitted.
+     */
+    static void requireFreeSlot() {
+        if (slots.availablePermits() == 0) throw tooManyWaiters();
+    }
+
+    private static ApiException tooManyWaiters() {
+        return new ApiException(503, "too_many_waiters", "too many requests are waiting for their jobs on this server; retry later, "
+                + "or submit without waiting and follow the request at /api/requests/{id}", null, 5);
     }
 
     /** Tests: lets only {@code n} requests wait at once until the returned handle is closed. */
@@ -93,7 +109,7 @@ final class JobWaiter implements EventSink {
      * Watches job {@code id} for up to {@code max}: the future is true once the job ended (at once
      * when it already had, even with {@code max} zero), false when {@code max} passed first. It
      * completes on a thread of {@link #RUN}, never on the engine's, and then releases {@code slot}
-     * (null: the caller releases its own).
+     * (null: the caller releases its own). Cancelling the future stops the wait at once.
      */
     static CompletableFuture<Boolean> awaitAsync(Jobs jobs, String id, Duration max, Slot slot) {
         JobWaiter w = new JobWaiter(false);
@@ -110,11 +126,17 @@ final class JobWaiter implements EventSink {
             else timer = TIMER.schedule(() -> RUN.execute(() -> w.done.complete(false)), max.toNanos(), TimeUnit.NANOSECONDS);
         }
         ScheduledFuture<?> t = timer;
-        return w.done.whenComplete((r, e) -> {
+        Runnable stop = () -> { // idempotent
             if (t != null) t.cancel(false);
             w.close();
             if (slot != null) slot.close();
+        };
+        CompletableFuture<Boolean> result = w.done.whenComplete((r, e) -> stop.run());
+        result.whenComplete((r, e) -> { // also when the caller cancelled it (which does not complete w.done): stop watching now
+            w.done.complete(false);
+            stop.run();
         });
+        return result;
     }
 
     /** A stream's wait: events are queued for {@link #drain}, which runs on the stream's own (virtual) thread. */

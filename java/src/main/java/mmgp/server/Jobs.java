@@ -38,7 +38,11 @@ interface Jobs extends RetryAdvisor {
     /** True when the cancel was accepted, false when the job had already finished. */
     boolean cancel(String id);
 
+    /** Reserves one of the job's event-stream slots (429 when none is free); {@link #stream} gives it back when the stream ends. */
     void requireStreamRoom(String id);
+
+    /** Gives back a slot {@link #requireStreamRoom} reserved for a stream that then never started (a refused upgrade, a client gone before the stream). */
+    void releaseStreamRoom(String id);
 
     /** GET /api/requests/{id}/events: replays the state, then streams until the job ends. */
     default void stream(String id, SseClient client) {

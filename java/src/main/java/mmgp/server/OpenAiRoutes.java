@@ -300,6 +300,15 @@ final class OpenAiRoutes {
             try {
                 for (String id : ids) waits.add(JobWaiter.awaitAsync(jobs, id, max, null));
             } catch (RuntimeException e) {
+                // the waits already begun would hold their watchers for up to max: stop them, and the jobs nobody will be answered for
+                for (CompletableFuture<Boolean> w : waits) w.cancel(false);
+                for (String id : ids) {
+                    try {
+                        jobs.cancel(id);
+                    } catch (RuntimeException gone) { // the one that failed may be gone already
+                        e.addSuppressed(gone);
+                    }
+                }
                 slot.close();
                 throw e;
             }

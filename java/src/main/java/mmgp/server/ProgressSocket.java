@@ -20,6 +20,8 @@ import org.slf4j.LoggerFactory;
 final class ProgressSocket {
     static final String PATH = "/api/requests/{id}/ws";
     private static final Logger log = LoggerFactory.getLogger(ProgressSocket.class);
+    /** The request attribute naming the job whose stream slot {@link #admit} reserved. */
+    private static final String RESERVED = "mmgp.ws.reserved";
 
     private final Jobs jobs;
     private final AccessControl control;
@@ -33,6 +35,7 @@ final class ProgressSocket {
 
     void register(Javalin app) {
         app.wsBeforeUpgrade(PATH, this::admit);
+        app.wsAfterUpgrade(PATH, this::afterUpgrade);
         app.ws(PATH, ws -> {
             ws.onConnect(this::connect);
             ws.onClose(ctx -> closed(ctx));
@@ -46,6 +49,18 @@ final class ProgressSocket {
         String key = ctx.attribute(AccessControl.KEY_ID);
         String id = jobs.requireOwner(ctx.pathParam("id"), key == null ? AccessControl.ANONYMOUS : key);
         jobs.requireStreamRoom(id);
+        ctx.attribute(RESERVED, id);
+    }
+
+    /**
+     * Runs once Jetty has answered the upgrade (not when {@link #admit} refused it). When Jetty
+     * refused it itself (no Sec-WebSocket-Key, an unsupported version), {@link #connect} never runs:
+     * the slot {@link #admit} reserved is given back here, or such requests would lock the job's
+     * streams out.
+     */
+    private void afterUpgrade(Context ctx) {
+        String id = ctx.attribute(RESERVED);
+        if (id != null && ctx.res().getStatus() != 101) jobs.releaseStreamRoom(id);
     }
 
     private void connect(WsConnectContext ctx) {

@@ -9,14 +9,19 @@ import java.time.Duration;
  * long (and at most {@link JobWaiter#MAX_WAIT}), and is then 200 with the job as
  * GET /api/requests/{id} shows it; a job still running then gets the usual 202 (and goes on).
  * The wait holds no HTTP thread ({@link JobWaiter#awaitAsync}); when too many requests already
- * wait, the submission is refused with 503 before anything is submitted.
+ * wait, the submission is refused with 503 before anything is submitted (the wait's slot is
+ * reserved after the submission, once its body has arrived).
  */
 final class SyncWait {
     static final String PARAM = "wait";
 
     private SyncWait() {}
 
-    /** {@code submit} with the ?wait option: checked before anything is submitted, honoured after a 202. */
+    /**
+     * {@code submit} with the ?wait option: a 503 before anything is submitted when no wait slot is
+     * free; the slot itself is reserved only once the job was submitted (202), so an upload that
+     * arrives slowly holds none. Should the slots have filled meanwhile, the answer is the 202.
+     */
     static Handler around(Jobs jobs, Handler submit) {
         return ctx -> {
             Duration wait = parse(ctx);
@@ -24,17 +29,11 @@ final class SyncWait {
                 submit.handle(ctx);
                 return;
             }
-            JobWaiter.Slot slot = JobWaiter.reserve();
-            try {
-                submit.handle(ctx);
-            } catch (Exception | Error e) {
-                slot.close();
-                throw e;
-            }
-            if (ctx.statusCode() != 202) {
-                slot.close();
-                return;
-            }
+            JobWaiter.requireFreeSlot();
+            submit.handle(ctx);
+            if (ctx.statusCode() != 202) return;
+            JobWaiter.Slot slot = JobWaiter.tryReserve();
+            if (slot == null) return; // taken while the body arrived: the job goes on, answered as one still running
             String id = ctx.attribute(AccessLog.REQUEST_ID);
             ctx.future(() -> JobWaiter.awaitAsync(jobs, id, wait, slot).thenAccept(ended -> {
                 if (ended) ctx.status(200).json(jobs.describe(id));

@@ -25,6 +25,11 @@ class JobWaiterTest {
         final boolean ended;
         final boolean describeFails;
         int cancels;
+        /** A job watch() does not find (404), as one retention deleted. */
+        String missing;
+        final List<EventSink> sinks = new java.util.concurrent.CopyOnWriteArrayList<>();
+        final List<String> cancelled = new java.util.concurrent.CopyOnWriteArrayList<>();
+        final java.util.concurrent.atomic.AtomicInteger streamReleases = new java.util.concurrent.atomic.AtomicInteger();
 
         StubJobs(boolean ended, boolean describeFails) {
             this.ended = ended;
@@ -33,6 +38,8 @@ class JobWaiterTest {
 
         @Override
         public void watch(String id, EventSink sink) {
+            if (id.equals(missing)) throw ApiException.notFound("no request with id " + id);
+            sinks.add(sink);
             sink.offer(new JobEvent("state", "{\"status\": \"running\", \"caption\": \"a\"}"));
             if (ended) sink.end();
         }
@@ -46,6 +53,7 @@ class JobWaiterTest {
         @Override
         public boolean cancel(String id) {
             cancels++;
+            cancelled.add(id);
             return false;
         }
 
@@ -56,6 +64,7 @@ class JobWaiterTest {
         @Override public void submitPipeline(String id, Path video, PipelineOptions o, String keyId) { throw new UnsupportedOperationException(); }
         @Override public String requireOwner(String id, String callerKeyId) { return id; }
         @Override public void requireStreamRoom(String id) {}
+        @Override public void releaseStreamRoom(String id) { streamReleases.incrementAndGet(); }
         @Override public void stream(String id, EventChannel channel) { throw new UnsupportedOperationException(); }
         @Override public java.util.List<Listed> list(JobQuery q) { return java.util.List.of(); }
         @Override public Optional<Path> download(String id, String name) { return Optional.empty(); }

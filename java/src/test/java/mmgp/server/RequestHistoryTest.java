@@ -132,6 +132,45 @@ class RequestHistoryTest {
         }
     }
 
+    @Test
+    void upgradesJettyRefusesGiveTheirStreamSlotsBack() throws Exception {
+        FakeModels models = new FakeModels(dir);
+        try (ApiServer server = TestServers.start(TestServers.config(dir.resolve("data")), models, 8)) {
+            Http http = TestServers.client(server);
+            models.image.hold = new java.util.concurrent.CountDownLatch(1);
+            String id = http.postJson("/api/generate/image", "{\"prompt\": \"x\", \"steps\": 3}").json().get("request_id").asText();
+            String path = "/api/requests/" + id + "/ws?api_key=" + TestServers.KEY;
+            // admitted by the route (key, owner, a free slot), then refused by Jetty: no key, then an unsupported version
+            for (int i = 0; i <= JobService.MAX_STREAMS_PER_JOB; i++) {
+                String handshake = i % 2 == 0 ? "" : "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 7\r\n";
+                String head = rawHead(server, "GET " + path + " HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" + handshake + "\r\n");
+                assertThat(head).as(head).startsWith("HTTP/1.1 ").doesNotStartWith("HTTP/1.1 101").doesNotStartWith("HTTP/1.1 429");
+            }
+            assertThat(server.jobs().streamSlotsTaken(id)).isZero();
+            Socket socket = Socket.open(server.url().replace("http://", "ws://") + path);
+            models.image.hold.countDown();
+            assertThat(socket.closed.get(20, TimeUnit.SECONDS).get("code").asInt()).isEqualTo(1000);
+        }
+    }
+
+    /** The status line and headers a raw request got. */
+    private static String rawHead(ApiServer server, String request) throws Exception {
+        URI u = URI.create(server.url());
+        try (java.net.Socket s = new java.net.Socket(u.getHost(), u.getPort())) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write(request.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+            s.getOutputStream().flush();
+            java.io.InputStream in = s.getInputStream();
+            StringBuilder got = new StringBuilder();
+            int b;
+            while ((b = in.read()) >= 0) {
+                got.append((char) b);
+                if (got.toString().endsWith("\r\n\r\n")) break;
+            }
+            return got.toString();
+        }
+    }
+
     /** The HTTP status a refused upgrade answered (101 when it was accepted). */
     private static int upgradeStatus(String url) throws Exception {
         try {

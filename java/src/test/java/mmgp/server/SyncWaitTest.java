@@ -111,6 +111,23 @@ class SyncWaitTest extends FakeServerTest {
     }
 
     @Test
+    void anUploadWhoseBodyIsStillArrivingHoldsNoWaitSlot() throws Exception {
+        try (AutoCloseable cap = JobWaiter.limitForTests(1)) {
+            java.net.URI u = java.net.URI.create(server.url());
+            try (java.net.Socket upload = new java.net.Socket(u.getHost(), u.getPort())) {
+                String part = "--stall\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.mp4\"\r\nContent-Type: video/mp4\r\n\r\n" + "v".repeat(200);
+                String head = "POST /api/understand?wait=30 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + TestServers.KEY + "\r\nContent-Type: multipart/form-data; boundary=stall\r\n"
+                        + "Content-Length: " + part.length() * 2 + "\r\n\r\n";
+                upload.getOutputStream().write((head + part).getBytes(StandardCharsets.UTF_8));
+                upload.getOutputStream().flush();
+                Thread.sleep(500); // its handler now waits for the rest of the body
+                Http.Reply r = http.postJson("/api/generate/image?wait=20", "{\"prompt\": \"x\", \"steps\": 1, \"width\": 16, \"height\": 16}");
+                assertThat(r.status()).as(r.body()).isEqualTo(200);
+            }
+        }
+    }
+
+    @Test
     void badWaitsAreRefusedBeforeAnythingIsSubmitted() {
         for (String bad : new String[] {"abc", "-1", Long.toString(JobWaiter.MAX_WAIT.toSeconds() + 1), "1.5", ""}) {
             Http.Reply r = http.postJson("/api/generate/image?wait=" + bad, "{\"prompt\": \"x\", \"steps\": 1}");
