@@ -167,10 +167,7 @@ final class ClusterJobService implements Jobs {
     /** Reserves a stream slot atomically, as {@link JobService#requireStreamRoom} does (waits do not count: only streams take slots). */
     @Override
     public void requireStreamRoom(String id) {
-        if (!streamSlots.tryReserve(ResultFiles.requireUuid(id))) {
-            throw ApiException.tooMany("too_many_streams", JobService.MAX_STREAMS_PER_JOB + " event streams already watch request " + id
-                    + "; close one or poll GET /api/requests/" + id, 5);
-        }
+        streamSlots.require(ResultFiles.requireUuid(id));
     }
 
     @Override
@@ -186,23 +183,7 @@ final class ClusterJobService implements Jobs {
     /** Uses the slot {@link #requireStreamRoom} reserved and gives it back when the stream ends. */
     @Override
     public void stream(String id, EventChannel channel) {
-        String canonical = ResultFiles.requireUuid(id);
-        Runnable release = streamSlots.releaseOnce(canonical);
-        EventSubscriber sub;
-        try {
-            record(canonical); // a 404 before the stream commits its 200
-            sub = new EventSubscriber(channel, JobService.STREAM_KEEP_ALIVE);
-        } catch (RuntimeException e) {
-            release.run();
-            throw e;
-        }
-        sub.onEnd(release);
-        try {
-            watch(canonical, sub);
-        } catch (RuntimeException e) { // deleted meanwhile: end the writer thread (and so give the slot back)
-            sub.end();
-            throw e;
-        }
+        streamSlots.stream(ResultFiles.requireUuid(id), channel, JobService.STREAM_KEEP_ALIVE, this::record, this::watch);
     }
 
     @Override

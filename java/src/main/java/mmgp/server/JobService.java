@@ -323,11 +323,7 @@ final class JobService implements Jobs, AutoCloseable {
      */
     @Override
     public void requireStreamRoom(String id) {
-        String canonical = ResultFiles.requireUuid(id);
-        if (!streamSlots.tryReserve(canonical)) {
-            throw ApiException.tooMany("too_many_streams", MAX_STREAMS_PER_JOB + " event streams already watch request " + id
-                    + "; close one or poll GET /api/requests/" + id, 5);
-        }
+        streamSlots.require(ResultFiles.requireUuid(id));
     }
 
     @Override
@@ -343,23 +339,7 @@ final class JobService implements Jobs, AutoCloseable {
     /** GET /api/requests/{id}/events: replays the state, then streams until the job ends. Uses the slot {@link #requireStreamRoom} reserved. */
     @Override
     public void stream(String id, EventChannel channel) {
-        String canonical = ResultFiles.requireUuid(id);
-        Runnable release = streamSlots.releaseOnce(canonical);
-        EventSubscriber sub;
-        try {
-            record(canonical); // a 404 before the stream commits its 200
-            sub = new EventSubscriber(channel, streamKeepAlive);
-        } catch (RuntimeException e) {
-            release.run();
-            throw e;
-        }
-        sub.onEnd(release);
-        try {
-            watch(canonical, sub);
-        } catch (RuntimeException e) { // deleted meanwhile: the writer thread is running, end it (and so give the slot back)
-            sub.end();
-            throw e;
-        }
+        streamSlots.stream(ResultFiles.requireUuid(id), channel, streamKeepAlive, this::record, this::watch);
     }
 
     @Override
