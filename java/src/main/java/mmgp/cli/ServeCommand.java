@@ -120,7 +120,7 @@ final class ServeCommand implements Callable<Integer> {
 
         if (cluster != null) return serveCluster(config, keys);
         Engine.Builder engine = Engine.builder().threads(threads).maxBatch(maxBatch).queueCapacity(queueCapacity)
-                .closeTimeout(Duration.ofSeconds(drainSeconds));
+                .maxSteps(maxSteps).closeTimeout(Duration.ofSeconds(drainSeconds));
         Set<Task> served = abOptions.configure(modelChoice, engine, Set.of());
         long budget = admission.apply(engine, abOptions.configuredModels());
         System.out.println(budget == 0 ? "  memory budget per batch: none (--memory-budget 0)"

@@ -19,7 +19,7 @@ import mmgp.engine.spi.CostEstimate;
  * @param flopsPerSecond    the rate that turns FLOPs into seconds (calibrated per machine)
  * @param maxSize           the largest output size, a 0 side meaning the model's native one; null means any size
  */
-record AdmissionLimits(long memoryBudgetBytes, double maxRequestSeconds, double flopsPerSecond, CostEstimate.Size maxSize) {
+record AdmissionLimits(long memoryBudgetBytes, double maxRequestSeconds, double flopsPerSecond, CostEstimate.Size maxSize, int maxSteps) {
     /**
      * FLOP/s per compute thread turning estimates into seconds: the benchmark's measured 84–110
      * GFLOP/s on 2 threads of an AMD EPYC for aMUSEd and LTX stages (bench/results/2026-12-07-c),
@@ -27,12 +27,13 @@ record AdmissionLimits(long memoryBudgetBytes, double maxRequestSeconds, double 
      */
     static final double FLOPS_PER_THREAD = 40e9;
 
-    static final AdmissionLimits NONE = new AdmissionLimits(0, 0, FLOPS_PER_THREAD, null);
+    static final AdmissionLimits NONE = new AdmissionLimits(0, 0, FLOPS_PER_THREAD, null, 0);
 
     AdmissionLimits {
         if (memoryBudgetBytes < 0) throw new IllegalArgumentException("memory budget must be 0 (none) or positive, got " + memoryBudgetBytes);
         if (!(maxRequestSeconds >= 0)) throw new IllegalArgumentException("max request seconds must be 0 (none) or positive, got " + maxRequestSeconds);
         if (!(flopsPerSecond > 0)) throw new IllegalArgumentException("FLOP rate must be positive, got " + flopsPerSecond);
+        if (maxSteps < 0) throw new IllegalArgumentException("max steps must be 0 (none) or positive, got " + maxSteps);
     }
 
     /** Refuses {@code request} when its run alone cannot fit; see the record's description. */
@@ -46,6 +47,11 @@ record AdmissionLimits(long memoryBudgetBytes, double maxRequestSeconds, double 
                 throw new InvalidRequestException("width", e.size() + " is " + pixels + " pixels, above the model's native " + e.nativePixels()
                         + " (e.g. " + nativeExample(e) + "; --max-width and --max-height allow more)");
             }
+        }
+        if (maxSteps > 0 && e.steps() > maxSteps) {
+            // reached when the request left its steps to a model whose default is above the limit (explicit steps are checked at parse)
+            throw new InvalidRequestException("steps", e.steps() + " steps (the model's default when the request gives none) is above the limit of "
+                    + maxSteps + " (--max-steps): give steps of at most " + maxSteps);
         }
         if (memoryBudgetBytes > 0 && e.peakBytes() > memoryBudgetBytes) {
             throw new OverBudgetException(OverBudgetException.Limit.MEMORY, e, e.peakBytes(), memoryBudgetBytes);

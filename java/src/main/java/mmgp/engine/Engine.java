@@ -98,6 +98,7 @@ public final class Engine implements AutoCloseable {
         private double maxRequestSeconds;
         private double flopsPerSecond;
         private CostEstimate.Size maxSize;
+        private int maxSteps;
 
         private Builder() {}
 
@@ -236,6 +237,17 @@ public final class Engine implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Most denoising steps a request may run, the model's own default included: a request that
+         * leaves its steps to a model whose default is higher is refused ({@link mmgp.api.InvalidRequestException}
+         * naming {@code steps}). 0 (the default) means no limit.
+         */
+        public Builder maxSteps(int steps) {
+            if (steps < 0) throw new IllegalArgumentException("max steps must be 0 (none) or positive, got " + steps);
+            this.maxSteps = steps;
+            return this;
+        }
+
         public Builder listener(EngineListener listener) {
             this.listener = Objects.requireNonNull(listener, "listener");
             return this;
@@ -246,7 +258,7 @@ public final class Engine implements AutoCloseable {
             EngineListener guarded = new GuardedEngineListener(listener);
             int resolvedThreads = threads == 0 ? Runtime.getRuntime().availableProcessors() : threads;
             AdmissionLimits admission = new AdmissionLimits(memoryBudget, maxRequestSeconds,
-                    flopsPerSecond > 0 ? flopsPerSecond : AdmissionLimits.FLOPS_PER_THREAD * resolvedThreads, maxSize);
+                    flopsPerSecond > 0 ? flopsPerSecond : AdmissionLimits.FLOPS_PER_THREAD * resolvedThreads, maxSize, maxSteps);
             EngineSettings settings = new EngineSettings(resolvedThreads, maxBatch, maxWait, queueCapacity, concurrentBatches, closeTimeout, admission);
             Map<Task, List<TaskVariants.Spec>> slots = new EnumMap<>(Task.class);
             if (!models.isEmpty() || !variants.isEmpty()) {

@@ -12,6 +12,8 @@ import mmgp.api.ImageRequest;
 import mmgp.api.ImageResult;
 import mmgp.api.InvalidRequestException;
 import mmgp.api.Task;
+import mmgp.api.VideoOptions;
+import mmgp.api.VideoRequest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -44,6 +46,25 @@ class EngineAdmissionTest {
                     .hasMessage("a 8192×8192 image needs about 16 GiB, over the memory budget of 6 GiB (--memory-budget)");
             assertThat(engine.queueDepth(Task.IMAGE)).isZero();
             assertThat(fakes.image.batches).isEmpty();
+        }
+    }
+
+    @Test
+    void aModelsDefaultStepsAreHeldToTheStepLimit() throws Exception {
+        FakeModels fakes = new FakeModels(dir);
+        try (Engine engine = fakes.builder().maxSteps(20).build()) {
+            engine.load(Task.VIDEO);
+            VideoOptions small = VideoOptions.defaults().withSize(9, 32, 32);
+            assertThat(small.modelSteps()).isTrue();
+            assertThatThrownBy(() -> engine.generateVideo(new VideoRequest("left to the model", small), null))
+                    .isInstanceOfSatisfying(InvalidRequestException.class, e -> assertThat(e.field()).isEqualTo("steps"))
+                    .hasMessageContaining("40 steps (the model's default when the request gives none) is above the limit of 20 (--max-steps)");
+            assertThat(engine.queueDepth(Task.VIDEO)).isZero();
+            assertThat(await(engine.generateVideo(new VideoRequest("explicit", small.withSteps(20)), null).result())).isNotNull();
+        }
+        try (Engine engine = fakes.builder().build()) { // no limit: the model's default runs
+            engine.load(Task.VIDEO);
+            assertThat(engine.generateVideo(new VideoRequest("unlimited", VideoOptions.defaults().withSize(9, 32, 32)), null)).isNotNull();
         }
     }
 

@@ -22,13 +22,17 @@ final class FakeVideoModel extends FakeBatchModel<VideoRequest, VideoResult> {
         }
     }
 
+    /** The steps a request that leaves them to the model runs (as LTX-Video 0.9.5's recommended 40). */
+    static final int DEFAULT_STEPS = 40;
+
     /** 64 bytes per requested pixel of every frame; 10⁶ FLOPs per pixel, frame and step. */
     @Override
     public CostEstimate estimate(List<VideoRequest> batch) {
         var o = batch.getFirst().options();
         long voxels = (long) o.width() * o.height() * o.frames();
         return new CostEstimate("a " + o.width() + "×" + o.height() + "×" + o.frames() + " video" + (batch.size() > 1 ? " batch of " + batch.size() : ""),
-                batch.size() * voxels * 64, batch.size() * voxels * o.steps() * 1e6, new CostEstimate.Size(o.width(), o.height()), null);
+                batch.size() * voxels * 64, batch.size() * voxels * o.steps() * 1e6, new CostEstimate.Size(o.width(), o.height()), null)
+                .withSteps(o.modelSteps() ? DEFAULT_STEPS : o.steps());
     }
 
     @Override

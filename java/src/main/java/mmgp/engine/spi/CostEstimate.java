@@ -23,10 +23,23 @@ import java.util.Objects;
  *                  trained at several aspect ratios (LTX-Video: 1280×720 and 720×1280 alike); 0 when
  *                  only the per-side {@code nativeSize} applies. Like {@code nativeSize} it binds only
  *                  while the engine's size limit is the native one
+ * @param steps     denoising steps each request of the run takes, the model's own default resolved
+ *                  (a request that leaves them to the model is held to the engine's step limit
+ *                  too); 0 when the run has none
  */
-public record CostEstimate(String what, long peakBytes, double flops, Size size, Size nativeSize, String memoryHint, long nativePixels) {
+public record CostEstimate(String what, long peakBytes, double flops, Size size, Size nativeSize, String memoryHint, long nativePixels,
+                           int steps) {
     public CostEstimate(String what, long peakBytes, double flops, Size size, Size nativeSize) {
-        this(what, peakBytes, flops, size, nativeSize, null, 0);
+        this(what, peakBytes, flops, size, nativeSize, null, 0, 0);
+    }
+
+    public CostEstimate(String what, long peakBytes, double flops, Size size, Size nativeSize, String memoryHint, long nativePixels) {
+        this(what, peakBytes, flops, size, nativeSize, memoryHint, nativePixels, 0);
+    }
+
+    /** This estimate for runs of {@code n} denoising steps. */
+    public CostEstimate withSteps(int n) {
+        return new CostEstimate(what, peakBytes, flops, size, nativeSize, memoryHint, nativePixels, n);
     }
 
     /** An output's width × height in pixels. */
@@ -46,6 +59,7 @@ public record CostEstimate(String what, long peakBytes, double flops, Size size,
         if (peakBytes < 0) throw new IllegalArgumentException("peak bytes must not be negative, got " + peakBytes);
         if (!(flops >= 0)) throw new IllegalArgumentException("flops must not be negative, got " + flops);
         if (nativePixels < 0) throw new IllegalArgumentException("native pixels must not be negative, got " + nativePixels);
+        if (steps < 0) throw new IllegalArgumentException("steps must not be negative, got " + steps);
     }
 
     /** Nothing known: a model that cannot estimate is never refused for cost. */

@@ -87,7 +87,7 @@ final class AmusedBatchModel implements BatchModel<ImageRequest, ImageResult> {
         String what = n == 1 ? "this " + size + " image" : "this batch of " + n + " " + size + " images";
         int nativeSide = model.defaultImageSize();
         return new CostEstimate(what, cost.peakBytes(), cost.flops(key.steps()), new CostEstimate.Size(key.width(), key.height()),
-                new CostEstimate.Size(nativeSide, nativeSide));
+                new CostEstimate.Size(nativeSide, nativeSide)).withSteps(key.steps());
     }
 
     @Override

@@ -167,7 +167,7 @@ final class LtxBatchModel implements BatchModel<VideoRequest, VideoResult> {
         String shape = v.width() + "×" + v.height() + "×" + v.frames();
         String what = n == 1 ? "this " + shape + " video" : "this batch of " + n + " " + shape + " videos";
         return new CostEstimate(what, cost.peakBytes(), cost.flops(steps), new CostEstimate.Size(v.width(), v.height()), NATIVE_SIZE,
-                decodeHint(cost, v), NATIVE_PIXELS);
+                decodeHint(cost, v), NATIVE_PIXELS, steps);
     }
 
     private LtxCost cost(VideoOptions v, LtxPipeline.Options o, int n, boolean guided, boolean fromImage, long vae) {

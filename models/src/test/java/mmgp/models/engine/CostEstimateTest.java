@@ -17,6 +17,7 @@ import mmgp.api.ProgressListener;
 import mmgp.api.UnderstandOptions;
 import mmgp.api.UnderstandRequest;
 import mmgp.api.UnderstandResult;
+import mmgp.api.VideoOptions;
 import mmgp.api.VideoRequest;
 import mmgp.api.VideoResult;
 import mmgp.bindings.NativeLibraries;
@@ -73,7 +74,11 @@ class CostEstimateTest {
                 report("ltx batch " + n, estimate, m);
                 assertThat(estimate.peakBytes()).isEqualTo(m.bufferBytes); // untiled: the largest graph's plan is the peak
                 assertThat(estimate.flops()).isCloseTo(m.flops, org.assertj.core.data.Percentage.withPercentage(1));
+                assertThat(estimate.steps()).isEqualTo(2);
             }
+            // steps left to the model: the estimate names the steps the run will take (this checkpoint has no defaults: the fallback)
+            VideoOptions modelSteps = LtxProviderTest.SMALL.withSteps(VideoOptions.MODEL_STEPS);
+            assertThat(model.estimate(List.of(new VideoRequest("a car", modelSteps))).steps()).isEqualTo(VideoOptions.FALLBACK_STEPS);
         }
     }
 
