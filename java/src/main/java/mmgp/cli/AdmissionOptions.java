@@ -23,6 +23,10 @@ final class AdmissionOptions {
     @Option(names = "--max-height", defaultValue = "0", description = "Tallest image/video (default: 0, the model's native height).")
     int maxHeight;
 
+    @Option(names = "--max-steps", defaultValue = "50",
+            description = "Most denoising steps a request may run, the model's own default included (default: ${DEFAULT-VALUE}).")
+    int maxSteps;
+
     @Option(names = "--max-request-seconds", defaultValue = "3600", paramLabel = "SECONDS",
             description = "Most estimated compute time one request may take, from its FLOPs at this machine's calibrated rate "
                     + "(0 = no limit; default: ${DEFAULT-VALUE}).")
@@ -34,8 +38,9 @@ final class AdmissionOptions {
         if (!(maxRequestSeconds >= 0)) throw new IllegalArgumentException("--max-request-seconds must be 0 (no limit) or positive, got " + maxRequestSeconds);
         if (maxWidth < 0) throw new IllegalArgumentException("--max-width must be 0 (the model's native width) or positive, got " + maxWidth);
         if (maxHeight < 0) throw new IllegalArgumentException("--max-height must be 0 (the model's native height) or positive, got " + maxHeight);
+        if (maxSteps < 1) throw new IllegalArgumentException("--max-steps must be positive, got " + maxSteps);
         long budget = memoryBudget != null ? memoryBudget : MemoryBudget.derive(models);
-        engine.memoryBudget(budget).maxRequestSeconds(maxRequestSeconds).maxSize(maxWidth, maxHeight);
+        engine.memoryBudget(budget).maxRequestSeconds(maxRequestSeconds).maxSize(maxWidth, maxHeight).maxSteps(maxSteps);
         return budget;
     }
 }

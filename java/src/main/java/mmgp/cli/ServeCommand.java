@@ -65,9 +65,6 @@ final class ServeCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     AdmissionOptions admission = new AdmissionOptions();
 
-    @Option(names = "--max-steps", defaultValue = "50", description = "Most denoising steps (default: ${DEFAULT-VALUE}).")
-    int maxSteps;
-
     @Option(names = "--max-new-tokens", defaultValue = "512", description = "Longest generated answer in tokens (default: ${DEFAULT-VALUE}).")
     int maxNewTokens;
 
@@ -115,12 +112,12 @@ final class ServeCommand implements Callable<Integer> {
         if (drainSeconds < 0) throw new IllegalArgumentException("--drain-seconds must be >= 0, got " + drainSeconds);
         Path data = dataDir != null ? dataDir : Path.of(System.getProperty("user.home"), ".cache", "mmgp", "server");
         ServerConfig config = new ServerConfig(host, port, data, keys, noAuth, metricsAuth, perMinute(rateLimit), maxUploadMb << 20,
-                new RequestLimits(maxFrames, admission.maxWidth, admission.maxHeight, maxSteps, maxNewTokens), corsOrigins,
+                new RequestLimits(maxFrames, admission.maxWidth, admission.maxHeight, admission.maxSteps, maxNewTokens), corsOrigins,
                 Duration.ofMillis((long) (retentionHours * 3_600_000)), Duration.ofMinutes(10), requeueOnRestart);
 
         if (cluster != null) return serveCluster(config, keys);
         Engine.Builder engine = Engine.builder().threads(threads).maxBatch(maxBatch).queueCapacity(queueCapacity)
-                .maxSteps(maxSteps).closeTimeout(Duration.ofSeconds(drainSeconds));
+                .closeTimeout(Duration.ofSeconds(drainSeconds));
         Set<Task> served = abOptions.configure(modelChoice, engine, Set.of());
         long budget = admission.apply(engine, abOptions.configuredModels());
         System.out.println(budget == 0 ? "  memory budget per batch: none (--memory-budget 0)"

@@ -50,7 +50,7 @@ class AdmissionOptionsTest {
         public CostEstimate estimate(List<ImageRequest> batch) {
             var o = batch.getFirst().options();
             return new CostEstimate("a " + o.width() + "×" + o.height() + " image", 1, 1, new CostEstimate.Size(o.width(), o.height()),
-                    new CostEstimate.Size(256, 256));
+                    new CostEstimate.Size(256, 256)).withSteps(o.steps());
         }
 
         @Override
@@ -119,6 +119,16 @@ class AdmissionOptionsTest {
             assertThatThrownBy(() -> engine.generateImage(image(512, 512), null))
                     .isInstanceOfSatisfying(InvalidRequestException.class, e -> assertThat(e.field()).isEqualTo("height"))
                     .hasMessageContaining("height 512 is above the model's native size of 256 (--max-height)");
+        }
+    }
+
+    @Test
+    void aWorkerHoldsRequestsToItsStepLimit() throws Exception {
+        try (Engine engine = workerEngine("--max-steps", "3")) {
+            ImageRequest four = new ImageRequest("p", ImageOptions.defaults().withSteps(4).withSize(256, 256).withSeed(1));
+            assertThatThrownBy(() -> engine.generateImage(four, null))
+                    .isInstanceOfSatisfying(InvalidRequestException.class, e -> assertThat(e.field()).isEqualTo("steps"))
+                    .hasMessageContaining("above the limit of 3 (--max-steps)");
         }
     }
 
