@@ -164,20 +164,9 @@ final class ClusterJobService implements Jobs {
         producer.send(new ProducerRecord<>(ClusterKafka.EVENTS, id, new ClusterEvent(id, type, data).value()));
     }
 
-    /** Reserves a stream slot atomically, as {@link JobService#requireStreamRoom} does (waits do not count: only streams take slots). */
     @Override
-    public void requireStreamRoom(String id) {
-        streamSlots.require(ResultFiles.requireUuid(id));
-    }
-
-    @Override
-    public void releaseStreamRoom(String id) {
-        streamSlots.release(ResultFiles.requireUuid(id));
-    }
-
-    /** Tests: the stream slots of {@code id} taken now. */
-    int streamSlotsTaken(String id) {
-        return streamSlots.open(ResultFiles.requireUuid(id));
+    public StreamSlots streamSlots() {
+        return streamSlots;
     }
 
     /** Uses the slot {@link #requireStreamRoom} reserved and gives it back when the stream ends. */

@@ -315,25 +315,9 @@ final class JobService implements Jobs, AutoCloseable {
         return job == null ? 0 : job.streams();
     }
 
-    /**
-     * Reserves one of the job's {@value #MAX_STREAMS_PER_JOB} event-stream slots, or refuses the
-     * stream (429): each holds a connection, a writer thread and a queue. Reserved before the
-     * stream starts, because an SSE response commits its 200 at once; {@link #stream} gives the
-     * slot back when the stream ends.
-     */
     @Override
-    public void requireStreamRoom(String id) {
-        streamSlots.require(ResultFiles.requireUuid(id));
-    }
-
-    @Override
-    public void releaseStreamRoom(String id) {
-        streamSlots.release(ResultFiles.requireUuid(id));
-    }
-
-    /** Tests: the stream slots of {@code id} taken now. */
-    int streamSlotsTaken(String id) {
-        return streamSlots.open(ResultFiles.requireUuid(id));
+    public StreamSlots streamSlots() {
+        return streamSlots;
     }
 
     /** GET /api/requests/{id}/events: replays the state, then streams until the job ends. Uses the slot {@link #requireStreamRoom} reserved. */

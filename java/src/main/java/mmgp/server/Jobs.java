@@ -38,11 +38,27 @@ interface Jobs extends RetryAdvisor {
     /** True when the cancel was accepted, false when the job had already finished. */
     boolean cancel(String id);
 
-    /** Reserves one of the job's event-stream slots (429 when none is free); {@link #stream} gives it back when the stream ends. */
-    void requireStreamRoom(String id);
+    /** The job's event-stream slots (each stream holds a connection, a writer thread and a queue). */
+    StreamSlots streamSlots();
+
+    /**
+     * Reserves one of the job's event-stream slots (429 when none is free). Reserved before the
+     * stream starts, because an SSE response commits its 200 at once; {@link #stream} gives it back
+     * when the stream ends. Waits do not take slots.
+     */
+    default void requireStreamRoom(String id) {
+        streamSlots().require(ResultFiles.requireUuid(id));
+    }
 
     /** Gives back a slot {@link #requireStreamRoom} reserved for a stream that then never started (a refused upgrade, a client gone before the stream). */
-    void releaseStreamRoom(String id);
+    default void releaseStreamRoom(String id) {
+        streamSlots().release(ResultFiles.requireUuid(id));
+    }
+
+    /** Tests: the stream slots of {@code id} taken now. */
+    default int streamSlotsTaken(String id) {
+        return streamSlots().open(ResultFiles.requireUuid(id));
+    }
 
     /** GET /api/requests/{id}/events: replays the state, then streams until the job ends. */
     default void stream(String id, SseClient client) {

@@ -22,7 +22,7 @@ import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 
 /** Every job endpoint with fake models: submit, status, events, cancel, downloads, probes, metrics. */
-class ApiEndpointsTest extends FakeServerTest {
+class ApiEndpointsTest extends FakeServer {
     private static final Duration WAIT = Duration.ofSeconds(20);
 
     @Test

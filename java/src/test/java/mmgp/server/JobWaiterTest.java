@@ -64,6 +64,7 @@ class JobWaiterTest {
         @Override public void submitPipeline(String id, Path video, PipelineOptions o, String keyId) { throw new UnsupportedOperationException(); }
         @Override public String requireOwner(String id, String callerKeyId) { return id; }
         @Override public void requireStreamRoom(String id) {}
+        @Override public StreamSlots streamSlots() { return new StreamSlots(JobService.MAX_STREAMS_PER_JOB); }
         @Override public void releaseStreamRoom(String id) { streamReleases.incrementAndGet(); }
         @Override public void stream(String id, EventChannel channel) { throw new UnsupportedOperationException(); }
         @Override public java.util.List<Listed> list(JobQuery q) { return java.util.List.of(); }

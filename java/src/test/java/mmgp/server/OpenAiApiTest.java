@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
  * The OpenAI-compatible /v1 routes, fed the JSON bodies OpenAI's Python client sends
  * (src/test/resources/openai/), answered field by field in the shapes that client parses.
  */
-class OpenAiApiTest extends FakeServerTest {
+class OpenAiApiTest extends FakeServer {
     private static final byte[] PNG_SIGNATURE = {(byte) 0x89, 'P', 'N', 'G', 0x0D, 0x0A, 0x1A, 0x0A};
 
     static String fixture(String name) throws IOException {

@@ -17,7 +17,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /** ?wait=SECONDS on the native submissions, and POST /api/understand telling images from videos. */
-class SyncWaitTest extends FakeServerTest {
+class SyncWaitTest extends FakeServer {
     /** A 4×4 PNG. */
     private static final byte[] PNG = Base64.getDecoder().decode("iVBORw0KGgoAAAANSUhEUgAAAAQAAAAECAIAAAAmkwkpAAAAEElEQVR4nGM4IScHRwzEcQCxYxBBO0tjggAAAABJRU5ErkJggg==");
 

@@ -6,11 +6,12 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A fresh server over {@link FakeModels} for every test (batches of up to 8, no auth on loopback),
- * and an HTTP client pointed at it. Held fakes are released before the server closes, so a test
- * that leaves a job waiting does not hold up the next one.
+ * Base of test classes that want a fresh server for every test: {@link FakeModels} in batches of
+ * up to 8, two keys on loopback, and an HTTP client pointed at it. Held fakes are released before
+ * the server closes, so a test that leaves a job waiting does not hold up the next one. It holds
+ * no tests of its own.
  */
-abstract class FakeServerTest {
+abstract class FakeServer {
     @TempDir
     Path dir;
     FakeModels models;
