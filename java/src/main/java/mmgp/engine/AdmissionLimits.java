@@ -49,9 +49,9 @@ record AdmissionLimits(long memoryBudgetBytes, double maxRequestSeconds, double 
             }
         }
         if (maxSteps > 0 && e.steps() > maxSteps) {
-            // reached when the request left its steps to a model whose default is above the limit (explicit steps are checked at parse)
-            throw new InvalidRequestException("steps", e.steps() + " steps (the model's default when the request gives none) is above the limit of "
-                    + maxSteps + " (--max-steps): give steps of at most " + maxSteps);
+            // the server checks explicit steps when it parses them; this also holds a model's own default, and the worker's requests
+            throw new InvalidRequestException("steps", e.steps() + " steps is above the limit of " + maxSteps
+                    + " (--max-steps; a request that gives no steps runs the model's default): give steps of at most " + maxSteps);
         }
         if (memoryBudgetBytes > 0 && e.peakBytes() > memoryBudgetBytes) {
             throw new OverBudgetException(OverBudgetException.Limit.MEMORY, e, e.peakBytes(), memoryBudgetBytes);

@@ -58,7 +58,7 @@ class EngineAdmissionTest {
             assertThat(small.modelSteps()).isTrue();
             assertThatThrownBy(() -> engine.generateVideo(new VideoRequest("left to the model", small), null))
                     .isInstanceOfSatisfying(InvalidRequestException.class, e -> assertThat(e.field()).isEqualTo("steps"))
-                    .hasMessageContaining("40 steps (the model's default when the request gives none) is above the limit of 20 (--max-steps)");
+                    .hasMessageContaining("40 steps is above the limit of 20 (--max-steps; a request that gives no steps runs the model's default)");
             assertThat(engine.queueDepth(Task.VIDEO)).isZero();
             assertThat(await(engine.generateVideo(new VideoRequest("explicit", small.withSteps(20)), null).result())).isNotNull();
         }
