@@ -128,7 +128,7 @@ class AdmissionOptionsTest {
             ImageRequest four = new ImageRequest("p", ImageOptions.defaults().withSteps(4).withSize(256, 256).withSeed(1));
             assertThatThrownBy(() -> engine.generateImage(four, null))
                     .isInstanceOfSatisfying(InvalidRequestException.class, e -> assertThat(e.field()).isEqualTo("steps"))
-                    .hasMessageContaining("above the limit of 3 (--max-steps)");
+                    .hasMessageContaining("4 steps is above the limit of 3 (--max-steps");
         }
     }
 
