@@ -15,12 +15,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import mmgp.bench.e2e.Machine;
 import mmgp.bindings.NativeLibraries;
 import mmgp.graph.ComputeBackend;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -32,7 +30,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "mmgp bench kernels", mixinStandardHelpOptions = true,
         description = "GEMM/conv/attention shapes of the models: ggml (as mmgp runs them) side by side with PyTorch (JSON + Markdown).")
-public final class KernelPeers implements Callable<Integer> {
+public final class KernelPeers extends BenchCommand {
     public static final String JSON_FILE = "kernels.json", MARKDOWN_FILE = "kernels.md";
     static final List<String> GROUPS = List.of("amused", "t5", "ltx", "vq", "vae");
 
@@ -73,12 +71,12 @@ public final class KernelPeers implements Callable<Integer> {
     @Option(names = "--no-peak", description = "Do not measure the F32 FMA peak (about 2 s per thread count).")
     boolean noPeak;
 
-    private String[] originalArgs = new String[0];
+    public KernelPeers() {
+        super("kernels");
+    }
 
     public static void main(String[] args) {
-        KernelPeers command = new KernelPeers();
-        command.originalArgs = args;
-        System.exit(new CommandLine(command).execute(args));
+        main(new KernelPeers(), args);
     }
 
     /** The cases of the given groups (all groups when null or empty); {@code quick} gives the small proof cases instead. */
@@ -173,7 +171,7 @@ public final class KernelPeers implements Callable<Integer> {
             runs.add(new KernelReport.ThreadRun(t, peak, torchText, torchEnv == null ? Map.of() : torchEnv, load, rows));
         }
         return new KernelReport(ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'")),
-                "./mmgp bench kernels " + String.join(" ", originalArgs), Machine.current(),
+                commandLine(), Machine.current(),
                 NativeLibraries.get().directory().getFileName().toString(), runs, notes(interleave));
     }
 

@@ -83,7 +83,7 @@ final class AbOptions {
      * each task runs; returns the tasks configured.
      */
     Set<Task> configure(ModelChoice choice, Engine.Builder engine, Set<Task> tasks) throws Exception {
-        Map<Task, List<Variant>> ab = resolve(choice.models);
+        Map<Task, List<Variant>> ab = resolve(choice.registry.folder());
         Map<Task, Path> chosen = choice.choose(ab.keySet());
         Set<Task> run = EnumSet.noneOf(Task.class);
         if (tasks.isEmpty()) {

@@ -21,15 +21,7 @@ import picocli.CommandLine.Option;
 @Command(name = "cluster", mixinStandardHelpOptions = true,
         description = {"Cluster mode (Kafka + PostgreSQL): status of a running cluster, or a demo of one on this machine."},
         subcommands = {ClusterCommand.Status.class, ClusterCommand.Demo.class})
-final class ClusterCommand implements Runnable {
-    @picocli.CommandLine.Spec
-    picocli.CommandLine.Model.CommandSpec spec;
-
-    @Override
-    public void run() {
-        spec.commandLine().usage(System.out);
-    }
-
+final class ClusterCommand extends VerbGroup {
     @Command(name = "status", mixinStandardHelpOptions = true, description = "Print each task's lag and workers (with their partitions), and jobs per state.")
     static final class Status implements Callable<Integer> {
         @Option(names = "--cluster", required = true, paramLabel = "FILE", description = "The cluster's configuration.")

@@ -14,15 +14,7 @@ import picocli.CommandLine.Parameters;
 
 /** {@code mmgp gguf inspect FILE}: metadata and tensor table of a GGUF file. */
 @Command(mixinStandardHelpOptions = true, name = "gguf", description = "Work with GGUF files.", subcommands = GgufCommand.Inspect.class)
-final class GgufCommand implements Runnable {
-    @picocli.CommandLine.Spec
-    picocli.CommandLine.Model.CommandSpec spec;
-
-    @Override
-    public void run() {
-        spec.commandLine().usage(System.out);
-    }
-
+final class GgufCommand extends VerbGroup {
     @Command(mixinStandardHelpOptions = true, name = "inspect", description = "Print a GGUF file's metadata and tensor table (reads only the header).")
     static final class Inspect implements Callable<Integer> {
         @Parameters(paramLabel = "FILE", description = "The .gguf file.")

@@ -7,10 +7,7 @@ import picocli.CommandLine.Command;
 /** The mmgp command line: one verb per subcommand. */
 @Command(name = "mmgp", mixinStandardHelpOptions = true, version = "mmgp 0.1.0",
         description = "Local multimodal generation engine: Java over ggml kernels.")
-public final class Main implements Runnable {
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-
+public final class Main extends VerbGroup {
     @CommandLine.Option(names = "--progress", scope = CommandLine.ScopeType.INHERIT, paramLabel = "bar|plain|none",
             description = "How progress is shown: a bar redrawn in place (default on a terminal), plain lines (default when stderr is a file or pipe), or none.")
     void progress(String mode) {
@@ -21,11 +18,6 @@ public final class Main implements Runnable {
             description = "On failure, also name the exception and print its stack trace.")
     void verbose(boolean on) {
         if (on) System.setProperty("mmgp.verbose", "true");
-    }
-
-    @Override
-    public void run() {
-        spec.commandLine().usage(System.out);
     }
 
     public static void main(String[] args) {

@@ -9,8 +9,8 @@ import picocli.CommandLine.Option;
 
 /** The model options of the verbs that serve several tasks (serve, worker): explicit paths, else the registry's. */
 final class ModelChoice {
-    @Option(names = "--models", description = "Model registry folder (default: $MMGP_MODELS, else ~/.cache/mmgp/models).")
-    Path models;
+    @picocli.CommandLine.Mixin
+    RegistryOption registry = new RegistryOption();
 
     @Option(names = "--image-model", description = "Image model (GGUF file or model folder).")
     Path imageModel;
@@ -41,9 +41,9 @@ final class ModelChoice {
                 throw new IllegalArgumentException("--" + t.label() + "-model and --ab " + t.label() + "=… both choose the " + t.label() + " model: give one of them");
             }
         }
-        ModelRegistry registry = ModelRegistry.open(models);
+        ModelRegistry installed = registry.open();
         for (Task t : Task.values()) {
-            if (!chosen.containsKey(t) && !elsewhere.contains(t)) registry.installed(t).ifPresent(m -> chosen.put(t, m.entryPoint()));
+            if (!chosen.containsKey(t) && !elsewhere.contains(t)) installed.installed(t).ifPresent(m -> chosen.put(t, m.entryPoint()));
         }
         return chosen;
     }

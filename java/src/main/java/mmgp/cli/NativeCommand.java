@@ -11,8 +11,8 @@ import picocli.CommandLine.Option;
 /** Shows which native build is in use and what the CPU backend offers. */
 @Command(mixinStandardHelpOptions = true, name = "native", description = "Show the native ggml/llama.cpp build in use and the CPU backend's buffer types.")
 final class NativeCommand implements Callable<Integer> {
-    @Option(names = "--threads", defaultValue = "0", description = "CPU threads (0 = one per core).")
-    int threads;
+    @picocli.CommandLine.Mixin
+    ThreadsOption threads = new ThreadsOption();
 
     @Override
     public Integer call() {
@@ -21,7 +21,7 @@ final class NativeCommand implements Callable<Integer> {
         for (Map.Entry<String, String> e : libs.buildInfo().entrySet()) {
             if (!e.getKey().startsWith("sha256:")) System.out.printf("  %-12s %s%n", e.getKey(), e.getValue());
         }
-        try (ComputeBackend backend = ComputeBackend.cpu(threads)) {
+        try (ComputeBackend backend = ComputeBackend.cpu(threads.threads())) {
             System.out.println("device:       " + GgmlBackend.devDescription(backend.device()).reinterpret(256).getString(0));
             System.out.println("threads:      " + backend.threads());
             System.out.println("buffer type:  " + backend.defaultBufferType().name());

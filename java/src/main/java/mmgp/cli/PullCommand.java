@@ -1,6 +1,5 @@
 package mmgp.cli;
 
-import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import mmgp.registry.CatalogEntry;
@@ -9,7 +8,6 @@ import mmgp.registry.HubClient;
 import mmgp.registry.ModelCatalog;
 import mmgp.registry.ModelFamily;
 import mmgp.registry.ModelPuller;
-import mmgp.registry.ModelRegistry;
 import mmgp.tensor.GgmlType;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -33,8 +31,8 @@ final class PullCommand implements Callable<Integer> {
     @Option(names = "--endpoint", description = "Hub URL (default: $HF_ENDPOINT, else " + HubClient.DEFAULT_ENDPOINT + ").")
     String endpoint;
 
-    @Option(names = "--models", description = "Registry folder (default: $MMGP_MODELS, else ~/.cache/mmgp/models).")
-    Path models;
+    @picocli.CommandLine.Mixin
+    RegistryOption registry = new RegistryOption();
 
     @Option(names = "--repo", description = "Pull this hub repository (owner/name) under NAME instead of a known model; needs --family.")
     String repo;
@@ -48,8 +46,8 @@ final class PullCommand implements Callable<Integer> {
     @Option(names = "--force", description = "Pull and convert again even if this commit and type are installed.")
     boolean force;
 
-    @Option(names = {"-q", "--quiet"}, description = "No progress output.")
-    boolean quiet;
+    @picocli.CommandLine.Mixin
+    QuietOption quiet = new QuietOption();
 
     @Override
     public Integer call() throws Exception {
@@ -64,8 +62,7 @@ final class PullCommand implements Callable<Integer> {
         if (revision != null) entry = entry.withRevision(revision);
         GgmlType weights = type == null ? entry.defaultType() : parseType(type, entry);
         entry.family().requireType(weights); // before the hub is asked anything
-        ModelRegistry registry = ModelRegistry.open(models);
-        ModelPuller puller = new ModelPuller(registry, HubClient.fromEnvironment(endpoint), new PullProgress(System.err, quiet));
+        ModelPuller puller = new ModelPuller(registry.open(), HubClient.fromEnvironment(endpoint), new PullProgress(System.err, quiet.quiet()));
         ModelPuller.Result r = puller.pull(entry, weights, keepDownload, force);
         var m = r.model().manifest();
         String source = m.source().repo() + "@" + m.source().revision().substring(0, 12);

@@ -77,8 +77,8 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--requeue-on-restart", description = "Run jobs a previous run left unfinished again (default: mark them failed).")
     boolean requeueOnRestart;
 
-    @Option(names = "--threads", defaultValue = "0", description = "Compute threads (0 = one per core).")
-    int threads;
+    @picocli.CommandLine.Mixin
+    ThreadsOption threads = new ThreadsOption();
 
     @Option(names = "--max-batch", defaultValue = "4", description = "Most requests per model call (default: ${DEFAULT-VALUE}).")
     int maxBatch;
@@ -116,7 +116,7 @@ final class ServeCommand implements Callable<Integer> {
                 Duration.ofMillis((long) (retentionHours * 3_600_000)), Duration.ofMinutes(10), requeueOnRestart);
 
         if (cluster != null) return serveCluster(config, keys);
-        Engine.Builder engine = Engine.builder().threads(threads).maxBatch(maxBatch).queueCapacity(queueCapacity)
+        Engine.Builder engine = Engine.builder().threads(threads.threads()).maxBatch(maxBatch).queueCapacity(queueCapacity)
                 .closeTimeout(Duration.ofSeconds(drainSeconds));
         Set<Task> served = abOptions.configure(modelChoice, engine, Set.of());
         long budget = admission.apply(engine, abOptions.configuredModels());

@@ -20,11 +20,14 @@ import mmgp.api.VideoOptions;
 import mmgp.api.VideoResult;
 import mmgp.bindings.NativeLibraries;
 import mmgp.cli.ProgressBar;
+import mmgp.cli.RegistryOption;
+import mmgp.cli.ThreadsOption;
 import mmgp.cli.VerbProvider;
 import mmgp.engine.Engine;
 import mmgp.media.Frames;
 import mmgp.media.VideoWriter;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -45,9 +48,8 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--out", defaultValue = "mmgp-demo", description = "Output folder (default ${DEFAULT-VALUE}).")
     Path out;
 
-    @Option(names = "--models", description = "Folder with installed models (default ${DEFAULT-VALUE}).",
-            defaultValue = "${env:MMGP_MODELS:-${sys:user.home}/.cache/mmgp/models}")
-    Path models;
+    @Mixin
+    RegistryOption registry = new RegistryOption();
 
     @Option(names = "--video", description = "Input video to caption (default: a short clip the demo draws itself).")
     Path video;
@@ -55,8 +57,8 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--max-tokens", defaultValue = "24", description = "Caption length limit (default ${DEFAULT-VALUE}).")
     int maxTokens;
 
-    @Option(names = "--threads", defaultValue = "0", description = "CPU threads (0 = one per core).")
-    int threads;
+    @Mixin
+    ThreadsOption threads = new ThreadsOption();
 
     @Option(names = "--no-video-from-image", description = "Film the caption from noise instead of starting the video from the generated image.")
     boolean noVideoFromImage;
@@ -70,6 +72,7 @@ public final class DemoCommand implements Callable<Integer> {
         mmgp.models.smolvlm.NativeLogs.warningsOnly();
         System.out.println("native build: " + libs.directory().getFileName() + " (" + libs.buildInfo().get("npm") + ")");
         Path fixtures = Path.of(System.getProperty("mmgp.home", ".")).resolve("models/src/test/resources/fixtures");
+        Path models = registry.open().root();
         Map<Task, Path> chosen = new EnumMap<>(Task.class);
         List<Task> tinyTasks = new ArrayList<>();
         for (Task task : List.of(Task.UNDERSTAND, Task.IMAGE, Task.VIDEO)) {
@@ -105,7 +108,7 @@ public final class DemoCommand implements Callable<Integer> {
                 (tinyVideo ? VideoOptions.defaults().withSize(17, 96, 64).withSteps(4) : VideoOptions.defaults()).withSeed(seed),
                 !noVideoFromImage);
 
-        Engine.Builder builder = Engine.builder().threads(threads);
+        Engine.Builder builder = Engine.builder().threads(threads.threads());
         chosen.forEach(builder::model);
         PipelineResult result;
         DemoProgress progress = new DemoProgress();

@@ -7,10 +7,9 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.Callable;
+import mmgp.bench.BenchCommand;
 import mmgp.bindings.NativeLibraries;
 import mmgp.tensor.GgmlType;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -22,7 +21,7 @@ import picocli.CommandLine.Option;
  * the issue's goals judged; writes JSON, Markdown and a PNG chart.
  */
 @Command(name = "mmgp bench e2e", mixinStandardHelpOptions = true, description = "End-to-end benchmark of the three models (JSON + Markdown + PNG).")
-public final class BenchE2e implements Callable<Integer> {
+public final class BenchE2e extends BenchCommand {
     @Option(names = "--models", split = ",", defaultValue = "amused,ltx,smolvlm", description = "Models to run (default ${DEFAULT-VALUE}).")
     List<String> models;
 
@@ -76,12 +75,12 @@ public final class BenchE2e implements Callable<Integer> {
     @Option(names = "--render", description = "Measure nothing: rewrite bench.md and bench.png of --out from its bench.json (goals judged anew).")
     boolean render;
 
-    private String[] originalArgs = new String[0];
+    public BenchE2e() {
+        super("e2e");
+    }
 
     public static void main(String[] args) {
-        BenchE2e command = new BenchE2e();
-        command.originalArgs = args;
-        System.exit(new CommandLine(command).execute(args));
+        main(new BenchE2e(), args);
     }
 
     @Override
@@ -133,7 +132,7 @@ public final class BenchE2e implements Callable<Integer> {
         notes.add("Load average (1 min) at the start " + loadStart + ", at the end " + loadAverage() + " on " + cores
                 + " cores: other processes on the machine slow every figure, mmgp's and the peers' alike.");
         BenchReport report = new BenchReport(ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'")),
-                "./mmgp bench e2e " + String.join(" ", originalArgs), Machine.current(), nativeDir.getFileName().toString(), results, sideBySide,
+                commandLine(), Machine.current(), nativeDir.getFileName().toString(), results, sideBySide,
                 torch, Targets.evaluate(results, sideBySide, torch), notes);
         ReportFiles.write(report, out);
         System.out.print(MarkdownReport.render(report, ReportFiles.CHART));

@@ -2,6 +2,7 @@ package mmgp.bench.e2e;
 
 import java.lang.foreign.MemorySegment;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import mmgp.bindings.llama.LlamaLog;
 import mmgp.bindings.mtmd.Mtmd;
@@ -13,7 +14,7 @@ import mmgp.sampling.SamplingParameters;
  * SmolVLM2 describing one image, greedy, a fixed number of generated tokens (random weights would
  * otherwise stop at an arbitrary point). The same image and prompt go to llama-mtmd-cli.
  */
-final class SmolVlmWorkload implements Workload {
+final class SmolVlmWorkload extends WorkloadBase {
     static final String PROMPT = "Can you describe this image?";
     static final String TILE = "vision encode / tile", PREFILL = "prefill", DECODE = "decode tok/s";
     /** What llama-mtmd-cli uses for this model (its training context); one sequence, as the CLI runs one. */
@@ -23,9 +24,9 @@ final class SmolVlmWorkload implements Workload {
     private final WorkloadSettings settings;
     private final SmolVlmUnderstanding.Options options;
     private final SmolVlmFlops flops;
-    private Map<String, StageWork> lastWork = Map.of();
 
     SmolVlmWorkload(WorkloadSettings s) throws Exception {
+        super(List.of(TILE, PREFILL, DECODE));
         settings = s;
         LlamaLog.silence();
         Mtmd.helperLogSet(LlamaLog.callback(), MemorySegment.NULL);
@@ -58,24 +59,15 @@ final class SmolVlmWorkload implements Workload {
             w.put(TILE, StageWork.estimate(flops.visionGflopPerTile(), SmolVlmFlops.SOURCE));
             w.put(PREFILL, StageWork.estimate(flops.prefillGflop(s.promptTokens()), SmolVlmFlops.SOURCE));
             w.put(DECODE, StageWork.estimate(flops.decodeGflopPerToken(s.promptTokens() + s.generatedTokens() / 2.0), SmolVlmFlops.SOURCE));
-            lastWork = w;
+            keepWork(w);
         }
         return m;
     }
 
     @Override
-    public Map<String, StageWork> lastWork() {
-        return lastWork;
-    }
-
-    @Override
-    public Map<String, String> weightTypes() {
-        Map<String, String> m = new LinkedHashMap<>();
-        if (flops == null) return m;
-        AmusedWorkload.putIfKnown(m, TILE, flops.visionType());
-        AmusedWorkload.putIfKnown(m, PREFILL, flops.textType());
-        AmusedWorkload.putIfKnown(m, DECODE, flops.textType());
-        return m;
+    protected String weightType(String stage) {
+        if (flops == null) return null;
+        return stage.equals(TILE) ? flops.visionType() : flops.textType();
     }
 
     @Override

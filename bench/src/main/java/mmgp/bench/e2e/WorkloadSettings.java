@@ -1,5 +1,7 @@
 package mmgp.bench.e2e;
 
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.RecordComponent;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -37,24 +39,20 @@ public record WorkloadSettings(String model, Path file, String type, int threads
         return new WorkloadSettings(m, f, t, th, warmup, runs, amusedSteps, ltxFrames, ltxWidth, ltxHeight, ltxSteps, image, smolTokens);
     }
 
+    /** Every component as {@code name=value}, in declaration order. */
     public List<String> toArgs() {
         List<String> args = new ArrayList<>();
-        args.add("model=" + model);
-        args.add("file=" + file);
-        args.add("type=" + type);
-        args.add("threads=" + threads);
-        args.add("warmup=" + warmup);
-        args.add("runs=" + runs);
-        args.add("amusedSteps=" + amusedSteps);
-        args.add("ltxFrames=" + ltxFrames);
-        args.add("ltxWidth=" + ltxWidth);
-        args.add("ltxHeight=" + ltxHeight);
-        args.add("ltxSteps=" + ltxSteps);
-        args.add("image=" + image);
-        args.add("smolTokens=" + smolTokens);
+        for (RecordComponent c : WorkloadSettings.class.getRecordComponents()) {
+            try {
+                args.add(c.getName() + "=" + c.getAccessor().invoke(this));
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException(e);
+            }
+        }
         return args;
     }
 
+    /** The settings {@link #toArgs} wrote; an argument missing or of the wrong kind is named. */
     public static WorkloadSettings parse(String[] args) {
         Map<String, String> kv = new LinkedHashMap<>();
         for (String a : args) {
@@ -62,19 +60,28 @@ public record WorkloadSettings(String model, Path file, String type, int threads
             if (eq <= 0) throw new IllegalArgumentException("expected key=value, got '" + a + "'");
             kv.put(a.substring(0, eq), a.substring(eq + 1));
         }
-        return new WorkloadSettings(req(kv, "model"), Path.of(req(kv, "file")), req(kv, "type"), num(kv, "threads"),
-                num(kv, "warmup"), num(kv, "runs"), num(kv, "amusedSteps"), num(kv, "ltxFrames"), num(kv, "ltxWidth"),
-                num(kv, "ltxHeight"), num(kv, "ltxSteps"), Path.of(req(kv, "image")), num(kv, "smolTokens"));
+        RecordComponent[] components = WorkloadSettings.class.getRecordComponents();
+        Object[] values = new Object[components.length];
+        Class<?>[] types = new Class<?>[components.length];
+        for (int i = 0; i < components.length; i++) {
+            types[i] = components[i].getType();
+            values[i] = value(kv, components[i].getName(), types[i]);
+        }
+        try {
+            return WorkloadSettings.class.getDeclaredConstructor(types).newInstance(values);
+        } catch (InvocationTargetException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
-    private static String req(Map<String, String> kv, String key) {
+    private static Object value(Map<String, String> kv, String key, Class<?> type) {
         String v = kv.get(key);
         if (v == null) throw new IllegalArgumentException("missing argument " + key + "=...");
-        return v;
-    }
-
-    private static int num(Map<String, String> kv, String key) {
-        String v = req(kv, key);
+        if (type == Path.class) return Path.of(v);
+        if (type == String.class) return v;
+        if (type != int.class) throw new IllegalStateException("no parser for " + key + " of " + type);
         try {
             return Integer.parseInt(v);
         } catch (NumberFormatException e) {

@@ -1,25 +1,22 @@
 package mmgp.models.ltx;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.Callable;
-import mmgp.bindings.NativeLibraries;
+import mmgp.api.Task;
 import mmgp.cli.OutputFiles;
 import mmgp.cli.ProgressBar;
 import mmgp.cli.VerbProvider;
 import mmgp.graph.ComputeBackend;
-import mmgp.graph.Numerics;
-import mmgp.cli.NumericsConverter;
 import mmgp.media.Frames;
 import mmgp.media.VideoWriter;
+import mmgp.models.PromptCommand;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code mmgp video --prompt "..." [--image first.png]}: text (and a first frame) → MP4 with LTX-Video. */
 @Command(name = "video", mixinStandardHelpOptions = true,
         description = "Generate a video from a prompt with LTX-Video, optionally starting from an image, and write an MP4 (H.264).")
-public final class VideoCommand implements Callable<Integer> {
+public final class VideoCommand extends PromptCommand<LtxModel> {
     /** Registers the verb with the CLI. */
     public static final class Provider implements VerbProvider {
         @Override
@@ -28,15 +25,9 @@ public final class VideoCommand implements Callable<Integer> {
         }
     }
 
-    @Option(names = {"-p", "--prompt"}, required = true, description = "The prompt; repeat for several videos in one batch.")
-    List<String> prompts;
-
     @Option(names = "--image", description = "Start the video from this image (PNG, JPEG, BMP, GIF): one for every prompt, or repeat once per "
             + "prompt. An image of another size is resized to --width × --height (PIL Lanczos, aspect ratio not kept).")
     List<Path> images;
-
-    @Option(names = "--negative-prompt", defaultValue = "", description = "What the video should not show (guidance only).")
-    String negativePrompt;
 
     @Option(names = "--frames", defaultValue = "49", description = "Frames, 8·n + 1 (default ${DEFAULT-VALUE}).")
     int frames;
@@ -87,9 +78,6 @@ public final class VideoCommand implements Callable<Integer> {
             + "(default: $MMGP_LTX_MODEL when set, else the installed video model).", defaultValue = "${env:MMGP_LTX_MODEL}")
     Path model;
 
-    @Option(names = "--models", description = "Model registry folder (default: $MMGP_MODELS or ~/.cache/mmgp/models).")
-    Path models;
-
     @Option(names = {"-o", "--out"}, defaultValue = "video.mp4",
             description = "Output video; the extension picks the format: mp4 (H.264), webm or gif. With several prompts, -1, -2… are added (default ${DEFAULT-VALUE}).")
     Path out;
@@ -97,16 +85,9 @@ public final class VideoCommand implements Callable<Integer> {
     @Option(names = "--png-frames", description = "Also write each frame as a PNG into this folder.")
     Path pngFrames;
 
-    @Option(names = "--threads", defaultValue = "0", description = "CPU threads (0 = one per core).")
-    int threads;
-
-    @Option(names = "--numerics", defaultValue = "fast", converter = NumericsConverter.class,
-            description = "Kernel routes: fast (the fastest measured route per op, within the error bounds the README states) "
-                    + "or exact (fp32 wherever the reference computes in fp32, as the golden tests check). Default ${DEFAULT-VALUE}.")
-    Numerics numerics;
-
-    @Option(names = {"-q", "--quiet"}, description = "No progress output.")
-    boolean quiet;
+    /** Checked before the model loads: the pipeline options (from the model's defaults) and the start images. */
+    private LtxPipeline.Options options;
+    private List<LtxConditionImage> start;
 
     /**
      * The pipeline options of this command for a model recommending {@code d}: every flag given
@@ -132,15 +113,19 @@ public final class VideoCommand implements Callable<Integer> {
     }
 
     @Override
-    public Integer call() throws Exception {
+    protected Task task() {
+        return Task.VIDEO;
+    }
+
+    @Override
+    protected Path explicitModel() {
+        return model;
+    }
+
+    @Override
+    protected void checkArguments() throws Exception {
         OutputFiles.checkWritable(out, VideoWriter.FORMATS, "video");
         if (pngFrames != null) OutputFiles.checkWritable(pngFrames.resolve("frame.png"), List.of("png"), "frame");
-        Path model = mmgp.models.ModelLocator.require(mmgp.api.Task.VIDEO, this.model, models);
-        NativeLibraries.get();
-        LtxPipeline.Options o = options(mmgp.registry.ModelDefaults.forModel(model));
-        o.decodeTimestepsFor(prompts.size());
-        o.decodeNoiseScalesFor(prompts.size());
-        List<LtxConditionImage> start = null;
         if (images != null && !images.isEmpty()) {
             if (images.size() != 1 && images.size() != prompts.size()) {
                 throw new IllegalArgumentException(images.size() + " --image for " + prompts.size() + " --prompt; give one image, or one per prompt");
@@ -148,37 +133,40 @@ public final class VideoCommand implements Callable<Integer> {
             start = new java.util.ArrayList<>();
             for (Path image : images) start.add(LtxConditionImage.read(image)); // unreadable files fail before the model loads
         }
-        ProgressBar bar = new ProgressBar(System.err, quiet);
-        bar.stageStarted("load");
-        long t0 = System.nanoTime();
-        try (bar; ComputeBackend backend = ComputeBackend.cpu(threads, numerics); LtxModel m = LtxModel.open(model, backend)) {
-            double load = (System.nanoTime() - t0) / 1e9;
-            bar.stage("load", load);
-            bar.note(String.format(java.util.Locale.ROOT, "%d video%s %d frames %d×%d at %s fps, %d steps, guidance %s, seed %d%s, numerics %s",
-                    prompts.size(), prompts.size() == 1 ? "" : "s", o.frames(), o.width(), o.height(), fps, o.steps(), o.guidanceScale(), o.seed(),
-                    start == null ? "" : ", from " + (start.size() == 1 ? "an image" : start.size() + " images"), numerics.name().toLowerCase(java.util.Locale.ROOT)));
-            for (int i = 0; i < prompts.size(); i++) {
-                int n = m.tokenizer().encode(prompts.get(i)).length + 1; // + </s>
-                if (n > o.maxSequenceLength()) {
-                    bar.note(String.format(java.util.Locale.ROOT, "warning: prompt %d is %d tokens; T5 reads the first %d (--max-sequence-length), the rest has no effect",
-                            i + 1, n, o.maxSequenceLength()));
+    }
+
+    @Override
+    protected void prepare(Path model) throws Exception {
+        options = options(mmgp.registry.ModelDefaults.forModel(model));
+        options.decodeTimestepsFor(prompts.size());
+        options.decodeNoiseScalesFor(prompts.size());
+    }
+
+    @Override
+    protected LtxModel open(Path model, ComputeBackend backend) throws Exception {
+        return LtxModel.open(model, backend);
+    }
+
+    @Override
+    protected void run(LtxModel m, ComputeBackend backend, ProgressBar bar, double load) throws Exception {
+        LtxPipeline.Options o = options;
+        noteBatch(bar, String.format(java.util.Locale.ROOT, "%d frames %d×%d at %s fps, %d steps, guidance %s, seed %d%s",
+                o.frames(), o.width(), o.height(), fps, o.steps(), o.guidanceScale(), o.seed(),
+                start == null ? "" : ", from " + (start.size() == 1 ? "an image" : start.size() + " images")));
+        warnLongPrompts(bar, p -> m.tokenizer().encode(p).length + 1, o.maxSequenceLength(), // + </s>
+                "T5 reads the first %d (--max-sequence-length)");
+        LtxPipeline.Video v = LtxPipeline.generate(m, backend, prompts, start, o, bar);
+        int perVideo = v.frames() * v.height() * v.width() * 3;
+        writeEach(out, v.batch(), (b, file) -> {
+            float[] clip = java.util.Arrays.copyOfRange(v.pixels(), b * perVideo, (b + 1) * perVideo);
+            VideoWriter.write(file, clip, v.frames(), v.height(), v.width(), fps);
+            if (pngFrames != null) {
+                for (int f = 0; f < v.frames(); f++) {
+                    Frames.writePng(pngFrames.resolve(String.format("video%d_frame%03d.png", b + 1, f)), clip, f, v.height(), v.width());
                 }
             }
-            LtxPipeline.Video v = LtxPipeline.generate(m, backend, prompts, start, o, bar);
-            int perVideo = v.frames() * v.height() * v.width() * 3;
-            for (int b = 0; b < v.batch(); b++) {
-                float[] clip = java.util.Arrays.copyOfRange(v.pixels(), b * perVideo, (b + 1) * perVideo);
-                Path file = OutputFiles.numbered(out, b, v.batch());
-                VideoWriter.write(file, clip, v.frames(), v.height(), v.width(), fps);
-                System.out.println("wrote " + file + " (" + v.frames() + " frames, " + v.width() + "×" + v.height() + " at " + fps + " fps)");
-                if (pngFrames != null) {
-                    for (int f = 0; f < v.frames(); f++) {
-                        Frames.writePng(pngFrames.resolve(String.format("video%d_frame%03d.png", b + 1, f)), clip, f, v.height(), v.width());
-                    }
-                }
-            }
-            System.out.printf("timings: load %.3f s, %s (total %.3f s)%n", load, v.timings(), load + v.timings().total());
-        }
-        return 0;
+            return " (" + v.frames() + " frames, " + v.width() + "×" + v.height() + " at " + fps + " fps)";
+        });
+        printTimings(load, v.timings());
     }
 }

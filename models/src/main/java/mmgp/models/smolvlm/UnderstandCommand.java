@@ -5,12 +5,12 @@ import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Locale;
-import java.util.concurrent.Callable;
-import mmgp.bindings.NativeLibraries;
+import mmgp.api.Task;
 import mmgp.bindings.llama.LlamaLog;
 import mmgp.bindings.mtmd.Mtmd;
 import mmgp.cli.ProgressBar;
 import mmgp.cli.VerbProvider;
+import mmgp.models.GenerationCommand;
 import mmgp.models.smolvlm.SmolVlmUnderstanding.Result;
 import mmgp.sampling.SamplingParameters;
 import picocli.CommandLine.ArgGroup;
@@ -20,7 +20,7 @@ import picocli.CommandLine.Option;
 /** {@code mmgp understand --video clip.mp4 | --image pic.png --prompt "..."}: SmolVLM2 answers about an image or a video. */
 @Command(name = "understand", mixinStandardHelpOptions = true,
         description = "Describe or answer questions about an image or a video with SmolVLM2 (llama.cpp), streaming the answer.")
-public final class UnderstandCommand implements Callable<Integer> {
+public final class UnderstandCommand extends GenerationCommand<SmolVlmUnderstanding> {
     /** Registers the verb with the CLI. */
     public static final class Provider implements VerbProvider {
         @Override
@@ -78,17 +78,11 @@ public final class UnderstandCommand implements Callable<Integer> {
             defaultValue = "${env:MMGP_SMOLVLM_MODEL}")
     Path model;
 
-    @Option(names = "--models", description = "Model registry folder (default: $MMGP_MODELS or ~/.cache/mmgp/models).")
-    Path models;
-
     @Option(names = "--mmproj", description = "The vision projector GGUF (default: the mmproj-*.gguf beside the model).")
     Path mmproj;
 
     @Option(names = "--ctx", defaultValue = "8192", description = "Context size in tokens (default ${DEFAULT-VALUE}; a 64-frame video takes ~4.6k).")
     int contextTokens;
-
-    @Option(names = "--threads", defaultValue = "0", description = "CPU threads (0 = one per core).")
-    int threads;
 
     @Option(names = "--exact", description = "F32 KV cache and no flash attention (slower, matches a plain F32 forward).")
     boolean exact;
@@ -96,52 +90,70 @@ public final class UnderstandCommand implements Callable<Integer> {
     @Option(names = {"-q", "--quiet"}, description = "Only the answer: no progress, no statistics.")
     boolean quiet;
 
+    /** Checked before the model is looked for. */
+    private SmolVlmMedia what;
+    private String question;
+    private SmolVlmUnderstanding.Options options;
+    private SmolVlmUnderstanding.Settings settings;
+
     @Override
-    public Integer call() throws Exception {
-        SmolVlmMedia what = media == null ? SmolVlmMedia.none() : media.video != null ? SmolVlmMedia.video(media.video) : SmolVlmMedia.image(media.image);
+    protected Task task() {
+        return Task.UNDERSTAND;
+    }
+
+    @Override
+    protected Path explicitModel() {
+        return model;
+    }
+
+    @Override
+    protected boolean quiet() {
+        return quiet;
+    }
+
+    @Override
+    protected void checkArguments() throws Exception {
+        what = media == null ? SmolVlmMedia.none() : media.video != null ? SmolVlmMedia.video(media.video) : SmolVlmMedia.image(media.image);
         what.requireExists();
-        String question = prompt != null ? prompt
+        question = prompt != null ? prompt
                 : media == null ? null
                 : media.video != null ? "Describe this video in detail." : "Can you describe this image?";
         if (question == null) throw new IllegalArgumentException("give --image, --video or --prompt");
-        SmolVlmUnderstanding.Options options = new SmolVlmUnderstanding.Options(maxTokens, minTokens,
+        options = new SmolVlmUnderstanding.Options(maxTokens, minTokens,
                 new SamplingParameters(temperature, topK, topP, minP, repetitionPenalty), seed, beams, maxFrames);
-        int nThreads = threads > 0 ? threads : Math.max(1, Runtime.getRuntime().availableProcessors());
-        SmolVlmUnderstanding.Settings settings = new SmolVlmUnderstanding.Settings(contextTokens, 512, Math.max(1, beams), nThreads, exact);
+        settings = new SmolVlmUnderstanding.Settings(contextTokens, 512, Math.max(1, beams), threads.resolved(), exact);
+    }
 
-        Path model = mmgp.models.ModelLocator.require(mmgp.api.Task.UNDERSTAND, this.model, models);
-        NativeLibraries.get();
+    @Override
+    protected SmolVlmUnderstanding load(Path model, ProgressBar bar) throws Exception {
         LlamaLog.silence();
         Mtmd.helperLogSet(LlamaLog.callback(), MemorySegment.NULL);
+        return open(model, settings, bar);
+    }
+
+    @Override
+    protected void run(SmolVlmUnderstanding engine, ProgressBar bar, double load) throws Exception {
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
-        ProgressBar bar = new ProgressBar(System.err, quiet);
-        bar.stageStarted("load");
-        long t0 = System.nanoTime();
-        try (bar; SmolVlmUnderstanding engine = open(model, settings, bar)) {
-            double load = (System.nanoTime() - t0) / 1e9;
-            bar.stage("load", load);
-            SmolVlmUnderstanding.TokenListener listener = new SmolVlmUnderstanding.TokenListener() {
-                @Override
-                public void token(String piece) {
-                    out.print(piece);
-                    out.flush();
-                }
+        SmolVlmUnderstanding.TokenListener listener = new SmolVlmUnderstanding.TokenListener() {
+            @Override
+            public void token(String piece) {
+                out.print(piece);
+                out.flush();
+            }
 
-                @Override
-                public void step(String stage, int done, int total, double seconds) {
-                    if (!stage.equals("generate")) bar.step(stage, done, total, seconds); // the answer streams on stdout meanwhile
-                }
+            @Override
+            public void step(String stage, int done, int total, double seconds) {
+                if (!stage.equals("generate")) bar.step(stage, done, total, seconds); // the answer streams on stdout meanwhile
+            }
 
-                @Override
-                public void stage(String stage, double seconds) {
-                    if (!stage.equals("generate")) bar.stage(stage, seconds);
-                }
-            };
-            Result result = engine.understand(what, question, options, listener);
-            out.println();
-            if (!quiet) printStats(out, result, load);
-        }
-        return 0;
+            @Override
+            public void stage(String stage, double seconds) {
+                if (!stage.equals("generate")) bar.stage(stage, seconds);
+            }
+        };
+        Result result = engine.understand(what, question, options, listener);
+        out.println();
+        if (!quiet) printStats(out, result, load);
     }
 
     static void printStats(PrintStream out, Result result, double loadSeconds) {
@@ -164,7 +176,7 @@ public final class UnderstandCommand implements Callable<Integer> {
     private SmolVlmUnderstanding open(Path model, SmolVlmUnderstanding.Settings settings, ProgressBar bar) throws java.io.IOException {
         if (!mmgp.models.engine.SmolVlmProvider.isHuggingFaceFolder(model)) return SmolVlmUnderstanding.open(model, mmproj, settings);
         if (mmproj != null) throw new IllegalArgumentException("--mmproj goes with a GGUF model; " + model + " is a Hugging Face folder, converted with its own projector");
-        Path root = mmgp.registry.ModelRegistry.open(models).root();
+        Path root = registry.open().root();
         SmolVlmConverter.Output files = SmolVlmConversionCache.converted(model, root, mmgp.tensor.GgmlType.F16,
                 () -> bar.note("converting the Hugging Face folder " + model + " to GGUF (F16) once, into " + root.resolve(SmolVlmConversionCache.FOLDER)));
         return SmolVlmUnderstanding.open(files.textModel(), files.mmproj(), SmolVlmProcessor.load(model), settings);

@@ -1,0 +1,106 @@
+package mmgp.models;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.ToIntFunction;
+import mmgp.api.StageTimings;
+import mmgp.cli.NumericsOption;
+import mmgp.cli.OutputFiles;
+import mmgp.cli.ProgressBar;
+import mmgp.cli.QuietOption;
+import mmgp.graph.ComputeBackend;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * A verb that generates files from a batch of prompts with a ggml pipeline (image, video): the
+ * prompt options, the kernel routes, a CPU backend that lives as long as the model, and the
+ * reports every such verb prints (the batch, over-long prompts, each file written, timings).
+ *
+ * @param <M> the model, opened on the backend
+ */
+public abstract class PromptCommand<M extends AutoCloseable> extends GenerationCommand<PromptCommand.Loaded<M>> {
+    @Option(names = {"-p", "--prompt"}, required = true, description = "The prompt; repeat for several ${COMMAND-NAME}s in one batch.")
+    protected List<String> prompts;
+
+    @Option(names = "--negative-prompt", defaultValue = "", description = "What the ${COMMAND-NAME} should not show (guidance only).")
+    protected String negativePrompt;
+
+    @Mixin
+    protected NumericsOption numerics = new NumericsOption();
+
+    @Mixin
+    protected QuietOption quiet = new QuietOption();
+
+    /** The backend and the model opened on it; the model closes first. */
+    public record Loaded<M extends AutoCloseable>(ComputeBackend backend, M model) implements AutoCloseable {
+        @Override
+        public void close() throws Exception {
+            try (backend; model) {
+                // both closed by the try
+            }
+        }
+    }
+
+    /** Writes output {@code index} of the batch to {@code file}; returns what to add to the "wrote" line. */
+    protected interface OutputWriter {
+        String write(int index, Path file) throws Exception;
+    }
+
+    protected abstract M open(Path model, ComputeBackend backend) throws Exception;
+
+    protected abstract void run(M model, ComputeBackend backend, ProgressBar bar, double loadSeconds) throws Exception;
+
+    @Override
+    protected final boolean quiet() {
+        return quiet.quiet();
+    }
+
+    @Override
+    protected final Loaded<M> load(Path model, ProgressBar bar) throws Exception {
+        ComputeBackend backend = ComputeBackend.cpu(threads.threads(), numerics.numerics());
+        try {
+            return new Loaded<>(backend, open(model, backend));
+        } catch (Exception | Error e) {
+            backend.close();
+            throw e;
+        }
+    }
+
+    @Override
+    protected final void run(Loaded<M> loaded, ProgressBar bar, double loadSeconds) throws Exception {
+        run(loaded.model(), loaded.backend(), bar, loadSeconds);
+    }
+
+    /** Notes the batch before it runs: "2 images 256×256, 12 steps…, numerics fast". */
+    protected void noteBatch(ProgressBar bar, String settings) {
+        String what = task().label() + (prompts.size() == 1 ? "" : "s");
+        bar.note(prompts.size() + " " + what + " " + settings + ", numerics " + numerics.label());
+    }
+
+    /**
+     * Warns of each prompt whose {@code tokens} exceed {@code room}: the text encoder does not read
+     * the rest. {@code reads} says so, with a {@code %d} for the room.
+     */
+    protected void warnLongPrompts(ProgressBar bar, ToIntFunction<String> tokens, int room, String reads) {
+        for (int i = 0; i < prompts.size(); i++) {
+            int n = tokens.applyAsInt(prompts.get(i));
+            if (n > room) {
+                bar.note(String.format(Locale.ROOT, "warning: prompt %d is %d tokens; " + reads + ", the rest has no effect", i + 1, n, room));
+            }
+        }
+    }
+
+    /** Writes the batch's outputs, {@code out} for one, else out-1, out-2…, and says each. */
+    protected static void writeEach(Path out, int batch, OutputWriter writer) throws Exception {
+        for (int i = 0; i < batch; i++) {
+            Path file = OutputFiles.numbered(out, i, batch);
+            System.out.println("wrote " + file + writer.write(i, file));
+        }
+    }
+
+    protected static void printTimings(double loadSeconds, StageTimings timings) {
+        System.out.printf("timings: load %.3f s, %s (total %.3f s)%n", loadSeconds, timings, loadSeconds + timings.total());
+    }
+}
