@@ -24,8 +24,16 @@ public abstract class GenerationCommand<M extends AutoCloseable> implements Call
     @Mixin
     protected ThreadsOption threads = new ThreadsOption();
 
-    /** The task whose installed model is the default. */
-    protected abstract Task task();
+    private final Task task;
+
+    /** @param task the task whose installed model is the default */
+    protected GenerationCommand(Task task) {
+        this.task = task;
+    }
+
+    protected final Task task() {
+        return task;
+    }
 
     /** The {@code --model} given, else null. */
     protected abstract Path explicitModel();
@@ -45,7 +53,7 @@ public abstract class GenerationCommand<M extends AutoCloseable> implements Call
     @Override
     public final Integer call() throws Exception {
         checkArguments();
-        Path model = ModelLocator.require(task(), explicitModel(), registry.folder());
+        Path model = ModelLocator.require(task, explicitModel(), registry.folder());
         prepare(model);
         NativeLibraries.get();
         ProgressBar bar = new ProgressBar(System.err, quiet());

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.function.ToIntFunction;
 import mmgp.api.StageTimings;
+import mmgp.api.Task;
 import mmgp.cli.NumericsOption;
 import mmgp.cli.OutputFiles;
 import mmgp.cli.ProgressBar;
@@ -46,6 +47,10 @@ public abstract class PromptCommand<M extends AutoCloseable> extends GenerationC
     /** Writes output {@code index} of the batch to {@code file}; returns what to add to the "wrote" line. */
     protected interface OutputWriter {
         String write(int index, Path file) throws Exception;
+    }
+
+    protected PromptCommand(Task task) {
+        super(task);
     }
 
     protected abstract M open(Path model, ComputeBackend backend) throws Exception;

@@ -55,9 +55,8 @@ public final class ImageCommand extends PromptCommand<AmusedModel> {
     private String format;
     private AmusedPipeline.Options options;
 
-    @Override
-    protected Task task() {
-        return Task.IMAGE;
+    public ImageCommand() {
+        super(Task.IMAGE);
     }
 
     @Override

@@ -112,9 +112,8 @@ public final class VideoCommand extends PromptCommand<LtxModel> {
         return LtxDefaults.apply(o, d, stepsGiven, guidance != null || distilled, decodeTimestep != null || decodeNoiseScale != null);
     }
 
-    @Override
-    protected Task task() {
-        return Task.VIDEO;
+    public VideoCommand() {
+        super(Task.VIDEO);
     }
 
     @Override

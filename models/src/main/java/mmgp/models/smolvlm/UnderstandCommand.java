@@ -96,9 +96,8 @@ public final class UnderstandCommand extends GenerationCommand<SmolVlmUnderstand
     private SmolVlmUnderstanding.Options options;
     private SmolVlmUnderstanding.Settings settings;
 
-    @Override
-    protected Task task() {
-        return Task.UNDERSTAND;
+    public UnderstandCommand() {
+        super(Task.UNDERSTAND);
     }
 
     @Override
