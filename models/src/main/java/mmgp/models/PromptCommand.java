@@ -21,7 +21,7 @@ import picocli.CommandLine.Option;
  *
  * @param <M> the model, opened on the backend
  */
-public abstract class PromptCommand<M extends AutoCloseable> extends GenerationCommand<PromptCommand.Loaded<M>> {
+public abstract class PromptCommand<M extends AutoCloseable> extends GenerationCommand<CpuModel<M>> {
     @Option(names = {"-p", "--prompt"}, required = true, description = "The prompt; repeat for several ${COMMAND-NAME}s in one batch.")
     protected List<String> prompts;
 
@@ -34,28 +34,20 @@ public abstract class PromptCommand<M extends AutoCloseable> extends GenerationC
     @Mixin
     protected QuietOption quiet = new QuietOption();
 
-    /** The backend and the model opened on it; the model closes first. */
-    public record Loaded<M extends AutoCloseable>(ComputeBackend backend, M model) implements AutoCloseable {
-        @Override
-        public void close() throws Exception {
-            try (backend; model) {
-                // both closed by the try
-            }
-        }
-    }
-
     /** Writes output {@code index} of the batch to {@code file}; returns what to add to the "wrote" line. */
     protected interface OutputWriter {
         String write(int index, Path file) throws Exception;
     }
 
-    protected PromptCommand(Task task) {
+    private final CpuModel.Loader<M> loader;
+
+    protected PromptCommand(Task task, CpuModel.Loader<M> loader) {
         super(task);
+        this.loader = loader;
     }
 
-    protected abstract M open(Path model, ComputeBackend backend) throws Exception;
-
-    protected abstract void run(M model, ComputeBackend backend, ProgressBar bar, double loadSeconds) throws Exception;
+    /** Runs the batch on the loaded model and writes its files. */
+    protected abstract void generate(M model, ComputeBackend backend, ProgressBar bar, double loadSeconds) throws Exception;
 
     @Override
     protected final boolean quiet() {
@@ -63,19 +55,13 @@ public abstract class PromptCommand<M extends AutoCloseable> extends GenerationC
     }
 
     @Override
-    protected final Loaded<M> load(Path model, ProgressBar bar) throws Exception {
-        ComputeBackend backend = ComputeBackend.cpu(threads.threads(), numerics.numerics());
-        try {
-            return new Loaded<>(backend, open(model, backend));
-        } catch (Exception | Error e) {
-            backend.close();
-            throw e;
-        }
+    protected final CpuModel<M> load(Path model, ProgressBar bar) throws Exception {
+        return CpuModel.open(model, threads.threads(), numerics.numerics(), loader);
     }
 
     @Override
-    protected final void run(Loaded<M> loaded, ProgressBar bar, double loadSeconds) throws Exception {
-        run(loaded.model(), loaded.backend(), bar, loadSeconds);
+    protected final void run(CpuModel<M> loaded, ProgressBar bar, double loadSeconds) throws Exception {
+        generate(loaded.model(), loaded.backend(), bar, loadSeconds);
     }
 
     /** Notes the batch before it runs: "2 images 256×256, 12 steps…, numerics fast". */

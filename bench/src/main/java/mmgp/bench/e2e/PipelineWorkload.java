@@ -1,6 +1,5 @@
 package mmgp.bench.e2e;
 
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -8,6 +7,7 @@ import mmgp.api.StageTimings;
 import mmgp.graph.ComputeBackend;
 import mmgp.graph.Numerics;
 import mmgp.graph.WeightSet;
+import mmgp.models.CpuModel;
 
 /**
  * A ggml text-to-media pipeline (aMUSEd, LTX-Video) on a CPU backend with the routes users get (the
@@ -17,14 +17,10 @@ import mmgp.graph.WeightSet;
  * @param <M> the model, opened once on the backend
  */
 abstract class PipelineWorkload<M extends AutoCloseable> extends WorkloadBase {
-    /** How a model file opens on a backend ({@code AmusedModel::open}). */
-    interface Opener<M> {
-        M open(Path file, ComputeBackend backend) throws Exception;
-    }
-
     private final String encode, step, decode;
     private final Map<String, String> labels;
     private final Map<String, List<String>> weightPrefixes;
+    private final CpuModel<M> opened;
     protected final ComputeBackend backend;
     protected final M model;
 
@@ -32,7 +28,7 @@ abstract class PipelineWorkload<M extends AutoCloseable> extends WorkloadBase {
      * @param labels         the graph label of each stage's main graph
      * @param weightPrefixes per stage, the tensor-name prefixes of its weights, the first that matches any tensor wins
      */
-    PipelineWorkload(WorkloadSettings s, Opener<M> opener, String encode, String step, String decode, Map<String, String> labels,
+    PipelineWorkload(WorkloadSettings s, CpuModel.Loader<M> loader, String encode, String step, String decode, Map<String, String> labels,
                      Map<String, List<String>> weightPrefixes) throws Exception {
         super(List.of(encode, step, decode));
         this.encode = encode;
@@ -40,13 +36,9 @@ abstract class PipelineWorkload<M extends AutoCloseable> extends WorkloadBase {
         this.decode = decode;
         this.labels = Map.copyOf(labels);
         this.weightPrefixes = Map.copyOf(weightPrefixes);
-        backend = ComputeBackend.cpu(s.threads(), Numerics.FAST);
-        try {
-            model = opener.open(s.file(), backend);
-        } catch (Exception | Error e) {
-            backend.close();
-            throw e;
-        }
+        opened = CpuModel.open(s.file(), s.threads(), Numerics.FAST, loader);
+        backend = opened.backend();
+        model = opened.model();
     }
 
     /** One run of the pipeline reporting to {@code meter}; its stage timings. */
@@ -85,8 +77,6 @@ abstract class PipelineWorkload<M extends AutoCloseable> extends WorkloadBase {
 
     @Override
     public void close() throws Exception {
-        try (backend; model) {
-            // the model first, then its backend
-        }
+        opened.close();
     }
 }

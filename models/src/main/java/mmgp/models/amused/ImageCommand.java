@@ -56,7 +56,7 @@ public final class ImageCommand extends PromptCommand<AmusedModel> {
     private AmusedPipeline.Options options;
 
     public ImageCommand() {
-        super(Task.IMAGE);
+        super(Task.IMAGE, AmusedModel::open);
     }
 
     @Override
@@ -73,12 +73,7 @@ public final class ImageCommand extends PromptCommand<AmusedModel> {
     }
 
     @Override
-    protected AmusedModel open(Path model, ComputeBackend backend) throws Exception {
-        return AmusedModel.open(model, backend);
-    }
-
-    @Override
-    protected void run(AmusedModel m, ComputeBackend backend, ProgressBar bar, double load) throws Exception {
+    protected void generate(AmusedModel m, ComputeBackend backend, ProgressBar bar, double load) throws Exception {
         AmusedPipeline.Options o = options;
         int w = o.width() > 0 ? o.width() : m.defaultImageSize(), h = o.height() > 0 ? o.height() : m.defaultImageSize();
         noteBatch(bar, String.format(java.util.Locale.ROOT, "%d×%d, %d steps, guidance %s, seed %d", w, h, o.steps(), o.guidanceScale(), o.seed()));

@@ -113,7 +113,7 @@ public final class VideoCommand extends PromptCommand<LtxModel> {
     }
 
     public VideoCommand() {
-        super(Task.VIDEO);
+        super(Task.VIDEO, LtxModel::open);
     }
 
     @Override
@@ -142,12 +142,7 @@ public final class VideoCommand extends PromptCommand<LtxModel> {
     }
 
     @Override
-    protected LtxModel open(Path model, ComputeBackend backend) throws Exception {
-        return LtxModel.open(model, backend);
-    }
-
-    @Override
-    protected void run(LtxModel m, ComputeBackend backend, ProgressBar bar, double load) throws Exception {
+    protected void generate(LtxModel m, ComputeBackend backend, ProgressBar bar, double load) throws Exception {
         LtxPipeline.Options o = options;
         noteBatch(bar, String.format(java.util.Locale.ROOT, "%d frames %d×%d at %s fps, %d steps, guidance %s, seed %d%s",
                 o.frames(), o.width(), o.height(), fps, o.steps(), o.guidanceScale(), o.seed(),
