@@ -2,6 +2,7 @@ package mmgp.bindings;
 
 import java.io.IOException;
 import java.lang.foreign.AddressLayout;
+import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.GroupLayout;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.ValueLayout;
@@ -80,6 +81,21 @@ public final class CHeaderPrototypes {
             }
         }
         return out;
+    }
+
+    /**
+     * How a binding's FFM descriptor differs from its prototype among {@code prototypes} (parsed
+     * from {@code header}): one line per problem naming the function, none when they agree.
+     */
+    public static List<String> mismatches(String name, FunctionDescriptor descriptor, Map<String, Prototype> prototypes, Object header) {
+        Prototype proto = prototypes.get(name);
+        if (proto == null) return List.of(name + ": not declared in " + header);
+        List<String> problems = new ArrayList<>();
+        List<Character> bound = descriptor.argumentLayouts().stream().map(CHeaderPrototypes::kindOf).toList();
+        if (!bound.equals(proto.params())) problems.add(name + ": binds " + bound + ", header " + proto.params() + ": " + proto.text());
+        char result = descriptor.returnLayout().map(CHeaderPrototypes::kindOf).orElse('V');
+        if (result != proto.result()) problems.add(name + ": result " + result + ", header " + proto.result() + ": " + proto.text());
+        return problems;
     }
 
     /** The ABI kind of an FFM layout, in the letters of {@link Prototype}. */

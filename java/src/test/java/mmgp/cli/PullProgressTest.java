@@ -13,7 +13,6 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import mmgp.api.Task;
 import mmgp.registry.CatalogEntry;
 import mmgp.registry.FakeHub;
@@ -24,6 +23,7 @@ import mmgp.registry.ModelPuller;
 import mmgp.registry.ModelRegistry;
 import mmgp.registry.RetryPolicy;
 import mmgp.tensor.GgmlType;
+import mmgp.testing.Fixtures;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -186,15 +186,7 @@ class PullProgressTest {
     /** A real pull from the loopback hub at a slow pace: the plain lines carry the whole download's progress and an ETA. */
     @Test
     void aPullFromALocalHubPrintsTheDownloadsEtaInPlainMode() throws Exception {
-        Path checkpoint = Path.of("src/test/resources/fixtures/hf/amused-text-encoder");
-        Path repo = tmp.resolve("repo");
-        try (Stream<Path> s = Files.walk(checkpoint)) {
-            for (Path f : s.toList()) {
-                Path to = repo.resolve(checkpoint.relativize(f).toString());
-                if (Files.isDirectory(f)) Files.createDirectories(to);
-                else Files.copy(f, to);
-            }
-        }
+        Path repo = Fixtures.amusedTextEncoder(tmp.resolve("repo"));
         long weights = Files.size(repo.resolve("text_encoder/model.safetensors"));
         long total = weights + Files.size(repo.resolve("model_index.json")) + Files.size(repo.resolve("text_encoder/config.json"));
         ModelFamily raw = new ModelFamily("raw", Task.IMAGE, new FilePatterns(List.of("model_index.json", "text_encoder/*"), List.of()), List.of());

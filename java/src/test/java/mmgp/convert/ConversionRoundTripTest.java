@@ -16,6 +16,7 @@ import mmgp.gguf.TensorInfo;
 import mmgp.safetensors.SafetensorsCheckpoint;
 import mmgp.tensor.Dequantizer;
 import mmgp.tensor.GgmlType;
+import mmgp.testing.Fixtures;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,7 +25,6 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /** HF checkpoint → GGUF → read back → dequantize: every tensor within its type's error bound. */
 class ConversionRoundTripTest {
-    static final Path CHECKPOINT = Path.of("src/test/resources/fixtures/hf/amused-text-encoder");
 
     @BeforeAll
     static void libs() {
@@ -34,15 +34,16 @@ class ConversionRoundTripTest {
     @ParameterizedTest
     @EnumSource(value = GgmlType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0"})
     void everyTensorRoundTripsWithinItsBound(GgmlType type, @TempDir Path tmp) throws Exception {
+        Path checkpoint = Fixtures.amusedTextEncoder(tmp.resolve("checkpoint"));
         Path out = tmp.resolve("te.gguf");
-        try (HfCheckpoint ckpt = HfCheckpoint.open(CHECKPOINT)) {
+        try (HfCheckpoint ckpt = HfCheckpoint.open(checkpoint)) {
             ConversionPlan plan = new ConversionPlan(new TypePolicy(type).minQuantizedElements(256));
             ModelConverter.byId("raw").plan(ckpt, plan);
             plan.write(out, item -> {});
         }
         int quantized = 0;
         try (GgufFile gguf = GgufFile.open(out);
-             SafetensorsCheckpoint src = SafetensorsCheckpoint.open(CHECKPOINT.resolve("text_encoder"))) {
+             SafetensorsCheckpoint src = SafetensorsCheckpoint.open(checkpoint.resolve("text_encoder"))) {
             assertThat(gguf.getString("general.architecture")).isEqualTo("raw");
             assertThat(gguf.getString("mmgp.config.text_encoder")).contains("hidden_size");
             List<String> longNames = gguf.metadata().contains(TensorNames.LONG_NAMES_KEY) ? gguf.getStringArray(TensorNames.LONG_NAMES_KEY) : List.of();

@@ -10,7 +10,7 @@ import mmgp.engine.spi.BatchModel;
 import mmgp.engine.spi.ModelProvider;
 
 /** Opens files whose name starts with its family name; counts opens, can hold or fail them. */
-final class FakeProvider implements ModelProvider {
+public final class FakeProvider implements ModelProvider {
     private final Task task;
     private final String family;
     private final BatchModel<?, ?> model;
@@ -18,7 +18,7 @@ final class FakeProvider implements ModelProvider {
     final AtomicInteger failuresLeft = new AtomicInteger();
     volatile CountDownLatch openGate = new CountDownLatch(0);
 
-    FakeProvider(Task task, String family, BatchModel<?, ?> model) {
+    public FakeProvider(Task task, String family, BatchModel<?, ?> model) {
         this.task = task;
         this.family = family;
         this.model = model;

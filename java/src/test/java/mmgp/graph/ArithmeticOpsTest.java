@@ -1,5 +1,9 @@
 package mmgp.graph;
 
+import static mmgp.testing.CloseAssertions.assertClose;
+import static mmgp.testing.CloseAssertions.assertExactly;
+import static mmgp.testing.TestArrays.uniform;
+
 import java.util.Random;
 import java.util.function.BiFunction;
 import java.util.function.DoubleBinaryOperator;

@@ -1,5 +1,10 @@
 package mmgp.graph;
 
+import static mmgp.testing.CloseAssertions.assertExactly;
+import static mmgp.testing.CloseAssertions.assertWithin;
+import static mmgp.testing.TestArrays.roundToF16;
+import static mmgp.testing.TestArrays.uniform;
+
 import java.util.Random;
 import mmgp.tensor.GgmlType;
 import org.junit.jupiter.api.Test;

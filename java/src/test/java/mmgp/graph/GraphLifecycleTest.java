@@ -1,5 +1,8 @@
 package mmgp.graph;
 
+import static mmgp.testing.CloseAssertions.assertClose;
+import static mmgp.testing.CloseAssertions.assertExactly;
+import static mmgp.testing.TestArrays.uniform;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -1,46 +1,24 @@
 package mmgp.graph;
 
 import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
-import java.util.Random;
-import mmgp.bindings.NativeLibraries;
 import mmgp.tensor.GgmlType;
 import mmgp.tensor.HalfPrecision;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import mmgp.testing.CpuBackendTest;
 
 /**
- * Shared plumbing for the op tests: one CPU backend per test class (two threads, so that the
- * multi-threaded split of every kernel is exercised), seeded random data, byte encodings of the
- * weight types, and closeness checks whose failure message names the first bad element.
+ * Shared plumbing for the op tests: the backend of {@link CpuBackendTest}, a graph of the op tests'
+ * size and byte encodings of the weight types (data and closeness checks: {@link mmgp.testing}).
  */
-abstract class GraphTestSupport {
+abstract class GraphTestSupport extends CpuBackendTest {
     /** Relative and absolute slack of a plain fp32 op (the brief's 1e-5 + 1e-5·|expected|). */
     static final double FP32_ABS = 1e-5, FP32_REL = 1e-5;
     /** One unit of fp16 rounding: half an ulp at 1.0 is 2^-11. */
     static final double F16_EPS = 0x1p-11;
-
-    /** -Dmmgp.test.showErrors=true prints how close each check came to its bound (for tuning tolerances). */
-    private static final boolean SHOW_ERRORS = Boolean.getBoolean("mmgp.test.showErrors");
-
-    static ComputeBackend backend;
-
-    @BeforeAll
-    static void openBackend() {
-        assumeTrue(NativeLibraries.available(), "native ggml libraries not built");
-        backend = ComputeBackend.cpu(2);
-    }
-
-    @AfterAll
-    static void closeBackend() {
-        if (backend != null) backend.close();
-        backend = null;
-    }
 
     static Graph newGraph() {
         return new Graph(backend, 1024);
@@ -48,27 +26,10 @@ abstract class GraphTestSupport {
 
     // ---------------------------------------------------------------- data
 
-    static float[] uniform(Random random, int n, double lo, double hi) {
-        float[] v = new float[n];
-        for (int i = 0; i < n; i++) v[i] = (float) (lo + (hi - lo) * random.nextDouble());
-        return v;
-    }
-
-    static float[] uniform(Random random, int n) {
-        return uniform(random, n, -1, 1);
-    }
-
     static int product(int... ne) {
         int n = 1;
         for (int d : ne) n *= d;
         return n;
-    }
-
-    /** Each value rounded to fp16 and back: what ggml sees of an F16 tensor filled from it. */
-    static float[] roundToF16(float[] v) {
-        float[] r = new float[v.length];
-        for (int i = 0; i < v.length; i++) r[i] = HalfPrecision.f16ToFloat(HalfPrecision.floatToF16(v[i]));
-        return r;
     }
 
     static MemorySegment f16Bytes(float[] v) {
@@ -125,46 +86,5 @@ abstract class GraphTestSupport {
         if (!Arrays.equals(t.shape(), expected)) {
             fail(t + " has shape " + Arrays.toString(t.shape()) + ", expected " + Arrays.toString(expected));
         }
-    }
-
-    /** |actual − expected| ≤ abs + rel·|expected| for every element. */
-    static void assertClose(String what, float[] actual, double[] expected, double abs, double rel) {
-        double[] bound = new double[expected.length];
-        for (int i = 0; i < bound.length; i++) bound[i] = abs + rel * Math.abs(expected[i]);
-        assertWithin(what, actual, expected, bound);
-    }
-
-    /** |actual − expected| ≤ bound[i] for every element; reports the first offender and the worst ratio. */
-    static void assertWithin(String what, float[] actual, double[] expected, double[] bound) {
-        if (actual.length != expected.length) {
-            fail(what + ": " + actual.length + " values, expected " + expected.length);
-        }
-        int first = -1, bad = 0, worst = 0;
-        double worstRatio = 0;
-        for (int i = 0; i < actual.length; i++) {
-            double err = Math.abs(actual[i] - expected[i]);
-            boolean ok = err <= bound[i] && !Double.isNaN(actual[i]);
-            if (Double.isInfinite(expected[i]) && actual[i] == expected[i]) ok = true;
-            double ratio = ok ? (err == 0 ? 0 : err / bound[i]) : (err > 0 ? err / bound[i] : Double.POSITIVE_INFINITY);
-            if (ratio > worstRatio) {
-                worstRatio = ratio;
-                worst = i;
-            }
-            if (!ok) {
-                bad++;
-                if (first < 0) first = i;
-            }
-        }
-        if (SHOW_ERRORS) System.out.printf("%s: worst error %.3g× its bound, at [%d]%n", what, worstRatio, worst);
-        if (bad > 0) {
-            fail(String.format("%s: %d of %d values off; first at [%d]: got %s, expected %s (bound %.3g); "
-                            + "worst at [%d]: got %s, expected %s, error %.3g× the bound",
-                    what, bad, actual.length, first, actual[first], expected[first], bound[first],
-                    worst, actual[worst], expected[worst], worstRatio));
-        }
-    }
-
-    static void assertExactly(String what, float[] actual, double[] expected) {
-        assertWithin(what, actual, expected, new double[expected.length]);
     }
 }

@@ -1,5 +1,6 @@
 package mmgp.graph;
 
+import static mmgp.testing.TestArrays.uniform;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.Random;

@@ -1,5 +1,7 @@
 package mmgp.graph;
 
+import static mmgp.testing.CloseAssertions.assertExactly;
+import static mmgp.testing.TestArrays.uniform;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.Random;

@@ -97,7 +97,7 @@ class WeightSetTest {
 
     @Test
     void aCheckpointFolderAndItsConvertedGgufGiveTheSameWeightsUnderTheSameNames(@TempDir Path tmp) throws Exception {
-        Path folder = Path.of("src/test/resources/fixtures/hf/amused-text-encoder");
+        Path folder = mmgp.testing.Fixtures.amusedTextEncoder(tmp.resolve("checkpoint"));
         Path gguf = tmp.resolve("te.gguf");
         try (var ckpt = mmgp.convert.HfCheckpoint.open(folder)) {
             var plan = new mmgp.convert.ConversionPlan(new mmgp.convert.TypePolicy(GgmlType.F32));

@@ -11,6 +11,7 @@ import java.util.stream.Stream;
 import mmgp.api.Task;
 import mmgp.gguf.GgufFile;
 import mmgp.tensor.GgmlType;
+import mmgp.testing.Fixtures;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -18,7 +19,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Pull end to end through the fake hub with the built-in raw converter (the model converters live in the models module). */
 class ModelPullerTest {
-    static final Path CHECKPOINT = Path.of("src/test/resources/fixtures/hf/amused-text-encoder");
     static final String REPO = "test-org/amused-text-encoder";
     static final String WEIGHTS = "text_encoder/model.safetensors";
     static final ModelFamily RAW = new ModelFamily("raw", Task.IMAGE,
@@ -32,14 +32,7 @@ class ModelPullerTest {
 
     @BeforeEach
     void serve() throws Exception {
-        Path repo = tmp.resolve("repo");
-        try (Stream<Path> s = Files.walk(CHECKPOINT)) {
-            for (Path p : s.toList()) {
-                Path to = repo.resolve(CHECKPOINT.relativize(p).toString());
-                if (Files.isDirectory(p)) Files.createDirectories(to);
-                else Files.copy(p, to);
-            }
-        }
+        Path repo = Fixtures.amusedTextEncoder(tmp.resolve("repo"));
         // Files the family does not need: they must not be downloaded.
         Files.writeString(repo.resolve("README.md"), "# tiny");
         Files.write(repo.resolve("text_encoder/model.fp16.safetensors"), new byte[1000]);

@@ -2,8 +2,6 @@ package mmgp.safetensors;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -84,17 +82,5 @@ public final class SafetensorsBuilder {
             out.put((byte) ' ');
         }
         return out.put(data).array();
-    }
-
-    /** A test resource under /fixtures. */
-    public static byte[] resource(String path) {
-        try (InputStream in = SafetensorsBuilder.class.getResourceAsStream("/fixtures/" + path)) {
-            if (in == null) {
-                throw new IllegalStateException("missing test resource fixtures/" + path);
-            }
-            return in.readAllBytes();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }

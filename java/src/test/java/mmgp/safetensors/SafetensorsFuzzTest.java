@@ -6,12 +6,14 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.file.Files;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import mmgp.gguf.ByteMutator;
+import mmgp.testing.Fixtures;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -45,8 +47,8 @@ class SafetensorsFuzzTest {
     }
 
     @Test
-    void mutatedFilesParseOrFailWithAFormatException() {
-        List<byte[]> bases = List.of(builtBase(), SafetensorsBuilder.resource("safetensors/amused/tokenizer.safetensors"));
+    void mutatedFilesParseOrFailWithAFormatException() throws Exception {
+        List<byte[]> bases = List.of(builtBase(), Files.readAllBytes(Fixtures.golden("amused", "tokenizer.safetensors")));
         ByteMutator mutator = new ByteMutator(SEED);
         Random random = new Random(SEED);
         for (int b = 0; b < bases.size(); b++) {

@@ -5,29 +5,23 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
+import mmgp.testing.Fixtures;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Reads golden files written by the PyTorch oracle (copied from shared/fixtures/amused/golden) and checks
+ * Reads golden files written by the PyTorch oracle (shared/fixtures/amused/golden, kept once in the models module) and checks
  * every tensor the oracle's cases.json declares: name, shape and dtype.
  */
 class SafetensorsGoldenFixtureTest {
 
-    private static final String FOLDER = "/fixtures/safetensors/amused/";
-
     private static Path resourcePath(String name) {
-        try {
-            return Path.of(SafetensorsGoldenFixtureTest.class.getResource(FOLDER + name).toURI());
-        } catch (URISyntaxException e) {
-            throw new IllegalStateException(e);
-        }
+        return Fixtures.golden("amused", name);
     }
 
     private static JsonNode testCase(String name) throws IOException {

@@ -3,13 +3,12 @@ package mmgp.schedule;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.nio.file.Path;
 import mmgp.safetensors.SafetensorsFile;
+import mmgp.testing.Fixtures;
 import org.junit.jupiter.api.Test;
 
 /** The timetables of diffusers' FlowMatchEulerDiscreteScheduler as LTX-Video 0.9.0 and 0.9.5 configure it, to the bit. */
 class FlowMatchEulerSchedulerTest {
-    static final Path DIR = Path.of("src/test/resources/fixtures/ltx_video");
 
     @Test
     void dynamicShiftWithTerminalStretchMatchesLtx090() throws Exception {
@@ -18,7 +17,7 @@ class FlowMatchEulerSchedulerTest {
                  "shift":1.0,"shift_terminal":0.1,"time_shift_type":"exponential","use_dynamic_shifting":true}"""));
         assertThat(FlowMatchEulerScheduler.calculateShift(18, config)).isCloseTo(0.5897786458333333, org.assertj.core.data.Offset.offset(1e-15));
         FlowMatchEulerScheduler s = FlowMatchEulerScheduler.forPipeline(config, 4, 18);
-        try (SafetensorsFile g = SafetensorsFile.open(DIR.resolve("scheduler_tables.safetensors"))) {
+        try (SafetensorsFile g = SafetensorsFile.open(Fixtures.golden("ltx_video", "scheduler_tables.safetensors"))) {
             assertThat(s.sigmas()).containsExactly(g.readFloats("sigmas"));
             assertThat(s.timesteps()).containsExactly(g.readFloats("timesteps"));
         }
@@ -29,7 +28,7 @@ class FlowMatchEulerSchedulerTest {
         var config = FlowMatchEulerScheduler.Config.from(new ObjectMapper().readTree("""
                 {"base_image_seq_len":256,"base_shift":0.5,"max_image_seq_len":4096,"max_shift":1.15,"num_train_timesteps":1000,
                  "shift":1.0,"shift_terminal":null,"time_shift_type":"exponential","use_dynamic_shifting":false}"""));
-        try (SafetensorsFile g = SafetensorsFile.open(DIR.resolve("scheduler_tables_095.safetensors"))) {
+        try (SafetensorsFile g = SafetensorsFile.open(Fixtures.golden("ltx_video_095", "scheduler_tables.safetensors"))) {
             FlowMatchEulerScheduler pipeline = FlowMatchEulerScheduler.forPipeline(config, 4, 18);
             assertThat(pipeline.sigmas()).containsExactly(g.readFloats("sigmas"));
             assertThat(pipeline.timesteps()).containsExactly(g.readFloats("timesteps"));

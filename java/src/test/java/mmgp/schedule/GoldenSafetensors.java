@@ -3,11 +3,12 @@ package mmgp.schedule;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -76,13 +77,9 @@ final class GoldenSafetensors {
         }
     }
 
-    /** Reads a file from the test classpath. */
-    static GoldenSafetensors load(String resource) {
-        try (InputStream in = GoldenSafetensors.class.getResourceAsStream(resource)) {
-            if (in == null) {
-                throw new IllegalStateException("missing test resource " + resource);
-            }
-            return new GoldenSafetensors(in.readAllBytes());
+    static GoldenSafetensors load(Path file) {
+        try {
+            return new GoldenSafetensors(Files.readAllBytes(file));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

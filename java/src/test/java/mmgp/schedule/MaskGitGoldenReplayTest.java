@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import mmgp.sampling.RecordedDraws;
+import mmgp.testing.Fixtures;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -15,7 +16,6 @@ import org.junit.jupiter.api.Test;
 class MaskGitGoldenReplayTest {
 
     private static final int MASK_TOKEN_ID = 71; // scheduler config: vocab_size - 1
-    private static final String DIR = "/fixtures/amused/";
 
     /** torch.linspace on float32 CPU (scalar path): first half from the start, second half from the end. */
     static float[] torchLinspace(float start, float end, int steps) {
@@ -29,14 +29,14 @@ class MaskGitGoldenReplayTest {
 
     @Test
     void temperatureScheduleMatchesTheRecordedTables() {
-        GoldenSafetensors tables = GoldenSafetensors.load(DIR + "scheduler_tables.safetensors");
+        GoldenSafetensors tables = GoldenSafetensors.load(Fixtures.golden("amused", "scheduler_tables.safetensors"));
         assertThat(torchLinspace(2f, 0f, 12)).containsExactly(tables.tensor("temperatures_12_tuple_2_0").floats());
         assertThat(torchLinspace(3f, 0.01f, 7)).containsExactly(tables.tensor("temperatures_7_scalar_3").floats());
     }
 
     @Test
     void replaysTheGuidedSingleImageRun() {
-        GoldenSafetensors tables = GoldenSafetensors.load(DIR + "scheduler_tables.safetensors");
+        GoldenSafetensors tables = GoldenSafetensors.load(Fixtures.golden("amused", "scheduler_tables.safetensors"));
         replay("e2e_cfg", tables.tensor("temperatures_12_tuple_2_0").floats());
     }
 
@@ -47,7 +47,7 @@ class MaskGitGoldenReplayTest {
     }
 
     private static void replay(String caseName, float[] temperatures) {
-        GoldenSafetensors golden = GoldenSafetensors.load(DIR + caseName + ".safetensors");
+        GoldenSafetensors golden = GoldenSafetensors.load(Fixtures.golden("amused", caseName + ".safetensors"));
         GoldenSafetensors.Tensor logitsTensor = golden.tensor("steps.model_output_guided"); // (steps, B, C, H, W)
         long[] shape = logitsTensor.shape();
         int steps = (int) shape[0];

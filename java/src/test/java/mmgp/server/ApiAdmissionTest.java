@@ -3,36 +3,19 @@ package mmgp.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Admission by cost over HTTP: a request whose run cannot fit the memory budget or the compute
  * limit, or that is larger than the model's native size, is refused at submit in the JSON error
  * shape naming the limit and the estimate; it never becomes a job.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class ApiAdmissionTest {
-    FakeModels models;
-    ApiServer server;
-    Http http;
-
-    @BeforeAll
-    void start(@TempDir Path dir) throws Exception {
-        models = new FakeModels(dir);
+class ApiAdmissionTest extends LoadedFakeServer {
+    @Override
+    ApiServer start(Path dir, FakeModels models) throws Exception {
         // The defaults of mmgp serve: sizes left to the engine (native), a budget and a compute limit.
         ServerConfig config = TestServers.config(dir.resolve("data")).withLimits(RequestLimits.defaults());
-        server = ApiServer.start(config, models.builder(8).memoryBudget(6L << 30).maxRequestSeconds(600).computeRate(1e12).maxSize(0, 0));
-        http = TestServers.client(server);
-        assertThat(http.get("/readyz?load=true").status()).isEqualTo(200); // loaded models refuse at submit
-    }
-
-    @AfterAll
-    void stop() {
-        server.close();
+        return ApiServer.start(config, models.builder(8).memoryBudget(6L << 30).maxRequestSeconds(600).computeRate(1e12).maxSize(0, 0));
     }
 
     @Test

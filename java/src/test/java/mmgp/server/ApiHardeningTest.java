@@ -10,7 +10,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -19,31 +18,10 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Issue 19: bodies and requests that once got a 500, HTML, or a silent acceptance. */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class ApiHardeningTest {
-    FakeModels models;
-    ApiServer server;
-    Http http;
-
-    @BeforeAll
-    void start(@TempDir Path dir) throws Exception {
-        models = new FakeModels(dir);
-        server = TestServers.start(TestServers.config(dir.resolve("data")), models, 8);
-        http = TestServers.client(server);
-        assertThat(http.get("/readyz?load=true").status()).isEqualTo(200); // loaded models check options at submit
-    }
-
-    @AfterAll
-    void stop() {
-        server.close();
-    }
+class ApiHardeningTest extends LoadedFakeServer {
 
     @Test
     void malformedMultipartIsA400NamingTheProblem() {

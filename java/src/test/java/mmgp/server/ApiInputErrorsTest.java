@@ -9,35 +9,17 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /** Every 4xx path of the API: each answers the JSON error shape, naming the field where there is one. */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class ApiInputErrorsTest {
-    FakeModels models;
-    ApiServer server;
-    Http http;
-
-    @BeforeAll
-    void start(@TempDir Path dir) throws Exception {
-        models = new FakeModels(dir);
+class ApiInputErrorsTest extends LoadedFakeServer {
+    @Override
+    ApiServer start(Path dir, FakeModels models) throws Exception {
         ServerConfig config = TestServers.config(dir.resolve("data")).withMaxUploadBytes(64 * 1024)
                 .withLimits(new RequestLimits(33, 256, 256, 20, 64));
-        server = TestServers.start(config, models, 8);
-        http = TestServers.client(server);
-        // loaded models check requests when they are submitted (before loading, a model-specific refusal fails the job later)
-        assertThat(http.get("/readyz?load=true").status()).isEqualTo(200);
-    }
-
-    @AfterAll
-    void stop() {
-        server.close();
+        return TestServers.start(config, models, 8);
     }
 
     @ParameterizedTest(name = "{0} → 400 {1}")

@@ -14,6 +14,7 @@ import mmgp.api.UnderstandResult;
 import mmgp.api.VideoRequest;
 import mmgp.api.VideoResult;
 import mmgp.engine.Engine;
+import mmgp.engine.FakeProvider;
 import mmgp.engine.spi.BatchItem;
 import mmgp.engine.spi.BatchModel;
 import mmgp.engine.spi.CostEstimate;
@@ -176,15 +177,15 @@ public final class FakeModels {
     /** The provider of the fake image model (without step delays): it opens any file whose name starts with "fakeimage" (the CLI's tests). */
     public ModelProvider fastImageProvider() {
         image.stepMillis = 0;
-        return provider(Task.IMAGE, "fakeimage", image);
+        return new FakeProvider(Task.IMAGE, "fakeimage", image);
     }
 
     /** All three tasks with a small queue. */
     Engine.Builder builder(int queueCapacity) {
         return Engine.builder()
-                .provider(provider(Task.UNDERSTAND, "fakevlm", understand))
-                .provider(provider(Task.IMAGE, "fakeimage", image))
-                .provider(provider(Task.VIDEO, "fakevideo", video))
+                .provider(new FakeProvider(Task.UNDERSTAND, "fakevlm", understand))
+                .provider(new FakeProvider(Task.IMAGE, "fakeimage", image))
+                .provider(new FakeProvider(Task.VIDEO, "fakevideo", video))
                 .model(Task.UNDERSTAND, file("fakevlm.gguf"))
                 .model(Task.IMAGE, file("fakeimage.gguf"))
                 .model(Task.VIDEO, file("fakevideo.gguf"))
@@ -196,12 +197,12 @@ public final class FakeModels {
 
     /** Only an image model: the other tasks answer "model not configured". */
     Engine.Builder imageOnly() {
-        return Engine.builder().provider(provider(Task.IMAGE, "fakeimage", image)).model(Task.IMAGE, file("fakeimage.gguf")).threads(1);
+        return Engine.builder().provider(new FakeProvider(Task.IMAGE, "fakeimage", image)).model(Task.IMAGE, file("fakeimage.gguf")).threads(1);
     }
 
     /** A/B routing: the image task split between two variants (both the fake image model, from two files). */
     Engine.Builder imageVariants(long seed, String a, double weightA, String b, double weightB) {
-        return Engine.builder().provider(provider(Task.IMAGE, "fakeimage", image))
+        return Engine.builder().provider(new FakeProvider(Task.IMAGE, "fakeimage", image))
                 .variant(Task.IMAGE, a, file("fakeimage-" + a + ".gguf"), weightA)
                 .variant(Task.IMAGE, b, file("fakeimage-" + b + ".gguf"), weightB)
                 .variantSeed(seed).threads(1).queueCapacity(1024)
@@ -216,29 +217,5 @@ public final class FakeModels {
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
-    }
-
-    private static ModelProvider provider(Task task, String family, BatchModel<?, ?> model) {
-        return new ModelProvider() {
-            @Override
-            public Task task() {
-                return task;
-            }
-
-            @Override
-            public String family() {
-                return family;
-            }
-
-            @Override
-            public boolean canOpen(Path p) {
-                return p.getFileName().toString().startsWith(family);
-            }
-
-            @Override
-            public BatchModel<?, ?> open(Path p, int threads) {
-                return model;
-            }
-        };
     }
 }

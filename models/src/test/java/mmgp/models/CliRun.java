@@ -20,4 +20,9 @@ public record CliRun(int code, String out, String err) {
             System.setErr(oldErr);
         }
     }
+
+    /** Standard output followed by standard error, for checks that do not care which stream a line went to. */
+    public String all() {
+        return out + err;
+    }
 }

@@ -30,17 +30,7 @@ class CblasSignatureTest {
         assertThat(prototypes).as("prototypes parsed from " + header.get()).containsKeys("cblas_sgemm", "cblas_dgemm", "cblas_sdot");
 
         List<String> problems = new ArrayList<>();
-        for (Cblas.Binding b : Cblas.bindings()) {
-            CHeaderPrototypes.Prototype proto = prototypes.get(b.name());
-            if (proto == null) {
-                problems.add(b.name() + ": not declared in " + header.get());
-                continue;
-            }
-            List<Character> bound = b.descriptor().argumentLayouts().stream().map(CHeaderPrototypes::kindOf).toList();
-            if (!bound.equals(proto.params())) problems.add(b.name() + ": binds " + bound + ", header " + proto.params() + ": " + proto.text());
-            char result = b.descriptor().returnLayout().map(CHeaderPrototypes::kindOf).orElse('V');
-            if (result != proto.result()) problems.add(b.name() + ": result " + result + ", header " + proto.result() + ": " + proto.text());
-        }
+        for (Cblas.Binding b : Cblas.bindings()) problems.addAll(CHeaderPrototypes.mismatches(b.name(), b.descriptor(), prototypes, header.get()));
         assertThat(problems).isEmpty();
         assertThat(Stream.of("cblas_sgemm", "cblas_sgemv", "cblas_saxpy", "cblas_sscal", "cblas_sdot"))
                 .allMatch(n -> Cblas.bindings().stream().anyMatch(b -> b.name().equals(n)));

@@ -33,12 +33,7 @@ class MmgpKernelsTest {
 
     @BeforeAll
     static void library() {
-        if (Boolean.getBoolean("mmgp.allowNoNative")) {
-            assumeTrue(MmgpKernels.isAvailable(), "mmgp.allowNoNative is set and the kernels are not built");
-        }
-        assertThat(MmgpKernels.isAvailable())
-                .withFailMessage("the mmgp kernels library is missing: %s", MmgpKernels.unavailableReason())
-                .isTrue();
+        KernelsLibrary.require();
     }
 
     @Test
@@ -230,17 +225,7 @@ class MmgpKernelsTest {
         Files.writeString(copy, Files.readString(header).replace("MMGP_KERNELS_API", "GGML_API"));
         Map<String, CHeaderPrototypes.Prototype> prototypes = CHeaderPrototypes.parse(List.of(copy));
         List<String> problems = new ArrayList<>();
-        for (MmgpKernels.Binding b : MmgpKernels.bindings()) {
-            CHeaderPrototypes.Prototype proto = prototypes.get(b.name());
-            if (proto == null) {
-                problems.add(b.name() + ": not declared in " + header);
-                continue;
-            }
-            List<Character> bound = b.descriptor().argumentLayouts().stream().map(CHeaderPrototypes::kindOf).toList();
-            if (!bound.equals(proto.params())) problems.add(b.name() + ": binds " + bound + ", header " + proto.params() + ": " + proto.text());
-            char result = b.descriptor().returnLayout().map(CHeaderPrototypes::kindOf).orElse('V');
-            if (result != proto.result()) problems.add(b.name() + ": result " + result + ", header " + proto.result() + ": " + proto.text());
-        }
+        for (MmgpKernels.Binding b : MmgpKernels.bindings()) problems.addAll(CHeaderPrototypes.mismatches(b.name(), b.descriptor(), prototypes, header));
         assertThat(problems).isEmpty();
         assertThat(new TreeSet<>(prototypes.keySet()))
                 .isEqualTo(new TreeSet<>(MmgpKernels.bindings().stream().map(MmgpKernels.Binding::name).toList()));

@@ -1,7 +1,6 @@
 package mmgp.bindings.kernels;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.BeforeAll;
@@ -21,11 +20,7 @@ class MmgpQ8GemmKernelsTest {
 
     @BeforeAll
     static void library() {
-        if (Boolean.getBoolean("mmgp.allowNoNative")) {
-            assumeTrue(MmgpKernels.isAvailable(), "mmgp.allowNoNative is set and the kernels are not built");
-        }
-        assertThat(MmgpKernels.isAvailable()).withFailMessage("the mmgp kernels library is missing: %s", MmgpKernels.unavailableReason())
-                .isTrue();
+        KernelsLibrary.require();
     }
 
     @Test

@@ -2,12 +2,12 @@ package mmgp.bindings.llama;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Random;
 import java.util.stream.IntStream;
+import mmgp.bindings.TinyGgufTensors;
 import mmgp.bindings.ggml.Ggml;
 import mmgp.bindings.gguf.GgufNative;
 
@@ -21,8 +21,6 @@ public final class TinyLlamaModel {
     public static final int N_VOCAB = 128, N_EMBD = 64, N_HEAD = 2, N_LAYER = 1, N_FF = 96, N_CTX_TRAIN = 256;
     /** Set as tokenizer.ggml.eos_token_id, so end-of-generation can be tested. */
     public static final int EOS = 2;
-
-    private static final int GGML_TYPE_F32 = 0;
 
     private TinyLlamaModel() {}
 
@@ -52,36 +50,24 @@ public final class TinyLlamaModel {
             GgufNative.setArrData(gguf, "tokenizer.ggml.scores", GgufNative.TYPE_FLOAT32, arena.allocate(4L * N_VOCAB), N_VOCAB);
             GgufNative.setValU32(gguf, "tokenizer.ggml.eos_token_id", EOS);
 
-            Random random = new Random(42);
-            List<Object[]> tensors = new ArrayList<>();
-            tensors.add(new Object[] {"token_embd.weight", new long[] {N_EMBD, N_VOCAB}});
-            tensors.add(new Object[] {"output_norm.weight", new long[] {N_EMBD}});
+            Map<String, long[]> tensors = new LinkedHashMap<>();
+            tensors.put("token_embd.weight", new long[] {N_EMBD, N_VOCAB});
+            tensors.put("output_norm.weight", new long[] {N_EMBD});
             for (int il = 0; il < N_LAYER; il++) {
                 String b = "blk." + il + ".";
-                tensors.add(new Object[] {b + "attn_norm.weight", new long[] {N_EMBD}});
-                tensors.add(new Object[] {b + "attn_q.weight", new long[] {N_EMBD, N_EMBD}});
-                tensors.add(new Object[] {b + "attn_k.weight", new long[] {N_EMBD, N_EMBD}});
-                tensors.add(new Object[] {b + "attn_v.weight", new long[] {N_EMBD, N_EMBD}});
-                tensors.add(new Object[] {b + "attn_output.weight", new long[] {N_EMBD, N_EMBD}});
-                tensors.add(new Object[] {b + "ffn_norm.weight", new long[] {N_EMBD}});
-                tensors.add(new Object[] {b + "ffn_gate.weight", new long[] {N_EMBD, N_FF}});
-                tensors.add(new Object[] {b + "ffn_down.weight", new long[] {N_FF, N_EMBD}});
-                tensors.add(new Object[] {b + "ffn_up.weight", new long[] {N_EMBD, N_FF}});
+                tensors.put(b + "attn_norm.weight", new long[] {N_EMBD});
+                tensors.put(b + "attn_q.weight", new long[] {N_EMBD, N_EMBD});
+                tensors.put(b + "attn_k.weight", new long[] {N_EMBD, N_EMBD});
+                tensors.put(b + "attn_v.weight", new long[] {N_EMBD, N_EMBD});
+                tensors.put(b + "attn_output.weight", new long[] {N_EMBD, N_EMBD});
+                tensors.put(b + "ffn_norm.weight", new long[] {N_EMBD});
+                tensors.put(b + "ffn_gate.weight", new long[] {N_EMBD, N_FF});
+                tensors.put(b + "ffn_down.weight", new long[] {N_FF, N_EMBD});
+                tensors.put(b + "ffn_up.weight", new long[] {N_EMBD, N_FF});
             }
-            for (Object[] spec : tensors) {
-                String name = (String) spec[0];
-                long[] ne = (long[]) spec[1];
-                MemorySegment t = ne.length == 1 ? Ggml.newTensor1d(ggml, GGML_TYPE_F32, ne[0]) : Ggml.newTensor2d(ggml, GGML_TYPE_F32, ne[0], ne[1]);
-                Ggml.setName(t, arena.allocateFrom(name));
-                GgufNative.addTensor(gguf, t);
-                long n = ne.length == 1 ? ne[0] : ne[0] * ne[1];
-                MemorySegment data = arena.allocate(ValueLayout.JAVA_FLOAT, n);
-                // Norm weights 1 as in a trained model; other weights small, so activations stay finite.
-                for (long i = 0; i < n; i++) {
-                    data.setAtIndex(ValueLayout.JAVA_FLOAT, i, name.contains("norm") ? 1f : (float) (random.nextGaussian() * 0.1));
-                }
-                GgufNative.setTensorData(gguf, name, data);
-            }
+            // Norm weights 1 as in a trained model; other weights small, so activations stay finite.
+            TinyGgufTensors.add(gguf, ggml, arena, tensors, new Random(42),
+                    (name, random) -> name.contains("norm") ? 1f : (float) (random.nextGaussian() * 0.1));
             GgufNative.writeToFile(gguf, file, false);
         } finally {
             Ggml.free(ggml);

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;
+import mmgp.bindings.TinyGgufTensors;
 import mmgp.bindings.ggml.Ggml;
 import mmgp.bindings.gguf.GgufNative;
 
@@ -18,7 +19,7 @@ import mmgp.bindings.gguf.GgufNative;
  */
 public final class TinyMmproj {
     public static final int IMAGE_SIZE = 28, PATCH_SIZE = 14, N_PATCHES = 4;
-    private static final int N_EMBD = 32, N_HEAD = 2, N_FF = 48, PROJ_HIDDEN = 48, GGML_TYPE_F32 = 0;
+    private static final int N_EMBD = 32, N_HEAD = 2, N_FF = 48, PROJ_HIDDEN = 48;
 
     private TinyMmproj() {}
 
@@ -62,28 +63,10 @@ public final class TinyMmproj {
             tensors.put("mm.2.weight", new long[] {PROJ_HIDDEN, textEmbd});
             tensors.put("mm.2.bias", new long[] {textEmbd});
 
-            Random random = new Random(1234);
-            for (var e : tensors.entrySet()) {
-                String name = e.getKey();
-                long[] ne = e.getValue();
-                MemorySegment t = switch (ne.length) {
-                    case 1 -> Ggml.newTensor1d(ggml, GGML_TYPE_F32, ne[0]);
-                    case 2 -> Ggml.newTensor2d(ggml, GGML_TYPE_F32, ne[0], ne[1]);
-                    default -> Ggml.newTensor4d(ggml, GGML_TYPE_F32, ne[0], ne[1], ne[2], ne[3]);
-                };
-                Ggml.setName(t, arena.allocateFrom(name));
-                GgufNative.addTensor(gguf, t);
-                long n = 1;
-                for (long d : ne) n *= d;
-                MemorySegment data = arena.allocate(ValueLayout.JAVA_FLOAT, n);
+            TinyGgufTensors.add(gguf, ggml, arena, tensors, new Random(1234), (name, random) -> {
                 boolean normWeight = name.contains(".ln") && name.endsWith("weight");
-                boolean bias = name.endsWith("bias");
-                for (long i = 0; i < n; i++) {
-                    float v = normWeight ? 1f : bias ? 0f : (float) (random.nextGaussian() * 0.1);
-                    data.setAtIndex(ValueLayout.JAVA_FLOAT, i, v);
-                }
-                GgufNative.setTensorData(gguf, name, data);
-            }
+                return normWeight ? 1f : name.endsWith("bias") ? 0f : (float) (random.nextGaussian() * 0.1);
+            });
             GgufNative.writeToFile(gguf, file, false);
         } finally {
             Ggml.free(ggml);

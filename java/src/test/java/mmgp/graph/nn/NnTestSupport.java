@@ -1,70 +1,30 @@
 package mmgp.graph.nn;
 
-import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
 import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.SplittableRandom;
 import java.util.function.DoubleUnaryOperator;
-import mmgp.bindings.NativeLibraries;
-import mmgp.graph.ComputeBackend;
 import mmgp.graph.Graph;
 import mmgp.graph.Tensor;
 import mmgp.graph.WeightSet;
 import mmgp.tensor.GgmlType;
-import mmgp.tensor.HalfPrecision;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import mmgp.testing.CpuBackendTest;
+import mmgp.testing.MappedWeights;
 
 /**
- * Plumbing of the layer-module tests: one two-thread CPU backend per class, weights placed in a
+ * Plumbing of the layer-module tests: the backend of {@link CpuBackendTest}, weights placed in a
  * mapped region as a checkpoint's are (so the modules' {@code load} methods are what is tested),
- * seeded data, a closeness check naming the worst element, and plain-Java references in double.
+ * and plain-Java references in double (data and closeness checks: {@link mmgp.testing}).
  *
  * <p>Arrays are in ggml order: element (i0, i1, i2, i3) of ne = [ne0, ne1, ne2, ne3] is at
  * i0 + ne0·(i1 + ne1·(i2 + ne2·i3)), so ne0 is PyTorch's last dimension.
  */
-abstract class NnTestSupport {
+abstract class NnTestSupport extends CpuBackendTest {
     /** Slack of an fp32 result with O(1) values: 1e-5 + 1e-5·|expected|. */
     static final double FP32 = 1e-5;
 
-    static ComputeBackend backend;
-
-    @BeforeAll
-    static void openBackend() {
-        assumeTrue(NativeLibraries.available(), "native ggml libraries not built");
-        backend = ComputeBackend.cpu(2);
-    }
-
-    @AfterAll
-    static void closeBackend() {
-        if (backend != null) backend.close();
-        backend = null;
-    }
-
     static Graph newGraph() {
         return new Graph(backend, 2048);
-    }
-
-    static float[] uniform(SplittableRandom r, int n, double lo, double hi) {
-        float[] v = new float[n];
-        for (int i = 0; i < n; i++) v[i] = (float) (lo + (hi - lo) * r.nextDouble());
-        return v;
-    }
-
-    static float[] uniform(SplittableRandom r, int n) {
-        return uniform(r, n, -1, 1);
-    }
-
-    /** What ggml sees of an F16 tensor filled from {@code v}. */
-    static float[] roundToF16(float[] v) {
-        float[] r = new float[v.length];
-        for (int i = 0; i < v.length; i++) r[i] = HalfPrecision.f16ToFloat(HalfPrecision.floatToF16(v[i]));
-        return r;
     }
 
     /** An F32 input of shape {@code ne} holding {@code values}. */
@@ -74,11 +34,9 @@ abstract class NnTestSupport {
         return t;
     }
 
-    /** Named F32 or F16 tensors in one 32-byte aligned region, mapped as a {@link WeightSet}. */
+    /** Named F32 or F16 tensors mapped as a {@link WeightSet} ({@link MappedWeights}); closing frees them. */
     static final class Weights implements AutoCloseable {
-        private record Pending(String name, GgmlType type, float[] values, long[] ne) {}
-
-        private final List<Pending> pending = new ArrayList<>();
+        private final List<MappedWeights.Spec> specs = new ArrayList<>();
         private final Arena arena = Arena.ofConfined();
         private WeightSet set;
 
@@ -87,32 +45,13 @@ abstract class NnTestSupport {
         }
 
         Weights add(String name, GgmlType type, float[] values, long... ne) {
-            if (type != GgmlType.F32 && type != GgmlType.F16) throw new IllegalArgumentException("F32 or F16 only");
-            pending.add(new Pending(name, type, values, ne));
+            specs.add(new MappedWeights.Spec(name, type, ne, values));
             return this;
         }
 
         WeightSet map() {
-            long size = 0;
-            for (Pending p : pending) size += align(p.values().length * (long) (p.type() == GgmlType.F16 ? 2 : 4));
-            MemorySegment region = arena.allocate(Math.max(size, 32), 32);
-            List<WeightSet.Entry> entries = new ArrayList<>();
-            long offset = 0;
-            for (Pending p : pending) {
-                float[] v = p.values();
-                for (int i = 0; i < v.length; i++) {
-                    if (p.type() == GgmlType.F16) region.set(ValueLayout.JAVA_SHORT, offset + 2L * i, HalfPrecision.floatToF16(v[i]));
-                    else region.set(ValueLayout.JAVA_FLOAT, offset + 4L * i, v[i]);
-                }
-                entries.add(new WeightSet.Entry(p.name(), p.type(), p.ne(), offset, false));
-                offset += align(v.length * (long) (p.type() == GgmlType.F16 ? 2 : 4));
-            }
-            set = WeightSet.map(backend, region, entries, false);
+            set = MappedWeights.map(backend, arena, specs);
             return set;
-        }
-
-        private static long align(long n) {
-            return (n + 31) / 32 * 32;
         }
 
         @Override
@@ -124,37 +63,11 @@ abstract class NnTestSupport {
 
     // ---------------------------------------------------------------- checks
 
-    /** |actual − expected| ≤ abs + rel·|expected| everywhere; the failure names the worst element. */
-    static void assertClose(String what, float[] actual, double[] expected, double abs, double rel) {
-        double[] bound = new double[expected.length];
-        for (int i = 0; i < bound.length; i++) bound[i] = abs + rel * Math.abs(expected[i]);
-        assertWithin(what, actual, expected, bound);
-    }
-
     /** rel·scale + 1e-6 per element: the bound of a sum whose rounding grows with Σ|terms| = scale. */
     static double[] bound(double[] scale, double rel) {
         double[] b = new double[scale.length];
         for (int i = 0; i < b.length; i++) b[i] = rel * scale[i] + 1e-6;
         return b;
-    }
-
-    static void assertWithin(String what, float[] actual, double[] expected, double[] bound) {
-        if (actual.length != expected.length) fail(what + ": " + actual.length + " values, expected " + expected.length);
-        int worst = -1, bad = 0;
-        double worstRatio = 0;
-        for (int i = 0; i < actual.length; i++) {
-            double err = Math.abs(actual[i] - expected[i]);
-            double ratio = Double.isNaN(actual[i]) ? Double.POSITIVE_INFINITY : err / bound[i];
-            if (ratio > 1) bad++;
-            if (ratio > worstRatio || worst < 0) {
-                worstRatio = ratio;
-                worst = i;
-            }
-        }
-        if (bad > 0) {
-            fail(String.format("%s: %d of %d values off; worst at [%d]: got %s, expected %s (%.3g× the bound %.3g)",
-                    what, bad, actual.length, worst, actual[worst], expected[worst], worstRatio, bound[worst]));
-        }
     }
 
     // ---------------------------------------------------------------- references (double)
@@ -219,12 +132,6 @@ abstract class NnTestSupport {
             }
         }
         return y;
-    }
-
-    static double[] doubles(float[] v) {
-        double[] d = new double[v.length];
-        for (int i = 0; i < v.length; i++) d[i] = v[i];
-        return d;
     }
 
     /** erf by Simpson's rule on 2/√π·∫₀ˣ e^(−t²) dt with 4000 panels: ~1e-14 for |x| ≤ 8. */

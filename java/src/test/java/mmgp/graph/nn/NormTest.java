@@ -1,5 +1,9 @@
 package mmgp.graph.nn;
 
+import static mmgp.testing.CloseAssertions.assertClose;
+import static mmgp.testing.TestArrays.doubles;
+import static mmgp.testing.TestArrays.roundToF16;
+import static mmgp.testing.TestArrays.uniform;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.SplittableRandom;

@@ -20,6 +20,7 @@ import mmgp.graph.ComputeBackend;
 import mmgp.graph.Graph;
 import mmgp.graph.WeightSet;
 import mmgp.safetensors.SafetensorsFile;
+import mmgp.testing.GoldenCases;
 import org.junit.jupiter.api.Test;
 
 /** CLIPTextModelWithProjection against transformers' outputs for the tiny aMUSEd fixture. */
@@ -30,7 +31,7 @@ class ClipTextEncoderGoldenTest {
     record Golden(int[][] ids, Map<String, float[]> tensors, double atol, double rtol) {}
 
     static Golden golden() throws Exception {
-        FixtureCases.Case c = FixtureCases.load(FIXTURE).cases().stream().filter(k -> k.name().equals("text_encoder")).findFirst().orElseThrow();
+        FixtureCases.Case c = GoldenCases.named(FixtureCases.load(FIXTURE), "text_encoder");
         try (SafetensorsFile f = SafetensorsFile.open(c.file())) {
             long[] shape = f.tensor("input_ids").shape();
             long[] raw = f.readLongs("input_ids");

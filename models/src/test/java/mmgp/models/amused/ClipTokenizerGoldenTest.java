@@ -3,16 +3,14 @@ package mmgp.models.amused;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import mmgp.safetensors.SafetensorsFile;
+import mmgp.models.TokenizerGolden;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -28,41 +26,19 @@ class ClipTokenizerGoldenTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private static JsonNode tokenizerCase;
-    private static List<String> prompts;
-    private static long[] goldenIds;
-    private static long[] goldenMask;
-    private static int rows;
-    private static int columns;
+    private static TokenizerGolden golden;
 
     @BeforeAll
     static void readGolden() throws IOException {
-        JsonNode cases = JSON.readTree(FIXTURE.resolve("golden/cases.json").toFile()).get("cases");
-        for (JsonNode c : cases) {
-            if (c.get("name").asText().equals("tokenizer")) {
-                tokenizerCase = c;
-            }
-        }
-        assertThat(tokenizerCase).as("cases.json has a tokenizer case").isNotNull();
-        prompts = new ArrayList<>();
-        tokenizerCase.get("prompts").forEach(p -> prompts.add(p.asText()));
-
-        try (SafetensorsFile golden = SafetensorsFile.open(FIXTURE.resolve(tokenizerCase.get("file").asText()))) {
-            goldenIds = golden.readLongs("input_ids");
-            goldenMask = golden.readLongs("attention_mask");
-            long[] shape = golden.tensor("input_ids").shape();
-            rows = Math.toIntExact(shape[0]);
-            columns = Math.toIntExact(shape[1]);
-        }
-        assertThat(rows).isEqualTo(prompts.size());
+        golden = TokenizerGolden.load(FIXTURE);
     }
 
     @Test
     void batchMatchesTransformersExactly() throws IOException {
         ClipTokenizer tokenizer = ClipTokenizer.load(TOKENIZER_FOLDER);
-        assertThat(tokenizer.modelMaxLength()).isEqualTo(columns);
+        assertThat(tokenizer.modelMaxLength()).isEqualTo(golden.columns());
 
-        List<ClipTokenizer.Encoding> encodings = tokenizer.encodeBatch(prompts, columns);
+        List<ClipTokenizer.Encoding> encodings = tokenizer.encodeBatch(golden.prompts(), golden.columns());
 
         assertMatchesGolden(encodings);
     }
@@ -71,10 +47,10 @@ class ClipTokenizerGoldenTest {
     void specialTokenIdsAndVocabSizeMatchTheRecordedOnes() throws IOException {
         ClipTokenizer tokenizer = ClipTokenizer.load(TOKENIZER_FOLDER);
 
-        assertThat(tokenizer.bosId()).isEqualTo(tokenizerCase.get("bos_id").asInt());
-        assertThat(tokenizer.eosId()).isEqualTo(tokenizerCase.get("eos_id").asInt());
-        assertThat(tokenizer.padId()).isEqualTo(tokenizerCase.get("pad_id").asInt());
-        assertThat(tokenizer.vocabSize()).isEqualTo(tokenizerCase.get("vocab_size").asInt());
+        assertThat(tokenizer.bosId()).isEqualTo(golden.spec().get("bos_id").asInt());
+        assertThat(tokenizer.eosId()).isEqualTo(golden.spec().get("eos_id").asInt());
+        assertThat(tokenizer.padId()).isEqualTo(golden.spec().get("pad_id").asInt());
+        assertThat(tokenizer.vocabSize()).isEqualTo(golden.spec().get("vocab_size").asInt());
     }
 
     @Test
@@ -85,23 +61,13 @@ class ClipTokenizerGoldenTest {
         List<String> merges = lines.subList(1, lines.size()).stream().filter(l -> !l.isBlank()).toList();
 
         ClipTokenizer tokenizer = ClipTokenizer.of(vocab, merges,
-                "<|startoftext|>", "<|endoftext|>", "<|endoftext|>", "<|endoftext|>", columns);
+                "<|startoftext|>", "<|endoftext|>", "<|endoftext|>", "<|endoftext|>", golden.columns());
 
-        assertMatchesGolden(tokenizer.encodeBatch(prompts, columns));
+        assertMatchesGolden(tokenizer.encodeBatch(golden.prompts(), golden.columns()));
     }
 
     private static void assertMatchesGolden(List<ClipTokenizer.Encoding> encodings) {
-        assertThat(encodings).hasSize(rows);
-        for (int row = 0; row < rows; row++) {
-            int[] expectedIds = new int[columns];
-            int[] expectedMask = new int[columns];
-            for (int col = 0; col < columns; col++) {
-                expectedIds[col] = Math.toIntExact(goldenIds[row * columns + col]);
-                expectedMask[col] = Math.toIntExact(goldenMask[row * columns + col]);
-            }
-            assertThat(encodings.get(row).inputIds()).as("input_ids of %s", prompts.get(row)).containsExactly(expectedIds);
-            assertThat(encodings.get(row).attentionMask()).as("attention_mask of %s", prompts.get(row))
-                    .containsExactly(expectedMask);
-        }
+        golden.assertMatches(encodings.stream().map(ClipTokenizer.Encoding::inputIds).toList(),
+                encodings.stream().map(ClipTokenizer.Encoding::attentionMask).toList());
     }
 }

@@ -26,6 +26,8 @@ import mmgp.graph.Tensor;
 import mmgp.graph.WeightSet;
 import mmgp.safetensors.SafetensorsFile;
 import mmgp.tensor.GgmlType;
+import mmgp.testing.CloseAssertions;
+import mmgp.testing.GoldenCases;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -43,7 +45,7 @@ class UVit2DGoldenTest {
     }
 
     static Golden golden() throws Exception {
-        FixtureCases.Case c = FixtureCases.load(FIXTURE).cases().stream().filter(k -> k.name().equals("transformer")).findFirst().orElseThrow();
+        FixtureCases.Case c = GoldenCases.named(FixtureCases.load(FIXTURE), "transformer");
         try (SafetensorsFile f = SafetensorsFile.open(c.file())) {
             long[] idShape = f.tensor("input_ids").shape();
             Map<String, float[]> expected = new LinkedHashMap<>();
@@ -92,13 +94,7 @@ class UVit2DGoldenTest {
                 }
             }
             assertThat(actual.keySet()).containsExactlyInAnyOrderElementsOf(gold.expected().keySet());
-            List<TensorComparison> results = new ArrayList<>();
-            for (String name : gold.expected().keySet()) {
-                TensorComparison c = TensorComparison.floats(name, actual.get(name), gold.expected().get(name), gold.atol(), gold.rtol());
-                System.out.printf("uvit %-38s max abs %.3e  max rel %.3e  %s %s%n", c.name(), c.maxAbs(), c.maxRel(), c.passed() ? "ok" : "FAIL", c.detail());
-                results.add(c);
-            }
-            assertThat(results).allSatisfy(c -> assertThat(c.passed()).as("%s: %s", c.name(), c.detail()).isTrue());
+            CloseAssertions.assertAllClose("uvit", actual, gold.expected(), gold.atol(), gold.rtol());
 
             // The convenience path builds the same graph.
             float[] viaForward = model.forward(backend, gold.ids(), gold.encoderHidden(), gold.pooled(), gold.microConds(),

@@ -2,31 +2,27 @@ package mmgp.models.amused;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import mmgp.bindings.NativeLibraries;
 import mmgp.convert.HfCheckpoint;
-import mmgp.graph.ComputeBackend;
 import mmgp.graph.Graph;
 import mmgp.graph.Tensor;
 import mmgp.graph.WeightSet;
 import mmgp.safetensors.SafetensorsFile;
 import mmgp.tensor.GgmlType;
 import mmgp.tensor.HalfPrecision;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import mmgp.testing.CloseAssertions;
+import mmgp.testing.CpuBackendTest;
+import mmgp.testing.MappedWeights;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -35,24 +31,11 @@ import org.junit.jupiter.api.Test;
  * for the sample and each traced submodule output; the pipeline's image post-processing
  * against the end-to-end goldens; and the config checks.
  */
-class VqDecoderGoldenTest {
+class VqDecoderGoldenTest extends CpuBackendTest {
     private static final Path FIXTURE = Path.of("src/test/resources/fixtures/amused");
     private static final double ATOL = 1e-4, RTOL = 1e-4;
     private static final String[] TRACES = {"codebook_lookup", "post_quant_conv", "decoder.conv_in", "decoder.mid_block",
             "decoder.up_blocks.0", "decoder.up_blocks.1", "decoder.up_blocks.2", "decoder.conv_norm_out"};
-
-    private static ComputeBackend backend;
-
-    @BeforeAll
-    static void openBackend() {
-        assumeTrue(NativeLibraries.available(), "native ggml libraries not built");
-        backend = ComputeBackend.cpu(2);
-    }
-
-    @AfterAll
-    static void closeBackend() {
-        if (backend != null) backend.close();
-    }
 
     @Test
     void decodeMatchesTheGoldenSampleAndEveryTrace() throws Exception {
@@ -216,22 +199,8 @@ class VqDecoderGoldenTest {
         }
     }
 
-    /** Every element within ATOL + RTOL·|expected|; prints the largest absolute error. */
     private static void assertClose(String what, float[] actual, float[] expected) {
-        assertThat(actual).as(what + " length").hasSize(expected.length);
-        double maxErr = 0;
-        int worst = -1;
-        for (int i = 0; i < actual.length; i++) {
-            double e = Math.abs((double) actual[i] - expected[i]);
-            if (!(e <= ATOL + RTOL * Math.abs(expected[i]))) {
-                throw new AssertionError(what + "[" + i + "] = " + actual[i] + ", expected " + expected[i] + " (error " + e + ")");
-            }
-            if (e > maxErr) {
-                maxErr = e;
-                worst = i;
-            }
-        }
-        System.out.printf("%-28s max abs error %.3e (at %d of %d)%n", what, maxErr, worst, actual.length);
+        CloseAssertions.assertClose(what, actual, expected, ATOL, RTOL);
     }
 
     /** The decoder's weights in diffusers' names and ggml shapes, for a config (an independent listing of vae.py's modules). */
@@ -275,9 +244,7 @@ class VqDecoderGoldenTest {
     private static float[] decodeWithRandomWeights(VqConfig config, Map<String, long[]> shapes, GgmlType type,
             long[] ids, int batch, int h, int w) {
         SplittableRandom random = new SplittableRandom(5);
-        List<WeightSet.Entry> entries = new ArrayList<>();
-        List<float[]> values = new ArrayList<>();
-        long offset = 0;
+        List<MappedWeights.Spec> specs = new ArrayList<>();
         for (var e : shapes.entrySet()) {
             long n = 1;
             for (long d : e.getValue()) n *= d;
@@ -287,23 +254,10 @@ class VqDecoderGoldenTest {
                 double x = norm ? 1 + 0.2 * (random.nextDouble() - 0.5) : 0.3 * (random.nextDouble() - 0.5);
                 v[i] = HalfPrecision.f16ToFloat(HalfPrecision.floatToF16((float) x));
             }
-            entries.add(new WeightSet.Entry(e.getKey(), type, e.getValue(), offset, false));
-            values.add(v);
-            offset += (n * (type == GgmlType.F16 ? 2 : 4) + 31) / 32 * 32;
+            specs.add(new MappedWeights.Spec(e.getKey(), type, e.getValue(), v));
         }
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment region = arena.allocate(offset, 32);
-            for (int k = 0; k < entries.size(); k++) {
-                float[] v = values.get(k);
-                long at = entries.get(k).offset();
-                for (int i = 0; i < v.length; i++) {
-                    if (type == GgmlType.F16) region.set(ValueLayout.JAVA_SHORT_UNALIGNED, at + 2L * i, HalfPrecision.floatToF16(v[i]));
-                    else region.set(ValueLayout.JAVA_FLOAT_UNALIGNED, at + 4L * i, v[i]);
-                }
-            }
-            try (WeightSet weights = WeightSet.map(backend, region, entries, false)) {
-                return new VqDecoder(config, weights, "vqvae.").decode(backend, ids, batch, h, w);
-            }
+        try (Arena arena = Arena.ofConfined(); WeightSet weights = MappedWeights.map(backend, arena, specs)) {
+            return new VqDecoder(config, weights, "vqvae.").decode(backend, ids, batch, h, w);
         }
     }
 }

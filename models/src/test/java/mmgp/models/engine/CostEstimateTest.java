@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.awt.image.BufferedImage;
-import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,12 +20,12 @@ import mmgp.api.VideoOptions;
 import mmgp.api.VideoRequest;
 import mmgp.api.VideoResult;
 import mmgp.bindings.NativeLibraries;
-import mmgp.bindings.llama.LlamaLog;
-import mmgp.bindings.mtmd.Mtmd;
 import mmgp.engine.spi.BatchItem;
 import mmgp.engine.spi.BatchModel;
 import mmgp.engine.spi.CostEstimate;
 import mmgp.graph.GraphStats;
+import mmgp.models.QuietLlama;
+import mmgp.models.smolvlm.SampleClip;
 import mmgp.models.smolvlm.SmolVlmCost;
 import mmgp.models.smolvlm.SmolVlmMedia;
 import mmgp.models.smolvlm.SmolVlmPrompt;
@@ -200,12 +199,10 @@ class CostEstimateTest {
     @Test
     @SuppressWarnings("unchecked")
     void smolvlmEstimateMatchesWhatARequestHolds(@TempDir Path dir) throws Exception {
-        assumeTrue(NativeLibraries.available(), "native libs not built");
-        LlamaLog.silence();
-        Mtmd.helperLogSet(LlamaLog.callback(), MemorySegment.NULL);
+        QuietLlama.require();
         try (var model = (BatchModel<UnderstandRequest, UnderstandResult>) new SmolVlmProvider().open(SmolVlmProviderTest.CHECKPOINT, 2)) {
             SmolVlmUnderstanding u = ((SmolVlmBatchModel) model).understanding();
-            Path video = SmolVlmProviderTest.sampleVideo(dir.resolve("clip.mp4"));
+            Path video = SampleClip.write(dir.resolve("clip.mp4"));
             Path square = dir.resolve("square.png");
             ImageIO.write(new BufferedImage(300, 300, BufferedImage.TYPE_INT_RGB), "png", square.toFile());
             UnderstandOptions o = SmolVlmProviderTest.GREEDY;

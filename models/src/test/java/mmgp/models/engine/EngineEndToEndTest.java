@@ -3,7 +3,6 @@ package mmgp.models.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -18,10 +17,10 @@ import mmgp.api.Task;
 import mmgp.api.UnderstandOptions;
 import mmgp.api.VideoOptions;
 import mmgp.bindings.NativeLibraries;
-import mmgp.bindings.llama.LlamaLog;
-import mmgp.bindings.mtmd.Mtmd;
 import mmgp.engine.Engine;
 import mmgp.engine.Job;
+import mmgp.models.QuietLlama;
+import mmgp.models.smolvlm.SampleClip;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -67,10 +66,8 @@ class EngineEndToEndTest {
 
     @Test
     void thePipelineCaptionsAVideoThenDrawsAndFilmsTheCaption() throws Exception {
-        assumeTrue(NativeLibraries.available(), "native libs not built");
-        LlamaLog.silence();
-        Mtmd.helperLogSet(LlamaLog.callback(), MemorySegment.NULL);
-        Path video = SmolVlmProviderTest.sampleVideo(dir.resolve("clip.mp4"));
+        QuietLlama.require();
+        Path video = SampleClip.write(dir.resolve("clip.mp4"));
         PipelineOptions options = new PipelineOptions("Describe this video in one sentence.", UnderstandOptions.defaults().withMaxNewTokens(8),
                 ImageOptions.defaults().withSteps(2), VideoOptions.defaults().withSize(9, 64, 32).withSteps(2));
         RecordingListener progress = new RecordingListener();
@@ -90,10 +87,8 @@ class EngineEndToEndTest {
 
     @Test
     void thePipelinesVideoStartsFromItsImageUnlessToldNotTo() throws Exception {
-        assumeTrue(NativeLibraries.available(), "native libs not built");
-        LlamaLog.silence();
-        Mtmd.helperLogSet(LlamaLog.callback(), MemorySegment.NULL);
-        Path video = SmolVlmProviderTest.sampleVideo(dir.resolve("clip.mp4"));
+        QuietLlama.require();
+        Path video = SampleClip.write(dir.resolve("clip.mp4"));
         VideoOptions vo = VideoOptions.defaults().withSize(9, 64, 32).withSteps(2).withSeed(3);
         PipelineOptions options = new PipelineOptions("Describe this video in one sentence.", UnderstandOptions.defaults().withMaxNewTokens(6),
                 ImageOptions.defaults().withSteps(2), vo);

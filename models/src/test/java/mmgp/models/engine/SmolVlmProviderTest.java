@@ -2,10 +2,8 @@ package mmgp.models.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
-import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -17,12 +15,10 @@ import mmgp.api.Task;
 import mmgp.api.UnderstandOptions;
 import mmgp.api.UnderstandRequest;
 import mmgp.api.UnderstandResult;
-import mmgp.bindings.NativeLibraries;
-import mmgp.bindings.llama.LlamaLog;
-import mmgp.bindings.mtmd.Mtmd;
 import mmgp.engine.spi.BatchItem;
 import mmgp.engine.spi.BatchModel;
-import mmgp.media.VideoWriter;
+import mmgp.models.QuietLlama;
+import mmgp.models.smolvlm.SampleClip;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -46,37 +42,18 @@ class SmolVlmProviderTest {
     @BeforeAll
     @SuppressWarnings("unchecked")
     static void open() throws Exception {
-        assumeTrue(NativeLibraries.available(), "native libs not built");
-        LlamaLog.silence();
-        Mtmd.helperLogSet(LlamaLog.callback(), MemorySegment.NULL);
+        QuietLlama.require();
         SmolVlmProvider provider = new SmolVlmProvider();
         assertThat(provider.task()).isEqualTo(Task.UNDERSTAND);
         assertThat(provider.family()).isEqualTo("smolvlm2");
         assertThat(provider.canOpen(CHECKPOINT)).isTrue();
         model = (BatchModel<UnderstandRequest, UnderstandResult>) provider.open(CHECKPOINT, 2);
-        video = sampleVideo(dir.resolve("clip.mp4"));
+        video = SampleClip.write(dir.resolve("clip.mp4"));
     }
 
     @AfterAll
     static void close() throws Exception {
         if (model != null) model.close();
-    }
-
-    /** 3 s at 4 fps of a square crossing a gradient. */
-    static Path sampleVideo(Path file) throws IOException {
-        int frames = 12, h = 32, w = 48;
-        float[] rgb = new float[frames * h * w * 3];
-        for (int f = 0; f < frames; f++)
-            for (int y = 0; y < h; y++)
-                for (int x = 0; x < w; x++) {
-                    int i = ((f * h + y) * w + x) * 3;
-                    boolean square = x >= f * 3 && x < f * 3 + 10 && y >= 8 && y < 18;
-                    rgb[i] = square ? 0.95f : x / (float) w;
-                    rgb[i + 1] = square ? 0.1f : y / (float) h;
-                    rgb[i + 2] = 0.5f;
-                }
-        VideoWriter.writeMp4(file, rgb, frames, h, w, 4);
-        return file;
     }
 
     static BatchItem<UnderstandRequest> item(Media media, String prompt, UnderstandOptions o, ProgressListener listener) {

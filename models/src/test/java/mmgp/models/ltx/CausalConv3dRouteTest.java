@@ -33,7 +33,7 @@ class CausalConv3dRouteTest {
                 try (WeightSet weights = LtxVaeTestSupport.randomWeights(backend, arena, shapes, GgmlType.F32, 31 + k, false)) {
                     long colFrame = (long) k * k * c * w * h * 4; // F32 patches of one frame, one clip
                     for (int batch : new int[] {1, 2}) {
-                        float[] x = LtxVaeTestSupport.normal(new SplittableRandom(17 + batch), w * h * f * c * batch);
+                        float[] x = mmgp.testing.TestArrays.normal(new SplittableRandom(17 + batch), w * h * f * c * batch);
                         for (boolean causal : new boolean[] {true, false}) {
                             float[] reference = run(backend, weights, c, oc, k, causal, 1L << 40, x, w, h, f, batch, true);
                             for (long budget : new long[] {1, (k + 2) * colFrame * batch, 1L << 40}) {

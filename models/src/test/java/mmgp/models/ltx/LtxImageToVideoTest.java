@@ -14,6 +14,7 @@ import mmgp.check.FixtureCases;
 import mmgp.check.FixtureRunner;
 import mmgp.check.TensorComparison;
 import mmgp.graph.ComputeBackend;
+import mmgp.testing.GoldenCases;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -29,7 +30,7 @@ class LtxImageToVideoTest {
     @Test
     void theImageToVideoGoldenPassesWithEveryStep() throws Exception {
         FixtureCases fixture = FixtureCases.load(FIXTURE);
-        FixtureCases.Case c = fixture.cases().stream().filter(k -> k.name().equals("e2e_i2v")).findFirst().orElseThrow();
+        FixtureCases.Case c = GoldenCases.named(fixture, "e2e_i2v");
         try (ComputeBackend backend = ComputeBackend.cpu(2)) {
             CaseResult r = FixtureRunner.forModel(fixture.model()).run(fixture, c, backend);
             for (TensorComparison t : r.comparisons()) {

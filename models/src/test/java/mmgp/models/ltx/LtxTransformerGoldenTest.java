@@ -26,6 +26,8 @@ import mmgp.graph.Tensor;
 import mmgp.graph.WeightSet;
 import mmgp.safetensors.SafetensorsFile;
 import mmgp.tensor.GgmlType;
+import mmgp.testing.CloseAssertions;
+import mmgp.testing.GoldenCases;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -59,7 +61,7 @@ class LtxTransformerGoldenTest {
 
     /** The transformer case of the fixture folder {@code fixture}. */
     static Golden golden(Path fixture) throws Exception {
-        FixtureCases.Case c = FixtureCases.load(fixture).cases().stream().filter(k -> k.name().equals("transformer")).findFirst().orElseThrow();
+        FixtureCases.Case c = GoldenCases.named(FixtureCases.load(fixture), "transformer");
         JsonNode s = c.spec();
         try (SafetensorsFile f = SafetensorsFile.open(c.file())) {
             Map<String, float[]> expected = new LinkedHashMap<>();
@@ -114,13 +116,7 @@ class LtxTransformerGoldenTest {
                 for (var e : trace.entrySet()) actual.put("trace." + e.getKey(), g.floats(e.getValue()));
             }
             assertThat(actual.keySet()).containsAll(gold.expected().keySet());
-            List<TensorComparison> results = new ArrayList<>();
-            for (String name : gold.expected().keySet()) {
-                TensorComparison c = TensorComparison.floats(name, actual.get(name), gold.expected().get(name), gold.atol(), gold.rtol());
-                System.out.printf("ltx %-32s max abs %.3e  max rel %.3e  %s %s%n", c.name(), c.maxAbs(), c.maxRel(), c.passed() ? "ok" : "FAIL", c.detail());
-                results.add(c);
-            }
-            assertThat(results).allSatisfy(c -> assertThat(c.passed()).as("%s: %s", c.name(), c.detail()).isTrue());
+            CloseAssertions.assertAllClose("ltx", actual, gold.expected(), gold.atol(), gold.rtol());
 
             // The convenience path builds the same graph; the pipeline's rope scale is the case's.
             LtxTransformer.RopeScale piped = LtxTransformer.RopeScale.forVideo(gold.frameRate(), 8, 32);

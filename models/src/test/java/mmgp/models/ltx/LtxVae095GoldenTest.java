@@ -1,11 +1,10 @@
 package mmgp.models.ltx;
 
 import static mmgp.models.ltx.LtxVaeTestSupport.assertClose;
-import static mmgp.models.ltx.LtxVaeTestSupport.maxAbsDiff;
-import static mmgp.models.ltx.LtxVaeTestSupport.normal;
+import static mmgp.testing.TestArrays.maxAbsDiff;
+import static mmgp.testing.TestArrays.normal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -17,16 +16,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import mmgp.api.ProgressListener;
-import mmgp.bindings.NativeLibraries;
 import mmgp.convert.HfCheckpoint;
-import mmgp.graph.ComputeBackend;
 import mmgp.graph.Graph;
 import mmgp.graph.Tensor;
 import mmgp.graph.WeightSet;
 import mmgp.safetensors.SafetensorsFile;
 import mmgp.tensor.GgmlType;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import mmgp.testing.CpuBackendTest;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -36,21 +32,8 @@ import org.junit.jupiter.api.Test;
  * block, within 1e-4 + 1e-4·|expected|; the end-to-end case's decode; conditioning under frame
  * chunking and spatial tiling; and the 0.9.1 decoder's noise injection.
  */
-class LtxVae095GoldenTest {
+class LtxVae095GoldenTest extends CpuBackendTest {
     private static final Path FIXTURE = Path.of("src/test/resources/fixtures/ltx_video_095");
-
-    private static ComputeBackend backend;
-
-    @BeforeAll
-    static void openBackend() {
-        assumeTrue(NativeLibraries.available(), "native ggml libraries not built");
-        backend = ComputeBackend.cpu(2);
-    }
-
-    @AfterAll
-    static void closeBackend() {
-        if (backend != null) backend.close();
-    }
 
     @Test
     void conditionedDecodeMatchesTheGoldenVideosAndEveryTrace() throws Exception {

@@ -2,10 +2,9 @@ package mmgp.models.ltx;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import static mmgp.models.ltx.LtxVaeTestSupport.assertClose;
-import static mmgp.models.ltx.LtxVaeTestSupport.maxAbsDiff;
-import static mmgp.models.ltx.LtxVaeTestSupport.normal;
+import static mmgp.testing.TestArrays.maxAbsDiff;
+import static mmgp.testing.TestArrays.normal;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -19,16 +18,13 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.CancellationException;
 import mmgp.api.ProgressListener;
-import mmgp.bindings.NativeLibraries;
 import mmgp.convert.HfCheckpoint;
-import mmgp.graph.ComputeBackend;
 import mmgp.graph.Graph;
 import mmgp.graph.Tensor;
 import mmgp.graph.WeightSet;
 import mmgp.safetensors.SafetensorsFile;
 import mmgp.tensor.GgmlType;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import mmgp.testing.CpuBackendTest;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -38,23 +34,10 @@ import org.junit.jupiter.api.Test;
  * (batch 1 and 2); chunked convolutions and tiled decoding against the plain decode; the
  * residual upsampler of later configs against its PyTorch definition; and the config checks.
  */
-class LtxVaeDecoderGoldenTest {
+class LtxVaeDecoderGoldenTest extends CpuBackendTest {
     private static final Path FIXTURE = Path.of("src/test/resources/fixtures/ltx_video");
     private static final String[] TRACES = {"decoder.conv_in", "decoder.mid_block", "decoder.up_blocks.0", "decoder.up_blocks.1",
             "decoder.up_blocks.2", "decoder.up_blocks.3", "decoder.conv_out"};
-
-    private static ComputeBackend backend;
-
-    @BeforeAll
-    static void openBackend() {
-        assumeTrue(NativeLibraries.available(), "native ggml libraries not built");
-        backend = ComputeBackend.cpu(2);
-    }
-
-    @AfterAll
-    static void closeBackend() {
-        if (backend != null) backend.close();
-    }
 
     @Test
     void decodeMatchesTheGoldenVideoAndEveryTrace() throws Exception {

@@ -1,11 +1,10 @@
 package mmgp.models.ltx;
 
 import static mmgp.models.ltx.LtxVaeTestSupport.assertClose;
-import static mmgp.models.ltx.LtxVaeTestSupport.maxAbsDiff;
-import static mmgp.models.ltx.LtxVaeTestSupport.normal;
+import static mmgp.testing.TestArrays.maxAbsDiff;
+import static mmgp.testing.TestArrays.normal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -15,16 +14,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import mmgp.bindings.NativeLibraries;
 import mmgp.convert.HfCheckpoint;
-import mmgp.graph.ComputeBackend;
 import mmgp.graph.Graph;
 import mmgp.graph.Tensor;
 import mmgp.graph.WeightSet;
 import mmgp.safetensors.SafetensorsFile;
 import mmgp.tensor.GgmlType;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import mmgp.testing.CpuBackendTest;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -35,22 +31,9 @@ import org.junit.jupiter.api.Test;
  * latent frame, what image-to-video conditioning relies on) for both layouts; the latent
  * distribution's arithmetic; and the config checks.
  */
-class LtxVaeEncoderGoldenTest {
+class LtxVaeEncoderGoldenTest extends CpuBackendTest {
     private static final Path FIXTURE = Path.of("src/test/resources/fixtures/ltx_video_095");
     private static final Path FIXTURE_090 = Path.of("src/test/resources/fixtures/ltx_video");
-
-    private static ComputeBackend backend;
-
-    @BeforeAll
-    static void openBackend() {
-        assumeTrue(NativeLibraries.available(), "native ggml libraries not built");
-        backend = ComputeBackend.cpu(2);
-    }
-
-    @AfterAll
-    static void closeBackend() {
-        if (backend != null) backend.close();
-    }
 
     @Test
     void encodeMatchesTheGoldenDistributionAndEveryTrace() throws Exception {

@@ -1,10 +1,6 @@
 package mmgp.models.ltx;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -15,6 +11,8 @@ import mmgp.graph.ComputeBackend;
 import mmgp.graph.WeightSet;
 import mmgp.tensor.GgmlType;
 import mmgp.tensor.HalfPrecision;
+import mmgp.testing.CloseAssertions;
+import mmgp.testing.MappedWeights;
 
 /** Shared by the LTX video VAE tests: the golden tolerance check and weight sets built in memory. */
 final class LtxVaeTestSupport {
@@ -22,39 +20,9 @@ final class LtxVaeTestSupport {
 
     private LtxVaeTestSupport() {}
 
-    /** Every element within ATOL + RTOL·|expected|; prints the largest absolute error. */
+    /** Every element within ATOL + RTOL·|expected|; prints and returns the largest absolute error. */
     static double assertClose(String what, float[] actual, float[] expected) {
-        assertThat(actual).as(what + " length").hasSize(expected.length);
-        double maxErr = 0;
-        int worst = -1;
-        for (int i = 0; i < actual.length; i++) {
-            double e = Math.abs((double) actual[i] - expected[i]);
-            if (!(e <= ATOL + RTOL * Math.abs(expected[i]))) {
-                throw new AssertionError(what + "[" + i + "] = " + actual[i] + ", expected " + expected[i] + " (error " + e + ")");
-            }
-            if (e > maxErr) {
-                maxErr = e;
-                worst = i;
-            }
-        }
-        System.out.printf("%-44s max abs error %.3e (at %d of %d)%n", what, maxErr, worst, actual.length);
-        return maxErr;
-    }
-
-    static double maxAbsDiff(float[] a, float[] b) {
-        assertThat(a).hasSameSizeAs(b);
-        double m = 0;
-        for (int i = 0; i < a.length; i++) m = Math.max(m, Math.abs((double) a[i] - b[i]));
-        return m;
-    }
-
-    static float[] normal(SplittableRandom random, int n) {
-        float[] v = new float[n];
-        for (int i = 0; i < n; i++) {
-            double u1 = 1 - random.nextDouble(), u2 = random.nextDouble();
-            v[i] = (float) (Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2));
-        }
-        return v;
+        return CloseAssertions.assertClose(what, actual, expected, ATOL, RTOL);
     }
 
     /** Whether element {@code i} of a [3, 3, 3, N] kernel is an off-centre H/W tap (time taps are kept). */
@@ -124,23 +92,12 @@ final class LtxVaeTestSupport {
      * scalars F32 (as the converters store them), all in one region allocated from {@code arena}.
      */
     static WeightSet weights(ComputeBackend backend, Arena arena, Map<String, long[]> shapes, Map<String, float[]> values, GgmlType type) {
-        List<WeightSet.Entry> entries = new ArrayList<>();
-        long offset = 0;
+        List<MappedWeights.Spec> specs = new ArrayList<>();
         for (var e : shapes.entrySet()) {
             long[] ne = e.getValue();
             GgmlType t = ne.length > 1 && ne[1] > 1 || e.getKey().endsWith("conv.weight") ? type : GgmlType.F32;
-            entries.add(new WeightSet.Entry(e.getKey(), t, ne, offset, false));
-            offset += (values.get(e.getKey()).length * (long) (t == GgmlType.F16 ? 2 : 4) + 31) / 32 * 32;
+            specs.add(new MappedWeights.Spec(e.getKey(), t, ne, values.get(e.getKey())));
         }
-        MemorySegment region = arena.allocate(Math.max(offset, 32), 32);
-        for (WeightSet.Entry entry : entries) {
-            float[] v = values.get(entry.name());
-            long at = entry.offset();
-            for (int i = 0; i < v.length; i++) {
-                if (entry.type() == GgmlType.F16) region.set(ValueLayout.JAVA_SHORT_UNALIGNED, at + 2L * i, HalfPrecision.floatToF16(v[i]));
-                else region.set(ValueLayout.JAVA_FLOAT_UNALIGNED, at + 4L * i, v[i]);
-            }
-        }
-        return WeightSet.map(backend, region, entries, false);
+        return MappedWeights.map(backend, arena, specs);
     }
 }

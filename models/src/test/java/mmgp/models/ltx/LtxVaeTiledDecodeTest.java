@@ -1,7 +1,7 @@
 package mmgp.models.ltx;
 
-import static mmgp.models.ltx.LtxVaeTestSupport.maxAbsDiff;
-import static mmgp.models.ltx.LtxVaeTestSupport.normal;
+import static mmgp.testing.TestArrays.maxAbsDiff;
+import static mmgp.testing.TestArrays.normal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -25,6 +25,7 @@ import mmgp.graph.Graph;
 import mmgp.graph.Tensor;
 import mmgp.graph.WeightSet;
 import mmgp.safetensors.SafetensorsFile;
+import mmgp.testing.GoldenCases;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -99,7 +100,7 @@ class LtxVaeTiledDecodeTest {
     @Test
     void theCheckRunnerPassesTheCase() throws Exception {
         FixtureCases fixture = FixtureCases.load(FIXTURE);
-        FixtureCases.Case c = fixture.cases().stream().filter(x -> x.name().equals("vae_decode_tiled")).findFirst().orElseThrow();
+        FixtureCases.Case c = GoldenCases.named(fixture, "vae_decode_tiled");
         CaseResult r = FixtureRunner.forModel(fixture.model()).run(fixture, c, backend);
         assertThat(r.passed()).as(r.error() + " " + r.comparisons()).isTrue();
         assertThat(r.comparisons()).extracting(TensorComparison::name).containsExactly("sample_tiled");

@@ -19,6 +19,7 @@ import mmgp.convert.HfCheckpoint;
 import mmgp.graph.ComputeBackend;
 import mmgp.graph.WeightSet;
 import mmgp.safetensors.SafetensorsFile;
+import mmgp.testing.GoldenCases;
 import org.junit.jupiter.api.Test;
 
 /** T5EncoderModel (v1.1, gated-gelu) against transformers' outputs for the tiny LTX-Video fixture. */
@@ -29,7 +30,7 @@ class T5EncoderGoldenTest {
     record Golden(int[][] ids, int[][] mask, Map<String, float[]> tensors, double atol, double rtol) {}
 
     static Golden golden() throws Exception {
-        FixtureCases.Case c = FixtureCases.load(FIXTURE).cases().stream().filter(k -> k.name().equals("t5_encoder")).findFirst().orElseThrow();
+        FixtureCases.Case c = GoldenCases.named(FixtureCases.load(FIXTURE), "t5_encoder");
         try (SafetensorsFile f = SafetensorsFile.open(c.file())) {
             Map<String, float[]> tensors = new LinkedHashMap<>();
             for (String name : f.names()) if (!name.equals("input_ids") && !name.equals("attention_mask_unused")) tensors.put(name, f.readFloats(name));

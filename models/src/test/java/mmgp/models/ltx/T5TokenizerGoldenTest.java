@@ -3,14 +3,11 @@ package mmgp.models.ltx;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import mmgp.safetensors.SafetensorsFile;
+import mmgp.models.TokenizerGolden;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,46 +22,22 @@ class T5TokenizerGoldenTest {
     static final Path FIXTURE = Path.of("src/test/resources/fixtures/ltx_video");
     static final Path TOKENIZER = FIXTURE.resolve("checkpoint/tokenizer");
 
-    private static JsonNode tokenizerCase;
-    private static List<String> prompts;
-    private static long[] goldenIds;
-    private static long[] goldenMask;
-    private static int rows;
+    private static TokenizerGolden golden;
     private static int columns;
     private static T5Tokenizer tokenizer;
 
     @BeforeAll
     static void readGolden() throws IOException {
-        for (JsonNode c : new ObjectMapper().readTree(FIXTURE.resolve("golden/cases.json").toFile()).get("cases")) {
-            if (c.get("name").asText().equals("tokenizer")) tokenizerCase = c;
-        }
-        assertThat(tokenizerCase).as("cases.json has a tokenizer case").isNotNull();
-        prompts = new ArrayList<>();
-        tokenizerCase.get("prompts").forEach(p -> prompts.add(p.asText()));
-        try (SafetensorsFile golden = SafetensorsFile.open(FIXTURE.resolve(tokenizerCase.get("file").asText()))) {
-            goldenIds = golden.readLongs("input_ids");
-            goldenMask = golden.readLongs("attention_mask");
-            long[] shape = golden.tensor("input_ids").shape();
-            rows = Math.toIntExact(shape[0]);
-            columns = Math.toIntExact(shape[1]);
-        }
-        assertThat(rows).isEqualTo(prompts.size());
+        golden = TokenizerGolden.load(FIXTURE);
+        columns = golden.columns();
         tokenizer = T5Tokenizer.load(TOKENIZER);
     }
 
     @Test
     void everyPromptMatchesTransformersExactly() {
-        List<T5Tokenizer.Encoding> encodings = tokenizer.encodeBatch(prompts, columns);
-        assertThat(encodings).hasSize(rows);
-        for (int row = 0; row < rows; row++) {
-            int[] ids = new int[columns], mask = new int[columns];
-            for (int col = 0; col < columns; col++) {
-                ids[col] = Math.toIntExact(goldenIds[row * columns + col]);
-                mask[col] = Math.toIntExact(goldenMask[row * columns + col]);
-            }
-            assertThat(encodings.get(row).inputIds()).as("input_ids of '%s'", prompts.get(row)).containsExactly(ids);
-            assertThat(encodings.get(row).attentionMask()).as("attention_mask of '%s'", prompts.get(row)).containsExactly(mask);
-        }
+        List<T5Tokenizer.Encoding> encodings = tokenizer.encodeBatch(golden.prompts(), columns);
+        golden.assertMatches(encodings.stream().map(T5Tokenizer.Encoding::inputIds).toList(),
+                encodings.stream().map(T5Tokenizer.Encoding::attentionMask).toList());
     }
 
     @Test
@@ -72,7 +45,7 @@ class T5TokenizerGoldenTest {
         assertThat(tokenizer.padId()).isZero();
         assertThat(tokenizer.eosId()).isEqualTo(1);
         assertThat(tokenizer.unkId()).isEqualTo(2);
-        assertThat(tokenizer.size()).isEqualTo(tokenizerCase.get("tokenizer_len").asInt());
+        assertThat(tokenizer.size()).isEqualTo(golden.spec().get("tokenizer_len").asInt());
         assertThat(tokenizer.vocabSize()).isEqualTo(142);
         assertThat(tokenizer.modelMaxLength()).isEqualTo(columns);
     }

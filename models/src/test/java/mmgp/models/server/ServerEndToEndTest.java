@@ -1,14 +1,12 @@
 package mmgp.models.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
-import java.lang.foreign.MemorySegment;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -21,12 +19,10 @@ import java.util.List;
 import java.util.UUID;
 import javax.imageio.ImageIO;
 import mmgp.api.Task;
-import mmgp.bindings.NativeLibraries;
-import mmgp.bindings.llama.LlamaLog;
-import mmgp.bindings.mtmd.Mtmd;
 import mmgp.engine.Engine;
 import mmgp.media.VideoReader;
-import mmgp.media.VideoWriter;
+import mmgp.models.QuietLlama;
+import mmgp.models.smolvlm.SampleClip;
 import mmgp.server.ApiServer;
 import mmgp.server.ServerConfig;
 import org.junit.jupiter.api.Test;
@@ -44,9 +40,7 @@ class ServerEndToEndTest {
 
     @Test
     void fullPipelineOverHttpWithTheTinyModels() throws Exception {
-        assumeTrue(NativeLibraries.available(), "native libs not built");
-        LlamaLog.silence();
-        Mtmd.helperLogSet(LlamaLog.callback(), MemorySegment.NULL);
+        QuietLlama.require();
         Engine.Builder engine = Engine.builder()
                 .model(Task.UNDERSTAND, FIXTURES.resolve("smolvlm2_processor/checkpoint"))
                 .model(Task.IMAGE, FIXTURES.resolve("amused/checkpoint"))
@@ -55,7 +49,7 @@ class ServerEndToEndTest {
         ServerConfig config = ServerConfig.localNoAuth(dir.resolve("data")).withApiKeys(List.of(KEY));
         try (ApiServer server = ApiServer.start(config, engine)) {
             String base = server.url();
-            Path clip = sampleVideo(dir.resolve("clip.mp4"));
+            Path clip = SampleClip.write(dir.resolve("clip.mp4"));
             String options = "{\"caption\": {\"max_new_tokens\": 8}, \"image\": {\"steps\": 2},"
                     + " \"video\": {\"frames\": 9, \"width\": 64, \"height\": 32, \"steps\": 2}}";
             HttpResponse<String> accepted = http.send(multipart(base + "/api/pipeline/full", Files.readAllBytes(clip), options),
@@ -114,24 +108,5 @@ class ServerEndToEndTest {
                 .header("Authorization", "Bearer " + KEY).build(), HttpResponse.BodyHandlers.ofByteArray());
         assertThat(r.statusCode()).as(name).isEqualTo(200);
         return r.body();
-    }
-
-    /** A 12-frame 48×32 clip with a square moving right. */
-    static Path sampleVideo(Path file) throws Exception {
-        int frames = 12, h = 32, w = 48;
-        float[] rgb = new float[frames * h * w * 3];
-        for (int f = 0; f < frames; f++) {
-            for (int y = 0; y < h; y++) {
-                for (int x = 0; x < w; x++) {
-                    int i = ((f * h + y) * w + x) * 3;
-                    boolean square = x >= f * 3 && x < f * 3 + 10 && y >= 8 && y < 18;
-                    rgb[i] = square ? 0.95f : x / (float) w;
-                    rgb[i + 1] = square ? 0.1f : y / (float) h;
-                    rgb[i + 2] = 0.5f;
-                }
-            }
-        }
-        VideoWriter.writeMp4(file, rgb, frames, h, w, 4);
-        return file;
     }
 }

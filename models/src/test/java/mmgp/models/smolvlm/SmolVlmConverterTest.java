@@ -28,6 +28,7 @@ import mmgp.gguf.GgufFile;
 import mmgp.gguf.GgufMetadata;
 import mmgp.gguf.GgufValueType;
 import mmgp.gguf.TensorInfo;
+import mmgp.models.QuietLlama;
 import mmgp.safetensors.SafetensorsCheckpoint;
 import mmgp.tensor.GgmlType;
 import org.junit.jupiter.api.BeforeAll;
@@ -263,9 +264,7 @@ class SmolVlmConverterTest {
 
     @Test
     void llamaCppAndMtmdLoadBothFiles() {
-        assumeTrue(NativeLibraries.available(), "native libs not built");
-        LlamaLog.silence();
-        Mtmd.helperLogSet(LlamaLog.callback(), MemorySegment.NULL);
+        QuietLlama.require();
         Llama.backendInit();
         for (SmolVlmConverter.Output out : List.of(f32, q8, processor)) {
             try (Arena arena = Arena.ofConfined()) {

@@ -1,19 +1,16 @@
 package mmgp.models.smolvlm;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.Arrays;
-import mmgp.bindings.NativeLibraries;
-import mmgp.bindings.llama.LlamaLog;
-import mmgp.bindings.mtmd.Mtmd;
 import mmgp.check.CaseResult;
 import mmgp.check.FixtureCases;
 import mmgp.check.FixtureRunner;
 import mmgp.check.TensorComparison;
 import mmgp.graph.ComputeBackend;
+import mmgp.models.QuietLlama;
+import mmgp.testing.GoldenCases;
 import mmgp.safetensors.SafetensorsFile;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -35,9 +32,7 @@ class SmolVlmGoldenTest {
 
     @BeforeAll
     static void load() throws Exception {
-        assumeTrue(NativeLibraries.available(), "native libs not built");
-        LlamaLog.silence();
-        Mtmd.helperLogSet(LlamaLog.callback(), MemorySegment.NULL);
+        QuietLlama.require();
         fixture = FixtureCases.load(FIXTURE);
         runner = FixtureRunner.forModel(fixture.model());
         backend = ComputeBackend.cpu(2);
@@ -67,7 +62,7 @@ class SmolVlmGoldenTest {
         assertThat(r.comparisons()).extracting(TensorComparison::name)
                 .containsExactly("logits (golden image features)", "image_hidden_states (libmtmd)", "logits (libmtmd image features)");
         // From the golden features the text model meets the fixture's own fp32 tolerance, far inside it.
-        assertThat(comparison(r, "logits (golden image features)").maxAbs()).isLessThan(1e-5);
+        assertThat(GoldenCases.comparison(r, "logits (golden image features)").maxAbs()).isLessThan(1e-5);
     }
 
     @Test
@@ -75,7 +70,7 @@ class SmolVlmGoldenTest {
         CaseResult r = passing("forward_text_left_padded");
         long attended;
         int vocab;
-        try (SafetensorsFile g = SafetensorsFile.open(case_("forward_text_left_padded").file())) {
+        try (SafetensorsFile g = SafetensorsFile.open(GoldenCases.named(fixture, "forward_text_left_padded").file())) {
             attended = Arrays.stream(g.readLongs("attention_mask")).sum();
             vocab = (int) g.tensor("logits").shape()[2];
             assertThat(attended).isLessThan(g.readLongs("attention_mask").length); // some positions are padding
@@ -94,7 +89,7 @@ class SmolVlmGoldenTest {
                 "sequences (libmtmd image features)", "scores (libmtmd image features)",
                 "sequences (golden image features)", "scores (golden image features)");
         // min_new_tokens masks EOS to -inf in every step's scores: equal infinities match, the errors stay finite
-        assertThat(comparison(r, "scores (golden image features)").maxAbs()).isFinite().isLessThan(1e-4);
+        assertThat(GoldenCases.comparison(r, "scores (golden image features)").maxAbs()).isFinite().isLessThan(1e-4);
     }
 
     @Test
@@ -111,24 +106,7 @@ class SmolVlmGoldenTest {
         }
     }
 
-    static FixtureCases.Case case_(String name) {
-        return fixture.cases().stream().filter(c -> c.name().equals(name)).findFirst().orElseThrow();
-    }
-
     static CaseResult passing(String name) throws Exception {
-        CaseResult r = runner.run(fixture, case_(name), backend);
-        for (TensorComparison t : r.comparisons()) {
-            System.out.printf("SmolVLM golden %-22s %-40s n=%-7d max|err| %.3e  max rel %.3e %s%n",
-                    name, t.name(), t.elements(), t.maxAbs(), t.maxRel(), t.detail());
-        }
-        assertThat(r.error()).as(name).isNull();
-        assertThat(r.comparisons()).as(name + " compares something").isNotEmpty();
-        assertThat(r.comparisons()).as(name).allSatisfy(t -> assertThat(t.passed()).as(t.name() + " " + t.detail()).isTrue());
-        assertThat(r.passed()).isTrue();
-        return r;
-    }
-
-    static TensorComparison comparison(CaseResult r, String name) {
-        return r.comparisons().stream().filter(t -> t.name().equals(name)).findFirst().orElseThrow();
+        return GoldenCases.passing("SmolVLM golden", runner, fixture, name, backend);
     }
 }

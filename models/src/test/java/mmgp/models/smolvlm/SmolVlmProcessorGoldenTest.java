@@ -1,18 +1,16 @@
 package mmgp.models.smolvlm;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import mmgp.bindings.NativeLibraries;
-import mmgp.bindings.llama.LlamaLog;
-import mmgp.bindings.mtmd.Mtmd;
 import mmgp.check.CaseResult;
 import mmgp.check.FixtureCases;
 import mmgp.check.FixtureRunner;
 import mmgp.check.TensorComparison;
 import mmgp.graph.ComputeBackend;
+import mmgp.models.QuietLlama;
+import mmgp.testing.GoldenCases;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -64,8 +62,8 @@ class SmolVlmProcessorGoldenTest {
                 "image_uint8 (PNG decoded as PIL does)", "prompt", "expanded_prompt", "tokens", "input_ids", "rows", "cols",
                 "pixel_values shape", "pixel_values", "pixel_attention_mask", "resize_shapes_hwc", "trace.resize_0_uint8",
                 "trace.resize_2_uint8", "input_ids (apply_chat_template)", "pixel_values (apply_chat_template)");
-        assertThat(comparison(r, "pixel_values").maxAbs()).as("pixel_values are bit-identical").isZero();
-        assertThat(comparison(r, "pixel_values (apply_chat_template)").maxAbs()).isZero();
+        assertThat(GoldenCases.comparison(r, "pixel_values").maxAbs()).as("pixel_values are bit-identical").isZero();
+        assertThat(GoldenCases.comparison(r, "pixel_values (apply_chat_template)").maxAbs()).isZero();
     }
 
     @Test
@@ -74,37 +72,19 @@ class SmolVlmProcessorGoldenTest {
         assertThat(r.comparisons()).extracting(TensorComparison::name).contains(
                 "video_duration_s", "prompt", "frame_indices", "sampled_frames_uint8", "expanded_prompt", "input_ids",
                 "pixel_values", "pixel_attention_mask", "trace.frame0_resize_0_uint8");
-        assertThat(comparison(r, "pixel_values").maxAbs()).as("pixel_values are bit-identical").isZero();
+        assertThat(GoldenCases.comparison(r, "pixel_values").maxAbs()).as("pixel_values are bit-identical").isZero();
     }
 
     @Test
     void generateImage() throws Exception {
-        assumeTrue(NativeLibraries.available(), "native libs not built");
-        LlamaLog.silence();
-        Mtmd.helperLogSet(LlamaLog.callback(), MemorySegment.NULL);
+        QuietLlama.require();
         // pixel values from image_prompt (same input_ids), 7 sub-images encoded by libmtmd; the text decoded as recorded
         CaseResult r = passing("generate_image");
         assertThat(r.comparisons()).extracting(TensorComparison::name)
                 .containsExactly("sequences (libmtmd image features)", "scores (libmtmd image features)", "generated_text");
     }
 
-    static FixtureCases.Case case_(String name) {
-        return fixture.cases().stream().filter(c -> c.name().equals(name)).findFirst().orElseThrow();
-    }
-
     static CaseResult passing(String name) throws Exception {
-        CaseResult r = runner.run(fixture, case_(name), backend);
-        for (TensorComparison t : r.comparisons()) {
-            System.out.printf("SmolVLM processor golden %-14s %-38s n=%-7d max|err| %.3e %s%n", name, t.name(), t.elements(), t.maxAbs(), t.detail());
-        }
-        assertThat(r.error()).as(name).isNull();
-        assertThat(r.comparisons()).as(name + " compares something").isNotEmpty();
-        assertThat(r.comparisons()).as(name).allSatisfy(t -> assertThat(t.passed()).as(t.name() + " " + t.detail()).isTrue());
-        assertThat(r.passed()).isTrue();
-        return r;
-    }
-
-    static TensorComparison comparison(CaseResult r, String name) {
-        return r.comparisons().stream().filter(t -> t.name().equals(name)).findFirst().orElseThrow();
+        return GoldenCases.passing("SmolVLM processor golden", runner, fixture, name, backend);
     }
 }

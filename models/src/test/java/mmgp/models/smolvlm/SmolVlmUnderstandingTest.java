@@ -2,19 +2,15 @@ package mmgp.models.smolvlm;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
-import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
-import mmgp.bindings.NativeLibraries;
-import mmgp.bindings.llama.LlamaLog;
-import mmgp.bindings.mtmd.Mtmd;
 import mmgp.media.VideoWriter;
+import mmgp.models.QuietLlama;
 import mmgp.models.smolvlm.SmolVlmUnderstanding.Options;
 import mmgp.models.smolvlm.SmolVlmUnderstanding.Request;
 import mmgp.models.smolvlm.SmolVlmUnderstanding.Result;
@@ -49,11 +45,9 @@ class SmolVlmUnderstandingTest {
 
     @BeforeAll
     static void setUp() throws IOException {
-        assumeTrue(NativeLibraries.available(), "native libs not built");
-        LlamaLog.silence();
-        Mtmd.helperLogSet(LlamaLog.callback(), MemorySegment.NULL);
+        QuietLlama.require();
         gguf = SmolVlmConverter.convert(FIXTURE.resolve("checkpoint"), dir.resolve("model"), GgmlType.F32, "smolvlm2-tiny");
-        video = writeVideo(dir.resolve("clip.mp4"));
+        video = SampleClip.write(dir.resolve("clip.mp4"), 0.2f);
         engine = SmolVlmUnderstanding.open(gguf.textModel(), gguf.mmproj(), SmolVlmProcessor.load(FIXTURE.resolve("checkpoint")), settings());
         direct = SmolVlmModel.load(gguf.textModel(), gguf.mmproj(), new SmolVlmModel.Options(256, 64, 1, 2, false));
     }
@@ -66,25 +60,6 @@ class SmolVlmUnderstandingTest {
     static void tearDown() {
         if (engine != null) engine.close();
         if (direct != null) direct.close();
-    }
-
-    /** 3 s at 4 fps, 48×32: a square moving across a gradient, so frames differ. */
-    static Path writeVideo(Path file) throws IOException {
-        int frames = 12, h = 32, w = 48;
-        float[] rgb = new float[frames * h * w * 3];
-        for (int f = 0; f < frames; f++) {
-            for (int y = 0; y < h; y++) {
-                for (int x = 0; x < w; x++) {
-                    int i = ((f * h + y) * w + x) * 3;
-                    boolean square = x >= f * 3 && x < f * 3 + 10 && y >= 8 && y < 18;
-                    rgb[i] = square ? 0.95f : x / (float) w;
-                    rgb[i + 1] = square ? 0.1f : y / (float) h;
-                    rgb[i + 2] = square ? 0.2f : 0.5f;
-                }
-            }
-        }
-        VideoWriter.writeMp4(file, rgb, frames, h, w, 4);
-        return file;
     }
 
     static Options greedy(int maxNewTokens) {
