@@ -124,8 +124,9 @@ public final class VideoCommand implements Callable<Integer> {
         float g = guidance != null ? guidance : distilled ? 1f : 3f;
         LtxPipeline.Options o = LtxPipeline.Options.defaults().with(frames, width, height, s, g, fps, maxSequenceLength, seed)
                 .withNegativePrompt(negativePrompt).withTiles(tile).withVaeMemory(vaeMemory);
-        if (decodeTimestep != null) o = o.withDecode(decodeTimestep, decodeNoiseScale);
-        else if (decodeNoiseScale != null) o = o.withDecode(new float[] {d.decodeTimestep() != null ? d.decodeTimestep() : 0.05f}, decodeNoiseScale);
+        if (decodeTimestep != null) LtxPipeline.Options.checkDecode("--decode-timestep", decodeTimestep);
+        if (decodeNoiseScale != null) LtxPipeline.Options.checkDecode("--decode-noise-scale", decodeNoiseScale);
+        o = LtxDefaults.decode(o, d, decodeTimestep, decodeNoiseScale);
         if (timesteps != null) o = o.withSchedule(timesteps, null);
         else if (distilled) o = o.withSchedule(LtxPipeline.Options.DISTILLED_TIMESTEPS, null);
         return LtxDefaults.apply(o, d, stepsGiven, guidance != null || distilled, decodeTimestep != null || decodeNoiseScale != null);
