@@ -31,6 +31,23 @@ class VideoDecodeFieldsTest {
         assertThat(parser.video(json.readTree(record)).options()).isEqualTo(r.options());
     }
 
+    /** The cluster path: the job row's request text, run by a worker's {@link StoredRequests}, reaches the model with the settings. */
+    @Test
+    void aWorkerRunsTheStoredRecordWithTheSettings(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        FakeModels models = new FakeModels(dir);
+        VideoRequest r = parser.video(json.readTree("{\"prompt\":\"waves\",\"frames\":9,\"width\":32,\"height\":32,\"steps\":1,"
+                + "\"decode_timestep\":0.15,\"decode_noise_scale\":null}"));
+        var now = java.time.Instant.now();
+        var record = new JobRecord("job-1", "video", JobStatus.QUEUED, now, now, parser.toJson(r).toString(), null, null, "key", java.util.List.of());
+        try (var engine = models.builder(4).build()) {
+            var job = new StoredRequests(json, new ResultFiles(dir.resolve("data"), json)).start(engine, record, mmgp.api.ProgressListener.NONE);
+            job.result().get(30, java.util.concurrent.TimeUnit.SECONDS);
+        }
+        assertThat(models.lastVideo.options()).isEqualTo(r.options());
+        assertThat(models.lastVideo.options().decodeTimestep()).isEqualTo(0.15f);
+        assertThat(models.lastVideo.options().decodeNoiseScale()).isNaN();
+    }
+
     @Test
     void absentOrNullIsTheModelsAndIsStoredAsNull() throws Exception {
         for (String body : new String[] {"{\"prompt\":\"waves\"}", "{\"prompt\":\"waves\",\"decode_timestep\":null,\"decode_noise_scale\":null}"}) {
