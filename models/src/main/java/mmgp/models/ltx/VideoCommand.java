@@ -61,10 +61,11 @@ public final class VideoCommand implements Callable<Integer> {
     double[] timesteps;
 
     @Option(names = "--decode-timestep", split = ",",
-            description = "Decode timestep of timestep-conditioned VAEs (0.9.1+): one value, or one per prompt separated by commas (default: the model's, else 0.05).")
+            description = "Decode timestep of timestep-conditioned VAEs (0.9.1+), 0..1: one value, or one per prompt separated by commas (default: the model's, else 0.05).")
     float[] decodeTimestep;
 
-    @Option(names = "--decode-noise-scale", split = ",", description = "Decode noise mix, one value or one per prompt (default: the decode timestep).")
+    @Option(names = "--decode-noise-scale", split = ",", description = "Decode noise mix s (latents·(1 − s) + noise·s), 0..1, one value or one per prompt "
+            + "(default: --decode-timestep when given, else the model's, else the decode timestep).")
     float[] decodeNoiseScale;
 
     @Option(names = "--fps", defaultValue = "24", description = "Frame rate of the clip, also a model condition (default ${DEFAULT-VALUE}).")
