@@ -57,7 +57,7 @@ final class OpenAiRoutes {
     private static final Set<String> IMAGE_FIELDS = union(IGNORED_IMAGE_FIELDS,
             Set.of("prompt", "model", "n", "size", "response_format", "seed", "steps", "guidance_scale", "negative_prompt"));
     private static final Set<String> VIDEO_FIELDS = Set.of("prompt", "model", "size", "seconds", "frames", "fps", "seed", "steps", "guidance_scale",
-            "negative_prompt", "image", "response_format", "user", "vae_memory_bytes");
+            "negative_prompt", "image", "response_format", "user", "vae_memory_bytes", "decode_timestep", "decode_noise_scale");
 
     private final Jobs jobs;
     private final RequestParser parser;
@@ -185,7 +185,7 @@ final class OpenAiRoutes {
         boolean url = urlFormat(f);
         ObjectNode fields = json.createObjectNode().put("prompt", f.requiredText("prompt"));
         size(f, fields);
-        copy(body, fields, "seed", "steps", "guidance_scale", "negative_prompt", "vae_memory_bytes");
+        copy(body, fields, "seed", "steps", "guidance_scale", "negative_prompt", "vae_memory_bytes", "decode_timestep", "decode_noise_scale");
         if (body.hasNonNull("fps")) fields.set("frame_rate", body.get("fps"));
         float fps = f.number("fps", VideoOptions.defaults().frameRate());
         if (body.hasNonNull("frames") && body.hasNonNull("seconds")) throw ApiException.badRequest("seconds", "give seconds or frames, not both");

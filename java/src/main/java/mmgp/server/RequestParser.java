@@ -23,7 +23,8 @@ import mmgp.api.VideoRequest;
  */
 final class RequestParser {
     private static final Set<String> IMAGE_FIELDS = Set.of("negative_prompt", "steps", "guidance_scale", "width", "height", "seed");
-    private static final Set<String> VIDEO_FIELDS = Set.of("negative_prompt", "frames", "width", "height", "steps", "guidance_scale", "frame_rate", "seed", "vae_memory_bytes");
+    private static final Set<String> VIDEO_FIELDS = Set.of("negative_prompt", "frames", "width", "height", "steps", "guidance_scale", "frame_rate", "seed", "vae_memory_bytes",
+            "decode_timestep", "decode_noise_scale");
     private static final Set<String> UNDERSTAND_FIELDS = Set.of("max_new_tokens", "temperature", "top_k", "top_p", "seed", "max_frames");
 
     private final ObjectMapper json;
@@ -128,7 +129,8 @@ final class RequestParser {
         RequestLimits.check(f.name("steps"), steps, limits.maxSteps(), "--max-steps");
         return prefixed(prefix, () -> new VideoOptions(frames, width, height, steps, f.number("guidance_scale", d.guidanceScale()),
                 f.text("negative_prompt", d.negativePrompt()), f.number("frame_rate", d.frameRate()), f.longValue("seed", d.seed()),
-                f.longValue("vae_memory_bytes", d.vaeMemoryBytes())));
+                f.longValue("vae_memory_bytes", d.vaeMemoryBytes()), f.number("decode_timestep", d.decodeTimestep()),
+                f.number("decode_noise_scale", d.decodeNoiseScale())));
     }
 
     private UnderstandOptions understandOptions(Fields f, String prefix) {
@@ -189,8 +191,14 @@ final class RequestParser {
 
     private ObjectNode videoJson(VideoOptions o) {
         return json.createObjectNode().put("negative_prompt", o.negativePrompt()).put("frames", o.frames()).put("width", o.width())
-                .put("height", o.height()).put("steps", o.steps()).put("guidance_scale", o.modelGuidance() ? null : (Float) o.guidanceScale())
-                .put("frame_rate", o.frameRate()).put("seed", o.seed()).put("vae_memory_bytes", o.vaeMemoryBytes());
+                .put("height", o.height()).put("steps", o.steps()).put("guidance_scale", orNull(o.guidanceScale()))
+                .put("frame_rate", o.frameRate()).put("seed", o.seed()).put("vae_memory_bytes", o.vaeMemoryBytes())
+                .put("decode_timestep", orNull(o.decodeTimestep())).put("decode_noise_scale", orNull(o.decodeNoiseScale()));
+    }
+
+    /** A value left to the model (NaN) is stored as null, which parses back to "left to the model". */
+    private static Float orNull(float value) {
+        return Float.isNaN(value) ? null : value;
     }
 
     private ObjectNode understandJson(UnderstandOptions o) {

@@ -56,11 +56,32 @@ class ApiInputErrorsTest extends LoadedFakeServer {
             "{\"prompt\": \"x\", \"frames\": 10, \"width\": 32, \"height\": 32}  | frames",
             "{\"prompt\": \"x\", \"frame_rate\": 0, \"frames\": 9, \"width\": 32, \"height\": 32}  | frame_rate",
             "{\"prompt\": \"x\", \"frames\": 9}                                  | width",
+            "{\"prompt\": \"x\", \"frames\": 9, \"width\": 32, \"height\": 32, \"decode_timestep\": 1.5}     | decode_timestep",
+            "{\"prompt\": \"x\", \"frames\": 9, \"width\": 32, \"height\": 32, \"decode_timestep\": \"soon\"}  | decode_timestep",
+            "{\"prompt\": \"x\", \"frames\": 9, \"width\": 32, \"height\": 32, \"decode_noise_scale\": -0.2} | decode_noise_scale",
     })
     void badVideoRequestsNameTheirField(String body, String field) {
         Http.Reply r = http.postJson("/api/generate/video", body);
         assertThat(r.status()).as(r.body()).isEqualTo(400);
         assertThat(r.errorField()).isEqualTo(field);
+    }
+
+    @Test
+    void videoFormDecodeSettingsAreCheckedAsText() {
+        Map<String, Object> form = new LinkedHashMap<>();
+        form.put("prompt", "waves");
+        form.put("frames", "9");
+        form.put("width", "32");
+        form.put("height", "32");
+        form.put("decode_noise_scale", "1.2");
+        Http.Reply r = http.postMultipart("/api/generate/video", form);
+        assertThat(r.status()).as(r.body()).isEqualTo(400);
+        assertThat(r.errorField()).isEqualTo("decode_noise_scale");
+        form.put("decode_noise_scale", "0.1");
+        form.put("decode_timestep", "a lot");
+        Http.Reply t = http.postMultipart("/api/generate/video", form);
+        assertThat(t.status()).as(t.body()).isEqualTo(400);
+        assertThat(t.errorField()).isEqualTo("decode_timestep");
     }
 
     @Test
@@ -104,6 +125,7 @@ class ApiInputErrorsTest extends LoadedFakeServer {
         assertThat(pipeline("{not json").errorField()).isEqualTo("options");
         assertThat(pipeline("{\"image\": {\"steps\": \"x\"}}").errorField()).isEqualTo("image.steps");
         assertThat(pipeline("{\"video\": {\"frames\": 99}}").errorField()).isEqualTo("video.frames");
+        assertThat(pipeline("{\"video\": {\"frames\": 9, \"width\": 32, \"height\": 32, \"decode_timestep\": 3}}").errorField()).isEqualTo("video.decode_timestep");
         assertThat(pipeline("{\"caption\": {\"temperature\": 50}}").errorField()).isEqualTo("caption.temperature");
         assertThat(pipeline("{\"image\": 3}").errorField()).isEqualTo("image");
         assertThat(pipeline("{\"audio\": {}}").errorField()).isEqualTo("audio");

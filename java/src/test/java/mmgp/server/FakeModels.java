@@ -68,6 +68,9 @@ public final class FakeModels {
         }
     };
 
+    /** The last video request the fake video model ran. */
+    volatile VideoRequest lastVideo;
+
     final FakeModel<VideoRequest, VideoResult> video = new FakeModel<>() {
         @Override
         public void validate(VideoRequest r) {
@@ -105,6 +108,7 @@ public final class FakeModels {
 
         @Override
         VideoResult result(BatchItem<VideoRequest> item, int batchSize, StageTimings t) {
+            lastVideo = item.request();
             var o = item.request().options();
             float[] rgb = new float[3 * o.frames() * o.width() * o.height()];
             java.util.Arrays.fill(rgb, 0.5f);

@@ -348,6 +348,14 @@ class OpenAiApiTest extends FakeServer {
         Http.Reply tooMany = post(http, "/v1/videos/generations", "{\"prompt\": \"waves\", \"frames\": 14401}");
         assertOpenAiError(tooMany.json(), "invalid_request_error", "invalid_request", "frames");
 
+        // the decode settings extension: a value in 0..1 is taken, one outside is named as sent
+        Http.Reply decode = post(http, "/v1/videos/generations", "{\"prompt\": \"waves\", \"frames\": 9, \"size\": \"32x32\", \"steps\": 1, "
+                + "\"decode_timestep\": 0.1, \"decode_noise_scale\": null}");
+        assertThat(decode.status()).as(decode.body()).isEqualTo(200);
+        Http.Reply badDecode = post(http, "/v1/videos/generations", "{\"prompt\": \"waves\", \"decode_noise_scale\": 4}");
+        assertThat(badDecode.status()).as(badDecode.body()).isEqualTo(400);
+        assertOpenAiError(badDecode.json(), "invalid_request_error", "invalid_request", "decode_noise_scale");
+
         urlBody.put("image", "https://example.com/first.png");
         Http.Reply remote = post(http, "/v1/videos/generations", urlBody.toString());
         assertThat(remote.status()).isEqualTo(400);

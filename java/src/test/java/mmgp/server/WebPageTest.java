@@ -167,6 +167,37 @@ class WebPageTest {
     }
 
     @Test
+    void theVideoFormsAdvancedDecodeSettingsReachTheRequest() throws Exception {
+        tab("video");
+        type("v-prompt", "a slow pan");
+        for (String[] f : List.of(new String[] {"v-width", "32"}, new String[] {"v-height", "32"}, new String[] {"v-frames", "9"},
+                new String[] {"v-steps", "1"})) type(f[0], f[1]);
+        assertThat(browser.findElement(By.id("v-decode-timestep")).isDisplayed()).as("folded away until asked for").isFalse();
+        submit("video");
+        awaitRun("done");
+        assertThat(models.lastVideo.options().decodeGiven()).as("left empty: the model's").isFalse();
+
+        browser.findElement(By.cssSelector("#form-video details.advanced summary")).click();
+        type("v-decode-timestep", "0.1");
+        type("v-decode-noise", "0.025");
+        assertNothingHiddenShows();
+        screenshot("video-advanced", viewportWidth());
+        submit("video");
+        awaitRun("done");
+        assertThat(models.lastVideo.options().decodeTimestep()).isEqualTo(0.1f);
+        assertThat(models.lastVideo.options().decodeNoiseScale()).isEqualTo(0.025f);
+
+        // with a start image the fields go as multipart form text
+        browser.findElement(By.id("v-image")).sendKeys(png("start.png", 32, 32).toString());
+        browser.findElement(By.id("v-decode-noise")).clear();
+        submit("video");
+        awaitRun("done");
+        assertThat(models.lastVideo.startImageFile()).isNotNull();
+        assertThat(models.lastVideo.options().decodeTimestep()).isEqualTo(0.1f);
+        assertThat(models.lastVideo.options().decodeNoiseScale()).as("emptied: follows the timestep").isNaN();
+    }
+
+    @Test
     void aVideoFromTextThenOneFromAStartImage() throws Exception {
         tab("video");
         type("v-prompt", "a red square drifts");

@@ -33,6 +33,7 @@ import mmgp.registry.ModelDefaults;
  * so batching does not change it. Steps and guidance the request leaves to the model
  * ({@link VideoOptions#modelSteps()}, {@link VideoOptions#modelGuidance()}) come from the model's
  * recommended defaults (its manifest or GGUF), else 8 steps and guidance 3; its decode timestep too.
+ * Decode timestep and noise scale are per video, so requests differing only in them share a run.
  */
 final class LtxBatchModel implements BatchModel<VideoRequest, VideoResult> {
     /** Two videos: four transformer rows under guidance, the largest of the three models' runs. */
@@ -72,7 +73,12 @@ final class LtxBatchModel implements BatchModel<VideoRequest, VideoResult> {
         LtxPipeline.Options o = d.with(v.frames(), v.width(), v.height(), v.modelSteps() ? VideoOptions.FALLBACK_STEPS : v.steps(),
                 v.modelGuidance() ? VideoOptions.FALLBACK_GUIDANCE : v.guidanceScale(), v.frameRate(), d.maxSequenceLength(), 0)
                 .withNegativePrompt(v.negativePrompt()).withVaeMemory(vaeBudget(v));
-        return LtxDefaults.apply(o, defaults, !v.modelSteps(), !v.modelGuidance(), false);
+        o = LtxDefaults.apply(o, defaults, !v.modelSteps(), !v.modelGuidance(), v.decodeGiven());
+        return LtxDefaults.decode(o, defaults, given(v.decodeTimestep()), given(v.decodeNoiseScale()));
+    }
+
+    private static float[] given(float value) {
+        return Float.isNaN(value) ? null : new float[] {value};
     }
 
     /**
@@ -204,7 +210,7 @@ final class LtxBatchModel implements BatchModel<VideoRequest, VideoResult> {
             seeds[i] = r.options().seed();
             if (fromImage) images.add(startImage(r));
         }
-        LtxPipeline.Options o = pipelineOptions(first);
+        LtxPipeline.Options o = withDecodePerVideo(pipelineOptions(first), items);
         LtxPipeline.Video video = LtxPipeline.generateWithSeeds(model, backend, prompts, images, o, batch, seeds);
         int size = 3 * video.frames() * video.height() * video.width();
         List<VideoResult> results = new ArrayList<>(items.size());
@@ -214,6 +220,21 @@ final class LtxBatchModel implements BatchModel<VideoRequest, VideoResult> {
                     Timings.copyOf(video.timings()), items.size()));
         }
         return results;
+    }
+
+    /**
+     * {@code o} with each request's own decode timestep and noise scale, one per video: the
+     * pipeline mixes decode noise and conditions the decoder per video, and with one seed per
+     * video decodes them one by one, so the requests need not agree on them to share a batch.
+     */
+    private LtxPipeline.Options withDecodePerVideo(LtxPipeline.Options o, List<BatchItem<VideoRequest>> items) {
+        float[] timesteps = new float[items.size()], noiseScales = new float[items.size()];
+        for (int i = 0; i < items.size(); i++) {
+            LtxPipeline.Options own = pipelineOptions(items.get(i).request().options());
+            timesteps[i] = own.decodeTimestepsFor(1)[0];
+            noiseScales[i] = own.decodeNoiseScalesFor(1)[0];
+        }
+        return o.withDecode(timesteps, noiseScales);
     }
 
     @Override

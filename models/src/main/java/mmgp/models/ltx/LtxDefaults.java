@@ -25,9 +25,21 @@ public final class LtxDefaults {
         if (!guidanceGiven && d.guidance() != null) {
             r = r.with(r.frames(), r.width(), r.height(), r.steps(), d.guidance(), r.frameRate(), r.maxSequenceLength(), r.seed());
         }
-        if (!decodeGiven && d.decodeTimestep() != null) {
-            r = r.withDecode(d.decodeTimestep(), d.decodeNoiseScale() != null ? d.decodeNoiseScale() : Float.NaN);
-        }
-        return r;
+        return decodeGiven ? r : decode(r, d, null, null);
+    }
+
+    /**
+     * {@code o} with the decode timesteps and noise scales a user gave (each null when not
+     * given; one value, or one per prompt), the rest from the model: with neither given, the
+     * model's recommended pair (o's own when it recommends none); noise scales not given take
+     * the timesteps, as diffusers' {@code decode_noise_scale=None}, rather than the model's
+     * noise scale, which belongs with its own timestep; timesteps not given are the model's.
+     */
+    public static LtxPipeline.Options decode(LtxPipeline.Options o, ModelDefaults d, float[] timesteps, float[] noiseScales) {
+        if (timesteps != null) return o.withDecode(timesteps, noiseScales);
+        float[] modelTimestep = d.decodeTimestep() != null ? new float[] {d.decodeTimestep()} : o.decodeTimesteps();
+        if (noiseScales != null) return o.withDecode(modelTimestep, noiseScales);
+        if (d.decodeTimestep() == null) return o;
+        return o.withDecode(modelTimestep, d.decodeNoiseScale() != null ? new float[] {d.decodeNoiseScale()} : null);
     }
 }

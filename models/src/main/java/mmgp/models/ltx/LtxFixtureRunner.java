@@ -159,11 +159,21 @@ public final class LtxFixtureRunner implements FixtureRunner {
         out.add(TensorComparison.floats("video", v.pixels(), golden.readFloats("video"), atol, 0));
     }
 
-    /** The case's prompt: one string or a list. */
+    /**
+     * The case's prompts, one per video: one string or a list, each repeated
+     * num_videos_per_prompt times in a row as diffusers repeats its embeddings. The decode lists
+     * stay one per prompt as diffusers takes them, so they fit only when that makes one per video
+     * (or there is one value), as torch's broadcast in the pipeline demands too.
+     */
     static List<String> prompts(JsonNode kw) {
-        List<String> prompts = new ArrayList<>();
-        if (kw.path("prompt").isArray()) kw.path("prompt").forEach(p -> prompts.add(p.asText()));
-        else prompts.add(kw.path("prompt").asText());
+        List<String> given = new ArrayList<>();
+        if (kw.path("prompt").isArray()) kw.path("prompt").forEach(p -> given.add(p.asText()));
+        else given.add(kw.path("prompt").asText());
+        JsonNode n = kw.path("num_videos_per_prompt");
+        int perPrompt = n.isIntegralNumber() ? n.asInt() : 1; // absent or None: one
+        if (perPrompt < 1) throw new IllegalArgumentException("num_videos_per_prompt must be at least 1, got " + kw.path("num_videos_per_prompt"));
+        List<String> prompts = new ArrayList<>(given.size() * perPrompt);
+        for (String p : given) for (int i = 0; i < perPrompt; i++) prompts.add(p);
         return prompts;
     }
 

@@ -48,9 +48,22 @@ public final class LtxPipeline {
         public Options {
             if (decodeTimesteps == null || decodeTimesteps.length == 0) throw new IllegalArgumentException("give at least one decode timestep");
             decodeTimesteps = decodeTimesteps.clone();
+            checkDecode("decode timestep", decodeTimesteps);
             if (decodeNoiseScales != null) {
                 if (decodeNoiseScales.length == 0) throw new IllegalArgumentException("decode noise scales: give at least one, or null for the timesteps");
                 decodeNoiseScales = decodeNoiseScales.clone();
+                checkDecode("decode noise scale", decodeNoiseScales);
+            }
+        }
+
+        /**
+         * Refuses decode timesteps or noise scales outside 0..1, naming {@code what}: the noise
+         * scale is a mixing weight, and the VAE scales the timestep by its own multiplier
+         * (about 1000), so 0..1 is the range the model was trained on.
+         */
+        public static void checkDecode(String what, float[] values) {
+            for (float v : values) {
+                if (!(v >= 0 && v <= 1)) throw new IllegalArgumentException(what + " " + v + " is outside 0..1");
             }
         }
 

@@ -52,10 +52,11 @@ public final class VideoCommand extends PromptCommand<LtxModel> {
     double[] timesteps;
 
     @Option(names = "--decode-timestep", split = ",",
-            description = "Decode timestep of timestep-conditioned VAEs (0.9.1+): one value, or one per prompt separated by commas (default: the model's, else 0.05).")
+            description = "Decode timestep of timestep-conditioned VAEs (0.9.1+), 0..1: one value, or one per prompt separated by commas (default: the model's, else 0.05).")
     float[] decodeTimestep;
 
-    @Option(names = "--decode-noise-scale", split = ",", description = "Decode noise mix, one value or one per prompt (default: the decode timestep).")
+    @Option(names = "--decode-noise-scale", split = ",", description = "Decode noise mix s (latents·(1 − s) + noise·s), 0..1, one value or one per prompt "
+            + "(default: --decode-timestep when given, else the model's, else the decode timestep).")
     float[] decodeNoiseScale;
 
     @Option(names = "--fps", defaultValue = "24", description = "Frame rate of the clip, also a model condition (default ${DEFAULT-VALUE}).")
@@ -105,8 +106,9 @@ public final class VideoCommand extends PromptCommand<LtxModel> {
         float g = guidance != null ? guidance : distilled ? 1f : 3f;
         LtxPipeline.Options o = LtxPipeline.Options.defaults().with(frames, width, height, s, g, fps, maxSequenceLength, seed)
                 .withNegativePrompt(negativePrompt).withTiles(tile).withVaeMemory(vaeMemory);
-        if (decodeTimestep != null) o = o.withDecode(decodeTimestep, decodeNoiseScale);
-        else if (decodeNoiseScale != null) o = o.withDecode(new float[] {d.decodeTimestep() != null ? d.decodeTimestep() : 0.05f}, decodeNoiseScale);
+        if (decodeTimestep != null) LtxPipeline.Options.checkDecode("--decode-timestep", decodeTimestep);
+        if (decodeNoiseScale != null) LtxPipeline.Options.checkDecode("--decode-noise-scale", decodeNoiseScale);
+        o = LtxDefaults.decode(o, d, decodeTimestep, decodeNoiseScale);
         if (timesteps != null) o = o.withSchedule(timesteps, null);
         else if (distilled) o = o.withSchedule(LtxPipeline.Options.DISTILLED_TIMESTEPS, null);
         return LtxDefaults.apply(o, d, stepsGiven, guidance != null || distilled, decodeTimestep != null || decodeNoiseScale != null);

@@ -73,6 +73,33 @@ class LtxProviderDefaultsTest {
         }
     }
 
+    /**
+     * Decode settings: neither given, the model's pair; a timestep alone takes itself as noise
+     * scale (diffusers' decode_noise_scale=None), not the model's noise scale; a noise scale
+     * alone goes with the model's timestep.
+     */
+    @Test
+    void decodeSettingsLeftOpenComeFromTheModel() throws Exception {
+        assumeTrue(NativeLibraries.available(), "native libs not built");
+        ModelDefaults d = new ModelDefaults(null, null, null, 0.05f, 0.025f, false);
+        VideoOptions v = VideoOptions.defaults();
+        try (LtxBatchModel m = open(installed("ltx-video-0.9.1", d))) {
+            assertDecode(m.pipelineOptions(v), 0.05f, 0.025f);
+            assertDecode(m.pipelineOptions(v.withDecode(0.2f, VideoOptions.MODEL_DECODE)), 0.2f, 0.2f);
+            assertDecode(m.pipelineOptions(v.withDecode(VideoOptions.MODEL_DECODE, 0.3f)), 0.05f, 0.3f);
+            assertDecode(m.pipelineOptions(v.withDecode(0f, 1f)), 0f, 1f);
+        }
+        try (LtxBatchModel m = open(CHECKPOINT)) { // no recommendation: the built-in 0.05
+            assertDecode(m.pipelineOptions(v), 0.05f, 0.05f);
+            assertDecode(m.pipelineOptions(v.withDecode(VideoOptions.MODEL_DECODE, 0.3f)), 0.05f, 0.3f);
+        }
+    }
+
+    private static void assertDecode(LtxPipeline.Options o, float timestep, float noiseScale) {
+        assertThat(o.decodeTimestepsFor(1)).containsExactly(timestep);
+        assertThat(o.decodeNoiseScalesFor(1)).containsExactly(noiseScale);
+    }
+
     @Test
     void aModelWithoutDefaultsRunsEightStepsUnderGuidanceThree() throws Exception {
         assumeTrue(NativeLibraries.available(), "native libs not built");

@@ -52,6 +52,23 @@ class LtxModelDefaultsTest {
     }
 
     @Test
+    void decodeFlagsAreOneValueOrOnePerPromptWithinZeroToOne() {
+        ModelDefaults d = new ModelDefaults(null, null, null, 0.05f, 0.025f, false);
+        LtxPipeline.Options model = options(d);
+        assertThat(model.decodeNoiseScalesFor(1)).as("the model's pair").containsExactly(0.025f);
+        LtxPipeline.Options listed = options(d, "-p", "a boat", "--decode-timestep", "0.1,0.2");
+        assertThat(listed.decodeTimestepsFor(2)).containsExactly(0.1f, 0.2f);
+        assertThat(listed.decodeNoiseScalesFor(2)).as("no noise flag: the timesteps, as diffusers").containsExactly(0.1f, 0.2f);
+        LtxPipeline.Options noiseOnly = options(d, "--decode-noise-scale", "0.3");
+        assertThat(noiseOnly.decodeTimestepsFor(1)).as("the model's timestep").containsExactly(0.05f);
+        assertThat(noiseOnly.decodeNoiseScalesFor(1)).containsExactly(0.3f);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> options(d, "--decode-timestep", "0.1,1.5"))
+                .hasMessageContaining("--decode-timestep 1.5 is outside 0..1");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> options(d, "--decode-noise-scale", "-0.5"))
+                .hasMessageContaining("--decode-noise-scale -0.5 is outside 0..1");
+    }
+
+    @Test
     void explicitFlagsWinOverTheModelsDefaults() {
         LtxPipeline.Options o = options(DISTILLED, "--steps", "5", "--guidance", "4", "--decode-timestep", "0.1");
         assertThat(o.steps()).isEqualTo(5);
