@@ -425,10 +425,14 @@ public final class ClusterWorker implements AutoCloseable {
                 return stageFailed(r, j.stage, "could not write the result files: " + e.getMessage(), false);
             }
             String next = StoredRequests.nextStage(j.stage);
-            if (next == null) return new End(JobStatus.DONE, w.summaryJson(), null, w.files(), null);
+            String stageEnd = "{\"stage\":" + quote(j.stage) + ",\"seconds\":" + seconds + "}";
+            if (next == null) {
+                publish(j.id, "stage", stageEnd);
+                return new End(JobStatus.DONE, w.summaryJson(), null, w.files(), null);
+            }
             JobRecord now = new JobRecord(r.id(), r.task(), r.status(), r.created(), r.updated(), r.requestJson(), w.summaryJson(), r.error(), r.keyId(), w.files());
             if (store.advance(j.id, j.stage, next, w.summaryJson(), w.files(), Instant.now())) {
-                publish(j.id, "stage", "{\"stage\":" + quote(j.stage) + ",\"seconds\":" + seconds + "}");
+                publish(j.id, "stage", stageEnd);
                 sendStage(j.id, next);
                 log.info("{}: {} stage done in {} s, {} stage queued", j.id, j.stage, String.format("%.3f", seconds), next);
                 return null;

@@ -33,7 +33,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The HTTP server over the real engine and the three tiny fixture models: upload a video, get caption, PNG and MP4. */
-class ServerEndToEndTest {
+public class ServerEndToEndTest {
     static final Path FIXTURES = Path.of("src/test/resources/fixtures");
     static final String KEY = "e2e-key-0123456789";
     static final ObjectMapper JSON = new ObjectMapper();
@@ -117,7 +117,7 @@ class ServerEndToEndTest {
     }
 
     /** A 12-frame 48×32 clip with a square moving right. */
-    static Path sampleVideo(Path file) throws Exception {
+    public static Path sampleVideo(Path file) throws Exception {
         int frames = 12, h = 32, w = 48;
         float[] rgb = new float[frames * h * w * 3];
         for (int f = 0; f < frames; f++) {
