@@ -172,6 +172,33 @@ class ClusterDemoTest {
             JsonNode history = JSON.readTree(get(front.url() + "/api/requests?task=image", null).body());
             assertThat(history.get("requests").get(0).get("request_id").asText()).isEqualTo(id);
             assertThat(history.get("requests").get(0).get("variant").asText()).isEqualTo(variant);
+
+            // a stage that fails fails the job, the earlier stages' results kept (a model's own rules are checked by its worker, not the front end)
+            Outcome failed = runPipeline(front.url(), clip, options.replace("\"frames\": 9", "\"frames\": 10"));
+            assertThat(failed.end.get("status").asText()).as(failed.end.toString()).isEqualTo("failed");
+            assertThat(failed.end.get("error").asText()).startsWith("video stage: ").contains("frames");
+            assertThat(failed.end.at("/result/failed_stage").asText()).isEqualTo("video");
+            assertThat(failed.files).containsKeys("caption.txt", "image.png", "result.json").doesNotContainKey("video.mp4");
+
+            // a cancel reaches the stage that runs now, on whichever worker runs it
+            HttpResponse<String> slow = http.send(multipart(front.url() + "/api/pipeline/full", Files.readAllBytes(clip),
+                    options.replace("\"frames\": 9, \"width\": 64, \"height\": 32, \"steps\": 2", "\"frames\": 25, \"width\": 96, \"height\": 64, \"steps\": 50")), HttpResponse.BodyHandlers.ofString());
+            assertThat(slow.statusCode()).as(slow.body()).isEqualTo(202);
+            String slowId = JSON.readTree(slow.body()).get("request_id").asText();
+            try (PostgresJobStore store = PostgresJobStore.open(config)) {
+                long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+                while (!(store.stageOf(slowId).orElse("").equals("video") && store.runningOn("worker-cv").contains(slowId)) && System.nanoTime() < deadline) {
+                    Thread.sleep(20);
+                }
+                assertThat(store.runningOn("worker-cv")).as("the video stage runs").contains(slowId);
+            }
+            HttpResponse<String> cancel = http.send(HttpRequest.newBuilder(URI.create(front.url() + "/api/requests/" + slowId)).DELETE().build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(cancel.statusCode()).as(cancel.body()).isEqualTo(202);
+            JsonNode cancelled = awaitEnd(front.url(), slowId, null, Duration.ofMinutes(1));
+            assertThat(cancelled.get("status").asText()).as(cancelled.toString()).isEqualTo("cancelled");
+            assertThat(cancelled.get("error").asText()).isEqualTo("video stage: cancelled");
+            assertThat(cancelled.get("results").has("image.png")).isTrue();
         } finally {
             captionAndVideo.close();
             images.close();
