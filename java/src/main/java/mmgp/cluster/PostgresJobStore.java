@@ -20,6 +20,7 @@ import mmgp.server.JobQuery;
 import mmgp.server.JobRecord;
 import mmgp.server.JobStatus;
 import mmgp.server.JobStore;
+import mmgp.server.RateLimiter;
 import org.flywaydb.core.Flyway;
 
 /**
@@ -241,6 +242,45 @@ public final class PostgresJobStore implements JobStore {
     public boolean cancelRequested(String id) {
         List<Object[]> rows = rows("SELECT cancel_requested FROM jobs WHERE id = ?", id);
         return !rows.isEmpty() && Boolean.TRUE.equals(rows.getFirst()[0]);
+    }
+
+    /**
+     * Takes {@code n} tokens from {@code key}'s rate-limit bucket ({@link RateLimiter#refill}, the
+     * single node's rule), created full: 0 when taken, else the seconds to wait. The row is locked
+     * while it is read and written, so front ends taking from one key at once never both spend
+     * its last token; the database's clock times the refill, so the front ends' clocks need not agree.
+     */
+    public long takeTokens(String key, int perMinute, int n) {
+        return withConnection(c -> {
+            c.setAutoCommit(false);
+            try {
+                try (PreparedStatement p = prepare(c, "INSERT INTO rate_buckets(key_id, tokens, refilled_at) VALUES (?, ?, clock_timestamp()) ON CONFLICT DO NOTHING",
+                        key, (double) perMinute)) {
+                    p.executeUpdate();
+                }
+                double tokens;
+                long elapsedNanos;
+                OffsetDateTime now;
+                try (PreparedStatement p = prepare(c, "SELECT tokens, refilled_at, clock_timestamp() FROM rate_buckets WHERE key_id = ? FOR UPDATE", key);
+                     ResultSet rs = p.executeQuery()) {
+                    rs.next();
+                    tokens = rs.getDouble(1);
+                    now = rs.getObject(3, OffsetDateTime.class);
+                    elapsedNanos = java.time.Duration.between(rs.getObject(2, OffsetDateTime.class), now).toNanos();
+                }
+                RateLimiter.Level after = RateLimiter.refill(tokens, elapsedNanos, perMinute, n);
+                try (PreparedStatement p = prepare(c, "UPDATE rate_buckets SET tokens = ?, refilled_at = ? WHERE key_id = ?", after.tokens(), now, key)) {
+                    p.executeUpdate();
+                }
+                c.commit();
+                return after.waitSeconds();
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            } finally {
+                c.setAutoCommit(true);
+            }
+        });
     }
 
     /** How many jobs are in each state (every state listed, zeros included). */

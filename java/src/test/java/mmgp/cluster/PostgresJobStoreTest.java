@@ -178,6 +178,31 @@ class PostgresJobStoreTest {
         }
     }
 
+    @Test
+    void frontEndsTakingFromOneKeyAtOnceSpendEachTokenOnce() throws Exception {
+        // two front ends (two stores, two connection pools) racing for one key's 5 tokens a minute
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try (PostgresJobStore other = PostgresJobStore.open(pg.jdbcUrl(), pg.user(), "")) {
+            String key = "k" + UUID.randomUUID().toString().substring(0, 8);
+            CyclicBarrier start = new CyclicBarrier(2);
+            List<Future<List<Long>>> fronts = List.of(store, other).stream().map(s -> pool.submit(() -> {
+                start.await();
+                List<Long> waits = new java.util.ArrayList<>();
+                for (int i = 0; i < 8; i++) waits.add(s.takeTokens(key, 5, 1));
+                return waits;
+            })).toList();
+            List<Long> all = new java.util.ArrayList<>();
+            for (Future<List<Long>> f : fronts) all.addAll(f.get(30, TimeUnit.SECONDS));
+            assertThat(all.stream().filter(w -> w == 0)).as("tokens taken").hasSize(5);
+            assertThat(all.stream().filter(w -> w > 0)).as("refusals, each with a wait").hasSize(11).allMatch(w -> w >= 1 && w <= 12);
+            // more than a bucket holds never fits; another key has its own bucket
+            assertThat(store.takeTokens(key, 5, 6)).isEqualTo(60);
+            assertThat(other.takeTokens(key + "-2", 5, 5)).isZero();
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     private static String pipeline() {
         String id = UUID.randomUUID().toString();
         Instant now = Instant.now();

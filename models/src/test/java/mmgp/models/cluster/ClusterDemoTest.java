@@ -206,18 +206,20 @@ class ClusterDemoTest {
     }
 
     @Test
-    void theFrontEndHoldsEachKeyToItsRateLimitAndItsOwnJobs() throws Exception {
+    void theFrontEndsHoldEachKeyToItsRateLimitAndItsOwnJobs() throws Exception {
         String k1 = "cluster-key-one-0123456789";
         String k2 = "cluster-key-two-0123456789";
         ServerConfig keyed = ServerConfig.localNoAuth(dir.resolve("front-keys")).withApiKeys(List.of(k1, k2)).withRateLimit(2);
         ClusterConfig config = config("shared-keys");
         List<String> ids = new ArrayList<>();
-        try (ClusterServer front = ClusterServer.start(keyed, config)) {
+        // two front ends: the key's limit is one bucket in PostgreSQL, whichever front end a request reaches
+        try (ClusterServer front = ClusterServer.start(keyed, config);
+             ClusterServer second = ClusterServer.start(ServerConfig.localNoAuth(dir.resolve("front-keys-2")).withApiKeys(List.of(k1, k2)).withRateLimit(2), config)) {
             String base = front.url();
             String body = "{\"prompt\": \"a cat\", \"steps\": 2}";
             assertThat(post(base + "/api/generate/image", body, null).statusCode()).isEqualTo(401);
-            for (int i = 0; i < 2; i++) {
-                HttpResponse<String> r = post(base + "/api/generate/image", body, k1);
+            for (String via : List.of(base, second.url())) {
+                HttpResponse<String> r = post(via + "/api/generate/image", body, k1);
                 assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
                 ids.add(JSON.readTree(r.body()).get("request_id").asText());
             }
