@@ -66,30 +66,40 @@ public final class ClusterDemo {
     private final Thread reaper = new Thread(() -> processes.forEach(Process::destroyForcibly), "mmgp-demo-reaper");
 
     public Summary run() throws Exception {
-        // the clients' connection warnings while the broker starts are noise here; the processes' own logs keep theirs
-        if (org.slf4j.LoggerFactory.getLogger("org.apache.kafka") instanceof ch.qos.logback.classic.Logger kafkaLog) {
-            kafkaLog.setLevel(ch.qos.logback.classic.Level.ERROR);
-        }
-        Files.createDirectories(o.workDir());
-        Runtime.getRuntime().addShutdownHook(reaper);
         long t0 = System.nanoTime();
+        Files.createDirectories(o.workDir());
         say("work folder " + o.workDir().toAbsolutePath() + " (logs of every process)");
         try (LocalPostgres pg = LocalPostgres.start(o.workDir().resolve("postgres"), Duration.ofMinutes(2))) {
             say("PostgreSQL: " + pg.describe());
             try (KraftBroker broker = KraftBroker.start(o.brokerLib(), o.workDir().resolve("kafka"), Duration.ofMinutes(3))) {
                 say("Kafka: KRaft broker+controller " + KraftBroker.kafkaVersion(o.brokerLib()) + " on " + broker.bootstrapServers() + " (pid " + broker.pid()
                         + ") [" + secondsSince(t0) + " s]");
-                ClusterConfig config = new ClusterConfig(broker.bootstrapServers(), pg.jdbcUrl(), pg.user(), "", o.workDir().resolve("shared"),
-                        4, 10_000, 3, Duration.ofMillis(4000));
-                Path configFile = o.workDir().resolve("cluster.properties");
-                config.write(configFile);
-                try (Admin admin = Admin.create(ClusterKafka.admin(config)); PostgresJobStore store = PostgresJobStore.open(config)) {
-                    ClusterKafka.ensureTopics(admin, config);
-                    return scenario(config, configFile, admin, store, t0);
-                } finally {
-                    stopAll();
-                }
+                return run(pg, broker, t0);
             }
+        }
+    }
+
+    /** The scenario on a PostgreSQL and a broker the caller started and stops (a test running more than the demo on them). */
+    public Summary run(LocalPostgres pg, KraftBroker broker) throws Exception {
+        Files.createDirectories(o.workDir());
+        return run(pg, broker, System.nanoTime());
+    }
+
+    private Summary run(LocalPostgres pg, KraftBroker broker, long t0) throws Exception {
+        // the clients' connection warnings while the broker starts are noise here; the processes' own logs keep theirs
+        if (org.slf4j.LoggerFactory.getLogger("org.apache.kafka") instanceof ch.qos.logback.classic.Logger kafkaLog) {
+            kafkaLog.setLevel(ch.qos.logback.classic.Level.ERROR);
+        }
+        Runtime.getRuntime().addShutdownHook(reaper);
+        ClusterConfig config = new ClusterConfig(broker.bootstrapServers(), pg.jdbcUrl(), pg.user(), "", o.workDir().resolve("shared"),
+                4, 10_000, 3, Duration.ofMillis(4000));
+        Path configFile = o.workDir().resolve("cluster.properties");
+        config.write(configFile);
+        try (Admin admin = Admin.create(ClusterKafka.admin(config)); PostgresJobStore store = PostgresJobStore.open(config)) {
+            ClusterKafka.ensureTopics(admin, config);
+            return scenario(config, configFile, admin, store, t0);
+        } finally {
+            stopAll();
         }
     }
 

@@ -1,5 +1,8 @@
 package mmgp.cluster;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -34,13 +37,31 @@ public final class ClusterKafka {
     /** Work stays a week (a long outage must not lose queued jobs); events matter only while a job runs. */
     static final long WORK_RETENTION_MS = 7L * 24 * 3600 * 1000;
     static final long EVENTS_RETENTION_MS = 3600L * 1000;
-    /** The tasks the cluster distributes (the pipeline runs on one node only, for now). */
+    /** The tasks the cluster distributes; a pipeline's stages are records on their tasks' topics ({@link #stageRecord}). */
     public static final List<Task> TASKS = List.of(Task.IMAGE, Task.VIDEO, Task.UNDERSTAND);
+    private static final String STAGE_FIELD = "pipeline_stage";
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private ClusterKafka() {}
 
     public static String topic(Task task) {
         return "mmgp." + task.label();
+    }
+
+    /** The value of a pipeline stage's record on its task's topic (keyed by the job id like any other). */
+    public static String stageRecord(String stage) {
+        return JSON.createObjectNode().put(STAGE_FIELD, stage).toString();
+    }
+
+    /** The pipeline stage a work record stands for; null for a single-task job's record (its value is the request). */
+    public static String stageOf(String value) {
+        if (value == null || !value.contains(STAGE_FIELD)) return null;
+        try {
+            JsonNode n = JSON.readTree(value);
+            return n.hasNonNull(STAGE_FIELD) && n.size() == 1 ? n.get(STAGE_FIELD).asText() : null;
+        } catch (JsonProcessingException e) {
+            return null;
+        }
     }
 
     public static String group(Task task) {

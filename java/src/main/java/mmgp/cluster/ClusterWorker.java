@@ -58,6 +58,14 @@ import org.slf4j.MDC;
  * single-node mode; each result is stored, and only then is its offset committed.
  * A record whose job the database already finished is skipped (a redelivery); a job whose
  * worker died {@code max.attempts} times is failed; a cancel on the events topic stops the job.
+ *
+ * <p>A pipeline job advances stage by stage: its record on a task's topic names the stage
+ * ({@link ClusterKafka#stageRecord}); the worker that ran the stage writes its result to the
+ * job's folder, moves the row to the next stage (one conditional UPDATE: of two runs of a
+ * redelivered stage only one advances it), sends the next stage's record and only then commits
+ * its own. The worker, not a coordinator, advances the job because it holds the stage's result
+ * and its uncommitted record: a crash anywhere before the commit redelivers that record, whose
+ * claim finds the job moved on and only sends the next record again if it was not sent yet.
  */
 public final class ClusterWorker implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ClusterWorker.class);
@@ -68,7 +76,8 @@ public final class ClusterWorker implements AutoCloseable {
     private final Metrics metrics;
     private final PostgresJobStore store;
     private final StoredRequests requests;
-    private final KafkaProducer<String, String> events;
+    /** Events, and the records of pipeline stages this worker's stages lead to. */
+    private final KafkaProducer<String, String> producer;
     private final Admin admin;
     private final ClusterGauges gauges;
     private final EventsFeed cancels;
@@ -96,7 +105,7 @@ public final class ClusterWorker implements AutoCloseable {
         admin = Admin.create(ClusterKafka.admin(config));
         ClusterKafka.ensureTopics(admin, config);
         gauges = new ClusterGauges(new QueueLag(admin), store, metrics.registry());
-        events = new KafkaProducer<>(ClusterKafka.producer(config, name + "-events"));
+        producer = new KafkaProducer<>(ClusterKafka.producer(config, name + "-producer"));
         cancels = new EventsFeed(config, name + "-cancels", this::onEvent);
         for (Task t : tasks) {
             if (!ClusterKafka.TASKS.contains(t)) throw new IllegalArgumentException("a worker runs image, video and understand jobs, not " + t.label());
@@ -141,7 +150,20 @@ public final class ClusterWorker implements AutoCloseable {
     }
 
     private void publish(String id, String type, String data) {
-        events.send(new ProducerRecord<>(ClusterKafka.EVENTS, id, new ClusterEvent(id, type, data).value()));
+        producer.send(new ProducerRecord<>(ClusterKafka.EVENTS, id, new ClusterEvent(id, type, data).value()));
+    }
+
+    /** Puts the record of the pipeline job's stage {@code stage} on its task's topic and records that it is there. */
+    private void sendStage(String id, String stage) {
+        try {
+            producer.send(new ProducerRecord<>(ClusterKafka.topic(StoredRequests.stageTask(stage)), id, ClusterKafka.stageRecord(stage))).get(15, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new KafkaException("could not send the " + stage + " stage of " + id + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new KafkaException("interrupted sending the " + stage + " stage of " + id, e);
+        }
+        store.stageSent(id, stage);
     }
 
     @Override
@@ -157,7 +179,7 @@ public final class ClusterWorker implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         gauges.close();
-        events.close();
+        producer.close();
         admin.close();
         store.close();
     }
@@ -165,6 +187,8 @@ public final class ClusterWorker implements AutoCloseable {
     /** A job this worker took from a record: where the record was, and the engine's job once started. */
     private static final class RunningJob {
         final String id;
+        /** The pipeline stage the record stands for; null for a single-task job. */
+        final String stage;
         final TopicPartition partition;
         final long offset;
         final long startNanos = System.nanoTime();
@@ -173,8 +197,9 @@ public final class ClusterWorker implements AutoCloseable {
         /** Its partition moved to another worker: whatever it ends with is not stored. */
         volatile boolean abandoned;
 
-        RunningJob(String id, TopicPartition partition, long offset) {
+        RunningJob(String id, String stage, TopicPartition partition, long offset) {
             this.id = id;
+            this.stage = stage;
             this.partition = partition;
             this.offset = offset;
         }
@@ -260,17 +285,28 @@ public final class ClusterWorker implements AutoCloseable {
 
         private void take(ConsumerRecord<String, String> r) {
             TopicPartition tp = new TopicPartition(r.topic(), r.partition());
-            RunningJob j = new RunningJob(r.key(), tp, r.offset());
+            RunningJob j = new RunningJob(r.key(), ClusterKafka.stageOf(r.value()), tp, r.offset());
             pending.computeIfAbsent(tp, k -> new TreeMap<>()).put(r.offset(), false);
             inFlight.put(r.offset() * 1_000_003L + r.partition(), j);
             running.put(j.id, j);
             MDC.put("request_id", j.id);
             try {
-                PostgresJobStore.Claim claim = store.claim(j.id, name, config.maxAttempts(), Instant.now());
+                if (j.stage != null && StoredRequests.STAGES.contains(j.stage) && StoredRequests.stageTask(j.stage) != task) {
+                    log.error("{}: a {} stage record on the {} topic: skipped", j.id, j.stage, task.label());
+                    ended.add(j);
+                    return;
+                }
+                PostgresJobStore.Claim claim = store.claim(j.id, j.stage, name, config.maxAttempts(), Instant.now());
                 switch (claim) {
                     case SKIP -> {
                         redelivered.increment();
-                        log.info("{} already ended: skipped (offset {} of {})", j.id, r.offset(), tp);
+                        if (j.stage == null) log.info("{} already ended: skipped (offset {} of {})", j.id, r.offset(), tp);
+                        else log.info("{} already left its {} stage or ended: skipped (offset {} of {})", j.id, j.stage, r.offset(), tp);
+                        // the worker that advanced it may have died before sending the next stage's record
+                        if (j.stage != null) store.unsentStage(j.id).ifPresent(next -> {
+                            sendStage(j.id, next);
+                            log.info("{}: sent its {} stage's record again", j.id, next);
+                        });
                         ended.add(j);
                     }
                     case CANCELLED -> {
@@ -286,7 +322,7 @@ public final class ClusterWorker implements AutoCloseable {
                     case RUN -> run(j);
                 }
             } catch (RuntimeException e) {
-                // the database is unreachable: leave the record uncommitted, a later delivery retries it
+                // the database or Kafka is unreachable: leave the record uncommitted, a later delivery retries it
                 log.error("could not claim {}: {}", j.id, e.toString());
                 abandon(j);
             } finally {
@@ -298,7 +334,8 @@ public final class ClusterWorker implements AutoCloseable {
             JobRecord record = store.find(j.id).orElseThrow(() -> new IllegalStateException("job " + j.id + " vanished"));
             Job<?> engineJob;
             try {
-                engineJob = requests.start(engine, record, new Progress(j));
+                engineJob = j.stage == null ? requests.start(engine, record, new Progress(j))
+                        : requests.startStage(engine, record, j.stage, new Progress(j));
             } catch (IOException | RuntimeException e) {
                 writers.execute(() -> complete(j, null, e));
                 return;
@@ -316,51 +353,107 @@ public final class ClusterWorker implements AutoCloseable {
             MDC.put("request_id", j.id);
             try {
                 if (j.abandoned) return;
-                JobStatus end;
-                String message = null;
-                String summary = null;
-                List<String> files = List.of();
-                if (error != null) {
-                    boolean cancelled = j.cancelRequested || isCancellation(error);
-                    end = cancelled ? JobStatus.CANCELLED : JobStatus.FAILED;
-                    message = cancelled ? "cancelled" : rootMessage(error);
-                    ObjectNode input = JsonNodeFactory.instance.objectNode();
-                    if (!cancelled && JobFailures.note(error, input)) summary = input.toString(); // the request was at fault: the API says so
-                } else {
-                    end = JobStatus.DONE;
-                    try {
-                        StoredRequests.Written w = requests.write(j.id, result);
-                        summary = w.summaryJson();
-                        files = w.files();
-                    } catch (IOException | RuntimeException e) {
-                        end = JobStatus.FAILED;
-                        message = "could not write the result files: " + e.getMessage();
-                    }
-                }
-                if (j.abandoned) return;
-                boolean recorded = store.finishOnce(j.id, end, summary, message, files, Instant.now());
-                double seconds = (System.nanoTime() - j.startNanos) / 1e9;
-                if (recorded) {
-                    // The A/B variant as in the single node's mmgp_requests_total: "default" with one model, "none" when the engine never took it.
-                    Job<?> ran = j.engineJob;
-                    String variant = ran == null ? "none" : ran.variant() == null ? "default" : ran.variant();
-                    Counter.builder("mmgp.worker.jobs").description("jobs this worker ended, by outcome and A/B variant")
-                            .tags("task", task.label(), "outcome", end.label(), "variant", variant).register(metrics.registry()).increment();
-                    publishEnd(j.id);
-                    if (end == JobStatus.FAILED) log.warn("{} failed: {}", j.id, message);
-                    else log.info("{} {} in {} s", j.id, end.label(), String.format("%.3f", seconds));
-                } else {
-                    Counter.builder("mmgp.worker.duplicates").description("ends not recorded because the job already had one")
-                            .tag("task", task.label()).register(metrics.registry()).increment();
-                    log.warn("{} already had an end; this run's {} was not recorded", j.id, end.label());
-                }
+                Job<?> ran = j.engineJob;
+                String variant = ran == null ? null : ran.variant();
+                End end = j.stage == null ? endOf(j, result, error) : endOfStage(j, result, error, variant);
+                if (end != null && !j.abandoned) record(j, end);
                 ended.add(j);
             } catch (RuntimeException e) {
-                // not recorded (the database went away): the offset stays uncommitted, so the job is delivered again
+                // not recorded (the database or Kafka went away): the offset stays uncommitted, so the job is delivered again
                 log.error("could not record the end of {}", j.id, e);
                 abandon(j);
             } finally {
                 MDC.remove("request_id");
+            }
+        }
+
+        /** A single-task job's end: its result's files and summary, or why it has none. */
+        private End endOf(RunningJob j, Object result, Throwable error) {
+            if (error != null) return failure(j, error);
+            try {
+                StoredRequests.Written w = requests.write(j.id, result);
+                return new End(JobStatus.DONE, w.summaryJson(), null, w.files(), variantOf(j));
+            } catch (IOException | RuntimeException e) {
+                return new End(JobStatus.FAILED, null, "could not write the result files: " + e.getMessage(), List.of(), variantOf(j));
+            }
+        }
+
+        /** Records {@code end} unless the job already has one, then publishes it. */
+        private void record(RunningJob j, End end) {
+            String summary = withVariant(end.summaryJson(), end.variant());
+            boolean recorded = store.finishOnce(j.id, end.status(), summary, end.message(), end.files(), end.variant(), Instant.now());
+            double seconds = (System.nanoTime() - j.startNanos) / 1e9;
+            String kind = j.stage == null ? task.label() : "pipeline";
+            if (recorded) {
+                // The A/B variant as in the single node's mmgp_requests_total: "default" with one model, "none" when the engine never took it.
+                Job<?> ran = j.engineJob;
+                String variant = ran == null ? "none" : ran.variant() == null ? "default" : ran.variant();
+                Counter.builder("mmgp.worker.jobs").description("jobs this worker ended, by outcome and A/B variant")
+                        .tags("task", kind, "outcome", end.status().label(), "variant", variant).register(metrics.registry()).increment();
+                publishEnd(j.id);
+                if (end.status() == JobStatus.FAILED) log.warn("{} failed: {}", j.id, end.message());
+                else log.info("{} {} in {} s", j.id, end.status().label(), String.format("%.3f", seconds));
+            } else {
+                Counter.builder("mmgp.worker.duplicates").description("ends not recorded because the job already had one")
+                        .tag("task", kind).register(metrics.registry()).increment();
+                log.warn("{} already had an end; this run's {} was not recorded", j.id, end.status().label());
+            }
+        }
+
+        /**
+         * A pipeline stage's end. Null when the job moved on: to its next stage (whose record is
+         * now on its topic), or past this stage by another run of it. Otherwise the job's end:
+         * done after the last stage; failed or cancelled at a stage, with the earlier stages'
+         * results kept, as the single node's pipeline ends.
+         */
+        private End endOfStage(RunningJob j, Object result, Throwable error, String variant) {
+            JobRecord r = store.find(j.id).orElse(null);
+            if (r == null || !j.stage.equals(store.stageOf(j.id).orElse(null))) {
+                log.warn("{}: its {} stage already ended elsewhere; this run is not recorded", j.id, j.stage);
+                return null;
+            }
+            if (error != null) {
+                if (j.stage.equals(StoredRequests.STAGES.getFirst())) return failure(j, error); // no caption: the pipeline fails as its caption did
+                boolean cancelled = j.cancelRequested || isCancellation(error) || store.cancelRequested(j.id);
+                return stageFailed(r, j.stage, cancelled ? "cancelled" : rootMessage(error), cancelled);
+            }
+            double seconds = (System.nanoTime() - j.startNanos) / 1e9;
+            StoredRequests.Written w;
+            try {
+                w = requests.writeStage(r, j.stage, result, seconds, variant);
+            } catch (IOException | RuntimeException e) {
+                return stageFailed(r, j.stage, "could not write the result files: " + e.getMessage(), false);
+            }
+            String next = StoredRequests.nextStage(j.stage);
+            String stageEnd = "{\"stage\":" + quote(j.stage) + ",\"seconds\":" + seconds + "}";
+            if (next == null) {
+                publish(j.id, "stage", stageEnd);
+                return new End(JobStatus.DONE, w.summaryJson(), null, w.files(), null);
+            }
+            JobRecord now = new JobRecord(r.id(), r.task(), r.status(), r.created(), r.updated(), r.requestJson(), w.summaryJson(), r.error(), r.keyId(), w.files());
+            if (store.advance(j.id, j.stage, next, w.summaryJson(), w.files(), Instant.now())) {
+                publish(j.id, "stage", stageEnd);
+                sendStage(j.id, next);
+                log.info("{}: {} stage done in {} s, {} stage queued", j.id, j.stage, String.format("%.3f", seconds), next);
+                return null;
+            }
+            if (!store.cancelRequested(j.id)) {
+                log.warn("{}: another run of its {} stage moved it on; this run is not recorded", j.id, j.stage);
+                return null;
+            }
+            return stageFailed(now, next, "cancelled", true); // asked to stop as this stage ended: the next one never starts
+        }
+
+        /** The end of a pipeline stopped at {@code stage}: the earlier stages' results, and the reason. */
+        private End stageFailed(JobRecord r, String stage, String reason, boolean cancelled) {
+            JobStatus status = cancelled ? JobStatus.CANCELLED : JobStatus.FAILED;
+            String message = stage + " stage: " + reason;
+            try {
+                StoredRequests.Written w = requests.writeStageFailure(r, stage, reason);
+                return new End(status, w.summaryJson(), message, w.files(), null);
+            } catch (IOException | RuntimeException e) {
+                log.warn("{}: could not write the summary of the stopped pipeline: {}", r.id(), e.toString());
+                return new End(status, null, message, List.of(), null);
             }
         }
 
@@ -437,13 +530,56 @@ public final class ClusterWorker implements AutoCloseable {
         }
     }
 
-    /** The engine's progress for one job, published on the events topic; a cancel from the topic stops it. */
+    /** How a job ended, as its row records it; {@code variant} is the A/B variant that ran it (null with one model). */
+    private record End(JobStatus status, String summaryJson, String message, List<String> files, String variant) {}
+
+    /** A failed or cancelled run: why, and when the request itself was at fault, what the API says of it. */
+    private static End failure(RunningJob j, Throwable error) {
+        boolean cancelled = j.cancelRequested || isCancellation(error);
+        ObjectNode input = JsonNodeFactory.instance.objectNode();
+        String summary = !cancelled && JobFailures.note(error, input) ? input.toString() : null;
+        return new End(cancelled ? JobStatus.CANCELLED : JobStatus.FAILED, summary, cancelled ? "cancelled" : rootMessage(error), List.of(), variantOf(j));
+    }
+
+    private static String variantOf(RunningJob j) {
+        Job<?> ran = j.engineJob;
+        return ran == null ? null : ran.variant();
+    }
+
+    /** {@code summaryJson} with the A/B variant, where GET /api/requests/{id} reads it as in single-node mode. */
+    private static String withVariant(String summaryJson, String variant) {
+        if (variant == null) return summaryJson;
+        try {
+            ObjectNode n = summaryJson == null ? JsonNodeFactory.instance.objectNode() : (ObjectNode) QUOTER.readTree(summaryJson);
+            return n.put("variant", variant).toString();
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("a summary that is not JSON: " + summaryJson, e);
+        }
+    }
+
+    private static String quote(String s) {
+        try {
+            return QUOTER.writeValueAsString(s);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * The engine's progress for one job, published on the events topic; a cancel from the topic
+     * stops it. A pipeline stage's events carry the stage's name in front ("image.denoise"), as
+     * the single node's pipeline sends them.
+     */
     private final class Progress implements ProgressListener {
         private final RunningJob job;
+        private final String prefix;
+        /** A pipeline said "running" with its first stage. */
         private boolean announced;
 
         Progress(RunningJob job) {
             this.job = job;
+            this.prefix = job.stage == null ? "" : job.stage + ".";
+            this.announced = job.stage != null && !job.stage.equals(StoredRequests.STAGES.getFirst());
         }
 
         private synchronized void announce() {
@@ -460,32 +596,24 @@ public final class ClusterWorker implements AutoCloseable {
         @Override
         public void step(String stage, int done, int total, double seconds) {
             announce();
-            publish(job.id, "progress", "{\"stage\":" + quote(stage) + ",\"done\":" + done + ",\"total\":" + total + "}");
+            publish(job.id, "progress", "{\"stage\":" + quote(prefix + stage) + ",\"done\":" + done + ",\"total\":" + total + "}");
         }
 
         @Override
         public void stage(String stage, double seconds) {
             announce();
-            publish(job.id, "stage", "{\"stage\":" + quote(stage) + ",\"seconds\":" + seconds + "}");
+            publish(job.id, "stage", "{\"stage\":" + quote(prefix + stage) + ",\"seconds\":" + seconds + "}");
         }
 
         @Override
         public void text(String stage, String piece) {
             announce();
-            publish(job.id, "text", "{\"stage\":" + quote(stage) + ",\"piece\":" + quote(piece) + "}");
+            publish(job.id, "text", "{\"stage\":" + quote(prefix + stage) + ",\"piece\":" + quote(piece) + "}");
         }
 
         @Override
         public boolean cancelled() {
             return job.cancelRequested || job.abandoned;
-        }
-
-        private static String quote(String s) {
-            try {
-                return QUOTER.writeValueAsString(s);
-            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-                throw new IllegalStateException(e);
-            }
         }
     }
 

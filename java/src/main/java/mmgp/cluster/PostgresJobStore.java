@@ -20,6 +20,7 @@ import mmgp.server.JobQuery;
 import mmgp.server.JobRecord;
 import mmgp.server.JobStatus;
 import mmgp.server.JobStore;
+import mmgp.server.RateLimiter;
 import org.flywaydb.core.Flyway;
 
 /**
@@ -31,6 +32,8 @@ import org.flywaydb.core.Flyway;
  */
 public final class PostgresJobStore implements JobStore {
     private static final String FINAL = "('done', 'failed', 'cancelled')";
+    private static final String PIPELINE = "pipeline";
+    private static final String FIRST_STAGE = "caption";
     private final String url;
     private final String user;
     private final String password;
@@ -58,9 +61,10 @@ public final class PostgresJobStore implements JobStore {
 
     @Override
     public void insert(JobRecord r) {
-        update("INSERT INTO jobs(id, task, status, created_at, updated_at, request_json, result_json, error, key_id, result_files) VALUES (?,?,?,?,?,?,?,?,?,?)",
+        // a pipeline starts at its first stage
+        update("INSERT INTO jobs(id, task, status, created_at, updated_at, request_json, result_json, error, key_id, result_files, stage) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                 r.id(), r.task(), r.status().label(), ts(r.created()), ts(r.updated()), r.requestJson(), r.resultJson(), r.error(), r.keyId(),
-                String.join(",", r.resultFiles()));
+                String.join(",", r.resultFiles()), PIPELINE.equals(r.task()) ? FIRST_STAGE : null);
     }
 
     @Override
@@ -70,7 +74,7 @@ public final class PostgresJobStore implements JobStore {
 
     @Override
     public void finish(String id, JobStatus status, String resultJson, String error, List<String> files, Instant now) {
-        finishOnce(id, status, resultJson, error, files, now);
+        finishOnce(id, status, resultJson, error, files, null, now);
     }
 
     @Override
@@ -134,24 +138,69 @@ public final class PostgresJobStore implements JobStore {
         GAVE_UP
     }
 
+    /** {@link #claim(String, String, String, int, Instant)} of a single-task job's record. */
+    public Claim claim(String id, String worker, int maxAttempts, Instant now) {
+        return claim(id, null, worker, maxAttempts, now);
+    }
+
     /**
      * Marks a queued (or orphaned running) job as running on {@code worker}, counting the attempt.
      * One statement, so two workers that both received the record (a rebalance) cannot both
      * take a finished job; the attempt that passes {@code maxAttempts} fails the job instead.
+     * {@code stage} is the pipeline stage the record stands for (null for a single-task job): a
+     * record of a stage the job has left behind is skipped.
      */
-    public Claim claim(String id, String worker, int maxAttempts, Instant now) {
+    public Claim claim(String id, String stage, String worker, int maxAttempts, Instant now) {
         List<Object[]> rows = rows("UPDATE jobs SET status = 'running', attempts = attempts + 1, worker = ?, updated_at = ? "
-                + "WHERE id = ? AND status IN ('queued', 'running') AND NOT cancel_requested RETURNING attempts", worker, ts(now), id);
+                + "WHERE id = ? AND status IN ('queued', 'running') AND NOT cancel_requested AND stage IS NOT DISTINCT FROM CAST(? AS VARCHAR) RETURNING attempts",
+                worker, ts(now), id, stage);
         if (rows.isEmpty()) {
             // a cancel that came while it was queued: recorded as such here, where no worker will run it
-            int cancelled = update("UPDATE jobs SET status = 'cancelled', error = 'cancelled', updated_at = ? WHERE id = ? AND cancel_requested AND status IN ('queued', 'running')",
-                    ts(now), id);
+            int cancelled = update("UPDATE jobs SET status = 'cancelled', error = 'cancelled', updated_at = ? "
+                            + "WHERE id = ? AND cancel_requested AND status IN ('queued', 'running') AND stage IS NOT DISTINCT FROM CAST(? AS VARCHAR)",
+                    ts(now), id, stage);
             return cancelled == 1 ? Claim.CANCELLED : Claim.SKIP;
         }
         int attempts = ((Number) rows.getFirst()[0]).intValue();
         if (attempts <= maxAttempts) return Claim.RUN;
-        finishOnce(id, JobStatus.FAILED, null, "gave up after " + maxAttempts + " attempts: each ended with its worker dying", List.of(), now);
+        String what = stage == null ? "" : " of the " + stage + " stage";
+        finishOnce(id, JobStatus.FAILED, null, "gave up after " + maxAttempts + " attempts" + what + ": each ended with its worker dying", List.of(), null, now);
         return Claim.GAVE_UP;
+    }
+
+    /**
+     * Moves a pipeline job from stage {@code from} to {@code to} with the results so far, unless it
+     * left {@code from} already (a redelivered stage that ran twice: only one run advances it),
+     * ended, or was asked to stop. The next stage's record is then still to be sent
+     * ({@link #stageSent}). True when this call advanced it.
+     */
+    public boolean advance(String id, String from, String to, String resultJson, List<String> files, Instant now) {
+        return update("UPDATE jobs SET stage = ?, stage_sent = FALSE, attempts = 0, worker = NULL, result_json = ?, result_files = ?, updated_at = ? "
+                        + "WHERE id = ? AND stage = ? AND status = 'running' AND NOT cancel_requested",
+                to, resultJson, String.join(",", files), ts(now), id, from) == 1;
+    }
+
+    /** Records that the record of the job's stage {@code stage} is on its topic. */
+    public void stageSent(String id, String stage) {
+        update("UPDATE jobs SET stage_sent = TRUE WHERE id = ? AND stage = ?", id, stage);
+    }
+
+    /** The stage of an unfinished pipeline job whose record a worker that advanced it may have died before sending; empty otherwise. */
+    public Optional<String> unsentStage(String id) {
+        List<Object[]> rows = rows("SELECT stage FROM jobs WHERE id = ? AND stage IS NOT NULL AND NOT stage_sent AND status IN ('queued', 'running')", id);
+        return rows.isEmpty() ? Optional.empty() : Optional.of((String) rows.getFirst()[0]);
+    }
+
+    /** The job's current pipeline stage while it is unfinished; empty for a single-task job or once it ended. */
+    public Optional<String> stageOf(String id) {
+        List<Object[]> rows = rows("SELECT stage FROM jobs WHERE id = ? AND stage IS NOT NULL AND status IN ('queued', 'running')", id);
+        return rows.isEmpty() ? Optional.empty() : Optional.of((String) rows.getFirst()[0]);
+    }
+
+    /** The A/B variant recorded with the job's end (null: one model, a pipeline, or not ended). */
+    public Optional<String> variantOf(String id) {
+        List<Object[]> rows = rows("SELECT variant FROM jobs WHERE id = ?", id);
+        return rows.isEmpty() ? Optional.empty() : Optional.ofNullable((String) rows.getFirst()[0]);
     }
 
     /** Gives a job back (its partition moved to another worker before it finished); the attempt does not count. */
@@ -160,11 +209,22 @@ public final class PostgresJobStore implements JobStore {
                 ts(now), id, worker);
     }
 
-    /** Records the end of a job unless it already has one; true when this call recorded it. */
-    public boolean finishOnce(String id, JobStatus status, String resultJson, String error, List<String> files, Instant now) {
+    /**
+     * Records the end of a job unless it already has one; true when this call recorded it. One
+     * conditional statement: of two writers racing (a redelivered record run on a second worker, a
+     * cancel recorded at claim time), PostgreSQL lets exactly one through, the other sees the
+     * row already final and changes nothing.
+     *
+     * A null {@code resultJson} or no {@code files} keep what the row holds: a pipeline's
+     * earlier stages' results stay downloadable when a later stage fails.
+     *
+     * @param variant the A/B variant that ran it; null with one model
+     */
+    public boolean finishOnce(String id, JobStatus status, String resultJson, String error, List<String> files, String variant, Instant now) {
         if (!status.terminal()) throw new IllegalArgumentException("finish needs a final status, got " + status);
-        return update("UPDATE jobs SET status = ?, updated_at = ?, result_json = ?, error = ?, result_files = ? WHERE id = ? AND status NOT IN " + FINAL,
-                status.label(), ts(now), resultJson, truncate(error), String.join(",", files), id) == 1;
+        return update("UPDATE jobs SET status = ?, updated_at = ?, result_json = COALESCE(?, result_json), error = ?, "
+                        + "result_files = CASE WHEN ? = '' THEN result_files ELSE ? END, variant = ? WHERE id = ? AND status NOT IN " + FINAL,
+                status.label(), ts(now), resultJson, truncate(error), String.join(",", files), String.join(",", files), variant, id) == 1;
     }
 
     /**
@@ -182,6 +242,45 @@ public final class PostgresJobStore implements JobStore {
     public boolean cancelRequested(String id) {
         List<Object[]> rows = rows("SELECT cancel_requested FROM jobs WHERE id = ?", id);
         return !rows.isEmpty() && Boolean.TRUE.equals(rows.getFirst()[0]);
+    }
+
+    /**
+     * Takes {@code n} tokens from {@code key}'s rate-limit bucket ({@link RateLimiter#refill}, the
+     * single node's rule), created full: 0 when taken, else the seconds to wait. The row is locked
+     * while it is read and written, so front ends taking from one key at once never both spend
+     * its last token; the database's clock times the refill, so the front ends' clocks need not agree.
+     */
+    public long takeTokens(String key, int perMinute, int n) {
+        return withConnection(c -> {
+            c.setAutoCommit(false);
+            try {
+                try (PreparedStatement p = prepare(c, "INSERT INTO rate_buckets(key_id, tokens, refilled_at) VALUES (?, ?, clock_timestamp()) ON CONFLICT DO NOTHING",
+                        key, (double) perMinute)) {
+                    p.executeUpdate();
+                }
+                double tokens;
+                long elapsedNanos;
+                OffsetDateTime now;
+                try (PreparedStatement p = prepare(c, "SELECT tokens, refilled_at, clock_timestamp() FROM rate_buckets WHERE key_id = ? FOR UPDATE", key);
+                     ResultSet rs = p.executeQuery()) {
+                    rs.next();
+                    tokens = rs.getDouble(1);
+                    now = rs.getObject(3, OffsetDateTime.class);
+                    elapsedNanos = java.time.Duration.between(rs.getObject(2, OffsetDateTime.class), now).toNanos();
+                }
+                RateLimiter.Level after = RateLimiter.refill(tokens, elapsedNanos, perMinute, n);
+                try (PreparedStatement p = prepare(c, "UPDATE rate_buckets SET tokens = ?, refilled_at = ? WHERE key_id = ?", after.tokens(), now, key)) {
+                    p.executeUpdate();
+                }
+                c.commit();
+                return after.waitSeconds();
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            } finally {
+                c.setAutoCommit(true);
+            }
+        });
     }
 
     /** How many jobs are in each state (every state listed, zeros included). */

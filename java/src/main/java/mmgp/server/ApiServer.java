@@ -97,6 +97,12 @@ public final class ApiServer implements AutoCloseable {
 
     static Javalin createApp(ServerConfig config, ObjectMapper json, Metrics metrics, Jobs jobs, ResultFiles files, RequestParser parser,
                              OpsRoutes ops, HttpGuards guards) throws IOException {
+        return createApp(config, json, metrics, jobs, files, parser, ops, guards, new RateLimiter(config.rateLimitPerMinute()));
+    }
+
+    /** @param limiter the per-key rate limit of job submissions (a cluster's front ends share its buckets) */
+    static Javalin createApp(ServerConfig config, ObjectMapper json, Metrics metrics, Jobs jobs, ResultFiles files, RequestParser parser,
+                             OpsRoutes ops, HttpGuards guards, RateLimiter limiter) throws IOException {
         Path tmpDir = config.dataDir().resolve("tmp");
         // Jetty deletes an upload's spill files when its request ends; a killed server leaves them,
         // and nothing is receiving yet, so whatever is here now is such a leftover.
@@ -143,8 +149,7 @@ public final class ApiServer implements AutoCloseable {
             }
         });
         AccessLog access = new AccessLog(metrics);
-        AccessControl control = new AccessControl(new ApiKeys(config.apiKeys()), config.noAuth(), config.metricsNeedAuth(),
-                new RateLimiter(config.rateLimitPerMinute()));
+        AccessControl control = new AccessControl(new ApiKeys(config.apiKeys()), config.noAuth(), config.metricsNeedAuth(), limiter);
         javalin.before(access::before);
         javalin.before(control::check);
         javalin.after(access::after);

@@ -74,51 +74,56 @@ final class ClusterJobService implements Jobs {
 
     @Override
     public void submitImage(String id, ImageRequest r, String keyId) {
-        submit(id, Task.IMAGE, parser.toJson(r), keyId);
+        submit(id, Task.IMAGE, Task.IMAGE.label(), parser.toJson(r), null, keyId);
     }
 
+    /** The start image was saved into the job's folder of the shared result folder, where the worker reads it. */
     @Override
     public void submitVideo(String id, VideoRequest r, String keyId) {
-        var stored = parser.toJson(r);
-        // The start image was saved into the job's folder of the shared result folder, where the worker reads it.
-        if (r.startImageFile() != null) stored.put("upload", r.startImageFile().getFileName().toString());
-        submit(id, Task.VIDEO, stored, keyId);
+        submit(id, Task.VIDEO, Task.VIDEO.label(), StoredRequests.video(parser, r), null, keyId);
     }
 
     @Override
     public void submitUnderstand(String id, UnderstandRequest r, String upload, String keyId) {
-        ObjectNode stored = parser.toJson(r);
-        if (upload != null) stored.put("upload", upload);
-        submit(id, Task.UNDERSTAND, stored, keyId);
+        submit(id, Task.UNDERSTAND, Task.UNDERSTAND.label(), StoredRequests.understand(parser, r, upload), null, keyId);
     }
 
+    /**
+     * A pipeline is one job row and, at a time, one record: its current stage's, on that stage's
+     * task topic (the caption's first). The worker that finishes a stage sends the next one's.
+     */
     @Override
     public void submitPipeline(String id, Path video, PipelineOptions o, String keyId) {
-        throw new ApiException(501, "not_in_cluster_mode", "the full pipeline runs on a single node only (mmgp serve without --cluster)", null, 0);
+        String first = StoredRequests.STAGES.getFirst();
+        submit(id, StoredRequests.stageTask(first), "pipeline", StoredRequests.pipeline(json, parser, video, o), ClusterKafka.stageRecord(first), keyId);
     }
 
-    private void submit(String id, Task task, ObjectNode request, String keyId) {
-        long behind = lag.applyAsLong(task);
+    /**
+     * @param queue  the task whose topic takes the record (and whose lag may refuse it)
+     * @param record the record's value: the request (informative: workers read the row), or a pipeline stage
+     */
+    private void submit(String id, Task queue, String task, ObjectNode request, String record, String keyId) {
+        long behind = lag.applyAsLong(queue);
         if (behind >= cluster.lagBound()) {
-            metrics.jobRefused(task.label(), "overloaded");
-            throw ApiException.tooMany("queue_full", "the " + task.label() + " queue holds " + behind + " jobs (bound " + cluster.lagBound() + ")",
-                    retryAfterSeconds(task));
+            metrics.jobRefused(task, "overloaded");
+            throw ApiException.tooMany("queue_full", "the " + queue.label() + " queue holds " + behind + " jobs (bound " + cluster.lagBound() + ")",
+                    retryAfterSeconds(queue));
         }
         Instant now = Instant.now();
         // The row first: a worker that receives the record always finds its job.
-        store.insert(new JobRecord(id, task.label(), JobStatus.QUEUED, now, now, request.toString(), null, null, keyId, List.of()));
+        store.insert(new JobRecord(id, task, JobStatus.QUEUED, now, now, request.toString(), null, null, keyId, List.of()));
         try {
-            producer.send(new ProducerRecord<>(ClusterKafka.topic(task), id, request.toString())).get(15, TimeUnit.SECONDS);
+            producer.send(new ProducerRecord<>(ClusterKafka.topic(queue), id, record == null ? request.toString() : record)).get(15, TimeUnit.SECONDS);
         } catch (ExecutionException | TimeoutException e) {
             store.delete(id);
-            metrics.jobRefused(task.label(), "overloaded");
+            metrics.jobRefused(task, "overloaded");
             throw new ApiException(503, "queue_unavailable", "the job queue (Kafka) did not take the job: " + e.getMessage(), null, 5);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             store.delete(id);
             throw new ApiException(503, "queue_unavailable", "interrupted while queueing the job", null, 5);
         }
-        log.info("accepted {} request {}", task.label(), id);
+        log.info("accepted {} request {}", task, id);
     }
 
     // ---- queries ----

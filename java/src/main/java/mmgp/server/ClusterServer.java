@@ -25,7 +25,8 @@ import org.slf4j.LoggerFactory;
 /**
  * {@code mmgp serve --cluster}: a stateless front end. The same HTTP API, keys, limits and web
  * page as {@link ApiServer}, over {@link ClusterJobService} instead of an engine: any number of
- * them may run behind a load balancer, and any of them answers for any job.
+ * them may run behind a load balancer, and any of them answers for any job. The per-key rate
+ * limit's buckets are rows of PostgreSQL, shared by every front end.
  */
 public final class ClusterServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ClusterServer.class);
@@ -55,7 +56,9 @@ public final class ClusterServer implements AutoCloseable {
         RequestParser parser = new RequestParser(json, config.limits());
         jobs = new ClusterJobService(cluster, store, producer, gauges::lag, files, parser, metrics, json);
         feed = new EventsFeed(cluster, name, jobs::onEvent);
-        app = ApiServer.createApp(config, json, metrics, jobs, files, parser, new OpsRoutes(this::ready, metrics, json));
+        // one bucket per key for all front ends, in PostgreSQL: a key's limit holds however many front ends its requests reach
+        RateLimiter limiter = new RateLimiter(config.rateLimitPerMinute(), store::takeTokens);
+        app = ApiServer.createApp(config, json, metrics, jobs, files, parser, new OpsRoutes(this::ready, metrics, json), HttpGuards.defaults(), limiter);
         app.start(config.host(), config.port());
         long every = config.sweepInterval().toMillis();
         sweeper.scheduleWithFixedDelay(() -> {

@@ -83,23 +83,17 @@ final class JobService implements Jobs, AutoCloseable {
 
     @Override
     public void submitVideo(String id, VideoRequest r, String keyId) {
-        ObjectNode stored = parser.toJson(r);
-        if (r.startImageFile() != null) stored.put("upload", r.startImageFile().getFileName().toString());
-        submit(id, "video", stored, keyId, false, l -> engine.generateVideo(r, l));
+        submit(id, "video", StoredRequests.video(parser, r), keyId, false, l -> engine.generateVideo(r, l));
     }
 
     @Override
     public void submitUnderstand(String id, UnderstandRequest r, String upload, String keyId) {
-        ObjectNode stored = parser.toJson(r);
-        if (upload != null) stored.put("upload", upload);
-        submit(id, "understand", stored, keyId, false, l -> engine.understand(r, l));
+        submit(id, "understand", StoredRequests.understand(parser, r, upload), keyId, false, l -> engine.understand(r, l));
     }
 
     @Override
     public void submitPipeline(String id, Path video, PipelineOptions o, String keyId) {
-        ObjectNode stored = json.createObjectNode().put("upload", video.getFileName().toString());
-        stored.set("options", parser.toJson(o));
-        submit(id, "pipeline", stored, keyId, false, l -> engine.pipeline(video, o, l));
+        submit(id, "pipeline", StoredRequests.pipeline(json, parser, video, o), keyId, false, l -> engine.pipeline(video, o, l));
     }
 
     private void submit(String id, String task, ObjectNode requestJson, String keyId, boolean existing, Function<ProgressListener, Job<?>> start) {

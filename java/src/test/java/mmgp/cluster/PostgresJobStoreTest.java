@@ -7,6 +7,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import mmgp.server.JobRecord;
 import mmgp.server.JobStatus;
 import org.junit.jupiter.api.AfterAll;
@@ -14,7 +19,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The cluster's job table on a real PostgreSQL: claims count attempts, an end is recorded once, cancels. */
+/** The cluster's job table on a real PostgreSQL: claims count attempts, an end is recorded once (also when two writers race), cancels, pipeline stages. */
 class PostgresJobStoreTest {
     @TempDir
     static Path dir;
@@ -47,10 +52,10 @@ class PostgresJobStoreTest {
         String id = queued();
         assertThat(store.claim(id, "w1", 3, Instant.now())).isEqualTo(PostgresJobStore.Claim.RUN);
         assertThat(store.find(id).orElseThrow().status()).isEqualTo(JobStatus.RUNNING);
-        assertThat(store.finishOnce(id, JobStatus.DONE, "{\"width\":8}", null, List.of("image.png", "result.json"), Instant.now())).isTrue();
+        assertThat(store.finishOnce(id, JobStatus.DONE, "{\"width\":8}", null, List.of("image.png", "result.json"), null, Instant.now())).isTrue();
         // a redelivery: nothing to run, and a second end changes nothing
         assertThat(store.claim(id, "w2", 3, Instant.now())).isEqualTo(PostgresJobStore.Claim.SKIP);
-        assertThat(store.finishOnce(id, JobStatus.FAILED, null, "late", List.of(), Instant.now())).isFalse();
+        assertThat(store.finishOnce(id, JobStatus.FAILED, null, "late", List.of(), null, Instant.now())).isFalse();
         JobRecord r = store.find(id).orElseThrow();
         assertThat(r.status()).isEqualTo(JobStatus.DONE);
         assertThat(r.resultFiles()).containsExactly("image.png", "result.json");
@@ -93,6 +98,147 @@ class PostgresJobStoreTest {
         assertThat(store.find(running).orElseThrow().status()).isEqualTo(JobStatus.CANCELLED);
         assertThat(store.requestCancel(running, Instant.now())).isEmpty();
         assertThat(store.countByStatus().get(JobStatus.CANCELLED)).isGreaterThanOrEqualTo(2);
+    }
+
+    @Test
+    void twoWritersRacingToEndAJobRecordExactlyOneEnd() throws Exception {
+        // a redelivered record run on a second worker while the first still runs: both finish at once
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            for (int i = 0; i < 40; i++) {
+                String id = queued();
+                store.claim(id, "w1", 3, Instant.now());
+                store.claim(id, "w2", 3, Instant.now());
+                CyclicBarrier start = new CyclicBarrier(2);
+                Future<Boolean> first = pool.submit(() -> {
+                    start.await();
+                    return store.finishOnce(id, JobStatus.DONE, "{\"by\":\"w1\"}", null, List.of("image.png", "result.json"), "a", Instant.now());
+                });
+                Future<Boolean> second = pool.submit(() -> {
+                    start.await();
+                    return store.finishOnce(id, JobStatus.FAILED, "{\"by\":\"w2\"}", "boom", List.of(), "b", Instant.now());
+                });
+                boolean w1 = first.get(10, TimeUnit.SECONDS);
+                boolean w2 = second.get(10, TimeUnit.SECONDS);
+                assertThat(w1 ^ w2).as("exactly one writer records the end of %s", id).isTrue();
+                JobRecord r = store.find(id).orElseThrow();
+                // the row is the winner's, whole: status, result, error and variant of one writer, never a mix
+                assertThat(r.status()).isEqualTo(w1 ? JobStatus.DONE : JobStatus.FAILED);
+                assertThat(r.resultJson()).isEqualTo(w1 ? "{\"by\":\"w1\"}" : "{\"by\":\"w2\"}");
+                assertThat(r.error()).isEqualTo(w1 ? null : "boom");
+                assertThat(store.variantOf(id)).contains(w1 ? "a" : "b");
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void aCancelRacingACompletionEitherCancelsOrLetsItFinishNeverBoth() throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            for (int i = 0; i < 40; i++) {
+                String id = queued();
+                boolean claimFirst = i % 2 == 0;
+                CyclicBarrier start = new CyclicBarrier(2);
+                // a queued job: the claim of a worker against a DELETE; a running one: its end against a DELETE
+                if (!claimFirst) store.claim(id, "w1", 3, Instant.now());
+                Future<Object> worker = pool.submit(() -> {
+                    start.await();
+                    return claimFirst ? store.claim(id, "w1", 3, Instant.now())
+                            : (Object) store.finishOnce(id, JobStatus.DONE, "{}", null, List.of("result.json"), null, Instant.now());
+                });
+                Future<java.util.Optional<JobStatus>> cancel = pool.submit(() -> {
+                    start.await();
+                    return store.requestCancel(id, Instant.now());
+                });
+                Object won = worker.get(10, TimeUnit.SECONDS);
+                java.util.Optional<JobStatus> cancelled = cancel.get(10, TimeUnit.SECONDS);
+                JobStatus end = store.find(id).orElseThrow().status();
+                if (claimFirst) {
+                    if (won == PostgresJobStore.Claim.RUN) {
+                        // claimed first: the cancel only flags it for its worker
+                        assertThat(cancelled).contains(JobStatus.RUNNING);
+                        assertThat(end).isEqualTo(JobStatus.RUNNING);
+                        assertThat(store.cancelRequested(id)).isTrue();
+                    } else {
+                        // cancelled while queued: no worker runs it
+                        assertThat(cancelled).contains(JobStatus.CANCELLED);
+                        assertThat(won).isEqualTo(PostgresJobStore.Claim.SKIP);
+                        assertThat(end).isEqualTo(JobStatus.CANCELLED);
+                    }
+                } else {
+                    assertThat(won).isEqualTo(true); // the end is recorded either way: a running job's cancel is a request to its worker
+                    assertThat(end).isEqualTo(JobStatus.DONE);
+                    assertThat(cancelled.isEmpty() || cancelled.get() == JobStatus.RUNNING).isTrue();
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void frontEndsTakingFromOneKeyAtOnceSpendEachTokenOnce() throws Exception {
+        // two front ends (two stores, two connection pools) racing for one key's 5 tokens a minute
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try (PostgresJobStore other = PostgresJobStore.open(pg.jdbcUrl(), pg.user(), "")) {
+            String key = "k" + UUID.randomUUID().toString().substring(0, 8);
+            CyclicBarrier start = new CyclicBarrier(2);
+            List<Future<List<Long>>> fronts = List.of(store, other).stream().map(s -> pool.submit(() -> {
+                start.await();
+                List<Long> waits = new java.util.ArrayList<>();
+                for (int i = 0; i < 8; i++) waits.add(s.takeTokens(key, 5, 1));
+                return waits;
+            })).toList();
+            List<Long> all = new java.util.ArrayList<>();
+            for (Future<List<Long>> f : fronts) all.addAll(f.get(30, TimeUnit.SECONDS));
+            assertThat(all.stream().filter(w -> w == 0)).as("tokens taken").hasSize(5);
+            assertThat(all.stream().filter(w -> w > 0)).as("refusals, each with a wait").hasSize(11).allMatch(w -> w >= 1 && w <= 12);
+            // more than a bucket holds never fits; another key has its own bucket
+            assertThat(store.takeTokens(key, 5, 6)).isEqualTo(60);
+            assertThat(other.takeTokens(key + "-2", 5, 5)).isZero();
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private static String pipeline() {
+        String id = UUID.randomUUID().toString();
+        Instant now = Instant.now();
+        store.insert(new JobRecord(id, "pipeline", JobStatus.QUEUED, now, now, "{\"upload\":\"input.mp4\"}", null, null, "key1", List.of()));
+        return id;
+    }
+
+    @Test
+    void aPipelineAdvancesStageByStageAndARedeliveredStageIsSkipped() {
+        String id = pipeline();
+        assertThat(store.stageOf(id)).contains("caption");
+        // a record of another stage than the job's is not run
+        assertThat(store.claim(id, "image", "w1", 3, Instant.now())).isEqualTo(PostgresJobStore.Claim.SKIP);
+        assertThat(store.claim(id, "caption", "w1", 3, Instant.now())).isEqualTo(PostgresJobStore.Claim.RUN);
+        assertThat(store.advance(id, "caption", "image", "{\"caption\":{\"text\":\"a cat\"}}", List.of("caption.txt", "result.json"), Instant.now())).isTrue();
+        // a second run of the caption (its record redelivered) cannot advance it again
+        assertThat(store.advance(id, "caption", "image", "{}", List.of(), Instant.now())).isFalse();
+        assertThat(store.unsentStage(id)).contains("image");
+        store.stageSent(id, "image");
+        assertThat(store.unsentStage(id)).isEmpty();
+        // the caption's record redelivered: nothing to run
+        assertThat(store.claim(id, "caption", "w2", 3, Instant.now())).isEqualTo(PostgresJobStore.Claim.SKIP);
+        assertThat(store.claim(id, "image", "w2", 3, Instant.now())).isEqualTo(PostgresJobStore.Claim.RUN);
+        assertThat(store.attempts().get(id)).as("attempts count per stage").isEqualTo(1);
+        JobRecord r = store.find(id).orElseThrow();
+        assertThat(r.status()).isEqualTo(JobStatus.RUNNING);
+        assertThat(r.resultFiles()).containsExactly("caption.txt", "result.json");
+        // a cancel as the image ends: the job does not advance, and its end keeps the caption's results
+        store.requestCancel(id, Instant.now());
+        assertThat(store.advance(id, "image", "video", "{}", List.of("image.png"), Instant.now())).isFalse();
+        assertThat(store.finishOnce(id, JobStatus.CANCELLED, null, "video stage: cancelled", List.of(), null, Instant.now())).isTrue();
+        r = store.find(id).orElseThrow();
+        assertThat(r.status()).isEqualTo(JobStatus.CANCELLED);
+        assertThat(r.resultJson()).contains("a cat");
+        assertThat(r.resultFiles()).containsExactly("caption.txt", "result.json");
+        assertThat(store.stageOf(id)).isEmpty();
     }
 
     @Test
