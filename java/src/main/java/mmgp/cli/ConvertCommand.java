@@ -22,7 +22,7 @@ final class ConvertCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, description = "Converter to use: ${COMPLETION-CANDIDATES}", completionCandidates = ConverterIds.class)
     String model;
 
-    @Option(names = "--type", defaultValue = "f16", description = "Type of the weight matrices: f32, f16, bf16, q8_0, q4_0, q4_1, q5_0, q5_1 (default ${DEFAULT-VALUE}).")
+    @Option(names = "--type", defaultValue = "f16", description = "Type of the weight matrices: f32, f16, bf16, q8_0, q4_0, q4_1, q5_0, q5_1, q2_k..q6_k (K-quants need rows of 256; others fall back to f16) (default ${DEFAULT-VALUE}).")
     String type;
 
     @Parameters(index = "0", paramLabel = "INPUT", description = "Checkpoint folder (config.json + *.safetensors, or a diffusers folder); "
@@ -46,7 +46,7 @@ final class ConvertCommand implements Callable<Integer> {
         try {
             target = GgmlType.valueOf(type.toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("unknown --type '" + type + "'; use f32, f16, bf16, q8_0, q4_0, q4_1, q5_0 or q5_1");
+            throw new IllegalArgumentException("unknown --type '" + type + "'; use f32, f16, bf16, q8_0, q4_0, q4_1, q5_0, q5_1 or q2_k to q6_k");
         }
         ModelConverter converter = ModelConverter.byId(model);
         TypePolicy policy = new TypePolicy(target);
