@@ -87,6 +87,12 @@ public final class VideoCommand implements Callable<Integer> {
             + "(default: $MMGP_LTX_MODEL when set, else the installed video model).", defaultValue = "${env:MMGP_LTX_MODEL}")
     Path model;
 
+    @Option(names = "--text-encoder", paramLabel = "SOURCE",
+            description = "With a Lightricks single-file .safetensors or a ComfyUI-GGUF transformer as --model: the diffusers LTX-Video folder "
+                    + "or mmgp LTX-Video GGUF that gives the T5 encoder, tokenizer, scheduler (and a GGUF transformer's VAE) "
+                    + "(a single file without it looks in its own folder).")
+    Path textEncoder;
+
     @Option(names = "--models", description = "Model registry folder (default: $MMGP_MODELS or ~/.cache/mmgp/models).")
     Path models;
 
@@ -151,7 +157,8 @@ public final class VideoCommand implements Callable<Integer> {
         ProgressBar bar = new ProgressBar(System.err, quiet);
         bar.stageStarted("load");
         long t0 = System.nanoTime();
-        try (bar; ComputeBackend backend = ComputeBackend.cpu(threads, numerics); LtxModel m = LtxModel.open(model, backend)) {
+        try (bar; ComputeBackend backend = ComputeBackend.cpu(threads, numerics); LtxModel m = textEncoder == null ? LtxModel.open(model, backend)
+                : LtxModel.open(model, textEncoder, backend)) {
             double load = (System.nanoTime() - t0) / 1e9;
             bar.stage("load", load);
             bar.note(String.format(java.util.Locale.ROOT, "%d video%s %d frames %d×%d at %s fps, %d steps, guidance %s, seed %d%s, numerics %s",
