@@ -296,6 +296,33 @@ class LtxCheckpointFormatsTest {
         }
     }
 
+    // ---- the CLI ----
+
+    @Test
+    void theCliTakesAComfyGgufWithATextEncoderSource(@TempDir Path tmp) throws Exception {
+        try (Arena arena = Arena.ofConfined()) {
+            Path gguf = comfyGguf(FIXTURE, tmp.resolve("ltx-video-095-F32.gguf"), LtxCheckpointFormatsTest::asStored, arena);
+            Path converted = tmp.resolve("out/ltx.gguf");
+            mmgp.models.CliRun c = mmgp.models.CliRun.of("convert", "--model", "ltx", gguf.toString(), converted.toString(),
+                    "--text-encoder", FIXTURE.toString(), "--type", "q8_0", "-q");
+            assertThat(c.code()).as(c.err()).isZero();
+            assertThat(c.out()).contains("wrote " + converted);
+            mmgp.models.CliRun missing = mmgp.models.CliRun.of("convert", "--model", "ltx", gguf.toString(), tmp.resolve("x.gguf").toString(), "-q");
+            assertThat(missing.code()).isNotZero();
+            assertThat(missing.err()).contains("--text-encoder");
+            String[] video = {"video", "--model", gguf.toString(), "--text-encoder", FIXTURE.toString(), "-p", "a red car", "--frames", "9",
+                    "--width", "64", "--height", "64", "--steps", "2", "--max-sequence-length", "16", "-q", "-o", tmp.resolve("clip.gif").toString()};
+            mmgp.models.CliRun v = mmgp.models.CliRun.of(video);
+            assertThat(v.code()).as(v.err()).isZero();
+            assertThat(tmp.resolve("clip.gif")).isNotEmptyFile();
+            List<String> noSource = new ArrayList<>(List.of(video));
+            noSource.subList(3, 5).clear(); // --text-encoder FIXTURE
+            mmgp.models.CliRun without = mmgp.models.CliRun.of(noSource.toArray(String[]::new));
+            assertThat(without.code()).isNotZero();
+            assertThat(without.err()).contains("ComfyUI-GGUF LTX-Video transformer").contains("--text-encoder");
+        }
+    }
+
     // ---- refusals ----
 
     @Test
