@@ -31,13 +31,16 @@ import mmgp.tensor.GgmlType;
  * ({@code timestep_conditioning}, {@code encoder_blocks} with {@code compress_*_res} blocks);
  * otherwise the keys do, as diffusers infers the model type; a header that contradicts the keys is refused.
  *
- * <p>Configs (diffusers form): a header section whose {@code _class_name} is already diffusers'
- * ({@code LTXVideoTransformer3DModel}, {@code AutoencoderKLLTXVideo}) is used as is. A Lightricks
+ * <p>Configs (diffusers form): a VAE header section whose {@code _class_name} is already diffusers'
+ * ({@code AutoencoderKLLTXVideo}) is used as is, a transformer one is checked against the shapes. A Lightricks
  * transformer section ({@code Transformer3DModel}) shares diffusers' key names except
  * {@code qk_norm "rms_norm"} (one norm across heads). A Lightricks VAE section
  * ({@code CausalVideoAutoencoder}) or none selects diffusers' published config of that release
- * (the block lists of LTX-Video 2B 0.9.0 / 0.9.1 / 0.9.5), as diffusers' loader does; the
- * transformer without a header takes its widths from the tensor shapes and its head count 32.
+ * (the block lists of LTX-Video 0.9.0 / 0.9.1 / 0.9.5; 0.9.6 to 0.9.8, 2B and 13B, share 0.9.5's
+ * VAE), as diffusers' loader does. The transformer's widths and layer count always come from the
+ * tensor shapes ({@link #transformerConfig(JsonNode, boolean, Map, String)}), so 2B (28 layers,
+ * 32 × 64) and 13B (48 layers, 32 × 128) load alike; a Lightricks header gives the head count and
+ * must agree with the shapes, no header means the releases' 32 heads.
  *
  * <p>Anything else is refused by what it is: LTX-2 (audio-video) checkpoints, a diffusers
  * component file, or a file with no LTX-Video keys. The text encoder, tokenizer and scheduler are
@@ -128,8 +131,7 @@ public final class LtxSingleFile implements AutoCloseable {
             Map<String, long[]> shapes = new LinkedHashMap<>();
             mapped.forEach((n, t) -> shapes.put(n, t.shape()));
             JsonNode ht = header == null ? null : header.get("transformer");
-            JsonNode tc = ht != null && isDiffusers(ht, LtxTransformerConfig.CLASS_NAME) ? ht
-                    : transformerConfig(ht, true, shapes, "single-file LTX-Video checkpoint " + path.getFileName());
+            JsonNode tc = transformerConfig(ht, true, shapes, "single-file LTX-Video checkpoint " + path.getFileName());
             JsonNode vc = hv != null && isDiffusers(hv, "AutoencoderKLLTXVideo") ? hv : releaseVaeConfig(layout);
             return new LtxSingleFile(path, file, mapped, layout, tc, vc);
         } catch (RuntimeException e) {
