@@ -18,8 +18,9 @@ import mmgp.safetensors.SafetensorsCheckpoint;
 import mmgp.tensor.GgmlType;
 
 /**
- * Lightricks/LTX-Video (diffusers layout) → one GGUF: T5 encoder, transformer and VAE weights
- * under their Hugging Face names, every component's config, and the T5 tokenizer files stored
+ * Lightricks/LTX-Video (diffusers layout; or a single file / ComfyUI GGUF transformer with a T5
+ * source, {@link #planFile}) → one GGUF: T5 encoder, transformer and VAE weights under their
+ * Hugging Face (diffusers) names, every component's config, and the T5 tokenizer files stored
  * verbatim (spiece.model base64-encoded) so the same tokenizer code reads them back.
  */
 public final class LtxConverter implements ModelConverter {
@@ -33,7 +34,8 @@ public final class LtxConverter implements ModelConverter {
 
     @Override
     public String description() {
-        return "LTX-Video (Lightricks/LTX-Video layout): T5 encoder + video transformer + video VAE, one GGUF";
+        return "LTX-Video (a diffusers folder, or a Lightricks single file / ComfyUI GGUF transformer with --text-encoder): "
+                + "T5 encoder + video transformer + video VAE, one GGUF";
     }
 
     @Override
@@ -87,35 +89,35 @@ public final class LtxConverter implements ModelConverter {
     @Override
     public AutoCloseable planFile(Path file, Path companion, ConversionPlan plan) throws IOException {
         boolean single = file.getFileName().toString().endsWith(".safetensors");
-        Path source = companion;
-        if (source == null) {
-            Path parent = file.toAbsolutePath().getParent();
-            if (!single || parent == null || !Files.isDirectory(parent.resolve("text_encoder"))) {
-                throw new IllegalArgumentException(file + " holds no T5 text encoder; give one with --text-encoder "
-                        + "(a diffusers LTX-Video folder or an mmgp LTX-Video GGUF)");
-            }
-            source = parent;
-        }
         List<AutoCloseable> open = new ArrayList<>();
         AutoCloseable all = () -> {
             for (AutoCloseable c : open.reversed()) c.close();
         };
         try {
+            // the checkpoint first: a file that is no LTX-Video checkpoint is refused by what it is
+            LtxSingleFile sf = single ? LtxSingleFile.open(file) : null;
+            LtxComfyGguf g = single ? null : LtxComfyGguf.open(file);
+            open.add(single ? sf : g);
+            Path source = companion;
+            if (source == null) {
+                Path parent = file.toAbsolutePath().getParent();
+                if (!single || parent == null || !Files.isDirectory(parent.resolve("text_encoder"))) {
+                    throw new IllegalArgumentException(file + " holds no T5 text encoder; give one with --text-encoder "
+                            + "(a diffusers LTX-Video folder or an mmgp LTX-Video GGUF)");
+                }
+                source = parent;
+            }
             LtxCompanion c = LtxCompanion.open(source);
             open.add(c);
             JsonNode transformer;
             JsonNode vae;
             if (single) {
-                LtxSingleFile sf = LtxSingleFile.open(file);
-                open.add(sf);
                 SafetensorsCheckpoint raw = SafetensorsCheckpoint.open(file);
                 open.add(raw);
                 for (var e : sf.originalNames().entrySet()) plan.addNamed(e.getKey(), raw, e.getValue());
                 transformer = sf.transformerConfig();
                 vae = sf.vaeConfig();
             } else {
-                LtxComfyGguf g = LtxComfyGguf.open(file);
-                open.add(g);
                 if (!c.has("vae")) throw new IllegalArgumentException(source + " has no VAE; a ComfyUI GGUF transformer takes its VAE from --text-encoder");
                 transformer = g.transformerConfig(c.config("transformer"));
                 vae = c.requiredConfig("vae");

@@ -310,6 +310,9 @@ class LtxCheckpointFormatsTest {
             mmgp.models.CliRun missing = mmgp.models.CliRun.of("convert", "--model", "ltx", gguf.toString(), tmp.resolve("x.gguf").toString(), "-q");
             assertThat(missing.code()).isNotZero();
             assertThat(missing.err()).contains("--text-encoder");
+            mmgp.models.CliRun whole = mmgp.models.CliRun.of("convert", "--model", "ltx", converted.toString(), tmp.resolve("y.gguf").toString(), "-q");
+            assertThat(whole.code()).isNotZero();
+            assertThat(whole.err()).contains("an mmgp LTX-Video GGUF");
             String[] video = {"video", "--model", gguf.toString(), "--text-encoder", FIXTURE.toString(), "-p", "a red car", "--frames", "9",
                     "--width", "64", "--height", "64", "--steps", "2", "--max-sequence-length", "16", "-q", "-o", tmp.resolve("clip.gif").toString()};
             mmgp.models.CliRun v = mmgp.models.CliRun.of(video);
