@@ -13,17 +13,26 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code mmgp convert --model M <hf-folder> <out.gguf> --type q8_0}. */
-@Command(mixinStandardHelpOptions = true, name = "convert", description = "Convert a Hugging Face safetensors checkpoint to GGUF (F32, F16, BF16, Q8_0, Q4_0...).")
+/**
+ * {@code mmgp convert --model M <hf-folder> <out.gguf> --type q8_0}; a one-file checkpoint (an
+ * LTX-Video single file or ComfyUI GGUF) takes the components it lacks from {@code --text-encoder}.
+ */
+@Command(mixinStandardHelpOptions = true, name = "convert", description = "Convert a Hugging Face safetensors checkpoint (or an LTX-Video single file / ComfyUI GGUF) to GGUF (F32, F16, BF16, Q8_0, Q4_0...).")
 final class ConvertCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, description = "Converter to use: ${COMPLETION-CANDIDATES}", completionCandidates = ConverterIds.class)
     String model;
 
-    @Option(names = "--type", defaultValue = "f16", description = "Type of the weight matrices: f32, f16, bf16, q8_0, q4_0, q4_1, q5_0, q5_1 (default ${DEFAULT-VALUE}).")
+    @Option(names = "--type", defaultValue = "f16", description = "Type of the weight matrices: f32, f16, bf16, q8_0, q4_0, q4_1, q5_0, q5_1, q2_k..q6_k (K-quants need rows of 256; others fall back to f16) (default ${DEFAULT-VALUE}).")
     String type;
 
-    @Parameters(index = "0", paramLabel = "HF_FOLDER", description = "Checkpoint folder (config.json + *.safetensors, or a diffusers folder).")
+    @Parameters(index = "0", paramLabel = "INPUT", description = "Checkpoint folder (config.json + *.safetensors, or a diffusers folder); "
+            + "for --model ltx also a Lightricks single-file .safetensors or a ComfyUI-GGUF LTX-Video transformer .gguf.")
     Path input;
+
+    @Option(names = "--text-encoder", paramLabel = "SOURCE", description = "For a one-file LTX-Video input: a diffusers LTX-Video folder or an mmgp "
+            + "LTX-Video GGUF holding the T5 encoder, tokenizer and scheduler (and the VAE a ComfyUI GGUF lacks); "
+            + "default for a single file: the folder it lies in.")
+    Path companion;
 
     @Parameters(index = "1", paramLabel = "OUT", description = "Output .gguf file (a folder for models that become several files, e.g. smolvlm).")
     Path output;
@@ -37,7 +46,7 @@ final class ConvertCommand implements Callable<Integer> {
         try {
             target = GgmlType.valueOf(type.toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("unknown --type '" + type + "'; use f32, f16, bf16, q8_0, q4_0, q4_1, q5_0 or q5_1");
+            throw new IllegalArgumentException("unknown --type '" + type + "'; use f32, f16, bf16, q8_0, q4_0, q4_1, q5_0, q5_1 or q2_k to q6_k");
         }
         ModelConverter converter = ModelConverter.byId(model);
         TypePolicy policy = new TypePolicy(target);
@@ -54,21 +63,28 @@ final class ConvertCommand implements Callable<Integer> {
             return 0;
         }
         if (output.getParent() != null) Files.createDirectories(output.getParent());
-        try (HfCheckpoint ckpt = HfCheckpoint.open(input)) {
+        if (companion != null && !Files.isRegularFile(input)) throw new IllegalArgumentException("--text-encoder is for one-file inputs; " + input + " is a folder");
+        try (AutoCloseable sources = Files.isRegularFile(input) ? null : HfCheckpoint.open(input)) {
             ConversionPlan plan = new ConversionPlan(policy);
             plan.metadata().putString("mmgp.converter", converter.id());
             plan.metadata().putString("mmgp.weight_type", target.name());
-            converter.plan(ckpt, plan);
-            int total = plan.items().size();
-            int[] done = {0};
-            long bytes = plan.write(output, item -> {
-                done[0]++;
-                if (!quiet) System.err.printf("\r[%d/%d] %-60s %s", done[0], total, item.ggufName(), item.type());
-            });
-            if (!quiet) System.err.println();
-            System.out.printf("wrote %s: %d tensors, %.1f MiB, %.1f s%n", output, total, bytes / 1048576.0, (System.nanoTime() - start) / 1e9);
+            try (AutoCloseable fileSources = sources == null ? converter.planFile(input, companion, plan) : null) {
+                if (sources != null) converter.plan((HfCheckpoint) sources, plan);
+                write(plan, start);
+            }
         }
         return 0;
+    }
+
+    private void write(ConversionPlan plan, long start) throws java.io.IOException {
+        int total = plan.items().size();
+        int[] done = {0};
+        long bytes = plan.write(output, item -> {
+            done[0]++;
+            if (!quiet) System.err.printf("\r[%d/%d] %-60s %s", done[0], total, item.ggufName(), item.type());
+        });
+        if (!quiet) System.err.println();
+        System.out.printf("wrote %s: %d tensors, %.1f MiB, %.1f s%n", output, total, bytes / 1048576.0, (System.nanoTime() - start) / 1e9);
     }
 
     static final class ConverterIds implements Iterable<String> {

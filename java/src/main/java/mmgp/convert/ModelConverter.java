@@ -20,6 +20,16 @@ public interface ModelConverter {
 
     void plan(HfCheckpoint checkpoint, ConversionPlan plan) throws IOException;
 
+    /**
+     * Plans the conversion of a checkpoint that is one file (e.g. a single-file or GGUF
+     * checkpoint), with {@code companion} (or null) holding the components the file lacks. The
+     * returned resources stay open until the plan is written; converters that only take folders
+     * refuse files.
+     */
+    default AutoCloseable planFile(java.nio.file.Path file, java.nio.file.Path companion, ConversionPlan plan) throws IOException {
+        throw new IllegalArgumentException(file + " is a file; converter '" + id() + "' takes a checkpoint folder");
+    }
+
     /** True for models that become several files (e.g. llama.cpp's text model + mmproj); they convert through {@link #convertInto}. */
     default boolean writesDirectory() {
         return false;

@@ -16,7 +16,7 @@ public final class TensorEncoder {
     /** Types the converter can write. */
     public static boolean supports(GgmlType type) {
         return switch (type) {
-            case F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1 -> true;
+            case F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K -> true;
             default -> false;
         };
     }

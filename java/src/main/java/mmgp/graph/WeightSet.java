@@ -93,25 +93,39 @@ public final class WeightSet implements AutoCloseable {
      */
     public static WeightSet fromCheckpoint(ComputeBackend backend, mmgp.convert.HfCheckpoint checkpoint, boolean useExtraBufferTypes)
             throws java.io.IOException {
-        Map<mmgp.safetensors.SafetensorsFile, List<Entry>> byFile = new LinkedHashMap<>();
+        List<Region> regions = new ArrayList<>();
         for (mmgp.convert.HfCheckpoint.Component c : checkpoint.components().values()) {
-            for (String name : c.weights().names()) {
-                mmgp.safetensors.SafetensorsTensorInfo info = c.weights().tensor(name);
-                GgmlType type = switch (info.dtype()) {
-                    case F32 -> GgmlType.F32;
-                    case F16 -> GgmlType.F16;
-                    case BF16 -> GgmlType.BF16;
-                    default -> null; // integer buffers (position ids) are not weights
-                };
-                if (type == null) continue;
-                long[] ne = mmgp.convert.ConversionPlan.ggmlShape(info.shape());
-                String full = c.name().isEmpty() ? name : c.name() + "." + name;
-                byFile.computeIfAbsent(c.weights().fileOf(name), k -> new ArrayList<>())
-                        .add(new Entry(full, type, ne, info.fileOffset(), ne.length == 2 && ne[1] > 1));
-            }
+            regions.addAll(regions(c.weights(), c.name().isEmpty() ? "" : c.name() + "."));
+        }
+        return fileMapped(mapRegions(backend, regions, useExtraBufferTypes));
+    }
+
+    /**
+     * The float tensors of {@code weights} as regions of their mapped files, named
+     * {@code prefix + name}, PyTorch shapes in ggml order; integer buffers are left out.
+     */
+    public static List<Region> regions(mmgp.safetensors.SafetensorsCheckpoint weights, String prefix) throws java.io.IOException {
+        Map<mmgp.safetensors.SafetensorsFile, List<Entry>> byFile = new LinkedHashMap<>();
+        for (String name : weights.names()) {
+            mmgp.safetensors.SafetensorsTensorInfo info = weights.tensor(name);
+            GgmlType type = switch (info.dtype()) {
+                case F32 -> GgmlType.F32;
+                case F16 -> GgmlType.F16;
+                case BF16 -> GgmlType.BF16;
+                default -> null; // integer buffers (position ids) are not weights
+            };
+            if (type == null) continue;
+            long[] ne = mmgp.convert.ConversionPlan.ggmlShape(info.shape());
+            byFile.computeIfAbsent(weights.fileOf(name), k -> new ArrayList<>())
+                    .add(new Entry(prefix + name, type, ne, info.fileOffset(), ne.length == 2 && ne[1] > 1));
         }
         List<Region> regions = new ArrayList<>();
         byFile.forEach((file, entries) -> regions.add(new Region(file.mapping(), entries)));
+        return regions;
+    }
+
+    /** Builds a set over read-only file mappings (their weights' pages may be dropped, see {@link #releasePages}). */
+    public static WeightSet mapFiles(ComputeBackend backend, List<Region> regions, boolean useExtraBufferTypes) {
         return fileMapped(mapRegions(backend, regions, useExtraBufferTypes));
     }
 
@@ -128,7 +142,14 @@ public final class WeightSet implements AutoCloseable {
      * matmul weights (candidates for the extra buffer types).
      */
     public static WeightSet fromGguf(ComputeBackend backend, mmgp.gguf.GgufFile file, boolean useExtraBufferTypes) {
-        // Names longer than ggml's 63 bytes were shortened by the converter; it recorded the full ones.
+        return fileMapped(map(backend, file.dataSection(), ggufEntries(file), useExtraBufferTypes));
+    }
+
+    /**
+     * The tensors of a GGUF file as entries of its data section, under their full names (names
+     * longer than ggml's 63 bytes were shortened by the converter, which recorded the full ones).
+     */
+    public static List<Entry> ggufEntries(mmgp.gguf.GgufFile file) {
         Map<String, String> fullNames = new java.util.HashMap<>();
         if (file.metadata().contains(mmgp.convert.TensorNames.LONG_NAMES_KEY)) {
             try {
@@ -143,7 +164,7 @@ public final class WeightSet implements AutoCloseable {
             long[] ne = t.nDims() == 0 ? new long[] {1} : t.shape();
             entries.add(new Entry(fullNames.getOrDefault(t.name(), t.name()), t.type(), ne, t.dataOffset(), t.nDims() == 2 && t.ne(1) > 1));
         }
-        return fileMapped(map(backend, file.dataSection(), entries, useExtraBufferTypes));
+        return entries;
     }
 
     private void place(ComputeBackend backend, MemorySegment region, List<Entry> entries, boolean useExtra) {

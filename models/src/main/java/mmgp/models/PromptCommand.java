@@ -56,7 +56,12 @@ public abstract class PromptCommand<M extends AutoCloseable> extends GenerationC
 
     @Override
     protected final CpuModel<M> load(Path model, ProgressBar bar) throws Exception {
-        return CpuModel.open(model, threads.threads(), numerics.numerics(), loader);
+        return CpuModel.open(model, threads.threads(), numerics.numerics(), loader());
+    }
+
+    /** How the model file is opened on its backend: the constructor's loader, unless a verb's options change it. */
+    protected CpuModel.Loader<M> loader() {
+        return loader;
     }
 
     @Override

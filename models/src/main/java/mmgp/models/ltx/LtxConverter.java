@@ -1,21 +1,26 @@
 package mmgp.models.ltx;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Comparator;
+import java.util.List;
 import java.util.stream.Stream;
 import mmgp.convert.ConversionPlan;
 import mmgp.convert.HfCheckpoint;
 import mmgp.convert.ModelConverter;
 import mmgp.convert.TypePolicy;
 import mmgp.gguf.GgufFile;
+import mmgp.safetensors.SafetensorsCheckpoint;
 import mmgp.tensor.GgmlType;
 
 /**
- * Lightricks/LTX-Video (diffusers layout) → one GGUF: T5 encoder, transformer and VAE weights
- * under their Hugging Face names, every component's config, and the T5 tokenizer files stored
+ * Lightricks/LTX-Video (diffusers layout; or a single file / ComfyUI GGUF transformer with a T5
+ * source, {@link #planFile}) → one GGUF: T5 encoder, transformer and VAE weights under their
+ * Hugging Face (diffusers) names, every component's config, and the T5 tokenizer files stored
  * verbatim (spiece.model base64-encoded) so the same tokenizer code reads them back.
  */
 public final class LtxConverter implements ModelConverter {
@@ -29,7 +34,8 @@ public final class LtxConverter implements ModelConverter {
 
     @Override
     public String description() {
-        return "LTX-Video (Lightricks/LTX-Video layout): T5 encoder + video transformer + video VAE, one GGUF";
+        return "LTX-Video (a diffusers folder, or a Lightricks single file / ComfyUI GGUF transformer with --text-encoder): "
+                + "T5 encoder + video transformer + video VAE, one GGUF";
     }
 
     @Override
@@ -51,12 +57,7 @@ public final class LtxConverter implements ModelConverter {
         for (String c : LtxModel.COMPONENTS) checkpoint.component(c);
         plan.metadata().putString("general.architecture", ARCH);
         plan.metadata().putString("general.name", checkpoint.root().getFileName().toString());
-        // Which code paths the checkpoint needs; the engine reads the same facts from the configs.
-        var vae = checkpoint.component("vae").config();
-        String version = vae.path("timestep_conditioning").asBoolean(false)
-                ? (vae.path("down_block_types").toString().contains("LTXVideo095DownBlock3D") ? "0.9.5" : "0.9.1")
-                : "0.9.0";
-        plan.metadata().putString("mmgp.ltx.version", version);
+        plan.metadata().putString("mmgp.ltx.version", version(checkpoint.component("vae").config()));
         plan.addCheckpoint(checkpoint);
         Path scheduler = checkpoint.root().resolve("scheduler").resolve("scheduler_config.json");
         if (!Files.isRegularFile(scheduler)) throw new IOException(scheduler + " is missing");
@@ -67,6 +68,83 @@ public final class LtxConverter implements ModelConverter {
             for (Path f : files.filter(Files::isRegularFile).sorted().toList()) {
                 plan.metadata().putString(TOKENIZER_KEY + f.getFileName(), Base64.getEncoder().encodeToString(Files.readAllBytes(f)));
             }
+        }
+    }
+
+    /** Which VAE code path the checkpoint needs (the engine reads the same facts from the configs). */
+    private static String version(JsonNode vae) {
+        return vae.path("timestep_conditioning").asBoolean(false)
+                ? (vae.path("down_block_types").toString().contains("LTXVideo095DownBlock3D") ? "0.9.5" : "0.9.1")
+                : "0.9.0";
+    }
+
+    /**
+     * A Lightricks single file ({@link LtxSingleFile}: transformer and VAE, renamed to diffusers'
+     * names) or a ComfyUI GGUF transformer ({@link LtxComfyGguf}: its quantized tensors copied as
+     * they are, float ones typed by the policy; the VAE from the companion), with the T5 encoder,
+     * tokenizer and scheduler of {@code companion} (a diffusers LTX-Video folder or an mmgp
+     * LTX-Video GGUF; for a single file, by default the folder it lies in). The configs are
+     * stored in diffusers' form, as for a folder, so the result loads like any converted model.
+     */
+    @Override
+    public AutoCloseable planFile(Path file, Path companion, ConversionPlan plan) throws IOException {
+        boolean single = file.getFileName().toString().endsWith(".safetensors");
+        List<AutoCloseable> open = new ArrayList<>();
+        AutoCloseable all = () -> {
+            for (AutoCloseable c : open.reversed()) c.close();
+        };
+        try {
+            // the checkpoint first: a file that is no LTX-Video checkpoint is refused by what it is
+            LtxSingleFile sf = single ? LtxSingleFile.open(file) : null;
+            LtxComfyGguf g = single ? null : LtxComfyGguf.open(file);
+            open.add(single ? sf : g);
+            Path source = companion;
+            if (source == null) {
+                Path parent = file.toAbsolutePath().getParent();
+                if (!single || parent == null || !Files.isDirectory(parent.resolve("text_encoder"))) {
+                    throw new IllegalArgumentException(file + " holds no T5 text encoder; give one with --text-encoder "
+                            + "(a diffusers LTX-Video folder or an mmgp LTX-Video GGUF)");
+                }
+                source = parent;
+            }
+            LtxCompanion c = LtxCompanion.open(source);
+            open.add(c);
+            JsonNode transformer;
+            JsonNode vae;
+            if (single) {
+                SafetensorsCheckpoint raw = SafetensorsCheckpoint.open(file);
+                open.add(raw);
+                for (var e : sf.originalNames().entrySet()) plan.addNamed(e.getKey(), raw, e.getValue());
+                transformer = sf.transformerConfig();
+                vae = sf.vaeConfig();
+            } else {
+                if (!c.has("vae")) throw new IllegalArgumentException(source + " has no VAE; a ComfyUI GGUF transformer takes its VAE from --text-encoder");
+                transformer = g.transformerConfig(c.config("transformer"));
+                vae = c.requiredConfig("vae");
+                g.addTo(plan);
+                c.addTo(plan, "vae");
+            }
+            c.addTo(plan, "text_encoder");
+            String name = file.getFileName().toString().replaceFirst("\\.(safetensors|gguf)$", "");
+            plan.metadata().putString("general.architecture", ARCH);
+            plan.metadata().putString("general.name", name);
+            plan.metadata().putString("mmgp.ltx.version", version(vae));
+            plan.metadata().putString("mmgp.ltx.source", (single ? "single file " : "ComfyUI GGUF ") + file.getFileName() + ", text encoder from " + source.getFileName());
+            plan.metadata().putString("mmgp.config.transformer", transformer.toString());
+            plan.metadata().putString("mmgp.config.vae", vae.toString());
+            plan.metadata().putString("mmgp.config.text_encoder", c.requiredConfig("text_encoder").toString());
+            plan.metadata().putString("mmgp.config.scheduler", c.requiredConfig("scheduler").toString());
+            for (var t : c.tokenizerFiles().entrySet()) {
+                plan.metadata().putString(TOKENIZER_KEY + t.getKey(), Base64.getEncoder().encodeToString(t.getValue()));
+            }
+            return all;
+        } catch (IOException | RuntimeException e) {
+            try {
+                all.close();
+            } catch (Exception ignored) {
+                // the first failure is the one to report
+            }
+            throw e;
         }
     }
 

@@ -8,29 +8,27 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import mmgp.convert.HfCheckpoint;
 import mmgp.gguf.GgufFile;
 import mmgp.graph.ComputeBackend;
 import mmgp.graph.WeightSet;
-import mmgp.safetensors.SafetensorsCheckpoint;
-import mmgp.safetensors.SafetensorsTensorInfo;
 import mmgp.schedule.FlowMatchEulerScheduler;
-import mmgp.tensor.GgmlType;
 
 /**
  * A loaded LTX-Video pipeline: T5 tokenizer and encoder, the video transformer, the video VAE
  * decoder and the flow-matching scheduler's config, over one set of weights used in place.
  * Opens the Hugging Face folder (Lightricks/LTX-Video diffusers layout), a GGUF written by
- * {@code mmgp convert --model ltx}, or a Lightricks single-file checkpoint
- * ({@code ltx-video-2b-v0.9.x.safetensors}, see {@link LtxSingleFile}). A single file holds only
- * the transformer and the VAE: the T5 text encoder, tokenizer and scheduler config come from a
- * diffusers LTX-Video folder ({@code text_encoder/}, {@code tokenizer/}, {@code scheduler/}),
- * given explicitly with {@link #open(Path, Path, ComputeBackend)} or, with
- * {@link #open(Path, ComputeBackend)}, the folder the file lies in (the Lightricks/LTX-Video
- * repository keeps both side by side). The folder's own transformer and VAE are not loaded.
+ * {@code mmgp convert --model ltx}, a Lightricks single-file checkpoint
+ * ({@code ltx-video-2b-v0.9.x.safetensors}, {@code ltxv-13b-0.9.x.safetensors}, see
+ * {@link LtxSingleFile}) or a ComfyUI-GGUF transformer ({@link LtxComfyGguf}), of any size (the
+ * widths come from the configs or tensor shapes). A single file holds only the transformer and
+ * the VAE, a ComfyUI GGUF only the transformer: the rest comes from a T5 source
+ * ({@link LtxCompanion}: a diffusers LTX-Video folder or an mmgp LTX-Video GGUF) given with
+ * {@link #open(Path, Path, ComputeBackend)}, or for a single file with
+ * {@link #open(Path, ComputeBackend)} the folder it lies in (the Lightricks/LTX-Video repository
+ * keeps both side by side). The source's own transformer is not loaded.
  */
 public final class LtxModel implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -59,7 +57,11 @@ public final class LtxModel implements AutoCloseable {
         this.description = description;
     }
 
-    /** Opens a Hugging Face LTX-Video folder, or a .gguf written by the converter. */
+    /**
+     * Opens a Hugging Face LTX-Video folder, a .gguf written by the converter, or a single-file
+     * checkpoint lying in a diffusers LTX-Video folder (which gives its T5 and scheduler). A
+     * ComfyUI GGUF transformer needs a T5/VAE source: {@link #open(Path, Path, ComputeBackend)}.
+     */
     public static LtxModel open(Path path, ComputeBackend backend) throws IOException {
         if (!Files.exists(path)) throw new NoSuchFileException(path.toString(), null, "no LTX-Video model here (a .gguf file or a Hugging Face folder)");
         if (Files.isDirectory(path)) return openFolder(path, backend);
@@ -68,63 +70,73 @@ public final class LtxModel implements AutoCloseable {
             if (sibling == null || !Files.isDirectory(sibling.resolve("text_encoder")) || !Files.isDirectory(sibling.resolve("tokenizer"))) {
                 LtxSingleFile.open(path).close(); // a file that is no LTX-Video single file is refused by what it is
                 throw new IllegalArgumentException(path + " is a single-file checkpoint; it needs a T5 text encoder, tokenizer and scheduler "
-                        + "from a diffusers LTX-Video folder (text_encoder/, tokenizer/, scheduler/), beside it or given explicitly");
+                        + "from a diffusers LTX-Video folder (text_encoder/, tokenizer/, scheduler/) or an mmgp LTX-Video GGUF, "
+                        + "beside it or given explicitly (--text-encoder)");
             }
             return open(path, sibling, backend);
+        }
+        try (GgufFile probe = GgufFile.open(path)) {
+            if (!LtxConverter.ARCH.equals(probe.metadata().getString("general.architecture", ""))) {
+                String why = LtxComfyGguf.refusal(probe);
+                if (why != null) throw new IllegalArgumentException(path + " is " + why);
+                throw new IllegalArgumentException(path + " is a ComfyUI-GGUF LTX-Video transformer; it needs the T5 text encoder, tokenizer, "
+                        + "scheduler and VAE from a diffusers LTX-Video folder or an mmgp LTX-Video GGUF (--text-encoder)");
+            }
         }
         return openGguf(path, backend);
     }
 
     /**
-     * Opens a Lightricks single-file checkpoint ({@link LtxSingleFile}) with the text encoder,
-     * tokenizer and scheduler config of the diffusers LTX-Video folder {@code textEncoderFolder}.
+     * Opens a checkpoint that lacks the text encoder: a Lightricks single file
+     * ({@link LtxSingleFile}: transformer + VAE) or a ComfyUI GGUF transformer
+     * ({@link LtxComfyGguf}), with the T5 encoder, tokenizer and scheduler config (and, for the
+     * GGUF, the VAE) of {@code textEncoderSource}: a diffusers LTX-Video folder or an mmgp
+     * LTX-Video GGUF ({@link LtxCompanion}).
      */
-    public static LtxModel open(Path singleFile, Path textEncoderFolder, ComputeBackend backend) throws IOException {
-        LtxSingleFile single = LtxSingleFile.open(singleFile);
-        SafetensorsCheckpoint te = null;
+    public static LtxModel open(Path checkpoint, Path textEncoderSource, ComputeBackend backend) throws IOException {
+        if (Files.isDirectory(checkpoint)) throw new IllegalArgumentException(checkpoint + " is a folder; a text encoder source goes with a single file or a GGUF transformer");
+        LtxCompanion companion = LtxCompanion.open(textEncoderSource);
+        List<AutoCloseable> sources = new ArrayList<>();
+        sources.add(companion);
         WeightSet weights = null;
         try {
             Map<String, JsonNode> configs = new HashMap<>();
-            configs.put("transformer", single.transformerConfig());
-            configs.put("vae", single.vaeConfig());
-            Path teDir = textEncoderFolder.resolve("text_encoder");
-            Path teConfig = teDir.resolve("config.json");
-            Path scheduler = textEncoderFolder.resolve("scheduler").resolve("scheduler_config.json");
-            for (Path p : List.of(teConfig, scheduler)) {
-                if (!Files.isRegularFile(p)) throw new NoSuchFileException(p.toString(), null, "the text encoder folder of a single-file LTX-Video checkpoint needs it");
-            }
-            configs.put("text_encoder", JSON.readTree(teConfig.toFile()));
-            configs.put("scheduler", JSON.readTree(scheduler.toFile()));
-            T5Tokenizer tokenizer = T5Tokenizer.load(textEncoderFolder.resolve("tokenizer"));
-            te = SafetensorsCheckpoint.open(teDir);
             List<WeightSet.Region> regions = new ArrayList<>();
-            regions.add(single.region());
-            Map<mmgp.safetensors.SafetensorsFile, List<WeightSet.Entry>> byFile = new LinkedHashMap<>();
-            for (String name : te.names()) {
-                SafetensorsTensorInfo info = te.tensor(name);
-                GgmlType type = switch (info.dtype()) {
-                    case F32 -> GgmlType.F32;
-                    case F16 -> GgmlType.F16;
-                    case BF16 -> GgmlType.BF16;
-                    default -> null;
-                };
-                if (type == null) continue;
-                long[] ne = mmgp.convert.ConversionPlan.ggmlShape(info.shape());
-                byFile.computeIfAbsent(te.fileOf(name), k -> new ArrayList<>())
-                        .add(new WeightSet.Entry("text_encoder." + name, type, ne, info.fileOffset(), ne.length == 2 && ne[1] > 1));
+            if (checkpoint.getFileName().toString().endsWith(".safetensors")) {
+                LtxSingleFile single = LtxSingleFile.open(checkpoint);
+                sources.add(single);
+                configs.put("transformer", single.transformerConfig());
+                configs.put("vae", single.vaeConfig());
+                regions.add(single.region());
+            } else {
+                LtxComfyGguf gguf = LtxComfyGguf.open(checkpoint);
+                sources.add(gguf);
+                if (!companion.has("vae")) {
+                    throw new IllegalArgumentException(textEncoderSource + " has no VAE; a ComfyUI GGUF transformer takes its VAE from the text encoder source");
+                }
+                configs.put("transformer", gguf.transformerConfig(companion.config("transformer")));
+                configs.put("vae", companion.requiredConfig("vae"));
+                regions.add(gguf.region());
+                regions.addAll(companion.regions("vae"));
             }
-            byFile.forEach((file, entries) -> regions.add(new WeightSet.Region(file.mapping(), entries)));
-            weights = WeightSet.mapRegions(backend, regions, true);
-            SafetensorsCheckpoint teFinal = te;
+            configs.put("text_encoder", companion.requiredConfig("text_encoder"));
+            configs.put("scheduler", companion.requiredConfig("scheduler"));
+            T5Tokenizer tokenizer = companion.tokenizer();
+            regions.addAll(companion.regions("text_encoder"));
+            weights = WeightSet.mapFiles(backend, regions, true);
             AutoCloseable source = () -> {
-                teFinal.close();
-                single.close();
+                for (AutoCloseable c : sources.reversed()) c.close();
             };
-            return new LtxModel(source, weights, tokenizer, configs, singleFile + " (text encoder from " + textEncoderFolder + ")");
+            return new LtxModel(source, weights, tokenizer, configs, checkpoint + " (text encoder from " + textEncoderSource + ")");
         } catch (IOException | RuntimeException e) {
             if (weights != null) weights.close();
-            if (te != null) te.close();
-            single.close();
+            for (AutoCloseable c : sources.reversed()) {
+                try {
+                    c.close();
+                } catch (Exception ignored) {
+                    // the first failure is the one to report
+                }
+            }
             throw e;
         }
     }

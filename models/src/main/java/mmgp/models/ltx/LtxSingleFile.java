@@ -31,13 +31,16 @@ import mmgp.tensor.GgmlType;
  * ({@code timestep_conditioning}, {@code encoder_blocks} with {@code compress_*_res} blocks);
  * otherwise the keys do, as diffusers infers the model type; a header that contradicts the keys is refused.
  *
- * <p>Configs (diffusers form): a header section whose {@code _class_name} is already diffusers'
- * ({@code LTXVideoTransformer3DModel}, {@code AutoencoderKLLTXVideo}) is used as is. A Lightricks
+ * <p>Configs (diffusers form): a VAE header section whose {@code _class_name} is already diffusers'
+ * ({@code AutoencoderKLLTXVideo}) is used as is, a transformer one is checked against the shapes. A Lightricks
  * transformer section ({@code Transformer3DModel}) shares diffusers' key names except
  * {@code qk_norm "rms_norm"} (one norm across heads). A Lightricks VAE section
  * ({@code CausalVideoAutoencoder}) or none selects diffusers' published config of that release
- * (the block lists of LTX-Video 2B 0.9.0 / 0.9.1 / 0.9.5), as diffusers' loader does; the
- * transformer without a header takes its widths from the tensor shapes and its head count 32.
+ * (the block lists of LTX-Video 0.9.0 / 0.9.1 / 0.9.5; 0.9.6 to 0.9.8, 2B and 13B, share 0.9.5's
+ * VAE), as diffusers' loader does. The transformer's widths and layer count always come from the
+ * tensor shapes ({@link #transformerConfig(JsonNode, boolean, Map, String)}), so 2B (28 layers,
+ * 32 × 64) and 13B (48 layers, 32 × 128) load alike; a Lightricks header gives the head count and
+ * must agree with the shapes, no header means the releases' 32 heads.
  *
  * <p>Anything else is refused by what it is: LTX-2 (audio-video) checkpoints, a diffusers
  * component file, or a file with no LTX-Video keys. The text encoder, tokenizer and scheduler are
@@ -125,7 +128,10 @@ public final class LtxSingleFile implements AutoCloseable {
                 }
                 if (mapped.put(d, t) != null) throw new IllegalArgumentException(path + ": two tensors map to " + d);
             }
-            JsonNode tc = transformerConfig(header == null ? null : header.get("transformer"), mapped);
+            Map<String, long[]> shapes = new LinkedHashMap<>();
+            mapped.forEach((n, t) -> shapes.put(n, t.shape()));
+            JsonNode ht = header == null ? null : header.get("transformer");
+            JsonNode tc = transformerConfig(ht, true, shapes, "single-file LTX-Video checkpoint " + path.getFileName());
             JsonNode vc = hv != null && isDiffusers(hv, "AutoencoderKLLTXVideo") ? hv : releaseVaeConfig(layout);
             return new LtxSingleFile(path, file, mapped, layout, tc, vc);
         } catch (RuntimeException e) {
@@ -240,45 +246,84 @@ public final class LtxSingleFile implements AutoCloseable {
 
     // ---- configs ----
 
-    private static long[] shape(Map<String, SafetensorsTensorInfo> m, String name) {
-        SafetensorsTensorInfo t = m.get(name);
-        if (t == null) throw new IllegalArgumentException("single-file LTX-Video checkpoint lacks " + name);
-        return t.shape();
-    }
+    /** Every LTX-Video release (2B: 32 × 64, 13B: 32 × 128) has 32 heads; the tensors only tell their product. */
+    static final int RELEASE_HEADS = 32;
 
-    private static JsonNode transformerConfig(JsonNode header, Map<String, SafetensorsTensorInfo> m) {
-        if (header != null && isDiffusers(header, LtxTransformerConfig.CLASS_NAME)) return header;
+    private static final List<String> CONFIG_KEYS = List.of("in_channels", "out_channels", "num_layers", "num_attention_heads",
+            "attention_head_dim", "cross_attention_dim", "caption_channels", "activation_fn", "norm_elementwise_affine", "norm_eps",
+            "attention_bias", "attention_out_bias", "patch_size", "patch_size_t");
+
+    /**
+     * The transformer's diffusers config, every width taken from the tensor shapes
+     * ({@code shapes}: diffusers names {@code transformer.*} → PyTorch shapes), so 2B, 13B and any
+     * other size load alike. {@code hint} (or null) supplies what shapes cannot tell (the head
+     * count, activation, eps): a diffusers or Lightricks config. A {@code binding} hint (the
+     * file's own header) that contradicts the shapes is refused; a non-binding one (a companion
+     * folder's config, which may be another size) is used only where it agrees with them, else the
+     * head count falls back to the releases' 32.
+     */
+    static JsonNode transformerConfig(JsonNode hint, boolean binding, Map<String, long[]> shapes, String what) {
+        long[] projIn = shape(shapes, "transformer.proj_in.weight", what);
+        long[] projOut = shape(shapes, "transformer.proj_out.weight", what);
+        long[] caption = shape(shapes, "transformer.caption_projection.linear_1.weight", what);
+        int layers = 0;
+        while (shapes.containsKey("transformer.transformer_blocks." + layers + ".scale_shift_table")) layers++;
+        if (layers == 0) throw new IllegalArgumentException(what + " has no transformer_blocks.0.scale_shift_table");
+        int inner = (int) projIn[0];
+        ObjectNode fromShapes = JSON.createObjectNode();
+        fromShapes.put("in_channels", (int) projIn[1]);
+        fromShapes.put("out_channels", (int) projOut[0]);
+        fromShapes.put("num_layers", layers);
+        fromShapes.put("cross_attention_dim", inner);
+        fromShapes.put("caption_channels", (int) caption[1]);
         ObjectNode c = JSON.createObjectNode();
         c.put("_class_name", LtxTransformerConfig.CLASS_NAME);
-        long[] projIn = shape(m, "transformer.proj_in.weight");
-        long[] projOut = shape(m, "transformer.proj_out.weight");
-        long[] caption = shape(m, "transformer.caption_projection.linear_1.weight");
-        int layers = 0;
-        while (m.containsKey("transformer.transformer_blocks." + layers + ".scale_shift_table")) layers++;
-        int inner = (int) projIn[0];
-        c.put("in_channels", (int) projIn[1]);
-        c.put("out_channels", (int) projOut[0]);
-        c.put("num_layers", layers);
-        c.put("num_attention_heads", 32);
-        c.put("attention_head_dim", inner / 32);
-        c.put("cross_attention_dim", inner);
-        c.put("caption_channels", (int) caption[1]);
         c.put("qk_norm", "rms_norm_across_heads");
-        if (header != null) {
-            for (String k : List.of("in_channels", "out_channels", "num_layers", "num_attention_heads", "attention_head_dim",
-                    "cross_attention_dim", "caption_channels", "activation_fn", "norm_elementwise_affine", "norm_eps", "attention_bias")) {
-                if (header.hasNonNull(k)) c.set(k, header.get(k));
-            }
-            String qk = header.path("qk_norm").asText("rms_norm");
+        boolean agrees = hint != null;
+        if (hint != null) {
+            String qk = hint.path("qk_norm").asText("rms_norm");
             if (!qk.equals("rms_norm") && !qk.equals("rms_norm_across_heads")) {
-                throw new IllegalArgumentException("single-file LTX-Video transformer: qk_norm '" + qk + "' is not supported (rms_norm)");
+                throw new IllegalArgumentException(what + ": qk_norm '" + qk + "' is not supported (rms_norm)");
+            }
+            for (var it = fromShapes.fieldNames(); it.hasNext(); ) {
+                String k = it.next();
+                JsonNode h = hint.get(k);
+                if (h != null && !h.isNull() && h.asLong() != fromShapes.get(k).asLong()) {
+                    if (binding) {
+                        throw new IllegalArgumentException(what + ": its config says " + k + " " + h + " but the tensors imply " + fromShapes.get(k));
+                    }
+                    agrees = false;
+                }
+            }
+            int heads = hint.path("num_attention_heads").asInt(RELEASE_HEADS);
+            int headDim = hint.path("attention_head_dim").asInt(inner / Math.max(1, heads));
+            if ((long) heads * headDim != inner) {
+                if (binding) {
+                    throw new IllegalArgumentException(what + ": its config says " + heads + " heads × " + headDim + " but the tensors are " + inner + " wide");
+                }
+                agrees = false;
             }
         }
-        if (c.path("num_layers").asInt() != layers) {
-            throw new IllegalArgumentException("single-file LTX-Video: header config says num_layers " + c.path("num_layers").asInt()
-                    + " but the file holds " + layers + " transformer blocks");
+        if (agrees) {
+            for (String k : CONFIG_KEYS) {
+                if (hint.hasNonNull(k)) c.set(k, hint.get(k));
+            }
+        } else {
+            if (inner % RELEASE_HEADS != 0) {
+                throw new IllegalArgumentException(what + ": the transformer is " + inner + " wide, not a multiple of " + RELEASE_HEADS
+                        + " heads, and no config names its head count (give a diffusers folder whose transformer/config.json matches)");
+            }
+            c.put("num_attention_heads", RELEASE_HEADS);
+            c.put("attention_head_dim", inner / RELEASE_HEADS);
         }
+        c.setAll(fromShapes);
         return c;
+    }
+
+    private static long[] shape(Map<String, long[]> shapes, String name, String what) {
+        long[] s = shapes.get(name);
+        if (s == null) throw new IllegalArgumentException(what + " lacks " + name);
+        return s;
     }
 
     /** diffusers' published AutoencoderKLLTXVideo config for the release with this VAE layout (LTX-Video 2B). */
@@ -347,6 +392,13 @@ public final class LtxSingleFile implements AutoCloseable {
     /** The diffusers names ({@code transformer.*}, {@code vae.*}) this file provides. */
     public Set<String> names() {
         return byDiffusersName.keySet();
+    }
+
+    /** Each diffusers name ({@code transformer.*}, {@code vae.*}) with the file's own key for it. */
+    public Map<String, String> originalNames() {
+        Map<String, String> m = new LinkedHashMap<>();
+        byDiffusersName.forEach((d, info) -> m.put(d, info.name()));
+        return m;
     }
 
     /** The float weights in place in the mapped file, under their diffusers names, as a region for {@link WeightSet#mapRegions}. */

@@ -79,6 +79,12 @@ public final class VideoCommand extends PromptCommand<LtxModel> {
             + "(default: $MMGP_LTX_MODEL when set, else the installed video model).", defaultValue = "${env:MMGP_LTX_MODEL}")
     Path model;
 
+    @Option(names = "--text-encoder", paramLabel = "SOURCE",
+            description = "With a Lightricks single-file .safetensors or a ComfyUI-GGUF transformer as --model: the diffusers LTX-Video folder "
+                    + "or mmgp LTX-Video GGUF that gives the T5 encoder, tokenizer, scheduler (and a GGUF transformer's VAE) "
+                    + "(a single file without it looks in its own folder).")
+    Path textEncoder;
+
     @Option(names = {"-o", "--out"}, defaultValue = "video.mp4",
             description = "Output video; the extension picks the format: mp4 (H.264), webm or gif. With several prompts, -1, -2… are added (default ${DEFAULT-VALUE}).")
     Path out;
@@ -134,6 +140,12 @@ public final class VideoCommand extends PromptCommand<LtxModel> {
             start = new java.util.ArrayList<>();
             for (Path image : images) start.add(LtxConditionImage.read(image)); // unreadable files fail before the model loads
         }
+    }
+
+    @Override
+    protected mmgp.models.CpuModel.Loader<LtxModel> loader() {
+        Path source = textEncoder;
+        return source == null ? LtxModel::open : (file, backend) -> LtxModel.open(file, source, backend);
     }
 
     @Override
