@@ -218,7 +218,7 @@ public final class WeightSet implements AutoCloseable {
             try {
                 MemorySegment w = Ggml.newTensor2d(ctx, e.type().id(), e.ne()[0], e.ne()[1]);
                 MemorySegment x = Ggml.newTensor2d(ctx, GgmlType.F32.id(), e.ne()[0], 8);
-                MemorySegment op = Ggml.mulMat(ctx, w, x);
+                MemorySegment op = Ggml.binary(Ggml.Binary.MUL_MAT, ctx, w, x);
                 w.reinterpret(GgmlTensorStruct.SIZE).set(java.lang.foreign.ValueLayout.ADDRESS, GgmlTensorStruct.BUFFER, probeBuffer);
                 if (GgmlBackend.devSupportsBuft(backend.device(), buft.handle()) && backend.supports(op)) return buft;
             } finally {
