@@ -60,13 +60,7 @@ public final class Graph implements AutoCloseable {
 
     /** A new input tensor of {@code type} with ggml dimensions {@code ne} (fastest first). */
     public Tensor input(String name, GgmlType type, long... ne) {
-        MemorySegment t = switch (ne.length) {
-            case 1 -> Ggml.newTensor1d(ctx, type.id(), ne[0]);
-            case 2 -> Ggml.newTensor2d(ctx, type.id(), ne[0], ne[1]);
-            case 3 -> Ggml.newTensor3d(ctx, type.id(), ne[0], ne[1], ne[2]);
-            case 4 -> Ggml.newTensor4d(ctx, type.id(), ne[0], ne[1], ne[2], ne[3]);
-            default -> throw new IllegalArgumentException("ggml tensors have 1 to 4 dimensions, got " + ne.length);
-        };
+        MemorySegment t = Ggml.newTensor(ctx, type.id(), ne);
         Ggml.setName(t, arena.allocateFrom(name));
         Ggml.setInput(t);
         return new Tensor(t);
@@ -604,24 +598,12 @@ public final class Graph implements AutoCloseable {
     public Tensor reshape(Tensor a, long... ne) {
         MemorySegment p = a.ptr();
         if (!Ggml.isContiguous(p)) p = Ggml.unary(Ggml.Unary.CONT, ctx, p);
-        return t(switch (ne.length) {
-            case 1 -> Ggml.reshape1d(ctx, p, ne[0]);
-            case 2 -> Ggml.reshape2d(ctx, p, ne[0], ne[1]);
-            case 3 -> Ggml.reshape3d(ctx, p, ne[0], ne[1], ne[2]);
-            case 4 -> Ggml.reshape4d(ctx, p, ne[0], ne[1], ne[2], ne[3]);
-            default -> throw new IllegalArgumentException("1 to 4 dimensions, got " + ne.length);
-        });
+        return t(Ggml.reshape(ctx, p, ne));
     }
 
     /** A strided view: {@code ne} sizes, {@code nb} byte strides of dims 1.., {@code offset} in bytes. */
     public Tensor view(Tensor a, long[] ne, long[] nb, long offset) {
-        return t(switch (ne.length) {
-            case 1 -> Ggml.view1d(ctx, a.ptr(), ne[0], offset);
-            case 2 -> Ggml.view2d(ctx, a.ptr(), ne[0], ne[1], nb[0], offset);
-            case 3 -> Ggml.view3d(ctx, a.ptr(), ne[0], ne[1], ne[2], nb[0], nb[1], offset);
-            case 4 -> Ggml.view4d(ctx, a.ptr(), ne[0], ne[1], ne[2], ne[3], nb[0], nb[1], nb[2], offset);
-            default -> throw new IllegalArgumentException("1 to 4 dimensions, got " + ne.length);
-        });
+        return t(Ggml.view(ctx, a.ptr(), ne, nb, offset));
     }
 
     public Tensor cont(Tensor a) { return unary(Ggml.Unary.CONT, a); }

@@ -193,13 +193,7 @@ public final class WeightSet implements AutoCloseable {
     }
 
     private MemorySegment newTensor(MemorySegment ctx, Entry e) {
-        long[] ne = e.ne();
-        MemorySegment t = switch (ne.length) {
-            case 1 -> Ggml.newTensor1d(ctx, e.type().id(), ne[0]);
-            case 2 -> Ggml.newTensor2d(ctx, e.type().id(), ne[0], ne[1]);
-            case 3 -> Ggml.newTensor3d(ctx, e.type().id(), ne[0], ne[1], ne[2]);
-            default -> Ggml.newTensor4d(ctx, e.type().id(), ne[0], ne[1], ne[2], ne[3]);
-        };
+        MemorySegment t = Ggml.newTensor(ctx, e.type().id(), e.ne());
         // ggml names hold 63 bytes; longer names are kept in our map, truncated in ggml.
         String name = e.name().length() > 63 ? e.name().substring(0, 63) : e.name();
         Ggml.setName(t, arena.allocateFrom(name));

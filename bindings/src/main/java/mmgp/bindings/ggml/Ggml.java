@@ -137,6 +137,17 @@ public final class Ggml {
         try { return (MemorySegment) GGML_NEW_TENSOR_4D.invokeExact(ctx, type, ne0, ne1, ne2, ne3); } catch (Throwable t) { throw Downcalls.rethrow(t); }
     }
 
+    /** ggml_new_tensor_1d .. ggml_new_tensor_4d by the number of sizes in {@code ne} (fastest first). */
+    public static MemorySegment newTensor(MemorySegment ctx, int type, long... ne) {
+        return switch (ne.length) {
+            case 1 -> newTensor1d(ctx, type, ne[0]);
+            case 2 -> newTensor2d(ctx, type, ne[0], ne[1]);
+            case 3 -> newTensor3d(ctx, type, ne[0], ne[1], ne[2]);
+            case 4 -> newTensor4d(ctx, type, ne[0], ne[1], ne[2], ne[3]);
+            default -> throw new IllegalArgumentException("ggml tensors have 1 to 4 dimensions, got " + ne.length);
+        };
+    }
+
     private static final MethodHandle GGML_SET_NAME = bind("ggml_set_name", PTR, PTR, PTR);
     public static MemorySegment setName(MemorySegment tensor, MemorySegment name) {
         try { return (MemorySegment) GGML_SET_NAME.invokeExact(tensor, name); } catch (Throwable t) { throw Downcalls.rethrow(t); }
@@ -335,43 +346,46 @@ public final class Ggml {
     }
 
     private static final MethodHandle GGML_RESHAPE_1D = bind("ggml_reshape_1d", PTR, PTR, PTR, I64);
-    public static MemorySegment reshape1d(MemorySegment ctx, MemorySegment a, long ne0) {
-        try { return (MemorySegment) GGML_RESHAPE_1D.invokeExact(ctx, a, ne0); } catch (Throwable t) { throw Downcalls.rethrow(t); }
-    }
-
     private static final MethodHandle GGML_RESHAPE_2D = bind("ggml_reshape_2d", PTR, PTR, PTR, I64, I64);
-    public static MemorySegment reshape2d(MemorySegment ctx, MemorySegment a, long ne0, long ne1) {
-        try { return (MemorySegment) GGML_RESHAPE_2D.invokeExact(ctx, a, ne0, ne1); } catch (Throwable t) { throw Downcalls.rethrow(t); }
-    }
-
     private static final MethodHandle GGML_RESHAPE_3D = bind("ggml_reshape_3d", PTR, PTR, PTR, I64, I64, I64);
-    public static MemorySegment reshape3d(MemorySegment ctx, MemorySegment a, long ne0, long ne1, long ne2) {
-        try { return (MemorySegment) GGML_RESHAPE_3D.invokeExact(ctx, a, ne0, ne1, ne2); } catch (Throwable t) { throw Downcalls.rethrow(t); }
-    }
-
     private static final MethodHandle GGML_RESHAPE_4D = bind("ggml_reshape_4d", PTR, PTR, PTR, I64, I64, I64, I64);
-    public static MemorySegment reshape4d(MemorySegment ctx, MemorySegment a, long ne0, long ne1, long ne2, long ne3) {
-        try { return (MemorySegment) GGML_RESHAPE_4D.invokeExact(ctx, a, ne0, ne1, ne2, ne3); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+
+    /** ggml_reshape_1d .. ggml_reshape_4d by the number of sizes in {@code ne}; {@code a} must be contiguous. */
+    public static MemorySegment reshape(MemorySegment ctx, MemorySegment a, long... ne) {
+        try {
+            return switch (ne.length) {
+                case 1 -> (MemorySegment) GGML_RESHAPE_1D.invokeExact(ctx, a, ne[0]);
+                case 2 -> (MemorySegment) GGML_RESHAPE_2D.invokeExact(ctx, a, ne[0], ne[1]);
+                case 3 -> (MemorySegment) GGML_RESHAPE_3D.invokeExact(ctx, a, ne[0], ne[1], ne[2]);
+                case 4 -> (MemorySegment) GGML_RESHAPE_4D.invokeExact(ctx, a, ne[0], ne[1], ne[2], ne[3]);
+                default -> throw new IllegalArgumentException("1 to 4 dimensions, got " + ne.length);
+            };
+        } catch (Throwable t) {
+            throw Downcalls.rethrow(t);
+        }
     }
 
     private static final MethodHandle GGML_VIEW_1D = bind("ggml_view_1d", PTR, PTR, PTR, I64, I64);
-    public static MemorySegment view1d(MemorySegment ctx, MemorySegment a, long ne0, long offset) {
-        try { return (MemorySegment) GGML_VIEW_1D.invokeExact(ctx, a, ne0, offset); } catch (Throwable t) { throw Downcalls.rethrow(t); }
-    }
-
     private static final MethodHandle GGML_VIEW_2D = bind("ggml_view_2d", PTR, PTR, PTR, I64, I64, I64, I64);
-    public static MemorySegment view2d(MemorySegment ctx, MemorySegment a, long ne0, long ne1, long nb1, long offset) {
-        try { return (MemorySegment) GGML_VIEW_2D.invokeExact(ctx, a, ne0, ne1, nb1, offset); } catch (Throwable t) { throw Downcalls.rethrow(t); }
-    }
-
     private static final MethodHandle GGML_VIEW_3D = bind("ggml_view_3d", PTR, PTR, PTR, I64, I64, I64, I64, I64, I64);
-    public static MemorySegment view3d(MemorySegment ctx, MemorySegment a, long ne0, long ne1, long ne2, long nb1, long nb2, long offset) {
-        try { return (MemorySegment) GGML_VIEW_3D.invokeExact(ctx, a, ne0, ne1, ne2, nb1, nb2, offset); } catch (Throwable t) { throw Downcalls.rethrow(t); }
-    }
-
     private static final MethodHandle GGML_VIEW_4D = bind("ggml_view_4d", PTR, PTR, PTR, I64, I64, I64, I64, I64, I64, I64, I64);
-    public static MemorySegment view4d(MemorySegment ctx, MemorySegment a, long ne0, long ne1, long ne2, long ne3, long nb1, long nb2, long nb3, long offset) {
-        try { return (MemorySegment) GGML_VIEW_4D.invokeExact(ctx, a, ne0, ne1, ne2, ne3, nb1, nb2, nb3, offset); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+
+    /**
+     * ggml_view_1d .. ggml_view_4d by the number of sizes in {@code ne}: {@code nb} holds the byte strides of
+     * dimensions 1.. (one fewer than {@code ne}), {@code offset} is in bytes.
+     */
+    public static MemorySegment view(MemorySegment ctx, MemorySegment a, long[] ne, long[] nb, long offset) {
+        try {
+            return switch (ne.length) {
+                case 1 -> (MemorySegment) GGML_VIEW_1D.invokeExact(ctx, a, ne[0], offset);
+                case 2 -> (MemorySegment) GGML_VIEW_2D.invokeExact(ctx, a, ne[0], ne[1], nb[0], offset);
+                case 3 -> (MemorySegment) GGML_VIEW_3D.invokeExact(ctx, a, ne[0], ne[1], ne[2], nb[0], nb[1], offset);
+                case 4 -> (MemorySegment) GGML_VIEW_4D.invokeExact(ctx, a, ne[0], ne[1], ne[2], ne[3], nb[0], nb[1], nb[2], offset);
+                default -> throw new IllegalArgumentException("1 to 4 dimensions, got " + ne.length);
+            };
+        } catch (Throwable t) {
+            throw Downcalls.rethrow(t);
+        }
     }
 
     private static final MethodHandle GGML_CONT_4D = bind("ggml_cont_4d", PTR, PTR, PTR, I64, I64, I64, I64);
