@@ -10,30 +10,27 @@ import mmgp.engine.spi.ModelProvider;
  * A subclass says how to open the model.
  */
 abstract class DiffusersProvider implements ModelProvider {
-    private final Task task;
-    private final String family;
-    private final String pipelineClass;
-    private final String arch;
+    /** The family's identity: its task and name, and how its diffusers folder and GGUF are recognised. */
+    private record Family(Task task, String name, String pipelineClass, String arch) {}
+
+    private final Family family;
 
     DiffusersProvider(Task task, String family, String pipelineClass, String arch) {
-        this.task = task;
-        this.family = family;
-        this.pipelineClass = pipelineClass;
-        this.arch = arch;
+        this.family = new Family(task, family, pipelineClass, arch);
     }
 
     @Override
     public final Task task() {
-        return task;
+        return family.task();
     }
 
     @Override
     public final String family() {
-        return family;
+        return family.name();
     }
 
     @Override
     public final boolean canOpen(Path model) {
-        return ModelDetection.isModel(model, pipelineClass, arch);
+        return ModelDetection.isModel(model, family.pipelineClass(), family.arch());
     }
 }
