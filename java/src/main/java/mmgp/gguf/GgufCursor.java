@@ -4,6 +4,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.util.function.IntFunction;
 
 /**
  * A bounds-checked little-endian reader over the bytes of a GGUF file. Every read first checks that the
@@ -56,22 +57,15 @@ final class GgufCursor {
     }
 
     byte i8(String field) throws GgufFormatException {
-        require(1, field);
-        return bytes.get(ValueLayout.JAVA_BYTE, position++);
+        return bytes.get(ValueLayout.JAVA_BYTE, advance(1, field));
     }
 
     short i16(String field) throws GgufFormatException {
-        require(2, field);
-        short v = bytes.get(I16, position);
-        position += 2;
-        return v;
+        return bytes.get(I16, advance(2, field));
     }
 
     int i32(String field) throws GgufFormatException {
-        require(4, field);
-        int v = bytes.get(I32, position);
-        position += 4;
-        return v;
+        return bytes.get(I32, advance(4, field));
     }
 
     long u32(String field) throws GgufFormatException {
@@ -80,24 +74,15 @@ final class GgufCursor {
 
     /** A 64-bit field; unsigned ones come back as raw bits, so callers treat negatives as "above 2^63". */
     long i64(String field) throws GgufFormatException {
-        require(8, field);
-        long v = bytes.get(I64, position);
-        position += 8;
-        return v;
+        return bytes.get(I64, advance(8, field));
     }
 
     float f32(String field) throws GgufFormatException {
-        require(4, field);
-        float v = bytes.get(F32, position);
-        position += 4;
-        return v;
+        return bytes.get(F32, advance(4, field));
     }
 
     double f64(String field) throws GgufFormatException {
-        require(8, field);
-        double v = bytes.get(F64, position);
-        position += 8;
-        return v;
+        return bytes.get(F64, advance(8, field));
     }
 
     /** A gguf_string: u64 byte length, then that many UTF-8 bytes (malformed sequences become U+FFFD). */
@@ -120,50 +105,42 @@ final class GgufCursor {
     }
 
     byte[] byteArray(int count, String field) throws GgufFormatException {
-        require(count, field);
-        byte[] out = new byte[count];
-        MemorySegment.copy(bytes, ValueLayout.JAVA_BYTE, position, out, 0, count);
-        position += count;
-        return out;
+        return array(byte[]::new, ValueLayout.JAVA_BYTE, count, field);
     }
 
     short[] shortArray(int count, String field) throws GgufFormatException {
-        require(2L * count, field);
-        short[] out = new short[count];
-        MemorySegment.copy(bytes, I16, position, out, 0, count);
-        position += 2L * count;
-        return out;
+        return array(short[]::new, I16, count, field);
     }
 
     int[] intArray(int count, String field) throws GgufFormatException {
-        require(4L * count, field);
-        int[] out = new int[count];
-        MemorySegment.copy(bytes, I32, position, out, 0, count);
-        position += 4L * count;
-        return out;
+        return array(int[]::new, I32, count, field);
     }
 
     long[] longArray(int count, String field) throws GgufFormatException {
-        require(8L * count, field);
-        long[] out = new long[count];
-        MemorySegment.copy(bytes, I64, position, out, 0, count);
-        position += 8L * count;
-        return out;
+        return array(long[]::new, I64, count, field);
     }
 
     float[] floatArray(int count, String field) throws GgufFormatException {
-        require(4L * count, field);
-        float[] out = new float[count];
-        MemorySegment.copy(bytes, F32, position, out, 0, count);
-        position += 4L * count;
-        return out;
+        return array(float[]::new, F32, count, field);
     }
 
     double[] doubleArray(int count, String field) throws GgufFormatException {
-        require(8L * count, field);
-        double[] out = new double[count];
-        MemorySegment.copy(bytes, F64, position, out, 0, count);
-        position += 8L * count;
+        return array(double[]::new, F64, count, field);
+    }
+
+    /** The position of the next {@code count} bytes, which the cursor then moves past; fails unless they exist. */
+    private long advance(long count, String field) throws GgufFormatException {
+        require(count, field);
+        long at = position;
+        position += count;
+        return at;
+    }
+
+    /** {@code count} elements of {@code layout}; the bytes are checked before the array is allocated. */
+    private <A> A array(IntFunction<A> allocate, ValueLayout layout, int count, String field) throws GgufFormatException {
+        long from = advance(layout.byteSize() * count, field);
+        A out = allocate.apply(count);
+        MemorySegment.copy(bytes, layout, from, out, 0, count);
         return out;
     }
 }

@@ -3,53 +3,30 @@ package mmgp.gguf;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
 import mmgp.tensor.Dequantizer;
+import mmgp.tensor.MappedTensorFile;
 
 /**
  * A GGUF file mapped into memory. The header is parsed and validated once at open; tensor data is never
  * copied: {@link #data} returns a slice of the mapping that can go straight to ggml or be read in place.
- * Closing the file unmaps it, after which every slice handed out throws IllegalStateException on access
- * instead of touching freed memory.
  */
-public final class GgufFile implements AutoCloseable {
+public final class GgufFile extends MappedTensorFile<TensorInfo> {
 
-    private final MemorySegment bytes;
-    private final Arena arena; // null when the caller owns the memory
     private final GgufParser.Header header;
-    private final Map<String, TensorInfo> tensorsByName;
 
     private GgufFile(MemorySegment bytes, Arena arena, GgufParser.Header header) {
-        this.bytes = bytes;
-        this.arena = arena;
+        super(bytes, arena, header.tensors());
         this.header = header;
-        LinkedHashMap<String, TensorInfo> byName = new LinkedHashMap<>();
-        for (TensorInfo t : header.tensors()) {
-            byName.put(t.name(), t);
-        }
-        this.tensorsByName = java.util.Collections.unmodifiableMap(byName);
     }
 
     /** Maps {@code path} read-only and parses its header. */
     public static GgufFile open(Path path) throws IOException {
-        // Mapping a folder fails with the OS's bare "No such device", which names neither the path nor the problem.
-        if (java.nio.file.Files.isDirectory(path)) throw new IOException(path + " is a folder, not a GGUF file");
-        Arena arena = Arena.ofShared(); // shared: tensor slices are read by the engine's worker threads
-        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
-            MemorySegment mapped = channel.map(FileChannel.MapMode.READ_ONLY, 0, channel.size(), arena);
-            return new GgufFile(mapped, arena, GgufParser.parse(mapped));
+        try {
+            return map(path, "GGUF", (mapped, arena) -> new GgufFile(mapped, arena, GgufParser.parse(mapped)));
         } catch (GgufFormatException e) {
-            arena.close();
             throw new GgufFormatException(path, e);
-        } catch (IOException | RuntimeException | Error e) {
-            arena.close();
-            throw e;
         }
     }
 
@@ -77,41 +54,20 @@ public final class GgufFile implements AutoCloseable {
     }
 
     public long fileSize() {
-        return bytes.byteSize();
+        return bytes().byteSize();
     }
 
     public GgufMetadata metadata() {
         return header.metadata();
     }
 
-    /** Tensor infos in file order. */
-    public List<TensorInfo> tensors() {
-        return header.tensors();
-    }
-
-    public Optional<TensorInfo> findTensor(String name) {
-        return Optional.ofNullable(tensorsByName.get(name));
-    }
-
     public TensorInfo tensor(String name) throws GgufFormatException {
-        TensorInfo info = tensorsByName.get(name);
-        if (info == null) {
-            throw new GgufFormatException("tensor '" + name + "' is not in the file (it has " + tensorsByName.size() + " tensors)");
-        }
-        return info;
+        return findTensor(name).orElseThrow(() -> new GgufFormatException(missingTensor(name)));
     }
 
     /** The whole data section as one zero-copy slice: what a ggml CPU buffer wraps to use the weights in place. */
     public MemorySegment dataSection() {
-        return bytes.asSlice(dataStart(), fileSize() - dataStart());
-    }
-
-    /** The tensor's bytes as a zero-copy, read-only slice of the mapping. */
-    public MemorySegment data(TensorInfo tensor) {
-        if (!tensor.equals(tensorsByName.get(tensor.name()))) {
-            throw new IllegalArgumentException("tensor info " + tensor + " does not belong to this file");
-        }
-        return bytes.asSlice(tensor.fileOffset(), tensor.byteSize());
+        return bytes().asSlice(dataStart(), fileSize() - dataStart());
     }
 
     public MemorySegment data(String name) throws GgufFormatException {
@@ -152,14 +108,6 @@ public final class GgufFile implements AutoCloseable {
 
     public List<String> getStringArray(String key) throws GgufFormatException {
         return metadata().getStringArray(key);
-    }
-
-    /** Unmaps the file; idempotent. */
-    @Override
-    public void close() {
-        if (arena != null && arena.scope().isAlive()) {
-            arena.close();
-        }
     }
 
     @Override

@@ -2,6 +2,7 @@ package mmgp.gguf;
 
 import java.util.Arrays;
 import java.util.Objects;
+import mmgp.tensor.MappedTensor;
 import mmgp.tensor.GgmlType;
 
 /**
@@ -14,7 +15,8 @@ import mmgp.tensor.GgmlType;
  * @param dataOffset where the data starts, relative to the data section (the value stored in the file)
  * @param fileOffset where the data starts, relative to the start of the file
  */
-public record TensorInfo(String name, GgmlType type, long[] shape, long byteSize, long dataOffset, long fileOffset) {
+public record TensorInfo(String name, GgmlType type, long[] shape, long byteSize, long dataOffset, long fileOffset)
+        implements MappedTensor {
 
     public static final int MAX_DIMS = 4;
 
@@ -44,14 +46,6 @@ public record TensorInfo(String name, GgmlType type, long[] shape, long byteSize
         long[] ne = {1, 1, 1, 1};
         System.arraycopy(shape, 0, ne, 0, shape.length);
         return ne;
-    }
-
-    public long elementCount() {
-        long n = 1;
-        for (long d : shape) {
-            n *= d;
-        }
-        return n;
     }
 
     @Override

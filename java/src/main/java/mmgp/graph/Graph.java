@@ -60,13 +60,7 @@ public final class Graph implements AutoCloseable {
 
     /** A new input tensor of {@code type} with ggml dimensions {@code ne} (fastest first). */
     public Tensor input(String name, GgmlType type, long... ne) {
-        MemorySegment t = switch (ne.length) {
-            case 1 -> Ggml.newTensor1d(ctx, type.id(), ne[0]);
-            case 2 -> Ggml.newTensor2d(ctx, type.id(), ne[0], ne[1]);
-            case 3 -> Ggml.newTensor3d(ctx, type.id(), ne[0], ne[1], ne[2]);
-            case 4 -> Ggml.newTensor4d(ctx, type.id(), ne[0], ne[1], ne[2], ne[3]);
-            default -> throw new IllegalArgumentException("ggml tensors have 1 to 4 dimensions, got " + ne.length);
-        };
+        MemorySegment t = Ggml.newTensor(ctx, type.id(), ne);
         Ggml.setName(t, arena.allocateFrom(name));
         Ggml.setInput(t);
         return new Tensor(t);
@@ -228,12 +222,22 @@ public final class Graph implements AutoCloseable {
         return new Tensor(p);
     }
 
+    private Tensor unary(Ggml.Unary op, Tensor a) {
+        return t(Ggml.unary(op, ctx, a.ptr()));
+    }
+
+    private Tensor binary(Ggml.Binary op, Tensor a, Tensor b) {
+        return t(Ggml.binary(op, ctx, a.ptr(), b.ptr()));
+    }
+
+    private Tensor norm(Ggml.Norm op, Tensor a, float eps) {
+        return t(Ggml.norm(op, ctx, a.ptr(), eps));
+    }
+
     // ---------------------------------------------------------------- arithmetic
 
     /** ggml_mul_mat: a [K,M] (weights, any type) times b [K,N] (F32) gives [M,N]; i.e. b·aᵀ in row-major terms. */
-    public Tensor mulMat(Tensor a, Tensor b) {
-        return t(Ggml.mulMat(ctx, a.ptr(), b.ptr()));
-    }
+    public Tensor mulMat(Tensor a, Tensor b) { return binary(Ggml.Binary.MUL_MAT, a, b); }
 
     /** x·Wᵀ + bias, the PyTorch nn.Linear convention (W stored [in, out] in ggml order). */
     public Tensor linear(Tensor x, Tensor weight, Tensor bias) {
@@ -241,22 +245,10 @@ public final class Graph implements AutoCloseable {
         return bias == null ? y : add(y, bias);
     }
 
-    public Tensor add(Tensor a, Tensor b) {
-        return t(Ggml.add(ctx, a.ptr(), b.ptr()));
-    }
-
-    public Tensor sub(Tensor a, Tensor b) {
-        return t(Ggml.sub(ctx, a.ptr(), b.ptr()));
-    }
-
-    public Tensor mul(Tensor a, Tensor b) {
-        return t(Ggml.mul(ctx, a.ptr(), b.ptr()));
-    }
-
-    public Tensor div(Tensor a, Tensor b) {
-        return t(Ggml.div(ctx, a.ptr(), b.ptr()));
-    }
-
+    public Tensor add(Tensor a, Tensor b) { return binary(Ggml.Binary.ADD, a, b); }
+    public Tensor sub(Tensor a, Tensor b) { return binary(Ggml.Binary.SUB, a, b); }
+    public Tensor mul(Tensor a, Tensor b) { return binary(Ggml.Binary.MUL, a, b); }
+    public Tensor div(Tensor a, Tensor b) { return binary(Ggml.Binary.DIV, a, b); }
     public Tensor scale(Tensor a, float s) {
         return t(Ggml.scale(ctx, a.ptr(), s));
     }
@@ -266,52 +258,27 @@ public final class Graph implements AutoCloseable {
         return t(Ggml.scaleBias(ctx, a.ptr(), s, b));
     }
 
-    public Tensor sqr(Tensor a) {
-        return t(Ggml.sqr(ctx, a.ptr()));
-    }
-
-    public Tensor sqrt(Tensor a) {
-        return t(Ggml.sqrt(ctx, a.ptr()));
-    }
-
-    public Tensor exp(Tensor a) {
-        return t(Ggml.exp(ctx, a.ptr()));
-    }
-
-    public Tensor sin(Tensor a) {
-        return t(Ggml.sin(ctx, a.ptr()));
-    }
-
-    public Tensor cos(Tensor a) {
-        return t(Ggml.cos(ctx, a.ptr()));
-    }
-
-    public Tensor tanh(Tensor a) {
-        return t(Ggml.tanh(ctx, a.ptr()));
-    }
-
+    public Tensor sqr(Tensor a) { return unary(Ggml.Unary.SQR, a); }
+    public Tensor sqrt(Tensor a) { return unary(Ggml.Unary.SQRT, a); }
+    public Tensor exp(Tensor a) { return unary(Ggml.Unary.EXP, a); }
+    public Tensor sin(Tensor a) { return unary(Ggml.Unary.SIN, a); }
+    public Tensor cos(Tensor a) { return unary(Ggml.Unary.COS, a); }
+    public Tensor tanh(Tensor a) { return unary(Ggml.Unary.TANH, a); }
     public Tensor clamp(Tensor a, float min, float max) {
         return t(Ggml.clamp(ctx, a.ptr(), min, max));
     }
 
-    public Tensor sumRows(Tensor a) {
-        return t(Ggml.sumRows(ctx, a.ptr()));
-    }
-
-    public Tensor mean(Tensor a) {
-        return t(Ggml.mean(ctx, a.ptr()));
-    }
+    public Tensor sumRows(Tensor a) { return unary(Ggml.Unary.SUM_ROWS, a); }
+    public Tensor mean(Tensor a) { return unary(Ggml.Unary.MEAN, a); }
 
     /** Broadcasts {@code a} to the shape of {@code like}. */
-    public Tensor repeat(Tensor a, Tensor like) {
-        return t(Ggml.repeat(ctx, a.ptr(), like.ptr()));
-    }
+    public Tensor repeat(Tensor a, Tensor like) { return binary(Ggml.Binary.REPEAT, a, like); }
 
     // ---------------------------------------------------------------- normalisation
 
     /** Layer norm over ne0 without affine parameters. */
     public Tensor norm(Tensor a, float eps) {
-        return t(Ggml.norm(ctx, a.ptr(), eps));
+        return norm(Ggml.Norm.NORM, a, eps);
     }
 
     /** Layer norm over ne0 with optional weight and bias (PyTorch nn.LayerNorm). */
@@ -323,7 +290,7 @@ public final class Graph implements AutoCloseable {
     }
 
     public Tensor rmsNorm(Tensor a, float eps) {
-        return t(Ggml.rmsNorm(ctx, a.ptr(), eps));
+        return norm(Ggml.Norm.RMS_NORM, a, eps);
     }
 
     /** Group norm over [W,H,C,N] with C split into {@code groups} (PyTorch nn.GroupNorm without affine). */
@@ -392,31 +359,19 @@ public final class Graph implements AutoCloseable {
     }
 
     /** ggml's fused tanh-GELU (fp16 table lookup on the CPU): faster, ~1e-3 from fp32. */
-    public Tensor geluTanhTable(Tensor a) {
-        return t(Ggml.gelu(ctx, a.ptr()));
-    }
+    public Tensor geluTanhTable(Tensor a) { return unary(Ggml.Unary.GELU, a); }
 
     /** Exact GELU with erf (PyTorch's default gelu). */
-    public Tensor gelu(Tensor a) {
-        return t(Ggml.geluErf(ctx, a.ptr()));
-    }
+    public Tensor gelu(Tensor a) { return unary(Ggml.Unary.GELU_ERF, a); }
 
     /** x·sigmoid(1.702x), CLIP's quick_gelu, in fp32 (ggml's fused gelu_quick reads an fp16 table). */
     public Tensor geluQuick(Tensor a) {
         return mul(a, sigmoid(scale(a, 1.702f)));
     }
 
-    public Tensor silu(Tensor a) {
-        return t(Ggml.silu(ctx, a.ptr()));
-    }
-
-    public Tensor sigmoid(Tensor a) {
-        return t(Ggml.sigmoid(ctx, a.ptr()));
-    }
-
-    public Tensor relu(Tensor a) {
-        return t(Ggml.relu(ctx, a.ptr()));
-    }
+    public Tensor silu(Tensor a) { return unary(Ggml.Unary.SILU, a); }
+    public Tensor sigmoid(Tensor a) { return unary(Ggml.Unary.SIGMOID, a); }
+    public Tensor relu(Tensor a) { return unary(Ggml.Unary.RELU, a); }
 
     // ---------------------------------------------------------------- convolution and resampling
 
@@ -639,50 +594,28 @@ public final class Graph implements AutoCloseable {
         return t(Ggml.permute(ctx, a.ptr(), ax0, ax1, ax2, ax3));
     }
 
-    public Tensor transpose(Tensor a) {
-        return t(Ggml.transpose(ctx, a.ptr()));
-    }
-
+    public Tensor transpose(Tensor a) { return unary(Ggml.Unary.TRANSPOSE, a); }
     public Tensor reshape(Tensor a, long... ne) {
         MemorySegment p = a.ptr();
-        if (!Ggml.isContiguous(p)) p = Ggml.cont(ctx, p);
-        return t(switch (ne.length) {
-            case 1 -> Ggml.reshape1d(ctx, p, ne[0]);
-            case 2 -> Ggml.reshape2d(ctx, p, ne[0], ne[1]);
-            case 3 -> Ggml.reshape3d(ctx, p, ne[0], ne[1], ne[2]);
-            case 4 -> Ggml.reshape4d(ctx, p, ne[0], ne[1], ne[2], ne[3]);
-            default -> throw new IllegalArgumentException("1 to 4 dimensions, got " + ne.length);
-        });
+        if (!Ggml.isContiguous(p)) p = Ggml.unary(Ggml.Unary.CONT, ctx, p);
+        return t(Ggml.reshape(ctx, p, ne));
     }
 
     /** A strided view: {@code ne} sizes, {@code nb} byte strides of dims 1.., {@code offset} in bytes. */
     public Tensor view(Tensor a, long[] ne, long[] nb, long offset) {
-        return t(switch (ne.length) {
-            case 1 -> Ggml.view1d(ctx, a.ptr(), ne[0], offset);
-            case 2 -> Ggml.view2d(ctx, a.ptr(), ne[0], ne[1], nb[0], offset);
-            case 3 -> Ggml.view3d(ctx, a.ptr(), ne[0], ne[1], ne[2], nb[0], nb[1], offset);
-            case 4 -> Ggml.view4d(ctx, a.ptr(), ne[0], ne[1], ne[2], ne[3], nb[0], nb[1], nb[2], offset);
-            default -> throw new IllegalArgumentException("1 to 4 dimensions, got " + ne.length);
-        });
+        return t(Ggml.view(ctx, a.ptr(), ne, nb, offset));
     }
 
-    public Tensor cont(Tensor a) {
-        return t(Ggml.cont(ctx, a.ptr()));
-    }
-
+    public Tensor cont(Tensor a) { return unary(Ggml.Unary.CONT, a); }
     public Tensor cast(Tensor a, GgmlType type) {
         return t(Ggml.cast(ctx, a.ptr(), type.id()));
     }
 
     /** Rows of {@code a} (embedding table [D, V]) picked by I32 ids → [D, n]. */
-    public Tensor getRows(Tensor a, Tensor ids) {
-        return t(Ggml.getRows(ctx, a.ptr(), ids.ptr()));
-    }
+    public Tensor getRows(Tensor a, Tensor ids) { return binary(Ggml.Binary.GET_ROWS, a, ids); }
 
     /** Index of the maximum along ne0 for each row (I32). */
-    public Tensor argmax(Tensor a) {
-        return t(Ggml.argmax(ctx, a.ptr()));
-    }
+    public Tensor argmax(Tensor a) { return unary(Ggml.Unary.ARGMAX, a); }
 
     /** Sinusoidal timestep embedding: diffusers' get_timestep_embedding with flip_sin_to_cos=True and downscale_freq_shift=0 (cosines first). */
     public Tensor timestepEmbedding(Tensor timesteps, int dim, int maxPeriod) {

@@ -214,13 +214,7 @@ public final class WeightSet implements AutoCloseable {
     }
 
     private MemorySegment newTensor(MemorySegment ctx, Entry e) {
-        long[] ne = e.ne();
-        MemorySegment t = switch (ne.length) {
-            case 1 -> Ggml.newTensor1d(ctx, e.type().id(), ne[0]);
-            case 2 -> Ggml.newTensor2d(ctx, e.type().id(), ne[0], ne[1]);
-            case 3 -> Ggml.newTensor3d(ctx, e.type().id(), ne[0], ne[1], ne[2]);
-            default -> Ggml.newTensor4d(ctx, e.type().id(), ne[0], ne[1], ne[2], ne[3]);
-        };
+        MemorySegment t = Ggml.newTensor(ctx, e.type().id(), e.ne());
         // ggml names hold 63 bytes; longer names are kept in our map, truncated in ggml.
         String name = e.name().length() > 63 ? e.name().substring(0, 63) : e.name();
         Ggml.setName(t, arena.allocateFrom(name));
@@ -239,7 +233,7 @@ public final class WeightSet implements AutoCloseable {
             try {
                 MemorySegment w = Ggml.newTensor2d(ctx, e.type().id(), e.ne()[0], e.ne()[1]);
                 MemorySegment x = Ggml.newTensor2d(ctx, GgmlType.F32.id(), e.ne()[0], 8);
-                MemorySegment op = Ggml.mulMat(ctx, w, x);
+                MemorySegment op = Ggml.binary(Ggml.Binary.MUL_MAT, ctx, w, x);
                 w.reinterpret(GgmlTensorStruct.SIZE).set(java.lang.foreign.ValueLayout.ADDRESS, GgmlTensorStruct.BUFFER, probeBuffer);
                 if (GgmlBackend.devSupportsBuft(backend.device(), buft.handle()) && backend.supports(op)) return buft;
             } finally {

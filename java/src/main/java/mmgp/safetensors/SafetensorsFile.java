@@ -5,56 +5,36 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.util.Collections;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import mmgp.tensor.Dequantizer;
 import mmgp.tensor.GgmlType;
+import mmgp.tensor.MappedTensorFile;
 
 /**
  * A safetensors file mapped into memory. The header is parsed and validated at open; tensor data is
- * handed out as zero-copy slices of the mapping. Closing unmaps the file, after which slices throw
- * IllegalStateException on access.
+ * handed out as zero-copy slices of the mapping, not necessarily aligned beyond one byte.
  */
-public final class SafetensorsFile implements AutoCloseable {
+public final class SafetensorsFile extends MappedTensorFile<SafetensorsTensorInfo> {
 
     private static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfLong I64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
-    private final MemorySegment bytes;
-    private final Arena arena; // null when the caller owns the memory
     private final SafetensorsHeaderParser.Header header;
-    private final Map<String, SafetensorsTensorInfo> tensorsByName;
 
     private SafetensorsFile(MemorySegment bytes, Arena arena, SafetensorsHeaderParser.Header header) {
-        this.bytes = bytes;
-        this.arena = arena;
+        super(bytes, arena, header.tensors());
         this.header = header;
-        LinkedHashMap<String, SafetensorsTensorInfo> byName = new LinkedHashMap<>();
-        for (SafetensorsTensorInfo t : header.tensors()) {
-            byName.put(t.name(), t);
-        }
-        this.tensorsByName = Collections.unmodifiableMap(byName);
     }
 
     /** Maps {@code path} read-only and parses its header. */
     public static SafetensorsFile open(Path path) throws IOException {
-        Arena arena = Arena.ofShared(); // shared: slices are read by worker threads
-        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
-            MemorySegment mapped = channel.map(FileChannel.MapMode.READ_ONLY, 0, channel.size(), arena);
-            return new SafetensorsFile(mapped, arena, SafetensorsHeaderParser.parse(mapped));
+        try {
+            return map(path, "safetensors",
+                    (mapped, arena) -> new SafetensorsFile(mapped, arena, SafetensorsHeaderParser.parse(mapped)));
         } catch (SafetensorsFormatException e) {
-            arena.close();
             throw new SafetensorsFormatException(path, e);
-        } catch (IOException | RuntimeException | Error e) {
-            arena.close();
-            throw e;
         }
     }
 
@@ -68,18 +48,9 @@ public final class SafetensorsFile implements AutoCloseable {
         return header.metadata();
     }
 
-    /** Tensor infos in header order. */
-    public List<SafetensorsTensorInfo> tensors() {
-        return header.tensors();
-    }
-
-    public java.util.Set<String> names() {
-        return tensorsByName.keySet();
-    }
-
     /** The whole mapped file (what a ggml CPU buffer wraps to use the tensors in place). */
     public MemorySegment mapping() {
-        return bytes;
+        return bytes();
     }
 
     /** File offset of the data section, right after the JSON header. */
@@ -87,25 +58,8 @@ public final class SafetensorsFile implements AutoCloseable {
         return header.dataStart();
     }
 
-    public Optional<SafetensorsTensorInfo> findTensor(String name) {
-        return Optional.ofNullable(tensorsByName.get(name));
-    }
-
     public SafetensorsTensorInfo tensor(String name) throws SafetensorsFormatException {
-        SafetensorsTensorInfo info = tensorsByName.get(name);
-        if (info == null) {
-            throw new SafetensorsFormatException("tensor '" + name + "' is not in the file (it has "
-                    + tensorsByName.size() + " tensors)");
-        }
-        return info;
-    }
-
-    /** The tensor's bytes as a zero-copy, read-only slice; not necessarily aligned beyond one byte. */
-    public MemorySegment data(SafetensorsTensorInfo tensor) {
-        if (!tensor.equals(tensorsByName.get(tensor.name()))) {
-            throw new IllegalArgumentException("tensor info " + tensor + " does not belong to this file");
-        }
-        return bytes.asSlice(tensor.fileOffset(), tensor.byteSize());
+        return findTensor(name).orElseThrow(() -> new SafetensorsFormatException(missingTensor(name)));
     }
 
     public MemorySegment data(String name) throws SafetensorsFormatException {
@@ -162,16 +116,8 @@ public final class SafetensorsFile implements AutoCloseable {
         return out;
     }
 
-    /** Unmaps the file; idempotent. */
-    @Override
-    public void close() {
-        if (arena != null && arena.scope().isAlive()) {
-            arena.close();
-        }
-    }
-
     @Override
     public String toString() {
-        return "safetensors, " + tensorsByName.size() + " tensors, data at " + dataStart();
+        return "safetensors, " + tensors().size() + " tensors, data at " + dataStart();
     }
 }

@@ -2,6 +2,7 @@ package mmgp.safetensors;
 
 import java.util.Arrays;
 import java.util.Objects;
+import mmgp.tensor.MappedTensor;
 
 /**
  * One tensor of a safetensors file as its header describes it.
@@ -14,7 +15,7 @@ import java.util.Objects;
  * @param fileOffset start of the data relative to the start of the file
  */
 public record SafetensorsTensorInfo(String name, SafetensorsDType dtype, long[] shape, long dataBegin, long dataEnd,
-                                    long fileOffset) {
+                                    long fileOffset) implements MappedTensor {
 
     public SafetensorsTensorInfo {
         Objects.requireNonNull(name, "name");
@@ -33,14 +34,6 @@ public record SafetensorsTensorInfo(String name, SafetensorsDType dtype, long[] 
 
     public long byteSize() {
         return dataEnd - dataBegin;
-    }
-
-    public long elementCount() {
-        long n = 1;
-        for (long d : shape) {
-            n *= d;
-        }
-        return n;
     }
 
     @Override

@@ -167,12 +167,10 @@ final class TopCandidates {
             if (!worse(v, index, values[parent], indices[parent])) {
                 break;
             }
-            values[child] = values[parent];
-            indices[child] = indices[parent];
+            move(child, parent);
             child = parent;
         }
-        values[child] = v;
-        indices[child] = index;
+        place(child, v, index);
     }
 
     private static void requirePositive(int m) {
@@ -202,12 +200,10 @@ final class TopCandidates {
             if (!worse(values[child], indices[child], v, index)) {
                 break;
             }
-            values[parent] = values[child];
-            indices[parent] = indices[child];
+            move(parent, child);
             parent = child;
         }
-        values[parent] = v;
-        indices[parent] = index;
+        place(parent, v, index);
     }
 
     /** Heapsort: moving the minimum to the end each time leaves the best candidate at rank 0. */
@@ -215,10 +211,19 @@ final class TopCandidates {
         for (int end = size - 1; end > 0; end--) {
             float v = values[end];
             int index = indices[end];
-            values[end] = values[0];
-            indices[end] = indices[0];
+            move(end, 0);
             siftDown(v, index, end);
         }
+    }
+
+    private void move(int to, int from) {
+        values[to] = values[from];
+        indices[to] = indices[from];
+    }
+
+    private void place(int at, float v, int index) {
+        values[at] = v;
+        indices[at] = index;
     }
 
     private static boolean worse(float v, int index, float otherValue, int otherIndex) {

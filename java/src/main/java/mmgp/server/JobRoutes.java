@@ -219,22 +219,19 @@ final class JobRoutes {
 
     /** The file in {@code field}, or null when the form has none. */
     private static UploadedFile optionalUpload(Context ctx, String field) {
-        List<UploadedFile> all;
+        return uploadedFiles(ctx, field).isEmpty() ? null : upload(ctx, field);
+    }
+
+    private static List<UploadedFile> uploadedFiles(Context ctx, String field) {
         try {
-            all = ctx.uploadedFiles(field);
+            return ctx.uploadedFiles(field);
         } catch (Exception e) { // Javalin rethrows the container's IOException unchecked (a malformed form)
             throw UploadLimits.translate(e);
         }
-        return all.isEmpty() ? null : upload(ctx, field);
     }
 
     private static UploadedFile upload(Context ctx, String field) {
-        List<UploadedFile> all;
-        try {
-            all = ctx.uploadedFiles(field);
-        } catch (Exception e) { // Javalin rethrows the container's IOException unchecked (a malformed form)
-            throw UploadLimits.translate(e);
-        }
+        List<UploadedFile> all = uploadedFiles(ctx, field);
         if (all.isEmpty()) throw ApiException.badRequest(field, "the multipart field " + field + " (a file) is required");
         if (all.size() > 1) throw ApiException.badRequest(field, "send one file in " + field + ", not " + all.size());
         UploadedFile f = all.getFirst();

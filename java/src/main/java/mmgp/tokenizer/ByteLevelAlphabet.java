@@ -2,7 +2,11 @@ package mmgp.tokenizer;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
+import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
  * GPT-2/CLIP {@code bytes_to_unicode}: a reversible map from each of the 256 byte values to one
@@ -129,5 +133,35 @@ public final class ByteLevelAlphabet {
             i += consumed;
         }
         return text.toString();
+    }
+
+    /**
+     * Text of decoded tokens as transformers' slow {@code _decode} builds it with
+     * spaces_between_special_tokens: each run of byte-level symbols becomes text through
+     * {@code symbolsToText}, a token for which {@code standalone} holds (an added token) stays a piece of
+     * its own, empty runs between such tokens are dropped, and the pieces are joined with single spaces.
+     */
+    public static String joinDecoded(List<String> tokens, Predicate<String> standalone,
+                                     Function<CharSequence, String> symbolsToText) {
+        List<String> pieces = new ArrayList<>();
+        StringBuilder symbols = new StringBuilder();
+        for (String token : tokens) {
+            if (standalone.test(token)) {
+                if (!symbols.isEmpty()) {
+                    String text = symbolsToText.apply(symbols);
+                    if (!text.isEmpty()) {
+                        pieces.add(text);
+                    }
+                    symbols.setLength(0);
+                }
+                pieces.add(token);
+            } else {
+                symbols.append(token);
+            }
+        }
+        if (!symbols.isEmpty()) {
+            pieces.add(symbolsToText.apply(symbols));
+        }
+        return String.join(" ", pieces);
     }
 }

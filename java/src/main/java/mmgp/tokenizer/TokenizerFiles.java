@@ -52,4 +52,29 @@ public final class TokenizerFiles {
         }
         return node;
     }
+
+    /**
+     * Reads the special tokens {@code keys} (e.g. "bos_token") of a tokenizer_config.json or
+     * special_tokens_map.json into {@code named}, and its additional_special_tokens into {@code additional},
+     * replacing what an earlier file gave: transformers applies the files in that order, the later winning.
+     */
+    public static void readNamedTokens(JsonNode node, java.util.List<String> keys, java.util.Map<String, String> named,
+                                       java.util.List<String> additional) {
+        for (String key : keys) {
+            String content = tokenContent(node.get(key));
+            if (content != null) {
+                named.put(key, content);
+            }
+        }
+        JsonNode list = node.get("additional_special_tokens");
+        if (list != null && list.isArray()) {
+            additional.clear();
+            for (JsonNode token : list) {
+                String content = tokenContent(token);
+                if (content != null) {
+                    additional.add(content);
+                }
+            }
+        }
+    }
 }

@@ -28,6 +28,54 @@ public final class Ggml {
         return Downcalls.bind(NativeLibrary.GGML, name, result, args);
     }
 
+    /** The C name of an op constant: {@code MUL_MAT} is {@code ggml_mul_mat}. */
+    private static String cName(Enum<?> op) {
+        return "ggml_" + op.name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /** Ops of one tensor, {@code ggml_tensor * ggml_<op>(ggml_context *, ggml_tensor *)}; run with {@link #unary}. */
+    public enum Unary {
+        SQR, SQRT, EXP, LOG, SIN, COS, TANH, NEG, SUM_ROWS, MEAN, SOFT_MAX,
+        GELU, GELU_QUICK, GELU_ERF, SILU, SIGMOID, RELU,
+        TRANSPOSE, CONT, ARGMAX, DUP_TENSOR, VIEW_TENSOR;
+
+        private final MethodHandle handle = bind(cName(this), PTR, PTR, PTR);
+    }
+
+    /** Ops of two tensors, {@code ggml_tensor * ggml_<op>(ggml_context *, ggml_tensor * a, ggml_tensor * b)}; run with {@link #binary}. */
+    public enum Binary {
+        MUL_MAT, ADD, SUB, MUL, DIV, REPEAT, GEGLU_SPLIT, CPY, GET_ROWS;
+
+        private final MethodHandle handle = bind(cName(this), PTR, PTR, PTR, PTR);
+    }
+
+    /** Normalisations over ne0, {@code ggml_tensor * ggml_<op>(ggml_context *, ggml_tensor *, float eps)}; run with {@link #norm}. */
+    public enum Norm {
+        NORM, RMS_NORM, L2_NORM;
+
+        private final MethodHandle handle = bind(cName(this), PTR, PTR, PTR, FLOAT);
+    }
+
+    static {
+        // Bound with the class, as every other handle here, so a missing symbol fails at first use of Ggml
+        // and the binding-signature test sees these too.
+        Unary.values();
+        Binary.values();
+        Norm.values();
+    }
+
+    public static MemorySegment unary(Unary op, MemorySegment ctx, MemorySegment a) {
+        try { return (MemorySegment) op.handle.invokeExact(ctx, a); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+    }
+
+    public static MemorySegment binary(Binary op, MemorySegment ctx, MemorySegment a, MemorySegment b) {
+        try { return (MemorySegment) op.handle.invokeExact(ctx, a, b); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+    }
+
+    public static MemorySegment norm(Norm op, MemorySegment ctx, MemorySegment a, float eps) {
+        try { return (MemorySegment) op.handle.invokeExact(ctx, a, eps); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+    }
+
     /** A context that holds tensor metadata only ({@code noAlloc}) or also their data ({@code memSize} bytes). */
     public static MemorySegment init(long memSize, boolean noAlloc) {
         try (Arena arena = Arena.ofConfined()) {
@@ -87,6 +135,17 @@ public final class Ggml {
     private static final MethodHandle GGML_NEW_TENSOR_4D = bind("ggml_new_tensor_4d", PTR, PTR, INT, I64, I64, I64, I64);
     public static MemorySegment newTensor4d(MemorySegment ctx, int type, long ne0, long ne1, long ne2, long ne3) {
         try { return (MemorySegment) GGML_NEW_TENSOR_4D.invokeExact(ctx, type, ne0, ne1, ne2, ne3); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+    }
+
+    /** ggml_new_tensor_1d .. ggml_new_tensor_4d by the number of sizes in {@code ne} (fastest first). */
+    public static MemorySegment newTensor(MemorySegment ctx, int type, long... ne) {
+        return switch (ne.length) {
+            case 1 -> newTensor1d(ctx, type, ne[0]);
+            case 2 -> newTensor2d(ctx, type, ne[0], ne[1]);
+            case 3 -> newTensor3d(ctx, type, ne[0], ne[1], ne[2]);
+            case 4 -> newTensor4d(ctx, type, ne[0], ne[1], ne[2], ne[3]);
+            default -> throw new IllegalArgumentException("ggml tensors have 1 to 4 dimensions, got " + ne.length);
+        };
     }
 
     private static final MethodHandle GGML_SET_NAME = bind("ggml_set_name", PTR, PTR, PTR);
@@ -154,41 +213,6 @@ public final class Ggml {
         try { return (MemorySegment) GGML_GET_NEXT_TENSOR.invokeExact(ctx, tensor); } catch (Throwable t) { throw Downcalls.rethrow(t); }
     }
 
-    private static final MethodHandle GGML_DUP_TENSOR = bind("ggml_dup_tensor", PTR, PTR, PTR);
-    public static MemorySegment dupTensor(MemorySegment ctx, MemorySegment src) {
-        try { return (MemorySegment) GGML_DUP_TENSOR.invokeExact(ctx, src); } catch (Throwable t) { throw Downcalls.rethrow(t); }
-    }
-
-    private static final MethodHandle GGML_VIEW_TENSOR = bind("ggml_view_tensor", PTR, PTR, PTR);
-    public static MemorySegment viewTensor(MemorySegment ctx, MemorySegment src) {
-        try { return (MemorySegment) GGML_VIEW_TENSOR.invokeExact(ctx, src); } catch (Throwable t) { throw Downcalls.rethrow(t); }
-    }
-
-    private static final MethodHandle GGML_MUL_MAT = bind("ggml_mul_mat", PTR, PTR, PTR, PTR);
-    public static MemorySegment mulMat(MemorySegment ctx, MemorySegment a, MemorySegment b) {
-        try { return (MemorySegment) GGML_MUL_MAT.invokeExact(ctx, a, b); } catch (Throwable t) { throw Downcalls.rethrow(t); }
-    }
-
-    private static final MethodHandle GGML_ADD = bind("ggml_add", PTR, PTR, PTR, PTR);
-    public static MemorySegment add(MemorySegment ctx, MemorySegment a, MemorySegment b) {
-        try { return (MemorySegment) GGML_ADD.invokeExact(ctx, a, b); } catch (Throwable t) { throw Downcalls.rethrow(t); }
-    }
-
-    private static final MethodHandle GGML_SUB = bind("ggml_sub", PTR, PTR, PTR, PTR);
-    public static MemorySegment sub(MemorySegment ctx, MemorySegment a, MemorySegment b) {
-        try { return (MemorySegment) GGML_SUB.invokeExact(ctx, a, b); } catch (Throwable t) { throw Downcalls.rethrow(t); }
-    }
-
-    private static final MethodHandle GGML_MUL = bind("ggml_mul", PTR, PTR, PTR, PTR);
-    public static MemorySegment mul(MemorySegment ctx, MemorySegment a, MemorySegment b) {
-        try { return (MemorySegment) GGML_MUL.invokeExact(ctx, a, b); } catch (Throwable t) { throw Downcalls.rethrow(t); }
-    }
-
-    private static final MethodHandle GGML_DIV = bind("ggml_div", PTR, PTR, PTR, PTR);
-    public static MemorySegment div(MemorySegment ctx, MemorySegment a, MemorySegment b) {
-        try { return (MemorySegment) GGML_DIV.invokeExact(ctx, a, b); } catch (Throwable t) { throw Downcalls.rethrow(t); }
-    }
-
     private static final MethodHandle GGML_SCALE = bind("ggml_scale", PTR, PTR, PTR, FLOAT);
     public static MemorySegment scale(MemorySegment ctx, MemorySegment a, float s) {
         try { return (MemorySegment) GGML_SCALE.invokeExact(ctx, a, s); } catch (Throwable t) { throw Downcalls.rethrow(t); }
@@ -199,89 +223,14 @@ public final class Ggml {
         try { return (MemorySegment) GGML_SCALE_BIAS.invokeExact(ctx, a, s, b); } catch (Throwable t) { throw Downcalls.rethrow(t); }
     }
 
-    private static final MethodHandle GGML_SQR = bind("ggml_sqr", PTR, PTR, PTR);
-    public static MemorySegment sqr(MemorySegment ctx, MemorySegment a) {
-        try { return (MemorySegment) GGML_SQR.invokeExact(ctx, a); } catch (Throwable t) { throw Downcalls.rethrow(t); }
-    }
-
-    private static final MethodHandle GGML_SQRT = bind("ggml_sqrt", PTR, PTR, PTR);
-    public static MemorySegment sqrt(MemorySegment ctx, MemorySegment a) {
-        try { return (MemorySegment) GGML_SQRT.invokeExact(ctx, a); } catch (Throwable t) { throw Downcalls.rethrow(t); }
-    }
-
-    private static final MethodHandle GGML_EXP = bind("ggml_exp", PTR, PTR, PTR);
-    public static MemorySegment exp(MemorySegment ctx, MemorySegment a) {
-        try { return (MemorySegment) GGML_EXP.invokeExact(ctx, a); } catch (Throwable t) { throw Downcalls.rethrow(t); }
-    }
-
-    private static final MethodHandle GGML_LOG = bind("ggml_log", PTR, PTR, PTR);
-    public static MemorySegment log(MemorySegment ctx, MemorySegment a) {
-        try { return (MemorySegment) GGML_LOG.invokeExact(ctx, a); } catch (Throwable t) { throw Downcalls.rethrow(t); }
-    }
-
-    private static final MethodHandle GGML_SIN = bind("ggml_sin", PTR, PTR, PTR);
-    public static MemorySegment sin(MemorySegment ctx, MemorySegment a) {
-        try { return (MemorySegment) GGML_SIN.invokeExact(ctx, a); } catch (Throwable t) { throw Downcalls.rethrow(t); }
-    }
-
-    private static final MethodHandle GGML_COS = bind("ggml_cos", PTR, PTR, PTR);
-    public static MemorySegment cos(MemorySegment ctx, MemorySegment a) {
-        try { return (MemorySegment) GGML_COS.invokeExact(ctx, a); } catch (Throwable t) { throw Downcalls.rethrow(t); }
-    }
-
-    private static final MethodHandle GGML_TANH = bind("ggml_tanh", PTR, PTR, PTR);
-    public static MemorySegment tanh(MemorySegment ctx, MemorySegment a) {
-        try { return (MemorySegment) GGML_TANH.invokeExact(ctx, a); } catch (Throwable t) { throw Downcalls.rethrow(t); }
-    }
-
-    private static final MethodHandle GGML_NEG = bind("ggml_neg", PTR, PTR, PTR);
-    public static MemorySegment neg(MemorySegment ctx, MemorySegment a) {
-        try { return (MemorySegment) GGML_NEG.invokeExact(ctx, a); } catch (Throwable t) { throw Downcalls.rethrow(t); }
-    }
-
     private static final MethodHandle GGML_CLAMP = bind("ggml_clamp", PTR, PTR, PTR, FLOAT, FLOAT);
     public static MemorySegment clamp(MemorySegment ctx, MemorySegment a, float min, float max) {
         try { return (MemorySegment) GGML_CLAMP.invokeExact(ctx, a, min, max); } catch (Throwable t) { throw Downcalls.rethrow(t); }
     }
 
-    private static final MethodHandle GGML_SUM_ROWS = bind("ggml_sum_rows", PTR, PTR, PTR);
-    public static MemorySegment sumRows(MemorySegment ctx, MemorySegment a) {
-        try { return (MemorySegment) GGML_SUM_ROWS.invokeExact(ctx, a); } catch (Throwable t) { throw Downcalls.rethrow(t); }
-    }
-
-    private static final MethodHandle GGML_MEAN = bind("ggml_mean", PTR, PTR, PTR);
-    public static MemorySegment mean(MemorySegment ctx, MemorySegment a) {
-        try { return (MemorySegment) GGML_MEAN.invokeExact(ctx, a); } catch (Throwable t) { throw Downcalls.rethrow(t); }
-    }
-
-    private static final MethodHandle GGML_REPEAT = bind("ggml_repeat", PTR, PTR, PTR, PTR);
-    public static MemorySegment repeat(MemorySegment ctx, MemorySegment a, MemorySegment b) {
-        try { return (MemorySegment) GGML_REPEAT.invokeExact(ctx, a, b); } catch (Throwable t) { throw Downcalls.rethrow(t); }
-    }
-
-    private static final MethodHandle GGML_NORM = bind("ggml_norm", PTR, PTR, PTR, FLOAT);
-    public static MemorySegment norm(MemorySegment ctx, MemorySegment a, float eps) {
-        try { return (MemorySegment) GGML_NORM.invokeExact(ctx, a, eps); } catch (Throwable t) { throw Downcalls.rethrow(t); }
-    }
-
-    private static final MethodHandle GGML_RMS_NORM = bind("ggml_rms_norm", PTR, PTR, PTR, FLOAT);
-    public static MemorySegment rmsNorm(MemorySegment ctx, MemorySegment a, float eps) {
-        try { return (MemorySegment) GGML_RMS_NORM.invokeExact(ctx, a, eps); } catch (Throwable t) { throw Downcalls.rethrow(t); }
-    }
-
     private static final MethodHandle GGML_GROUP_NORM = bind("ggml_group_norm", PTR, PTR, PTR, INT, FLOAT);
     public static MemorySegment groupNorm(MemorySegment ctx, MemorySegment a, int nGroups, float eps) {
         try { return (MemorySegment) GGML_GROUP_NORM.invokeExact(ctx, a, nGroups, eps); } catch (Throwable t) { throw Downcalls.rethrow(t); }
-    }
-
-    private static final MethodHandle GGML_L2_NORM = bind("ggml_l2_norm", PTR, PTR, PTR, FLOAT);
-    public static MemorySegment l2Norm(MemorySegment ctx, MemorySegment a, float eps) {
-        try { return (MemorySegment) GGML_L2_NORM.invokeExact(ctx, a, eps); } catch (Throwable t) { throw Downcalls.rethrow(t); }
-    }
-
-    private static final MethodHandle GGML_SOFT_MAX = bind("ggml_soft_max", PTR, PTR, PTR);
-    public static MemorySegment softMax(MemorySegment ctx, MemorySegment a) {
-        try { return (MemorySegment) GGML_SOFT_MAX.invokeExact(ctx, a); } catch (Throwable t) { throw Downcalls.rethrow(t); }
     }
 
     private static final MethodHandle GGML_SOFT_MAX_EXT = bind("ggml_soft_max_ext", PTR, PTR, PTR, PTR, FLOAT, FLOAT);
@@ -307,41 +256,6 @@ public final class Ggml {
     private static final MethodHandle GGML_ROPE_MULTI = bind("ggml_rope_multi", PTR, PTR, PTR, PTR, PTR, INT, PTR, INT, INT, FLOAT, FLOAT, FLOAT, FLOAT, FLOAT, FLOAT);
     public static MemorySegment ropeMulti(MemorySegment ctx, MemorySegment a, MemorySegment positions, MemorySegment freqFactors, int nDims, MemorySegment sections, int mode, int nCtxOrig, float freqBase, float freqScale, float extFactor, float attnFactor, float betaFast, float betaSlow) {
         try { return (MemorySegment) GGML_ROPE_MULTI.invokeExact(ctx, a, positions, freqFactors, nDims, sections, mode, nCtxOrig, freqBase, freqScale, extFactor, attnFactor, betaFast, betaSlow); } catch (Throwable t) { throw Downcalls.rethrow(t); }
-    }
-
-    private static final MethodHandle GGML_GELU = bind("ggml_gelu", PTR, PTR, PTR);
-    public static MemorySegment gelu(MemorySegment ctx, MemorySegment a) {
-        try { return (MemorySegment) GGML_GELU.invokeExact(ctx, a); } catch (Throwable t) { throw Downcalls.rethrow(t); }
-    }
-
-    private static final MethodHandle GGML_GELU_QUICK = bind("ggml_gelu_quick", PTR, PTR, PTR);
-    public static MemorySegment geluQuick(MemorySegment ctx, MemorySegment a) {
-        try { return (MemorySegment) GGML_GELU_QUICK.invokeExact(ctx, a); } catch (Throwable t) { throw Downcalls.rethrow(t); }
-    }
-
-    private static final MethodHandle GGML_GELU_ERF = bind("ggml_gelu_erf", PTR, PTR, PTR);
-    public static MemorySegment geluErf(MemorySegment ctx, MemorySegment a) {
-        try { return (MemorySegment) GGML_GELU_ERF.invokeExact(ctx, a); } catch (Throwable t) { throw Downcalls.rethrow(t); }
-    }
-
-    private static final MethodHandle GGML_SILU = bind("ggml_silu", PTR, PTR, PTR);
-    public static MemorySegment silu(MemorySegment ctx, MemorySegment a) {
-        try { return (MemorySegment) GGML_SILU.invokeExact(ctx, a); } catch (Throwable t) { throw Downcalls.rethrow(t); }
-    }
-
-    private static final MethodHandle GGML_SIGMOID = bind("ggml_sigmoid", PTR, PTR, PTR);
-    public static MemorySegment sigmoid(MemorySegment ctx, MemorySegment a) {
-        try { return (MemorySegment) GGML_SIGMOID.invokeExact(ctx, a); } catch (Throwable t) { throw Downcalls.rethrow(t); }
-    }
-
-    private static final MethodHandle GGML_RELU = bind("ggml_relu", PTR, PTR, PTR);
-    public static MemorySegment relu(MemorySegment ctx, MemorySegment a) {
-        try { return (MemorySegment) GGML_RELU.invokeExact(ctx, a); } catch (Throwable t) { throw Downcalls.rethrow(t); }
-    }
-
-    private static final MethodHandle GGML_GEGLU_SPLIT = bind("ggml_geglu_split", PTR, PTR, PTR, PTR);
-    public static MemorySegment gegluSplit(MemorySegment ctx, MemorySegment a, MemorySegment b) {
-        try { return (MemorySegment) GGML_GEGLU_SPLIT.invokeExact(ctx, a, b); } catch (Throwable t) { throw Downcalls.rethrow(t); }
     }
 
     private static final MethodHandle GGML_CONV_2D = bind("ggml_conv_2d", PTR, PTR, PTR, PTR, INT, INT, INT, INT, INT, INT);
@@ -431,54 +345,47 @@ public final class Ggml {
         try { return (MemorySegment) GGML_PERMUTE.invokeExact(ctx, a, axis0, axis1, axis2, axis3); } catch (Throwable t) { throw Downcalls.rethrow(t); }
     }
 
-    private static final MethodHandle GGML_TRANSPOSE = bind("ggml_transpose", PTR, PTR, PTR);
-    public static MemorySegment transpose(MemorySegment ctx, MemorySegment a) {
-        try { return (MemorySegment) GGML_TRANSPOSE.invokeExact(ctx, a); } catch (Throwable t) { throw Downcalls.rethrow(t); }
-    }
-
     private static final MethodHandle GGML_RESHAPE_1D = bind("ggml_reshape_1d", PTR, PTR, PTR, I64);
-    public static MemorySegment reshape1d(MemorySegment ctx, MemorySegment a, long ne0) {
-        try { return (MemorySegment) GGML_RESHAPE_1D.invokeExact(ctx, a, ne0); } catch (Throwable t) { throw Downcalls.rethrow(t); }
-    }
-
     private static final MethodHandle GGML_RESHAPE_2D = bind("ggml_reshape_2d", PTR, PTR, PTR, I64, I64);
-    public static MemorySegment reshape2d(MemorySegment ctx, MemorySegment a, long ne0, long ne1) {
-        try { return (MemorySegment) GGML_RESHAPE_2D.invokeExact(ctx, a, ne0, ne1); } catch (Throwable t) { throw Downcalls.rethrow(t); }
-    }
-
     private static final MethodHandle GGML_RESHAPE_3D = bind("ggml_reshape_3d", PTR, PTR, PTR, I64, I64, I64);
-    public static MemorySegment reshape3d(MemorySegment ctx, MemorySegment a, long ne0, long ne1, long ne2) {
-        try { return (MemorySegment) GGML_RESHAPE_3D.invokeExact(ctx, a, ne0, ne1, ne2); } catch (Throwable t) { throw Downcalls.rethrow(t); }
-    }
-
     private static final MethodHandle GGML_RESHAPE_4D = bind("ggml_reshape_4d", PTR, PTR, PTR, I64, I64, I64, I64);
-    public static MemorySegment reshape4d(MemorySegment ctx, MemorySegment a, long ne0, long ne1, long ne2, long ne3) {
-        try { return (MemorySegment) GGML_RESHAPE_4D.invokeExact(ctx, a, ne0, ne1, ne2, ne3); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+
+    /** ggml_reshape_1d .. ggml_reshape_4d by the number of sizes in {@code ne}; {@code a} must be contiguous. */
+    public static MemorySegment reshape(MemorySegment ctx, MemorySegment a, long... ne) {
+        try {
+            return switch (ne.length) {
+                case 1 -> (MemorySegment) GGML_RESHAPE_1D.invokeExact(ctx, a, ne[0]);
+                case 2 -> (MemorySegment) GGML_RESHAPE_2D.invokeExact(ctx, a, ne[0], ne[1]);
+                case 3 -> (MemorySegment) GGML_RESHAPE_3D.invokeExact(ctx, a, ne[0], ne[1], ne[2]);
+                case 4 -> (MemorySegment) GGML_RESHAPE_4D.invokeExact(ctx, a, ne[0], ne[1], ne[2], ne[3]);
+                default -> throw new IllegalArgumentException("1 to 4 dimensions, got " + ne.length);
+            };
+        } catch (Throwable t) {
+            throw Downcalls.rethrow(t);
+        }
     }
 
     private static final MethodHandle GGML_VIEW_1D = bind("ggml_view_1d", PTR, PTR, PTR, I64, I64);
-    public static MemorySegment view1d(MemorySegment ctx, MemorySegment a, long ne0, long offset) {
-        try { return (MemorySegment) GGML_VIEW_1D.invokeExact(ctx, a, ne0, offset); } catch (Throwable t) { throw Downcalls.rethrow(t); }
-    }
-
     private static final MethodHandle GGML_VIEW_2D = bind("ggml_view_2d", PTR, PTR, PTR, I64, I64, I64, I64);
-    public static MemorySegment view2d(MemorySegment ctx, MemorySegment a, long ne0, long ne1, long nb1, long offset) {
-        try { return (MemorySegment) GGML_VIEW_2D.invokeExact(ctx, a, ne0, ne1, nb1, offset); } catch (Throwable t) { throw Downcalls.rethrow(t); }
-    }
-
     private static final MethodHandle GGML_VIEW_3D = bind("ggml_view_3d", PTR, PTR, PTR, I64, I64, I64, I64, I64, I64);
-    public static MemorySegment view3d(MemorySegment ctx, MemorySegment a, long ne0, long ne1, long ne2, long nb1, long nb2, long offset) {
-        try { return (MemorySegment) GGML_VIEW_3D.invokeExact(ctx, a, ne0, ne1, ne2, nb1, nb2, offset); } catch (Throwable t) { throw Downcalls.rethrow(t); }
-    }
-
     private static final MethodHandle GGML_VIEW_4D = bind("ggml_view_4d", PTR, PTR, PTR, I64, I64, I64, I64, I64, I64, I64, I64);
-    public static MemorySegment view4d(MemorySegment ctx, MemorySegment a, long ne0, long ne1, long ne2, long ne3, long nb1, long nb2, long nb3, long offset) {
-        try { return (MemorySegment) GGML_VIEW_4D.invokeExact(ctx, a, ne0, ne1, ne2, ne3, nb1, nb2, nb3, offset); } catch (Throwable t) { throw Downcalls.rethrow(t); }
-    }
 
-    private static final MethodHandle GGML_CONT = bind("ggml_cont", PTR, PTR, PTR);
-    public static MemorySegment cont(MemorySegment ctx, MemorySegment a) {
-        try { return (MemorySegment) GGML_CONT.invokeExact(ctx, a); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+    /**
+     * ggml_view_1d .. ggml_view_4d by the number of sizes in {@code ne}: {@code nb} holds the byte strides of
+     * dimensions 1.. (one fewer than {@code ne}), {@code offset} is in bytes.
+     */
+    public static MemorySegment view(MemorySegment ctx, MemorySegment a, long[] ne, long[] nb, long offset) {
+        try {
+            return switch (ne.length) {
+                case 1 -> (MemorySegment) GGML_VIEW_1D.invokeExact(ctx, a, ne[0], offset);
+                case 2 -> (MemorySegment) GGML_VIEW_2D.invokeExact(ctx, a, ne[0], ne[1], nb[0], offset);
+                case 3 -> (MemorySegment) GGML_VIEW_3D.invokeExact(ctx, a, ne[0], ne[1], ne[2], nb[0], nb[1], offset);
+                case 4 -> (MemorySegment) GGML_VIEW_4D.invokeExact(ctx, a, ne[0], ne[1], ne[2], ne[3], nb[0], nb[1], nb[2], offset);
+                default -> throw new IllegalArgumentException("1 to 4 dimensions, got " + ne.length);
+            };
+        } catch (Throwable t) {
+            throw Downcalls.rethrow(t);
+        }
     }
 
     private static final MethodHandle GGML_CONT_4D = bind("ggml_cont_4d", PTR, PTR, PTR, I64, I64, I64, I64);
@@ -486,24 +393,9 @@ public final class Ggml {
         try { return (MemorySegment) GGML_CONT_4D.invokeExact(ctx, a, ne0, ne1, ne2, ne3); } catch (Throwable t) { throw Downcalls.rethrow(t); }
     }
 
-    private static final MethodHandle GGML_CPY = bind("ggml_cpy", PTR, PTR, PTR, PTR);
-    public static MemorySegment cpy(MemorySegment ctx, MemorySegment a, MemorySegment b) {
-        try { return (MemorySegment) GGML_CPY.invokeExact(ctx, a, b); } catch (Throwable t) { throw Downcalls.rethrow(t); }
-    }
-
     private static final MethodHandle GGML_CAST = bind("ggml_cast", PTR, PTR, PTR, INT);
     public static MemorySegment cast(MemorySegment ctx, MemorySegment a, int type) {
         try { return (MemorySegment) GGML_CAST.invokeExact(ctx, a, type); } catch (Throwable t) { throw Downcalls.rethrow(t); }
-    }
-
-    private static final MethodHandle GGML_GET_ROWS = bind("ggml_get_rows", PTR, PTR, PTR, PTR);
-    public static MemorySegment getRows(MemorySegment ctx, MemorySegment a, MemorySegment rows) {
-        try { return (MemorySegment) GGML_GET_ROWS.invokeExact(ctx, a, rows); } catch (Throwable t) { throw Downcalls.rethrow(t); }
-    }
-
-    private static final MethodHandle GGML_ARGMAX = bind("ggml_argmax", PTR, PTR, PTR);
-    public static MemorySegment argmax(MemorySegment ctx, MemorySegment a) {
-        try { return (MemorySegment) GGML_ARGMAX.invokeExact(ctx, a); } catch (Throwable t) { throw Downcalls.rethrow(t); }
     }
 
     private static final MethodHandle GGML_TOP_K = bind("ggml_top_k", PTR, PTR, PTR, INT);

@@ -82,7 +82,7 @@ public final class GgmlTensorStruct {
                     && nb(t, 0) == 2 && nb(t, 1) == 6 && nb(t, 2) == 30 && nb(t, 3) == 210
                     && "layout-probe".equals(name(t)) && Ggml.nbytes(t) == 2L * 3 * 5 * 7 * 11
                     && data(t).equals(MemorySegment.NULL);
-            MemorySegment v = Ggml.view1d(ctx, t, 4, 0);
+            MemorySegment v = Ggml.view(ctx, t, new long[] {4}, new long[0], 0);
             ok &= view(v).get(ValueLayout.ADDRESS, VIEW_SRC).equals(t) && src(v, 0).equals(t);
             long overhead = Ggml.tensorOverhead();
             if (!ok || overhead < SIZE) {

@@ -31,7 +31,7 @@ class GgmlSmokeTest {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment a = Ggml.newTensor1d(ctx, 0, 8);
             MemorySegment b = Ggml.newTensor1d(ctx, 0, 8);
-            MemorySegment c = Ggml.add(ctx, a, b);
+            MemorySegment c = Ggml.binary(Ggml.Binary.ADD, ctx, a, b);
             MemorySegment graph = Ggml.newGraphCustom(ctx, 64, false);
             Ggml.buildForwardExpand(graph, c);
 

@@ -2,6 +2,7 @@ package mmgp.models.amused;
 
 import mmgp.graph.ComputeBackend;
 import mmgp.graph.Graph;
+import mmgp.graph.GraphPlan;
 import mmgp.graph.Tensor;
 import mmgp.tensor.GgmlType;
 
@@ -34,32 +35,19 @@ public record AmusedCost(long peakBytes, double fixedFlops, double stepFlops, lo
         int h = height / scale, w = width / scale;
         int rows = guided ? 2 * batch : batch;
         int seqLen = model.tokenizer().modelMaxLength();
-        long encode;
-        double encodeFlops;
-        try (Graph g = new Graph(backend)) {
-            model.textEncoder().build(g, rows, seqLen, true); // encode() keeps every hidden state
-            encode = g.plannedBufferBytes();
-            encodeFlops = g.flops();
-        }
-        long transformer;
-        double stepFlops;
+        GraphPlan encode = GraphPlan.of(new Graph(backend),
+                g -> model.textEncoder().build(g, rows, seqLen, true)); // encode() keeps every hidden state
         UVit2D uvit = model.transformer();
-        try (Graph g = new Graph(backend, uvit.graphSize())) {
+        GraphPlan transformer = GraphPlan.of(new Graph(backend, uvit.graphSize()), g -> {
             UVit2D.Inputs in = uvit.inputs(g, rows, h, w, seqLen);
             g.output(uvit.buildTokenLogits(g, in.inputIds(), in.encoderHiddenStates(), in.pooledTextEmb(), in.microConds(), null));
-            transformer = g.plannedBufferBytes();
-            stepFlops = g.flops();
-        }
+        });
         long guidedLogits = guided ? 4L * batch * h * w * uvit.config().codebookSize() : 0;
-        long decode;
-        double decodeFlops;
-        try (Graph g = new Graph(backend)) {
+        GraphPlan decode = GraphPlan.of(new Graph(backend), g -> {
             Tensor ids = g.input("indices", GgmlType.I32, (long) batch * h * w);
             g.output(model.vqDecoder().build(g, ids, batch, h, w));
-            decode = g.plannedBufferBytes();
-            decodeFlops = g.flops();
-        }
-        long peak = Math.max(encode, Math.max(transformer + guidedLogits, decode));
-        return new AmusedCost(peak, encodeFlops + decodeFlops, stepFlops, encode, transformer, decode);
+        });
+        long peak = Math.max(encode.bytes(), Math.max(transformer.bytes() + guidedLogits, decode.bytes()));
+        return new AmusedCost(peak, encode.flops() + decode.flops(), transformer.flops(), encode.bytes(), transformer.bytes(), decode.bytes());
     }
 }

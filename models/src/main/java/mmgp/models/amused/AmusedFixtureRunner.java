@@ -29,8 +29,8 @@ public final class AmusedFixtureRunner implements FixtureRunner {
     private AmusedModel model;
 
     @Override
-    public String model() {
-        return "amused";
+    public List<String> models() {
+        return List.of("amused");
     }
 
     @Override
@@ -40,9 +40,7 @@ public final class AmusedFixtureRunner implements FixtureRunner {
 
     /** Runs a case on an already loaded model (e.g. from a converted GGUF); null loads the fixture's folder. */
     public CaseResult runWith(AmusedModel loaded, FixtureCases fixture, FixtureCases.Case c, ComputeBackend backend) throws Exception {
-        long t0 = System.nanoTime();
-        List<TensorComparison> out = new ArrayList<>();
-        try (SafetensorsFile golden = SafetensorsFile.open(c.file())) {
+        return FixtureRunner.timed(c, (golden, out) -> {
             String module = c.spec().path("module").asText();
             if (c.name().equals("scheduler_tables") || module.startsWith("scheduler")) {
                 schedulerTables(golden, out);
@@ -56,8 +54,7 @@ public final class AmusedFixtureRunner implements FixtureRunner {
                 else if (module.startsWith("AmusedPipeline")) endToEnd(m, backend, c.spec(), golden, atol, out);
                 else throw new IllegalArgumentException("no aMUSEd check for case '" + c.name() + "' (module " + module + ")");
             }
-        }
-        return new CaseResult(c.name(), out, null, (System.nanoTime() - t0) / 1e9);
+        });
     }
 
     private AmusedModel model(FixtureCases fixture, ComputeBackend backend) throws Exception {

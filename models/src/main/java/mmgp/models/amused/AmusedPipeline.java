@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import mmgp.api.ProgressListener;
 import mmgp.api.StageTimings;
+import mmgp.models.StageTimer;
 import mmgp.graph.ComputeBackend;
 import mmgp.graph.Graph;
 import mmgp.graph.Tensor;
@@ -129,14 +130,14 @@ public final class AmusedPipeline {
         texts.addAll(prompts);
         int[][] ids = new int[texts.size()][];
         for (int i = 0; i < ids.length; i++) ids[i] = model.tokenizer().encode(texts.get(i), maxLength).inputIds();
-        record(listener, timings, "tokenize", t0);
+        StageTimer.stageDone(listener, timings, "tokenize", t0);
         listener.checkCancelled("tokenize");
 
         // 2. Encode all rows in one graph: pooled projection and the penultimate hidden states.
         listener.stageStarted("encode");
         t0 = System.nanoTime();
         ClipTextEncoder.Result text = model.textEncoder().encode(backend, ids);
-        record(listener, timings, "encode", t0);
+        StageTimer.stageDone(listener, timings, "encode", t0);
         listener.checkCancelled("encode");
 
         // 3. Denoise: one transformer graph, recomputed every step with the new token grid.
@@ -192,10 +193,7 @@ public final class AmusedPipeline {
                         System.arraycopy(rowSample, 0, sample, b * tokens, tokens);
                     }
                 }
-                double secs = (System.nanoTime() - s0) / 1e9;
-                timings.add("denoise", secs);
-                listener.step("denoise", step + 1, scheduler.steps(), secs);
-                listener.checkCancelled("denoising step " + (step + 1));
+                StageTimer.stepDone(listener, timings, step, scheduler.steps(), s0);
             }
         }
 
@@ -205,14 +203,8 @@ public final class AmusedPipeline {
         long[] indices = new long[sample.length];
         for (int i = 0; i < sample.length; i++) indices[i] = sample[i];
         float[] pixels = model.vqDecoder().decodeImage(backend, indices, batch, h, w);
-        record(listener, timings, "decode", t0);
+        StageTimer.stageDone(listener, timings, "decode", t0);
         return new Images(batch, height, width, pixels, sample, timings);
-    }
-
-    private static void record(ProgressListener listener, StageTimings timings, String stage, long startNanos) {
-        double secs = (System.nanoTime() - startNanos) / 1e9;
-        timings.add(stage, secs);
-        listener.stage(stage, secs);
     }
 
     /** The NHWC image {@code index} of a batch as 8-bit RGB, rounded as PIL's numpy_to_pil does (×255, round). */

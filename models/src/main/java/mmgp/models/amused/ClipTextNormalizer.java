@@ -1,8 +1,7 @@
 package mmgp.models.amused;
 
 import java.text.Normalizer;
-import java.util.ArrayList;
-import java.util.List;
+import mmgp.tokenizer.PythonStrings;
 
 /**
  * The text cleanup transformers' slow {@code CLIPTokenizer} applies when ftfy is not installed:
@@ -39,12 +38,12 @@ final class ClipTextNormalizer {
         }
         String composed = Normalizer.normalize(cleaned, Normalizer.Form.NFC);
         StringBuilder lowered = new StringBuilder(composed.length());
-        for (String word : splitOnWhitespace(composed)) {
+        for (String word : PythonStrings.split(composed)) {
             lowered.append(pythonLower(word)).append(' ');
         }
         // BasicTokenizer splits once more after lowercasing; lowercasing never creates whitespace,
         // so joining the words is the same.
-        return String.join(" ", splitOnWhitespace(lowered));
+        return String.join(" ", PythonStrings.split(lowered));
     }
 
     /**
@@ -144,52 +143,6 @@ final class ClipTextNormalizer {
                 };
             }
         }
-    }
-
-    /** Python's {@code str.split()} with no argument: runs of {@link #isPythonSpace} separate words. */
-    static List<String> splitOnWhitespace(CharSequence text) {
-        List<String> words = new ArrayList<>();
-        int wordStart = -1;
-        for (int i = 0; i < text.length(); ) {
-            int cp = Character.codePointAt(text, i);
-            if (isPythonSpace(cp)) {
-                if (wordStart >= 0) {
-                    words.add(text.subSequence(wordStart, i).toString());
-                    wordStart = -1;
-                }
-            } else if (wordStart < 0) {
-                wordStart = i;
-            }
-            i += Character.charCount(cp);
-        }
-        if (wordStart >= 0) {
-            words.add(text.subSequence(wordStart, text.length()).toString());
-        }
-        return words;
-    }
-
-    /** Python's {@code str.strip()} with no argument. */
-    static String stripPythonSpace(String text) {
-        int start = 0;
-        int end = text.length();
-        while (start < end && isPythonSpace(text.codePointAt(start))) {
-            start += Character.charCount(text.codePointAt(start));
-        }
-        while (end > start && isPythonSpace(text.codePointBefore(end))) {
-            end -= Character.charCount(text.codePointBefore(end));
-        }
-        return text.substring(start, end);
-    }
-
-    /** Python's {@code str.isspace()}: bidi class WS, B or S, or category Zs. */
-    static boolean isPythonSpace(int cp) {
-        if (Character.getType(cp) == Character.SPACE_SEPARATOR) {
-            return true;
-        }
-        byte direction = Character.getDirectionality(cp);
-        return direction == Character.DIRECTIONALITY_WHITESPACE
-                || direction == Character.DIRECTIONALITY_PARAGRAPH_SEPARATOR
-                || direction == Character.DIRECTIONALITY_SEGMENT_SEPARATOR;
     }
 
     /** transformers' {@code _is_whitespace}: space, tab, newline, carriage return or category Zs. */

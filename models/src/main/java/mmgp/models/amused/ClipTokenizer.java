@@ -1,6 +1,9 @@
 package mmgp.models.amused;
 
+import mmgp.tokenizer.AddedTokenSplitter;
 import mmgp.tokenizer.ByteLevelAlphabet;
+import mmgp.tokenizer.BytePairMerges;
+import mmgp.tokenizer.PythonStrings;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import mmgp.tokenizer.TokenizerFiles;
@@ -11,7 +14,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -55,11 +57,13 @@ public final class ClipTokenizer {
     /** Bounds memory on endless distinct inputs; the reference's cache is unbounded. */
     private static final int WORD_CACHE_LIMIT = 1 << 16;
 
+    private static final List<String> NAMED_TOKENS = List.of("bos_token", "eos_token", "pad_token", "unk_token");
+
 
     private final Map<String, Integer> vocab;
-    private final Map<String, Integer> mergeRanks; // "first second" -> rank
+    private final BytePairMerges merges;
     private final Map<String, Integer> addedTokens; // matched verbatim in the raw text
-    private final List<String> addedTokensLongestFirst;
+    private final AddedTokenSplitter addedTokenSplitter;
     private final Set<String> nonSpecialAddedTokens; // decode keeps these apart, as transformers does
     private final String[] tokenById;
     private final Set<Integer> specialIds;
@@ -114,14 +118,14 @@ public final class ClipTokenizer {
                                  List<String> additionalSpecial, Map<String, Integer> addedTokenIds,
                                  int modelMaxLength) {}
 
-    private ClipTokenizer(Map<String, Integer> vocab, Map<String, Integer> mergeRanks,
+    private ClipTokenizer(Map<String, Integer> vocab, BytePairMerges merges,
                           String bos, String eos, String pad, String unk, List<String> additionalSpecial,
                           Map<String, Integer> configuredAddedTokens, int modelMaxLength) {
         if (modelMaxLength < 2) {
             throw new IllegalArgumentException("model max length must leave room for BOS and EOS: " + modelMaxLength);
         }
         this.vocab = Map.copyOf(vocab);
-        this.mergeRanks = mergeRanks;
+        this.merges = merges;
         this.modelMaxLength = modelMaxLength;
 
         // Like transformers: configured added tokens keep their ids; a special token not among
@@ -145,9 +149,7 @@ public final class ClipTokenizer {
             }
         }
         this.addedTokens = Collections.unmodifiableMap(added);
-        List<String> longestFirst = new ArrayList<>(added.keySet());
-        longestFirst.sort(Comparator.comparingInt(String::length).reversed());
-        this.addedTokensLongestFirst = List.copyOf(longestFirst);
+        this.addedTokenSplitter = new AddedTokenSplitter(added.keySet());
         Set<String> nonSpecial = new HashSet<>(added.keySet());
         specials.forEach(nonSpecial::remove);
         this.nonSpecialAddedTokens = Set.copyOf(nonSpecial);
@@ -186,7 +188,7 @@ public final class ClipTokenizer {
         Map<String, Integer> vocab = TokenizerFiles.readVocab(tokenizerFolder.resolve("vocab.json"));
         List<String> merges = readMergesFile(tokenizerFolder.resolve("merges.txt"));
         SpecialTokens specials = readSpecialTokens(tokenizerFolder);
-        return new ClipTokenizer(vocab, rankMerges(merges), specials.bos(), specials.eos(), specials.pad(),
+        return new ClipTokenizer(vocab, BytePairMerges.rank(merges, MAX_MERGES), specials.bos(), specials.eos(), specials.pad(),
                 specials.unk(), specials.additionalSpecial(), specials.addedTokenIds(), specials.modelMaxLength());
     }
 
@@ -199,7 +201,7 @@ public final class ClipTokenizer {
                                    String bos, String eos, String pad, String unk, int maxLength) {
         Objects.requireNonNull(vocab, "vocab");
         Objects.requireNonNull(merges, "merges");
-        return new ClipTokenizer(vocab, rankMerges(merges), Objects.requireNonNull(bos, "bos"),
+        return new ClipTokenizer(vocab, BytePairMerges.rank(merges, MAX_MERGES), Objects.requireNonNull(bos, "bos"),
                 Objects.requireNonNull(eos, "eos"), Objects.requireNonNull(pad, "pad"),
                 Objects.requireNonNull(unk, "unk"), List.of(), Map.of(), maxLength);
     }
@@ -265,29 +267,7 @@ public final class ClipTokenizer {
 
     /** Splits out added tokens verbatim (leftmost, longest first) and regex-splits the rest. */
     private void forEachPiece(String text, IntConsumer addedTokenSink, Consumer<String> wordSink) {
-        int pieceStart = 0;
-        int position = 0;
-        while (position < text.length()) {
-            String added = addedTokenAt(text, position);
-            if (added == null) {
-                position++;
-                continue;
-            }
-            forEachWord(text.substring(pieceStart, position), wordSink);
-            addedTokenSink.accept(addedTokens.get(added));
-            position += added.length();
-            pieceStart = position;
-        }
-        forEachWord(text.substring(pieceStart), wordSink);
-    }
-
-    private String addedTokenAt(String text, int position) {
-        for (String token : addedTokensLongestFirst) {
-            if (text.startsWith(token, position)) {
-                return token;
-            }
-        }
-        return null;
+        addedTokenSplitter.split(text, piece -> forEachWord(piece, wordSink), added -> addedTokenSink.accept(addedTokens.get(added)));
     }
 
     private static void forEachWord(String piece, Consumer<String> wordSink) {
@@ -333,39 +313,7 @@ public final class ClipTokenizer {
         }
         symbols.add(bytes.charAt(bytes.length() - 1) + END_OF_WORD);
 
-        while (symbols.size() > 1) {
-            int bestRank = Integer.MAX_VALUE;
-            int bestIndex = -1;
-            for (int i = 0; i + 1 < symbols.size(); i++) {
-                Integer rank = mergeRanks.get(pairKey(symbols.get(i), symbols.get(i + 1)));
-                if (rank != null && rank < bestRank) {
-                    bestRank = rank;
-                    bestIndex = i;
-                }
-            }
-            if (bestIndex < 0) {
-                break;
-            }
-            String first = symbols.get(bestIndex);
-            String second = symbols.get(bestIndex + 1);
-            // Merge every occurrence of the pair left to right, non-overlapping.
-            List<String> merged = new ArrayList<>(symbols.size());
-            for (int i = 0; i < symbols.size(); ) {
-                if (i + 1 < symbols.size() && symbols.get(i).equals(first) && symbols.get(i + 1).equals(second)) {
-                    merged.add(first + second);
-                    i += 2;
-                } else {
-                    merged.add(symbols.get(i));
-                    i++;
-                }
-            }
-            symbols = merged;
-        }
-        return symbols;
-    }
-
-    private static String pairKey(String first, String second) {
-        return first + ' ' + second; // merge symbols never contain a space (they are split on it)
+        return merges.merge(symbols);
     }
 
     // ---------------------------------------------------------------- decoding
@@ -381,35 +329,18 @@ public final class ClipTokenizer {
      * separate space-joined pieces, as transformers does.
      */
     public String decode(int[] ids, boolean skipSpecialTokens) {
-        List<String> pieces = new ArrayList<>();
-        StringBuilder symbols = new StringBuilder();
+        List<String> tokens = new ArrayList<>(ids.length);
         for (int id : ids) {
-            if (skipSpecialTokens && specialIds.contains(id)) {
-                continue;
-            }
-            String token = token(id);
-            if (nonSpecialAddedTokens.contains(token)) {
-                if (!symbols.isEmpty()) {
-                    String text = symbolsToText(symbols);
-                    if (!text.isEmpty()) {
-                        pieces.add(text);
-                    }
-                    symbols.setLength(0);
-                }
-                pieces.add(token);
-            } else {
-                symbols.append(token);
+            if (!(skipSpecialTokens && specialIds.contains(id))) {
+                tokens.add(token(id));
             }
         }
-        if (!symbols.isEmpty()) {
-            pieces.add(symbolsToText(symbols));
-        }
-        return String.join(" ", pieces);
+        return ByteLevelAlphabet.joinDecoded(tokens, nonSpecialAddedTokens::contains, ClipTokenizer::symbolsToText);
     }
 
     private static String symbolsToText(CharSequence symbols) {
         String text = ByteLevelAlphabet.decodeUtf8Replacing(ByteLevelAlphabet.decode(symbols));
-        return ClipTextNormalizer.stripPythonSpace(text.replace(END_OF_WORD, " "));
+        return PythonStrings.strip(text.replace(END_OF_WORD, " "));
     }
 
     /** The token string of {@code id}. */
@@ -450,22 +381,9 @@ public final class ClipTokenizer {
 
     // ---------------------------------------------------------------- loading
 
-    private static Map<String, Integer> rankMerges(List<String> merges) {
-        int count = Math.min(merges.size(), MAX_MERGES);
-        Map<String, Integer> ranks = new HashMap<>(count * 2);
-        for (int rank = 0; rank < count; rank++) {
-            List<String> parts = ClipTextNormalizer.splitOnWhitespace(merges.get(rank));
-            // A line that is not exactly a pair can never match, but still takes its rank.
-            if (parts.size() == 2) {
-                ranks.put(pairKey(parts.get(0), parts.get(1)), rank); // a repeated pair keeps its last rank
-            }
-        }
-        return ranks;
-    }
-
     /** Lines as transformers reads them: whole file stripped, split on '\n', first (header) line dropped. */
     private static List<String> readMergesFile(Path file) throws IOException {
-        String content = ClipTextNormalizer.stripPythonSpace(Files.readString(file, StandardCharsets.UTF_8));
+        String content = PythonStrings.strip(Files.readString(file, StandardCharsets.UTF_8));
         List<String> lines = Arrays.asList(content.split("\n", -1));
         return lines.subList(Math.min(1, lines.size()), lines.size());
     }
@@ -481,7 +399,7 @@ public final class ClipTokenizer {
 
         JsonNode config = TokenizerFiles.readOptionalJson(folder.resolve("tokenizer_config.json"));
         if (config != null) {
-            readNamedTokens(config, named, additionalSpecial);
+            TokenizerFiles.readNamedTokens(config, NAMED_TOKENS, named, additionalSpecial);
             JsonNode decoder = config.path("added_tokens_decoder");
             for (Map.Entry<String, JsonNode> entry : decoder.properties()) {
                 String content = TokenizerFiles.tokenContent(entry.getValue());
@@ -501,29 +419,10 @@ public final class ClipTokenizer {
         }
         JsonNode specialTokensMap = TokenizerFiles.readOptionalJson(folder.resolve("special_tokens_map.json"));
         if (specialTokensMap != null) {
-            readNamedTokens(specialTokensMap, named, additionalSpecial);
+            TokenizerFiles.readNamedTokens(specialTokensMap, NAMED_TOKENS, named, additionalSpecial);
         }
         return new SpecialTokens(named.get("bos_token"), named.get("eos_token"), named.get("pad_token"),
                 named.get("unk_token"), List.copyOf(additionalSpecial), addedTokenIds, modelMaxLength);
-    }
-
-    private static void readNamedTokens(JsonNode node, Map<String, String> named, List<String> additionalSpecial) {
-        for (String key : List.of("bos_token", "eos_token", "pad_token", "unk_token")) {
-            String content = TokenizerFiles.tokenContent(node.get(key));
-            if (content != null) {
-                named.put(key, content);
-            }
-        }
-        JsonNode additional = node.get("additional_special_tokens");
-        if (additional != null && additional.isArray()) {
-            additionalSpecial.clear();
-            for (JsonNode token : additional) {
-                String content = TokenizerFiles.tokenContent(token);
-                if (content != null) {
-                    additionalSpecial.add(content);
-                }
-            }
-        }
     }
 
     /** Growable int array; avoids boxing on the hot encode path. */

@@ -1,6 +1,7 @@
 package mmgp.models.amused;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import mmgp.models.ConfigReader;
 
 /**
  * The hyper-parameters of a diffusers {@code UVit2DModel} (aMUSEd's token predictor), read from
@@ -66,34 +67,30 @@ public record UVit2DConfig(
 
     /** Parses a UVit2DModel config; every key the forward pass depends on must be present. */
     public static UVit2DConfig from(JsonNode json) {
-        if (json == null || !json.isObject()) throw new IllegalArgumentException("UVit2DModel config must be a JSON object");
-        JsonNode cls = json.get("_class_name");
-        if (cls != null && cls.isTextual() && !cls.asText().equals("UVit2DModel")) {
-            throw new IllegalArgumentException("config is for " + cls.asText() + ", not UVit2DModel");
-        }
+        ConfigReader cfg = ConfigReader.forClass("UVit2DModel", json);
         return new UVit2DConfig(
-                integer(json, "hidden_size"),
-                bool(json, "use_bias"),
-                number(json, "hidden_dropout"),
-                integer(json, "cond_embed_dim"),
-                integer(json, "micro_cond_encode_dim"),
-                integer(json, "micro_cond_embed_dim"),
-                integer(json, "encoder_hidden_size"),
-                integer(json, "vocab_size"),
-                integer(json, "codebook_size"),
-                integer(json, "in_channels"),
-                integer(json, "block_out_channels"),
-                integer(json, "num_res_blocks"),
-                bool(json, "downsample"),
-                bool(json, "upsample"),
-                integer(json, "block_num_heads"),
-                integer(json, "num_hidden_layers"),
-                integer(json, "num_attention_heads"),
-                number(json, "attention_dropout"),
-                integer(json, "intermediate_size"),
-                number(json, "layer_norm_eps"),
-                bool(json, "ln_elementwise_affine"),
-                integer(json, "sample_size"));
+                cfg.requiredInt("hidden_size"),
+                cfg.requiredBoolean("use_bias"),
+                cfg.requiredNumber("hidden_dropout"),
+                cfg.requiredInt("cond_embed_dim"),
+                cfg.requiredInt("micro_cond_encode_dim"),
+                cfg.requiredInt("micro_cond_embed_dim"),
+                cfg.requiredInt("encoder_hidden_size"),
+                cfg.requiredInt("vocab_size"),
+                cfg.requiredInt("codebook_size"),
+                cfg.requiredInt("in_channels"),
+                cfg.requiredInt("block_out_channels"),
+                cfg.requiredInt("num_res_blocks"),
+                cfg.requiredBoolean("downsample"),
+                cfg.requiredBoolean("upsample"),
+                cfg.requiredInt("block_num_heads"),
+                cfg.requiredInt("num_hidden_layers"),
+                cfg.requiredInt("num_attention_heads"),
+                cfg.requiredNumber("attention_dropout"),
+                cfg.requiredInt("intermediate_size"),
+                cfg.requiredNumber("layer_norm_eps"),
+                cfg.requiredBoolean("ln_elementwise_affine"),
+                cfg.requiredInt("sample_size"));
     }
 
     /** BasicTransformerBlock's attention_head_dim = hidden_size // num_attention_heads. */
@@ -116,31 +113,5 @@ public record UVit2DConfig(
 
     private static void check(String field, int v) {
         if (v <= 0) throw new IllegalArgumentException("UVit2DModel config '" + field + "' must be positive, got " + v);
-    }
-
-    private static JsonNode required(JsonNode json, String field) {
-        JsonNode v = json.get(field);
-        if (v == null || v.isNull()) throw new IllegalArgumentException("UVit2DModel config is missing '" + field + "'");
-        return v;
-    }
-
-    private static int integer(JsonNode json, String field) {
-        JsonNode v = required(json, field);
-        if (!v.isIntegralNumber() || !v.canConvertToInt()) {
-            throw new IllegalArgumentException("UVit2DModel config field '" + field + "' must be an integer, got " + v);
-        }
-        return v.asInt();
-    }
-
-    private static double number(JsonNode json, String field) {
-        JsonNode v = required(json, field);
-        if (!v.isNumber()) throw new IllegalArgumentException("UVit2DModel config field '" + field + "' must be a number, got " + v);
-        return v.asDouble();
-    }
-
-    private static boolean bool(JsonNode json, String field) {
-        JsonNode v = required(json, field);
-        if (!v.isBoolean()) throw new IllegalArgumentException("UVit2DModel config field '" + field + "' must be true or false, got " + v);
-        return v.asBoolean();
     }
 }

@@ -1,7 +1,6 @@
 package mmgp.models.engine;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -100,31 +99,21 @@ final class AmusedBatchModel implements BatchModel<ImageRequest, ImageResult> {
         if (items.isEmpty()) return List.of();
         SharedKey.require(this, items);
         ImageOptions first = items.getFirst().request().options();
-        List<String> prompts = new ArrayList<>(items.size());
-        long[] seeds = new long[items.size()];
-        for (int i = 0; i < items.size(); i++) {
-            ImageRequest r = items.get(i).request();
-            prompts.add(r.prompt());
-            seeds[i] = r.options().seed();
-        }
+        SeededPrompts in = SeededPrompts.of(items, ImageRequest::prompt, r -> r.options().seed());
         AmusedPipeline.Options o = AmusedPipeline.Options.defaults().withSteps(first.steps()).withGuidance(first.guidanceScale())
                 .withNegativePrompt(first.negativePrompt()).withSize(side(first.width()), side(first.height()));
-        AmusedPipeline.Images images = AmusedPipeline.generateWithSeeds(model, backend, prompts, o, batch, seeds);
+        AmusedPipeline.Images images = AmusedPipeline.generateWithSeeds(model, backend, in.prompts(), o, batch, in.seeds());
         int size = 3 * images.width() * images.height();
         List<ImageResult> results = new ArrayList<>(items.size());
         for (int i = 0; i < items.size(); i++) {
-            float[] rgb = Arrays.copyOfRange(images.pixels(), i * size, (i + 1) * size);
-            results.add(new ImageResult(images.width(), images.height(), rgb, seeds[i], Timings.copyOf(images.timings()), items.size()));
+            float[] rgb = SeededPrompts.itemValues(images.pixels(), i, size);
+            results.add(new ImageResult(images.width(), images.height(), rgb, in.seeds()[i], Timings.copyOf(images.timings()), items.size()));
         }
         return results;
     }
 
     @Override
     public void close() throws Exception {
-        try {
-            model.close();
-        } finally {
-            backend.close();
-        }
+        CpuModelOpener.close(model, backend);
     }
 }

@@ -27,4 +27,13 @@ final class CpuModelOpener {
             throw e;
         }
     }
+
+    /** Closes what {@link #open} opened: the model first, then its backend, even when the model's close fails. */
+    static void close(AutoCloseable model, ComputeBackend backend) throws Exception {
+        try {
+            model.close();
+        } finally {
+            backend.close();
+        }
+    }
 }

@@ -200,23 +200,16 @@ final class LtxBatchModel implements BatchModel<VideoRequest, VideoResult> {
         if (items.isEmpty()) return List.of();
         SharedKey.require(this, items);
         VideoOptions first = items.getFirst().request().options();
-        List<String> prompts = new ArrayList<>(items.size());
-        long[] seeds = new long[items.size()];
+        SeededPrompts in = SeededPrompts.of(items, VideoRequest::prompt, r -> r.options().seed());
         boolean fromImage = items.getFirst().request().startImageFile() != null;
-        List<LtxConditionImage> images = fromImage ? new ArrayList<>(items.size()) : null;
-        for (int i = 0; i < items.size(); i++) {
-            VideoRequest r = items.get(i).request();
-            prompts.add(r.prompt());
-            seeds[i] = r.options().seed();
-            if (fromImage) images.add(startImage(r));
-        }
+        List<LtxConditionImage> images = fromImage ? items.stream().map(item -> startImage(item.request())).toList() : null;
         LtxPipeline.Options o = withDecodePerVideo(pipelineOptions(first), items);
-        LtxPipeline.Video video = LtxPipeline.generateWithSeeds(model, backend, prompts, images, o, batch, seeds);
+        LtxPipeline.Video video = LtxPipeline.generateWithSeeds(model, backend, in.prompts(), images, o, batch, in.seeds());
         int size = 3 * video.frames() * video.height() * video.width();
         List<VideoResult> results = new ArrayList<>(items.size());
         for (int i = 0; i < items.size(); i++) {
-            float[] rgb = Arrays.copyOfRange(video.pixels(), i * size, (i + 1) * size);
-            results.add(new VideoResult(video.frames(), video.width(), video.height(), first.frameRate(), rgb, seeds[i],
+            float[] rgb = SeededPrompts.itemValues(video.pixels(), i, size);
+            results.add(new VideoResult(video.frames(), video.width(), video.height(), first.frameRate(), rgb, in.seeds()[i],
                     Timings.copyOf(video.timings()), items.size()));
         }
         return results;
@@ -239,10 +232,6 @@ final class LtxBatchModel implements BatchModel<VideoRequest, VideoResult> {
 
     @Override
     public void close() throws Exception {
-        try {
-            model.close();
-        } finally {
-            backend.close();
-        }
+        CpuModelOpener.close(model, backend);
     }
 }

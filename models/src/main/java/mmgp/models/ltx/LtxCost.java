@@ -2,6 +2,7 @@ package mmgp.models.ltx;
 
 import mmgp.graph.ComputeBackend;
 import mmgp.graph.Graph;
+import mmgp.graph.GraphPlan;
 import mmgp.graph.Tensor;
 import mmgp.tensor.GgmlType;
 
@@ -46,24 +47,13 @@ public record LtxCost(long peakBytes, double fixedFlops, double stepFlops, long 
         int tokens = lf * lh * lw;
         int rows = guided ? 2 * batch : batch;
 
-        long encode;
-        double encodeFlops;
-        try (Graph g = new Graph(backend)) {
+        GraphPlan encode = GraphPlan.of(new Graph(backend), g -> {
             Tensor ids = g.input("t5_input_ids", GgmlType.I32, textTokens, rows);
             g.output(model.textEncoder().buildAll(g, ids, null).lastHidden());
-            encode = g.plannedBufferBytes();
-            encodeFlops = g.flops();
-        }
-
-        long transformer;
-        double stepFlops;
+        });
         LtxTransformer dit = model.transformer();
-        try (Graph g = new Graph(backend, dit.graphSize())) {
-            LtxTransformer.Inputs in = dit.inputs(g, rows, tokens, textTokens, fromImage);
-            g.output(dit.build(g, in));
-            transformer = g.plannedBufferBytes();
-            stepFlops = g.flops();
-        }
+        GraphPlan transformer = GraphPlan.of(new Graph(backend, dit.graphSize()),
+                g -> g.output(dit.build(g, dit.inputs(g, rows, tokens, textTokens, fromImage))));
 
         LtxVaeDecoder decoder = model.vae();
         long budget = vaeMemoryBytes > 0 ? vaeMemoryBytes : VaeTiling.DEFAULT_BUDGET_BYTES;
@@ -78,14 +68,13 @@ public record LtxCost(long peakBytes, double fixedFlops, double stepFlops, long 
             decode = tiling.memoryBytes() > 0 ? Math.max(tiling.memoryBytes(), budget) : 2 * budget;
             overlap = (double) VaeTilePlan.of(tiling, vae, lf, lh, lw).decodedLatents() / ((long) lf * lh * lw);
         }
-        double decodeFlops;
-        try (Graph g = decoder.newGraph(backend, lf)) {
+        GraphPlan decodeOne = GraphPlan.of(decoder.newGraph(backend, lf), g -> {
             Tensor in = g.inputF32("latents", lw, lh, lf, vae.latentChannels());
             Tensor timestep = decoder.timestepConditioned() ? g.inputF32("decode_timestep", 1) : null;
             g.output(decoder.build(g, in, timestep, 1, null).video());
-            decodeFlops = batch * g.flops() * overlap;
-        }
-        long peak = Math.max(encode, Math.max(transformer, decode));
-        return new LtxCost(peak, encodeFlops + decodeFlops, stepFlops, encode, transformer, decode, tiled);
+        });
+        double decodeFlops = batch * decodeOne.flops() * overlap;
+        long peak = Math.max(encode.bytes(), Math.max(transformer.bytes(), decode));
+        return new LtxCost(peak, encode.flops() + decodeFlops, transformer.flops(), encode.bytes(), transformer.bytes(), decode, tiled);
     }
 }

@@ -22,22 +22,15 @@ public final class LtxFixtureRunner implements FixtureRunner {
     private Path loadedFrom;
     private LtxModel model;
 
-    @Override
-    public String model() {
-        return "ltx_video";
-    }
-
     /** Also the 0.9.5-style fixture: same pipeline, timestep-conditioned VAE and its encoder. */
     @Override
-    public boolean handles(String fixtureModel) {
-        return fixtureModel.equals("ltx_video") || fixtureModel.equals("ltx_video_095");
+    public List<String> models() {
+        return List.of("ltx_video", "ltx_video_095");
     }
 
     @Override
     public CaseResult run(FixtureCases fixture, FixtureCases.Case c, ComputeBackend backend) throws Exception {
-        long t0 = System.nanoTime();
-        List<TensorComparison> out = new ArrayList<>();
-        try (SafetensorsFile golden = SafetensorsFile.open(c.file())) {
+        return FixtureRunner.timed(c, (golden, out) -> {
             String module = c.spec().path("module").asText();
             double atol = c.atol(1e-4), rtol = c.rtol(1e-4);
             if (module.startsWith("scheduler")) {
@@ -54,8 +47,7 @@ public final class LtxFixtureRunner implements FixtureRunner {
                 else if (module.startsWith("LTXPipeline")) endToEnd(m, backend, c.spec(), golden, atol, out);
                 else throw new IllegalArgumentException("no LTX-Video check for case '" + c.name() + "' (module " + module + ")");
             }
-        }
-        return new CaseResult(c.name(), out, null, (System.nanoTime() - t0) / 1e9);
+        });
     }
 
     private LtxModel model(FixtureCases fixture, ComputeBackend backend) throws Exception {

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 import mmgp.api.ProgressListener;
 import mmgp.api.StageTimings;
+import mmgp.models.StageTimer;
 import mmgp.graph.ComputeBackend;
 import mmgp.graph.Graph;
 import mmgp.graph.Tensor;
@@ -276,14 +277,14 @@ public final class LtxPipeline {
             ids[r] = e.inputIds();
             for (int t = 0; t < ids[r].length; t++) mask[r * o.maxSequenceLength() + t] = e.attentionMask()[t] != 0;
         }
-        record(listener, timings, "tokenize", t0);
+        StageTimer.stageDone(listener, timings, "tokenize", t0);
         listener.stageStarted("encode");
         t0 = System.nanoTime();
         float[] promptEmbeds = model.textEncoder().encode(backend, ids);
         // T5-XXL is most of the checkpoint and is not needed again until the next prompt: its
         // mapped pages leave the process now, so denoising and decoding run without them resident.
         model.weights().releasePages("text_encoder.");
-        record(listener, timings, "encode", t0);
+        StageTimer.stageDone(listener, timings, "encode", t0);
         listener.checkCancelled("text encoding");
 
         // 2. Latents, packed (B, tokens, C) with tokens in (f, h, w) order.
@@ -315,7 +316,7 @@ public final class LtxPipeline {
             for (int b = 0; b < batch; b++) {
                 System.arraycopy(firstFrame, b * frameTokens * channels, latents, b * tokens * channels, frameTokens * channels);
             }
-            record(listener, timings, "encode_image", t0);
+            StageTimer.stageDone(listener, timings, "encode_image", t0);
             listener.checkCancelled("image encoding");
         }
 
@@ -353,10 +354,7 @@ public final class LtxPipeline {
                         System.arraycopy(firstFrame, b * frameTokens * channels, latents, b * tokens * channels, frameTokens * channels);
                     }
                 }
-                double secs = (System.nanoTime() - s0) / 1e9;
-                timings.add("denoise", secs);
-                listener.step("denoise", step + 1, scheduler.steps(), secs);
-                listener.checkCancelled("denoising step " + (step + 1));
+                StageTimer.stepDone(listener, timings, step, scheduler.steps(), s0);
             }
         }
 
@@ -405,7 +403,7 @@ public final class LtxPipeline {
         }
         int frames = vae.decodedFrames(lf), height = lh * vae.decoderSpatialUpscale(), width = lw * vae.decoderSpatialUpscale();
         float[] pixels = toFrames(raw, batch, frames, height, width);
-        record(listener, timings, "decode", t0);
+        StageTimer.stageDone(listener, timings, "decode", t0);
         return new Video(batch, frames, height, width, pixels, latents, timings);
     }
 
@@ -504,9 +502,4 @@ public final class LtxPipeline {
         return out;
     }
 
-    private static void record(ProgressListener listener, StageTimings timings, String stage, long startNanos) {
-        double secs = (System.nanoTime() - startNanos) / 1e9;
-        timings.add(stage, secs);
-        listener.stage(stage, secs);
-    }
 }

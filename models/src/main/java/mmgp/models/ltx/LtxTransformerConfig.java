@@ -1,6 +1,7 @@
 package mmgp.models.ltx;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import mmgp.models.ConfigReader;
 import java.util.Set;
 
 /**
@@ -69,31 +70,27 @@ public record LtxTransformerConfig(
 
     /** Parses an LTXVideoTransformer3DModel config (missing keys take the reference's defaults). */
     public static LtxTransformerConfig from(JsonNode json) {
-        if (json == null || !json.isObject()) throw new IllegalArgumentException(CLASS_NAME + " config must be a JSON object");
-        JsonNode cls = json.get("_class_name");
-        if (cls != null && cls.isTextual() && !cls.asText().equals(CLASS_NAME)) {
-            throw new IllegalArgumentException("config is for " + cls.asText() + ", not " + CLASS_NAME);
-        }
-        int in = integer(json, "in_channels", 128);
+        ConfigReader cfg = ConfigReader.forClass(CLASS_NAME, json);
+        int in = cfg.optionalInt("in_channels", 128);
         JsonNode out = json.get("out_channels");
         // out_channels = out_channels or in_channels
-        int outChannels = out == null || out.isNull() || (out.isIntegralNumber() && out.asLong() == 0) ? in : integer(json, "out_channels", in);
+        int outChannels = out == null || out.isNull() || (out.isIntegralNumber() && out.asLong() == 0) ? in : cfg.optionalInt("out_channels", in);
         return new LtxTransformerConfig(
                 in,
                 outChannels,
-                integer(json, "patch_size", 1),
-                integer(json, "patch_size_t", 1),
-                integer(json, "num_attention_heads", 32),
-                integer(json, "attention_head_dim", 64),
-                integer(json, "cross_attention_dim", 2048),
-                integer(json, "num_layers", 28),
-                text(json, "activation_fn", "gelu-approximate"),
-                text(json, "qk_norm", "rms_norm_across_heads"),
-                bool(json, "norm_elementwise_affine", false),
-                number(json, "norm_eps", 1e-6),
-                integer(json, "caption_channels", 4096),
-                bool(json, "attention_bias", true),
-                bool(json, "attention_out_bias", true));
+                cfg.optionalInt("patch_size", 1),
+                cfg.optionalInt("patch_size_t", 1),
+                cfg.optionalInt("num_attention_heads", 32),
+                cfg.optionalInt("attention_head_dim", 64),
+                cfg.optionalInt("cross_attention_dim", 2048),
+                cfg.optionalInt("num_layers", 28),
+                cfg.optionalText("activation_fn", "gelu-approximate"),
+                cfg.optionalText("qk_norm", "rms_norm_across_heads"),
+                cfg.optionalBoolean("norm_elementwise_affine", false),
+                cfg.optionalNumber("norm_eps", 1e-6),
+                cfg.optionalInt("caption_channels", 4096),
+                cfg.optionalBoolean("attention_bias", true),
+                cfg.optionalBoolean("attention_out_bias", true));
     }
 
     /** num_attention_heads × attention_head_dim: the width of tokens inside the model. */
@@ -108,40 +105,5 @@ public record LtxTransformerConfig(
 
     private static void check(String field, int v) {
         if (v <= 0) throw new IllegalArgumentException(CLASS_NAME + " config '" + field + "' must be positive, got " + v);
-    }
-
-    private static JsonNode present(JsonNode json, String field) {
-        JsonNode v = json.get(field);
-        return v == null || v.isNull() ? null : v;
-    }
-
-    private static int integer(JsonNode json, String field, int fallback) {
-        JsonNode v = present(json, field);
-        if (v == null) return fallback;
-        if (!v.isIntegralNumber() || !v.canConvertToInt()) {
-            throw new IllegalArgumentException(CLASS_NAME + " config field '" + field + "' must be an integer, got " + v);
-        }
-        return v.asInt();
-    }
-
-    private static double number(JsonNode json, String field, double fallback) {
-        JsonNode v = present(json, field);
-        if (v == null) return fallback;
-        if (!v.isNumber()) throw new IllegalArgumentException(CLASS_NAME + " config field '" + field + "' must be a number, got " + v);
-        return v.asDouble();
-    }
-
-    private static boolean bool(JsonNode json, String field, boolean fallback) {
-        JsonNode v = present(json, field);
-        if (v == null) return fallback;
-        if (!v.isBoolean()) throw new IllegalArgumentException(CLASS_NAME + " config field '" + field + "' must be true or false, got " + v);
-        return v.asBoolean();
-    }
-
-    private static String text(JsonNode json, String field, String fallback) {
-        JsonNode v = present(json, field);
-        if (v == null) return fallback;
-        if (!v.isTextual()) throw new IllegalArgumentException(CLASS_NAME + " config field '" + field + "' must be a string, got " + v);
-        return v.asText();
     }
 }

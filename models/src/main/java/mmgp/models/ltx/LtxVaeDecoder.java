@@ -56,7 +56,7 @@ public final class LtxVaeDecoder {
     }
 
     private final LtxVaeConfig config;
-    private final Tensor latentsMean, latentsStd;
+    private final LatentStatistics latentStats;
     private final Tensor timestepScaleMultiplier, scaleShiftTable; // null unless timestep_conditioning
     private final TimeEmbedder timeEmbedder;
     private final CausalConv3d convIn, convOut;
@@ -77,8 +77,7 @@ public final class LtxVaeDecoder {
         this.config = config;
         boolean conditioned = config.timestepConditioning();
         int c = config.latentChannels();
-        this.latentsMean = weights.get(prefix + "latents_mean", c);
-        this.latentsStd = weights.get(prefix + "latents_std", c);
+        this.latentStats = new LatentStatistics(weights, prefix, c);
         String d = prefix + "decoder.";
         float eps = (float) config.resnetNormEps();
         CausalConv3d.Options conv = new CausalConv3d.Options(config.decoderCausal(), convChunkBytes);
@@ -336,8 +335,8 @@ public final class LtxVaeDecoder {
     public float[] denormalize(float[] latents, int batch, int frames, int h, int w) {
         checkLatents(latents, batch, frames, h, w);
         int c = config.latentChannels();
-        float[] mean = Dequantizer.dequantize(latentsMean.type(), latentsMean.data(), c);
-        float[] std = Dequantizer.dequantize(latentsStd.type(), latentsStd.data(), c);
+        float[] mean = latentStats.mean();
+        float[] std = latentStats.std();
         float scaling = (float) config.scalingFactor();
         int plane = frames * h * w;
         float[] out = new float[latents.length];

@@ -7,7 +7,6 @@ import mmgp.graph.ComputeBackend;
 import mmgp.graph.Graph;
 import mmgp.graph.Tensor;
 import mmgp.graph.WeightSet;
-import mmgp.tensor.Dequantizer;
 
 /**
  * diffusers' {@code AutoencoderKLLTXVideo.encode(x)} (0.33.1): the encoder
@@ -55,7 +54,7 @@ public final class LtxVaeEncoder {
     }
 
     private final LtxVaeConfig config;
-    private final Tensor latentsMean, latentsStd;
+    private final LatentStatistics latentStats;
     private final CausalConv3d convIn, convOut;
     private final List<DownBlock3d> downBlocks = new ArrayList<>();
     private final MidBlock3d midBlock;
@@ -92,8 +91,7 @@ public final class LtxVaeEncoder {
             if (layers < 0) throw new IllegalArgumentException("AutoencoderKLLTXVideo config: layers_per_block " + config.layersPerBlock() + " has a negative entry");
         }
         int c = config.latentChannels();
-        this.latentsMean = weights.get(prefix + "latents_mean", c);
-        this.latentsStd = weights.get(prefix + "latents_std", c);
+        this.latentStats = new LatentStatistics(weights, prefix, c);
         String e = prefix + "encoder.";
         float eps = (float) config.resnetNormEps();
         CausalConv3d.Options conv = new CausalConv3d.Options(config.encoderCausal(), convChunkBytes);
@@ -242,8 +240,8 @@ public final class LtxVaeEncoder {
         if (batch <= 0 || frames <= 0 || h <= 0 || w <= 0 || latents.length != (long) batch * c * plane) {
             throw new IllegalArgumentException(latents.length + " latent values for (" + batch + ", " + c + ", " + frames + ", " + h + ", " + w + ")");
         }
-        float[] mean = Dequantizer.dequantize(latentsMean.type(), latentsMean.data(), c);
-        float[] std = Dequantizer.dequantize(latentsStd.type(), latentsStd.data(), c);
+        float[] mean = latentStats.mean();
+        float[] std = latentStats.std();
         float[] out = new float[latents.length];
         for (int i = 0; i < latents.length; i++) {
             int ch = (i / plane) % c;

@@ -3,11 +3,9 @@ package mmgp.models.ltx;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -15,6 +13,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import mmgp.tokenizer.AddedTokenSplitter;
+import mmgp.tokenizer.PythonStrings;
+import mmgp.tokenizer.TokenizerFiles;
 
 /**
  * transformers' slow {@code T5Tokenizer} with {@code legacy=True}, as diffusers' LTX pipeline calls
@@ -31,12 +32,14 @@ import java.util.Set;
  */
 public final class T5Tokenizer {
     private static final ObjectMapper JSON = new ObjectMapper();
+
+    private static final List<String> NAMED_TOKENS = List.of("eos_token", "unk_token", "pad_token");
     private static final String SPIECE_UNDERLINE = "\u2581";
 
     private final SentencePieceModel sentencePiece;
     private final Map<String, AddedToken> addedTokens;     // by content
     private final Map<Integer, AddedToken> addedTokensById;
-    private final List<String> addedTokensLongestFirst;
+    private final AddedTokenSplitter addedTokenSplitter;
     private final Set<String> allSpecialTokens;
     private final Set<Integer> allSpecialIds;
     private final Set<String> separatelyDecoded;            // transformers' legacy_added_tokens
@@ -109,7 +112,7 @@ public final class T5Tokenizer {
         }
         this.addedTokens = Map.copyOf(byContent);
         this.addedTokensById = Map.copyOf(byId);
-        this.addedTokensLongestFirst = byContent.keySet().stream().sorted(Comparator.comparingInt(String::length).reversed()).toList();
+        this.addedTokenSplitter = new AddedTokenSplitter(byContent.keySet());
         this.allSpecialTokens = Set.copyOf(specials);
         Set<Integer> specialIds = new HashSet<>();
         for (String s : specials) specialIds.add(tokenToId(s));
@@ -130,8 +133,8 @@ public final class T5Tokenizer {
      */
     public static T5Tokenizer load(Path folder) throws IOException {
         SentencePieceModel sp = SentencePieceModel.load(folder.resolve("spiece.model"));
-        JsonNode config = readOptionalJson(folder.resolve("tokenizer_config.json"));
-        JsonNode specialMap = readOptionalJson(folder.resolve("special_tokens_map.json"));
+        JsonNode config = TokenizerFiles.readOptionalJson(folder.resolve("tokenizer_config.json"));
+        JsonNode specialMap = TokenizerFiles.readOptionalJson(folder.resolve("special_tokens_map.json"));
         if (config == null) config = JSON.createObjectNode();
 
         JsonNode legacy = config.get("legacy");
@@ -144,8 +147,8 @@ public final class T5Tokenizer {
         }
         Map<String, String> named = new HashMap<>(Map.of("eos_token", "</s>", "unk_token", "<unk>", "pad_token", "<pad>"));
         List<String> additional = new ArrayList<>();
-        readNamedTokens(config, named, additional);
-        if (specialMap != null) readNamedTokens(specialMap, named, additional);
+        TokenizerFiles.readNamedTokens(config, NAMED_TOKENS, named, additional);
+        if (specialMap != null) TokenizerFiles.readNamedTokens(specialMap, NAMED_TOKENS, named, additional);
 
         int extraIds = config.path("extra_ids").asInt(100);
         List<AddedToken> added = new ArrayList<>();
@@ -153,7 +156,7 @@ public final class T5Tokenizer {
         if (decoder != null && decoder.isObject()) {
             for (Map.Entry<String, JsonNode> e : decoder.properties()) {
                 JsonNode t = e.getValue();
-                String content = tokenContent(t);
+                String content = TokenizerFiles.tokenContent(t);
                 if (content == null) throw new IOException(folder + ": added token " + e.getKey() + " has no content");
                 int id;
                 try {
@@ -169,7 +172,7 @@ public final class T5Tokenizer {
             // eating the whitespace on both sides.
             if (additional.isEmpty()) for (int i = 0; i < extraIds; i++) additional.add("<extra_id_" + i + ">");
             for (int i = 0; i < extraIds; i++) added.add(new AddedToken("<extra_id_" + i + ">", sp.size() - 1 + extraIds - i, true, true, false, true));
-            JsonNode addedJson = readOptionalJson(folder.resolve("added_tokens.json"));
+            JsonNode addedJson = TokenizerFiles.readOptionalJson(folder.resolve("added_tokens.json"));
             if (addedJson != null) {
                 Set<String> known = new HashSet<>();
                 added.forEach(t -> known.add(t.content()));
@@ -195,7 +198,7 @@ public final class T5Tokenizer {
 
     /** The tokens of {@code text} (transformers' {@code tokenize}): added tokens verbatim, sentencepiece pieces between. */
     public List<String> tokenize(String text) {
-        List<String> parts = splitOnAddedTokens(text);
+        List<String> parts = addedTokenSplitter.split(text);
         // PreTrainedTokenizer.tokenize: an added token with rstrip eats the whitespace that
         // follows it, lstrip the whitespace before it; single_word glues it to a touching word.
         for (int i = 0; i < parts.size(); i++) {
@@ -203,8 +206,8 @@ public final class T5Tokenizer {
             if (t == null) continue;
             String left = i > 0 ? parts.get(i - 1) : null;
             String right = i + 1 < parts.size() ? parts.get(i + 1) : null;
-            if (t.rstrip() && right != null && !right.isEmpty()) parts.set(i + 1, stripLeading(right));
-            if (t.lstrip() && left != null && !left.isEmpty()) parts.set(i - 1, stripTrailing(left));
+            if (t.rstrip() && right != null && !right.isEmpty()) parts.set(i + 1, PythonStrings.strip(right, true, false));
+            if (t.lstrip() && left != null && !left.isEmpty()) parts.set(i - 1, PythonStrings.strip(left, false, true));
             // The single_word tests look at the neighbours as they were before stripping, as transformers does.
             if (t.singleWord() && left != null && !left.isEmpty() && !left.endsWith(" ")) {
                 parts.set(i - 1, parts.get(i - 1) + t.content());
@@ -268,34 +271,6 @@ public final class T5Tokenizer {
         return sentencePiece.idToPiece(id);
     }
 
-    /**
-     * Leftmost-longest occurrences of added tokens cut out of {@code text}; the pieces between are
-     * kept, empty ones dropped (transformers' Trie.split, for token sets where none is inside another).
-     */
-    private List<String> splitOnAddedTokens(String text) {
-        List<String> parts = new ArrayList<>();
-        int pieceStart = 0;
-        for (int pos = 0; pos < text.length(); ) {
-            String found = null;
-            for (String token : addedTokensLongestFirst) {
-                if (text.startsWith(token, pos)) {
-                    found = token;
-                    break;
-                }
-            }
-            if (found == null) {
-                pos++;
-                continue;
-            }
-            if (pos > pieceStart) parts.add(text.substring(pieceStart, pos));
-            parts.add(found);
-            pos += found.length();
-            pieceStart = pos;
-        }
-        if (pieceStart < text.length()) parts.add(text.substring(pieceStart));
-        return parts;
-    }
-
     // ---------------------------------------------------------------- decoding
 
     /** Text of {@code ids}, special tokens included (transformers' {@code decode} defaults). */
@@ -348,7 +323,7 @@ public final class T5Tokenizer {
             }
         }
         out.append(sentencePiece.decodePieces(pieces));
-        return stripTrailing(stripLeading(out.toString()));
+        return PythonStrings.strip(out.toString());
     }
 
     // ---------------------------------------------------------------- accessors
@@ -392,57 +367,4 @@ public final class T5Tokenizer {
     }
 
     // ---------------------------------------------------------------- helpers
-
-    /** Python's str.lstrip(): drops leading characters for which str.isspace() holds. */
-    private static String stripLeading(String s) {
-        int start = 0;
-        while (start < s.length() && isPythonSpace(s.codePointAt(start))) start += Character.charCount(s.codePointAt(start));
-        return s.substring(start);
-    }
-
-    /** Python's str.rstrip(). */
-    private static String stripTrailing(String s) {
-        int end = s.length();
-        while (end > 0 && isPythonSpace(s.codePointBefore(end))) end -= Character.charCount(s.codePointBefore(end));
-        return s.substring(0, end);
-    }
-
-    /** Python's str.isspace() for one code point: bidi class WS, B or S, or category Zs. */
-    private static boolean isPythonSpace(int cp) {
-        if (Character.getType(cp) == Character.SPACE_SEPARATOR) return true;
-        byte direction = Character.getDirectionality(cp);
-        return direction == Character.DIRECTIONALITY_WHITESPACE
-                || direction == Character.DIRECTIONALITY_PARAGRAPH_SEPARATOR
-                || direction == Character.DIRECTIONALITY_SEGMENT_SEPARATOR;
-    }
-
-    private static void readNamedTokens(JsonNode node, Map<String, String> named, List<String> additional) {
-        for (String key : List.of("eos_token", "unk_token", "pad_token")) {
-            String content = tokenContent(node.get(key));
-            if (content != null) named.put(key, content);
-        }
-        JsonNode list = node.get("additional_special_tokens");
-        if (list != null && list.isArray()) {
-            additional.clear();
-            for (JsonNode t : list) {
-                String content = tokenContent(t);
-                if (content != null) additional.add(content);
-            }
-        }
-    }
-
-    /** A token given as a plain string or as an AddedToken object with "content"; null if absent. */
-    private static String tokenContent(JsonNode node) {
-        if (node == null || node.isNull()) return null;
-        if (node.isTextual()) return node.textValue();
-        JsonNode content = node.get("content");
-        return content != null && content.isTextual() ? content.textValue() : null;
-    }
-
-    private static JsonNode readOptionalJson(Path file) throws IOException {
-        if (!Files.isRegularFile(file)) return null;
-        JsonNode node = JSON.readTree(file.toFile());
-        if (node == null || !node.isObject()) throw new IOException(file + ": expected a JSON object");
-        return node;
-    }
 }

@@ -1,6 +1,9 @@
 package mmgp.models.smolvlm;
 
+import mmgp.tokenizer.AddedTokenSplitter;
 import mmgp.tokenizer.ByteLevelAlphabet;
+import mmgp.tokenizer.BytePairMerges;
+import mmgp.tokenizer.PythonStrings;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import mmgp.tokenizer.TokenizerFiles;
@@ -11,7 +14,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -61,9 +63,9 @@ public final class Gpt2Tokenizer {
     }
 
     private final Map<String, Integer> encoder;          // vocab.json
-    private final Map<String, Integer> mergeRanks;       // "first second" -> rank
+    private final BytePairMerges merges;
     private final Map<String, AddedToken> addedTokens;   // by content
-    private final List<String> addedTokensLongestFirst;
+    private final AddedTokenSplitter addedTokenSplitter;
     private final String[] tokenById;
     private final List<String> allSpecialTokens;         // bos, eos, unk, pad, then additional (unique)
     private final Set<Integer> allSpecialIds;
@@ -103,7 +105,7 @@ public final class Gpt2Tokenizer {
     public Gpt2Tokenizer(Map<String, Integer> vocab, List<String> merges, Config config) {
         Objects.requireNonNull(config, "config");
         this.encoder = Map.copyOf(vocab);
-        this.mergeRanks = rankMerges(merges);
+        this.merges = BytePairMerges.rank(merges, Integer.MAX_VALUE);
         this.bosToken = config.bosToken();
         this.eosToken = config.eosToken();
         this.unkToken = config.unkToken();
@@ -140,9 +142,7 @@ public final class Gpt2Tokenizer {
             added.put(special, new AddedToken(special, id, false, false, false, false, true));
         }
         this.addedTokens = Collections.unmodifiableMap(added);
-        List<String> longestFirst = new ArrayList<>(added.keySet());
-        longestFirst.sort(Comparator.comparingInt(String::length).reversed());
-        this.addedTokensLongestFirst = List.copyOf(longestFirst);
+        this.addedTokenSplitter = new AddedTokenSplitter(added.keySet());
 
         int highestId = -1;
         for (int id : encoder.values()) {
@@ -213,7 +213,7 @@ public final class Gpt2Tokenizer {
         if (addPrefixSpace) {
             text = " " + text; // GPT2Tokenizer.prepare_for_tokenization
         }
-        List<String> pieces = splitOnAddedTokens(text);
+        List<String> pieces = addedTokenSplitter.split(text);
         applyAddedTokenFlags(pieces);
         List<String> tokens = new ArrayList<>();
         for (String piece : pieces) {
@@ -232,39 +232,6 @@ public final class Gpt2Tokenizer {
         return tokens;
     }
 
-    /** Alternating text and added-token pieces (empty text pieces kept so neighbours stay aligned). */
-    private List<String> splitOnAddedTokens(String text) {
-        List<String> pieces = new ArrayList<>();
-        int pieceStart = 0;
-        int position = 0;
-        while (position < text.length()) {
-            String added = addedTokenAt(text, position);
-            if (added == null) {
-                position++;
-                continue;
-            }
-            if (position > pieceStart) {
-                pieces.add(text.substring(pieceStart, position));
-            }
-            pieces.add(added);
-            position += added.length();
-            pieceStart = position;
-        }
-        if (pieceStart < text.length()) {
-            pieces.add(text.substring(pieceStart));
-        }
-        return pieces;
-    }
-
-    private String addedTokenAt(String text, int position) {
-        for (String token : addedTokensLongestFirst) {
-            if (text.startsWith(token, position)) {
-                return token;
-            }
-        }
-        return null;
-    }
-
     /** The lstrip/rstrip/single_word handling of {@code PreTrainedTokenizer.tokenize}, in place. */
     private void applyAddedTokenFlags(List<String> pieces) {
         for (int i = 0; i < pieces.size(); i++) {
@@ -275,10 +242,10 @@ public final class Gpt2Tokenizer {
             String left = i > 0 ? pieces.get(i - 1) : null;
             String right = i < pieces.size() - 1 ? pieces.get(i + 1) : null;
             if (token.rstrip() && right != null && !right.isEmpty()) {
-                pieces.set(i + 1, stripPythonSpace(right, true, false));
+                pieces.set(i + 1, PythonStrings.strip(right, true, false));
             }
             if (token.lstrip() && left != null && !left.isEmpty()) {
-                pieces.set(i - 1, stripPythonSpace(left, false, true));
+                pieces.set(i - 1, PythonStrings.strip(left, false, true));
             }
             if (token.singleWord() && left != null && !left.isEmpty() && !left.endsWith(" ")) {
                 pieces.set(i - 1, pieces.get(i - 1) + pieces.get(i));
@@ -300,44 +267,11 @@ public final class Gpt2Tokenizer {
         for (int i = 0; i < word.length(); i++) {
             symbols.add(String.valueOf(word.charAt(i))); // the alphabet is all BMP
         }
-        while (symbols.size() > 1) {
-            int bestRank = Integer.MAX_VALUE;
-            String bestFirst = null;
-            String bestSecond = null;
-            for (int i = 0; i + 1 < symbols.size(); i++) {
-                Integer rank = mergeRanks.get(pairKey(symbols.get(i), symbols.get(i + 1)));
-                if (rank != null && rank < bestRank) {
-                    bestRank = rank;
-                    bestFirst = symbols.get(i);
-                    bestSecond = symbols.get(i + 1);
-                }
-            }
-            if (bestFirst == null) {
-                break;
-            }
-            // Merge every occurrence of the pair left to right, non-overlapping.
-            List<String> merged = new ArrayList<>(symbols.size());
-            for (int i = 0; i < symbols.size(); ) {
-                if (i + 1 < symbols.size() && symbols.get(i).equals(bestFirst)
-                        && symbols.get(i + 1).equals(bestSecond)) {
-                    merged.add(bestFirst + bestSecond);
-                    i += 2;
-                } else {
-                    merged.add(symbols.get(i));
-                    i++;
-                }
-            }
-            symbols = merged;
-        }
-        List<String> result = List.copyOf(symbols);
+        List<String> result = List.copyOf(merges.merge(symbols));
         if (wordCache.size() < WORD_CACHE_LIMIT) {
             wordCache.put(word, result);
         }
         return result;
-    }
-
-    private static String pairKey(String first, String second) {
-        return first + ' ' + second; // merge symbols never contain a space (split on whitespace)
     }
 
     // ---------------------------------------------------------------- decoding
@@ -353,33 +287,17 @@ public final class Gpt2Tokenizer {
      * (e.g. {@code <image>}) stay separate pieces, and the pieces are joined with single spaces.
      */
     public String decode(int[] ids, boolean skipSpecialTokens) {
-        List<String> pieces = new ArrayList<>();
-        StringBuilder symbols = new StringBuilder();
+        List<String> tokens = new ArrayList<>(ids.length);
         for (int id : ids) {
             if (skipSpecialTokens && allSpecialIds.contains(id)) {
                 continue;
             }
             String token = idToToken(id);
-            if (skipSpecialTokens && allSpecialTokens.contains(token)) {
-                continue;
-            }
-            if (legacyAddedTokens.contains(token)) {
-                if (!symbols.isEmpty()) {
-                    String text = symbolsToText(symbols);
-                    if (!text.isEmpty()) {
-                        pieces.add(text);
-                    }
-                    symbols.setLength(0);
-                }
-                pieces.add(token);
-            } else {
-                symbols.append(token);
+            if (!(skipSpecialTokens && allSpecialTokens.contains(token))) {
+                tokens.add(token);
             }
         }
-        if (!symbols.isEmpty()) {
-            pieces.add(symbolsToText(symbols));
-        }
-        String text = String.join(" ", pieces);
+        String text = ByteLevelAlphabet.joinDecoded(tokens, legacyAddedTokens::contains, Gpt2Tokenizer::symbolsToText);
         return cleanUpTokenizationSpaces ? cleanUpTokenization(text) : text;
     }
 
@@ -481,18 +399,6 @@ public final class Gpt2Tokenizer {
 
     // ---------------------------------------------------------------- loading
 
-    private static Map<String, Integer> rankMerges(List<String> merges) {
-        Map<String, Integer> ranks = new HashMap<>(merges.size() * 2);
-        for (int rank = 0; rank < merges.size(); rank++) {
-            List<String> parts = splitOnPythonSpace(merges.get(rank));
-            // A line that is not exactly a pair can never match, but still takes its rank.
-            if (parts.size() == 2) {
-                ranks.put(pairKey(parts.get(0), parts.get(1)), rank); // a repeated pair keeps its last rank
-            }
-        }
-        return ranks;
-    }
-
     /**
      * Merge lines as GPT2Tokenizer reads them: {@code read().split("\n")[1:-1]}, i.e. the header
      * and the last element dropped (the empty string after a final newline; a real merge if the
@@ -590,53 +496,5 @@ public final class Gpt2Tokenizer {
                 }
             }
         }
-    }
-
-    // ---------------------------------------------------------------- Python string helpers
-
-    /** Python's {@code str.isspace()} for one code point: bidi class WS, B or S, or category Zs. */
-    static boolean isPythonSpace(int cp) {
-        if (Character.getType(cp) == Character.SPACE_SEPARATOR) {
-            return true;
-        }
-        byte direction = Character.getDirectionality(cp);
-        return direction == Character.DIRECTIONALITY_WHITESPACE
-                || direction == Character.DIRECTIONALITY_PARAGRAPH_SEPARATOR
-                || direction == Character.DIRECTIONALITY_SEGMENT_SEPARATOR;
-    }
-
-    /** Python's {@code lstrip()} / {@code rstrip()} with no argument. */
-    private static String stripPythonSpace(String text, boolean leading, boolean trailing) {
-        int start = 0;
-        int end = text.length();
-        while (leading && start < end && isPythonSpace(text.codePointAt(start))) {
-            start += Character.charCount(text.codePointAt(start));
-        }
-        while (trailing && end > start && isPythonSpace(text.codePointBefore(end))) {
-            end -= Character.charCount(text.codePointBefore(end));
-        }
-        return text.substring(start, end);
-    }
-
-    /** Python's {@code str.split()} with no argument. */
-    private static List<String> splitOnPythonSpace(String text) {
-        List<String> words = new ArrayList<>(2);
-        int wordStart = -1;
-        for (int i = 0; i < text.length(); ) {
-            int cp = text.codePointAt(i);
-            if (isPythonSpace(cp)) {
-                if (wordStart >= 0) {
-                    words.add(text.substring(wordStart, i));
-                    wordStart = -1;
-                }
-            } else if (wordStart < 0) {
-                wordStart = i;
-            }
-            i += Character.charCount(cp);
-        }
-        if (wordStart >= 0) {
-            words.add(text.substring(wordStart));
-        }
-        return words;
     }
 }

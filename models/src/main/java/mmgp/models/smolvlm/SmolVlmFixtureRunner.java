@@ -80,24 +80,17 @@ public final class SmolVlmFixtureRunner implements FixtureRunner {
     private Path processorFrom;
     private SmolVlmProcessor processor;
 
-    @Override
-    public String model() {
-        return "smolvlm2";
-    }
-
     /** Also the processor fixture: same model family, plus tokenizer, image processor and chat template. */
     @Override
-    public boolean handles(String fixtureModel) {
-        return fixtureModel.equals("smolvlm2") || fixtureModel.equals("smolvlm2_processor");
+    public List<String> models() {
+        return List.of("smolvlm2", "smolvlm2_processor");
     }
 
     @Override
     public CaseResult run(FixtureCases fixture, FixtureCases.Case c, ComputeBackend backend) throws Exception {
-        long t0 = System.nanoTime();
-        List<TensorComparison> out = new ArrayList<>();
         JsonNode spec = c.spec();
         String module = spec.path("module").asText();
-        try (SafetensorsFile golden = SafetensorsFile.open(c.file())) {
+        return FixtureRunner.timed(c, (golden, out) -> {
             if (module.contains(".generate")) generate(fixture, c, backend, golden, out);
             else if (module.startsWith("SmolVLMProcessor") && spec.has("video_num_frames")) videoPrompt(fixture, spec, golden, out);
             else if (module.startsWith("SmolVLMProcessor") && spec.has("image_file")) imagePrompt(fixture, spec, golden, out);
@@ -105,8 +98,7 @@ public final class SmolVlmFixtureRunner implements FixtureRunner {
             else if (module.startsWith("model.vision_model")) visionConnector(fixture, c, backend, golden, out);
             else if (module.contains(".forward")) forward(fixture, c, backend, golden, out);
             else throw new IllegalArgumentException("no SmolVLM check for case '" + c.name() + "' (module " + module + ")");
-        }
-        return new CaseResult(c.name(), out, null, (System.nanoTime() - t0) / 1e9);
+        });
     }
 
     // ------------------------------------------------------------------ model cases
