@@ -4,7 +4,7 @@ import java.nio.file.Path;
 import mmgp.registry.ModelRegistry;
 import picocli.CommandLine.Option;
 
-/** {@code --models}: the model registry folder of every verb that finds or installs models. */
+/** {@code --models}: the model registry folder, shared by the verbs that find or install models (models keeps its own, inherited by its subcommands). */
 public final class RegistryOption {
     @Option(names = "--models", description = "Model registry folder (default: $" + ModelRegistry.ENV + ", else ~/.cache/mmgp/models).")
     Path models;

@@ -2,7 +2,7 @@ package mmgp.cli;
 
 import picocli.CommandLine.Option;
 
-/** {@code --threads}: the compute threads of every verb that runs a model or a kernel on this machine. */
+/** {@code --threads}: the compute threads, shared by the verbs that run a model or a kernel on this machine (check has its own). */
 public final class ThreadsOption {
     @Option(names = "--threads", defaultValue = "0", description = "Compute threads (0 = one per core).")
     int threads;

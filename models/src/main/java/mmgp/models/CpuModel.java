@@ -20,7 +20,11 @@ public record CpuModel<M extends AutoCloseable>(ComputeBackend backend, M model)
         try {
             return new CpuModel<>(backend, loader.open(model, backend));
         } catch (IOException | RuntimeException | Error e) {
-            backend.close();
+            try {
+                backend.close();
+            } catch (RuntimeException | Error closing) {
+                e.addSuppressed(closing);
+            }
             throw e;
         }
     }

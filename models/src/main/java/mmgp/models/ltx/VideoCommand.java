@@ -166,15 +166,18 @@ public final class VideoCommand extends PromptCommand<LtxModel> {
         LtxPipeline.Video v = LtxPipeline.generate(m, backend, prompts, start, o, bar);
         int perVideo = v.frames() * v.height() * v.width() * 3;
         writeEach(out, v.batch(), (b, file) -> {
-            float[] clip = java.util.Arrays.copyOfRange(v.pixels(), b * perVideo, (b + 1) * perVideo);
-            VideoWriter.write(file, clip, v.frames(), v.height(), v.width(), fps);
-            if (pngFrames != null) {
+            VideoWriter.write(file, java.util.Arrays.copyOfRange(v.pixels(), b * perVideo, (b + 1) * perVideo), v.frames(), v.height(), v.width(), fps);
+            return " (" + v.frames() + " frames, " + v.width() + "×" + v.height() + " at " + fps + " fps)";
+        });
+        // The frames after every video is written and announced, so a failing PNG leaves no unannounced video.
+        if (pngFrames != null) {
+            for (int b = 0; b < v.batch(); b++) {
+                float[] clip = java.util.Arrays.copyOfRange(v.pixels(), b * perVideo, (b + 1) * perVideo);
                 for (int f = 0; f < v.frames(); f++) {
                     Frames.writePng(pngFrames.resolve(String.format("video%d_frame%03d.png", b + 1, f)), clip, f, v.height(), v.width());
                 }
             }
-            return " (" + v.frames() + " frames, " + v.width() + "×" + v.height() + " at " + fps + " fps)";
-        });
+        }
         printTimings(load, v.timings());
     }
 }
