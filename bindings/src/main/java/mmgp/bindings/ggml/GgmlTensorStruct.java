@@ -55,6 +55,11 @@ public final class GgmlTensorStruct {
         return view(tensor).get(ValueLayout.ADDRESS, BUFFER);
     }
 
+    /** The tensor this one is a view of, or NULL. */
+    public static MemorySegment viewSrc(MemorySegment tensor) {
+        return view(tensor).get(ValueLayout.ADDRESS, VIEW_SRC);
+    }
+
     public static MemorySegment data(MemorySegment tensor) {
         return view(tensor).get(ValueLayout.ADDRESS, DATA);
     }
