@@ -176,8 +176,9 @@ public final class OpProfile {
                 return 4 * d * nq * nk * h * b;
             }
             case "CUSTOM": {
-                // mmgp's Q8_0 GEMM (nn.MatMul#q8Gemm): weight [K, M] × x → [M, N, ...], as MUL_MAT
-                if (GgmlTensorStruct.name(node).startsWith("mmgp_q8_gemm")) return 2.0 * GgmlTensorStruct.ne(a, 0) * elements(node);
+                // mmgp's Q8_0 and F32 GEMMs (nn.MatMul#q8Gemm, #f32Gemm): a [K, M] × b → [M, N, ...], as MUL_MAT
+                String name = GgmlTensorStruct.name(node);
+                if (name.startsWith("mmgp_q8_gemm") || name.startsWith("mmgp_f32gemm")) return 2.0 * GgmlTensorStruct.ne(a, 0) * elements(node);
                 return 0;
             }
             default:
