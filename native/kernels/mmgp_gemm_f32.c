@@ -45,8 +45,7 @@
 
 #define MR_MAX 32
 #define NR_MAX 12
-#define KC_DEFAULT 256
-#define NC_DEFAULT 1536 /* a multiple of every NR */
+#define NC_DEFAULT 768 /* a multiple of every NR; 3.5 MB of packed B at K panels of 1152 */
 
 /* Our mirror of the pinned ggml's struct ggml_tensor (see mmgp_im2col.c, which asserts it). */
 struct ggml_tensor {
@@ -272,21 +271,24 @@ TARGET_AVX512 static void micro_avx512(long kc, const float * a, const float * b
  * ------------------------------------------------------------------------------------------- */
 struct path {
     micro_fn micro;
-    int mr, nr, mc, simd;
+    int mr, nr, kc, mc, simd; /* kc: the largest K panel; K is split into equal panels up to it */
     const char * name;
 };
 
 static struct path choose(int flags) {
-    struct path p = {micro_plain, 16, 6, 144, 0, "scalar fmaf, 16x6 tiles"};
+    /* AVX2: a 1152-long B micro-panel (27 KB) still fits L1 with the A panels streaming from L2
+     * (96 x 1152 floats, 442 KB): K = 9 x 128 channels then runs without reloading C, which was
+     * faster than 256- or 512-long panels. AVX-512's 12-column B micro-panel is twice as wide. */
+    struct path p = {micro_plain, 16, 6, 1152, 96, 0, "scalar fmaf, 16x6 tiles"};
     if (flags & MMGP_F32GEMM_PORTABLE) return p;
 #if defined(GEMM_F32_AVX512)
     __builtin_cpu_init();
     if (!(flags & MMGP_F32GEMM_NO_AVX512) && __builtin_cpu_supports("avx512f")) {
-        return (struct path){micro_avx512, 32, 12, 192, 1, "avx512f 32x12 tiles, f16c packing"};
+        return (struct path){micro_avx512, 32, 12, 512, 192, 1, "avx512f 32x12 tiles, f16c packing"};
     }
 #endif
 #if defined(GEMM_F32_AVX2)
-    return (struct path){micro_avx2, 16, 6, 144, 1, "avx2+fma 16x6 tiles, f16c packing"};
+    return (struct path){micro_avx2, 16, 6, 1152, 96, 1, "avx2+fma 16x6 tiles, f16c packing"};
 #else
     return p;
 #endif
@@ -379,7 +381,10 @@ static int thread_rect(long m, long n, int mr, int nr, int ith, int nth, long r[
 static void run(const struct problem * pr, const struct mmgp_f32gemm_params * p, int ith, int nth) {
     const int flags = p ? p->flags : 0;
     const struct path pa = choose(flags);
-    long kc = p && p->kc > 0 ? p->kc : KC_DEFAULT, mc = p && p->mc > 0 ? p->mc : pa.mc, nc = p && p->nc > 0 ? p->nc : NC_DEFAULT;
+    long kc = p && p->kc > 0 ? p->kc : pa.kc, mc = p && p->mc > 0 ? p->mc : pa.mc, nc = p && p->nc > 0 ? p->nc : NC_DEFAULT;
+    /* equal panels: K = 1153 is two of 577, not 1152 and a 1-long one */
+    const long panels = (pr->k + kc - 1) / kc;
+    kc = (pr->k + panels - 1) / panels;
     long r[4];
     if (thread_rect(pr->m, pr->n, pa.mr, pa.nr, ith, nth, r)) gemm_rect(pr, r[0], r[1], r[2], r[3], &pa, kc, mc, nc);
 }

@@ -182,9 +182,9 @@ MMGP_KERNELS_API void mmgp_q8_gemm_raw(const void * w, long wstride, long m, lon
 /* userdata (NULL: all defaults): 4 int32; block sizes <= 0 take the defaults. */
 struct mmgp_f32gemm_params {
     int32_t flags; /* MMGP_F32GEMM_* */
-    int32_t kc;    /* k per panel (default 256) */
-    int32_t mc;    /* rows of A per L2 block (default 144 on AVX2, 192 on AVX-512), rounded up to the tile */
-    int32_t nc;    /* columns of B per packed block (default 1536), rounded up to the tile */
+    int32_t kc;    /* the longest K panel, K split into equal panels (default 1152 on AVX2, 512 on AVX-512) */
+    int32_t mc;    /* rows of A per L2 block (default 96 on AVX2, 192 on AVX-512), rounded up to the tile */
+    int32_t nc;    /* columns of B per packed block (default 768), rounded up to the tile */
 };
 
 /* The instruction path this CPU takes for the F32 GEMM (the AVX-512 one is chosen at run time). */
