@@ -155,8 +155,54 @@ static inline void transpose8(const float * in, long ld, float * out, long ldo) 
  * Rows [i0, i0 + count) of x (rows from `limit` on are zeros), k [k0, k0 + kc), into micro-panels
  * of r rows: panel p at out + p * r * kc, element (k, i) at [k * r + i]. tmp: r * kc floats.
  */
+#if defined(GEMM_F32_AVX2)
+/* 8 k of one row as floats. */
+static inline __m256 load8(const struct operand * x, const char * row, long k) {
+    if (x->f16) return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)((const uint16_t *)row + k)));
+    return _mm256_loadu_ps((const float *)row + k);
+}
+
+/* A whole panel of r rows (r % 8 == 0, every row inside the operand) read straight from the rows:
+ * 8 x 8 blocks widened and transposed in registers, the k tail one by one. */
+static void pack_direct(const struct operand * x, long i0, long k0, long kc, int r, float * out) {
+    for (int g = 0; g < r; g += 8) {
+        const char * rows[8];
+        for (int i = 0; i < 8; i++) rows[i] = row_at(x, i0 + g + i);
+        long k = 0;
+        for (; k + 8 <= kc; k += 8) {
+            __m256 r0 = load8(x, rows[0], k0 + k), r1 = load8(x, rows[1], k0 + k), r2 = load8(x, rows[2], k0 + k), r3 = load8(x, rows[3], k0 + k);
+            __m256 r4 = load8(x, rows[4], k0 + k), r5 = load8(x, rows[5], k0 + k), r6 = load8(x, rows[6], k0 + k), r7 = load8(x, rows[7], k0 + k);
+            __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1), t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
+            __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5), t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
+            __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE), u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+            __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE), u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+            float * o = out + k * r + g;
+            _mm256_store_ps(o, _mm256_permute2f128_ps(u0, u4, 0x20));
+            _mm256_store_ps(o + r, _mm256_permute2f128_ps(u1, u5, 0x20));
+            _mm256_store_ps(o + 2 * r, _mm256_permute2f128_ps(u2, u6, 0x20));
+            _mm256_store_ps(o + 3 * r, _mm256_permute2f128_ps(u3, u7, 0x20));
+            _mm256_store_ps(o + 4 * r, _mm256_permute2f128_ps(u0, u4, 0x31));
+            _mm256_store_ps(o + 5 * r, _mm256_permute2f128_ps(u1, u5, 0x31));
+            _mm256_store_ps(o + 6 * r, _mm256_permute2f128_ps(u2, u6, 0x31));
+            _mm256_store_ps(o + 7 * r, _mm256_permute2f128_ps(u3, u7, 0x31));
+        }
+        for (; k < kc; k++) {
+            for (int i = 0; i < 8; i++) {
+                out[k * r + g + i] = x->f16 ? half_to_float(((const uint16_t *)rows[i])[k0 + k]) : ((const float *)rows[i])[k0 + k];
+            }
+        }
+    }
+}
+#endif
+
 static void pack(const struct operand * x, long i0, long count, long limit, long k0, long kc, int r, float * out, float * tmp, int simd) {
     for (long p = 0; p < count; p += r, out += (long)r * kc) {
+#if defined(GEMM_F32_AVX2)
+        if (simd && r % 8 == 0 && i0 + p + r <= limit) {
+            pack_direct(x, i0 + p, k0, kc, r, out);
+            continue;
+        }
+#endif
         for (int i = 0; i < r; i++) {
             if (i0 + p + i < limit && p + i < count) load_row(x, row_at(x, i0 + p + i), k0, kc, tmp + (long)i * kc, simd);
             else memset(tmp + (long)i * kc, 0, (size_t)kc * sizeof(float));
