@@ -28,8 +28,9 @@ public final class MatMul {
 
     /**
      * Fewer rows or columns than this stay on ggml's route: with so few, the product is a few
-     * matrix-vector products, which ggml's dot products do without packing (the crossover
-     * measured with {@code ./mmgp bench matmul}, see the README's Performance section).
+     * matrix-vector products, which ggml's dot products do without packing, while the GEMM pads
+     * them to its 16 x 6 tile. Not a measured crossover yet (the machine was too loaded to time
+     * one); {@code ./mmgp bench matmul} with {@code -Dtypes=F16,F16-mmgp} and narrow shapes finds it.
      */
     static final long F32_MIN_SIDE = 16;
 
