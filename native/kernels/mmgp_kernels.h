@@ -9,7 +9,7 @@
  *
  * mmgp_im2col.c adds ggml's im2col as a ggml custom op (2-D, 1-D and 3-D), faster than ggml's
  * own CPU kernel and bit-identical to it; mmgp_gemm_q8.c a Q8_0-weight matmul as two custom ops
- * (see the end of this header). Every .c file of native/kernels goes into the one library.
+ * and mmgp_gemm_f32.c an FP32 GEMM for F16/F32 operands (see the end of this header). Every .c file of native/kernels goes into the one library.
  */
 #ifndef MMGP_KERNELS_H
 #define MMGP_KERNELS_H
@@ -160,6 +160,42 @@ MMGP_KERNELS_API void mmgp_q8_gemm(struct ggml_tensor * dst, int ith, int nth, v
 MMGP_KERNELS_API void mmgp_q8_pack_act(const float * x, long k, long n, long ldx, void * qa, int flags);
 MMGP_KERNELS_API void mmgp_q8_gemm_raw(const void * w, long wstride, long m, long k, const void * qa, long n, float * c, long ldc,
                                        int flags);
+
+
+/*
+ * ---- F16/F32 x F16/F32 -> F32 GEMM as a ggml custom op (mmgp_gemm_f32.c) ----
+ *
+ * C[M, N] = A[K, M] x B[K, N] in ggml_mul_mat's layout (rows of K contiguous values, result
+ * [A.ne1, B.ne1]), FP32 arithmetic: every C element is fma(A[k, m], B[k, n], acc) over k = 0..K-1
+ * in order starting from 0, on every path, blocking and thread split (F16 widened exactly), so
+ * the result is the bits of that plain loop.
+ *
+ *   y = ggml_custom_4d(ctx, GGML_TYPE_F32, M, N1, N2, N3, {A, B}, 2, mmgp_f32gemm, -1, params or NULL)
+ *     A: F16 or F32 [K, M], 2-D, nb[0] the element size, rows nb[1] apart.
+ *     B: F16 or F32 [K, N1, N2, N3], nb[0] the element size, any row strides.
+ *     y: contiguous F32 [M, N1, N2, N3]. Threads split the rows of y (or its columns when N > M).
+ * Aborts with a message on shapes that do not fit.
+ */
+#define MMGP_F32GEMM_PORTABLE 1  /* the plain C path, as CPUs without AVX2/FMA/F16C run it */
+#define MMGP_F32GEMM_NO_AVX512 2 /* the AVX2 path even where AVX-512 is available */
+
+/* userdata (NULL: all defaults): 4 int32; block sizes <= 0 take the defaults. */
+struct mmgp_f32gemm_params {
+    int32_t flags; /* MMGP_F32GEMM_* */
+    int32_t kc;    /* the longest K panel, K split into equal panels (default 1152 on AVX2, 512 on AVX-512) */
+    int32_t mc;    /* rows of A per L2 block (default 96 on AVX2, 192 on AVX-512), rounded up to the tile */
+    int32_t nc;    /* columns of B per packed block (default 768), rounded up to the tile */
+};
+
+/* The instruction path this CPU takes for the F32 GEMM (the AVX-512 one is chosen at run time). */
+MMGP_KERNELS_API const char * mmgp_f32gemm_path(void);
+MMGP_KERNELS_API void mmgp_f32gemm(struct ggml_tensor * dst, int ith, int nth, void * userdata);
+/*
+ * The same without ggml: A row i at a + i*lda elements, B row j at b + j*ldb, C column j at
+ * c + j*ldc floats; the parts of nth threads run one after another on the calling thread.
+ */
+MMGP_KERNELS_API void mmgp_f32gemm_raw(const void * a, int aF16, long lda, long m, long k, const void * b, int bF16, long ldb, long n,
+                                       float * c, long ldc, const struct mmgp_f32gemm_params * params, int nth);
 
 #ifdef __cplusplus
 }

@@ -31,7 +31,11 @@ import org.openjdk.jmh.annotations.Warmup;
  * ggml mul_mat through the engine's graph layer: weights [K, M] of the given type (placed the
  * way the engine places them, extra buffer types included), activations [K, N] F32. Type
  * {@value #Q8_0_MMGP} is mmgp's own Q8_0 GEMM ({@link MatMul#q8Gemm}: the route numerics=fast
- * takes) on the same Q8_0 weights, activation quantization included as in ggml's.
+ * takes) on the same Q8_0 weights, activation quantization included as in ggml's. A type
+ * {@code T-mmgp} (F16, F32) is mmgp's FP32 GEMM ({@link MatMul#f32Gemm}) on the same weights;
+ * {@code F16xF16} makes the activations F16 too, as the convolutions under numerics=fast multiply
+ * F16 patches (the "weight" [K, M], M = output positions) with an F16 kernel (x [K, N], N = output
+ * channels): {@code F16xF16} is ggml's F16 mul_mat on them, {@code F16xF16-mmgp} mmgp's GEMM.
  * JMH reports ops/s and, through {@link FlopCounter}, GFLOP/s = 2·M·N·K per op; {@link #main} prints
  * the same next to this CPU's measured peaks ({@link CpuPeaks}).
  */
@@ -51,6 +55,10 @@ public class MatMulBench {
 
     /** The type name of mmgp's Q8_0 GEMM row. */
     public static final String Q8_0_MMGP = "Q8_0-mmgp";
+    /** The suffix of mmgp's FP32 GEMM rows (F16-mmgp, F32-mmgp, F16xF16-mmgp). */
+    public static final String MMGP = "-mmgp";
+    /** The weight type prefix whose activations are F16 as well (the convolutions' patches x kernel). */
+    public static final String F16_BOTH = "F16xF16";
 
     @Param({"2"})
     public int threads;
@@ -67,7 +75,10 @@ public class MatMulBench {
         long m = Long.parseLong(p[0]), n = Long.parseLong(p[1]), k = Long.parseLong(p[2]);
         gflopPerOp = 2.0 * m * n * k / 1e9;
         boolean mmgpQ8 = type.equals(Q8_0_MMGP);
-        GgmlType t = mmgpQ8 ? GgmlType.Q8_0 : GgmlType.valueOf(type);
+        boolean mmgpF32 = !mmgpQ8 && type.endsWith(MMGP);
+        String base = mmgpF32 ? type.substring(0, type.length() - MMGP.length()) : type;
+        boolean xF16 = base.equals(F16_BOTH);
+        GgmlType t = mmgpQ8 ? GgmlType.Q8_0 : xF16 ? GgmlType.F16 : GgmlType.valueOf(base);
         arena = Arena.ofShared();
         SplittableRandom rnd = new SplittableRandom(1);
         MemorySegment f32 = arena.allocate(m * k * 4, 64);
@@ -75,14 +86,21 @@ public class MatMulBench {
         MemorySegment region = arena.allocate(t.rowBytes(k) * m, 64);
         TensorEncoder.encode(t, f32, m, k, region);
         backend = ComputeBackend.cpu(threads);
-        // mmgp's GEMM reads the weight's blocks as stored: a plain buffer, as MatMul.apply requires.
-        weights = WeightSet.map(backend, region, List.of(new WeightSet.Entry("w", t, new long[] {k, m}, 0, true)), !mmgpQ8);
+        // mmgp's GEMMs read the weight's bytes as stored: a plain buffer, as MatMul.apply requires.
+        weights = WeightSet.map(backend, region, List.of(new WeightSet.Entry("w", t, new long[] {k, m}, 0, true)), !mmgpQ8 && !mmgpF32);
         graph = new Graph(backend, 16);
-        Tensor x = graph.inputF32("x", k, n);
-        graph.output(mmgpQ8 ? MatMul.q8Gemm(graph, weights.get("w"), x) : graph.mulMat(weights.get("w"), x));
+        Tensor x = xF16 ? graph.input("x", GgmlType.F16, k, n) : graph.inputF32("x", k, n);
+        Tensor w = weights.get("w");
+        graph.output(mmgpQ8 ? MatMul.q8Gemm(graph, w, x) : mmgpF32 ? MatMul.f32Gemm(graph, w, x) : graph.mulMat(w, x));
         float[] xs = new float[(int) (k * n)];
         for (int i = 0; i < xs.length; i++) xs[i] = (float) (rnd.nextDouble() * 2 - 1);
-        graph.set(x, xs);
+        if (xF16) {
+            MemorySegment halves = arena.allocate(2L * xs.length, 64);
+            for (int i = 0; i < xs.length; i++) halves.setAtIndex(ValueLayout.JAVA_SHORT, i, Float.floatToFloat16(xs[i]));
+            graph.set(x, halves);
+        } else {
+            graph.set(x, xs);
+        }
         graph.compute();
         System.out.printf("%n[matmul %s %s] weight placed in %s, %d threads%n", type, shape, weights.placement().get("w"), threads);
     }
@@ -106,7 +124,8 @@ public class MatMulBench {
      * this CPU's measured peak for the arithmetic the type runs on ({@link CpuPeaks}: FP32 FMA for
      * F32/F16/BF16 weights where the CPU has no BF16 dot instruction, BF16 dot where it has, INT8 dot
      * for Q8_0/Q4_0 and {@value #Q8_0_MMGP}). {@code -Dshapes=MxNxK,...} (M outputs, N tokens, K
-     * inputs; {@code -Dshapes=models} for the LTX DiT, T5-XXL and aMUSEd UViT GEMMs) and
+     * inputs; {@code -Dshapes=models} for the LTX DiT, T5-XXL and aMUSEd UViT GEMMs, {@code -Dshapes=convs}
+     * for the decoders' 3×3 convolutions as GEMMs, with types {@code F16xF16,F16xF16-mmgp}) and
      * {@code -Dtypes=F32,F16,...} choose the cases. With {@code -Dtorch=true} (and a Python with
      * torch: MMGP_PYTHON, /usr/bin/python3 or python3) PyTorch's nn.Linear runs the same shapes
      * through {@value TorchKernels#SCRIPT} (fp32, bf16, and int8 = quantize_dynamic) and its rows
@@ -119,8 +138,13 @@ public class MatMulBench {
         if (peaks == null) System.out.println("CPU peaks not measured: " + CpuPeaks.unavailableReason());
         else System.out.printf("measured peaks, %d threads: FP32 %.1f, BF16 %.1f (%s), INT8 %.1f GFLOP/s%n", threads, peaks.fp32(), peaks.bf16(), peaks.bf16Path(), peaks.int8());
         String shapesArg = System.getProperty("shapes", "2048x2048x2048,1024x512x1024,8192x1120x2048,1536x1x576");
-        List<String> shapes = List.of((shapesArg.equals("models") ? MODEL_SHAPES : shapesArg).split(","));
-        List<String> types = List.of(System.getProperty("types", "F32,F16,BF16,Q8_0," + Q8_0_MMGP).split(","));
+        List<String> shapes = List.of((switch (shapesArg) {
+            case "models" -> MODEL_SHAPES;
+            case "convs" -> CONV_SHAPES;
+            default -> shapesArg;
+        }).split(","));
+        List<String> types = List.of(System.getProperty("types", shapesArg.equals("convs") ? F16_BOTH + "," + F16_BOTH + MMGP
+                : "F32,F16,BF16,Q8_0," + Q8_0_MMGP + ",F16" + MMGP).split(","));
         int rounds = Integer.getInteger("rounds", 1);
         TorchKernels.Run torch = Boolean.getBoolean("torch") ? torch(shapes, threads) : null;
         FlopCounter flops = new FlopCounter();
@@ -169,6 +193,15 @@ public class MatMulBench {
             }
         }
     }
+
+    /**
+     * "MxNxK" of the decoders' 3×3 convolutions as im2col GEMMs (M output positions, N output
+     * channels, K = 9·input channels): the aMUSEd VQ decoder at 256² (128 channels at 256²,
+     * 256→128 and the 256-channel upsampler conv at 256², 256 at 128², 512 at 32²) and one frame
+     * of the LTX VAE decoder at 320×512 (128 channels), 160×256 (256) and 80×128 (512).
+     */
+    static final String CONV_SHAPES = "65536x128x1152,65536x128x2304,65536x256x2304,16384x256x2304,1024x512x4608,"
+            + "163840x128x1152,40960x256x2304,10240x512x4608";
 
     /** "MxNxK" of the models' transformer GEMMs: LTX DiT (1120 tokens), T5-XXL (128), aMUSEd UViT (2·256). */
     static final String MODEL_SHAPES = "2048x1120x2048,8192x1120x2048,2048x1120x8192,4096x128x4096,10240x128x4096,4096x128x10240,"

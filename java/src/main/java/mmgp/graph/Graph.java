@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BinaryOperator;
 import mmgp.bindings.ggml.Ggml;
 import mmgp.bindings.ggml.GgmlBackend;
 import mmgp.bindings.kernels.MmgpKernels;
@@ -380,6 +381,14 @@ public final class Graph implements AutoCloseable {
      * Computes through im2col in the kernel's type (F32 kernels stay F32 end to end).
      */
     public Tensor conv2d(Tensor kernel, Tensor input, int stride, int padding) {
+        return conv2d(kernel, input, stride, padding, this::mulMat);
+    }
+
+    /**
+     * {@link #conv2d(Tensor, Tensor, int, int)} with the patches' matmul computed by {@code matmul}
+     * (ggml_mul_mat's contract: (a [K, M], b [K, N]) → [M, N]); nn.Conv2d passes its route point.
+     */
+    public Tensor conv2d(Tensor kernel, Tensor input, int stride, int padding, BinaryOperator<Tensor> matmul) {
         // Not ggml_conv_2d: it builds its im2col in F16 for F32 kernels, losing fp32 precision.
         GgmlType colType = kernel.type() == GgmlType.F16 ? GgmlType.F16 : GgmlType.F32;
         Tensor col = im2col(kernel, input, stride, padding, true, colType); // [IC·KH·KW, OW, OH, N]
@@ -391,12 +400,12 @@ public final class Graph implements AutoCloseable {
             // already [OW, OH, OC] for one image, so no transposing copy of the output is needed.
             // Only when both share F16 or F32: another kernel type (quantized, BF16) cannot be the
             // second operand against F32 patches, hence the other order below.
-            Tensor y = mulMat(cols, kernel2);
+            Tensor y = matmul.apply(cols, kernel2);
             if (n == 1) return reshape(y, ow, oh, oc, 1);
             y = cont(permute(reshape(y, ow * oh, n, oc), 0, 2, 1, 3)); // [OW·OH, N, OC] → [OW·OH, OC, N]
             return reshape(y, ow, oh, oc, n);
         }
-        Tensor y = mulMat(kernel2, cols);                                   // [OC, OW·OH·N]
+        Tensor y = matmul.apply(kernel2, cols);                             // [OC, OW·OH·N]
         y = cont(permute(reshape(y, oc, ow * oh, n), 1, 0, 2, 3));         // [OW·OH, OC, N]
         return reshape(y, ow, oh, oc, n);
     }
@@ -529,6 +538,11 @@ public final class Graph implements AutoCloseable {
      * the im2col buffer keeps the input's precision (ggml_conv_3d rounds it to F16).
      */
     public Tensor conv3d(Tensor kernel, Tensor input, int inChannels, int[] stride, int[] padding) {
+        return conv3d(kernel, input, inChannels, stride, padding, this::mulMat);
+    }
+
+    /** {@link #conv3d(Tensor, Tensor, int, int[], int[])} with the patches' matmul computed by {@code matmul}, as {@link #conv2d}. */
+    public Tensor conv3d(Tensor kernel, Tensor input, int inChannels, int[] stride, int[] padding, BinaryOperator<Tensor> matmul) {
         GgmlType colType = kernel.type() == GgmlType.F16 ? GgmlType.F16 : GgmlType.F32;
         Tensor col = im2col3d(kernel, input, inChannels, stride, padding, colType); // [K, OW, OH, OD·N]
         long oc = kernel.ne(3) / inChannels;
@@ -536,7 +550,7 @@ public final class Graph implements AutoCloseable {
         long ow = col.ne(1), oh = col.ne(2), od = col.ne(3) / n;
         Tensor k2 = reshape(kernel, kernel.ne(0) * kernel.ne(1) * kernel.ne(2) * inChannels, oc);
         Tensor cols = reshape(col, col.ne(0), ow * oh * col.ne(3));
-        Tensor y = mulMat(k2, cols);                       // [OC, OW·OH·OD·N]
+        Tensor y = matmul.apply(k2, cols);                 // [OC, OW·OH·OD·N]
         y = reshape(y, oc, ow * oh, od, n);
         y = cont(permute(y, 2, 0, 1, 3));                  // → [OW·OH, OD, OC, N]
         return reshape(y, ow, oh, od, oc * n);

@@ -9,6 +9,7 @@ import java.util.Locale;
 import java.util.Map;
 import mmgp.bindings.ggml.Ggml;
 import mmgp.bindings.ggml.GgmlTensorStruct;
+import mmgp.bindings.kernels.MmgpKernels;
 import mmgp.tensor.GgmlType;
 
 /**
@@ -176,8 +177,12 @@ public final class OpProfile {
                 return 4 * d * nq * nk * h * b;
             }
             case "CUSTOM": {
-                // mmgp's Q8_0 GEMM (nn.MatMul#q8Gemm): weight [K, M] × x → [M, N, ...], as MUL_MAT
-                if (GgmlTensorStruct.name(node).startsWith("mmgp_q8_gemm")) return 2.0 * GgmlTensorStruct.ne(a, 0) * elements(node);
+                // mmgp's Q8_0 and F32 GEMMs (nn.MatMul#q8Gemm, #f32Gemm): a [K, M] × b → [M, N, ...], as MUL_MAT.
+                // Known by their function, not their name: a model may rename the node (an output's name).
+                long fn = GgmlTensorStruct.customOpFunction(node);
+                if (MmgpKernels.isAvailable() && (fn == MmgpKernels.q8GemmFunction().address() || fn == MmgpKernels.f32GemmFunction().address())) {
+                    return 2.0 * GgmlTensorStruct.ne(a, 0) * elements(node);
+                }
                 return 0;
             }
             default:

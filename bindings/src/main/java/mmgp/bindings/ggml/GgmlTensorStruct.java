@@ -16,6 +16,7 @@ public final class GgmlTensorStruct {
     public static final long NE = 16;
     public static final long NB = 48;
     public static final long OP = 80;
+    public static final long OP_PARAMS = 84;
     public static final long SRC = 152;
     public static final long VIEW_SRC = 232;
     public static final long DATA = 248;
@@ -53,6 +54,19 @@ public final class GgmlTensorStruct {
 
     public static MemorySegment buffer(MemorySegment tensor) {
         return view(tensor).get(ValueLayout.ADDRESS, BUFFER);
+    }
+
+    /**
+     * The function of a GGML_OP_CUSTOM node: ggml_custom_4d copies its struct ggml_custom_op_params
+     * (the function pointer first) into op_params, so it is the first 8 bytes there (unaligned).
+     */
+    public static long customOpFunction(MemorySegment tensor) {
+        return view(tensor).get(ValueLayout.JAVA_LONG_UNALIGNED, OP_PARAMS);
+    }
+
+    /** The tensor this one is a view of, or NULL. */
+    public static MemorySegment viewSrc(MemorySegment tensor) {
+        return view(tensor).get(ValueLayout.ADDRESS, VIEW_SRC);
     }
 
     public static MemorySegment data(MemorySegment tensor) {

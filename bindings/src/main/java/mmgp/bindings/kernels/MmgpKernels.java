@@ -113,7 +113,11 @@ public final class MmgpKernels {
             new Binding("mmgp_q8_quantize_act", FunctionDescriptor.ofVoid(PTR, INT, INT, PTR)),
             new Binding("mmgp_q8_gemm", FunctionDescriptor.ofVoid(PTR, INT, INT, PTR)),
             new Binding("mmgp_q8_pack_act", FunctionDescriptor.ofVoid(PTR, LONG, LONG, LONG, PTR, INT)),
-            new Binding("mmgp_q8_gemm_raw", FunctionDescriptor.ofVoid(PTR, LONG, LONG, LONG, PTR, LONG, PTR, LONG, INT)));
+            new Binding("mmgp_q8_gemm_raw", FunctionDescriptor.ofVoid(PTR, LONG, LONG, LONG, PTR, LONG, PTR, LONG, INT)),
+            new Binding("mmgp_f32gemm_path", FunctionDescriptor.of(PTR)),
+            // a ggml custom op (ggml_custom_op_t): used by address (f32GemmFunction).
+            new Binding("mmgp_f32gemm", FunctionDescriptor.ofVoid(PTR, INT, INT, PTR)),
+            new Binding("mmgp_f32gemm_raw", FunctionDescriptor.ofVoid(PTR, INT, LONG, LONG, LONG, PTR, INT, LONG, LONG, PTR, LONG, PTR, INT)));
 
     /** {@code MMGP_IM2COL_*} flags of {@link #im2colParams}: ggml's 1-D layout (mmgp_im2col_2d only). */
     public static final int IM2COL_1D = 1;
@@ -135,6 +139,13 @@ public final class MmgpKernels {
     private static final MemorySegment IM2COL_2D, IM2COL_3D;
     private static final MethodHandle Q8_ACT_BYTES, Q8_PATH, Q8_PACK_ACT, Q8_GEMM_RAW;
     private static final MemorySegment Q8_QUANTIZE_ACT, Q8_GEMM;
+    private static final MethodHandle F32GEMM_PATH, F32GEMM_RAW;
+    private static final MemorySegment F32GEMM;
+
+    /** {@code MMGP_F32GEMM_PORTABLE}: the plain C path of the F32 GEMM, as CPUs without AVX2/FMA/F16C run it (for tests). */
+    public static final int F32GEMM_PORTABLE = 1;
+    /** {@code MMGP_F32GEMM_NO_AVX512}: the AVX2 path of the F32 GEMM even on a CPU with AVX-512 (for tests). */
+    public static final int F32GEMM_NO_AVX512 = 2;
 
     /** {@code MMGP_Q8_PORTABLE}: the plain C path of the Q8_0 GEMM, as CPUs without AVX2/FMA/F16C run it (for tests). */
     public static final int Q8_PORTABLE = 1;
@@ -219,6 +230,9 @@ public final class MmgpKernels {
         Q8_GEMM = symbols[16] == null ? MemorySegment.NULL : symbols[16];
         Q8_PACK_ACT = handles[17];
         Q8_GEMM_RAW = handles[18];
+        F32GEMM_PATH = handles[19];
+        F32GEMM = symbols[20] == null ? MemorySegment.NULL : symbols[20];
+        F32GEMM_RAW = handles[21];
     }
 
     private MmgpKernels() {}
@@ -524,6 +538,66 @@ public final class MmgpKernels {
             throw Downcalls.rethrow(t);
         }
         return y;
+    }
+
+    // ---- F16/F32 x F16/F32 -> F32 GEMM (mmgp_gemm_f32.c) ----
+
+    /** The instruction path this CPU takes for the F32 GEMM, e.g. "avx2+fma 16x6 tiles, f16c packing". */
+    public static String f32GemmPath() {
+        requireAvailable();
+        try {
+            return ((MemorySegment) F32GEMM_PATH.invokeExact()).reinterpret(256).getString(0);
+        } catch (Throwable t) {
+            throw Downcalls.rethrow(t);
+        }
+    }
+
+    /**
+     * The address of {@code mmgp_f32gemm}, a {@code ggml_custom_op_t} for
+     * {@code ggml_custom_4d(ctx, F32, M, N1, N2, N3, {A, B}, 2, fn, -1, params or NULL)}: A F16/F32
+     * [K, M] (2-D), B F16/F32 [K, N1, N2, N3], both with contiguous rows; ggml_mul_mat(A, B)'s
+     * layout, each element one fp32 fma chain over k in order (see mmgp_kernels.h). params: int32
+     * {flags, kc, mc, nc}.
+     */
+    public static MemorySegment f32GemmFunction() {
+        requireAvailable();
+        return F32GEMM;
+    }
+
+    /**
+     * {@code mmgp_f32gemm_raw}: a holds m rows of k values, b n rows of k values, each a float[]
+     * or a short[] of IEEE half bits; returns c with column j's m values at j*m. {@code params}
+     * (or null) as for {@link #f32GemmFunction()}; the parts of {@code threads} threads run one
+     * after another.
+     */
+    public static float[] f32GemmRaw(Object a, int m, int k, Object b, int n, int[] params, int threads) {
+        requireAvailable();
+        if (m <= 0 || n <= 0 || k <= 0 || threads <= 0) {
+            throw new IllegalArgumentException("F32 GEMM: m, k, n and threads must be positive, got m=" + m + " k=" + k + " n=" + n + " threads=" + threads);
+        }
+        float[] c = new float[Math.multiplyExact(m, n)];
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment as = operand(arena, a, (long) m * k, "a"), bs = operand(arena, b, (long) n * k, "b");
+            MemorySegment cs = arena.allocate((long) c.length * 4, 64);
+            MemorySegment ps = params == null ? MemorySegment.NULL : arena.allocateFrom(INT, params);
+            F32GEMM_RAW.invokeExact(as, a instanceof short[] ? 1 : 0, (long) k, (long) m, (long) k, bs, b instanceof short[] ? 1 : 0, (long) k, (long) n,
+                    cs, (long) m, ps, threads);
+            MemorySegment.ofArray(c).copyFrom(cs);
+        } catch (Throwable t) {
+            throw Downcalls.rethrow(t);
+        }
+        return c;
+    }
+
+    private static MemorySegment operand(Arena arena, Object x, long elements, String name) {
+        MemorySegment heap = switch (x) {
+            case float[] f -> MemorySegment.ofArray(f);
+            case short[] h -> MemorySegment.ofArray(h);
+            default -> throw new IllegalArgumentException("F32 GEMM: " + name + " must be a float[] or a short[] of half bits, got " + x);
+        };
+        long bytes = elements * (x instanceof short[] ? 2 : 4);
+        if (heap.byteSize() != bytes) throw new IllegalArgumentException("F32 GEMM: " + name + " holds " + heap.byteSize() + " bytes, not " + bytes);
+        return arena.allocate(bytes, 64).copyFrom(heap);
     }
 
     // ---- locating the build ----

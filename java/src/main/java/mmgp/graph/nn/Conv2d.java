@@ -30,7 +30,8 @@ public record Conv2d(Tensor weight, Tensor bias, int stride, int padding) {
      *   <li>{@link Numerics#EXACT}: F32 patches and an F32 kernel (an F16 kernel is cast once per
      *       graph), as precise as the fp32 reference.</li>
      *   <li>{@link Numerics#FAST}: F16 patches and an F16 kernel (an F32 kernel is cast): half the
-     *       im2col bytes, which dominate the decoders' convolutions, and ggml's F16 GEMM; the
+     *       im2col bytes, which dominate the decoders' convolutions, and the matmul route of
+     *       {@link MatMul#apply} (mmgp's FP32 GEMM over the widened halves); the
      *       activations are rounded to F16 (the README states the error against the goldens).
      *       Quantized kernels keep ggml's own route either way.</li>
      * </ul>
@@ -38,9 +39,9 @@ public record Conv2d(Tensor weight, Tensor bias, int stride, int padding) {
     public static Tensor apply(Graph g, Tensor kernel, Tensor input, int stride, int padding) {
         if (g.backend().numerics() == Numerics.FAST) {
             Tensor k = kernel.type() == GgmlType.F32 ? g.cast(kernel, GgmlType.F16) : kernel;
-            return g.conv2d(k, input, stride, padding);
+            return g.conv2d(k, input, stride, padding, (a, b) -> MatMul.apply(g, a, b));
         }
         Tensor k = kernel.type() == GgmlType.F16 ? g.cast(kernel, GgmlType.F32) : kernel;
-        return g.conv2d(k, input, stride, padding);
+        return g.conv2d(k, input, stride, padding, (a, b) -> MatMul.apply(g, a, b));
     }
 }

@@ -42,7 +42,8 @@ public final class Conv3d {
     /** The 3-D im2col route ({@link Graph#conv3d}), the kernel cast to the route's type: for strides and padding along time. */
     public static Tensor im2col3d(Graph g, Tensor kernel, Tensor input, int inChannels, int[] stride, int[] padding) {
         GgmlType type = routeType(g);
-        return g.conv3d(kernel.type() == type ? kernel : g.cast(kernel, type), input, inChannels, stride, padding);
+        return g.conv3d(kernel.type() == type ? kernel : g.cast(kernel, type), input, inChannels, stride, padding,
+                (a, b) -> MatMul.apply(g, a, b));
     }
 
     /**
@@ -142,7 +143,11 @@ public final class Conv3d {
             // otherwise falls back to ggml's dot products, which round differently: for other
             // position counts the kernel goes first (always tinyBLAS, whose sums do not depend on
             // the operand order) and the sum is transposed, so tiles of any size compute the same bits.
-            boolean patchesFirst = positions * n % 4 == 0;
+            // mmgp's F32 GEMM (MatMul#takesF32Gemm) sums every element in k order whichever operand
+            // comes first, so under it the patches always go first and no transposing copy is made.
+            boolean patchesFirst = positions * n % 4 == 0
+                    || MatMul.takesF32Gemm(g, g.view(col, new long[] {k, positions * n}, new long[] {rowBytes}, 0),
+                            g.view(kernels, new long[] {k, outChannels}, new long[] {kernels.nb(1)}, 0));
             List<Tensor> clips = new ArrayList<>();
             for (long b = 0; b < batch; b++) {
                 Tensor y = null;
@@ -153,7 +158,7 @@ public final class Conv3d {
                     else if (start < 0 || start + n > frames) throw new IllegalStateException("tap " + dt + " reads past the input's frames");
                     Tensor patches = g.view(col, new long[] {k, positions * n}, new long[] {rowBytes}, (b * frames + start) * positions * rowBytes);
                     Tensor tap = g.view(kernels, new long[] {k, outChannels}, new long[] {kernels.nb(1)}, dt * kernels.nb(2));
-                    Tensor t = patchesFirst ? g.mulMat(patches, tap) : g.mulMat(tap, patches); // [OW·OH·n, OC] or [OC, OW·OH·n]
+                    Tensor t = patchesFirst ? MatMul.apply(g, patches, tap) : MatMul.apply(g, tap, patches); // [OW·OH·n, OC] or [OC, OW·OH·n]
                     y = y == null ? t : g.add(y, t);
                 }
                 if (!patchesFirst) y = g.cont(g.transpose(y));

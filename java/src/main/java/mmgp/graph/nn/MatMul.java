@@ -27,21 +27,82 @@ public final class MatMul {
     static final long Q8_MIN_COLUMNS = 32;
 
     /**
-     * weight [K, M] (any stored type) times x [K, N, ...] (F32) → [M, N, ...]: PyTorch's
-     * {@code x @ Wᵀ} for a W of shape (M, K).
+     * Fewer rows or columns than this stay on ggml's route: with so few, the product is a few
+     * matrix-vector products, which ggml's dot products do without packing, while the GEMM pads
+     * them to its 16 x 6 tile. Not a measured crossover yet (the machine was too loaded to time
+     * one); {@code ./mmgp bench matmul} with {@code -Dtypes=F16,F16-mmgp} and narrow shapes finds it.
+     */
+    static final long F32_MIN_SIDE = 16;
+
+    /**
+     * a [K, M] (a weight of any stored type, or conv patches) times b [K, N, ...] → [M, N, ...],
+     * ggml_mul_mat's contract: PyTorch's {@code x @ Wᵀ} for a W of shape (M, K) and x = b.
      *
-     * <p>The route point. Under {@link Numerics#FAST}, a 2-D Q8_0 weight in a plain CPU buffer
-     * times at least {@link #Q8_MIN_COLUMNS} F32 columns goes through mmgp's Q8_0 GEMM
-     * ({@link #q8Gemm}): the same quantization of x as ggml's, 1.3–1.8× faster on AVX2, equal to
-     * ggml's result up to fp32 summation order (not bit-identical, hence FAST only). Everything
-     * else is ggml's mul_mat as is.
+     * <p>The route point. Under {@link Numerics#FAST}:
+     * <ul>
+     *   <li>a 2-D Q8_0 weight in a plain CPU buffer times at least {@link #Q8_MIN_COLUMNS} F32
+     *       columns goes through mmgp's Q8_0 GEMM ({@link #q8Gemm}): the same quantization of x as
+     *       ggml's, 1.3–1.8× faster on AVX2, equal to ggml's result up to fp32 summation order
+     *       (not bit-identical, hence FAST only);</li>
+     *   <li>F16 or F32 operands (F16 weights and activations, the convolutions' F16 patches and
+     *       kernels) with at least {@link #F32_MIN_SIDE} rows and columns go through mmgp's FP32
+     *       GEMM ({@link #f32Gemm}): F16 values widened exactly and summed in fp32, where ggml's
+     *       F16 route rounds the F32 operand to F16 and sums in a different order.</li>
+     * </ul>
+     * Everything else, and everything under {@link Numerics#EXACT}, is ggml's mul_mat as is.
      */
     public static Tensor apply(Graph g, Tensor weight, Tensor x) {
-        if (g.backend().numerics() == Numerics.FAST && Q8Route.enabled() && q8Fits(weight, x) && inPlainCpuBuffer(weight)
-                && x.ne(1) * x.ne(2) * x.ne(3) >= Q8_MIN_COLUMNS) {
-            return q8Gemm(g, weight, x);
+        if (g.backend().numerics() == Numerics.FAST) {
+            long columns = x.ne(1) * x.ne(2) * x.ne(3);
+            if (Q8Route.enabled() && q8Fits(weight, x) && inPlainCpuBuffer(weight) && columns >= Q8_MIN_COLUMNS) {
+                return q8Gemm(g, weight, x);
+            }
+            if (takesF32Gemm(g, weight, x)) return f32Gemm(g, weight, x);
         }
         return g.mulMat(weight, x);
+    }
+
+    /**
+     * Whether {@link #apply} computes a × b with {@link #f32Gemm}: FAST numerics, the route on,
+     * F16/F32 operands that fit, and at least {@link #F32_MIN_SIDE} rows and columns.
+     */
+    public static boolean takesF32Gemm(Graph g, Tensor a, Tensor b) {
+        return g.backend().numerics() == Numerics.FAST && F32Route.enabled() && f32Fits(a, b) && inPlainCpuLayout(a) && inPlainCpuLayout(b)
+                && a.ne(1) >= F32_MIN_SIDE && b.ne(1) * b.ne(2) * b.ne(3) >= F32_MIN_SIDE;
+    }
+
+    /**
+     * mmgp's FP32 GEMM as one custom op ({@code mmgp_gemm_f32.c}): a [K, M] and b [K, N1, N2, N3],
+     * each F16 or F32 with contiguous rows (a 2-D), → F32 [M, N1, N2, N3], every element one fp32
+     * fma chain over k in order. {@code params} (or none): int32 {flags, kc, mc, nc}, e.g.
+     * {@link MmgpKernels#F32GEMM_PORTABLE} for the plain C path.
+     */
+    public static Tensor f32Gemm(Graph g, Tensor a, Tensor b, int... params) {
+        String misfit = f32Misfit(a, b);
+        if (misfit != null) throw new IllegalArgumentException("mmgp F32 GEMM of " + a + " and " + b + ": " + misfit);
+        int[] p = params == null || params.length == 0 ? null : params;
+        return g.customOp("mmgp_f32gemm", GgmlType.F32, new long[] {a.ne(1), b.ne(1), b.ne(2), b.ne(3)}, MmgpKernels.f32GemmFunction(), p, a, b);
+    }
+
+    /** Whether {@link #f32Gemm} can compute a × b by shapes and types (the kernels library loaded). */
+    public static boolean f32Fits(Tensor a, Tensor b) {
+        return MmgpKernels.isAvailable() && f32Misfit(a, b) == null;
+    }
+
+    /** Why {@link #f32Gemm} cannot compute a × b, or null when it can. */
+    private static String f32Misfit(Tensor a, Tensor b) {
+        if (!MmgpKernels.isAvailable()) return "the mmgp kernels are unavailable: " + MmgpKernels.unavailableReason();
+        for (Tensor t : new Tensor[] {a, b}) {
+            if (t.type() != GgmlType.F16 && t.type() != GgmlType.F32) return "operands must be F16/F32, not " + t.type();
+            if (!halfOrFloatRows(t)) return "operands need contiguous rows (nb[0] = element size), " + t + " has nb[0] = " + t.nb(0);
+        }
+        if (a.ne(2) != 1 || a.ne(3) != 1) return "the first operand must be 2-D [K, M]";
+        if (a.ne(0) != b.ne(0)) return "the operands must have the same K (ne[0]): " + a.ne(0) + " vs " + b.ne(0);
+        return null;
+    }
+
+    private static boolean halfOrFloatRows(Tensor t) {
+        return (t.type() == GgmlType.F16 && t.nb(0) == 2) || (t.type() == GgmlType.F32 && t.nb(0) == 4);
     }
 
     /**
@@ -88,6 +149,19 @@ public final class MatMul {
         return PLAIN_CPU_BUFFERS.contains(name);
     }
 
+    /**
+     * The tensor's bytes will be laid out as its shape and strides say: the tensor it views (or
+     * itself) is not allocated yet, so the graph allocator places it in the plain compute buffer,
+     * or it lives in a plain CPU buffer (not re-laid out by an extra buffer type).
+     */
+    private static boolean inPlainCpuLayout(Tensor t) {
+        MemorySegment root = t.ptr();
+        for (MemorySegment v = GgmlTensorStruct.viewSrc(root); !v.equals(MemorySegment.NULL); v = GgmlTensorStruct.viewSrc(v)) root = v;
+        MemorySegment buffer = GgmlTensorStruct.buffer(root);
+        if (buffer.equals(MemorySegment.NULL)) return true;
+        return PLAIN_CPU_BUFFERS.contains(GgmlBackend.bufferName(buffer).reinterpret(64).getString(0));
+    }
+
     private static final Set<String> PLAIN_CPU_BUFFERS = Set.of("CPU", "CPU_Mapped");
 
     /**
@@ -109,6 +183,28 @@ public final class MatMul {
 
         static boolean enabled() {
             return AVAILABLE && !"ggml".equalsIgnoreCase(System.getProperty("mmgp.q8gemm", System.getenv("MMGP_Q8GEMM")));
+        }
+    }
+
+    /**
+     * Whether {@link #apply} may take the F32 GEMM under FAST: when the kernels library is loaded
+     * with a SIMD path (the plain C path is slower than ggml; decided once per JVM), unless
+     * {@code -Dmmgp.f32gemm=ggml} or {@code MMGP_F32GEMM=ggml} asks for ggml's. The property is
+     * read at every graph build, so a test or benchmark can compare the two routes in one JVM.
+     */
+    private static final class F32Route {
+        static final boolean AVAILABLE;
+
+        static {
+            AVAILABLE = MmgpKernels.isAvailable() && !MmgpKernels.f32GemmPath().startsWith("scalar");
+            System.getLogger(MatMul.class.getName()).log(System.Logger.Level.DEBUG, AVAILABLE
+                    ? "F16/F32 matmul under numerics=fast: mmgp's GEMM (" + MmgpKernels.f32GemmPath() + ") unless mmgp.f32gemm=ggml"
+                    : "F16/F32 matmul: ggml's" + (MmgpKernels.isAvailable() ? " (no SIMD path compiled in)"
+                            : "; the mmgp kernels are unavailable: " + MmgpKernels.unavailableReason()));
+        }
+
+        static boolean enabled() {
+            return AVAILABLE && !"ggml".equalsIgnoreCase(System.getProperty("mmgp.f32gemm", System.getenv("MMGP_F32GEMM")));
         }
     }
 }
