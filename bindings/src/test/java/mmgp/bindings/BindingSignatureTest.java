@@ -16,7 +16,8 @@ import org.junit.jupiter.api.Test;
 /** Every FFM binding must name an exported symbol and match its prototype in the pinned headers. */
 class BindingSignatureTest {
     static final List<String> BINDING_CLASSES = List.of(
-            "mmgp.bindings.ggml.Ggml", "mmgp.bindings.ggml.GgmlBackend", "mmgp.bindings.gguf.GgufNative",
+            "mmgp.bindings.ggml.Ggml", "mmgp.bindings.ggml.Ggml$Unary", "mmgp.bindings.ggml.Ggml$Binary", "mmgp.bindings.ggml.Ggml$Norm",
+            "mmgp.bindings.ggml.GgmlBackend", "mmgp.bindings.gguf.GgufNative",
             "mmgp.bindings.llama.Llama", "mmgp.bindings.mtmd.Mtmd");
 
     static Map<String, CHeaderPrototypes.Prototype> prototypes;

@@ -12,7 +12,7 @@ import mmgp.bindings.NativeLibrary;
 
 /**
  * Downcalls into ggml's core (ggml.h): contexts, tensors, the ops the models use, graphs and
- * quantization. Names follow the C functions (ggml_mul_mat is {@link #mulMat}); every pointer
+ * quantization. Names follow the C functions (ggml_mul_mat is {@link Binary#MUL_MAT} through {@link #binary}); every pointer
  * is a raw {@link MemorySegment}. The engine's graph DSL is the typed layer above this.
  */
 public final class Ggml {
@@ -28,9 +28,16 @@ public final class Ggml {
         return Downcalls.bind(NativeLibrary.GGML, name, result, args);
     }
 
-    /** The C name of an op constant: {@code MUL_MAT} is {@code ggml_mul_mat}. */
-    private static String cName(Enum<?> op) {
-        return "ggml_" + op.name().toLowerCase(java.util.Locale.ROOT);
+    /**
+     * The downcall of an op constant, {@code MUL_MAT} binding {@code ggml_mul_mat}, made when its
+     * enum is first used. Ggml's own initialisation does not touch the op enums: loading the
+     * libraries initialises Ggml (the log router), so an enum initialised first would otherwise
+     * meet its own half-built values (a class-initialisation cycle).
+     */
+    private interface OpHandles {
+        static MethodHandle bind(Enum<?> op, java.lang.foreign.MemoryLayout result, java.lang.foreign.MemoryLayout... args) {
+            return Downcalls.bind(NativeLibrary.GGML, "ggml_" + op.name().toLowerCase(java.util.Locale.ROOT), result, args);
+        }
     }
 
     /** Ops of one tensor, {@code ggml_tensor * ggml_<op>(ggml_context *, ggml_tensor *)}; run with {@link #unary}. */
@@ -39,30 +46,23 @@ public final class Ggml {
         GELU, GELU_QUICK, GELU_ERF, SILU, SIGMOID, RELU,
         TRANSPOSE, CONT, ARGMAX, DUP_TENSOR, VIEW_TENSOR;
 
-        private final MethodHandle handle = bind(cName(this), PTR, PTR, PTR);
+        private final MethodHandle handle = OpHandles.bind(this, PTR, PTR, PTR);
     }
 
     /** Ops of two tensors, {@code ggml_tensor * ggml_<op>(ggml_context *, ggml_tensor * a, ggml_tensor * b)}; run with {@link #binary}. */
     public enum Binary {
         MUL_MAT, ADD, SUB, MUL, DIV, REPEAT, GEGLU_SPLIT, CPY, GET_ROWS;
 
-        private final MethodHandle handle = bind(cName(this), PTR, PTR, PTR, PTR);
+        private final MethodHandle handle = OpHandles.bind(this, PTR, PTR, PTR, PTR);
     }
 
     /** Normalisations over ne0, {@code ggml_tensor * ggml_<op>(ggml_context *, ggml_tensor *, float eps)}; run with {@link #norm}. */
     public enum Norm {
         NORM, RMS_NORM, L2_NORM;
 
-        private final MethodHandle handle = bind(cName(this), PTR, PTR, PTR, FLOAT);
+        private final MethodHandle handle = OpHandles.bind(this, PTR, PTR, PTR, FLOAT);
     }
 
-    static {
-        // Bound with the class, as every other handle here, so a missing symbol fails at first use of Ggml
-        // and the binding-signature test sees these too.
-        Unary.values();
-        Binary.values();
-        Norm.values();
-    }
 
     public static MemorySegment unary(Unary op, MemorySegment ctx, MemorySegment a) {
         try { return (MemorySegment) op.handle.invokeExact(ctx, a); } catch (Throwable t) { throw Downcalls.rethrow(t); }
