@@ -1,5 +1,7 @@
 package mmgp.graph.nn;
 
+import static mmgp.testing.TestArrays.roundToF16;
+import static mmgp.testing.TestArrays.uniform;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
