@@ -336,12 +336,12 @@ public final class ClusterWorker implements AutoCloseable {
                     ended.add(j);
                     return;
                 }
-                PostgresJobStore.Claim claim = store.claim(j.id, j.stage, name, config.maxAttempts(), Instant.now());
+                PostgresJobStore.Claim claim = store.claim(j.id, j.stage, tp + "@" + r.offset(), name, config.maxAttempts(), Instant.now());
                 switch (claim) {
                     case SKIP -> {
                         redelivered.increment();
                         if (j.stage == null) log.info("{} already ended: skipped (offset {} of {})", j.id, r.offset(), tp);
-                        else log.info("{} already left its {} stage or ended: skipped (offset {} of {})", j.id, j.stage, r.offset(), tp);
+                        else log.info("{} already left its {} stage, ended or runs it from another record: skipped (offset {} of {})", j.id, j.stage, r.offset(), tp);
                         // the worker that advanced it may have died before sending the next stage's record
                         if (j.stage != null) store.unsentStage(j.id).ifPresent(next -> {
                             sendStage(j.id, next);

@@ -136,6 +136,11 @@ public final class PostgresJobStore implements JobStore {
         return claim(id, null, worker, maxAttempts, now);
     }
 
+    /** {@link #claim(String, String, String, String, int, Instant)} from a record not named (any claim of a running job passes). */
+    public Claim claim(String id, String stage, String worker, int maxAttempts, Instant now) {
+        return claim(id, stage, null, worker, maxAttempts, now);
+    }
+
     /**
      * Marks a queued (or orphaned running) job as running on {@code worker}, counting the attempt.
      * One statement, so two workers that both received the record (a rebalance) cannot both
@@ -143,17 +148,21 @@ public final class PostgresJobStore implements JobStore {
      * (the row stays running on {@code worker}, whose caller records the failure; should it die
      * first, the next delivery gives up again).
      * {@code stage} is the pipeline stage the record stands for (null for a single-task job): a
-     * record of a stage the job has left behind is skipped.
+     * record of a stage the job has left behind is skipped. {@code record} names the work record
+     * (topic-partition@offset): a running job is taken again only from the record it runs from,
+     * delivered again (its worker died); another record of the same stage is a duplicate, skipped.
      */
-    public Claim claim(String id, String stage, String worker, int maxAttempts, Instant now) {
-        List<Object[]> rows = rows("UPDATE jobs SET status = 'running', attempts = attempts + 1, worker = ?, updated_at = ? "
-                + "WHERE id = ? AND status IN ('queued', 'running') AND NOT cancel_requested AND stage IS NOT DISTINCT FROM CAST(? AS VARCHAR) RETURNING attempts",
-                worker, ts(now), id, stage);
+    public Claim claim(String id, String stage, String record, String worker, int maxAttempts, Instant now) {
+        List<Object[]> rows = rows("UPDATE jobs SET status = 'running', attempts = attempts + 1, worker = ?, updated_at = ?, claimed_record = CAST(? AS VARCHAR) "
+                + "WHERE id = ? AND status IN ('queued', 'running') AND NOT cancel_requested AND stage IS NOT DISTINCT FROM CAST(? AS VARCHAR) "
+                + "AND (status = 'queued' OR claimed_record IS NULL OR CAST(? AS VARCHAR) IS NULL OR claimed_record = CAST(? AS VARCHAR)) RETURNING attempts",
+                worker, ts(now), record, id, stage, record, record);
         if (rows.isEmpty()) {
             // a cancel that came while it was queued: recorded as such here, where no worker will run it
             int cancelled = update("UPDATE jobs SET status = 'cancelled', error = 'cancelled', updated_at = ? "
-                            + "WHERE id = ? AND cancel_requested AND status IN ('queued', 'running') AND stage IS NOT DISTINCT FROM CAST(? AS VARCHAR)",
-                    ts(now), id, stage);
+                            + "WHERE id = ? AND cancel_requested AND status IN ('queued', 'running') AND stage IS NOT DISTINCT FROM CAST(? AS VARCHAR) "
+                            + "AND (status = 'queued' OR claimed_record IS NULL OR CAST(? AS VARCHAR) IS NULL OR claimed_record = CAST(? AS VARCHAR))",
+                    ts(now), id, stage, record, record);
             return cancelled == 1 ? Claim.CANCELLED : Claim.SKIP;
         }
         int attempts = ((Number) rows.getFirst()[0]).intValue();
@@ -172,7 +181,7 @@ public final class PostgresJobStore implements JobStore {
      * ({@link #stageSent}). True when this call advanced it.
      */
     public boolean advance(String id, String from, String to, String resultJson, List<String> files, Instant now) {
-        return update("UPDATE jobs SET stage = ?, stage_sent = FALSE, attempts = 0, worker = NULL, result_json = ?, result_files = ?, updated_at = ? "
+        return update("UPDATE jobs SET stage = ?, stage_sent = FALSE, attempts = 0, worker = NULL, claimed_record = NULL, result_json = ?, result_files = ?, updated_at = ? "
                         + "WHERE id = ? AND stage = ? AND status = 'running' AND NOT cancel_requested",
                 to, resultJson, String.join(",", files), ts(now), id, from) == 1;
     }

@@ -266,6 +266,24 @@ class PostgresJobStoreTest {
     }
 
     @Test
+    void aDuplicateRecordOfARunningStageIsSkippedWhileItsOwnRecordMayClaimItAgain() {
+        String id = pipeline();
+        assertThat(store.claim(id, "caption", "mmgp.understand-0@5", "w1", 3, Instant.now())).isEqualTo(PostgresJobStore.Claim.RUN);
+        // the same stage's record sent twice (a worker failed between the send and stage_sent): not run a second time
+        assertThat(store.claim(id, "caption", "mmgp.understand-2@9", "w2", 3, Instant.now())).isEqualTo(PostgresJobStore.Claim.SKIP);
+        // its own record delivered again (w1 died): taken over, counted as an attempt
+        assertThat(store.claim(id, "caption", "mmgp.understand-0@5", "w2", 3, Instant.now())).isEqualTo(PostgresJobStore.Claim.RUN);
+        assertThat(store.attempts().get(id)).isEqualTo(2);
+        // the next stage's first record claims it whatever record ran the caption
+        store.advance(id, "caption", "image", "{\"caption\":{\"text\":\"a cat\"}}", List.of("caption.txt", "result.json"), Instant.now());
+        assertThat(store.claim(id, "image", "mmgp.image-1@3", "w1", 3, Instant.now())).isEqualTo(PostgresJobStore.Claim.RUN);
+        // a duplicate cannot record a cancel for the run of another record either
+        store.requestCancel(id, Instant.now());
+        assertThat(store.claim(id, "image", "mmgp.image-1@4", "w2", 3, Instant.now())).isEqualTo(PostgresJobStore.Claim.SKIP);
+        assertThat(store.find(id).orElseThrow().status()).isEqualTo(JobStatus.RUNNING);
+    }
+
+    @Test
     void revokingAFinishedStagesRecordDoesNotReleaseTheNextStageTheSameWorkerRuns() {
         String id = pipeline();
         store.claim(id, "caption", "w1", 3, Instant.now());
