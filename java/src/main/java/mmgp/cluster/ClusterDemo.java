@@ -90,11 +90,12 @@ public final class ClusterDemo {
         if (org.slf4j.LoggerFactory.getLogger("org.apache.kafka") instanceof ch.qos.logback.classic.Logger kafkaLog) {
             kafkaLog.setLevel(ch.qos.logback.classic.Level.ERROR);
         }
-        Runtime.getRuntime().addShutdownHook(reaper);
         ClusterConfig config = new ClusterConfig(broker.bootstrapServers(), pg.jdbcUrl(), pg.user(), "", o.workDir().resolve("shared"),
                 4, 10_000, 3, Duration.ofMillis(4000));
         Path configFile = o.workDir().resolve("cluster.properties");
         config.write(configFile);
+        // registered for this run only: stopAll removes it, whatever ends the run
+        Runtime.getRuntime().addShutdownHook(reaper);
         try (Admin admin = Admin.create(ClusterKafka.admin(config)); PostgresJobStore store = PostgresJobStore.open(config)) {
             ClusterKafka.ensureTopics(admin, config);
             return scenario(config, configFile, admin, store, t0);

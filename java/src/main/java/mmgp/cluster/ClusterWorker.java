@@ -17,13 +17,13 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import mmgp.api.ProgressListener;
 import mmgp.api.Task;
@@ -70,6 +70,14 @@ import org.slf4j.MDC;
 public final class ClusterWorker implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ClusterWorker.class);
     private static final ObjectMapper QUOTER = new ObjectMapper();
+    /**
+     * How long a pipeline job may sit advanced with its next stage's record not known to be sent
+     * before a worker's sweep sends it (well above the send's own timeout, so a send in progress
+     * is not doubled).
+     */
+    static final Duration RESEND_AFTER = Duration.ofSeconds(30);
+    /** How long a record whose end could not be stored waits before it is delivered again. */
+    private static final Duration RETRY_DELAY = Duration.ofSeconds(2);
     private final ClusterConfig config;
     private final String name;
     private final Engine engine;
@@ -85,6 +93,9 @@ public final class ClusterWorker implements AutoCloseable {
     private final List<TaskConsumer> consumers = new ArrayList<>();
     private final ExecutorService writers = Executors.newFixedThreadPool(2, Thread.ofPlatform().name("mmgp-worker-results-", 0).daemon().factory());
     private final Javalin http;
+    /** Re-sends the next stage's record of pipeline jobs whose advancing worker failed to send it ({@link #resendUnsent}). */
+    private final ScheduledExecutorService resender = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().name("mmgp-worker-resend").daemon().factory());
     private volatile boolean stopping;
 
     /**
@@ -127,6 +138,7 @@ public final class ClusterWorker implements AutoCloseable {
         http.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()));
         http.start(host, port);
         consumers.forEach(TaskConsumer::start);
+        resender.scheduleWithFixedDelay(this::resendUnsent, RESEND_AFTER.toSeconds(), RESEND_AFTER.toSeconds() / 3, TimeUnit.SECONDS);
         log.info("worker {} polling {} with capacity {} per task", name, tasks, capacity);
     }
 
@@ -153,6 +165,29 @@ public final class ClusterWorker implements AutoCloseable {
         producer.send(new ProducerRecord<>(ClusterKafka.EVENTS, id, new ClusterEvent(id, type, data).value()));
     }
 
+    /**
+     * The sweep: the next stage's record of every pipeline job advanced more than
+     * {@link #RESEND_AFTER} ago whose record is not known to be on its topic (the worker that
+     * advanced it failed or died before sending, and no redelivery of its previous stage came).
+     * Each is taken with a conditional UPDATE first, so of several workers sweeping one sends it;
+     * should a duplicate still reach the topic, the stage's claim runs the stage once its record
+     * finds the job there and skips records of stages the job has left.
+     */
+    private void resendUnsent() {
+        try {
+            Instant cutoff = Instant.now().minus(RESEND_AFTER);
+            for (String id : store.unsentBefore(cutoff, 100)) {
+                if (stopping) return;
+                store.takeUnsentStage(id, cutoff, Instant.now()).ifPresent(stage -> {
+                    sendStage(id, stage);
+                    log.warn("{}: its {} stage's record was not sent when the job advanced; sent it now", id, stage);
+                });
+            }
+        } catch (RuntimeException e) {
+            log.warn("the sweep of unsent pipeline stages failed: {}", e.toString());
+        }
+    }
+
     /** Puts the record of the pipeline job's stage {@code stage} on its task's topic and records that it is there. */
     private void sendStage(String id, String stage) {
         try {
@@ -169,6 +204,7 @@ public final class ClusterWorker implements AutoCloseable {
     @Override
     public void close() {
         stopping = true;
+        resender.shutdownNow();
         consumers.forEach(TaskConsumer::stop);
         http.stop();
         cancels.close();
@@ -196,6 +232,10 @@ public final class ClusterWorker implements AutoCloseable {
         volatile boolean cancelRequested;
         /** Its partition moved to another worker: whatever it ends with is not stored. */
         volatile boolean abandoned;
+        /** Its end could not be stored: its record is to be delivered again (not handed over). */
+        volatile boolean redeliver;
+        /** The video stage refused the start image as its job ran, and is filming the caption from noise instead. */
+        volatile boolean fromNoise;
 
         RunningJob(String id, String stage, TopicPartition partition, long offset) {
             this.id = id;
@@ -212,7 +252,7 @@ public final class ClusterWorker implements AutoCloseable {
         final KafkaConsumer<String, String> consumer;
         final Thread thread;
         /** Per partition, the offsets taken and whether each ended; the committed offset follows the leading ended ones. */
-        final Map<TopicPartition, TreeMap<Long, Boolean>> pending = new HashMap<>();
+        final OffsetTracker offsets = new OffsetTracker(RETRY_DELAY.toNanos());
         final Map<Long, RunningJob> inFlight = new ConcurrentHashMap<>();
         final ConcurrentLinkedQueue<RunningJob> ended = new ConcurrentLinkedQueue<>();
         final Counter redelivered;
@@ -259,7 +299,8 @@ public final class ClusterWorker implements AutoCloseable {
                         TopicPartition tp = new TopicPartition(r.topic(), r.partition());
                         if (rewound.contains(tp)) continue;
                         if (inFlight.size() < capacity) {
-                            take(r);
+                            // a seek back to a dropped record delivers the records after it again: those taken already are not run twice
+                            if (offsets.take(tp, r.offset())) take(r);
                         } else {
                             // no room: fetched again later, from this record on
                             consumer.seek(tp, r.offset());
@@ -286,7 +327,6 @@ public final class ClusterWorker implements AutoCloseable {
         private void take(ConsumerRecord<String, String> r) {
             TopicPartition tp = new TopicPartition(r.topic(), r.partition());
             RunningJob j = new RunningJob(r.key(), ClusterKafka.stageOf(r.value()), tp, r.offset());
-            pending.computeIfAbsent(tp, k -> new TreeMap<>()).put(r.offset(), false);
             inFlight.put(r.offset() * 1_000_003L + r.partition(), j);
             running.put(j.id, j);
             MDC.put("request_id", j.id);
@@ -296,12 +336,12 @@ public final class ClusterWorker implements AutoCloseable {
                     ended.add(j);
                     return;
                 }
-                PostgresJobStore.Claim claim = store.claim(j.id, j.stage, name, config.maxAttempts(), Instant.now());
+                PostgresJobStore.Claim claim = store.claim(j.id, j.stage, tp + "@" + r.offset(), name, config.maxAttempts(), Instant.now());
                 switch (claim) {
                     case SKIP -> {
                         redelivered.increment();
                         if (j.stage == null) log.info("{} already ended: skipped (offset {} of {})", j.id, r.offset(), tp);
-                        else log.info("{} already left its {} stage or ended: skipped (offset {} of {})", j.id, j.stage, r.offset(), tp);
+                        else log.info("{} already left its {} stage, ended or runs it from another record: skipped (offset {} of {})", j.id, j.stage, r.offset(), tp);
                         // the worker that advanced it may have died before sending the next stage's record
                         if (j.stage != null) store.unsentStage(j.id).ifPresent(next -> {
                             sendStage(j.id, next);
@@ -315,8 +355,8 @@ public final class ClusterWorker implements AutoCloseable {
                         ended.add(j);
                     }
                     case GAVE_UP -> {
-                        log.warn("{} failed: its runs killed {} workers", j.id, config.maxAttempts());
-                        publishEnd(j.id);
+                        log.warn("{}: its runs killed {} workers; failing it", j.id, config.maxAttempts());
+                        record(j, gaveUp(j));
                         ended.add(j);
                     }
                     case RUN -> run(j);
@@ -335,7 +375,7 @@ public final class ClusterWorker implements AutoCloseable {
             Job<?> engineJob;
             try {
                 engineJob = j.stage == null ? requests.start(engine, record, new Progress(j))
-                        : requests.startStage(engine, record, j.stage, new Progress(j));
+                        : requests.startStage(engine, record, j.stage, j.fromNoise, new Progress(j));
             } catch (IOException | RuntimeException e) {
                 writers.execute(() -> complete(j, null, e));
                 return;
@@ -345,7 +385,20 @@ public final class ClusterWorker implements AutoCloseable {
                 j.cancelRequested = true;
                 engineJob.cancel();
             }
-            engineJob.result().whenCompleteAsync((result, error) -> complete(j, result, error), writers);
+            engineJob.result().whenCompleteAsync((result, error) -> {
+                // A video model that refuses the start image as the job runs (not at submission) films the caption from noise, as the single node's pipeline does.
+                if (error != null && !j.fromNoise && !j.cancelRequested && !j.abandoned && requests.refusedStartImage(record, j.stage, error)) {
+                    log.warn("{}: the video model cannot start from the image ({}); filming the caption from noise", j.id, scrubbed(error));
+                    j.fromNoise = true;
+                    try {
+                        run(j);
+                    } catch (RuntimeException e) {
+                        complete(j, null, e);
+                    }
+                    return;
+                }
+                complete(j, result, error);
+            }, writers);
         }
 
         /** On a result writer: stores the end (files first, then the row), publishes it, hands the offset back to the poller. */
@@ -374,14 +427,16 @@ public final class ClusterWorker implements AutoCloseable {
                 StoredRequests.Written w = requests.write(j.id, result);
                 return new End(JobStatus.DONE, w.summaryJson(), null, w.files(), variantOf(j));
             } catch (IOException | RuntimeException e) {
-                return new End(JobStatus.FAILED, null, "could not write the result files: " + e.getMessage(), List.of(), variantOf(j));
+                return new End(JobStatus.FAILED, null, "could not write the result files: " + requests.scrub(String.valueOf(e.getMessage())), List.of(), variantOf(j));
             }
         }
 
         /** Records {@code end} unless the job already has one, then publishes it. */
         private void record(RunningJob j, End end) {
             String summary = withVariant(end.summaryJson(), end.variant());
-            boolean recorded = store.finishOnce(j.id, end.status(), summary, end.message(), end.files(), end.variant(), Instant.now());
+            boolean recorded = j.stage == null ? store.finishOnce(j.id, end.status(), summary, end.message(), end.files(), end.variant(), Instant.now())
+                    // a pipeline's end only while the job is still at this run's stage: a duplicate run of a stage it left changes nothing
+                    : store.finishStage(j.id, j.stage, end.status(), summary, end.message(), end.files(), Instant.now());
             double seconds = (System.nanoTime() - j.startNanos) / 1e9;
             String kind = j.stage == null ? task.label() : "pipeline";
             if (recorded) {
@@ -396,7 +451,7 @@ public final class ClusterWorker implements AutoCloseable {
             } else {
                 Counter.builder("mmgp.worker.duplicates").description("ends not recorded because the job already had one")
                         .tag("task", kind).register(metrics.registry()).increment();
-                log.warn("{} already had an end; this run's {} was not recorded", j.id, end.status().label());
+                log.warn("{} already had an end or left this stage; this run's {} was not recorded", j.id, end.status().label());
             }
         }
 
@@ -415,14 +470,14 @@ public final class ClusterWorker implements AutoCloseable {
             if (error != null) {
                 if (j.stage.equals(StoredRequests.STAGES.getFirst())) return failure(j, error); // no caption: the pipeline fails as its caption did
                 boolean cancelled = j.cancelRequested || isCancellation(error) || store.cancelRequested(j.id);
-                return stageFailed(r, j.stage, cancelled ? "cancelled" : rootMessage(error), cancelled);
+                return stageFailed(r, j.stage, cancelled ? "cancelled" : scrubbed(error), cancelled);
             }
             double seconds = (System.nanoTime() - j.startNanos) / 1e9;
             StoredRequests.Written w;
             try {
                 w = requests.writeStage(r, j.stage, result, seconds, variant);
             } catch (IOException | RuntimeException e) {
-                return stageFailed(r, j.stage, "could not write the result files: " + e.getMessage(), false);
+                return stageFailed(r, j.stage, "could not write the result files: " + requests.scrub(String.valueOf(e.getMessage())), false);
             }
             String next = StoredRequests.nextStage(j.stage);
             String stageEnd = "{\"stage\":" + quote(j.stage) + ",\"seconds\":" + seconds + "}";
@@ -444,6 +499,18 @@ public final class ClusterWorker implements AutoCloseable {
             return stageFailed(now, next, "cancelled", true); // asked to stop as this stage ended: the next one never starts
         }
 
+        /**
+         * The end of a job whose runs killed their workers {@code max.attempts} times: a pipeline
+         * stopped at a later stage keeps its earlier results and says which stage, as any stage's failure.
+         */
+        private End gaveUp(RunningJob j) {
+            String reason = PostgresJobStore.gaveUp(config.maxAttempts());
+            if (j.stage == null) return new End(JobStatus.FAILED, null, reason, List.of(), null);
+            if (j.stage.equals(StoredRequests.STAGES.getFirst())) return new End(JobStatus.FAILED, null, j.stage + " stage: " + reason, List.of(), null);
+            JobRecord r = store.find(j.id).orElseThrow(() -> new IllegalStateException("job " + j.id + " vanished"));
+            return stageFailed(r, j.stage, reason, false);
+        }
+
         /** The end of a pipeline stopped at {@code stage}: the earlier stages' results, and the reason. */
         private End stageFailed(JobRecord r, String stage, String reason, boolean cancelled) {
             JobStatus status = cancelled ? JobStatus.CANCELLED : JobStatus.FAILED;
@@ -461,26 +528,33 @@ public final class ClusterWorker implements AutoCloseable {
             store.find(id).ifPresent(r -> publish(id, ClusterEvent.FINISHED, requests.describe(r)));
         }
 
-        /** Stops tracking {@code j} without committing its offset. */
+        /**
+         * Stops running {@code j} without committing its offset: the poller seeks back to it after
+         * a pause, so it is delivered again (its claim then finds what is left to do, e.g. the
+         * next stage's record to send), and the offsets after it can be committed once it ends.
+         */
         private void abandon(RunningJob j) {
+            j.redeliver = true;
             j.abandoned = true;
             ended.add(j);
         }
 
-        /** On the poller: ends what the writers finished and commits, per partition, past every leading ended offset. */
+        /** On the poller: ends what the writers finished, seeks back to dropped records that are due, and commits, per partition, past every leading ended offset. */
         private void commitEnded() {
+            long now = System.nanoTime();
             for (RunningJob j; (j = ended.poll()) != null; ) {
                 inFlight.remove(j.offset * 1_000_003L + j.partition.partition());
                 running.remove(j.id, j);
-                TreeMap<Long, Boolean> offsets = pending.get(j.partition);
-                if (offsets != null && !j.abandoned) offsets.replace(j.offset, true);
+                if (j.redeliver) offsets.dropped(j.partition, j.offset, now);
+                else if (!j.abandoned) offsets.ended(j.partition, j.offset);
             }
-            Map<TopicPartition, OffsetAndMetadata> commits = new HashMap<>();
-            pending.forEach((tp, offsets) -> {
-                long next = -1;
-                while (!offsets.isEmpty() && offsets.firstEntry().getValue()) next = offsets.pollFirstEntry().getKey() + 1;
-                if (next >= 0) commits.put(tp, new OffsetAndMetadata(next));
+            Set<TopicPartition> assigned = consumer.assignment();
+            offsets.dueSeeks(now).forEach((tp, offset) -> {
+                // only backwards: records between here and the position are taken already, or will be
+                if (assigned.contains(tp) && offset < consumer.position(tp)) consumer.seek(tp, offset);
             });
+            Map<TopicPartition, OffsetAndMetadata> commits = new HashMap<>();
+            offsets.commits().forEach((tp, next) -> commits.put(tp, new OffsetAndMetadata(next)));
             if (commits.isEmpty()) return;
             try {
                 consumer.commitSync(commits);
@@ -509,7 +583,7 @@ public final class ClusterWorker implements AutoCloseable {
         /** The jobs of partitions that move to another worker stop here; their new owner runs them (this attempt does not count). */
         private void giveBack(Collection<TopicPartition> partitions, boolean release) {
             for (TopicPartition tp : partitions) {
-                pending.remove(tp);
+                offsets.forget(tp);
                 for (RunningJob j : List.copyOf(inFlight.values())) {
                     if (!j.partition.equals(tp)) continue;
                     j.abandoned = true;
@@ -519,7 +593,7 @@ public final class ClusterWorker implements AutoCloseable {
                     if (engineJob != null) engineJob.cancel();
                     if (release) {
                         try {
-                            store.release(j.id, name, Instant.now());
+                            store.release(j.id, j.stage, name, Instant.now());
                         } catch (RuntimeException e) {
                             log.warn("could not give back {}: {}", j.id, e.toString());
                         }
@@ -533,17 +607,27 @@ public final class ClusterWorker implements AutoCloseable {
     /** How a job ended, as its row records it; {@code variant} is the A/B variant that ran it (null with one model). */
     private record End(JobStatus status, String summaryJson, String message, List<String> files, String variant) {}
 
-    /** A failed or cancelled run: why, and when the request itself was at fault, what the API says of it. */
-    private static End failure(RunningJob j, Throwable error) {
+    /**
+     * A failed or cancelled run: why (without the server's paths, as the single node says it), and
+     * when the request itself was at fault, what the API says of it. A pipeline's row keeps no A/B
+     * variant (its stages' variants are in its summary), also when its caption fails.
+     */
+    private End failure(RunningJob j, Throwable error) {
         boolean cancelled = j.cancelRequested || isCancellation(error);
         ObjectNode input = JsonNodeFactory.instance.objectNode();
         String summary = !cancelled && JobFailures.note(error, input) ? input.toString() : null;
-        return new End(cancelled ? JobStatus.CANCELLED : JobStatus.FAILED, summary, cancelled ? "cancelled" : rootMessage(error), List.of(), variantOf(j));
+        return new End(cancelled ? JobStatus.CANCELLED : JobStatus.FAILED, summary, cancelled ? "cancelled" : scrubbed(error), List.of(), variantOf(j));
     }
 
+    /** The error's message as a client may see it: without this server's paths. */
+    private String scrubbed(Throwable error) {
+        return requests.scrub(rootMessage(error));
+    }
+
+    /** The A/B variant that ran a single-task job; null for a pipeline's stage (see {@link #failure}). */
     private static String variantOf(RunningJob j) {
         Job<?> ran = j.engineJob;
-        return ran == null ? null : ran.variant();
+        return ran == null || j.stage != null ? null : ran.variant();
     }
 
     /** {@code summaryJson} with the A/B variant, where GET /api/requests/{id} reads it as in single-node mode. */

@@ -1,10 +1,10 @@
 package mmgp.cluster;
 
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -14,8 +14,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import mmgp.server.JobQuery;
 import mmgp.server.JobRecord;
 import mmgp.server.JobStatus;
@@ -34,17 +32,17 @@ public final class PostgresJobStore implements JobStore {
     private static final String FINAL = "('done', 'failed', 'cancelled')";
     private static final String PIPELINE = "pipeline";
     private static final String FIRST_STAGE = "caption";
-    private final String url;
-    private final String user;
-    private final String password;
-    /** A few connections: front ends answer many polls, and a database round trip is far below a model's time. */
-    private final BlockingQueue<Connection> idle = new ArrayBlockingQueue<>(4);
+    /** Connections of jobs' rows: front ends answer many polls, and a database round trip is far below a model's time. */
+    private static final int CONNECTIONS = 8;
+    /** The rate limiter's own few: a burst of submissions waits on these and cannot take the connections of claims and polls. */
+    private static final int LIMITER_CONNECTIONS = 2;
+    private final ConnectionPool pool;
+    private final ConnectionPool limiterPool;
     private volatile boolean closed;
 
     private PostgresJobStore(String url, String user, String password) {
-        this.url = url;
-        this.user = user;
-        this.password = password;
+        pool = new ConnectionPool(url, user, password, CONNECTIONS, Duration.ofSeconds(10));
+        limiterPool = new ConnectionPool(url, user, password, LIMITER_CONNECTIONS, Duration.ofSeconds(2));
     }
 
     /** Opens the store after migrating the schema to the newest version (concurrent starts are serialized by Flyway's lock). */
@@ -115,13 +113,8 @@ public final class PostgresJobStore implements JobStore {
     @Override
     public void close() {
         closed = true;
-        for (Connection c; (c = idle.poll()) != null; ) {
-            try {
-                c.close();
-            } catch (SQLException ignored) {
-                // closing anyway
-            }
-        }
+        pool.close();
+        limiterPool.close();
     }
 
     // ---- what the cluster adds ----
@@ -134,7 +127,7 @@ public final class PostgresJobStore implements JobStore {
         SKIP,
         /** Cancelled while queued (or while its dead worker had it): recorded as cancelled just now. */
         CANCELLED,
-        /** Its runs killed their workers {@code max.attempts} times: it was failed just now. */
+        /** Its runs killed their workers {@code max.attempts} times: the caller fails it ({@link #gaveUp}), the end being its to write. */
         GAVE_UP
     }
 
@@ -143,29 +136,42 @@ public final class PostgresJobStore implements JobStore {
         return claim(id, null, worker, maxAttempts, now);
     }
 
+    /** {@link #claim(String, String, String, String, int, Instant)} from a record not named (any claim of a running job passes). */
+    public Claim claim(String id, String stage, String worker, int maxAttempts, Instant now) {
+        return claim(id, stage, null, worker, maxAttempts, now);
+    }
+
     /**
      * Marks a queued (or orphaned running) job as running on {@code worker}, counting the attempt.
      * One statement, so two workers that both received the record (a rebalance) cannot both
-     * take a finished job; the attempt that passes {@code maxAttempts} fails the job instead.
+     * take a finished job; the attempt that passes {@code maxAttempts} is {@link Claim#GAVE_UP}
+     * (the row stays running on {@code worker}, whose caller records the failure; should it die
+     * first, the next delivery gives up again).
      * {@code stage} is the pipeline stage the record stands for (null for a single-task job): a
-     * record of a stage the job has left behind is skipped.
+     * record of a stage the job has left behind is skipped. {@code record} names the work record
+     * (topic-partition@offset): a running job is taken again only from the record it runs from,
+     * delivered again (its worker died); another record of the same stage is a duplicate, skipped.
      */
-    public Claim claim(String id, String stage, String worker, int maxAttempts, Instant now) {
-        List<Object[]> rows = rows("UPDATE jobs SET status = 'running', attempts = attempts + 1, worker = ?, updated_at = ? "
-                + "WHERE id = ? AND status IN ('queued', 'running') AND NOT cancel_requested AND stage IS NOT DISTINCT FROM CAST(? AS VARCHAR) RETURNING attempts",
-                worker, ts(now), id, stage);
+    public Claim claim(String id, String stage, String record, String worker, int maxAttempts, Instant now) {
+        List<Object[]> rows = rows("UPDATE jobs SET status = 'running', attempts = attempts + 1, worker = ?, updated_at = ?, claimed_record = CAST(? AS VARCHAR) "
+                + "WHERE id = ? AND status IN ('queued', 'running') AND NOT cancel_requested AND stage IS NOT DISTINCT FROM CAST(? AS VARCHAR) "
+                + "AND (status = 'queued' OR claimed_record IS NULL OR CAST(? AS VARCHAR) IS NULL OR claimed_record = CAST(? AS VARCHAR)) RETURNING attempts",
+                worker, ts(now), record, id, stage, record, record);
         if (rows.isEmpty()) {
             // a cancel that came while it was queued: recorded as such here, where no worker will run it
             int cancelled = update("UPDATE jobs SET status = 'cancelled', error = 'cancelled', updated_at = ? "
-                            + "WHERE id = ? AND cancel_requested AND status IN ('queued', 'running') AND stage IS NOT DISTINCT FROM CAST(? AS VARCHAR)",
-                    ts(now), id, stage);
+                            + "WHERE id = ? AND cancel_requested AND status IN ('queued', 'running') AND stage IS NOT DISTINCT FROM CAST(? AS VARCHAR) "
+                            + "AND (status = 'queued' OR claimed_record IS NULL OR CAST(? AS VARCHAR) IS NULL OR claimed_record = CAST(? AS VARCHAR))",
+                    ts(now), id, stage, record, record);
             return cancelled == 1 ? Claim.CANCELLED : Claim.SKIP;
         }
         int attempts = ((Number) rows.getFirst()[0]).intValue();
-        if (attempts <= maxAttempts) return Claim.RUN;
-        String what = stage == null ? "" : " of the " + stage + " stage";
-        finishOnce(id, JobStatus.FAILED, null, "gave up after " + maxAttempts + " attempts" + what + ": each ended with its worker dying", List.of(), null, now);
-        return Claim.GAVE_UP;
+        return attempts <= maxAttempts ? Claim.RUN : Claim.GAVE_UP;
+    }
+
+    /** Why a job {@link Claim#GAVE_UP}: its reason ("failed_stage"'s error for a pipeline's stage). */
+    public static String gaveUp(int maxAttempts) {
+        return "gave up after " + maxAttempts + " attempts: each ended with its worker dying";
     }
 
     /**
@@ -175,7 +181,7 @@ public final class PostgresJobStore implements JobStore {
      * ({@link #stageSent}). True when this call advanced it.
      */
     public boolean advance(String id, String from, String to, String resultJson, List<String> files, Instant now) {
-        return update("UPDATE jobs SET stage = ?, stage_sent = FALSE, attempts = 0, worker = NULL, result_json = ?, result_files = ?, updated_at = ? "
+        return update("UPDATE jobs SET stage = ?, stage_sent = FALSE, attempts = 0, worker = NULL, claimed_record = NULL, result_json = ?, result_files = ?, updated_at = ? "
                         + "WHERE id = ? AND stage = ? AND status = 'running' AND NOT cancel_requested",
                 to, resultJson, String.join(",", files), ts(now), id, from) == 1;
     }
@@ -185,10 +191,29 @@ public final class PostgresJobStore implements JobStore {
         update("UPDATE jobs SET stage_sent = TRUE WHERE id = ? AND stage = ?", id, stage);
     }
 
-    /** The stage of an unfinished pipeline job whose record a worker that advanced it may have died before sending; empty otherwise. */
-    public Optional<String> unsentStage(String id) {
-        List<Object[]> rows = rows("SELECT stage FROM jobs WHERE id = ? AND stage IS NOT NULL AND NOT stage_sent AND status IN ('queued', 'running')", id);
+    /**
+     * The stage of an unfinished pipeline job whose record is not known to be on its topic (the
+     * worker that advanced it died or failed before sending it), if it was advanced before
+     * {@code cutoff}; empty otherwise. The row's time is set to {@code now} as it is taken, so of
+     * the processes that look at once (a redelivery and the sweeps of several workers) one sends
+     * it, and the others wait for {@code cutoff} to pass again.
+     */
+    public Optional<String> takeUnsentStage(String id, Instant cutoff, Instant now) {
+        List<Object[]> rows = rows("UPDATE jobs SET updated_at = ? WHERE id = ? AND stage IS NOT NULL AND NOT stage_sent "
+                + "AND status IN ('queued', 'running') AND updated_at <= ? RETURNING stage", ts(now), id, ts(cutoff));
         return rows.isEmpty() ? Optional.empty() : Optional.of((String) rows.getFirst()[0]);
+    }
+
+    /** {@link #takeUnsentStage} of any age (a redelivered record of the stage before). */
+    public Optional<String> unsentStage(String id) {
+        Instant now = Instant.now();
+        return takeUnsentStage(id, now, now);
+    }
+
+    /** Ids of unfinished pipeline jobs whose next stage's record is not known to be sent and that were advanced before {@code cutoff}. */
+    public List<String> unsentBefore(Instant cutoff, int limit) {
+        return rows("SELECT id FROM jobs WHERE stage IS NOT NULL AND NOT stage_sent AND status IN ('queued', 'running') AND updated_at <= ? "
+                + "ORDER BY updated_at LIMIT ?", ts(cutoff), limit).stream().map(r -> (String) r[0]).toList();
     }
 
     /** The job's current pipeline stage while it is unfinished; empty for a single-task job or once it ended. */
@@ -203,10 +228,16 @@ public final class PostgresJobStore implements JobStore {
         return rows.isEmpty() ? Optional.empty() : Optional.ofNullable((String) rows.getFirst()[0]);
     }
 
-    /** Gives a job back (its partition moved to another worker before it finished); the attempt does not count. */
-    public void release(String id, String worker, Instant now) {
-        update("UPDATE jobs SET status = 'queued', attempts = attempts - 1, worker = NULL, updated_at = ? WHERE id = ? AND worker = ? AND status = 'running'",
-                ts(now), id, worker);
+    /**
+     * Gives a job back (its partition moved to another worker before it finished); the attempt does
+     * not count. Only the run of {@code stage} (null: a single-task job) is given back: the record of
+     * a pipeline stage that just advanced the job must not release the next stage, which this same
+     * worker may be running already. True when it was given back.
+     */
+    public boolean release(String id, String stage, String worker, Instant now) {
+        return update("UPDATE jobs SET status = 'queued', attempts = attempts - 1, worker = NULL, updated_at = ? "
+                        + "WHERE id = ? AND worker = ? AND status = 'running' AND stage IS NOT DISTINCT FROM CAST(? AS VARCHAR)",
+                ts(now), id, worker, stage) == 1;
     }
 
     /**
@@ -221,10 +252,27 @@ public final class PostgresJobStore implements JobStore {
      * @param variant the A/B variant that ran it; null with one model
      */
     public boolean finishOnce(String id, JobStatus status, String resultJson, String error, List<String> files, String variant, Instant now) {
+        return finish(id, false, null, status, resultJson, error, files, variant, now);
+    }
+
+    /**
+     * {@link #finishOnce} of the run of one pipeline stage: recorded only while the job is still at
+     * {@code stage}, so a duplicate run of a stage the job has left (a redelivered record racing the
+     * run that advanced it) cannot end the job while its next stage is queued or running.
+     */
+    public boolean finishStage(String id, String stage, JobStatus status, String resultJson, String error, List<String> files, Instant now) {
+        return finish(id, true, stage, status, resultJson, error, files, null, now);
+    }
+
+    private boolean finish(String id, boolean atStage, String stage, JobStatus status, String resultJson, String error, List<String> files, String variant,
+                           Instant now) {
         if (!status.terminal()) throw new IllegalArgumentException("finish needs a final status, got " + status);
-        return update("UPDATE jobs SET status = ?, updated_at = ?, result_json = COALESCE(?, result_json), error = ?, "
-                        + "result_files = CASE WHEN ? = '' THEN result_files ELSE ? END, variant = ? WHERE id = ? AND status NOT IN " + FINAL,
-                status.label(), ts(now), resultJson, truncate(error), String.join(",", files), String.join(",", files), variant, id) == 1;
+        String names = String.join(",", files);
+        String sql = "UPDATE jobs SET status = ?, updated_at = ?, result_json = COALESCE(?, result_json), error = ?, "
+                + "result_files = CASE WHEN ? = '' THEN result_files ELSE ? END, variant = ? WHERE id = ? AND status NOT IN " + FINAL;
+        if (!atStage) return update(sql, status.label(), ts(now), resultJson, truncate(error), names, names, variant, id) == 1;
+        return update(sql + " AND stage IS NOT DISTINCT FROM CAST(? AS VARCHAR)", status.label(), ts(now), resultJson, truncate(error), names, names, variant, id,
+                stage) == 1;
     }
 
     /**
@@ -246,41 +294,37 @@ public final class PostgresJobStore implements JobStore {
 
     /**
      * Takes {@code n} tokens from {@code key}'s rate-limit bucket ({@link RateLimiter#refill}, the
-     * single node's rule), created full: 0 when taken, else the seconds to wait. The row is locked
-     * while it is read and written, so front ends taking from one key at once never both spend
-     * its last token; the database's clock times the refill, so the front ends' clocks need not agree.
+     * single node's rule, here in SQL), created full: 0 when taken, else the seconds to wait. One
+     * UPDATE, whose subquery locks the row while it reads the level, so front ends taking from one
+     * key at once never both spend its last token and no transaction stays open across round trips;
+     * the database's clock times the refill, so the front ends' clocks need not agree. It runs on
+     * the limiter's own connections ({@link #LIMITER_CONNECTIONS}).
      */
     public long takeTokens(String key, int perMinute, int n) {
-        return withConnection(c -> {
-            c.setAutoCommit(false);
-            try {
+        return limiterPool.with(c -> {
+            Double level = takeFrom(c, key, perMinute, n);
+            if (level == null) {
                 try (PreparedStatement p = prepare(c, "INSERT INTO rate_buckets(key_id, tokens, refilled_at) VALUES (?, ?, clock_timestamp()) ON CONFLICT DO NOTHING",
                         key, (double) perMinute)) {
                     p.executeUpdate();
                 }
-                double tokens;
-                long elapsedNanos;
-                OffsetDateTime now;
-                try (PreparedStatement p = prepare(c, "SELECT tokens, refilled_at, clock_timestamp() FROM rate_buckets WHERE key_id = ? FOR UPDATE", key);
-                     ResultSet rs = p.executeQuery()) {
-                    rs.next();
-                    tokens = rs.getDouble(1);
-                    now = rs.getObject(3, OffsetDateTime.class);
-                    elapsedNanos = java.time.Duration.between(rs.getObject(2, OffsetDateTime.class), now).toNanos();
-                }
-                RateLimiter.Level after = RateLimiter.refill(tokens, elapsedNanos, perMinute, n);
-                try (PreparedStatement p = prepare(c, "UPDATE rate_buckets SET tokens = ?, refilled_at = ? WHERE key_id = ?", after.tokens(), now, key)) {
-                    p.executeUpdate();
-                }
-                c.commit();
-                return after.waitSeconds();
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
-            } finally {
-                c.setAutoCommit(true);
+                level = takeFrom(c, key, perMinute, n);
+                if (level == null) throw new SQLException("the rate-limit bucket of " + key + " vanished as it was created");
             }
+            return RateLimiter.refill(level, 0, perMinute, n).waitSeconds();
         });
+    }
+
+    /** The bucket's level before this take (null: no bucket yet); the take itself is stored. */
+    private static Double takeFrom(Connection c, String key, int perMinute, int n) throws SQLException {
+        String level = "LEAST(CAST(? AS DOUBLE PRECISION), tokens + GREATEST(0, EXTRACT(EPOCH FROM clock_timestamp() - refilled_at)) * ? / 60.0)";
+        try (PreparedStatement p = prepare(c, "UPDATE rate_buckets b SET tokens = CASE WHEN o.level >= ? THEN o.level - ? ELSE o.level END, refilled_at = o.at "
+                        + "FROM (SELECT key_id, " + level + " AS level, clock_timestamp() AS at FROM rate_buckets WHERE key_id = ? FOR UPDATE) o "
+                        + "WHERE b.key_id = o.key_id RETURNING o.level",
+                (double) n, (double) n, (double) perMinute, (double) perMinute, key);
+             ResultSet rs = p.executeQuery()) {
+            return rs.next() ? rs.getDouble(1) : null;
+        }
     }
 
     /** How many jobs are in each state (every state listed, zeros included). */
@@ -315,30 +359,9 @@ public final class PostgresJobStore implements JobStore {
 
     // ---- JDBC ----
 
-    @FunctionalInterface
-    private interface Work<T> {
-        T on(Connection c) throws SQLException;
-    }
-
-    private <T> T withConnection(Work<T> work) {
+    private <T> T withConnection(ConnectionPool.Work<T> work) {
         if (closed) throw new IllegalStateException("the job store is closed");
-        Connection c = idle.poll();
-        try {
-            if (c == null) c = DriverManager.getConnection(url, user, password);
-            T out = work.on(c);
-            if (!idle.offer(c)) c.close();
-            return out;
-        } catch (SQLException e) {
-            // a broken connection is dropped; the next call opens a fresh one
-            if (c != null) {
-                try {
-                    c.close();
-                } catch (SQLException ignored) {
-                    // dropping it anyway
-                }
-            }
-            throw new JobStoreException(e);
-        }
+        return pool.with(work);
     }
 
     private int update(String sql, Object... args) {

@@ -325,8 +325,9 @@ public final class Engine implements AutoCloseable {
     /**
      * Runs a stage's check, naming a refused field as the pipeline's options do ("video.width", not
      * "width"); the caption's prompt is "caption_prompt" and its media the pipeline's "video".
+     * Public for a cluster front end, which checks what it can of a pipeline without models.
      */
-    private static void inStage(String stage, Runnable check) {
+    public static void inStage(String stage, Runnable check) {
         try {
             check.run();
         } catch (InvalidRequestException e) {

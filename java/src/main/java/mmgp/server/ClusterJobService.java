@@ -16,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.ToLongFunction;
 import mmgp.api.ImageRequest;
+import mmgp.api.Media;
 import mmgp.api.PipelineOptions;
 import mmgp.api.Task;
 import mmgp.api.UnderstandRequest;
@@ -24,6 +25,7 @@ import mmgp.cluster.ClusterConfig;
 import mmgp.cluster.ClusterEvent;
 import mmgp.cluster.ClusterKafka;
 import mmgp.cluster.PostgresJobStore;
+import mmgp.engine.Engine;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.slf4j.Logger;
@@ -91,24 +93,45 @@ final class ClusterJobService implements Jobs {
     /**
      * A pipeline is one job row and, at a time, one record: its current stage's, on that stage's
      * task topic (the caption's first). The worker that finishes a stage sends the next one's.
+     * Its options are checked here as far as they can be without models (the single node's checks,
+     * with the same field names, less the models' own rules), and every stage's queue must have room.
      */
     @Override
     public void submitPipeline(String id, Path video, PipelineOptions o, String keyId) {
+        checkPipeline(video, o);
         String first = StoredRequests.STAGES.getFirst();
-        submit(id, StoredRequests.stageTask(first), "pipeline", StoredRequests.pipeline(json, parser, video, o), ClusterKafka.stageRecord(first), keyId);
+        List<Task> queues = StoredRequests.STAGES.stream().map(StoredRequests::stageTask).toList();
+        submit(id, queues, "pipeline", StoredRequests.pipeline(json, parser, video, o), ClusterKafka.stageRecord(first), keyId);
+    }
+
+    /** The stage requests' own rules, refusals named as the single node's pipeline names them ("video.frames", "caption_prompt"). */
+    static void checkPipeline(Path video, PipelineOptions o) {
+        if (!java.nio.file.Files.isRegularFile(video)) throw new mmgp.api.InvalidRequestException("video", "no such file: " + video.getFileName());
+        String standIn = "a stand-in prompt to check the options";
+        Engine.inStage("caption", () -> new UnderstandRequest(Media.video(video), o.captionPrompt(), o.caption()));
+        Engine.inStage("image", () -> new ImageRequest(standIn, o.image()));
+        Engine.inStage("video", () -> new VideoRequest(standIn, o.video()));
+    }
+
+    private void submit(String id, Task queue, String task, ObjectNode request, String record, String keyId) {
+        submit(id, List.of(queue), task, request, record, keyId);
     }
 
     /**
-     * @param queue  the task whose topic takes the record (and whose lag may refuse it)
+     * @param queues the tasks whose topics the job will use (a pipeline's stages'; the record goes on the first's),
+     *               any of which refuses it when its lag reached the bound
      * @param record the record's value: the request (informative: workers read the row), or a pipeline stage
      */
-    private void submit(String id, Task queue, String task, ObjectNode request, String record, String keyId) {
-        long behind = lag.applyAsLong(queue);
-        if (behind >= cluster.lagBound()) {
-            metrics.jobRefused(task, "overloaded");
-            throw ApiException.tooMany("queue_full", "the " + queue.label() + " queue holds " + behind + " jobs (bound " + cluster.lagBound() + ")",
-                    retryAfterSeconds(queue));
+    private void submit(String id, List<Task> queues, String task, ObjectNode request, String record, String keyId) {
+        for (Task t : new java.util.LinkedHashSet<>(queues)) {
+            long behind = lag.applyAsLong(t);
+            if (behind >= cluster.lagBound()) {
+                metrics.jobRefused(task, "overloaded");
+                throw ApiException.tooMany("queue_full", "the " + t.label() + " queue holds " + behind + " jobs (bound " + cluster.lagBound() + ")",
+                        retryAfterSeconds(t));
+            }
         }
+        Task queue = queues.getFirst();
         Instant now = Instant.now();
         // The row first: a worker that receives the record always finds its job.
         store.insert(new JobRecord(id, task, JobStatus.QUEUED, now, now, request.toString(), null, null, keyId, List.of()));

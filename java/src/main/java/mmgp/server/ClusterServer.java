@@ -57,7 +57,7 @@ public final class ClusterServer implements AutoCloseable {
         jobs = new ClusterJobService(cluster, store, producer, gauges::lag, files, parser, metrics, json);
         feed = new EventsFeed(cluster, name, jobs::onEvent);
         // one bucket per key for all front ends, in PostgreSQL: a key's limit holds however many front ends its requests reach
-        RateLimiter limiter = new RateLimiter(config.rateLimitPerMinute(), store::takeTokens);
+        RateLimiter limiter = new RateLimiter(config.rateLimitPerMinute(), sharedBuckets(store::takeTokens));
         app = ApiServer.createApp(config, json, metrics, jobs, files, parser, new OpsRoutes(this::ready, metrics, json), HttpGuards.defaults(), limiter);
         app.start(config.host(), config.port());
         long every = config.sweepInterval().toMillis();
@@ -69,6 +69,23 @@ public final class ClusterServer implements AutoCloseable {
             }
         }, every, every, TimeUnit.MILLISECONDS);
         log.info("cluster front end listening on {}", url());
+    }
+
+    /**
+     * The shared buckets as a front end uses them: when PostgreSQL cannot be reached (or its
+     * limiter connections stay busy) a submission is refused with 503, a JSON error and
+     * Retry-After, rather than let through unmetered or answered with a 500: the job could not be
+     * stored without the database anyway, and a client that retries later is what is wanted.
+     */
+    static RateLimiter.Buckets sharedBuckets(RateLimiter.Buckets store) {
+        return (key, perMinute, n) -> {
+            try {
+                return store.take(key, perMinute, n);
+            } catch (JobStore.JobStoreException e) {
+                log.warn("rate limit not checked: {}", e.getMessage());
+                throw new ApiException(503, "store_unavailable", "the job database is unreachable or busy; retry shortly", null, 5);
+            }
+        };
     }
 
     public static ClusterServer start(ServerConfig config, ClusterConfig cluster) throws IOException, InterruptedException {

@@ -4,8 +4,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -80,7 +82,12 @@ public final class ResultFiles {
         throw ApiException.notFound("no request with id " + (id == null ? "null" : id.length() > 64 ? id.substring(0, 64) + "…" : id));
     }
 
-    /** Writes the result's files and returns their names; {@code summary} is what result.json holds. */
+    /**
+     * Writes the result's files and returns their names; {@code summary} is what result.json holds.
+     * Each file is written under a temporary name in the job's folder and then moved over its own
+     * name in one step, so a download (or a cluster front end reading a folder a worker writes)
+     * sees the old file or the new one, never a half-written one.
+     */
     public List<String> write(String id, Object result, ObjectNode summary) throws IOException {
         Path dir = dir(id);
         List<String> names = new ArrayList<>();
@@ -95,24 +102,47 @@ public final class ResultFiles {
             }
             default -> throw new IllegalArgumentException("unknown result type " + result.getClass().getName());
         }
-        Files.writeString(dir.resolve(RESULT), json.writerWithDefaultPrettyPrinter().writeValueAsString(summary), StandardCharsets.UTF_8);
-        names.add(RESULT);
+        String text = json.writerWithDefaultPrettyPrinter().writeValueAsString(summary);
+        replace(dir, RESULT, names, tmp -> Files.writeString(tmp, text, StandardCharsets.UTF_8));
         return names;
     }
 
     private static void writeCaption(Path dir, UnderstandResult u, List<String> names) throws IOException {
-        Files.writeString(dir.resolve(CAPTION), u.text(), StandardCharsets.UTF_8);
-        names.add(CAPTION);
+        replace(dir, CAPTION, names, tmp -> Files.writeString(tmp, u.text(), StandardCharsets.UTF_8));
     }
 
     private static void writeImage(Path dir, ImageResult i, List<String> names) throws IOException {
-        Frames.writePng(dir.resolve(IMAGE), i.rgb(), 0, i.height(), i.width());
-        names.add(IMAGE);
+        replace(dir, IMAGE, names, tmp -> Frames.writePng(tmp, i.rgb(), 0, i.height(), i.width()));
     }
 
     private static void writeVideo(Path dir, VideoResult v, List<String> names) throws IOException {
-        VideoWriter.writeMp4(dir.resolve(VIDEO), v.rgb(), v.frames(), v.height(), v.width(), v.frameRate());
-        names.add(VIDEO);
+        replace(dir, VIDEO, names, tmp -> VideoWriter.writeMp4(tmp, v.rgb(), v.frames(), v.height(), v.width(), v.frameRate()));
+    }
+
+    @FunctionalInterface
+    private interface FileWriter {
+        void write(Path file) throws IOException;
+    }
+
+    /**
+     * Writes {@code name} in {@code dir} through a temporary file of the same folder (same file
+     * system, so the move is a rename; the same extension, for writers that go by it) and adds it to
+     * {@code names}. The temporary file never survives a failure; downloads cannot name it.
+     */
+    private static void replace(Path dir, String name, List<String> names, FileWriter writer) throws IOException {
+        Path tmp = dir.resolve(".tmp-" + UUID.randomUUID() + "-" + name);
+        try {
+            writer.write(tmp);
+            try {
+                Files.move(tmp, dir.resolve(name), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                // a file system without atomic rename (some network shares): still never a partial file under the name being read
+                Files.move(tmp, dir.resolve(name), StandardCopyOption.REPLACE_EXISTING);
+            }
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+        names.add(name);
     }
 
     /** The measurements of a result (no pixels): what GET /api/requests/{id} reports under "result". */

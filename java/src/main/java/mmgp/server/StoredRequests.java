@@ -121,8 +121,11 @@ public final class StoredRequests {
      * node's pipeline does: the caption of the uploaded video; an image of the caption; a video of
      * the caption starting from the image stage's picture (unless the options say otherwise, or
      * the video model cannot start from an image: then from noise).
+     *
+     * @param fromNoise the video stage films from noise whatever the options say: its model refused
+     *                  the start image as the job ran ({@link #refusedStartImage})
      */
-    public Job<?> startStage(Engine engine, JobRecord r, String stage, ProgressListener listener) throws IOException {
+    public Job<?> startStage(Engine engine, JobRecord r, String stage, boolean fromNoise, ProgressListener listener) throws IOException {
         JsonNode req = json.readTree(r.requestJson());
         PipelineOptions o = parser.pipeline(req.get("options"));
         Path dir = files.jobDir(r.id());
@@ -130,19 +133,42 @@ public final class StoredRequests {
             case "caption" -> engine.understand(new UnderstandRequest(Media.video(dir.resolve(req.get("upload").asText())), o.captionPrompt(), o.caption()), listener);
             case "image" -> engine.generateImage(new ImageRequest(prompt(r), o.image()), listener);
             case "video" -> {
-                VideoRequest fromNoise = new VideoRequest(prompt(r), o.video());
-                if (!o.videoFromImage()) yield engine.generateVideo(fromNoise, listener);
+                VideoRequest noise = new VideoRequest(prompt(r), o.video());
+                if (!o.videoFromImage() || fromNoise) yield engine.generateVideo(noise, listener);
                 try {
-                    yield engine.generateVideo(fromNoise.withStartImage(dir.resolve(ResultFiles.IMAGE)), listener);
+                    yield engine.generateVideo(noise.withStartImage(dir.resolve(ResultFiles.IMAGE)), listener);
                 } catch (InvalidRequestException refused) {
                     if (!"image".equals(refused.field())) throw refused;
                     LoggerFactory.getLogger(StoredRequests.class).warn("{}: the video model cannot start from the image ({}); filming the caption from noise",
-                            r.id(), refused.getMessage());
-                    yield engine.generateVideo(fromNoise, listener);
+                            r.id(), scrub(refused.getMessage()));
+                    yield engine.generateVideo(noise, listener);
                 }
             }
             default -> throw new IllegalArgumentException("no pipeline stage " + stage);
         };
+    }
+
+    /**
+     * Whether {@code error}, the end of stage {@code stage} of {@code r}, is the video model
+     * refusing the start image, as a refusal that comes through the job's result rather than at
+     * submission (a lane that checks the image as it runs): the stage is then to be run again
+     * from noise, as the single node's pipeline does. A video filmed from noise already is not.
+     */
+    public boolean refusedStartImage(JobRecord r, String stage, Throwable error) {
+        try {
+            if (!"video".equals(stage) || !parser.pipeline(json.readTree(r.requestJson()).get("options")).videoFromImage()) return false;
+        } catch (IOException e) {
+            return false; // a request that no longer parses: its stage's own error stands
+        }
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            if (t instanceof InvalidRequestException refused) return "image".equals(refused.field());
+        }
+        return false;
+    }
+
+    /** {@code text} without the server's paths, as the single node words the errors clients see. */
+    public String scrub(String text) {
+        return files.scrubPaths(text);
     }
 
     /** The caption the earlier stage stored: the prompt of the image and video stages. */

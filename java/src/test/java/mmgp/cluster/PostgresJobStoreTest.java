@@ -69,6 +69,9 @@ class PostgresJobStoreTest {
         // each claim without an end is a worker that died running it
         for (int i = 0; i < 3; i++) assertThat(store.claim(id, "w" + i, 3, Instant.now())).isEqualTo(PostgresJobStore.Claim.RUN);
         assertThat(store.claim(id, "w3", 3, Instant.now())).isEqualTo(PostgresJobStore.Claim.GAVE_UP);
+        // the worker that gave up records the end (a pipeline's with its failed_stage summary); dying first, the next delivery gives up again
+        assertThat(store.claim(id, "w4", 3, Instant.now())).isEqualTo(PostgresJobStore.Claim.GAVE_UP);
+        assertThat(store.finishOnce(id, JobStatus.FAILED, null, PostgresJobStore.gaveUp(3), List.of(), null, Instant.now())).isTrue();
         JobRecord r = store.find(id).orElseThrow();
         assertThat(r.status()).isEqualTo(JobStatus.FAILED);
         assertThat(r.error()).contains("gave up after 3 attempts");
@@ -78,7 +81,7 @@ class PostgresJobStoreTest {
     void aReleasedClaimDoesNotCountAsAnAttempt() {
         String id = queued();
         store.claim(id, "w1", 1, Instant.now());
-        store.release(id, "w1", Instant.now()); // its partition moved to another worker
+        assertThat(store.release(id, null, "w1", Instant.now())).isTrue(); // its partition moved to another worker
         assertThat(store.find(id).orElseThrow().status()).isEqualTo(JobStatus.QUEUED);
         assertThat(store.claim(id, "w2", 1, Instant.now())).isEqualTo(PostgresJobStore.Claim.RUN);
     }
@@ -233,7 +236,9 @@ class PostgresJobStoreTest {
         // a cancel as the image ends: the job does not advance, and its end keeps the caption's results
         store.requestCancel(id, Instant.now());
         assertThat(store.advance(id, "image", "video", "{}", List.of("image.png"), Instant.now())).isFalse();
-        assertThat(store.finishOnce(id, JobStatus.CANCELLED, null, "video stage: cancelled", List.of(), null, Instant.now())).isTrue();
+        // a duplicate run of the caption, failing late, cannot end the job the image stage now holds
+        assertThat(store.finishStage(id, "caption", JobStatus.FAILED, null, "caption stage: boom", List.of(), Instant.now())).isFalse();
+        assertThat(store.finishStage(id, "image", JobStatus.CANCELLED, null, "video stage: cancelled", List.of(), Instant.now())).isTrue();
         r = store.find(id).orElseThrow();
         assertThat(r.status()).isEqualTo(JobStatus.CANCELLED);
         assertThat(r.resultJson()).contains("a cat");
@@ -244,5 +249,120 @@ class PostgresJobStoreTest {
     @Test
     void listsAKeysJobsNewestFirstPageByPage() {
         mmgp.server.JobStoreListing.check(store); // the same checks as the H2 store's, on the V2 index
+    }
+
+    @Test
+    void aFailingDuplicateOfAnAdvancedStageLeavesTheQueuedNextStageAlone() {
+        String id = pipeline();
+        store.claim(id, "caption", "w1", 3, Instant.now());
+        store.claim(id, "caption", "w2", 3, Instant.now()); // the record redelivered to a second worker while the first runs it
+        assertThat(store.advance(id, "caption", "image", "{\"caption\":{\"text\":\"a cat\"}}", List.of("caption.txt", "result.json"), Instant.now())).isTrue();
+        assertThat(store.finishStage(id, "caption", JobStatus.FAILED, null, "boom", List.of(), Instant.now())).isFalse();
+        assertThat(store.finishStage(id, "caption", JobStatus.CANCELLED, null, "cancelled", List.of(), Instant.now())).isFalse();
+        JobRecord r = store.find(id).orElseThrow();
+        assertThat(r.status()).isEqualTo(JobStatus.RUNNING);
+        assertThat(r.error()).isNull();
+        assertThat(store.stageOf(id)).contains("image");
+    }
+
+    @Test
+    void aDuplicateRecordOfARunningStageIsSkippedWhileItsOwnRecordMayClaimItAgain() {
+        String id = pipeline();
+        assertThat(store.claim(id, "caption", "mmgp.understand-0@5", "w1", 3, Instant.now())).isEqualTo(PostgresJobStore.Claim.RUN);
+        // the same stage's record sent twice (a worker failed between the send and stage_sent): not run a second time
+        assertThat(store.claim(id, "caption", "mmgp.understand-2@9", "w2", 3, Instant.now())).isEqualTo(PostgresJobStore.Claim.SKIP);
+        // its own record delivered again (w1 died): taken over, counted as an attempt
+        assertThat(store.claim(id, "caption", "mmgp.understand-0@5", "w2", 3, Instant.now())).isEqualTo(PostgresJobStore.Claim.RUN);
+        assertThat(store.attempts().get(id)).isEqualTo(2);
+        // the next stage's first record claims it whatever record ran the caption
+        store.advance(id, "caption", "image", "{\"caption\":{\"text\":\"a cat\"}}", List.of("caption.txt", "result.json"), Instant.now());
+        assertThat(store.claim(id, "image", "mmgp.image-1@3", "w1", 3, Instant.now())).isEqualTo(PostgresJobStore.Claim.RUN);
+        // a duplicate cannot record a cancel for the run of another record either
+        store.requestCancel(id, Instant.now());
+        assertThat(store.claim(id, "image", "mmgp.image-1@4", "w2", 3, Instant.now())).isEqualTo(PostgresJobStore.Claim.SKIP);
+        assertThat(store.find(id).orElseThrow().status()).isEqualTo(JobStatus.RUNNING);
+    }
+
+    @Test
+    void revokingAFinishedStagesRecordDoesNotReleaseTheNextStageTheSameWorkerRuns() {
+        String id = pipeline();
+        store.claim(id, "caption", "w1", 3, Instant.now());
+        store.advance(id, "caption", "image", "{\"caption\":{\"text\":\"a cat\"}}", List.of("caption.txt", "result.json"), Instant.now());
+        store.stageSent(id, "image");
+        assertThat(store.claim(id, "image", "w1", 3, Instant.now())).isEqualTo(PostgresJobStore.Claim.RUN);
+        // the caption record's partition is revoked before its offset was committed
+        assertThat(store.release(id, "caption", "w1", Instant.now())).isFalse();
+        assertThat(store.find(id).orElseThrow().status()).isEqualTo(JobStatus.RUNNING);
+        assertThat(store.attempts().get(id)).isEqualTo(1);
+        assertThat(store.release(id, "image", "w1", Instant.now())).isTrue();
+        assertThat(store.find(id).orElseThrow().status()).isEqualTo(JobStatus.QUEUED);
+    }
+
+    @Test
+    void anUnsentNextStageIsFoundBySweepsAfterAWhileAndTakenByOneOfThem() {
+        String id = pipeline();
+        Instant advanced = Instant.now().minusSeconds(120);
+        store.claim(id, "caption", "w1", 3, advanced);
+        store.advance(id, "caption", "image", "{\"caption\":{\"text\":\"a cat\"}}", List.of("caption.txt", "result.json"), advanced);
+        // its worker failed to send the image's record: too recent for a sweep at first
+        assertThat(store.unsentBefore(advanced.minusSeconds(1), 100)).doesNotContain(id);
+        Instant cutoff = Instant.now().minusSeconds(30);
+        assertThat(store.unsentBefore(cutoff, 100)).contains(id);
+        // two sweeps at once: one takes it
+        Instant now = Instant.now();
+        assertThat(store.takeUnsentStage(id, cutoff, now)).contains("image");
+        assertThat(store.takeUnsentStage(id, cutoff, now)).isEmpty();
+        store.stageSent(id, "image");
+        assertThat(store.unsentBefore(Instant.now(), 100)).doesNotContain(id);
+        assertThat(store.unsentStage(id)).isEmpty();
+    }
+
+    @Test
+    void aConnectionIsNeverLeakedAndTheirNumberIsBounded() throws Exception {
+        try (ConnectionPool pool = new ConnectionPool(pg.jdbcUrl(), pg.user(), "", 2, Duration.ofMillis(300))) {
+            // work that throws a runtime exception: its connection is closed, not kept nor lost
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> pool.with(c -> {
+                c.createStatement().execute("SELECT 1");
+                throw new IllegalStateException("boom");
+            })).hasMessage("boom");
+            assertThat(pool.available()).isEqualTo(2);
+            assertThat(pool.idleCount()).isZero();
+            // two callers hold both connections: a third waits, then is refused with a clear error
+            java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(2);
+            java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+            ExecutorService threads = Executors.newFixedThreadPool(2);
+            try {
+                for (int i = 0; i < 2; i++) threads.submit(() -> pool.with(c -> {
+                    held.countDown();
+                    try {
+                        release.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    return null;
+                }));
+                assertThat(held.await(30, TimeUnit.SECONDS)).isTrue();
+                org.assertj.core.api.Assertions.assertThatThrownBy(() -> pool.with(c -> 1))
+                        .isInstanceOf(mmgp.server.JobStore.JobStoreException.class).hasMessageContaining("all 2 connections");
+                release.countDown();
+                threads.shutdown();
+                assertThat(threads.awaitTermination(30, TimeUnit.SECONDS)).isTrue();
+                assertThat(pool.<Integer>with(c -> 1).intValue()).isEqualTo(1);
+                assertThat(pool.idleCount()).isEqualTo(2);
+            } finally {
+                threads.shutdownNow();
+            }
+        }
+    }
+
+    @Test
+    void anUnreachableDatabaseFailsACallerWithinSeconds() {
+        // a port nothing listens on: the refusal is a JobStoreException (a front end's 503), not a hang or a leak
+        try (ConnectionPool pool = new ConnectionPool("jdbc:postgresql://127.0.0.1:1/mmgp", "mmgp", "", 2, Duration.ofSeconds(2))) {
+            long t0 = System.nanoTime();
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> pool.with(c -> 1)).isInstanceOf(mmgp.server.JobStore.JobStoreException.class);
+            assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(10));
+            assertThat(pool.available()).isEqualTo(2);
+        }
     }
 }

@@ -32,4 +32,22 @@ class ClusterBackPressureTest {
             assertThat(metrics.scrape()).contains("outcome=\"overloaded\"");
         }
     }
+
+    @Test
+    void aPipelineIsRefusedWhenAnyOfItsStagesQueuesIsFull(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        ClusterConfig config = new ClusterConfig("127.0.0.1:9092", "jdbc:postgresql://127.0.0.1/mmgp", "mmgp", "", dir,
+                4, 64, 3, Duration.ofSeconds(10));
+        ObjectMapper json = new ObjectMapper();
+        Path video = java.nio.file.Files.writeString(dir.resolve("input.mp4"), "not read here");
+        try (Metrics metrics = new Metrics()) {
+            // the caption's queue is empty, the video stage's is full: the job would wait there
+            ClusterJobService jobs = new ClusterJobService(config, null, null, t -> t == Task.VIDEO ? 64 : 0, null,
+                    new RequestParser(json, RequestLimits.defaults()), metrics, json);
+            assertThatThrownBy(() -> jobs.submitPipeline("00000000-0000-0000-0000-000000000002", video, mmgp.api.PipelineOptions.defaults(), "k"))
+                    .isInstanceOfSatisfying(ApiException.class, e -> {
+                        assertThat(e.status()).isEqualTo(429);
+                        assertThat(e.getMessage()).contains("video queue holds 64 jobs");
+                    });
+        }
+    }
 }
