@@ -190,10 +190,13 @@ final class RequestParser {
     }
 
     private ObjectNode videoJson(VideoOptions o) {
-        return json.createObjectNode().put("negative_prompt", o.negativePrompt()).put("frames", o.frames()).put("width", o.width())
+        ObjectNode node = json.createObjectNode().put("negative_prompt", o.negativePrompt()).put("frames", o.frames()).put("width", o.width())
                 .put("height", o.height()).put("steps", o.steps()).put("guidance_scale", orNull(o.guidanceScale()))
-                .put("frame_rate", o.frameRate()).put("seed", o.seed()).put("vae_memory_bytes", o.vaeMemoryBytes())
-                .put("decode_timestep", orNull(o.decodeTimestep())).put("decode_noise_scale", orNull(o.decodeNoiseScale()));
+                .put("frame_rate", o.frameRate()).put("seed", o.seed()).put("vae_memory_bytes", o.vaeMemoryBytes());
+        // Written only when given: a stored job without them stays readable by a worker that predates the fields.
+        if (!Float.isNaN(o.decodeTimestep())) node.put("decode_timestep", o.decodeTimestep());
+        if (!Float.isNaN(o.decodeNoiseScale())) node.put("decode_noise_scale", o.decodeNoiseScale());
+        return node;
     }
 
     /** A value left to the model (NaN) is stored as null, which parses back to "left to the model". */
