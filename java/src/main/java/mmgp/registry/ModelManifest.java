@@ -130,6 +130,7 @@ public record ModelManifest(String name, Task task, String family, String entry,
             throw new IOException("cannot parse " + file + ": " + e.getMessage(), e);
         }
         try {
+            Source source = readSource(required(root, "source"));
             List<Source> shared = new ArrayList<>();
             JsonNode sh = root.get("shared");
             if (sh != null && !sh.isNull()) {
@@ -140,7 +141,7 @@ public record ModelManifest(String name, Task task, String family, String entry,
             for (JsonNode f : required(root, "files")) files.add(new InstalledFile(text(f, "path"), number(f, "size"), text(f, "sha256"), text(f, "type")));
             return new ModelManifest(text(root, "name"), task(text(root, "task")), text(root, "family"), text(root, "entry"),
                     text(root, "weight_type"), Instant.parse(text(root, "created")),
-                    readSource(required(root, "source")), files, ModelDefaults.read(root.get("defaults")), shared);
+                    source, files, ModelDefaults.read(root.get("defaults")), shared);
         } catch (IllegalArgumentException | java.time.format.DateTimeParseException e) {
             throw new IOException(file + ": " + e.getMessage(), e);
         }
