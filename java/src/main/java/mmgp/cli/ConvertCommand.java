@@ -96,7 +96,7 @@ final class ConvertCommand implements Callable<Integer> {
             recorded = ModelDefaults.read(gguf.metadata());
         }
         if (recorded.isEmpty()) {
-            System.out.println("defaults: none recorded (the checkpoint names none): video uses 40 steps / guidance 3 unless told; "
+            System.out.println("defaults: none recorded (the checkpoint names none; video falls back to 40 steps / guidance 3, the engine to 8 steps); "
                     + "record some with --defaults distilled|STEPS,GUIDANCE[,DECODE_TIMESTEP]");
         } else {
             System.out.println("defaults: " + recorded.describe() + (given.isEmpty() ? " (from the checkpoint's header config)" : " (from --defaults)"));
