@@ -125,6 +125,8 @@ class PullFromLocalHubTest {
                     "--type", "f32", "--force", "-q")).isZero();
             assertThat(hub.requestsFor("text_encoder/config.json")).as("shared files are downloaded once").hasSize(before);
             assertThat(hub.requestsFor(ModelCatalog.DISTILLED_2B_098_FILE).size()).isGreaterThan(singleBefore);
+            CliRun again = CliRun.of("pull", "ltx-video-2b-0.9.8-distilled", "--endpoint", hub.endpoint(), "--models", models.toString(), "--type", "f32", "-q");
+            assertThat(again.out()).as("same commits of both repositories, same type").contains("is up to date");
         }
         ModelRegistry registry = new ModelRegistry(models);
         InstalledModel installed = registry.installed(Task.VIDEO).orElseThrow();
