@@ -40,7 +40,7 @@ final class ConvertCommand implements Callable<Integer> {
     Path output;
 
     @Option(names = "--defaults", paramLabel = "distilled|STEPS,GUIDANCE[,DECODE_TIMESTEP]", description = "Recommended settings recorded in the "
-            + "GGUF (video models): 'distilled' (the distilled releases' 7 timesteps, guidance 1, decode timestep 0.05) or e.g. 40,3,0.05; "
+            + "GGUF (video models): 'distilled' (the distilled releases' 7 timesteps, guidance 1, decode timestep 0.05, noise scale 0.025) or e.g. 40,3,0.05; "
             + "default: what the checkpoint says (a distilled single file's header), else none.")
     String defaults;
 

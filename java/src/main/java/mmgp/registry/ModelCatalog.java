@@ -12,8 +12,11 @@ public final class ModelCatalog {
     /** The distilled releases' fixed timestep list (LtxPipeline.Options.DISTILLED_TIMESTEPS). */
     static final double[] DISTILLED_TIMESTEPS = {1000, 993, 987, 981, 975, 909, 725};
 
-    /** What Lightricks recommend for their distilled releases (configs/ltxv-*-distilled.yaml): that list, guidance 1, decode timestep 0.05. */
-    public static final ModelDefaults DISTILLED_DEFAULTS = ModelDefaults.distilled(DISTILLED_TIMESTEPS, 0.05f);
+    /**
+     * What Lightricks recommend for their distilled releases (configs/ltxv-*-distilled.yaml: the
+     * first pass's timesteps, guidance 1, decode timestep 0.05 with decode noise scale 0.025).
+     */
+    public static final ModelDefaults DISTILLED_DEFAULTS = ModelDefaults.distilled(DISTILLED_TIMESTEPS, 0.05f, 0.025f);
 
     private static final List<CatalogEntry> ENTRIES = List.of(
             new CatalogEntry("smolvlm2-256m", "HuggingFaceTB/SmolVLM2-256M-Video-Instruct", "main", ModelFamily.SMOLVLM, GgmlType.Q8_0),

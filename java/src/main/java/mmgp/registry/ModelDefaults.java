@@ -53,6 +53,11 @@ public record ModelDefaults(Integer steps, double[] timesteps, Float guidance, F
         return new ModelDefaults(timesteps.length, timesteps, 1f, decodeTimestep, null, true);
     }
 
+    /** A distilled release with its decode noise scale. */
+    public static ModelDefaults distilled(double[] timesteps, float decodeTimestep, float decodeNoiseScale) {
+        return new ModelDefaults(timesteps.length, timesteps, 1f, decodeTimestep, decodeNoiseScale, true);
+    }
+
     @Override
     public double[] timesteps() {
         return timesteps == null ? null : timesteps.clone();
@@ -135,7 +140,7 @@ public record ModelDefaults(Integer steps, double[] timesteps, Float guidance, F
 
     /**
      * Defaults a user writes on the command line: {@code distilled} (the distilled releases'
-     * timestep list, guidance off, decode timestep 0.05) or {@code STEPS,GUIDANCE[,DECODE_TIMESTEP]}.
+     * timestep list, guidance off, decode timestep 0.05, noise scale 0.025) or {@code STEPS,GUIDANCE[,DECODE_TIMESTEP]}.
      */
     public static ModelDefaults parse(String text) {
         String t = text.trim();

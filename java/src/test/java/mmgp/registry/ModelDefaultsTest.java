@@ -15,7 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** A model's recommended defaults: manifest and GGUF round trips, old manifests, the catalog, and the CPU default choice. */
 class ModelDefaultsTest {
-    static final ModelDefaults DISTILLED = ModelDefaults.distilled(new double[] {1000, 993, 987, 981, 975, 909, 725}, 0.05f);
+    static final ModelDefaults DISTILLED = ModelDefaults.distilled(new double[] {1000, 993, 987, 981, 975, 909, 725}, 0.05f, 0.025f);
 
     @TempDir
     Path root;
@@ -34,7 +34,7 @@ class ModelDefaultsTest {
         assertThat(back.defaults().timesteps()).containsExactly(1000, 993, 987, 981, 975, 909, 725);
         assertThat(back.defaults().guidance()).isEqualTo(1f);
         assertThat(back.defaults().decodeTimestep()).isEqualTo(0.05f);
-        assertThat(back.defaults().decodeNoiseScale()).isNull();
+        assertThat(back.defaults().decodeNoiseScale()).isEqualTo(0.025f);
         assertThat(back.defaults().distilled()).isTrue();
         assertThat(back.defaults().stepsOr(40)).isEqualTo(7);
         assertThat(Files.readString(f)).contains("\"defaults\"").contains("\"guidance\" : 1.0").contains("\"distilled\" : true");
@@ -179,7 +179,7 @@ class ModelDefaultsTest {
         assertThatThrownBy(() -> ModelDefaults.parse("forty,3")).hasMessageContaining("forty");
         assertThatThrownBy(() -> ModelDefaults.parse("40,3,2")).hasMessageContaining("decode timestep 2.0 outside 0..1");
         assertThatThrownBy(() -> ModelDefaults.parse("0,3")).hasMessageContaining("default steps 0");
-        assertThat(ModelCatalog.DISTILLED_DEFAULTS.describe()).isEqualTo("7 timesteps [1000, 993, 987, 981, 975, 909, 725], guidance 1.0, decode timestep 0.05 (distilled)");
+        assertThat(ModelCatalog.DISTILLED_DEFAULTS.describe()).isEqualTo("7 timesteps [1000, 993, 987, 981, 975, 909, 725], guidance 1.0, decode timestep 0.05, decode noise scale 0.025 (distilled)");
         assertThat(ModelDefaults.of(40, 3f, null).describe()).isEqualTo("40 steps, guidance 3.0");
     }
 

@@ -382,8 +382,8 @@ public final class LtxSingleFile implements AutoCloseable {
     /**
      * The settings the file's header config recommends: a distilled release (0.9.6 / 0.9.7 / 0.9.8
      * distilled) lists the only timesteps it was trained for in {@code allowed_inference_steps}
-     * (0..1, as Lightricks' pipeline checks them), and Lightricks' configs run it with guidance 1
-     * and decode timestep 0.05. The single-pass list is the releases' 7-timestep one
+     * (0..1, as Lightricks' pipeline checks them), and Lightricks' configs run it with guidance 1,
+     * decode timestep 0.05 and decode noise scale 0.025. The single-pass list is the releases' 7-timestep one
      * (Lightricks' first pass, diffusers' examples) when the header allows each of its steps;
      * otherwise the header's own list. No such entry: {@link ModelDefaults#NONE}.
      */
@@ -408,7 +408,7 @@ public final class LtxSingleFile implements AutoCloseable {
         ModelDefaults releases = ModelCatalog.DISTILLED_DEFAULTS;
         boolean allowsReleaseList = java.util.Arrays.stream(releases.timesteps())
                 .allMatch(t -> java.util.Arrays.stream(steps).anyMatch(a -> Math.abs(a - t) < 1));
-        return allowsReleaseList ? releases : ModelDefaults.distilled(steps, releases.decodeTimestep());
+        return allowsReleaseList ? releases : ModelDefaults.distilled(steps, releases.decodeTimestep(), releases.decodeNoiseScale());
     }
 
     public VaeLayout vaeLayout() {

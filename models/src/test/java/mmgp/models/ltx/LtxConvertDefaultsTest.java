@@ -52,7 +52,7 @@ class LtxConvertDefaultsTest {
         assertThat(LtxDefaults.forModel(tmp.resolve("ltxv-tiny.safetensors"))).as("run directly").isEqualTo(ModelCatalog.DISTILLED_DEFAULTS);
         CliRun c = convert(tmp.resolve("ltxv-tiny.safetensors"));
         assertThat(c.code()).as(c.all()).isZero();
-        assertThat(c.out()).contains("defaults: 7 timesteps [1000, 993, 987, 981, 975, 909, 725], guidance 1.0, decode timestep 0.05 (distilled) "
+        assertThat(c.out()).contains("defaults: 7 timesteps [1000, 993, 987, 981, 975, 909, 725], guidance 1.0, decode timestep 0.05, decode noise scale 0.025 (distilled) "
                 + "(from the checkpoint's header config)");
         assertThat(ModelDefaults.forModel(tmp.resolve("out.gguf"))).isEqualTo(ModelCatalog.DISTILLED_DEFAULTS);
     }
