@@ -115,6 +115,11 @@ public final class ModelPuller {
         List<HubFile> sharedFiles = shared == null ? List.of() : needed(shared.repo(), sharedCommit, shared.files(), entry.family().converter());
         Path downloadDir = registry.downloads().resolve(entry.repo()).resolve(commit);
         Path sharedDir = shared == null ? null : registry.downloads().resolve(shared.repo()).resolve(sharedCommit);
+        if (shared != null) {
+            // both downloads at once, before either starts: a disk that holds the single file but not the T5 fails now, not after hours
+            long both = missing(files, downloadDir) + missing(sharedFiles, sharedDir);
+            DiskSpaceException.require(Files.createDirectories(registry.downloads()), both, "the downloads of " + entry.repo() + " and " + shared.repo());
+        }
         Downloaded downloaded = download(entry.repo(), commit, files, downloadDir);
         Downloaded sharedDownload = shared == null ? null : download(shared.repo(), sharedCommit, sharedFiles, sharedDir);
 
@@ -178,10 +183,16 @@ public final class ModelPuller {
     /** The verified source files and how many bytes had to be transferred for them. */
     private record Downloaded(List<ModelManifest.SourceFile> files, long bytes) {}
 
+    /** Bytes of {@code files} not yet in {@code dir}. */
+    private static long missing(List<HubFile> files, Path dir) throws IOException {
+        long remaining = 0;
+        for (HubFile f : files) remaining += f.size() - ResumableDownload.onDisk(dir.resolve(f.path()), f.size());
+        return remaining;
+    }
+
     /** Fetches every file of {@code repo} into {@code dir}. */
     private Downloaded download(String repo, String commit, List<HubFile> files, Path dir) throws IOException {
-        long total = files.stream().mapToLong(HubFile::size).sum(), remaining = 0;
-        for (HubFile f : files) remaining += f.size() - ResumableDownload.onDisk(dir.resolve(f.path()), f.size());
+        long total = files.stream().mapToLong(HubFile::size).sum(), remaining = missing(files, dir);
         Files.createDirectories(dir);
         DiskSpaceException.require(dir, remaining, "the download of " + repo);
         listener.phase("downloading", files.size() + " files, " + DiskSpaceException.human(total)
