@@ -100,9 +100,10 @@ final class AbOptions {
             if (ab.containsKey(t)) {
                 used.put(t, ab.get(t));
             } else if (chosen.containsKey(t)) {
-                engine.model(t, chosen.get(t));
+                Path companion = choice.companion(t);
+                engine.model(t, chosen.get(t), companion);
                 configured.add(chosen.get(t));
-                System.out.println("  " + t.label() + ": " + chosen.get(t));
+                System.out.println("  " + t.label() + ": " + chosen.get(t) + (companion != null ? " (text encoder from " + companion + ")" : ""));
             } else {
                 throw new IllegalArgumentException("--tasks names " + t.label() + " but no " + t.label() + " model is configured or installed");
             }

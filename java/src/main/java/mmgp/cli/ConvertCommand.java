@@ -8,6 +8,8 @@ import mmgp.convert.ConversionPlan;
 import mmgp.convert.HfCheckpoint;
 import mmgp.convert.ModelConverter;
 import mmgp.convert.TypePolicy;
+import mmgp.gguf.GgufFile;
+import mmgp.registry.ModelDefaults;
 import mmgp.tensor.GgmlType;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -37,6 +39,11 @@ final class ConvertCommand implements Callable<Integer> {
     @Parameters(index = "1", paramLabel = "OUT", description = "Output .gguf file (a folder for models that become several files, e.g. smolvlm).")
     Path output;
 
+    @Option(names = "--defaults", paramLabel = "distilled|STEPS,GUIDANCE[,DECODE_TIMESTEP]", description = "Recommended settings recorded in the "
+            + "GGUF (video models): 'distilled' (the distilled releases' 7 timesteps, guidance 1, decode timestep 0.05, noise scale 0.025) or e.g. 40,3,0.05; "
+            + "default: what the checkpoint says (a distilled single file's header), else none.")
+    String defaults;
+
     @Option(names = {"-q", "--quiet"}, description = "No per-tensor progress.")
     boolean quiet;
 
@@ -49,6 +56,10 @@ final class ConvertCommand implements Callable<Integer> {
             throw new IllegalArgumentException("unknown --type '" + type + "'; use f32, f16, bf16, q8_0, q4_0, q4_1, q5_0, q5_1 or q2_k to q6_k");
         }
         ModelConverter converter = ModelConverter.byId(model);
+        ModelDefaults given = defaults == null ? ModelDefaults.NONE : ModelDefaults.parse(defaults);
+        if (defaults != null && !converter.takesDefaults()) {
+            throw new IllegalArgumentException("--defaults is for video models; " + converter.id() + " models carry none");
+        }
         TypePolicy policy = new TypePolicy(target);
         converter.adjust(policy);
         long start = System.nanoTime();
@@ -68,12 +79,28 @@ final class ConvertCommand implements Callable<Integer> {
             ConversionPlan plan = new ConversionPlan(policy);
             plan.metadata().putString("mmgp.converter", converter.id());
             plan.metadata().putString("mmgp.weight_type", target.name());
+            given.writeTo(plan.metadata()); // before the converter, which then keeps them rather than the checkpoint's
             try (AutoCloseable fileSources = sources == null ? converter.planFile(input, companion, plan) : null) {
                 if (sources != null) converter.plan((HfCheckpoint) sources, plan);
                 write(plan, start);
             }
         }
+        if (converter.takesDefaults()) reportDefaults(given);
         return 0;
+    }
+
+    /** One line on the defaults the file now carries, and where they came from. */
+    private void reportDefaults(ModelDefaults given) throws java.io.IOException {
+        ModelDefaults recorded;
+        try (GgufFile gguf = GgufFile.open(output)) {
+            recorded = ModelDefaults.read(gguf.metadata());
+        }
+        if (recorded.isEmpty()) {
+            System.out.println("defaults: none recorded (the checkpoint names none; video falls back to 40 steps / guidance 3, the engine to 8 steps); "
+                    + "record some with --defaults distilled|STEPS,GUIDANCE[,DECODE_TIMESTEP]");
+        } else {
+            System.out.println("defaults: " + recorded.describe() + (given.isEmpty() ? " (from the checkpoint's header config)" : " (from --defaults)"));
+        }
     }
 
     private void write(ConversionPlan plan, long start) throws java.io.IOException {

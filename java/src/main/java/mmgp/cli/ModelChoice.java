@@ -18,8 +18,20 @@ final class ModelChoice {
     @Option(names = "--video-model", description = "Video model (GGUF file or model folder).")
     Path videoModel;
 
+    @Option(names = "--video-text-encoder", paramLabel = "SOURCE", description = "With a one-file --video-model (an LTX-Video single file or "
+            + "ComfyUI GGUF transformer): the diffusers LTX-Video folder or mmgp LTX-Video GGUF holding its T5 encoder, tokenizer, scheduler (and VAE).")
+    Path videoTextEncoder;
+
     @Option(names = "--understand-model", description = "Video understanding model (GGUF file or model folder).")
     Path understandModel;
+
+    /** What {@code task}'s explicitly given model lacks (--video-text-encoder), or null. */
+    Path companion(Task task) {
+        if (videoTextEncoder != null && videoModel == null) {
+            throw new IllegalArgumentException("--video-text-encoder goes with a one-file --video-model (a single file or ComfyUI GGUF)");
+        }
+        return task == Task.VIDEO ? videoTextEncoder : null;
+    }
 
     /** Explicit paths first; for the other tasks, the registry's installed model when there is exactly one (or a default). */
     Map<Task, Path> choose() throws Exception {

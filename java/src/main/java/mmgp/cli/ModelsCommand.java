@@ -101,7 +101,8 @@ final class ModelsCommand implements Callable<Integer> {
             Task t = ModelManifest.task(task);
             if (name != null) registry.setDefault(t, name);
             Optional<InstalledModel> chosen = registry.installed(t);
-            System.out.println(t.label() + ": " + chosen.map(m -> m.name() + " (" + m.entryPoint() + ")").orElse("no model installed (mmgp pull NAME)"));
+            String how = registry.defaultIsAutomatic(t) ? ", chosen on install as the distilled model" : "";
+            System.out.println(t.label() + ": " + chosen.map(m -> m.name() + " (" + m.entryPoint() + how + ")").orElse("no model installed (mmgp pull NAME)"));
             return 0;
         }
     }

@@ -8,6 +8,7 @@ import mmgp.registry.HubClient;
 import mmgp.registry.ModelCatalog;
 import mmgp.registry.ModelFamily;
 import mmgp.registry.ModelPuller;
+import mmgp.registry.ModelRegistry;
 import mmgp.tensor.GgmlType;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -62,7 +63,8 @@ final class PullCommand implements Callable<Integer> {
         if (revision != null) entry = entry.withRevision(revision);
         GgmlType weights = type == null ? entry.defaultType() : parseType(type, entry);
         entry.family().requireType(weights); // before the hub is asked anything
-        ModelPuller puller = new ModelPuller(registry.open(), HubClient.fromEnvironment(endpoint), new PullProgress(System.err, quiet.quiet()));
+        ModelRegistry models = registry.open();
+        ModelPuller puller = new ModelPuller(models, HubClient.fromEnvironment(endpoint), new PullProgress(System.err, quiet.quiet()));
         ModelPuller.Result r = puller.pull(entry, weights, keepDownload, force);
         var m = r.model().manifest();
         String source = m.source().repo() + "@" + m.source().revision().substring(0, 12);
@@ -71,6 +73,10 @@ final class PullCommand implements Callable<Integer> {
         } else {
             System.out.printf("installed %s (%s model, %s, %s) from %s at %s; downloaded %s in %.1f s%n", m.name(), m.task().label(), m.weightType(),
                     DiskSpaceException.human(m.totalSize()), source, r.model().entryPoint(), DiskSpaceException.human(r.downloadedBytes()), r.seconds());
+            if (models.defaultIsAutomatic(m.task()) && models.defaultFor(m.task()).orElse("").equals(m.name())) {
+                System.out.printf("%s is now the default %s model (distilled: few steps, no guidance); choose another with mmgp models default %s NAME%n",
+                        m.name(), m.task().label(), m.task().label());
+            }
         }
         return 0;
     }

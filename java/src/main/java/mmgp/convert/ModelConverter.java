@@ -30,6 +30,15 @@ public interface ModelConverter {
         throw new IllegalArgumentException(file + " is a file; converter '" + id() + "' takes a checkpoint folder");
     }
 
+    /**
+     * True for models whose GGUF carries recommended generation settings ({@code mmgp.defaults.*},
+     * {@code mmgp convert --defaults}); such a converter may record ones it reads from the
+     * checkpoint when the plan has none yet.
+     */
+    default boolean takesDefaults() {
+        return false;
+    }
+
     /** True for models that become several files (e.g. llama.cpp's text model + mmproj); they convert through {@link #convertInto}. */
     default boolean writesDirectory() {
         return false;

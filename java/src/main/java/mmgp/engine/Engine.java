@@ -84,6 +84,7 @@ public final class Engine implements AutoCloseable {
 
     public static final class Builder {
         private final Map<Task, Path> models = new EnumMap<>(Task.class);
+        private final Map<Task, Path> companions = new EnumMap<>(Task.class);
         private final Map<Task, Map<String, Map.Entry<Path, Double>>> variants = new EnumMap<>(Task.class);
         private long variantSeed = System.nanoTime();
         private final List<ModelProvider> providers = new ArrayList<>();
@@ -104,10 +105,22 @@ public final class Engine implements AutoCloseable {
 
         /** Uses {@code model} (GGUF file or model folder) for {@code task}; the last call for a task wins. */
         public Builder model(Task task, Path model) {
+            return model(task, model, null);
+        }
+
+        /**
+         * Uses {@code model} for {@code task} with {@code companion} (or null) holding what the
+         * checkpoint lacks: for LTX-Video, a single file or ComfyUI GGUF transformer with a
+         * diffusers LTX-Video folder or mmgp LTX-Video GGUF as the T5 text encoder source.
+         */
+        public Builder model(Task task, Path model, Path companion) {
             Objects.requireNonNull(task, "task");
             Objects.requireNonNull(model, "model");
             if (!Files.exists(model)) throw new IllegalArgumentException("model path does not exist: " + model);
+            if (companion != null && !Files.exists(companion)) throw new IllegalArgumentException("companion source does not exist: " + companion);
             models.put(task, model);
+            if (companion == null) companions.remove(task);
+            else companions.put(task, companion);
             return this;
         }
 
@@ -264,7 +277,7 @@ public final class Engine implements AutoCloseable {
             if (!models.isEmpty() || !variants.isEmpty()) {
                 List<ModelProvider> available = ProviderSelection.available(providers);
                 models.forEach((task, path) -> slots.put(task, List.of(new TaskVariants.Spec(null, 1,
-                        new ModelSlot(task, path, ProviderSelection.choose(task, path, available), resolvedThreads, memoryBudget, guarded)))));
+                        new ModelSlot(task, path, companions.get(task), ProviderSelection.choose(task, path, available), resolvedThreads, memoryBudget, guarded)))));
                 variants.forEach((task, named) -> slots.put(task, named.entrySet().stream().map(v -> new TaskVariants.Spec(v.getKey(),
                         v.getValue().getValue(), new ModelSlot(task, v.getValue().getKey(),
                         ProviderSelection.choose(task, v.getValue().getKey(), available), resolvedThreads, memoryBudget, guarded))).toList()));

@@ -17,6 +17,7 @@ final class ModelSlot {
     private static final System.Logger LOG = System.getLogger(ModelSlot.class.getName());
     private final Task task;
     private final Path path;
+    private final Path companion;
     private final ModelProvider provider;
     private final int threads;
     private final EngineListener listener;
@@ -31,6 +32,12 @@ final class ModelSlot {
 
     /** {@code memoryBudget}: the engine's budget per batch (0: none), told to the model when it opens ({@link BatchModel#memoryBudget}). */
     ModelSlot(Task task, Path path, ModelProvider provider, int threads, long memoryBudget, EngineListener listener) {
+        this(task, path, null, provider, threads, memoryBudget, listener);
+    }
+
+    /** {@code companion}: what the checkpoint at {@code path} lacks ({@link ModelProvider#open(Path, Path, int)}), or null. */
+    ModelSlot(Task task, Path path, Path companion, ModelProvider provider, int threads, long memoryBudget, EngineListener listener) {
+        this.companion = companion;
         this.memoryBudget = memoryBudget;
         this.task = task;
         this.path = path;
@@ -62,7 +69,7 @@ final class ModelSlot {
         long start = System.nanoTime();
         BatchModel<?, ?> opened;
         try {
-            opened = provider.open(path, threads);
+            opened = companion == null ? provider.open(path, threads) : provider.open(path, companion, threads);
         } catch (IOException | RuntimeException | LinkageError e) {
             throw new ModelLoadException(task, path, provider.family(), e);
         }

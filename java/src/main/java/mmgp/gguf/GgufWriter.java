@@ -81,6 +81,11 @@ public final class GgufWriter {
         return this;
     }
 
+    /** Whether a pair named {@code key} was added. */
+    public boolean contains(String key) {
+        return metadata.containsKey(key);
+    }
+
     /** Copies every pair of {@code source}, e.g. to rewrite a file with other tensors. */
     public GgufWriter putAll(GgufMetadata source) {
         source.asMap().forEach(this::put);

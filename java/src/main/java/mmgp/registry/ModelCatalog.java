@@ -12,6 +12,12 @@ public final class ModelCatalog {
     /** The distilled releases' fixed timestep list (LtxPipeline.Options.DISTILLED_TIMESTEPS). */
     static final double[] DISTILLED_TIMESTEPS = {1000, 993, 987, 981, 975, 909, 725};
 
+    /**
+     * What Lightricks recommend for their distilled releases (configs/ltxv-*-distilled.yaml: the
+     * first pass's timesteps, guidance 1, decode timestep 0.05 with decode noise scale 0.025).
+     */
+    public static final ModelDefaults DISTILLED_DEFAULTS = ModelDefaults.distilled(DISTILLED_TIMESTEPS, 0.05f, 0.025f);
+
     private static final List<CatalogEntry> ENTRIES = List.of(
             new CatalogEntry("smolvlm2-256m", "HuggingFaceTB/SmolVLM2-256M-Video-Instruct", "main", ModelFamily.SMOLVLM, GgmlType.Q8_0),
             new CatalogEntry("amused-256", "amused/amused-256", "main", ModelFamily.AMUSED, GgmlType.Q8_0),
@@ -23,9 +29,9 @@ public final class ModelCatalog {
             new CatalogEntry("ltx-video-0.9.5", "Lightricks/LTX-Video-0.9.5", "main", ModelFamily.LTX, GgmlType.Q8_0,
                     ModelDefaults.of(40, 3f, 0.05f)),
             // 2B 0.9.8 distilled: Lightricks publish it only as a single-file checkpoint in the main repository; the T5
-            // encoder and tokenizer come from the 0.9.5 diffusers repository. The distilled schedule, no CFG.
+            // encoder, tokenizer and scheduler come from the 0.9.5 diffusers repository (downloaded once, shared). The distilled schedule, no CFG.
             new CatalogEntry("ltx-video-2b-0.9.8-distilled", "Lightricks/LTX-Video", "main",
-                    ModelFamily.ltxSingleFile(DISTILLED_2B_098_FILE), GgmlType.Q8_0, ModelDefaults.distilled(DISTILLED_TIMESTEPS, 0.05f)));
+                    ModelFamily.ltxSingleFile(DISTILLED_2B_098_FILE), GgmlType.Q8_0, DISTILLED_DEFAULTS));
 
     private ModelCatalog() {}
 

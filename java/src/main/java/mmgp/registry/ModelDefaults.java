@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import mmgp.gguf.GgufMetadata;
 import mmgp.gguf.GgufWriter;
 
@@ -50,6 +51,11 @@ public record ModelDefaults(Integer steps, double[] timesteps, Float guidance, F
     /** A distilled release: a fixed timestep list, guidance off. */
     public static ModelDefaults distilled(double[] timesteps, float decodeTimestep) {
         return new ModelDefaults(timesteps.length, timesteps, 1f, decodeTimestep, null, true);
+    }
+
+    /** A distilled release with its decode noise scale. */
+    public static ModelDefaults distilled(double[] timesteps, float decodeTimestep, float decodeNoiseScale) {
+        return new ModelDefaults(timesteps.length, timesteps, 1f, decodeTimestep, decodeNoiseScale, true);
     }
 
     @Override
@@ -122,6 +128,44 @@ public record ModelDefaults(Integer steps, double[] timesteps, Float guidance, F
         if (decodeTimestep != null) gguf.putFloat32(GGUF_PREFIX + "decode_timestep", decodeTimestep);
         if (decodeNoiseScale != null) gguf.putFloat32(GGUF_PREFIX + "decode_noise_scale", decodeNoiseScale);
         if (distilled) gguf.putBool(GGUF_PREFIX + "distilled", true);
+    }
+
+    /** Whether a GGUF being written already records defaults (so a converter leaves them as the caller chose). */
+    public static boolean recordedIn(GgufWriter gguf) {
+        for (String k : List.of("steps", "timesteps", "guidance", "decode_timestep", "decode_noise_scale", "distilled")) {
+            if (gguf.contains(GGUF_PREFIX + k)) return true;
+        }
+        return false;
+    }
+
+    /**
+     * Defaults a user writes on the command line: {@code distilled} (the distilled releases'
+     * timestep list, guidance off, decode timestep 0.05, noise scale 0.025) or {@code STEPS,GUIDANCE[,DECODE_TIMESTEP]}.
+     */
+    public static ModelDefaults parse(String text) {
+        String t = text.trim();
+        if (t.equalsIgnoreCase("distilled")) return ModelCatalog.DISTILLED_DEFAULTS;
+        String[] parts = t.split(",");
+        if (parts.length < 2 || parts.length > 3) {
+            throw new IllegalArgumentException("--defaults '" + text + "': use distilled or STEPS,GUIDANCE[,DECODE_TIMESTEP] (e.g. 40,3 or 40,3,0.05)");
+        }
+        try {
+            return of(Integer.parseInt(parts[0].trim()), Float.parseFloat(parts[1].trim()), parts.length == 3 ? Float.parseFloat(parts[2].trim()) : null);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--defaults '" + text + "': " + e.getMessage() + "; use distilled or STEPS,GUIDANCE[,DECODE_TIMESTEP]");
+        }
+    }
+
+    /** One line for people: "7 timesteps [1000, …], guidance 1, decode timestep 0.05 (distilled)". */
+    public String describe() {
+        if (isEmpty()) return "none";
+        List<String> parts = new java.util.ArrayList<>();
+        if (timesteps != null) parts.add(timesteps.length + " timesteps " + Arrays.toString(timesteps).replace(".0,", ",").replace(".0]", "]"));
+        else if (steps != null) parts.add(steps + " steps");
+        if (guidance != null) parts.add("guidance " + guidance);
+        if (decodeTimestep != null) parts.add("decode timestep " + decodeTimestep);
+        if (decodeNoiseScale != null) parts.add("decode noise scale " + decodeNoiseScale);
+        return String.join(", ", parts) + (distilled ? " (distilled)" : "");
     }
 
     /** The defaults recorded in GGUF metadata; {@link #NONE} when there are none. */

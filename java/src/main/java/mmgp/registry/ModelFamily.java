@@ -20,9 +20,12 @@ import mmgp.tensor.GgmlType;
  *                    repository holds everything
  * @param weightTypes the weight types the family's converter writes (the default first); a pull
  *                    with another {@code --type} is refused before any network access
+ * @param singleFile  the repository file that is the checkpoint when it is one file (converted by
+ *                    {@link mmgp.convert.ModelConverter#planFile} with the shared files as its
+ *                    companion); null when the checkpoint is the repository folder
  */
 public record ModelFamily(String converter, Task task, FilePatterns files, List<String> companionFiles, SharedFiles shared,
-                          List<GgmlType> weightTypes) {
+                          List<GgmlType> weightTypes, String singleFile) {
     /** Files of another repository a family needs beside its own (downloaded once per commit, shared by every model using them). */
     public record SharedFiles(String repo, String revision, FilePatterns files) {}
 
@@ -31,7 +34,7 @@ public record ModelFamily(String converter, Task task, FilePatterns files, List<
     }
 
     public ModelFamily(String converter, Task task, FilePatterns files, List<String> companionFiles, SharedFiles shared) {
-        this(converter, task, files, companionFiles, shared, WRITABLE);
+        this(converter, task, files, companionFiles, shared, WRITABLE, null);
     }
 
     /** Every type mmgp's GGUF writer encodes ({@link TensorEncoder#supports}), the usual choices first. */
@@ -78,16 +81,18 @@ public record ModelFamily(String converter, Task task, FilePatterns files, List<
     public static final ModelFamily LTX = new ModelFamily("ltx", Task.VIDEO,
             diffusers("text_encoder", "transformer", "vae"), List.of());
 
+    /** The T5 encoder, tokenizer and scheduler config of the 0.9.5 diffusers repository: what LTX-Video single files lack. */
+    public static final SharedFiles LTX_TEXT_ENCODER = new SharedFiles("Lightricks/LTX-Video-0.9.5", "main",
+            new FilePatterns(List.of("text_encoder/*.json", "text_encoder/*.safetensors", "tokenizer/*", "scheduler/*.json"), VARIANTS));
+
     /**
      * A Lightricks single-file LTX-Video checkpoint (transformer + VAE in one .safetensors, original
-     * key names) with the T5 encoder and tokenizer of the 0.9.5 diffusers repository. Its converter
-     * ({@code ltx-single-file}) is the single-file loader another change adds; until it is there the
-     * pull stops before downloading, with a message saying so.
+     * key names) converted by the {@code ltx} converter with {@link #LTX_TEXT_ENCODER} as its
+     * companion (downloaded once, kept for every model that shares it).
      */
     public static ModelFamily ltxSingleFile(String checkpointFile) {
-        return new ModelFamily("ltx-single-file", Task.VIDEO, new FilePatterns(List.of(checkpointFile), List.of()), List.of(),
-                new SharedFiles("Lightricks/LTX-Video-0.9.5", "main",
-                        new FilePatterns(List.of("text_encoder/*.json", "text_encoder/*.safetensors", "tokenizer/*"), VARIANTS)));
+        return new ModelFamily("ltx", Task.VIDEO, new FilePatterns(List.of(checkpointFile), List.of()), List.of(),
+                LTX_TEXT_ENCODER, WRITABLE, checkpointFile);
     }
 
     public static final ModelFamily SMOLVLM = new ModelFamily("smolvlm", Task.UNDERSTAND,
@@ -95,7 +100,7 @@ public record ModelFamily(String converter, Task task, FilePatterns files, List<
             new FilePatterns(List.of("*.json", "*.safetensors", "merges.txt", "*.jinja"), VARIANTS),
             List.of("vocab.json", "merges.txt", "tokenizer_config.json", "special_tokens_map.json", "added_tokens.json",
                     "chat_template.json", "chat_template.jinja", "preprocessor_config.json", "processor_config.json", "generation_config.json"),
-            null, LLAMA_CPP_CONVERTER);
+            null, LLAMA_CPP_CONVERTER, null);
 
     private static final Map<String, ModelFamily> KNOWN = Map.of(AMUSED.converter(), AMUSED, LTX.converter(), LTX, SMOLVLM.converter(), SMOLVLM);
 

@@ -24,9 +24,11 @@ import mmgp.api.Task;
  *              single-file models, {@code "."} for models that are a folder (SmolVLM2)
  * @param defaults the model's recommended generation settings ({@link ModelDefaults#NONE} when the
  *              manifest has none, e.g. one written before defaults existed)
+ * @param shared   files of other repositories the model was built from (e.g. the T5 encoder of a
+ *              single-file LTX-Video checkpoint), each with its commit; empty for most models
  */
 public record ModelManifest(String name, Task task, String family, String entry, String weightType, Instant created,
-                            Source source, List<InstalledFile> files, ModelDefaults defaults) {
+                            Source source, List<InstalledFile> files, ModelDefaults defaults, List<Source> shared) {
     public static final String FILE_NAME = "manifest.json";
 
     /** Where the weights came from: repository, the exact commit, and the files that were downloaded. */
@@ -48,6 +50,7 @@ public record ModelManifest(String name, Task task, String family, String entry,
         CatalogEntry.checkName(name);
         if (task == null) throw new IllegalArgumentException("manifest of " + name + " has no task");
         files = List.copyOf(files);
+        shared = shared == null ? List.of() : List.copyOf(shared);
         if (defaults == null) defaults = ModelDefaults.NONE;
         checkRelative(entry, name);
         for (InstalledFile f : files) {
@@ -59,6 +62,12 @@ public record ModelManifest(String name, Task task, String family, String entry,
         }
     }
 
+    /** A manifest of a model built from one repository. */
+    public ModelManifest(String name, Task task, String family, String entry, String weightType, Instant created,
+                         Source source, List<InstalledFile> files, ModelDefaults defaults) {
+        this(name, task, family, entry, weightType, created, source, files, defaults, List.of());
+    }
+
     /** A manifest without recommended defaults. */
     public ModelManifest(String name, Task task, String family, String entry, String weightType, Instant created,
                          Source source, List<InstalledFile> files) {
@@ -66,7 +75,7 @@ public record ModelManifest(String name, Task task, String family, String entry,
     }
 
     public ModelManifest withDefaults(ModelDefaults d) {
-        return new ModelManifest(name, task, family, entry, weightType, created, source, files, d);
+        return new ModelManifest(name, task, family, entry, weightType, created, source, files, d, shared);
     }
 
     /** Manifest paths stay inside the model folder: a crafted manifest must not make verify read elsewhere. */
@@ -89,15 +98,28 @@ public record ModelManifest(String name, Task task, String family, String entry,
         root.put("entry", entry);
         root.put("weight_type", weightType);
         root.put("created", created.toString());
-        ObjectNode src = root.putObject("source");
-        src.put("repo", source.repo());
-        src.put("revision", source.revision());
-        ArrayNode srcFiles = src.putArray("files");
-        for (SourceFile f : source.files()) srcFiles.addObject().put("path", f.path()).put("size", f.size()).put("sha256", f.sha256());
+        writeSource(root.putObject("source"), source);
+        if (!shared.isEmpty()) {
+            ArrayNode sh = root.putArray("shared");
+            for (Source s : shared) writeSource(sh.addObject(), s);
+        }
         ArrayNode out = root.putArray("files");
         for (InstalledFile f : files) out.addObject().put("path", f.path()).put("size", f.size()).put("sha256", f.sha256()).put("type", f.type());
         if (!defaults.isEmpty()) defaults.writeTo(root.putObject("defaults"));
         Files.writeString(file, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n");
+    }
+
+    private static void writeSource(ObjectNode src, Source source) {
+        src.put("repo", source.repo());
+        src.put("revision", source.revision());
+        ArrayNode srcFiles = src.putArray("files");
+        for (SourceFile f : source.files()) srcFiles.addObject().put("path", f.path()).put("size", f.size()).put("sha256", f.sha256());
+    }
+
+    private static Source readSource(JsonNode src) {
+        List<SourceFile> sourceFiles = new ArrayList<>();
+        for (JsonNode f : required(src, "files")) sourceFiles.add(new SourceFile(text(f, "path"), number(f, "size"), text(f, "sha256")));
+        return new Source(text(src, "repo"), text(src, "revision"), sourceFiles);
     }
 
     public static ModelManifest read(Path file) throws IOException {
@@ -108,14 +130,18 @@ public record ModelManifest(String name, Task task, String family, String entry,
             throw new IOException("cannot parse " + file + ": " + e.getMessage(), e);
         }
         try {
-            JsonNode src = required(root, "source");
-            List<SourceFile> sourceFiles = new ArrayList<>();
-            for (JsonNode f : required(src, "files")) sourceFiles.add(new SourceFile(text(f, "path"), number(f, "size"), text(f, "sha256")));
+            Source source = readSource(required(root, "source"));
+            List<Source> shared = new ArrayList<>();
+            JsonNode sh = root.get("shared");
+            if (sh != null && !sh.isNull()) {
+                if (!sh.isArray()) throw new IllegalArgumentException("field 'shared' is not a list: " + sh);
+                for (JsonNode s : sh) shared.add(readSource(s));
+            }
             List<InstalledFile> files = new ArrayList<>();
             for (JsonNode f : required(root, "files")) files.add(new InstalledFile(text(f, "path"), number(f, "size"), text(f, "sha256"), text(f, "type")));
             return new ModelManifest(text(root, "name"), task(text(root, "task")), text(root, "family"), text(root, "entry"),
                     text(root, "weight_type"), Instant.parse(text(root, "created")),
-                    new Source(text(src, "repo"), text(src, "revision"), sourceFiles), files, ModelDefaults.read(root.get("defaults")));
+                    source, files, ModelDefaults.read(root.get("defaults")), shared);
         } catch (IllegalArgumentException | java.time.format.DateTimeParseException e) {
             throw new IOException(file + ": " + e.getMessage(), e);
         }

@@ -51,10 +51,18 @@ public final class ModelPuller {
         // The name guards the install and its staging folders; the repository guards the download
         // folder, which two names pulling one repository share (same .part files).
         try (PullLock byName = PullLock.acquire(locks.resolve(entry.name() + ".lock"), "pull of " + entry.name());
-             PullLock byRepo = PullLock.acquire(locks.resolve(entry.repo().replace('/', '+') + ".repo.lock"), "pull from " + entry.repo())) {
+             PullLock byRepo = PullLock.acquire(locks.resolve(entry.repo().replace('/', '+') + ".repo.lock"), "pull from " + entry.repo());
+             PullLock bySharedRepo = sharedLock(locks, entry)) {
             registry.cleanStaging(entry.name()); // what a killed pull of this name left behind
             return pullLocked(entry, type, keepDownload, force);
         }
+    }
+
+    /** The lock of the shared files' repository (another model may be downloading them), or null when the family has none. */
+    private static PullLock sharedLock(Path locks, CatalogEntry entry) throws IOException {
+        ModelFamily.SharedFiles shared = entry.family().shared();
+        if (shared == null || shared.repo().equals(entry.repo())) return null;
+        return PullLock.acquire(locks.resolve(shared.repo().replace('/', '+') + ".repo.lock"), "pull from " + shared.repo());
     }
 
     /**
@@ -92,55 +100,82 @@ public final class ModelPuller {
         ModelConverter converter = converterFor(entry);
         listener.phase("resolving", entry.repo() + "@" + entry.revision() + " at " + hub.endpoint());
         String commit = hub.resolveCommit(entry.repo(), entry.revision());
+        ModelFamily.SharedFiles shared = entry.family().shared();
+        String sharedCommit = shared == null ? null : hub.resolveCommit(shared.repo(), shared.revision());
         String typeLabel = type.name().toLowerCase(Locale.ROOT);
         if (!force) {
             var installed = registry.find(entry.name());
             if (installed.isPresent() && installed.get().manifest().source().repo().equals(entry.repo())
-                    && installed.get().manifest().source().revision().equals(commit) && typeLabel.equals(installed.get().manifest().weightType())) {
+                    && installed.get().manifest().source().revision().equals(commit) && typeLabel.equals(installed.get().manifest().weightType())
+                    && sameShared(installed.get().manifest(), shared, sharedCommit)) {
                 return new Result(installed.get(), true, 0, seconds(t0));
             }
         }
-        List<HubFile> files = hub.listFiles(entry.repo(), commit).stream().filter(f -> entry.family().files().matches(f.path())).toList();
-        if (files.isEmpty()) {
-            throw new IOException(entry.repo() + "@" + commit + " has no files a " + entry.family().converter() + " model needs (looked for "
-                    + entry.family().files().includes() + "); is this the right repository and --family?");
-        }
+        List<HubFile> files = needed(entry.repo(), commit, entry.family().files(), entry.family().converter());
+        List<HubFile> sharedFiles = shared == null ? List.of() : needed(shared.repo(), sharedCommit, shared.files(), entry.family().converter());
         Path downloadDir = registry.downloads().resolve(entry.repo()).resolve(commit);
-        Downloaded downloaded = download(entry, commit, files, downloadDir);
+        Path sharedDir = shared == null ? null : registry.downloads().resolve(shared.repo()).resolve(sharedCommit);
+        if (shared != null) {
+            // both downloads at once, before either starts: a disk that holds the single file but not the T5 fails now, not after hours
+            long both = missing(files, downloadDir) + missing(sharedFiles, sharedDir);
+            DiskSpaceException.require(Files.createDirectories(registry.downloads()), both, "the downloads of " + entry.repo() + " and " + shared.repo());
+        }
+        Downloaded downloaded = download(entry.repo(), commit, files, downloadDir);
+        Downloaded sharedDownload = shared == null ? null : download(shared.repo(), sharedCommit, sharedFiles, sharedDir);
 
         Path staging = registry.newStaging(entry.name());
         Path view = null;
         boolean installed = false;
         try {
             view = sourceView(entry.name(), downloadDir);
-            String entryPoint = convert(converter, view, staging, entry, commit, type);
+            String entryPoint = convert(converter, view, staging, entry, commit, sharedDir, type);
             for (String companion : entry.family().companionFiles()) {
                 Path src = downloadDir.resolve(companion);
                 if (Files.isRegularFile(src) && !Files.exists(staging.resolve(companion))) Files.copy(src, staging.resolve(companion));
             }
             listener.phase("installing", "hashing the converted files");
+            List<ModelManifest.Source> sharedSources = shared == null ? List.of()
+                    : List.of(new ModelManifest.Source(shared.repo(), sharedCommit, sharedDownload.files()));
             ModelManifest manifest = new ModelManifest(entry.name(), entry.family().task(), entry.family().converter(), entryPoint, typeLabel,
-                    Instant.now(), new ModelManifest.Source(entry.repo(), commit, downloaded.files()), hashOutputs(staging), entry.defaults());
+                    Instant.now(), new ModelManifest.Source(entry.repo(), commit, downloaded.files()), hashOutputs(staging), entry.defaults(), sharedSources);
             InstalledModel model = registry.install(staging, manifest);
             installed = true;
             if (!keepDownload) deleteDownload(downloadDir);
-            return new Result(model, false, downloaded.bytes(), seconds(t0));
+            if (sharedDir != null) {
+                // Kept whatever --keep-download says: the next model built on the same files converts without downloading them again.
+                listener.phase("installed", "the files shared with other models stay in " + sharedDir + " ("
+                        + DiskSpaceException.human(sharedFiles.stream().mapToLong(HubFile::size).sum()) + "; delete the folder to reclaim the space)");
+            }
+            long bytes = downloaded.bytes() + (sharedDownload == null ? 0 : sharedDownload.bytes());
+            return new Result(model, false, bytes, seconds(t0));
         } finally {
             if (!installed) ModelRegistry.deleteTree(staging);
             if (view != null) ModelRegistry.deleteTree(view.getParent());
         }
     }
 
-    /** The family's converter, or an error naming what is missing (e.g. the single-file LTX loader not yet in this build). */
+    /** Whether an installed model was built from the same shared files (none, or the same repository and commit). */
+    private static boolean sameShared(ModelManifest m, ModelFamily.SharedFiles shared, String sharedCommit) {
+        if (shared == null) return m.shared().isEmpty();
+        return m.shared().size() == 1 && m.shared().getFirst().repo().equals(shared.repo()) && m.shared().getFirst().revision().equals(sharedCommit);
+    }
+
+    /** The files of {@code repo} at {@code commit} that match {@code patterns}; an error when none do. */
+    private List<HubFile> needed(String repo, String commit, FilePatterns patterns, String converter) throws IOException {
+        List<HubFile> files = hub.listFiles(repo, commit).stream().filter(f -> patterns.matches(f.path())).toList();
+        if (files.isEmpty()) {
+            throw new IOException(repo + "@" + commit + " has no files a " + converter + " model needs (looked for "
+                    + patterns.includes() + "); is this the right repository and --family?");
+        }
+        return files;
+    }
+
+    /** The family's converter, or an error naming what is missing from this build. */
     private static ModelConverter converterFor(CatalogEntry entry) throws IOException {
         boolean present = ModelConverter.available().stream().anyMatch(c -> c.id().equals(entry.family().converter()));
         if (!present) {
             throw new IOException("cannot pull " + entry.name() + ": it needs the '" + entry.family().converter()
-                    + "' converter, which this build does not have" + (entry.family().shared() != null ? " (single-file LTX-Video checkpoints are not loadable yet)" : ""));
-        }
-        if (entry.family().shared() != null) {
-            throw new IOException("cannot pull " + entry.name() + ": downloading its shared files from " + entry.family().shared().repo()
-                    + " is not wired yet; download the checkpoint and convert it with mmgp convert");
+                    + "' converter, which this build does not have (it comes with the mmgp-models module)");
         }
         return ModelConverter.byId(entry.family().converter());
     }
@@ -148,18 +183,24 @@ public final class ModelPuller {
     /** The verified source files and how many bytes had to be transferred for them. */
     private record Downloaded(List<ModelManifest.SourceFile> files, long bytes) {}
 
-    /** Fetches every file into {@code dir}. */
-    private Downloaded download(CatalogEntry entry, String commit, List<HubFile> files, Path dir) throws IOException {
-        long total = files.stream().mapToLong(HubFile::size).sum(), remaining = 0;
+    /** Bytes of {@code files} not yet in {@code dir}. */
+    private static long missing(List<HubFile> files, Path dir) throws IOException {
+        long remaining = 0;
         for (HubFile f : files) remaining += f.size() - ResumableDownload.onDisk(dir.resolve(f.path()), f.size());
+        return remaining;
+    }
+
+    /** Fetches every file of {@code repo} into {@code dir}. */
+    private Downloaded download(String repo, String commit, List<HubFile> files, Path dir) throws IOException {
+        long total = files.stream().mapToLong(HubFile::size).sum(), remaining = missing(files, dir);
         Files.createDirectories(dir);
-        DiskSpaceException.require(dir, remaining, "the download of " + entry.repo());
+        DiskSpaceException.require(dir, remaining, "the download of " + repo);
         listener.phase("downloading", files.size() + " files, " + DiskSpaceException.human(total)
                 + (remaining < total ? " (" + DiskSpaceException.human(total - remaining) + " already here)" : "") + " into " + dir);
         listener.downloadStarted(files.size(), total, total - remaining);
         List<ModelManifest.SourceFile> list = new ArrayList<>();
         for (HubFile f : files) {
-            String sha256 = ResumableDownload.fetch(hub, entry.repo(), commit, f, dir.resolve(f.path()), listener);
+            String sha256 = ResumableDownload.fetch(hub, repo, commit, f, dir.resolve(f.path()), listener);
             list.add(new ModelManifest.SourceFile(f.path(), f.size(), sha256));
         }
         return new Downloaded(list, remaining);
@@ -179,13 +220,19 @@ public final class ModelPuller {
         }
     }
 
-    /** Converts the checkpoint into {@code staging}; returns the entry point relative to it. */
-    private String convert(ModelConverter converter, Path view, Path staging, CatalogEntry entry, String commit, GgmlType type) throws IOException {
+    /**
+     * Converts the checkpoint into {@code staging}; returns the entry point relative to it. A
+     * one-file checkpoint ({@link ModelFamily#singleFile()}) is converted with the shared files in
+     * {@code sharedDir} as its companion.
+     */
+    private String convert(ModelConverter converter, Path view, Path staging, CatalogEntry entry, String commit, Path sharedDir, GgmlType type)
+            throws IOException {
         Path source = view != null ? view : registry.downloads().resolve(entry.repo()).resolve(commit);
         TypePolicy policy = new TypePolicy(type);
         converter.adjust(policy);
         listener.phase("converting", "with the " + converter.id() + " converter to " + type);
-        try (HfCheckpoint ckpt = HfCheckpoint.open(source)) {
+        String singleFile = entry.family().singleFile();
+        try (HfCheckpoint ckpt = singleFile == null ? HfCheckpoint.open(source) : null) {
             if (converter.writesDirectory()) {
                 converter.convertInto(ckpt, policy, staging);
                 return ".";
@@ -196,9 +243,16 @@ public final class ModelPuller {
             plan.metadata().putString("mmgp.weight_type", type.name());
             plan.metadata().putString("mmgp.source.repo", entry.repo());
             plan.metadata().putString("mmgp.source.revision", commit);
+            // before the converter: the entry's defaults win over any it would read from the checkpoint
             entry.defaults().writeTo(plan.metadata());
-            converter.plan(ckpt, plan);
-            plan.write(staging.resolve(fileName), item -> { });
+            try (AutoCloseable fileSources = singleFile == null ? null : converter.planFile(source.resolve(singleFile), sharedDir, plan)) {
+                if (ckpt != null) converter.plan(ckpt, plan);
+                plan.write(staging.resolve(fileName), item -> { });
+            } catch (IOException | RuntimeException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new IOException("closing the sources of " + entry.name() + ": " + e.getMessage(), e);
+            }
             return fileName;
         } catch (IOException e) {
             throw DiskSpaceException.onWriteFailure(staging, e);

@@ -24,7 +24,8 @@ import mmgp.api.Task;
  * {@link ModelManifest}. A model appears only when its folder is renamed into place complete with
  * its manifest (pulls build it under {@code <root>/.staging/}), so a failed pull never leaves a
  * half model that looks installed. Folders whose name starts with '.' are the registry's own
- * (downloads, staging, locks). {@code registry.json} keeps the default model per task.
+ * (downloads, staging, locks). {@code registry.json} keeps the default model per task: the user's
+ * choice, or the last distilled model installed when the user made none ({@code "automatic"}).
  */
 public final class ModelRegistry {
     public static final String ENV = "MMGP_MODELS";
@@ -32,6 +33,8 @@ public final class ModelRegistry {
     static final String STAGING = ".staging";
     static final String DOWNLOADS = ".downloads";
     static final String LOCKS = ".locks";
+    /** registry.json's tasks whose default an install chose (not the user). */
+    private static final String AUTOMATIC = "automatic";
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -128,12 +131,34 @@ public final class ModelRegistry {
         return name == null || !name.isTextual() ? Optional.empty() : Optional.of(name.asText());
     }
 
-    /** Makes {@code name} (an installed model of {@code task}) the model used for {@code task}. */
+    /** Makes {@code name} (an installed model of {@code task}) the model used for {@code task}: the user's choice, which installs leave alone. */
     public void setDefault(Task task, String name) throws IOException {
         InstalledModel m = require(name);
         if (m.manifest().task() != task) throw new IllegalArgumentException(name + " is a " + m.manifest().task().label() + " model, not " + task.label());
         ObjectNode s = settings();
         (s.get("defaults") instanceof ObjectNode d ? d : s.putObject("defaults")).put(task.label(), name);
+        if (s.get(AUTOMATIC) instanceof ObjectNode a) a.remove(task.label());
+        writeSettings(s);
+    }
+
+    /** Whether {@code task}'s default was chosen by an install ({@link #install}) rather than by the user. */
+    public boolean defaultIsAutomatic(Task task) throws IOException {
+        return defaultFor(task).isPresent() && settings().path(AUTOMATIC).path(task.label()).asBoolean(false);
+    }
+
+    /**
+     * A distilled model (few steps, no guidance: the CPU-practical choice) becomes its task's
+     * default on install unless the user chose one with {@link #setDefault}; a later distilled
+     * install replaces an automatic choice, never the user's.
+     */
+    private void preferDistilled(ModelManifest m) throws IOException {
+        if (!m.defaults().distilled()) return;
+        ObjectNode s = settings();
+        String task = m.task().label();
+        boolean chosenByUser = s.path("defaults").hasNonNull(task) && !s.path(AUTOMATIC).path(task).asBoolean(false);
+        if (chosenByUser) return;
+        (s.get("defaults") instanceof ObjectNode d ? d : s.putObject("defaults")).put(task, m.name());
+        (s.get(AUTOMATIC) instanceof ObjectNode a ? a : s.putObject(AUTOMATIC)).put(task, true);
         writeSettings(s);
     }
 
@@ -240,6 +265,7 @@ public final class ModelRegistry {
             throw e;
         }
         if (old != null) deleteTree(old);
+        preferDistilled(manifest);
         return load(target);
     }
 
@@ -249,6 +275,7 @@ public final class ModelRegistry {
         ObjectNode s = settings();
         if (s.get("defaults") instanceof ObjectNode d && name.equals(d.path(m.manifest().task().label()).asText(null))) {
             d.remove(m.manifest().task().label());
+            if (s.get(AUTOMATIC) instanceof ObjectNode a) a.remove(m.manifest().task().label());
             writeSettings(s);
         }
         Files.createDirectories(root.resolve(STAGING));

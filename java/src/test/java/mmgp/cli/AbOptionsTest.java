@@ -111,6 +111,56 @@ class AbOptionsTest {
                 .hasMessageContaining("--ab image=… names a task that --tasks leaves out");
     }
 
+    @Test
+    void serveGivesAOneFileVideoModelItsTextEncoderSource() throws Exception {
+        Path single = Files.writeString(dir.resolve("ltxv-2b-0.9.8-distilled.safetensors"), "fake");
+        Path source = Files.createDirectories(dir.resolve("LTX-Video-0.9.5"));
+        ServeCommand serve = parse(new ServeCommand(), "--models", dir.resolve("empty").toString(), "--video-model", single.toString(),
+                "--video-text-encoder", source.toString());
+        List<Path> opened = new ArrayList<>();
+        mmgp.engine.spi.ModelProvider recording = new mmgp.engine.spi.ModelProvider() {
+            @Override
+            public Task task() {
+                return Task.VIDEO;
+            }
+
+            @Override
+            public String family() {
+                return "recording";
+            }
+
+            @Override
+            public boolean canOpen(Path model) {
+                return model.equals(single);
+            }
+
+            @Override
+            public mmgp.engine.spi.BatchModel<?, ?> open(Path model, int threads) {
+                throw new IllegalStateException("opened without its companion");
+            }
+
+            @Override
+            public mmgp.engine.spi.BatchModel<?, ?> open(Path model, Path companion, int threads) {
+                opened.add(companion);
+                throw new IllegalStateException("recorded");
+            }
+        };
+        Engine.Builder builder = Engine.builder().provider(recording);
+        String out = stdout(() -> assertThat(serve.abOptions.configure(serve.modelChoice, builder, Set.of())).containsExactly(Task.VIDEO));
+        assertThat(out).contains("video: " + single + " (text encoder from " + source + ")");
+        try (Engine engine = builder.build()) {
+            assertThatThrownBy(() -> engine.load(Task.VIDEO)).hasStackTraceContaining("recorded");
+        }
+        assertThat(opened).containsExactly(source);
+
+        ServeCommand alone = parse(new ServeCommand(), "--models", dir.resolve("empty").toString(), "--image-model", single.toString(),
+                "--video-text-encoder", source.toString());
+        assertThatThrownBy(() -> alone.abOptions.configure(alone.modelChoice, Engine.builder(), Set.of()))
+                .hasMessageContaining("--video-text-encoder goes with a one-file --video-model");
+        assertThatThrownBy(() -> Engine.builder().model(Task.VIDEO, single, dir.resolve("missing")))
+                .hasMessageContaining("companion source does not exist");
+    }
+
     private Engine.Builder fakeEngine() {
         return Engine.builder().provider(new FakeModels(dir).fastImageProvider()).threads(1).queueCapacity(1024)
                 .maxWait(Duration.ofMillis(2)).closeTimeout(Duration.ofSeconds(1));

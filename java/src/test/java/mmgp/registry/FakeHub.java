@@ -57,21 +57,17 @@ public final class FakeHub implements AutoCloseable {
     private volatile String listedButAbsent;
     private volatile long bytesPerSecond; // 0: as fast as loopback goes
 
+    /** One repository the hub serves: its files by path and the commit they form. */
+    private record Repo(String name, Map<String, byte[]> files, String commit) {}
+
+    /** Further repositories, by name (e.g. the one a single-file checkpoint takes its text encoder from). */
+    private final Map<String, Repo> others = new ConcurrentHashMap<>();
+
     public FakeHub(Path folder, String repo) throws IOException {
         this.repo = repo;
-        List<Path> all;
-        try (var s = Files.walk(folder)) {
-            all = s.filter(Files::isRegularFile).sorted().toList();
-        }
-        MessageDigest commitHash = sha("SHA-1");
-        for (Path p : all) {
-            String rel = folder.relativize(p).toString().replace('\\', '/');
-            byte[] bytes = Files.readAllBytes(p);
-            files.put(rel, bytes);
-            commitHash.update(rel.getBytes(StandardCharsets.UTF_8));
-            commitHash.update(bytes);
-        }
-        this.commit = HexFormat.of().formatHex(commitHash.digest());
+        Repo main = load(folder, repo);
+        files.putAll(main.files());
+        this.commit = main.commit();
         InetAddress loopback = InetAddress.getLoopbackAddress();
         hub = HttpServer.create(new InetSocketAddress(loopback, 0), 0);
         cdn = HttpServer.create(new InetSocketAddress(loopback, 0), 0);
@@ -81,6 +77,38 @@ public final class FakeHub implements AutoCloseable {
         cdn.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
         hub.start();
         cdn.start();
+    }
+
+    private static Repo load(Path folder, String repo) throws IOException {
+        List<Path> all;
+        try (var s = Files.walk(folder)) {
+            all = s.filter(Files::isRegularFile).sorted().toList();
+        }
+        Map<String, byte[]> files = new TreeMap<>();
+        MessageDigest commitHash = sha("SHA-1");
+        for (Path p : all) {
+            String rel = folder.relativize(p).toString().replace('\\', '/');
+            byte[] bytes = Files.readAllBytes(p);
+            files.put(rel, bytes);
+            commitHash.update(rel.getBytes(StandardCharsets.UTF_8));
+            commitHash.update(bytes);
+        }
+        return new Repo(repo, files, HexFormat.of().formatHex(commitHash.digest()));
+    }
+
+    /** Serves {@code folder} as the repository {@code repo} too; returns its commit. */
+    public String alsoServe(Path folder, String repo) throws IOException {
+        Repo r = load(folder, repo);
+        others.put(repo, r);
+        return r.commit();
+    }
+
+    /** The repository a request path names ({@code /api/models/{repo}/…} or {@code /{repo}/resolve/…}), else the main one. */
+    private Repo repoOf(String path) {
+        for (Repo r : others.values()) {
+            if (path.startsWith("/api/models/" + r.name() + "/") || path.startsWith("/" + r.name() + "/resolve/")) return r;
+        }
+        return new Repo(repo, files, commit);
     }
 
     public String endpoint() {
@@ -161,10 +189,13 @@ public final class FakeHub implements AutoCloseable {
                 error(ex, 403, "GatedRepo", "Access to model " + repo + " is restricted and you are not in the authorized list.");
                 return;
             }
+            Repo r = repoOf(path);
+            String repo = r.name(), commit = r.commit();
+            Map<String, byte[]> files = r.files();
             String api = "/api/models/" + repo + "/";
             if (path.startsWith(api + "revision/")) {
                 String rev = path.substring((api + "revision/").length());
-                if (!knownRevision(rev)) {
+                if (!knownRevision(r, rev)) {
                     error(ex, 404, "RevisionNotFound", "Invalid rev id: " + rev);
                     return;
                 }
@@ -174,29 +205,29 @@ public final class FakeHub implements AutoCloseable {
                 json(ex, info);
             } else if (path.startsWith(api + "tree/")) {
                 String rev = path.substring((api + "tree/").length());
-                if (!knownRevision(rev)) {
+                if (!knownRevision(r, rev)) {
                     error(ex, 404, "RevisionNotFound", "Invalid rev id: " + rev);
                     return;
                 }
-                tree(ex, rev);
+                tree(ex, r, rev);
             } else if (path.startsWith("/" + repo + "/resolve/")) {
                 String rest = path.substring(("/" + repo + "/resolve/").length());
                 int slash = rest.indexOf('/');
                 String rev = rest.substring(0, slash), file = rest.substring(slash + 1);
-                if (!knownRevision(rev) || !files.containsKey(file)) {
+                if (!knownRevision(r, rev) || !files.containsKey(file)) {
                     error(ex, 404, "EntryNotFound", file + " does not exist on \"" + rev + "\"");
                     return;
                 }
                 if (isLfs(file)) {
                     // Like the real hub: a 302 to a signed CDN URL on another host.
                     String location = "http://" + cdn.getAddress().getAddress().getHostAddress() + ":" + cdn.getAddress().getPort()
-                            + "/repos/" + sha256(files.get(file)) + "?X-Amz-Signature=fake&file=" + file.replace("/", "%2F");
+                            + "/repos/" + sha256(files.get(file)) + "?X-Amz-Signature=fake&repo=" + repo.replace("/", "%2F") + "&file=" + file.replace("/", "%2F");
                     ex.getResponseHeaders().add("Location", location);
                     ex.getResponseHeaders().add("X-Linked-Size", String.valueOf(files.get(file).length));
                     ex.sendResponseHeaders(302, -1);
                     return;
                 }
-                serve(ex, file);
+                serve(ex, files, file);
             } else if (path.startsWith("/api/models/") || path.contains("/resolve/")) {
                 // The real hub answers 401 for repositories it does not know, so private ones stay hidden.
                 error(ex, 401, "RepoNotFound", "Repository Not Found for url: " + path);
@@ -216,12 +247,14 @@ public final class FakeHub implements AutoCloseable {
             }
             String query = ex.getRequestURI().getRawQuery();
             String file = URLDecoder.decode(query.substring(query.indexOf("file=") + 5), StandardCharsets.UTF_8);
-            serve(ex, file);
+            int at = query.indexOf("repo=");
+            String repoName = at < 0 ? repo : URLDecoder.decode(query.substring(at + 5).split("&")[0], StandardCharsets.UTF_8);
+            serve(ex, others.containsKey(repoName) ? others.get(repoName).files() : files, file);
         }
     }
 
     /** Sends a file, honouring Range and the injected faults. */
-    private void serve(HttpExchange ex, String file) throws IOException {
+    private void serve(HttpExchange ex, Map<String, byte[]> files, String file) throws IOException {
         byte[] bytes = files.get(file);
         if (corrupt.containsKey(file)) {
             bytes = bytes.clone();
@@ -278,7 +311,9 @@ public final class FakeHub implements AutoCloseable {
         }
     }
 
-    private void tree(HttpExchange ex, String rev) throws IOException {
+    private void tree(HttpExchange ex, Repo r, String rev) throws IOException {
+        Map<String, byte[]> files = r.files();
+        String repo = r.name();
         String query = ex.getRequestURI().getRawQuery() == null ? "" : ex.getRequestURI().getRawQuery();
         if (!query.contains("recursive=true")) throw new IOException("fake hub: the client should ask for the recursive tree");
         List<ObjectNode> entries = new ArrayList<>();
@@ -314,8 +349,8 @@ public final class FakeHub implements AutoCloseable {
         json(ex, page);
     }
 
-    private boolean knownRevision(String rev) {
-        return rev.equals("main") || rev.equals(commit);
+    private static boolean knownRevision(Repo r, String rev) {
+        return rev.equals("main") || rev.equals(r.commit());
     }
 
     private static void json(HttpExchange ex, Object body) throws IOException {

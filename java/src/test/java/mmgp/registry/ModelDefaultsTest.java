@@ -15,7 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** A model's recommended defaults: manifest and GGUF round trips, old manifests, the catalog, and the CPU default choice. */
 class ModelDefaultsTest {
-    static final ModelDefaults DISTILLED = ModelDefaults.distilled(new double[] {1000, 993, 987, 981, 975, 909, 725}, 0.05f);
+    static final ModelDefaults DISTILLED = ModelDefaults.distilled(new double[] {1000, 993, 987, 981, 975, 909, 725}, 0.05f, 0.025f);
 
     @TempDir
     Path root;
@@ -34,7 +34,7 @@ class ModelDefaultsTest {
         assertThat(back.defaults().timesteps()).containsExactly(1000, 993, 987, 981, 975, 909, 725);
         assertThat(back.defaults().guidance()).isEqualTo(1f);
         assertThat(back.defaults().decodeTimestep()).isEqualTo(0.05f);
-        assertThat(back.defaults().decodeNoiseScale()).isNull();
+        assertThat(back.defaults().decodeNoiseScale()).isEqualTo(0.025f);
         assertThat(back.defaults().distilled()).isTrue();
         assertThat(back.defaults().stepsOr(40)).isEqualTo(7);
         assertThat(Files.readString(f)).contains("\"defaults\"").contains("\"guidance\" : 1.0").contains("\"distilled\" : true");
@@ -140,6 +140,47 @@ class ModelDefaultsTest {
         assertThat(ModelDefaults.forModel(distilled.entryPoint())).isEqualTo(DISTILLED);
         registry.setDefault(Task.VIDEO, "ltx-video-0.9.5");
         assertThat(registry.installed(Task.VIDEO).orElseThrow().name()).as("a chosen default wins").isEqualTo("ltx-video-0.9.5");
+    }
+
+    @Test
+    void aDistilledInstallBecomesTheDefaultUnlessTheUserChoseOne() throws Exception {
+        ModelRegistry registry = new ModelRegistry(root);
+        install(registry, "ltx-video", ModelDefaults.of(40, 3f, null));
+        assertThat(registry.defaultFor(Task.VIDEO)).as("a plain model sets no default").isEmpty();
+        install(registry, "distilled-a", DISTILLED);
+        assertThat(registry.defaultFor(Task.VIDEO)).as("written to registry.json").contains("distilled-a");
+        assertThat(registry.defaultIsAutomatic(Task.VIDEO)).isTrue();
+        assertThat(new ModelRegistry(root).installed(Task.VIDEO).orElseThrow().name()).isEqualTo("distilled-a");
+        install(registry, "distilled-b", DISTILLED);
+        assertThat(registry.defaultFor(Task.VIDEO)).as("a later distilled install replaces an automatic choice").contains("distilled-b");
+        install(registry, "ltx-video-0.9.5", ModelDefaults.of(40, 3f, 0.05f));
+        assertThat(registry.defaultFor(Task.VIDEO)).as("a plain install keeps it").contains("distilled-b");
+
+        registry.setDefault(Task.VIDEO, "ltx-video");
+        assertThat(registry.defaultIsAutomatic(Task.VIDEO)).isFalse();
+        install(registry, "distilled-c", DISTILLED);
+        install(registry, "distilled-a", DISTILLED); // pulled again
+        assertThat(registry.defaultFor(Task.VIDEO)).as("the user's choice stays").contains("ltx-video");
+        assertThat(registry.installed(Task.VIDEO).orElseThrow().name()).isEqualTo("ltx-video");
+
+        // removing the automatic default clears it; other tasks are untouched
+        registry.setDefault(Task.VIDEO, "distilled-c");
+        registry.remove("ltx-video");
+        assertThat(registry.defaultFor(Task.VIDEO)).contains("distilled-c");
+        assertThat(registry.defaultFor(Task.IMAGE)).isEmpty();
+    }
+
+    @Test
+    void defaultsParseFromTheCommandLine() {
+        assertThat(ModelDefaults.parse("distilled")).isEqualTo(ModelCatalog.DISTILLED_DEFAULTS);
+        assertThat(ModelDefaults.parse(" 40,3 ")).isEqualTo(ModelDefaults.of(40, 3f, null));
+        assertThat(ModelDefaults.parse("20,4.5,0.05")).isEqualTo(ModelDefaults.of(20, 4.5f, 0.05f));
+        assertThatThrownBy(() -> ModelDefaults.parse("40")).hasMessageContaining("STEPS,GUIDANCE");
+        assertThatThrownBy(() -> ModelDefaults.parse("forty,3")).hasMessageContaining("forty");
+        assertThatThrownBy(() -> ModelDefaults.parse("40,3,2")).hasMessageContaining("decode timestep 2.0 outside 0..1");
+        assertThatThrownBy(() -> ModelDefaults.parse("0,3")).hasMessageContaining("default steps 0");
+        assertThat(ModelCatalog.DISTILLED_DEFAULTS.describe()).isEqualTo("7 timesteps [1000, 993, 987, 981, 975, 909, 725], guidance 1.0, decode timestep 0.05, decode noise scale 0.025 (distilled)");
+        assertThat(ModelDefaults.of(40, 3f, null).describe()).isEqualTo("40 steps, guidance 3.0");
     }
 
     @Test

@@ -95,10 +95,11 @@ class ModelPullerTest {
     }
 
     @Test
-    void theSingleFileDistilledEntryStopsBeforeDownloadingAndSaysWhy() {
+    void withoutTheModelsModuleTheLtxEntriesStopBeforeDownloadingAndSayWhy() {
+        // the engine module alone has no LTX converter (mmgp-models brings it; PullFromLocalHubTest pulls the entry for real)
         CatalogEntry distilled = ModelCatalog.byName("ltx-video-2b-0.9.8-distilled");
         assertThatThrownBy(() -> puller(null).pull(distilled, GgmlType.Q8_0, false, false))
-                .isInstanceOf(java.io.IOException.class).hasMessageContaining("ltx-single-file");
+                .isInstanceOf(java.io.IOException.class).hasMessageContaining("the 'ltx' converter").hasMessageContaining("mmgp-models");
         assertThat(hub.requests).isEmpty();
     }
 

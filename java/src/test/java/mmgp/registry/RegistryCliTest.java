@@ -42,6 +42,18 @@ class RegistryCliTest {
     }
 
     @Test
+    void modelsDefaultSaysWhenAnInstallChoseTheDistilledModel() throws Exception {
+        ModelRegistry registry = new ModelRegistry(root);
+        install(registry, "ltx-video", Task.VIDEO);
+        ModelDefaultsTest.install(registry, "ltx-video-2b-0.9.8-distilled", ModelCatalog.DISTILLED_DEFAULTS);
+        Run shown = mmgp("models", "default", "video", "--models", root.toString());
+        assertThat(shown.out()).contains("video: ltx-video-2b-0.9.8-distilled").contains("chosen on install as the distilled model");
+        assertThat(mmgp("models", "--models", root.toString()).out()).containsPattern("ltx-video-2b-0.9.8-distilled\\s+video.*yes");
+        Run chosen = mmgp("models", "default", "video", "ltx-video", "--models", root.toString());
+        assertThat(chosen.out()).contains("video: ltx-video").doesNotContain("chosen on install");
+    }
+
+    @Test
     void modelsListsVerifiesChoosesAndRemoves() throws Exception {
         ModelRegistry registry = new ModelRegistry(root);
         InstalledModel a = install(registry, "amused-256", Task.IMAGE);

@@ -21,4 +21,14 @@ public interface ModelProvider {
 
     /** Loads the model; {@code threads} 0 means one per core. */
     BatchModel<?, ?> open(Path model, int threads) throws IOException;
+
+    /**
+     * Loads a model whose checkpoint lacks components that {@code companion} holds (e.g. an
+     * LTX-Video single file or ComfyUI GGUF transformer with a T5 text encoder source); null
+     * means none. Families that take no companion refuse one.
+     */
+    default BatchModel<?, ?> open(Path model, Path companion, int threads) throws IOException {
+        if (companion != null) throw new IllegalArgumentException(family() + " models take no companion source (" + companion + "); give the model alone");
+        return open(model, threads);
+    }
 }

@@ -7,7 +7,7 @@ import mmgp.engine.spi.ModelProvider;
 /**
  * A provider for a diffusers pipeline family: it opens the diffusers folder whose model_index.json names
  * {@code pipelineClass}, or a GGUF that mmgp's converter wrote with {@code general.architecture = arch}.
- * A subclass says how to open the model.
+ * A subclass says how to open the model, and may recognise more forms of it.
  */
 abstract class DiffusersProvider implements ModelProvider {
     /** The family's identity: its task and name, and how its diffusers folder and GGUF are recognised. */
@@ -30,7 +30,7 @@ abstract class DiffusersProvider implements ModelProvider {
     }
 
     @Override
-    public final boolean canOpen(Path model) {
+    public boolean canOpen(Path model) {
         return ModelDetection.isModel(model, family.pipelineClass(), family.arch());
     }
 }

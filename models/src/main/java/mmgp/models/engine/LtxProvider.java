@@ -4,19 +4,36 @@ import java.io.IOException;
 import java.nio.file.Path;
 import mmgp.api.Task;
 import mmgp.engine.spi.BatchModel;
+import mmgp.models.CpuModel;
 import mmgp.models.ltx.LtxConverter;
+import mmgp.models.ltx.LtxDefaults;
 import mmgp.models.ltx.LtxModel;
 
-/** LTX-Video (text → video) for the engine: a GGUF from {@code mmgp convert --model ltx} or the diffusers folder. */
+/**
+ * LTX-Video (text → video) for the engine: a GGUF from {@code mmgp convert --model ltx}, the
+ * diffusers folder, or a one-file checkpoint (Lightricks single file, ComfyUI GGUF transformer)
+ * with a T5 text encoder source as its companion.
+ */
 public final class LtxProvider extends DiffusersProvider {
     public LtxProvider() {
         super(Task.VIDEO, "ltx-video", "LTXPipeline", LtxConverter.ARCH);
     }
 
     @Override
+    public boolean canOpen(Path model) {
+        return super.canOpen(model) || ModelDetection.isLtxCheckpointFile(model);
+    }
+
+    @Override
     public BatchModel<?, ?> open(Path model, int threads) throws IOException {
-        // The model's recommended steps/guidance/decode settings: its registry manifest, else its GGUF metadata.
-        mmgp.registry.ModelDefaults defaults = mmgp.registry.ModelDefaults.forModel(model);
-        return CpuModelOpener.open(model, threads, LtxModel::open, (m, backend) -> new LtxBatchModel(m, backend, defaults));
+        return open(model, null, threads);
+    }
+
+    @Override
+    public BatchModel<?, ?> open(Path model, Path companion, int threads) throws IOException {
+        // The model's recommended steps/guidance/decode settings: a single file's header, its registry manifest, else its GGUF metadata.
+        mmgp.registry.ModelDefaults defaults = LtxDefaults.forModel(model);
+        CpuModel.Loader<LtxModel> loader = companion == null ? LtxModel::open : (file, backend) -> LtxModel.open(file, companion, backend);
+        return CpuModelOpener.open(model, threads, loader, (m, backend) -> new LtxBatchModel(m, backend, defaults));
     }
 }

@@ -27,6 +27,23 @@ final class ModelDetection {
                 : ggufArchitecture.equals(ggufArchitecture(model));
     }
 
+    /**
+     * A one-file LTX-Video checkpoint: a Lightricks single file (its header's tensor names) or a
+     * ComfyUI-GGUF transformer (architecture {@code ltxv}); these open with a text encoder source.
+     */
+    static boolean isLtxCheckpointFile(Path file) {
+        if (!Files.isRegularFile(file)) return false;
+        String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
+        if (name.endsWith(".gguf")) return "ltxv".equals(ggufArchitecture(file));
+        if (!name.endsWith(".safetensors")) return false;
+        try (mmgp.safetensors.SafetensorsFile f = mmgp.safetensors.SafetensorsFile.open(file)) {
+            return mmgp.models.ltx.LtxSingleFile.isLtxVideo(new java.util.HashSet<>(f.names()));
+        } catch (IOException | RuntimeException e) {
+            LOG.log(System.Logger.Level.DEBUG, "{0} is not a readable safetensors file: {1}", file, e.toString());
+            return false;
+        }
+    }
+
     static String ggufArchitecture(Path file) {
         if (!Files.isRegularFile(file) || !file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".gguf")) return "";
         try (GgufFile gguf = GgufFile.open(file)) {

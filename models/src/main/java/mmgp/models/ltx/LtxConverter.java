@@ -14,6 +14,7 @@ import mmgp.convert.HfCheckpoint;
 import mmgp.convert.ModelConverter;
 import mmgp.convert.TypePolicy;
 import mmgp.gguf.GgufFile;
+import mmgp.registry.ModelDefaults;
 import mmgp.safetensors.SafetensorsCheckpoint;
 import mmgp.tensor.GgmlType;
 
@@ -36,6 +37,11 @@ public final class LtxConverter implements ModelConverter {
     public String description() {
         return "LTX-Video (a diffusers folder, or a Lightricks single file / ComfyUI GGUF transformer with --text-encoder): "
                 + "T5 encoder + video transformer + video VAE, one GGUF";
+    }
+
+    @Override
+    public boolean takesDefaults() {
+        return true;
     }
 
     @Override
@@ -137,6 +143,8 @@ public final class LtxConverter implements ModelConverter {
             for (var t : c.tokenizerFiles().entrySet()) {
                 plan.metadata().putString(TOKENIZER_KEY + t.getKey(), Base64.getEncoder().encodeToString(t.getValue()));
             }
+            // the caller's defaults (a catalog entry, --defaults) win over what the header says
+            if (single && !ModelDefaults.recordedIn(plan.metadata())) sf.recommendedDefaults().writeTo(plan.metadata());
             return all;
         } catch (IOException | RuntimeException e) {
             try {

@@ -11,6 +11,23 @@ public final class LtxDefaults {
     private LtxDefaults() {}
 
     /**
+     * The recommended settings of the model at {@code model}: a single-file checkpoint's header
+     * ({@link LtxSingleFile#recommendedDefaults()}), else its registry manifest or GGUF metadata
+     * ({@link ModelDefaults#forModel}). Advice only: an unreadable file gives {@link ModelDefaults#NONE}.
+     */
+    public static ModelDefaults forModel(java.nio.file.Path model) {
+        if (model != null && model.getFileName() != null && model.getFileName().toString().endsWith(".safetensors")
+                && java.nio.file.Files.isRegularFile(model)) {
+            try (LtxSingleFile f = LtxSingleFile.open(model)) {
+                return f.recommendedDefaults();
+            } catch (java.io.IOException | RuntimeException e) {
+                return ModelDefaults.NONE;
+            }
+        }
+        return ModelDefaults.forModel(model);
+    }
+
+    /**
      * {@code o} with the model's steps (or its timestep list) unless {@code stepsGiven}, its
      * guidance unless {@code guidanceGiven}, and its decode timestep / noise scale unless
      * {@code decodeGiven}. With no recommendation for a setting, {@code o}'s own value stays.

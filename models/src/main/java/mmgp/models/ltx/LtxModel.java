@@ -71,7 +71,7 @@ public final class LtxModel implements AutoCloseable {
                 LtxSingleFile.open(path).close(); // a file that is no LTX-Video single file is refused by what it is
                 throw new IllegalArgumentException(path + " is a single-file checkpoint; it needs a T5 text encoder, tokenizer and scheduler "
                         + "from a diffusers LTX-Video folder (text_encoder/, tokenizer/, scheduler/) or an mmgp LTX-Video GGUF, "
-                        + "beside it or given explicitly (--text-encoder)");
+                        + "beside it or given explicitly (video --text-encoder, serve --video-text-encoder)");
             }
             return open(path, sibling, backend);
         }
@@ -80,7 +80,7 @@ public final class LtxModel implements AutoCloseable {
                 String why = LtxComfyGguf.refusal(probe);
                 if (why != null) throw new IllegalArgumentException(path + " is " + why);
                 throw new IllegalArgumentException(path + " is a ComfyUI-GGUF LTX-Video transformer; it needs the T5 text encoder, tokenizer, "
-                        + "scheduler and VAE from a diffusers LTX-Video folder or an mmgp LTX-Video GGUF (--text-encoder)");
+                        + "scheduler and VAE from a diffusers LTX-Video folder or an mmgp LTX-Video GGUF (video --text-encoder, serve --video-text-encoder)");
             }
         }
         return openGguf(path, backend);

@@ -12,6 +12,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import mmgp.graph.WeightSet;
+import mmgp.registry.ModelCatalog;
+import mmgp.registry.ModelDefaults;
 import mmgp.safetensors.SafetensorsFile;
 import mmgp.safetensors.SafetensorsTensorInfo;
 import mmgp.tensor.GgmlType;
@@ -59,15 +61,17 @@ public final class LtxSingleFile implements AutoCloseable {
     private final VaeLayout layout;
     private final JsonNode transformerConfig;
     private final JsonNode vaeConfig;
+    private final ModelDefaults recommended;
 
     private LtxSingleFile(Path path, SafetensorsFile file, Map<String, SafetensorsTensorInfo> names, VaeLayout layout,
-                          JsonNode transformerConfig, JsonNode vaeConfig) {
+                          JsonNode transformerConfig, JsonNode vaeConfig, ModelDefaults recommended) {
         this.path = path;
         this.file = file;
         this.byDiffusersName = names;
         this.layout = layout;
         this.transformerConfig = transformerConfig;
         this.vaeConfig = vaeConfig;
+        this.recommended = recommended;
     }
 
     /** Whether {@code names} are those of a single-file LTX-Video (0.9.x) checkpoint. */
@@ -133,7 +137,7 @@ public final class LtxSingleFile implements AutoCloseable {
             JsonNode ht = header == null ? null : header.get("transformer");
             JsonNode tc = transformerConfig(ht, true, shapes, "single-file LTX-Video checkpoint " + path.getFileName());
             JsonNode vc = hv != null && isDiffusers(hv, "AutoencoderKLLTXVideo") ? hv : releaseVaeConfig(layout);
-            return new LtxSingleFile(path, file, mapped, layout, tc, vc);
+            return new LtxSingleFile(path, file, mapped, layout, tc, vc, recommendedDefaults(header, path));
         } catch (RuntimeException e) {
             file.close();
             throw e;
@@ -374,6 +378,38 @@ public final class LtxSingleFile implements AutoCloseable {
     }
 
     // ---- access ----
+
+    /**
+     * The settings the file's header config recommends: a distilled release (0.9.6 / 0.9.7 / 0.9.8
+     * distilled) lists the only timesteps it was trained for in {@code allowed_inference_steps}
+     * (0..1, as Lightricks' pipeline checks them), and Lightricks' configs run it with guidance 1,
+     * decode timestep 0.05 and decode noise scale 0.025. The single-pass list is the releases' 7-timestep one
+     * (Lightricks' first pass, diffusers' examples) when the header allows each of its steps;
+     * otherwise the header's own list. No such entry: {@link ModelDefaults#NONE}.
+     */
+    public ModelDefaults recommendedDefaults() {
+        return recommended;
+    }
+
+    static ModelDefaults recommendedDefaults(JsonNode header, Path path) {
+        JsonNode allowed = header == null ? null : header.get("allowed_inference_steps");
+        if (allowed == null || allowed.isNull()) return ModelDefaults.NONE;
+        if (!allowed.isArray() || allowed.isEmpty()) {
+            throw new IllegalArgumentException(path + ": the header's allowed_inference_steps is not a list of timesteps: " + allowed);
+        }
+        double[] steps = new double[allowed.size()];
+        for (int i = 0; i < steps.length; i++) {
+            JsonNode v = allowed.get(i);
+            if (!v.isNumber() || v.asDouble() <= 0 || v.asDouble() > 1) {
+                throw new IllegalArgumentException(path + ": the header's allowed_inference_steps holds " + v + ", not a timestep in (0, 1]");
+            }
+            steps[i] = v.asDouble() * 1000;
+        }
+        ModelDefaults releases = ModelCatalog.DISTILLED_DEFAULTS;
+        boolean allowsReleaseList = java.util.Arrays.stream(releases.timesteps())
+                .allMatch(t -> java.util.Arrays.stream(steps).anyMatch(a -> Math.abs(a - t) < 1));
+        return allowsReleaseList ? releases : ModelDefaults.distilled(steps, releases.decodeTimestep(), releases.decodeNoiseScale());
+    }
 
     public VaeLayout vaeLayout() {
         return layout;

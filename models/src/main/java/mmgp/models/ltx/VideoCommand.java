@@ -150,7 +150,7 @@ public final class VideoCommand extends PromptCommand<LtxModel> {
 
     @Override
     protected void prepare(Path model) throws Exception {
-        options = options(mmgp.registry.ModelDefaults.forModel(model));
+        options = options(LtxDefaults.forModel(model));
         options.decodeTimestepsFor(prompts.size());
         options.decodeNoiseScalesFor(prompts.size());
     }

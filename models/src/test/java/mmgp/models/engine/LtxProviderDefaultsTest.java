@@ -48,6 +48,42 @@ class LtxProviderDefaultsTest {
         return (LtxBatchModel) new LtxProvider().open(model, 2);
     }
 
+    /**
+     * The engine takes a one-file checkpoint with a text encoder source as the CLI does
+     * ({@code Engine.Builder.model(task, file, source)}, {@code serve --video-text-encoder}); a
+     * distilled single file's header gives its defaults there too, and the video is the one of the
+     * GGUF converted from it.
+     */
+    @Test
+    void aSingleFileWithACompanionServesLikeItsConvertedGguf() throws Exception {
+        assumeTrue(NativeLibraries.available(), "native libs not built");
+        Path folder = Path.of("src/test/resources/fixtures/ltx_video_095/checkpoint");
+        var extra = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode();
+        extra.putArray("allowed_inference_steps").add(1.0).add(0.9937).add(0.9875).add(0.9812).add(0.975).add(0.9094).add(0.725).add(0.4219);
+        Path single = mmgp.models.ltx.LtxSingleFileTest.singleFileOf(folder, mmgp.models.ltx.LtxSingleFile.VaeLayout.V095,
+                tmp.resolve("ltxv-2b-distilled.safetensors"), extra);
+        Path converted = tmp.resolve("converted.gguf");
+        assertThat(mmgp.models.CliRun.of("convert", "--model", "ltx", single.toString(), converted.toString(), "--text-encoder", folder.toString(),
+                "--type", "f32", "-q").code()).isZero();
+        LtxProvider provider = new LtxProvider();
+        assertThat(provider.canOpen(single)).as("a single file is an LTX-Video model").isTrue();
+        assertThat(new mmgp.models.engine.AmusedProvider().canOpen(single)).isFalse();
+        try (LtxBatchModel m = (LtxBatchModel) provider.open(single, folder, 2)) {
+            assertThat(m.defaults()).isEqualTo(ModelCatalog.DISTILLED_DEFAULTS);
+        }
+        VideoRequest request = new VideoRequest("a red car", VideoOptions.defaults().withSize(9, 64, 64).withSeed(5));
+        mmgp.api.VideoResult a, b;
+        try (mmgp.engine.Engine engine = mmgp.engine.Engine.builder().model(Task.VIDEO, single, folder).threads(2).build()) {
+            a = engine.generateVideo(request, null).result().get();
+        }
+        try (mmgp.engine.Engine engine = mmgp.engine.Engine.builder().model(Task.VIDEO, converted).threads(2).build()) {
+            b = engine.generateVideo(request, null).result().get();
+        }
+        assertThat(a.rgb()).containsExactly(b.rgb());
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new mmgp.models.engine.AmusedProvider().open(single, folder, 1))
+                .hasMessageContaining("take no companion source");
+    }
+
     @Test
     void requestsWithoutStepsOrGuidanceGetTheModelsDefaults() throws Exception {
         assumeTrue(NativeLibraries.available(), "native libs not built");

@@ -29,6 +29,7 @@ class LtxModelDefaultsTest {
         assertThat(o.steps()).isEqualTo(7);
         assertThat(o.guidanceScale()).isEqualTo(1f);
         assertThat(o.decodeTimestepsFor(1)).containsExactly(0.05f);
+        assertThat(o.decodeNoiseScalesFor(1)).as("Lightricks' distilled configs").containsExactly(0.025f);
     }
 
     @Test

@@ -28,7 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Lightricks single-file LTX-Video checkpoints: a file built from each diffusers fixture by the
  * inverse of diffusers' single-file key mapping gives bit-identical latents and pixels.
  */
-class LtxSingleFileTest {
+public class LtxSingleFileTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** One raw tensor to write. */
@@ -114,7 +114,12 @@ class LtxSingleFileTest {
     }
 
     /** Writes a single file from a fixture's diffusers folder, with a Lightricks-style transformer header and a diffusers VAE header. */
-    static Path singleFileOf(Path checkpoint, LtxSingleFile.VaeLayout layout, Path out) throws IOException {
+    public static Path singleFileOf(Path checkpoint, LtxSingleFile.VaeLayout layout, Path out) throws IOException {
+        return singleFileOf(checkpoint, layout, out, JSON.createObjectNode());
+    }
+
+    /** As {@link #singleFileOf(Path, LtxSingleFile.VaeLayout, Path)} with {@code extra} top-level entries in the header config (e.g. a distilled release's allowed_inference_steps). */
+    public static Path singleFileOf(Path checkpoint, LtxSingleFile.VaeLayout layout, Path out, ObjectNode extra) throws IOException {
         List<Raw> tensors = new java.util.ArrayList<>(read(checkpoint.resolve("transformer/diffusion_pytorch_model.safetensors"), LtxSingleFileTest::originalTransformer));
         tensors.addAll(read(checkpoint.resolve("vae/diffusion_pytorch_model.safetensors"), n -> originalVae(n, layout)));
         // statistics diffusers drops
@@ -127,6 +132,7 @@ class LtxSingleFileTest {
         ObjectNode config = JSON.createObjectNode();
         config.set("transformer", t);
         config.set("vae", JSON.readTree(checkpoint.resolve("vae/config.json").toFile()));
+        config.setAll(extra);
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("format", "pt");
         meta.put("config", JSON.writeValueAsString(config));

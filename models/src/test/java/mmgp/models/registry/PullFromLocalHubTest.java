@@ -8,6 +8,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import mmgp.registry.FakeHub;
 import java.util.Arrays;
+import java.util.List;
+import mmgp.models.CliRun;
+import mmgp.models.ltx.LtxDefaults;
+import mmgp.models.ltx.LtxModel;
+import mmgp.models.ltx.LtxPipeline;
+import mmgp.registry.ModelCatalog;
+import mmgp.registry.ModelDefaults;
 import mmgp.api.Task;
 import mmgp.bindings.NativeLibraries;
 import mmgp.bindings.llama.LlamaLog;
@@ -38,6 +45,7 @@ import org.junit.jupiter.api.io.TempDir;
 class PullFromLocalHubTest {
     static final Path AMUSED = Path.of("src/test/resources/fixtures/amused");
     static final Path SMOLVLM = Path.of("src/test/resources/fixtures/smolvlm2_processor");
+    static final Path LTX_095 = Path.of("src/test/resources/fixtures/ltx_video_095");
 
     @TempDir
     Path models;
@@ -81,6 +89,76 @@ class PullFromLocalHubTest {
         b[b.length - 100] ^= 1;
         Files.write(installed.entryPoint(), b);
         assertThat(Main.run("models", "verify", "--models", models.toString(), "amused-256")).as("a flipped byte is found").isEqualTo(1);
+    }
+
+    /**
+     * The distilled catalog entry: the single file from Lightricks/LTX-Video, the T5 encoder,
+     * tokenizer and scheduler from Lightricks/LTX-Video-0.9.5 (only those: its transformer and VAE
+     * stay on the hub), converted with the entry's defaults. The installed model gives the video of
+     * the fixture's diffusers folder under the same settings, and a second pull takes the shared
+     * files from disk.
+     */
+    @Test
+    void pulledDistilledSingleFileRunsLikeTheFolderAndSharesItsTextEncoder(@TempDir Path tmp) throws Exception {
+        Path folder = LTX_095.resolve("checkpoint");
+        Path repo = java.nio.file.Files.createDirectories(tmp.resolve("LTX-Video"));
+        mmgp.models.ltx.LtxSingleFileTest.singleFileOf(folder, mmgp.models.ltx.LtxSingleFile.VaeLayout.V095,
+                repo.resolve(ModelCatalog.DISTILLED_2B_098_FILE));
+        Files.write(repo.resolve("ltxv-13b-0.9.8-distilled.safetensors"), new byte[64]); // another release: not downloaded
+        Files.writeString(repo.resolve("README.md"), "# LTX-Video");
+        String sharedCommit;
+        try (FakeHub hub = new FakeHub(repo, "Lightricks/LTX-Video")) {
+            sharedCommit = hub.alsoServe(folder, "Lightricks/LTX-Video-0.9.5");
+            CliRun pull = CliRun.of("pull", "ltx-video-2b-0.9.8-distilled", "--endpoint", hub.endpoint(), "--models", models.toString(), "--type", "f32", "-q");
+            assertThat(pull.code()).as(pull.err()).isZero();
+            assertThat(pull.out()).contains("installed ltx-video-2b-0.9.8-distilled", "is now the default video model");
+            assertThat(hub.requestsFor("text_encoder/config.json")).hasSize(1);
+            assertThat(hub.requestsFor("scheduler/scheduler_config.json")).hasSize(1);
+            assertThat(hub.requestsFor("tokenizer/spiece.model")).isNotEmpty();
+            assertThat(hub.requestsFor("").stream().map(FakeHub.Request::path))
+                    .noneMatch(p -> p.contains("/resolve/") && (p.contains("transformer/") || p.contains("vae/") || p.contains("13b") || p.contains("README")));
+
+            // again (--force): the single file is fetched anew (its download was deleted), the shared files are on disk
+            int before = hub.requestsFor("text_encoder/config.json").size();
+            int singleBefore = hub.requestsFor(ModelCatalog.DISTILLED_2B_098_FILE).size();
+            assertThat(Main.run("pull", "ltx-video-2b-0.9.8-distilled", "--endpoint", hub.endpoint(), "--models", models.toString(),
+                    "--type", "f32", "--force", "-q")).isZero();
+            assertThat(hub.requestsFor("text_encoder/config.json")).as("shared files are downloaded once").hasSize(before);
+            assertThat(hub.requestsFor(ModelCatalog.DISTILLED_2B_098_FILE).size()).isGreaterThan(singleBefore);
+            CliRun again = CliRun.of("pull", "ltx-video-2b-0.9.8-distilled", "--endpoint", hub.endpoint(), "--models", models.toString(), "--type", "f32", "-q");
+            assertThat(again.out()).as("same commits of both repositories, same type").contains("is up to date");
+        }
+        ModelRegistry registry = new ModelRegistry(models);
+        InstalledModel installed = registry.installed(Task.VIDEO).orElseThrow();
+        assertThat(installed.name()).isEqualTo("ltx-video-2b-0.9.8-distilled");
+        assertThat(installed.manifest().family()).isEqualTo("ltx");
+        assertThat(installed.manifest().defaults()).isEqualTo(ModelCatalog.DISTILLED_DEFAULTS);
+        assertThat(installed.manifest().source().files()).extracting(ModelManifest.SourceFile::path).containsExactly(ModelCatalog.DISTILLED_2B_098_FILE);
+        assertThat(installed.manifest().shared()).singleElement().satisfies(src -> {
+            assertThat(src.repo()).isEqualTo("Lightricks/LTX-Video-0.9.5");
+            assertThat(src.revision()).isEqualTo(sharedCommit);
+            assertThat(src.files()).extracting(ModelManifest.SourceFile::path).contains("text_encoder/config.json", "tokenizer/spiece.model",
+                    "scheduler/scheduler_config.json").noneMatch(f -> f.startsWith("transformer/") || f.startsWith("vae/"));
+        });
+        assertThat(models.resolve(".downloads/Lightricks/LTX-Video-0.9.5").resolve(sharedCommit).resolve("text_encoder/config.json"))
+                .as("the shared files stay for the next model").exists();
+        assertThat(models.resolve(".downloads/Lightricks/LTX-Video")).as("the model's own download is deleted").doesNotExist();
+        assertThat(registry.verify(installed.name()).ok()).isTrue();
+
+        ModelDefaults defaults = ModelDefaults.forModel(installed.entryPoint());
+        assertThat(defaults).as("manifest and GGUF agree").isEqualTo(ModelCatalog.DISTILLED_DEFAULTS);
+        try (mmgp.gguf.GgufFile gguf = mmgp.gguf.GgufFile.open(installed.entryPoint())) {
+            assertThat(ModelDefaults.read(gguf.metadata())).isEqualTo(ModelCatalog.DISTILLED_DEFAULTS);
+        }
+        LtxPipeline.Options o = LtxDefaults.apply(LtxPipeline.Options.defaults().with(9, 64, 64, 40, 3f, 24f, 32, 5), defaults, false, false, false);
+        assertThat(o.guidanceScale()).as("distilled: no CFG").isEqualTo(1f);
+        try (ComputeBackend backend = ComputeBackend.cpu(2); LtxModel pulled = LtxModel.open(installed.entryPoint(), backend);
+             LtxModel fromFolder = LtxModel.open(folder, backend)) {
+            var a = LtxPipeline.generate(pulled, backend, List.of("a red car"), o, mmgp.api.ProgressListener.NONE);
+            var b = LtxPipeline.generate(fromFolder, backend, List.of("a red car"), o, mmgp.api.ProgressListener.NONE);
+            assertThat(a.latents()).as("final latents").containsExactly(b.latents());
+            assertThat(a.pixels()).as("decoded video").containsExactly(b.pixels());
+        }
     }
 
     @Test
