@@ -26,6 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -344,21 +345,44 @@ const char * mmgp_f32gemm_path(void) {
     return choose(0).name;
 }
 
-/* Per-thread packing buffers, kept across calls (ggml's worker threads live as long as the process). */
-static _Thread_local float * tl_buf;
-static _Thread_local size_t tl_floats;
+/* Per-thread packing buffers, kept across calls and freed when their thread ends: ggml's worker
+ * threads usually live as long as the process, but a build without OpenMP makes threads per compute,
+ * and OpenMP pools die with the Java thread that started them. */
+struct tl_buffer {
+    float * data;
+    size_t floats;
+};
+
+static pthread_key_t tl_key;
+static pthread_once_t tl_once = PTHREAD_ONCE_INIT;
+
+static void tl_free(void * p) {
+    struct tl_buffer * t = p;
+    free(t->data);
+    free(t);
+}
+
+static void tl_init(void) {
+    if (pthread_key_create(&tl_key, tl_free) != 0) fail("cannot create the packing buffers' thread key");
+}
 
 static float * thread_buffer(size_t floats) {
-    if (floats > tl_floats) {
-        free(tl_buf);
-        tl_buf = NULL;
-        tl_floats = 0;
+    pthread_once(&tl_once, tl_init);
+    struct tl_buffer * t = pthread_getspecific(tl_key);
+    if (t == NULL) {
+        t = calloc(1, sizeof *t);
+        if (t == NULL || pthread_setspecific(tl_key, t) != 0) fail("out of memory for the packing buffers");
+    }
+    if (floats > t->floats) {
+        free(t->data);
+        t->data = NULL;
+        t->floats = 0;
         void * p = NULL;
         if (posix_memalign(&p, 64, floats * sizeof(float)) != 0) fail("out of memory for the packing buffers");
-        tl_buf = p;
-        tl_floats = floats;
+        t->data = p;
+        t->floats = floats;
     }
-    return tl_buf;
+    return t->data;
 }
 
 struct problem {
@@ -459,6 +483,10 @@ void mmgp_f32gemm(struct ggml_tensor * dst, int ith, int nth, void * userdata) {
     if (dst->type != GGML_TYPE_F32 || dst->nb[0] != 4 || dst->ne[0] != a->ne[1] || dst->ne[1] != b->ne[1] || dst->ne[2] != b->ne[2]
         || dst->ne[3] != b->ne[3] || dst->nb[2] != dst->nb[1] * dst->ne[1] || dst->nb[3] != dst->nb[2] * dst->ne[2]) {
         fail("mmgp_f32gemm: the destination must be a contiguous F32 [M, N1, N2, N3] (M = src[0]'s ne[1], N = src[1]'s ne[1..3])");
+    }
+    if (a->ne[0] < 1) { /* an empty sum: zeros, as ggml_mul_mat gives */
+        if (ith == 0) memset(dst->data, 0, (size_t)dst->nb[3] * (size_t)dst->ne[3]);
+        return;
     }
     struct problem pr = {{a->data, aF16, a->ne[1], 1, a->nb[1], 0, 0},
                          {b->data, bF16, b->ne[1], b->ne[2], b->nb[1], b->nb[2], b->nb[3]},

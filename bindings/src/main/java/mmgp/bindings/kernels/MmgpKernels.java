@@ -579,7 +579,9 @@ public final class MmgpKernels {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment as = operand(arena, a, (long) m * k, "a"), bs = operand(arena, b, (long) n * k, "b");
             MemorySegment cs = arena.allocate((long) c.length * 4, 64);
-            MemorySegment ps = params == null ? MemorySegment.NULL : arena.allocateFrom(INT, params);
+            if (params != null && params.length > 4) throw new IllegalArgumentException("struct mmgp_f32gemm_params has 4 fields, got " + params.length + " values");
+            // Padded to the struct's four fields (0 = the default), which the C side always reads.
+            MemorySegment ps = params == null ? MemorySegment.NULL : arena.allocateFrom(INT, java.util.Arrays.copyOf(params, 4));
             F32GEMM_RAW.invokeExact(as, a instanceof short[] ? 1 : 0, (long) k, (long) m, (long) k, bs, b instanceof short[] ? 1 : 0, (long) k, (long) n,
                     cs, (long) m, ps, threads);
             MemorySegment.ofArray(c).copyFrom(cs);

@@ -80,7 +80,7 @@ public final class MatMul {
     public static Tensor f32Gemm(Graph g, Tensor a, Tensor b, int... params) {
         String misfit = f32Misfit(a, b);
         if (misfit != null) throw new IllegalArgumentException("mmgp F32 GEMM of " + a + " and " + b + ": " + misfit);
-        int[] p = params == null || params.length == 0 ? null : params;
+        int[] p = kernelParams(params);
         return g.customOp("mmgp_f32gemm", GgmlType.F32, new long[] {a.ne(1), b.ne(1), b.ne(2), b.ne(3)}, MmgpKernels.f32GemmFunction(), p, a, b);
     }
 
@@ -98,7 +98,19 @@ public final class MatMul {
         }
         if (a.ne(2) != 1 || a.ne(3) != 1) return "the first operand must be 2-D [K, M]";
         if (a.ne(0) != b.ne(0)) return "the operands must have the same K (ne[0]): " + a.ne(0) + " vs " + b.ne(0);
+        if (a.ne(0) < 1) return "K (ne[0]) must be at least 1";
         return null;
+    }
+
+    /**
+     * The kernels' params struct (four int32: flags and three block sizes, 0 meaning the default)
+     * from the caller's leading values: null for none, else padded with zeros to four, as the C side
+     * always reads four.
+     */
+    static int[] kernelParams(int[] params) {
+        if (params == null || params.length == 0) return null;
+        if (params.length > 4) throw new IllegalArgumentException("the kernels take at most 4 params (flags and three block sizes), got " + params.length);
+        return java.util.Arrays.copyOf(params, 4);
     }
 
     private static boolean halfOrFloatRows(Tensor t) {
@@ -118,7 +130,7 @@ public final class MatMul {
             throw new IllegalArgumentException("mmgp Q8_0 GEMM needs a 2-D Q8_0 weight [K, M] (K % 32 == 0) and F32 x [K, ...] "
                     + "with contiguous rows; got " + weight + " and " + x);
         }
-        int[] p = params == null || params.length == 0 ? null : params;
+        int[] p = kernelParams(params);
         long k = weight.ne(0), n = x.ne(1) * x.ne(2) * x.ne(3);
         Tensor qa = g.customOp("mmgp_q8_act", GgmlType.I8, new long[] {MmgpKernels.q8ActBytes(k, n), 1, 1, 1},
                 MmgpKernels.q8QuantizeActFunction(), p, x);

@@ -44,6 +44,8 @@ class MatMulF32Test extends NnTestSupport {
             Tensor x = g.view(wide, new long[] {k, n, batch}, new long[] {2L * (k + 8) * 4, (k + 8) * 2L * n * 4}, 3L * 4);
             Tensor y = g.output(MatMul.f32Gemm(g, set.get("w"), x));
             Tensor plain = g.output(MatMul.f32Gemm(g, set.get("w"), x, MmgpKernels.F32GEMM_PORTABLE, 0, 0, 0));
+            // Only the flags, as the javadoc shows: padded to the struct's four fields, not read past its end.
+            Tensor flagsOnly = g.output(MatMul.f32Gemm(g, set.get("w"), x, MmgpKernels.F32GEMM_PORTABLE));
             assertThat(y.shape()).containsExactly(m, n, batch, 1);
             g.compute();
             float[] xs = new float[k * n * batch];
@@ -53,6 +55,20 @@ class MatMulF32Test extends NnTestSupport {
             float[] expected = reference(w, m, k, xs, n * batch);
             assertBits(g.floats(y), expected, "vector path");
             assertBits(g.floats(plain), expected, "plain C path");
+            assertBits(g.floats(flagsOnly), expected, "plain C path, flags only");
+        }
+    }
+
+    @Test
+    void paramsArePaddedToTheStructAndAnEmptyKIsRefused() {
+        assertThat(MatMul.kernelParams(null)).isNull();
+        assertThat(MatMul.kernelParams(new int[0])).isNull();
+        assertThat(MatMul.kernelParams(new int[] {7})).containsExactly(7, 0, 0, 0);
+        assertThatThrownBy(() -> MatMul.kernelParams(new int[5])).hasMessageContaining("at most 4");
+        try (Graph g = newGraph()) {
+            Tensor a = g.inputF32("a", 0, 20), b = g.inputF32("b", 0, 20);
+            assertThatThrownBy(() -> MatMul.f32Gemm(g, a, b)).hasMessageContaining("at least 1");
+            assertThat(MatMul.f32Fits(a, b)).isFalse();
         }
     }
 
