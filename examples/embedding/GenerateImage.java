@@ -2,9 +2,11 @@
 //
 // Build and run (after ./mvnw -q install -DskipTests, which puts dev.mmgp:mmgp-models in ~/.m2):
 //   see README "Embedding the engine" for the dependency and the JVM flags; or, from a checkout:
-//   ./mvnw -q -pl models -am package -DskipTests
+//   ./mvnw -q -pl models -am install -DskipTests
+//   ./mvnw -q -pl models dependency:build-classpath -DincludeScope=runtime -Dmdep.outputFile=target/classpath.txt
 //   java --enable-native-access=ALL-UNNAMED --add-modules=jdk.incubator.vector \
-//        -cp models/target/mmgp.jar examples/embedding/GenerateImage.java <amused model> "a red fox" fox.png
+//        -cp "models/target/mmgp-models-0.1.0-SNAPSHOT.jar:$(cat models/target/classpath.txt)" \
+//        examples/embedding/GenerateImage.java <amused model> "a red fox" fox.png
 //
 // <amused model> is an aMUSEd .gguf, a folder `mmgp pull amused-256` installed, or a Hugging Face folder.
 

@@ -92,7 +92,8 @@ public final class Main extends VerbGroup {
         CommandLine cli = new CommandLine(new Main());
         java.util.Map<String, Object> verbs = new java.util.HashMap<>();
         for (Object o : new Object[] {new CheckCommand(), new ConvertCommand(), new GgufCommand(), new ModelsCommand(), new NativeCommand(),
-                new PullCommand(), new ServeCommand(), new WorkerCommand(), new ClusterCommand(), new CompletionCommand(), new CommandLine.HelpCommand()}) verbs.put(name(o), o);
+                new PullCommand(), new CompletionCommand(), new CommandLine.HelpCommand()}) verbs.put(name(o), o);
+        // The model verbs (mmgp-models) and serve, worker and cluster (mmgp-service) come through the SPI.
         for (VerbProvider v : VerbProvider.all()) verbs.put(name(v.command()), v.command());
         // User verbs first, in the order a newcomer meets them; then the developer verbs; then any other.
         for (String n : USER_VERBS) if (verbs.containsKey(n)) cli.addSubcommand(verbs.remove(n));

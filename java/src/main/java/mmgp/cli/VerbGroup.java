@@ -3,7 +3,7 @@ package mmgp.cli;
 import picocli.CommandLine;
 
 /** A verb whose work is done by its subcommands: given none, it prints its usage. */
-abstract class VerbGroup implements Runnable {
+public abstract class VerbGroup implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 

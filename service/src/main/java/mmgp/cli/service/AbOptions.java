@@ -1,4 +1,4 @@
-package mmgp.cli;
+package mmgp.cli.service;
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,7 +1,8 @@
-package mmgp.cli;
+package mmgp.cli.service;
 
 import java.nio.file.Path;
 import java.util.Collection;
+import mmgp.cli.ByteSizeConverter;
 import mmgp.engine.Engine;
 import mmgp.engine.MemoryBudget;
 import picocli.CommandLine.Option;

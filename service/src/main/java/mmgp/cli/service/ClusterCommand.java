@@ -1,4 +1,4 @@
-package mmgp.cli;
+package mmgp.cli.service;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import mmgp.api.Task;
+import mmgp.cli.VerbGroup;
 import mmgp.cluster.ClusterConfig;
 import mmgp.cluster.ClusterDemo;
 import mmgp.cluster.ClusterKafka;

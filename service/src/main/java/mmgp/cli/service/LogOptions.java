@@ -1,4 +1,4 @@
-package mmgp.cli;
+package mmgp.cli.service;
 
 import java.util.Locale;
 import mmgp.server.LogFormat;

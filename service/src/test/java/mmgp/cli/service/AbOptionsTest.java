@@ -1,4 +1,4 @@
-package mmgp.cli;
+package mmgp.cli.service;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

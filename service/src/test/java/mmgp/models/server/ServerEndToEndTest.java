@@ -25,12 +25,13 @@ import mmgp.models.QuietLlama;
 import mmgp.models.smolvlm.SampleClip;
 import mmgp.server.ApiServer;
 import mmgp.server.ServerConfig;
+import mmgp.testing.Fixtures;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The HTTP server over the real engine and the three tiny fixture models: upload a video, get caption, PNG and MP4. */
 class ServerEndToEndTest {
-    static final Path FIXTURES = Path.of("src/test/resources/fixtures");
+    static final Path FIXTURES = Fixtures.root();
     static final String KEY = "e2e-key-0123456789";
     static final ObjectMapper JSON = new ObjectMapper();
 

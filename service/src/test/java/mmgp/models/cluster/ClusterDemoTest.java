@@ -40,6 +40,7 @@ import mmgp.server.ApiServer;
 import mmgp.server.ClusterServer;
 import mmgp.server.Metrics;
 import mmgp.server.ServerConfig;
+import mmgp.testing.Fixtures;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
@@ -55,7 +56,7 @@ import org.junit.jupiter.api.io.TempDir;
  * API limits of a front end.
  */
 class ClusterDemoTest {
-    static final Path FIXTURES = Path.of("src/test/resources/fixtures");
+    static final Path FIXTURES = Fixtures.root();
     static final Path AMUSED = FIXTURES.resolve("amused/checkpoint");
     static final ObjectMapper JSON = new ObjectMapper();
 

@@ -1,9 +1,10 @@
-package mmgp.cli;
+package mmgp.cli.service;
 
 import java.nio.file.Path;
 import java.util.EnumMap;
 import java.util.Map;
 import mmgp.api.Task;
+import mmgp.cli.RegistryOption;
 import mmgp.registry.ModelRegistry;
 import picocli.CommandLine.Option;
 

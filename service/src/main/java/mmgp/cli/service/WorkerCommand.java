@@ -1,4 +1,4 @@
-package mmgp.cli;
+package mmgp.cli.service;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -8,6 +8,7 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import mmgp.api.Task;
+import mmgp.cli.ThreadsOption;
 import mmgp.cluster.ClusterConfig;
 import mmgp.cluster.ClusterWorker;
 import mmgp.engine.Engine;
