@@ -61,7 +61,7 @@ build_kernels() {
     if [[ -n "$c" ]] && command -v "$c" >/dev/null 2>&1; then cc="$c"; break; fi
   done
   [[ -n "$cc" ]] || { echo "mmgp kernels: no C compiler found (cc, gcc or clang)" >&2; return 1; }
-  kkey=$( { cat "$ksrc/mmgp_kernels.h"; for c in "${csrcs[@]}"; do printf '%s\n' "${c##*/}"; cat "$c"; done; printf '%s\n' "$os" "$arch" "$fkey"; } \
+  kkey=$( { for h in "$ksrc"/*.h; do printf '%s\n' "${h##*/}"; cat "$h"; done; for c in "${csrcs[@]}"; do printf '%s\n' "${c##*/}"; cat "$c"; done; printf '%s\n' "$os" "$arch" "$fkey"; } \
     | sha256_stdin) || return 1
   kdir="$cache/native/kernels-${kkey:0:10}"
   if [[ -f "$kdir/BUILD-INFO" && "${MMGP_NATIVE_FORCE:-0}" != "1" ]]; then return 0; fi

@@ -21,6 +21,7 @@
  * split computes the same bits as a plain Java loop over k with Math.fma.
  */
 #include "mmgp_kernels.h"
+#include "mmgp_ggml_tensor.h"
 
 #include <math.h>
 #include <stddef.h>
@@ -48,28 +49,7 @@
 #define NR_MAX 12
 #define NC_DEFAULT 768 /* a multiple of every NR; 3.5 MB of packed B at K panels of 1152 */
 
-/* Our mirror of the pinned ggml's struct ggml_tensor (see mmgp_im2col.c, which asserts it). */
-struct ggml_tensor {
-    int32_t type;
-    void * buffer;
-    int64_t ne[4];
-    size_t nb[4];
-    int32_t op;
-    int32_t op_params[16];
-    int32_t flags;
-    struct ggml_tensor * src[10];
-    struct ggml_tensor * view_src;
-    size_t view_offs;
-    void * data;
-    char name[64];
-    void * extra;
-    char padding[8];
-};
-_Static_assert(offsetof(struct ggml_tensor, data) == 248, "ggml_tensor.data");
 _Static_assert(sizeof(struct mmgp_f32gemm_params) == 16, "mmgp_f32gemm_params is 4 int32");
-
-#define GGML_TYPE_F32 0
-#define GGML_TYPE_F16 1
 
 static void fail(const char * what) {
     fprintf(stderr, "mmgp_gemm_f32: %s\n", what);

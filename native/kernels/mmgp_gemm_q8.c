@@ -36,6 +36,7 @@
  * by fp32 rounding only (a few ulp of the sum).
  */
 #include "mmgp_kernels.h"
+#include "mmgp_ggml_tensor.h"
 
 #include <math.h>
 #include <stddef.h>
@@ -90,29 +91,7 @@
 #define KC_DEFAULT 128               /* blocks per K panel (4096 k)                         */
 #define NC_DEFAULT 16                /* groups per N panel (128 columns)                    */
 
-/* Our mirror of the pinned ggml's struct ggml_tensor (see mmgp_im2col.c, which asserts it). */
-struct ggml_tensor {
-    int32_t type;
-    void * buffer;
-    int64_t ne[4];
-    size_t nb[4];
-    int32_t op;
-    int32_t op_params[16];
-    int32_t flags;
-    struct ggml_tensor * src[10];
-    struct ggml_tensor * view_src;
-    size_t view_offs;
-    void * data;
-    char name[64];
-    void * extra;
-    char padding[8];
-};
-_Static_assert(offsetof(struct ggml_tensor, data) == 248, "ggml_tensor.data");
-_Static_assert(sizeof(struct ggml_tensor) == 336, "sizeof(ggml_tensor)");
 _Static_assert(sizeof(struct mmgp_q8_params) == 16, "mmgp_q8_params is 4 int32");
-
-#define GGML_TYPE_F32 0
-#define GGML_TYPE_Q8_0 8
 
 static void fail(const char * what) {
     fprintf(stderr, "mmgp_gemm_q8: %s\n", what);

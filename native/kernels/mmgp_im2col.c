@@ -21,6 +21,7 @@
  * C path that every other CPU compiles (MMGP_IM2COL_PORTABLE runs it anywhere, for tests).
  */
 #include "mmgp_kernels.h"
+#include "mmgp_ggml_tensor.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -54,47 +55,7 @@
 #define ALWAYS_INLINE static inline
 #endif
 
-/* ---------------------------------------------------------------------------------------------
- * Our mirror of the pinned ggml's struct ggml_tensor (ggml 0.25.1: GGML_MAX_DIMS 4,
- * GGML_MAX_OP_PARAMS 64, GGML_MAX_SRC 10, GGML_MAX_NAME 64). ggml.h is not included; the Java
- * side checks the real offsets at start-up (GgmlTensorStruct.verify) and these asserts pin ours
- * to the same numbers.
- * ------------------------------------------------------------------------------------------- */
-struct ggml_tensor {
-    int32_t type; /* enum ggml_type: 0 F32, 1 F16 */
-    void * buffer;
-    int64_t ne[4];
-    size_t nb[4];
-    int32_t op; /* enum ggml_op */
-    int32_t op_params[16];
-    int32_t flags;
-    struct ggml_tensor * src[10];
-    struct ggml_tensor * view_src;
-    size_t view_offs;
-    void * data;
-    char name[64];
-    void * extra;
-    char padding[8];
-};
-
-_Static_assert(sizeof(void *) == 8 && sizeof(size_t) == 8, "mmgp_im2col assumes a 64-bit target");
-_Static_assert(offsetof(struct ggml_tensor, type) == 0, "ggml_tensor.type");
-_Static_assert(offsetof(struct ggml_tensor, ne) == 16, "ggml_tensor.ne");
-_Static_assert(offsetof(struct ggml_tensor, nb) == 48, "ggml_tensor.nb");
-_Static_assert(offsetof(struct ggml_tensor, op) == 80, "ggml_tensor.op");
-_Static_assert(offsetof(struct ggml_tensor, op_params) == 84, "ggml_tensor.op_params");
-_Static_assert(offsetof(struct ggml_tensor, flags) == 148, "ggml_tensor.flags");
-_Static_assert(offsetof(struct ggml_tensor, src) == 152, "ggml_tensor.src");
-_Static_assert(offsetof(struct ggml_tensor, view_src) == 232, "ggml_tensor.view_src");
-_Static_assert(offsetof(struct ggml_tensor, view_offs) == 240, "ggml_tensor.view_offs");
-_Static_assert(offsetof(struct ggml_tensor, data) == 248, "ggml_tensor.data");
-_Static_assert(offsetof(struct ggml_tensor, name) == 256, "ggml_tensor.name");
-_Static_assert(offsetof(struct ggml_tensor, extra) == 320, "ggml_tensor.extra");
-_Static_assert(sizeof(struct ggml_tensor) == 336, "sizeof(ggml_tensor)");
 _Static_assert(sizeof(struct mmgp_im2col_params) == 56, "mmgp_im2col_params is 14 int32");
-
-#define GGML_TYPE_F32 0
-#define GGML_TYPE_F16 1
 
 /* ---------------------------------------------------------------------------------------------
  * float -> half, round to nearest even.
