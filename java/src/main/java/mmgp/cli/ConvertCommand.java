@@ -64,6 +64,10 @@ final class ConvertCommand implements Callable<Integer> {
         converter.adjust(policy);
         long start = System.nanoTime();
         if (converter.writesDirectory()) {
+            if (companion != null) {
+                throw new IllegalArgumentException("--text-encoder is for one-file LTX-Video inputs; converter '" + converter.id()
+                        + "' takes only a checkpoint folder, so drop the option");
+            }
             Files.createDirectories(output);
             try (HfCheckpoint ckpt = HfCheckpoint.open(input)) {
                 for (Path f : converter.convertInto(ckpt, policy, output)) {

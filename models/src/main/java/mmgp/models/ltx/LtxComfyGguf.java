@@ -57,6 +57,18 @@ public final class LtxComfyGguf implements AutoCloseable {
         this.torchShapes = torchShapes;
     }
 
+    /**
+     * Whether {@code file} starts with GGUF's magic bytes: one-file checkpoints are told apart by
+     * content, since people rename them ({@code .sft}, no extension); anything else is read as
+     * safetensors, whose reader names what is wrong with it.
+     */
+    static boolean isGguf(Path file) throws IOException {
+        byte[] magic = new byte[4];
+        try (var in = java.nio.file.Files.newInputStream(file)) {
+            return in.readNBytes(magic, 0, 4) == 4 && magic[0] == 'G' && magic[1] == 'G' && magic[2] == 'U' && magic[3] == 'F';
+        }
+    }
+
     /** Whether {@code gguf} is a ComfyUI-GGUF LTX-Video transformer. */
     public static boolean isComfyLtx(GgufFile gguf) {
         return refusal(gguf) == null;
@@ -171,6 +183,35 @@ public final class LtxComfyGguf implements AutoCloseable {
      */
     public JsonNode transformerConfig(JsonNode hint) {
         return LtxSingleFile.transformerConfig(hint, false, torchShapes, "ComfyUI GGUF " + path.getFileName());
+    }
+
+    private static final java.util.regex.Pattern RELEASE = java.util.regex.Pattern.compile("(?<![0-9])0\\.9\\.([0-9])(?![0-9])");
+
+    /**
+     * A one-line warning when the companion's VAE ({@code vae}: its diffusers config) is not the
+     * release this transformer was published with, as far as that can be told: a release number in
+     * the file name (community files keep Lightricks' names, e.g. {@code ltx-video-2b-v0.9.1-Q8_0.gguf}),
+     * else the width (13B transformers came with 0.9.7, whose VAE is 0.9.5's); null when it matches or cannot be told.
+     */
+    public String vaeMismatch(JsonNode vae, Path vaeSource) {
+        String want;
+        String because;
+        java.util.regex.Matcher m = RELEASE.matcher(path.getFileName().toString());
+        long[] projIn = torchShapes.get("transformer.proj_in.weight");
+        if (m.find()) {
+            int minor = m.group(1).charAt(0) - '0';
+            want = minor == 0 ? "0.9.0" : minor < 5 ? "0.9.1" : "0.9.5";
+            because = "its file name says 0.9." + minor;
+        } else if (projIn != null && projIn[0] >= 4096) {
+            want = "0.9.5";
+            because = "it is a 13B transformer (" + projIn[0] + " wide)";
+        } else {
+            return null;
+        }
+        String have = LtxConverter.version(vae);
+        if (have.equals(want)) return null;
+        return "warning: " + path.getFileName() + " expects the LTX-Video " + want + " VAE (" + because + ") but " + vaeSource
+                + " has the " + have + " one; the video will likely be noise (use the matching release's folder or GGUF)";
     }
 
     /** The weights in place in the mapped file, under their diffusers names ({@code transformer.*}). */

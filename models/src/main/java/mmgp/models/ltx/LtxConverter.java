@@ -46,7 +46,13 @@ public final class LtxConverter implements ModelConverter {
 
     @Override
     public void adjust(TypePolicy policy) {
+        // ComfyUI-GGUF's ltxv rule, for every input (a ComfyUI file's float tensors are re-typed too): the
+        // per-block modulation tables stay F32 at any --type, as its converter keeps them
+        policy.rule(".*scale_shift_table", GgmlType.F32);
         if (policy.requested().isQuantized()) {
+            // ...and the small embedders and projections at F16, as its quantizer leaves them: they are a tiny share
+            // of the weights, and the timestep / caption / patch embeddings feed every block. Their biases stay F32.
+            policy.rule("transformer\\.(time_embed|caption_projection|proj_in|proj_out)\\..*weight", GgmlType.F16);
             // The token table is gathered, not multiplied; the VAE is precision-sensitive and small.
             policy.rule(".*shared\\.weight", GgmlType.F16);
             // A learned scalar (≈1000) that scales the decode timestep: F16 would round 1008.757 to 1008.5.
@@ -78,7 +84,7 @@ public final class LtxConverter implements ModelConverter {
     }
 
     /** Which VAE code path the checkpoint needs (the engine reads the same facts from the configs). */
-    private static String version(JsonNode vae) {
+    static String version(JsonNode vae) {
         return vae.path("timestep_conditioning").asBoolean(false)
                 ? (vae.path("down_block_types").toString().contains("LTXVideo095DownBlock3D") ? "0.9.5" : "0.9.1")
                 : "0.9.0";
@@ -94,7 +100,7 @@ public final class LtxConverter implements ModelConverter {
      */
     @Override
     public AutoCloseable planFile(Path file, Path companion, ConversionPlan plan) throws IOException {
-        boolean single = file.getFileName().toString().endsWith(".safetensors");
+        boolean single = !LtxComfyGguf.isGguf(file); // by content: renamed files (.sft, no extension) are common
         List<AutoCloseable> open = new ArrayList<>();
         AutoCloseable all = () -> {
             for (AutoCloseable c : open.reversed()) c.close();
@@ -121,17 +127,19 @@ public final class LtxConverter implements ModelConverter {
                 SafetensorsCheckpoint raw = SafetensorsCheckpoint.open(file);
                 open.add(raw);
                 for (var e : sf.originalNames().entrySet()) plan.addNamed(e.getKey(), raw, e.getValue());
-                transformer = sf.transformerConfig();
+                transformer = sf.transformerConfig(c.config("transformer"));
                 vae = sf.vaeConfig();
             } else {
                 if (!c.has("vae")) throw new IllegalArgumentException(source + " has no VAE; a ComfyUI GGUF transformer takes its VAE from --text-encoder");
                 transformer = g.transformerConfig(c.config("transformer"));
                 vae = c.requiredConfig("vae");
+                String mismatch = g.vaeMismatch(vae, source);
+                if (mismatch != null) System.err.println(mismatch);
                 g.addTo(plan);
                 c.addTo(plan, "vae");
             }
             c.addTo(plan, "text_encoder");
-            String name = file.getFileName().toString().replaceFirst("\\.(safetensors|gguf)$", "");
+            String name = file.getFileName().toString().replaceFirst("\\.(safetensors|sft|gguf)$", "");
             plan.metadata().putString("general.architecture", ARCH);
             plan.metadata().putString("general.name", name);
             plan.metadata().putString("mmgp.ltx.version", version(vae));

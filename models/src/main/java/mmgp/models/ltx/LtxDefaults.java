@@ -48,7 +48,8 @@ public final class LtxDefaults {
     /**
      * {@code o} with the decode timesteps and noise scales a user gave (each null when not
      * given; one value, or one per prompt), the rest from the model: with neither given, the
-     * model's recommended pair (o's own when it recommends none); noise scales not given take
+     * model's recommended pair (o's own timesteps when it recommends only a noise scale, o's own
+     * pair when it recommends neither); noise scales not given take
      * the timesteps, as diffusers' {@code decode_noise_scale=None}, rather than the model's
      * noise scale, which belongs with its own timestep; timesteps not given are the model's.
      */
@@ -56,7 +57,11 @@ public final class LtxDefaults {
         if (timesteps != null) return o.withDecode(timesteps, noiseScales);
         float[] modelTimestep = d.decodeTimestep() != null ? new float[] {d.decodeTimestep()} : o.decodeTimesteps();
         if (noiseScales != null) return o.withDecode(modelTimestep, noiseScales);
-        if (d.decodeTimestep() == null) return o;
-        return o.withDecode(modelTimestep, d.decodeNoiseScale() != null ? new float[] {d.decodeNoiseScale()} : null);
+        float[] modelNoise = d.decodeNoiseScale() != null ? new float[] {d.decodeNoiseScale()} : null;
+        if (d.decodeTimestep() == null) {
+            // a recommended noise scale alone goes with o's own timesteps rather than being dropped
+            return modelNoise == null ? o : o.withDecode(o.decodeTimesteps(), modelNoise);
+        }
+        return o.withDecode(modelTimestep, modelNoise);
     }
 }

@@ -32,6 +32,7 @@ import mmgp.schedule.FlowMatchEulerScheduler;
  */
 public final class LtxModel implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final System.Logger LOG = System.getLogger(LtxModel.class.getName());
     static final List<String> COMPONENTS = List.of("text_encoder", "transformer", "vae");
 
     private final AutoCloseable source;
@@ -65,7 +66,7 @@ public final class LtxModel implements AutoCloseable {
     public static LtxModel open(Path path, ComputeBackend backend) throws IOException {
         if (!Files.exists(path)) throw new NoSuchFileException(path.toString(), null, "no LTX-Video model here (a .gguf file or a Hugging Face folder)");
         if (Files.isDirectory(path)) return openFolder(path, backend);
-        if (path.getFileName().toString().endsWith(".safetensors")) {
+        if (!LtxComfyGguf.isGguf(path)) {
             Path sibling = path.toAbsolutePath().getParent();
             if (sibling == null || !Files.isDirectory(sibling.resolve("text_encoder")) || !Files.isDirectory(sibling.resolve("tokenizer"))) {
                 LtxSingleFile.open(path).close(); // a file that is no LTX-Video single file is refused by what it is
@@ -102,10 +103,10 @@ public final class LtxModel implements AutoCloseable {
         try {
             Map<String, JsonNode> configs = new HashMap<>();
             List<WeightSet.Region> regions = new ArrayList<>();
-            if (checkpoint.getFileName().toString().endsWith(".safetensors")) {
+            if (!LtxComfyGguf.isGguf(checkpoint)) {
                 LtxSingleFile single = LtxSingleFile.open(checkpoint);
                 sources.add(single);
-                configs.put("transformer", single.transformerConfig());
+                configs.put("transformer", single.transformerConfig(companion.config("transformer")));
                 configs.put("vae", single.vaeConfig());
                 regions.add(single.region());
             } else {
@@ -116,6 +117,8 @@ public final class LtxModel implements AutoCloseable {
                 }
                 configs.put("transformer", gguf.transformerConfig(companion.config("transformer")));
                 configs.put("vae", companion.requiredConfig("vae"));
+                String mismatch = gguf.vaeMismatch(configs.get("vae"), textEncoderSource);
+                if (mismatch != null) LOG.log(System.Logger.Level.WARNING, mismatch);
                 regions.add(gguf.region());
                 regions.addAll(companion.regions("vae"));
             }

@@ -62,9 +62,12 @@ public final class LtxSingleFile implements AutoCloseable {
     private final JsonNode transformerConfig;
     private final JsonNode vaeConfig;
     private final ModelDefaults recommended;
+    private final boolean headerTransformer; // the header config has a transformer section
+    private final Map<String, long[]> shapes; // diffusers names → PyTorch shapes
 
     private LtxSingleFile(Path path, SafetensorsFile file, Map<String, SafetensorsTensorInfo> names, VaeLayout layout,
-                          JsonNode transformerConfig, JsonNode vaeConfig, ModelDefaults recommended) {
+                          JsonNode transformerConfig, JsonNode vaeConfig, ModelDefaults recommended, boolean headerTransformer,
+                          Map<String, long[]> shapes) {
         this.path = path;
         this.file = file;
         this.byDiffusersName = names;
@@ -72,6 +75,8 @@ public final class LtxSingleFile implements AutoCloseable {
         this.transformerConfig = transformerConfig;
         this.vaeConfig = vaeConfig;
         this.recommended = recommended;
+        this.headerTransformer = headerTransformer;
+        this.shapes = shapes;
     }
 
     /** Whether {@code names} are those of a single-file LTX-Video (0.9.x) checkpoint. */
@@ -137,7 +142,7 @@ public final class LtxSingleFile implements AutoCloseable {
             JsonNode ht = header == null ? null : header.get("transformer");
             JsonNode tc = transformerConfig(ht, true, shapes, "single-file LTX-Video checkpoint " + path.getFileName());
             JsonNode vc = hv != null && isDiffusers(hv, "AutoencoderKLLTXVideo") ? hv : releaseVaeConfig(layout);
-            return new LtxSingleFile(path, file, mapped, layout, tc, vc, recommendedDefaults(header, path));
+            return new LtxSingleFile(path, file, mapped, layout, tc, vc, recommendedDefaults(header, path), ht != null, Map.copyOf(shapes));
         } catch (RuntimeException e) {
             file.close();
             throw e;
@@ -284,6 +289,8 @@ public final class LtxSingleFile implements AutoCloseable {
         c.put("_class_name", LtxTransformerConfig.CLASS_NAME);
         c.put("qk_norm", "rms_norm_across_heads");
         boolean agrees = hint != null;
+        int heads = 0;
+        int headDim = 0;
         if (hint != null) {
             String qk = hint.path("qk_norm").asText("rms_norm");
             if (!qk.equals("rms_norm") && !qk.equals("rms_norm_across_heads")) {
@@ -299,13 +306,16 @@ public final class LtxSingleFile implements AutoCloseable {
                     agrees = false;
                 }
             }
-            int heads = hint.path("num_attention_heads").asInt(RELEASE_HEADS);
-            int headDim = hint.path("attention_head_dim").asInt(inner / Math.max(1, heads));
-            if ((long) heads * headDim != inner) {
+            int[] split = headSplit(hint, inner);
+            if (split == null) {
                 if (binding) {
-                    throw new IllegalArgumentException(what + ": its config says " + heads + " heads × " + headDim + " but the tensors are " + inner + " wide");
+                    throw new IllegalArgumentException(what + ": its config says " + hint.path("num_attention_heads").asText("?") + " heads × "
+                            + hint.path("attention_head_dim").asText("?") + " but the tensors are " + inner + " wide");
                 }
                 agrees = false;
+            } else if (split.length == 2) {
+                heads = split[0];
+                headDim = split[1];
             }
         }
         if (agrees) {
@@ -313,15 +323,40 @@ public final class LtxSingleFile implements AutoCloseable {
                 if (hint.hasNonNull(k)) c.set(k, hint.get(k));
             }
         } else {
+            heads = 0; // a companion config of another size says nothing about this one's heads
+        }
+        if (heads == 0) {
             if (inner % RELEASE_HEADS != 0) {
                 throw new IllegalArgumentException(what + ": the transformer is " + inner + " wide, not a multiple of " + RELEASE_HEADS
                         + " heads, and no config names its head count (give a diffusers folder whose transformer/config.json matches)");
             }
-            c.put("num_attention_heads", RELEASE_HEADS);
-            c.put("attention_head_dim", inner / RELEASE_HEADS);
+            heads = RELEASE_HEADS;
+            headDim = inner / RELEASE_HEADS;
         }
+        // both, always: a hint naming one of them must not leave the other to LtxTransformerConfig's 2B default
+        c.put("num_attention_heads", heads);
+        c.put("attention_head_dim", headDim);
         c.setAll(fromShapes);
         return c;
+    }
+
+    /**
+     * The head count and width {@code hint} names for a transformer {@code inner} wide: {heads,
+     * dim} when it names one or both and they split {@code inner}, an empty array when it names
+     * neither, null when what it names does not fit the width.
+     */
+    private static int[] headSplit(JsonNode hint, int inner) {
+        JsonNode h = hint.get("num_attention_heads");
+        JsonNode d = hint.get("attention_head_dim");
+        boolean hasHeads = h != null && !h.isNull();
+        boolean hasDim = d != null && !d.isNull();
+        if (!hasHeads && !hasDim) return new int[0];
+        int heads = hasHeads ? h.asInt() : 0;
+        int dim = hasDim ? d.asInt() : 0;
+        if (hasHeads && heads <= 0 || hasDim && dim <= 0) return null;
+        if (!hasDim) dim = inner % heads == 0 ? inner / heads : -1;
+        if (!hasHeads) heads = inner % dim == 0 ? inner / dim : -1;
+        return heads > 0 && dim > 0 && (long) heads * dim == inner ? new int[] {heads, dim} : null;
     }
 
     private static long[] shape(Map<String, long[]> shapes, String name, String what) {
@@ -415,9 +450,19 @@ public final class LtxSingleFile implements AutoCloseable {
         return layout;
     }
 
-    /** The transformer's config in diffusers' form. */
+    /** The transformer's config in diffusers' form: the header's, else from the shapes with the releases' 32 heads. */
     public JsonNode transformerConfig() {
         return transformerConfig;
+    }
+
+    /**
+     * The transformer's config when {@code companion} (a companion folder's or GGUF's transformer
+     * config, or null) may fill in what a file without a header transformer section cannot tell:
+     * used only where it agrees with the tensor shapes, as for a ComfyUI GGUF. A header config wins.
+     */
+    public JsonNode transformerConfig(JsonNode companion) {
+        if (headerTransformer || companion == null) return transformerConfig;
+        return transformerConfig(companion, false, shapes, "single-file LTX-Video checkpoint " + path.getFileName());
     }
 
     /** The VAE's config in diffusers' form. */

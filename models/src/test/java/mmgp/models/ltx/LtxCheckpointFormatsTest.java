@@ -219,22 +219,13 @@ class LtxCheckpointFormatsTest {
             boolean releaseHeads = config.equals(WIDE_32_HEADS);
             Path folder = folderWithTransformer(config, 11, tmp.resolve(releaseHeads ? "wide" : "eight"));
             // a single file whose header has the VAE's diffusers config and, for 8 heads, the Lightricks transformer config
-            ObjectNode header = JSON.createObjectNode();
-            header.set("vae", JSON.readTree(FIXTURE.resolve("vae/config.json").toFile()));
+            ObjectNode t = null;
             if (!releaseHeads) {
-                ObjectNode t = (ObjectNode) JSON.readTree(config);
+                t = (ObjectNode) JSON.readTree(config);
                 t.put("_class_name", "Transformer3DModel");
                 t.put("qk_norm", "rms_norm");
-                header.set("transformer", t);
             }
-            List<LtxSingleFileTest.Raw> tensors = new ArrayList<>(LtxSingleFileTest.read(
-                    folder.resolve("transformer/diffusion_pytorch_model.safetensors"), LtxSingleFileTest::originalTransformer));
-            tensors.addAll(LtxSingleFileTest.read(FIXTURE.resolve("vae/diffusion_pytorch_model.safetensors"),
-                    n -> LtxSingleFileTest.originalVae(n, LtxSingleFile.VaeLayout.V095)));
-            Map<String, String> meta = new LinkedHashMap<>();
-            meta.put("config", JSON.writeValueAsString(header));
-            Path single = tmp.resolve((releaseHeads ? "wide" : "eight") + ".safetensors");
-            LtxSingleFileTest.write(single, meta, tensors);
+            Path single = singleFileOf(folder, t, tmp.resolve((releaseHeads ? "wide" : "eight") + ".safetensors"));
             try (LtxSingleFile f = LtxSingleFile.open(single)) {
                 LtxTransformerConfig c = LtxTransformerConfig.from(f.transformerConfig());
                 assertThat(c).isEqualTo(LtxTransformerConfig.from(JSON.readTree(config)));
@@ -248,6 +239,93 @@ class LtxCheckpointFormatsTest {
                 try (LtxModel m = LtxModel.open(converted, backend)) {
                     assertSame(run(m, backend), expected, "converted single file, " + config);
                 }
+            }
+        }
+    }
+
+    /** A single file of {@code folder}'s transformer and the fixture's VAE; its header has the VAE's diffusers config and {@code transformer} (or none). */
+    private static Path singleFileOf(Path folder, ObjectNode transformer, Path out) throws IOException {
+        ObjectNode header = JSON.createObjectNode();
+        header.set("vae", JSON.readTree(FIXTURE.resolve("vae/config.json").toFile()));
+        if (transformer != null) header.set("transformer", transformer);
+        List<LtxSingleFileTest.Raw> tensors = new ArrayList<>(LtxSingleFileTest.read(
+                folder.resolve("transformer/diffusion_pytorch_model.safetensors"), LtxSingleFileTest::originalTransformer));
+        tensors.addAll(LtxSingleFileTest.read(FIXTURE.resolve("vae/diffusion_pytorch_model.safetensors"),
+                n -> LtxSingleFileTest.originalVae(n, LtxSingleFile.VaeLayout.V095)));
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put("config", JSON.writeValueAsString(header));
+        LtxSingleFileTest.write(out, meta, tensors);
+        return out;
+    }
+
+    @Test
+    void aSingleFileWithoutTransformerHeaderTakesTheHeadsOfAMatchingCompanion(@TempDir Path tmp) throws Exception {
+        Path folder = folderWithTransformer(EIGHT_HEADS, 13, tmp.resolve("eight"));
+        Path single = singleFileOf(folder, null, tmp.resolve("eight.safetensors"));
+        try (LtxSingleFile f = LtxSingleFile.open(single)) {
+            assertThat(f.transformerConfig().path("num_attention_heads").asInt()).as("no header, no companion").isEqualTo(32);
+            assertThat(f.transformerConfig(JSON.readTree(FIXTURE.resolve("transformer/config.json").toFile()))
+                    .path("num_attention_heads").asInt()).as("a companion of another size").isEqualTo(32);
+        }
+        try (ComputeBackend backend = ComputeBackend.cpu(2); LtxModel fromFolder = LtxModel.open(folder, backend);
+             LtxModel fromSingle = LtxModel.open(single, folder, backend)) {
+            assertThat(fromSingle.transformer().config().numAttentionHeads()).isEqualTo(8);
+            LtxPipeline.Video expected = run(fromFolder, backend);
+            assertSame(run(fromSingle, backend), expected, "single file without header, heads from the companion");
+            Path converted = tmp.resolve("eight-mmgp.gguf");
+            convert(single, folder, GgmlType.F32, converted);
+            try (LtxModel m = LtxModel.open(converted, backend)) {
+                assertSame(run(m, backend), expected, "converted single file without header");
+            }
+        }
+    }
+
+    @Test
+    void lowTypesKeepTheModulationTablesAndEmbeddersPrecise(@TempDir Path tmp) throws Exception {
+        Path folder = folderWithTransformer(WIDE_32_HEADS, 17, tmp.resolve("wide")); // 256 wide: whole Q4_K rows
+        try (Arena arena = Arena.ofConfined()) {
+            Path gguf = comfyGguf(folder, tmp.resolve("wide-F32.gguf"), LtxCheckpointFormatsTest::asStored, arena);
+            LtxConverter converter = new LtxConverter();
+            TypePolicy policy = new TypePolicy(GgmlType.Q4_K);
+            converter.adjust(policy);
+            ConversionPlan comfy = new ConversionPlan(policy);
+            ConversionPlan fromFolder = new ConversionPlan(policy);
+            try (AutoCloseable sources = converter.planFile(gguf, FIXTURE, comfy); mmgp.convert.HfCheckpoint ck = mmgp.convert.HfCheckpoint.open(folder)) {
+                converter.plan(ck, fromFolder);
+                for (ConversionPlan plan : List.of(comfy, fromFolder)) {
+                    Map<String, GgmlType> types = new LinkedHashMap<>();
+                    for (ConversionPlan.Item i : plan.items()) types.put(i.ggufName(), i.type());
+                    assertThat(types).containsEntry("transformer.transformer_blocks.0.attn1.to_q.weight", GgmlType.Q4_K)
+                            .containsEntry("transformer.transformer_blocks.0.scale_shift_table", GgmlType.F32)
+                            .containsEntry("transformer.scale_shift_table", GgmlType.F32)
+                            .containsEntry("transformer.time_embed.linear.weight", GgmlType.F16)
+                            .containsEntry("transformer.time_embed.emb.timestep_embedder.linear_2.weight", GgmlType.F16)
+                            .containsEntry("transformer.caption_projection.linear_2.weight", GgmlType.F16)
+                            .containsEntry("transformer.proj_out.weight", GgmlType.F16)
+                            .containsEntry("transformer.proj_out.bias", GgmlType.F32);
+                }
+            }
+        }
+        TypePolicy f16 = new TypePolicy(GgmlType.F16);
+        new LtxConverter().adjust(f16);
+        assertThat(f16.typeFor("transformer.transformer_blocks.0.scale_shift_table", new long[] {256, 6})).isEqualTo(GgmlType.F32);
+        assertThat(f16.typeFor("transformer.proj_out.weight", new long[] {256, 16})).isEqualTo(GgmlType.F16);
+    }
+
+    @Test
+    void aComfyTransformerWhoseNameTellsAnotherVaeReleaseIsWarnedAbout(@TempDir Path tmp) throws Exception {
+        com.fasterxml.jackson.databind.JsonNode vae095 = JSON.readTree(FIXTURE.resolve("vae/config.json").toFile());
+        try (Arena arena = Arena.ofConfined()) {
+            Path old = comfyGguf(FIXTURE, tmp.resolve("ltx-video-2b-v0.9.1-Q8_0.gguf"), LtxCheckpointFormatsTest::asStored, arena);
+            Path same = comfyGguf(FIXTURE, tmp.resolve("ltxv-2b-0.9.8-distilled-Q8_0.gguf"), LtxCheckpointFormatsTest::asStored, arena);
+            Path unnamed = comfyGguf(FIXTURE, tmp.resolve("transformer.gguf"), LtxCheckpointFormatsTest::asStored, arena);
+            try (LtxComfyGguf g = LtxComfyGguf.open(old)) {
+                assertThat(g.vaeMismatch(vae095, FIXTURE)).startsWith("warning: ").contains("0.9.1 VAE").contains("has the 0.9.5 one")
+                        .doesNotContain("\n");
+            }
+            try (LtxComfyGguf g = LtxComfyGguf.open(same); LtxComfyGguf u = LtxComfyGguf.open(unnamed)) {
+                assertThat(g.vaeMismatch(vae095, FIXTURE)).isNull();
+                assertThat(u.vaeMismatch(vae095, FIXTURE)).as("nothing tells the release of a 2B transformer").isNull();
             }
         }
     }
@@ -273,9 +351,10 @@ class LtxCheckpointFormatsTest {
 
     @Test
     void convertedSingleFilesAndComfyGgufsGiveTheSameVideo(@TempDir Path tmp) throws Exception {
-        Path single = LtxSingleFileTest.singleFileOf(FIXTURE, LtxSingleFile.VaeLayout.V095, tmp.resolve("ltx-095.safetensors"));
+        // formats are told by content: a renamed single file (.sft) and a GGUF without its extension
+        Path single = LtxSingleFileTest.singleFileOf(FIXTURE, LtxSingleFile.VaeLayout.V095, tmp.resolve("ltx-095.sft"));
         try (Arena arena = Arena.ofConfined(); ComputeBackend backend = ComputeBackend.cpu(2); LtxModel folder = LtxModel.open(FIXTURE, backend)) {
-            Path gguf = comfyGguf(FIXTURE, tmp.resolve("ltx-095-F32.gguf"), LtxCheckpointFormatsTest::asStored, arena);
+            Path gguf = comfyGguf(FIXTURE, tmp.resolve("ltx-095-F32"), LtxCheckpointFormatsTest::asStored, arena);
             LtxPipeline.Video expected = run(folder, backend);
             Path fromSingle = tmp.resolve("single-mmgp.gguf");
             Path fromComfy = tmp.resolve("comfy-mmgp.gguf");
@@ -292,6 +371,9 @@ class LtxCheckpointFormatsTest {
             // a ComfyUI transformer with the T5 and VAE of an mmgp GGUF (itself converted), and converted from there
             try (LtxModel m = LtxModel.open(gguf, fromSingle, backend)) {
                 assertSame(run(m, backend), expected, "ComfyUI GGUF + mmgp GGUF T5/VAE");
+            }
+            try (LtxModel m = LtxModel.open(single, FIXTURE, backend)) {
+                assertSame(run(m, backend), expected, "single file named .sft");
             }
         }
     }
@@ -313,6 +395,10 @@ class LtxCheckpointFormatsTest {
             mmgp.models.CliRun whole = mmgp.models.CliRun.of("convert", "--model", "ltx", converted.toString(), tmp.resolve("y.gguf").toString(), "-q");
             assertThat(whole.code()).isNotZero();
             assertThat(whole.err()).contains("an mmgp LTX-Video GGUF");
+            mmgp.models.CliRun folderConverter = mmgp.models.CliRun.of("convert", "--model", "smolvlm", tmp.toString(), tmp.resolve("vlm").toString(),
+                    "--text-encoder", FIXTURE.toString(), "-q");
+            assertThat(folderConverter.code()).isNotZero();
+            assertThat(folderConverter.err()).contains("--text-encoder is for one-file LTX-Video inputs").contains("'smolvlm'");
             String[] video = {"video", "--model", gguf.toString(), "--text-encoder", FIXTURE.toString(), "-p", "a red car", "--frames", "9",
                     "--width", "64", "--height", "64", "--steps", "2", "--max-sequence-length", "16", "-q", "-o", tmp.resolve("clip.gif").toString()};
             mmgp.models.CliRun v = mmgp.models.CliRun.of(video);

@@ -53,6 +53,13 @@ class LtxModelDefaultsTest {
     }
 
     @Test
+    void aRecommendedNoiseScaleWithoutATimestepIsKept() {
+        LtxPipeline.Options o = options(new ModelDefaults(null, null, null, null, 0.3f, false));
+        assertThat(o.decodeTimestepsFor(1)).as("the options' own timestep").containsExactly(0.05f);
+        assertThat(o.decodeNoiseScalesFor(1)).as("the model's noise scale").containsExactly(0.3f);
+    }
+
+    @Test
     void decodeFlagsAreOneValueOrOnePerPromptWithinZeroToOne() {
         ModelDefaults d = new ModelDefaults(null, null, null, 0.05f, 0.025f, false);
         LtxPipeline.Options model = options(d);

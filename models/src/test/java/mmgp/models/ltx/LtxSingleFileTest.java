@@ -115,11 +115,21 @@ public class LtxSingleFileTest {
 
     /** Writes a single file from a fixture's diffusers folder, with a Lightricks-style transformer header and a diffusers VAE header. */
     public static Path singleFileOf(Path checkpoint, LtxSingleFile.VaeLayout layout, Path out) throws IOException {
-        return singleFileOf(checkpoint, layout, out, JSON.createObjectNode());
+        return singleFileOf(checkpoint, layout, out, JSON.createObjectNode(), t -> { });
     }
 
     /** As {@link #singleFileOf(Path, LtxSingleFile.VaeLayout, Path)} with {@code extra} top-level entries in the header config (e.g. a distilled release's allowed_inference_steps). */
     public static Path singleFileOf(Path checkpoint, LtxSingleFile.VaeLayout layout, Path out, ObjectNode extra) throws IOException {
+        return singleFileOf(checkpoint, layout, out, extra, t -> { });
+    }
+
+    /** As {@link #singleFileOf(Path, LtxSingleFile.VaeLayout, Path)}, with the header's transformer section edited by {@code edit}. */
+    static Path singleFileOf(Path checkpoint, LtxSingleFile.VaeLayout layout, Path out, java.util.function.Consumer<ObjectNode> edit) throws IOException {
+        return singleFileOf(checkpoint, layout, out, JSON.createObjectNode(), edit);
+    }
+
+    private static Path singleFileOf(Path checkpoint, LtxSingleFile.VaeLayout layout, Path out, ObjectNode extra,
+                                     java.util.function.Consumer<ObjectNode> edit) throws IOException {
         List<Raw> tensors = new java.util.ArrayList<>(read(checkpoint.resolve("transformer/diffusion_pytorch_model.safetensors"), LtxSingleFileTest::originalTransformer));
         tensors.addAll(read(checkpoint.resolve("vae/diffusion_pytorch_model.safetensors"), n -> originalVae(n, layout)));
         // statistics diffusers drops
@@ -129,6 +139,7 @@ public class LtxSingleFileTest {
         t.put("_class_name", "Transformer3DModel");
         t.put("qk_norm", "rms_norm");
         t.remove("attention_out_bias");
+        edit.accept(t);
         ObjectNode config = JSON.createObjectNode();
         config.set("transformer", t);
         config.set("vae", JSON.readTree(checkpoint.resolve("vae/config.json").toFile()));
@@ -154,6 +165,26 @@ public class LtxSingleFileTest {
                 assertThat(LtxSingleFile.layoutFromKeys(originals)).isEqualTo(layout);
             }
         }
+    }
+
+    @Test
+    void aHeaderNamingHalfTheHeadSplitGetsTheOtherHalfFromTheWidth(@TempDir Path tmp) throws IOException {
+        Path ck = Path.of("src/test/resources/fixtures/ltx_video_095/checkpoint");
+        LtxTransformerConfig expected = LtxTransformerConfig.from(JSON.readTree(ck.resolve("transformer/config.json").toFile()));
+        // the fixture is 40 wide as 2 heads × 20; a header may name either
+        for (String only : List.of("num_attention_heads", "attention_head_dim")) {
+            Path f = singleFileOf(ck, LtxSingleFile.VaeLayout.V095, tmp.resolve(only + ".safetensors"),
+                    t -> t.remove(only.equals("num_attention_heads") ? "attention_head_dim" : "num_attention_heads"));
+            try (LtxSingleFile s = LtxSingleFile.open(f)) {
+                assertThat(LtxTransformerConfig.from(s.transformerConfig())).as("header with only " + only).isEqualTo(expected);
+            }
+        }
+        Path odd = singleFileOf(ck, LtxSingleFile.VaeLayout.V095, tmp.resolve("odd.safetensors"), t -> {
+            t.remove("attention_head_dim");
+            t.put("num_attention_heads", 3);
+        });
+        assertThatThrownBy(() -> LtxSingleFile.open(odd)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("3 heads").hasMessageContaining("40 wide");
     }
 
     @Test
