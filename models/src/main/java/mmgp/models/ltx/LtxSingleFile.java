@@ -429,14 +429,13 @@ public final class LtxSingleFile implements AutoCloseable {
     static ModelDefaults recommendedDefaults(JsonNode header, Path path) {
         JsonNode allowed = header == null ? null : header.get("allowed_inference_steps");
         if (allowed == null || allowed.isNull()) return ModelDefaults.NONE;
-        if (!allowed.isArray() || allowed.isEmpty()) {
-            throw new IllegalArgumentException(path + ": the header's allowed_inference_steps is not a list of timesteps: " + allowed);
-        }
+        // Advice only: a list mmgp cannot read leaves the file usable, without recommended defaults.
+        if (!allowed.isArray() || allowed.isEmpty()) return unreadableSteps(path, "is not a list of timesteps: " + allowed);
         double[] steps = new double[allowed.size()];
         for (int i = 0; i < steps.length; i++) {
             JsonNode v = allowed.get(i);
             if (!v.isNumber() || v.asDouble() <= 0 || v.asDouble() > 1) {
-                throw new IllegalArgumentException(path + ": the header's allowed_inference_steps holds " + v + ", not a timestep in (0, 1]");
+                return unreadableSteps(path, "holds " + v + ", not a timestep in (0, 1]");
             }
             steps[i] = v.asDouble() * 1000;
         }
@@ -444,6 +443,12 @@ public final class LtxSingleFile implements AutoCloseable {
         boolean allowsReleaseList = java.util.Arrays.stream(releases.timesteps())
                 .allMatch(t -> java.util.Arrays.stream(steps).anyMatch(a -> Math.abs(a - t) < 1));
         return allowsReleaseList ? releases : ModelDefaults.distilled(steps, releases.decodeTimestep(), releases.decodeNoiseScale());
+    }
+
+    private static ModelDefaults unreadableSteps(Path path, String why) {
+        System.getLogger(LtxSingleFile.class.getName()).log(System.Logger.Level.WARNING,
+                path.getFileName() + ": the header's allowed_inference_steps " + why + "; no recommended defaults taken from it");
+        return ModelDefaults.NONE;
     }
 
     public VaeLayout vaeLayout() {
