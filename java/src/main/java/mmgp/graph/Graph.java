@@ -40,6 +40,7 @@ public final class Graph implements AutoCloseable {
     // consumer and may reuse that memory (even in place), so values do not survive a compute.
     private final Map<MemorySegment, MemorySegment> inputValues = new LinkedHashMap<>();
     private final List<Tensor> outputs = new ArrayList<>();
+    private Map<String, Tensor> traceSink; // null: tracing is off
     private MemorySegment allocator = MemorySegment.NULL;
     private boolean allocated;
     private boolean closed;
@@ -103,6 +104,41 @@ public final class Graph implements AutoCloseable {
         return t;
     }
 
+    // ---------------------------------------------------------------- tracing
+
+    /** The prefix of a traced tensor's name: {@link #trace} names {@code t} "trace.{@code name}". */
+    public static final String TRACE_PREFIX = "trace.";
+
+    /**
+     * Turns tracing on for the graph about to be built: every later {@link #trace} call puts its
+     * tensor into {@code sink} under its name (in call order for a {@link LinkedHashMap}), so the
+     * model code marks its intermediates once and a caller (a golden test, a fixture runner)
+     * decides whether to collect them, as llama.cpp's graph callback does. Turn it on before
+     * building: tensors built earlier are not recorded. {@code null} turns tracing off.
+     */
+    public Graph traceTo(Map<String, Tensor> sink) {
+        this.traceSink = sink;
+        return this;
+    }
+
+    /** Whether {@link #trace} records (a sink was given with {@link #traceTo}). */
+    public boolean tracing() {
+        return traceSink != null;
+    }
+
+    /**
+     * Returns {@code t} unchanged. When tracing is on, also names it "trace.{@code name}", marks
+     * it as an output (so the allocator keeps its values after {@link #compute()}, at the cost of
+     * their memory) and records it in the sink under {@code name}, replacing an earlier tensor of
+     * that name. When tracing is off it does nothing, so models can call it on every block.
+     */
+    public Tensor trace(String name, Tensor t) {
+        if (traceSink == null) return t;
+        if (name == null || name.isEmpty()) throw new IllegalArgumentException("a traced tensor needs a name");
+        traceSink.put(name, output(name(t, TRACE_PREFIX + name)));
+        return t;
+    }
+
     /** Allocates (first time), uploads pending inputs and runs the graph. */
     public void compute() {
         if (closed) throw new IllegalStateException("graph is closed");
@@ -127,9 +163,13 @@ public final class Graph implements AutoCloseable {
         GraphStats.recordBuffer(label(), computeBufferBytes());
     }
 
-    /** The graph's label in {@link GraphStats} and {@link OpProfile}: its first output's name. */
+    /**
+     * The graph's label in {@link GraphStats} and {@link OpProfile}: its first output's name,
+     * skipping {@link #trace traced} outputs, so a traced graph reports under the same label.
+     */
     public String label() {
-        String name = outputs.getFirst().name();
+        Tensor first = outputs.stream().filter(t -> !t.name().startsWith(TRACE_PREFIX)).findFirst().orElse(outputs.getFirst());
+        String name = first.name();
         return name.isEmpty() ? "graph" : name;
     }
 

@@ -40,7 +40,7 @@ public record AmusedCost(long peakBytes, double fixedFlops, double stepFlops, lo
         UVit2D uvit = model.transformer();
         GraphPlan transformer = GraphPlan.of(new Graph(backend, uvit.graphSize()), g -> {
             UVit2D.Inputs in = uvit.inputs(g, rows, h, w, seqLen);
-            g.output(uvit.buildTokenLogits(g, in.inputIds(), in.encoderHiddenStates(), in.pooledTextEmb(), in.microConds(), null));
+            g.output(uvit.buildTokenLogits(g, in.inputIds(), in.encoderHiddenStates(), in.pooledTextEmb(), in.microConds()));
         });
         long guidedLogits = guided ? 4L * batch * h * w * uvit.config().codebookSize() : 0;
         GraphPlan decode = GraphPlan.of(new Graph(backend), g -> {

@@ -151,7 +151,7 @@ public final class AmusedPipeline {
         MaskGitStep maskGit = new MaskGitStep(tokens, codes, model.maskTokenId());
         try (Graph g = new Graph(backend, transformer.graphSize()); Arena arena = Arena.ofConfined()) {
             UVit2D.Inputs in = transformer.inputs(g, rows, h, w, text.seqLen());
-            Tensor logits = g.output(g.name(transformer.buildTokenLogits(g, in.inputIds(), in.encoderHiddenStates(), in.pooledTextEmb(), in.microConds(), null), "uvit_logits"));
+            Tensor logits = g.output(g.name(transformer.buildTokenLogits(g, in.inputIds(), in.encoderHiddenStates(), in.pooledTextEmb(), in.microConds()), "uvit_logits"));
             g.set(in.encoderHiddenStates(), text.penultimateHidden()); // [B,T,D] row-major = ggml [D,T,B]
             g.set(in.pooledTextEmb(), text.textEmbeds());
             float[] micro = new float[5 * rows];

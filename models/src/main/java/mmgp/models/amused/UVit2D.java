@@ -3,7 +3,6 @@ package mmgp.models.amused;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import mmgp.graph.ComputeBackend;
 import mmgp.graph.Graph;
 import mmgp.graph.Tensor;
@@ -102,12 +101,17 @@ public final class UVit2D {
 
     /** {@link #build(Graph, Tensor, Tensor, Tensor, Tensor)} over declared {@link Inputs}. */
     public Tensor build(Graph g, Inputs in) {
-        return build(g, in.inputIds(), in.encoderHiddenStates(), in.pooledTextEmb(), in.microConds(), null);
+        return build(g, in.inputIds(), in.encoderHiddenStates(), in.pooledTextEmb(), in.microConds());
     }
 
     /**
      * The forward pass; returns logits ggml [W, H, codebook_size, B], i.e. PyTorch's
-     * (B, codebook_size, H, W). Mark the result with {@link Graph#output}.
+     * (B, codebook_size, H, W). Mark the result with {@link Graph#output}. When {@code g} is
+     * tracing, also traces ({@link Graph#trace}) each reference submodule's output under its
+     * diffusers module name ("encoder_proj_layer_norm", "cond_embed", "embed",
+     * "down_block.res_blocks.0", ..., "transformer_layers.i", "up_block"). Sequences are
+     * [D, T, B]; grids ("embed", the res blocks, "down_block", "up_block") are channels-last
+     * [C, W, H, B], not PyTorch's (B, C, H, W).
      *
      * @param inputIds            I32 [W, H, B], or [W·H, B] for a square grid; ids must be below
      *                            vocab_size (get_rows does not check)
@@ -116,19 +120,7 @@ public final class UVit2D {
      * @param microConds          F32 [5, B]
      */
     public Tensor build(Graph g, Tensor inputIds, Tensor encoderHiddenStates, Tensor pooledTextEmb, Tensor microConds) {
-        return build(g, inputIds, encoderHiddenStates, pooledTextEmb, microConds, null);
-    }
-
-    /**
-     * As {@link #build(Graph, Tensor, Tensor, Tensor, Tensor)}, also putting each reference
-     * submodule's output into {@code trace} (when not null) under its diffusers module name
-     * ("encoder_proj_layer_norm", "cond_embed", "embed", "down_block.res_blocks.0", ...,
-     * "transformer_layers.i", "up_block"). Sequences are [D, T, B]; grids ("embed", the res
-     * blocks, "down_block", "up_block") are channels-last [C, W, H, B], not PyTorch's (B, C, H, W).
-     */
-    public Tensor build(Graph g, Tensor inputIds, Tensor encoderHiddenStates, Tensor pooledTextEmb, Tensor microConds,
-                        Map<String, Tensor> trace) {
-        Tensor tokens = buildTokenLogits(g, inputIds, encoderHiddenStates, pooledTextEmb, microConds, trace);
+        Tensor tokens = buildTokenLogits(g, inputIds, encoderHiddenStates, pooledTextEmb, microConds);
         // [codebook, W, H, B] → [W, H, codebook, B]
         return g.cont(g.permute(tokens, 2, 0, 1, 3));
     }
@@ -138,8 +130,7 @@ public final class UVit2D {
      * (B, H, W, codebook) order the aMUSEd pipeline permutes them into before sampling, with the
      * codebook on ne0 ready for softmax / argmax. Skips the final transpose of {@link #build}.
      */
-    public Tensor buildTokenLogits(Graph g, Tensor inputIds, Tensor encoderHiddenStates, Tensor pooledTextEmb, Tensor microConds,
-                                   Map<String, Tensor> trace) {
+    public Tensor buildTokenLogits(Graph g, Tensor inputIds, Tensor encoderHiddenStates, Tensor pooledTextEmb, Tensor microConds) {
         UVit2DConfig c = config;
         long batch = pooledTextEmb.ne(1);
         checkShape("encoder_hidden_states", encoderHiddenStates, c.encoderHiddenSize(), -1, batch);
@@ -153,7 +144,7 @@ public final class UVit2D {
         long width = grid[0], height = grid[1];
 
         Tensor enc = encoderProjLayerNorm.forward(g, encoderProj.forward(g, encoderHiddenStates)); // [hidden, T, B]
-        trace(trace, "encoder_proj_layer_norm", enc);
+        g.trace("encoder_proj_layer_norm", enc);
 
         // get_timestep_embedding(micro_conds.flatten(), encode_dim, flip_sin_to_cos=True, shift 0):
         // ggml's timestep_embedding is that (cosines first), one row per value.
@@ -162,31 +153,31 @@ public final class UVit2D {
         micro = g.reshape(micro, nMicro * c.microCondEncodeDim(), batch);        // .reshape(B, -1)
         Tensor cond = g.concat(pooledTextEmb, micro, 0);                           // cat([pooled, micro], dim=1)
         cond = condEmbed.forward(g, cond);                                          // [hidden, B]
-        trace(trace, "cond_embed", cond);
+        g.trace("cond_embed", cond);
         Tensor condSilu = g.silu(cond); // every consumer (res blocks, ada norms) takes silu(pooled_text_emb)
 
         Tensor x = g.getRows(embeddings, g.reshape(inputIds, width * height * batch)); // [in, W·H·B]
         x = embedConv.forward(g, embedLayerNorm.forward(g, x));
         x = g.reshape(x, c.blockOutChannels(), width, height, batch);
-        trace(trace, "embed", x);
+        g.trace("embed", x);
 
-        x = downBlock.forward(g, x, condSilu, enc, trace, "down_block");
-        trace(trace, "down_block", x);
+        x = downBlock.forward(g, x, condSilu, enc, "down_block");
+        g.trace("down_block", x);
 
         long ch = x.ne(0), w = x.ne(1), h = x.ne(2);
         Tensor seq = g.reshape(x, ch, w * h, batch);
         seq = projectToHidden.forward(g, projectToHiddenNorm.forward(g, seq));
-        trace(trace, "project_to_hidden", seq);
+        g.trace("project_to_hidden", seq);
         for (int i = 0; i < transformerLayers.size(); i++) {
             seq = transformerLayers.get(i).forward(g, seq, enc, condSilu);
-            trace(trace, "transformer_layers." + i, seq);
+            g.trace("transformer_layers." + i, seq);
         }
         seq = projectFromHidden.forward(g, projectFromHiddenNorm.forward(g, seq));
-        trace(trace, "project_from_hidden", seq);
+        g.trace("project_from_hidden", seq);
 
         x = g.reshape(seq, ch, w, h, batch);
-        x = upBlock.forward(g, x, condSilu, enc, trace, "up_block");
-        trace(trace, "up_block", x);
+        x = upBlock.forward(g, x, condSilu, enc, "up_block");
+        g.trace("up_block", x);
 
         x = mlmConv2.forward(g, mlmLayerNorm.forward(g, mlmConv1.forward(g, x)));
         return x; // [codebook, W', H', B]
@@ -261,10 +252,6 @@ public final class UVit2D {
             }
         }
         if (t.type() != GgmlType.F32) throw new IllegalArgumentException(what + " must be F32, got " + t.type());
-    }
-
-    static void trace(Map<String, Tensor> trace, String name, Tensor t) {
-        if (trace != null) trace.put(name, t);
     }
 
     /**

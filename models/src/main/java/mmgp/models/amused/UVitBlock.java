@@ -2,7 +2,6 @@ package mmgp.models.amused;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import mmgp.graph.Graph;
 import mmgp.graph.Tensor;
 import mmgp.graph.WeightSet;
@@ -46,17 +45,17 @@ final class UVitBlock {
 
     /**
      * x [C, W, H, B] → [C, W', H', B] (halved after a downsample, doubled after an upsample).
-     * Records each sub-block's output in {@code trace} (when not null) under
-     * {@code name + ".res_blocks.i"} / {@code ".attention_blocks.i"}, channels-last.
+     * Traces ({@link Graph#trace}) each sub-block's output as {@code name + ".res_blocks.i"} /
+     * {@code ".attention_blocks.i"}, channels-last.
      */
-    Tensor forward(Graph g, Tensor x, Tensor condSilu, Tensor encoderHiddenStates, Map<String, Tensor> trace, String name) {
+    Tensor forward(Graph g, Tensor x, Tensor condSilu, Tensor encoderHiddenStates, String name) {
         if (downsampleNorm != null) x = conv2x2Stride2(g, downsampleNorm.forward(g, x), downsampleConv, downsampleBias);
         for (int i = 0; i < resBlocks.size(); i++) {
             x = resBlocks.get(i).forward(g, x, condSilu);
-            UVit2D.trace(trace, name + ".res_blocks." + i, x);
+            g.trace(name + ".res_blocks." + i, x);
             long c = x.ne(0), w = x.ne(1), h = x.ne(2), b = x.ne(3);
             Tensor tokens = attentionBlocks.get(i).forward(g, g.reshape(x, c, w * h, b), encoderHiddenStates);
-            UVit2D.trace(trace, name + ".attention_blocks." + i, tokens);
+            g.trace(name + ".attention_blocks." + i, tokens);
             x = g.reshape(tokens, c, w, h, b);
         }
         if (upsampleNorm != null) x = convTranspose2x2Stride2(g, upsampleNorm.forward(g, x), upsampleConv, upsampleBias);

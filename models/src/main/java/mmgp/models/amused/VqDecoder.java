@@ -2,7 +2,6 @@ package mmgp.models.amused;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import mmgp.graph.ComputeBackend;
 import mmgp.graph.Graph;
 import mmgp.graph.Tensor;
@@ -69,37 +68,24 @@ public final class VqDecoder {
     /**
      * Adds the decoder to {@code g}: {@code indices} I32 [w·h·B] (the (B, h, w) token grid in
      * PyTorch order) → sample [W, H, out_channels, B] with W = w·{@link VqConfig#upscaleFactor()}.
-     * Nothing is marked as an output, so the allocator can reuse every intermediate.
+     * Nothing is marked as an output, so the allocator can reuse every intermediate. When {@code g}
+     * is tracing, also traces ({@link Graph#trace}) "codebook_lookup", "post_quant_conv",
+     * "decoder.conv_in", "decoder.mid_block", "decoder.up_blocks.i" and "decoder.conv_norm_out".
      */
     public Tensor build(Graph g, Tensor indices, int batch, int h, int w) {
-        return build(g, indices, batch, h, w, null);
-    }
-
-    /**
-     * As {@link #build(Graph, Tensor, int, int, int)}, and when {@code trace} is not null, also
-     * puts the submodule outputs the golden traces name ("codebook_lookup", "post_quant_conv",
-     * "decoder.conv_in", "decoder.mid_block", "decoder.up_blocks.i", "decoder.conv_norm_out")
-     * into it, marked as outputs (so they survive; this costs memory).
-     */
-    public Tensor build(Graph g, Tensor indices, int batch, int h, int w, Map<String, Tensor> trace) {
         if (indices.type() != GgmlType.I32 || indices.elements() != (long) batch * h * w) {
             throw new IllegalArgumentException("indices must be I32 with batch·h·w = " + (long) batch * h * w + " elements, got " + indices);
         }
         // get_codebook_entry: embedding rows, viewed (B, h, w, C), permuted to (B, C, h, w).
         Tensor rows = g.getRows(codebook, indices);                                   // [C, w·h·B]
         Tensor quant = g.reshape(rows, config.vqEmbedDim(), w, h, batch);
-        quant = traced(g, trace, "codebook_lookup", g.cont(g.permute(quant, 2, 0, 1, 3))); // [w, h, C, B]
-        Tensor x = traced(g, trace, "post_quant_conv", postQuantConv.forward(g, quant));
-        x = traced(g, trace, "decoder.conv_in", convIn.forward(g, x));
-        x = traced(g, trace, "decoder.mid_block", midBlock.forward(g, x));
-        for (int i = 0; i < upBlocks.size(); i++) x = traced(g, trace, "decoder.up_blocks." + i, upBlocks.get(i).forward(g, x));
-        x = traced(g, trace, "decoder.conv_norm_out", convNormOut.forward(g, x));
+        quant = g.trace("codebook_lookup", g.cont(g.permute(quant, 2, 0, 1, 3))); // [w, h, C, B]
+        Tensor x = g.trace("post_quant_conv", postQuantConv.forward(g, quant));
+        x = g.trace("decoder.conv_in", convIn.forward(g, x));
+        x = g.trace("decoder.mid_block", midBlock.forward(g, x));
+        for (int i = 0; i < upBlocks.size(); i++) x = g.trace("decoder.up_blocks." + i, upBlocks.get(i).forward(g, x));
+        x = g.trace("decoder.conv_norm_out", convNormOut.forward(g, x));
         return convOut.forward(g, g.silu(x)); // conv_act is nn.SiLU whatever act_fn says
-    }
-
-    private static Tensor traced(Graph g, Map<String, Tensor> trace, String name, Tensor t) {
-        if (trace != null) trace.put(name, g.output(g.name(t, "trace." + name)));
-        return t;
     }
 
     /**

@@ -2,7 +2,6 @@ package mmgp.models.ltx;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import mmgp.graph.Graph;
 import mmgp.graph.Tensor;
 import mmgp.graph.WeightSet;
@@ -70,11 +69,11 @@ final class DownBlock3d {
         return new long[] {f, h, w};
     }
 
-    /** @param trace receives "{@code module}.downsamplers.0" when not null */
-    Tensor forward(Graph g, Tensor x, Map<String, Tensor> trace, String module) {
+    /** Traces "{@code module}.downsamplers.0" ({@link Graph#trace}). */
+    Tensor forward(Graph g, Tensor x, String module) {
         for (ResnetBlock3d r : resnets) x = r.forward(g, x);
-        if (convDownsampler != null) x = Layers3d.traced(g, trace, module + ".downsamplers.0", convDownsampler.forward(g, x));
-        if (downsampler != null) x = Layers3d.traced(g, trace, module + ".downsamplers.0", downsampler.forward(g, x));
+        if (convDownsampler != null) x = g.trace(module + ".downsamplers.0", convDownsampler.forward(g, x));
+        if (downsampler != null) x = g.trace(module + ".downsamplers.0", downsampler.forward(g, x));
         if (convOut != null) x = convOut.forward(g, x);
         return x;
     }

@@ -1,6 +1,5 @@
 package mmgp.models.ltx;
 
-import java.util.Map;
 import mmgp.graph.Graph;
 import mmgp.graph.Tensor;
 import mmgp.graph.nn.LayerNorm;
@@ -130,12 +129,6 @@ final class Layers3d {
                     : g.cont(g.permute(g.reshape(y, sw, w2 * h2 * f2, sh * st * rest, 1), 1, 0, 2, 3)); // w', h', f', iw, ih, it, c, b
         }
         return g.reshape(y, w2, h2, f2, rest * st * sh * sw);
-    }
-
-    /** Marks {@code t} as the output "trace.{@code name}" and records it when {@code trace} is not null; returns {@code t}. */
-    static Tensor traced(Graph g, Map<String, Tensor> trace, String name, Tensor t) {
-        if (trace != null) trace.put(name, g.output(g.name(t, "trace." + name)));
-        return t;
     }
 
     /** Frames [from, to) of [W, H, F, C·B], as a strided view (nothing copied). */

@@ -71,7 +71,7 @@ public record LtxCost(long peakBytes, double fixedFlops, double stepFlops, long 
         GraphPlan decodeOne = GraphPlan.of(decoder.newGraph(backend, lf), g -> {
             Tensor in = g.inputF32("latents", lw, lh, lf, vae.latentChannels());
             Tensor timestep = decoder.timestepConditioned() ? g.inputF32("decode_timestep", 1) : null;
-            g.output(decoder.build(g, in, timestep, 1, null).video());
+            g.output(decoder.build(g, in, timestep, 1).video());
         });
         double decodeFlops = batch * decodeOne.flops() * overlap;
         long peak = Math.max(encode.bytes(), Math.max(transformer.bytes(), decode));

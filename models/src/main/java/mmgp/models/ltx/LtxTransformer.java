@@ -3,7 +3,6 @@ package mmgp.models.ltx;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import mmgp.graph.ComputeBackend;
 import mmgp.graph.Graph;
 import mmgp.graph.Tensor;
@@ -127,19 +126,14 @@ public final class LtxTransformer {
                 g.inputF32("ltx_rope_sin", c.innerDim(), tokens));
     }
 
-    /** {@link #build(Graph, Inputs, Map)} without traces. */
-    public Tensor build(Graph g, Inputs in) {
-        return build(g, in, null);
-    }
-
     /**
      * The forward pass; returns the velocity prediction [out_channels, T, B], PyTorch's
-     * (B, T, out_channels). Mark it with {@link Graph#output}. With {@code trace} not null, also
-     * puts the reference submodules' outputs there under their diffusers names: "proj_in",
+     * (B, T, out_channels). Mark it with {@link Graph#output}. When {@code g} is tracing, also
+     * traces ({@link Graph#trace}) the reference submodules' outputs under their diffusers names: "proj_in",
      * "time_embed.emb" (= "embedded_timestep", [D, nt, B]), "temb" ([6D, nt, B]),
      * "caption_projection", "transformer_blocks.i", "norm_out" (before its modulation).
      */
-    public Tensor build(Graph g, Inputs in, Map<String, Tensor> trace) {
+    public Tensor build(Graph g, Inputs in) {
         LtxTransformerConfig c = config;
         long b = in.hiddenStates().ne(2), t = in.hiddenStates().ne(1), l = in.encoderHiddenStates().ne(1);
         long d = c.innerDim(), nt = in.timestep().ne(0);
@@ -152,23 +146,23 @@ public final class LtxTransformer {
         checkShape("rope_sin", in.ropeSin(), d, t);
 
         Tensor x = projIn.forward(g, in.hiddenStates());
-        trace(trace, "proj_in", x);
+        g.trace("proj_in", x);
 
         // AdaLayerNormSingle(timestep.flatten()): (linear(silu(emb)), emb)
         Tensor proj = g.timestepEmbedding(g.reshape(in.timestep(), nt * b), TIMESTEP_PROJ_DIM, 10000);
         Tensor embedded = timestepEmbedder.forward(g, proj); // [D, nt·B]
         Tensor temb = g.reshape(timeEmbedLinear.forward(g, g.silu(embedded)), 6 * d, nt, b);
         embedded = g.reshape(embedded, d, nt, b);
-        trace(trace, "time_embed.emb", embedded);
-        trace(trace, "embedded_timestep", embedded);
-        trace(trace, "temb", temb);
+        g.trace("time_embed.emb", embedded);
+        g.trace("embedded_timestep", embedded);
+        g.trace("temb", temb);
 
         Tensor enc = captionProjection.forward(g, in.encoderHiddenStates());
-        trace(trace, "caption_projection", enc);
+        g.trace("caption_projection", enc);
 
         for (int i = 0; i < blocks.size(); i++) {
             x = blocks.get(i).forward(g, x, enc, temb, in.ropeCos(), in.ropeSin(), in.encoderAttentionBias());
-            trace(trace, "transformer_blocks." + i, x);
+            g.trace("transformer_blocks." + i, x);
         }
 
         // scale_shift_table[None, None] + embedded_timestep[:, :, None], then (shift, scale)
@@ -176,7 +170,7 @@ public final class LtxTransformer {
         Tensor shift = g.add(embedded, g.view(table, new long[] {d}, new long[0], 0));
         Tensor scale = g.add(embedded, g.view(table, new long[] {d}, new long[0], table.nb(1)));
         x = normOut.forward(g, x);
-        trace(trace, "norm_out", x);
+        g.trace("norm_out", x);
         x = g.add(g.mul(x, g.scaleBias(scale, 1f, 1f)), shift);
         return projOut.forward(g, x);
     }
@@ -303,9 +297,5 @@ public final class LtxTransformer {
             }
         }
         if (t.type() != GgmlType.F32) throw new IllegalArgumentException(what + " must be F32, got " + t.type());
-    }
-
-    private static void trace(Map<String, Tensor> trace, String name, Tensor t) {
-        if (trace != null) trace.put(name, t);
     }
 }

@@ -2,7 +2,6 @@ package mmgp.models.ltx;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import mmgp.api.ProgressListener;
 import mmgp.graph.ComputeBackend;
 import mmgp.graph.Graph;
@@ -130,32 +129,19 @@ public final class LtxVaeDecoder {
     }
 
     /**
-     * Adds the unconditioned, noise-free decoder to {@code g}: {@code latents} F32 [W', H', F', C·B]
-     * (PyTorch (B, C, F', H', W')) → video [W, H, F, out_channels·B] (PyTorch (B, 3, F, H, W)),
-     * W = W'·{@link LtxVaeConfig#decoderSpatialUpscale()}, F = {@link LtxVaeConfig#decodedFrames}.
-     * Nothing is marked as an output.
+     * Adds the decoder to {@code g}: {@code latents} F32 [W', H', F', C·B] (PyTorch
+     * (B, C, F', H', W')) → {@link Output#video()} [W, H, F, out_channels·B] (PyTorch
+     * (B, 3, F, H, W)), W = W'·{@link LtxVaeConfig#decoderSpatialUpscale()},
+     * F = {@link LtxVaeConfig#decodedFrames}; nothing is marked as an output. {@code decodeTimestep}
+     * is F32 [B], the pipeline's decode_timestep per batch row (not yet multiplied by
+     * timestep_scale_multiplier), required exactly when the config is timestep-conditioned, else
+     * null. The caller fills {@link Output#noise()} when the config injects noise. When {@code g}
+     * is tracing, also traces ({@link Graph#trace}) "decoder.conv_in", "decoder.mid_block",
+     * "decoder.up_blocks.i" (and their ".upsamplers.0", ".resnets.j"), "decoder.norm_out"
+     * (channels last, before the modulation), "decoder.conv_out" (before the unpatchify) and every
+     * "….time_embedder".
      */
-    public Tensor build(Graph g, Tensor latents, int batch) {
-        return build(g, latents, batch, null);
-    }
-
-    /** As {@link #build(Graph, Tensor, int)}, tracing as {@link #build(Graph, Tensor, Tensor, int, Map)} does. */
-    public Tensor build(Graph g, Tensor latents, int batch, Map<String, Tensor> trace) {
-        Output out = build(g, latents, null, batch, trace);
-        if (!out.noise().isEmpty()) throw new IllegalStateException("this decoder injects noise: use build(g, latents, timestep, batch, trace) and fill Output.noise()");
-        return out.video();
-    }
-
-    /**
-     * Adds the decoder to {@code g}. {@code decodeTimestep} is F32 [B], the pipeline's
-     * decode_timestep per batch row (not yet multiplied by timestep_scale_multiplier), required
-     * exactly when the config is timestep-conditioned. When {@code trace} is not null, also puts
-     * the submodule outputs the golden traces name into it, marked as outputs:
-     * "decoder.conv_in", "decoder.mid_block", "decoder.up_blocks.i" (and their ".upsamplers.0",
-     * ".resnets.j"), "decoder.norm_out" (channels last, before the modulation),
-     * "decoder.conv_out" (before the unpatchify) and every "….time_embedder".
-     */
-    public Output build(Graph g, Tensor latents, Tensor decodeTimestep, int batch, Map<String, Tensor> trace) {
+    public Output build(Graph g, Tensor latents, Tensor decodeTimestep, int batch) {
         if (batch <= 0 || latents.ne(3) != (long) config.latentChannels() * batch) {
             throw new IllegalArgumentException("latents must be [W', H', F', " + config.latentChannels() + "·" + batch + "], got " + latents);
         }
@@ -171,21 +157,21 @@ public final class LtxVaeDecoder {
             throw new IllegalArgumentException("this VAE decoder is not timestep-conditioned (timestep_conditioning=false): it takes no decode timestep");
         }
         List<Tensor> noise = new ArrayList<>();
-        Tensor x = Layers3d.traced(g, trace, "decoder.conv_in", convIn.forward(g, latents));
-        x = Layers3d.traced(g, trace, "decoder.mid_block", midBlock.forward(g, x, t, noise, trace, "decoder.mid_block"));
+        Tensor x = g.trace("decoder.conv_in", convIn.forward(g, latents));
+        x = g.trace("decoder.mid_block", midBlock.forward(g, x, t, noise, "decoder.mid_block"));
         for (int i = 0; i < upBlocks.size(); i++) {
             String name = "decoder.up_blocks." + i;
-            x = Layers3d.traced(g, trace, name, upBlocks.get(i).forward(g, x, t, noise, trace, name));
+            x = g.trace(name, upBlocks.get(i).forward(g, x, t, noise, name));
         }
         // norm_out (no affine), the output stage's modulation, conv_act — in channels-first layout.
-        Tensor y = Layers3d.traced(g, trace, "decoder.norm_out", g.rmsNorm(Layers3d.toChannelsFirst(g, x, lastChannels), ResnetBlock3d.RMS_EPS));
+        Tensor y = g.trace("decoder.norm_out", g.rmsNorm(Layers3d.toChannelsFirst(g, x, lastChannels), ResnetBlock3d.RMS_EPS));
         if (t != null) {
-            Tensor temb = Layers3d.traced(g, trace, "decoder.time_embedder", timeEmbedder.forward(g, t));
+            Tensor temb = g.trace("decoder.time_embedder", timeEmbedder.forward(g, t));
             Tensor[] mod = Layers3d.modulation(g, temb, scaleShiftTable, lastChannels, 2); // shift, scale
             y = Layers3d.modulate(g, y, mod[0], mod[1]);
         }
         x = Layers3d.fromChannelsFirst(g, g.silu(y), x);
-        x = Layers3d.traced(g, trace, "decoder.conv_out", convOut.forward(g, x));
+        x = g.trace("decoder.conv_out", convOut.forward(g, x));
         int p = config.patchSize();
         return new Output(Layers3d.depthToSpace(g, x, config.patchSizeT(), p, p, true), noise);
     }
@@ -289,7 +275,7 @@ public final class LtxVaeDecoder {
         try (Graph g = newGraph(backend, latentFrames)) {
             Tensor in = g.inputF32("latents", latentW, latentH, latentFrames, (long) config.latentChannels() * batch);
             Tensor timestep = timestepConditioned() ? g.inputF32("decode_timestep", batch) : null;
-            g.output(build(g, in, timestep, batch, null).video());
+            g.output(build(g, in, timestep, batch).video());
             return g.plannedBufferBytes();
         }
     }

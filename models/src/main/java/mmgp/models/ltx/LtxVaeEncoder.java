@@ -2,7 +2,6 @@ package mmgp.models.ltx;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import mmgp.graph.ComputeBackend;
 import mmgp.graph.Graph;
 import mmgp.graph.Tensor;
@@ -147,26 +146,26 @@ public final class LtxVaeEncoder {
      * Adds the encoder to {@code g}: {@code video} F32 [W, H, F, in_channels·B] (PyTorch
      * (B, 3, F, H, W), values in [−1, 1]) → conv_out's output [W', H', F', (latent_channels + 1)·B],
      * whose last channel per batch row is the shared log variance (before clamping). When
-     * {@code trace} is not null, also puts "encoder.conv_in", "encoder.down_blocks.i" (and their
-     * ".downsamplers.0"), "encoder.mid_block" and "encoder.conv_out" into it, marked as outputs.
-     * Nothing else is marked as an output.
+     * {@code g} is tracing, also traces ({@link Graph#trace}) "encoder.conv_in", "encoder.down_blocks.i"
+     * (and their ".downsamplers.0"), "encoder.mid_block" and "encoder.conv_out". Nothing else is
+     * marked as an output.
      */
-    public Tensor build(Graph g, Tensor video, int batch, Map<String, Tensor> trace) {
+    public Tensor build(Graph g, Tensor video, int batch) {
         if (batch <= 0 || video.ne(3) != (long) config.inChannels() * batch) {
             throw new IllegalArgumentException("video must be [W, H, F, " + config.inChannels() + "·" + batch + "], got " + video);
         }
         latentShape((int) video.ne(2), (int) video.ne(1), (int) video.ne(0));
         int p = config.patchSize();
         Tensor x = Layers3d.spaceToDepth(g, video, config.patchSizeT(), p, p, true); // the patchify
-        x = Layers3d.traced(g, trace, "encoder.conv_in", convIn.forward(g, x));
+        x = g.trace("encoder.conv_in", convIn.forward(g, x));
         for (int i = 0; i < downBlocks.size(); i++) {
             String name = "encoder.down_blocks." + i;
-            x = Layers3d.traced(g, trace, name, downBlocks.get(i).forward(g, x, trace, name));
+            x = g.trace(name, downBlocks.get(i).forward(g, x, name));
         }
-        x = Layers3d.traced(g, trace, "encoder.mid_block", midBlock.forward(g, x));
+        x = g.trace("encoder.mid_block", midBlock.forward(g, x));
         // norm_out is RMSNorm(latent_channels, eps=1e-8) without affine: its declared width does not matter.
         x = Layers3d.rmsNormSilu(g, x, lastChannels, ResnetBlock3d.RMS_EPS);
-        return Layers3d.traced(g, trace, "encoder.conv_out", convOut.forward(g, x));
+        return g.trace("encoder.conv_out", convOut.forward(g, x));
     }
 
     /** A graph with room for the encoder's nodes: every conv may split into one chunk per frame. */
@@ -190,7 +189,7 @@ public final class LtxVaeEncoder {
         float[] moments;
         try (Graph g = newGraph(backend, frames)) {
             Tensor in = g.inputF32("video", width, height, frames, (long) config.inChannels() * batch);
-            Tensor out = g.output(g.name(build(g, in, batch, null), "ltx_vae_encoded"));
+            Tensor out = g.output(g.name(build(g, in, batch), "ltx_vae_encoded"));
             g.set(in, video);
             g.compute();
             moments = g.floats(out);

@@ -2,7 +2,6 @@ package mmgp.models.ltx;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import mmgp.graph.Graph;
 import mmgp.graph.Tensor;
 import mmgp.graph.WeightSet;
@@ -32,25 +31,25 @@ final class MidBlock3d {
     }
 
     Tensor forward(Graph g, Tensor x) {
-        return forward(g, x, null, null, null, name);
+        return forward(g, x, null, null, name);
     }
 
     /**
      * @param t     the scaled decode timestep F32 [B], or null when not conditioned
      * @param noise collects the noise inputs of noise-injecting resnets (see {@link ResnetBlock3d})
-     * @param trace receives "{@code module}.time_embedder" when not null
+     * @param module the diffusers module name; traces "{@code module}.time_embedder" ({@link Graph#trace})
      */
-    Tensor forward(Graph g, Tensor x, Tensor t, List<Tensor> noise, Map<String, Tensor> trace, String module) {
-        Tensor temb = embed(g, timeEmbedder, t, trace, module);
+    Tensor forward(Graph g, Tensor x, Tensor t, List<Tensor> noise, String module) {
+        Tensor temb = embed(g, timeEmbedder, t, module);
         for (ResnetBlock3d r : resnets) x = r.forward(g, x, temb, noise);
         return x;
     }
 
     /** The block's time embedding of {@code t}, or null for an unconditioned block (which must get no timestep). */
-    static Tensor embed(Graph g, TimeEmbedder embedder, Tensor t, Map<String, Tensor> trace, String module) {
+    static Tensor embed(Graph g, TimeEmbedder embedder, Tensor t, String module) {
         if ((embedder != null) != (t != null)) {
             throw new IllegalArgumentException(module + (t == null ? " is timestep-conditioned and needs a timestep" : " is not timestep-conditioned but was given a timestep"));
         }
-        return t == null ? null : Layers3d.traced(g, trace, module + ".time_embedder", embedder.forward(g, t));
+        return t == null ? null : g.trace(module + ".time_embedder", embedder.forward(g, t));
     }
 }

@@ -129,7 +129,7 @@ final class TiledVaeDecode implements AutoCloseable {
         try {
             Tensor in = g.inputF32("latents", w, h, f, latentPlanes);
             Tensor timestep = decodeTimestep == null ? null : g.inputF32("decode_timestep", batch);
-            LtxVaeDecoder.Output built = decoder.build(g, in, timestep, batch, null);
+            LtxVaeDecoder.Output built = decoder.build(g, in, timestep, batch);
             Tensor out = g.output(g.name(built.video(), "ltx_vae_decoded"));
             if (timestep != null) g.set(timestep, decodeTimestep);
             if (noisePlanes == null) noisePlanes = noisePlanes(built.noise(), h, w);

@@ -2,7 +2,6 @@ package mmgp.models.ltx;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import mmgp.graph.Graph;
 import mmgp.graph.Tensor;
 import mmgp.graph.WeightSet;
@@ -41,14 +40,14 @@ final class UpBlock3d {
     /**
      * @param t     the scaled decode timestep F32 [B], or null when not conditioned
      * @param noise collects the noise inputs of noise-injecting resnets (see {@link ResnetBlock3d})
-     * @param trace receives "{@code module}.time_embedder", ".upsamplers.0" and ".resnets.i" when not null
+     * @param module the diffusers module name; traces "{@code module}.time_embedder", ".upsamplers.0" and ".resnets.i" ({@link Graph#trace})
      */
-    Tensor forward(Graph g, Tensor x, Tensor t, List<Tensor> noise, Map<String, Tensor> trace, String module) {
+    Tensor forward(Graph g, Tensor x, Tensor t, List<Tensor> noise, String module) {
         if (convIn != null) x = convIn.forward(g, x, null, noise);
-        Tensor temb = MidBlock3d.embed(g, timeEmbedder, t, trace, module);
-        if (upsampler != null) x = Layers3d.traced(g, trace, module + ".upsamplers.0", upsampler.forward(g, x));
+        Tensor temb = MidBlock3d.embed(g, timeEmbedder, t, module);
+        if (upsampler != null) x = g.trace(module + ".upsamplers.0", upsampler.forward(g, x));
         for (int i = 0; i < resnets.size(); i++) {
-            x = Layers3d.traced(g, trace, module + ".resnets." + i, resnets.get(i).forward(g, x, temb, noise));
+            x = g.trace(module + ".resnets." + i, resnets.get(i).forward(g, x, temb, noise));
         }
         return x;
     }

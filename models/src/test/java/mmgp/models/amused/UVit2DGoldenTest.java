@@ -76,8 +76,8 @@ class UVit2DGoldenTest {
             try (Graph g = new Graph(backend, model.graphSize())) {
                 UVit2D.Inputs in = model.inputs(g, gold.batch(), gold.height(), gold.width(), gold.textLength());
                 Map<String, Tensor> trace = new LinkedHashMap<>();
-                Tensor logits = g.output(model.build(g, in.inputIds(), in.encoderHiddenStates(), in.pooledTextEmb(), in.microConds(), trace));
-                trace.values().forEach(g::output);
+                g.traceTo(trace);
+                Tensor logits = g.output(model.build(g, in.inputIds(), in.encoderHiddenStates(), in.pooledTextEmb(), in.microConds()));
                 setInputs(g, in, gold);
                 g.compute();
                 System.out.printf("uvit graph: %d nodes (budget %d), compute buffer %.1f KiB%n", g.nodeCount(), model.graphSize(), g.computeBufferBytes() / 1024.0);
@@ -268,8 +268,8 @@ class UVit2DGoldenTest {
                 UVit2D model = new UVit2D(c, weights, "transformer.");
                 UVit2D.Inputs inputs = model.inputs(g, batch, h, w, text);
                 Map<String, Tensor> trace = new LinkedHashMap<>();
-                Tensor logits = g.output(model.build(g, inputs.inputIds(), inputs.encoderHiddenStates(), inputs.pooledTextEmb(), inputs.microConds(), trace));
-                g.output(trace.get("down_block"));
+                g.traceTo(trace);
+                Tensor logits = g.output(model.build(g, inputs.inputIds(), inputs.encoderHiddenStates(), inputs.pooledTextEmb(), inputs.microConds()));
                 int[] ids = new int[batch * h * w];
                 for (int i = 0; i < ids.length; i++) ids[i] = rnd.nextInt(c.vocabSize());
                 g.set(inputs.inputIds(), ids);

@@ -102,8 +102,8 @@ class LtxTransformerGoldenTest {
             try (Graph g = new Graph(backend, model.graphSize())) {
                 LtxTransformer.Inputs in = model.inputs(g, gold.batch(), gold.tokens(), gold.textTokens());
                 Map<String, Tensor> trace = new LinkedHashMap<>();
-                Tensor out = g.output(model.build(g, in, trace));
-                trace.values().forEach(g::output);
+                g.traceTo(trace);
+                Tensor out = g.output(model.build(g, in));
                 model.setConditioning(g, in, gold.encoderHiddenStates(), gold.maskBits(), gold.frames(), gold.height(), gold.width(), scale);
                 model.setStep(g, in, gold.hiddenStates(), gold.timestep());
                 g.compute();

@@ -53,7 +53,8 @@ class LtxVae095GoldenTest extends CpuBackendTest {
                 Tensor in = g.inputF32("z", 2, 1, 2, 16 * 2);
                 Tensor t = g.inputF32("decode_timestep", 2);
                 Map<String, Tensor> trace = new LinkedHashMap<>();
-                LtxVaeDecoder.Output out = decoder.build(g, in, t, 2, trace);
+                g.traceTo(trace);
+                LtxVaeDecoder.Output out = decoder.build(g, in, t, 2);
                 Tensor video = g.output(out.video());
                 assertThat(out.noise()).isEmpty();
                 assertThat(video.shape()).containsExactly(64, 32, 9, 3 * 2);
@@ -107,7 +108,7 @@ class LtxVae095GoldenTest extends CpuBackendTest {
                     .hasMessageContaining("one decode timestep per batch row");
             assertThatThrownBy(() -> decoder.decode(backend, z, new float[] {0.05f, 0.05f}, 0, 1, 2, 1, 2)).hasMessageContaining("2 decode timesteps for a batch of 1");
             try (Graph g = decoder.newGraph(backend, 2)) {
-                assertThatThrownBy(() -> decoder.build(g, g.inputF32("z", 2, 1, 2, 16), 1)).hasMessageContaining("one decode timestep per batch row");
+                assertThatThrownBy(() -> decoder.build(g, g.inputF32("z", 2, 1, 2, 16), null, 1)).hasMessageContaining("one decode timestep per batch row");
             }
             LtxVaeDecoder unconditioned = new LtxVaeDecoder(LtxVaeConfig.fromJson(old.component("vae").config()), oldWeights, "vae.");
             assertThat(unconditioned.timestepConditioned()).isFalse();
@@ -201,7 +202,7 @@ class LtxVae095GoldenTest extends CpuBackendTest {
             float[] latents = normal(new SplittableRandom(19), b * 16 * f * h * w);
             float[] timestep = {0.05f, 0.05f};
             try (Graph g = decoder.newGraph(backend, f)) {
-                LtxVaeDecoder.Output out = decoder.build(g, g.inputF32("z", w, h, f, 16L * b), g.inputF32("t", b), b, null);
+                LtxVaeDecoder.Output out = decoder.build(g, g.inputF32("z", w, h, f, 16L * b), g.inputF32("t", b), b);
                 // Two planes per resnet of the three up blocks (2, 1, 2 resnets), at 2×, 4×, 8× the latent grid.
                 assertThat(out.noise()).hasSize(10);
                 assertThat(out.noise().getFirst().shape()).containsExactly(2L * w, 2L * h, 1, 1);
@@ -305,7 +306,7 @@ class LtxVae095GoldenTest extends CpuBackendTest {
             for (Tensor t : w.values()) params += t.elements();
             System.out.printf("LTX-Video 0.9.5 decoder: %d weights, %.1f M parameters%n", w.size(), params / 1e6);
             try (Graph g = decoder.newGraph(backend, 7)) {
-                LtxVaeDecoder.Output out = decoder.build(g, g.inputF32("latents", 16, 10, 7, 128), g.inputF32("t", 1), 1, null);
+                LtxVaeDecoder.Output out = decoder.build(g, g.inputF32("latents", 16, 10, 7, 128), g.inputF32("t", 1), 1);
                 assertThat(g.output(out.video()).shape()).containsExactly(512, 320, 49, 3);
                 System.out.printf("LTX-Video 0.9.5 decode graph 49×320×512: %d nodes%n", g.nodeCount());
             }

@@ -49,7 +49,8 @@ class LtxVaeDecoderGoldenTest extends CpuBackendTest {
             try (Graph g = decoder.newGraph(backend, 3)) {
                 Tensor in = g.inputF32("z", 3, 2, 3, 16);
                 Map<String, Tensor> trace = new LinkedHashMap<>();
-                Tensor video = g.output(decoder.build(g, in, 1, trace));
+                g.traceTo(trace);
+                Tensor video = g.output(decoder.build(g, in, null, 1).video());
                 assertThat(video.shape()).containsExactly(96, 64, 17, 3);
                 assertThat(trace.keySet()).contains(TRACES);
                 g.set(in, z);
@@ -373,7 +374,7 @@ class LtxVaeDecoderGoldenTest extends CpuBackendTest {
             // The graph of a 49-frame 512×320 decode (latents 16×10×7): shapes only, nothing computed.
             try (Graph g = decoder.newGraph(backend, 7)) {
                 Tensor in = g.inputF32("latents", 16, 10, 7, 128);
-                Tensor video = g.output(decoder.build(g, in, 1));
+                Tensor video = g.output(decoder.build(g, in, null, 1).video());
                 assertThat(video.shape()).containsExactly(512, 320, 49, 3);
                 System.out.printf("LTX-Video 0.9.0 decode graph 49×320×512: %d nodes%n", g.nodeCount());
             }
@@ -400,14 +401,13 @@ class LtxVaeDecoderGoldenTest extends CpuBackendTest {
         try (WeightSet recorder = WeightSet.recorder()) {
             assertThatThrownBy(() -> new LtxVaeDecoder(noisy, recorder, "vae.")).hasMessageContaining("up_blocks.3.conv_in").hasMessageContaining("noise injection");
         }
-        // Noise where the width stays (up block 0) builds, but only through the build that hands out the noise inputs.
+        // Noise where the width stays (up block 0) builds and hands out the noise inputs to fill.
         noise.putArray("decoder_inject_noise").add(false).add(false).add(false).add(true).add(false);
         LtxVaeConfig runnable = LtxVaeConfig.fromJson(noise);
         try (WeightSet recorder = WeightSet.recorder(); Graph g = new Graph(backend, 8192)) {
             LtxVaeDecoder decoder = new LtxVaeDecoder(runnable, recorder, "vae.");
             Tensor z = g.inputF32("z", 3, 2, 3, 16);
-            assertThatThrownBy(() -> decoder.build(g, z, 1)).hasMessageContaining("injects noise");
-            assertThat(decoder.build(g, z, null, 1, null).noise()).hasSize(2); // up block 0's single resnet
+            assertThat(decoder.build(g, z, null, 1).noise()).hasSize(2); // up block 0's single resnet
         }
     }
 

@@ -125,7 +125,7 @@ class LtxVaeTiledDecodeTest {
         try (Graph g = decoder.newGraph(backend, f)) {
             Tensor in = g.inputF32("latents", w, h, f, 16L * b);
             Tensor t = g.inputF32("decode_timestep", b);
-            g.output(decoder.build(g, in, t, b, null).video());
+            g.output(decoder.build(g, in, t, b).video());
             assertThat(g.plannedBufferBytes()).isEqualTo(planned);
             g.set(in, normal(new SplittableRandom(1), 16 * b * f * h * w));
             g.set(t, new float[] {0.05f});
