@@ -160,7 +160,7 @@ public final class ModelPuller {
                     Instant.now(), new ModelManifest.Source(entry.repo(), commit, downloaded.files()), hashOutputs(staging), entry.defaults(), sharedSources);
             ModelRegistry.Installation done = registry.installModel(staging, manifest);
             installedNow = true;
-            if (!keepDownload) deleteDownload(entry, downloadDir);
+            if (!keepDownload) deleteDownload(entry, files, downloadDir);
             if (sharedDir != null) {
                 // Kept whatever --keep-download says: the next model built on the same files converts without downloading them again.
                 listener.phase("installed", "the files shared with other models stay in " + sharedDir + " ("
@@ -254,11 +254,12 @@ public final class ModelPuller {
     }
 
     /**
-     * Deletes this pull's download folder, except the files another installed model lists as its
-     * shared files from this repository (the same folder holds them: e.g. 0.9.5's text encoder is
-     * the distilled model's), then the folders it leaves empty, up to .downloads itself.
+     * Deletes the files this pull downloaded into {@code dir}, except those another installed model
+     * lists as its shared files from this repository (the same folder holds them: 0.9.5's text
+     * encoder is the distilled model's), then the folders that leaves empty, up to .downloads
+     * itself. Other files stay: a download kept by another name of the same repository (one repository, one folder per commit).
      */
-    private void deleteDownload(CatalogEntry entry, Path dir) throws IOException {
+    private void deleteDownload(CatalogEntry entry, List<HubFile> files, Path dir) throws IOException {
         Set<String> keep = new HashSet<>();
         for (InstalledModel m : registry.list()) {
             if (m.name().equals(entry.name())) continue;
@@ -266,20 +267,25 @@ public final class ModelPuller {
                 if (s.repo().equals(entry.repo())) s.files().forEach(f -> keep.add(f.path()));
             }
         }
-        if (keep.isEmpty()) {
-            ModelRegistry.deleteTree(dir);
-        } else {
-            try (Stream<Path> s = Files.walk(dir)) {
-                for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-                    String rel = dir.relativize(p).toString().replace('\\', '/');
-                    if (Files.isRegularFile(p) && !keep.contains(rel)) Files.delete(p);
-                    else if (Files.isDirectory(p) && !p.equals(dir)) deleteIfEmpty(p);
-                }
+        Set<Path> parents = new HashSet<>();
+        int kept = 0;
+        for (HubFile f : files) {
+            if (keep.contains(f.path())) {
+                kept++;
+                continue;
             }
-            listener.phase("installed", "kept the " + keep.size() + " files other models share in " + dir);
+            Path p = dir.resolve(f.path());
+            Files.deleteIfExists(p);
+            Files.deleteIfExists(p.resolveSibling(p.getFileName() + ResumableDownload.PART_SUFFIX));
+            for (Path q = p.getParent(); q != null && q.startsWith(dir); q = q.getParent()) parents.add(q);
         }
-        for (Path p = dir.getParent(); p != null && p.startsWith(registry.downloads()); p = p.getParent()) {
-            if (!deleteIfEmpty(p)) break;
+        if (kept > 0) listener.phase("installed", "kept " + kept + " files other installed models share in " + dir);
+        // deepest first, so a folder is tried after its subfolders
+        for (Path p : parents.stream().sorted(Comparator.comparingInt(Path::getNameCount).reversed()).toList()) {
+            if (Files.isDirectory(p) && !p.equals(dir)) deleteIfEmpty(p);
+        }
+        for (Path p = dir; p != null && p.startsWith(registry.downloads()); p = p.getParent()) {
+            if (!Files.isDirectory(p) || !deleteIfEmpty(p)) break;
         }
     }
 
