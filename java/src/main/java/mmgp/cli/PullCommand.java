@@ -44,7 +44,7 @@ final class PullCommand implements Callable<Integer> {
     @Option(names = "--keep-download", description = "Keep the downloaded checkpoint under <models>/.downloads after installing.")
     boolean keepDownload;
 
-    @Option(names = "--force", description = "Pull and convert again even if this commit and type are installed.")
+    @Option(names = "--force", description = "Pull and convert again even if the same source files and type are installed.")
     boolean force;
 
     @picocli.CommandLine.Mixin

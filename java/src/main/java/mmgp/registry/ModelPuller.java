@@ -65,7 +65,7 @@ public final class ModelPuller {
      * Pulls {@code entry} converted to {@code type}.
      *
      * @param keepDownload keep the downloaded checkpoint after installing (else it is deleted)
-     * @param force        pull and convert again even when the same commit and type are installed
+     * @param force        pull and convert again even when the same source files (by sha256) and type are installed
      * @throws IllegalArgumentException when the family's converter cannot write {@code type}, before any network access
      */
     public Result pull(CatalogEntry entry, GgmlType type, boolean keepDownload, boolean force) throws IOException {
