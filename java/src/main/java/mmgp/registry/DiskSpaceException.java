@@ -23,7 +23,11 @@ public final class DiskSpaceException extends IOException {
 
     /** Throws when fewer than {@code needed} bytes are free at {@code path}. */
     public static void require(Path path, long needed, String forWhat) throws DiskSpaceException {
-        long free = usableSpace(path);
+        require(path, needed, usableSpace(path), forWhat);
+    }
+
+    /** Throws when {@code free} (bytes free at {@code path}, -1 if unknown) is less than {@code needed}. */
+    public static void require(Path path, long needed, long free, String forWhat) throws DiskSpaceException {
         if (free >= 0 && free < needed) {
             throw new DiskSpaceException(String.format(java.util.Locale.ROOT, "not enough disk space for %s: needs %s, %s free at %s (choose another folder with --models or MMGP_MODELS)",
                     forWhat, human(needed), human(free), path), null);

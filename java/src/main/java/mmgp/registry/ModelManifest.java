@@ -38,7 +38,22 @@ public record ModelManifest(String name, Task task, String family, String entry,
         }
     }
 
-    public record SourceFile(String path, long size, String sha256) {}
+    /**
+     * @param gitOid the git blob sha1 the hub lists for a file kept in git rather than LFS (the hub
+     *               gives no sha256 for those), so a later pull can tell the file is unchanged; null
+     *               for LFS files, whose sha256 the hub lists, and in manifests written before it was recorded
+     */
+    public record SourceFile(String path, long size, String sha256, String gitOid) {
+        public SourceFile(String path, long size, String sha256) {
+            this(path, size, sha256, null);
+        }
+
+        /** Whether the hub's {@code f} has this content: by the LFS sha256, else by the git blob id. */
+        public boolean sameContentAs(HubFile f) {
+            if (!f.path().equals(path) || f.size() != size) return false;
+            return f.isLfs() ? f.lfsSha256().equalsIgnoreCase(sha256) : gitOid != null && gitOid.equalsIgnoreCase(f.gitOid());
+        }
+    }
 
     /** @param type what the file is to the loader: "weights", "projector" (an mmproj GGUF) or "processor" */
     public record InstalledFile(String path, long size, String sha256, String type) {}
@@ -113,12 +128,16 @@ public record ModelManifest(String name, Task task, String family, String entry,
         src.put("repo", source.repo());
         src.put("revision", source.revision());
         ArrayNode srcFiles = src.putArray("files");
-        for (SourceFile f : source.files()) srcFiles.addObject().put("path", f.path()).put("size", f.size()).put("sha256", f.sha256());
+        for (SourceFile f : source.files()) {
+            ObjectNode n = srcFiles.addObject().put("path", f.path()).put("size", f.size()).put("sha256", f.sha256());
+            if (f.gitOid() != null) n.put("git_oid", f.gitOid());
+        }
     }
 
     private static Source readSource(JsonNode src) {
         List<SourceFile> sourceFiles = new ArrayList<>();
-        for (JsonNode f : required(src, "files")) sourceFiles.add(new SourceFile(text(f, "path"), number(f, "size"), text(f, "sha256")));
+        for (JsonNode f : required(src, "files")) sourceFiles.add(new SourceFile(text(f, "path"), number(f, "size"), text(f, "sha256"),
+                f.hasNonNull("git_oid") ? text(f, "git_oid") : null));
         return new Source(text(src, "repo"), text(src, "revision"), sourceFiles);
     }
 

@@ -4,17 +4,20 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import mmgp.api.Task;
@@ -35,6 +38,8 @@ public final class ModelRegistry {
     static final String LOCKS = ".locks";
     /** registry.json's tasks whose default an install chose (not the user). */
     private static final String AUTOMATIC = "automatic";
+    /** In a model's folder: its install could not record it as the default (registry.json unwritable); the next pull retries. */
+    static final String DEFAULT_PENDING = ".default-pending";
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -135,10 +140,11 @@ public final class ModelRegistry {
     public void setDefault(Task task, String name) throws IOException {
         InstalledModel m = require(name);
         if (m.manifest().task() != task) throw new IllegalArgumentException(name + " is a " + m.manifest().task().label() + " model, not " + task.label());
-        ObjectNode s = settings();
-        (s.get("defaults") instanceof ObjectNode d ? d : s.putObject("defaults")).put(task.label(), name);
-        if (s.get(AUTOMATIC) instanceof ObjectNode a) a.remove(task.label());
-        writeSettings(s);
+        editSettings(s -> {
+            (s.get("defaults") instanceof ObjectNode d ? d : s.putObject("defaults")).put(task.label(), name);
+            if (s.get(AUTOMATIC) instanceof ObjectNode a) a.remove(task.label());
+            return true;
+        });
     }
 
     /** Whether {@code task}'s default was chosen by an install ({@link #install}) rather than by the user. */
@@ -149,25 +155,81 @@ public final class ModelRegistry {
     /**
      * A distilled model (few steps, no guidance: the CPU-practical choice) becomes its task's
      * default on install unless the user chose one with {@link #setDefault}; a later distilled
-     * install replaces an automatic choice, never the user's.
+     * install replaces an automatic choice, never the user's. Returns whether the default changed.
      */
-    private void preferDistilled(ModelManifest m) throws IOException {
-        if (!m.defaults().distilled()) return;
-        ObjectNode s = settings();
+    private boolean preferDistilled(ModelManifest m) throws IOException {
+        if (!m.defaults().distilled()) return false;
         String task = m.task().label();
-        boolean chosenByUser = s.path("defaults").hasNonNull(task) && !s.path(AUTOMATIC).path(task).asBoolean(false);
-        if (chosenByUser) return;
-        (s.get("defaults") instanceof ObjectNode d ? d : s.putObject("defaults")).put(task, m.name());
-        (s.get(AUTOMATIC) instanceof ObjectNode a ? a : s.putObject(AUTOMATIC)).put(task, true);
-        writeSettings(s);
+        return editSettings(s -> {
+            boolean chosenByUser = s.path("defaults").hasNonNull(task) && !s.path(AUTOMATIC).path(task).asBoolean(false);
+            if (chosenByUser || m.name().equals(s.path("defaults").path(task).asText(null))) return false;
+            (s.get("defaults") instanceof ObjectNode d ? d : s.putObject("defaults")).put(task, m.name());
+            (s.get(AUTOMATIC) instanceof ObjectNode a ? a : s.putObject(AUTOMATIC)).put(task, true);
+            return true;
+        });
+    }
+
+    /** A change to registry.json's object; returns whether it changed anything (else nothing is written). */
+    @FunctionalInterface
+    private interface SettingsEdit {
+        boolean apply(ObjectNode settings) throws IOException;
+    }
+
+    /**
+     * Read-modify-write of registry.json under {@link #lockSettings}: a pull recording its default
+     * and a concurrent {@code models default} in another process must not overwrite each other.
+     */
+    private boolean editSettings(SettingsEdit edit) throws IOException {
+        try (SettingsLock held = lockSettings()) {
+            ObjectNode s = settings();
+            if (!edit.apply(s)) return false;
+            writeSettings(s);
+            return true;
+        }
+    }
+
+    /** Threads of this process queue on the lock object; processes on the file lock (which the JVM holds per process, not per thread). */
+    private static final ReentrantLock SETTINGS_THREADS = new ReentrantLock();
+
+    /** Held while registry.json is read, changed and written. */
+    record SettingsLock(FileChannel channel) implements AutoCloseable {
+        @Override
+        public void close() throws IOException {
+            try {
+                channel.close(); // releases the file lock
+            } finally {
+                SETTINGS_THREADS.unlock();
+            }
+        }
+    }
+
+    /** Waits for the exclusive right to change registry.json (package-private for tests that hold it). */
+    SettingsLock lockSettings() throws IOException {
+        SETTINGS_THREADS.lock();
+        FileChannel channel = null;
+        try {
+            Path locks = Files.createDirectories(root.resolve(LOCKS));
+            channel = FileChannel.open(locks.resolve(SETTINGS + ".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            channel.lock();
+            return new SettingsLock(channel);
+        } catch (IOException | RuntimeException e) {
+            if (channel != null) channel.close();
+            SETTINGS_THREADS.unlock();
+            throw e;
+        }
     }
 
     private void writeSettings(ObjectNode s) throws IOException {
         Files.createDirectories(root);
         Path tmp = Files.createTempFile(root, SETTINGS, ".tmp");
-        Files.writeString(tmp, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(s) + "\n");
-        mmgp.io.FileModes.applyUmask(tmp);
-        Files.move(tmp, root.resolve(SETTINGS), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        try {
+            Files.writeString(tmp, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(s) + "\n");
+            mmgp.io.FileModes.applyUmask(tmp);
+            Files.move(tmp, root.resolve(SETTINGS), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            Files.deleteIfExists(tmp);
+            throw new IOException("cannot write " + root.resolve(SETTINGS) + ": " + e, e);
+        }
     }
 
     /** Re-hashes every file the manifest lists and reports each one that is missing, resized or altered. */
@@ -241,8 +303,14 @@ public final class ModelRegistry {
     /**
      * Writes {@code manifest} into {@code staging} and renames the folder to {@code <root>/<name>}.
      * An installed model of the same name is replaced; it stays in place if the rename fails.
+     * A distilled model may become its task's default ({@link #installModel} tells).
      */
     public InstalledModel install(Path staging, ModelManifest manifest) throws IOException {
+        return installModel(staging, manifest).model();
+    }
+
+    /** {@link #install}, telling whether the model became its task's default and what went wrong recording that. */
+    public Installation installModel(Path staging, ModelManifest manifest) throws IOException {
         if (!staging.toAbsolutePath().normalize().getParent().equals(root.resolve(STAGING))) {
             throw new IllegalArgumentException(staging + " is not a staging folder of " + root + " (use newStaging)");
         }
@@ -265,19 +333,50 @@ public final class ModelRegistry {
             throw e;
         }
         if (old != null) deleteTree(old);
-        preferDistilled(manifest);
-        return load(target);
+        InstalledModel model = load(target);
+        try {
+            return new Installation(model, preferDistilled(manifest), null);
+        } catch (IOException e) {
+            // The model is installed whatever registry.json says; the marker makes the next pull of it try again.
+            Files.writeString(target.resolve(DEFAULT_PENDING), e.getMessage() + "\n");
+            return new Installation(model, false, "could not record " + manifest.name() + " as the default " + manifest.task().label()
+                    + " model (" + e.getMessage() + "); the next pull of it tries again, or choose it with mmgp models default "
+                    + manifest.task().label() + " " + manifest.name());
+        }
+    }
+
+    /**
+     * An install: the model, whether it became its task's default, and why its default could not
+     * be recorded (null when nothing went wrong); a failure there leaves the model installed.
+     */
+    public record Installation(InstalledModel model, boolean defaultChanged, String defaultProblem) {}
+
+    /**
+     * Records the default that {@link #installModel} could not record for {@code m}, if it left
+     * that to do; an installation with no change when there was nothing pending.
+     */
+    public Installation retryPendingDefault(InstalledModel m) {
+        Path marker = m.folder().resolve(DEFAULT_PENDING);
+        if (!Files.exists(marker)) return new Installation(m, false, null);
+        try {
+            boolean changed = preferDistilled(m.manifest());
+            Files.deleteIfExists(marker);
+            return new Installation(m, changed, null);
+        } catch (IOException e) {
+            return new Installation(m, false, "could not record " + m.name() + " as the default " + m.manifest().task().label()
+                    + " model (" + e.getMessage() + "); choose it with mmgp models default " + m.manifest().task().label() + " " + m.name());
+        }
     }
 
     /** Deletes an installed model (and its place as a task's default, which would otherwise name a missing model). */
     public void remove(String name) throws IOException {
         InstalledModel m = require(name);
-        ObjectNode s = settings();
-        if (s.get("defaults") instanceof ObjectNode d && name.equals(d.path(m.manifest().task().label()).asText(null))) {
+        editSettings(s -> {
+            if (!(s.get("defaults") instanceof ObjectNode d) || !name.equals(d.path(m.manifest().task().label()).asText(null))) return false;
             d.remove(m.manifest().task().label());
             if (s.get(AUTOMATIC) instanceof ObjectNode a) a.remove(m.manifest().task().label());
-            writeSettings(s);
-        }
+            return true;
+        });
         Files.createDirectories(root.resolve(STAGING));
         Path trash = Files.createTempDirectory(root.resolve(STAGING), name + "-removed-");
         Files.delete(trash);

@@ -41,7 +41,7 @@ public final class FakeHub implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     final String repo;
-    final String commit;
+    volatile String commit;
     private final Map<String, byte[]> files = new TreeMap<>();
     private final HttpServer hub;
     private final HttpServer cdn;
@@ -85,15 +85,37 @@ public final class FakeHub implements AutoCloseable {
             all = s.filter(Files::isRegularFile).sorted().toList();
         }
         Map<String, byte[]> files = new TreeMap<>();
+        for (Path p : all) files.put(folder.relativize(p).toString().replace('\\', '/'), Files.readAllBytes(p));
+        return new Repo(repo, files, commitOf(files));
+    }
+
+    /** A commit id that changes with any file of the repository, as git's does. */
+    private static String commitOf(Map<String, byte[]> files) {
         MessageDigest commitHash = sha("SHA-1");
-        for (Path p : all) {
-            String rel = folder.relativize(p).toString().replace('\\', '/');
-            byte[] bytes = Files.readAllBytes(p);
-            files.put(rel, bytes);
-            commitHash.update(rel.getBytes(StandardCharsets.UTF_8));
-            commitHash.update(bytes);
+        for (var e : files.entrySet()) {
+            commitHash.update(e.getKey().getBytes(StandardCharsets.UTF_8));
+            commitHash.update(e.getValue());
         }
-        return new Repo(repo, files, HexFormat.of().formatHex(commitHash.digest()));
+        return HexFormat.of().formatHex(commitHash.digest());
+    }
+
+    /**
+     * Commits {@code bytes} as {@code path} to {@code repo} (the main one or one of {@link #alsoServe}):
+     * its main branch moves to the new commit, which is returned.
+     */
+    public synchronized String commit(String repo, String path, byte[] bytes) {
+        if (repo.equals(this.repo)) {
+            files.put(path, bytes);
+            commit = commitOf(files);
+            return commit;
+        }
+        Repo r = others.get(repo);
+        if (r == null) throw new IllegalArgumentException("fake hub: no repository " + repo);
+        Map<String, byte[]> changed = new TreeMap<>(r.files());
+        changed.put(path, bytes);
+        Repo moved = new Repo(repo, changed, commitOf(changed));
+        others.put(repo, moved);
+        return moved.commit();
     }
 
     /** Serves {@code folder} as the repository {@code repo} too; returns its commit. */

@@ -219,6 +219,103 @@ class ModelPullerTest {
         assertThat(otherModel).as("another model's staging is not ours to clear").exists();
     }
 
+    @Test
+    void aMovedBranchWhoseFilesDidNotChangeIsUpToDate() throws Exception {
+        puller(null).pull(ENTRY, GgmlType.F32, false, false);
+        String first = hub.commit;
+        hub.commit(REPO, "README.md", "# tiny, reworded".getBytes()); // main moves; nothing the model needs changed
+        assertThat(hub.commit).isNotEqualTo(first);
+        int before = hub.requests.size();
+        ModelPuller.Result again = puller(null).pull(ENTRY, GgmlType.F32, false, false);
+        assertThat(again.upToDate()).as("same sha256 (LFS) and git blob ids (the rest) as installed").isTrue();
+        assertThat(hub.requests.subList(before, hub.requests.size())).noneMatch(q -> q.path().contains("/resolve/"));
+
+        hub.commit(REPO, "text_encoder/config.json", (new String(hub.content("text_encoder/config.json")) + " ").getBytes());
+        ModelPuller.Result changed = puller(null).pull(ENTRY, GgmlType.F32, false, false);
+        assertThat(changed.upToDate()).as("a needed file changed").isFalse();
+        assertThat(changed.model().manifest().source().revision()).isEqualTo(hub.commit);
+    }
+
+    @Test
+    void aKeptDownloadOfAnEarlierCommitIsMovedToTheNewOneNotLeftBehind() throws Exception {
+        puller(null).pull(ENTRY, GgmlType.F32, true, false);
+        Path old = registry.downloads().resolve(REPO).resolve(hub.commit);
+        hub.commit(REPO, "text_encoder/config.json", (new String(hub.content("text_encoder/config.json")) + " ").getBytes());
+        int before = hub.requests.size();
+        assertThat(puller(null).pull(ENTRY, GgmlType.F32, true, false).upToDate()).isFalse();
+        assertThat(old).as("superseded").doesNotExist();
+        assertThat(registry.downloads().resolve(REPO).resolve(hub.commit).resolve(WEIGHTS)).exists();
+        assertThat(hub.requests.subList(before, hub.requests.size())).extracting(FakeHub.Request::path)
+                .as("only the changed file is fetched").noneMatch(p -> p.contains("/resolve/") && p.endsWith(WEIGHTS))
+                .anyMatch(p -> p.contains("/resolve/") && p.endsWith("text_encoder/config.json"));
+    }
+
+    @Test
+    void theDiskCheckCountsTheConvertedModelBeforeAnyDownload() throws Exception {
+        long downloads = Stream.of("model_index.json", "text_encoder/config.json", WEIGHTS).mapToLong(p -> hub.content(p).length).sum();
+        assertThatThrownBy(() -> puller(null).withFreeSpace(p -> downloads + 1).pull(ENTRY, GgmlType.F32, false, false))
+                .isInstanceOf(DiskSpaceException.class).hasMessageContaining("not enough disk space for pulling te-raw")
+                .hasMessageContaining(DiskSpaceException.human(downloads) + " still to download")
+                .hasMessageContaining("of converted f32 model");
+        assertThat(hub.requests).noneMatch(q -> q.path().contains("/resolve/"));
+        assertThat(registry.list()).isEmpty();
+    }
+
+    @Test
+    void theOutputEstimateReadsTheSafetensorsHeaderWhenTheFileIsHere() throws Exception {
+        InstalledModel m = puller(null).pull(ENTRY, GgmlType.F32, true, false).model();
+        Path dir = registry.downloads().resolve(REPO).resolve(hub.commit);
+        long[] counts = OutputEstimate.tensorElements(dir.resolve(WEIGHTS));
+        assertThat(counts).isNotNull();
+        long tensorBytes = 4 * (counts[0] + counts[1]);
+        long gguf = Files.size(m.entryPoint());
+        assertThat(tensorBytes).as("f32 tensors: the GGUF adds only its header and padding").isLessThanOrEqualTo(gguf).isGreaterThan(gguf * 9 / 10);
+        HubFile weights = new HubFile(WEIGHTS, Files.size(dir.resolve(WEIGHTS)), null, "0".repeat(64));
+        assertThat(OutputEstimate.of(List.of(weights), dir, GgmlType.F32)).isEqualTo(tensorBytes);
+        assertThat(OutputEstimate.of(List.of(weights), tmp.resolve("nowhere"), GgmlType.F32))
+                .as("no header on disk: 16-bit weights assumed, f32 doubles them").isEqualTo(2 * weights.size());
+    }
+
+    @Test
+    void aPullLeavesTheFilesAnotherModelSharesFromItsRepository() throws Exception {
+        Path staging = registry.newStaging("shares-te");
+        Files.writeString(staging.resolve("shares-te.gguf"), "x");
+        var out = new ModelManifest.InstalledFile("shares-te.gguf", 1, Checksums.sha256(staging.resolve("shares-te.gguf")), "weights");
+        var sharedSource = new ModelManifest.Source(REPO, "0".repeat(40), List.of(new ModelManifest.SourceFile("text_encoder/config.json", 1, "a".repeat(64))));
+        registry.install(staging, new ModelManifest("shares-te", Task.VIDEO, "ltx", "shares-te.gguf", "f32", java.time.Instant.now(),
+                new ModelManifest.Source("other/repo", "1".repeat(40), List.of()), List.of(out), ModelDefaults.NONE, List.of(sharedSource)));
+        puller(null).pull(ENTRY, GgmlType.F32, false, false);
+        Path dir = registry.downloads().resolve(REPO).resolve(hub.commit);
+        assertThat(dir.resolve("text_encoder/config.json")).as("shares-te's shared file").exists();
+        assertThat(dir.resolve(WEIGHTS)).as("only this pull's").doesNotExist();
+        assertThat(dir.resolve("model_index.json")).doesNotExist();
+    }
+
+    @Test
+    void aDefaultThatCannotBeRecordedLeavesTheModelInstalledAndTheNextPullRecordsIt() throws Exception {
+        CatalogEntry distilled = new CatalogEntry("te-raw", REPO, "main", RAW, GgmlType.F32, ModelDefaults.distilled(new double[] {1000, 500}, 0.05f));
+        Path settings = Files.createDirectories(registry.root().resolve("registry.json").resolve("blocked")); // a folder where registry.json goes
+        ModelPuller.Result r = puller(null).pull(distilled, GgmlType.F32, false, false);
+        assertThat(r.defaultChanged()).isFalse();
+        assertThat(r.defaultProblem()).contains("could not record te-raw as the default image model").contains("registry.json");
+        assertThat(registry.find("te-raw")).isPresent();
+        assertThat(registry.verify("te-raw").ok()).isTrue();
+        try (Stream<Path> s = Files.list(registry.root())) {
+            assertThat(s.map(p -> p.getFileName().toString())).as("no temporary settings file left").noneMatch(n -> n.endsWith(".tmp"));
+        }
+        Files.delete(settings);
+        Files.delete(settings.getParent());
+        ModelPuller.Result again = puller(null).pull(distilled, GgmlType.F32, false, false);
+        assertThat(again.upToDate()).isTrue();
+        assertThat(again.defaultChanged()).as("retried").isTrue();
+        assertThat(again.defaultProblem()).isNull();
+        assertThat(registry.defaultFor(Task.IMAGE)).hasValue("te-raw");
+        ModelPuller.Result third = puller(null).pull(distilled, GgmlType.F32, false, false);
+        assertThat(third.defaultChanged()).as("nothing pending any more").isFalse();
+        ModelPuller.Result forced = puller(null).pull(distilled, GgmlType.F32, false, true);
+        assertThat(forced.defaultChanged()).as("already the default").isFalse();
+    }
+
     void assertNoStaging() throws Exception {
         Path staging = registry.root().resolve(ModelRegistry.STAGING);
         if (!Files.exists(staging)) return;

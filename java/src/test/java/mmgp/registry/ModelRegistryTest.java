@@ -170,6 +170,33 @@ class ModelRegistryTest {
     }
 
     @Test
+    void anInstallRecordingItsDefaultWaitsForWhoeverHoldsRegistryJson() throws Exception {
+        ModelRegistry registry = new ModelRegistry(root);
+        installModel(registry, "amused-256", Task.IMAGE, "a");
+        java.util.concurrent.atomic.AtomicReference<Throwable> failed = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread install;
+        try (var held = registry.lockSettings()) {
+            // a concurrent `models default` in the middle of its read-modify-write
+            install = Thread.ofPlatform().start(() -> {
+                try {
+                    ModelDefaultsTest.install(new ModelRegistry(root), "ltx-distilled", ModelDefaults.distilled(new double[] {1000, 500}, 0.05f));
+                } catch (Throwable t) {
+                    failed.set(t);
+                }
+            });
+            install.join(500);
+            assertThat(install.isAlive()).as("the install waits for the lock").isTrue();
+            assertThat(root.resolve("registry.json")).doesNotExist();
+            // what the holder writes before it lets go must survive the install's write
+            Files.writeString(root.resolve("registry.json"), "{\"defaults\": {\"image\": \"amused-256\"}}\n");
+        }
+        install.join(10_000);
+        assertThat(failed.get()).isNull();
+        assertThat(registry.defaultFor(Task.IMAGE)).hasValue("amused-256");
+        assertThat(registry.defaultFor(Task.VIDEO)).hasValue("ltx-distilled");
+    }
+
+    @Test
     void namesCannotEscapeTheRegistry() {
         ModelRegistry registry = new ModelRegistry(root);
         assertThatThrownBy(() -> registry.find("../etc")).hasMessageContaining("bad model name");

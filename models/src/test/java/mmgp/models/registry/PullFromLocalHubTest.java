@@ -107,6 +107,7 @@ class PullFromLocalHubTest {
         Files.write(repo.resolve("ltxv-13b-0.9.8-distilled.safetensors"), new byte[64]); // another release: not downloaded
         Files.writeString(repo.resolve("README.md"), "# LTX-Video");
         String sharedCommit;
+        String movedShared;
         try (FakeHub hub = new FakeHub(repo, "Lightricks/LTX-Video")) {
             sharedCommit = hub.alsoServe(folder, "Lightricks/LTX-Video-0.9.5");
             CliRun pull = CliRun.of("pull", "ltx-video-2b-0.9.8-distilled", "--endpoint", hub.endpoint(), "--models", models.toString(), "--type", "f32", "-q");
@@ -121,12 +122,37 @@ class PullFromLocalHubTest {
             // again (--force): the single file is fetched anew (its download was deleted), the shared files are on disk
             int before = hub.requestsFor("text_encoder/config.json").size();
             int singleBefore = hub.requestsFor(ModelCatalog.DISTILLED_2B_098_FILE).size();
-            assertThat(Main.run("pull", "ltx-video-2b-0.9.8-distilled", "--endpoint", hub.endpoint(), "--models", models.toString(),
-                    "--type", "f32", "--force", "-q")).isZero();
+            CliRun forced = CliRun.of("pull", "ltx-video-2b-0.9.8-distilled", "--endpoint", hub.endpoint(), "--models", models.toString(),
+                    "--type", "f32", "--force", "-q");
+            assertThat(forced.code()).as(forced.err()).isZero();
+            assertThat(forced.out()).as("it already was the default").contains("installed ltx-video-2b-0.9.8-distilled").doesNotContain("now the default");
             assertThat(hub.requestsFor("text_encoder/config.json")).as("shared files are downloaded once").hasSize(before);
             assertThat(hub.requestsFor(ModelCatalog.DISTILLED_2B_098_FILE).size()).isGreaterThan(singleBefore);
             CliRun again = CliRun.of("pull", "ltx-video-2b-0.9.8-distilled", "--endpoint", hub.endpoint(), "--models", models.toString(), "--type", "f32", "-q");
             assertThat(again.out()).as("same commits of both repositories, same type").contains("is up to date");
+
+            // Both repositories move without touching the files the model needs: still up to date, nothing downloaded.
+            hub.commit("Lightricks/LTX-Video", "README.md", "# LTX-Video, reworded".getBytes());
+            movedShared = hub.commit("Lightricks/LTX-Video-0.9.5", "README.md", "# moved".getBytes());
+            int singleNow = hub.requestsFor(ModelCatalog.DISTILLED_2B_098_FILE).size();
+            CliRun moved = CliRun.of("pull", "ltx-video-2b-0.9.8-distilled", "--endpoint", hub.endpoint(), "--models", models.toString(), "--type", "f32", "-q");
+            assertThat(moved.out()).as("same sha256 of every source file").contains("is up to date");
+            assertThat(hub.requestsFor(ModelCatalog.DISTILLED_2B_098_FILE)).hasSize(singleNow);
+            // --force: the shared folder of the old commit becomes the new commit's, not a second copy
+            assertThat(Main.run("pull", "ltx-video-2b-0.9.8-distilled", "--endpoint", hub.endpoint(), "--models", models.toString(),
+                    "--type", "f32", "--force", "-q")).isZero();
+            assertThat(hub.requestsFor("text_encoder/config.json")).hasSize(before);
+            assertThat(models.resolve(".downloads/Lightricks/LTX-Video-0.9.5").resolve(sharedCommit)).as("superseded").doesNotExist();
+
+            // 0.9.5 itself without --keep-download: its download folder is the distilled model's shared folder
+            CliRun v095 = CliRun.of("pull", "ltx-video-0.9.5", "--endpoint", hub.endpoint(), "--models", models.toString(), "--type", "f32", "-q");
+            assertThat(v095.code()).as(v095.err()).isZero();
+            assertThat(v095.out()).doesNotContain("now the default");
+            Path sharedNow = models.resolve(".downloads/Lightricks/LTX-Video-0.9.5").resolve(movedShared);
+            assertThat(sharedNow.resolve("text_encoder/config.json")).as("still the distilled model's").exists();
+            assertThat(sharedNow.resolve("tokenizer/spiece.model")).exists();
+            assertThat(sharedNow.resolve("transformer")).as("0.9.5's own files are deleted").doesNotExist();
+            assertThat(sharedNow.resolve("vae")).doesNotExist();
         }
         ModelRegistry registry = new ModelRegistry(models);
         InstalledModel installed = registry.installed(Task.VIDEO).orElseThrow();
@@ -136,11 +162,11 @@ class PullFromLocalHubTest {
         assertThat(installed.manifest().source().files()).extracting(ModelManifest.SourceFile::path).containsExactly(ModelCatalog.DISTILLED_2B_098_FILE);
         assertThat(installed.manifest().shared()).singleElement().satisfies(src -> {
             assertThat(src.repo()).isEqualTo("Lightricks/LTX-Video-0.9.5");
-            assertThat(src.revision()).isEqualTo(sharedCommit);
+            assertThat(src.revision()).isEqualTo(movedShared);
             assertThat(src.files()).extracting(ModelManifest.SourceFile::path).contains("text_encoder/config.json", "tokenizer/spiece.model",
                     "scheduler/scheduler_config.json").noneMatch(f -> f.startsWith("transformer/") || f.startsWith("vae/"));
         });
-        assertThat(models.resolve(".downloads/Lightricks/LTX-Video-0.9.5").resolve(sharedCommit).resolve("text_encoder/config.json"))
+        assertThat(models.resolve(".downloads/Lightricks/LTX-Video-0.9.5").resolve(movedShared).resolve("text_encoder/config.json"))
                 .as("the shared files stay for the next model").exists();
         assertThat(models.resolve(".downloads/Lightricks/LTX-Video")).as("the model's own download is deleted").doesNotExist();
         assertThat(registry.verify(installed.name()).ok()).isTrue();
