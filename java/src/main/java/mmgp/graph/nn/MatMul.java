@@ -27,14 +27,6 @@ public final class MatMul {
     static final long Q8_MIN_COLUMNS = 32;
 
     /**
-     * Fewer rows or columns than this stay on ggml's route: with so few, the product is a few
-     * matrix-vector products, which ggml's dot products do without packing, while the GEMM pads
-     * them to its 16 x 6 tile. Not a measured crossover yet (the machine was too loaded to time
-     * one); {@code ./mmgp bench matmul} with {@code -Dtypes=F16,F16-mmgp} and narrow shapes finds it.
-     */
-    static final long F32_MIN_SIDE = 16;
-
-    /**
      * a [K, M] (a weight of any stored type, or conv patches) times b [K, N, ...] → [M, N, ...],
      * ggml_mul_mat's contract: PyTorch's {@code x @ Wᵀ} for a W of shape (M, K) and x = b.
      *
@@ -45,9 +37,11 @@ public final class MatMul {
      *       ggml's, 1.3–1.8× faster on AVX2, equal to ggml's result up to fp32 summation order
      *       (not bit-identical, hence FAST only);</li>
      *   <li>F16 or F32 operands (F16 weights and activations, the convolutions' F16 patches and
-     *       kernels) with at least {@link #F32_MIN_SIDE} rows and columns go through mmgp's FP32
-     *       GEMM ({@link #f32Gemm}): F16 values widened exactly and summed in fp32, where ggml's
-     *       F16 route rounds the F32 operand to F16 and sums in a different order.</li>
+     *       kernels) go through mmgp's FP32 GEMM ({@link #f32Gemm}) whatever their sizes: F16
+     *       values widened exactly and summed in fp32, where ggml's F16 route rounds the F32
+     *       operand to F16 and sums in a different order. No size threshold, because sizes grow
+     *       with the batch: a threshold would send a request alone and the same request in a
+     *       batch down different routes, and the engine promises them the same bits.</li>
      * </ul>
      * Everything else, and everything under {@link Numerics#EXACT}, is ggml's mul_mat as is.
      */
@@ -64,11 +58,10 @@ public final class MatMul {
 
     /**
      * Whether {@link #apply} computes a × b with {@link #f32Gemm}: FAST numerics, the route on,
-     * F16/F32 operands that fit, and at least {@link #F32_MIN_SIDE} rows and columns.
+     * and F16/F32 operands that fit, whatever their sizes (see {@link #apply}).
      */
     public static boolean takesF32Gemm(Graph g, Tensor a, Tensor b) {
-        return g.backend().numerics() == Numerics.FAST && F32Route.enabled() && f32Fits(a, b) && inPlainCpuLayout(a) && inPlainCpuLayout(b)
-                && a.ne(1) >= F32_MIN_SIDE && b.ne(1) * b.ne(2) * b.ne(3) >= F32_MIN_SIDE;
+        return g.backend().numerics() == Numerics.FAST && F32Route.enabled() && f32Fits(a, b) && inPlainCpuLayout(a) && inPlainCpuLayout(b);
     }
 
     /**
