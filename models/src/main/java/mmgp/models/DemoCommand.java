@@ -9,22 +9,14 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import mmgp.api.ImageOptions;
-import mmgp.api.ImageResult;
 import mmgp.api.PipelineOptions;
-import mmgp.api.PipelineResult;
-import mmgp.api.ProgressListener;
 import mmgp.api.Task;
 import mmgp.api.UnderstandOptions;
-import mmgp.api.UnderstandResult;
 import mmgp.api.VideoOptions;
-import mmgp.api.VideoResult;
 import mmgp.bindings.NativeLibraries;
-import mmgp.cli.ProgressBar;
 import mmgp.cli.RegistryOption;
 import mmgp.cli.ThreadsOption;
 import mmgp.cli.VerbProvider;
-import mmgp.engine.Engine;
-import mmgp.media.Frames;
 import mmgp.media.VideoWriter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -108,42 +100,9 @@ public final class DemoCommand implements Callable<Integer> {
                 (tinyVideo ? VideoOptions.defaults().withSize(17, 96, 64).withSteps(4) : VideoOptions.defaults()).withSeed(seed),
                 !noVideoFromImage);
 
-        Engine.Builder builder = Engine.builder().threads(threads.threads());
-        chosen.forEach(builder::model);
-        PipelineResult result;
-        DemoProgress progress = new DemoProgress();
-        // progress first, so it closes last: the engine stops (and stops reporting) before the bar latches shut
-        try (progress; Engine engine = builder.build()) {
-            System.out.println("\n[1/3] caption of " + input);
-            result = engine.pipeline(input, options, progress).result().get();
-        } catch (java.util.concurrent.ExecutionException e) {
-            throw e.getCause() instanceof Exception cause ? cause : e;
-        }
-
-        if (result.caption() != null) {
-            Files.writeString(out.resolve("caption.txt"), result.caption().text().strip() + System.lineSeparator()
-                    + (tinyTasks.contains(Task.UNDERSTAND) ? "(from a tiny random-weight test model: not a real caption)" + System.lineSeparator() : ""));
-            UnderstandResult c = result.caption();
-            System.out.printf("frames used %d, time to first token %.2f s, %.1f tokens/s%nwrote %s%n", c.framesUsed(),
-                    c.timeToFirstTokenSeconds(), c.tokensPerSecond(), out.resolve("caption.txt"));
-        }
-        if (result.image() != null) {
-            ImageResult img = result.image();
-            Frames.writePng(out.resolve("image.png"), img.rgb(), 0, img.height(), img.width());
-            System.out.println("wrote " + out.resolve("image.png") + " (" + img.width() + "×" + img.height() + ")");
-        }
-        if (result.video() != null) {
-            VideoResult v = result.video();
-            VideoWriter.writeMp4(out.resolve("video.mp4"), v.rgb(), v.frames(), v.height(), v.width(), v.frameRate());
-            System.out.println("wrote " + out.resolve("video.mp4") + " (" + v.frames() + " frames, " + v.width() + "×" + v.height() + ")");
-        }
-        System.out.println("\nper-stage seconds:");
-        result.timings().seconds().forEach((k, v) -> System.out.printf("  %-24s %8.3f%n", k, v));
-        if (!result.complete()) {
-            System.err.println("the " + result.failedStage() + " stage failed: " + result.error() + " (earlier results were kept)");
-            return 1;
-        }
-        return 0;
+        PipelineRunner runner = new PipelineRunner().threads(threads.threads()).tiny(java.util.Set.copyOf(tinyTasks));
+        chosen.forEach((task, model) -> runner.model(task, model, null));
+        return runner.run(input, options, out);
     }
 
     /** The tiny checkpoints shipped for the tests, per task. */
@@ -151,42 +110,6 @@ public final class DemoCommand implements Callable<Integer> {
             Task.UNDERSTAND, "smolvlm2_processor/checkpoint",
             Task.IMAGE, "amused/checkpoint",
             Task.VIDEO, "ltx_video/checkpoint");
-
-    /** Streams the caption, draws a progress bar per stage and announces the next stage. */
-    private static final class DemoProgress implements ProgressListener, AutoCloseable {
-        private final ProgressBar bar = new ProgressBar(System.err, false);
-        private boolean captionStreamed;
-
-        /** Ends a step bar a failed stage left open, and with it the bar's ticker, before the results print. */
-        @Override
-        public void close() {
-            bar.close();
-        }
-
-        @Override
-        public void text(String stage, String piece) {
-            System.out.print(piece);
-            System.out.flush();
-            captionStreamed = true;
-        }
-
-        @Override
-        public void step(String stage, int done, int total, double seconds) {
-            if (!stage.startsWith("caption")) bar.step(stage, done, total, seconds);
-        }
-
-        @Override
-        public void stage(String stage, double seconds) {
-            switch (stage) {
-                case "caption" -> {
-                    if (captionStreamed) System.out.println();
-                    System.out.println("\n[2/3] image from the caption");
-                }
-                case "image" -> System.out.println("\n[3/3] video from the caption");
-                default -> { }
-            }
-        }
-    }
 
     /** Two seconds of a red ball crossing a blue floor, drawn here so the demo needs no input file. */
     private static Path sampleVideo(Path file) throws java.io.IOException {

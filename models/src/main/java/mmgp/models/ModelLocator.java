@@ -46,11 +46,16 @@ public final class ModelLocator {
 
     /** {@code explicit} when given, else the installed model; an error saying how to get one when there is none. */
     public static Path require(Task task, Path explicit, Path modelsRoot) throws IOException {
+        return require(task, explicit, modelsRoot, "--model");
+    }
+
+    /** As {@link #require(Task, Path, Path)}, for a verb whose option giving the model is {@code option}. */
+    public static Path require(Task task, Path explicit, Path modelsRoot, String option) throws IOException {
         if (explicit != null) {
-            if (!Files.exists(explicit)) throw new IllegalArgumentException("no " + task.label() + " model at " + explicit);
+            if (!Files.exists(explicit)) throw new IllegalArgumentException("no " + task.label() + " model at " + explicit + " (" + option + ")");
             return explicit;
         }
         return installed(task, modelsRoot).orElseThrow(() -> new IllegalArgumentException("no " + task.label() + " model installed in "
-                + ModelRegistry.open(modelsRoot).root() + ": run ./mmgp pull " + pullName(task) + ", or convert a downloaded checkpoint with ./mmgp convert, or pass --model"));
+                + ModelRegistry.open(modelsRoot).root() + ": run ./mmgp pull " + pullName(task) + ", or convert a downloaded checkpoint with ./mmgp convert, or pass " + option));
     }
 }

@@ -17,9 +17,9 @@ import java.util.UUID;
 import java.util.stream.Stream;
 import mmgp.api.ImageResult;
 import mmgp.api.PipelineResult;
-import mmgp.api.StageTimings;
 import mmgp.api.UnderstandResult;
 import mmgp.api.VideoResult;
+import mmgp.io.ResultSummary;
 import mmgp.media.Frames;
 import mmgp.media.VideoWriter;
 
@@ -147,49 +147,7 @@ public final class ResultFiles {
 
     /** The measurements of a result (no pixels): what GET /api/requests/{id} reports under "result". */
     public ObjectNode summarize(Object result) {
-        return switch (result) {
-            case UnderstandResult u -> understand(u);
-            case ImageResult i -> image(i);
-            case VideoResult v -> video(v);
-            case PipelineResult p -> {
-                ObjectNode n = json.createObjectNode();
-                if (p.caption() != null) n.set("caption", understand(p.caption()));
-                if (p.image() != null) n.set("image", image(p.image()));
-                if (p.video() != null) n.set("video", video(p.video()));
-                if (p.failedStage() != null) n.put("failed_stage", p.failedStage()).put("error", p.error());
-                n.set("timings", timings(p.timings()));
-                yield n;
-            }
-            default -> throw new IllegalArgumentException("unknown result type " + result.getClass().getName());
-        };
-    }
-
-    private ObjectNode understand(UnderstandResult u) {
-        ObjectNode n = json.createObjectNode().put("text", u.text()).put("prompt_tokens", u.promptTokens())
-                .put("generated_tokens", u.generatedTokens()).put("frames_used", u.framesUsed())
-                .put("time_to_first_token_s", u.timeToFirstTokenSeconds()).put("tokens_per_second", u.tokensPerSecond())
-                .put("stop_reason", u.stopReason()).put("batch_size", u.batchSize());
-        n.set("timings", timings(u.timings()));
-        return n;
-    }
-
-    private ObjectNode image(ImageResult i) {
-        ObjectNode n = json.createObjectNode().put("width", i.width()).put("height", i.height()).put("seed", i.seed()).put("batch_size", i.batchSize());
-        n.set("timings", timings(i.timings()));
-        return n;
-    }
-
-    private ObjectNode video(VideoResult v) {
-        ObjectNode n = json.createObjectNode().put("frames", v.frames()).put("width", v.width()).put("height", v.height())
-                .put("frame_rate", v.frameRate()).put("seed", v.seed()).put("batch_size", v.batchSize());
-        n.set("timings", timings(v.timings()));
-        return n;
-    }
-
-    ObjectNode timings(StageTimings t) {
-        ObjectNode n = json.createObjectNode();
-        if (t != null) t.seconds().forEach(n::put);
-        return n;
+        return ResultSummary.of(json, result);
     }
 
     /** Ids of the job folders last modified before {@code cutoff} (names that are not UUIDs are left alone). */
