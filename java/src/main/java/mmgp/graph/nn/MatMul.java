@@ -36,7 +36,8 @@ public final class MatMul {
      *       columns goes through mmgp's Q8_0 GEMM ({@link #q8Gemm}): the same quantization of x as
      *       ggml's, 1.3–1.8× faster on AVX2, equal to ggml's result up to fp32 summation order
      *       (not bit-identical, hence FAST only);</li>
-     *   <li>F16 or F32 operands (F16 weights and activations, the convolutions' F16 patches and
+     *   <li>when asked for ({@code mmgp.f32gemm=mmgp}; off by default, see {@link F32Route}), F16 or
+     *       F32 operands (F16 weights and activations, the convolutions' F16 patches and
      *       kernels) go through mmgp's FP32 GEMM ({@link #f32Gemm}) whatever their sizes: F16
      *       values widened exactly and summed in fp32, where ggml's F16 route rounds the F32
      *       operand to F16 and sums in a different order. No size threshold, because sizes grow
@@ -192,10 +193,12 @@ public final class MatMul {
     }
 
     /**
-     * Whether {@link #apply} may take the F32 GEMM under FAST: when the kernels library is loaded
-     * with a SIMD path (the plain C path is slower than ggml; decided once per JVM), unless
-     * {@code -Dmmgp.f32gemm=ggml} or {@code MMGP_F32GEMM=ggml} asks for ggml's. The property is
-     * read at every graph build, so a test or benchmark can compare the two routes in one JVM.
+     * Whether {@link #apply} may take the F32 GEMM under FAST: only when asked for with
+     * {@code -Dmmgp.f32gemm=mmgp} or {@code MMGP_F32GEMM=mmgp}, and the kernels library has a SIMD
+     * path (decided once per JVM). Off by default: on AVX2 ggml's F16 matmul was faster at every
+     * decoder shape on an idle machine (README, Performance); the AVX-512 tile is unmeasured. The
+     * property is read at every graph build, so a test or benchmark can compare the two routes in
+     * one JVM.
      */
     private static final class F32Route {
         static final boolean AVAILABLE;
@@ -203,13 +206,13 @@ public final class MatMul {
         static {
             AVAILABLE = MmgpKernels.isAvailable() && !MmgpKernels.f32GemmPath().startsWith("scalar");
             System.getLogger(MatMul.class.getName()).log(System.Logger.Level.DEBUG, AVAILABLE
-                    ? "F16/F32 matmul under numerics=fast: mmgp's GEMM (" + MmgpKernels.f32GemmPath() + ") unless mmgp.f32gemm=ggml"
+                    ? "F16/F32 matmul under numerics=fast: ggml's unless mmgp.f32gemm=mmgp (mmgp's GEMM: " + MmgpKernels.f32GemmPath() + ")"
                     : "F16/F32 matmul: ggml's" + (MmgpKernels.isAvailable() ? " (no SIMD path compiled in)"
                             : "; the mmgp kernels are unavailable: " + MmgpKernels.unavailableReason()));
         }
 
         static boolean enabled() {
-            return AVAILABLE && !"ggml".equalsIgnoreCase(System.getProperty("mmgp.f32gemm", System.getenv("MMGP_F32GEMM")));
+            return AVAILABLE && "mmgp".equalsIgnoreCase(System.getProperty("mmgp.f32gemm", System.getenv("MMGP_F32GEMM")));
         }
     }
 }
