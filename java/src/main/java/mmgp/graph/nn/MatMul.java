@@ -20,22 +20,17 @@ public final class MatMul {
     private MatMul() {}
 
     /**
-     * Fewer activation columns than this stay on ggml's route: mmgp's Q8_0 GEMM computes 8
-     * columns per vector and was slower than ggml's vector-dot path below 32 columns
-     * (0.24x at 1 column, 0.96x at 16, 1.5x at 32; 2 threads, AMD EPYC Zen 3).
-     */
-    static final long Q8_MIN_COLUMNS = 32;
-
-    /**
      * a [K, M] (a weight of any stored type, or conv patches) times b [K, N, ...] → [M, N, ...],
      * ggml_mul_mat's contract: PyTorch's {@code x @ Wᵀ} for a W of shape (M, K) and x = b.
      *
      * <p>The route point. Under {@link Numerics#FAST}:
      * <ul>
-     *   <li>a 2-D Q8_0 weight in a plain CPU buffer times at least {@link #Q8_MIN_COLUMNS} F32
-     *       columns goes through mmgp's Q8_0 GEMM ({@link #q8Gemm}): the same quantization of x as
-     *       ggml's, 1.3–1.8× faster on AVX2, equal to ggml's result up to fp32 summation order
-     *       (not bit-identical, hence FAST only);</li>
+     *   <li>a 2-D Q8_0 weight in a plain CPU buffer times F32 columns goes through mmgp's Q8_0
+     *       GEMM ({@link #q8Gemm}): the same quantization of x as ggml's, equal to ggml's result up
+     *       to fp32 summation order (not bit-identical, hence FAST only). Every column count takes
+     *       it, though a few columns are slower than ggml's dot products (README, Performance):
+     *       the count grows with the batch, and a request must take the same route alone and in
+     *       a batch to keep its bits;</li>
      *   <li>when asked for ({@code mmgp.f32gemm=mmgp}; off by default, see {@link F32Route}), F16 or
      *       F32 operands (F16 weights and activations, the convolutions' F16 patches and
      *       kernels) go through mmgp's FP32 GEMM ({@link #f32Gemm}) whatever their sizes: F16
@@ -48,8 +43,7 @@ public final class MatMul {
      */
     public static Tensor apply(Graph g, Tensor weight, Tensor x) {
         if (g.backend().numerics() == Numerics.FAST) {
-            long columns = x.ne(1) * x.ne(2) * x.ne(3);
-            if (Q8Route.enabled() && q8Fits(weight, x) && inPlainCpuBuffer(weight) && columns >= Q8_MIN_COLUMNS) {
+            if (Q8Route.enabled() && q8Fits(weight, x) && inPlainCpuBuffer(weight)) {
                 return q8Gemm(g, weight, x);
             }
             if (takesF32Gemm(g, weight, x)) return f32Gemm(g, weight, x);
@@ -188,7 +182,7 @@ public final class MatMul {
         }
 
         static boolean enabled() {
-            return AVAILABLE && !"ggml".equalsIgnoreCase(System.getProperty("mmgp.q8gemm", System.getenv("MMGP_Q8GEMM")));
+            return AVAILABLE && !"ggml".equals(routeSetting("mmgp.q8gemm", "MMGP_Q8GEMM"));
         }
     }
 
@@ -212,7 +206,23 @@ public final class MatMul {
         }
 
         static boolean enabled() {
-            return AVAILABLE && "mmgp".equalsIgnoreCase(System.getProperty("mmgp.f32gemm", System.getenv("MMGP_F32GEMM")));
+            return AVAILABLE && "mmgp".equals(routeSetting("mmgp.f32gemm", "MMGP_F32GEMM"));
         }
+    }
+
+    /**
+     * A route switch: the system property, else the environment variable, trimmed and lower-cased;
+     * "" when neither is set (or the property is blank). A value other than mmgp or ggml is
+     * refused, so a typo does not silently pick a route.
+     */
+    static String routeSetting(String property, String variable) {
+        String p = System.getProperty(property);
+        String v = p != null && !p.isBlank() ? p : System.getenv(variable);
+        String value = v == null ? "" : v.strip().toLowerCase(java.util.Locale.ROOT);
+        if (!value.isEmpty() && !value.equals("mmgp") && !value.equals("ggml")) {
+            throw new IllegalArgumentException((p != null && !p.isBlank() ? "-D" + property : variable) + "=" + v
+                    + " is not a route: use mmgp or ggml");
+        }
+        return value;
     }
 }

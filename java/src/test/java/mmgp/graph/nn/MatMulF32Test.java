@@ -129,6 +129,21 @@ class MatMulF32Test extends NnTestSupport {
     }
 
     @Test
+    void routeSwitchesAreTrimmedAndATypoIsRefused() {
+        String key = "mmgp.routeSettingTest";
+        try {
+            System.setProperty(key, " MMGP ");
+            assertThat(MatMul.routeSetting(key, "MMGP_ROUTE_SETTING_TEST_UNSET")).isEqualTo("mmgp");
+            System.setProperty(key, "on");
+            assertThatThrownBy(() -> MatMul.routeSetting(key, "MMGP_ROUTE_SETTING_TEST_UNSET")).hasMessageContaining("use mmgp or ggml");
+            System.setProperty(key, " ");
+            assertThat(MatMul.routeSetting(key, "MMGP_ROUTE_SETTING_TEST_UNSET")).isEmpty();
+        } finally {
+            System.clearProperty(key);
+        }
+    }
+
+    @Test
     void refusesOperandsWithoutContiguousRows() {
         try (Graph g = newGraph()) {
             Tensor a = g.inputF32("a", 64, 32), b = g.inputF32("b", 64, 16);

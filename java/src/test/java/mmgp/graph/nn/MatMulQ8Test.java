@@ -136,10 +136,11 @@ class MatMulQ8Test extends NnTestSupport {
                 ComputeBackend exact = ComputeBackend.cpu(2, Numerics.EXACT);
                 WeightSet wsFast = q8Weight(arena, w, m, k, fast); WeightSet wsExact = q8Weight(arena, w, m, k, exact);
                 Graph gf = new Graph(fast, 64); Graph ge = new Graph(exact, 64)) {
-            Tensor wide = gf.inputF32("x", k, MatMul.Q8_MIN_COLUMNS), narrow = gf.inputF32("x1", k, MatMul.Q8_MIN_COLUMNS - 1);
+            Tensor wide = gf.inputF32("x", k, 32), narrow = gf.inputF32("x1", k, 1);
             boolean simd = !MmgpKernels.q8Path().equals("scalar");
             assertThat(Ggml.opDesc(MatMul.apply(gf, wsFast.get("w"), wide).ptr())).isEqualTo(simd ? "CUSTOM" : "MUL_MAT");
-            assertThat(Ggml.opDesc(MatMul.apply(gf, wsFast.get("w"), narrow).ptr())).isEqualTo("MUL_MAT");
+            // No column threshold: one column takes the route a batch of them takes (same bits alone and batched).
+            assertThat(Ggml.opDesc(MatMul.apply(gf, wsFast.get("w"), narrow).ptr())).isEqualTo(simd ? "CUSTOM" : "MUL_MAT");
             assertThat(Ggml.opDesc(MatMul.apply(ge, wsExact.get("w"), ge.inputF32("x", k, 64)).ptr())).isEqualTo("MUL_MAT");
             // A graph input is not yet in a buffer: apply cannot see where it will live, so ggml's route.
             assertThat(Ggml.opDesc(MatMul.apply(gf, gf.input("wq", GgmlType.Q8_0, k, m), wide).ptr())).isEqualTo("MUL_MAT");
