@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
@@ -73,7 +74,7 @@ final class PipelineRunner {
     int run(Path input, PipelineOptions options, Path out) throws Exception {
         Engine.Builder builder = Engine.builder().threads(threads);
         models.forEach((task, model) -> builder.model(task, model, companions.get(task)));
-        Files.createDirectories(out);
+        checkWritable(out); // before the run, not after minutes of it; created once there is something to write
         PipelineResult result;
         Progress progress = new Progress(quiet);
         // progress first, so it closes last: the engine stops (and stops reporting) before the bar latches shut
@@ -91,29 +92,64 @@ final class PipelineRunner {
         return 0;
     }
 
+    /** The files a run writes; those a run did not produce are removed, so no earlier run's output stays beside this one's. */
+    private static final List<String> OUTPUTS = List.of("caption.txt", "image.png", "video.mp4", "result.json");
+
+    /** {@code out} is a writable folder, or can be created as one (its nearest existing parent is a writable folder). */
+    static void checkWritable(Path out) throws java.io.IOException {
+        Path p = out.toAbsolutePath();
+        while (p != null && !Files.exists(p)) p = p.getParent();
+        if (p == null || !Files.isDirectory(p)) throw new java.io.IOException("cannot write into " + out + ": " + p + " is not a folder");
+        if (!Files.isWritable(p)) throw new java.io.IOException("cannot write into " + out + ": permission denied on " + p);
+    }
+
+    private interface FileWriter {
+        void write(Path file) throws java.io.IOException;
+    }
+
+    /** Writes {@code name} in {@code out} through a temporary file renamed into place: a failed write leaves no truncated file. */
+    private static void replace(Path out, String name, FileWriter writer) throws java.io.IOException {
+        int dot = name.lastIndexOf('.');
+        Path tmp = out.resolve("." + name.substring(0, dot) + ".partial" + name.substring(dot)); // keeps the extension: FFmpeg picks the format by it
+        try {
+            writer.write(tmp);
+            Files.move(tmp, out.resolve(name), java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
     private void write(PipelineResult result, Path out, boolean printCaption) throws java.io.IOException {
+        Files.createDirectories(out);
+        java.util.Set<String> produced = new java.util.HashSet<>();
+        if (result.caption() != null) produced.add("caption.txt");
+        if (result.image() != null) produced.add("image.png");
+        if (result.video() != null) produced.add("video.mp4");
+        if (summary) produced.add("result.json");
+        for (String name : OUTPUTS) if (!produced.contains(name)) Files.deleteIfExists(out.resolve(name));
         if (result.caption() != null) {
             UnderstandResult c = result.caption();
-            Files.writeString(out.resolve("caption.txt"), c.text().strip() + System.lineSeparator()
-                    + (tiny.contains(Task.UNDERSTAND) ? "(from a tiny random-weight test model: not a real caption)" + System.lineSeparator() : ""));
+            String text = c.text().strip() + System.lineSeparator()
+                    + (tiny.contains(Task.UNDERSTAND) ? "(from a tiny random-weight test model: not a real caption)" + System.lineSeparator() : "");
+            replace(out, "caption.txt", f -> Files.writeString(f, text));
             if (printCaption) System.out.println(c.text().strip());
             System.out.printf("frames used %d, time to first token %.2f s, %.1f tokens/s%nwrote %s%n", c.framesUsed(),
                     c.timeToFirstTokenSeconds(), c.tokensPerSecond(), out.resolve("caption.txt"));
         }
         if (result.image() != null) {
             ImageResult img = result.image();
-            Frames.writePng(out.resolve("image.png"), img.rgb(), 0, img.height(), img.width());
+            replace(out, "image.png", f -> Frames.writePng(f, img.rgb(), 0, img.height(), img.width()));
             System.out.println("wrote " + out.resolve("image.png") + " (" + img.width() + "×" + img.height() + ")");
         }
         if (result.video() != null) {
             VideoResult v = result.video();
-            VideoWriter.writeMp4(out.resolve("video.mp4"), v.rgb(), v.frames(), v.height(), v.width(), v.frameRate());
+            replace(out, "video.mp4", f -> VideoWriter.writeMp4(f, v.rgb(), v.frames(), v.height(), v.width(), v.frameRate()));
             System.out.println("wrote " + out.resolve("video.mp4") + " (" + v.frames() + " frames, " + v.width() + "×" + v.height() + ")");
         }
         if (summary) {
             ObjectMapper json = new ObjectMapper();
-            Files.writeString(out.resolve("result.json"), json.writerWithDefaultPrettyPrinter().writeValueAsString(ResultSummary.of(json, result))
-                    + System.lineSeparator(), StandardCharsets.UTF_8);
+            String summaryJson = json.writerWithDefaultPrettyPrinter().writeValueAsString(ResultSummary.of(json, result)) + System.lineSeparator();
+            replace(out, "result.json", f -> Files.writeString(f, summaryJson, StandardCharsets.UTF_8));
             System.out.println("wrote " + out.resolve("result.json"));
         }
         System.out.println("\nper-stage seconds:");

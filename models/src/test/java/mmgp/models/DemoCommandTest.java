@@ -1,6 +1,7 @@
 package mmgp.models;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
@@ -17,6 +18,9 @@ class DemoCommandTest {
         assumeTrue(NativeLibraries.available(), "native libs not built");
         String home = System.getProperty("mmgp.home");
         System.setProperty("mmgp.home", Path.of("..").toAbsolutePath().normalize().toString());
+        // An earlier run's output this run does not write (the demo writes no result.json) is removed, not left beside the new files.
+        Files.createDirectories(tmp.resolve("out"));
+        Files.writeString(tmp.resolve("out").resolve("result.json"), "{\"stale\": true}");
         try {
             int exit = Main.run("demo", "--out", tmp.resolve("out").toString(), "--models", tmp.resolve("no-models").toString(), "--max-tokens", "4");
             assertThat(exit).isZero();
@@ -28,5 +32,17 @@ class DemoCommandTest {
             assertThat(tmp.resolve("out").resolve(f)).as(f).isRegularFile();
             assertThat(Files.size(tmp.resolve("out").resolve(f))).as(f).isPositive();
         }
+        assertThat(tmp.resolve("out").resolve("result.json")).doesNotExist();
+        try (var files = Files.list(tmp.resolve("out"))) {
+            assertThat(files.map(p -> p.getFileName().toString())).as("no temporary files left").noneMatch(n -> n.contains(".partial"));
+        }
+    }
+
+    @Test
+    void anOutputPathThatCannotBeAFolderIsRefusedBeforeTheRun(@TempDir Path tmp) throws Exception {
+        Path file = Files.writeString(tmp.resolve("a-file"), "x");
+        assertThatThrownBy(() -> PipelineRunner.checkWritable(file.resolve("out"))).hasMessageContaining("is not a folder");
+        PipelineRunner.checkWritable(tmp.resolve("new").resolve("out")); // creatable: fine
+        assertThat(tmp.resolve("new")).doesNotExist();
     }
 }
