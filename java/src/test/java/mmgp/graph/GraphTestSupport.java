@@ -8,13 +8,13 @@ import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 import mmgp.tensor.GgmlType;
 import mmgp.tensor.HalfPrecision;
-import mmgp.testing.CpuBackendTest;
+import mmgp.testing.CpuBackendFixture;
 
 /**
- * Shared plumbing for the op tests: the backend of {@link CpuBackendTest}, a graph of the op tests'
+ * Shared plumbing for the op tests: the backend of {@link CpuBackendFixture}, a graph of the op tests'
  * size and byte encodings of the weight types (data and closeness checks: {@link mmgp.testing}).
  */
-abstract class GraphTestSupport extends CpuBackendTest {
+abstract class GraphTestSupport extends CpuBackendFixture {
     /** Relative and absolute slack of a plain fp32 op (the brief's 1e-5 + 1e-5·|expected|). */
     static final double FP32_ABS = 1e-5, FP32_REL = 1e-5;
     /** One unit of fp16 rounding: half an ulp at 1.0 is 2^-11. */

@@ -8,18 +8,18 @@ import mmgp.graph.Graph;
 import mmgp.graph.Tensor;
 import mmgp.graph.WeightSet;
 import mmgp.tensor.GgmlType;
-import mmgp.testing.CpuBackendTest;
+import mmgp.testing.CpuBackendFixture;
 import mmgp.testing.MappedWeights;
 
 /**
- * Plumbing of the layer-module tests: the backend of {@link CpuBackendTest}, weights placed in a
+ * Plumbing of the layer-module tests: the backend of {@link CpuBackendFixture}, weights placed in a
  * mapped region as a checkpoint's are (so the modules' {@code load} methods are what is tested),
  * and plain-Java references in double (data and closeness checks: {@link mmgp.testing}).
  *
  * <p>Arrays are in ggml order: element (i0, i1, i2, i3) of ne = [ne0, ne1, ne2, ne3] is at
  * i0 + ne0·(i1 + ne1·(i2 + ne2·i3)), so ne0 is PyTorch's last dimension.
  */
-abstract class NnTestSupport extends CpuBackendTest {
+abstract class NnTestSupport extends CpuBackendFixture {
     /** Slack of an fp32 result with O(1) values: 1e-5 + 1e-5·|expected|. */
     static final double FP32 = 1e-5;
 

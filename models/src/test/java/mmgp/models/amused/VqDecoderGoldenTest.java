@@ -21,7 +21,7 @@ import mmgp.safetensors.SafetensorsFile;
 import mmgp.tensor.GgmlType;
 import mmgp.tensor.HalfPrecision;
 import mmgp.testing.CloseAssertions;
-import mmgp.testing.CpuBackendTest;
+import mmgp.testing.CpuBackendFixture;
 import mmgp.testing.MappedWeights;
 import org.junit.jupiter.api.Test;
 
@@ -31,7 +31,7 @@ import org.junit.jupiter.api.Test;
  * for the sample and each traced submodule output; the pipeline's image post-processing
  * against the end-to-end goldens; and the config checks.
  */
-class VqDecoderGoldenTest extends CpuBackendTest {
+class VqDecoderGoldenTest extends CpuBackendFixture {
     private static final Path FIXTURE = Path.of("src/test/resources/fixtures/amused");
     private static final double ATOL = 1e-4, RTOL = 1e-4;
     private static final String[] TRACES = {"codebook_lookup", "post_quant_conv", "decoder.conv_in", "decoder.mid_block",

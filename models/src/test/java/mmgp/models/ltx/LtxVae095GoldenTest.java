@@ -22,7 +22,7 @@ import mmgp.graph.Tensor;
 import mmgp.graph.WeightSet;
 import mmgp.safetensors.SafetensorsFile;
 import mmgp.tensor.GgmlType;
-import mmgp.testing.CpuBackendTest;
+import mmgp.testing.CpuBackendFixture;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -32,7 +32,7 @@ import org.junit.jupiter.api.Test;
  * block, within 1e-4 + 1e-4·|expected|; the end-to-end case's decode; conditioning under frame
  * chunking and spatial tiling; and the 0.9.1 decoder's noise injection.
  */
-class LtxVae095GoldenTest extends CpuBackendTest {
+class LtxVae095GoldenTest extends CpuBackendFixture {
     private static final Path FIXTURE = Path.of("src/test/resources/fixtures/ltx_video_095");
 
     @Test

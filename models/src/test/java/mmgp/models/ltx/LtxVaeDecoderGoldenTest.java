@@ -24,7 +24,7 @@ import mmgp.graph.Tensor;
 import mmgp.graph.WeightSet;
 import mmgp.safetensors.SafetensorsFile;
 import mmgp.tensor.GgmlType;
-import mmgp.testing.CpuBackendTest;
+import mmgp.testing.CpuBackendFixture;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -34,7 +34,7 @@ import org.junit.jupiter.api.Test;
  * (batch 1 and 2); chunked convolutions and tiled decoding against the plain decode; the
  * residual upsampler of later configs against its PyTorch definition; and the config checks.
  */
-class LtxVaeDecoderGoldenTest extends CpuBackendTest {
+class LtxVaeDecoderGoldenTest extends CpuBackendFixture {
     private static final Path FIXTURE = Path.of("src/test/resources/fixtures/ltx_video");
     private static final String[] TRACES = {"decoder.conv_in", "decoder.mid_block", "decoder.up_blocks.0", "decoder.up_blocks.1",
             "decoder.up_blocks.2", "decoder.up_blocks.3", "decoder.conv_out"};

@@ -20,7 +20,7 @@ import mmgp.graph.Tensor;
 import mmgp.graph.WeightSet;
 import mmgp.safetensors.SafetensorsFile;
 import mmgp.tensor.GgmlType;
-import mmgp.testing.CpuBackendTest;
+import mmgp.testing.CpuBackendFixture;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -31,7 +31,7 @@ import org.junit.jupiter.api.Test;
  * latent frame, what image-to-video conditioning relies on) for both layouts; the latent
  * distribution's arithmetic; and the config checks.
  */
-class LtxVaeEncoderGoldenTest extends CpuBackendTest {
+class LtxVaeEncoderGoldenTest extends CpuBackendFixture {
     private static final Path FIXTURE = Path.of("src/test/resources/fixtures/ltx_video_095");
     private static final Path FIXTURE_090 = Path.of("src/test/resources/fixtures/ltx_video");
 

@@ -8,11 +8,11 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 
 /**
- * Base of the tests that compute through ggml: one CPU backend per test class with two threads,
+ * Fixture base (it holds no tests) of the tests that compute through ggml: one CPU backend per test class with two threads,
  * so that the multi-threaded split of every kernel is exercised; the class is skipped where the
  * native libraries are not built.
  */
-public abstract class CpuBackendTest {
+public abstract class CpuBackendFixture {
     protected static ComputeBackend backend;
 
     @BeforeAll
