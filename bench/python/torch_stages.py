@@ -347,12 +347,161 @@ def vq_stage(layers, quick):
     return model, (torch.randn(1, 64, 16, 16),)
 
 
+# ---------------------------------------------------------------------------- LTX-Video 0.9.5 VAE decoder (128×7×10×16 → 49×320×512)
+
+def channel_rms(x, eps=1e-8):
+    """RMSNorm over the channels (dim 1) without affine, as the VAE's norm1/norm2/norm_out."""
+    return x * torch.rsqrt(x.float().pow(2).mean(1, keepdim=True) + eps).to(x.dtype)
+
+
+def timestep_features(t, dim=256, max_period=10000):
+    """diffusers' Timesteps(dim, flip_sin_to_cos=True, downscale_freq_shift=0): cosines first."""
+    half = dim // 2
+    freqs = torch.exp(-math.log(max_period) * torch.arange(half, dtype=torch.float32) / half)
+    args = t.float()[:, None] * freqs[None]
+    return torch.cat([torch.cos(args), torch.sin(args)], dim=-1)
+
+
+class TimeEmbedder(nn.Module):
+    """PixArtAlphaCombinedTimestepSizeEmbeddings(dim, 0) as the decoder builds it: 256 features → linear, SiLU, linear."""
+
+    def __init__(self, dim):
+        super().__init__()
+        self.l1, self.l2 = nn.Linear(256, dim), nn.Linear(dim, dim)
+
+    def forward(self, t, dtype):
+        return self.l2(F.silu(self.l1(timestep_features(t).to(dtype))))
+
+
+class VaeConv3d(nn.Module):
+    """LTXVideoCausalConv3d as the decoder uses it (not causal): the edge frames repeated (k−1)/2 times, zero padding in H and W."""
+
+    def __init__(self, cin, cout, k=3):
+        super().__init__()
+        self.pad = (k - 1) // 2
+        self.conv = nn.Conv3d(cin, cout, k, padding=(0, k // 2, k // 2))
+
+    def forward(self, x):
+        if self.pad:
+            p = self.pad
+            x = torch.cat([x[:, :, :1]] * p + [x] + [x[:, :, -1:]] * p, dim=2)
+        return self.conv(x)
+
+
+def modulation(table, temb, k):
+    """(table + temb) split into k per-channel vectors shaped to broadcast over (B, C, F, H, W)."""
+    b = temb.shape[0]
+    mod = table[None] + temb.view(b, k, -1)
+    return [m[:, :, None, None, None] for m in mod.unbind(1)]
+
+
+class VaeResnet(nn.Module):
+    """LTXVideoResnetBlock3d at one width, timestep-conditioned: norm → ·(1 + scale) + shift → SiLU → conv, twice, plus the input."""
+
+    def __init__(self, ch):
+        super().__init__()
+        self.c1, self.c2 = VaeConv3d(ch, ch), VaeConv3d(ch, ch)
+        self.table = nn.Parameter(torch.randn(4, ch) / ch ** 0.5)
+
+    def forward(self, x, temb):
+        shift1, scale1, shift2, scale2 = modulation(self.table, temb, 4)
+        h = self.c1(F.silu(channel_rms(x) * (1 + scale1) + shift1))
+        h = self.c2(F.silu(channel_rms(h) * (1 + scale2) + shift2))
+        return x + h
+
+
+def depth_to_space(x, st, sh, sw, width_first=False):
+    """(B, C·st·sh·sw, F, H, W) → (B, C, F·st, H·sh, W·sw): channel c·st·sh·sw + (i·sh + j)·sw + k goes to offset (i, j, k)
+    of c's block; `width_first` swaps the roles of the two spatial factors (the VAE's unpatchify reads them that way)."""
+    b, c, f, h, w = x.shape
+    x = x.reshape(b, c // (st * sh * sw), st, sh, sw, f, h, w)
+    x = x.permute(0, 1, 5, 2, 6, 4, 7, 3) if width_first else x.permute(0, 1, 5, 2, 6, 3, 7, 4)
+    return x.reshape(b, c // (st * sh * sw), f * st, h * sh, w * sw)
+
+
+class VaeUpsampler(nn.Module):
+    """LTXVideoUpsampler3d, stride (2, 2, 2): conv to C·8/factor channels, depth-to-space, the first frame dropped, plus the residual."""
+
+    def __init__(self, ch, factor):
+        super().__init__()
+        self.factor = factor
+        self.conv = VaeConv3d(ch, ch * 8 // factor)
+
+    def forward(self, x):
+        r = depth_to_space(x, 2, 2, 2).repeat(1, 8 // self.factor, 1, 1, 1)[:, :, 1:]
+        return depth_to_space(self.conv(x), 2, 2, 2)[:, :, 1:] + r
+
+
+class VaeUpBlock(nn.Module):
+    """LTXVideoUpBlock3d of the 0.9.5 decoder: its own time embedding, the residual upsampler, then `layers` resnets."""
+
+    def __init__(self, ch_in, ch_out, layers, factor):
+        super().__init__()
+        self.embed = TimeEmbedder(4 * ch_out)
+        self.up = VaeUpsampler(ch_in, factor)
+        self.resnets = nn.ModuleList(VaeResnet(ch_out) for _ in range(layers))
+
+    def forward(self, x, t):
+        temb = self.embed(t, x.dtype)
+        x = self.up(x)
+        for r in self.resnets:
+            x = r(x, temb)
+        return x
+
+
+class LtxVaeDecoder(nn.Module):
+    """LTXVideoDecoder3d with the 0.9.5 config: conv_in, a conditioned mid block, three residual depth-to-space
+    up blocks (upsample_factor 2), conditioned RMS norm_out, SiLU, conv_out and the 4×4 unpatchify. `channels` and
+    `layers` are decoder_block_out_channels and decoder_layers_per_block in config order."""
+
+    def __init__(self, latent=128, channels=(256, 512, 1024), layers=(5, 5, 5, 5), factor=2, out=3, patch=4):
+        super().__init__()
+        rev, layers = list(reversed(channels)), list(reversed(layers))  # config order, read back to front as diffusers does
+        self.patch = patch
+        self.conv_in = VaeConv3d(latent, rev[0])
+        self.mid_embed = TimeEmbedder(4 * rev[0])
+        self.mid = nn.ModuleList(VaeResnet(rev[0]) for _ in range(layers[0]))
+        ups, width = [], rev[0]
+        for i, ch in enumerate(rev):
+            # LTXVideoDecoder3d: the block's widths are divided by its upsample factor; the upsampler runs on width channels.
+            ups.append(VaeUpBlock(width, ch // factor, layers[i + 1], factor))
+            width = ch // factor
+        self.ups = nn.ModuleList(ups)
+        self.out_embed = TimeEmbedder(2 * width)
+        self.out_table = nn.Parameter(torch.randn(2, width) / width ** 0.5)
+        self.conv_out = VaeConv3d(width, out * patch * patch)
+        self.scale = nn.Parameter(torch.tensor(1000.0))  # timestep_scale_multiplier
+
+    def forward(self, z, timestep):
+        t = timestep * self.scale
+        x = self.conv_in(z)
+        temb = self.mid_embed(t, x.dtype)
+        for r in self.mid:
+            x = r(x, temb)
+        for up in self.ups:
+            x = up(x, t)
+        shift, scale = modulation(self.out_table, self.out_embed(t, x.dtype), 2)
+        x = self.conv_out(F.silu(channel_rms(x) * (1 + scale) + shift))
+        # Unpatchify: each latent position's out·p·p channels become a p×p pixel patch of `out` channels.
+        return depth_to_space(x, 1, self.patch, self.patch, width_first=True)
+
+
+def ltx_vae_stage(layers, quick):
+    # Latents of 512×320×49 are 16×10×7; --quick: mmgp's quick size 256×160×9 → 8×5×2, at reduced widths.
+    if quick:
+        model, shape = LtxVaeDecoder(channels=(16, 32, 64), layers=(1, 1, 1, 1)), (1, 128, 2, 5, 8)
+    else:
+        model, shape = LtxVaeDecoder(), (1, 128, 7, 10, 16)
+    return model, (torch.randn(*shape), torch.full((shape[0],), 0.05))  # the 0.9.5 pipeline's decode_timestep
+
+
 # key: (label, builder(layers, quick), the full model's count of identical layers or None)
 STAGES = {
     "amused": ("aMUSEd-256 UViT step (CFG pair, batch 2)", amused_stage, 22),
     "t5": ("T5-XXL encoder, 128 tokens", t5_stage, 24),
     "ltx": ("LTX 2B DiT step, 512×320×49 (1,120 tokens), batch 1", ltx_stage, 28),
     "vq": ("aMUSEd VQ decode, 16×16 codes → 256²", vq_stage, None),
+    "ltx_vae": ("LTX 0.9.5 VAE decode (timestep-conditioned), 128×7×10×16 latents → 49×320×512", ltx_vae_stage, None),
 }
 QUICK_LAYERS = 2
 
@@ -362,7 +511,7 @@ QUICK_LAYERS = 2
 @contextlib.contextmanager
 def no_init():
     """Skips the default (slow, kaiming) initialisation; fill() sets every weight afterwards."""
-    saved = [(cls, cls.reset_parameters) for cls in (nn.Linear, nn.Conv2d, nn.Embedding)]
+    saved = [(cls, cls.reset_parameters) for cls in (nn.Linear, nn.Conv2d, nn.Conv3d, nn.Embedding)]
     for cls, _ in saved:
         cls.reset_parameters = lambda self: None
     try:
@@ -393,15 +542,22 @@ def build(key, layers, quick, filled=True):
     return (fill(model) if filled else model).eval(), inputs
 
 
+CONVS = (nn.Conv2d, nn.Conv3d)
+
+
 def conv_out(m, x):
     def one(size, i):
         k, s, p, d = m.kernel_size[i], m.stride[i], m.padding[i], m.dilation[i]
         return (size + 2 * p - d * (k - 1) - 1) // s + 1
-    return (x.shape[0], m.out_channels, one(x.shape[2], 0), one(x.shape[3], 1))
+    return (x.shape[0], m.out_channels) + tuple(one(x.shape[2 + i], i) for i in range(len(m.kernel_size)))
+
+
+def conv_flops(m, out_shape):
+    return 2.0 * math.prod(out_shape) * math.prod(m.kernel_size) * (m.in_channels // m.groups)
 
 
 def count_flops(model, inputs):
-    """2·MACs of every Linear, Conv2d and attention matmul, from a dry pass: those ops return zeros of their shape."""
+    """2·MACs of every Linear, Conv2d/3d and attention matmul, from a dry pass: those ops return zeros of their shape."""
     total = [0.0]
     saved = {}
 
@@ -415,7 +571,7 @@ def count_flops(model, inputs):
     def dry_conv(m):
         def f(x):
             shape = conv_out(m, x)
-            total[0] += 2.0 * math.prod(shape) * m.kernel_size[0] * m.kernel_size[1] * (m.in_channels // m.groups)
+            total[0] += conv_flops(m, shape)
             return x.new_zeros(shape)
         return f
 
@@ -427,7 +583,7 @@ def count_flops(model, inputs):
         if isinstance(m, nn.Linear):
             saved[m] = m.forward
             m.forward = dry_linear(m)
-        elif isinstance(m, nn.Conv2d):
+        elif isinstance(m, CONVS):
             saved[m] = m.forward
             m.forward = dry_conv(m)
     plain = Sdpa.fn
@@ -459,7 +615,7 @@ class Meter:
         for m in model.modules():
             if isinstance(m, nn.Linear):
                 self.handles.append(m.register_forward_hook(self.linear))
-            elif isinstance(m, nn.Conv2d):
+            elif isinstance(m, CONVS):
                 self.handles.append(m.register_forward_hook(self.conv))
         self.plain = Sdpa.fn
         meter = self
@@ -480,7 +636,7 @@ class Meter:
         self.add(2.0 * out.numel() * m.in_features)
 
     def conv(self, m, inp, out):
-        self.add(2.0 * out.numel() * m.kernel_size[0] * m.kernel_size[1] * (m.in_channels // m.groups))
+        self.add(conv_flops(m, out.shape))
 
     def close(self):
         Sdpa.fn = staticmethod(self.plain)
