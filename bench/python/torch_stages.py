@@ -4,11 +4,13 @@
 Times the heavy stages of aMUSEd-256 and LTX-Video at full size with random weights, written with
 plain torch.nn layers in the same architecture and shapes as the upstream models (diffusers'
 UVit2DModel for aMUSEd-256, transformers' T5 encoder for T5-XXL, diffusers'
-LTXVideoTransformer3DModel for LTX-Video 2B, diffusers' VQModel decoder for aMUSEd's VQ-GAN).
+LTXVideoTransformer3DModel for LTX-Video 2B, diffusers' VQModel decoder for aMUSEd's VQ-GAN,
+diffusers' LTXVideoDecoder3d with the LTX-Video 0.9.5 VAE config).
 It is a peer for speed only: the arithmetic (every matmul, attention and convolution shape)
-matches; small elementwise details that do not change the cost are simplified.
+matches; small elementwise details that do not change the cost are simplified. (The VAE decoder
+is exact: loaded with a diffusers checkpoint's weights it gives diffusers' output.)
 
-Usage: torch_stages.py [--threads N] [--stages amused,t5,ltx,vq] [--dtypes fp32,bf16] [--quick]
+Usage: torch_stages.py [--threads N] [--stages amused,t5,ltx,vq,ltx_vae] [--dtypes fp32,bf16] [--quick]
                        [--cap-seconds S] [--min-seconds S] [--max-reps N]
 Prints one JSON object on stdout (progress on stderr): versions, the BLAS torch's fp32 matmuls
 call, threads and, per stage and dtype, the median seconds of a forward pass, the GFLOP of its
@@ -16,7 +18,8 @@ matmuls/convolutions/attention (counted by the same rule as mmgp's GraphStats: 2
 multiply-add) and how it was measured.
 
 Bounded runs: a stage/dtype stops once it has spent --cap-seconds. A pass still running at the
-cap is abandoned and its time extrapolated from the FLOPs it had done ("capped", "estimated",
+cap, or whose next matmul/convolution would end past it at the pass's rate so far, is abandoned
+and its time extrapolated from the FLOPs it had done ("capped", "estimated",
 "lower_bound_seconds"); a warm-up pass over half the cap is the only pass timed. bf16 on a CPU
 without AVX-512 BF16/AMX runs through a slow generic path in torch 1.13, so this matters there.
 A model too large for the memory available is built with fewer of its identical layers and its
@@ -367,10 +370,11 @@ class TimeEmbedder(nn.Module):
 
     def __init__(self, dim):
         super().__init__()
-        self.l1, self.l2 = nn.Linear(256, dim), nn.Linear(dim, dim)
+        self.timestep_embedder = nn.ModuleDict({"linear_1": nn.Linear(256, dim), "linear_2": nn.Linear(dim, dim)})
 
     def forward(self, t, dtype):
-        return self.l2(F.silu(self.l1(timestep_features(t).to(dtype))))
+        e = self.timestep_embedder
+        return e["linear_2"](F.silu(e["linear_1"](timestep_features(t).to(dtype))))
 
 
 class VaeConv3d(nn.Module):
@@ -400,13 +404,13 @@ class VaeResnet(nn.Module):
 
     def __init__(self, ch):
         super().__init__()
-        self.c1, self.c2 = VaeConv3d(ch, ch), VaeConv3d(ch, ch)
-        self.table = nn.Parameter(torch.randn(4, ch) / ch ** 0.5)
+        self.conv1, self.conv2 = VaeConv3d(ch, ch), VaeConv3d(ch, ch)
+        self.scale_shift_table = nn.Parameter(torch.randn(4, ch) / ch ** 0.5)
 
     def forward(self, x, temb):
-        shift1, scale1, shift2, scale2 = modulation(self.table, temb, 4)
-        h = self.c1(F.silu(channel_rms(x) * (1 + scale1) + shift1))
-        h = self.c2(F.silu(channel_rms(h) * (1 + scale2) + shift2))
+        shift1, scale1, shift2, scale2 = modulation(self.scale_shift_table, temb, 4)
+        h = self.conv1(F.silu(channel_rms(x) * (1 + scale1) + shift1))
+        h = self.conv2(F.silu(channel_rms(h) * (1 + scale2) + shift2))
         return x + h
 
 
@@ -432,18 +436,21 @@ class VaeUpsampler(nn.Module):
         return depth_to_space(self.conv(x), 2, 2, 2)[:, :, 1:] + r
 
 
-class VaeUpBlock(nn.Module):
-    """LTXVideoUpBlock3d of the 0.9.5 decoder: its own time embedding, the residual upsampler, then `layers` resnets."""
+class VaeBlock(nn.Module):
+    """LTXVideoMidBlock3d (no upsampler) or an LTXVideoUpBlock3d of the 0.9.5 decoder: the block's own time embedding of the
+    scaled timestep, the residual upsampler from `ch_in` channels if any, then `layers` resnets at `ch` channels."""
 
-    def __init__(self, ch_in, ch_out, layers, factor):
+    def __init__(self, ch, layers, ch_in=None, factor=2):
         super().__init__()
-        self.embed = TimeEmbedder(4 * ch_out)
-        self.up = VaeUpsampler(ch_in, factor)
-        self.resnets = nn.ModuleList(VaeResnet(ch_out) for _ in range(layers))
+        self.time_embedder = TimeEmbedder(4 * ch)
+        if ch_in is not None:
+            self.upsamplers = nn.ModuleList([VaeUpsampler(ch_in, factor)])
+        self.resnets = nn.ModuleList(VaeResnet(ch) for _ in range(layers))
 
     def forward(self, x, t):
-        temb = self.embed(t, x.dtype)
-        x = self.up(x)
+        temb = self.time_embedder(t, x.dtype)
+        if hasattr(self, "upsamplers"):
+            x = self.upsamplers[0](x)
         for r in self.resnets:
             x = r(x, temb)
         return x
@@ -452,38 +459,76 @@ class VaeUpBlock(nn.Module):
 class LtxVaeDecoder(nn.Module):
     """LTXVideoDecoder3d with the 0.9.5 config: conv_in, a conditioned mid block, three residual depth-to-space
     up blocks (upsample_factor 2), conditioned RMS norm_out, SiLU, conv_out and the 4×4 unpatchify. `channels` and
-    `layers` are decoder_block_out_channels and decoder_layers_per_block in config order."""
+    `layers` are decoder_block_out_channels and decoder_layers_per_block in config order. Parameter names are
+    diffusers' (without "decoder."), so a checkpoint's state dict loads as is (check_ltx_vae)."""
 
     def __init__(self, latent=128, channels=(256, 512, 1024), layers=(5, 5, 5, 5), factor=2, out=3, patch=4):
         super().__init__()
         rev, layers = list(reversed(channels)), list(reversed(layers))  # config order, read back to front as diffusers does
         self.patch = patch
         self.conv_in = VaeConv3d(latent, rev[0])
-        self.mid_embed = TimeEmbedder(4 * rev[0])
-        self.mid = nn.ModuleList(VaeResnet(rev[0]) for _ in range(layers[0]))
+        self.mid_block = VaeBlock(rev[0], layers[0])
         ups, width = [], rev[0]
         for i, ch in enumerate(rev):
             # LTXVideoDecoder3d: the block's widths are divided by its upsample factor; the upsampler runs on width channels.
-            ups.append(VaeUpBlock(width, ch // factor, layers[i + 1], factor))
+            ups.append(VaeBlock(ch // factor, layers[i + 1], ch_in=width, factor=factor))
             width = ch // factor
-        self.ups = nn.ModuleList(ups)
-        self.out_embed = TimeEmbedder(2 * width)
-        self.out_table = nn.Parameter(torch.randn(2, width) / width ** 0.5)
+        self.up_blocks = nn.ModuleList(ups)
+        self.time_embedder = TimeEmbedder(2 * width)
+        self.scale_shift_table = nn.Parameter(torch.randn(2, width) / width ** 0.5)
         self.conv_out = VaeConv3d(width, out * patch * patch)
-        self.scale = nn.Parameter(torch.tensor(1000.0))  # timestep_scale_multiplier
+        self.timestep_scale_multiplier = nn.Parameter(torch.tensor(1000.0))
 
     def forward(self, z, timestep):
-        t = timestep * self.scale
-        x = self.conv_in(z)
-        temb = self.mid_embed(t, x.dtype)
-        for r in self.mid:
-            x = r(x, temb)
-        for up in self.ups:
+        t = timestep * self.timestep_scale_multiplier
+        x = self.mid_block(self.conv_in(z), t)
+        for up in self.up_blocks:
             x = up(x, t)
-        shift, scale = modulation(self.out_table, self.out_embed(t, x.dtype), 2)
+        shift, scale = modulation(self.scale_shift_table, self.time_embedder(t, x.dtype), 2)
         x = self.conv_out(F.silu(channel_rms(x) * (1 + scale) + shift))
         # Unpatchify: each latent position's out·p·p channels become a p×p pixel patch of `out` channels.
         return depth_to_space(x, 1, self.patch, self.patch, width_first=True)
+
+
+def read_safetensors(path):
+    """name → float32 tensor of a safetensors file (numpy only: Debian's torch comes without the safetensors package)."""
+    import numpy as np
+    with open(path, "rb") as f:
+        raw = f.read()
+    n = int.from_bytes(raw[:8], "little")
+    out = {}
+    for name, info in json.loads(raw[8:8 + n]).items():
+        if name == "__metadata__":
+            continue
+        if info["dtype"] != "F32":
+            raise ValueError(f"{path}: {name} is {info['dtype']}; only F32 tensors are read")
+        a, b = info["data_offsets"]
+        out[name] = torch.from_numpy(np.frombuffer(raw, dtype=np.float32, count=(b - a) // 4, offset=8 + n + a).copy()).reshape(info["shape"])
+    return out
+
+
+def check_ltx_vae(fixture):
+    """The decoder with the weights and config of a diffusers AutoencoderKLLTXVideo (0.9.5-style) against that
+    fixture's vae_decode golden (diffusers' own output): the largest absolute difference per output."""
+    with open(os.path.join(fixture, "checkpoint", "vae", "config.json")) as f:
+        cfg = json.load(f)
+    needed = {"timestep_conditioning": True, "decoder_causal": False, "patch_size_t": 1}
+    for key, value in needed.items():
+        if cfg.get(key) != value:
+            raise ValueError(f"{fixture}: the VAE config has {key}={cfg.get(key)}; this decoder is written for {value}")
+    if set(cfg["upsample_residual"]) != {True} or len(set(cfg["upsample_factor"])) != 1 or any(cfg["decoder_inject_noise"]):
+        raise ValueError(f"{fixture}: not a 0.9.5-style decoder (residual upsamplers, one upsample_factor, no injected noise)")
+    model = LtxVaeDecoder(latent=cfg["latent_channels"], channels=cfg["decoder_block_out_channels"], layers=cfg["decoder_layers_per_block"],
+                          factor=cfg["upsample_factor"][0], out=cfg["out_channels"], patch=cfg["patch_size"]).eval()
+    weights = read_safetensors(os.path.join(fixture, "checkpoint", "vae", "diffusion_pytorch_model.safetensors"))
+    model.load_state_dict({k[len("decoder."):]: v for k, v in weights.items() if k.startswith("decoder.")}, strict=True)
+    golden = read_safetensors(os.path.join(fixture, "golden", "vae_decode.safetensors"))
+    out = {}
+    with torch.no_grad():
+        for name, timestep in (("sample", golden["decode_timestep"]), ("sample_timestep_zero", torch.zeros_like(golden["decode_timestep"]))):
+            ref = golden[name]
+            out[name] = {"max_abs_diff": (model(golden["z"], timestep) - ref).abs().max().item(), "max_abs": ref.abs().max().item()}
+    return out
 
 
 def ltx_vae_stage(layers, quick):
@@ -607,25 +652,41 @@ class Capped(Exception):
 
 
 class Meter:
-    """Counts the FLOPs a real pass has done (forward hooks) and stops it at a deadline."""
+    """Counts the FLOPs a real pass has done (forward hooks) and stops it at a deadline: after an op once past it,
+    and before an op that would end past it at the pass's rate so far (one slow op, a full-resolution bf16
+    convolution, can take minutes, so waiting for it would overrun the cap by as much)."""
 
     def __init__(self, model):
-        self.done, self.deadline = 0.0, None
+        self.done, self.deadline, self.started = 0.0, None, None
         self.handles = []
         for m in model.modules():
             if isinstance(m, nn.Linear):
+                self.handles.append(m.register_forward_pre_hook(lambda m, inp: self.ahead(2.0 * inp[0].numel() * m.out_features)))
                 self.handles.append(m.register_forward_hook(self.linear))
             elif isinstance(m, CONVS):
+                self.handles.append(m.register_forward_pre_hook(lambda m, inp: self.ahead(conv_flops(m, conv_out(m, inp[0])))))
                 self.handles.append(m.register_forward_hook(self.conv))
         self.plain = Sdpa.fn
         meter = self
 
         def counted(q, k, v, heads, scale=None, bias=None):
+            flops = 4.0 * q.shape[0] * q.shape[1] * k.shape[1] * q.shape[2]
+            meter.ahead(flops)
             out = meter.plain(q, k, v, heads, scale, bias)
-            meter.add(4.0 * q.shape[0] * q.shape[1] * k.shape[1] * q.shape[2])
+            meter.add(flops)
             return out
 
         Sdpa.fn = staticmethod(counted)
+
+    def start(self, deadline):
+        self.done, self.deadline, self.started = 0.0, deadline, time.perf_counter()
+
+    def ahead(self, flops):
+        if self.deadline is None or self.done <= 0:
+            return
+        now = time.perf_counter()
+        if now + flops * (now - self.started) / self.done > self.deadline:
+            raise Capped()
 
     def add(self, flops):
         self.done += flops
@@ -650,9 +711,8 @@ def time_stage(model, inputs, flops, cap, min_seconds, max_reps):
     start = time.perf_counter()
 
     def one_pass():
-        meter.done = 0.0
-        meter.deadline = start + cap
-        t0 = time.perf_counter()
+        meter.start(start + cap)
+        t0 = meter.started
         try:
             model(*inputs)
         except Capped:
@@ -690,7 +750,7 @@ def time_stage(model, inputs, flops, cap, min_seconds, max_reps):
 def capped_result(elapsed, done, flops, cap, which):
     fraction = done / flops if flops > 0 else 0.0
     out = {"capped": True, "estimated": True, "reps": 0, "lower_bound_seconds": elapsed, "done_fraction": fraction,
-           "note": "%s passed the %g s cap after %.1f%% of its FLOPs; seconds extrapolated" % (which, cap, 100 * fraction)}
+           "note": "%s was stopped at the %g s cap after %.1f%% of its FLOPs; seconds extrapolated" % (which, cap, 100 * fraction)}
     out["seconds"] = elapsed / fraction if fraction > 0 else None
     return out
 
@@ -765,15 +825,21 @@ def mem_available():
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--stages", default="amused,t5,ltx,vq")
+    ap.add_argument("--stages", default=",".join(STAGES))
     ap.add_argument("--dtypes", default="fp32,bf16")
     ap.add_argument("--quick", action="store_true", help="small widths, 2 layers: a proof run of seconds")
     ap.add_argument("--cap-seconds", type=float, default=None, help="most seconds one stage/dtype may take (default 120; 20 with --quick)")
     ap.add_argument("--min-seconds", type=float, default=None, help="time at least this long when under the cap (default 5; 0.2 with --quick)")
     ap.add_argument("--max-reps", type=int, default=5)
     ap.add_argument("--memory-fraction", type=float, default=0.6, help="share of MemAvailable a model may take before fewer layers are built")
+    ap.add_argument("--check-ltx-vae", metavar="FIXTURE", help="time nothing: print how far the ltx_vae decoder, with the weights of "
+                    "FIXTURE/checkpoint/vae, is from FIXTURE/golden/vae_decode.safetensors (diffusers' output), as JSON")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
+    if args.check_ltx_vae:
+        json.dump(check_ltx_vae(args.check_ltx_vae), sys.stdout)
+        print()
+        return
     torch.manual_seed(0)
     cap = args.cap_seconds if args.cap_seconds is not None else (20.0 if args.quick else 120.0)
     min_s = args.min_seconds if args.min_seconds is not None else (0.2 if args.quick else 5.0)

@@ -131,12 +131,20 @@ public final class TorchKernels {
             if (!Files.isRegularFile(explicit)) throw new IllegalArgumentException("no torch script at " + explicit);
             return explicit;
         }
+        return findInTree(SCRIPT);
+    }
+
+    /**
+     * The file at {@code relative} (a path in the source tree, e.g. "bench/python/x.py") under
+     * -Dmmgp.home, the working directory or one of its parents, whichever has it first; null if none.
+     */
+    public static Path findInTree(String relative) {
         List<Path> roots = new ArrayList<>();
         String home = System.getProperty("mmgp.home");
         if (home != null) roots.add(Path.of(home));
         for (Path d = Path.of("").toAbsolutePath(); d != null; d = d.getParent()) roots.add(d);
         for (Path r : roots) {
-            Path p = r.resolve(SCRIPT);
+            Path p = r.resolve(relative);
             if (Files.isRegularFile(p)) return p;
         }
         return null;

@@ -18,6 +18,7 @@ public record PeerRatios(String metric, String peerStage, double mmgpSeconds, To
             case "amused/" + AmusedWorkload.DECODE -> "vq";
             case "ltx/" + LtxWorkload.ENCODE -> "t5";
             case "ltx/" + LtxWorkload.STEP -> "ltx";
+            case "ltx/" + LtxWorkload.DECODE -> "ltx_vae";
             default -> null;
         };
     }

@@ -9,10 +9,12 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import mmgp.bench.TorchKernels;
 
 /**
  * The PyTorch stage peer of aMUSEd and LTX-Video: {@code bench/python/torch_stages.py} (plain
- * torch.nn models of the real architectures' shapes, fp32 and bf16), run once per thread count in
+ * torch.nn models of the real architectures' shapes, fp32 and bf16: the UViT step, the VQ decode,
+ * the T5-XXL encode, the LTX DiT step and the LTX 0.9.5 VAE decode), run once per thread count in
  * the same harness run. diffusers/transformers are not needed. This class finds a Python with torch,
  * runs the script and parses its JSON, or says why the peer was skipped.
  */
@@ -28,12 +30,12 @@ public final class PythonPeer {
     /** The Python found, or why none was usable (each candidate's reason). */
     public record Probe(Python python, String reason) {}
 
-    /** The peer stages that stand for the given models' mmgp stages ("amused" → amused, vq; "ltx" → t5, ltx). */
+    /** The peer stages that stand for the given models' mmgp stages ("amused" → amused, vq; "ltx" → t5, ltx, ltx_vae). */
     static List<String> stagesFor(List<String> models) {
         Set<String> out = new LinkedHashSet<>();
         for (String m : models) {
             if (m.equals("amused")) out.addAll(List.of("amused", "vq"));
-            if (m.equals("ltx")) out.addAll(List.of("t5", "ltx"));
+            if (m.equals("ltx")) out.addAll(List.of("t5", "ltx", "ltx_vae"));
         }
         return List.copyOf(out);
     }
@@ -68,11 +70,9 @@ public final class PythonPeer {
         return new Probe(null, "no Python with torch (" + String.join("; ", reasons) + "); install one: " + INSTALL + ", or set MMGP_PYTHON");
     }
 
-    /** The script: under -Dmmgp.home (the ./mmgp launcher sets it), else relative to the working folder. */
+    /** The script: under -Dmmgp.home (the ./mmgp launcher sets it), else the working folder or one of its parents (a module's tests run in bench/). */
     static Path script() {
-        String home = System.getProperty("mmgp.home");
-        Path p = home != null ? Path.of(home).resolve(SCRIPT) : Path.of(SCRIPT);
-        return Files.isRegularFile(p) ? p : null;
+        return TorchKernels.findInTree(SCRIPT);
     }
 
     /**

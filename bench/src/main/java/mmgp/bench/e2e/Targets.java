@@ -110,7 +110,11 @@ public final class Targets {
         }
         PeerRatios p = PeerRatios.of(r, t.metric(), torch);
         if (p == null) {
-            return new Row(t.figure(), r.label(), measured, target, "—", "not judged: no PyTorch run at " + Plural.of(r.settings().threads(), "thread"));
+            int threads = r.settings().threads();
+            // A run without the stage: a bench.json recorded before the stage had a peer, re-rendered.
+            String why = torch.at(threads) == null ? "no PyTorch run at " + Plural.of(threads, "thread")
+                    : "the PyTorch peer run has no '" + PeerRatios.peerStage(t.model(), t.metric()) + "' stage";
+            return new Row(t.figure(), r.label(), measured, target, "—", "not judged: " + why);
         }
         String peer = "torch bf16 " + describe(p.bf16()) + ", fp32 " + describe(p.fp32());
         measured += " → " + PeerRatios.ratio(p.vsBf16()) + " bf16, " + PeerRatios.ratio(p.vsBest()) + " best"

@@ -11,7 +11,7 @@ import java.util.Map;
 
 /**
  * What one run of {@code bench/python/torch_stages.py} measured at one thread count: the torch and
- * BLAS it ran on and, per stage (amused, t5, ltx, vq), the GFLOP of one forward pass and the
+ * BLAS it ran on and, per stage (amused, t5, ltx, vq, ltx_vae), the GFLOP of one forward pass and the
  * median seconds per data type (fp32, bf16).
  *
  * @param blas      "OpenBLAS", "reference BLAS", … (the library torch's fp32 matmuls call)

@@ -43,17 +43,25 @@ class TargetsTest {
         List<Targets.Row> skipped = Targets.evaluate(results, NO_MTMD, TorchPeer.skipped("skipped: no Python with torch (…)"));
         assertThat(row(skipped, "aMUSEd UViT step").status()).isEqualTo("not judged: PyTorch peer skipped: no Python with torch (…)");
         assertThat(row(skipped, "aMUSEd UViT step").measured()).isEqualTo("0.500 s");
-        assertThat(row(skipped, "LTX VAE decode").status()).isEqualTo("not judged: no peer");
+        assertThat(row(skipped, "LTX VAE decode").status()).isEqualTo("not judged: PyTorch peer skipped: no Python with torch (…)");
         assertThat(row(Targets.evaluate(results, NO_MTMD, null), "T5-XXL encode").status()).isEqualTo("not judged: PyTorch peer not run");
 
         // A peer run at another thread count only, or whose bf16 failed.
         TorchPeer oneThread = Fixtures.peer(Fixtures.torch(1, false, "t5", 1192, 40, 900));
         assertThat(row(Targets.evaluate(results, NO_MTMD, oneThread), "T5-XXL encode").status()).isEqualTo("not judged: no PyTorch run at 2 threads");
-        TorchPeer noBf16 = Fixtures.peer(Fixtures.torch(2, false, "t5", 1192, 40, Double.NaN, "ltx", 4068, 90, 4000));
+        TorchPeer noBf16 = Fixtures.peer(Fixtures.torch(2, false, "t5", 1192, 40, Double.NaN, "ltx", 4068, 90, 4000, "ltx_vae", 10321, 150, 2800));
         List<Targets.Row> rows = Targets.evaluate(results, NO_MTMD, noBf16);
         assertThat(row(rows, "T5-XXL encode").status()).isEqualTo("not judged: torch bf16 failed: RuntimeException: no kernel");
         assertThat(row(rows, "T5-XXL encode").measured()).isEqualTo("10.0 s → — bf16, 4.00× best (fp32)");
         assertThat(row(rows, "LTX 2B DiT step").status()).isEqualTo("met"); // 4000 / 30 s
+        Targets.Row vae = row(rows, "LTX VAE decode");
+        assertThat(vae.measured()).isEqualTo("60.0 s → 47× bf16, 2.50× best (fp32)"); // 2800 / 60 s, 150 / 60 s
+        assertThat(vae.peer()).isEqualTo("torch bf16 2800 s, fp32 150 s");
+        assertThat(vae.status()).isEqualTo("met");
+        // A peer run without the VAE stage (a bench.json of before it, re-rendered) says so.
+        TorchPeer withoutVae = Fixtures.peer(Fixtures.torch(2, false, "t5", 1192, 40, 900));
+        assertThat(row(Targets.evaluate(results, NO_MTMD, withoutVae), "LTX VAE decode").status())
+                .isEqualTo("not judged: the PyTorch peer run has no 'ltx_vae' stage");
         assertThat(row(rows, "LTX 8 steps").measured()).isEqualTo("310 s");
         assertThat(row(rows, "LTX 8 steps").status()).isEqualTo("not met (against the Zen 5 goal)");
         assertThat(row(rows, "LTX peak RSS").status()).isEqualTo("met"); // 5 GiB ≤ 6 GiB
@@ -62,11 +70,12 @@ class TargetsTest {
     @Test
     void reducedSizesAreNeverJudged() {
         ConfigurationResult quick = Fixtures.ltx(2, false, 10, 5, 20);
-        TorchPeer full = Fixtures.peer(Fixtures.torch(2, false, "t5", 1192, 40, 900, "ltx", 4068, 90, 4000));
+        TorchPeer full = Fixtures.peer(Fixtures.torch(2, false, "t5", 1192, 40, 900, "ltx", 4068, 90, 4000, "ltx_vae", 10321, 150, 2800));
         List<Targets.Row> rows = Targets.evaluate(List.of(quick), NO_MTMD, full);
         assertThat(row(rows, "LTX 8 steps").measured()).isEqualTo("70.0 s (derived: encode + 8 × step + decode)");
         assertThat(row(rows, "LTX 8 steps").status()).startsWith("not judged (smaller size");
         assertThat(row(rows, "LTX 2B DiT step").status()).isEqualTo("not judged (mmgp ran a smaller size: 256×160×9, 1 step)");
+        assertThat(row(rows, "LTX VAE decode").status()).isEqualTo("not judged (mmgp ran a smaller size: 256×160×9, 1 step)");
         assertThat(row(rows, "T5-XXL encode").status()).isEqualTo("met"); // T5 runs its 128 tokens at every video size
 
         TorchPeer quickPeer = Fixtures.peer(Fixtures.torch(2, true, "t5", 0.4, 0.1, 0.9));
