@@ -18,6 +18,7 @@ import mmgp.api.UnderstandResult;
 import mmgp.api.VideoResult;
 import mmgp.cli.ProgressBar;
 import mmgp.engine.Engine;
+import mmgp.graph.Numerics;
 import mmgp.io.ResultSummary;
 import mmgp.media.Frames;
 import mmgp.media.VideoWriter;
@@ -32,6 +33,7 @@ final class PipelineRunner {
     private final Map<Task, Path> models = new EnumMap<>(Task.class);
     private final Map<Task, Path> companions = new EnumMap<>(Task.class);
     private int threads;
+    private Numerics numerics = Numerics.FAST;
     private boolean quiet;
     private boolean summary;
     private Set<Task> tiny = Set.of();
@@ -45,6 +47,12 @@ final class PipelineRunner {
 
     PipelineRunner threads(int n) {
         threads = n;
+        return this;
+    }
+
+    /** The kernel routes the three models run on ({@link Engine.Builder#numerics}). */
+    PipelineRunner numerics(Numerics n) {
+        numerics = n;
         return this;
     }
 
@@ -72,7 +80,7 @@ final class PipelineRunner {
      * fields ("video.width"), before any stage runs.
      */
     int run(Path input, PipelineOptions options, Path out) throws Exception {
-        Engine.Builder builder = Engine.builder().threads(threads);
+        Engine.Builder builder = Engine.builder().threads(threads).numerics(numerics);
         models.forEach((task, model) -> builder.model(task, model, companions.get(task)));
         checkWritable(out); // before the run, not after minutes of it; created once there is something to write
         PipelineResult result;
