@@ -22,6 +22,7 @@
  */
 #include "mmgp_kernels.h"
 #include "mmgp_ggml_tensor.h"
+#include "mmgp_half.h"
 
 #include <math.h>
 #include <stddef.h>
@@ -73,28 +74,6 @@ static const char * row_at(const struct operand * x, long i) {
     return x->data + i1 * x->nb1 + (rest % x->ne2) * x->nb2 + (rest / x->ne2) * x->nb3;
 }
 
-/* IEEE half -> float, exact. */
-static float half_to_float(uint16_t h) {
-    uint32_t sign = (uint32_t)(h & 0x8000u) << 16, e = (h >> 10) & 0x1fu, m = h & 0x3ffu, x;
-    if (e == 0x1f) {
-        x = sign | 0x7f800000u | (m << 13);
-    } else if (e != 0) {
-        x = sign | ((e + 112u) << 23) | (m << 13);
-    } else if (m == 0) {
-        x = sign;
-    } else {
-        e = 113;
-        while (!(m & 0x400u)) {
-            m <<= 1;
-            e--;
-        }
-        x = sign | (e << 23) | ((m & 0x3ffu) << 13);
-    }
-    float f;
-    memcpy(&f, &x, sizeof f);
-    return f;
-}
-
 /* k values [k0, k0 + len) of a row as floats. */
 static void load_row(const struct operand * x, const char * row, long k0, long len, float * dst, int simd) {
     if (!x->f16) {
@@ -109,7 +88,7 @@ static void load_row(const struct operand * x, const char * row, long k0, long l
     }
 #endif
     (void)simd;
-    for (; k < len; k++) dst[k] = half_to_float(h[k]);
+    for (; k < len; k++) dst[k] = mmgp_half_to_float(h[k]);
 }
 
 #if defined(GEMM_F32_AVX2)
@@ -169,7 +148,7 @@ static void pack_direct(const struct operand * x, long i0, long k0, long kc, int
         }
         for (; k < kc; k++) {
             for (int i = 0; i < 8; i++) {
-                out[k * r + g + i] = x->f16 ? half_to_float(((const uint16_t *)rows[i])[k0 + k]) : ((const float *)rows[i])[k0 + k];
+                out[k * r + g + i] = x->f16 ? mmgp_half_to_float(((const uint16_t *)rows[i])[k0 + k]) : ((const float *)rows[i])[k0 + k];
             }
         }
     }

@@ -37,6 +37,7 @@
  */
 #include "mmgp_kernels.h"
 #include "mmgp_ggml_tensor.h"
+#include "mmgp_half.h"
 
 #include <math.h>
 #include <stddef.h>
@@ -99,28 +100,6 @@ static void fail(const char * what) {
     abort();
 }
 
-/* IEEE half -> float, exact. */
-static float f16_to_f32(uint16_t h) {
-    uint32_t sign = (uint32_t)(h & 0x8000u) << 16, e = (h >> 10) & 0x1fu, m = h & 0x3ffu, x;
-    if (e == 0x1f) {
-        x = sign | 0x7f800000u | (m << 13);
-    } else if (e != 0) {
-        x = sign | ((e + 112u) << 23) | (m << 13);
-    } else if (m == 0) {
-        x = sign;
-    } else { /* subnormal half: normalise */
-        e = 113;
-        while (!(m & 0x400u)) {
-            m <<= 1;
-            e--;
-        }
-        x = sign | (e << 23) | ((m & 0x3ffu) << 13);
-    }
-    float f;
-    memcpy(&f, &x, sizeof f);
-    return f;
-}
-
 static uint16_t load_u16(const uint8_t * p) {
     uint16_t v;
     memcpy(&v, p, sizeof v);
@@ -135,7 +114,7 @@ static float f16_round(float d, int simd) {
 #endif
     (void)simd;
     mmgp_f32_to_f16_portable(&d, &h, 1);
-    return f16_to_f32(h);
+    return mmgp_half_to_float(h);
 }
 
 long mmgp_q8_act_bytes(long k, long n) {
@@ -305,7 +284,7 @@ static void micro_plain(const struct gemm_args * a, long r0, int mr, long g0, in
                     for (int i = 0; i < QK; i++) isum += (int32_t)(int8_t)wb[2 + i] * (int32_t)(int8_t)ab[(i / 4) * 32 + c * 4 + i % 4];
                     float dx;
                     memcpy(&dx, ab + 256 + 4 * c, 4);
-                    s = fmaf((float)isum, f16_to_f32(load_u16(wb)) * dx, s);
+                    s = fmaf((float)isum, mmgp_half_to_float(load_u16(wb)) * dx, s);
                 }
                 acc[(r * ng + j) * COLS + c] = s;
             }
