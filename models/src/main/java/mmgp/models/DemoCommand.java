@@ -104,7 +104,7 @@ public final class DemoCommand implements Callable<Integer> {
                 (tinyVideo ? VideoOptions.defaults().withSize(17, 96, 64).withSteps(4) : VideoOptions.defaults()).withSeed(seed),
                 !noVideoFromImage);
 
-        PipelineRunner runner = new PipelineRunner().threads(threads.threads()).numerics(numerics.numerics()).tiny(java.util.Set.copyOf(tinyTasks));
+        PipelineRunner runner = new PipelineRunner().compute(threads.threads(), numerics.numerics()).tiny(java.util.Set.copyOf(tinyTasks));
         chosen.forEach((task, model) -> runner.model(task, model, null));
         return runner.run(input, options, out);
     }

@@ -155,7 +155,7 @@ public final class PipelineCommand implements Callable<Integer> {
             System.out.printf("%-10s %s%n%-10s %s%n%-10s %s%s%n", Task.UNDERSTAND.label(), understand, Task.IMAGE.label(), image,
                     Task.VIDEO.label(), film, videoTextEncoder != null ? " (text encoder " + videoTextEncoder + ")" : "");
         }
-        PipelineRunner runner = new PipelineRunner().threads(threads.threads()).numerics(numerics.numerics()).quiet(quiet.quiet()).summary(true)
+        PipelineRunner runner = new PipelineRunner().compute(threads.threads(), numerics.numerics()).quiet(quiet.quiet()).summary(true)
                 .model(Task.UNDERSTAND, understand, null).model(Task.IMAGE, image, null).model(Task.VIDEO, film, videoTextEncoder);
         return named(() -> runner.run(video, options, out));
     }

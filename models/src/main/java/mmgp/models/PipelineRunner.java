@@ -45,14 +45,10 @@ final class PipelineRunner {
         return this;
     }
 
-    PipelineRunner threads(int n) {
-        threads = n;
-        return this;
-    }
-
-    /** The kernel routes the three models run on ({@link Engine.Builder#numerics}). */
-    PipelineRunner numerics(Numerics n) {
-        numerics = n;
+    /** What the engine computes with: {@code threads} per model (0: one per core) and its kernel routes ({@link Engine.Builder#numerics}). */
+    PipelineRunner compute(int threads, Numerics numerics) {
+        this.threads = threads;
+        this.numerics = numerics;
         return this;
     }
 
