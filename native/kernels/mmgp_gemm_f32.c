@@ -22,6 +22,7 @@
  */
 #include "mmgp_kernels.h"
 #include "mmgp_ggml_tensor.h"
+#include "mmgp_half.h"
 
 #include <math.h>
 #include <stddef.h>
@@ -73,28 +74,6 @@ static const char * row_at(const struct operand * x, long i) {
     return x->data + i1 * x->nb1 + (rest % x->ne2) * x->nb2 + (rest / x->ne2) * x->nb3;
 }
 
-/* IEEE half -> float, exact. */
-static float half_to_float(uint16_t h) {
-    uint32_t sign = (uint32_t)(h & 0x8000u) << 16, e = (h >> 10) & 0x1fu, m = h & 0x3ffu, x;
-    if (e == 0x1f) {
-        x = sign | 0x7f800000u | (m << 13);
-    } else if (e != 0) {
-        x = sign | ((e + 112u) << 23) | (m << 13);
-    } else if (m == 0) {
-        x = sign;
-    } else {
-        e = 113;
-        while (!(m & 0x400u)) {
-            m <<= 1;
-            e--;
-        }
-        x = sign | (e << 23) | ((m & 0x3ffu) << 13);
-    }
-    float f;
-    memcpy(&f, &x, sizeof f);
-    return f;
-}
-
 /* k values [k0, k0 + len) of a row as floats. */
 static void load_row(const struct operand * x, const char * row, long k0, long len, float * dst, int simd) {
     if (!x->f16) {
@@ -109,26 +88,39 @@ static void load_row(const struct operand * x, const char * row, long k0, long l
     }
 #endif
     (void)simd;
-    for (; k < len; k++) dst[k] = half_to_float(h[k]);
+    for (; k < len; k++) dst[k] = mmgp_half_to_float(h[k]);
 }
 
 #if defined(GEMM_F32_AVX2)
-/* 8 rows of 8 floats (rows ld apart) transposed into 8 rows of 8 at out, rows ldo apart. */
-static inline void transpose8(const float * in, long ld, float * out, long ldo) {
-    __m256 r0 = _mm256_loadu_ps(in), r1 = _mm256_loadu_ps(in + ld), r2 = _mm256_loadu_ps(in + 2 * ld), r3 = _mm256_loadu_ps(in + 3 * ld);
-    __m256 r4 = _mm256_loadu_ps(in + 4 * ld), r5 = _mm256_loadu_ps(in + 5 * ld), r6 = _mm256_loadu_ps(in + 6 * ld), r7 = _mm256_loadu_ps(in + 7 * ld);
-    __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1), t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
-    __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5), t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
+/* Fully unrolled, so an array of 8 vectors stays in registers. */
+#if defined(__clang__)
+#define UNROLL8 _Pragma("unroll")
+#else
+#define UNROLL8 _Pragma("GCC unroll 8")
+#endif
+
+/* An 8 x 8 block of floats in registers, transposed in place: r[i] element j becomes r[j] element i. */
+static inline __attribute__((always_inline)) void transpose8x8_ps(__m256 r[8]) {
+    __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]), t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
+    __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]), t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
     __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE), u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
     __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE), u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
-    _mm256_storeu_ps(out, _mm256_permute2f128_ps(u0, u4, 0x20));
-    _mm256_storeu_ps(out + ldo, _mm256_permute2f128_ps(u1, u5, 0x20));
-    _mm256_storeu_ps(out + 2 * ldo, _mm256_permute2f128_ps(u2, u6, 0x20));
-    _mm256_storeu_ps(out + 3 * ldo, _mm256_permute2f128_ps(u3, u7, 0x20));
-    _mm256_storeu_ps(out + 4 * ldo, _mm256_permute2f128_ps(u0, u4, 0x31));
-    _mm256_storeu_ps(out + 5 * ldo, _mm256_permute2f128_ps(u1, u5, 0x31));
-    _mm256_storeu_ps(out + 6 * ldo, _mm256_permute2f128_ps(u2, u6, 0x31));
-    _mm256_storeu_ps(out + 7 * ldo, _mm256_permute2f128_ps(u3, u7, 0x31));
+    r[0] = _mm256_permute2f128_ps(u0, u4, 0x20);
+    r[1] = _mm256_permute2f128_ps(u1, u5, 0x20);
+    r[2] = _mm256_permute2f128_ps(u2, u6, 0x20);
+    r[3] = _mm256_permute2f128_ps(u3, u7, 0x20);
+    r[4] = _mm256_permute2f128_ps(u0, u4, 0x31);
+    r[5] = _mm256_permute2f128_ps(u1, u5, 0x31);
+    r[6] = _mm256_permute2f128_ps(u2, u6, 0x31);
+    r[7] = _mm256_permute2f128_ps(u3, u7, 0x31);
+}
+
+/* 8 rows of 8 floats (rows ld apart) transposed into 8 rows of 8 at out, rows ldo apart. */
+static inline void transpose8(const float * in, long ld, float * out, long ldo) {
+    __m256 r[8];
+    UNROLL8 for (int i = 0; i < 8; i++) r[i] = _mm256_loadu_ps(in + i * ld);
+    transpose8x8_ps(r);
+    UNROLL8 for (int i = 0; i < 8; i++) _mm256_storeu_ps(out + i * ldo, r[i]);
 }
 #endif
 
@@ -151,25 +143,15 @@ static void pack_direct(const struct operand * x, long i0, long k0, long kc, int
         for (int i = 0; i < 8; i++) rows[i] = row_at(x, i0 + g + i);
         long k = 0;
         for (; k + 8 <= kc; k += 8) {
-            __m256 r0 = load8(x, rows[0], k0 + k), r1 = load8(x, rows[1], k0 + k), r2 = load8(x, rows[2], k0 + k), r3 = load8(x, rows[3], k0 + k);
-            __m256 r4 = load8(x, rows[4], k0 + k), r5 = load8(x, rows[5], k0 + k), r6 = load8(x, rows[6], k0 + k), r7 = load8(x, rows[7], k0 + k);
-            __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1), t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
-            __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5), t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
-            __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE), u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
-            __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE), u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+            __m256 v[8];
+            UNROLL8 for (int i = 0; i < 8; i++) v[i] = load8(x, rows[i], k0 + k);
+            transpose8x8_ps(v);
             float * o = out + k * r + g;
-            _mm256_store_ps(o, _mm256_permute2f128_ps(u0, u4, 0x20));
-            _mm256_store_ps(o + r, _mm256_permute2f128_ps(u1, u5, 0x20));
-            _mm256_store_ps(o + 2 * r, _mm256_permute2f128_ps(u2, u6, 0x20));
-            _mm256_store_ps(o + 3 * r, _mm256_permute2f128_ps(u3, u7, 0x20));
-            _mm256_store_ps(o + 4 * r, _mm256_permute2f128_ps(u0, u4, 0x31));
-            _mm256_store_ps(o + 5 * r, _mm256_permute2f128_ps(u1, u5, 0x31));
-            _mm256_store_ps(o + 6 * r, _mm256_permute2f128_ps(u2, u6, 0x31));
-            _mm256_store_ps(o + 7 * r, _mm256_permute2f128_ps(u3, u7, 0x31));
+            UNROLL8 for (int i = 0; i < 8; i++) _mm256_store_ps(o + i * r, v[i]);
         }
         for (; k < kc; k++) {
             for (int i = 0; i < 8; i++) {
-                out[k * r + g + i] = x->f16 ? half_to_float(((const uint16_t *)rows[i])[k0 + k]) : ((const float *)rows[i])[k0 + k];
+                out[k * r + g + i] = x->f16 ? mmgp_half_to_float(((const uint16_t *)rows[i])[k0 + k]) : ((const float *)rows[i])[k0 + k];
             }
         }
     }

@@ -29,6 +29,8 @@
  *     8-32 made no measurable difference. A BLIS-like order (a group tile's activations in L1,
  *     an M panel of weights in L2, accumulators in a panel buffer) was 5-10% slower at 2 threads
  *     on Zen 3 (faster on one thread) and was dropped.
+ *   - Few columns (a single token, a timestep embedding): the partial last group's columns run
+ *     through narrow tiles with k in the lanes instead (see narrow_tile), which waste no lanes.
  * Per output element the arithmetic is acc = fma((float) isum_b, dw_b * dx_b, acc) over the
  * blocks b in order, in fp32 (dw_b * dx_b of two halves is exact in fp32, isum_b is exact in
  * fp32 as |isum_b| <= 32*128*127 < 2^24), so the plain C path and the Java reference compute
@@ -37,6 +39,7 @@
  */
 #include "mmgp_kernels.h"
 #include "mmgp_ggml_tensor.h"
+#include "mmgp_half.h"
 
 #include <math.h>
 #include <stddef.h>
@@ -99,28 +102,6 @@ static void fail(const char * what) {
     abort();
 }
 
-/* IEEE half -> float, exact. */
-static float f16_to_f32(uint16_t h) {
-    uint32_t sign = (uint32_t)(h & 0x8000u) << 16, e = (h >> 10) & 0x1fu, m = h & 0x3ffu, x;
-    if (e == 0x1f) {
-        x = sign | 0x7f800000u | (m << 13);
-    } else if (e != 0) {
-        x = sign | ((e + 112u) << 23) | (m << 13);
-    } else if (m == 0) {
-        x = sign;
-    } else { /* subnormal half: normalise */
-        e = 113;
-        while (!(m & 0x400u)) {
-            m <<= 1;
-            e--;
-        }
-        x = sign | (e << 23) | ((m & 0x3ffu) << 13);
-    }
-    float f;
-    memcpy(&f, &x, sizeof f);
-    return f;
-}
-
 static uint16_t load_u16(const uint8_t * p) {
     uint16_t v;
     memcpy(&v, p, sizeof v);
@@ -135,7 +116,7 @@ static float f16_round(float d, int simd) {
 #endif
     (void)simd;
     mmgp_f32_to_f16_portable(&d, &h, 1);
-    return f16_to_f32(h);
+    return mmgp_half_to_float(h);
 }
 
 long mmgp_q8_act_bytes(long k, long n) {
@@ -305,7 +286,7 @@ static void micro_plain(const struct gemm_args * a, long r0, int mr, long g0, in
                     for (int i = 0; i < QK; i++) isum += (int32_t)(int8_t)wb[2 + i] * (int32_t)(int8_t)ab[(i / 4) * 32 + c * 4 + i % 4];
                     float dx;
                     memcpy(&dx, ab + 256 + 4 * c, 4);
-                    s = fmaf((float)isum, f16_to_f32(load_u16(wb)) * dx, s);
+                    s = fmaf((float)isum, mmgp_half_to_float(load_u16(wb)) * dx, s);
                 }
                 acc[(r * ng + j) * COLS + c] = s;
             }
@@ -452,6 +433,121 @@ ALWAYS_INLINE void micro_avx2(const struct gemm_args * a, long r0, const int MR,
 static void micro_full(const struct gemm_args * a, long r0, long g0, long b0, long b1, float * acc) { micro_avx2(a, r0, MR_MAX, g0, NG_MAX, b0, b1, acc); }
 static void micro_rows(const struct gemm_args * a, long r0, long g0, long b0, long b1, float * acc) { micro_avx2(a, r0, MR_MAX, g0, 1, b0, b1, acc); }
 static void micro_one(const struct gemm_args * a, long r0, long g0, long b0, long b1, float * acc) { micro_avx2(a, r0, 1, g0, 1, b0, b1, acc); }
+
+/*
+ * Narrow columns: the last, partial group of a product with few columns (a single token, a
+ * timestep embedding) would waste 8 - n lanes of every wide-tile vector, 7 in 8 at one column.
+ * Its n real columns are first turned back into k order (32 int8 and the scale per block,
+ * the quantizer's 8x8 transpose undone) for a K panel, then NR weight rows x 1 column at a time
+ * run with k in the lanes: one vector per row and block gives 8 partial sums of 4 products,
+ * and three vphaddd + one add fold the NR rows' vectors into their NR block sums. Integer sums
+ * are exact in any order, so isum_b, dw_b * dx_b and the fma chain over the blocks in order are
+ * exactly the wide tile's: every element has the same bits whichever path computed it.
+ */
+#define NR 4          /* weight rows per narrow tile: 4 |w| vectors and 4 partial sums stay in registers */
+#define NARROW_KC 256 /* blocks per repacked K panel: 7 columns x 256 x 36 bytes on the stack */
+
+/* Columns [0, nn) of group g, blocks [b0, b1), into xk[c][b - b0] (32 bytes in k order) and dk[c][b - b0]. */
+static void narrow_repack(const struct gemm_args * a, long g, int nn, long b0, long b1, uint8_t (*xk)[NARROW_KC][QK], float (*dk)[NARROW_KC]) {
+    for (long b = b0; b < b1; b++) {
+        const uint8_t * ab = a->qa + (g * a->kb + b) * ABLOCK;
+        __m256i v[8];
+        for (int s = 0; s < 8; s++) v[s] = _mm256_loadu_si256((const __m256i *)(ab + 32 * s));
+        transpose8x8_epi32(v); /* the quantizer's transpose, undone: v[c] is column c in k order */
+        for (int c = 0; c < nn; c++) {
+            _mm256_storeu_si256((__m256i *)xk[c][b - b0], v[c]);
+            memcpy(&dk[c][b - b0], ab + 256 + 4 * c, 4);
+        }
+    }
+}
+
+/*
+ * Rows [r0, r0 + NR) (rows past m1 - 1 repeat the last one and are not stored) x columns [0, nn) of group g.
+ * nn is a constant at every call, so the columns' fp32 accumulators stay in registers: each is one
+ * fma chain over the blocks, and through memory its store-to-load latency would bound a block.
+ */
+ALWAYS_INLINE void narrow_tile(const struct gemm_args * a, long r0, long m1, long g, const int nn, long b0, long b1, int first,
+                               const uint8_t (*xk)[NARROW_KC][QK], const float (*dk)[NARROW_KC]) {
+#if !defined(GEMM_Q8_VNNI)
+    const __m256i ones = _mm256_set1_epi16(1);
+#endif
+    const int mr = m1 - r0 < NR ? (int)(m1 - r0) : NR;
+    const uint8_t * wr[NR];
+    UNROLL for (int r = 0; r < NR; r++) wr[r] = a->w + (r0 + (r < mr ? r : mr - 1)) * a->wstride;
+    float * cc[COLS];
+    __m128 acc[COLS];
+    UNROLL for (int c = 0; c < nn; c++) {
+        cc[c] = a->c + (g * COLS + c) * a->ldc + r0;
+        if (first) {
+            acc[c] = _mm_setzero_ps();
+        } else if (mr == NR) {
+            acc[c] = _mm_loadu_ps(cc[c]);
+        } else {
+            float t[NR] = {0};
+            memcpy(t, cc[c], mr * sizeof(float));
+            acc[c] = _mm_loadu_ps(t);
+        }
+    }
+    for (long b = b0; b < b1; b++) {
+        __m256i wv[NR], aw[NR];
+        UNROLL for (int r = 0; r < NR; r++) {
+            wv[r] = _mm256_loadu_si256((const __m256i *)(wr[r] + b * WBLOCK + 2));
+            aw[r] = _mm256_abs_epi8(wv[r]);
+        }
+        const __m128 dw = _mm_cvtph_ps(_mm_setr_epi16((short)load_u16(wr[0] + b * WBLOCK), (short)load_u16(wr[1] + b * WBLOCK),
+                                                      (short)load_u16(wr[2] + b * WBLOCK), (short)load_u16(wr[3] + b * WBLOCK), 0, 0, 0, 0));
+        UNROLL for (int c = 0; c < nn; c++) {
+            const __m256i xv = _mm256_loadu_si256((const __m256i *)xk[c][b - b0]);
+            __m256i p[NR];
+            UNROLL for (int r = 0; r < NR; r++) {
+#if defined(GEMM_Q8_VNNI)
+                p[r] = Q8_DPBUSD(_mm256_setzero_si256(), aw[r], _mm256_sign_epi8(xv, wv[r]));
+#else
+                p[r] = _mm256_madd_epi16(_mm256_maddubs_epi16(aw[r], _mm256_sign_epi8(xv, wv[r])), ones);
+#endif
+            }
+            /* lane r of the low half: row r's lanes 0-3, of the high half its lanes 4-7 */
+            const __m256i h = _mm256_hadd_epi32(_mm256_hadd_epi32(p[0], p[1]), _mm256_hadd_epi32(p[2], p[3]));
+            const __m128i isum = _mm_add_epi32(_mm256_castsi256_si128(h), _mm256_extracti128_si256(h, 1));
+            const __m128 sc = _mm_mul_ps(_mm_set1_ps(dk[c][b - b0]), dw);
+            acc[c] = _mm_fmadd_ps(_mm_cvtepi32_ps(isum), sc, acc[c]);
+        }
+    }
+    UNROLL for (int c = 0; c < nn; c++) {
+        if (mr == NR) {
+            _mm_storeu_ps(cc[c], acc[c]);
+        } else {
+            float t[NR];
+            _mm_storeu_ps(t, acc[c]);
+            memcpy(cc[c], t, mr * sizeof(float));
+        }
+    }
+}
+
+/* narrow_tile for the group's nn columns, 1 to COLS - 1. */
+static void narrow_tile_any(const struct gemm_args * a, long r0, long m1, long g, int nn, long b0, long b1, int first,
+                            const uint8_t (*xk)[NARROW_KC][QK], const float (*dk)[NARROW_KC]) {
+    switch (nn) {
+    case 1: narrow_tile(a, r0, m1, g, 1, b0, b1, first, xk, dk); break;
+    case 2: narrow_tile(a, r0, m1, g, 2, b0, b1, first, xk, dk); break;
+    case 3: narrow_tile(a, r0, m1, g, 3, b0, b1, first, xk, dk); break;
+    case 4: narrow_tile(a, r0, m1, g, 4, b0, b1, first, xk, dk); break;
+    case 5: narrow_tile(a, r0, m1, g, 5, b0, b1, first, xk, dk); break;
+    case 6: narrow_tile(a, r0, m1, g, 6, b0, b1, first, xk, dk); break;
+    default: narrow_tile(a, r0, m1, g, 7, b0, b1, first, xk, dk); break;
+    }
+}
+
+/* Rows [m0, m1) x the nn real columns of group g, blocks [b0, b1), through NARROW_KC panels. */
+static void narrow_rows(const struct gemm_args * a, long m0, long m1, long g, int nn, long b0, long b1) {
+    uint8_t xk[COLS][NARROW_KC][QK] __attribute__((aligned(32)));
+    float dk[COLS][NARROW_KC];
+    for (long p0 = b0; p0 < b1; p0 += NARROW_KC) {
+        const long p1 = p0 + NARROW_KC < b1 ? p0 + NARROW_KC : b1;
+        narrow_repack(a, g, nn, p0, p1, xk, dk);
+        for (long r0 = m0; r0 < m1; r0 += NR) narrow_tile_any(a, r0, m1, g, nn, p0, p1, p0 == 0, (const uint8_t (*)[NARROW_KC][QK])xk, (const float (*)[NARROW_KC])dk);
+    }
+}
 #endif
 
 
@@ -480,6 +576,11 @@ static void gemm_rows(const struct gemm_args * a, long m0, long m1, int flags, i
     if (kc <= 0) kc = KC_DEFAULT;
     if (nc <= 0) nc = NC_DEFAULT;
     float acc[MR_MAX * NG_MAX * COLS] __attribute__((aligned(32)));
+    /* The partial last group goes to the narrow tiles unless it sits in a whole wide tile of its N panel. */
+#if defined(GEMM_Q8_AVX2)
+    long narrow_g = -1;
+    if (simd && a->n % COLS != 0 && (groups - 1 - (groups - 1) / nc * nc) % NG_MAX != NG_MAX - 1) narrow_g = groups - 1;
+#endif
     for (long gp = 0; gp < groups; gp += nc) {
         const long gq = gp + nc < groups ? gp + nc : groups;
         for (long b0 = 0; b0 < a->kb; b0 += kc) {
@@ -503,6 +604,7 @@ static void gemm_rows(const struct gemm_args * a, long m0, long m1, int flags, i
                     }
                     /* edges: one group at a time, and one row at a time past the last whole tile */
                     for (long g = g0; g < g0 + ng; g++) {
+                        if (g == narrow_g) continue;
                         if (mr == MR_MAX) {
                             tile_load(a, r0, mr, g, 1, b0 == 0, acc);
                             micro_rows(a, r0, g, b0, b1, acc);
@@ -520,6 +622,9 @@ static void gemm_rows(const struct gemm_args * a, long m0, long m1, int flags, i
             }
         }
     }
+#if defined(GEMM_Q8_AVX2)
+    if (narrow_g >= 0) narrow_rows(a, m0, m1, narrow_g, (int)(a->n - narrow_g * COLS), 0, a->kb);
+#endif
 }
 
 /* Rows [m0, m1) of thread ith of nth: whole tiles of MR_MAX rows, as even as they come. */

@@ -103,6 +103,21 @@
 #define CH16(X) CH12(X) X(12) X(13) X(14) X(15)
 #define CH24(X) CH16(X) X(16) X(17) X(18) X(19) X(20) X(21) X(22) X(23)
 
+/*
+ * The loop of every peak_* function below, for its kind K (F32, BF16, I8): K_CHAIN(k) declares
+ * chain k, each iteration runs K_PRE (makes the shared operands opaque, so the compiler cannot
+ * hoist the work out of the loop) and then K_STEP(k) on every chain, and K_SUM(k) adds chain k
+ * into the function's s at the end. The chains are independent, so the core can issue a step every
+ * cycle; CHAINS (CH8 ... CH24) is how many it takes to cover the latency on the path.
+ */
+#define PEAK_LOOP(CHAINS, K)                  \
+    CHAINS(K##_CHAIN)                         \
+    for (long i = 0; i < iters; i++) {        \
+        K##_PRE                               \
+        CHAINS(K##_STEP)                      \
+    }                                         \
+    CHAINS(K##_SUM)
+
 static float bf16_to_f32(uint16_t h) {
     uint32_t u = (uint32_t)h << 16;
     float f;
@@ -154,20 +169,14 @@ int32_t mmgp_dot_u8s8_scalar(const uint8_t * a, const int8_t * b, long n) {
  * ------------------------------------------------------------------------------------------- */
 #if F32_AVX512
 #define F32_OPS_PER_ITER (16.0 * 16 * 2)
+#define F32_CHAIN(k) __m512 c##k = _mm512_set1_ps(1.0f + (float)(k));
+#define F32_PRE
+#define F32_STEP(k) c##k = _mm512_fmadd_ps(c##k, a, b); OPAQUE_V(c##k);
+#define F32_SUM(k) s = _mm512_add_ps(s, c##k);
 static NOINLINE double peak_f32(long iters) {
     __m512 a = _mm512_set1_ps(0.999999f), b = _mm512_set1_ps(1e-7f);
-#define D(k) __m512 c##k = _mm512_set1_ps(1.0f + (float)(k));
-    CH16(D)
-#undef D
-    for (long i = 0; i < iters; i++) {
-#define S(k) c##k = _mm512_fmadd_ps(c##k, a, b); OPAQUE_V(c##k);
-        CH16(S)
-#undef S
-    }
-    __m512 s = c0;
-#define R(k) s = _mm512_add_ps(s, c##k);
-    R(1) R(2) R(3) R(4) R(5) R(6) R(7) R(8) R(9) R(10) R(11) R(12) R(13) R(14) R(15)
-#undef R
+    __m512 s = _mm512_setzero_ps();
+    PEAK_LOOP(CH16, F32)
     return _mm512_reduce_add_ps(s);
 }
 
@@ -185,20 +194,14 @@ float mmgp_dot_f32(const float * a, const float * b, long n) {
 }
 #elif F32_AVX2
 #define F32_OPS_PER_ITER (8.0 * 12 * 2)
+#define F32_CHAIN(k) __m256 c##k = _mm256_set1_ps(1.0f + (float)(k));
+#define F32_PRE
+#define F32_STEP(k) c##k = _mm256_fmadd_ps(c##k, a, b); OPAQUE_X(c##k);
+#define F32_SUM(k) s = _mm256_add_ps(s, c##k);
 static NOINLINE double peak_f32(long iters) {
     __m256 a = _mm256_set1_ps(0.999999f), b = _mm256_set1_ps(1e-7f);
-#define D(k) __m256 c##k = _mm256_set1_ps(1.0f + (float)(k));
-    CH12(D)
-#undef D
-    for (long i = 0; i < iters; i++) {
-#define S(k) c##k = _mm256_fmadd_ps(c##k, a, b); OPAQUE_X(c##k);
-        CH12(S)
-#undef S
-    }
-    __m256 s = c0;
-#define R(k) s = _mm256_add_ps(s, c##k);
-    R(1) R(2) R(3) R(4) R(5) R(6) R(7) R(8) R(9) R(10) R(11)
-#undef R
+    __m256 s = _mm256_setzero_ps();
+    PEAK_LOOP(CH12, F32)
     return hsum256_ps(s);
 }
 
@@ -216,24 +219,16 @@ float mmgp_dot_f32(const float * a, const float * b, long n) {
 }
 #elif F32_NEON
 #define F32_OPS_PER_ITER (4.0 * 24 * 2)
+#define F32_CHAIN(k) float32x4_t c##k = vdupq_n_f32(1.0f + (float)(k));
+#define F32_PRE OPAQUE_W(a);
+#define F32_STEP(k) c##k = vfmaq_f32(c##k, a, b); OPAQUE_W(c##k);
+#define F32_SUM(k) s = vaddq_f32(s, c##k);
 static NOINLINE double peak_f32(long iters) {
     /* fmla accumulates into its destination, so the chain is c += a * b here (no register copy
      * of b per chain); 1 + 1e-8 rounds back to the chain's value, which stays normal. */
     float32x4_t a = vdupq_n_f32(1e-4f), b = vdupq_n_f32(1e-4f);
-#define D(k) float32x4_t c##k = vdupq_n_f32(1.0f + (float)(k));
-    CH24(D)
-#undef D
-    for (long i = 0; i < iters; i++) {
-        OPAQUE_W(a);
-#define S(k) c##k = vfmaq_f32(c##k, a, b); OPAQUE_W(c##k);
-        CH24(S)
-#undef S
-    }
-    float32x4_t s = c0;
-#define R(k) s = vaddq_f32(s, c##k);
-    R(1) R(2) R(3) R(4) R(5) R(6) R(7) R(8) R(9) R(10) R(11) R(12) R(13) R(14) R(15) R(16) R(17) R(18) R(19) R(20)
-    R(21) R(22) R(23)
-#undef R
+    float32x4_t s = vdupq_n_f32(0.0f);
+    PEAK_LOOP(CH24, F32)
     return vaddvq_f32(s);
 }
 
@@ -251,17 +246,15 @@ float mmgp_dot_f32(const float * a, const float * b, long n) {
 }
 #else
 #define F32_OPS_PER_ITER (8.0 * 2)
+#define F32_CHAIN(k) float c##k = 1.0f + (float)(k);
+#define F32_PRE
+#define F32_STEP(k) c##k = c##k * a + b;
+#define F32_SUM(k) s += c##k;
 static NOINLINE double peak_f32(long iters) {
     float a = 0.999999f, b = 1e-7f;
-#define D(k) float c##k = 1.0f + (float)(k);
-    CH8(D)
-#undef D
-    for (long i = 0; i < iters; i++) {
-#define S(k) c##k = c##k * a + b;
-        CH8(S)
-#undef S
-    }
-    return (double)c0 + c1 + c2 + c3 + c4 + c5 + c6 + c7;
+    double s = 0;
+    PEAK_LOOP(CH8, F32)
+    return (double)s;
 }
 
 float mmgp_dot_f32(const float * a, const float * b, long n) {
@@ -279,21 +272,14 @@ float mmgp_dot_f32(const float * a, const float * b, long n) {
 
 #if BF16_AVX512BF16
 #define BF16_OPS_PER_ITER (16.0 * 16 * 4)
+#define BF16_CHAIN(k) __m512 c##k = _mm512_set1_ps(1.0f + (float)(k));
+#define BF16_PRE OPAQUE_V(a);
+#define BF16_STEP(k) c##k = _mm512_dpbf16_ps(c##k, a, b); OPAQUE_V(c##k);
+#define BF16_SUM(k) s = _mm512_add_ps(s, c##k);
 static NOINLINE double peak_bf16(long iters) {
     __m512bh a = (__m512bh)_mm512_set1_epi32((int)BF16_PAIR_BITS), b = a;
-#define D(k) __m512 c##k = _mm512_set1_ps(1.0f + (float)(k));
-    CH16(D)
-#undef D
-    for (long i = 0; i < iters; i++) {
-        OPAQUE_V(a);
-#define S(k) c##k = _mm512_dpbf16_ps(c##k, a, b); OPAQUE_V(c##k);
-        CH16(S)
-#undef S
-    }
-    __m512 s = c0;
-#define R(k) s = _mm512_add_ps(s, c##k);
-    R(1) R(2) R(3) R(4) R(5) R(6) R(7) R(8) R(9) R(10) R(11) R(12) R(13) R(14) R(15)
-#undef R
+    __m512 s = _mm512_setzero_ps();
+    PEAK_LOOP(CH16, BF16)
     return _mm512_reduce_add_ps(s);
 }
 
@@ -310,24 +296,18 @@ float mmgp_dot_bf16(const uint16_t * a, const uint16_t * b, long n) {
 }
 #elif BF16_AVX512_EMU
 #define BF16_OPS_PER_ITER (16.0 * 16 * 2 * 2)
+#define BF16_CHAIN(k) __m512 c##k = _mm512_set1_ps(1.0f + (float)(k));
+#define BF16_PRE \
+    OPAQUE_V(raw); \
+    __m512 lo = _mm512_castsi512_ps(_mm512_slli_epi32(raw, 16)); \
+    __m512 hi = _mm512_castsi512_ps(_mm512_and_si512(raw, odd));
+#define BF16_STEP(k) c##k = _mm512_fmadd_ps(lo, lo, c##k); c##k = _mm512_fmadd_ps(hi, hi, c##k); OPAQUE_V(c##k);
+#define BF16_SUM(k) s = _mm512_add_ps(s, c##k);
 static NOINLINE double peak_bf16(long iters) {
     __m512i raw = _mm512_set1_epi32((int)BF16_PAIR_BITS);
     const __m512i odd = _mm512_set1_epi32((int)0xFFFF0000u);
-#define D(k) __m512 c##k = _mm512_set1_ps(1.0f + (float)(k));
-    CH16(D)
-#undef D
-    for (long i = 0; i < iters; i++) {
-        OPAQUE_V(raw);
-        __m512 lo = _mm512_castsi512_ps(_mm512_slli_epi32(raw, 16));
-        __m512 hi = _mm512_castsi512_ps(_mm512_and_si512(raw, odd));
-#define S(k) c##k = _mm512_fmadd_ps(lo, lo, c##k); c##k = _mm512_fmadd_ps(hi, hi, c##k); OPAQUE_V(c##k);
-        CH16(S)
-#undef S
-    }
-    __m512 s = c0;
-#define R(k) s = _mm512_add_ps(s, c##k);
-    R(1) R(2) R(3) R(4) R(5) R(6) R(7) R(8) R(9) R(10) R(11) R(12) R(13) R(14) R(15)
-#undef R
+    __m512 s = _mm512_setzero_ps();
+    PEAK_LOOP(CH16, BF16)
     return _mm512_reduce_add_ps(s);
 }
 
@@ -346,24 +326,18 @@ float mmgp_dot_bf16(const uint16_t * a, const uint16_t * b, long n) {
 }
 #elif BF16_AVX2_EMU
 #define BF16_OPS_PER_ITER (8.0 * 12 * 2 * 2)
+#define BF16_CHAIN(k) __m256 c##k = _mm256_set1_ps(1.0f + (float)(k));
+#define BF16_PRE \
+    OPAQUE_X(raw); \
+    __m256 lo = _mm256_castsi256_ps(_mm256_slli_epi32(raw, 16)); \
+    __m256 hi = _mm256_castsi256_ps(_mm256_and_si256(raw, odd));
+#define BF16_STEP(k) c##k = _mm256_fmadd_ps(lo, lo, c##k); c##k = _mm256_fmadd_ps(hi, hi, c##k); OPAQUE_X(c##k);
+#define BF16_SUM(k) s = _mm256_add_ps(s, c##k);
 static NOINLINE double peak_bf16(long iters) {
     __m256i raw = _mm256_set1_epi32((int)BF16_PAIR_BITS);
     const __m256i odd = _mm256_set1_epi32((int)0xFFFF0000u);
-#define D(k) __m256 c##k = _mm256_set1_ps(1.0f + (float)(k));
-    CH12(D)
-#undef D
-    for (long i = 0; i < iters; i++) {
-        OPAQUE_X(raw);
-        __m256 lo = _mm256_castsi256_ps(_mm256_slli_epi32(raw, 16));
-        __m256 hi = _mm256_castsi256_ps(_mm256_and_si256(raw, odd));
-#define S(k) c##k = _mm256_fmadd_ps(lo, lo, c##k); c##k = _mm256_fmadd_ps(hi, hi, c##k); OPAQUE_X(c##k);
-        CH12(S)
-#undef S
-    }
-    __m256 s = c0;
-#define R(k) s = _mm256_add_ps(s, c##k);
-    R(1) R(2) R(3) R(4) R(5) R(6) R(7) R(8) R(9) R(10) R(11)
-#undef R
+    __m256 s = _mm256_setzero_ps();
+    PEAK_LOOP(CH12, BF16)
     return hsum256_ps(s);
 }
 
@@ -382,24 +356,15 @@ float mmgp_dot_bf16(const uint16_t * a, const uint16_t * b, long n) {
 }
 #elif BF16_NEON_BFDOT
 #define BF16_OPS_PER_ITER (4.0 * 24 * 4)
+#define BF16_CHAIN(k) float32x4_t c##k = vdupq_n_f32(1.0f + (float)(k));
+#define BF16_PRE OPAQUE_W(raw); bfloat16x8_t a = vreinterpretq_bf16_u16(raw);
+#define BF16_STEP(k) c##k = vbfdotq_f32(c##k, a, b); OPAQUE_W(c##k);
+#define BF16_SUM(k) s = vaddq_f32(s, c##k);
 static NOINLINE double peak_bf16(long iters) {
     uint16x8_t raw = vreinterpretq_u16_u32(vdupq_n_u32(BF16_PAIR_BITS));
     bfloat16x8_t b = vreinterpretq_bf16_u16(raw);
-#define D(k) float32x4_t c##k = vdupq_n_f32(1.0f + (float)(k));
-    CH24(D)
-#undef D
-    for (long i = 0; i < iters; i++) {
-        OPAQUE_W(raw);
-        bfloat16x8_t a = vreinterpretq_bf16_u16(raw);
-#define S(k) c##k = vbfdotq_f32(c##k, a, b); OPAQUE_W(c##k);
-        CH24(S)
-#undef S
-    }
-    float32x4_t s = c0;
-#define R(k) s = vaddq_f32(s, c##k);
-    R(1) R(2) R(3) R(4) R(5) R(6) R(7) R(8) R(9) R(10) R(11) R(12) R(13) R(14) R(15) R(16) R(17) R(18) R(19) R(20)
-    R(21) R(22) R(23)
-#undef R
+    float32x4_t s = vdupq_n_f32(0.0f);
+    PEAK_LOOP(CH24, BF16)
     return vaddvq_f32(s);
 }
 
@@ -415,24 +380,17 @@ float mmgp_dot_bf16(const uint16_t * a, const uint16_t * b, long n) {
 }
 #elif BF16_NEON_EMU
 #define BF16_OPS_PER_ITER (4.0 * 24 * 2 * 2)
+#define BF16_CHAIN(k) float32x4_t c##k = vdupq_n_f32(1.0f + (float)(k));
+#define BF16_PRE \
+    OPAQUE_W(raw); \
+    float32x4_t lo = vreinterpretq_f32_u32(vshll_n_u16(vget_low_u16(raw), 16)); \
+    float32x4_t hi = vreinterpretq_f32_u32(vshll_high_n_u16(raw, 16));
+#define BF16_STEP(k) c##k = vfmaq_f32(c##k, lo, lo); c##k = vfmaq_f32(c##k, hi, hi); OPAQUE_W(c##k);
+#define BF16_SUM(k) s = vaddq_f32(s, c##k);
 static NOINLINE double peak_bf16(long iters) {
     uint16x8_t raw = vreinterpretq_u16_u32(vdupq_n_u32(BF16_PAIR_BITS));
-#define D(k) float32x4_t c##k = vdupq_n_f32(1.0f + (float)(k));
-    CH24(D)
-#undef D
-    for (long i = 0; i < iters; i++) {
-        OPAQUE_W(raw);
-        float32x4_t lo = vreinterpretq_f32_u32(vshll_n_u16(vget_low_u16(raw), 16));
-        float32x4_t hi = vreinterpretq_f32_u32(vshll_high_n_u16(raw, 16));
-#define S(k) c##k = vfmaq_f32(c##k, lo, lo); c##k = vfmaq_f32(c##k, hi, hi); OPAQUE_W(c##k);
-        CH24(S)
-#undef S
-    }
-    float32x4_t s = c0;
-#define R(k) s = vaddq_f32(s, c##k);
-    R(1) R(2) R(3) R(4) R(5) R(6) R(7) R(8) R(9) R(10) R(11) R(12) R(13) R(14) R(15) R(16) R(17) R(18) R(19) R(20)
-    R(21) R(22) R(23)
-#undef R
+    float32x4_t s = vdupq_n_f32(0.0f);
+    PEAK_LOOP(CH24, BF16)
     return vaddvq_f32(s);
 }
 
@@ -457,19 +415,15 @@ static float f32_from_bits(uint32_t u) {
     return f;
 }
 
+#define BF16_CHAIN(k) float c##k = 1.0f + (float)(k);
+#define BF16_PRE OPAQUE_R(raw); float lo = f32_from_bits(raw << 16), hi = f32_from_bits(raw & 0xFFFF0000u);
+#define BF16_STEP(k) c##k = c##k * lo + hi; c##k = c##k * hi + lo;
+#define BF16_SUM(k) s += c##k;
 static NOINLINE double peak_bf16(long iters) {
     uint32_t raw = BF16_PAIR_BITS;
-#define D(k) float c##k = 1.0f + (float)(k);
-    CH8(D)
-#undef D
-    for (long i = 0; i < iters; i++) {
-        OPAQUE_R(raw);
-        float lo = f32_from_bits(raw << 16), hi = f32_from_bits(raw & 0xFFFF0000u);
-#define S(k) c##k = c##k * lo + hi; c##k = c##k * hi + lo;
-        CH8(S)
-#undef S
-    }
-    return (double)c0 + c1 + c2 + c3 + c4 + c5 + c6 + c7;
+    double s = 0;
+    PEAK_LOOP(CH8, BF16)
+    return (double)s;
 }
 
 float mmgp_dot_bf16(const uint16_t * a, const uint16_t * b, long n) {
@@ -485,21 +439,14 @@ float mmgp_dot_bf16(const uint16_t * a, const uint16_t * b, long n) {
  * ------------------------------------------------------------------------------------------- */
 #if I8_AVX512VNNI
 #define I8_OPS_PER_ITER (64.0 * 16 * 2)
+#define I8_CHAIN(k) __m512i c##k = _mm512_set1_epi32(k);
+#define I8_PRE OPAQUE_V(a);
+#define I8_STEP(k) c##k = _mm512_dpbusd_epi32(c##k, a, b); OPAQUE_V(c##k);
+#define I8_SUM(k) s = _mm512_add_epi32(s, c##k);
 static NOINLINE double peak_i8(long iters) {
     __m512i a = _mm512_set1_epi8(3), b = _mm512_set1_epi8(-2);
-#define D(k) __m512i c##k = _mm512_set1_epi32(k);
-    CH16(D)
-#undef D
-    for (long i = 0; i < iters; i++) {
-        OPAQUE_V(a);
-#define S(k) c##k = _mm512_dpbusd_epi32(c##k, a, b); OPAQUE_V(c##k);
-        CH16(S)
-#undef S
-    }
-    __m512i s = c0;
-#define R(k) s = _mm512_add_epi32(s, c##k);
-    R(1) R(2) R(3) R(4) R(5) R(6) R(7) R(8) R(9) R(10) R(11) R(12) R(13) R(14) R(15)
-#undef R
+    __m512i s = _mm512_setzero_si512();
+    PEAK_LOOP(CH16, I8)
     return (double)_mm512_reduce_add_epi32(s);
 }
 
@@ -515,21 +462,14 @@ int32_t mmgp_dot_u8s8(const uint8_t * a, const int8_t * b, long n) {
 }
 #elif I8_AVXVNNI
 #define I8_OPS_PER_ITER (32.0 * 12 * 2)
+#define I8_CHAIN(k) __m256i c##k = _mm256_set1_epi32(k);
+#define I8_PRE OPAQUE_X(a);
+#define I8_STEP(k) c##k = _mm256_dpbusd_avx_epi32(c##k, a, b); OPAQUE_X(c##k);
+#define I8_SUM(k) s = _mm256_add_epi32(s, c##k);
 static NOINLINE double peak_i8(long iters) {
     __m256i a = _mm256_set1_epi8(3), b = _mm256_set1_epi8(-2);
-#define D(k) __m256i c##k = _mm256_set1_epi32(k);
-    CH12(D)
-#undef D
-    for (long i = 0; i < iters; i++) {
-        OPAQUE_X(a);
-#define S(k) c##k = _mm256_dpbusd_avx_epi32(c##k, a, b); OPAQUE_X(c##k);
-        CH12(S)
-#undef S
-    }
-    __m256i s = c0;
-#define R(k) s = _mm256_add_epi32(s, c##k);
-    R(1) R(2) R(3) R(4) R(5) R(6) R(7) R(8) R(9) R(10) R(11)
-#undef R
+    __m256i s = _mm256_setzero_si256();
+    PEAK_LOOP(CH12, I8)
     return (double)hsum256_epi32(s);
 }
 
@@ -545,22 +485,15 @@ int32_t mmgp_dot_u8s8(const uint8_t * a, const int8_t * b, long n) {
 }
 #elif I8_AVX512BW
 #define I8_OPS_PER_ITER (64.0 * 16 * 2)
+#define I8_CHAIN(k) __m512i c##k = _mm512_set1_epi32(k);
+#define I8_PRE OPAQUE_V(b);
+#define I8_STEP(k) c##k = _mm512_add_epi32(c##k, _mm512_madd_epi16(_mm512_maddubs_epi16(c##k, b), ones)); OPAQUE_V(c##k);
+#define I8_SUM(k) s = _mm512_add_epi32(s, c##k);
 static NOINLINE double peak_i8(long iters) {
     __m512i b = _mm512_set1_epi8(-2);
     const __m512i ones = _mm512_set1_epi16(1);
-#define D(k) __m512i c##k = _mm512_set1_epi32(k);
-    CH16(D)
-#undef D
-    for (long i = 0; i < iters; i++) {
-        OPAQUE_V(b);
-#define S(k) c##k = _mm512_add_epi32(c##k, _mm512_madd_epi16(_mm512_maddubs_epi16(c##k, b), ones)); OPAQUE_V(c##k);
-        CH16(S)
-#undef S
-    }
-    __m512i s = c0;
-#define R(k) s = _mm512_add_epi32(s, c##k);
-    R(1) R(2) R(3) R(4) R(5) R(6) R(7) R(8) R(9) R(10) R(11) R(12) R(13) R(14) R(15)
-#undef R
+    __m512i s = _mm512_setzero_si512();
+    PEAK_LOOP(CH16, I8)
     return (double)_mm512_reduce_add_epi32(s);
 }
 
@@ -578,22 +511,15 @@ int32_t mmgp_dot_u8s8(const uint8_t * a, const int8_t * b, long n) {
 }
 #elif I8_AVX2
 #define I8_OPS_PER_ITER (32.0 * 12 * 2)
+#define I8_CHAIN(k) __m256i c##k = _mm256_set1_epi32(k);
+#define I8_PRE OPAQUE_X(b);
+#define I8_STEP(k) c##k = _mm256_add_epi32(c##k, _mm256_madd_epi16(_mm256_maddubs_epi16(c##k, b), ones)); OPAQUE_X(c##k);
+#define I8_SUM(k) s = _mm256_add_epi32(s, c##k);
 static NOINLINE double peak_i8(long iters) {
     __m256i b = _mm256_set1_epi8(-2);
     const __m256i ones = _mm256_set1_epi16(1);
-#define D(k) __m256i c##k = _mm256_set1_epi32(k);
-    CH12(D)
-#undef D
-    for (long i = 0; i < iters; i++) {
-        OPAQUE_X(b);
-#define S(k) c##k = _mm256_add_epi32(c##k, _mm256_madd_epi16(_mm256_maddubs_epi16(c##k, b), ones)); OPAQUE_X(c##k);
-        CH12(S)
-#undef S
-    }
-    __m256i s = c0;
-#define R(k) s = _mm256_add_epi32(s, c##k);
-    R(1) R(2) R(3) R(4) R(5) R(6) R(7) R(8) R(9) R(10) R(11)
-#undef R
+    __m256i s = _mm256_setzero_si256();
+    PEAK_LOOP(CH12, I8)
     return (double)hsum256_epi32(s);
 }
 
@@ -616,23 +542,15 @@ int32_t mmgp_dot_u8s8(const uint8_t * a, const int8_t * b, long n) {
 #else
 #define NEON_DOT_U8S8(acc, u, s) vdotq_s32((acc), vreinterpretq_s8_u8(u), (s))
 #endif
+#define I8_CHAIN(k) int32x4_t c##k = vdupq_n_s32(k);
+#define I8_PRE OPAQUE_W(a);
+#define I8_STEP(k) c##k = NEON_DOT_U8S8(c##k, a, b); OPAQUE_W(c##k);
+#define I8_SUM(k) s = vaddq_s32(s, c##k);
 static NOINLINE double peak_i8(long iters) {
     uint8x16_t a = vdupq_n_u8(3);
     int8x16_t b = vdupq_n_s8(-2);
-#define D(k) int32x4_t c##k = vdupq_n_s32(k);
-    CH24(D)
-#undef D
-    for (long i = 0; i < iters; i++) {
-        OPAQUE_W(a);
-#define S(k) c##k = NEON_DOT_U8S8(c##k, a, b); OPAQUE_W(c##k);
-        CH24(S)
-#undef S
-    }
-    int32x4_t s = c0;
-#define R(k) s = vaddq_s32(s, c##k);
-    R(1) R(2) R(3) R(4) R(5) R(6) R(7) R(8) R(9) R(10) R(11) R(12) R(13) R(14) R(15) R(16) R(17) R(18) R(19) R(20)
-    R(21) R(22) R(23)
-#undef R
+    int32x4_t s = vdupq_n_s32(0);
+    PEAK_LOOP(CH24, I8)
     return (double)vaddvq_s32(s);
 }
 
@@ -646,18 +564,15 @@ int32_t mmgp_dot_u8s8(const uint8_t * a, const int8_t * b, long n) {
 }
 #else
 #define I8_OPS_PER_ITER (8.0 * 2)
+#define I8_CHAIN(k) uint32_t c##k = (uint32_t)(k) + 1u;
+#define I8_PRE OPAQUE_R(b);
+#define I8_STEP(k) c##k += (uint32_t)((int32_t)(uint8_t)c##k * b);
+#define I8_SUM(k) s += c##k;
 static NOINLINE double peak_i8(long iters) {
     int32_t b = -2;
-#define D(k) uint32_t c##k = (uint32_t)(k) + 1u;
-    CH8(D)
-#undef D
-    for (long i = 0; i < iters; i++) {
-        OPAQUE_R(b);
-#define S(k) c##k += (uint32_t)((int32_t)(uint8_t)c##k * b);
-        CH8(S)
-#undef S
-    }
-    return (double)(c0 + c1 + c2 + c3 + c4 + c5 + c6 + c7);
+    uint32_t s = 0;
+    PEAK_LOOP(CH8, I8)
+    return (double)s;
 }
 
 int32_t mmgp_dot_u8s8(const uint8_t * a, const int8_t * b, long n) {

@@ -1,10 +1,12 @@
 package mmgp.cli;
 
-import java.util.Locale;
 import mmgp.graph.Numerics;
 import picocli.CommandLine.Option;
 
-/** {@code --numerics}: the kernel routes of the verbs that generate with ggml (image, video). */
+/**
+ * {@code --numerics}: the kernel routes of the verbs that run the models on ggml graphs (image, video,
+ * and through {@link mmgp.engine.Engine.Builder#numerics} pipeline, demo, serve and worker).
+ */
 public final class NumericsOption {
     @Option(names = "--numerics", defaultValue = "fast", converter = NumericsConverter.class,
             description = "Kernel routes: fast (the fastest measured route per op, within the error bounds the README states) "
@@ -17,6 +19,6 @@ public final class NumericsOption {
 
     /** "fast" or "exact", as progress notes name it. */
     public String label() {
-        return numerics.name().toLowerCase(Locale.ROOT);
+        return numerics.label();
     }
 }

@@ -12,6 +12,7 @@ import java.util.Objects;
 import mmgp.api.*;
 import mmgp.engine.spi.CostEstimate;
 import mmgp.engine.spi.ModelProvider;
+import mmgp.graph.Numerics;
 
 /**
  * The public face of inference: owns the loaded models (lazy, one copy each, closed by
@@ -89,6 +90,7 @@ public final class Engine implements AutoCloseable {
         private long variantSeed = System.nanoTime();
         private final List<ModelProvider> providers = new ArrayList<>();
         private int threads;
+        private Numerics numerics = Numerics.FAST;
         private int maxBatch = 4;
         private Duration maxWait = Duration.ofMillis(50);
         private int queueCapacity = 16;
@@ -161,6 +163,17 @@ public final class Engine implements AutoCloseable {
         public Builder threads(int threads) {
             if (threads < 0) throw new IllegalArgumentException("threads must be 0 (one per core) or more, got " + threads);
             this.threads = threads;
+            return this;
+        }
+
+        /**
+         * The kernel routes of the models this engine opens (default {@link Numerics#FAST}): FAST takes the
+         * fastest measured route per op within the error bounds the README states against the fp32 goldens,
+         * EXACT computes in fp32 wherever the reference does (the golden tests' route; slower). The CLI's
+         * {@code --numerics exact|fast} sets it.
+         */
+        public Builder numerics(Numerics numerics) {
+            this.numerics = Objects.requireNonNull(numerics, "numerics");
             return this;
         }
 
@@ -277,10 +290,10 @@ public final class Engine implements AutoCloseable {
             if (!models.isEmpty() || !variants.isEmpty()) {
                 List<ModelProvider> available = ProviderSelection.available(providers);
                 models.forEach((task, path) -> slots.put(task, List.of(new TaskVariants.Spec(null, 1,
-                        new ModelSlot(task, path, companions.get(task), ProviderSelection.choose(task, path, available), resolvedThreads, memoryBudget, guarded)))));
+                        new ModelSlot(task, path, companions.get(task), ProviderSelection.choose(task, path, available), resolvedThreads, numerics, memoryBudget, guarded)))));
                 variants.forEach((task, named) -> slots.put(task, named.entrySet().stream().map(v -> new TaskVariants.Spec(v.getKey(),
-                        v.getValue().getValue(), new ModelSlot(task, v.getValue().getKey(),
-                        ProviderSelection.choose(task, v.getValue().getKey(), available), resolvedThreads, memoryBudget, guarded))).toList()));
+                        v.getValue().getValue(), new ModelSlot(task, v.getValue().getKey(), null,
+                        ProviderSelection.choose(task, v.getValue().getKey(), available), resolvedThreads, numerics, memoryBudget, guarded))).toList()));
             }
             return new Engine(settings, slots, variantSeed, guarded);
         }

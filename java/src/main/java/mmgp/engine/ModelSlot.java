@@ -7,6 +7,7 @@ import java.util.concurrent.locks.ReentrantLock;
 import mmgp.api.Task;
 import mmgp.engine.spi.BatchModel;
 import mmgp.engine.spi.ModelProvider;
+import mmgp.graph.Numerics;
 
 /**
  * The one copy of a task's model: opened on first use (by whichever thread asks first, the
@@ -20,23 +21,20 @@ final class ModelSlot {
     private final Path companion;
     private final ModelProvider provider;
     private final int threads;
+    private final Numerics numerics;
     private final EngineListener listener;
     private final long memoryBudget;
     private final ReentrantLock loading = new ReentrantLock();
     private volatile BatchModel<?, ?> model;
     private boolean closed;
 
-    ModelSlot(Task task, Path path, ModelProvider provider, int threads, EngineListener listener) {
-        this(task, path, provider, threads, 0, listener);
-    }
-
-    /** {@code memoryBudget}: the engine's budget per batch (0: none), told to the model when it opens ({@link BatchModel#memoryBudget}). */
-    ModelSlot(Task task, Path path, ModelProvider provider, int threads, long memoryBudget, EngineListener listener) {
-        this(task, path, null, provider, threads, memoryBudget, listener);
-    }
-
-    /** {@code companion}: what the checkpoint at {@code path} lacks ({@link ModelProvider#open(Path, Path, int)}), or null. */
-    ModelSlot(Task task, Path path, Path companion, ModelProvider provider, int threads, long memoryBudget, EngineListener listener) {
+    /**
+     * {@code companion}: what the checkpoint at {@code path} lacks ({@link ModelProvider#open(Path, Path, int, Numerics)}), or null;
+     * {@code threads} and {@code numerics}: what the provider opens the model with; {@code memoryBudget}: the engine's budget
+     * per batch (0: none), told to the model when it opens ({@link BatchModel#memoryBudget}).
+     */
+    ModelSlot(Task task, Path path, Path companion, ModelProvider provider, int threads, Numerics numerics, long memoryBudget, EngineListener listener) {
+        this.numerics = java.util.Objects.requireNonNull(numerics, "numerics");
         this.companion = companion;
         this.memoryBudget = memoryBudget;
         this.task = task;
@@ -69,7 +67,7 @@ final class ModelSlot {
         long start = System.nanoTime();
         BatchModel<?, ?> opened;
         try {
-            opened = companion == null ? provider.open(path, threads) : provider.open(path, companion, threads);
+            opened = companion == null ? provider.open(path, threads, numerics) : provider.open(path, companion, threads, numerics);
         } catch (IOException | RuntimeException | LinkageError e) {
             throw new ModelLoadException(task, path, provider.family(), e);
         }

@@ -17,6 +17,11 @@ public enum Numerics {
      */
     FAST;
 
+    /** "exact" or "fast", as options and descriptions name it. */
+    public String label() {
+        return name().toLowerCase(java.util.Locale.ROOT);
+    }
+
     /** Parses "exact" / "fast" (any case), naming the accepted values otherwise. */
     public static Numerics parse(String s) {
         for (Numerics n : values()) if (n.name().equalsIgnoreCase(s.strip())) return n;

@@ -55,6 +55,23 @@ class EngineLoadingTest {
     }
 
     @Test
+    void theProviderOpensTheModelWithTheEnginesNumericsFastUnlessToldOtherwise() {
+        FakeModels fakes = new FakeModels(dir);
+        try (Engine engine = fakes.builder().build()) {
+            engine.load(Task.IMAGE);
+        }
+        assertThat(fakes.imageProvider.numerics).isEqualTo(mmgp.graph.Numerics.FAST);
+        for (mmgp.graph.Numerics n : mmgp.graph.Numerics.values()) {
+            FakeModels chosen = new FakeModels(dir);
+            try (Engine engine = chosen.builder().numerics(n).build()) {
+                engine.load(Task.IMAGE);
+            }
+            assertThat(chosen.imageProvider.numerics).isEqualTo(n);
+        }
+        assertThatThrownBy(() -> fakes.builder().numerics(null)).isInstanceOf(NullPointerException.class).hasMessageContaining("numerics");
+    }
+
+    @Test
     void aLoadFailureFailsTheWaitingRequestsAndTheNextRequestLoadsAgain() throws Exception {
         FakeModels fakes = new FakeModels(dir);
         fakes.imageProvider.failuresLeft.set(1);

@@ -15,6 +15,8 @@ public final class FakeProvider implements ModelProvider {
     private final String family;
     private final BatchModel<?, ?> model;
     final AtomicInteger opens = new AtomicInteger();
+    /** The numerics of the last open. */
+    volatile mmgp.graph.Numerics numerics;
     final AtomicInteger failuresLeft = new AtomicInteger();
     volatile CountDownLatch openGate = new CountDownLatch(0);
 
@@ -40,8 +42,9 @@ public final class FakeProvider implements ModelProvider {
     }
 
     @Override
-    public BatchModel<?, ?> open(Path path, int threads) throws IOException {
+    public BatchModel<?, ?> open(Path path, int threads, mmgp.graph.Numerics numerics) throws IOException {
         opens.incrementAndGet();
+        this.numerics = numerics;
         try {
             if (!openGate.await(10, TimeUnit.SECONDS)) throw new AssertionError("the test never opened the gate");
         } catch (InterruptedException e) {

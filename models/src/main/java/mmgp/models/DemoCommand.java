@@ -14,6 +14,7 @@ import mmgp.api.Task;
 import mmgp.api.UnderstandOptions;
 import mmgp.api.VideoOptions;
 import mmgp.bindings.NativeLibraries;
+import mmgp.cli.NumericsOption;
 import mmgp.cli.RegistryOption;
 import mmgp.cli.ThreadsOption;
 import mmgp.cli.VerbProvider;
@@ -51,6 +52,9 @@ public final class DemoCommand implements Callable<Integer> {
 
     @Mixin
     ThreadsOption threads = new ThreadsOption();
+
+    @Mixin
+    NumericsOption numerics = new NumericsOption();
 
     @Option(names = "--no-video-from-image", description = "Film the caption from noise instead of starting the video from the generated image.")
     boolean noVideoFromImage;
@@ -100,7 +104,7 @@ public final class DemoCommand implements Callable<Integer> {
                 (tinyVideo ? VideoOptions.defaults().withSize(17, 96, 64).withSteps(4) : VideoOptions.defaults()).withSeed(seed),
                 !noVideoFromImage);
 
-        PipelineRunner runner = new PipelineRunner().threads(threads.threads()).tiny(java.util.Set.copyOf(tinyTasks));
+        PipelineRunner runner = new PipelineRunner().compute(threads.threads(), numerics.numerics()).tiny(java.util.Set.copyOf(tinyTasks));
         chosen.forEach((task, model) -> runner.model(task, model, null));
         return runner.run(input, options, out);
     }

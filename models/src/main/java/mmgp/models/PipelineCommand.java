@@ -12,6 +12,7 @@ import mmgp.api.UnderstandOptions;
 import mmgp.api.VideoOptions;
 import mmgp.bindings.NativeLibraries;
 import mmgp.cli.QuietOption;
+import mmgp.cli.NumericsOption;
 import mmgp.cli.RegistryOption;
 import mmgp.cli.ThreadsOption;
 import mmgp.cli.VerbProvider;
@@ -113,6 +114,9 @@ public final class PipelineCommand implements Callable<Integer> {
     ThreadsOption threads = new ThreadsOption();
 
     @Mixin
+    NumericsOption numerics = new NumericsOption();
+
+    @Mixin
     QuietOption quiet = new QuietOption();
 
     /** The pipeline's field names (as the engine and the service name them) and the options that set them. */
@@ -151,7 +155,7 @@ public final class PipelineCommand implements Callable<Integer> {
             System.out.printf("%-10s %s%n%-10s %s%n%-10s %s%s%n", Task.UNDERSTAND.label(), understand, Task.IMAGE.label(), image,
                     Task.VIDEO.label(), film, videoTextEncoder != null ? " (text encoder " + videoTextEncoder + ")" : "");
         }
-        PipelineRunner runner = new PipelineRunner().threads(threads.threads()).quiet(quiet.quiet()).summary(true)
+        PipelineRunner runner = new PipelineRunner().compute(threads.threads(), numerics.numerics()).quiet(quiet.quiet()).summary(true)
                 .model(Task.UNDERSTAND, understand, null).model(Task.IMAGE, image, null).model(Task.VIDEO, film, videoTextEncoder);
         return named(() -> runner.run(video, options, out));
     }

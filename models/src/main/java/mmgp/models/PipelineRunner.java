@@ -18,6 +18,7 @@ import mmgp.api.UnderstandResult;
 import mmgp.api.VideoResult;
 import mmgp.cli.ProgressBar;
 import mmgp.engine.Engine;
+import mmgp.graph.Numerics;
 import mmgp.io.ResultSummary;
 import mmgp.media.Frames;
 import mmgp.media.VideoWriter;
@@ -32,6 +33,7 @@ final class PipelineRunner {
     private final Map<Task, Path> models = new EnumMap<>(Task.class);
     private final Map<Task, Path> companions = new EnumMap<>(Task.class);
     private int threads;
+    private Numerics numerics = Numerics.FAST;
     private boolean quiet;
     private boolean summary;
     private Set<Task> tiny = Set.of();
@@ -43,8 +45,10 @@ final class PipelineRunner {
         return this;
     }
 
-    PipelineRunner threads(int n) {
-        threads = n;
+    /** What the engine computes with: {@code threads} per model (0: one per core) and its kernel routes ({@link Engine.Builder#numerics}). */
+    PipelineRunner compute(int threads, Numerics numerics) {
+        this.threads = threads;
+        this.numerics = numerics;
         return this;
     }
 
@@ -72,7 +76,7 @@ final class PipelineRunner {
      * fields ("video.width"), before any stage runs.
      */
     int run(Path input, PipelineOptions options, Path out) throws Exception {
-        Engine.Builder builder = Engine.builder().threads(threads);
+        Engine.Builder builder = Engine.builder().threads(threads).numerics(numerics);
         models.forEach((task, model) -> builder.model(task, model, companions.get(task)));
         checkWritable(out); // before the run, not after minutes of it; created once there is something to write
         PipelineResult result;

@@ -49,8 +49,12 @@ class MmgpQ8GemmKernelsTest {
     @Test
     void gemmMatchesJavaBitForBit() {
         SplittableRandom r = new SplittableRandom(5);
-        // {m, k, n}: tails of every tile dimension, K beyond one 64-block panel, N beyond one 128-column panel.
-        int[][] shapes = {{1, 32, 1}, {2, 32, 8}, {3, 64, 7}, {5, 96, 33}, {8, 128, 32}, {7, 2112, 20}, {6, 64, 150}, {16, 4160, 40}};
+        // {m, k, n}: tails of every tile dimension, K beyond one 64-block panel, N beyond one 128-column panel;
+        // few columns (1, 2, 3, 7, 9, 17: the narrow tiles of a partial last group) with row counts that are not
+        // a multiple of their 4-row tile and K past their 256-block repack panel.
+        int[][] shapes = {{1, 32, 1}, {2, 32, 8}, {3, 64, 7}, {5, 96, 33}, {8, 128, 32}, {7, 2112, 20}, {6, 64, 150}, {16, 4160, 40},
+                {13, 2080, 1}, {6, 96, 2}, {9, 8224, 3}, {11, 64, 7}, {5, 2048, 9}, {10, 160, 17}, {4, 64, 1}, {3, 32, 2}, {34, 4096, 57},
+                {7, 16448, 5}};
         for (int[] s : shapes) {
             int m = s[0], k = s[1], n = s[2];
             byte[] w = weights(r, m, k);

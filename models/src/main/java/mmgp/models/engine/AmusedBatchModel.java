@@ -37,7 +37,7 @@ final class AmusedBatchModel implements BatchModel<ImageRequest, ImageResult> {
     AmusedBatchModel(AmusedModel model, ComputeBackend backend) {
         this.model = model;
         this.backend = backend;
-        this.description = model + " (" + WeightSummary.of(model.weights()) + ")";
+        this.description = WeightSummary.describe(model, model.weights(), backend);
     }
 
     @Override

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import mmgp.api.Task;
 import mmgp.engine.spi.BatchModel;
+import mmgp.graph.Numerics;
 import mmgp.models.amused.AmusedConverter;
 import mmgp.models.amused.AmusedModel;
 
@@ -14,7 +15,7 @@ public final class AmusedProvider extends DiffusersProvider {
     }
 
     @Override
-    public BatchModel<?, ?> open(Path model, int threads) throws IOException {
-        return CpuModelOpener.open(model, threads, AmusedModel::open, AmusedBatchModel::new);
+    public BatchModel<?, ?> open(Path model, int threads, Numerics numerics) throws IOException {
+        return CpuModelOpener.open(model, threads, numerics, AmusedModel::open, AmusedBatchModel::new);
     }
 }

@@ -12,10 +12,10 @@ import mmgp.models.CpuModel;
 final class CpuModelOpener {
     private CpuModelOpener() {}
 
-    static <M extends AutoCloseable> BatchModel<?, ?> open(Path model, int threads, CpuModel.Loader<M> loader,
+    /** Opens {@code model} with {@code loader} on a backend of {@code threads} and {@code numerics}, then wraps it for the engine. */
+    static <M extends AutoCloseable> BatchModel<?, ?> open(Path model, int threads, Numerics numerics, CpuModel.Loader<M> loader,
                                                           BiFunction<M, ComputeBackend, BatchModel<?, ?>> wrap) throws IOException {
-        // Served models take the fastest measured kernel routes; the README states their error against the fp32 goldens.
-        CpuModel<M> opened = CpuModel.open(model, threads, Numerics.FAST, loader);
+        CpuModel<M> opened = CpuModel.open(model, threads, numerics, loader);
         try {
             return wrap.apply(opened.model(), opened.backend());
         } catch (RuntimeException e) {

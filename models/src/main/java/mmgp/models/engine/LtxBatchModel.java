@@ -59,7 +59,7 @@ final class LtxBatchModel implements BatchModel<VideoRequest, VideoResult> {
         this.model = model;
         this.backend = backend;
         this.defaults = defaults;
-        this.description = model + " (" + WeightSummary.of(model.weights()) + ")";
+        this.description = WeightSummary.describe(model, model.weights(), backend);
     }
 
     /** The model's recommended settings (NONE when it has none). */

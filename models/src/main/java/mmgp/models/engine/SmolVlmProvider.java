@@ -11,6 +11,7 @@ import java.util.stream.Stream;
 import mmgp.api.Task;
 import mmgp.engine.spi.BatchModel;
 import mmgp.engine.spi.ModelProvider;
+import mmgp.graph.Numerics;
 import mmgp.models.smolvlm.SmolVlmConverter;
 import mmgp.models.smolvlm.SmolVlmProcessor;
 import mmgp.models.smolvlm.SmolVlmUnderstanding;
@@ -48,18 +49,20 @@ public final class SmolVlmProvider implements ModelProvider {
     }
 
     @Override
-    public BatchModel<?, ?> open(Path model, int threads) throws IOException {
-        SmolVlmUnderstanding.Settings settings = SmolVlmUnderstanding.Settings.defaults();
+    public BatchModel<?, ?> open(Path model, int threads, Numerics numerics) throws IOException {
+        // EXACT: F32 KV cache and no flash attention, as the understand verb's --exact
+        SmolVlmUnderstanding.Settings settings = SmolVlmUnderstanding.Settings.defaults().withExactNumerics(numerics == Numerics.EXACT);
         if (threads > 0) settings = settings.withThreads(threads);
+        String routes = ", numerics " + numerics.label();
         if (!isHuggingFaceFolder(model)) {
-            return new SmolVlmBatchModel(SmolVlmUnderstanding.open(model, null, settings), "SmolVLM2 " + model, null);
+            return new SmolVlmBatchModel(SmolVlmUnderstanding.open(model, null, settings), "SmolVLM2 " + model + routes, null);
         }
         mmgp.io.ScratchFolders.removeStale(SCRATCH_PREFIX); // what a killed process left behind
         Path scratch = mmgp.io.ScratchFolders.create(SCRATCH_PREFIX);
         try {
             SmolVlmConverter.Output files = SmolVlmConverter.convert(model, scratch, GgmlType.F32);
             SmolVlmUnderstanding understanding = SmolVlmUnderstanding.open(files.textModel(), files.mmproj(), SmolVlmProcessor.load(model), settings);
-            return new SmolVlmBatchModel(understanding, "SmolVLM2 " + model + " (converted to F32 GGUFs in " + scratch + ")", scratch);
+            return new SmolVlmBatchModel(understanding, "SmolVLM2 " + model + " (converted to F32 GGUFs in " + scratch + ")" + routes, scratch);
         } catch (IOException | RuntimeException e) {
             mmgp.io.ScratchFolders.delete(scratch);
             throw e;

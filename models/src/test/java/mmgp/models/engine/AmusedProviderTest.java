@@ -35,7 +35,7 @@ class AmusedProviderTest {
         assertThat(provider.task()).isEqualTo(Task.IMAGE);
         assertThat(provider.family()).isEqualTo("amused");
         assertThat(provider.canOpen(CHECKPOINT)).isTrue();
-        model = (BatchModel<ImageRequest, ImageResult>) provider.open(CHECKPOINT, 2);
+        model = (BatchModel<ImageRequest, ImageResult>) provider.open(CHECKPOINT, 2, mmgp.graph.Numerics.FAST);
     }
 
     @AfterAll

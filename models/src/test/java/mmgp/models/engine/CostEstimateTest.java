@@ -46,7 +46,7 @@ class CostEstimateTest {
     @SuppressWarnings("unchecked")
     void amusedEstimateMatchesTheMeasuredComputeBuffers() throws Exception {
         assumeTrue(NativeLibraries.available(), "native libs not built");
-        try (var model = (BatchModel<ImageRequest, ImageResult>) new AmusedProvider().open(AmusedProviderTest.CHECKPOINT, 2)) {
+        try (var model = (BatchModel<ImageRequest, ImageResult>) new AmusedProvider().open(AmusedProviderTest.CHECKPOINT, 2, mmgp.graph.Numerics.FAST)) {
             for (int n : new int[] {1, 2}) {
                 List<ImageRequest> batch = new ArrayList<>();
                 for (int i = 0; i < n; i++) batch.add(new ImageRequest("a cat " + i, AmusedProviderTest.FAST.withSeed(i)));
@@ -64,7 +64,7 @@ class CostEstimateTest {
     @SuppressWarnings("unchecked")
     void ltxEstimateMatchesTheMeasuredComputeBuffers() throws Exception {
         assumeTrue(NativeLibraries.available(), "native libs not built");
-        try (var model = (BatchModel<VideoRequest, VideoResult>) new LtxProvider().open(LtxProviderTest.CHECKPOINT, 2)) {
+        try (var model = (BatchModel<VideoRequest, VideoResult>) new LtxProvider().open(LtxProviderTest.CHECKPOINT, 2, mmgp.graph.Numerics.FAST)) {
             for (int n : new int[] {1, 2}) {
                 List<VideoRequest> batch = new ArrayList<>();
                 for (int i = 0; i < n; i++) batch.add(new VideoRequest("a car " + i, LtxProviderTest.SMALL.withSeed(i)));
@@ -103,7 +103,7 @@ class CostEstimateTest {
     @SuppressWarnings("unchecked")
     void ltxTiledDecodeEstimateBoundsTheMeasuredTileBuffers() throws Exception {
         assumeTrue(NativeLibraries.available(), "native libs not built");
-        try (var model = (BatchModel<VideoRequest, VideoResult>) new LtxProvider().open(LtxProviderTest.CHECKPOINT, 2)) {
+        try (var model = (BatchModel<VideoRequest, VideoResult>) new LtxProvider().open(LtxProviderTest.CHECKPOINT, 2, mmgp.graph.Numerics.FAST)) {
             long whole = wholeDecode(model), vae = whole / 3;
             List<VideoRequest> batch = List.of(new VideoRequest("a car", LARGE.withVaeMemory(vae).withSeed(1)));
             CostEstimate estimate = model.estimate(batch);
@@ -129,7 +129,7 @@ class CostEstimateTest {
     @SuppressWarnings("unchecked")
     void ltxDefaultVaeBudgetFitsTheEnginesBudget() throws Exception {
         assumeTrue(NativeLibraries.available(), "native libs not built");
-        try (var model = (BatchModel<VideoRequest, VideoResult>) new LtxProvider().open(LtxProviderTest.CHECKPOINT, 2)) {
+        try (var model = (BatchModel<VideoRequest, VideoResult>) new LtxProvider().open(LtxProviderTest.CHECKPOINT, 2, mmgp.graph.Numerics.FAST)) {
             long engineBudget = wholeDecode(model) / 2;
             List<VideoRequest> batch = List.of(new VideoRequest("a car", LARGE.withSeed(1)));
             model.memoryBudget(engineBudget);
@@ -147,7 +147,7 @@ class CostEstimateTest {
     void anOverBudgetVaeDecodeNamesVaeMemoryBytes() throws Exception {
         assumeTrue(NativeLibraries.available(), "native libs not built");
         long whole;
-        try (var model = (BatchModel<VideoRequest, VideoResult>) new LtxProvider().open(LtxProviderTest.CHECKPOINT, 2)) {
+        try (var model = (BatchModel<VideoRequest, VideoResult>) new LtxProvider().open(LtxProviderTest.CHECKPOINT, 2, mmgp.graph.Numerics.FAST)) {
             whole = wholeDecode(model);
         }
         long vae = whole * 3 / 4;
@@ -176,7 +176,7 @@ class CostEstimateTest {
     @SuppressWarnings("unchecked")
     void batchEstimatesGrowWithTheBatch() throws Exception {
         assumeTrue(NativeLibraries.available(), "native libs not built");
-        try (var model = (BatchModel<ImageRequest, ImageResult>) new AmusedProvider().open(AmusedProviderTest.CHECKPOINT, 2)) {
+        try (var model = (BatchModel<ImageRequest, ImageResult>) new AmusedProvider().open(AmusedProviderTest.CHECKPOINT, 2, mmgp.graph.Numerics.FAST)) {
             ImageRequest r = new ImageRequest("a cat", AmusedProviderTest.FAST);
             long one = model.estimate(List.of(r)).peakBytes(), four = model.estimate(List.of(r, r, r, r)).peakBytes();
             assertThat(four).isGreaterThan(one);
@@ -200,7 +200,7 @@ class CostEstimateTest {
     @SuppressWarnings("unchecked")
     void smolvlmEstimateMatchesWhatARequestHolds(@TempDir Path dir) throws Exception {
         QuietLlama.require();
-        try (var model = (BatchModel<UnderstandRequest, UnderstandResult>) new SmolVlmProvider().open(SmolVlmProviderTest.CHECKPOINT, 2)) {
+        try (var model = (BatchModel<UnderstandRequest, UnderstandResult>) new SmolVlmProvider().open(SmolVlmProviderTest.CHECKPOINT, 2, mmgp.graph.Numerics.FAST)) {
             SmolVlmUnderstanding u = ((SmolVlmBatchModel) model).understanding();
             Path video = SampleClip.write(dir.resolve("clip.mp4"));
             Path square = dir.resolve("square.png");

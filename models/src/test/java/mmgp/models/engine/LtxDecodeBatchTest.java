@@ -29,7 +29,7 @@ class LtxDecodeBatchTest {
     @BeforeAll
     static void open() throws Exception {
         assumeTrue(NativeLibraries.available(), "native libs not built");
-        model = (LtxBatchModel) new LtxProvider().open(CHECKPOINT, 2);
+        model = (LtxBatchModel) new LtxProvider().open(CHECKPOINT, 2, mmgp.graph.Numerics.FAST);
     }
 
     @AfterAll

@@ -45,7 +45,7 @@ class LtxProviderDefaultsTest {
     }
 
     static LtxBatchModel open(Path model) throws Exception {
-        return (LtxBatchModel) new LtxProvider().open(model, 2);
+        return (LtxBatchModel) new LtxProvider().open(model, 2, mmgp.graph.Numerics.FAST);
     }
 
     /**
@@ -68,7 +68,7 @@ class LtxProviderDefaultsTest {
         LtxProvider provider = new LtxProvider();
         assertThat(provider.canOpen(single)).as("a single file is an LTX-Video model").isTrue();
         assertThat(new mmgp.models.engine.AmusedProvider().canOpen(single)).isFalse();
-        try (LtxBatchModel m = (LtxBatchModel) provider.open(single, folder, 2)) {
+        try (LtxBatchModel m = (LtxBatchModel) provider.open(single, folder, 2, mmgp.graph.Numerics.FAST)) {
             assertThat(m.defaults()).isEqualTo(ModelCatalog.DISTILLED_DEFAULTS);
         }
         VideoRequest request = new VideoRequest("a red car", VideoOptions.defaults().withSize(9, 64, 64).withSeed(5));
@@ -80,7 +80,7 @@ class LtxProviderDefaultsTest {
             b = engine.generateVideo(request, null).result().get();
         }
         assertThat(a.rgb()).containsExactly(b.rgb());
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new mmgp.models.engine.AmusedProvider().open(single, folder, 1))
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new mmgp.models.engine.AmusedProvider().open(single, folder, 1, mmgp.graph.Numerics.FAST))
                 .hasMessageContaining("take no companion source");
     }
 

@@ -35,7 +35,7 @@ class LtxProviderTest {
         assertThat(provider.task()).isEqualTo(Task.VIDEO);
         assertThat(provider.family()).isEqualTo("ltx-video");
         assertThat(provider.canOpen(CHECKPOINT)).isTrue();
-        model = (BatchModel<VideoRequest, VideoResult>) provider.open(CHECKPOINT, 2);
+        model = (BatchModel<VideoRequest, VideoResult>) provider.open(CHECKPOINT, 2, mmgp.graph.Numerics.FAST);
     }
 
     @AfterAll

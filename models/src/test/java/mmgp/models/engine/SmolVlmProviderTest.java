@@ -47,7 +47,7 @@ class SmolVlmProviderTest {
         assertThat(provider.task()).isEqualTo(Task.UNDERSTAND);
         assertThat(provider.family()).isEqualTo("smolvlm2");
         assertThat(provider.canOpen(CHECKPOINT)).isTrue();
-        model = (BatchModel<UnderstandRequest, UnderstandResult>) provider.open(CHECKPOINT, 2);
+        model = (BatchModel<UnderstandRequest, UnderstandResult>) provider.open(CHECKPOINT, 2, mmgp.graph.Numerics.FAST);
         video = SampleClip.write(dir.resolve("clip.mp4"));
     }
 

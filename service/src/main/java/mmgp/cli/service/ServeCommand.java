@@ -8,6 +8,7 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import mmgp.api.Task;
+import mmgp.cli.NumericsOption;
 import mmgp.cli.ThreadsOption;
 import mmgp.engine.Engine;
 import mmgp.server.ApiKeys;
@@ -81,6 +82,9 @@ final class ServeCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     ThreadsOption threads = new ThreadsOption();
 
+    @picocli.CommandLine.Mixin
+    NumericsOption numerics = new NumericsOption();
+
     @Option(names = "--max-batch", defaultValue = "4", description = "Most requests per model call (default: ${DEFAULT-VALUE}).")
     int maxBatch;
 
@@ -117,7 +121,7 @@ final class ServeCommand implements Callable<Integer> {
                 Duration.ofMillis((long) (retentionHours * 3_600_000)), Duration.ofMinutes(10), requeueOnRestart);
 
         if (cluster != null) return serveCluster(config, keys);
-        Engine.Builder engine = Engine.builder().threads(threads.threads()).maxBatch(maxBatch).queueCapacity(queueCapacity)
+        Engine.Builder engine = Engine.builder().threads(threads.threads()).numerics(numerics.numerics()).maxBatch(maxBatch).queueCapacity(queueCapacity)
                 .closeTimeout(Duration.ofSeconds(drainSeconds));
         Set<Task> served = abOptions.configure(modelChoice, engine, Set.of());
         long budget = admission.apply(engine, abOptions.configuredModels());

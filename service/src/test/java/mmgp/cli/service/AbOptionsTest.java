@@ -135,12 +135,12 @@ class AbOptionsTest {
             }
 
             @Override
-            public mmgp.engine.spi.BatchModel<?, ?> open(Path model, int threads) {
+            public mmgp.engine.spi.BatchModel<?, ?> open(Path model, int threads, mmgp.graph.Numerics numerics) {
                 throw new IllegalStateException("opened without its companion");
             }
 
             @Override
-            public mmgp.engine.spi.BatchModel<?, ?> open(Path model, Path companion, int threads) {
+            public mmgp.engine.spi.BatchModel<?, ?> open(Path model, Path companion, int threads, mmgp.graph.Numerics numerics) {
                 opened.add(companion);
                 throw new IllegalStateException("recorded");
             }

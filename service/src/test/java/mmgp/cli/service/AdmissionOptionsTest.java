@@ -88,7 +88,7 @@ class AdmissionOptionsTest {
             }
 
             @Override
-            public BatchModel<?, ?> open(Path path, int threads) {
+            public BatchModel<?, ?> open(Path path, int threads, mmgp.graph.Numerics numerics) {
                 return loaded;
             }
         });
