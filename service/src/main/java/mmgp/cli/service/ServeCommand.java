@@ -99,7 +99,7 @@ final class ServeCommand implements Callable<Integer> {
     boolean preload;
 
     @Option(names = "--cluster", paramLabel = "FILE", description = "Run as a stateless front end of a cluster (Kafka + PostgreSQL, see the README): "
-            + "jobs go to the workers (mmgp worker); the model options are then ignored.")
+            + "jobs go to the workers (mmgp worker); the model options and --numerics are then ignored (each worker takes its own).")
     Path cluster;
 
     @Override
