@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import mmgp.bench.BenchCommand;
+import mmgp.bench.TorchKernels;
 import mmgp.bindings.NativeLibraries;
 import mmgp.tensor.GgmlType;
 import picocli.CommandLine.Command;
@@ -159,7 +160,7 @@ public final class BenchE2e extends BenchCommand {
         List<String> stages = PythonPeer.stagesFor(models);
         if (stages.isEmpty()) return TorchPeer.skipped("skipped: neither aMUSEd nor LTX was run");
         if (noPeers) return TorchPeer.skipped("skipped: --no-peers");
-        PythonPeer.Probe probe = PythonPeer.detect();
+        TorchKernels.Probe probe = PythonPeer.detect();
         if (probe.python() == null) return TorchPeer.skipped("skipped: " + probe.reason());
         java.nio.file.Path script = PythonPeer.script();
         if (script == null) return TorchPeer.skipped("skipped: " + PythonPeer.SCRIPT + " not found (run through ./mmgp, which sets -Dmmgp.home)");

@@ -10,6 +10,8 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import mmgp.bench.TorchKernels;
+import mmgp.bench.TorchKernels.Probe;
+import mmgp.bench.TorchKernels.Python;
 
 /**
  * The PyTorch stage peer of aMUSEd and LTX-Video: {@code bench/python/torch_stages.py} (plain
@@ -24,12 +26,6 @@ public final class PythonPeer {
 
     private PythonPeer() {}
 
-    /** A Python that imports torch: the command and torch's version. */
-    public record Python(String command, String torchVersion) {}
-
-    /** The Python found, or why none was usable (each candidate's reason). */
-    public record Probe(Python python, String reason) {}
-
     /** The peer stages that stand for the given models' mmgp stages ("amused" → amused, vq; "ltx" → t5, ltx, ltx_vae). */
     static List<String> stagesFor(List<String> models) {
         Set<String> out = new LinkedHashSet<>();
@@ -40,34 +36,10 @@ public final class PythonPeer {
         return List.copyOf(out);
     }
 
-    /** Tries {@code MMGP_PYTHON}, /usr/bin/python3 and python3 on the PATH, in that order. */
+    /** The first Python that imports torch ({@link TorchKernels#findPython}), or why none did and how to install one. */
     static Probe detect() {
-        List<String> candidates = new ArrayList<>();
-        String env = System.getenv("MMGP_PYTHON");
-        if (env != null && !env.isBlank()) candidates.add(env.strip());
-        candidates.add("/usr/bin/python3");
-        candidates.add("python3");
-        List<String> reasons = new ArrayList<>();
-        for (String c : candidates) {
-            try {
-                Process p = new ProcessBuilder(c, "-c", "import torch; print('torch', torch.__version__)").redirectErrorStream(true).start();
-                if (!p.waitFor(120, TimeUnit.SECONDS)) {
-                    p.destroyForcibly();
-                    reasons.add(c + ": no answer in 120 s");
-                    continue;
-                }
-                String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-                String last = out.isEmpty() ? "" : out.lines().reduce((a, b) -> b).orElse("");
-                if (p.exitValue() == 0 && last.startsWith("torch ")) return new Probe(new Python(c, last.substring(6)), null);
-                reasons.add(c + ": " + (out.contains("No module named") ? "no torch module" : "exit " + p.exitValue()));
-            } catch (IOException e) {
-                reasons.add(c + ": not found");
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return new Probe(null, "interrupted");
-            }
-        }
-        return new Probe(null, "no Python with torch (" + String.join("; ", reasons) + "); install one: " + INSTALL + ", or set MMGP_PYTHON");
+        Probe probe = TorchKernels.findPython(null);
+        return probe.found() ? probe : new Probe(null, probe.reason() + "; install one: " + INSTALL + ", or set MMGP_PYTHON");
     }
 
     /** The script: under -Dmmgp.home (the ./mmgp launcher sets it), else the working folder or one of its parents (a module's tests run in bench/). */

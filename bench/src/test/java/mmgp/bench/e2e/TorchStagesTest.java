@@ -104,7 +104,7 @@ class TorchStagesTest {
 
     @Test
     void theLtxVaeStageRunsQuickAndStopsAtTheCapWhenAPythonWithTorchIsThere() throws Exception {
-        PythonPeer.Probe probe = PythonPeer.detect();
+        TorchKernels.Probe probe = PythonPeer.detect();
         Assumptions.assumeTrue(probe.python() != null, () -> "skipped: " + probe.reason());
         Path script = PythonPeer.script();
         assertThat(script).as(PythonPeer.SCRIPT + " found from " + Path.of("").toAbsolutePath()).isNotNull();
@@ -128,7 +128,7 @@ class TorchStagesTest {
 
     @Test
     void theLtxVaeStageIsDiffusersDecoderWithTheFixturesWeights() throws Exception {
-        PythonPeer.Probe probe = PythonPeer.detect();
+        TorchKernels.Probe probe = PythonPeer.detect();
         Assumptions.assumeTrue(probe.python() != null, () -> "skipped: " + probe.reason());
         Path golden = TorchKernels.findInTree("models/src/test/resources/fixtures/ltx_video_095/golden/vae_decode.safetensors");
         assertThat(golden).as("the ltx_video_095 fixture").isNotNull();
