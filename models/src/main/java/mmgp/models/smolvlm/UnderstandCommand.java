@@ -6,13 +6,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Locale;
 import mmgp.api.Task;
+import mmgp.api.UnderstandOptions;
 import mmgp.bindings.llama.LlamaLog;
 import mmgp.bindings.mtmd.Mtmd;
 import mmgp.cli.ProgressBar;
 import mmgp.cli.VerbProvider;
 import mmgp.models.GenerationCommand;
 import mmgp.models.smolvlm.SmolVlmUnderstanding.Result;
-import mmgp.sampling.SamplingParameters;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -93,7 +93,7 @@ public final class UnderstandCommand extends GenerationCommand<SmolVlmUnderstand
     /** Checked before the model is looked for. */
     private SmolVlmMedia what;
     private String question;
-    private SmolVlmUnderstanding.Options options;
+    private UnderstandOptions options;
     private SmolVlmUnderstanding.Settings settings;
 
     public UnderstandCommand() {
@@ -118,8 +118,8 @@ public final class UnderstandCommand extends GenerationCommand<SmolVlmUnderstand
                 : media == null ? null
                 : media.video != null ? "Describe this video in detail." : "Can you describe this image?";
         if (question == null) throw new IllegalArgumentException("give --image, --video or --prompt");
-        options = new SmolVlmUnderstanding.Options(maxTokens, minTokens,
-                new SamplingParameters(temperature, topK, topP, minP, repetitionPenalty), seed, beams, maxFrames);
+        options = UnderstandOptions.defaults().toBuilder().maxNewTokens(maxTokens).minNewTokens(minTokens).temperature(temperature).topK(topK)
+                .topP(topP).minP(minP).repetitionPenalty(repetitionPenalty).seed(seed).beams(beams).maxFrames(maxFrames).build();
         settings = new SmolVlmUnderstanding.Settings(contextTokens, 512, Math.max(1, beams), threads.resolved(), exact);
     }
 

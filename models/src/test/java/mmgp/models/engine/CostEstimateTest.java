@@ -256,8 +256,7 @@ class CostEstimateTest {
             case Media.VideoFile v -> SmolVlmMedia.video(v.file());
             case Media.None none -> SmolVlmMedia.none();
         };
-        SmolVlmPrompt p = u.prepare(media, r.prompt(),
-                SmolVlmUnderstanding.Options.defaults().withMaxNewTokens(r.options().maxNewTokens()).withMaxFrames(r.options().maxFrames()), null);
+        SmolVlmPrompt p = u.prepare(media, r.prompt(), r.options(), null);
         int side = u.processor().imageProcessor().config().maxImageSize();
         long bytes = (long) p.imagesEncoded() * 3 * side * side * Float.BYTES + (p.imageFeatures() == null ? 0 : (long) p.imageFeatures().length * Float.BYTES);
         UnderstandResult result = model.run(List.of(new BatchItem<>(r, ProgressListener.NONE)), ProgressListener.NONE).getFirst();
