@@ -46,6 +46,10 @@ public record VideoOptions(int frames, int width, int height, int steps, float g
         Objects.requireNonNull(negativePrompt, "negativePrompt");
         timesteps = List.copyOf(Objects.requireNonNull(timesteps, "timesteps"));
         sigmas = List.copyOf(Objects.requireNonNull(sigmas, "sigmas"));
+        // the schedule first: with one, the steps are its length, and a list too long is the list's fault
+        if (!timesteps.isEmpty() && !sigmas.isEmpty()) throw new InvalidRequestException("timesteps", "give timesteps or sigmas, not both");
+        checkSchedule("timesteps", timesteps, 1000, steps);
+        checkSchedule("sigmas", sigmas, 1, steps);
         InvalidRequestException.checkRange("frames", frames, 1, 1024);
         InvalidRequestException.checkRange("width", width, 1, 8192);
         InvalidRequestException.checkRange("height", height, 1, 8192);
@@ -57,9 +61,6 @@ public record VideoOptions(int frames, int width, int height, int steps, float g
         if (!Float.isNaN(decodeNoiseScale)) InvalidRequestException.checkRange("decode_noise_scale", decodeNoiseScale, 0, 1);
         InvalidRequestException.checkRange("max_sequence_length", maxSequenceLength, 1, 1024);
         InvalidRequestException.checkRange("tile_latents", tileLatents, 0, 1024);
-        if (!timesteps.isEmpty() && !sigmas.isEmpty()) throw new InvalidRequestException("timesteps", "give timesteps or sigmas, not both");
-        checkSchedule("timesteps", timesteps, 1000, steps);
-        checkSchedule("sigmas", sigmas, 1, steps);
     }
 
     /** A schedule list: at most 1000 values in [0, max], as many as the steps. */

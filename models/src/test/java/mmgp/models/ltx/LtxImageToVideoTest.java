@@ -64,6 +64,11 @@ class LtxImageToVideoTest {
             var same = LtxPipeline.generateWithSeeds(m, backend, prompts, o.withDecode(0.05f, 0.025f), ProgressListener.NONE, seeds);
             assertThat(Arrays.equals(slice(same.pixels(), 0, per), slice(both.pixels(), 0, per))).isTrue();
             assertThat(maxAbs(slice(same.pixels(), 1, per), slice(both.pixels(), 1, per))).isGreaterThan(1e-3);
+            // Anything else must agree: one transformer graph serves the batch.
+            assertThatThrownBy(() -> LtxPipeline.generateWithSeeds(m, backend, prompts, null, List.of(o, o.withFrameRate(12)), ProgressListener.NONE))
+                    .hasMessageContaining("may differ only in seed and decode settings");
+            assertThatThrownBy(() -> LtxPipeline.generateWithSeeds(m, backend, prompts, null, List.of(o), ProgressListener.NONE))
+                    .hasMessageContaining("1 video options for 2 prompts");
         }
     }
 
