@@ -308,11 +308,56 @@ public final class LtxPipeline {
         private float[] encodeImages(float[] latents) {
             listener.stageStarted("encode_image");
             long t0 = System.nanoTime();
-            float[] firstFrame = imageLatents(model, backend, images, o, batch, lh, lw, draws.imageLatentNoise(), rowSeeds, listener);
+            float[] firstFrame = imageLatents();
             keepFirstFrame(latents, firstFrame);
             StageTimer.stageDone(listener, timings, "encode_image", t0);
             listener.checkCancelled("image encoding");
             return firstFrame;
+        }
+
+        /**
+         * prepare_latents' image half: each image (resized and scaled to [−1, 1]) through the VAE
+         * encoder as a one-frame video, a sample mean + exp(logvar/2)·noise of its latent
+         * distribution, normalised per channel; returned packed per video, (B, H'·W', C). With one
+         * image for several prompts it is encoded and sampled once and shared (diffusers broadcasts
+         * it), unless each video has its own seed: then each samples with its own noise.
+         */
+        private float[] imageLatents() {
+            float[] givenNoise = draws.imageLatentNoise();
+            LtxVaeEncoder encoder = model.vaeEncoder();
+            int c = encoder.config().latentChannels(), plane = lh * lw, perImage = c * plane;
+            int samples = rowSeeds != null ? batch : images.size();
+            if (givenNoise != null && givenNoise.length != samples * perImage) {
+                throw new IllegalArgumentException("image latent noise holds " + givenNoise.length + " values, expected " + samples + "×" + c + "×1×" + lh + "×" + lw);
+            }
+            LtxVaeEncoder.LatentDistribution[] encoded = new LtxVaeEncoder.LatentDistribution[images.size()];
+            for (int i = 0; i < images.size(); i++) {
+                if (i > 0) listener.checkCancelled("encoding image " + (i + 1));
+                encoded[i] = encoder.encodeImage(backend, images.get(i).pixels(o.width(), o.height()), 1, o.height(), o.width());
+                if (encoded[i].frames() != 1 || encoded[i].height() != lh || encoded[i].width() != lw) {
+                    throw new IllegalStateException("the VAE encoder gives " + encoded[i].frames() + "×" + encoded[i].height() + "×" + encoded[i].width()
+                            + " latents for one " + o.width() + "×" + o.height() + " frame, the decoder expects 1×" + lh + "×" + lw);
+                }
+            }
+            SplittableRandom shared = rowSeeds == null && givenNoise == null ? new SplittableRandom(o.seed() ^ IMAGE_NOISE_SALT) : null;
+            float[][] sampled = new float[samples][];
+            for (int s = 0; s < samples; s++) {
+                float[] noise;
+                if (givenNoise != null) {
+                    noise = Arrays.copyOfRange(givenNoise, s * perImage, (s + 1) * perImage);
+                } else {
+                    noise = new float[perImage];
+                    gaussians(shared != null ? shared : new SplittableRandom(rowSeeds[s] ^ IMAGE_NOISE_SALT), noise, 0, perImage);
+                }
+                float[] latent = encoded[images.size() == 1 ? 0 : s].sample(noise);
+                sampled[s] = encoder.normalize(latent, 1, 1, lh, lw);
+            }
+            float[] packed = new float[batch * perImage];
+            for (int b = 0; b < batch; b++) {
+                float[] frame = pack(sampled[samples == 1 ? 0 : b], 1, c, plane);
+                System.arraycopy(frame, 0, packed, b * perImage, perImage);
+            }
+            return packed;
         }
 
         private void keepFirstFrame(float[] latents, float[] firstFrame) {
@@ -433,51 +478,6 @@ public final class LtxPipeline {
 
     /** The T5 embeddings of all rows and the attention mask that biases cross-attention. */
     private record PromptEmbeds(float[] embeds, boolean[] mask) {}
-
-    /**
-     * prepare_latents' image half: each image (resized and scaled to [−1, 1]) through the VAE
-     * encoder as a one-frame video, a sample mean + exp(logvar/2)·noise of its latent
-     * distribution, normalised per channel; returned packed per video, (B, H'·W', C). With one
-     * image for several prompts it is encoded and sampled once and shared (diffusers broadcasts
-     * it), unless each video has its own seed: then each samples with its own noise.
-     */
-    private static float[] imageLatents(LtxModel model, ComputeBackend backend, List<LtxConditionImage> images, VideoOptions o, int batch,
-                                        int lh, int lw, float[] givenNoise, long[] rowSeeds, ProgressListener listener) {
-        LtxVaeEncoder encoder = model.vaeEncoder();
-        int c = encoder.config().latentChannels(), plane = lh * lw, perImage = c * plane;
-        int samples = rowSeeds != null ? batch : images.size();
-        if (givenNoise != null && givenNoise.length != samples * perImage) {
-            throw new IllegalArgumentException("image latent noise holds " + givenNoise.length + " values, expected " + samples + "×" + c + "×1×" + lh + "×" + lw);
-        }
-        LtxVaeEncoder.LatentDistribution[] encoded = new LtxVaeEncoder.LatentDistribution[images.size()];
-        for (int i = 0; i < images.size(); i++) {
-            if (i > 0) listener.checkCancelled("encoding image " + (i + 1));
-            encoded[i] = encoder.encodeImage(backend, images.get(i).pixels(o.width(), o.height()), 1, o.height(), o.width());
-            if (encoded[i].frames() != 1 || encoded[i].height() != lh || encoded[i].width() != lw) {
-                throw new IllegalStateException("the VAE encoder gives " + encoded[i].frames() + "×" + encoded[i].height() + "×" + encoded[i].width()
-                        + " latents for one " + o.width() + "×" + o.height() + " frame, the decoder expects 1×" + lh + "×" + lw);
-            }
-        }
-        SplittableRandom shared = rowSeeds == null && givenNoise == null ? new SplittableRandom(o.seed() ^ IMAGE_NOISE_SALT) : null;
-        float[][] sampled = new float[samples][];
-        for (int s = 0; s < samples; s++) {
-            float[] noise;
-            if (givenNoise != null) {
-                noise = Arrays.copyOfRange(givenNoise, s * perImage, (s + 1) * perImage);
-            } else {
-                noise = new float[perImage];
-                gaussians(shared != null ? shared : new SplittableRandom(rowSeeds[s] ^ IMAGE_NOISE_SALT), noise, 0, perImage);
-            }
-            float[] latent = encoded[images.size() == 1 ? 0 : s].sample(noise);
-            sampled[s] = encoder.normalize(latent, 1, 1, lh, lw);
-        }
-        float[] packed = new float[batch * perImage];
-        for (int b = 0; b < batch; b++) {
-            float[] frame = pack(sampled[samples == 1 ? 0 : b], 1, c, plane);
-            System.arraycopy(frame, 0, packed, b * perImage, perImage);
-        }
-        return packed;
-    }
 
     /** (B, C, T) → (B, T, C): _pack_latents with patch size 1. */
     static float[] pack(float[] unpacked, int batch, int channels, int tokens) {
