@@ -158,8 +158,8 @@ final class LtxBatchModel implements BatchModel<VideoRequest, VideoResult> {
     }
 
     private LtxCost cost(VideoOptions v, VideoOptions o, int n, boolean guided, boolean fromImage, long vae) {
-        return costs.computeIfAbsent(List.of(v.frames(), v.width(), v.height(), o.maxSequenceLength(), guided, fromImage, vae, n),
-                k -> LtxCost.of(model, backend, n, v.frames(), v.width(), v.height(), o.maxSequenceLength(), guided, fromImage, vae));
+        return costs.computeIfAbsent(List.of(v.frames(), v.width(), v.height(), o.maxSequenceLength(), guided, fromImage, o.tileLatents(), vae, n),
+                k -> LtxCost.of(model, backend, n, v.frames(), v.width(), v.height(), o.maxSequenceLength(), guided, fromImage, o.tileLatents(), vae));
     }
 
     /** When the VAE decode is the largest stage, the 413 names vae_memory_bytes, which bounds it. */

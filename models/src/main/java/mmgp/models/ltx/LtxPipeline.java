@@ -166,6 +166,15 @@ public final class LtxPipeline {
         if (o.height() % spatial != 0) throw new InvalidRequestException("height", "must be a multiple of " + spatial + " (the VAE's spatial factor), got " + o.height());
     }
 
+    /**
+     * The spatial tiling of {@link VideoOptions#tileLatents()}: square tiles of that many latents
+     * overlapping by a quarter of a tile (at least one latent, less than a tile), blended as
+     * diffusers' tiled decode; the run and its cost estimate share it.
+     */
+    public static VaeTiling spatialTiling(LtxVaeDecoder vae, int latentHeight, int latentWidth, int tileLatents) {
+        return vae.spatialTiling(latentHeight, latentWidth, tileLatents, tileLatents, Math.min(tileLatents - 1, Math.max(1, tileLatents / 4)));
+    }
+
     /** The options with the seed and decode pair cleared: what the videos of one run must agree on. */
     public static VideoOptions shared(VideoOptions o) {
         return o.toBuilder().seed(0).decode(VideoOptions.MODEL_DECODE, VideoOptions.MODEL_DECODE).build();
@@ -466,10 +475,10 @@ public final class LtxPipeline {
          */
         private float[] vaeDecode(float[] z, float[] decodeTimesteps, long noiseSeed, int videos) {
             int tile = o.tileLatents();
+            LtxVaeDecoder vae = model.vae();
             return tile > 0
-                    ? model.vae().decodeTiled(backend, z, decodeTimesteps, noiseSeed, videos, lf, lh, lw, tile, tile,
-                            Math.min(tile - 1, Math.max(1, tile / 4)), listener)
-                    : model.vae().decodeWithinBudget(backend, z, decodeTimesteps, noiseSeed, videos, lf, lh, lw, o.vaeMemoryBytes(), listener);
+                    ? vae.decode(backend, z, decodeTimesteps, noiseSeed, videos, lf, lh, lw, spatialTiling(vae, lh, lw, tile), listener)
+                    : vae.decodeWithinBudget(backend, z, decodeTimesteps, noiseSeed, videos, lf, lh, lw, o.vaeMemoryBytes(), listener);
         }
     }
 
