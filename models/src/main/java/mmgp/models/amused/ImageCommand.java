@@ -26,20 +26,23 @@ public final class ImageCommand extends PromptCommand<AmusedModel> {
         }
     }
 
-    @Option(names = "--steps", defaultValue = "12", description = "Denoising steps (default ${DEFAULT-VALUE}).")
-    int steps;
+    /** The API's defaults are the command's: one place for them. */
+    private static final ImageOptions DEFAULTS = ImageOptions.defaults();
 
-    @Option(names = "--guidance", defaultValue = "10", description = "Classifier-free guidance scale; 1 turns it off (default ${DEFAULT-VALUE}).")
-    float guidance;
+    @Option(names = "--steps", description = "Denoising steps (default ${DEFAULT-VALUE}).")
+    int steps = DEFAULTS.steps();
 
-    @Option(names = "--seed", defaultValue = "0", description = "Random seed: the same seed, prompt and options give the same image.")
-    long seed;
+    @Option(names = "--guidance", description = "Classifier-free guidance scale; 1 turns it off (default ${DEFAULT-VALUE}).")
+    float guidance = DEFAULTS.guidanceScale();
 
-    @Option(names = "--width", defaultValue = "0", description = "Image width in pixels (default: the model's, 256 for amused-256).")
-    int width;
+    @Option(names = "--seed", description = "Random seed: the same seed, prompt and options give the same image.")
+    long seed = DEFAULTS.seed();
 
-    @Option(names = "--height", defaultValue = "0", description = "Image height in pixels (default: the model's).")
-    int height;
+    @Option(names = "--width", description = "Image width in pixels (default: the model's, 256 for amused-256).")
+    int width = DEFAULTS.width();
+
+    @Option(names = "--height", description = "Image height in pixels (default: the model's).")
+    int height = DEFAULTS.height();
 
     @Option(names = "--model", description = "An aMUSEd .gguf (mmgp pull amused-256, or mmgp convert --model amused) or Hugging Face folder "
             + "(default: $MMGP_AMUSED_MODEL when set, else the installed image model).", defaultValue = "${env:MMGP_AMUSED_MODEL}")

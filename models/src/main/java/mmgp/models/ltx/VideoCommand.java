@@ -27,18 +27,21 @@ public final class VideoCommand extends PromptCommand<LtxModel> {
         }
     }
 
+    /** The API's defaults are the command's (steps and guidance aside, see {@link #options}): one place for them. */
+    private static final VideoOptions DEFAULTS = VideoOptions.defaults();
+
     @Option(names = "--image", description = "Start the video from this image (PNG, JPEG, BMP, GIF): one for every prompt, or repeat once per "
             + "prompt. An image of another size is resized to --width × --height (PIL Lanczos, aspect ratio not kept).")
     List<Path> images;
 
-    @Option(names = "--frames", defaultValue = "49", description = "Frames, 8·n + 1 (default ${DEFAULT-VALUE}).")
-    int frames;
+    @Option(names = "--frames", description = "Frames, 8·n + 1 (default ${DEFAULT-VALUE}).")
+    int frames = DEFAULTS.frames();
 
-    @Option(names = "--width", defaultValue = "512", description = "Width, a multiple of 32 (default ${DEFAULT-VALUE}).")
-    int width;
+    @Option(names = "--width", description = "Width, a multiple of 32 (default ${DEFAULT-VALUE}).")
+    int width = DEFAULTS.width();
 
-    @Option(names = "--height", defaultValue = "320", description = "Height, a multiple of 32 (default ${DEFAULT-VALUE}).")
-    int height;
+    @Option(names = "--height", description = "Height, a multiple of 32 (default ${DEFAULT-VALUE}).")
+    int height = DEFAULTS.height();
 
     @Option(names = "--steps", description = "Denoising steps (default: the model's recommended steps or timestep list, else 40).")
     Integer steps;
@@ -61,21 +64,21 @@ public final class VideoCommand extends PromptCommand<LtxModel> {
             + "(default: --decode-timestep when given, else the model's, else the decode timestep).")
     float[] decodeNoiseScale;
 
-    @Option(names = "--fps", defaultValue = "24", description = "Frame rate of the clip, also a model condition (default ${DEFAULT-VALUE}).")
-    float fps;
+    @Option(names = "--fps", description = "Frame rate of the clip, also a model condition (default ${DEFAULT-VALUE}).")
+    float fps = DEFAULTS.frameRate();
 
-    @Option(names = "--seed", defaultValue = "0", description = "Random seed for the initial latents.")
-    long seed;
+    @Option(names = "--seed", description = "Random seed for the initial latents.")
+    long seed = DEFAULTS.seed();
 
-    @Option(names = "--max-sequence-length", defaultValue = "128", description = "T5 tokens (default ${DEFAULT-VALUE}).")
-    int maxSequenceLength;
+    @Option(names = "--max-sequence-length", description = "T5 tokens (default ${DEFAULT-VALUE}).")
+    int maxSequenceLength = DEFAULTS.maxSequenceLength();
 
-    @Option(names = "--tile", defaultValue = "0", description = "Decode in spatial tiles of this many latents per side (0 = as --vae-memory decides).")
-    int tile;
+    @Option(names = "--tile", description = "Decode in spatial tiles of this many latents per side (0 = as --vae-memory decides).")
+    int tile = DEFAULTS.tileLatents();
 
-    @Option(names = "--vae-memory", defaultValue = "0", converter = mmgp.cli.ByteSizeConverter.class, paramLabel = "SIZE",
+    @Option(names = "--vae-memory", converter = mmgp.cli.ByteSizeConverter.class, paramLabel = "SIZE",
             description = "Memory the VAE decode may plan (e.g. 1G, 512M): whole when it fits, else in tiles sized to it, blended as diffusers' tiled decode (default 2G).")
-    long vaeMemory;
+    long vaeMemory = DEFAULTS.vaeMemoryBytes();
 
     @Option(names = "--model", description = "An LTX-Video .gguf (mmgp pull ltx-video, or mmgp convert --model ltx) or Hugging Face folder "
             + "(default: $MMGP_LTX_MODEL when set, else the installed video model).", defaultValue = "${env:MMGP_LTX_MODEL}")
