@@ -1,5 +1,7 @@
 package mmgp.api;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -14,9 +16,18 @@ import java.util.Objects;
  * ({@link #MODEL_DECODE}) is "not given": with neither given the model's recommended pair
  * applies (its manifest, else timestep 0.05); a noise scale left open takes the decode timestep,
  * as diffusers' {@code decode_noise_scale=None} does; a timestep left open is the model's.
+ *
+ * @param vaeMemoryBytes    the memory the VAE decode may plan for its compute buffer (0: the default
+ *                          budget): whole when it fits, else in tiles sized to it, blended as diffusers' tiled decode
+ * @param maxSequenceLength T5 tokens the prompt is padded or cut to (diffusers' {@code max_sequence_length})
+ * @param tileLatents       decode in spatial tiles of this many latents per side; 0 lets {@code vaeMemoryBytes} decide
+ * @param timesteps         an explicit timestep list (e.g. {@link #DISTILLED_TIMESTEPS}); empty: the pipeline's linspace.
+ *                          Its length is the step count.
+ * @param sigmas            an explicit sigma list instead (one of the two); empty: none
  */
 public record VideoOptions(int frames, int width, int height, int steps, float guidanceScale, String negativePrompt,
-                           float frameRate, long seed, long vaeMemoryBytes, float decodeTimestep, float decodeNoiseScale) {
+                           float frameRate, long seed, long vaeMemoryBytes, float decodeTimestep, float decodeNoiseScale,
+                           int maxSequenceLength, int tileLatents, List<Double> timesteps, List<Double> sigmas) {
     /** Steps value meaning "the model's recommended steps (or timestep list)". */
     public static final int MODEL_STEPS = 0;
     /** Guidance value meaning "the model's recommended guidance". */
@@ -24,11 +35,21 @@ public record VideoOptions(int frames, int width, int height, int steps, float g
     /** What the engine uses when the model recommends nothing (its manifest predates defaults, or it is a plain folder). */
     public static final int FALLBACK_STEPS = 8;
     public static final float FALLBACK_GUIDANCE = 3f;
+    /** The decode timestep when neither the request nor the model gives one (diffusers' LTX default). */
+    public static final float FALLBACK_DECODE_TIMESTEP = 0.05f;
     /** Decode timestep / noise scale value meaning "not given" (see the class comment for what applies). */
     public static final float MODEL_DECODE = Float.NaN;
+    /** The 7-step timestep list of the distilled LTX releases (guidance off). */
+    public static final List<Double> DISTILLED_TIMESTEPS = List.of(1000d, 993d, 987d, 981d, 975d, 909d, 725d);
 
     public VideoOptions {
         Objects.requireNonNull(negativePrompt, "negativePrompt");
+        timesteps = List.copyOf(Objects.requireNonNull(timesteps, "timesteps"));
+        sigmas = List.copyOf(Objects.requireNonNull(sigmas, "sigmas"));
+        // the schedule first: with one, the steps are its length, and a list too long is the list's fault
+        if (!timesteps.isEmpty() && !sigmas.isEmpty()) throw new InvalidRequestException("timesteps", "give timesteps or sigmas, not both");
+        checkSchedule("timesteps", timesteps, 1000, steps);
+        checkSchedule("sigmas", sigmas, 1, steps);
         InvalidRequestException.checkRange("frames", frames, 1, 1024);
         InvalidRequestException.checkRange("width", width, 1, 8192);
         InvalidRequestException.checkRange("height", height, 1, 8192);
@@ -38,22 +59,21 @@ public record VideoOptions(int frames, int width, int height, int steps, float g
         if (vaeMemoryBytes < 0) throw new InvalidRequestException("vae_memory_bytes", "must be 0 (the default budget) or a positive number of bytes, got " + vaeMemoryBytes);
         if (!Float.isNaN(decodeTimestep)) InvalidRequestException.checkRange("decode_timestep", decodeTimestep, 0, 1);
         if (!Float.isNaN(decodeNoiseScale)) InvalidRequestException.checkRange("decode_noise_scale", decodeNoiseScale, 0, 1);
+        InvalidRequestException.checkRange("max_sequence_length", maxSequenceLength, 1, 1024);
+        InvalidRequestException.checkRange("tile_latents", tileLatents, 0, 1024);
     }
 
-    /** With the model's decode timestep and noise scale. */
-    public VideoOptions(int frames, int width, int height, int steps, float guidanceScale, String negativePrompt, float frameRate, long seed,
-                        long vaeMemoryBytes) {
-        this(frames, width, height, steps, guidanceScale, negativePrompt, frameRate, seed, vaeMemoryBytes, MODEL_DECODE, MODEL_DECODE);
+    /** A schedule list: at most 1000 values in [0, max], as many as the steps. */
+    private static void checkSchedule(String field, List<Double> values, double max, int steps) {
+        if (values.isEmpty()) return;
+        if (values.size() > 1000) throw new InvalidRequestException(field, "at most 1000 values, got " + values.size());
+        for (double v : values) InvalidRequestException.checkRange(field, v, 0, max);
+        if (steps != values.size()) throw new InvalidRequestException("steps", "must be the " + values.size() + " " + field + " given, got " + steps);
     }
 
-    /** With the default VAE memory budget (0): whole decode when it fits 2 GiB of planned compute buffer, else tiles. */
-    public VideoOptions(int frames, int width, int height, int steps, float guidanceScale, String negativePrompt, float frameRate, long seed) {
-        this(frames, width, height, steps, guidanceScale, negativePrompt, frameRate, seed, 0L);
-    }
-
-    /** A CPU-sized default: 49 frames of 512×320, the model's own steps and guidance. */
+    /** A CPU-sized default: 49 frames of 512×320 at 24 fps, the model's own steps, guidance and decode settings, 128 T5 tokens. */
     public static VideoOptions defaults() {
-        return new VideoOptions(49, 512, 320, MODEL_STEPS, MODEL_GUIDANCE, "", 24f, 0L);
+        return new VideoOptions(49, 512, 320, MODEL_STEPS, MODEL_GUIDANCE, "", 24f, 0L, 0L, MODEL_DECODE, MODEL_DECODE, 128, 0, List.of(), List.of());
     }
 
     /** True when the steps are left to the model. */
@@ -66,36 +86,61 @@ public record VideoOptions(int frames, int width, int height, int steps, float g
         return Float.isNaN(guidanceScale);
     }
 
+    /** True when the request gives a decode timestep or noise scale, so the model's recommended pair does not apply as a whole. */
+    public boolean decodeGiven() {
+        return !Float.isNaN(decodeTimestep) || !Float.isNaN(decodeNoiseScale);
+    }
+
+    /** True when classifier-free guidance runs (an unconditional row per video); false while the guidance is left to the model. */
+    public boolean guided() {
+        return guidanceScale > 1f;
+    }
+
+    /** The explicit timesteps as an array, or null when there are none. */
+    public double[] timestepArray() {
+        return array(timesteps);
+    }
+
+    /** The explicit sigmas as an array, or null when there are none. */
+    public double[] sigmaArray() {
+        return array(sigmas);
+    }
+
+    private static double[] array(List<Double> values) {
+        return values.isEmpty() ? null : values.stream().mapToDouble(Double::doubleValue).toArray();
+    }
+
+    public Builder toBuilder() {
+        return new Builder(this);
+    }
+
     public VideoOptions withSize(int frameCount, int w, int h) {
-        return new VideoOptions(frameCount, w, h, steps, guidanceScale, negativePrompt, frameRate, seed, vaeMemoryBytes, decodeTimestep, decodeNoiseScale);
+        return toBuilder().size(frameCount, w, h).build();
     }
 
     public VideoOptions withSteps(int s) {
-        return new VideoOptions(frames, width, height, s, guidanceScale, negativePrompt, frameRate, seed, vaeMemoryBytes, decodeTimestep, decodeNoiseScale);
+        return toBuilder().steps(s).build();
     }
 
     public VideoOptions withGuidance(float g) {
-        return new VideoOptions(frames, width, height, steps, g, negativePrompt, frameRate, seed, vaeMemoryBytes, decodeTimestep, decodeNoiseScale);
+        return toBuilder().guidanceScale(g).build();
     }
 
     public VideoOptions withNegativePrompt(String n) {
-        return new VideoOptions(frames, width, height, steps, guidanceScale, n, frameRate, seed, vaeMemoryBytes, decodeTimestep, decodeNoiseScale);
+        return toBuilder().negativePrompt(n).build();
     }
 
     public VideoOptions withFrameRate(float fps) {
-        return new VideoOptions(frames, width, height, steps, guidanceScale, negativePrompt, fps, seed, vaeMemoryBytes, decodeTimestep, decodeNoiseScale);
+        return toBuilder().frameRate(fps).build();
     }
 
-    /**
-     * The memory the VAE decode may plan for its compute buffer (bytes; 0 = the default 2 GiB):
-     * whole when it fits, else in tiles sized to it, blended as diffusers' tiled decode.
-     */
+    /** See {@code vaeMemoryBytes}. */
     public VideoOptions withVaeMemory(long bytes) {
-        return new VideoOptions(frames, width, height, steps, guidanceScale, negativePrompt, frameRate, seed, bytes, decodeTimestep, decodeNoiseScale);
+        return toBuilder().vaeMemoryBytes(bytes).build();
     }
 
     public VideoOptions withSeed(long s) {
-        return new VideoOptions(frames, width, height, steps, guidanceScale, negativePrompt, frameRate, s, vaeMemoryBytes, decodeTimestep, decodeNoiseScale);
+        return toBuilder().seed(s).build();
     }
 
     /**
@@ -103,11 +148,80 @@ public record VideoOptions(int frames, int width, int height, int steps, float g
      * an open noise scale takes the decode timestep).
      */
     public VideoOptions withDecode(float timestep, float noiseScale) {
-        return new VideoOptions(frames, width, height, steps, guidanceScale, negativePrompt, frameRate, seed, vaeMemoryBytes, timestep, noiseScale);
+        return toBuilder().decode(timestep, noiseScale).build();
     }
 
-    /** True when the request gives a decode timestep or noise scale, so the model's recommended pair does not apply as a whole. */
-    public boolean decodeGiven() {
-        return !Float.isNaN(decodeTimestep) || !Float.isNaN(decodeNoiseScale);
+    /** A copy under construction; {@link #build()} validates it. */
+    public static final class Builder {
+        private int frames, width, height, steps, maxSequenceLength, tileLatents;
+        private float guidanceScale, frameRate, decodeTimestep, decodeNoiseScale;
+        private String negativePrompt;
+        private long seed, vaeMemoryBytes;
+        private List<Double> timesteps, sigmas;
+
+        private Builder(VideoOptions o) {
+            frames = o.frames;
+            width = o.width;
+            height = o.height;
+            steps = o.steps;
+            guidanceScale = o.guidanceScale;
+            negativePrompt = o.negativePrompt;
+            frameRate = o.frameRate;
+            seed = o.seed;
+            vaeMemoryBytes = o.vaeMemoryBytes;
+            decodeTimestep = o.decodeTimestep;
+            decodeNoiseScale = o.decodeNoiseScale;
+            maxSequenceLength = o.maxSequenceLength;
+            tileLatents = o.tileLatents;
+            timesteps = o.timesteps;
+            sigmas = o.sigmas;
+        }
+
+        public Builder size(int frameCount, int w, int h) { frames = frameCount; width = w; height = h; return this; }
+        public Builder guidanceScale(float v) { guidanceScale = v; return this; }
+        public Builder negativePrompt(String v) { negativePrompt = v; return this; }
+        public Builder frameRate(float v) { frameRate = v; return this; }
+        public Builder seed(long v) { seed = v; return this; }
+        public Builder vaeMemoryBytes(long v) { vaeMemoryBytes = v; return this; }
+        public Builder decode(float timestep, float noiseScale) { decodeTimestep = timestep; decodeNoiseScale = noiseScale; return this; }
+        public Builder maxSequenceLength(int v) { maxSequenceLength = v; return this; }
+        public Builder tileLatents(int v) { tileLatents = v; return this; }
+
+        /** Linspace steps ({@link #MODEL_STEPS} for the model's): drops an explicit schedule. */
+        public Builder steps(int v) {
+            steps = v;
+            timesteps = List.of();
+            sigmas = List.of();
+            return this;
+        }
+
+        /** An explicit timestep list; the steps become its length. */
+        public Builder timesteps(List<Double> values) {
+            steps(values.size());
+            timesteps = values;
+            return this;
+        }
+
+        public Builder timesteps(double... values) {
+            return timesteps(list(values));
+        }
+
+        /** An explicit sigma list; the steps become its length. */
+        public Builder sigmas(double... values) {
+            steps(values.length);
+            sigmas = list(values);
+            return this;
+        }
+
+        private static List<Double> list(double[] values) {
+            List<Double> out = new ArrayList<>(values.length);
+            for (double v : values) out.add(v);
+            return out;
+        }
+
+        public VideoOptions build() {
+            return new VideoOptions(frames, width, height, steps, guidanceScale, negativePrompt, frameRate, seed, vaeMemoryBytes, decodeTimestep,
+                    decodeNoiseScale, maxSequenceLength, tileLatents, timesteps, sigmas);
+        }
     }
 }

@@ -2,6 +2,7 @@ package mmgp.registry;
 
 import java.util.List;
 import java.util.Optional;
+import mmgp.api.VideoOptions;
 import mmgp.tensor.GgmlType;
 
 /** The models {@code mmgp pull <name>} knows by name. */
@@ -9,8 +10,8 @@ public final class ModelCatalog {
     /** The 2B 0.9.8 distilled single-file checkpoint in Lightricks/LTX-Video. */
     public static final String DISTILLED_2B_098_FILE = "ltxv-2b-0.9.8-distilled.safetensors";
 
-    /** The distilled releases' fixed timestep list (LtxPipeline.Options.DISTILLED_TIMESTEPS). */
-    static final double[] DISTILLED_TIMESTEPS = {1000, 993, 987, 981, 975, 909, 725};
+    /** The distilled releases' fixed timestep list. */
+    static final double[] DISTILLED_TIMESTEPS = VideoOptions.DISTILLED_TIMESTEPS.stream().mapToDouble(Double::doubleValue).toArray();
 
     /**
      * What Lightricks recommend for their distilled releases (configs/ltxv-*-distilled.yaml: the

@@ -17,7 +17,7 @@ class VideoOptionsDecodeTest {
         assertThat(d.decodeGiven()).isFalse();
         assertThat(d.withDecode(0.1f, VideoOptions.MODEL_DECODE).decodeGiven()).isTrue();
         assertThat(d.withDecode(VideoOptions.MODEL_DECODE, 0.2f).decodeGiven()).isTrue();
-        assertThat(new VideoOptions(9, 64, 32, 2, 3f, "", 24f, 1L, 0L).decodeGiven()).as("the constructor without them").isFalse();
+        assertThat(d.toBuilder().size(9, 64, 32).steps(2).guidanceScale(3f).seed(1).build().decodeGiven()).as("a builder that leaves them").isFalse();
     }
 
     @Test

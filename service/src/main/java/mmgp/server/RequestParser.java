@@ -113,8 +113,8 @@ final class RequestParser {
         RequestLimits.check(f.name("steps"), steps, limits.maxSteps(), "--max-steps");
         RequestLimits.check(f.name("width"), width, limits.maxWidth(), "--max-width");
         RequestLimits.check(f.name("height"), height, limits.maxHeight(), "--max-height");
-        return prefixed(prefix, () -> new ImageOptions(steps, f.number("guidance_scale", d.guidanceScale()), f.text("negative_prompt", d.negativePrompt()),
-                width, height, f.longValue("seed", d.seed())));
+        return prefixed(prefix, () -> d.toBuilder().steps(steps).guidanceScale(f.number("guidance_scale", d.guidanceScale()))
+                .negativePrompt(f.text("negative_prompt", d.negativePrompt())).size(width, height).seed(f.longValue("seed", d.seed())).build());
     }
 
     private VideoOptions videoOptions(Fields f, String prefix) {
@@ -127,10 +127,10 @@ final class RequestParser {
         RequestLimits.check(f.name("width"), width, limits.maxWidth(), "--max-width");
         RequestLimits.check(f.name("height"), height, limits.maxHeight(), "--max-height");
         RequestLimits.check(f.name("steps"), steps, limits.maxSteps(), "--max-steps");
-        return prefixed(prefix, () -> new VideoOptions(frames, width, height, steps, f.number("guidance_scale", d.guidanceScale()),
-                f.text("negative_prompt", d.negativePrompt()), f.number("frame_rate", d.frameRate()), f.longValue("seed", d.seed()),
-                f.longValue("vae_memory_bytes", d.vaeMemoryBytes()), f.number("decode_timestep", d.decodeTimestep()),
-                f.number("decode_noise_scale", d.decodeNoiseScale())));
+        return prefixed(prefix, () -> d.toBuilder().size(frames, width, height).steps(steps).guidanceScale(f.number("guidance_scale", d.guidanceScale()))
+                .negativePrompt(f.text("negative_prompt", d.negativePrompt())).frameRate(f.number("frame_rate", d.frameRate())).seed(f.longValue("seed", d.seed()))
+                .vaeMemoryBytes(f.longValue("vae_memory_bytes", d.vaeMemoryBytes()))
+                .decode(f.number("decode_timestep", d.decodeTimestep()), f.number("decode_noise_scale", d.decodeNoiseScale())).build());
     }
 
     private UnderstandOptions understandOptions(Fields f, String prefix) {
@@ -142,8 +142,8 @@ final class RequestParser {
         int maxFrames = f.integer("max_frames", d.maxFrames());
         RequestLimits.check(f.name("max_new_tokens"), maxNew, limits.maxNewTokens(), "--max-new-tokens");
         RequestLimits.check(f.name("max_frames"), maxFrames, limits.maxFrames(), "--max-frames");
-        return prefixed(prefix, () -> new UnderstandOptions(maxNew, f.number("temperature", d.temperature()), f.integer("top_k", d.topK()),
-                f.number("top_p", d.topP()), f.longValue("seed", d.seed()), maxFrames));
+        return prefixed(prefix, () -> d.toBuilder().maxNewTokens(maxNew).temperature(f.number("temperature", d.temperature())).topK(f.integer("top_k", d.topK()))
+                .topP(f.number("top_p", d.topP())).seed(f.longValue("seed", d.seed())).maxFrames(maxFrames).build());
     }
 
     /** Re-raises the records' own range checks with the nested field's full name. */

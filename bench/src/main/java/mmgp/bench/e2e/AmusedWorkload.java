@@ -2,6 +2,7 @@ package mmgp.bench.e2e;
 
 import java.util.List;
 import java.util.Map;
+import mmgp.api.ImageOptions;
 import mmgp.api.StageTimings;
 import mmgp.graph.WeightSet;
 import mmgp.models.amused.AmusedModel;
@@ -16,12 +17,12 @@ final class AmusedWorkload extends PipelineWorkload<AmusedModel> {
     /** The graph label of each stage's main graph. */
     static final Map<String, String> LABELS = Map.of(ENCODE, "clip_text_embeds", STEP, "uvit_logits", DECODE, "vq_decoded");
 
-    private final AmusedPipeline.Options options;
+    private final ImageOptions options;
 
     AmusedWorkload(WorkloadSettings s) throws Exception {
         super(s, AmusedModel::open, ENCODE, STEP, DECODE, LABELS,
                 Map.of(ENCODE, List.of("text_encoder."), STEP, List.of("transformer."), DECODE, List.of("vqvae.")));
-        options = AmusedPipeline.Options.defaults().withSteps(s.amusedSteps()).withGuidance(GUIDANCE).withSeed(1);
+        options = ImageOptions.defaults().toBuilder().steps(s.amusedSteps()).guidanceScale(GUIDANCE).seed(1).build();
     }
 
     @Override

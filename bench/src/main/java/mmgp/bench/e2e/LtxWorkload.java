@@ -3,6 +3,7 @@ package mmgp.bench.e2e;
 import java.util.List;
 import java.util.Map;
 import mmgp.api.StageTimings;
+import mmgp.api.VideoOptions;
 import mmgp.graph.WeightSet;
 import mmgp.models.ltx.LtxModel;
 import mmgp.models.ltx.LtxPipeline;
@@ -20,13 +21,14 @@ final class LtxWorkload extends PipelineWorkload<LtxModel> {
     /** The graph label of each stage's main graph. */
     static final Map<String, String> LABELS = Map.of(ENCODE, "t5_last_hidden_state", STEP, "ltx_transformer_out", DECODE, "ltx_vae_decoded");
 
-    private final LtxPipeline.Options options;
+    private final VideoOptions options;
 
     LtxWorkload(WorkloadSettings s) throws Exception {
         // A checkpoint without a separate decoder names the whole VAE.
         super(s, LtxModel::open, ENCODE, STEP, DECODE, LABELS,
                 Map.of(ENCODE, List.of("text_encoder."), STEP, List.of("transformer."), DECODE, List.of("vae.decoder.", "vae.")));
-        options = LtxPipeline.Options.defaults().with(s.ltxFrames(), s.ltxWidth(), s.ltxHeight(), s.ltxSteps(), 1f, 24f, T5_TOKENS, 1);
+        options = VideoOptions.defaults().toBuilder().size(s.ltxFrames(), s.ltxWidth(), s.ltxHeight()).steps(s.ltxSteps()).guidanceScale(1f)
+                .frameRate(24f).maxSequenceLength(T5_TOKENS).seed(1).build();
     }
 
     @Override

@@ -4,11 +4,11 @@ import java.lang.foreign.MemorySegment;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import mmgp.api.UnderstandOptions;
 import mmgp.bindings.llama.LlamaLog;
 import mmgp.bindings.mtmd.Mtmd;
 import mmgp.models.smolvlm.SmolVlmMedia;
 import mmgp.models.smolvlm.SmolVlmUnderstanding;
-import mmgp.sampling.SamplingParameters;
 
 /**
  * SmolVLM2 describing one image, greedy, a fixed number of generated tokens (random weights would
@@ -22,7 +22,7 @@ final class SmolVlmWorkload extends WorkloadBase {
 
     private final SmolVlmUnderstanding engine;
     private final WorkloadSettings settings;
-    private final SmolVlmUnderstanding.Options options;
+    private final UnderstandOptions options;
     private final SmolVlmFlops flops;
 
     SmolVlmWorkload(WorkloadSettings s) throws Exception {
@@ -32,8 +32,7 @@ final class SmolVlmWorkload extends WorkloadBase {
         Mtmd.helperLogSet(LlamaLog.callback(), MemorySegment.NULL);
         engine = SmolVlmUnderstanding.open(s.file(), null,
                 SmolVlmUnderstanding.Settings.defaults().withContextTokens(CONTEXT_TOKENS).withMaxSequences(1).withThreads(s.threads()));
-        options = SmolVlmUnderstanding.Options.defaults().withSampling(SamplingParameters.GREEDY)
-                .withMaxNewTokens(s.smolTokens()).withMinNewTokens(s.smolTokens());
+        options = UnderstandOptions.defaults().toBuilder().maxNewTokens(s.smolTokens()).minNewTokens(s.smolTokens()).build(); // greedy
         flops = SmolVlmFlops.of(s.file());
     }
 

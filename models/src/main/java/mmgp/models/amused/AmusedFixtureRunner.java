@@ -7,6 +7,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import mmgp.api.ImageOptions;
 import mmgp.api.ProgressListener;
 import mmgp.check.CaseResult;
 import mmgp.check.FixtureCases;
@@ -132,16 +133,16 @@ public final class AmusedFixtureRunner implements FixtureRunner {
         List<String> prompts = new ArrayList<>();
         if (kw.path("prompt").isArray()) kw.path("prompt").forEach(p -> prompts.add(p.asText()));
         else prompts.add(kw.path("prompt").asText());
-        AmusedPipeline.Options o = AmusedPipeline.Options.defaults()
-                .withSteps(kw.path("num_inference_steps").asInt(12))
-                .withGuidance((float) kw.path("guidance_scale").asDouble(10))
-                .withMicroConditioning((float) kw.path("micro_conditioning_aesthetic_score").asDouble(6),
+        ImageOptions.Builder options = ImageOptions.defaults().toBuilder()
+                .steps(kw.path("num_inference_steps").asInt(12))
+                .guidanceScale((float) kw.path("guidance_scale").asDouble(10))
+                .microConditioning((float) kw.path("micro_conditioning_aesthetic_score").asDouble(6),
                         kw.path("micro_conditioning_crop_coord").path(0).asInt(0), kw.path("micro_conditioning_crop_coord").path(1).asInt(0));
         JsonNode temperature = kw.path("temperature");
-        if (temperature.isNumber()) o = o.withTemperature((float) temperature.asDouble());
-        else if (temperature.isArray()) o = new AmusedPipeline.Options(o.steps(), o.guidanceScale(), o.negativePrompt(), 0, 0,
-                (float) temperature.get(0).asDouble(), (float) temperature.get(1).asDouble(), false, o.aestheticScore(), o.cropX(), o.cropY(), 0);
-        if (kw.has("width") || kw.has("height")) o = o.withSize(kw.path("width").asInt(0), kw.path("height").asInt(0));
+        if (temperature.isNumber()) options.temperature((float) temperature.asDouble());
+        else if (temperature.isArray()) options.temperature((float) temperature.get(0).asDouble(), (float) temperature.get(1).asDouble());
+        if (kw.has("width") || kw.has("height")) options.size(kw.path("width").asInt(0), kw.path("height").asInt(0));
+        ImageOptions o = options.build();
 
         if (golden.findTensor("prompt_input_ids").isPresent()) {
             int maxLength = (int) golden.tensor("prompt_input_ids").shape()[1];

@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import javax.imageio.ImageIO;
+import mmgp.api.ImageOptions;
 import mmgp.api.Task;
 import mmgp.cli.OutputFiles;
 import mmgp.cli.ProgressBar;
@@ -25,20 +26,23 @@ public final class ImageCommand extends PromptCommand<AmusedModel> {
         }
     }
 
-    @Option(names = "--steps", defaultValue = "12", description = "Denoising steps (default ${DEFAULT-VALUE}).")
-    int steps;
+    /** The API's defaults are the command's: one place for them. */
+    private static final ImageOptions DEFAULTS = ImageOptions.defaults();
 
-    @Option(names = "--guidance", defaultValue = "10", description = "Classifier-free guidance scale; 1 turns it off (default ${DEFAULT-VALUE}).")
-    float guidance;
+    @Option(names = "--steps", description = "Denoising steps (default ${DEFAULT-VALUE}).")
+    int steps = DEFAULTS.steps();
 
-    @Option(names = "--seed", defaultValue = "0", description = "Random seed: the same seed, prompt and options give the same image.")
-    long seed;
+    @Option(names = "--guidance", description = "Classifier-free guidance scale; 1 turns it off (default ${DEFAULT-VALUE}).")
+    float guidance = DEFAULTS.guidanceScale();
 
-    @Option(names = "--width", defaultValue = "0", description = "Image width in pixels (default: the model's, 256 for amused-256).")
-    int width;
+    @Option(names = "--seed", description = "Random seed: the same seed, prompt and options give the same image.")
+    long seed = DEFAULTS.seed();
 
-    @Option(names = "--height", defaultValue = "0", description = "Image height in pixels (default: the model's).")
-    int height;
+    @Option(names = "--width", description = "Image width in pixels (default: the model's, 256 for amused-256).")
+    int width = DEFAULTS.width();
+
+    @Option(names = "--height", description = "Image height in pixels (default: the model's).")
+    int height = DEFAULTS.height();
 
     @Option(names = "--model", description = "An aMUSEd .gguf (mmgp pull amused-256, or mmgp convert --model amused) or Hugging Face folder "
             + "(default: $MMGP_AMUSED_MODEL when set, else the installed image model).", defaultValue = "${env:MMGP_AMUSED_MODEL}")
@@ -53,7 +57,7 @@ public final class ImageCommand extends PromptCommand<AmusedModel> {
 
     /** The format --out names and the pipeline options, checked before the model loads. */
     private String format;
-    private AmusedPipeline.Options options;
+    private ImageOptions options;
 
     public ImageCommand() {
         super(Task.IMAGE, AmusedModel::open);
@@ -67,16 +71,13 @@ public final class ImageCommand extends PromptCommand<AmusedModel> {
     @Override
     protected void checkArguments() {
         format = OutputFiles.checkWritable(out, FORMATS, "image");
-        AmusedPipeline.Options o = AmusedPipeline.Options.defaults().withSteps(steps).withGuidance(guidance).withSeed(seed).withSize(width, height);
-        options = new AmusedPipeline.Options(o.steps(), o.guidanceScale(), negativePrompt, o.width(), o.height(), o.temperatureStart(), o.temperatureEnd(),
-                o.singleTemperature(), o.aestheticScore(), o.cropX(), o.cropY(), o.seed());
+        options = ImageOptions.defaults().toBuilder().steps(steps).guidanceScale(guidance).seed(seed).size(width, height).negativePrompt(negativePrompt).build();
     }
 
     @Override
     protected void generate(AmusedModel m, ComputeBackend backend, ProgressBar bar, double load) throws Exception {
-        AmusedPipeline.Options o = options;
-        int w = o.width() > 0 ? o.width() : m.defaultImageSize(), h = o.height() > 0 ? o.height() : m.defaultImageSize();
-        noteBatch(bar, String.format(java.util.Locale.ROOT, "%d×%d, %d steps, guidance %s, seed %d", w, h, o.steps(), o.guidanceScale(), o.seed()));
+        ImageOptions o = AmusedPipeline.resolve(m, options);
+        noteBatch(bar, String.format(java.util.Locale.ROOT, "%d×%d, %d steps, guidance %s, seed %d", o.width(), o.height(), o.steps(), o.guidanceScale(), o.seed()));
         warnLongPrompts(bar, p -> m.tokenizer().encode(p).length, m.tokenizer().modelMaxLength() - 2, // BOS and EOS
                 "the text encoder reads only the first %d");
         AmusedPipeline.Images images = AmusedPipeline.generate(m, backend, prompts, o, bar);

@@ -7,7 +7,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import mmgp.api.ImageOptions;
 import mmgp.api.ImageRequest;
 import mmgp.api.ImageResult;
-import mmgp.api.InvalidRequestException;
 import mmgp.api.ProgressListener;
 import mmgp.engine.spi.BatchItem;
 import mmgp.engine.spi.BatchModel;
@@ -18,16 +17,13 @@ import mmgp.models.amused.AmusedModel;
 import mmgp.models.amused.AmusedPipeline;
 
 /**
- * A loaded aMUSEd model serving image requests: requests with the same steps, guidance,
- * negative prompt and size share one transformer graph; each image comes from its own seed
+ * A loaded aMUSEd model serving image requests: requests whose options differ only in the seed
+ * share one transformer graph; each image comes from its own seed
  * ({@link AmusedPipeline#generateWithSeeds}), so batching does not change it.
  */
 final class AmusedBatchModel implements BatchModel<ImageRequest, ImageResult> {
     /** Four images: eight transformer rows under guidance, which bounds the run's memory and latency. */
     static final int MAX_BATCH = 4;
-
-    /** What must match for requests to share a run; the size is resolved, so 0 and the default size batch together. */
-    private record Key(int steps, float guidanceScale, String negativePrompt, int width, int height) {}
 
     private final AmusedModel model;
     private final ComputeBackend backend;
@@ -47,26 +43,16 @@ final class AmusedBatchModel implements BatchModel<ImageRequest, ImageResult> {
 
     @Override
     public void validate(ImageRequest request) {
-        int scale = model.vaeScaleFactor();
-        checkSide("width", request.options().width(), scale);
-        checkSide("height", request.options().height(), scale);
+        AmusedPipeline.resolve(model, request.options());
     }
 
-    private void checkSide(String field, int value, int scale) {
-        if (value != 0 && value % scale != 0) {
-            throw new InvalidRequestException(field, "must be a multiple of " + scale + " (the VQ scale factor), or 0 for the model's "
-                    + model.defaultImageSize() + ", got " + value);
-        }
-    }
-
+    /**
+     * What must match for requests to share a run: every option but the seed (each image has its
+     * own), the size resolved, so 0 and the model's default size batch together.
+     */
     @Override
     public Object batchKey(ImageRequest request) {
-        ImageOptions o = request.options();
-        return new Key(o.steps(), o.guidanceScale(), o.negativePrompt(), side(o.width()), side(o.height()));
-    }
-
-    private int side(int requested) {
-        return requested > 0 ? requested : model.defaultImageSize();
+        return AmusedPipeline.resolve(model, request.options()).withSeed(0);
     }
 
     /**
@@ -75,10 +61,9 @@ final class AmusedBatchModel implements BatchModel<ImageRequest, ImageResult> {
      */
     @Override
     public CostEstimate estimate(List<ImageRequest> batch) {
-        ImageOptions o = batch.getFirst().options();
-        Key key = (Key) batchKey(batch.getFirst());
+        ImageOptions key = (ImageOptions) batchKey(batch.getFirst());
         int n = batch.size();
-        boolean guided = o.guidanceScale() > 1f;
+        boolean guided = key.guided();
         if (costs.size() > 256) costs.clear(); // sizes are bounded by the limits; this bounds the rest
         AmusedCost cost = costs.computeIfAbsent(List.of(key.width(), key.height(), guided, n),
                 k -> AmusedCost.of(model, backend, n, key.width(), key.height(), guided));
@@ -100,9 +85,7 @@ final class AmusedBatchModel implements BatchModel<ImageRequest, ImageResult> {
         SharedKey.require(this, items);
         ImageOptions first = items.getFirst().request().options();
         SeededPrompts in = SeededPrompts.of(items, ImageRequest::prompt, r -> r.options().seed());
-        AmusedPipeline.Options o = AmusedPipeline.Options.defaults().withSteps(first.steps()).withGuidance(first.guidanceScale())
-                .withNegativePrompt(first.negativePrompt()).withSize(side(first.width()), side(first.height()));
-        AmusedPipeline.Images images = AmusedPipeline.generateWithSeeds(model, backend, in.prompts(), o, batch, in.seeds());
+        AmusedPipeline.Images images = AmusedPipeline.generateWithSeeds(model, backend, in.prompts(), first, batch, in.seeds());
         int size = 3 * images.width() * images.height();
         List<ImageResult> results = new ArrayList<>(items.size());
         for (int i = 0; i < items.size(); i++) {

@@ -2,7 +2,6 @@ package mmgp.models.engine;
 
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -21,16 +20,15 @@ import mmgp.models.ltx.LtxCost;
 import mmgp.models.ltx.LtxDefaults;
 import mmgp.models.ltx.LtxModel;
 import mmgp.models.ltx.LtxPipeline;
-import mmgp.models.ltx.LtxVaeConfig;
 import mmgp.models.ltx.VaeBudgetTooSmallException;
 import mmgp.models.ltx.VaeTiling;
 import mmgp.registry.ModelDefaults;
 
 /**
- * A loaded LTX-Video model serving video requests: requests with the same frames, size, steps,
- * guidance, negative prompt and frame rate, and all with or all without a start image, share one
- * transformer graph; each video comes from its own seed (and image) ({@link LtxPipeline#generateWithSeeds}),
- * so batching does not change it. Steps and guidance the request leaves to the model
+ * A loaded LTX-Video model serving video requests: requests whose options differ only in seed and
+ * decode settings, and all with or all without a start image, share one transformer graph; each
+ * video comes from its own seed (and image) ({@link LtxPipeline#generateWithSeeds}), so batching
+ * does not change it. Steps and guidance the request leaves to the model
  * ({@link VideoOptions#modelSteps()}, {@link VideoOptions#modelGuidance()}) come from the model's
  * recommended defaults (its manifest or GGUF), else 8 steps and guidance 3; its decode timestep too.
  * Decode timestep and noise scale are per video, so requests differing only in them share a run.
@@ -39,9 +37,12 @@ final class LtxBatchModel implements BatchModel<VideoRequest, VideoResult> {
     /** Two videos: four transformer rows under guidance, the largest of the three models' runs. */
     static final int MAX_BATCH = 2;
 
-    /** What must match for requests to share a run. */
-    private record Key(int frames, int width, int height, int steps, String timesteps, float guidanceScale, String negativePrompt, float frameRate,
-                       boolean fromImage, long vaeMemoryBytes) {}
+    /**
+     * What must match for requests to share a run: the resolved options but the seed and decode
+     * settings (so "model default" and the same value given explicitly share a run), and all with
+     * or all without a start image.
+     */
+    private record Key(VideoOptions shared, boolean fromImage) {}
 
     private final LtxModel model;
     private final ComputeBackend backend;
@@ -67,18 +68,9 @@ final class LtxBatchModel implements BatchModel<VideoRequest, VideoResult> {
         return defaults;
     }
 
-    /** The pipeline options a request runs with: its own values, the model's defaults where it left them open. */
-    LtxPipeline.Options pipelineOptions(VideoOptions v) {
-        LtxPipeline.Options d = LtxPipeline.Options.defaults();
-        LtxPipeline.Options o = d.with(v.frames(), v.width(), v.height(), v.modelSteps() ? VideoOptions.FALLBACK_STEPS : v.steps(),
-                v.modelGuidance() ? VideoOptions.FALLBACK_GUIDANCE : v.guidanceScale(), v.frameRate(), d.maxSequenceLength(), 0)
-                .withNegativePrompt(v.negativePrompt()).withVaeMemory(vaeBudget(v));
-        o = LtxDefaults.apply(o, defaults, !v.modelSteps(), !v.modelGuidance(), v.decodeGiven());
-        return LtxDefaults.decode(o, defaults, given(v.decodeTimestep()), given(v.decodeNoiseScale()));
-    }
-
-    private static float[] given(float value) {
-        return Float.isNaN(value) ? null : new float[] {value};
+    /** The options a request runs with: its own values, the model's defaults where it left them open, the VAE budget fitted to the engine's. */
+    VideoOptions resolved(VideoOptions v) {
+        return LtxDefaults.resolve(v, defaults).withVaeMemory(vaeBudget(v));
     }
 
     /**
@@ -107,15 +99,7 @@ final class LtxBatchModel implements BatchModel<VideoRequest, VideoResult> {
 
     @Override
     public void validate(VideoRequest request) {
-        VideoOptions o = request.options();
-        LtxVaeConfig vae = model.vae().config();
-        int temporal = vae.temporalCompressionRatio(), spatial = vae.spatialCompressionRatio();
-        if ((o.frames() - 1) % temporal != 0) {
-            throw new InvalidRequestException("frames", "must be " + temporal + "·n + 1 (e.g. " + (temporal + 1) + ", " + (2 * temporal + 1) + ", "
-                    + (6 * temporal + 1) + "), got " + o.frames());
-        }
-        if (o.width() % spatial != 0) throw new InvalidRequestException("width", "must be a multiple of " + spatial + " (the VAE's spatial factor), got " + o.width());
-        if (o.height() % spatial != 0) throw new InvalidRequestException("height", "must be a multiple of " + spatial + " (the VAE's spatial factor), got " + o.height());
+        LtxPipeline.checkShape(model, request.options());
         if (request.startImageFile() != null) {
             if (!model.hasVaeEncoder()) {
                 throw new InvalidRequestException("image", "this video model (" + model + ") has no VAE encoder, so it cannot start from an image");
@@ -134,10 +118,7 @@ final class LtxBatchModel implements BatchModel<VideoRequest, VideoResult> {
 
     @Override
     public Object batchKey(VideoRequest request) {
-        VideoOptions o = request.options();
-        LtxPipeline.Options p = pipelineOptions(o); // "model default" and the same value given explicitly share a run
-        return new Key(o.frames(), o.width(), o.height(), p.steps(), Arrays.toString(p.timesteps()), p.guidanceScale(), o.negativePrompt(), o.frameRate(),
-                request.startImageFile() != null, o.vaeMemoryBytes());
+        return new Key(LtxPipeline.shared(resolved(request.options())), request.startImageFile() != null);
     }
 
     /**
@@ -155,11 +136,11 @@ final class LtxBatchModel implements BatchModel<VideoRequest, VideoResult> {
     public CostEstimate estimate(List<VideoRequest> batch) {
         VideoRequest first = batch.getFirst();
         VideoOptions v = first.options();
-        LtxPipeline.Options o = pipelineOptions(v);
+        VideoOptions o = resolved(v);
         boolean fromImage = first.startImageFile() != null;
         int n = batch.size();
-        int steps = o.timesteps() != null ? o.timesteps().length : o.steps();
-        boolean guided = o.guidanceScale() > 1f;
+        int steps = o.steps();
+        boolean guided = o.guided();
         if (costs.size() > 256) costs.clear(); // sizes are bounded by the limits; this bounds the rest
         LtxCost cost;
         try {
@@ -176,9 +157,9 @@ final class LtxBatchModel implements BatchModel<VideoRequest, VideoResult> {
                 decodeHint(cost, v), NATIVE_PIXELS, steps);
     }
 
-    private LtxCost cost(VideoOptions v, LtxPipeline.Options o, int n, boolean guided, boolean fromImage, long vae) {
-        return costs.computeIfAbsent(List.of(v.frames(), v.width(), v.height(), o.maxSequenceLength(), guided, fromImage, vae, n),
-                k -> LtxCost.of(model, backend, n, v.frames(), v.width(), v.height(), o.maxSequenceLength(), guided, fromImage, vae));
+    private LtxCost cost(VideoOptions v, VideoOptions o, int n, boolean guided, boolean fromImage, long vae) {
+        return costs.computeIfAbsent(List.of(v.frames(), v.width(), v.height(), o.maxSequenceLength(), guided, fromImage, o.tileLatents(), vae, n),
+                k -> LtxCost.of(model, backend, n, v.frames(), v.width(), v.height(), o.maxSequenceLength(), guided, fromImage, o.tileLatents(), vae));
     }
 
     /** When the VAE decode is the largest stage, the 413 names vae_memory_bytes, which bounds it. */
@@ -200,34 +181,20 @@ final class LtxBatchModel implements BatchModel<VideoRequest, VideoResult> {
         if (items.isEmpty()) return List.of();
         SharedKey.require(this, items);
         VideoOptions first = items.getFirst().request().options();
-        SeededPrompts in = SeededPrompts.of(items, VideoRequest::prompt, r -> r.options().seed());
+        List<String> prompts = items.stream().map(item -> item.request().prompt()).toList();
+        List<VideoOptions> videos = items.stream().map(item -> resolved(item.request().options())).toList();
         boolean fromImage = items.getFirst().request().startImageFile() != null;
         List<LtxConditionImage> images = fromImage ? items.stream().map(item -> startImage(item.request())).toList() : null;
-        LtxPipeline.Options o = withDecodePerVideo(pipelineOptions(first), items);
-        LtxPipeline.Video video = LtxPipeline.generateWithSeeds(model, backend, in.prompts(), images, o, batch, in.seeds());
+        // each video's own seed, decode timestep and noise scale: requests need not agree on them to share a batch
+        LtxPipeline.Video video = LtxPipeline.generateWithSeeds(model, backend, prompts, images, videos, batch);
         int size = 3 * video.frames() * video.height() * video.width();
         List<VideoResult> results = new ArrayList<>(items.size());
         for (int i = 0; i < items.size(); i++) {
             float[] rgb = SeededPrompts.itemValues(video.pixels(), i, size);
-            results.add(new VideoResult(video.frames(), video.width(), video.height(), first.frameRate(), rgb, in.seeds()[i],
+            results.add(new VideoResult(video.frames(), video.width(), video.height(), first.frameRate(), rgb, videos.get(i).seed(),
                     Timings.copyOf(video.timings()), items.size()));
         }
         return results;
-    }
-
-    /**
-     * {@code o} with each request's own decode timestep and noise scale, one per video: the
-     * pipeline mixes decode noise and conditions the decoder per video, and with one seed per
-     * video decodes them one by one, so the requests need not agree on them to share a batch.
-     */
-    private LtxPipeline.Options withDecodePerVideo(LtxPipeline.Options o, List<BatchItem<VideoRequest>> items) {
-        float[] timesteps = new float[items.size()], noiseScales = new float[items.size()];
-        for (int i = 0; i < items.size(); i++) {
-            LtxPipeline.Options own = pipelineOptions(items.get(i).request().options());
-            timesteps[i] = own.decodeTimestepsFor(1)[0];
-            noiseScales[i] = own.decodeNoiseScalesFor(1)[0];
-        }
-        return o.withDecode(timesteps, noiseScales);
     }
 
     @Override

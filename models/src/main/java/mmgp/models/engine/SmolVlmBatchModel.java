@@ -30,7 +30,6 @@ import mmgp.models.smolvlm.SmolVlmMedia;
 import mmgp.models.smolvlm.SmolVlmModel;
 import mmgp.models.smolvlm.SmolVlmProcessor;
 import mmgp.models.smolvlm.SmolVlmUnderstanding;
-import mmgp.sampling.SamplingParameters;
 
 /**
  * A loaded SmolVLM2 serving understanding requests. A batch runs as one
@@ -79,6 +78,10 @@ final class SmolVlmBatchModel implements BatchModel<UnderstandRequest, Understan
         if (request.options().maxNewTokens() >= context) {
             throw new InvalidRequestException("max_new_tokens", "must leave room for the prompt in the model's context of " + context
                     + " tokens, got " + request.options().maxNewTokens());
+        }
+        int sequences = understanding.settings().maxSequences();
+        if (request.options().beams() > sequences) {
+            throw new InvalidRequestException("beams", "a beam takes a sequence id and this model was opened with " + sequences + ", got " + request.options().beams());
         }
     }
 
@@ -153,7 +156,7 @@ final class SmolVlmBatchModel implements BatchModel<UnderstandRequest, Understan
         List<SmolVlmUnderstanding.Request> requests = new ArrayList<>(items.size());
         for (BatchItem<UnderstandRequest> item : items) {
             UnderstandRequest r = item.request();
-            requests.add(new SmolVlmUnderstanding.Request(media(r.media()), r.prompt(), options(r.options()), new ItemTokenListener(item.listener(), batch)));
+            requests.add(new SmolVlmUnderstanding.Request(media(r.media()), r.prompt(), r.options(), new ItemTokenListener(item.listener(), batch)));
         }
         List<SmolVlmUnderstanding.Result> results = understanding.understandAll(requests);
         List<UnderstandResult> out = new ArrayList<>(results.size());
@@ -185,12 +188,6 @@ final class SmolVlmBatchModel implements BatchModel<UnderstandRequest, Understan
             case Media.ImageFile i -> SmolVlmMedia.image(i.file());
             case Media.None none -> SmolVlmMedia.none();
         };
-    }
-
-    /** Temperature 0 is greedy decoding; otherwise temperature, top-k and top-p sampling from the request's seed. */
-    static SmolVlmUnderstanding.Options options(UnderstandOptions o) {
-        SamplingParameters sampling = o.temperature() == 0f ? SamplingParameters.GREEDY : new SamplingParameters(o.temperature(), o.topK(), o.topP(), 0f, 1f);
-        return SmolVlmUnderstanding.Options.defaults().withMaxNewTokens(o.maxNewTokens()).withSampling(sampling).withSeed(o.seed()).withMaxFrames(o.maxFrames());
     }
 
     @Override

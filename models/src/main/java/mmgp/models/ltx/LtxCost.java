@@ -36,11 +36,12 @@ public record LtxCost(long peakBytes, double fixedFlops, double stepFlops, long 
 
     /**
      * The cost of {@code batch} videos of {@code frames} × {@code height} × {@code width}, with
-     * {@code textTokens} T5 positions, guided or not, image-conditioned or not, the VAE decode
-     * held to {@code vaeMemoryBytes} (≤ 0: {@link VaeTiling#DEFAULT_BUDGET_BYTES}).
+     * {@code textTokens} T5 positions, guided or not, image-conditioned or not, the VAE decode in
+     * spatial tiles of {@code tileLatents} when that is set, else held to {@code vaeMemoryBytes}
+     * (≤ 0: {@link VaeTiling#DEFAULT_BUDGET_BYTES}).
      */
     public static LtxCost of(LtxModel model, ComputeBackend backend, int batch, int frames, int width, int height, int textTokens,
-                             boolean guided, boolean fromImage, long vaeMemoryBytes) {
+                             boolean guided, boolean fromImage, int tileLatents, long vaeMemoryBytes) {
         LtxVaeConfig vae = model.vae().config();
         int lf = (frames - 1) / vae.temporalCompressionRatio() + 1;
         int lh = height / vae.spatialCompressionRatio(), lw = width / vae.spatialCompressionRatio();
@@ -58,11 +59,15 @@ public record LtxCost(long peakBytes, double fixedFlops, double stepFlops, long 
         LtxVaeDecoder decoder = model.vae();
         long budget = vaeMemoryBytes > 0 ? vaeMemoryBytes : VaeTiling.DEFAULT_BUDGET_BYTES;
         long whole = decoder.plannedComputeBytes(backend, 1, lf, lh, lw);
-        boolean tiled = whole > budget;
+        boolean tiled = tileLatents > 0 ? tileLatents < Math.max(lh, lw) : whole > budget;
         long decode;
         double overlap = 1;
         if (!tiled) {
             decode = whole;
+        } else if (tileLatents > 0) { // the caller's tiles: one tile's buffer at a time
+            VaeTiling tiling = LtxPipeline.spatialTiling(decoder, lh, lw, tileLatents);
+            decode = decoder.plannedComputeBytes(backend, 1, lf, Math.min(tileLatents, lh), Math.min(tileLatents, lw));
+            overlap = (double) VaeTilePlan.of(tiling, vae, lf, lh, lw).decodedLatents() / ((long) lf * lh * lw);
         } else {
             VaeTiling tiling = decoder.tilingForBudget(backend, budget, 1, lf, lh, lw);
             decode = tiling.memoryBytes() > 0 ? Math.max(tiling.memoryBytes(), budget) : 2 * budget;

@@ -1,11 +1,12 @@
 package mmgp.models.ltx;
 
+import mmgp.api.VideoOptions;
 import mmgp.registry.ModelDefaults;
 
 /**
  * Applies a model's recommended settings ({@link ModelDefaults}, from its manifest or GGUF) to
- * pipeline options, leaving whatever the user gave explicitly: the CLI, the engine and the demo
- * share this so one model means one set of defaults everywhere.
+ * video options, leaving whatever the user gave explicitly: the CLI, the engine, the demo and the
+ * pipeline itself share this so one model means one set of defaults everywhere.
  */
 public final class LtxDefaults {
     private LtxDefaults() {}
@@ -28,40 +29,26 @@ public final class LtxDefaults {
     }
 
     /**
-     * {@code o} with the model's steps (or its timestep list) unless {@code stepsGiven}, its
-     * guidance unless {@code guidanceGiven}, and its decode timestep / noise scale unless
-     * {@code decodeGiven}. With no recommendation for a setting, {@code o}'s own value stays.
+     * {@code o} with what it leaves to the model filled in: the steps ({@link VideoOptions#MODEL_STEPS})
+     * become the model's timestep list, else its steps, else {@link VideoOptions#FALLBACK_STEPS}; the
+     * guidance (NaN) the model's, else {@link VideoOptions#FALLBACK_GUIDANCE}. The decode pair: a
+     * given timestep wins; one left open is the model's, else {@link VideoOptions#FALLBACK_DECODE_TIMESTEP},
+     * and then the model's noise scale comes with it unless one is given; a noise scale still
+     * open takes the timestep, as diffusers' {@code decode_noise_scale=None}. What {@code o} gives
+     * stays; resolving twice changes nothing.
      */
-    public static LtxPipeline.Options apply(LtxPipeline.Options o, ModelDefaults d, boolean stepsGiven, boolean guidanceGiven, boolean decodeGiven) {
-        LtxPipeline.Options r = o;
-        if (!stepsGiven && d.timesteps() != null) {
-            r = r.withSchedule(d.timesteps(), null); // the list's length is the step count
-        } else if (!stepsGiven && d.steps() != null) {
-            r = r.with(r.frames(), r.width(), r.height(), d.steps(), r.guidanceScale(), r.frameRate(), r.maxSequenceLength(), r.seed());
+    public static VideoOptions resolve(VideoOptions o, ModelDefaults d) {
+        VideoOptions.Builder b = o.toBuilder();
+        if (o.modelSteps()) {
+            if (d.timesteps() != null) b.timesteps(d.timesteps());
+            else b.steps(d.steps() != null ? d.steps() : VideoOptions.FALLBACK_STEPS);
         }
-        if (!guidanceGiven && d.guidance() != null) {
-            r = r.with(r.frames(), r.width(), r.height(), r.steps(), d.guidance(), r.frameRate(), r.maxSequenceLength(), r.seed());
+        if (o.modelGuidance()) b.guidanceScale(d.guidance() != null ? d.guidance() : VideoOptions.FALLBACK_GUIDANCE);
+        float timestep = o.decodeTimestep(), noiseScale = o.decodeNoiseScale();
+        if (Float.isNaN(timestep)) {
+            timestep = d.decodeTimestep() != null ? d.decodeTimestep() : VideoOptions.FALLBACK_DECODE_TIMESTEP;
+            if (Float.isNaN(noiseScale) && d.decodeNoiseScale() != null) noiseScale = d.decodeNoiseScale();
         }
-        return decodeGiven ? r : decode(r, d, null, null);
-    }
-
-    /**
-     * {@code o} with the decode timesteps and noise scales a user gave (each null when not
-     * given; one value, or one per prompt), the rest from the model: with neither given, the
-     * model's recommended pair (o's own timesteps when it recommends only a noise scale, o's own
-     * pair when it recommends neither); noise scales not given take
-     * the timesteps, as diffusers' {@code decode_noise_scale=None}, rather than the model's
-     * noise scale, which belongs with its own timestep; timesteps not given are the model's.
-     */
-    public static LtxPipeline.Options decode(LtxPipeline.Options o, ModelDefaults d, float[] timesteps, float[] noiseScales) {
-        if (timesteps != null) return o.withDecode(timesteps, noiseScales);
-        float[] modelTimestep = d.decodeTimestep() != null ? new float[] {d.decodeTimestep()} : o.decodeTimesteps();
-        if (noiseScales != null) return o.withDecode(modelTimestep, noiseScales);
-        float[] modelNoise = d.decodeNoiseScale() != null ? new float[] {d.decodeNoiseScale()} : null;
-        if (d.decodeTimestep() == null) {
-            // a recommended noise scale alone goes with o's own timesteps rather than being dropped
-            return modelNoise == null ? o : o.withDecode(o.decodeTimesteps(), modelNoise);
-        }
-        return o.withDecode(modelTimestep, modelNoise);
+        return b.decode(timestep, Float.isNaN(noiseScale) ? timestep : noiseScale).build();
     }
 }

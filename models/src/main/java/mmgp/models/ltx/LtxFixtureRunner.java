@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import mmgp.api.ProgressListener;
+import mmgp.api.VideoOptions;
 import mmgp.check.CaseResult;
 import mmgp.check.FixtureCases;
 import mmgp.check.FixtureRunner;
@@ -145,8 +146,9 @@ public final class LtxFixtureRunner implements FixtureRunner {
     private static void endToEnd(LtxModel m, ComputeBackend backend, JsonNode spec, SafetensorsFile golden, double atol, List<TensorComparison> out) throws Exception {
         JsonNode kw = spec.path("pipeline_kwargs");
         float[] decodeNoise = golden.findTensor("decode_noise").isPresent() ? golden.readFloats("decode_noise") : null;
-        LtxPipeline.Video v = LtxPipeline.generate(m, backend, prompts(kw), options(kw), ProgressListener.NONE,
-                golden.readFloats("initial_latents_packed"), decodeNoise);
+        List<String> prompts = prompts(kw);
+        LtxPipeline.Video v = LtxPipeline.generate(m, backend, prompts, null, options(kw, prompts.size()), ProgressListener.NONE,
+                new LtxPipeline.Draws(golden.readFloats("initial_latents_packed"), null, null, decodeNoise), LtxPipeline.Trace.NONE);
         out.add(TensorComparison.floats("final_latents_packed", v.latents(), golden.readFloats("final_latents_packed"), spec.path("tolerance").path("latents_atol").asDouble(atol), 0));
         out.add(TensorComparison.floats("video", v.pixels(), golden.readFloats("video"), atol, 0));
     }
@@ -169,16 +171,16 @@ public final class LtxFixtureRunner implements FixtureRunner {
         return prompts;
     }
 
-    /** The pipeline options of a case's pipeline_kwargs; absent keys take diffusers' defaults. */
-    static LtxPipeline.Options options(JsonNode kw) {
-        LtxPipeline.Options o = LtxPipeline.Options.defaults().with(kw.path("num_frames").asInt(161), kw.path("width").asInt(704),
-                kw.path("height").asInt(512), kw.path("num_inference_steps").asInt(50), (float) kw.path("guidance_scale").asDouble(3),
-                (float) kw.path("frame_rate").asDouble(25), kw.path("max_sequence_length").asInt(128), 0);
-        if (kw.has("negative_prompt")) o = o.withNegativePrompt(kw.path("negative_prompt").asText());
+    /** The options of each of a case's {@code videos} from its pipeline_kwargs; absent keys take diffusers' defaults. */
+    static List<VideoOptions> options(JsonNode kw, int videos) {
+        VideoOptions.Builder b = VideoOptions.defaults().toBuilder().size(kw.path("num_frames").asInt(161), kw.path("width").asInt(704),
+                kw.path("height").asInt(512)).steps(kw.path("num_inference_steps").asInt(50)).guidanceScale((float) kw.path("guidance_scale").asDouble(3))
+                .frameRate((float) kw.path("frame_rate").asDouble(25)).maxSequenceLength(kw.path("max_sequence_length").asInt(128));
+        if (kw.has("negative_prompt")) b.negativePrompt(kw.path("negative_prompt").asText());
         // decode_timestep defaults to 0.0 in the pipelines' signature; either knob may be a list (one per prompt).
         float[] timesteps = kw.has("decode_timestep") ? floats(kw.path("decode_timestep")) : new float[] {0f};
         float[] noiseScales = kw.has("decode_noise_scale") && !kw.path("decode_noise_scale").isNull() ? floats(kw.path("decode_noise_scale")) : null;
-        return o.withDecode(timesteps, noiseScales);
+        return LtxPipeline.perVideo(b.build(), videos, timesteps, noiseScales);
     }
 
     /** A number or a list of numbers. */

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.List;
 import mmgp.api.ProgressListener;
+import mmgp.api.VideoOptions;
 import mmgp.check.TensorComparison;
 import mmgp.graph.ComputeBackend;
 import mmgp.safetensors.SafetensorsFile;
@@ -21,7 +22,7 @@ final class LtxImageToVideoCase {
     static void run(LtxModel m, ComputeBackend backend, JsonNode spec, SafetensorsFile golden, double atol, List<TensorComparison> out) throws Exception {
         JsonNode kw = spec.path("pipeline_kwargs");
         List<String> prompts = LtxFixtureRunner.prompts(kw);
-        LtxPipeline.Options o = LtxFixtureRunner.options(kw);
+        List<VideoOptions> o = LtxFixtureRunner.options(kw, prompts.size());
         double latentsAtol = spec.path("tolerance").path("latents_atol").asDouble(atol);
 
         long[] imageShape = golden.tensor("image_uint8").shape(); // (N, H, W, 3)

@@ -1,14 +1,19 @@
 package mmgp.models.ltx;
 
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.SplittableRandom;
+import mmgp.api.InvalidRequestException;
 import mmgp.api.ProgressListener;
 import mmgp.api.StageTimings;
+import mmgp.api.VideoOptions;
 import mmgp.models.StageTimer;
 import mmgp.graph.ComputeBackend;
 import mmgp.graph.Graph;
 import mmgp.graph.Tensor;
+import mmgp.registry.ModelDefaults;
 import mmgp.schedule.BatchedGuidance;
 import mmgp.schedule.FlowMatchEulerScheduler;
 import mmgp.schedule.FlowMatchEulerStep;
@@ -33,117 +38,6 @@ public final class LtxPipeline {
     /** The image latents' sample noise comes from {@code seed ^ IMAGE_NOISE_SALT}. */
     private static final long IMAGE_NOISE_SALT = 0x2545F4914F6CDD1DL;
 
-    /**
-     * The pipeline's knobs; diffusers' defaults except a CPU-sized frame count and resolution.
-     * {@code timesteps} / {@code sigmas}: an explicit schedule (distilled models), else the
-     * pipeline's linspace. {@code decodeTimesteps} and {@code decodeNoiseScales} drive the
-     * timestep-conditioned VAE of 0.9.1+ (ignored by 0.9.0's): one value for every prompt or one
-     * per prompt, as diffusers accepts a float or a list; null noise scales take the timesteps.
-     */
-    public record Options(int frames, int width, int height, int steps, float guidanceScale, String negativePrompt,
-                          float frameRate, int maxSequenceLength, long seed, int tileLatents, long vaeMemoryBytes,
-                          double[] timesteps, double[] sigmas, float[] decodeTimesteps, float[] decodeNoiseScales) {
-        /** The 7-step timestep list of the distilled LTX releases (guidance off). */
-        public static final double[] DISTILLED_TIMESTEPS = {1000, 993, 987, 981, 975, 909, 725};
-
-        public Options {
-            if (decodeTimesteps == null || decodeTimesteps.length == 0) throw new IllegalArgumentException("give at least one decode timestep");
-            decodeTimesteps = decodeTimesteps.clone();
-            checkDecode("decode timestep", decodeTimesteps);
-            if (decodeNoiseScales != null) {
-                if (decodeNoiseScales.length == 0) throw new IllegalArgumentException("decode noise scales: give at least one, or null for the timesteps");
-                decodeNoiseScales = decodeNoiseScales.clone();
-                checkDecode("decode noise scale", decodeNoiseScales);
-            }
-        }
-
-        /**
-         * Refuses decode timesteps or noise scales outside 0..1, naming {@code what}: the noise
-         * scale is a mixing weight, and the VAE scales the timestep by its own multiplier
-         * (about 1000), so 0..1 is the range the model was trained on.
-         */
-        public static void checkDecode(String what, float[] values) {
-            for (float v : values) {
-                if (!(v >= 0 && v <= 1)) throw new IllegalArgumentException(what + " " + v + " is outside 0..1");
-            }
-        }
-
-        public static Options defaults() {
-            return new Options(49, 512, 320, 40, 3f, "", 24f, 128, 0L, 0, 0L, null, null, new float[] {0.05f}, null);
-        }
-
-        public Options with(int frames, int width, int height, int steps, float guidance, float frameRate, int maxSequenceLength, long seed) {
-            return new Options(frames, width, height, steps, guidance, negativePrompt, frameRate, maxSequenceLength, seed, tileLatents, vaeMemoryBytes,
-                    timesteps, sigmas, decodeTimesteps, decodeNoiseScales);
-        }
-
-        public Options withNegativePrompt(String negative) {
-            return new Options(frames, width, height, steps, guidanceScale, negative, frameRate, maxSequenceLength, seed, tileLatents, vaeMemoryBytes,
-                    timesteps, sigmas, decodeTimesteps, decodeNoiseScales);
-        }
-
-        public Options withTiles(int latentTile) {
-            return new Options(frames, width, height, steps, guidanceScale, negativePrompt, frameRate, maxSequenceLength, seed, latentTile, vaeMemoryBytes,
-                    timesteps, sigmas, decodeTimesteps, decodeNoiseScales);
-        }
-
-        /**
-         * The memory the VAE decode may plan for its compute buffer (bytes; 0 = the default
-         * budget): the decode is whole when it fits, else in tiles sized to it
-         * ({@link LtxVaeDecoder#decodeWithinBudget}). An explicit {@link #withTiles} wins.
-         */
-        public Options withVaeMemory(long bytes) {
-            if (bytes < 0) throw new IllegalArgumentException("VAE memory budget must be positive (or 0 for the default), got " + bytes);
-            return new Options(frames, width, height, steps, guidanceScale, negativePrompt, frameRate, maxSequenceLength, seed, tileLatents, bytes,
-                    timesteps, sigmas, decodeTimesteps, decodeNoiseScales);
-        }
-
-        /** An explicit schedule: timesteps (e.g. {@link #DISTILLED_TIMESTEPS}) or sigmas, one of the two. */
-        public Options withSchedule(double[] explicitTimesteps, double[] explicitSigmas) {
-            if (explicitTimesteps != null && explicitSigmas != null) throw new IllegalArgumentException("give timesteps or sigmas, not both");
-            int n = explicitTimesteps != null ? explicitTimesteps.length : explicitSigmas != null ? explicitSigmas.length : steps;
-            return new Options(frames, width, height, n, guidanceScale, negativePrompt, frameRate, maxSequenceLength, seed, tileLatents, vaeMemoryBytes,
-                    explicitTimesteps, explicitSigmas, decodeTimesteps, decodeNoiseScales);
-        }
-
-        /** One decode timestep and noise scale for every prompt; a NaN noise scale takes the timestep. */
-        public Options withDecode(float timestep, float noiseScale) {
-            return withDecode(new float[] {timestep}, Float.isNaN(noiseScale) ? null : new float[] {noiseScale});
-        }
-
-        /**
-         * Decode timesteps and noise scales, each one value for all prompts or one per prompt
-         * (diffusers' {@code decode_timestep} / {@code decode_noise_scale} lists); null noise
-         * scales take the timesteps.
-         */
-        public Options withDecode(float[] timesteps, float[] noiseScales) {
-            return new Options(frames, width, height, steps, guidanceScale, negativePrompt, frameRate, maxSequenceLength, seed, tileLatents, vaeMemoryBytes,
-                    this.timesteps, sigmas, timesteps, noiseScales);
-        }
-
-        /** The decode timestep of each of {@code batch} videos. */
-        public float[] decodeTimestepsFor(int batch) {
-            return perVideo("decode timesteps", decodeTimesteps, batch);
-        }
-
-        /** The decode noise scale of each of {@code batch} videos (the timesteps when none are set). */
-        public float[] decodeNoiseScalesFor(int batch) {
-            return decodeNoiseScales == null ? decodeTimestepsFor(batch) : perVideo("decode noise scales", decodeNoiseScales, batch);
-        }
-
-        private static float[] perVideo(String what, float[] values, int batch) {
-            if (values.length == batch) return values.clone();
-            if (values.length != 1) throw new IllegalArgumentException(values.length + " " + what + " for " + batch + " prompts; give one, or one per prompt");
-            float[] out = new float[batch];
-            java.util.Arrays.fill(out, values[0]);
-            return out;
-        }
-
-        boolean guided() {
-            return guidanceScale > 1f;
-        }
-    }
-
     /** Frames in [0,1], (B, F, H, W, 3), the final packed latents, and the time per stage. */
     public record Video(int batch, int frames, int height, int width, float[] pixels, float[] latents, StageTimings timings) {}
 
@@ -163,7 +57,11 @@ public final class LtxPipeline {
         public static final Draws NONE = new Draws(null, null, null, null);
     }
 
-    /** What a run can report besides progress: the tensors the golden cases record. All arrays are fresh copies. */
+    /**
+     * What a run can report besides progress: the tensors the golden cases record. These are the
+     * host-side values between graphs (the Euler step runs in Java), which {@code Graph.traceTo}
+     * cannot see. All arrays are fresh copies.
+     */
     public interface Trace {
         /**
          * Before the Euler step {@code step}: the latents it starts from and the guided velocity,
@@ -177,38 +75,9 @@ public final class LtxPipeline {
         Trace NONE = new Trace() {};
     }
 
-    /** Starts from seeded Gaussian latents. */
-    public static Video generate(LtxModel model, ComputeBackend backend, List<String> prompts, Options o, ProgressListener listener) {
-        return generate(model, backend, prompts, o, listener, null);
-    }
-
-    /**
-     * @param initialLatents packed latents (B, F'·H'·W', C) to start from, as the pipeline's
-     *                       {@code latents=} argument; null draws them from the seed
-     */
-    public static Video generate(LtxModel model, ComputeBackend backend, List<String> prompts, Options o, ProgressListener listener,
-                                 float[] initialLatents) {
-        return generate(model, backend, prompts, o, listener, initialLatents, null);
-    }
-
-    /**
-     * @param decodeNoise the noise (B, C, F', H', W') mixed into the latents before a
-     *                    timestep-conditioned decode; null draws it from the seed
-     */
-    public static Video generate(LtxModel model, ComputeBackend backend, List<String> prompts, Options o, ProgressListener listener,
-                                 float[] initialLatents, float[] decodeNoise) {
-        return run(model, backend, prompts, null, o, listener, new Draws(initialLatents, null, null, decodeNoise), null, Trace.NONE);
-    }
-
-    /**
-     * One seed per prompt ({@code o.seed()} is ignored): video {@code i}'s initial latents, decode
-     * noise and VAE noise come from {@code seeds[i]} exactly as for a batch of one with that seed,
-     * and with several prompts the VAE decodes row by row (its injected noise is one stream per
-     * call), so each video is the one its prompt and seed give alone.
-     */
-    public static Video generateWithSeeds(LtxModel model, ComputeBackend backend, List<String> prompts, Options o, ProgressListener listener,
-                                          long[] seeds) {
-        return generateWithSeeds(model, backend, prompts, null, o, listener, seeds);
+    /** Text → video, every video from one stream seeded with {@code o.seed()}. */
+    public static Video generate(LtxModel model, ComputeBackend backend, List<String> prompts, VideoOptions o, ProgressListener listener) {
+        return generate(model, backend, prompts, null, o, listener);
     }
 
     /**
@@ -217,240 +86,407 @@ public final class LtxPipeline {
      * fixed while the rest is denoised; see {@link LtxConditionImage} for the preprocessing.
      * With {@code images} null this is text → video.
      */
-    public static Video generate(LtxModel model, ComputeBackend backend, List<String> prompts, List<LtxConditionImage> images, Options o,
+    public static Video generate(LtxModel model, ComputeBackend backend, List<String> prompts, List<LtxConditionImage> images, VideoOptions o,
                                  ProgressListener listener) {
-        return run(model, backend, prompts, images, o, listener, Draws.NONE, null, Trace.NONE);
+        return generate(model, backend, prompts, images, Collections.nCopies(prompts.size(), o), listener, Draws.NONE, Trace.NONE);
     }
 
-    /** As {@link #generateWithSeeds(LtxModel, ComputeBackend, List, Options, ProgressListener, long[])}, each video from its image when {@code images} is not null. */
-    public static Video generateWithSeeds(LtxModel model, ComputeBackend backend, List<String> prompts, List<LtxConditionImage> images, Options o,
+    /**
+     * Everything: images (null for text → video), one options per video, replayed draws and a
+     * trace. The videos share one seed stream ({@code videos.get(0).seed()}); their options may
+     * differ only in the decode timestep and noise scale ({@link #perVideo}).
+     */
+    public static Video generate(LtxModel model, ComputeBackend backend, List<String> prompts, List<LtxConditionImage> images, List<VideoOptions> videos,
+                                 ProgressListener listener, Draws draws, Trace trace) {
+        return new Run(model, backend, prompts, images, videos, false, listener, draws, trace).video();
+    }
+
+    /**
+     * One seed per video, each its options' own: video {@code i}'s initial latents, decode noise
+     * and VAE noise come from {@code videos.get(i).seed()} exactly as for a batch of one with that
+     * seed, and with several videos the VAE decodes them one by one (its injected noise is one
+     * stream per call), so each video is the one its prompt, options (and image) give alone. The
+     * options may differ only in the seed and the decode timestep and noise scale.
+     */
+    public static Video generateWithSeeds(LtxModel model, ComputeBackend backend, List<String> prompts, List<LtxConditionImage> images,
+                                          List<VideoOptions> videos, ProgressListener listener) {
+        return new Run(model, backend, prompts, images, videos, true, listener, Draws.NONE, Trace.NONE).video();
+    }
+
+    /** {@link #generateWithSeeds(LtxModel, ComputeBackend, List, List, List, ProgressListener)} with {@code o} and one seed per prompt. */
+    public static Video generateWithSeeds(LtxModel model, ComputeBackend backend, List<String> prompts, List<LtxConditionImage> images, VideoOptions o,
                                           ProgressListener listener, long[] seeds) {
         if (seeds.length != prompts.size()) throw new IllegalArgumentException(seeds.length + " seeds for " + prompts.size() + " prompts; give one per prompt");
-        return run(model, backend, prompts, images, o, listener, Draws.NONE, seeds.clone(), Trace.NONE);
+        List<VideoOptions> videos = new ArrayList<>(seeds.length);
+        for (long seed : seeds) videos.add(o.withSeed(seed));
+        return generateWithSeeds(model, backend, prompts, images, videos, listener);
     }
 
-    /** Everything: images (null for text → video), replayed draws and a trace, for the golden cases. */
-    public static Video generate(LtxModel model, ComputeBackend backend, List<String> prompts, List<LtxConditionImage> images, Options o,
-                                 ProgressListener listener, Draws draws, Trace trace) {
-        return run(model, backend, prompts, images, o, listener, draws, null, trace);
+    /** Text → video with one seed per prompt. */
+    public static Video generateWithSeeds(LtxModel model, ComputeBackend backend, List<String> prompts, VideoOptions o, ProgressListener listener,
+                                          long[] seeds) {
+        return generateWithSeeds(model, backend, prompts, null, o, listener, seeds);
     }
 
-    private static Video run(LtxModel model, ComputeBackend backend, List<String> prompts, List<LtxConditionImage> images, Options o,
-                             ProgressListener listener, Draws draws, long[] rowSeeds, Trace trace) {
-        if (prompts.isEmpty()) throw new IllegalArgumentException("at least one prompt is needed");
+    /**
+     * {@code o} once per video with decode timesteps and noise scales each given once for all or
+     * once per video (diffusers' {@code decode_timestep} / {@code decode_noise_scale} lists);
+     * null leaves that setting as {@code o} has it.
+     */
+    public static List<VideoOptions> perVideo(VideoOptions o, int videos, float[] decodeTimesteps, float[] decodeNoiseScales) {
+        checkPerVideo("decode timesteps", decodeTimesteps, videos);
+        checkPerVideo("decode noise scales", decodeNoiseScales, videos);
+        List<VideoOptions> out = new ArrayList<>(videos);
+        for (int i = 0; i < videos; i++) {
+            out.add(o.withDecode(valueOf(decodeTimesteps, i, o.decodeTimestep()), valueOf(decodeNoiseScales, i, o.decodeNoiseScale())));
+        }
+        return out;
+    }
+
+    private static void checkPerVideo(String what, float[] values, int videos) {
+        if (values == null) return;
+        if (values.length != 1 && values.length != videos) {
+            throw new IllegalArgumentException(values.length + " " + what + " for " + videos + " prompts; give one, or one per prompt");
+        }
+    }
+
+    private static float valueOf(float[] values, int video, float otherwise) {
+        return values == null ? otherwise : values[values.length == 1 ? 0 : video];
+    }
+
+    /** Refuses a frame count or size the VAE cannot take, naming the field: the engine's admission and the pipeline check here. */
+    public static void checkShape(LtxModel model, VideoOptions o) {
         LtxVaeConfig vae = model.vae().config();
-        int spatial = vae.spatialCompressionRatio(), temporal = vae.temporalCompressionRatio();
-        if (o.frames() < 1 || (o.frames() - 1) % temporal != 0) {
-            throw new IllegalArgumentException("frames must be " + temporal + "·n + 1 (e.g. 9, 17, 49), got " + o.frames());
+        int temporal = vae.temporalCompressionRatio(), spatial = vae.spatialCompressionRatio();
+        if ((o.frames() - 1) % temporal != 0) {
+            throw new InvalidRequestException("frames", "must be " + temporal + "·n + 1 (e.g. " + (temporal + 1) + ", " + (2 * temporal + 1) + ", "
+                    + (6 * temporal + 1) + "), got " + o.frames());
         }
-        if (o.width() % spatial != 0 || o.height() % spatial != 0 || o.width() <= 0 || o.height() <= 0) {
-            throw new IllegalArgumentException("width and height must be positive multiples of " + spatial + ", got " + o.width() + "×" + o.height());
-        }
-        if (o.steps() < 1 || o.steps() > 1000) throw new IllegalArgumentException("steps must be in [1, 1000], got " + o.steps());
-        int batch = prompts.size();
-        boolean fromImage = images != null;
-        if (fromImage && images.size() != 1 && images.size() != batch) {
-            throw new IllegalArgumentException(images.size() + " images for " + batch + " prompts; give one image, or one per prompt");
-        }
-        if (fromImage && draws.initialLatents() != null) throw new IllegalArgumentException("image to video draws its own initial latents; give initialNoise");
-        if (fromImage && model.transformer().config().patchSize() * model.transformer().config().patchSizeT() != 1) {
-            throw new IllegalArgumentException("image to video needs a transformer with patch size 1 (LTX-Video's); this one has "
-                    + model.transformer().config().patchSize() + "×" + model.transformer().config().patchSizeT());
-        }
-        float[] decodeTimestepPerVideo = o.decodeTimestepsFor(batch), noiseScalePerVideo = o.decodeNoiseScalesFor(batch);
-        int lf = (o.frames() - 1) / temporal + 1, lh = o.height() / spatial, lw = o.width() / spatial;
-        int tokens = lf * lh * lw, frameTokens = lh * lw;
-        int channels = model.transformer().config().inChannels();
-        boolean guided = o.guided();
-        int rows = guided ? 2 * batch : batch;
-        StageTimings timings = new StageTimings();
+        if (o.width() % spatial != 0) throw new InvalidRequestException("width", "must be a multiple of " + spatial + " (the VAE's spatial factor), got " + o.width());
+        if (o.height() % spatial != 0) throw new InvalidRequestException("height", "must be a multiple of " + spatial + " (the VAE's spatial factor), got " + o.height());
+    }
 
-        // 1. T5 prompt embeddings, negative rows first under guidance (diffusers' concat order).
-        long t0 = System.nanoTime();
-        List<String> texts = new ArrayList<>();
-        if (guided) for (int i = 0; i < batch; i++) texts.add(o.negativePrompt());
-        texts.addAll(prompts);
-        int[][] ids = new int[rows][];
-        boolean[] mask = new boolean[rows * o.maxSequenceLength()];
-        for (int r = 0; r < rows; r++) {
-            T5Tokenizer.Encoding e = model.tokenizer().encode(texts.get(r), o.maxSequenceLength());
-            ids[r] = e.inputIds();
-            for (int t = 0; t < ids[r].length; t++) mask[r * o.maxSequenceLength() + t] = e.attentionMask()[t] != 0;
-        }
-        StageTimer.stageDone(listener, timings, "tokenize", t0);
-        listener.stageStarted("encode");
-        t0 = System.nanoTime();
-        float[] promptEmbeds = model.textEncoder().encode(backend, ids);
-        // T5-XXL is most of the checkpoint and is not needed again until the next prompt: its
-        // mapped pages leave the process now, so denoising and decoding run without them resident.
-        model.weights().releasePages("text_encoder.");
-        StageTimer.stageDone(listener, timings, "encode", t0);
-        listener.checkCancelled("text encoding");
+    /**
+     * The spatial tiling of {@link VideoOptions#tileLatents()}: square tiles of that many latents
+     * overlapping by a quarter of a tile (at least one latent, less than a tile), blended as
+     * diffusers' tiled decode; the run and its cost estimate share it.
+     */
+    public static VaeTiling spatialTiling(LtxVaeDecoder vae, int latentHeight, int latentWidth, int tileLatents) {
+        return vae.spatialTiling(latentHeight, latentWidth, tileLatents, tileLatents, Math.min(tileLatents - 1, Math.max(1, tileLatents / 4)));
+    }
 
-        // 2. Latents, packed (B, tokens, C) with tokens in (f, h, w) order.
-        float[] latents;
-        if (draws.initialLatents() != null) {
-            if (draws.initialLatents().length != batch * tokens * channels) {
-                throw new IllegalArgumentException("initial latents hold " + draws.initialLatents().length + " values, expected " + batch + "×" + tokens + "×" + channels);
+    /** The options with the seed and decode pair cleared: what the videos of one run must agree on. */
+    public static VideoOptions shared(VideoOptions o) {
+        return o.toBuilder().seed(0).decode(VideoOptions.MODEL_DECODE, VideoOptions.MODEL_DECODE).build();
+    }
+
+    /** One call: the resolved options, the latent grid's shape and the stage timings, with a method per stage. */
+    private static final class Run {
+        private final LtxModel model;
+        private final ComputeBackend backend;
+        private final List<String> prompts;
+        private final List<LtxConditionImage> images;
+        private final List<VideoOptions> videos;
+        /** What all videos share; its seed is the batch's stream. */
+        private final VideoOptions o;
+        /** Each video's own seed, or null when the batch draws from one stream. */
+        private final long[] rowSeeds;
+        private final ProgressListener listener;
+        private final Draws draws;
+        private final Trace trace;
+        private final boolean fromImage, guided;
+        private final int batch, rows, temporal, spatial, lf, lh, lw, tokens, frameTokens, channels;
+        private final StageTimings timings = new StageTimings();
+
+        Run(LtxModel model, ComputeBackend backend, List<String> prompts, List<LtxConditionImage> images, List<VideoOptions> videos, boolean seedPerVideo,
+            ProgressListener listener, Draws draws, Trace trace) {
+            if (prompts.isEmpty()) throw new IllegalArgumentException("at least one prompt is needed");
+            if (videos.size() != prompts.size()) throw new IllegalArgumentException(videos.size() + " video options for " + prompts.size() + " prompts; give one per prompt");
+            this.model = model;
+            this.backend = backend;
+            this.prompts = prompts;
+            this.images = images;
+            this.videos = videos.stream().map(v -> LtxDefaults.resolve(v, ModelDefaults.NONE)).toList();
+            this.o = this.videos.getFirst();
+            VideoOptions common = shared(o);
+            for (VideoOptions v : this.videos) {
+                if (!shared(v).equals(common)) throw new IllegalArgumentException("the videos of one run may differ only in seed and decode settings: " + v + " vs " + o);
             }
-            latents = draws.initialLatents().clone();
-        } else if (draws.initialNoise() != null) {
-            if (draws.initialNoise().length != batch * tokens * channels) {
-                throw new IllegalArgumentException("initial noise holds " + draws.initialNoise().length + " values, expected " + batch + "×" + channels + "×" + tokens);
+            this.rowSeeds = seedPerVideo ? this.videos.stream().mapToLong(VideoOptions::seed).toArray() : null;
+            this.listener = listener;
+            this.draws = draws;
+            this.trace = trace;
+            checkShape(model, o);
+            LtxVaeConfig vae = model.vae().config();
+            spatial = vae.spatialCompressionRatio();
+            temporal = vae.temporalCompressionRatio();
+            batch = prompts.size();
+            fromImage = images != null;
+            if (fromImage && images.size() != 1 && images.size() != batch) {
+                throw new IllegalArgumentException(images.size() + " images for " + batch + " prompts; give one image, or one per prompt");
             }
-            latents = pack(draws.initialNoise(), batch, channels, tokens);
-        } else {
-            latents = new float[batch * tokens * channels];
+            if (fromImage && draws.initialLatents() != null) throw new IllegalArgumentException("image to video draws its own initial latents; give initialNoise");
+            if (fromImage && model.transformer().config().patchSize() * model.transformer().config().patchSizeT() != 1) {
+                throw new IllegalArgumentException("image to video needs a transformer with patch size 1 (LTX-Video's); this one has "
+                        + model.transformer().config().patchSize() + "×" + model.transformer().config().patchSizeT());
+            }
+            lf = (o.frames() - 1) / temporal + 1;
+            lh = o.height() / spatial;
+            lw = o.width() / spatial;
+            tokens = lf * lh * lw;
+            frameTokens = lh * lw;
+            channels = model.transformer().config().inChannels();
+            guided = o.guided();
+            rows = guided ? 2 * batch : batch;
+        }
+
+        Video video() {
+            PromptEmbeds text = encode(tokenize());
+            float[] latents = initialLatents();
+            float[] firstFrame = fromImage ? encodeImages(latents) : null;
+            denoise(text, latents, firstFrame);
+            return decode(latents);
+        }
+
+        /** T5 ids, negative rows first under guidance (diffusers' concat order), and the attention mask. */
+        private Tokens tokenize() {
+            long t0 = System.nanoTime();
+            List<String> texts = new ArrayList<>();
+            if (guided) for (int i = 0; i < batch; i++) texts.add(o.negativePrompt());
+            texts.addAll(prompts);
+            int length = o.maxSequenceLength();
+            int[][] ids = new int[rows][];
+            boolean[] mask = new boolean[rows * length];
+            for (int r = 0; r < rows; r++) {
+                T5Tokenizer.Encoding e = model.tokenizer().encode(texts.get(r), length);
+                ids[r] = e.inputIds();
+                for (int t = 0; t < ids[r].length; t++) mask[r * length + t] = e.attentionMask()[t] != 0;
+            }
+            StageTimer.stageDone(listener, timings, "tokenize", t0);
+            return new Tokens(ids, mask);
+        }
+
+        private PromptEmbeds encode(Tokens tokens) {
+            listener.stageStarted("encode");
+            long t0 = System.nanoTime();
+            float[] embeds = model.textEncoder().encode(backend, tokens.ids());
+            // T5-XXL is most of the checkpoint and is not needed again until the next prompt: its
+            // mapped pages leave the process now, so denoising and decoding run without them resident.
+            model.weights().releasePages("text_encoder.");
+            StageTimer.stageDone(listener, timings, "encode", t0);
+            listener.checkCancelled("text encoding");
+            return new PromptEmbeds(embeds, tokens.mask());
+        }
+
+        /** Packed (B, tokens, C) with tokens in (f, h, w) order: given, from given noise, else Gaussian from the seed(s). */
+        private float[] initialLatents() {
+            if (draws.initialLatents() != null) {
+                if (draws.initialLatents().length != batch * tokens * channels) {
+                    throw new IllegalArgumentException("initial latents hold " + draws.initialLatents().length + " values, expected " + batch + "×" + tokens + "×" + channels);
+                }
+                return draws.initialLatents().clone();
+            }
+            if (draws.initialNoise() != null) {
+                if (draws.initialNoise().length != batch * tokens * channels) {
+                    throw new IllegalArgumentException("initial noise holds " + draws.initialNoise().length + " values, expected " + batch + "×" + channels + "×" + tokens);
+                }
+                return pack(draws.initialNoise(), batch, channels, tokens);
+            }
+            float[] latents = new float[batch * tokens * channels];
+            seededGaussians(latents, 0);
+            return latents;
+        }
+
+        /**
+         * {@code into} filled with standard normal draws: from {@code o.seed() ^ salt} in one
+         * stream, or each video's part from its own {@code seed ^ salt}.
+         */
+        private void seededGaussians(float[] into, long salt) {
             if (rowSeeds == null) {
-                gaussians(new SplittableRandom(o.seed()), latents, 0, latents.length);
+                gaussians(new SplittableRandom(o.seed() ^ salt), into, 0, into.length);
             } else {
-                for (int b = 0; b < batch; b++) gaussians(new SplittableRandom(rowSeeds[b]), latents, b * tokens * channels, tokens * channels);
+                int perRow = into.length / batch;
+                for (int b = 0; b < batch; b++) gaussians(new SplittableRandom(rowSeeds[b] ^ salt), into, b * perRow, perRow);
             }
         }
-        float[] firstFrame = null; // image to video: the images' normalised latents, packed (B, H'·W', C)
-        if (fromImage) {
+
+        /**
+         * Image to video: the images' normalised latents, packed (B, H'·W', C), put in as latent
+         * frame 0 (latents = init·mask + noise·(1 − mask), mask 1 on frame 0 only).
+         */
+        private float[] encodeImages(float[] latents) {
             listener.stageStarted("encode_image");
-            t0 = System.nanoTime();
-            firstFrame = imageLatents(model, backend, images, o, batch, lh, lw, draws.imageLatentNoise(), rowSeeds, listener);
-            // latents = init·mask + noise·(1 − mask), mask 1 on latent frame 0 only
+            long t0 = System.nanoTime();
+            float[] firstFrame = imageLatents();
+            keepFirstFrame(latents, firstFrame);
+            StageTimer.stageDone(listener, timings, "encode_image", t0);
+            listener.checkCancelled("image encoding");
+            return firstFrame;
+        }
+
+        /**
+         * prepare_latents' image half: each image (resized and scaled to [−1, 1]) through the VAE
+         * encoder as a one-frame video, a sample mean + exp(logvar/2)·noise of its latent
+         * distribution, normalised per channel; returned packed per video, (B, H'·W', C). With one
+         * image for several prompts it is encoded and sampled once and shared (diffusers broadcasts
+         * it), unless each video has its own seed: then each samples with its own noise.
+         */
+        private float[] imageLatents() {
+            float[] givenNoise = draws.imageLatentNoise();
+            LtxVaeEncoder encoder = model.vaeEncoder();
+            int c = encoder.config().latentChannels(), plane = lh * lw, perImage = c * plane;
+            int samples = rowSeeds != null ? batch : images.size();
+            if (givenNoise != null && givenNoise.length != samples * perImage) {
+                throw new IllegalArgumentException("image latent noise holds " + givenNoise.length + " values, expected " + samples + "×" + c + "×1×" + lh + "×" + lw);
+            }
+            LtxVaeEncoder.LatentDistribution[] encoded = new LtxVaeEncoder.LatentDistribution[images.size()];
+            for (int i = 0; i < images.size(); i++) {
+                if (i > 0) listener.checkCancelled("encoding image " + (i + 1));
+                encoded[i] = encoder.encodeImage(backend, images.get(i).pixels(o.width(), o.height()), 1, o.height(), o.width());
+                if (encoded[i].frames() != 1 || encoded[i].height() != lh || encoded[i].width() != lw) {
+                    throw new IllegalStateException("the VAE encoder gives " + encoded[i].frames() + "×" + encoded[i].height() + "×" + encoded[i].width()
+                            + " latents for one " + o.width() + "×" + o.height() + " frame, the decoder expects 1×" + lh + "×" + lw);
+                }
+            }
+            SplittableRandom shared = rowSeeds == null && givenNoise == null ? new SplittableRandom(o.seed() ^ IMAGE_NOISE_SALT) : null;
+            float[][] sampled = new float[samples][];
+            for (int s = 0; s < samples; s++) {
+                float[] noise;
+                if (givenNoise != null) {
+                    noise = Arrays.copyOfRange(givenNoise, s * perImage, (s + 1) * perImage);
+                } else {
+                    noise = new float[perImage];
+                    gaussians(shared != null ? shared : new SplittableRandom(rowSeeds[s] ^ IMAGE_NOISE_SALT), noise, 0, perImage);
+                }
+                float[] latent = encoded[images.size() == 1 ? 0 : s].sample(noise);
+                sampled[s] = encoder.normalize(latent, 1, 1, lh, lw);
+            }
+            float[] packed = new float[batch * perImage];
+            for (int b = 0; b < batch; b++) {
+                float[] frame = pack(sampled[samples == 1 ? 0 : b], 1, c, plane);
+                System.arraycopy(frame, 0, packed, b * perImage, perImage);
+            }
+            return packed;
+        }
+
+        private void keepFirstFrame(float[] latents, float[] firstFrame) {
             for (int b = 0; b < batch; b++) {
                 System.arraycopy(firstFrame, b * frameTokens * channels, latents, b * tokens * channels, frameTokens * channels);
             }
-            StageTimer.stageDone(listener, timings, "encode_image", t0);
-            listener.checkCancelled("image encoding");
         }
 
-        // 3. Denoise: one transformer graph, recomputed each step with new latents and timestep.
-        FlowMatchEulerScheduler.Config sc = model.schedulerConfig();
-        double mu = FlowMatchEulerScheduler.calculateShift(tokens, sc);
-        FlowMatchEulerScheduler scheduler = o.timesteps() != null ? FlowMatchEulerScheduler.fromTimesteps(sc, o.timesteps(), mu)
-                : o.sigmas() != null ? FlowMatchEulerScheduler.fromSigmas(sc, o.sigmas(), mu)
-                : FlowMatchEulerScheduler.forPipeline(sc, o.steps(), tokens);
-        LtxTransformer transformer = model.transformer();
-        LtxTransformer.RopeScale rope = LtxTransformer.RopeScale.forVideo(o.frameRate(), temporal, spatial);
-        int n = batch * tokens * channels;
-        float[] modelInput = new float[rows * tokens * channels];
-        // Text to video: one timestep per row. Image to video: one per token, t·(1 − mask), so the
-        // fixed first frame's tokens are embedded at timestep 0.
-        float[] timestep = new float[fromImage ? rows * tokens : rows];
-        try (Graph g = new Graph(backend, transformer.graphSize())) {
-            LtxTransformer.Inputs in = transformer.inputs(g, rows, tokens, o.maxSequenceLength(), fromImage);
-            Tensor out = g.output(g.name(transformer.build(g, in), "ltx_transformer_out"));
-            transformer.setConditioning(g, in, promptEmbeds, mask, lf, lh, lw, rope);
-            for (int step = 0; step < scheduler.steps(); step++) {
-                long s0 = System.nanoTime();
-                for (int copy = 0; copy < rows / batch; copy++) System.arraycopy(latents, 0, modelInput, copy * n, n);
-                float t = scheduler.timestep(step);
-                java.util.Arrays.fill(timestep, t);
-                if (fromImage) for (int r = 0; r < rows; r++) java.util.Arrays.fill(timestep, r * tokens, r * tokens + frameTokens, 0f);
-                transformer.setStep(g, in, modelInput, timestep);
-                g.compute();
-                float[] prediction = g.floats(out);
-                if (guided) prediction = BatchedGuidance.combine(prediction, o.guidanceScale()); // uncond + g·(cond − uncond)
-                trace.step(step, latents.clone(), prediction.clone(), timestep.clone());
-                FlowMatchEulerStep.step(latents, prediction, scheduler.sigma(step), scheduler.sigma(step + 1));
-                if (fromImage) { // the scheduler steps frames 1.. only; frame 0 is carried unchanged
-                    for (int b = 0; b < batch; b++) {
-                        System.arraycopy(firstFrame, b * frameTokens * channels, latents, b * tokens * channels, frameTokens * channels);
-                    }
+        /** The flow-matching Euler loop: one transformer graph, recomputed each step with new latents and timestep. */
+        private void denoise(PromptEmbeds text, float[] latents, float[] firstFrame) {
+            FlowMatchEulerScheduler scheduler = scheduler();
+            LtxTransformer transformer = model.transformer();
+            LtxTransformer.RopeScale rope = LtxTransformer.RopeScale.forVideo(o.frameRate(), temporal, spatial);
+            int n = batch * tokens * channels;
+            float[] modelInput = new float[rows * tokens * channels];
+            // Text to video: one timestep per row. Image to video: one per token, t·(1 − mask), so the
+            // fixed first frame's tokens are embedded at timestep 0.
+            float[] timestep = new float[fromImage ? rows * tokens : rows];
+            try (Graph g = new Graph(backend, transformer.graphSize())) {
+                LtxTransformer.Inputs in = transformer.inputs(g, rows, tokens, o.maxSequenceLength(), fromImage);
+                Tensor out = g.output(g.name(transformer.build(g, in), "ltx_transformer_out"));
+                transformer.setConditioning(g, in, text.embeds(), text.mask(), lf, lh, lw, rope);
+                for (int step = 0; step < scheduler.steps(); step++) {
+                    long s0 = System.nanoTime();
+                    for (int copy = 0; copy < rows / batch; copy++) System.arraycopy(latents, 0, modelInput, copy * n, n);
+                    Arrays.fill(timestep, scheduler.timestep(step));
+                    if (fromImage) for (int r = 0; r < rows; r++) Arrays.fill(timestep, r * tokens, r * tokens + frameTokens, 0f);
+                    transformer.setStep(g, in, modelInput, timestep);
+                    g.compute();
+                    float[] prediction = g.floats(out);
+                    if (guided) prediction = BatchedGuidance.combine(prediction, o.guidanceScale()); // uncond + g·(cond − uncond)
+                    trace.step(step, latents.clone(), prediction.clone(), timestep.clone());
+                    FlowMatchEulerStep.step(latents, prediction, scheduler.sigma(step), scheduler.sigma(step + 1));
+                    if (fromImage) keepFirstFrame(latents, firstFrame); // the scheduler steps frames 1.. only
+                    StageTimer.stepDone(listener, timings, step, scheduler.steps(), s0);
                 }
-                StageTimer.stepDone(listener, timings, step, scheduler.steps(), s0);
             }
         }
 
-        // 4. Unpack (B, tokens, C) → (B, C, F', H', W'), de-normalise, decode, map to [0,1] frames.
-        listener.stageStarted("decode");
-        t0 = System.nanoTime();
-        float[] unpacked = unpack(latents, batch, channels, tokens);
-        float[] z = model.vae().denormalize(unpacked, batch, lf, lh, lw);
-        float[] denormalized = z.clone();
-        float[] decodeTimesteps = null;
-        if (model.vae().timestepConditioned()) {
-            // z = (1 − s)·latents + s·noise per video, then the VAE is conditioned on the decode timestep.
+        /** An explicit timestep or sigma list, else the pipeline's linspace, shifted for the latent token count. */
+        private FlowMatchEulerScheduler scheduler() {
+            FlowMatchEulerScheduler.Config sc = model.schedulerConfig();
+            double mu = FlowMatchEulerScheduler.calculateShift(tokens, sc);
+            return o.timestepArray() != null ? FlowMatchEulerScheduler.fromTimesteps(sc, o.timestepArray(), mu)
+                    : o.sigmaArray() != null ? FlowMatchEulerScheduler.fromSigmas(sc, o.sigmaArray(), mu)
+                    : FlowMatchEulerScheduler.forPipeline(sc, o.steps(), tokens);
+        }
+
+        /** Unpack (B, tokens, C) → (B, C, F', H', W'), de-normalise, mix in the decode noise, decode, map to [0,1] frames. */
+        private Video decode(float[] latents) {
+            listener.stageStarted("decode");
+            long t0 = System.nanoTime();
+            float[] z = model.vae().denormalize(unpack(latents, batch, channels, tokens), batch, lf, lh, lw);
+            float[] denormalized = z.clone();
+            float[] decodeTimesteps = model.vae().timestepConditioned() ? mixDecodeNoise(z) : null;
+            trace.decodeInput(denormalized, z.clone(), decodeTimesteps == null ? null : decodeTimesteps.clone());
+            float[] raw = rowSeeds == null ? vaeDecode(z, decodeTimesteps, o.seed(), batch) : vaeDecodeEach(z, decodeTimesteps);
+            LtxVaeConfig vae = model.vae().config();
+            int frames = vae.decodedFrames(lf), height = lh * vae.decoderSpatialUpscale(), width = lw * vae.decoderSpatialUpscale();
+            float[] pixels = toFrames(raw, batch, frames, height, width);
+            StageTimer.stageDone(listener, timings, "decode", t0);
+            return new Video(batch, frames, height, width, pixels, latents, timings);
+        }
+
+        /**
+         * z = (1 − s)·latents + s·noise per video, in place; returns each video's decode timestep,
+         * which the VAE is conditioned on.
+         */
+        private float[] mixDecodeNoise(float[] z) {
             int perRow = z.length / batch;
             float[] noise = draws.decodeNoise();
             if (noise == null) {
                 noise = new float[z.length];
-                if (rowSeeds == null) {
-                    gaussians(new SplittableRandom(o.seed() ^ DECODE_NOISE_SALT), noise, 0, noise.length);
-                } else {
-                    for (int b = 0; b < batch; b++) gaussians(new SplittableRandom(rowSeeds[b] ^ DECODE_NOISE_SALT), noise, b * perRow, perRow);
-                }
+                seededGaussians(noise, DECODE_NOISE_SALT);
             } else if (noise.length != z.length) {
                 throw new IllegalArgumentException("decode noise holds " + noise.length + " values, expected " + z.length);
             }
-            for (int i = 0; i < z.length; i++) {
-                float s = noiseScalePerVideo[i / perRow];
-                z[i] = (1 - s) * z[i] + s * noise[i];
+            float[] timesteps = new float[batch];
+            for (int b = 0; b < batch; b++) {
+                timesteps[b] = videos.get(b).decodeTimestep();
+                float s = videos.get(b).decodeNoiseScale();
+                for (int i = b * perRow; i < (b + 1) * perRow; i++) z[i] = (1 - s) * z[i] + s * noise[i];
             }
-            decodeTimesteps = decodeTimestepPerVideo;
+            return timesteps;
         }
-        trace.decodeInput(denormalized, z.clone(), decodeTimesteps == null ? null : decodeTimesteps.clone());
-        float[] raw;
-        if (rowSeeds == null) {
-            raw = decode(model, backend, z, decodeTimesteps, o.seed(), batch, lf, lh, lw, o.tileLatents(), o.vaeMemoryBytes(), listener);
-        } else {
+
+        /** One video at a time, each with its own seed's decoder noise, so a video does not depend on its batch. */
+        private float[] vaeDecodeEach(float[] z, float[] decodeTimesteps) {
             int in = z.length / batch;
-            float[][] decoded = new float[batch][];
+            float[] raw = null;
             for (int b = 0; b < batch; b++) {
                 if (b > 0) listener.checkCancelled("decode of video " + (b + 1) + " of " + batch);
-                float[] zb = java.util.Arrays.copyOfRange(z, b * in, (b + 1) * in);
+                float[] zb = Arrays.copyOfRange(z, b * in, (b + 1) * in);
                 float[] tb = decodeTimesteps == null ? null : new float[] {decodeTimesteps[b]};
-                decoded[b] = decode(model, backend, zb, tb, rowSeeds[b], 1, lf, lh, lw, o.tileLatents(), o.vaeMemoryBytes(), listener);
+                float[] decoded = vaeDecode(zb, tb, rowSeeds[b], 1);
+                if (raw == null) raw = new float[batch * decoded.length];
+                System.arraycopy(decoded, 0, raw, b * decoded.length, decoded.length);
             }
-            raw = new float[batch * decoded[0].length];
-            for (int b = 0; b < batch; b++) System.arraycopy(decoded[b], 0, raw, b * decoded[b].length, decoded[b].length);
+            return raw;
         }
-        int frames = vae.decodedFrames(lf), height = lh * vae.decoderSpatialUpscale(), width = lw * vae.decoderSpatialUpscale();
-        float[] pixels = toFrames(raw, batch, frames, height, width);
-        StageTimer.stageDone(listener, timings, "decode", t0);
-        return new Video(batch, frames, height, width, pixels, latents, timings);
+
+        /**
+         * The VAE decode: in spatial tiles of {@code tileLatents} when that is set, else whole when
+         * its compute buffer fits the memory budget and in tiles sized to the budget when not;
+         * {@code noiseSeed} seeds the decoder's injected noise.
+         */
+        private float[] vaeDecode(float[] z, float[] decodeTimesteps, long noiseSeed, int videos) {
+            int tile = o.tileLatents();
+            LtxVaeDecoder vae = model.vae();
+            return tile > 0
+                    ? vae.decode(backend, z, decodeTimesteps, noiseSeed, videos, lf, lh, lw, spatialTiling(vae, lh, lw, tile), listener)
+                    : vae.decodeWithinBudget(backend, z, decodeTimesteps, noiseSeed, videos, lf, lh, lw, o.vaeMemoryBytes(), listener);
+        }
     }
 
-    /**
-     * prepare_latents' image half: each image (resized and scaled to [−1, 1]) through the VAE
-     * encoder as a one-frame video, a sample mean + exp(logvar/2)·noise of its latent
-     * distribution, normalised per channel; returned packed per video, (B, H'·W', C). With one
-     * image for several prompts it is encoded and sampled once and shared (diffusers broadcasts
-     * it), unless each video has its own seed: then each samples with its own noise.
-     */
-    private static float[] imageLatents(LtxModel model, ComputeBackend backend, List<LtxConditionImage> images, Options o, int batch,
-                                        int lh, int lw, float[] givenNoise, long[] rowSeeds, ProgressListener listener) {
-        LtxVaeEncoder encoder = model.vaeEncoder();
-        int c = encoder.config().latentChannels(), plane = lh * lw, perImage = c * plane;
-        int samples = rowSeeds != null ? batch : images.size();
-        if (givenNoise != null && givenNoise.length != samples * perImage) {
-            throw new IllegalArgumentException("image latent noise holds " + givenNoise.length + " values, expected " + samples + "×" + c + "×1×" + lh + "×" + lw);
-        }
-        LtxVaeEncoder.LatentDistribution[] encoded = new LtxVaeEncoder.LatentDistribution[images.size()];
-        for (int i = 0; i < images.size(); i++) {
-            if (i > 0) listener.checkCancelled("encoding image " + (i + 1));
-            encoded[i] = encoder.encodeImage(backend, images.get(i).pixels(o.width(), o.height()), 1, o.height(), o.width());
-            if (encoded[i].frames() != 1 || encoded[i].height() != lh || encoded[i].width() != lw) {
-                throw new IllegalStateException("the VAE encoder gives " + encoded[i].frames() + "×" + encoded[i].height() + "×" + encoded[i].width()
-                        + " latents for one " + o.width() + "×" + o.height() + " frame, the decoder expects 1×" + lh + "×" + lw);
-            }
-        }
-        SplittableRandom shared = rowSeeds == null && givenNoise == null ? new SplittableRandom(o.seed() ^ IMAGE_NOISE_SALT) : null;
-        float[][] sampled = new float[samples][];
-        for (int s = 0; s < samples; s++) {
-            float[] noise;
-            if (givenNoise != null) {
-                noise = java.util.Arrays.copyOfRange(givenNoise, s * perImage, (s + 1) * perImage);
-            } else {
-                noise = new float[perImage];
-                gaussians(shared != null ? shared : new SplittableRandom(rowSeeds[s] ^ IMAGE_NOISE_SALT), noise, 0, perImage);
-            }
-            float[] latent = encoded[images.size() == 1 ? 0 : s].sample(noise);
-            sampled[s] = encoder.normalize(latent, 1, 1, lh, lw);
-        }
-        float[] packed = new float[batch * perImage];
-        for (int b = 0; b < batch; b++) {
-            float[] frame = pack(sampled[samples == 1 ? 0 : b], 1, c, plane);
-            System.arraycopy(frame, 0, packed, b * perImage, perImage);
-        }
-        return packed;
-    }
+    /** The T5 ids of all rows and their attention mask (rows × max sequence length). */
+    private record Tokens(int[][] ids, boolean[] mask) {}
+
+    /** The T5 embeddings of all rows and the attention mask that biases cross-attention. */
+    private record PromptEmbeds(float[] embeds, boolean[] mask) {}
 
     /** (B, C, T) → (B, T, C): _pack_latents with patch size 1. */
     static float[] pack(float[] unpacked, int batch, int channels, int tokens) {
@@ -468,19 +504,6 @@ public final class LtxPipeline {
             for (int t = 0; t < tokens; t++)
                 for (int c = 0; c < channels; c++) out[(b * channels + c) * tokens + t] = packed[(b * tokens + t) * channels + c];
         return out;
-    }
-
-    /**
-     * The VAE decode: in spatial tiles of {@code tileLatents} when that is set, else whole when
-     * its compute buffer fits the memory budget and in tiles sized to the budget when not;
-     * {@code noiseSeed} seeds the decoder's injected noise.
-     */
-    private static float[] decode(LtxModel model, ComputeBackend backend, float[] z, float[] decodeTimesteps, long noiseSeed, int batch,
-                                  int lf, int lh, int lw, int tileLatents, long vaeMemoryBytes, ProgressListener listener) {
-        return tileLatents > 0
-                ? model.vae().decodeTiled(backend, z, decodeTimesteps, noiseSeed, batch, lf, lh, lw, tileLatents, tileLatents,
-                        Math.min(tileLatents - 1, Math.max(1, tileLatents / 4)), listener)
-                : model.vae().decodeWithinBudget(backend, z, decodeTimesteps, noiseSeed, batch, lf, lh, lw, vaeMemoryBytes, listener);
     }
 
     /** Fills {@code count} values from {@code from} with standard normal draws. */

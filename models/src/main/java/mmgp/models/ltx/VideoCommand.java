@@ -3,6 +3,7 @@ package mmgp.models.ltx;
 import java.nio.file.Path;
 import java.util.List;
 import mmgp.api.Task;
+import mmgp.api.VideoOptions;
 import mmgp.cli.OutputFiles;
 import mmgp.cli.ProgressBar;
 import mmgp.cli.VerbProvider;
@@ -10,6 +11,7 @@ import mmgp.graph.ComputeBackend;
 import mmgp.media.Frames;
 import mmgp.media.VideoWriter;
 import mmgp.models.PromptCommand;
+import mmgp.registry.ModelDefaults;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -25,18 +27,21 @@ public final class VideoCommand extends PromptCommand<LtxModel> {
         }
     }
 
+    /** The API's defaults are the command's (steps and guidance aside, see {@link #options}): one place for them. */
+    private static final VideoOptions DEFAULTS = VideoOptions.defaults();
+
     @Option(names = "--image", description = "Start the video from this image (PNG, JPEG, BMP, GIF): one for every prompt, or repeat once per "
             + "prompt. An image of another size is resized to --width × --height (PIL Lanczos, aspect ratio not kept).")
     List<Path> images;
 
-    @Option(names = "--frames", defaultValue = "49", description = "Frames, 8·n + 1 (default ${DEFAULT-VALUE}).")
-    int frames;
+    @Option(names = "--frames", description = "Frames, 8·n + 1 (default ${DEFAULT-VALUE}).")
+    int frames = DEFAULTS.frames();
 
-    @Option(names = "--width", defaultValue = "512", description = "Width, a multiple of 32 (default ${DEFAULT-VALUE}).")
-    int width;
+    @Option(names = "--width", description = "Width, a multiple of 32 (default ${DEFAULT-VALUE}).")
+    int width = DEFAULTS.width();
 
-    @Option(names = "--height", defaultValue = "320", description = "Height, a multiple of 32 (default ${DEFAULT-VALUE}).")
-    int height;
+    @Option(names = "--height", description = "Height, a multiple of 32 (default ${DEFAULT-VALUE}).")
+    int height = DEFAULTS.height();
 
     @Option(names = "--steps", description = "Denoising steps (default: the model's recommended steps or timestep list, else 40).")
     Integer steps;
@@ -59,21 +64,21 @@ public final class VideoCommand extends PromptCommand<LtxModel> {
             + "(default: --decode-timestep when given, else the model's, else the decode timestep).")
     float[] decodeNoiseScale;
 
-    @Option(names = "--fps", defaultValue = "24", description = "Frame rate of the clip, also a model condition (default ${DEFAULT-VALUE}).")
-    float fps;
+    @Option(names = "--fps", description = "Frame rate of the clip, also a model condition (default ${DEFAULT-VALUE}).")
+    float fps = DEFAULTS.frameRate();
 
-    @Option(names = "--seed", defaultValue = "0", description = "Random seed for the initial latents.")
-    long seed;
+    @Option(names = "--seed", description = "Random seed for the initial latents.")
+    long seed = DEFAULTS.seed();
 
-    @Option(names = "--max-sequence-length", defaultValue = "128", description = "T5 tokens (default ${DEFAULT-VALUE}).")
-    int maxSequenceLength;
+    @Option(names = "--max-sequence-length", description = "T5 tokens (default ${DEFAULT-VALUE}).")
+    int maxSequenceLength = DEFAULTS.maxSequenceLength();
 
-    @Option(names = "--tile", defaultValue = "0", description = "Decode in spatial tiles of this many latents per side (0 = as --vae-memory decides).")
-    int tile;
+    @Option(names = "--tile", description = "Decode in spatial tiles of this many latents per side (0 = as --vae-memory decides).")
+    int tile = DEFAULTS.tileLatents();
 
-    @Option(names = "--vae-memory", defaultValue = "0", converter = mmgp.cli.ByteSizeConverter.class, paramLabel = "SIZE",
+    @Option(names = "--vae-memory", converter = mmgp.cli.ByteSizeConverter.class, paramLabel = "SIZE",
             description = "Memory the VAE decode may plan (e.g. 1G, 512M): whole when it fits, else in tiles sized to it, blended as diffusers' tiled decode (default 2G).")
-    long vaeMemory;
+    long vaeMemory = DEFAULTS.vaeMemoryBytes();
 
     @Option(names = "--model", description = "An LTX-Video .gguf (mmgp pull ltx-video, or mmgp convert --model ltx) or Hugging Face folder "
             + "(default: $MMGP_LTX_MODEL when set, else the installed video model).", defaultValue = "${env:MMGP_LTX_MODEL}")
@@ -92,32 +97,41 @@ public final class VideoCommand extends PromptCommand<LtxModel> {
     @Option(names = "--png-frames", description = "Also write each frame as a PNG into this folder.")
     Path pngFrames;
 
-    /** Checked before the model loads: the pipeline options (from the model's defaults) and the start images. */
-    private LtxPipeline.Options options;
+    /** Checked before the model loads: the options of each video (from the model's defaults) and the start images. */
+    private List<VideoOptions> options;
     private List<LtxConditionImage> start;
 
     /**
-     * The pipeline options of this command for a model recommending {@code d}: every flag given
-     * wins; what is not given comes from the model's defaults, else the built-in ones (40 steps,
-     * guidance 3, decode timestep 0.05).
+     * The options of each video of this command for a model recommending {@code d}: every flag
+     * given wins; what is not given comes from the model's defaults, else the built-in ones (40
+     * steps, guidance 3, decode timestep 0.05).
      */
-    LtxPipeline.Options options(mmgp.registry.ModelDefaults d) {
+    List<VideoOptions> options(ModelDefaults d) {
         boolean distilled = schedule != null && switch (schedule) {
             case "pipeline" -> false;
             case "distilled" -> true;
             default -> throw new IllegalArgumentException("unknown --schedule '" + schedule + "' (pipeline or distilled)");
         };
-        boolean stepsGiven = steps != null || timesteps != null || schedule != null;
-        int s = steps != null ? steps : d.steps() != null ? d.steps() : 40;
-        float g = guidance != null ? guidance : distilled ? 1f : 3f;
-        LtxPipeline.Options o = LtxPipeline.Options.defaults().with(frames, width, height, s, g, fps, maxSequenceLength, seed)
-                .withNegativePrompt(negativePrompt).withTiles(tile).withVaeMemory(vaeMemory);
-        if (decodeTimestep != null) LtxPipeline.Options.checkDecode("--decode-timestep", decodeTimestep);
-        if (decodeNoiseScale != null) LtxPipeline.Options.checkDecode("--decode-noise-scale", decodeNoiseScale);
-        o = LtxDefaults.decode(o, d, decodeTimestep, decodeNoiseScale);
-        if (timesteps != null) o = o.withSchedule(timesteps, null);
-        else if (distilled) o = o.withSchedule(LtxPipeline.Options.DISTILLED_TIMESTEPS, null);
-        return LtxDefaults.apply(o, d, stepsGiven, guidance != null || distilled, decodeTimestep != null || decodeNoiseScale != null);
+        VideoOptions.Builder b = VideoOptions.defaults().toBuilder().size(frames, width, height).frameRate(fps).maxSequenceLength(maxSequenceLength)
+                .seed(seed).negativePrompt(negativePrompt).tileLatents(tile).vaeMemoryBytes(vaeMemory)
+                .guidanceScale(guidance != null ? guidance : distilled ? 1f : VideoOptions.MODEL_GUIDANCE);
+        if (timesteps != null) b.timesteps(timesteps);
+        else if (distilled) b.timesteps(VideoOptions.DISTILLED_TIMESTEPS);
+        else if (steps != null) b.steps(steps);
+        // this command's own fallback is 40 linspace steps: the engine's 8 suit a server's latency, not a one-off run
+        else if (schedule != null || d.timesteps() == null) b.steps(d.steps() != null ? d.steps() : 40);
+        checkDecode("--decode-timestep", decodeTimestep);
+        checkDecode("--decode-noise-scale", decodeNoiseScale);
+        List<VideoOptions> perVideo = LtxPipeline.perVideo(b.build(), prompts.size(), decodeTimestep, decodeNoiseScale);
+        return perVideo.stream().map(v -> LtxDefaults.resolve(v, d)).toList();
+    }
+
+    /** The decode settings are a noise mix weight and a timestep the VAE scales by its own multiplier: 0..1 is what it was trained on. */
+    private static void checkDecode(String flag, float[] values) {
+        if (values == null) return;
+        for (float v : values) {
+            if (!(v >= 0 && v <= 1)) throw new IllegalArgumentException(flag + " " + v + " is outside 0..1");
+        }
     }
 
     public VideoCommand() {
@@ -151,19 +165,17 @@ public final class VideoCommand extends PromptCommand<LtxModel> {
     @Override
     protected void prepare(Path model) throws Exception {
         options = options(LtxDefaults.forModel(model));
-        options.decodeTimestepsFor(prompts.size());
-        options.decodeNoiseScalesFor(prompts.size());
     }
 
     @Override
     protected void generate(LtxModel m, ComputeBackend backend, ProgressBar bar, double load) throws Exception {
-        LtxPipeline.Options o = options;
+        VideoOptions o = options.getFirst();
         noteBatch(bar, String.format(java.util.Locale.ROOT, "%d frames %d×%d at %s fps, %d steps, guidance %s, seed %d%s",
                 o.frames(), o.width(), o.height(), fps, o.steps(), o.guidanceScale(), o.seed(),
                 start == null ? "" : ", from " + (start.size() == 1 ? "an image" : start.size() + " images")));
         warnLongPrompts(bar, p -> m.tokenizer().encode(p).length + 1, o.maxSequenceLength(), // + </s>
                 "T5 reads the first %d (--max-sequence-length)");
-        LtxPipeline.Video v = LtxPipeline.generate(m, backend, prompts, start, o, bar);
+        LtxPipeline.Video v = LtxPipeline.generate(m, backend, prompts, start, options, bar, LtxPipeline.Draws.NONE, LtxPipeline.Trace.NONE);
         int perVideo = v.frames() * v.height() * v.width() * 3;
         writeEach(out, v.batch(), (b, file) -> {
             VideoWriter.write(file, java.util.Arrays.copyOfRange(v.pixels(), b * perVideo, (b + 1) * perVideo), v.frames(), v.height(), v.width(), fps);

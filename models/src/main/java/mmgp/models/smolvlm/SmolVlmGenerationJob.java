@@ -6,7 +6,7 @@ import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.Deque;
 import mmgp.api.StageTimings;
-import mmgp.models.smolvlm.SmolVlmUnderstanding.Options;
+import mmgp.api.UnderstandOptions;
 import mmgp.models.smolvlm.SmolVlmUnderstanding.Request;
 import mmgp.models.smolvlm.SmolVlmUnderstanding.Result;
 import mmgp.models.smolvlm.SmolVlmUnderstanding.Stats;
@@ -14,6 +14,7 @@ import mmgp.models.smolvlm.SmolVlmUnderstanding.StopReason;
 import mmgp.models.smolvlm.SmolVlmUnderstanding.TokenListener;
 import mmgp.sampling.BeamSearch;
 import mmgp.sampling.Rng;
+import mmgp.sampling.SamplingParameters;
 import mmgp.sampling.SplitMix64Rng;
 import mmgp.sampling.TokenSampler;
 import mmgp.tokenizer.Utf8Stream;
@@ -34,7 +35,8 @@ final class SmolVlmGenerationJob {
     private final SmolVlmPromptBuilder prompts;
     private final TokenSampler sampler;
     private final Request request;
-    final Options options;
+    final UnderstandOptions options;
+    private final SamplingParameters sampling;
     final TokenListener listener;
     private final long submitted;
     private final Rng rng;
@@ -65,6 +67,7 @@ final class SmolVlmGenerationJob {
         this.sampler = sampler;
         this.request = request;
         this.options = request.options();
+        this.sampling = SmolVlmUnderstanding.sampling(options);
         this.listener = request.listener();
         this.submitted = submitted;
         this.rng = new SplitMix64Rng(options.seed());
@@ -103,7 +106,7 @@ final class SmolVlmGenerationJob {
         if (options.beams() > 1) {
             beamSeqs = new int[] {seqs[0]};
             beams = new BeamSearch(options.beams(), session.vocabSize(), prompt.ids(), session.stopTokens(),
-                    options.maxNewTokens(), options.minNewTokens(), options.sampling().repetitionPenalty());
+                    options.maxNewTokens(), options.minNewTokens(), options.repetitionPenalty());
             beamStep(b -> logits);
         } else {
             accept(pick(logits));
@@ -132,7 +135,7 @@ final class SmolVlmGenerationJob {
     /** The next token from logits read in place (they are filtered in place too). */
     private int pick(MemorySegment logits) {
         if (generated < options.minNewTokens()) session.stopTokens().mask(logits);
-        return sampler.sample(logits, session.vocabSize(), options.sampling(), history, length, rng);
+        return sampler.sample(logits, session.vocabSize(), sampling, history, length, rng);
     }
 
     private void accept(int token) {

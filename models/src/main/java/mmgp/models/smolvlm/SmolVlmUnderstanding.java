@@ -10,6 +10,7 @@ import java.util.Deque;
 import java.util.List;
 import java.util.Objects;
 import mmgp.api.ProgressListener;
+import mmgp.api.UnderstandOptions;
 import mmgp.api.StageTimings;
 import mmgp.sampling.Rng;
 import mmgp.sampling.SamplingParameters;
@@ -75,38 +76,11 @@ public final class SmolVlmUnderstanding implements AutoCloseable {
     }
 
     /**
-     * Generation options.
-     *
-     * @param maxNewTokens most tokens to generate (the stop token included)
-     * @param minNewTokens end-of-generation tokens are masked before this many tokens (HF's min_new_tokens)
-     * @param sampling     token selection; {@link SamplingParameters#GREEDY} picks the argmax
-     * @param seed         seed of the request's own random stream (sampling only)
-     * @param beams        beam width; above 1 a deterministic beam search (length-normalized scores,
-     *                     repetition penalty applied, other sampling settings ignored), whose text
-     *                     is streamed when the search ends
-     * @param maxFrames    frame cap for videos; 0 keeps the processor's (64 for SmolVLM2)
+     * The token selection of {@code o}: temperature, top-k, top-p, min-p and repetition penalty
+     * (greedy at temperature 0, where only the penalty still applies).
      */
-    public record Options(int maxNewTokens, int minNewTokens, SamplingParameters sampling, long seed, int beams, int maxFrames) {
-        public Options {
-            Objects.requireNonNull(sampling, "sampling");
-            if (maxNewTokens < 1) throw new IllegalArgumentException("max new tokens must be positive: " + maxNewTokens);
-            if (minNewTokens < 0 || minNewTokens > maxNewTokens) {
-                throw new IllegalArgumentException("min new tokens must be in [0, " + maxNewTokens + "]: " + minNewTokens);
-            }
-            if (beams < 1) throw new IllegalArgumentException("beam width must be positive: " + beams);
-            if (maxFrames < 0) throw new IllegalArgumentException("max frames must be >= 0: " + maxFrames);
-        }
-
-        public static Options defaults() {
-            return new Options(128, 0, SamplingParameters.GREEDY, 0, 1, 0);
-        }
-
-        public Options withMaxNewTokens(int n) { return new Options(n, Math.min(minNewTokens, n), sampling, seed, beams, maxFrames); }
-        public Options withMinNewTokens(int n) { return new Options(maxNewTokens, n, sampling, seed, beams, maxFrames); }
-        public Options withSampling(SamplingParameters s) { return new Options(maxNewTokens, minNewTokens, s, seed, beams, maxFrames); }
-        public Options withSeed(long s) { return new Options(maxNewTokens, minNewTokens, sampling, s, beams, maxFrames); }
-        public Options withBeams(int n) { return new Options(maxNewTokens, minNewTokens, sampling, seed, n, maxFrames); }
-        public Options withMaxFrames(int n) { return new Options(maxNewTokens, minNewTokens, sampling, seed, beams, n); }
+    public static SamplingParameters sampling(UnderstandOptions o) {
+        return new SamplingParameters(o.temperature(), o.topK(), o.topP(), o.minP(), o.repetitionPenalty());
     }
 
     /**
@@ -144,7 +118,7 @@ public final class SmolVlmUnderstanding implements AutoCloseable {
     public record Result(String text, int[] tokens, StopReason stopReason, Stats stats) {}
 
     /** One request of {@link #understandAll}. */
-    public record Request(SmolVlmMedia media, String prompt, Options options, TokenListener listener) {
+    public record Request(SmolVlmMedia media, String prompt, UnderstandOptions options, TokenListener listener) {
         public Request {
             Objects.requireNonNull(media, "media");
             Objects.requireNonNull(prompt, "prompt");
@@ -152,7 +126,7 @@ public final class SmolVlmUnderstanding implements AutoCloseable {
             if (listener == null) listener = TokenListener.NONE;
         }
 
-        public Request(SmolVlmMedia media, String prompt, Options options) {
+        public Request(SmolVlmMedia media, String prompt, UnderstandOptions options) {
             this(media, prompt, options, TokenListener.NONE);
         }
     }
@@ -262,7 +236,7 @@ public final class SmolVlmUnderstanding implements AutoCloseable {
     // ---------------------------------------------------------------- entry points
 
     /** Answers {@code prompt} about {@code media}, streaming the answer to {@code listener}. */
-    public Result understand(SmolVlmMedia media, String prompt, Options options, TokenListener listener) throws IOException {
+    public Result understand(SmolVlmMedia media, String prompt, UnderstandOptions options, TokenListener listener) throws IOException {
         return understandAll(List.of(new Request(media, prompt, options, listener))).get(0);
     }
 
@@ -354,7 +328,7 @@ public final class SmolVlmUnderstanding implements AutoCloseable {
      * sampling, tokenization, and the vision encoder over every tile/frame. Returns null when
      * {@code progress} cancels during encoding.
      */
-    public synchronized SmolVlmPrompt prepare(SmolVlmMedia media, String prompt, Options options, ProgressListener progress) throws IOException {
+    public synchronized SmolVlmPrompt prepare(SmolVlmMedia media, String prompt, UnderstandOptions options, ProgressListener progress) throws IOException {
         if (closed) throw new IllegalStateException("SmolVLM2 model is closed");
         media.requireExists();
         return prompts.build(media, prompt, options.maxFrames(), progress == null ? ProgressListener.NONE : progress);

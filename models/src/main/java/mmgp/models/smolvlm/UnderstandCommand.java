@@ -6,13 +6,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Locale;
 import mmgp.api.Task;
+import mmgp.api.UnderstandOptions;
 import mmgp.bindings.llama.LlamaLog;
 import mmgp.bindings.mtmd.Mtmd;
 import mmgp.cli.ProgressBar;
 import mmgp.cli.VerbProvider;
 import mmgp.models.GenerationCommand;
 import mmgp.models.smolvlm.SmolVlmUnderstanding.Result;
-import mmgp.sampling.SamplingParameters;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -37,41 +37,44 @@ public final class UnderstandCommand extends GenerationCommand<SmolVlmUnderstand
         Path image;
     }
 
+    /** The API's defaults are the command's: one place for them. */
+    private static final UnderstandOptions DEFAULTS = UnderstandOptions.defaults();
+
     @ArgGroup(exclusive = true, multiplicity = "0..1")
     MediaChoice media;
 
     @Option(names = {"-p", "--prompt"}, description = "The question (default: asks for a description of the image or video).")
     String prompt;
 
-    @Option(names = "--max-tokens", defaultValue = "128", description = "Most tokens to generate (default ${DEFAULT-VALUE}).")
-    int maxTokens;
+    @Option(names = "--max-tokens", description = "Most tokens to generate (default ${DEFAULT-VALUE}).")
+    int maxTokens = DEFAULTS.maxNewTokens();
 
-    @Option(names = "--min-tokens", defaultValue = "0", description = "Tokens to generate before the answer may end (default ${DEFAULT-VALUE}).")
-    int minTokens;
+    @Option(names = "--min-tokens", description = "Tokens to generate before the answer may end (default ${DEFAULT-VALUE}).")
+    int minTokens = DEFAULTS.minNewTokens();
 
-    @Option(names = "--seed", defaultValue = "0", description = "Random seed for sampling (default ${DEFAULT-VALUE}).")
-    long seed;
+    @Option(names = "--seed", description = "Random seed for sampling (default ${DEFAULT-VALUE}).")
+    long seed = DEFAULTS.seed();
 
-    @Option(names = "--temperature", defaultValue = "0", description = "0 = greedy (default); above 0 samples.")
-    float temperature;
+    @Option(names = "--temperature", description = "0 = greedy (default); above 0 samples.")
+    float temperature = DEFAULTS.temperature();
 
-    @Option(names = "--top-k", defaultValue = "0", description = "Sample among the k most likely tokens; 0 = off.")
-    int topK;
+    @Option(names = "--top-k", description = "Sample among the k most likely tokens; 0 = off.")
+    int topK = DEFAULTS.topK();
 
-    @Option(names = "--top-p", defaultValue = "1", description = "Nucleus sampling mass; 1 = off.")
-    float topP;
+    @Option(names = "--top-p", description = "Nucleus sampling mass; 1 = off.")
+    float topP = DEFAULTS.topP();
 
-    @Option(names = "--min-p", defaultValue = "0", description = "Drop tokens below min-p × the top probability; 0 = off.")
-    float minP;
+    @Option(names = "--min-p", description = "Drop tokens below min-p × the top probability; 0 = off.")
+    float minP = DEFAULTS.minP();
 
-    @Option(names = "--repetition-penalty", defaultValue = "1", description = "Penalty for tokens already seen; 1 = off.")
-    float repetitionPenalty;
+    @Option(names = "--repetition-penalty", description = "Penalty for tokens already seen; 1 = off.")
+    float repetitionPenalty = DEFAULTS.repetitionPenalty();
 
-    @Option(names = "--beams", defaultValue = "1", description = "Beam search width; above 1 the answer is printed when the search ends.")
-    int beams;
+    @Option(names = "--beams", description = "Beam search width; above 1 the answer is printed when the search ends.")
+    int beams = DEFAULTS.beams();
 
-    @Option(names = "--max-frames", defaultValue = "0", description = "Frame cap for videos (0 = the model's, 64).")
-    int maxFrames;
+    @Option(names = "--max-frames", description = "Frame cap for videos (0 = the model's, 64).")
+    int maxFrames = DEFAULTS.maxFrames();
 
     @Option(names = "--model", description = "Directory with the SmolVLM2 text GGUF and mmproj-*.gguf (mmgp convert --model smolvlm), "
             + "or the text GGUF (default: $MMGP_SMOLVLM_MODEL when set, else the installed understanding model, e.g. from mmgp pull smolvlm2-256m).",
@@ -93,7 +96,7 @@ public final class UnderstandCommand extends GenerationCommand<SmolVlmUnderstand
     /** Checked before the model is looked for. */
     private SmolVlmMedia what;
     private String question;
-    private SmolVlmUnderstanding.Options options;
+    private UnderstandOptions options;
     private SmolVlmUnderstanding.Settings settings;
 
     public UnderstandCommand() {
@@ -118,8 +121,8 @@ public final class UnderstandCommand extends GenerationCommand<SmolVlmUnderstand
                 : media == null ? null
                 : media.video != null ? "Describe this video in detail." : "Can you describe this image?";
         if (question == null) throw new IllegalArgumentException("give --image, --video or --prompt");
-        options = new SmolVlmUnderstanding.Options(maxTokens, minTokens,
-                new SamplingParameters(temperature, topK, topP, minP, repetitionPenalty), seed, beams, maxFrames);
+        options = UnderstandOptions.defaults().toBuilder().maxNewTokens(maxTokens).minNewTokens(minTokens).temperature(temperature).topK(topK)
+                .topP(topP).minP(minP).repetitionPenalty(repetitionPenalty).seed(seed).beams(beams).maxFrames(maxFrames).build();
         settings = new SmolVlmUnderstanding.Settings(contextTokens, 512, Math.max(1, beams), threads.resolved(), exact);
     }
 

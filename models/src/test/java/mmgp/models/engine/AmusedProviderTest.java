@@ -70,6 +70,22 @@ class AmusedProviderTest {
         assertThat(model.batchKey(new ImageRequest("a cat", FAST.withSteps(4)))).isNotEqualTo(key);
         assertThat(model.batchKey(new ImageRequest("a cat", FAST.withNegativePrompt("blurry")))).isNotEqualTo(key);
         assertThat(model.batchKey(new ImageRequest("a cat", FAST.withGuidance(2f)))).isNotEqualTo(key);
+        assertThat(model.batchKey(new ImageRequest("a cat", FAST.toBuilder().temperature(1f).build()))).isNotEqualTo(key);
+        assertThat(model.batchKey(new ImageRequest("a cat", FAST.toBuilder().microConditioning(5f, 0, 0).build()))).isNotEqualTo(key);
+    }
+
+    /** The temperature schedule and micro-conditioning an embedding application sets reach the run. */
+    @Test
+    void temperatureAndMicroConditioningChangeTheImage() throws Exception {
+        ImageOptions one = FAST.withSeed(6);
+        float[] base = runOne(one);
+        assertThat(runOne(one)).as("the same options, the same image").containsExactly(base);
+        assertThat(runOne(one.toBuilder().microConditioning(2f, 4, 4).build())).isNotEqualTo(base);
+        assertThat(runOne(one.toBuilder().temperature(20f, 10f).build())).isNotEqualTo(base);
+    }
+
+    private static float[] runOne(ImageOptions o) throws Exception {
+        return model.run(List.of(new BatchItem<>(new ImageRequest("a red car", o), null)), ProgressListener.NONE).getFirst().rgb();
     }
 
     @Test

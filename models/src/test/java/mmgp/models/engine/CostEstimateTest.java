@@ -120,6 +120,23 @@ class CostEstimateTest {
         }
     }
 
+    /** Tiles the request sets (an embedding application's tileLatents): the estimate plans one tile's decode, the run's buffers stay within it. */
+    @Test
+    @SuppressWarnings("unchecked")
+    void ltxExplicitTilesEstimateBoundsTheMeasuredTileBuffers() throws Exception {
+        assumeTrue(NativeLibraries.available(), "native libs not built");
+        try (var model = (BatchModel<VideoRequest, VideoResult>) new LtxProvider().open(LtxProviderTest.CHECKPOINT, 2)) {
+            long whole = wholeDecode(model);
+            List<VideoRequest> batch = List.of(new VideoRequest("a car", LARGE.toBuilder().tileLatents(4).seed(1).build()));
+            CostEstimate estimate = model.estimate(batch);
+            Measured m = run(model, batch);
+            report("ltx explicit tiles", estimate, m);
+            assertThat(largestBuffer("vae")).as("the decode was tiled").isPositive().isLessThan(whole);
+            assertThat(estimate.peakBytes()).isLessThan(whole).isGreaterThanOrEqualTo(m.bufferBytes);
+            assertThat(estimate.flops()).isCloseTo(m.flops, org.assertj.core.data.Percentage.withPercentage(10));
+        }
+    }
+
     /**
      * A request that leaves vae_memory_bytes at its default decodes within the engine's budget
      * when that is below the 2 GiB default: estimated and run alike, so a budget smaller than the
@@ -256,8 +273,7 @@ class CostEstimateTest {
             case Media.VideoFile v -> SmolVlmMedia.video(v.file());
             case Media.None none -> SmolVlmMedia.none();
         };
-        SmolVlmPrompt p = u.prepare(media, r.prompt(),
-                SmolVlmUnderstanding.Options.defaults().withMaxNewTokens(r.options().maxNewTokens()).withMaxFrames(r.options().maxFrames()), null);
+        SmolVlmPrompt p = u.prepare(media, r.prompt(), r.options(), null);
         int side = u.processor().imageProcessor().config().maxImageSize();
         long bytes = (long) p.imagesEncoded() * 3 * side * side * Float.BYTES + (p.imageFeatures() == null ? 0 : (long) p.imageFeatures().length * Float.BYTES);
         UnderstandResult result = model.run(List.of(new BatchItem<>(r, ProgressListener.NONE)), ProgressListener.NONE).getFirst();

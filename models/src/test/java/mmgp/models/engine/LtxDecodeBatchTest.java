@@ -45,6 +45,16 @@ class LtxDecodeBatchTest {
     }
 
     @Test
+    void theRunsKnobsSplitABatch() {
+        Object key = model.batchKey(new VideoRequest("a car", SMALL));
+        assertThat(model.batchKey(new VideoRequest("a car", SMALL.toBuilder().maxSequenceLength(16).build()))).isNotEqualTo(key);
+        assertThat(model.batchKey(new VideoRequest("a car", SMALL.toBuilder().tileLatents(2).build()))).isNotEqualTo(key);
+        assertThat(model.batchKey(new VideoRequest("a car", SMALL.toBuilder().timesteps(1000, 500).build()))).isNotEqualTo(key);
+        assertThat(model.batchKey(new VideoRequest("a car", SMALL.toBuilder().timesteps(1000, 500).build())))
+                .isEqualTo(model.batchKey(new VideoRequest("a boat", SMALL.toBuilder().timesteps(1000, 500).seed(3).build())));
+    }
+
+    @Test
     void eachRequestInABatchDecodesWithItsOwnSettings() throws Exception {
         VideoRequest own = new VideoRequest("a red car", SMALL.withSeed(11).withDecode(0.4f, 0.3f));
         VideoRequest model = new VideoRequest("a boat at sea", SMALL.withSeed(12)); // the model's: 0.05, noise the timestep

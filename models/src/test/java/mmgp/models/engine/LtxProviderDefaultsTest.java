@@ -12,7 +12,6 @@ import mmgp.api.Task;
 import mmgp.api.VideoOptions;
 import mmgp.api.VideoRequest;
 import mmgp.bindings.NativeLibraries;
-import mmgp.models.ltx.LtxPipeline;
 import mmgp.registry.ModelCatalog;
 import mmgp.registry.ModelDefaults;
 import mmgp.registry.ModelManifest;
@@ -90,15 +89,15 @@ class LtxProviderDefaultsTest {
         ModelDefaults distilled = ModelCatalog.byName("ltx-video-2b-0.9.8-distilled").defaults();
         try (LtxBatchModel m = open(installed("ltx-video-2b-0.9.8-distilled", distilled))) {
             assertThat(m.defaults()).isEqualTo(distilled);
-            LtxPipeline.Options o = m.pipelineOptions(VideoOptions.defaults());
-            assertThat(o.timesteps()).containsExactly(LtxPipeline.Options.DISTILLED_TIMESTEPS);
+            VideoOptions o = m.resolved(VideoOptions.defaults());
+            assertThat(o.timesteps()).isEqualTo(VideoOptions.DISTILLED_TIMESTEPS);
             assertThat(o.steps()).isEqualTo(7);
             assertThat(o.guidanceScale()).isEqualTo(1f);
-            assertThat(o.decodeTimestepsFor(1)).containsExactly(0.05f);
+            assertThat(o.decodeTimestep()).isEqualTo(0.05f);
 
-            LtxPipeline.Options explicit = m.pipelineOptions(VideoOptions.defaults().withSteps(3).withGuidance(2.5f));
+            VideoOptions explicit = m.resolved(VideoOptions.defaults().withSteps(3).withGuidance(2.5f));
             assertThat(explicit.steps()).isEqualTo(3);
-            assertThat(explicit.timesteps()).isNull();
+            assertThat(explicit.timesteps()).isEmpty();
             assertThat(explicit.guidanceScale()).isEqualTo(2.5f);
 
             // "the model's default" and a linspace of the same length are different runs.
@@ -120,30 +119,30 @@ class LtxProviderDefaultsTest {
         ModelDefaults d = new ModelDefaults(null, null, null, 0.05f, 0.025f, false);
         VideoOptions v = VideoOptions.defaults();
         try (LtxBatchModel m = open(installed("ltx-video-0.9.1", d))) {
-            assertDecode(m.pipelineOptions(v), 0.05f, 0.025f);
-            assertDecode(m.pipelineOptions(v.withDecode(0.2f, VideoOptions.MODEL_DECODE)), 0.2f, 0.2f);
-            assertDecode(m.pipelineOptions(v.withDecode(VideoOptions.MODEL_DECODE, 0.3f)), 0.05f, 0.3f);
-            assertDecode(m.pipelineOptions(v.withDecode(0f, 1f)), 0f, 1f);
+            assertDecode(m.resolved(v), 0.05f, 0.025f);
+            assertDecode(m.resolved(v.withDecode(0.2f, VideoOptions.MODEL_DECODE)), 0.2f, 0.2f);
+            assertDecode(m.resolved(v.withDecode(VideoOptions.MODEL_DECODE, 0.3f)), 0.05f, 0.3f);
+            assertDecode(m.resolved(v.withDecode(0f, 1f)), 0f, 1f);
         }
         try (LtxBatchModel m = open(CHECKPOINT)) { // no recommendation: the built-in 0.05
-            assertDecode(m.pipelineOptions(v), 0.05f, 0.05f);
-            assertDecode(m.pipelineOptions(v.withDecode(VideoOptions.MODEL_DECODE, 0.3f)), 0.05f, 0.3f);
+            assertDecode(m.resolved(v), 0.05f, 0.05f);
+            assertDecode(m.resolved(v.withDecode(VideoOptions.MODEL_DECODE, 0.3f)), 0.05f, 0.3f);
         }
     }
 
-    private static void assertDecode(LtxPipeline.Options o, float timestep, float noiseScale) {
-        assertThat(o.decodeTimestepsFor(1)).containsExactly(timestep);
-        assertThat(o.decodeNoiseScalesFor(1)).containsExactly(noiseScale);
+    private static void assertDecode(VideoOptions o, float timestep, float noiseScale) {
+        assertThat(o.decodeTimestep()).isEqualTo(timestep);
+        assertThat(o.decodeNoiseScale()).isEqualTo(noiseScale);
     }
 
     @Test
     void aModelWithoutDefaultsRunsEightStepsUnderGuidanceThree() throws Exception {
         assumeTrue(NativeLibraries.available(), "native libs not built");
         try (LtxBatchModel m = open(installed("ltx-video", ModelDefaults.NONE))) {
-            LtxPipeline.Options o = m.pipelineOptions(VideoOptions.defaults());
+            VideoOptions o = m.resolved(VideoOptions.defaults());
             assertThat(o.steps()).isEqualTo(VideoOptions.FALLBACK_STEPS);
             assertThat(o.guidanceScale()).isEqualTo(VideoOptions.FALLBACK_GUIDANCE);
-            assertThat(o.timesteps()).isNull();
+            assertThat(o.timesteps()).isEmpty();
         }
         try (LtxBatchModel m = open(CHECKPOINT)) {
             assertThat(m.defaults()).as("a plain folder, no manifest").isEqualTo(ModelDefaults.NONE);

@@ -6,13 +6,16 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import mmgp.api.ImageOptions;
 import mmgp.api.ProgressListener;
+import mmgp.api.VideoOptions;
 import mmgp.bindings.NativeLibraries;
 import mmgp.graph.ComputeBackend;
 import mmgp.models.amused.AmusedModel;
 import mmgp.models.amused.AmusedPipeline;
 import mmgp.models.ltx.LtxModel;
 import mmgp.models.ltx.LtxPipeline;
+import mmgp.models.ltx.LtxTestOptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -32,7 +35,7 @@ class PerRowSeedsTest {
     @Test
     void amusedBatchOfThreeGivesTheTokensAndPixelsOfEachImageAlone() throws Exception {
         try (ComputeBackend backend = ComputeBackend.cpu(2); AmusedModel model = AmusedModel.open(FIXTURES.resolve("amused/checkpoint"), backend)) {
-            AmusedPipeline.Options o = AmusedPipeline.Options.defaults().withSteps(4).withGuidance(5f).withNegativePrompt("blurry");
+            ImageOptions o = ImageOptions.defaults().withSteps(4).withGuidance(5f).withNegativePrompt("blurry");
             AmusedPipeline.Images batch = AmusedPipeline.generateWithSeeds(model, backend, PROMPTS, o, ProgressListener.NONE, SEEDS);
             int tokens = batch.tokens().length / 3, pixels = batch.pixels().length / 3;
             for (int i = 0; i < 3; i++) {
@@ -55,7 +58,7 @@ class PerRowSeedsTest {
     @ValueSource(strings = {"ltx_video", "ltx_video_095"})
     void ltxBatchOfThreeGivesThePixelsOfEachVideoAlone(String fixture) throws Exception {
         try (ComputeBackend backend = ComputeBackend.cpu(2); LtxModel model = LtxModel.open(FIXTURES.resolve(fixture).resolve("checkpoint"), backend)) {
-            LtxPipeline.Options o = LtxPipeline.Options.defaults().with(9, 64, 32, 2, 3f, 24f, 32, 0).withNegativePrompt("blurry");
+            VideoOptions o = LtxTestOptions.of(9, 64, 32, 2, 3f, 32, 0).withNegativePrompt("blurry");
             LtxPipeline.Video batch = LtxPipeline.generateWithSeeds(model, backend, PROMPTS, o, ProgressListener.NONE, SEEDS);
             int pixels = batch.pixels().length / 3;
             for (int i = 0; i < 3; i++) {
@@ -64,7 +67,7 @@ class PerRowSeedsTest {
                 assertThat(maxAbsDifference(row, alone.pixels())).as("video %d", i).isLessThanOrEqualTo(1e-5);
                 assertThat(row).as("video %d bit for bit", i).containsExactly(alone.pixels());
             }
-            LtxPipeline.Video legacy = LtxPipeline.generate(model, backend, List.of(PROMPTS.get(1)), o.with(9, 64, 32, 2, 3f, 24f, 32, SEEDS[1]), ProgressListener.NONE);
+            LtxPipeline.Video legacy = LtxPipeline.generate(model, backend, List.of(PROMPTS.get(1)), o.withSeed(SEEDS[1]), ProgressListener.NONE);
             assertThat(Arrays.copyOfRange(batch.pixels(), pixels, 2 * pixels)).containsExactly(legacy.pixels());
             LtxPipeline.Video other = LtxPipeline.generateWithSeeds(model, backend, List.of(PROMPTS.get(1)), o, ProgressListener.NONE, new long[] {SEEDS[1] + 1});
             assertThat(maxAbsDifference(other.pixels(), legacy.pixels())).isGreaterThan(1e-3);

@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.function.BiFunction;
+import mmgp.api.VideoOptions;
 import mmgp.bindings.NativeLibraries;
 import mmgp.convert.ConversionPlan;
 import mmgp.convert.TensorEncoder;
@@ -44,7 +45,7 @@ import org.junit.jupiter.api.io.TempDir;
 class LtxCheckpointFormatsTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Path FIXTURE = Path.of("src/test/resources/fixtures/ltx_video_095/checkpoint");
-    private static final LtxPipeline.Options RUN = LtxPipeline.Options.defaults().with(9, 64, 64, 2, 3f, 24f, 32, 5);
+    private static final VideoOptions RUN = LtxTestOptions.of(9, 64, 64, 2, 3f, 32, 5);
 
     /** 13B's shape in small: 32 heads (as 13B; the fixture has 2) of 8, 3 layers (fixture 2). */
     private static final String WIDE_32_HEADS = """

@@ -8,10 +8,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Path;
+import java.util.List;
+import mmgp.api.VideoOptions;
 import mmgp.bindings.NativeLibraries;
 import mmgp.check.CaseResult;
 import mmgp.check.FixtureCases;
 import mmgp.graph.ComputeBackend;
+import mmgp.registry.ModelDefaults;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -24,14 +27,14 @@ class LtxFixtureDecodeListsTest {
 
     @Test
     void floatsAndListsAreOnePerPrompt() throws Exception {
-        LtxPipeline.Options o = LtxFixtureRunner.options(json.readTree("{\"decode_timestep\": [0.05, 0.1], \"decode_noise_scale\": 0.025}"));
-        assertThat(o.decodeTimestepsFor(2)).containsExactly(0.05f, 0.1f);
-        assertThat(o.decodeNoiseScalesFor(2)).containsExactly(0.025f, 0.025f);
-        LtxPipeline.Options none = LtxFixtureRunner.options(json.readTree("{\"decode_timestep\": [0.05, 0.1], \"decode_noise_scale\": null}"));
-        assertThat(none.decodeNoiseScalesFor(2)).as("None: the timesteps").containsExactly(0.05f, 0.1f);
-        assertThat(LtxFixtureRunner.options(json.readTree("{}")).decodeTimestepsFor(1)).as("the pipelines' default").containsExactly(0f);
-        assertThatThrownBy(() -> LtxFixtureRunner.options(json.readTree("{\"decode_timestep\": [0.05, 1.5]}")))
-                .hasMessageContaining("decode timestep 1.5 is outside 0..1");
+        List<VideoOptions> o = LtxFixtureRunner.options(json.readTree("{\"decode_timestep\": [0.05, 0.1], \"decode_noise_scale\": 0.025}"), 2);
+        assertThat(o).extracting(VideoOptions::decodeTimestep).containsExactly(0.05f, 0.1f);
+        assertThat(o).extracting(VideoOptions::decodeNoiseScale).containsExactly(0.025f, 0.025f);
+        List<VideoOptions> none = LtxFixtureRunner.options(json.readTree("{\"decode_timestep\": [0.05, 0.1], \"decode_noise_scale\": null}"), 2);
+        assertThat(none).extracting(v -> LtxDefaults.resolve(v, ModelDefaults.NONE).decodeNoiseScale()).as("None: the timesteps").containsExactly(0.05f, 0.1f);
+        assertThat(LtxFixtureRunner.options(json.readTree("{}"), 1)).extracting(VideoOptions::decodeTimestep).as("the pipelines' default").containsExactly(0f);
+        assertThatThrownBy(() -> LtxFixtureRunner.options(json.readTree("{\"decode_timestep\": [0.05, 1.5]}"), 2))
+                .hasMessageContaining("decode_timestep: must be in [0, 1], got 1.5");
     }
 
     @Test
@@ -42,8 +45,8 @@ class LtxFixtureDecodeListsTest {
         assertThatThrownBy(() -> LtxFixtureRunner.prompts(json.readTree("{\"prompt\": \"a\", \"num_videos_per_prompt\": 0}")))
                 .hasMessageContaining("num_videos_per_prompt");
         // Lists stay per prompt: with two videos per prompt they fit only as one value (as torch's broadcast).
-        LtxPipeline.Options listed = LtxFixtureRunner.options(json.readTree("{\"decode_timestep\": [0.05, 0.1]}"));
-        assertThatThrownBy(() -> listed.decodeTimestepsFor(LtxFixtureRunner.prompts(kw).size())).hasMessageContaining("2 decode timesteps for 4 prompts");
+        JsonNode listed = json.readTree("{\"decode_timestep\": [0.05, 0.1]}");
+        assertThatThrownBy(() -> LtxFixtureRunner.options(listed, LtxFixtureRunner.prompts(kw).size())).hasMessageContaining("2 decode timesteps for 4 prompts");
     }
 
     /** e2e_nocfg's float kwargs written as per-prompt lists: the same call to diffusers, so the same golden passes. */

@@ -7,13 +7,16 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import mmgp.api.InvalidRequestException;
 import mmgp.api.ProgressListener;
+import mmgp.api.VideoOptions;
 import mmgp.bindings.NativeLibraries;
 import mmgp.check.CaseResult;
 import mmgp.check.FixtureCases;
 import mmgp.check.FixtureRunner;
 import mmgp.check.TensorComparison;
 import mmgp.graph.ComputeBackend;
+import mmgp.registry.ModelDefaults;
 import mmgp.testing.GoldenCases;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -45,43 +48,51 @@ class LtxImageToVideoTest {
 
     @Test
     void decodeSettingsArePerPromptAndEachVideoIsTheOneItsSettingsGiveAlone() throws Exception {
-        var o = LtxPipeline.Options.defaults().with(9, 64, 64, 2, 1f, 24f, 16, 0);
+        var o = LtxTestOptions.of(9, 64, 64, 2, 1f, 16, 0);
         List<String> prompts = List.of("a red car", "waves on rocks");
         long[] seeds = {4, 9};
         try (ComputeBackend backend = ComputeBackend.cpu(2); LtxModel m = LtxModel.open(FIXTURE.resolve("checkpoint"), backend)) {
             assertThat(m.vae().timestepConditioned()).isTrue();
-            var both = LtxPipeline.generateWithSeeds(m, backend, prompts, o.withDecode(new float[] {0.05f, 0.4f}, new float[] {0.025f, 0.3f}),
-                    ProgressListener.NONE, seeds);
+            List<VideoOptions> videos = List.of(o.withSeed(seeds[0]).withDecode(0.05f, 0.025f), o.withSeed(seeds[1]).withDecode(0.4f, 0.3f));
+            var both = LtxPipeline.generateWithSeeds(m, backend, prompts, null, videos, ProgressListener.NONE);
             int per = both.pixels().length / 2;
             for (int i = 0; i < 2; i++) {
-                float t = i == 0 ? 0.05f : 0.4f, s = i == 0 ? 0.025f : 0.3f;
-                var alone = LtxPipeline.generateWithSeeds(m, backend, List.of(prompts.get(i)), o.withDecode(t, s), ProgressListener.NONE, new long[] {seeds[i]});
+                var alone = LtxPipeline.generateWithSeeds(m, backend, List.of(prompts.get(i)), null, List.of(videos.get(i)), ProgressListener.NONE);
                 assertClose("video " + i + " in the batch vs alone", slice(both.pixels(), i, per), alone.pixels());
             }
             // The second video's settings matter: with the first's it is another video.
             var same = LtxPipeline.generateWithSeeds(m, backend, prompts, o.withDecode(0.05f, 0.025f), ProgressListener.NONE, seeds);
             assertThat(Arrays.equals(slice(same.pixels(), 0, per), slice(both.pixels(), 0, per))).isTrue();
             assertThat(maxAbs(slice(same.pixels(), 1, per), slice(both.pixels(), 1, per))).isGreaterThan(1e-3);
+            // Anything else must agree: one transformer graph serves the batch.
+            assertThatThrownBy(() -> LtxPipeline.generateWithSeeds(m, backend, prompts, null, List.of(o, o.withFrameRate(12)), ProgressListener.NONE))
+                    .hasMessageContaining("may differ only in seed and decode settings");
+            assertThatThrownBy(() -> LtxPipeline.generateWithSeeds(m, backend, prompts, null, List.of(o), ProgressListener.NONE))
+                    .hasMessageContaining("1 video options for 2 prompts");
         }
     }
 
     @Test
     void decodeListsBroadcastOrMatchThePrompts() {
-        var o = LtxPipeline.Options.defaults().withDecode(new float[] {0.1f}, null);
-        assertThat(o.decodeTimestepsFor(3)).containsExactly(0.1f, 0.1f, 0.1f);
-        assertThat(o.decodeNoiseScalesFor(3)).containsExactly(0.1f, 0.1f, 0.1f); // None: the timesteps
-        var listed = o.withDecode(new float[] {0.1f, 0.2f}, new float[] {0.5f});
-        assertThat(listed.decodeTimestepsFor(2)).containsExactly(0.1f, 0.2f);
-        assertThat(listed.decodeNoiseScalesFor(2)).containsExactly(0.5f, 0.5f);
-        assertThat(o.withDecode(new float[] {0.1f, 0.2f}, null).decodeNoiseScalesFor(2)).containsExactly(0.1f, 0.2f);
-        assertThat(o.withDecode(0.3f, Float.NaN).decodeNoiseScalesFor(1)).containsExactly(0.3f);
-        assertThatThrownBy(() -> listed.decodeTimestepsFor(3)).hasMessageContaining("2 decode timesteps for 3 prompts");
-        assertThatThrownBy(() -> o.withDecode(new float[0], null)).hasMessageContaining("at least one");
+        var o = VideoOptions.defaults();
+        List<VideoOptions> one = LtxPipeline.perVideo(o, 3, new float[] {0.1f}, null);
+        assertThat(one).extracting(VideoOptions::decodeTimestep).containsExactly(0.1f, 0.1f, 0.1f);
+        assertThat(one).extracting(v -> LtxDefaults.resolve(v, ModelDefaults.NONE).decodeNoiseScale()).containsExactly(0.1f, 0.1f, 0.1f); // None: the timesteps
+        List<VideoOptions> listed = LtxPipeline.perVideo(o, 2, new float[] {0.1f, 0.2f}, new float[] {0.5f});
+        assertThat(listed).extracting(VideoOptions::decodeTimestep).containsExactly(0.1f, 0.2f);
+        assertThat(listed).extracting(VideoOptions::decodeNoiseScale).containsExactly(0.5f, 0.5f);
+        assertThat(LtxPipeline.perVideo(o, 2, new float[] {0.1f, 0.2f}, null)).extracting(v -> LtxDefaults.resolve(v, ModelDefaults.NONE).decodeNoiseScale())
+                .containsExactly(0.1f, 0.2f);
+        assertThat(LtxPipeline.perVideo(o.withDecode(0.3f, 0.2f), 2, null, null)).extracting(VideoOptions::decodeNoiseScale).containsExactly(0.2f, 0.2f);
+        assertThatThrownBy(() -> LtxPipeline.perVideo(o, 3, new float[] {0.1f, 0.2f}, null)).hasMessageContaining("2 decode timesteps for 3 prompts");
+        assertThatThrownBy(() -> LtxPipeline.perVideo(o, 1, new float[0], null)).hasMessageContaining("0 decode timesteps for 1 prompts");
+        assertThatThrownBy(() -> LtxPipeline.perVideo(o, 1, new float[] {1.5f}, null)).isInstanceOf(InvalidRequestException.class)
+                .hasMessageContaining("decode_timestep");
     }
 
     @Test
     void oneImageServesEveryPromptAndAnImageOfAnotherSizeIsResized() throws Exception {
-        var o = LtxPipeline.Options.defaults().with(9, 64, 64, 2, 3f, 24f, 16, 3);
+        var o = LtxTestOptions.of(9, 64, 64, 2, 3f, 16, 3);
         LtxConditionImage square = gradient(64, 64), wide = gradient(96, 40);
         List<String> prompts = List.of("a red car", "waves on rocks");
         try (ComputeBackend backend = ComputeBackend.cpu(2); LtxModel m = LtxModel.open(FIXTURE.resolve("checkpoint"), backend)) {

@@ -2,6 +2,8 @@ package mmgp.models.ltx;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.List;
+import mmgp.api.VideoOptions;
 import mmgp.registry.ModelCatalog;
 import mmgp.registry.ModelDefaults;
 import org.junit.jupiter.api.Test;
@@ -12,7 +14,7 @@ class LtxModelDefaultsTest {
     static final ModelDefaults DISTILLED = ModelCatalog.byName("ltx-video-2b-0.9.8-distilled").defaults();
     static final ModelDefaults V095 = ModelCatalog.byName("ltx-video-0.9.5").defaults();
 
-    static LtxPipeline.Options options(ModelDefaults d, String... args) {
+    static List<VideoOptions> options(ModelDefaults d, String... args) {
         VideoCommand c = new VideoCommand();
         String[] all = new String[args.length + 2];
         all[0] = "-p";
@@ -22,54 +24,61 @@ class LtxModelDefaultsTest {
         return c.options(d);
     }
 
+    /** The first video's options. */
+    static VideoOptions first(ModelDefaults d, String... args) {
+        return options(d, args).getFirst();
+    }
+
     @Test
     void withoutFlagsADistilledModelRunsItsTimestepListWithoutGuidance() {
-        LtxPipeline.Options o = options(DISTILLED);
-        assertThat(o.timesteps()).containsExactly(LtxPipeline.Options.DISTILLED_TIMESTEPS);
+        VideoOptions o = first(DISTILLED);
+        assertThat(o.timesteps()).isEqualTo(VideoOptions.DISTILLED_TIMESTEPS);
         assertThat(o.steps()).isEqualTo(7);
         assertThat(o.guidanceScale()).isEqualTo(1f);
-        assertThat(o.decodeTimestepsFor(1)).containsExactly(0.05f);
-        assertThat(o.decodeNoiseScalesFor(1)).as("Lightricks' distilled configs").containsExactly(0.025f);
+        assertThat(o.decodeTimestep()).isEqualTo(0.05f);
+        assertThat(o.decodeNoiseScale()).as("Lightricks' distilled configs").isEqualTo(0.025f);
     }
 
     @Test
     void withoutFlagsA095ModelRunsFortyStepsUnderGuidanceThree() {
-        LtxPipeline.Options o = options(V095);
-        assertThat(o.timesteps()).isNull();
+        VideoOptions o = first(V095);
+        assertThat(o.timesteps()).isEmpty();
         assertThat(o.steps()).isEqualTo(40);
         assertThat(o.guidanceScale()).isEqualTo(3f);
     }
 
     @Test
     void aModelWithoutDefaultsKeepsTodaysBehaviour() {
-        LtxPipeline.Options o = options(ModelDefaults.NONE);
+        VideoOptions o = first(ModelDefaults.NONE);
         assertThat(o.steps()).isEqualTo(40);
-        assertThat(o.timesteps()).isNull();
+        assertThat(o.timesteps()).isEmpty();
         assertThat(o.guidanceScale()).isEqualTo(3f);
-        assertThat(o.decodeTimestepsFor(1)).containsExactly(0.05f);
-        LtxPipeline.Options distilled = options(ModelDefaults.NONE, "--schedule", "distilled");
-        assertThat(distilled.timesteps()).containsExactly(LtxPipeline.Options.DISTILLED_TIMESTEPS);
+        assertThat(o.decodeTimestep()).isEqualTo(0.05f);
+        VideoOptions distilled = first(ModelDefaults.NONE, "--schedule", "distilled");
+        assertThat(distilled.timesteps()).isEqualTo(VideoOptions.DISTILLED_TIMESTEPS);
         assertThat(distilled.guidanceScale()).isEqualTo(1f);
     }
 
     @Test
     void aRecommendedNoiseScaleWithoutATimestepIsKept() {
-        LtxPipeline.Options o = options(new ModelDefaults(null, null, null, null, 0.3f, false));
-        assertThat(o.decodeTimestepsFor(1)).as("the options' own timestep").containsExactly(0.05f);
-        assertThat(o.decodeNoiseScalesFor(1)).as("the model's noise scale").containsExactly(0.3f);
+        VideoOptions o = first(new ModelDefaults(null, null, null, null, 0.3f, false));
+        assertThat(o.decodeTimestep()).as("the options' own timestep").isEqualTo(0.05f);
+        assertThat(o.decodeNoiseScale()).as("the model's noise scale").isEqualTo(0.3f);
     }
 
     @Test
     void decodeFlagsAreOneValueOrOnePerPromptWithinZeroToOne() {
         ModelDefaults d = new ModelDefaults(null, null, null, 0.05f, 0.025f, false);
-        LtxPipeline.Options model = options(d);
-        assertThat(model.decodeNoiseScalesFor(1)).as("the model's pair").containsExactly(0.025f);
-        LtxPipeline.Options listed = options(d, "-p", "a boat", "--decode-timestep", "0.1,0.2");
-        assertThat(listed.decodeTimestepsFor(2)).containsExactly(0.1f, 0.2f);
-        assertThat(listed.decodeNoiseScalesFor(2)).as("no noise flag: the timesteps, as diffusers").containsExactly(0.1f, 0.2f);
-        LtxPipeline.Options noiseOnly = options(d, "--decode-noise-scale", "0.3");
-        assertThat(noiseOnly.decodeTimestepsFor(1)).as("the model's timestep").containsExactly(0.05f);
-        assertThat(noiseOnly.decodeNoiseScalesFor(1)).containsExactly(0.3f);
+        VideoOptions model = first(d);
+        assertThat(model.decodeNoiseScale()).as("the model's pair").isEqualTo(0.025f);
+        List<VideoOptions> listed = options(d, "-p", "a boat", "--decode-timestep", "0.1,0.2");
+        assertThat(listed).extracting(VideoOptions::decodeTimestep).containsExactly(0.1f, 0.2f);
+        assertThat(listed).extracting(VideoOptions::decodeNoiseScale).as("no noise flag: the timesteps, as diffusers").containsExactly(0.1f, 0.2f);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> options(d, "--decode-timestep", "0.1,0.2"))
+                .hasMessageContaining("2 decode timesteps for 1 prompts");
+        VideoOptions noiseOnly = first(d, "--decode-noise-scale", "0.3");
+        assertThat(noiseOnly.decodeTimestep()).as("the model's timestep").isEqualTo(0.05f);
+        assertThat(noiseOnly.decodeNoiseScale()).isEqualTo(0.3f);
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> options(d, "--decode-timestep", "0.1,1.5"))
                 .hasMessageContaining("--decode-timestep 1.5 is outside 0..1");
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> options(d, "--decode-noise-scale", "-0.5"))
@@ -78,25 +87,25 @@ class LtxModelDefaultsTest {
 
     @Test
     void explicitFlagsWinOverTheModelsDefaults() {
-        LtxPipeline.Options o = options(DISTILLED, "--steps", "5", "--guidance", "4", "--decode-timestep", "0.1");
+        VideoOptions o = first(DISTILLED, "--steps", "5", "--guidance", "4", "--decode-timestep", "0.1");
         assertThat(o.steps()).isEqualTo(5);
-        assertThat(o.timesteps()).as("--steps replaces the model's timestep list").isNull();
+        assertThat(o.timesteps()).as("--steps replaces the model's timestep list").isEmpty();
         assertThat(o.guidanceScale()).isEqualTo(4f);
-        assertThat(o.decodeTimestepsFor(1)).containsExactly(0.1f);
+        assertThat(o.decodeTimestep()).isEqualTo(0.1f);
 
-        LtxPipeline.Options guidanceOnly = options(DISTILLED, "--guidance", "2");
-        assertThat(guidanceOnly.timesteps()).as("the model's schedule stays").containsExactly(LtxPipeline.Options.DISTILLED_TIMESTEPS);
+        VideoOptions guidanceOnly = first(DISTILLED, "--guidance", "2");
+        assertThat(guidanceOnly.timesteps()).as("the model's schedule stays").isEqualTo(VideoOptions.DISTILLED_TIMESTEPS);
         assertThat(guidanceOnly.guidanceScale()).isEqualTo(2f);
 
-        LtxPipeline.Options own = options(DISTILLED, "--timesteps", "1000,900");
-        assertThat(own.timesteps()).containsExactly(1000, 900);
+        VideoOptions own = first(DISTILLED, "--timesteps", "1000,900");
+        assertThat(own.timesteps()).containsExactly(1000d, 900d);
         assertThat(own.guidanceScale()).as("guidance still the model's").isEqualTo(1f);
 
-        LtxPipeline.Options linspace = options(DISTILLED, "--schedule", "pipeline");
-        assertThat(linspace.timesteps()).isNull();
+        VideoOptions linspace = first(DISTILLED, "--schedule", "pipeline");
+        assertThat(linspace.timesteps()).isEmpty();
         assertThat(linspace.steps()).as("the model's step count, on the pipeline's schedule").isEqualTo(7);
 
-        LtxPipeline.Options steps095 = options(V095, "--steps", "12");
+        VideoOptions steps095 = first(V095, "--steps", "12");
         assertThat(steps095.steps()).isEqualTo(12);
         assertThat(steps095.guidanceScale()).isEqualTo(3f);
     }

@@ -214,7 +214,7 @@ public class LtxSingleFileTest {
             try (ComputeBackend backend = ComputeBackend.cpu(2); LtxModel fromSingle = LtxModel.open(single, ck, backend);
                  LtxModel fromFolder = LtxModel.open(ck, backend)) {
                 assertThat(fromSingle.hasVaeEncoder()).isTrue();
-                var o = LtxPipeline.Options.defaults().with(9, 64, 64, 2, 3f, 24f, 32, 5);
+                var o = LtxTestOptions.of(9, 64, 64, 2, 3f, 32, 5);
                 var a = LtxPipeline.generate(fromSingle, backend, List.of("a red car"), o, mmgp.api.ProgressListener.NONE);
                 var b = LtxPipeline.generate(fromFolder, backend, List.of("a red car"), o, mmgp.api.ProgressListener.NONE);
                 assertThat(a.latents()).as("transformer output (final latents) " + c[0]).containsExactly(b.latents());

@@ -16,6 +16,8 @@ import mmgp.models.ltx.LtxPipeline;
 import mmgp.registry.ModelCatalog;
 import mmgp.registry.ModelDefaults;
 import mmgp.api.Task;
+import mmgp.api.UnderstandOptions;
+import mmgp.api.VideoOptions;
 import mmgp.bindings.NativeLibraries;
 import mmgp.bindings.llama.LlamaLog;
 import mmgp.bindings.mtmd.Mtmd;
@@ -27,7 +29,6 @@ import mmgp.models.amused.AmusedFixtureRunner;
 import mmgp.models.amused.AmusedModel;
 import mmgp.models.smolvlm.SmolVlmMedia;
 import mmgp.models.smolvlm.SmolVlmUnderstanding;
-import mmgp.models.smolvlm.SmolVlmUnderstanding.Options;
 import mmgp.models.smolvlm.SmolVlmUnderstanding.TokenListener;
 import mmgp.registry.InstalledModel;
 import mmgp.registry.ModelManifest;
@@ -176,7 +177,7 @@ class PullFromLocalHubTest {
         try (mmgp.gguf.GgufFile gguf = mmgp.gguf.GgufFile.open(installed.entryPoint())) {
             assertThat(ModelDefaults.read(gguf.metadata())).isEqualTo(ModelCatalog.DISTILLED_DEFAULTS);
         }
-        LtxPipeline.Options o = LtxDefaults.apply(LtxPipeline.Options.defaults().with(9, 64, 64, 40, 3f, 24f, 32, 5), defaults, false, false, false);
+        VideoOptions o = LtxDefaults.resolve(VideoOptions.defaults().toBuilder().size(9, 64, 64).maxSequenceLength(32).seed(5).build(), defaults);
         assertThat(o.guidanceScale()).as("distilled: no CFG").isEqualTo(1f);
         try (ComputeBackend backend = ComputeBackend.cpu(2); LtxModel pulled = LtxModel.open(installed.entryPoint(), backend);
              LtxModel fromFolder = LtxModel.open(folder, backend)) {
@@ -211,7 +212,7 @@ class PullFromLocalHubTest {
         Mtmd.helperLogSet(LlamaLog.callback(), MemorySegment.NULL);
         try (SmolVlmUnderstanding vlm = SmolVlmUnderstanding.open(installed.entryPoint(), null, new SmolVlmUnderstanding.Settings(1024, 512, 4, 2, true))) {
             var result = vlm.understand(SmolVlmMedia.image(golden.resolve("image.png")), "Describe this image.",
-                    Options.defaults().withMaxNewTokens(8).withMinNewTokens(8), TokenListener.NONE);
+                    UnderstandOptions.defaults().toBuilder().maxNewTokens(8).minNewTokens(8).build(), TokenListener.NONE);
             int[] expected = Arrays.stream(Arrays.copyOfRange(sequence, ids.length, sequence.length)).mapToInt(v -> (int) v).toArray();
             assertThat(result.tokens()).containsExactly(expected);
         }

@@ -9,15 +9,14 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import mmgp.api.UnderstandOptions;
 import mmgp.media.VideoWriter;
 import mmgp.models.QuietLlama;
-import mmgp.models.smolvlm.SmolVlmUnderstanding.Options;
 import mmgp.models.smolvlm.SmolVlmUnderstanding.Request;
 import mmgp.models.smolvlm.SmolVlmUnderstanding.Result;
 import mmgp.models.smolvlm.SmolVlmUnderstanding.StopReason;
 import mmgp.models.smolvlm.SmolVlmUnderstanding.TokenListener;
 import mmgp.safetensors.SafetensorsCheckpoint;
-import mmgp.sampling.SamplingParameters;
 import mmgp.tensor.GgmlType;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -62,8 +61,8 @@ class SmolVlmUnderstandingTest {
         if (direct != null) direct.close();
     }
 
-    static Options greedy(int maxNewTokens) {
-        return Options.defaults().withMaxNewTokens(maxNewTokens);
+    static UnderstandOptions greedy(int maxNewTokens) {
+        return UnderstandOptions.defaults().withMaxNewTokens(maxNewTokens);
     }
 
     @Test
@@ -79,7 +78,7 @@ class SmolVlmUnderstandingTest {
         assertThat(prompt.ids()).containsExactly(ints(expectedIds));
         assertThat(prompt.imagesEncoded()).isEqualTo(7); // 2 × 3 tiles + the global image
         // generate(max_new_tokens=8, min_new_tokens=8): the end-of-utterance logit is masked throughout
-        Result result = engine.understand(SmolVlmMedia.image(IMAGE), IMAGE_PROMPT, greedy(8).withMinNewTokens(8), TokenListener.NONE);
+        Result result = engine.understand(SmolVlmMedia.image(IMAGE), IMAGE_PROMPT, greedy(8).toBuilder().minNewTokens(8).build(), TokenListener.NONE);
         assertThat(result.tokens()).containsExactly(Arrays.copyOfRange(ints(expectedSequence), expectedIds.length, expectedSequence.length));
         assertThat(result.stopReason()).isEqualTo(StopReason.MAX_TOKENS);
         assertThat(result.stats().promptTokens()).isEqualTo(expectedIds.length);
@@ -143,7 +142,7 @@ class SmolVlmUnderstandingTest {
 
     @Test
     void streamedPiecesConcatenateToTheText() throws IOException {
-        for (Options options : List.of(greedy(32), greedy(32).withSampling(SamplingParameters.ofTemperature(1.5f)).withSeed(7))) {
+        for (UnderstandOptions options : List.of(greedy(32), greedy(32).toBuilder().temperature(1.5f).seed(7).build())) {
             StringBuilder streamed = new StringBuilder();
             List<String> pieces = new ArrayList<>();
             Result result = engine.understand(SmolVlmMedia.image(IMAGE), IMAGE_PROMPT, options, piece -> {
@@ -158,7 +157,7 @@ class SmolVlmUnderstandingTest {
 
     @Test
     void samplingIsReproducibleBySeed() throws IOException {
-        Options options = greedy(16).withSampling(new SamplingParameters(0.9f, 20, 0.95f, 0.02f, 1.1f)).withSeed(42);
+        UnderstandOptions options = greedy(16).toBuilder().temperature(0.9f).topK(20).topP(0.95f).minP(0.02f).repetitionPenalty(1.1f).seed(42).build();
         Result a = engine.understand(SmolVlmMedia.image(IMAGE), IMAGE_PROMPT, options, TokenListener.NONE);
         Result b = engine.understand(SmolVlmMedia.image(IMAGE), IMAGE_PROMPT, options, TokenListener.NONE);
         assertThat(a.tokens()).containsExactly(b.tokens());
@@ -181,7 +180,7 @@ class SmolVlmUnderstandingTest {
                 return steps.get() >= 3;
             }
         };
-        Result result = engine.understand(SmolVlmMedia.image(IMAGE), IMAGE_PROMPT, greedy(32).withMinNewTokens(32), stopAfterThree);
+        Result result = engine.understand(SmolVlmMedia.image(IMAGE), IMAGE_PROMPT, greedy(32).toBuilder().minNewTokens(32).build(), stopAfterThree);
         assertThat(result.stopReason()).isEqualTo(StopReason.CANCELLED);
         assertThat(result.tokens()).hasSize(3);
 
@@ -204,7 +203,7 @@ class SmolVlmUnderstandingTest {
     void beamWidthOneIsGreedy() throws IOException {
         for (SmolVlmMedia media : List.of(SmolVlmMedia.image(IMAGE), SmolVlmMedia.video(video))) {
             Result greedyResult = engine.understand(media, "What is it?", greedy(20), TokenListener.NONE);
-            Result beam = engine.understand(media, "What is it?", greedy(20).withBeams(1), TokenListener.NONE);
+            Result beam = engine.understand(media, "What is it?", greedy(20).toBuilder().beams(1).build(), TokenListener.NONE);
             assertThat(beam.tokens()).containsExactly(greedyResult.tokens());
             assertThat(beam.text()).isEqualTo(greedyResult.text());
         }
@@ -213,10 +212,10 @@ class SmolVlmUnderstandingTest {
     @Test
     void wideBeamSearchIsDeterministicAndStreamsItsText() throws IOException {
         StringBuilder streamed = new StringBuilder();
-        Result beam = engine.understand(SmolVlmMedia.image(IMAGE), IMAGE_PROMPT, greedy(12).withBeams(3), streamed::append);
+        Result beam = engine.understand(SmolVlmMedia.image(IMAGE), IMAGE_PROMPT, greedy(12).toBuilder().beams(3).build(), streamed::append);
         assertThat(beam.tokens()).isNotEmpty();
         assertThat(streamed.toString()).isEqualTo(beam.text());
-        Result again = engine.understand(SmolVlmMedia.image(IMAGE), IMAGE_PROMPT, greedy(12).withBeams(3), TokenListener.NONE);
+        Result again = engine.understand(SmolVlmMedia.image(IMAGE), IMAGE_PROMPT, greedy(12).toBuilder().beams(3).build(), TokenListener.NONE);
         assertThat(again.tokens()).containsExactly(beam.tokens());
     }
 
@@ -226,7 +225,7 @@ class SmolVlmUnderstandingTest {
                 new Request(SmolVlmMedia.image(IMAGE), IMAGE_PROMPT, greedy(20)),
                 new Request(SmolVlmMedia.video(video), "What happens in the video?", greedy(14)),
                 new Request(SmolVlmMedia.none(), "What is the capital of France?", greedy(9)),
-                new Request(SmolVlmMedia.image(IMAGE), "What colour is it?", greedy(10).withBeams(2)),
+                new Request(SmolVlmMedia.image(IMAGE), "What colour is it?", greedy(10).toBuilder().beams(2).build()),
                 // more requests than sequence ids: these wait for finished ones to free theirs
                 new Request(SmolVlmMedia.image(IMAGE), "Count the objects.", greedy(6)),
                 new Request(SmolVlmMedia.video(video), "Describe the motion.", greedy(17)));
@@ -265,7 +264,7 @@ class SmolVlmUnderstandingTest {
                 .isInstanceOf(IOException.class).hasMessageContaining("no such media file");
         assertThatThrownBy(() -> engine.understand(SmolVlmMedia.video(dir.resolve("missing.mp4")), "?", greedy(4), TokenListener.NONE))
                 .isInstanceOf(IOException.class).hasMessageContaining("no such media file");
-        assertThatThrownBy(() -> engine.understand(SmolVlmMedia.image(IMAGE), "?", greedy(4).withBeams(5), TokenListener.NONE))
+        assertThatThrownBy(() -> engine.understand(SmolVlmMedia.image(IMAGE), "?", greedy(4).toBuilder().beams(5).build(), TokenListener.NONE))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("sequence ids");
         assertThatThrownBy(() -> engine.understand(SmolVlmMedia.image(IMAGE), "?", greedy(2000), TokenListener.NONE))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("KV cells");
