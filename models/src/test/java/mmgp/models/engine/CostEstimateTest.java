@@ -125,7 +125,7 @@ class CostEstimateTest {
     @SuppressWarnings("unchecked")
     void ltxExplicitTilesEstimateBoundsTheMeasuredTileBuffers() throws Exception {
         assumeTrue(NativeLibraries.available(), "native libs not built");
-        try (var model = (BatchModel<VideoRequest, VideoResult>) new LtxProvider().open(LtxProviderTest.CHECKPOINT, 2)) {
+        try (var model = (BatchModel<VideoRequest, VideoResult>) new LtxProvider().open(LtxProviderTest.CHECKPOINT, 2, mmgp.graph.Numerics.FAST)) {
             long whole = wholeDecode(model);
             List<VideoRequest> batch = List.of(new VideoRequest("a car", LARGE.toBuilder().tileLatents(4).seed(1).build()));
             CostEstimate estimate = model.estimate(batch);
