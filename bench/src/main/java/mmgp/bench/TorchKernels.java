@@ -80,16 +80,21 @@ public final class TorchKernels {
      * MMGP_PYTHON environment variable, /usr/bin/python3 and python3 on the PATH.
      */
     public static Probe findPython(String override) {
+        return findPython(override, Duration.ofSeconds(120));
+    }
+
+    /** {@link #findPython(String)} with each candidate given {@code timeout} to answer. */
+    static Probe findPython(String override, Duration timeout) {
         Set<String> candidates = new LinkedHashSet<>();
-        if (override != null && !override.isBlank()) candidates.add(override);
+        if (override != null && !override.isBlank()) candidates.add(override.strip());
         String env = System.getenv("MMGP_PYTHON");
-        if (env != null && !env.isBlank()) candidates.add(env);
+        if (env != null && !env.isBlank()) candidates.add(env.strip());
         candidates.add("/usr/bin/python3");
         candidates.add("python3");
         List<String> reasons = new ArrayList<>();
         for (String py : candidates) {
             String[] out = new String[1];
-            String failure = exec(List.of(py, "-c", "import torch; print('torch', torch.__version__)"), Duration.ofSeconds(120), out);
+            String failure = exec(List.of(py, "-c", "import torch; print('torch', torch.__version__)"), timeout, out);
             String last = failure == null ? out[0].lines().reduce((a, b) -> b).orElse("") : "";
             if (failure == null && last.startsWith("torch ")) return new Probe(new Python(py, last.substring(6).strip()), null);
             reasons.add(py + ": " + (failure != null ? failure : "unexpected output " + out[0]));
@@ -102,10 +107,23 @@ public final class TorchKernels {
         try {
             Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
             p.getOutputStream().close();
-            byte[] bytes = p.getInputStream().readAllBytes();
+            // Read on another thread: a command that hangs without closing its output must still time out.
+            java.util.concurrent.CompletableFuture<byte[]> output = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return p.getInputStream().readAllBytes();
+                } catch (IOException e) {
+                    return new byte[0];
+                }
+            }, Thread::startVirtualThread);
             if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 p.destroyForcibly();
-                return "timed out";
+                return "no answer in " + timeout.toSeconds() + " s";
+            }
+            byte[] bytes;
+            try {
+                bytes = output.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                return "its output could not be read (" + e + ")";
             }
             String text = new String(bytes, StandardCharsets.UTF_8).strip();
             out[0] = text;

@@ -140,4 +140,17 @@ class KernelPeersTest {
         assertThat(r.dtypes().get("fp32").gflops()).isPositive();
         assertThat(r.dtypes()).containsKeys("bf16", "int8");
     }
+
+    @Test
+    void aPythonThatHangsWithoutClosingItsOutputTimesOut(@TempDir Path dir) throws Exception {
+        Path hanging = dir.resolve("hanging-python");
+        Files.writeString(hanging, "#!/bin/sh\nexec sleep 600\n");
+        assertThat(hanging.toFile().setExecutable(true)).isTrue();
+        long start = System.nanoTime();
+        TorchKernels.Probe probe = TorchKernels.findPython(" " + hanging + " ", Duration.ofSeconds(2));
+        // Three candidates at most, each given 2 s: well under the sleep.
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(60));
+        if (probe.found()) assertThat(probe.python().command()).isNotEqualTo(hanging.toString());
+        else assertThat(probe.reason()).contains(hanging + ": no answer in 2 s");
+    }
 }
