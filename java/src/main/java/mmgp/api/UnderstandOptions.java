@@ -3,7 +3,7 @@ package mmgp.api;
 /**
  * Knobs of an understanding request, with HF generate()'s meaning and "off" values.
  *
- * @param maxNewTokens      most tokens to generate (the stop token included)
+ * @param maxNewTokens      most tokens to generate (the stop token included); with the prompt (× beams) it must fit the model's context
  * @param temperature       0 is greedy decoding (argmax; top-k, top-p and min-p then do nothing)
  * @param topK              sample among the k most likely tokens; 0 is off
  * @param topP              nucleus mass; 1 is off
@@ -18,7 +18,8 @@ package mmgp.api;
 public record UnderstandOptions(int maxNewTokens, float temperature, int topK, float topP, long seed, int maxFrames,
                                 int minNewTokens, float minP, float repetitionPenalty, int beams) {
     public UnderstandOptions {
-        InvalidRequestException.checkRange("max_new_tokens", maxNewTokens, 1, 4096);
+        // no upper cap here: what fits is the model's context (the engine checks it, the CLI against --ctx); HTTP adds its own cap
+        if (maxNewTokens < 1) throw new InvalidRequestException("max_new_tokens", "must be at least 1, got " + maxNewTokens);
         InvalidRequestException.checkRange("temperature", temperature, 0, 10);
         InvalidRequestException.checkRange("top_k", topK, 0, 1_000_000);
         InvalidRequestException.checkRange("top_p", topP, 0, 1);

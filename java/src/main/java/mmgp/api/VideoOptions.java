@@ -44,8 +44,8 @@ public record VideoOptions(int frames, int width, int height, int steps, float g
 
     public VideoOptions {
         Objects.requireNonNull(negativePrompt, "negativePrompt");
-        timesteps = List.copyOf(Objects.requireNonNull(timesteps, "timesteps"));
-        sigmas = List.copyOf(Objects.requireNonNull(sigmas, "sigmas"));
+        timesteps = copyOf("timesteps", timesteps);
+        sigmas = copyOf("sigmas", sigmas);
         // the schedule first: with one, the steps are its length, and a list too long is the list's fault
         if (!timesteps.isEmpty() && !sigmas.isEmpty()) throw new InvalidRequestException("timesteps", "give timesteps or sigmas, not both");
         checkSchedule("timesteps", timesteps, 1000, steps);
@@ -61,6 +61,15 @@ public record VideoOptions(int frames, int width, int height, int steps, float g
         if (!Float.isNaN(decodeNoiseScale)) InvalidRequestException.checkRange("decode_noise_scale", decodeNoiseScale, 0, 1);
         InvalidRequestException.checkRange("max_sequence_length", maxSequenceLength, 1, 1024);
         InvalidRequestException.checkRange("tile_latents", tileLatents, 0, 1024);
+    }
+
+    /** An unmodifiable copy; a missing value is the caller's request to fix, not a NullPointerException from List.copyOf. */
+    private static List<Double> copyOf(String field, List<Double> values) {
+        Objects.requireNonNull(values, field);
+        for (int i = 0; i < values.size(); i++) {
+            if (values.get(i) == null) throw new InvalidRequestException(field, "value " + (i + 1) + " of " + values.size() + " is missing (null)");
+        }
+        return List.copyOf(values);
     }
 
     /** A schedule list: at most 1000 values in [0, max], as many as the steps. */

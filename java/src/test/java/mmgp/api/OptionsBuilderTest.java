@@ -34,7 +34,7 @@ class OptionsBuilderTest {
     @Test
     void theWithMethodsChangeOneFieldAndKeepTheRest() {
         assertThat(IMAGE.withSeed(1)).isEqualTo(IMAGE.toBuilder().seed(1).build());
-        assertThat(IMAGE.withSteps(3).temperatureStart()).isEqualTo(3f);
+        assertThat(IMAGE.withSteps(5)).extracting(ImageOptions::steps, ImageOptions::temperatureStart).containsExactly(5, 3f);
         assertThat(VIDEO.withSeed(1)).isEqualTo(VIDEO.toBuilder().seed(1).build());
         assertThat(VIDEO.withFrameRate(30).tileLatents()).isEqualTo(6);
         assertThat(UNDERSTAND.withSeed(8)).isEqualTo(UNDERSTAND.toBuilder().seed(8).build());
@@ -77,6 +77,8 @@ class OptionsBuilderTest {
                 bad("timesteps", () -> VIDEO.toBuilder().timesteps(new double[1001]).build()),
                 bad("sigmas", () -> VIDEO.toBuilder().sigmas(1.5).build()),
                 bad("timesteps", () -> new VideoOptions(9, 64, 64, 2, 3f, "", 24f, 0, 0, Float.NaN, Float.NaN, 128, 0, List.of(1000d, 500d), List.of(1d, 0.5d))),
+                bad("timesteps", () -> VIDEO.toBuilder().timesteps(java.util.Arrays.asList(1000d, null)).build()),
+                bad("sigmas", () -> new VideoOptions(9, 64, 64, 2, 3f, "", 24f, 0, 0, Float.NaN, Float.NaN, 128, 0, List.of(), java.util.Arrays.asList(null, 0.5d))),
                 bad("steps", () -> new VideoOptions(9, 64, 64, 5, 3f, "", 24f, 0, 0, Float.NaN, Float.NaN, 128, 0, List.of(1000d, 500d), List.of())),
                 bad("min_new_tokens", () -> UNDERSTAND.toBuilder().minNewTokens(41).build()),
                 bad("min_p", () -> UNDERSTAND.toBuilder().minP(1.5f).build()),

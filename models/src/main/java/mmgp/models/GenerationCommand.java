@@ -1,6 +1,7 @@
 package mmgp.models;
 
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import mmgp.api.Task;
 import mmgp.bindings.NativeLibraries;
@@ -50,8 +51,20 @@ public abstract class GenerationCommand<M extends AutoCloseable> implements Call
 
     protected abstract void run(M loaded, ProgressBar bar, double loadSeconds) throws Exception;
 
+    /**
+     * The API fields this verb's options set, by the names the records' checks use
+     * ({@code "max_new_tokens"} → {@code "--max-tokens"}): a refused value is reported by its option.
+     */
+    protected Map<String, String> optionNames() {
+        return Map.of();
+    }
+
     @Override
     public final Integer call() throws Exception {
+        return OptionNames.named(optionNames(), this::generate);
+    }
+
+    private Integer generate() throws Exception {
         checkArguments();
         Path model = ModelLocator.require(task, explicitModel(), registry.folder());
         prepare(model);

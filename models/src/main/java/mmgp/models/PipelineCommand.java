@@ -186,15 +186,7 @@ public final class PipelineCommand implements Callable<Integer> {
         return t;
     }
 
-    /** Runs {@code work}, a refused field restated with the option that sets it, so the message names what to change. */
     private static <T> T named(Callable<T> work) throws Exception {
-        try {
-            return work.call();
-        } catch (InvalidRequestException e) {
-            String option = e.field() == null ? null : OPTION_OF.get(e.field());
-            if (option == null) throw e;
-            String message = e.getMessage().startsWith(e.field() + ": ") ? e.getMessage().substring(e.field().length() + 2) : e.getMessage();
-            throw new IllegalArgumentException(option + " " + message, e);
-        }
+        return OptionNames.named(OPTION_OF, work);
     }
 }

@@ -112,7 +112,7 @@ class PipelineCommandTest {
         assertRefused(args(video, out, "--image-guidance", "-1"), "--image-guidance must be in [0, 100]");
         assertRefused(args(video, out, "--image-steps", "0"), "--image-steps must be in [1, 1000]");
         assertRefused(args(video, out, "--video-steps", "0"), "--video-steps must be at least 1");
-        assertRefused(args(video, out, "--max-tokens", "0"), "--max-tokens must be in [1, 4096]");
+        assertRefused(args(video, out, "--max-tokens", "0"), "--max-tokens must be at least 1, got 0");
         assertRefused(args(video, out, "--fps", "0"), "--fps must be in [1, 240]");
         assertRefused(args(video, out, "--decode-timestep", "2"), "--decode-timestep must be in [0, 1]");
         assertRefused(args(video, out, "--caption-prompt", " "), "--caption-prompt must not be blank");

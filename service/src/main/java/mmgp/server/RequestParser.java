@@ -142,8 +142,19 @@ final class RequestParser {
         int maxFrames = f.integer("max_frames", d.maxFrames());
         RequestLimits.check(f.name("max_new_tokens"), maxNew, limits.maxNewTokens(), "--max-new-tokens");
         RequestLimits.check(f.name("max_frames"), maxFrames, limits.maxFrames(), "--max-frames");
-        return prefixed(prefix, () -> d.toBuilder().maxNewTokens(maxNew).temperature(f.number("temperature", d.temperature())).topK(f.integer("top_k", d.topK()))
+        return prefixed(prefix, () -> d.toBuilder().maxNewTokens(checkedMaxNewTokens(maxNew)).temperature(f.number("temperature", d.temperature())).topK(f.integer("top_k", d.topK()))
                 .topP(f.number("top_p", d.topP())).seed(f.longValue("seed", d.seed())).maxFrames(maxFrames).build());
+    }
+
+    /**
+     * A request's token budget, capped whatever {@code --max-new-tokens} says: the API record leaves the
+     * bound to the model's context (a CLI run may use all of it), a public endpoint keeps this guard.
+     */
+    static final int MAX_NEW_TOKENS = 4096;
+
+    private static int checkedMaxNewTokens(int maxNew) {
+        InvalidRequestException.checkRange("max_new_tokens", maxNew, 1, MAX_NEW_TOKENS);
+        return maxNew;
     }
 
     /** Re-raises the records' own range checks with the nested field's full name. */

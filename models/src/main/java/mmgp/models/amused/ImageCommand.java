@@ -4,6 +4,7 @@ import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import javax.imageio.ImageIO;
 import mmgp.api.ImageOptions;
 import mmgp.api.Task;
@@ -61,6 +62,11 @@ public final class ImageCommand extends PromptCommand<AmusedModel> {
 
     public ImageCommand() {
         super(Task.IMAGE, AmusedModel::open);
+    }
+
+    @Override
+    protected Map<String, String> optionNames() {
+        return Map.of("steps", "--steps", "guidance_scale", "--guidance", "seed", "--seed", "width", "--width", "height", "--height");
     }
 
     @Override

@@ -52,14 +52,11 @@ final class LtxBatchModel implements BatchModel<VideoRequest, VideoResult> {
     /** The engine's memory budget per batch (0: none), see {@link #memoryBudget}. */
     private volatile long engineBudget;
 
+    /** The model's own recommended settings ({@link LtxModel#defaults}) fill what requests leave open, as a direct pipeline call does. */
     LtxBatchModel(LtxModel model, ComputeBackend backend) {
-        this(model, backend, ModelDefaults.NONE);
-    }
-
-    LtxBatchModel(LtxModel model, ComputeBackend backend, ModelDefaults defaults) {
         this.model = model;
         this.backend = backend;
-        this.defaults = defaults;
+        this.defaults = model.defaults();
         this.description = WeightSummary.describe(model, model.weights(), backend);
     }
 

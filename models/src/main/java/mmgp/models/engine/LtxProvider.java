@@ -7,7 +7,6 @@ import mmgp.engine.spi.BatchModel;
 import mmgp.graph.Numerics;
 import mmgp.models.CpuModel;
 import mmgp.models.ltx.LtxConverter;
-import mmgp.models.ltx.LtxDefaults;
 import mmgp.models.ltx.LtxModel;
 
 /**
@@ -32,9 +31,7 @@ public final class LtxProvider extends DiffusersProvider {
 
     @Override
     public BatchModel<?, ?> open(Path model, Path companion, int threads, Numerics numerics) throws IOException {
-        // The model's recommended steps/guidance/decode settings: a single file's header, its registry manifest, else its GGUF metadata.
-        mmgp.registry.ModelDefaults defaults = LtxDefaults.forModel(model);
         CpuModel.Loader<LtxModel> loader = companion == null ? LtxModel::open : (file, backend) -> LtxModel.open(file, companion, backend);
-        return CpuModelOpener.open(model, threads, numerics, loader, (m, backend) -> new LtxBatchModel(m, backend, defaults));
+        return CpuModelOpener.open(model, threads, numerics, loader, (m, backend) -> new LtxBatchModel(m, backend));
     }
 }

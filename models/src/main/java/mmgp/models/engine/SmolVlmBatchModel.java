@@ -74,15 +74,48 @@ final class SmolVlmBatchModel implements BatchModel<UnderstandRequest, Understan
             case Media.ImageFile i -> requireFile("image", i.file());
             case Media.None none -> { }
         }
-        int context = understanding.contextTokens();
-        if (request.options().maxNewTokens() >= context) {
-            throw new InvalidRequestException("max_new_tokens", "must leave room for the prompt in the model's context of " + context
-                    + " tokens, got " + request.options().maxNewTokens());
-        }
+        UnderstandOptions o = request.options();
         int sequences = understanding.settings().maxSequences();
-        if (request.options().beams() > sequences) {
-            throw new InvalidRequestException("beams", "a beam takes a sequence id and this model was opened with " + sequences + ", got " + request.options().beams());
+        if (o.beams() > sequences) {
+            throw new InvalidRequestException("beams", "a beam takes a sequence id and this model was opened with " + sequences + ", got " + o.beams());
         }
+        // What understandAll reserves, with the prompt's least size: a request that cannot fit alone is refused here, not in the batch it would fail
+        int context = understanding.contextTokens();
+        long prompt = Math.max(1, promptFloor(request));
+        long newTokens = (long) o.beams() * o.maxNewTokens();
+        if (prompt + newTokens > context) {
+            String what = o.beams() > 1 ? "beams × max_new_tokens (" + o.beams() + " × " + o.maxNewTokens() + " = " + newTokens + ")" : "max_new_tokens " + newTokens;
+            throw new InvalidRequestException(o.beams() > 1 ? "beams" : "max_new_tokens", what + " and a prompt of at least " + prompt
+                    + " positions do not fit the model's context of " + context + " tokens; lower max_new_tokens" + (o.beams() > 1 ? " or beams" : ""));
+        }
+    }
+
+    /**
+     * The fewest prompt positions the request can take: its text's tokens (the chat template adds
+     * more) and its media's image features, an image's tiles as its header gives them (one when
+     * unreadable), a video's one frame.
+     */
+    private long promptFloor(UnderstandRequest r) {
+        SmolVlmProcessor p = understanding.processor();
+        int tiles = switch (r.media()) {
+            case Media.VideoFile v -> SmolVlmCost.videoTiles(p, 1);
+            case Media.ImageFile i -> {
+                int[] wh = imageSize(i.file());
+                yield wh[0] > 0 && wh[1] > 0 ? imageTiles(p, wh) : 1;
+            }
+            case Media.None none -> 0;
+        };
+        return p.tokenizer().tokenize(r.prompt()).size() + (long) tiles * p.imageSeqLen();
+    }
+
+    private static int imageTiles(SmolVlmProcessor p, int[] wh) {
+        return SmolVlmCost.imageTiles(p.imageProcessor().config(), p.imageProcessor().config().size(), wh[0], wh[1]);
+    }
+
+    /** An image's header size, read once per file: the dispatcher validates and estimates under its queue's lock. */
+    private int[] imageSize(Path file) {
+        if (imageSizes.size() > 256) imageSizes.clear(); // uploads are per job; this bounds the map
+        return imageSizes.computeIfAbsent(file, SmolVlmBatchModel::readImageSize);
     }
 
     private static void requireFile(String field, Path file) {
@@ -111,23 +144,20 @@ final class SmolVlmBatchModel implements BatchModel<UnderstandRequest, Understan
         for (UnderstandRequest r : batch) {
             int tiles = switch (r.media()) {
                 case Media.VideoFile v -> SmolVlmCost.videoTiles(p, r.options().maxFrames());
-                case Media.ImageFile i -> {
-                    if (imageSizes.size() > 256) imageSizes.clear(); // uploads are per job; this bounds the map
-                    int[] wh = imageSizes.computeIfAbsent(i.file(), SmolVlmBatchModel::imageSize);
-                    yield SmolVlmCost.imageTiles(p.imageProcessor().config(), p.imageProcessor().config().size(), wh[0], wh[1]);
-                }
+                case Media.ImageFile i -> imageTiles(p, imageSize(i.file()));
                 case Media.None none -> 0;
             };
             bytes += SmolVlmCost.mediaBytes(tiles, p.imageProcessor().config().maxImageSize(), tokensPerTile, m.nEmbd());
-            flops += SmolVlmCost.flops(SmolVlmCost.promptPositions(r.prompt(), tiles, tokensPerTile), r.options().maxNewTokens(), tiles,
-                    textParams, m.visionTower());
+            // every beam decodes its own tokens over the shared prompt
+            flops += SmolVlmCost.flops(SmolVlmCost.promptPositions(r.prompt(), tiles, tokensPerTile), r.options().beams() * r.options().maxNewTokens(),
+                    tiles, textParams, m.visionTower());
         }
         String what = batch.size() == 1 ? "this question" : "these " + batch.size() + " questions";
         return new CostEstimate(what, bytes, flops, null, null);
     }
 
     /** An image's width and height from its header, or {0, 0} when it cannot be read (the estimate then bounds any size). */
-    private static int[] imageSize(Path file) {
+    private static int[] readImageSize(Path file) {
         try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
             Iterator<ImageReader> readers = in == null ? null : ImageIO.getImageReaders(in);
             if (readers == null || !readers.hasNext()) return new int[2];

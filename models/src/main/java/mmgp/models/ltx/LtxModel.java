@@ -14,6 +14,7 @@ import mmgp.convert.HfCheckpoint;
 import mmgp.gguf.GgufFile;
 import mmgp.graph.ComputeBackend;
 import mmgp.graph.WeightSet;
+import mmgp.registry.ModelDefaults;
 import mmgp.schedule.FlowMatchEulerScheduler;
 
 /**
@@ -45,8 +46,10 @@ public final class LtxModel implements AutoCloseable {
     private LtxVaeEncoder vaeEncoder; // built on first use: text-to-video never needs it
     private final FlowMatchEulerScheduler.Config scheduler;
     private final String description;
+    private final ModelDefaults defaults;
 
-    private LtxModel(AutoCloseable source, WeightSet weights, T5Tokenizer tokenizer, Map<String, JsonNode> configs, String description) {
+    private LtxModel(AutoCloseable source, WeightSet weights, T5Tokenizer tokenizer, Map<String, JsonNode> configs, String description,
+                     ModelDefaults defaults) {
         this.source = source;
         this.weights = weights;
         this.tokenizer = tokenizer;
@@ -56,6 +59,7 @@ public final class LtxModel implements AutoCloseable {
         this.vaeConfig = configs.get("vae");
         this.scheduler = FlowMatchEulerScheduler.Config.from(configs.get("scheduler"));
         this.description = description;
+        this.defaults = defaults;
     }
 
     /**
@@ -130,7 +134,8 @@ public final class LtxModel implements AutoCloseable {
             AutoCloseable source = () -> {
                 for (AutoCloseable c : sources.reversed()) c.close();
             };
-            return new LtxModel(source, weights, tokenizer, configs, checkpoint + " (text encoder from " + textEncoderSource + ")");
+            return new LtxModel(source, weights, tokenizer, configs, checkpoint + " (text encoder from " + textEncoderSource + ")",
+                    LtxDefaults.forModel(checkpoint));
         } catch (IOException | RuntimeException e) {
             if (weights != null) weights.close();
             for (AutoCloseable c : sources.reversed()) {
@@ -158,7 +163,7 @@ public final class LtxModel implements AutoCloseable {
             configs.put("scheduler", JSON.readTree(scheduler.toFile()));
             T5Tokenizer tokenizer = T5Tokenizer.load(folder.resolve("tokenizer"));
             weights = WeightSet.fromCheckpoint(backend, ckpt, true);
-            return new LtxModel(ckpt, weights, tokenizer, configs, folder.toString());
+            return new LtxModel(ckpt, weights, tokenizer, configs, folder.toString(), LtxDefaults.forModel(folder));
         } catch (IOException | RuntimeException e) {
             if (weights != null) weights.close();
             ckpt.close();
@@ -180,7 +185,7 @@ public final class LtxModel implements AutoCloseable {
             tokenizerDir = LtxConverter.unpackTokenizer(gguf);
             T5Tokenizer tokenizer = T5Tokenizer.load(tokenizerDir);
             weights = WeightSet.fromGguf(backend, gguf, true);
-            return new LtxModel(gguf, weights, tokenizer, configs, file.toString());
+            return new LtxModel(gguf, weights, tokenizer, configs, file.toString(), LtxDefaults.forModel(file));
         } catch (IOException | RuntimeException e) {
             if (weights != null) weights.close();
             gguf.close();
@@ -224,6 +229,15 @@ public final class LtxModel implements AutoCloseable {
     /** Whether the checkpoint holds the VAE encoder, i.e. can start a video from an image. */
     public boolean hasVaeEncoder() {
         return weights.has("vae.encoder.conv_in.conv.weight");
+    }
+
+    /**
+     * The settings this checkpoint recommends ({@link LtxDefaults#forModel}: a single file's header,
+     * its registry manifest, else its GGUF metadata; {@link ModelDefaults#NONE} when it has none):
+     * what the pipeline and the engine fill open options with, so both run a model alike.
+     */
+    public ModelDefaults defaults() {
+        return defaults;
     }
 
     public FlowMatchEulerScheduler.Config schedulerConfig() {

@@ -13,7 +13,6 @@ import mmgp.models.StageTimer;
 import mmgp.graph.ComputeBackend;
 import mmgp.graph.Graph;
 import mmgp.graph.Tensor;
-import mmgp.registry.ModelDefaults;
 import mmgp.schedule.BatchedGuidance;
 import mmgp.schedule.FlowMatchEulerScheduler;
 import mmgp.schedule.FlowMatchEulerStep;
@@ -93,8 +92,10 @@ public final class LtxPipeline {
 
     /**
      * Everything: images (null for text → video), one options per video, replayed draws and a
-     * trace. The videos share one seed stream ({@code videos.get(0).seed()}); their options may
-     * differ only in the decode timestep and noise scale ({@link #perVideo}).
+     * trace. The videos share one seed stream, so they must share one seed (for one seed per video:
+     * {@link #generateWithSeeds}); their options may differ only in the decode timestep and noise
+     * scale ({@link #perVideo}). What they leave open comes from the model's own defaults
+     * ({@link LtxModel#defaults}), as in the engine.
      */
     public static Video generate(LtxModel model, ComputeBackend backend, List<String> prompts, List<LtxConditionImage> images, List<VideoOptions> videos,
                                  ProgressListener listener, Draws draws, Trace trace) {
@@ -206,11 +207,16 @@ public final class LtxPipeline {
             this.backend = backend;
             this.prompts = prompts;
             this.images = images;
-            this.videos = videos.stream().map(v -> LtxDefaults.resolve(v, ModelDefaults.NONE)).toList();
+            this.videos = videos.stream().map(v -> LtxDefaults.resolve(v, model.defaults())).toList();
             this.o = this.videos.getFirst();
             VideoOptions common = shared(o);
             for (VideoOptions v : this.videos) {
                 if (!shared(v).equals(common)) throw new IllegalArgumentException("the videos of one run may differ only in seed and decode settings: " + v + " vs " + o);
+                // one stream for the batch reads only the first seed: a different one would be silently ignored
+                if (!seedPerVideo && v.seed() != o.seed()) {
+                    throw new IllegalArgumentException("the videos have different seeds (" + o.seed() + ", " + v.seed() + ") but this call draws the batch "
+                            + "from one stream seeded by the first; give them one seed, or call generateWithSeeds for one seed per video");
+                }
             }
             this.rowSeeds = seedPerVideo ? this.videos.stream().mapToLong(VideoOptions::seed).toArray() : null;
             this.listener = listener;

@@ -2,6 +2,8 @@ package mmgp.models.ltx;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import mmgp.api.InvalidRequestException;
 import mmgp.api.Task;
 import mmgp.api.VideoOptions;
 import mmgp.cli.OutputFiles;
@@ -117,7 +119,11 @@ public final class VideoCommand extends PromptCommand<LtxModel> {
                 .guidanceScale(guidance != null ? guidance : distilled ? 1f : VideoOptions.MODEL_GUIDANCE);
         if (timesteps != null) b.timesteps(timesteps);
         else if (distilled) b.timesteps(VideoOptions.DISTILLED_TIMESTEPS);
-        else if (steps != null) b.steps(steps);
+        else if (steps != null) {
+            // 0 would be the API's "the model's steps": on the command line that is leaving --steps out
+            if (steps < 1) throw new InvalidRequestException("steps", "must be ≥ 1, got " + steps + " (leave --steps out for the model's)");
+            b.steps(steps);
+        }
         // this command's own fallback is 40 linspace steps: the engine's 8 suit a server's latency, not a one-off run
         else if (schedule != null || d.timesteps() == null) b.steps(d.steps() != null ? d.steps() : 40);
         checkDecode("--decode-timestep", decodeTimestep);
@@ -136,6 +142,15 @@ public final class VideoCommand extends PromptCommand<LtxModel> {
 
     public VideoCommand() {
         super(Task.VIDEO, LtxModel::open);
+    }
+
+    @Override
+    protected Map<String, String> optionNames() {
+        return Map.ofEntries(Map.entry("frames", "--frames"), Map.entry("width", "--width"), Map.entry("height", "--height"),
+                Map.entry("steps", "--steps"), Map.entry("guidance_scale", "--guidance"), Map.entry("timesteps", "--timesteps"),
+                Map.entry("frame_rate", "--fps"), Map.entry("seed", "--seed"), Map.entry("max_sequence_length", "--max-sequence-length"),
+                Map.entry("tile_latents", "--tile"), Map.entry("vae_memory_bytes", "--vae-memory"),
+                Map.entry("decode_timestep", "--decode-timestep"), Map.entry("decode_noise_scale", "--decode-noise-scale"));
     }
 
     @Override

@@ -5,6 +5,7 @@ import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.Map;
 import mmgp.api.Task;
 import mmgp.api.UnderstandOptions;
 import mmgp.bindings.llama.LlamaLog;
@@ -104,6 +105,13 @@ public final class UnderstandCommand extends GenerationCommand<SmolVlmUnderstand
     }
 
     @Override
+    protected Map<String, String> optionNames() {
+        return Map.ofEntries(Map.entry("max_new_tokens", "--max-tokens"), Map.entry("min_new_tokens", "--min-tokens"), Map.entry("seed", "--seed"),
+                Map.entry("temperature", "--temperature"), Map.entry("top_k", "--top-k"), Map.entry("top_p", "--top-p"), Map.entry("min_p", "--min-p"),
+                Map.entry("repetition_penalty", "--repetition-penalty"), Map.entry("beams", "--beams"), Map.entry("max_frames", "--max-frames"));
+    }
+
+    @Override
     protected Path explicitModel() {
         return model;
     }
@@ -123,7 +131,13 @@ public final class UnderstandCommand extends GenerationCommand<SmolVlmUnderstand
         if (question == null) throw new IllegalArgumentException("give --image, --video or --prompt");
         options = UnderstandOptions.defaults().toBuilder().maxNewTokens(maxTokens).minNewTokens(minTokens).temperature(temperature).topK(topK)
                 .topP(topP).minP(minP).repetitionPenalty(repetitionPenalty).seed(seed).beams(beams).maxFrames(maxFrames).build();
-        settings = new SmolVlmUnderstanding.Settings(contextTokens, 512, Math.max(1, beams), threads.resolved(), exact);
+        // the answer's bound is the context (HTTP has its own cap; here --ctx is the user's to raise): every beam's tokens beside the prompt
+        if (contextTokens < 1) throw new IllegalArgumentException("--ctx must be at least 1, got " + contextTokens);
+        if ((long) options.beams() * options.maxNewTokens() >= contextTokens) {
+            throw new IllegalArgumentException("--max-tokens " + options.maxNewTokens() + (options.beams() > 1 ? " × --beams " + options.beams() : "")
+                    + " leaves no room for the prompt in --ctx " + contextTokens + " tokens; raise --ctx or lower --max-tokens");
+        }
+        settings = new SmolVlmUnderstanding.Settings(contextTokens, 512, options.beams(), threads.resolved(), exact);
     }
 
     @Override

@@ -47,6 +47,15 @@ class ImageCommandTest {
     }
 
     @Test
+    void refusedValuesNameTheirFlagsNotTheApiFields(@TempDir Path tmp) {
+        CliRun steps = CliRun.of("image", "--model", CHECKPOINT.toString(), "-p", "a cat", "--steps", "0", "-o", tmp.resolve("x.png").toString());
+        assertThat(steps.code()).isNotZero();
+        assertThat(steps.err()).contains("--steps must be in [1, 1000], got 0").doesNotContain("steps:");
+        CliRun guidance = CliRun.of("image", "--model", CHECKPOINT.toString(), "-p", "a cat", "--guidance", "-1", "-o", tmp.resolve("x.png").toString());
+        assertThat(guidance.err()).contains("--guidance must be in [0, 100], got -1").doesNotContain("guidance_scale");
+    }
+
+    @Test
     void aPromptLongerThanTheTextEncoderReadsIsWarnedAbout(@TempDir Path tmp) {
         assumeTrue(NativeLibraries.available(), "native libs not built");
         String longPrompt = "a red fox in the snow under the trees ".repeat(30);

@@ -130,6 +130,30 @@ class LtxProviderDefaultsTest {
         }
     }
 
+    /**
+     * An embedding application calling the pipeline directly on an installed distilled model gets
+     * what the engine runs: its 7 timesteps without guidance and its decode pair, not the built-in
+     * 8 steps under guidance 3.
+     */
+    @Test
+    void aDirectPipelineCallRunsTheModelsOwnDefaults() throws Exception {
+        assumeTrue(NativeLibraries.available(), "native libs not built");
+        ModelDefaults distilled = ModelCatalog.byName("ltx-video-2b-0.9.8-distilled").defaults();
+        Path folder = installed("ltx-video-2b-0.9.8-distilled", distilled);
+        VideoOptions open = VideoOptions.defaults().toBuilder().size(9, 64, 32).maxSequenceLength(16).seed(5).build();
+        VideoOptions model = mmgp.models.ltx.LtxDefaults.resolve(open, distilled);
+        assertThat(model).as("the model's defaults are not the built-in ones").isNotEqualTo(mmgp.models.ltx.LtxDefaults.resolve(open, ModelDefaults.NONE));
+        try (mmgp.graph.ComputeBackend backend = mmgp.graph.ComputeBackend.cpu(2); mmgp.models.ltx.LtxModel m = mmgp.models.ltx.LtxModel.open(folder, backend)) {
+            assertThat(m.defaults()).isEqualTo(distilled);
+            var direct = mmgp.models.ltx.LtxPipeline.generate(m, backend, List.of("a red car"), open, mmgp.api.ProgressListener.NONE);
+            var explicit = mmgp.models.ltx.LtxPipeline.generate(m, backend, List.of("a red car"), model, mmgp.api.ProgressListener.NONE);
+            assertThat(direct.pixels()).containsExactly(explicit.pixels());
+        }
+        try (LtxBatchModel engine = open(folder)) {
+            assertThat(engine.resolved(open).withVaeMemory(0)).as("the engine resolves alike").isEqualTo(model);
+        }
+    }
+
     private static void assertDecode(VideoOptions o, float timestep, float noiseScale) {
         assertThat(o.decodeTimestep()).isEqualTo(timestep);
         assertThat(o.decodeNoiseScale()).isEqualTo(noiseScale);

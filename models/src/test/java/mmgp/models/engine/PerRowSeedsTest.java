@@ -74,6 +74,17 @@ class PerRowSeedsTest {
         }
     }
 
+    /** One stream per batch reads only the first seed: videos with other seeds are refused, not silently given the first one's. */
+    @Test
+    void ltxOneStreamRefusesVideosWithDifferentSeeds() throws Exception {
+        try (ComputeBackend backend = ComputeBackend.cpu(2); LtxModel model = LtxModel.open(FIXTURES.resolve("ltx_video/checkpoint"), backend)) {
+            VideoOptions o = LtxTestOptions.of(9, 64, 32, 2, 3f, 32, 0);
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> LtxPipeline.generate(model, backend, PROMPTS.subList(0, 2), null,
+                            List.of(o.withSeed(1), o.withSeed(2)), ProgressListener.NONE, LtxPipeline.Draws.NONE, LtxPipeline.Trace.NONE))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("different seeds (1, 2)").hasMessageContaining("generateWithSeeds");
+        }
+    }
+
     static double maxAbsDifference(float[] a, float[] b) {
         assertThat(a).hasSameSizeAs(b);
         double max = 0;

@@ -19,6 +19,7 @@ import mmgp.engine.spi.BatchItem;
 import mmgp.engine.spi.BatchModel;
 import mmgp.models.QuietLlama;
 import mmgp.models.smolvlm.SampleClip;
+import mmgp.models.smolvlm.SmolVlmUnderstanding;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -78,6 +79,39 @@ class SmolVlmProviderTest {
         assertThatThrownBy(() -> model.validate(new UnderstandRequest(Media.image(dir), "Describe.", GREEDY)))
                 .isInstanceOfSatisfying(InvalidRequestException.class, e -> assertThat(e.field()).isEqualTo("image"))
                 .hasMessageContaining("not a regular file");
+    }
+
+    /**
+     * Every beam's tokens and the prompt must fit the context (8192 cells here, 4 sequence ids): a
+     * request that cannot is refused before it joins a batch, naming beams when it has several; the
+     * image's features count as prompt.
+     */
+    @Test
+    void refusesBeamsTimesTokensBeyondTheContext() {
+        SmolVlmUnderstanding u = ((SmolVlmBatchModel) model).understanding();
+        int context = u.contextTokens();
+        int perBeam = (context - 64) / 4;
+        UnderstandOptions fourBeams = GREEDY.toBuilder().beams(4).maxNewTokens(perBeam).build();
+        model.validate(new UnderstandRequest(new Media.None(), "Say hi.", fourBeams));
+        assertThatThrownBy(() -> model.validate(new UnderstandRequest(new Media.None(), "Say hi.", fourBeams.toBuilder().maxNewTokens(perBeam + 17).build())))
+                .isInstanceOfSatisfying(InvalidRequestException.class, e -> assertThat(e.field()).isEqualTo("beams"))
+                .hasMessageContaining("beams × max_new_tokens (4 × " + (perBeam + 17) + " = ").hasMessageContaining("context of " + context);
+        // the image's tiles are prompt positions: the same budget does not fit beside them
+        int imageFeatures = 7 * u.processor().imageSeqLen();
+        UnderstandOptions tight = GREEDY.toBuilder().maxNewTokens(context - imageFeatures + 1).build();
+        model.validate(new UnderstandRequest(new Media.None(), "Describe.", tight));
+        assertThatThrownBy(() -> model.validate(new UnderstandRequest(Media.image(IMAGE), "Describe.", tight)))
+                .isInstanceOfSatisfying(InvalidRequestException.class, e -> assertThat(e.field()).isEqualTo("max_new_tokens"))
+                .hasMessageContaining("a prompt of at least " + (imageFeatures + u.processor().tokenizer().tokenize("Describe.").size()));
+    }
+
+    @Test
+    void theCostEstimateCountsEveryBeamsTokens() {
+        UnderstandRequest one = new UnderstandRequest(new Media.None(), "Say hi.", GREEDY);
+        UnderstandRequest three = new UnderstandRequest(new Media.None(), "Say hi.", GREEDY.toBuilder().beams(3).build());
+        long textParams = ((SmolVlmBatchModel) model).understanding().model().textParams();
+        double extra = model.estimate(List.of(three)).flops() - model.estimate(List.of(one)).flops();
+        assertThat(extra).isCloseTo(2.0 * textParams * 2 * GREEDY.maxNewTokens(), org.assertj.core.data.Offset.offset(1.0));
     }
 
     @Test

@@ -126,6 +126,18 @@ class VideoCommandTest {
         assertThat(size.err()).contains("'lots' is not a size");
     }
 
+    /** Values the API refuses are named by their flags; --steps 0 is refused (the API's "model's steps" is leaving --steps out). */
+    @Test
+    void refusedValuesNameTheirFlags() {
+        Run zero = run("video", "--model", CHECKPOINT.toString(), "-p", "a red car", "--steps", "0", "-q", "-o", tmp.resolve("out.mp4").toString());
+        assertThat(zero.exit()).isEqualTo(1);
+        assertThat(zero.err()).contains("--steps must be ≥ 1, got 0");
+        Run fps = run(video("--fps", "500"));
+        assertThat(fps.err()).contains("--fps must be in [1, 240], got 500").doesNotContain("frame_rate");
+        Run tile = run(video("--tile", "5000"));
+        assertThat(tile.err()).contains("--tile must be in [0, 1024], got 5000");
+    }
+
     @Test
     void aPromptLongerThanT5ReadsIsWarnedAbout() {
         String longPrompt = "a red car drives along the coast road at sunset ".repeat(20);

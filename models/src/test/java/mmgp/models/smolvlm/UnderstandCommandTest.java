@@ -32,4 +32,29 @@ class UnderstandCommandTest {
         // Greedy: the same answer (the first line; timings follow) from the cached files.
         assertThat(second.out().lines().findFirst()).isEqualTo(first.out().lines().findFirst());
     }
+
+    /**
+     * The answer's length is bounded by --ctx (not by the HTTP cap of 4096), and a refused value is
+     * named by its flag, not by the API's JSON field. All of it is checked before a model is looked for.
+     */
+    @Test
+    void tokenLimitsFollowTheContextAndRefusalsNameTheFlags(@TempDir Path tmp) {
+        String missing = tmp.resolve("no-such-model.gguf").toString();
+        CliRun large = CliRun.of("understand", "--model", missing, "-p", "hi", "--max-tokens", "5000");
+        assertThat(large.code()).isNotZero();
+        assertThat(large.err()).as("past the token checks: the model is what is missing").contains("no-such-model.gguf")
+                .doesNotContain("max_new_tokens").doesNotContain("4096");
+
+        CliRun tooMany = CliRun.of("understand", "--model", missing, "-p", "hi", "--max-tokens", "5000", "--ctx", "4096");
+        assertThat(tooMany.err()).contains("--max-tokens 5000 leaves no room for the prompt in --ctx 4096").doesNotContain("no-such-model");
+        CliRun beams = CliRun.of("understand", "--model", missing, "-p", "hi", "--max-tokens", "3000", "--beams", "3");
+        assertThat(beams.err()).contains("--max-tokens 3000 × --beams 3 leaves no room for the prompt in --ctx 8192");
+
+        CliRun topP = CliRun.of("understand", "--model", missing, "-p", "hi", "--top-p", "2");
+        assertThat(topP.err()).contains("--top-p must be in [0, 1], got 2").doesNotContain("top_p");
+        CliRun min = CliRun.of("understand", "--model", missing, "-p", "hi", "--max-tokens", "4", "--min-tokens", "9");
+        assertThat(min.err()).contains("--min-tokens must be in [0, 4], got 9");
+        CliRun zero = CliRun.of("understand", "--model", missing, "-p", "hi", "--max-tokens", "0");
+        assertThat(zero.err()).contains("--max-tokens must be at least 1, got 0");
+    }
 }
