@@ -1,0 +1,405 @@
+/*
+ * mmgp_winograd: the three transforms of a Winograd F(m x m, 3 x 3) convolution (stride 1, zero
+ * padding) as ggml custom ops; the products between them stay ggml's mul_mat (see mmgp_kernels.h
+ * for the layouts).
+ *
+ * With T = m + 2 and the usual (Lavin & Gray) matrices B, G, A of F(m, 3):
+ *   weights  U = G g Gᵀ    per (input channel, output channel, time tap): T x T values
+ *   input    V = Bᵀ d B    per (channel, m x m output tile, frame): the tile's T x T input patch d
+ *   output   Y = Aᵀ M A    per (output channel, tile, frame), M = Σ_ic U·V elementwise in the
+ *                          transformed domain, i.e. T² independent [IC] x [IC, OC] products.
+ * Element (j, i) of a transformed T x T block is position t = j*T + i, j along the height.
+ *
+ * The input and output transforms work on 8 channels at once (one 8-float vector per patch or
+ * block element: AVX, or a plain C struct the compiler may vectorize), so the transformed
+ * values of 8 consecutive channels are one contiguous store into V and one load from M. Tiles
+ * whose patch lies inside the image are gathered without bounds checks; the edge ones read zeros
+ * outside. Threads split (frame, tile row, channel block) items of the input transform and
+ * (frame, tile row) items of the output transform; the weight transform splits output channels.
+ */
+#include "mmgp_kernels.h"
+#include "mmgp_ggml_tensor.h"
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__AVX__)
+#include <immintrin.h>
+#define WINO_AVX 1
+#endif
+
+#if defined(__GNUC__) || defined(__clang__)
+#define WINO_INLINE static inline __attribute__((always_inline))
+#else
+#define WINO_INLINE static inline
+#endif
+
+#define LANES 8
+#define T_MAX 6 /* m = 4 */
+
+_Static_assert(sizeof(struct mmgp_winograd_params) == 16, "mmgp_winograd_params is 4 int32");
+
+static void fail(const char * what) {
+    fprintf(stderr, "mmgp_winograd: %s\n", what);
+    fflush(stderr);
+    abort();
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * 8 lanes of float.
+ * ------------------------------------------------------------------------------------------- */
+#if WINO_AVX
+typedef __m256 v8;
+WINO_INLINE v8 v_zero(void) { return _mm256_setzero_ps(); }
+WINO_INLINE v8 v_add(v8 a, v8 b) { return _mm256_add_ps(a, b); }
+WINO_INLINE v8 v_sub(v8 a, v8 b) { return _mm256_sub_ps(a, b); }
+WINO_INLINE v8 v_scale(v8 a, float s) { return _mm256_mul_ps(a, _mm256_set1_ps(s)); }
+/* a + s*b; one rounding with FMA, two without (the result differs in the last bit, never more). */
+WINO_INLINE v8 v_madd(v8 a, float s, v8 b) {
+#if defined(__FMA__)
+    return _mm256_fmadd_ps(_mm256_set1_ps(s), b, a);
+#else
+    return _mm256_add_ps(a, _mm256_mul_ps(_mm256_set1_ps(s), b));
+#endif
+}
+WINO_INLINE v8 v_load(const float * p) { return _mm256_loadu_ps(p); }
+WINO_INLINE void v_store(float * p, v8 a) { _mm256_storeu_ps(p, a); }
+#else
+typedef struct {
+    float x[LANES];
+} v8;
+WINO_INLINE v8 v_zero(void) {
+    v8 r;
+    for (int l = 0; l < LANES; l++) r.x[l] = 0.0f;
+    return r;
+}
+WINO_INLINE v8 v_add(v8 a, v8 b) {
+    for (int l = 0; l < LANES; l++) a.x[l] += b.x[l];
+    return a;
+}
+WINO_INLINE v8 v_sub(v8 a, v8 b) {
+    for (int l = 0; l < LANES; l++) a.x[l] -= b.x[l];
+    return a;
+}
+WINO_INLINE v8 v_scale(v8 a, float s) {
+    for (int l = 0; l < LANES; l++) a.x[l] *= s;
+    return a;
+}
+WINO_INLINE v8 v_madd(v8 a, float s, v8 b) {
+    for (int l = 0; l < LANES; l++) a.x[l] += s * b.x[l];
+    return a;
+}
+WINO_INLINE v8 v_load(const float * p) {
+    v8 r;
+    memcpy(r.x, p, sizeof r.x);
+    return r;
+}
+WINO_INLINE void v_store(float * p, v8 a) { memcpy(p, a.x, sizeof a.x); }
+#endif
+
+/* ---------------------------------------------------------------------------------------------
+ * The 1-D transforms of F(2, 3) and F(4, 3), on vectors x[0], x[s], x[2s], ... into y[0], y[s], ...
+ * ------------------------------------------------------------------------------------------- */
+
+/* Bᵀ d */
+WINO_INLINE void input_1d(int m, const v8 * x, ptrdiff_t xs, v8 * y, ptrdiff_t ys) {
+    if (m == 2) {
+        v8 d0 = x[0], d1 = x[xs], d2 = x[2 * xs], d3 = x[3 * xs];
+        y[0] = v_sub(d0, d2);
+        y[ys] = v_add(d1, d2);
+        y[2 * ys] = v_sub(d2, d1);
+        y[3 * ys] = v_sub(d1, d3);
+    } else {
+        v8 d0 = x[0], d1 = x[xs], d2 = x[2 * xs], d3 = x[3 * xs], d4 = x[4 * xs], d5 = x[5 * xs];
+        v8 a = v_madd(d4, -4.0f, d2), b = v_madd(d3, -4.0f, d1); /* d4 - 4 d2, d3 - 4 d1 */
+        v8 c = v_sub(d4, d2), e = v_scale(v_sub(d3, d1), 2.0f);  /* d4 - d2, 2 (d3 - d1) */
+        y[0] = v_madd(v_madd(d4, 4.0f, d0), -5.0f, d2);          /* 4 d0 - 5 d2 + d4 */
+        y[ys] = v_add(a, b);
+        y[2 * ys] = v_sub(a, b);
+        y[3 * ys] = v_add(c, e);
+        y[4 * ys] = v_sub(c, e);
+        y[5 * ys] = v_madd(v_madd(d5, 4.0f, d1), -5.0f, d3); /* 4 d1 - 5 d3 + d5 */
+    }
+}
+
+/* Aᵀ M */
+WINO_INLINE void output_1d(int m, const v8 * x, ptrdiff_t xs, v8 * y, ptrdiff_t ys) {
+    if (m == 2) {
+        v8 m1 = x[xs], m2 = x[2 * xs];
+        y[0] = v_add(v_add(x[0], m1), m2);
+        y[ys] = v_sub(v_sub(m1, m2), x[3 * xs]);
+    } else {
+        v8 m1 = x[xs], m2 = x[2 * xs], m3 = x[3 * xs], m4 = x[4 * xs];
+        v8 s12 = v_add(m1, m2), d12 = v_sub(m1, m2), s34 = v_add(m3, m4), d34 = v_sub(m3, m4);
+        y[0] = v_add(v_add(x[0], s12), s34);
+        y[ys] = v_madd(d12, 2.0f, d34);
+        y[2 * ys] = v_madd(s12, 4.0f, s34);
+        y[3 * ys] = v_add(v_madd(d12, 8.0f, d34), x[5 * xs]);
+    }
+}
+
+/* G g, in float (the weight transform is not vectorized: it runs once per convolution). */
+static void weight_1d(int m, const float * g, ptrdiff_t gs, float * u, ptrdiff_t us) {
+    float g0 = g[0], g1 = g[gs], g2 = g[2 * gs];
+    if (m == 2) {
+        u[0] = g0;
+        u[us] = 0.5f * (g0 + g1 + g2);
+        u[2 * us] = 0.5f * (g0 - g1 + g2);
+        u[3 * us] = g2;
+    } else {
+        u[0] = g0 / 4.0f;
+        u[us] = -(g0 + g1 + g2) / 6.0f;
+        u[2 * us] = -(g0 - g1 + g2) / 6.0f;
+        u[3 * us] = g0 / 24.0f + g1 / 12.0f + g2 / 6.0f;
+        u[4 * us] = g0 / 24.0f - g1 / 12.0f + g2 / 6.0f;
+        u[5 * us] = g2;
+    }
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Half <-> float.
+ * ------------------------------------------------------------------------------------------- */
+static float f16_to_f32(uint16_t h) {
+    uint32_t sign = (uint32_t)(h & 0x8000u) << 16, e = (h >> 10) & 0x1fu, m = h & 0x3ffu, x;
+    if (e == 0) {
+        if (m == 0) {
+            x = sign;
+        } else { /* subnormal: normalise */
+            e = 113;
+            while (!(m & 0x400u)) {
+                m <<= 1;
+                e--;
+            }
+            x = sign | (e << 23) | ((m & 0x3ffu) << 13);
+        }
+    } else if (e == 31) {
+        x = sign | 0x7f800000u | (m << 13);
+    } else {
+        x = sign | ((e + 112) << 23) | (m << 13);
+    }
+    float f;
+    memcpy(&f, &x, sizeof f);
+    return f;
+}
+
+/* n (<= 8) lanes of a into dst, as floats or as halves rounded to nearest even. */
+WINO_INLINE void store_lanes(char * dst, int f16, v8 a, int n) {
+    if (!f16) {
+        if (n == LANES) {
+            v_store((float *)dst, a);
+        } else {
+            float tmp[LANES];
+            v_store(tmp, a);
+            memcpy(dst, tmp, (size_t)n * sizeof(float));
+        }
+        return;
+    }
+#if WINO_AVX && defined(__F16C__)
+    if (n == LANES) {
+        _mm_storeu_si128((__m128i *)dst, _mm256_cvtps_ph(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+        return;
+    }
+#endif
+    float tmp[LANES];
+    v_store(tmp, a);
+    mmgp_f32_to_f16(tmp, (uint16_t *)dst, n);
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Weight transform.
+ * ------------------------------------------------------------------------------------------- */
+void mmgp_winograd_weights(struct ggml_tensor * dst, int ith, int nth, void * userdata) {
+    const struct mmgp_winograd_params * p = (const struct mmgp_winograd_params *)userdata;
+    const struct ggml_tensor * k = dst->src[0];
+    if (p == NULL) fail("userdata (struct mmgp_winograd_params *) is NULL");
+    if (k == NULL) fail("dst->src[0] (the kernel) is missing");
+    const int m = p->tile, T = m + 2, video = (p->flags & MMGP_WINOGRAD_VIDEO) != 0;
+    if (m != 2 && m != 4) fail("tile must be 2 or 4");
+    if (k->type != GGML_TYPE_F32 && k->type != GGML_TYPE_F16) fail("the kernel must be F32 or F16");
+    if (dst->type != GGML_TYPE_F32 && dst->type != GGML_TYPE_F16) fail("U must be F32 or F16");
+    const int64_t IC = dst->ne[0], OC = dst->ne[1], taps = dst->ne[3];
+    if (k->ne[0] != 3 || k->ne[1] != 3) fail("the kernel must be 3 x 3");
+    if (dst->ne[2] != (int64_t)T * T) fail("U's ne[2] must be (tile + 2)^2");
+    if (video ? (k->ne[2] != taps || k->ne[3] != IC * OC) : (taps != 1 || k->ne[2] != IC || k->ne[3] != OC)) {
+        fail("U's shape does not match the kernel (2-D [3,3,IC,OC] -> {IC,OC,T²,1}; video [3,3,KD,IC*OC] -> {IC,OC,T²,KD})");
+    }
+    const int kf16 = k->type == GGML_TYPE_F16, df16 = dst->type == GGML_TYPE_F16;
+    const size_t des = df16 ? 2 : 4;
+    if (dst->nb[0] != des || dst->nb[1] != des * (size_t)IC) fail("U must be contiguous");
+    const int64_t o0 = OC * ith / nth, o1 = OC * (ith + 1) / nth;
+    for (int64_t oc = o0; oc < o1; oc++) {
+        for (int64_t tap = 0; tap < taps; tap++) {
+            for (int64_t ic = 0; ic < IC; ic++) {
+                const char * base = (const char *)k->data
+                        + (video ? tap * (int64_t)k->nb[2] + (ic + IC * oc) * (int64_t)k->nb[3] : ic * (int64_t)k->nb[2] + oc * (int64_t)k->nb[3]);
+                float g[9], tmp[3 * T_MAX], u[T_MAX * T_MAX];
+                for (int kh = 0; kh < 3; kh++) {
+                    for (int kw = 0; kw < 3; kw++) {
+                        const char * e = base + kh * k->nb[1] + kw * k->nb[0];
+                        g[kh * 3 + kw] = kf16 ? f16_to_f32(*(const uint16_t *)e) : *(const float *)e;
+                    }
+                }
+                for (int kw = 0; kw < 3; kw++) weight_1d(m, g + kw, 3, tmp + kw, 3); /* columns: tmp[j][kw] = (G g)[j][kw] */
+                for (int j = 0; j < T; j++) weight_1d(m, tmp + 3 * j, 1, u + T * j, 1); /* rows: u[j][i] */
+                for (int t = 0; t < T * T; t++) {
+                    char * d = (char *)dst->data + t * dst->nb[2] + tap * dst->nb[3] + oc * dst->nb[1] + ic * des;
+                    if (df16) mmgp_f32_to_f16(&u[t], (uint16_t *)d, 1);
+                    else *(float *)d = u[t];
+                }
+            }
+        }
+    }
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Input transform.
+ * ------------------------------------------------------------------------------------------- */
+void mmgp_winograd_input(struct ggml_tensor * dst, int ith, int nth, void * userdata) {
+    const struct mmgp_winograd_params * p = (const struct mmgp_winograd_params *)userdata;
+    const struct ggml_tensor * x = dst->src[0];
+    if (p == NULL) fail("userdata (struct mmgp_winograd_params *) is NULL");
+    if (x == NULL) fail("dst->src[0] (the input) is missing");
+    const int m = p->tile, T = m + 2, video = (p->flags & MMGP_WINOGRAD_VIDEO) != 0;
+    const int64_t pad = p->padding;
+    if (m != 2 && m != 4) fail("tile must be 2 or 4");
+    if (pad < 0) fail("padding must be >= 0");
+    if (x->type != GGML_TYPE_F32 || x->nb[0] != 4) fail("the input must be F32 with contiguous rows");
+    if (dst->type != GGML_TYPE_F32 && dst->type != GGML_TYPE_F16) fail("V must be F32 or F16");
+    const int64_t W = x->ne[0], H = x->ne[1], IC = dst->ne[0];
+    const int64_t OW = W + 2 * pad - 2, OH = H + 2 * pad - 2;
+    if (OW < 1 || OH < 1) fail("the input is smaller than the 3 x 3 kernel with its padding");
+    const int64_t TX = (OW + m - 1) / m, TY = (OH + m - 1) / m, tiles = TX * TY;
+    int64_t F, B;
+    if (video) {
+        if (IC < 1 || x->ne[3] % IC != 0) fail("video input: ne[3] must be a multiple of IC (V's ne[0])");
+        F = x->ne[2];
+        B = x->ne[3] / IC;
+    } else {
+        if (x->ne[2] != IC) fail("image input: ne[2] must be IC (V's ne[0])");
+        F = 1;
+        B = x->ne[3];
+    }
+    if (dst->ne[1] != tiles || dst->ne[2] != (int64_t)T * T || dst->ne[3] != F * B) fail("V's shape must be {IC, tiles, (tile + 2)^2, F*B}");
+    const int f16 = dst->type == GGML_TYPE_F16;
+    const size_t es = f16 ? 2 : 4;
+    if (dst->nb[0] != es) fail("V must have contiguous rows");
+
+    const int64_t CB = (IC + LANES - 1) / LANES, items = F * B * TY * CB;
+    const int64_t i0 = items * ith / nth, i1 = items * (ith + 1) / nth;
+    const size_t sh = x->nb[1];
+    for (int64_t it = i0; it < i1; it++) {
+        const int64_t cb = it % CB, ty = (it / CB) % TY, nf = it / (CB * TY);
+        const int64_t f = nf % F, b = nf / F, c0 = cb * LANES;
+        const int lanes = IC - c0 < LANES ? (int)(IC - c0) : LANES;
+        const char * plane[LANES];
+        for (int l = 0; l < LANES; l++) {
+            const int64_t c = c0 + (l < lanes ? l : 0);
+            plane[l] = (const char *)x->data + (video ? f * (int64_t)x->nb[2] + (c + IC * b) * (int64_t)x->nb[3]
+                                                      : c * (int64_t)x->nb[2] + b * (int64_t)x->nb[3]);
+        }
+        const int64_t y0 = ty * m - pad;
+        const int rows_inside = y0 >= 0 && y0 + T <= H;
+        for (int64_t tx = 0; tx < TX; tx++) {
+            const int64_t x0 = tx * m - pad;
+            v8 d[T_MAX * T_MAX], r[T_MAX * T_MAX];
+            float lanebuf[T_MAX * T_MAX][LANES];
+            if (rows_inside && x0 >= 0 && x0 + T <= W) {
+                for (int l = 0; l < LANES; l++) {
+                    for (int j = 0; j < T; j++) {
+                        const float * row = (const float *)(plane[l] + (y0 + j) * sh) + x0;
+                        for (int i = 0; i < T; i++) lanebuf[j * T + i][l] = row[i];
+                    }
+                }
+            } else {
+                for (int l = 0; l < LANES; l++) {
+                    for (int j = 0; j < T; j++) {
+                        const int64_t y = y0 + j;
+                        const float * row = y >= 0 && y < H ? (const float *)(plane[l] + y * sh) : NULL;
+                        for (int i = 0; i < T; i++) {
+                            const int64_t xx = x0 + i;
+                            lanebuf[j * T + i][l] = row != NULL && xx >= 0 && xx < W ? row[xx] : 0.0f;
+                        }
+                    }
+                }
+            }
+            for (int e = 0; e < T * T; e++) d[e] = v_load(lanebuf[e]);
+            for (int i = 0; i < T; i++) input_1d(m, d + i, T, r + i, T);     /* columns: r[j][i] = (Bᵀ d)[j][i] */
+            for (int j = 0; j < T; j++) input_1d(m, r + T * j, 1, d + T * j, 1); /* rows: d[j][i] = (Bᵀ d B)[j][i] */
+            const int64_t tile = ty * TX + tx;
+            char * out = (char *)dst->data + nf * dst->nb[3] + tile * dst->nb[1] + c0 * es;
+            for (int t = 0; t < T * T; t++) store_lanes(out + t * dst->nb[2], f16, d[t], lanes);
+        }
+    }
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Output transform.
+ * ------------------------------------------------------------------------------------------- */
+void mmgp_winograd_output(struct ggml_tensor * dst, int ith, int nth, void * userdata) {
+    const struct mmgp_winograd_params * p = (const struct mmgp_winograd_params *)userdata;
+    if (p == NULL) fail("userdata (struct mmgp_winograd_params *) is NULL");
+    const int m = p->tile, T = m + 2, image = (p->flags & MMGP_WINOGRAD_VIDEO) == 0;
+    if (m != 2 && m != 4) fail("tile must be 2 or 4");
+    if (dst->type != GGML_TYPE_F32 || dst->nb[0] != 4) fail("Y must be F32 with contiguous rows");
+    const struct ggml_tensor * ms[10];
+    int nsrc = 0;
+    while (nsrc < 10 && dst->src[nsrc] != NULL) {
+        ms[nsrc] = dst->src[nsrc];
+        nsrc++;
+    }
+    if (nsrc == 0) fail("no M operand");
+    /* Y: video [OW, OH, n, OC], image [OW, OH, OC, n]. */
+    const int64_t OW = dst->ne[0], OH = dst->ne[1], N = image ? dst->ne[3] : dst->ne[2], OC = image ? dst->ne[2] : dst->ne[3];
+    const size_t ynb_oc = image ? dst->nb[2] : dst->nb[3], ynb_n = image ? dst->nb[3] : dst->nb[2];
+    const int64_t TX = (OW + m - 1) / m, TY = (OH + m - 1) / m;
+    for (int s = 0; s < nsrc; s++) {
+        const struct ggml_tensor * M = ms[s];
+        if (M->type != GGML_TYPE_F32 || M->nb[0] != 4) fail("M must be F32 with contiguous rows");
+        if (M->ne[0] != OC || M->ne[1] != TX * TY || M->ne[2] != (int64_t)T * T || M->ne[3] != N) {
+            fail("M's shape must be {OC, tiles, (tile + 2)^2, n} for Y's");
+        }
+    }
+    const int64_t CB = (OC + LANES - 1) / LANES, items = N * TY;
+    const int64_t i0 = items * ith / nth, i1 = items * (ith + 1) / nth;
+    for (int64_t it = i0; it < i1; it++) {
+        const int64_t ty = it % TY, n = it / TY;
+        const int64_t rows = OH - ty * m < m ? OH - ty * m : m;
+        for (int64_t tx = 0; tx < TX; tx++) {
+            const int64_t tile = ty * TX + tx, cols = OW - tx * m < m ? OW - tx * m : m;
+            for (int64_t cb = 0; cb < CB; cb++) {
+                const int64_t c0 = cb * LANES;
+                const int lanes = OC - c0 < LANES ? (int)(OC - c0) : LANES;
+                v8 a[T_MAX * T_MAX], r[4 * T_MAX], y[16];
+                for (int t = 0; t < T * T; t++) {
+                    v8 acc = v_zero();
+                    for (int s = 0; s < nsrc; s++) {
+                        const float * src = (const float *)((const char *)ms[s]->data + n * ms[s]->nb[3] + t * ms[s]->nb[2]
+                                                            + tile * ms[s]->nb[1]) + c0;
+                        if (lanes == LANES) {
+                            acc = s == 0 ? v_load(src) : v_add(acc, v_load(src));
+                        } else {
+                            float tmp[LANES] = {0};
+                            memcpy(tmp, src, (size_t)lanes * sizeof(float));
+                            acc = s == 0 ? v_load(tmp) : v_add(acc, v_load(tmp));
+                        }
+                    }
+                    a[t] = acc;
+                }
+                for (int i = 0; i < T; i++) output_1d(m, a + i, T, r + i, T);      /* columns: r[j][i], j < m */
+                for (int j = 0; j < m; j++) output_1d(m, r + T * j, 1, y + m * j, 1); /* rows: y[j][i] */
+                float out[16][LANES];
+                for (int e = 0; e < m * m; e++) v_store(out[e], y[e]);
+                for (int l = 0; l < lanes; l++) {
+                    char * plane = (char *)dst->data + (c0 + l) * ynb_oc + n * ynb_n;
+                    for (int64_t j = 0; j < rows; j++) {
+                        float * row = (float *)(plane + (ty * m + j) * dst->nb[1]) + tx * m;
+                        for (int64_t i = 0; i < cols; i++) row[i] = out[j * m + i][l];
+                    }
+                }
+            }
+        }
+    }
+}
