@@ -12,10 +12,11 @@
  *
  * The input and output transforms work on 8 channels at once (one 8-float vector per patch or
  * block element: AVX, or a plain C struct the compiler may vectorize), so the transformed
- * values of 8 consecutive channels are one contiguous store into V and one load from M. Tiles
- * whose patch lies inside the image are gathered without bounds checks; the edge ones read zeros
- * outside. Threads split (frame, tile row, channel block) items of the input transform and
- * (frame, tile row) items of the output transform; the weight transform splits output channels.
+ * values of 8 consecutive channels are one contiguous store into V and one load from M. The
+ * input rows of a tile row are first transposed to channels last with the zero padding around
+ * them, so a patch is T² vector loads; the output rows of a tile row are assembled in a buffer
+ * and copied out whole. Threads split (frame, tile row, 8-channel block) items of the input and output
+ * transforms; the weight transform splits output channels.
  */
 #include "mmgp_kernels.h"
 #include "mmgp_ggml_tensor.h"
@@ -99,6 +100,36 @@ WINO_INLINE v8 v_load(const float * p) {
 }
 WINO_INLINE void v_store(float * p, v8 a) { memcpy(p, a.x, sizeof a.x); }
 #endif
+
+/*
+ * rows[k][l] = src[l][k] for k < 8 (positions x .. x+7 of 8 lanes' rows) into dst at dst + k*ds:
+ * 8 positions of 8 lanes each (channels last). AVX: an 8 x 8 register transpose.
+ */
+WINO_INLINE void transpose_8x8(const float * const * src, int64_t x, float * dst, ptrdiff_t ds) {
+#if WINO_AVX
+    __m256 r0 = _mm256_loadu_ps(src[0] + x), r1 = _mm256_loadu_ps(src[1] + x), r2 = _mm256_loadu_ps(src[2] + x),
+           r3 = _mm256_loadu_ps(src[3] + x), r4 = _mm256_loadu_ps(src[4] + x), r5 = _mm256_loadu_ps(src[5] + x),
+           r6 = _mm256_loadu_ps(src[6] + x), r7 = _mm256_loadu_ps(src[7] + x);
+    __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1), t2 = _mm256_unpacklo_ps(r2, r3),
+           t3 = _mm256_unpackhi_ps(r2, r3), t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5),
+           t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
+    __m256 s0 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(1, 0, 1, 0)), s1 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(3, 2, 3, 2)),
+           s2 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(1, 0, 1, 0)), s3 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(3, 2, 3, 2)),
+           s4 = _mm256_shuffle_ps(t4, t6, _MM_SHUFFLE(1, 0, 1, 0)), s5 = _mm256_shuffle_ps(t4, t6, _MM_SHUFFLE(3, 2, 3, 2)),
+           s6 = _mm256_shuffle_ps(t5, t7, _MM_SHUFFLE(1, 0, 1, 0)), s7 = _mm256_shuffle_ps(t5, t7, _MM_SHUFFLE(3, 2, 3, 2));
+    _mm256_storeu_ps(dst + 0 * ds, _mm256_permute2f128_ps(s0, s4, 0x20));
+    _mm256_storeu_ps(dst + 1 * ds, _mm256_permute2f128_ps(s1, s5, 0x20));
+    _mm256_storeu_ps(dst + 2 * ds, _mm256_permute2f128_ps(s2, s6, 0x20));
+    _mm256_storeu_ps(dst + 3 * ds, _mm256_permute2f128_ps(s3, s7, 0x20));
+    _mm256_storeu_ps(dst + 4 * ds, _mm256_permute2f128_ps(s0, s4, 0x31));
+    _mm256_storeu_ps(dst + 5 * ds, _mm256_permute2f128_ps(s1, s5, 0x31));
+    _mm256_storeu_ps(dst + 6 * ds, _mm256_permute2f128_ps(s2, s6, 0x31));
+    _mm256_storeu_ps(dst + 7 * ds, _mm256_permute2f128_ps(s3, s7, 0x31));
+#else
+    for (int k = 0; k < LANES; k++)
+        for (int l = 0; l < LANES; l++) dst[k * ds + l] = src[l][x + k];
+#endif
+}
 
 /* ---------------------------------------------------------------------------------------------
  * The 1-D transforms of F(2, 3) and F(4, 3), on vectors x[0], x[s], x[2s], ... into y[0], y[s], ...
@@ -229,13 +260,17 @@ void mmgp_winograd_weights(struct ggml_tensor * dst, int ith, int nth, void * us
     const int kf16 = k->type == GGML_TYPE_F16, df16 = dst->type == GGML_TYPE_F16;
     const size_t des = df16 ? 2 : 4;
     if (dst->nb[0] != des || dst->nb[1] != des * (size_t)IC) fail("U must be contiguous");
+    /* One output channel and tap at a time: its T² x IC values are computed into ubuf, then
+     * written as T² contiguous runs of IC (U's rows), not scattered T² rows apart per value. */
+    float * ubuf = malloc((size_t)T * T * (size_t)IC * sizeof(float));
+    if (ubuf == NULL) fail("out of memory for the weight transform's buffer");
     const int64_t o0 = OC * ith / nth, o1 = OC * (ith + 1) / nth;
     for (int64_t oc = o0; oc < o1; oc++) {
         for (int64_t tap = 0; tap < taps; tap++) {
             for (int64_t ic = 0; ic < IC; ic++) {
                 const char * base = (const char *)k->data
                         + (video ? tap * (int64_t)k->nb[2] + (ic + IC * oc) * (int64_t)k->nb[3] : ic * (int64_t)k->nb[2] + oc * (int64_t)k->nb[3]);
-                float g[9], tmp[3 * T_MAX], u[T_MAX * T_MAX];
+                float g[9], tmp[3 * T_MAX];
                 for (int kh = 0; kh < 3; kh++) {
                     for (int kw = 0; kw < 3; kw++) {
                         const char * e = base + kh * k->nb[1] + kw * k->nb[0];
@@ -243,15 +278,16 @@ void mmgp_winograd_weights(struct ggml_tensor * dst, int ith, int nth, void * us
                     }
                 }
                 for (int kw = 0; kw < 3; kw++) weight_1d(m, g + kw, 3, tmp + kw, 3); /* columns: tmp[j][kw] = (G g)[j][kw] */
-                for (int j = 0; j < T; j++) weight_1d(m, tmp + 3 * j, 1, u + T * j, 1); /* rows: u[j][i] */
-                for (int t = 0; t < T * T; t++) {
-                    char * d = (char *)dst->data + t * dst->nb[2] + tap * dst->nb[3] + oc * dst->nb[1] + ic * des;
-                    if (df16) mmgp_f32_to_f16(&u[t], (uint16_t *)d, 1);
-                    else *(float *)d = u[t];
-                }
+                for (int j = 0; j < T; j++) weight_1d(m, tmp + 3 * j, 1, ubuf + (size_t)(T * j) * IC + ic, IC); /* rows: u[j][i] */
+            }
+            for (int t = 0; t < T * T; t++) {
+                char * d = (char *)dst->data + t * dst->nb[2] + tap * dst->nb[3] + oc * dst->nb[1];
+                if (df16) mmgp_f32_to_f16(ubuf + (size_t)t * IC, (uint16_t *)d, IC);
+                else memcpy(d, ubuf + (size_t)t * IC, (size_t)IC * sizeof(float));
             }
         }
     }
+    free(ubuf);
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -287,9 +323,17 @@ void mmgp_winograd_input(struct ggml_tensor * dst, int ith, int nth, void * user
     const size_t es = f16 ? 2 : 4;
     if (dst->nb[0] != es) fail("V must have contiguous rows");
 
+    /* One item is (frame, tile row, 8 channels): the tile row's T input rows of the 8 channels are
+     * first laid out channels last, zero-padded, in rows[j][pad + x][lane] (8 x 8 transposes), so
+     * every tile reads its patch as T² vector loads. */
     const int64_t CB = (IC + LANES - 1) / LANES, items = F * B * TY * CB;
     const int64_t i0 = items * ith / nth, i1 = items * (ith + 1) / nth;
+    const int64_t WP = TX * m + 2; /* buffer columns: input x from -pad to TX*m - pad + 1 */
+    float * rows = i1 > i0 ? malloc((size_t)T * (size_t)WP * LANES * sizeof(float)) : NULL;
+    if (i1 > i0 && rows == NULL) fail("out of memory for the input transform's row buffer");
     const size_t sh = x->nb[1];
+    /* input columns [0, xb) land in the buffer at pad; the rest of the buffer is padding */
+    const int64_t xb = W < WP - pad ? W : WP - pad;
     for (int64_t it = i0; it < i1; it++) {
         const int64_t cb = it % CB, ty = (it / CB) % TY, nf = it / (CB * TY);
         const int64_t f = nf % F, b = nf / F, c0 = cb * LANES;
@@ -301,31 +345,26 @@ void mmgp_winograd_input(struct ggml_tensor * dst, int ith, int nth, void * user
                                                       : c * (int64_t)x->nb[2] + b * (int64_t)x->nb[3]);
         }
         const int64_t y0 = ty * m - pad;
-        const int rows_inside = y0 >= 0 && y0 + T <= H;
-        for (int64_t tx = 0; tx < TX; tx++) {
-            const int64_t x0 = tx * m - pad;
-            v8 d[T_MAX * T_MAX], r[T_MAX * T_MAX];
-            float lanebuf[T_MAX * T_MAX][LANES];
-            if (rows_inside && x0 >= 0 && x0 + T <= W) {
-                for (int l = 0; l < LANES; l++) {
-                    for (int j = 0; j < T; j++) {
-                        const float * row = (const float *)(plane[l] + (y0 + j) * sh) + x0;
-                        for (int i = 0; i < T; i++) lanebuf[j * T + i][l] = row[i];
-                    }
-                }
-            } else {
-                for (int l = 0; l < LANES; l++) {
-                    for (int j = 0; j < T; j++) {
-                        const int64_t y = y0 + j;
-                        const float * row = y >= 0 && y < H ? (const float *)(plane[l] + y * sh) : NULL;
-                        for (int i = 0; i < T; i++) {
-                            const int64_t xx = x0 + i;
-                            lanebuf[j * T + i][l] = row != NULL && xx >= 0 && xx < W ? row[xx] : 0.0f;
-                        }
-                    }
-                }
+        for (int j = 0; j < T; j++) {
+            float * brow = rows + (size_t)j * WP * LANES;
+            const int64_t y = y0 + j;
+            if (y < 0 || y >= H || xb <= 0) {
+                memset(brow, 0, (size_t)WP * LANES * sizeof(float));
+                continue;
             }
-            for (int e = 0; e < T * T; e++) d[e] = v_load(lanebuf[e]);
+            const float * src[LANES];
+            for (int l = 0; l < LANES; l++) src[l] = (const float *)(plane[l] + y * sh);
+            memset(brow, 0, (size_t)pad * LANES * sizeof(float));
+            int64_t xx = 0;
+            for (; xx + LANES <= xb; xx += LANES) transpose_8x8(src, xx, brow + (xx + pad) * LANES, LANES);
+            for (; xx < xb; xx++)
+                for (int l = 0; l < LANES; l++) brow[(xx + pad) * LANES + l] = src[l][xx];
+            if (xb + pad < WP) memset(brow + (xb + pad) * LANES, 0, (size_t)(WP - xb - pad) * LANES * sizeof(float));
+        }
+        for (int64_t tx = 0; tx < TX; tx++) {
+            v8 d[T_MAX * T_MAX], r[T_MAX * T_MAX];
+            for (int j = 0; j < T; j++)
+                for (int i = 0; i < T; i++) d[j * T + i] = v_load(rows + ((size_t)j * WP + tx * m + i) * LANES);
             for (int i = 0; i < T; i++) input_1d(m, d + i, T, r + i, T);     /* columns: r[j][i] = (Bᵀ d)[j][i] */
             for (int j = 0; j < T; j++) input_1d(m, r + T * j, 1, d + T * j, 1); /* rows: d[j][i] = (Bᵀ d B)[j][i] */
             const int64_t tile = ty * TX + tx;
@@ -333,6 +372,7 @@ void mmgp_winograd_input(struct ggml_tensor * dst, int ith, int nth, void * user
             for (int t = 0; t < T * T; t++) store_lanes(out + t * dst->nb[2], f16, d[t], lanes);
         }
     }
+    free(rows);
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -362,44 +402,51 @@ void mmgp_winograd_output(struct ggml_tensor * dst, int ith, int nth, void * use
             fail("M's shape must be {OC, tiles, (tile + 2)^2, n} for Y's");
         }
     }
-    const int64_t CB = (OC + LANES - 1) / LANES, items = N * TY;
+    /* One item is (frame, tile row, 8 output channels): the row's tiles go into obuf[lane][j][x]
+     * (m rows of the 8 channels), then each channel's rows are copied out whole. */
+    const int64_t CB = (OC + LANES - 1) / LANES, items = N * TY * CB;
     const int64_t i0 = items * ith / nth, i1 = items * (ith + 1) / nth;
+    const int64_t WB = TX * m;
+    float * obuf = i1 > i0 ? malloc((size_t)LANES * (size_t)m * (size_t)WB * sizeof(float)) : NULL;
+    if (i1 > i0 && obuf == NULL) fail("out of memory for the output transform's row buffer");
     for (int64_t it = i0; it < i1; it++) {
-        const int64_t ty = it % TY, n = it / TY;
-        const int64_t rows = OH - ty * m < m ? OH - ty * m : m;
+        const int64_t cb = it % CB, ty = (it / CB) % TY, n = it / (CB * TY);
+        const int64_t rows = OH - ty * m < m ? OH - ty * m : m, c0 = cb * LANES;
+        const int lanes = OC - c0 < LANES ? (int)(OC - c0) : LANES;
         for (int64_t tx = 0; tx < TX; tx++) {
-            const int64_t tile = ty * TX + tx, cols = OW - tx * m < m ? OW - tx * m : m;
-            for (int64_t cb = 0; cb < CB; cb++) {
-                const int64_t c0 = cb * LANES;
-                const int lanes = OC - c0 < LANES ? (int)(OC - c0) : LANES;
-                v8 a[T_MAX * T_MAX], r[4 * T_MAX], y[16];
-                for (int t = 0; t < T * T; t++) {
-                    v8 acc = v_zero();
-                    for (int s = 0; s < nsrc; s++) {
-                        const float * src = (const float *)((const char *)ms[s]->data + n * ms[s]->nb[3] + t * ms[s]->nb[2]
-                                                            + tile * ms[s]->nb[1]) + c0;
-                        if (lanes == LANES) {
-                            acc = s == 0 ? v_load(src) : v_add(acc, v_load(src));
-                        } else {
-                            float tmp[LANES] = {0};
-                            memcpy(tmp, src, (size_t)lanes * sizeof(float));
-                            acc = s == 0 ? v_load(tmp) : v_add(acc, v_load(tmp));
-                        }
+            const int64_t tile = ty * TX + tx;
+            v8 a[T_MAX * T_MAX], r[4 * T_MAX], y[16];
+            for (int t = 0; t < T * T; t++) {
+                v8 acc = v_zero();
+                for (int s = 0; s < nsrc; s++) {
+                    const float * src = (const float *)((const char *)ms[s]->data + n * ms[s]->nb[3] + t * ms[s]->nb[2]
+                                                        + tile * ms[s]->nb[1]) + c0;
+                    v8 v;
+                    if (lanes == LANES) {
+                        v = v_load(src);
+                    } else {
+                        float tmp[LANES] = {0};
+                        memcpy(tmp, src, (size_t)lanes * sizeof(float));
+                        v = v_load(tmp);
                     }
-                    a[t] = acc;
+                    acc = s == 0 ? v : v_add(acc, v);
                 }
-                for (int i = 0; i < T; i++) output_1d(m, a + i, T, r + i, T);      /* columns: r[j][i], j < m */
-                for (int j = 0; j < m; j++) output_1d(m, r + T * j, 1, y + m * j, 1); /* rows: y[j][i] */
-                float out[16][LANES];
-                for (int e = 0; e < m * m; e++) v_store(out[e], y[e]);
-                for (int l = 0; l < lanes; l++) {
-                    char * plane = (char *)dst->data + (c0 + l) * ynb_oc + n * ynb_n;
-                    for (int64_t j = 0; j < rows; j++) {
-                        float * row = (float *)(plane + (ty * m + j) * dst->nb[1]) + tx * m;
-                        for (int64_t i = 0; i < cols; i++) row[i] = out[j * m + i][l];
-                    }
-                }
+                a[t] = acc;
+            }
+            for (int i = 0; i < T; i++) output_1d(m, a + i, T, r + i, T);      /* columns: r[j][i], j < m */
+            for (int j = 0; j < m; j++) output_1d(m, r + T * j, 1, y + m * j, 1); /* rows: y[j][i] */
+            float out[16][LANES];
+            for (int e = 0; e < m * m; e++) v_store(out[e], y[e]);
+            for (int l = 0; l < LANES; l++)
+                for (int j = 0; j < m; j++)
+                    for (int i = 0; i < m; i++) obuf[((size_t)l * m + j) * WB + tx * m + i] = out[j * m + i][l];
+        }
+        for (int l = 0; l < lanes; l++) {
+            char * plane = (char *)dst->data + (c0 + l) * ynb_oc + n * ynb_n;
+            for (int64_t j = 0; j < rows; j++) {
+                memcpy(plane + (ty * m + j) * dst->nb[1], obuf + ((size_t)l * m + j) * WB, (size_t)OW * sizeof(float));
             }
         }
     }
+    free(obuf);
 }
