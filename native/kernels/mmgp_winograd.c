@@ -40,6 +40,7 @@
 
 #define LANES 8
 #define T_MAX 6 /* m = 4 */
+#define CHUNK_TILES 16 /* tiles per chunk of a tile row in the input transform */
 
 _Static_assert(sizeof(struct mmgp_winograd_params) == 16, "mmgp_winograd_params is 4 int32");
 
@@ -172,20 +173,23 @@ WINO_INLINE void output_1d(int m, const v8 * x, ptrdiff_t xs, v8 * y, ptrdiff_t 
     }
 }
 
-/* G g, in float (the weight transform is not vectorized: it runs once per convolution). */
-static void weight_1d(int m, const float * g, ptrdiff_t gs, float * u, ptrdiff_t us) {
-    float g0 = g[0], g1 = g[gs], g2 = g[2 * gs];
+/* G g (the divisions of G as products by the rounded reciprocals: within an ulp of dividing). */
+WINO_INLINE void weight_1d(int m, const v8 * g, ptrdiff_t gs, v8 * u, ptrdiff_t us) {
+    v8 g0 = g[0], g1 = g[gs], g2 = g[2 * gs];
+    v8 s02 = v_add(g0, g2);
     if (m == 2) {
         u[0] = g0;
-        u[us] = 0.5f * (g0 + g1 + g2);
-        u[2 * us] = 0.5f * (g0 - g1 + g2);
+        u[us] = v_scale(v_add(s02, g1), 0.5f);
+        u[2 * us] = v_scale(v_sub(s02, g1), 0.5f);
         u[3 * us] = g2;
     } else {
-        u[0] = g0 / 4.0f;
-        u[us] = -(g0 + g1 + g2) / 6.0f;
-        u[2 * us] = -(g0 - g1 + g2) / 6.0f;
-        u[3 * us] = g0 / 24.0f + g1 / 12.0f + g2 / 6.0f;
-        u[4 * us] = g0 / 24.0f - g1 / 12.0f + g2 / 6.0f;
+        const float sixth = 1.0f / 6.0f, twelfth = 1.0f / 12.0f, twentyfourth = 1.0f / 24.0f;
+        v8 a = v_madd(v_scale(g0, twentyfourth), sixth, g2); /* g0/24 + g2/6 */
+        u[0] = v_scale(g0, 0.25f);
+        u[us] = v_scale(v_add(s02, g1), -sixth);
+        u[2 * us] = v_scale(v_sub(s02, g1), -sixth);
+        u[3 * us] = v_madd(a, twelfth, g1);
+        u[4 * us] = v_madd(a, -twelfth, g1);
         u[5 * us] = g2;
     }
 }
@@ -267,18 +271,27 @@ void mmgp_winograd_weights(struct ggml_tensor * dst, int ith, int nth, void * us
     const int64_t o0 = OC * ith / nth, o1 = OC * (ith + 1) / nth;
     for (int64_t oc = o0; oc < o1; oc++) {
         for (int64_t tap = 0; tap < taps; tap++) {
-            for (int64_t ic = 0; ic < IC; ic++) {
-                const char * base = (const char *)k->data
-                        + (video ? tap * (int64_t)k->nb[2] + (ic + IC * oc) * (int64_t)k->nb[3] : ic * (int64_t)k->nb[2] + oc * (int64_t)k->nb[3]);
-                float g[9], tmp[3 * T_MAX];
-                for (int kh = 0; kh < 3; kh++) {
-                    for (int kw = 0; kw < 3; kw++) {
-                        const char * e = base + kh * k->nb[1] + kw * k->nb[0];
-                        g[kh * 3 + kw] = kf16 ? f16_to_f32(*(const uint16_t *)e) : *(const float *)e;
+            for (int64_t ic0 = 0; ic0 < IC; ic0 += LANES) { /* 8 input channels at once, one per lane */
+                const int lanes = IC - ic0 < LANES ? (int)(IC - ic0) : LANES;
+                float gl[9][LANES];
+                for (int l = 0; l < LANES; l++) {
+                    const int64_t ic = ic0 + (l < lanes ? l : 0);
+                    const char * base = (const char *)k->data
+                            + (video ? tap * (int64_t)k->nb[2] + (ic + IC * oc) * (int64_t)k->nb[3] : ic * (int64_t)k->nb[2] + oc * (int64_t)k->nb[3]);
+                    for (int e = 0; e < 9; e++) {
+                        const char * p = base + (e / 3) * k->nb[1] + (e % 3) * k->nb[0];
+                        gl[e][l] = kf16 ? f16_to_f32(*(const uint16_t *)p) : *(const float *)p;
                     }
                 }
+                v8 g[9], tmp[3 * T_MAX], u[T_MAX * T_MAX];
+                for (int e = 0; e < 9; e++) g[e] = v_load(gl[e]);
                 for (int kw = 0; kw < 3; kw++) weight_1d(m, g + kw, 3, tmp + kw, 3); /* columns: tmp[j][kw] = (G g)[j][kw] */
-                for (int j = 0; j < T; j++) weight_1d(m, tmp + 3 * j, 1, ubuf + (size_t)(T * j) * IC + ic, IC); /* rows: u[j][i] */
+                for (int j = 0; j < T; j++) weight_1d(m, tmp + 3 * j, 1, u + T * j, 1); /* rows: u[j][i] */
+                float ul[LANES];
+                for (int t = 0; t < T * T; t++) {
+                    v_store(ul, u[t]);
+                    memcpy(ubuf + (size_t)t * IC + ic0, ul, (size_t)lanes * sizeof(float));
+                }
             }
             for (int t = 0; t < T * T; t++) {
                 char * d = (char *)dst->data + t * dst->nb[2] + tap * dst->nb[3] + oc * dst->nb[1];
@@ -323,53 +336,68 @@ void mmgp_winograd_input(struct ggml_tensor * dst, int ith, int nth, void * user
     const size_t es = f16 ? 2 : 4;
     if (dst->nb[0] != es) fail("V must have contiguous rows");
 
-    /* One item is (frame, tile row, 8 channels): the tile row's T input rows of the 8 channels are
-     * first laid out channels last, zero-padded, in rows[j][pad + x][lane] (8 x 8 transposes), so
-     * every tile reads its patch as T² vector loads. */
-    const int64_t CB = (IC + LANES - 1) / LANES, items = F * B * TY * CB;
+    /* One item is (frame, tile row, group of channels): a group fills whole 64-byte lines of V
+     * per tile and position (32 channels in F16, 16 in F32), so no line is written in parts at
+     * different times. The row is done in chunks of CHUNK_TILES tiles: the chunk's T input rows
+     * of the group are first laid out channels last with their zero padding, in
+     * rows[block][j][column][lane] (8 x 8 transposes), so every tile reads its patch as T² vector
+     * loads per 8 channels. */
+    const int64_t CB = (IC + LANES - 1) / LANES, GB = f16 ? 4 : 2, CG = (CB + GB - 1) / GB, items = F * B * TY * CG;
     const int64_t i0 = items * ith / nth, i1 = items * (ith + 1) / nth;
-    const int64_t WP = TX * m + 2; /* buffer columns: input x from -pad to TX*m - pad + 1 */
-    float * rows = i1 > i0 ? malloc((size_t)T * (size_t)WP * LANES * sizeof(float)) : NULL;
+    const int64_t CW = CHUNK_TILES * m + 2; /* buffer columns of a chunk */
+    float * rows = i1 > i0 ? malloc((size_t)GB * T * (size_t)CW * LANES * sizeof(float)) : NULL;
     if (i1 > i0 && rows == NULL) fail("out of memory for the input transform's row buffer");
     const size_t sh = x->nb[1];
-    /* input columns [0, xb) land in the buffer at pad; the rest of the buffer is padding */
-    const int64_t xb = W < WP - pad ? W : WP - pad;
     for (int64_t it = i0; it < i1; it++) {
-        const int64_t cb = it % CB, ty = (it / CB) % TY, nf = it / (CB * TY);
-        const int64_t f = nf % F, b = nf / F, c0 = cb * LANES;
-        const int lanes = IC - c0 < LANES ? (int)(IC - c0) : LANES;
-        const char * plane[LANES];
-        for (int l = 0; l < LANES; l++) {
-            const int64_t c = c0 + (l < lanes ? l : 0);
-            plane[l] = (const char *)x->data + (video ? f * (int64_t)x->nb[2] + (c + IC * b) * (int64_t)x->nb[3]
-                                                      : c * (int64_t)x->nb[2] + b * (int64_t)x->nb[3]);
-        }
+        const int64_t cg = it % CG, ty = (it / CG) % TY, nf = it / (CG * TY);
+        const int64_t f = nf % F, b = nf / F, cb0 = cg * GB, cb1 = cb0 + GB < CB ? cb0 + GB : CB;
         const int64_t y0 = ty * m - pad;
-        for (int j = 0; j < T; j++) {
-            float * brow = rows + (size_t)j * WP * LANES;
-            const int64_t y = y0 + j;
-            if (y < 0 || y >= H || xb <= 0) {
-                memset(brow, 0, (size_t)WP * LANES * sizeof(float));
-                continue;
+        for (int64_t tx0 = 0; tx0 < TX; tx0 += CHUNK_TILES) {
+            const int64_t tx1 = tx0 + CHUNK_TILES < TX ? tx0 + CHUNK_TILES : TX;
+            /* buffer column q holds input column xs + q; the inside ones are [xa, xb) */
+            const int64_t xs = tx0 * m - pad, xe = tx1 * m - pad + 2;
+            const int64_t xa = xs > 0 ? xs : 0, xb = xe < W ? xe : W;
+            for (int64_t cb = cb0; cb < cb1; cb++) {
+                const int64_t c0 = cb * LANES;
+                const int lanes = IC - c0 < LANES ? (int)(IC - c0) : LANES;
+                const char * plane[LANES];
+                for (int l = 0; l < LANES; l++) {
+                    const int64_t c = c0 + (l < lanes ? l : 0);
+                    plane[l] = (const char *)x->data + (video ? f * (int64_t)x->nb[2] + (c + IC * b) * (int64_t)x->nb[3]
+                                                              : c * (int64_t)x->nb[2] + b * (int64_t)x->nb[3]);
+                }
+                for (int j = 0; j < T; j++) {
+                    float * brow = rows + ((size_t)(cb - cb0) * T + j) * CW * LANES;
+                    const int64_t y = y0 + j;
+                    if (y < 0 || y >= H || xb <= xa) {
+                        memset(brow, 0, (size_t)CW * LANES * sizeof(float));
+                        continue;
+                    }
+                    const float * src[LANES];
+                    for (int l = 0; l < LANES; l++) src[l] = (const float *)(plane[l] + y * sh);
+                    memset(brow, 0, (size_t)(xa - xs) * LANES * sizeof(float));
+                    int64_t xx = xa;
+                    for (; xx + LANES <= xb; xx += LANES) transpose_8x8(src, xx, brow + (xx - xs) * LANES, LANES);
+                    for (; xx < xb; xx++)
+                        for (int l = 0; l < LANES; l++) brow[(xx - xs) * LANES + l] = src[l][xx];
+                    if (xb < xs + CW) memset(brow + (xb - xs) * LANES, 0, (size_t)(xs + CW - xb) * LANES * sizeof(float));
+                }
             }
-            const float * src[LANES];
-            for (int l = 0; l < LANES; l++) src[l] = (const float *)(plane[l] + y * sh);
-            memset(brow, 0, (size_t)pad * LANES * sizeof(float));
-            int64_t xx = 0;
-            for (; xx + LANES <= xb; xx += LANES) transpose_8x8(src, xx, brow + (xx + pad) * LANES, LANES);
-            for (; xx < xb; xx++)
-                for (int l = 0; l < LANES; l++) brow[(xx + pad) * LANES + l] = src[l][xx];
-            if (xb + pad < WP) memset(brow + (xb + pad) * LANES, 0, (size_t)(WP - xb - pad) * LANES * sizeof(float));
-        }
-        for (int64_t tx = 0; tx < TX; tx++) {
-            v8 d[T_MAX * T_MAX], r[T_MAX * T_MAX];
-            for (int j = 0; j < T; j++)
-                for (int i = 0; i < T; i++) d[j * T + i] = v_load(rows + ((size_t)j * WP + tx * m + i) * LANES);
-            for (int i = 0; i < T; i++) input_1d(m, d + i, T, r + i, T);     /* columns: r[j][i] = (Bᵀ d)[j][i] */
-            for (int j = 0; j < T; j++) input_1d(m, r + T * j, 1, d + T * j, 1); /* rows: d[j][i] = (Bᵀ d B)[j][i] */
-            const int64_t tile = ty * TX + tx;
-            char * out = (char *)dst->data + nf * dst->nb[3] + tile * dst->nb[1] + c0 * es;
-            for (int t = 0; t < T * T; t++) store_lanes(out + t * dst->nb[2], f16, d[t], lanes);
+            for (int64_t tx = tx0; tx < tx1; tx++) {
+                const int64_t tile = ty * TX + tx;
+                for (int64_t cb = cb0; cb < cb1; cb++) {
+                    const int64_t c0 = cb * LANES;
+                    const int lanes = IC - c0 < LANES ? (int)(IC - c0) : LANES;
+                    const float * brows = rows + (size_t)(cb - cb0) * T * CW * LANES;
+                    v8 d[T_MAX * T_MAX], r[T_MAX * T_MAX];
+                    for (int j = 0; j < T; j++)
+                        for (int i = 0; i < T; i++) d[j * T + i] = v_load(brows + ((size_t)j * CW + (tx - tx0) * m + i) * LANES);
+                    for (int i = 0; i < T; i++) input_1d(m, d + i, T, r + i, T);     /* columns: r[j][i] = (Bᵀ d)[j][i] */
+                    for (int j = 0; j < T; j++) input_1d(m, r + T * j, 1, d + T * j, 1); /* rows: d[j][i] = (Bᵀ d B)[j][i] */
+                    char * out = (char *)dst->data + nf * dst->nb[3] + tile * dst->nb[1] + c0 * es;
+                    for (int t = 0; t < T * T; t++) store_lanes(out + t * dst->nb[2], f16, d[t], lanes);
+                }
+            }
         }
     }
     free(rows);
@@ -402,50 +430,54 @@ void mmgp_winograd_output(struct ggml_tensor * dst, int ith, int nth, void * use
             fail("M's shape must be {OC, tiles, (tile + 2)^2, n} for Y's");
         }
     }
-    /* One item is (frame, tile row, 8 output channels): the row's tiles go into obuf[lane][j][x]
-     * (m rows of the 8 channels), then each channel's rows are copied out whole. */
-    const int64_t CB = (OC + LANES - 1) / LANES, items = N * TY * CB;
+    /* One item is (frame, tile row, 16 output channels): a whole 64-byte line of M per tile and
+     * position. The row's tiles go into obuf[channel][j][x] (m rows of the 16 channels), then each
+     * channel's rows are copied out whole. */
+    const int64_t CB = (OC + LANES - 1) / LANES, GB = 2, CG = (CB + GB - 1) / GB, items = N * TY * CG;
     const int64_t i0 = items * ith / nth, i1 = items * (ith + 1) / nth;
     const int64_t WB = TX * m;
-    float * obuf = i1 > i0 ? malloc((size_t)LANES * (size_t)m * (size_t)WB * sizeof(float)) : NULL;
+    float * obuf = i1 > i0 ? malloc((size_t)GB * LANES * (size_t)m * (size_t)WB * sizeof(float)) : NULL;
     if (i1 > i0 && obuf == NULL) fail("out of memory for the output transform's row buffer");
     for (int64_t it = i0; it < i1; it++) {
-        const int64_t cb = it % CB, ty = (it / CB) % TY, n = it / (CB * TY);
-        const int64_t rows = OH - ty * m < m ? OH - ty * m : m, c0 = cb * LANES;
-        const int lanes = OC - c0 < LANES ? (int)(OC - c0) : LANES;
+        const int64_t cg = it % CG, ty = (it / CG) % TY, n = it / (CG * TY);
+        const int64_t rows = OH - ty * m < m ? OH - ty * m : m, cb0 = cg * GB, cb1 = cb0 + GB < CB ? cb0 + GB : CB;
         for (int64_t tx = 0; tx < TX; tx++) {
             const int64_t tile = ty * TX + tx;
-            v8 a[T_MAX * T_MAX], r[4 * T_MAX], y[16];
-            for (int t = 0; t < T * T; t++) {
-                v8 acc = v_zero();
-                for (int s = 0; s < nsrc; s++) {
-                    const float * src = (const float *)((const char *)ms[s]->data + n * ms[s]->nb[3] + t * ms[s]->nb[2]
-                                                        + tile * ms[s]->nb[1]) + c0;
-                    v8 v;
-                    if (lanes == LANES) {
-                        v = v_load(src);
-                    } else {
-                        float tmp[LANES] = {0};
-                        memcpy(tmp, src, (size_t)lanes * sizeof(float));
-                        v = v_load(tmp);
+            for (int64_t cb = cb0; cb < cb1; cb++) {
+                const int64_t c0 = cb * LANES;
+                const int lanes = OC - c0 < LANES ? (int)(OC - c0) : LANES;
+                v8 a[T_MAX * T_MAX], r[4 * T_MAX], y[16];
+                for (int t = 0; t < T * T; t++) {
+                    v8 acc = v_zero();
+                    for (int s = 0; s < nsrc; s++) {
+                        const float * src = (const float *)((const char *)ms[s]->data + n * ms[s]->nb[3] + t * ms[s]->nb[2]
+                                                            + tile * ms[s]->nb[1]) + c0;
+                        v8 v;
+                        if (lanes == LANES) {
+                            v = v_load(src);
+                        } else {
+                            float tmp[LANES] = {0};
+                            memcpy(tmp, src, (size_t)lanes * sizeof(float));
+                            v = v_load(tmp);
+                        }
+                        acc = s == 0 ? v : v_add(acc, v);
                     }
-                    acc = s == 0 ? v : v_add(acc, v);
+                    a[t] = acc;
                 }
-                a[t] = acc;
+                for (int i = 0; i < T; i++) output_1d(m, a + i, T, r + i, T);      /* columns: r[j][i], j < m */
+                for (int j = 0; j < m; j++) output_1d(m, r + T * j, 1, y + m * j, 1); /* rows: y[j][i] */
+                float out[16][LANES];
+                for (int e = 0; e < m * m; e++) v_store(out[e], y[e]);
+                float * ob = obuf + (size_t)(cb - cb0) * LANES * m * WB;
+                for (int l = 0; l < LANES; l++)
+                    for (int j = 0; j < m; j++)
+                        for (int i = 0; i < m; i++) ob[((size_t)l * m + j) * WB + tx * m + i] = out[j * m + i][l];
             }
-            for (int i = 0; i < T; i++) output_1d(m, a + i, T, r + i, T);      /* columns: r[j][i], j < m */
-            for (int j = 0; j < m; j++) output_1d(m, r + T * j, 1, y + m * j, 1); /* rows: y[j][i] */
-            float out[16][LANES];
-            for (int e = 0; e < m * m; e++) v_store(out[e], y[e]);
-            for (int l = 0; l < LANES; l++)
-                for (int j = 0; j < m; j++)
-                    for (int i = 0; i < m; i++) obuf[((size_t)l * m + j) * WB + tx * m + i] = out[j * m + i][l];
         }
-        for (int l = 0; l < lanes; l++) {
-            char * plane = (char *)dst->data + (c0 + l) * ynb_oc + n * ynb_n;
-            for (int64_t j = 0; j < rows; j++) {
-                memcpy(plane + (ty * m + j) * dst->nb[1], obuf + ((size_t)l * m + j) * WB, (size_t)OW * sizeof(float));
-            }
+        for (int64_t c = cb0 * LANES; c < OC && c < cb1 * LANES; c++) {
+            char * plane = (char *)dst->data + c * ynb_oc + n * ynb_n;
+            const float * ob = obuf + (size_t)(c - cb0 * LANES) * m * WB;
+            for (int64_t j = 0; j < rows; j++) memcpy(plane + (ty * m + j) * dst->nb[1], ob + (size_t)j * WB, (size_t)OW * sizeof(float));
         }
     }
     free(obuf);

@@ -129,7 +129,9 @@ class WinogradTest extends NnTestSupport {
         double[][] bt = m == 2 ? BT2 : BT4;
         SplittableRandom r = new SplittableRandom(17 + m);
         // {W, H, F, IC, B, padding, video}
-        int[][] cases = {{7, 5, 1, 11, 2, 1, 0}, {1, 1, 1, 3, 1, 1, 0}, {9, 4, 1, 8, 1, 0, 0}, {5, 6, 3, 3, 2, 1, 1}, {4, 4, 2, 9, 1, 2, 1}};
+        // 70 wide: several chunks of tiles per row; 33 channels: a part group of a part block.
+        int[][] cases = {{7, 5, 1, 11, 2, 1, 0}, {1, 1, 1, 3, 1, 1, 0}, {9, 4, 1, 8, 1, 0, 0}, {5, 6, 3, 3, 2, 1, 1}, {4, 4, 2, 9, 1, 2, 1},
+                {70, 3, 1, 33, 1, 1, 0}};
         for (int[] cs : cases) {
             int w = cs[0], h = cs[1], fr = cs[2], ic = cs[3], b = cs[4], pad = cs[5];
             boolean video = cs[6] == 1;
@@ -178,7 +180,7 @@ class WinogradTest extends NnTestSupport {
         double[][] at = m == 2 ? AT2 : AT4;
         SplittableRandom r = new SplittableRandom(27 + m);
         // {OW, OH, OC, n, products, video}
-        int[][] cases = {{7, 5, 9, 2, 1, 0}, {1, 1, 3, 1, 3, 1}, {8, 3, 16, 3, 2, 1}, {5, 6, 4, 2, 3, 0}};
+        int[][] cases = {{7, 5, 9, 2, 1, 0}, {1, 1, 3, 1, 3, 1}, {8, 3, 16, 3, 2, 1}, {5, 6, 4, 2, 3, 0}, {37, 5, 20, 1, 2, 0}};
         for (int[] cs : cases) {
             int ow = cs[0], oh = cs[1], oc = cs[2], n = cs[3], np = cs[4];
             boolean video = cs[5] == 1;
@@ -224,7 +226,7 @@ class WinogradTest extends NnTestSupport {
     void conv2dIsTheDirectConvolution() {
         SplittableRandom r = new SplittableRandom(91);
         // {W, H, IC, OC, B, padding}
-        int[][] shapes = {{7, 5, 3, 5, 2, 1}, {1, 1, 4, 4, 1, 1}, {9, 10, 16, 8, 1, 1}, {6, 7, 5, 6, 2, 0}, {12, 8, 8, 12, 1, 1}};
+        int[][] shapes = {{7, 5, 3, 5, 2, 1}, {1, 1, 4, 4, 1, 1}, {9, 10, 16, 8, 1, 1}, {6, 7, 5, 6, 2, 0}, {12, 8, 8, 12, 1, 1}, {70, 3, 9, 20, 1, 1}};
         for (int[] s : shapes) {
             int w = s[0], h = s[1], ic = s[2], oc = s[3], b = s[4], pad = s[5];
             float[] x = uniform(r, w * h * ic * b), k = uniform(r, 9 * ic * oc);
