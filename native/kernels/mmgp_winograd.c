@@ -287,10 +287,14 @@ void mmgp_winograd_weights(struct ggml_tensor * dst, int ith, int nth, void * us
                 for (int e = 0; e < 9; e++) g[e] = v_load(gl[e]);
                 for (int kw = 0; kw < 3; kw++) weight_1d(m, g + kw, 3, tmp + kw, 3); /* columns: tmp[j][kw] = (G g)[j][kw] */
                 for (int j = 0; j < T; j++) weight_1d(m, tmp + 3 * j, 1, u + T * j, 1); /* rows: u[j][i] */
-                float ul[LANES];
                 for (int t = 0; t < T * T; t++) {
-                    v_store(ul, u[t]);
-                    memcpy(ubuf + (size_t)t * IC + ic0, ul, (size_t)lanes * sizeof(float));
+                    if (lanes == LANES) {
+                        v_store(ubuf + (size_t)t * IC + ic0, u[t]);
+                    } else {
+                        float ul[LANES];
+                        v_store(ul, u[t]);
+                        for (int l = 0; l < lanes; l++) ubuf[(size_t)t * IC + ic0 + l] = ul[l];
+                    }
                 }
             }
             for (int t = 0; t < T * T; t++) {

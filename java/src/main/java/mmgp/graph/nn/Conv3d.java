@@ -111,7 +111,9 @@ public final class Conv3d {
         public static Taps of(Graph g, Tensor kernel, int inChannels, Tensor input, int[] stride, int[] padding) {
             Winograd.Config c = Winograd.route(g);
             // The output transform sums at most 10 products (ggml's source limit): longer kernels take the im2col.
-            if (c == null || kernel.ne(2) > 10 || !Winograd.handles(kernel, input, stride[0], stride[1], padding[0], padding[1])) {
+            long ow = input.ne(0) + 2L * padding[0] - 2, oh = input.ne(1) + 2L * padding[1] - 2;
+            if (c == null || kernel.ne(2) > 10 || !Winograd.fits(kernel, input, stride[0], stride[1], padding[0], padding[1])
+                    || !Winograd.worthIt(ow, oh, input.ne(2))) {
                 return of(g, kernel, inChannels);
             }
             int oc = outChannels(kernel, inChannels);

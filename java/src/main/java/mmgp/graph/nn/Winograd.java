@@ -73,11 +73,45 @@ public final class Winograd {
     }
 
     /**
-     * Whether the transforms compute a convolution of this kernel (spatial axes 0 and 1) over this
-     * input: a 3×3 F16/F32 kernel, stride 1 and equal zero padding along W and H, an F32 input with
-     * contiguous rows, an output of at least 1×1.
+     * Whether an image convolution of this kernel (spatial axes 0 and 1) over this input takes the
+     * route: the transforms compute it ({@link #fits}: a 3×3 F16/F32 kernel, stride 1 and equal
+     * zero padding along W and H, an F32 input with contiguous rows, an output of at least 1×1) and
+     * the output is large enough ({@link #worthIt}).
      */
     public static boolean handles(Tensor kernel, Tensor input, int strideW, int strideH, int padW, int padH) {
+        return fits(kernel, input, strideW, strideH, padW, padH) && worthIt(input.ne(0) + 2L * padW - 2, input.ne(1) + 2L * padH - 2, 1);
+    }
+
+    /**
+     * Whether the transform of the weights pays for itself: U is built at every graph build, about
+     * as much work per channel pair as the products save over a few hundred output positions, so
+     * small images (the decoders' lowest resolutions) keep the im2col. Counted per image or per
+     * clip ({@code frames} of one clip share U), never per batch, so a request takes the same route
+     * alone and in a batch.
+     */
+    public static boolean worthIt(long ow, long oh, long frames) {
+        return ow * oh * frames >= minPositions();
+    }
+
+    /**
+     * Output positions (per image, or per clip) from which a convolution takes the route: 32×32,
+     * or {@code -Dmmgp.winograd.minPositions=N} (read at every graph build; 0 sends every
+     * convolution the transforms fit down the route).
+     */
+    public static long minPositions() {
+        String v = System.getProperty("mmgp.winograd.minPositions");
+        if (v == null || v.isBlank()) return 32 * 32;
+        try {
+            long n = Long.parseLong(v.strip());
+            if (n >= 0) return n;
+        } catch (NumberFormatException e) {
+            // refused below
+        }
+        throw new IllegalArgumentException("-Dmmgp.winograd.minPositions=" + v + " is not a count of output positions (an integer ≥ 0)");
+    }
+
+    /** {@link #handles} without the size threshold: what the transforms can compute. */
+    public static boolean fits(Tensor kernel, Tensor input, int strideW, int strideH, int padW, int padH) {
         return kernel.ne(0) == 3 && kernel.ne(1) == 3 && (kernel.type() == GgmlType.F16 || kernel.type() == GgmlType.F32)
                 && strideW == 1 && strideH == 1 && padW == padH && padW >= 0
                 && input.type() == GgmlType.F32 && input.nb(0) == 4
@@ -89,7 +123,7 @@ public final class Winograd {
      * {@link #handles}) → [OW, OH, OC, B].
      */
     public static Tensor conv2d(Graph g, Tensor kernel, Tensor input, int padding, Config c) {
-        if (!handles(kernel, input, 1, 1, padding, padding) || kernel.ne(2) != input.ne(2)) {
+        if (!fits(kernel, input, 1, 1, padding, padding) || kernel.ne(2) != input.ne(2)) {
             throw new IllegalArgumentException("Winograd conv2d cannot compute kernel " + kernel + " over " + input + " with padding " + padding);
         }
         long ow = input.ne(0) + 2L * padding - 2, oh = input.ne(1) + 2L * padding - 2;

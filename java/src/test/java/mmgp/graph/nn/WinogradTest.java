@@ -260,8 +260,8 @@ class WinogradTest extends NnTestSupport {
         float[] x = uniform(r, w * h * fr * ic * b), k = uniform(r, 27 * ic * oc);
         int[] strides = {1, 1, 1}, padding = {1, 1, 0};
         for (GgmlType type : new GgmlType[] {GgmlType.F32, GgmlType.F16}) {
-            String[] props = {"mmgp.conv", "mmgp.winograd.tile", "mmgp.winograd.type"};
-            String[] values = {"winograd", Integer.toString(m), type == GgmlType.F16 ? "f16" : "f32"};
+            String[] props = {"mmgp.conv", "mmgp.winograd.tile", "mmgp.winograd.type", "mmgp.winograd.minPositions"};
+            String[] values = {"winograd", Integer.toString(m), type == GgmlType.F16 ? "f16" : "f32", "0"};
             withProperties(props, values, () -> {
                 try (Graph g = new Graph(fast, 256)) {
                     Tensor in = input(g, "x", x, w, h, fr, (long) ic * b), kernel = input(g, "k", k, 3, 3, kd, (long) ic * oc);
@@ -290,7 +290,7 @@ class WinogradTest extends NnTestSupport {
             Winograd.Config c = new Winograd.Config(4, GgmlType.F16);
             float[] alone2 = conv2dOf(x0, 1, w, h * fr, ic, k2, oc, c), both2 = conv2dOf(concat(x0, x1), 2, w, h * fr, ic, k2, oc, c);
             assertThat(java.util.Arrays.copyOf(both2, alone2.length)).as("conv2d IC " + ic + " OC " + oc).isEqualTo(alone2);
-            withProperties(new String[] {"mmgp.conv"}, new String[] {"winograd"}, () -> {
+            withProperties(new String[] {"mmgp.conv", "mmgp.winograd.minPositions"}, new String[] {"winograd", "0"}, () -> {
                 float[] alone3 = conv3dOf(x0, 1, w, h, fr, ic, k3, oc), both3 = conv3dOf(concat(x0, x1), 2, w, h, fr, ic, k3, oc);
                 // Clip 0's channels come first in [OW, OH, F, OC·B].
                 assertThat(java.util.Arrays.copyOf(both3, alone3.length)).as("conv3d IC " + ic + " OC " + oc).isEqualTo(alone3);
@@ -301,7 +301,8 @@ class WinogradTest extends NnTestSupport {
     @Test
     void routeSwitchesPickTheRouteAndATypoIsRefused() {
         try (Graph g = new Graph(fast, 64); Graph exact = new Graph(backend, 64)) {
-            Tensor x = g.inputF32("x", 8, 8, 4, 1), k = g.inputF32("k", 3, 3, 4, 8), k5 = g.inputF32("k5", 5, 5, 4, 8);
+            Tensor x = g.inputF32("x", 32, 32, 4, 1), small = g.inputF32("small", 31, 32, 4, 1);
+            Tensor k = g.inputF32("k", 3, 3, 4, 8), k5 = g.inputF32("k5", 5, 5, 4, 8);
             assertThat(Winograd.route(exact)).isNull();
             withProperties(new String[] {"mmgp.conv"}, new String[] {"im2col"}, () -> {
                 assertThat(Winograd.route(g)).isNull();
@@ -312,11 +313,15 @@ class WinogradTest extends NnTestSupport {
                 assertThat(Conv2d.apply(g, k, x, 1, 1).name()).isEqualTo("winograd_y");
                 assertThat(Conv2d.apply(g, k, x, 2, 1).name()).doesNotContain("winograd"); // stride 2
                 assertThat(Conv2d.apply(g, k5, x, 1, 2).name()).doesNotContain("winograd"); // 5×5
+                assertThat(Conv2d.apply(g, k, small, 1, 0).name()).doesNotContain("winograd"); // 29×30 < 32×32 outputs: the im2col
+                assertThat(Conv2d.apply(g, k, small, 1, 1).name()).doesNotContain("winograd"); // 31×32 < 32×32
             });
             withProperties(new String[] {"mmgp.conv"}, new String[] {"winogard"}, () ->
                     assertThatThrownBy(() -> Winograd.route(g)).hasMessageContaining("-Dmmgp.conv=winogard").hasMessageContaining("winograd, im2col"));
             withProperties(new String[] {"mmgp.winograd.tile"}, new String[] {"6"}, () ->
                     assertThatThrownBy(() -> Winograd.route(g)).hasMessageContaining("-Dmmgp.winograd.tile=6"));
+            withProperties(new String[] {"mmgp.winograd.minPositions"}, new String[] {"many"}, () ->
+                    assertThatThrownBy(() -> Winograd.minPositions()).hasMessageContaining("-Dmmgp.winograd.minPositions=many"));
         }
     }
 
