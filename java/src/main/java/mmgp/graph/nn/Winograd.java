@@ -36,7 +36,11 @@ import mmgp.tensor.GgmlType;
  * {@code -Dmmgp.winograd.tile=2|4} ({@code MMGP_WINOGRAD_TILE}) and
  * {@code -Dmmgp.winograd.type=f16|f32} ({@code MMGP_WINOGRAD_TYPE}, the type of U and V and so of
  * the products' operands). The defaults were chosen by measuring error against the fp32 goldens
- * and speed on the decoders (README, Performance): Winograd with m = 4 and F16 operands.
+ * and speed on the decoders (README, Performance): m = 4 with F32 operands. F32 keeps the route
+ * more precise than the im2col's F16 patches, and its 4× fewer products outweigh the F32 GEMM
+ * being slower than ggml's F16 one; F16 operands with m = 4 amplify the half rounding past the
+ * fast route's error bound on the LTX VAE, and m = 2 with F16 saves fewer FLOPs and moves more
+ * bytes per output.
  */
 public final class Winograd {
     private Winograd() {}
@@ -68,7 +72,7 @@ public final class Winograd {
         String route = setting("mmgp.conv", "MMGP_CONV", "winograd", "winograd", "im2col");
         if (route.equals("im2col")) return null;
         int tile = Integer.parseInt(setting("mmgp.winograd.tile", "MMGP_WINOGRAD_TILE", "4", "2", "4"));
-        GgmlType type = setting("mmgp.winograd.type", "MMGP_WINOGRAD_TYPE", "f16", "f16", "f32").equals("f16") ? GgmlType.F16 : GgmlType.F32;
+        GgmlType type = setting("mmgp.winograd.type", "MMGP_WINOGRAD_TYPE", "f32", "f16", "f32").equals("f16") ? GgmlType.F16 : GgmlType.F32;
         return new Config(tile, type);
     }
 
