@@ -284,18 +284,46 @@ class WinogradTest extends NnTestSupport {
     void aRequestAloneAndInABatchGivesTheSameBits() {
         SplittableRandom r = new SplittableRandom(111);
         // OC 6 is not a multiple of 4 and IC 5 not of 8 (ggml's dot products), OC 8 / IC 16 take tinyBLAS.
-        for (int[] ch : new int[][] {{5, 6}, {16, 8}}) {
-            int w = 9, h = 7, fr = 3, ic = ch[0], oc = ch[1];
+        // {IC, OC, W, H, F}: 2×1 is one tile per frame, the LTX fixture's latent size.
+        for (int[] ch : new int[][] {{5, 6, 9, 7, 3}, {16, 8, 9, 7, 3}, {16, 32, 2, 1, 3}, {32, 32, 4, 2, 5}}) {
+            int w = ch[2], h = ch[3], fr = ch[4], ic = ch[0], oc = ch[1];
             float[] x0 = uniform(r, w * h * fr * ic), x1 = uniform(r, w * h * fr * ic), k2 = uniform(r, 9 * ic * oc), k3 = uniform(r, 27 * ic * oc);
             Winograd.Config c = new Winograd.Config(4, GgmlType.F16);
             float[] alone2 = conv2dOf(x0, 1, w, h * fr, ic, k2, oc, c), both2 = conv2dOf(concat(x0, x1), 2, w, h * fr, ic, k2, oc, c);
-            assertThat(java.util.Arrays.copyOf(both2, alone2.length)).as("conv2d IC " + ic + " OC " + oc).isEqualTo(alone2);
+            assertThat(java.util.Arrays.copyOf(both2, alone2.length)).as("conv2d " + java.util.Arrays.toString(ch)).isEqualTo(alone2);
             withProperties(new String[] {"mmgp.conv", "mmgp.winograd.minPositions"}, new String[] {"winograd", "0"}, () -> {
                 float[] alone3 = conv3dOf(x0, 1, w, h, fr, ic, k3, oc), both3 = conv3dOf(concat(x0, x1), 2, w, h, fr, ic, k3, oc);
                 // Clip 0's channels come first in [OW, OH, F, OC·B].
-                assertThat(java.util.Arrays.copyOf(both3, alone3.length)).as("conv3d IC " + ic + " OC " + oc).isEqualTo(alone3);
+                assertThat(java.util.Arrays.copyOf(both3, alone3.length)).as("conv3d " + java.util.Arrays.toString(ch)).isEqualTo(alone3);
             });
         }
+    }
+
+    @Test
+    void chunksOfFramesGiveTheBitsOfTheWholeClip() {
+        int w = 9, h = 7, fr = 5, ic = 8, oc = 8;
+        SplittableRandom r = new SplittableRandom(121);
+        float[] x = uniform(r, w * h * fr * ic * 2), k = uniform(r, 27 * ic * oc);
+        int[] strides = {1, 1, 1}, padding = {1, 1, 0};
+        withProperties(new String[] {"mmgp.conv", "mmgp.winograd.minPositions"}, new String[] {"winograd", "0"}, () -> {
+            for (int batch = 1; batch <= 2; batch++) {
+                try (Graph g = new Graph(fast, 512)) {
+                    Tensor in = input(g, "x", java.util.Arrays.copyOf(x, w * h * fr * ic * batch), w, h, fr, (long) ic * batch);
+                    Conv3d.Taps taps = Conv3d.Taps.of(g, input(g, "k", k, 3, 3, 3, (long) ic * oc), ic, in, strides, padding);
+                    Tensor whole = g.output(Conv3d.concatFrames(g, taps.replicating(g, in, strides, padding, -1, fr)));
+                    // Output frames [0, 2) and [2, 5), each reading its frames and their halo as a view (as CausalConv3d chunks).
+                    List<Tensor> parts = new ArrayList<>();
+                    for (int[] c : new int[][] {{0, 2}, {2, 5}}) {
+                        int lo = Math.max(0, c[0] - 1), hi = Math.min(fr, c[1] + 1);
+                        Tensor view = g.view(in, new long[] {w, h, hi - lo, in.ne(3)}, new long[] {in.nb(1), in.nb(2), in.nb(3)}, lo * in.nb(2));
+                        parts.addAll(taps.replicating(g, view, strides, padding, c[0] - 1 - lo, c[1] - c[0]));
+                    }
+                    Tensor chunked = g.output(Conv3d.concatFrames(g, parts));
+                    g.compute();
+                    assertThat(g.floats(chunked)).as("batch " + batch).isEqualTo(g.floats(whole));
+                }
+            }
+        });
     }
 
     @Test
