@@ -113,7 +113,7 @@ public final class Conv3d {
             // The output transform sums at most 10 products (ggml's source limit): longer kernels take the im2col.
             long ow = input.ne(0) + 2L * padding[0] - 2, oh = input.ne(1) + 2L * padding[1] - 2;
             if (c == null || kernel.ne(2) > 10 || !Winograd.fits(kernel, input, stride[0], stride[1], padding[0], padding[1])
-                    || !Winograd.worthIt(ow, oh, input.ne(2))) {
+                    || !Winograd.worthIt(ow, oh)) {
                 return of(g, kernel, inChannels);
             }
             int oc = outChannels(kernel, inChannels);

@@ -83,22 +83,22 @@ public final class Winograd {
      * the output is large enough ({@link #worthIt}).
      */
     public static boolean handles(Tensor kernel, Tensor input, int strideW, int strideH, int padW, int padH) {
-        return fits(kernel, input, strideW, strideH, padW, padH) && worthIt(input.ne(0) + 2L * padW - 2, input.ne(1) + 2L * padH - 2, 1);
+        return fits(kernel, input, strideW, strideH, padW, padH) && worthIt(input.ne(0) + 2L * padW - 2, input.ne(1) + 2L * padH - 2);
     }
 
     /**
-     * Whether the transform of the weights pays for itself: U is built at every graph build, about
-     * as much work per channel pair as the products save over a few hundred output positions, so
-     * small images (the decoders' lowest resolutions) keep the im2col. Counted per image or per
-     * clip ({@code frames} of one clip share U), never per batch, so a request takes the same route
-     * alone and in a batch.
+     * Whether the route pays for itself at this output size per image or frame: U is built at
+     * every graph build, about as much work per channel pair as the products save over a few
+     * hundred output positions, and the edge tiles of a small image compute columns and rows that
+     * are cropped, so small images (the decoders' lowest resolutions) keep the im2col. Never
+     * counted per batch, so a request takes the same route alone and in a batch.
      */
-    public static boolean worthIt(long ow, long oh, long frames) {
-        return ow * oh * frames >= minPositions();
+    public static boolean worthIt(long ow, long oh) {
+        return ow * oh >= minPositions();
     }
 
     /**
-     * Output positions (per image, or per clip) from which a convolution takes the route: 32×32,
+     * Output positions per image or frame from which a convolution takes the route: 32×32,
      * or {@code -Dmmgp.winograd.minPositions=N} (read at every graph build; 0 sends every
      * convolution the transforms fit down the route).
      */
