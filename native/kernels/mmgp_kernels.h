@@ -207,15 +207,18 @@ MMGP_KERNELS_API void mmgp_f32gemm_raw(const void * a, int aF16, long lda, long 
  *   U = ggml_custom_4d(ctx, F16|F32, IC, OC, T², taps, {kernel}, 1, mmgp_winograd_weights, -1, params)
  *     kernel F16/F32 [3, 3, IC, OC] (taps = 1), or with MMGP_WINOGRAD_VIDEO [3, 3, KD, IC*OC]
  *     (taps = KD, tap dt of the 3-D kernel's time axis); U[ic, oc, t, tap] = (G g Gᵀ)[t].
- *   V = ggml_custom_4d(ctx, F16|F32, IC, tiles, T², F*B, {x}, 1, mmgp_winograd_input, -1, params)
+ *   V = ggml_custom_4d(ctx, F16|F32, IC, tiles, F*B, T², {x}, 1, mmgp_winograd_input, -1, params)
  *     x F32 with contiguous rows: an image [W, H, IC, B] (F = 1), or with MMGP_WINOGRAD_VIDEO a
- *     video [W, H, F, IC*B]; V's ne[3] is f + F*b (frames inner). OW = W + 2p - 2, OH likewise;
+ *     video [W, H, F, IC*B]; V's ne[2] is f + F*b (frames inner). OW = W + 2p - 2, OH likewise;
  *     tiles = ceil(OW/m) * ceil(OH/m), tile (tx, ty) at ty*ceil(OW/m) + tx reads the input patch
- *     at (m*tx - p, m*ty - p), zeros outside the input. V[ic, tile, t, nf] = (Bᵀ d B)[t].
- *   M = ggml_mul_mat(U viewed {IC, OC, T²} (one tap), V or a view of frames of it) -> {OC, tiles, T², n}
- *   Y = ggml_custom_4d(ctx, F32, OW, OH, n, OC, {M_0, ..., M_k-1}, k, mmgp_winograd_output, -1, params)
- *     with MMGP_WINOGRAD_VIDEO, else [OW, OH, OC, n]: Aᵀ (Σ_s M_s) A per tile, cropped to OW x OH
- *     (the M_s, up to 10, are summed in order: a 3-D convolution's time taps).
+ *     at (m*tx - p, m*ty - p), zeros outside the input. V[ic, tile, nf, t] = (Bᵀ d B)[t].
+ *     Positions t outermost: V viewed {IC, tiles*F*B, T²} is one GEMM per t over every frame.
+ *   M = ggml_mul_mat(U viewed {IC, OC, T²} (one tap), V viewed {IC, tiles*F*B, T²}) -> {OC, tiles, F*B, T²}
+ *   Y = ggml_custom_4d(ctx, F32, OW, OH, count, OC*B, {M_0, ..., M_k-1}, k, mmgp_winograd_output, -1, params)
+ *     with MMGP_WINOGRAD_VIDEO: output frame o of clip b is Aᵀ (Σ_s M_s[frame clamp(first + o + s,
+ *     0, F - 1) of clip b]) A per tile, cropped to OW x OH (M_s the product of time tap s, up to
+ *     10; F = M's ne[2] / B; clamping repeats the edge frames). Without the flag, Y is an image
+ *     [OW, OH, OC, B], M has one frame per image and the M_s are summed at it.
  * T² positions t = j*T + i, j along the height. Threads split the work; all must call. A shape
  * that does not fit aborts with a message.
  */
@@ -226,7 +229,7 @@ struct mmgp_winograd_params {
     int32_t tile;    /* m: 2 or 4 */
     int32_t padding; /* mmgp_winograd_input: zero padding on each side, >= 0; unused by the others */
     int32_t flags;   /* MMGP_WINOGRAD_* */
-    int32_t reserved;
+    int32_t first;   /* mmgp_winograd_output, video: the clip frame tap 0 of output frame 0 reads (may be < 0) */
 };
 
 MMGP_KERNELS_API void mmgp_winograd_weights(struct ggml_tensor * dst, int ith, int nth, void * userdata);

@@ -335,7 +335,7 @@ void mmgp_winograd_input(struct ggml_tensor * dst, int ith, int nth, void * user
         F = 1;
         B = x->ne[3];
     }
-    if (dst->ne[1] != tiles || dst->ne[2] != (int64_t)T * T || dst->ne[3] != F * B) fail("V's shape must be {IC, tiles, (tile + 2)^2, F*B}");
+    if (dst->ne[1] != tiles || dst->ne[2] != F * B || dst->ne[3] != (int64_t)T * T) fail("V's shape must be {IC, tiles, F*B, (tile + 2)^2}");
     const int f16 = dst->type == GGML_TYPE_F16;
     const size_t es = f16 ? 2 : 4;
     if (dst->nb[0] != es) fail("V must have contiguous rows");
@@ -398,8 +398,8 @@ void mmgp_winograd_input(struct ggml_tensor * dst, int ith, int nth, void * user
                         for (int i = 0; i < T; i++) d[j * T + i] = v_load(brows + ((size_t)j * CW + (tx - tx0) * m + i) * LANES);
                     for (int i = 0; i < T; i++) input_1d(m, d + i, T, r + i, T);     /* columns: r[j][i] = (Bᵀ d)[j][i] */
                     for (int j = 0; j < T; j++) input_1d(m, r + T * j, 1, d + T * j, 1); /* rows: d[j][i] = (Bᵀ d B)[j][i] */
-                    char * out = (char *)dst->data + nf * dst->nb[3] + tile * dst->nb[1] + c0 * es;
-                    for (int t = 0; t < T * T; t++) store_lanes(out + t * dst->nb[2], f16, d[t], lanes);
+                    char * out = (char *)dst->data + nf * dst->nb[2] + tile * dst->nb[1] + c0 * es;
+                    for (int t = 0; t < T * T; t++) store_lanes(out + t * dst->nb[3], f16, d[t], lanes);
                 }
             }
         }
@@ -423,17 +423,22 @@ void mmgp_winograd_output(struct ggml_tensor * dst, int ith, int nth, void * use
         nsrc++;
     }
     if (nsrc == 0) fail("no M operand");
-    /* Y: video [OW, OH, n, OC], image [OW, OH, OC, n]. */
-    const int64_t OW = dst->ne[0], OH = dst->ne[1], N = image ? dst->ne[3] : dst->ne[2], OC = image ? dst->ne[2] : dst->ne[3];
-    const size_t ynb_oc = image ? dst->nb[2] : dst->nb[3], ynb_n = image ? dst->nb[3] : dst->nb[2];
+    /* Y: video [OW, OH, count, OC*B], image [OW, OH, OC, B]; M: {OC, tiles, F*B, T²}. */
+    const int64_t OW = dst->ne[0], OH = dst->ne[1], OC = ms[0]->ne[0];
+    if (OC < 1 || (image ? dst->ne[2] != OC : dst->ne[3] % OC != 0)) fail("Y's channels do not match M's OC");
+    const int64_t B = image ? dst->ne[3] : dst->ne[3] / OC, count = image ? 1 : dst->ne[2];
+    if (ms[0]->ne[2] % B != 0) fail("M's ne[2] must be frames per clip times the clips of Y");
+    const int64_t F = ms[0]->ne[2] / B, first = image ? 0 : p->first;
+    if (image && F != 1) fail("an image Y takes M with one frame per image");
     const int64_t TX = (OW + m - 1) / m, TY = (OH + m - 1) / m;
     for (int s = 0; s < nsrc; s++) {
         const struct ggml_tensor * M = ms[s];
         if (M->type != GGML_TYPE_F32 || M->nb[0] != 4) fail("M must be F32 with contiguous rows");
-        if (M->ne[0] != OC || M->ne[1] != TX * TY || M->ne[2] != (int64_t)T * T || M->ne[3] != N) {
-            fail("M's shape must be {OC, tiles, (tile + 2)^2, n} for Y's");
+        if (M->ne[0] != OC || M->ne[1] != TX * TY || M->ne[2] != F * B || M->ne[3] != (int64_t)T * T) {
+            fail("the products M must all be {OC, tiles, F*B, (tile + 2)^2}");
         }
     }
+    const int64_t N = B * count;
     /* One item is (frame, tile row, 16 output channels): a whole 64-byte line of M per tile and
      * position. The row's tiles go into obuf[channel][j][x] (m rows of the 16 channels), then each
      * channel's rows are copied out whole. */
@@ -443,8 +448,14 @@ void mmgp_winograd_output(struct ggml_tensor * dst, int ith, int nth, void * use
     float * obuf = i1 > i0 ? malloc((size_t)GB * LANES * (size_t)m * (size_t)WB * sizeof(float)) : NULL;
     if (i1 > i0 && obuf == NULL) fail("out of memory for the output transform's row buffer");
     for (int64_t it = i0; it < i1; it++) {
-        const int64_t cg = it % CG, ty = (it / CG) % TY, n = it / (CG * TY);
+        const int64_t cg = it % CG, ty = (it / CG) % TY, n = it / (CG * TY), o = n % count, b = n / count;
         const int64_t rows = OH - ty * m < m ? OH - ty * m : m, cb0 = cg * GB, cb1 = cb0 + GB < CB ? cb0 + GB : CB;
+        /* output frame o of clip b reads, through product (time tap) s, frame first + o + s of the clip, clamped */
+        int64_t mf[10];
+        for (int s = 0; s < nsrc; s++) {
+            int64_t f = first + o + s;
+            mf[s] = b * F + (f < 0 ? 0 : f >= F ? F - 1 : f);
+        }
         for (int64_t tx = 0; tx < TX; tx++) {
             const int64_t tile = ty * TX + tx;
             for (int64_t cb = cb0; cb < cb1; cb++) {
@@ -454,7 +465,7 @@ void mmgp_winograd_output(struct ggml_tensor * dst, int ith, int nth, void * use
                 for (int t = 0; t < T * T; t++) {
                     v8 acc = v_zero();
                     for (int s = 0; s < nsrc; s++) {
-                        const float * src = (const float *)((const char *)ms[s]->data + n * ms[s]->nb[3] + t * ms[s]->nb[2]
+                        const float * src = (const float *)((const char *)ms[s]->data + mf[s] * ms[s]->nb[2] + t * ms[s]->nb[3]
                                                             + tile * ms[s]->nb[1]) + c0;
                         v8 v;
                         if (lanes == LANES) {
@@ -479,7 +490,7 @@ void mmgp_winograd_output(struct ggml_tensor * dst, int ith, int nth, void * use
             }
         }
         for (int64_t c = cb0 * LANES; c < OC && c < cb1 * LANES; c++) {
-            char * plane = (char *)dst->data + c * ynb_oc + n * ynb_n;
+            char * plane = (char *)dst->data + (image ? c * dst->nb[2] + b * dst->nb[3] : o * dst->nb[2] + (c + OC * b) * dst->nb[3]);
             const float * ob = obuf + (size_t)(c - cb0 * LANES) * m * WB;
             for (int64_t j = 0; j < rows; j++) memcpy(plane + (ty * m + j) * dst->nb[1], ob + (size_t)j * WB, (size_t)OW * sizeof(float));
         }

@@ -23,11 +23,10 @@ import mmgp.tensor.GgmlType;
  * 0.9.0 encoder's stride-2 downsamplers) take {@link Graph#conv3d}, the 3-D im2col, with the
  * kernel cast to the route's type.
  *
- * <p>Under FAST with {@code mmgp.conv=winograd} ({@link Winograd#routeVideo}; off by default), a
- * kernel that is 3×3 in space with stride 1 and equal padding along W and H takes the
- * {@link Winograd} route for its taps instead of the im2col: the input frames are transformed
- * once (V), tap dt is one product of U_dt with V's frames [dt, dt + OF), and the taps' products
- * are summed inside one output transform.
+ * <p>Under FAST ({@link Winograd#routeVideo}), a kernel that is 3×3 in space with stride 1 and
+ * equal padding along W and H takes the {@link Winograd} route for its taps instead of the
+ * im2col: the input frames are transformed once (V), tap dt is one product of U_dt with all of V,
+ * and one output transform sums the taps' products at their frame offsets.
  */
 public final class Conv3d {
     private Conv3d() {}
@@ -135,22 +134,23 @@ public final class Conv3d {
 
         /**
          * Bytes one input frame takes once unfolded for an OW×OH output (per clip of the batch): its
-         * im2col, or its Winograd transform V.
+         * im2col; on the Winograd route its transform V and its KD products M (every tap multiplies
+         * every input frame, and all products are inputs of the one output transform).
          */
         public long unfoldedBytesPerFrame(long ow, long oh) {
-            if (winograd != null) return Winograd.inputBytesPerFrame(winograd, inChannels, ow, oh);
+            if (winograd != null) {
+                return Winograd.inputBytesPerFrame(winograd, inChannels, ow, oh) + kd * Winograd.productBytesPerFrame(winograd, outChannels, ow, oh);
+            }
             return patch() * ow * oh * kernels.type().rowBytes(1);
         }
 
         /**
          * Bytes held per output frame (per clip) while the taps are summed: on the im2col route two
-         * F32 tap products (the sum and the next product); on the Winograd route the KD products M,
-         * all inputs of the one output transform, and its F32 result.
+         * F32 tap products (the sum and the next product); on the Winograd route the F32 result.
          */
         public long productBytesPerFrame(long ow, long oh) {
             long output = (long) outChannels * ow * oh * Float.BYTES;
-            if (winograd != null) return kd * Winograd.productBytesPerFrame(winograd, outChannels, ow, oh) + output;
-            return 2 * output;
+            return winograd != null ? output : 2 * output;
         }
 
         /**
@@ -160,7 +160,8 @@ public final class Conv3d {
          * (entries 0 and 1; the time entries are not read). Returns the output in frame order as
          * parts [OW, OH, F_i, OC·B] to concatenate along frames ({@link #concatFrames}): the
          * frames whose taps all read inside the input as one part, and each frame that reads a
-         * repeated edge frame alone (it reuses the edge frame's patches, nothing is copied).
+         * repeated edge frame alone (it reuses the edge frame's patches, nothing is copied); on the
+         * Winograd route one part.
          */
         public List<Tensor> replicating(Graph g, Tensor input, int[] stride, int[] padding, long first, long count) {
             long frames = input.ne(2);
@@ -168,9 +169,13 @@ public final class Conv3d {
             if (count <= 0) throw new IllegalArgumentException("conv3d: no output frames asked for (" + count + ")");
             long batch = input.ne(3) / inChannels;
             if (winograd != null) {
+                // Every tap multiplies all the input frames once; the output transform sums tap dt's
+                // products at frame clamp(first + o + dt), so the edge frames need no parts of their own.
                 long ow = input.ne(0) + 2L * padding[0] - 2, oh = input.ne(1) + 2L * padding[1] - 2;
-                Tensor v = Winograd.input(g, input, inChannels, padding[0], true, winograd); // {IC, tiles, T², F·B}
-                return split(frames, first, count, (from, to) -> winogradFrames(g, v, ow, oh, batch, frames, from, to, first));
+                Tensor v = Winograd.input(g, input, inChannels, padding[0], true, winograd); // {IC, tiles, F·B, T²}
+                List<Tensor> products = new ArrayList<>();
+                for (int dt = 0; dt < kd; dt++) products.add(Winograd.product(g, kernels, dt, v)); // {OC, tiles, F·B, T²}
+                return List.of(Winograd.outputVideo(g, products, ow, oh, batch, first, count, winograd)); // [OW, OH, count, OC·B]
             }
             GgmlType type = kernels.type();
             // Only the kernel's spatial shape is read by the im2col: a KD = 1 view of the kernel.
@@ -207,23 +212,6 @@ public final class Conv3d {
             if (n == 1) return Math.clamp(start, 0, frames - 1);
             if (start < 0 || start + n > frames) throw new IllegalStateException("tap " + dt + " reads past the input's frames");
             return start;
-        }
-
-        /** Output frames [from, to) on the Winograd route: per clip, Σ_dt U_dt × V(frames) in one output transform. */
-        private Tensor winogradFrames(Graph g, Tensor v, long ow, long oh, long batch, long frames, long from, long to, long first) {
-            long n = to - from;
-            Tensor out = null;
-            for (long b = 0; b < batch; b++) {
-                List<Tensor> products = new ArrayList<>();
-                for (int dt = 0; dt < kd; dt++) {
-                    long start = tapStart(frames, first, from, n, dt);
-                    Tensor vf = g.view(v, new long[] {v.ne(0), v.ne(1), v.ne(2), n}, new long[] {v.nb(1), v.nb(2), v.nb(3)}, (b * frames + start) * v.nb(3));
-                    products.add(MatMul.apply(g, Winograd.tap(g, kernels, dt), vf)); // {OC, tiles, T², n}
-                }
-                Tensor y = Winograd.output(g, products, ow, oh, true, winograd); // [OW, OH, n, OC]
-                out = out == null ? y : g.concat(out, y, 3);
-            }
-            return out;
         }
 
         /** Output frames [from, to) as Σ_dt patches(frames first + o + dt, clamped) · W_dt: [OW, OH, to − from, OC·B]. */

@@ -18,11 +18,12 @@ import mmgp.tensor.GgmlType;
  * <ol>
  *   <li>{@link #weights}: U = G g Gᵀ per channel pair, {IC, OC, T², taps}, built inside the graph,
  *       so it lives in the compute buffer only while its convolution runs;</li>
- *   <li>{@link #input}: V = Bᵀ d B per tile, {IC, tiles, T², frames·batch}, T²·IC values per m²
+ *   <li>{@link #input}: V = Bᵀ d B per tile, {IC, tiles, frames·batch, T²}, T²·IC values per m²
  *       output positions where the im2col unfolds 9·IC per position;</li>
- *   <li>the products M = U × V ({OC, tiles, T², n}; U broadcast over V's frames), then
- *       {@link #output}: Y = Aᵀ (Σ M) A, cropped to the output size. A 3-D convolution's time
- *       taps add their M before one output transform (the transform is linear).</li>
+ *   <li>the products M = U × V ({@link #product}: {OC, tiles, n, T²}, one GEMM per position t over
+ *       all tiles and frames), then {@link #output}: Y = Aᵀ (Σ M) A, cropped to the output size. A
+ *       3-D convolution's time taps each multiply all frames once and the output transform sums
+ *       them at their frame offsets ({@link #outputVideo}; the transform is linear).</li>
  * </ol>
  *
  * <p>Batch invariance: every transform is per tile, and U, the products' first operand, is fixed
@@ -133,12 +134,16 @@ public final class Winograd {
         throw new IllegalArgumentException("-Dmmgp.winograd.minPositions=" + v + " is not a count of output positions (an integer ≥ 0)");
     }
 
-    /** {@link #handles} without the size threshold: what the transforms can compute. */
+    /** {@link #handles} without the size threshold: what the route computes (more than one tile, see the body). */
     public static boolean fits(Tensor kernel, Tensor input, int strideW, int strideH, int padW, int padH) {
         return kernel.ne(0) == 3 && kernel.ne(1) == 3 && (kernel.type() == GgmlType.F16 || kernel.type() == GgmlType.F32)
                 && strideW == 1 && strideH == 1 && padW == padH && padW >= 0
                 && input.type() == GgmlType.F32 && input.nb(0) == 4
-                && input.ne(0) + 2L * padW >= 3 && input.ne(1) + 2L * padW >= 3;
+                && input.ne(0) + 2L * padW >= 3 && input.ne(1) + 2L * padW >= 3
+                // More than one 4×4 tile: ggml's tinyBLAS declines a product of one column (on x86
+                // and Arm) and its dot products round differently, so a single tile alone would not
+                // give the bits it gives next to another request's tile in a batch.
+                && (input.ne(0) + 2L * padW - 2) * (input.ne(1) + 2L * padW - 2) > 16;
     }
 
     /**
@@ -150,10 +155,9 @@ public final class Winograd {
             throw new IllegalArgumentException("Winograd conv2d cannot compute kernel " + kernel + " over " + input + " with padding " + padding);
         }
         long ow = input.ne(0) + 2L * padding - 2, oh = input.ne(1) + 2L * padding - 2;
-        Tensor u = weights(g, kernel, c);                           // {IC, OC, T², 1}
-        Tensor v = input(g, input, (int) input.ne(2), padding, false, c); // {IC, tiles, T², B}
-        Tensor m = MatMul.apply(g, tap(g, u, 0), v);               // {OC, tiles, T², B}
-        return output(g, List.of(m), ow, oh, false, c);            // [OW, OH, OC, B]
+        Tensor u = weights(g, kernel, c);                                 // {IC, OC, T², 1}
+        Tensor v = input(g, input, (int) input.ne(2), padding, false, c); // {IC, tiles, B, T²}
+        return output(g, List.of(product(g, u, 0, v)), ow, oh, c);      // [OW, OH, OC, B]
     }
 
     /** U = G g Gᵀ of a 2-D kernel [3, 3, IC, OC] → {IC, OC, T², 1}. */
@@ -176,7 +180,7 @@ public final class Winograd {
         long ic = video ? inChannels : kernel.ne(2), oc = video ? kernel.ne(3) / inChannels : kernel.ne(3), taps = video ? kernel.ne(2) : 1;
         long t2 = (long) c.side() * c.side();
         return g.customOp("winograd_u", c.type(), new long[] {ic, oc, t2, taps}, MmgpKernels.winogradWeightsFunction(),
-                params(c, 0, video), kernel);
+                params(c, 0, video, 0), kernel);
     }
 
     /** Tap {@code dt} of U {IC, OC, T², taps}: the 3-D first operand {IC, OC, T²} of the products. */
@@ -185,9 +189,19 @@ public final class Winograd {
     }
 
     /**
+     * M = U_dt × V at every position t, through {@link MatMul#apply}: U {IC, OC, T², taps}, V
+     * {IC, tiles, n, T²} → {OC, tiles, n, T²}. One GEMM per t over all tiles and frames (V viewed
+     * {IC, tiles·n, T²}), so the products are few and large whatever the frame count.
+     */
+    public static Tensor product(Graph g, Tensor u, long dt, Tensor v) {
+        Tensor m = MatMul.apply(g, tap(g, u, dt), g.reshape(v, v.ne(0), v.ne(1) * v.ne(2), v.ne(3))); // {OC, tiles·n, T²}
+        return g.reshape(m, m.ne(0), v.ne(1), v.ne(2), v.ne(3));
+    }
+
+    /**
      * V = Bᵀ d B per tile of {@code x} with zero padding {@code padding}: an image [W, H, IC, B] →
-     * {IC, tiles, T², B}, or with {@code video} [W, H, F, IC·B] → {IC, tiles, T², F·B} (frames
-     * inner, so frames [s, s + n) of clip b are the contiguous view at (b·F + s)·nb(3)).
+     * {IC, tiles, B, T²}, or with {@code video} [W, H, F, IC·B] → {IC, tiles, F·B, T²} (frames
+     * inner, positions t outermost: see {@link #product}).
      */
     public static Tensor input(Graph g, Tensor x, int inChannels, int padding, boolean video, Config c) {
         if (x.type() != GgmlType.F32 || x.nb(0) != 4) throw new IllegalArgumentException("Winograd input must be F32 with contiguous rows, got " + x);
@@ -199,27 +213,43 @@ public final class Winograd {
         if (ow < 1 || oh < 1) throw new IllegalArgumentException("Winograd input " + x + " is smaller than a 3×3 kernel with padding " + padding);
         long n = video ? x.ne(2) * (x.ne(3) / inChannels) : x.ne(3);
         long t2 = (long) c.side() * c.side();
-        return g.customOp("winograd_v", c.type(), new long[] {inChannels, c.tiles(ow, oh), t2, n}, MmgpKernels.winogradInputFunction(),
-                params(c, padding, video), x);
+        return g.customOp("winograd_v", c.type(), new long[] {inChannels, c.tiles(ow, oh), n, t2}, MmgpKernels.winogradInputFunction(),
+                params(c, padding, video, 0), x);
     }
 
     /**
-     * Y = Aᵀ (Σ M) A cropped to OW×OH: products M {OC, tiles, T², n} (up to 10, summed in order)
-     * → an image result [OW, OH, OC, n], or with {@code video} [OW, OH, n, OC].
+     * Y = Aᵀ (Σ M) A cropped to OW×OH, for images: products M {OC, tiles, B, T²} (up to 10,
+     * summed in order) → [OW, OH, OC, B].
      */
-    public static Tensor output(Graph g, List<Tensor> products, long ow, long oh, boolean video, Config c) {
+    public static Tensor output(Graph g, List<Tensor> products, long ow, long oh, Config c) {
+        Tensor m = checkProducts(products, ow, oh, c);
+        return g.customOp("winograd_y", GgmlType.F32, new long[] {ow, oh, m.ne(0), m.ne(2)}, MmgpKernels.winogradOutputFunction(),
+                params(c, 0, false, 0), products.toArray(Tensor[]::new));
+    }
+
+    /**
+     * The output transform of a 3-D convolution's time taps: products M_dt {OC, tiles, F·clips, T²}
+     * of taps dt = 0.. (up to 10) → [OW, OH, count, OC·clips], output frame o of clip b summing
+     * M_dt at the clip's frame clamp(first + o + dt, 0, F − 1) (clamping repeats the edge frames).
+     */
+    public static Tensor outputVideo(Graph g, List<Tensor> products, long ow, long oh, long clips, long first, long count, Config c) {
+        Tensor m = checkProducts(products, ow, oh, c);
+        if (clips < 1 || m.ne(2) % clips != 0) throw new IllegalArgumentException("Winograd products " + m + " do not hold " + clips + " clips");
+        if (count < 1) throw new IllegalArgumentException("Winograd output needs at least one frame, got " + count);
+        return g.customOp("winograd_y", GgmlType.F32, new long[] {ow, oh, count, m.ne(0) * clips}, MmgpKernels.winogradOutputFunction(),
+                params(c, 0, true, Math.toIntExact(first)), products.toArray(Tensor[]::new));
+    }
+
+    private static Tensor checkProducts(List<Tensor> products, long ow, long oh, Config c) {
         if (products.isEmpty() || products.size() > 10) throw new IllegalArgumentException("Winograd output sums 1 to 10 products, got " + products.size());
         Tensor m = products.getFirst();
         long t2 = (long) c.side() * c.side();
         for (Tensor p : products) {
-            if (p.type() != GgmlType.F32 || p.ne(0) != m.ne(0) || p.ne(1) != c.tiles(ow, oh) || p.ne(2) != t2 || p.ne(3) != m.ne(3)) {
-                throw new IllegalArgumentException("Winograd product " + p + " is not {OC, " + c.tiles(ow, oh) + ", " + t2 + ", n} F32 like " + m);
+            if (p.type() != GgmlType.F32 || p.ne(0) != m.ne(0) || p.ne(1) != c.tiles(ow, oh) || p.ne(2) != m.ne(2) || p.ne(3) != t2) {
+                throw new IllegalArgumentException("Winograd product " + p + " is not {OC, " + c.tiles(ow, oh) + ", n, " + t2 + "} F32 like " + m);
             }
         }
-        long oc = m.ne(0), n = m.ne(3);
-        long[] ne = video ? new long[] {ow, oh, n, oc} : new long[] {ow, oh, oc, n};
-        return g.customOp("winograd_y", GgmlType.F32, ne, MmgpKernels.winogradOutputFunction(), params(c, 0, video),
-                products.toArray(Tensor[]::new));
+        return m;
     }
 
     /** Bytes of V per input frame (per clip) for an OW×OH output of {@code inChannels} channels. */
@@ -232,8 +262,8 @@ public final class Winograd {
         return outChannels * c.tiles(ow, oh) * c.side() * c.side() * Float.BYTES;
     }
 
-    private static int[] params(Config c, int padding, boolean video) {
-        return new int[] {c.tile(), padding, video ? MmgpKernels.WINOGRAD_VIDEO : 0, 0};
+    private static int[] params(Config c, int padding, boolean video, int first) {
+        return new int[] {c.tile(), padding, video ? MmgpKernels.WINOGRAD_VIDEO : 0, first};
     }
 
     /**

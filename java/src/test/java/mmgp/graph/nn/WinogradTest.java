@@ -141,7 +141,7 @@ class WinogradTest extends NnTestSupport {
                 try (Graph g = new Graph(fast, 64)) {
                     Tensor in = input(g, "x", x, video ? new long[] {w, h, fr, (long) ic * b} : new long[] {w, h, ic, b});
                     Tensor v = Winograd.input(g, in, ic, pad, video, new Winograd.Config(m, vt));
-                    assertThat(v.shape()).containsExactly(ic, tiles, (long) t * t, (long) fr * b);
+                    assertThat(v.shape()).containsExactly(ic, tiles, (long) fr * b, (long) t * t);
                     Tensor out = g.output(g.cast(v, GgmlType.F32));
                     g.compute();
                     double[] expected = new double[ic * tiles * t * t * fr * b], scale = new double[expected.length];
@@ -161,7 +161,7 @@ class WinogradTest extends NnTestSupport {
                                         double[][] vv = sandwich(bt, d, false), vs = sandwich(bt, d, true);
                                         int nf = f + fr * bb, tile = yy * tx + xx;
                                         for (int e = 0; e < t * t; e++) {
-                                            int at = c + ic * (tile + tiles * (e + t * t * nf));
+                                            int at = c + ic * (tile + tiles * (nf + fr * b * e));
                                             expected[at] = vv[e / t][e % t];
                                             scale[at] = vs[e / t][e % t];
                                         }
@@ -175,46 +175,50 @@ class WinogradTest extends NnTestSupport {
 
     @ParameterizedTest
     @ValueSource(ints = {2, 4})
-    void outputTransformSumsTheProductsAndCrops(int m) {
+    void outputTransformSumsTheProductsAtTheirFramesAndCrops(int m) {
         int t = m + 2;
         double[][] at = m == 2 ? AT2 : AT4;
         SplittableRandom r = new SplittableRandom(27 + m);
-        // {OW, OH, OC, n, products, video}
-        int[][] cases = {{7, 5, 9, 2, 1, 0}, {1, 1, 3, 1, 3, 1}, {8, 3, 16, 3, 2, 1}, {5, 6, 4, 2, 3, 0}, {37, 5, 20, 1, 2, 0}};
+        // {OW, OH, OC, clips, frames per clip, products, video, first, count}
+        int[][] cases = {{7, 5, 9, 2, 1, 1, 0, 0, 1}, {5, 6, 4, 2, 1, 3, 0, 0, 1}, {1, 1, 3, 1, 2, 3, 1, -1, 2},
+                {8, 3, 16, 2, 4, 3, 1, -1, 4}, {37, 5, 20, 1, 3, 2, 1, 0, 2}, {6, 6, 8, 2, 5, 3, 1, 1, 2}};
         for (int[] cs : cases) {
-            int ow = cs[0], oh = cs[1], oc = cs[2], n = cs[3], np = cs[4];
-            boolean video = cs[5] == 1;
-            int tx = Math.ceilDiv(ow, m), ty = Math.ceilDiv(oh, m), tiles = tx * ty;
-            Winograd.Config c = new Winograd.Config(m, GgmlType.F16);
+            int ow = cs[0], oh = cs[1], oc = cs[2], clips = cs[3], fr = cs[4], np = cs[5], first = cs[7], count = cs[8];
+            boolean video = cs[6] == 1;
+            int tx = Math.ceilDiv(ow, m), ty = Math.ceilDiv(oh, m), tiles = tx * ty, nf = fr * clips;
+            Winograd.Config c = new Winograd.Config(m, GgmlType.F32);
             List<float[]> ms = new ArrayList<>();
             try (Graph g = new Graph(fast, 64)) {
                 List<Tensor> products = new ArrayList<>();
                 for (int p = 0; p < np; p++) {
-                    ms.add(uniform(r, oc * tiles * t * t * n));
-                    products.add(input(g, "m" + p, ms.get(p), oc, tiles, (long) t * t, n));
+                    ms.add(uniform(r, oc * tiles * nf * t * t));
+                    products.add(input(g, "m" + p, ms.get(p), oc, tiles, nf, (long) t * t));
                 }
-                Tensor y = g.output(Winograd.output(g, products, ow, oh, video, c));
-                assertThat(y.shape()).containsExactly(video ? new long[] {ow, oh, n, oc} : new long[] {ow, oh, oc, n});
+                Tensor y = g.output(video ? Winograd.outputVideo(g, products, ow, oh, clips, first, count, c) : Winograd.output(g, products, ow, oh, c));
+                assertThat(y.shape()).containsExactly(video ? new long[] {ow, oh, count, (long) oc * clips} : new long[] {ow, oh, oc, clips});
                 g.compute();
-                double[] expected = new double[ow * oh * oc * n], scale = new double[expected.length];
-                for (int nn = 0; nn < n; nn++)
-                    for (int o = 0; o < oc; o++)
-                        for (int yy = 0; yy < ty; yy++)
-                            for (int xx = 0; xx < tx; xx++) {
-                                double[][] mm = new double[t][t];
-                                for (int e = 0; e < t * t; e++) {
-                                    for (float[] mp : ms) mm[e / t][e % t] += mp[o + oc * (yy * tx + xx + tiles * (e + t * t * nn))];
-                                }
-                                double[][] yv = sandwich(at, mm, false), ys = sandwich(at, mm, true);
-                                for (int j = 0; j < m; j++)
-                                    for (int i = 0; i < m; i++) {
-                                        int py = yy * m + j, px = xx * m + i;
-                                        if (py >= oh || px >= ow) continue;
-                                        int idx = video ? px + ow * (py + oh * (nn + n * o)) : px + ow * (py + oh * (o + oc * nn));
-                                        expected[idx] = yv[j][i];
-                                        scale[idx] = ys[j][i];
+                double[] expected = new double[ow * oh * oc * clips * count], scale = new double[expected.length];
+                for (int b = 0; b < clips; b++)
+                    for (int o = 0; o < count; o++)
+                        for (int q = 0; q < oc; q++)
+                            for (int yy = 0; yy < ty; yy++)
+                                for (int xx = 0; xx < tx; xx++) {
+                                    double[][] mm = new double[t][t];
+                                    for (int p = 0; p < np; p++) {
+                                        // images: every product at the image's frame; video: product p at frame first + o + p, clamped
+                                        int f = b * fr + (video ? Math.clamp(first + o + p, 0, fr - 1) : 0);
+                                        for (int e = 0; e < t * t; e++) mm[e / t][e % t] += ms.get(p)[q + oc * (yy * tx + xx + tiles * (f + nf * e))];
                                     }
-                            }
+                                    double[][] yv = sandwich(at, mm, false), ys = sandwich(at, mm, true);
+                                    for (int j = 0; j < m; j++)
+                                        for (int i = 0; i < m; i++) {
+                                            int py = yy * m + j, px = xx * m + i;
+                                            if (py >= oh || px >= ow) continue;
+                                            int idx = video ? px + ow * (py + oh * (o + count * (q + oc * b))) : px + ow * (py + oh * (q + oc * b));
+                                            expected[idx] = yv[j][i];
+                                            scale[idx] = ys[j][i];
+                                        }
+                                }
                 assertWithin("Y m=" + m + " case " + java.util.Arrays.toString(cs), g.floats(y), expected, bound(scale, 1e-6));
             }
         }
@@ -226,7 +230,8 @@ class WinogradTest extends NnTestSupport {
     void conv2dIsTheDirectConvolution() {
         SplittableRandom r = new SplittableRandom(91);
         // {W, H, IC, OC, B, padding}
-        int[][] shapes = {{7, 5, 3, 5, 2, 1}, {1, 1, 4, 4, 1, 1}, {9, 10, 16, 8, 1, 1}, {6, 7, 5, 6, 2, 0}, {12, 8, 8, 12, 1, 1}, {70, 3, 9, 20, 1, 1}};
+        // (1×1 images are a single tile, which the route refuses: badShapesAreRefused…)
+        int[][] shapes = {{7, 5, 3, 5, 2, 1}, {17, 1, 4, 4, 1, 1}, {9, 10, 16, 8, 1, 1}, {6, 7, 5, 6, 2, 0}, {12, 8, 8, 12, 1, 1}, {70, 3, 9, 20, 1, 1}};
         for (int[] s : shapes) {
             int w = s[0], h = s[1], ic = s[2], oc = s[3], b = s[4], pad = s[5];
             float[] x = uniform(r, w * h * ic * b), k = uniform(r, 9 * ic * oc);
@@ -284,8 +289,8 @@ class WinogradTest extends NnTestSupport {
     void aRequestAloneAndInABatchGivesTheSameBits() {
         SplittableRandom r = new SplittableRandom(111);
         // OC 6 is not a multiple of 4 and IC 5 not of 8 (ggml's dot products), OC 8 / IC 16 take tinyBLAS.
-        // {IC, OC, W, H, F}: 2×1 is one tile per frame, the LTX fixture's latent size.
-        for (int[] ch : new int[][] {{5, 6, 9, 7, 3}, {16, 8, 9, 7, 3}, {16, 32, 2, 1, 3}, {32, 32, 4, 2, 5}}) {
+        // {IC, OC, W, H, F}: 6×1 frames are two tiles each (a single tile is refused: see Winograd.fits).
+        for (int[] ch : new int[][] {{5, 6, 9, 7, 3}, {16, 8, 9, 7, 3}, {16, 32, 6, 1, 3}, {32, 32, 4, 2, 5}}) {
             int w = ch[2], h = ch[3], fr = ch[4], ic = ch[0], oc = ch[1];
             float[] x0 = uniform(r, w * h * fr * ic), x1 = uniform(r, w * h * fr * ic), k2 = uniform(r, 9 * ic * oc), k3 = uniform(r, 27 * ic * oc);
             Winograd.Config c = new Winograd.Config(4, GgmlType.F16);
@@ -348,6 +353,8 @@ class WinogradTest extends NnTestSupport {
                 assertThat(Conv2d.apply(g, k5, x, 1, 2).name()).doesNotContain("winograd"); // 5×5
                 assertThat(Conv2d.apply(g, k, small, 1, 0).name()).doesNotContain("winograd"); // 29×30 < 32×32 outputs: the im2col
                 assertThat(Conv2d.apply(g, k, small, 1, 1).name()).doesNotContain("winograd"); // 31×32 < 32×32
+                assertThat(Winograd.fits(k, g.inputF32("one", 4, 4, 4, 1), 1, 1, 1, 1)).isFalse(); // one 4×4 tile
+                assertThat(Winograd.fits(k, g.inputF32("two", 5, 4, 4, 1), 1, 1, 1, 1)).isTrue();
             });
             withProperties(new String[] {"mmgp.conv"}, new String[] {"winogard"}, () ->
                     assertThatThrownBy(() -> Winograd.route(g)).hasMessageContaining("-Dmmgp.conv=winogard").hasMessageContaining("winograd, im2col"));
@@ -368,8 +375,12 @@ class WinogradTest extends NnTestSupport {
             assertThatThrownBy(() -> Winograd.weights3d(g, g.inputF32("k", 3, 3, 3, 7), 2, c)).hasMessageContaining("2-channel filters");
             assertThatThrownBy(() -> Winograd.input(g, g.inputF32("x", 4, 4, 3, 1), 2, 1, false, c)).hasMessageContaining("2-channel images");
             assertThatThrownBy(() -> Winograd.input(g, g.inputF32("x", 1, 1, 2, 1), 2, 0, false, c)).hasMessageContaining("smaller than a 3×3 kernel");
-            Tensor m = g.inputF32("m", 4, 3, 36, 1);
-            assertThatThrownBy(() -> Winograd.output(g, List.of(m), 5, 5, false, c)).hasMessageContaining("is not {OC, 4, 36, n}");
+            assertThatThrownBy(() -> Winograd.conv2d(g, g.inputF32("k1", 3, 3, 2, 4), g.inputF32("x1", 1, 1, 2, 1), 1, c))
+                    .hasMessageContaining("cannot compute");
+            Tensor m = g.inputF32("m", 4, 3, 1, 36);
+            assertThatThrownBy(() -> Winograd.output(g, List.of(m), 5, 5, c)).hasMessageContaining("is not {OC, 4, n, 36}");
+            Tensor m4 = g.inputF32("m4", 4, 4, 3, 36);
+            assertThatThrownBy(() -> Winograd.outputVideo(g, List.of(m4), 5, 5, 2, 0, 3, c)).hasMessageContaining("do not hold 2 clips");
         }
     }
 
