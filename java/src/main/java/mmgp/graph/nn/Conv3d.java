@@ -23,7 +23,7 @@ import mmgp.tensor.GgmlType;
  * 0.9.0 encoder's stride-2 downsamplers) take {@link Graph#conv3d}, the 3-D im2col, with the
  * kernel cast to the route's type.
  *
- * <p>Under FAST ({@link Winograd#routeVideo}), a kernel that is 3×3 in space with stride 1 and
+ * <p>Under FAST ({@link Winograd#route}), a kernel that is 3×3 in space with stride 1 and
  * equal padding along W and H takes the {@link Winograd} route for its taps instead of the
  * im2col: the input frames are transformed once (V), tap dt is one product of U_dt with all of V,
  * and one output transform sums the taps' products at their frame offsets.
@@ -106,10 +106,10 @@ public final class Conv3d {
         /**
          * The taps of {@code kernel} for convolving inputs shaped as {@code input} [W, H, F, IC·B]
          * (or frame ranges of it) with these strides and paddings: the {@link Winograd} route when it
-         * is on ({@link Winograd#routeVideo}) and handles the kernel, strides and padding, else {@link #of(Graph, Tensor, int)}.
+         * is on ({@link Winograd#route}) and handles the kernel, strides and padding, else {@link #of(Graph, Tensor, int)}.
          */
         public static Taps of(Graph g, Tensor kernel, int inChannels, Tensor input, int[] stride, int[] padding) {
-            Winograd.Config c = Winograd.routeVideo(g);
+            Winograd.Config c = Winograd.route(g);
             // The output transform sums at most 10 products (ggml's source limit): longer kernels take the im2col.
             long ow = input.ne(0) + 2L * padding[0] - 2, oh = input.ne(1) + 2L * padding[1] - 2;
             if (c == null || kernel.ne(2) > 10 || !Winograd.fits(kernel, input, stride[0], stride[1], padding[0], padding[1])

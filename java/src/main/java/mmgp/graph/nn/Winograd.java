@@ -40,8 +40,8 @@ import mmgp.tensor.GgmlType;
  * and speed on the decoders (README, Performance): m = 4 with F32 operands. F32 keeps the route
  * more precise than the im2col's F16 patches, and its 4× fewer products outweigh the F32 GEMM
  * being slower than ggml's F16 one; F16 operands with m = 4 amplify the half rounding past the
- * fast route's error bound on the LTX VAE, and m = 2 with F16 saves fewer FLOPs and moves more
- * bytes per output.
+ * fast route's error bound on the LTX VAE, and m = 2 saves fewer FLOPs and moves more bytes per
+ * output.
  */
 public final class Winograd {
     private Winograd() {}
@@ -65,31 +65,12 @@ public final class Winograd {
     }
 
     /**
-     * The route's configuration for {@code g}'s image convolutions, or null when they take the
-     * im2col: EXACT numerics, {@code mmgp.conv=im2col}, or the kernels library missing. Reads the switches.
+     * The route's configuration for {@code g}'s convolutions (images, and the time taps of 3-D
+     * ones), or null when they take the im2col: EXACT numerics, {@code mmgp.conv=im2col}, or the kernels library missing. Reads the switches.
      */
     public static Config route(Graph g) {
-        return route(g, "winograd");
-    }
-
-    /**
-     * {@link #route} for the time taps of 3-D convolutions ({@link Conv3d.Taps}): off unless
-     * {@code mmgp.conv=winograd} asks for it. Their products are one ggml mul_mat per tap whose
-     * broadcast runs one small GEMM per (position t, frame), each with two thread barriers; on the
-     * LTX VAE that made the products several times slower than the im2col's one GEMM per tap
-     * (README, Performance). A layout with the positions outermost (one GEMM per t over all frames)
-     * would remove that; until then the im2col stays the default for video. Also unresolved: with
-     * the route forced onto every convolution ({@code mmgp.winograd.minPositions=0}), the LTX
-     * engine's batch test saw a request in a batch differ from the same request alone in the last
-     * bits, though this class's own batch and chunking tests give equal bits at the same sizes.
-     */
-    public static Config routeVideo(Graph g) {
-        return route(g, "im2col");
-    }
-
-    private static Config route(Graph g, String fallback) {
         if (g.backend().numerics() != Numerics.FAST || !MmgpKernels.isAvailable()) return null;
-        String route = setting("mmgp.conv", "MMGP_CONV", fallback, "winograd", "im2col");
+        String route = setting("mmgp.conv", "MMGP_CONV", "winograd", "winograd", "im2col");
         if (route.equals("im2col")) return null;
         int tile = Integer.parseInt(setting("mmgp.winograd.tile", "MMGP_WINOGRAD_TILE", "4", "2", "4"));
         GgmlType type = setting("mmgp.winograd.type", "MMGP_WINOGRAD_TYPE", "f32", "f16", "f32").equals("f16") ? GgmlType.F16 : GgmlType.F32;

@@ -337,11 +337,7 @@ class WinogradTest extends NnTestSupport {
             Tensor x = g.inputF32("x", 32, 32, 4, 1), small = g.inputF32("small", 31, 32, 4, 1);
             Tensor k = g.inputF32("k", 3, 3, 4, 8), k5 = g.inputF32("k5", 5, 5, 4, 8);
             assertThat(Winograd.route(exact)).isNull();
-            // Images take the route by default, the time taps of 3-D convolutions only when asked for.
-            assertThat(Winograd.route(g)).isEqualTo(new Winograd.Config(4, GgmlType.F32));
-            assertThat(Winograd.routeVideo(g)).isNull();
-            withProperties(new String[] {"mmgp.conv"}, new String[] {"winograd"}, () ->
-                    assertThat(Winograd.routeVideo(g)).isEqualTo(new Winograd.Config(4, GgmlType.F32)));
+            assertThat(Winograd.route(g)).isEqualTo(new Winograd.Config(4, GgmlType.F32)); // the default
             withProperties(new String[] {"mmgp.conv"}, new String[] {"im2col"}, () -> {
                 assertThat(Winograd.route(g)).isNull();
                 assertThat(Conv2d.apply(g, k, x, 1, 1).name()).doesNotContain("winograd");
