@@ -9,7 +9,8 @@
  *
  * mmgp_im2col.c adds ggml's im2col as a ggml custom op (2-D, 1-D and 3-D), faster than ggml's
  * own CPU kernel and bit-identical to it; mmgp_gemm_q8.c a Q8_0-weight matmul as two custom ops
- * and mmgp_gemm_f32.c an FP32 GEMM for F16/F32 operands (see the end of this header). Every .c file of native/kernels goes into the one library.
+ * mmgp_gemm_f32.c an FP32 GEMM for F16/F32 operands and mmgp_winograd.c the transforms of a Winograd
+ * 3 x 3 convolution (see the end of this header). Every .c file of native/kernels goes into the one library.
  */
 #ifndef MMGP_KERNELS_H
 #define MMGP_KERNELS_H
@@ -196,6 +197,44 @@ MMGP_KERNELS_API void mmgp_f32gemm(struct ggml_tensor * dst, int ith, int nth, v
  */
 MMGP_KERNELS_API void mmgp_f32gemm_raw(const void * a, int aF16, long lda, long m, long k, const void * b, int bF16, long ldb, long n,
                                        float * c, long ldc, const struct mmgp_f32gemm_params * params, int nth);
+
+/*
+ * ---- Winograd F(m x m, 3 x 3) transforms as ggml custom ops (mmgp_winograd.c) ----
+ *
+ * A 3 x 3, stride-1 convolution with zero padding p as three transforms around T² = (m + 2)²
+ * independent matrix products, which stay ggml_mul_mat's (m = tile, 2 or 4):
+ *
+ *   U = ggml_custom_4d(ctx, F16|F32, IC, OC, T², taps, {kernel}, 1, mmgp_winograd_weights, -1, params)
+ *     kernel F16/F32 [3, 3, IC, OC] (taps = 1), or with MMGP_WINOGRAD_VIDEO [3, 3, KD, IC*OC]
+ *     (taps = KD, tap dt of the 3-D kernel's time axis); U[ic, oc, t, tap] = (G g Gᵀ)[t].
+ *   V = ggml_custom_4d(ctx, F16|F32, IC, tiles, F*B, T², {x}, 1, mmgp_winograd_input, -1, params)
+ *     x F32 with contiguous rows: an image [W, H, IC, B] (F = 1), or with MMGP_WINOGRAD_VIDEO a
+ *     video [W, H, F, IC*B]; V's ne[2] is f + F*b (frames inner). OW = W + 2p - 2, OH likewise;
+ *     tiles = ceil(OW/m) * ceil(OH/m), tile (tx, ty) at ty*ceil(OW/m) + tx reads the input patch
+ *     at (m*tx - p, m*ty - p), zeros outside the input. V[ic, tile, nf, t] = (Bᵀ d B)[t].
+ *     Positions t outermost: V viewed {IC, tiles*F*B, T²} is one GEMM per t over every frame.
+ *   M = ggml_mul_mat(U viewed {IC, OC, T²} (one tap), V viewed {IC, tiles*F*B, T²}) -> {OC, tiles, F*B, T²}
+ *   Y = ggml_custom_4d(ctx, F32, OW, OH, count, OC*B, {M_0, ..., M_k-1}, k, mmgp_winograd_output, -1, params)
+ *     with MMGP_WINOGRAD_VIDEO: output frame o of clip b is Aᵀ (Σ_s M_s[frame clamp(first + o + s,
+ *     0, F - 1) of clip b]) A per tile, cropped to OW x OH (M_s the product of time tap s, up to
+ *     10; F = M's ne[2] / B; clamping repeats the edge frames). Without the flag, Y is an image
+ *     [OW, OH, OC, B], M has one frame per image and the M_s are summed at it.
+ * T² positions t = j*T + i, j along the height. Threads split the work; all must call. A shape
+ * that does not fit aborts with a message.
+ */
+#define MMGP_WINOGRAD_VIDEO 1 /* video input / 3-D kernel / [OW, OH, n, OC] output */
+
+/* userdata of the three ops: 4 int32. */
+struct mmgp_winograd_params {
+    int32_t tile;    /* m: 2 or 4 */
+    int32_t padding; /* mmgp_winograd_input: zero padding on each side, >= 0; unused by the others */
+    int32_t flags;   /* MMGP_WINOGRAD_* */
+    int32_t first;   /* mmgp_winograd_output, video: the clip frame tap 0 of output frame 0 reads (may be < 0) */
+};
+
+MMGP_KERNELS_API void mmgp_winograd_weights(struct ggml_tensor * dst, int ith, int nth, void * userdata);
+MMGP_KERNELS_API void mmgp_winograd_input(struct ggml_tensor * dst, int ith, int nth, void * userdata);
+MMGP_KERNELS_API void mmgp_winograd_output(struct ggml_tensor * dst, int ith, int nth, void * userdata);
 
 #ifdef __cplusplus
 }

@@ -117,7 +117,11 @@ public final class MmgpKernels {
             new Binding("mmgp_f32gemm_path", FunctionDescriptor.of(PTR)),
             // a ggml custom op (ggml_custom_op_t): used by address (f32GemmFunction).
             new Binding("mmgp_f32gemm", FunctionDescriptor.ofVoid(PTR, INT, INT, PTR)),
-            new Binding("mmgp_f32gemm_raw", FunctionDescriptor.ofVoid(PTR, INT, LONG, LONG, LONG, PTR, INT, LONG, LONG, PTR, LONG, PTR, INT)));
+            new Binding("mmgp_f32gemm_raw", FunctionDescriptor.ofVoid(PTR, INT, LONG, LONG, LONG, PTR, INT, LONG, LONG, PTR, LONG, PTR, INT)),
+            // ggml custom ops (ggml_custom_op_t): used by address (winogradWeightsFunction, ...).
+            new Binding("mmgp_winograd_weights", FunctionDescriptor.ofVoid(PTR, INT, INT, PTR)),
+            new Binding("mmgp_winograd_input", FunctionDescriptor.ofVoid(PTR, INT, INT, PTR)),
+            new Binding("mmgp_winograd_output", FunctionDescriptor.ofVoid(PTR, INT, INT, PTR)));
 
     /** {@code MMGP_IM2COL_*} flags of {@link #im2colParams}: ggml's 1-D layout (mmgp_im2col_2d only). */
     public static final int IM2COL_1D = 1;
@@ -141,6 +145,10 @@ public final class MmgpKernels {
     private static final MemorySegment Q8_QUANTIZE_ACT, Q8_GEMM;
     private static final MethodHandle F32GEMM_PATH, F32GEMM_RAW;
     private static final MemorySegment F32GEMM;
+    private static final MemorySegment WINOGRAD_WEIGHTS, WINOGRAD_INPUT, WINOGRAD_OUTPUT;
+
+    /** {@code MMGP_WINOGRAD_VIDEO}: a video input [W, H, F, C·B], a 3-D kernel's time taps, a [OW, OH, n, OC] output. */
+    public static final int WINOGRAD_VIDEO = 1;
 
     /** {@code MMGP_F32GEMM_PORTABLE}: the plain C path of the F32 GEMM, as CPUs without AVX2/FMA/F16C run it (for tests). */
     public static final int F32GEMM_PORTABLE = 1;
@@ -233,6 +241,9 @@ public final class MmgpKernels {
         F32GEMM_PATH = handles[19];
         F32GEMM = symbols[20] == null ? MemorySegment.NULL : symbols[20];
         F32GEMM_RAW = handles[21];
+        WINOGRAD_WEIGHTS = symbols[22] == null ? MemorySegment.NULL : symbols[22];
+        WINOGRAD_INPUT = symbols[23] == null ? MemorySegment.NULL : symbols[23];
+        WINOGRAD_OUTPUT = symbols[24] == null ? MemorySegment.NULL : symbols[24];
     }
 
     private MmgpKernels() {}
@@ -538,6 +549,37 @@ public final class MmgpKernels {
             throw Downcalls.rethrow(t);
         }
         return y;
+    }
+
+    // ---- Winograd F(m x m, 3 x 3) transforms (mmgp_winograd.c) ----
+
+    /**
+     * The address of {@code mmgp_winograd_weights}, a {@code ggml_custom_op_t}: a 3×3 kernel
+     * (F16/F32 [3, 3, IC, OC], or [3, 3, KD, IC·OC] with {@link #WINOGRAD_VIDEO}) → U = G g Gᵀ,
+     * {IC, OC, (m+2)², taps}, F16 or F32. params: int32 {tile, padding, flags, 0} (see mmgp_kernels.h).
+     */
+    public static MemorySegment winogradWeightsFunction() {
+        requireAvailable();
+        return WINOGRAD_WEIGHTS;
+    }
+
+    /**
+     * The address of {@code mmgp_winograd_input}: an F32 image [W, H, IC, B] (or video
+     * [W, H, F, IC·B]) with zero padding → V = Bᵀ d B per m×m output tile, {IC, tiles, (m+2)², F·B}.
+     */
+    public static MemorySegment winogradInputFunction() {
+        requireAvailable();
+        return WINOGRAD_INPUT;
+    }
+
+    /**
+     * The address of {@code mmgp_winograd_output}: the sum of up to 10 products M {OC, tiles,
+     * (m+2)², n} (F32) → Y = Aᵀ M A cropped to [OW, OH, OC, n] (or [OW, OH, n, OC] with
+     * {@link #WINOGRAD_VIDEO}), F32.
+     */
+    public static MemorySegment winogradOutputFunction() {
+        requireAvailable();
+        return WINOGRAD_OUTPUT;
     }
 
     // ---- F16/F32 x F16/F32 -> F32 GEMM (mmgp_gemm_f32.c) ----

@@ -22,6 +22,11 @@ import mmgp.tensor.GgmlType;
  * <p>A stride or zero padding along time is not a contiguous tap view; those convolutions (the
  * 0.9.0 encoder's stride-2 downsamplers) take {@link Graph#conv3d}, the 3-D im2col, with the
  * kernel cast to the route's type.
+ *
+ * <p>Under FAST ({@link Winograd#route}), a kernel that is 3×3 in space with stride 1 and
+ * equal padding along W and H takes the {@link Winograd} route for its taps instead of the
+ * im2col: the input frames are transformed once (V), tap dt is one product of U_dt with all of V,
+ * and one output transform sums the taps' products at their frame offsets.
  */
 public final class Conv3d {
     private Conv3d() {}
@@ -33,7 +38,7 @@ public final class Conv3d {
      */
     public static Tensor apply(Graph g, Tensor kernel, Tensor input, int inChannels, int[] stride, int[] padding) {
         if (!Taps.handles(stride, padding)) return im2col3d(g, kernel, input, inChannels, stride, padding);
-        Taps taps = Taps.of(g, kernel, inChannels);
+        Taps taps = Taps.of(g, kernel, inChannels, input, stride, padding);
         long frames = input.ne(2) - taps.kd() + 1;
         if (frames <= 0) throw new IllegalArgumentException("conv3d: " + input + " has too few frames for kernel " + kernel);
         return concatFrames(g, taps.replicating(g, input, stride, padding, 0, frames));
@@ -67,13 +72,18 @@ public final class Conv3d {
     }
 
     /**
-     * A 3-D kernel split into its time taps: {@code kernels} [KW·KH·IC, OC, KD] in the route's
-     * type, tap dt being the contiguous 2-D kernel [KW·KH·IC, OC] at dt (the rearranging copy is
-     * made once per graph, by {@link #of}, and shared by every chunk of frames).
+     * A 3-D kernel split into its time taps, on one of two routes:
+     * <ul>
+     *   <li>im2col ({@code winograd} null): {@code kernels} [KW·KH·IC, OC, KD] in the route's type,
+     *       tap dt being the contiguous 2-D kernel [KW·KH·IC, OC] at dt (the rearranging copy is
+     *       made once per graph, by {@link #of}, and shared by every chunk of frames);</li>
+     *   <li>Winograd: {@code kernels} is U {IC, OC, T², KD} ({@link Winograd#weights3d}), tap dt
+     *       the view {@link Winograd#tap}.</li>
+     * </ul>
      *
      * @param kernel the original kernel [KW, KH, KD, IC·OC]; only its shape is read after {@link #of}
      */
-    public record Taps(Tensor kernels, Tensor kernel, int kw, int kh, int kd, int inChannels, int outChannels) {
+    public record Taps(Tensor kernels, Tensor kernel, int kw, int kh, int kd, int inChannels, int outChannels, Winograd.Config winograd) {
         /**
          * Whether the tap route computes a convolution of these strides and paddings ({W, H, F}):
          * stride 1 and no padding along time, and the route not switched off ({@link #tapRoute}).
@@ -82,18 +92,39 @@ public final class Conv3d {
             return stride[2] == 1 && padding[2] == 0 && tapRoute();
         }
 
-        /** Rearranges {@code kernel} [KW, KH, KD, IC·OC] into taps of the route's type. */
+        /** Rearranges {@code kernel} [KW, KH, KD, IC·OC] into im2col taps of the route's type. */
         public static Taps of(Graph g, Tensor kernel, int inChannels) {
             int kw = (int) kernel.ne(0), kh = (int) kernel.ne(1), kd = (int) kernel.ne(2);
-            if (inChannels <= 0 || kernel.ne(3) % inChannels != 0) {
-                throw new IllegalArgumentException("conv3d: kernel " + kernel + " does not hold " + inChannels + "-channel filters");
-            }
-            int oc = (int) (kernel.ne(3) / inChannels);
+            int oc = outChannels(kernel, inChannels);
             GgmlType type = routeType(g);
             // [KW·KH, KD, IC, OC] → [KW·KH, IC, OC, KD]: axis 1 (KD) goes last, IC and OC move up.
             Tensor moved = g.permute(g.reshape(kernel, (long) kw * kh, kd, inChannels, oc), 0, 3, 1, 2);
             Tensor taps = kernel.type() == type ? g.cont(moved) : g.cast(moved, type);
-            return new Taps(g.reshape(taps, (long) kw * kh * inChannels, oc, kd), kernel, kw, kh, kd, inChannels, oc);
+            return new Taps(g.reshape(taps, (long) kw * kh * inChannels, oc, kd), kernel, kw, kh, kd, inChannels, oc, null);
+        }
+
+        /**
+         * The taps of {@code kernel} for convolving inputs shaped as {@code input} [W, H, F, IC·B]
+         * (or frame ranges of it) with these strides and paddings: the {@link Winograd} route when it
+         * is on ({@link Winograd#route}) and handles the kernel, strides and padding, else {@link #of(Graph, Tensor, int)}.
+         */
+        public static Taps of(Graph g, Tensor kernel, int inChannels, Tensor input, int[] stride, int[] padding) {
+            Winograd.Config c = Winograd.route(g);
+            // The output transform sums at most 10 products (ggml's source limit): longer kernels take the im2col.
+            long ow = input.ne(0) + 2L * padding[0] - 2, oh = input.ne(1) + 2L * padding[1] - 2;
+            if (c == null || kernel.ne(2) > 10 || !Winograd.fits(kernel, input, stride[0], stride[1], padding[0], padding[1])
+                    || !Winograd.worthIt(ow, oh)) {
+                return of(g, kernel, inChannels);
+            }
+            int oc = outChannels(kernel, inChannels);
+            return new Taps(Winograd.weights3d(g, kernel, inChannels, c), kernel, 3, 3, (int) kernel.ne(2), inChannels, oc, c);
+        }
+
+        private static int outChannels(Tensor kernel, int inChannels) {
+            if (inChannels <= 0 || kernel.ne(3) % inChannels != 0) {
+                throw new IllegalArgumentException("conv3d: kernel " + kernel + " does not hold " + inChannels + "-channel filters");
+            }
+            return (int) (kernel.ne(3) / inChannels);
         }
 
         /** Patch length of one output position, KW·KH·IC. */
@@ -101,9 +132,25 @@ public final class Conv3d {
             return (long) kw * kh * inChannels;
         }
 
-        /** Bytes the im2col of one input frame of {@code positions} output positions takes (per clip of the batch). */
-        public long im2colBytesPerFrame(long positions) {
-            return patch() * positions * kernels.type().rowBytes(1);
+        /**
+         * Bytes one input frame takes once unfolded for an OW×OH output (per clip of the batch): its
+         * im2col; on the Winograd route its transform V and its KD products M (every tap multiplies
+         * every input frame, and all products are inputs of the one output transform).
+         */
+        public long unfoldedBytesPerFrame(long ow, long oh) {
+            if (winograd != null) {
+                return Winograd.inputBytesPerFrame(winograd, inChannels, ow, oh) + kd * Winograd.productBytesPerFrame(winograd, outChannels, ow, oh);
+            }
+            return patch() * ow * oh * kernels.type().rowBytes(1);
+        }
+
+        /**
+         * Bytes held per output frame (per clip) while the taps are summed: on the im2col route two
+         * F32 tap products (the sum and the next product); on the Winograd route the F32 result.
+         */
+        public long productBytesPerFrame(long ow, long oh) {
+            long output = (long) outChannels * ow * oh * Float.BYTES;
+            return winograd != null ? output : 2 * output;
         }
 
         /**
@@ -113,26 +160,58 @@ public final class Conv3d {
          * (entries 0 and 1; the time entries are not read). Returns the output in frame order as
          * parts [OW, OH, F_i, OC·B] to concatenate along frames ({@link #concatFrames}): the
          * frames whose taps all read inside the input as one part, and each frame that reads a
-         * repeated edge frame alone (it reuses the edge frame's patches, nothing is copied).
+         * repeated edge frame alone (it reuses the edge frame's patches, nothing is copied); on the
+         * Winograd route one part.
          */
         public List<Tensor> replicating(Graph g, Tensor input, int[] stride, int[] padding, long first, long count) {
             long frames = input.ne(2);
             if (input.ne(3) % inChannels != 0) throw new IllegalArgumentException("conv3d: " + input + " does not hold " + inChannels + "-channel clips");
             if (count <= 0) throw new IllegalArgumentException("conv3d: no output frames asked for (" + count + ")");
             long batch = input.ne(3) / inChannels;
+            if (winograd != null) {
+                // Every tap multiplies all the input frames once; the output transform sums tap dt's
+                // products at frame clamp(first + o + dt), so the edge frames need no parts of their own.
+                long ow = input.ne(0) + 2L * padding[0] - 2, oh = input.ne(1) + 2L * padding[1] - 2;
+                Tensor v = Winograd.input(g, input, inChannels, padding[0], true, winograd); // {IC, tiles, F·B, T²}
+                List<Tensor> products = new ArrayList<>();
+                for (int dt = 0; dt < kd; dt++) products.add(Winograd.product(g, kernels, dt, v)); // {OC, tiles, F·B, T²}
+                return List.of(Winograd.outputVideo(g, products, ow, oh, batch, first, count, winograd)); // [OW, OH, count, OC·B]
+            }
             GgmlType type = kernels.type();
             // Only the kernel's spatial shape is read by the im2col: a KD = 1 view of the kernel.
             Tensor shape = g.view(kernel, new long[] {kw, kh, 1, kernel.ne(3)}, new long[] {kernel.nb(1), kernel.nb(2), kernel.nb(3)}, 0);
             Tensor col = g.im2col3d(shape, input, inChannels, new int[] {stride[0], stride[1], 1},
                     new int[] {padding[0], padding[1], 0}, type); // [KW·KH·IC, OW, OH, F·B]
-            long ow = col.ne(1), oh = col.ne(2), positions = ow * oh;
+            long positions = col.ne(1) * col.ne(2);
+            return split(frames, first, count, (from, to) -> frames(g, col, batch, frames, positions, from, to, first));
+        }
+
+        /** Output frames [from, to) as a part [OW, OH, to − from, OC·B]. */
+        private interface FrameRange {
+            Tensor frames(long from, long to);
+        }
+
+        /**
+         * Output frames [0, count) in frame order: the frames whose taps all read inside the input
+         * (F frames, output frame o reading first + o + dt) as one part, each other frame alone.
+         */
+        private List<Tensor> split(long frames, long first, long count, FrameRange range) {
             // Output frames [lo, hi) read no repeated frame: first + lo ≥ 0 and first + hi − 1 + kd − 1 ≤ F − 1.
             long lo = Math.clamp(-first, 0, count), hi = Math.clamp(frames - first - kd + 1, lo, count);
             List<Tensor> parts = new ArrayList<>();
-            for (long o = 0; o < lo; o++) parts.add(frames(g, col, batch, frames, positions, o, o + 1, first));
-            if (hi > lo) parts.add(frames(g, col, batch, frames, positions, lo, hi, first));
-            for (long o = Math.max(hi, lo); o < count; o++) parts.add(frames(g, col, batch, frames, positions, o, o + 1, first));
+            for (long o = 0; o < lo; o++) parts.add(range.frames(o, o + 1));
+            if (hi > lo) parts.add(range.frames(lo, hi));
+            for (long o = Math.max(hi, lo); o < count; o++) parts.add(range.frames(o, o + 1));
             return parts;
+        }
+
+        /** The input frame tap dt of output frames [from, from + n) starts at: clamped for a single (possibly repeated edge) frame. */
+        private long tapStart(long frames, long first, long from, long n, int dt) {
+            long start = first + from + dt;
+            // A single frame may be a repeated edge frame; a run of several never is (see split).
+            if (n == 1) return Math.clamp(start, 0, frames - 1);
+            if (start < 0 || start + n > frames) throw new IllegalStateException("tap " + dt + " reads past the input's frames");
+            return start;
         }
 
         /** Output frames [from, to) as Σ_dt patches(frames first + o + dt, clamped) · W_dt: [OW, OH, to − from, OC·B]. */
@@ -152,10 +231,7 @@ public final class Conv3d {
             for (long b = 0; b < batch; b++) {
                 Tensor y = null;
                 for (int dt = 0; dt < kd; dt++) {
-                    long start = first + from + dt;
-                    // A single frame may be a repeated edge frame; a run of several never is (see replicating).
-                    if (n == 1) start = Math.clamp(start, 0, frames - 1);
-                    else if (start < 0 || start + n > frames) throw new IllegalStateException("tap " + dt + " reads past the input's frames");
+                    long start = tapStart(frames, first, from, n, dt);
                     Tensor patches = g.view(col, new long[] {k, positions * n}, new long[] {rowBytes}, (b * frames + start) * positions * rowBytes);
                     Tensor tap = g.view(kernels, new long[] {k, outChannels}, new long[] {kernels.nb(1)}, dt * kernels.nb(2));
                     Tensor t = patchesFirst ? MatMul.apply(g, patches, tap) : MatMul.apply(g, tap, patches); // [OW·OH·n, OC] or [OC, OW·OH·n]

@@ -16,10 +16,10 @@ import mmgp.graph.nn.Vectors;
  * in the 0.9.0 encoder's "conv" downsamplers, which stride (2, 2, 2).
  *
  * <p>Memory: the convolution ({@link Conv3d.Taps}) unfolds its input frames (im2col, kernel²·C
- * values per output position and frame), which for a full-resolution video stage is many times
+ * values per output position and frame; the Winograd route's transform, (m+2)²/m²·C), which for a full-resolution video stage is many times
  * the activation itself. The output frames are therefore computed in chunks whose unfolded input
  * frames (chunk + kernel − 1), plus the two F32 tap products held while the taps are summed, stay
- * within {@link Options#chunkBytes()}, each chunk reading its
+ * within {@link Options#chunkBytes()} (as the route unfolds and sums: {@link Conv3d.Taps#unfoldedBytesPerFrame}), each chunk reading its
  * input frames (plus the kernel's halo) as a strided view; the repeated edge frames are not
  * materialised, their taps read the first/last frame's patches. The parts are concatenated along
  * the frame axis. A conv strided in time unfolds its padded frames with the 3-D im2col instead
@@ -70,7 +70,8 @@ final class CausalConv3d {
         int left = options.causal() ? kernel - 1 : (kernel - 1) / 2;
         int right = options.causal() ? 0 : (kernel - 1) / 2;
         long outFrames = outLength(frames, left + right);
-        long outPositions = outLength(x.ne(0), kernel / 2 * 2) * outLength(x.ne(1), kernel / 2 * 2);
+        long outWidth = outLength(x.ne(0), kernel / 2 * 2), outHeight = outLength(x.ne(1), kernel / 2 * 2);
+        long outPositions = outWidth * outHeight;
         long batch = x.ne(3) / inChannels;
         int[] strides = {stride, stride, stride};
         int[] padding = {kernel / 2, kernel / 2, 0};
@@ -78,11 +79,11 @@ final class CausalConv3d {
         if (Conv3d.Taps.handles(strides, padding)) {
             // The tap route: each chunk unfolds its input frames once, KH·KW·C values per position,
             // and reads the repeated edge frames from the first/last frame's patches.
-            Conv3d.Taps taps = Conv3d.Taps.of(g, weight, inChannels);
-            long colBytesPerFrame = taps.im2colBytesPerFrame(outPositions) * batch;
-            // c output frames unfold c + kernel − 1 input frames (fewer at the clip's ends) and hold two
-            // F32 tap products of c frames while the taps are summed (the sum and the next product).
-            long sumBytesPerFrame = 2L * taps.outChannels() * outPositions * batch * Float.BYTES;
+            Conv3d.Taps taps = Conv3d.Taps.of(g, weight, inChannels, x, strides, padding);
+            long colBytesPerFrame = taps.unfoldedBytesPerFrame(outWidth, outHeight) * batch;
+            // c output frames unfold c + kernel − 1 input frames (fewer at the clip's ends) and hold the
+            // F32 tap products of c frames while the taps are summed (as the route sums them).
+            long sumBytesPerFrame = taps.productBytesPerFrame(outWidth, outHeight) * batch;
             long chunk = Math.clamp((options.chunkBytes() - (kernel - 1) * colBytesPerFrame) / (colBytesPerFrame + sumBytesPerFrame), 1, outFrames);
             for (long s = 0; s < outFrames; s += chunk) {
                 long e = Math.min(outFrames, s + chunk);

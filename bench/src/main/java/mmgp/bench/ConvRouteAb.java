@@ -1,0 +1,78 @@
+package mmgp.bench;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import mmgp.graph.ComputeBackend;
+import mmgp.graph.Numerics;
+import mmgp.models.amused.AmusedModel;
+import mmgp.models.amused.VqDecoder;
+import mmgp.models.ltx.LtxModel;
+import mmgp.models.ltx.LtxVaeDecoder;
+
+/**
+ * The convolution routes of the decoders compared in one JVM, interleaved: every round decodes
+ * once per route, in turn, so load from other processes falls on all routes alike. A route is a
+ * set of system properties ({@code mmgp.conv}, {@code mmgp.winograd.tile}, {@code mmgp.winograd.type}),
+ * read by the graph builder at every decode. Prints every round and each route's median.
+ *
+ * <pre>java -cp bench/target/mmgp-bench.jar mmgp.bench.ConvRouteAb MODEL.gguf vq|vae [rounds] [LFxLHxLW]</pre>
+ * {@code vq}: an aMUSEd file's VQ decoder on 16×16 random codes (a 256² image); {@code vae}: an LTX
+ * file's VAE decoder on random latents of LF×LH×LW (default 3×6×8), decode timestep 0.05.
+ * Routes: {@code -Droutes=im2col,winograd:2:f16,winograd:4:f32} (the default).
+ */
+public final class ConvRouteAb {
+    private ConvRouteAb() {}
+
+    public static void main(String[] args) throws Exception {
+        if (args.length < 2) throw new IllegalArgumentException("usage: ConvRouteAb MODEL.gguf vq|vae [rounds] [LFxLHxLW]");
+        Path model = Path.of(args[0]);
+        int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 3;
+        List<String> routes = List.of(System.getProperty("routes", "im2col,winograd:2:f16,winograd:4:f32").split(","));
+        Map<String, List<Double>> times = new LinkedHashMap<>();
+        for (String r : routes) times.put(r, new ArrayList<>());
+        try (ComputeBackend backend = ComputeBackend.cpu(2, Numerics.FAST)) {
+            Runnable decode;
+            SplittableRandom random = new SplittableRandom(1);
+            if (args[1].equals("vq")) {
+                VqDecoder vq = AmusedModel.open(model, backend).vqDecoder();
+                long[] codes = new long[16 * 16];
+                for (int i = 0; i < codes.length; i++) codes[i] = random.nextInt(vq.config().numVqEmbeddings());
+                decode = () -> vq.decode(backend, codes, 1, 16, 16);
+            } else {
+                LtxVaeDecoder vae = LtxModel.open(model, backend).vae();
+                String[] s = (args.length > 3 ? args[3] : "3x6x8").split("x");
+                int f = Integer.parseInt(s[0]), h = Integer.parseInt(s[1]), w = Integer.parseInt(s[2]);
+                float[] latents = new float[vae.config().latentChannels() * f * h * w];
+                for (int i = 0; i < latents.length; i++) latents[i] = (float) random.nextGaussian();
+                decode = () -> vae.decode(backend, latents, new float[] {0.05f}, 0, 1, f, h, w);
+            }
+            for (int round = 0; round <= rounds; round++) { // round 0 warms up
+                for (String r : routes) {
+                    select(r);
+                    long t0 = System.nanoTime();
+                    decode.run();
+                    double sec = (System.nanoTime() - t0) * 1e-9;
+                    System.out.printf("round %d %-18s %.3f s%s%n", round, r, sec, round == 0 ? " (warm-up)" : "");
+                    if (round > 0) times.get(r).add(sec);
+                }
+            }
+        }
+        for (var e : times.entrySet()) {
+            List<Double> t = new ArrayList<>(e.getValue());
+            t.sort(null);
+            System.out.printf("median %-18s %.3f s  (min %.3f, max %.3f, %d rounds)%n", e.getKey(), t.get(t.size() / 2), t.getFirst(), t.getLast(), t.size());
+        }
+    }
+
+    /** "im2col" or "winograd:TILE:TYPE" as the route properties. */
+    private static void select(String route) {
+        String[] p = route.split(":");
+        System.setProperty("mmgp.conv", p[0]);
+        if (p.length > 1) System.setProperty("mmgp.winograd.tile", p[1]);
+        if (p.length > 2) System.setProperty("mmgp.winograd.type", p[2]);
+    }
+}

@@ -1,0 +1,266 @@
+package mmgp.graph.nn;
+
+import java.util.List;
+import java.util.Locale;
+import mmgp.bindings.kernels.MmgpKernels;
+import mmgp.graph.Graph;
+import mmgp.graph.Numerics;
+import mmgp.graph.Tensor;
+import mmgp.tensor.GgmlType;
+
+/**
+ * The Winograd route of 3×3, stride-1 convolutions with zero padding (any padding whose output is
+ * at least 1×1) under {@link Numerics#FAST}: F(m×m, 3×3) computes each m×m output tile from its
+ * (m+2)×(m+2) input patch with (m+2)² products per channel pair instead of 9m², i.e. (m+2)² = T²
+ * independent [IC]·[IC, OC] matrix products over all tiles. Three transforms are mmgp's C kernels
+ * ({@code mmgp_winograd.c}, ggml custom ops); the products are ggml's mul_mat through
+ * {@link MatMul#apply}:
+ * <ol>
+ *   <li>{@link #weights}: U = G g Gᵀ per channel pair, {IC, OC, T², taps}, built inside the graph,
+ *       so it lives in the compute buffer only while its convolution runs;</li>
+ *   <li>{@link #input}: V = Bᵀ d B per tile, {IC, tiles, frames·batch, T²}, T²·IC values per m²
+ *       output positions where the im2col unfolds 9·IC per position;</li>
+ *   <li>the products M = U × V ({@link #product}: {OC, tiles, n, T²}, one GEMM per position t over
+ *       all tiles and frames), then {@link #output}: Y = Aᵀ (Σ M) A, cropped to the output size. A
+ *       3-D convolution's time taps each multiply all frames once and the output transform sums
+ *       them at their frame offsets ({@link #outputVideo}; the transform is linear).</li>
+ * </ol>
+ *
+ * <p>Batch invariance: every transform is per tile, and U, the products' first operand, is fixed
+ * per convolution, so whether ggml takes tinyBLAS (IC a multiple of the SIMD width, OC of 4) or its
+ * dot products depends on the weights alone; either way an element's sum does not depend on how
+ * many columns (tiles, frames, clips) the product has. A request alone and in a batch keeps its
+ * bits.
+ *
+ * <p>The route and its parameters are switches read at every graph build, so a test or a benchmark
+ * can compare them in one JVM: {@code -Dmmgp.conv=winograd|im2col} (env {@code MMGP_CONV}),
+ * {@code -Dmmgp.winograd.tile=2|4} ({@code MMGP_WINOGRAD_TILE}) and
+ * {@code -Dmmgp.winograd.type=f16|f32} ({@code MMGP_WINOGRAD_TYPE}, the type of U and V and so of
+ * the products' operands). The defaults were chosen by measuring error against the fp32 goldens
+ * and speed on the decoders (README, Performance): m = 4 with F32 operands. F32 keeps the route
+ * more precise than the im2col's F16 patches, and its 4× fewer products outweigh the F32 GEMM
+ * being slower than ggml's F16 one; F16 operands with m = 4 amplify the half rounding past the
+ * fast route's error bound on the LTX VAE, and m = 2 saves fewer FLOPs and moves more bytes per
+ * output.
+ */
+public final class Winograd {
+    private Winograd() {}
+
+    /** The tile size m (2 or 4) and the type of U and V (F16 or F32). */
+    public record Config(int tile, GgmlType type) {
+        public Config {
+            if (tile != 2 && tile != 4) throw new IllegalArgumentException("Winograd tile must be 2 or 4, got " + tile);
+            if (type != GgmlType.F16 && type != GgmlType.F32) throw new IllegalArgumentException("Winograd operands must be F16 or F32, got " + type);
+        }
+
+        /** T = m + 2, the side of a transformed block. */
+        public int side() {
+            return tile + 2;
+        }
+
+        /** Tiles of an OW×OH output: ceil(OW/m)·ceil(OH/m). */
+        public long tiles(long ow, long oh) {
+            return Math.ceilDiv(ow, tile) * Math.ceilDiv(oh, tile);
+        }
+    }
+
+    /**
+     * The route's configuration for {@code g}'s convolutions (images, and the time taps of 3-D
+     * ones), or null when they take the im2col: EXACT numerics, {@code mmgp.conv=im2col}, or the kernels library missing. Reads the switches.
+     */
+    public static Config route(Graph g) {
+        if (g.backend().numerics() != Numerics.FAST || !MmgpKernels.isAvailable()) return null;
+        String route = setting("mmgp.conv", "MMGP_CONV", "winograd", "winograd", "im2col");
+        if (route.equals("im2col")) return null;
+        int tile = Integer.parseInt(setting("mmgp.winograd.tile", "MMGP_WINOGRAD_TILE", "4", "2", "4"));
+        GgmlType type = setting("mmgp.winograd.type", "MMGP_WINOGRAD_TYPE", "f32", "f16", "f32").equals("f16") ? GgmlType.F16 : GgmlType.F32;
+        return new Config(tile, type);
+    }
+
+    /**
+     * Whether an image convolution of this kernel (spatial axes 0 and 1) over this input takes the
+     * route: the transforms compute it ({@link #fits}: a 3×3 F16/F32 kernel, stride 1 and equal
+     * zero padding along W and H, an F32 input with contiguous rows, an output of at least 1×1) and
+     * the output is large enough ({@link #worthIt}).
+     */
+    public static boolean handles(Tensor kernel, Tensor input, int strideW, int strideH, int padW, int padH) {
+        return fits(kernel, input, strideW, strideH, padW, padH) && worthIt(input.ne(0) + 2L * padW - 2, input.ne(1) + 2L * padH - 2);
+    }
+
+    /**
+     * Whether the route pays for itself at this output size per image or frame: U is built at
+     * every graph build, about as much work per channel pair as the products save over a few
+     * hundred output positions, and the edge tiles of a small image compute columns and rows that
+     * are cropped, so small images (the decoders' lowest resolutions) keep the im2col. Never
+     * counted per batch, so a request takes the same route alone and in a batch.
+     */
+    public static boolean worthIt(long ow, long oh) {
+        return ow * oh >= minPositions();
+    }
+
+    /**
+     * Output positions per image or frame from which a convolution takes the route: 32×32,
+     * or {@code -Dmmgp.winograd.minPositions=N} (read at every graph build; 0 sends every
+     * convolution the transforms fit down the route).
+     */
+    public static long minPositions() {
+        String v = System.getProperty("mmgp.winograd.minPositions");
+        if (v == null || v.isBlank()) return 32 * 32;
+        try {
+            long n = Long.parseLong(v.strip());
+            if (n >= 0) return n;
+        } catch (NumberFormatException e) {
+            // refused below
+        }
+        throw new IllegalArgumentException("-Dmmgp.winograd.minPositions=" + v + " is not a count of output positions (an integer ≥ 0)");
+    }
+
+    /** {@link #handles} without the size threshold: what the route computes (more than one tile, see the body). */
+    public static boolean fits(Tensor kernel, Tensor input, int strideW, int strideH, int padW, int padH) {
+        return kernel.ne(0) == 3 && kernel.ne(1) == 3 && (kernel.type() == GgmlType.F16 || kernel.type() == GgmlType.F32)
+                && strideW == 1 && strideH == 1 && padW == padH && padW >= 0
+                && input.type() == GgmlType.F32 && input.nb(0) == 4
+                && input.ne(0) + 2L * padW >= 3 && input.ne(1) + 2L * padW >= 3
+                // More than one 4×4 tile: ggml's tinyBLAS declines a product of one column (on x86
+                // and Arm) and its dot products round differently, so a single tile alone would not
+                // give the bits it gives next to another request's tile in a batch.
+                && (input.ne(0) + 2L * padW - 2) * (input.ne(1) + 2L * padW - 2) > 16;
+    }
+
+    /**
+     * nn.Conv2d without bias by Winograd: kernel [3, 3, IC, OC], input [W, H, IC, B] (see
+     * {@link #handles}) → [OW, OH, OC, B].
+     */
+    public static Tensor conv2d(Graph g, Tensor kernel, Tensor input, int padding, Config c) {
+        if (!fits(kernel, input, 1, 1, padding, padding) || kernel.ne(2) != input.ne(2)) {
+            throw new IllegalArgumentException("Winograd conv2d cannot compute kernel " + kernel + " over " + input + " with padding " + padding);
+        }
+        long ow = input.ne(0) + 2L * padding - 2, oh = input.ne(1) + 2L * padding - 2;
+        Tensor u = weights(g, kernel, c);                                 // {IC, OC, T², 1}
+        Tensor v = input(g, input, (int) input.ne(2), padding, false, c); // {IC, tiles, B, T²}
+        return output(g, List.of(product(g, u, 0, v)), ow, oh, c);      // [OW, OH, OC, B]
+    }
+
+    /** U = G g Gᵀ of a 2-D kernel [3, 3, IC, OC] → {IC, OC, T², 1}. */
+    public static Tensor weights(Graph g, Tensor kernel, Config c) {
+        return weights(g, kernel, (int) kernel.ne(2), false, c);
+    }
+
+    /** {@link #weights} of a 3-D kernel [3, 3, KD, IC·OC] of {@code inChannels} input channels → {IC, OC, T², KD}. */
+    public static Tensor weights3d(Graph g, Tensor kernel, int inChannels, Config c) {
+        if (inChannels <= 0 || kernel.ne(3) % inChannels != 0) {
+            throw new IllegalArgumentException("Winograd: kernel " + kernel + " does not hold " + inChannels + "-channel filters");
+        }
+        return weights(g, kernel, inChannels, true, c);
+    }
+
+    private static Tensor weights(Graph g, Tensor kernel, int inChannels, boolean video, Config c) {
+        if (kernel.ne(0) != 3 || kernel.ne(1) != 3 || (kernel.type() != GgmlType.F16 && kernel.type() != GgmlType.F32)) {
+            throw new IllegalArgumentException("Winograd weights need a 3×3 F16/F32 kernel, got " + kernel);
+        }
+        long ic = video ? inChannels : kernel.ne(2), oc = video ? kernel.ne(3) / inChannels : kernel.ne(3), taps = video ? kernel.ne(2) : 1;
+        long t2 = (long) c.side() * c.side();
+        return g.customOp("winograd_u", c.type(), new long[] {ic, oc, t2, taps}, MmgpKernels.winogradWeightsFunction(),
+                params(c, 0, video, 0), kernel);
+    }
+
+    /** Tap {@code dt} of U {IC, OC, T², taps}: the 3-D first operand {IC, OC, T²} of the products. */
+    public static Tensor tap(Graph g, Tensor u, long dt) {
+        return g.view(u, new long[] {u.ne(0), u.ne(1), u.ne(2)}, new long[] {u.nb(1), u.nb(2)}, dt * u.nb(3));
+    }
+
+    /**
+     * M = U_dt × V at every position t, through {@link MatMul#apply}: U {IC, OC, T², taps}, V
+     * {IC, tiles, n, T²} → {OC, tiles, n, T²}. One GEMM per t over all tiles and frames (V viewed
+     * {IC, tiles·n, T²}), so the products are few and large whatever the frame count.
+     */
+    public static Tensor product(Graph g, Tensor u, long dt, Tensor v) {
+        Tensor m = MatMul.apply(g, tap(g, u, dt), g.reshape(v, v.ne(0), v.ne(1) * v.ne(2), v.ne(3))); // {OC, tiles·n, T²}
+        return g.reshape(m, m.ne(0), v.ne(1), v.ne(2), v.ne(3));
+    }
+
+    /**
+     * V = Bᵀ d B per tile of {@code x} with zero padding {@code padding}: an image [W, H, IC, B] →
+     * {IC, tiles, B, T²}, or with {@code video} [W, H, F, IC·B] → {IC, tiles, F·B, T²} (frames
+     * inner, positions t outermost: see {@link #product}).
+     */
+    public static Tensor input(Graph g, Tensor x, int inChannels, int padding, boolean video, Config c) {
+        if (x.type() != GgmlType.F32 || x.nb(0) != 4) throw new IllegalArgumentException("Winograd input must be F32 with contiguous rows, got " + x);
+        if (padding < 0) throw new IllegalArgumentException("Winograd padding must be ≥ 0, got " + padding);
+        if (video ? inChannels <= 0 || x.ne(3) % inChannels != 0 : x.ne(2) != inChannels) {
+            throw new IllegalArgumentException("Winograd input " + x + " does not hold " + inChannels + "-channel " + (video ? "clips" : "images"));
+        }
+        long ow = x.ne(0) + 2L * padding - 2, oh = x.ne(1) + 2L * padding - 2;
+        if (ow < 1 || oh < 1) throw new IllegalArgumentException("Winograd input " + x + " is smaller than a 3×3 kernel with padding " + padding);
+        long n = video ? x.ne(2) * (x.ne(3) / inChannels) : x.ne(3);
+        long t2 = (long) c.side() * c.side();
+        return g.customOp("winograd_v", c.type(), new long[] {inChannels, c.tiles(ow, oh), n, t2}, MmgpKernels.winogradInputFunction(),
+                params(c, padding, video, 0), x);
+    }
+
+    /**
+     * Y = Aᵀ (Σ M) A cropped to OW×OH, for images: products M {OC, tiles, B, T²} (up to 10,
+     * summed in order) → [OW, OH, OC, B].
+     */
+    public static Tensor output(Graph g, List<Tensor> products, long ow, long oh, Config c) {
+        Tensor m = checkProducts(products, ow, oh, c);
+        return g.customOp("winograd_y", GgmlType.F32, new long[] {ow, oh, m.ne(0), m.ne(2)}, MmgpKernels.winogradOutputFunction(),
+                params(c, 0, false, 0), products.toArray(Tensor[]::new));
+    }
+
+    /**
+     * The output transform of a 3-D convolution's time taps: products M_dt {OC, tiles, F·clips, T²}
+     * of taps dt = 0.. (up to 10) → [OW, OH, count, OC·clips], output frame o of clip b summing
+     * M_dt at the clip's frame clamp(first + o + dt, 0, F − 1) (clamping repeats the edge frames).
+     */
+    public static Tensor outputVideo(Graph g, List<Tensor> products, long ow, long oh, long clips, long first, long count, Config c) {
+        Tensor m = checkProducts(products, ow, oh, c);
+        if (clips < 1 || m.ne(2) % clips != 0) throw new IllegalArgumentException("Winograd products " + m + " do not hold " + clips + " clips");
+        if (count < 1) throw new IllegalArgumentException("Winograd output needs at least one frame, got " + count);
+        return g.customOp("winograd_y", GgmlType.F32, new long[] {ow, oh, count, m.ne(0) * clips}, MmgpKernels.winogradOutputFunction(),
+                params(c, 0, true, Math.toIntExact(first)), products.toArray(Tensor[]::new));
+    }
+
+    private static Tensor checkProducts(List<Tensor> products, long ow, long oh, Config c) {
+        if (products.isEmpty() || products.size() > 10) throw new IllegalArgumentException("Winograd output sums 1 to 10 products, got " + products.size());
+        Tensor m = products.getFirst();
+        long t2 = (long) c.side() * c.side();
+        for (Tensor p : products) {
+            if (p.type() != GgmlType.F32 || p.ne(0) != m.ne(0) || p.ne(1) != c.tiles(ow, oh) || p.ne(2) != m.ne(2) || p.ne(3) != t2) {
+                throw new IllegalArgumentException("Winograd product " + p + " is not {OC, " + c.tiles(ow, oh) + ", n, " + t2 + "} F32 like " + m);
+            }
+        }
+        return m;
+    }
+
+    /** Bytes of V per input frame (per clip) for an OW×OH output of {@code inChannels} channels. */
+    public static long inputBytesPerFrame(Config c, long inChannels, long ow, long oh) {
+        return inChannels * c.tiles(ow, oh) * c.side() * c.side() * c.type().rowBytes(1);
+    }
+
+    /** Bytes of one product M per output frame (per clip): F32 {OC, tiles, T²}. */
+    public static long productBytesPerFrame(Config c, long outChannels, long ow, long oh) {
+        return outChannels * c.tiles(ow, oh) * c.side() * c.side() * Float.BYTES;
+    }
+
+    private static int[] params(Config c, int padding, boolean video, int first) {
+        return new int[] {c.tile(), padding, video ? MmgpKernels.WINOGRAD_VIDEO : 0, first};
+    }
+
+    /**
+     * A switch: the system property, else the environment variable, trimmed and lower-cased;
+     * {@code fallback} when neither is set. A value not among {@code choices} is refused, so a typo
+     * does not silently pick a route.
+     */
+    static String setting(String property, String variable, String fallback, String... choices) {
+        String p = System.getProperty(property);
+        boolean fromProperty = p != null && !p.isBlank();
+        String v = fromProperty ? p : System.getenv(variable);
+        if (v == null || v.isBlank()) return fallback;
+        String value = v.strip().toLowerCase(Locale.ROOT);
+        if (!List.of(choices).contains(value)) {
+            throw new IllegalArgumentException((fromProperty ? "-D" + property : variable) + "=" + v + " is not one of " + String.join(", ", choices));
+        }
+        return value;
+    }
+}
