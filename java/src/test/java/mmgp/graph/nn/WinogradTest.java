@@ -289,8 +289,8 @@ class WinogradTest extends NnTestSupport {
     void aRequestAloneAndInABatchGivesTheSameBits() {
         SplittableRandom r = new SplittableRandom(111);
         // OC 6 is not a multiple of 4 and IC 5 not of 8 (ggml's dot products), OC 8 / IC 16 take tinyBLAS.
-        // {IC, OC, W, H, F}: 6×1 frames are two tiles each (a single tile is refused: see Winograd.fits).
-        for (int[] ch : new int[][] {{5, 6, 9, 7, 3}, {16, 8, 9, 7, 3}, {16, 32, 6, 1, 3}, {32, 32, 4, 2, 5}}) {
+        // {IC, OC, W, H, F}: 16×8 and 32×4 frames are 8 tiles each, the fewest the route takes (see Winograd.fits).
+        for (int[] ch : new int[][] {{5, 6, 9, 12, 3}, {16, 8, 9, 12, 3}, {16, 32, 16, 8, 3}, {32, 32, 32, 4, 5}, {5, 6, 16, 8, 3}}) {
             int w = ch[2], h = ch[3], fr = ch[4], ic = ch[0], oc = ch[1];
             float[] x0 = uniform(r, w * h * fr * ic), x1 = uniform(r, w * h * fr * ic), k2 = uniform(r, 9 * ic * oc), k3 = uniform(r, 27 * ic * oc);
             Winograd.Config c = new Winograd.Config(4, GgmlType.F16);
@@ -401,10 +401,13 @@ class WinogradTest extends NnTestSupport {
         }
     }
 
+    /** Conv3d.apply, asserting that its time taps take the Winograd route. */
     private static float[] conv3dOf(float[] x, int b, int w, int h, int fr, int ic, float[] k, int oc) {
         try (Graph g = new Graph(fast, 256)) {
-            Tensor y = g.output(Conv3d.apply(g, input(g, "k", k, 3, 3, 3, (long) ic * oc), input(g, "x", x, w, h, fr, (long) ic * b), ic,
-                    new int[] {1, 1, 1}, new int[] {1, 1, 0}));
+            Tensor kernel = input(g, "k", k, 3, 3, 3, (long) ic * oc), in = input(g, "x", x, w, h, fr, (long) ic * b);
+            int[] strides = {1, 1, 1}, padding = {1, 1, 0};
+            assertThat(Conv3d.Taps.of(g, kernel, ic, in, strides, padding).winograd()).as("conv3d over " + w + "×" + h + " frames takes Winograd").isNotNull();
+            Tensor y = g.output(Conv3d.apply(g, kernel, in, ic, strides, padding));
             g.compute();
             return g.floats(y);
         }

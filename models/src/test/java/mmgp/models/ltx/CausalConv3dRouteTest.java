@@ -49,6 +49,38 @@ class CausalConv3dRouteTest {
         }
     }
 
+    @org.junit.jupiter.api.Test
+    void winogradTapsAreTheReplicatePaddedConvolutionInEveryChunking() {
+        // 16×8 frames are 8 tiles of 4×4, the fewest the Winograd route takes; the size threshold is lifted.
+        int w = 16, h = 8, f = 5, c = 8, oc = 8, k = 3;
+        String old = System.setProperty("mmgp.winograd.minPositions", "0");
+        try (ComputeBackend backend = ComputeBackend.cpu(2, Numerics.FAST); Arena arena = Arena.ofConfined()) {
+            Map<String, long[]> shapes = Map.of("k.conv.weight", new long[] {k, k, k, (long) c * oc}, "k.conv.bias", new long[] {oc});
+            try (WeightSet weights = LtxVaeTestSupport.randomWeights(backend, arena, shapes, GgmlType.F32, 37, false);
+                    Graph g = new Graph(backend)) {
+                Tensor probe = g.inputF32("probe", w, h, f, c);
+                assertThat(mmgp.graph.nn.Conv3d.Taps.of(g, weights.get("k.conv.weight"), c, probe, new int[] {1, 1, 1}, new int[] {1, 1, 0})
+                        .winograd()).as("the time taps take Winograd").isNotNull();
+                for (int batch : new int[] {1, 2}) {
+                    float[] x = mmgp.testing.TestArrays.normal(new SplittableRandom(23 + batch), w * h * f * c * batch);
+                    for (boolean causal : new boolean[] {true, false}) {
+                        float[] reference = run(backend, weights, c, oc, k, causal, 1L << 40, x, w, h, f, batch, true);
+                        float[] whole = run(backend, weights, c, oc, k, causal, 1L << 40, x, w, h, f, batch, false);
+                        assertThat(relRms(whole, reference)).as("batch %d %s", batch, causal ? "causal" : "non-causal").isLessThanOrEqualTo(2e-3);
+                        // Chunks of one frame and of a few frames give the whole clip's bits.
+                        for (long budget : new long[] {1, 3 * 8L * 2 * 36 * c * 4 * batch}) {
+                            assertThat(run(backend, weights, c, oc, k, causal, budget, x, w, h, f, batch, false))
+                                    .as("batch %d %s budget %d", batch, causal ? "causal" : "non-causal", budget).isEqualTo(whole);
+                        }
+                    }
+                }
+            }
+        } finally {
+            if (old == null) System.clearProperty("mmgp.winograd.minPositions");
+            else System.setProperty("mmgp.winograd.minPositions", old);
+        }
+    }
+
     private static float[] run(ComputeBackend backend, WeightSet weights, int c, int oc, int k, boolean causal, long budget, float[] x,
             int w, int h, int f, int batch, boolean im2col3d) {
         CausalConv3d conv = new CausalConv3d(weights, "k", c, oc, k, new CausalConv3d.Options(causal, budget));
