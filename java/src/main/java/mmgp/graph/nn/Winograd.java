@@ -27,10 +27,13 @@ import mmgp.tensor.GgmlType;
  * </ol>
  *
  * <p>Batch invariance: every transform is per tile, and U, the products' first operand, is fixed
- * per convolution, so whether ggml takes tinyBLAS (IC a multiple of the SIMD width, OC of 4) or its
- * dot products depends on the weights alone; either way an element's sum does not depend on how
- * many columns (tiles, frames, clips) the product has. A request alone and in a batch keeps its
- * bits.
+ * per convolution. Whether ggml takes tinyBLAS or its dot products depends on U's shape (IC a
+ * multiple of the SIMD width, OC of 4) and on the product's column count (tiles, frames, clips):
+ * tinyBLAS declines fewer than 4 columns with NEON F32 and fewer than 8 with Arm FP16 (one on
+ * x86). The route takes only images and frames of at least 8 tiles ({@link #fits}), so the column
+ * count never falls below what tinyBLAS takes on any CPU and the path depends on the weights
+ * alone; either way an element's sum does not depend on how many columns the product has. A
+ * request alone and in a batch keeps its bits.
  *
  * <p>The route and its parameters are switches read at every graph build, so a test or a benchmark
  * can compare them in one JVM: {@code -Dmmgp.conv=winograd|im2col} (env {@code MMGP_CONV}),
@@ -99,12 +102,14 @@ public final class Winograd {
     }
 
     /**
-     * Output positions per image or frame from which a convolution takes the route: 32×32,
-     * or {@code -Dmmgp.winograd.minPositions=N} (read at every graph build; 0 sends every
-     * convolution the transforms fit down the route).
+     * Output positions per image or frame from which a convolution takes the route: 32×32, or
+     * {@code -Dmmgp.winograd.minPositions=N} (env {@code MMGP_WINOGRAD_MIN_POSITIONS}; read at
+     * every graph build; 0 sends every convolution the transforms fit down the route).
      */
     public static long minPositions() {
-        String v = System.getProperty("mmgp.winograd.minPositions");
+        String p = System.getProperty("mmgp.winograd.minPositions");
+        boolean fromProperty = p != null && !p.isBlank();
+        String v = fromProperty ? p : System.getenv("MMGP_WINOGRAD_MIN_POSITIONS");
         if (v == null || v.isBlank()) return 32 * 32;
         try {
             long n = Long.parseLong(v.strip());
@@ -112,27 +117,42 @@ public final class Winograd {
         } catch (NumberFormatException e) {
             // refused below
         }
-        throw new IllegalArgumentException("-Dmmgp.winograd.minPositions=" + v + " is not a count of output positions (an integer ≥ 0)");
+        throw new IllegalArgumentException((fromProperty ? "-Dmmgp.winograd.minPositions" : "MMGP_WINOGRAD_MIN_POSITIONS") + "=" + v
+                + " is not a count of output positions (an integer ≥ 0)");
     }
 
-    /** {@link #handles} without the size threshold: what the route computes (more than one tile, see the body). */
+    /** The fewest 4×4 tiles per image or frame the route takes (see {@link #fits}). */
+    public static final int MIN_TILES = 8;
+
+    /** {@link #handles} without the size threshold: what the route computes (at least {@link #MIN_TILES} tiles, see the body). */
     public static boolean fits(Tensor kernel, Tensor input, int strideW, int strideH, int padW, int padH) {
-        return kernel.ne(0) == 3 && kernel.ne(1) == 3 && (kernel.type() == GgmlType.F16 || kernel.type() == GgmlType.F32)
-                && strideW == 1 && strideH == 1 && padW == padH && padW >= 0
-                && input.type() == GgmlType.F32 && input.nb(0) == 4
-                && input.ne(0) + 2L * padW >= 3 && input.ne(1) + 2L * padW >= 3
-                // More than one 4×4 tile: ggml's tinyBLAS declines a product of one column (on x86
-                // and Arm) and its dot products round differently, so a single tile alone would not
-                // give the bits it gives next to another request's tile in a batch.
-                && (input.ne(0) + 2L * padW - 2) * (input.ne(1) + 2L * padW - 2) > 16;
+        long ow = input.ne(0) + 2L * padW - 2, oh = input.ne(1) + 2L * padH - 2;
+        return computes(kernel, input, strideW, strideH, padW, padH)
+                // ggml's tinyBLAS declines a product of few columns (one on x86, fewer than 4 with
+                // NEON F32, fewer than 8 with Arm FP16) and its dot products round differently: an
+                // image or frame of fewer tiles alone would not give the bits it gives next to
+                // another request's in a batch. Counted in 4×4 tiles, so 2×2 tiles are more.
+                && Math.ceilDiv(ow, 4) * Math.ceilDiv(oh, 4) >= MIN_TILES;
     }
 
     /**
-     * nn.Conv2d without bias by Winograd: kernel [3, 3, IC, OC], input [W, H, IC, B] (see
-     * {@link #handles}) → [OW, OH, OC, B].
+     * Whether the transforms compute this convolution at all: a 3×3 F16/F32 kernel, stride 1 and
+     * equal zero padding along W and H, an F32 input with contiguous rows, an output of at least 1×1.
+     */
+    private static boolean computes(Tensor kernel, Tensor input, int strideW, int strideH, int padW, int padH) {
+        return kernel.ne(0) == 3 && kernel.ne(1) == 3 && (kernel.type() == GgmlType.F16 || kernel.type() == GgmlType.F32)
+                && strideW == 1 && strideH == 1 && padW == padH && padW >= 0
+                && input.type() == GgmlType.F32 && input.nb(0) == 4
+                && input.ne(0) + 2L * padW >= 3 && input.ne(1) + 2L * padH >= 3;
+    }
+
+    /**
+     * nn.Conv2d without bias by Winograd: kernel [3, 3, IC, OC], input [W, H, IC, B] → [OW, OH,
+     * OC, B]. Any shape the transforms compute, also below {@link #MIN_TILES}: the layers route
+     * through {@link #handles}, which keeps the batch invariance.
      */
     public static Tensor conv2d(Graph g, Tensor kernel, Tensor input, int padding, Config c) {
-        if (!fits(kernel, input, 1, 1, padding, padding) || kernel.ne(2) != input.ne(2)) {
+        if (!computes(kernel, input, 1, 1, padding, padding) || kernel.ne(2) != input.ne(2)) {
             throw new IllegalArgumentException("Winograd conv2d cannot compute kernel " + kernel + " over " + input + " with padding " + padding);
         }
         long ow = input.ne(0) + 2L * padding - 2, oh = input.ne(1) + 2L * padding - 2;

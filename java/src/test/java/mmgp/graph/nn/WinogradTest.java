@@ -230,7 +230,7 @@ class WinogradTest extends NnTestSupport {
     void conv2dIsTheDirectConvolution() {
         SplittableRandom r = new SplittableRandom(91);
         // {W, H, IC, OC, B, padding}
-        // (1×1 images are a single tile, which the route refuses: badShapesAreRefused…)
+        // Shapes below Winograd.MIN_TILES too: conv2d computes any shape the transforms take.
         int[][] shapes = {{7, 5, 3, 5, 2, 1}, {17, 1, 4, 4, 1, 1}, {9, 10, 16, 8, 1, 1}, {6, 7, 5, 6, 2, 0}, {12, 8, 8, 12, 1, 1}, {70, 3, 9, 20, 1, 1}};
         for (int[] s : shapes) {
             int w = s[0], h = s[1], ic = s[2], oc = s[3], b = s[4], pad = s[5];
@@ -260,7 +260,8 @@ class WinogradTest extends NnTestSupport {
     @ParameterizedTest
     @ValueSource(ints = {2, 4})
     void conv3dTapsRepeatingEdgeFramesAreTheDirectConvolution(int m) {
-        int w = 7, h = 5, fr = 4, ic = 5, oc = 6, b = 2, kd = 3;
+        // 13×8 frames: 4×2 tiles of 4×4 (the fewest the route takes), the last column partial.
+        int w = 13, h = 8, fr = 4, ic = 5, oc = 6, b = 2, kd = 3;
         SplittableRandom r = new SplittableRandom(101 + m);
         float[] x = uniform(r, w * h * fr * ic * b), k = uniform(r, 27 * ic * oc);
         int[] strides = {1, 1, 1}, padding = {1, 1, 0};
@@ -350,7 +351,10 @@ class WinogradTest extends NnTestSupport {
                 assertThat(Conv2d.apply(g, k, small, 1, 0).name()).doesNotContain("winograd"); // 29×30 < 32×32 outputs: the im2col
                 assertThat(Conv2d.apply(g, k, small, 1, 1).name()).doesNotContain("winograd"); // 31×32 < 32×32
                 assertThat(Winograd.fits(k, g.inputF32("one", 4, 4, 4, 1), 1, 1, 1, 1)).isFalse(); // one 4×4 tile
-                assertThat(Winograd.fits(k, g.inputF32("two", 5, 4, 4, 1), 1, 1, 1, 1)).isTrue();
+                assertThat(Winograd.fits(k, g.inputF32("six", 12, 8, 4, 1), 1, 1, 1, 1)).isFalse(); // 3×2 tiles
+                assertThat(Winograd.fits(k, g.inputF32("seven", 28, 4, 4, 1), 1, 1, 1, 1)).isFalse(); // 7×1 tiles
+                assertThat(Winograd.fits(k, g.inputF32("eight", 13, 8, 4, 1), 1, 1, 1, 1)).isTrue(); // 4×2 tiles, the last one column wide
+                assertThat(Winograd.fits(k, g.inputF32("row", 32, 1, 4, 1), 1, 1, 1, 1)).isTrue(); // 8×1 tiles
             });
             withProperties(new String[] {"mmgp.conv"}, new String[] {"winogard"}, () ->
                     assertThatThrownBy(() -> Winograd.route(g)).hasMessageContaining("-Dmmgp.conv=winogard").hasMessageContaining("winograd, im2col"));
@@ -371,7 +375,7 @@ class WinogradTest extends NnTestSupport {
             assertThatThrownBy(() -> Winograd.weights3d(g, g.inputF32("k", 3, 3, 3, 7), 2, c)).hasMessageContaining("2-channel filters");
             assertThatThrownBy(() -> Winograd.input(g, g.inputF32("x", 4, 4, 3, 1), 2, 1, false, c)).hasMessageContaining("2-channel images");
             assertThatThrownBy(() -> Winograd.input(g, g.inputF32("x", 1, 1, 2, 1), 2, 0, false, c)).hasMessageContaining("smaller than a 3×3 kernel");
-            assertThatThrownBy(() -> Winograd.conv2d(g, g.inputF32("k1", 3, 3, 2, 4), g.inputF32("x1", 1, 1, 2, 1), 1, c))
+            assertThatThrownBy(() -> Winograd.conv2d(g, g.inputF32("k1", 3, 3, 2, 4), g.inputF32("x1", 2, 2, 2, 1), 0, c))
                     .hasMessageContaining("cannot compute");
             Tensor m = g.inputF32("m", 4, 3, 1, 36);
             assertThatThrownBy(() -> Winograd.output(g, List.of(m), 5, 5, c)).hasMessageContaining("is not {OC, 4, n, 36}");
