@@ -213,23 +213,27 @@ MMGP_KERNELS_API void mmgp_f32gemm_raw(const void * a, int aF16, long lda, long 
  *     tiles = ceil(OW/m) * ceil(OH/m), tile (tx, ty) at ty*ceil(OW/m) + tx reads the input patch
  *     at (m*tx - p, m*ty - p), zeros outside the input. V[ic, tile, nf, t] = (Bᵀ d B)[t].
  *     Positions t outermost: V viewed {IC, tiles*F*B, T²} is one GEMM per t over every frame.
- *   M = ggml_mul_mat(U viewed {IC, OC, T²} (one tap), V viewed {IC, tiles*F*B, T²}) -> {OC, tiles, F*B, T²}
+ *   M = ggml_mul_mat(U viewed {IC, OC, T²} (one tap), V viewed {IC, tiles*n*B, T²}) -> {OC, tiles, n*B, T²}
+ *     (V, or for a 3-D kernel's tap s the frames that tap reads, copied out: see below)
  *   Y = ggml_custom_4d(ctx, F32, OW, OH, count, OC*B, {M_0, ..., M_k-1}, k, mmgp_winograd_output, -1, params)
  *     with MMGP_WINOGRAD_VIDEO: output frame o of clip b is Aᵀ (Σ_s M_s[frame clamp(first + o + s,
  *     0, F - 1) of clip b]) A per tile, cropped to OW x OH (M_s the product of time tap s, up to
- *     10; F = M's ne[2] / B; clamping repeats the edge frames). Without the flag, Y is an image
- *     [OW, OH, OC, B], M has one frame per image and the M_s are summed at it.
+ *     10; F = params.frames; clamping repeats the edge frames). M_s holds only the frames tap s
+ *     reads: clip frames lo_s = clamp(first + s, 0, F - 1) .. hi_s = clamp(first + count - 1 + s,
+ *     0, F - 1), so its ne[2] is (hi_s - lo_s + 1) * B (frames inner). Without the flag, Y is an
+ *     image [OW, OH, OC, B], M has one frame per image and the M_s are summed at it.
  * T² positions t = j*T + i, j along the height. Threads split the work; all must call. A shape
  * that does not fit aborts with a message.
  */
 #define MMGP_WINOGRAD_VIDEO 1 /* video input / 3-D kernel / [OW, OH, n, OC] output */
 
-/* userdata of the three ops: 4 int32. */
+/* userdata of the three ops: 5 int32. */
 struct mmgp_winograd_params {
     int32_t tile;    /* m: 2 or 4 */
     int32_t padding; /* mmgp_winograd_input: zero padding on each side, >= 0; unused by the others */
     int32_t flags;   /* MMGP_WINOGRAD_* */
     int32_t first;   /* mmgp_winograd_output, video: the clip frame tap 0 of output frame 0 reads (may be < 0) */
+    int32_t frames;  /* mmgp_winograd_output, video: F, the input clip's frames (>= 1); unused by the others */
 };
 
 MMGP_KERNELS_API void mmgp_winograd_weights(struct ggml_tensor * dst, int ith, int nth, void * userdata);

@@ -42,7 +42,7 @@
 #define T_MAX 6 /* m = 4 */
 #define CHUNK_TILES 16 /* tiles per chunk of a tile row in the input transform */
 
-_Static_assert(sizeof(struct mmgp_winograd_params) == 16, "mmgp_winograd_params is 4 int32");
+_Static_assert(sizeof(struct mmgp_winograd_params) == 20, "mmgp_winograd_params is 5 int32");
 
 static void fail(const char * what) {
     fprintf(stderr, "mmgp_winograd: %s\n", what);
@@ -427,15 +427,19 @@ void mmgp_winograd_output(struct ggml_tensor * dst, int ith, int nth, void * use
     const int64_t OW = dst->ne[0], OH = dst->ne[1], OC = ms[0]->ne[0];
     if (OC < 1 || (image ? dst->ne[2] != OC : dst->ne[3] % OC != 0)) fail("Y's channels do not match M's OC");
     const int64_t B = image ? dst->ne[3] : dst->ne[3] / OC, count = image ? 1 : dst->ne[2];
-    if (ms[0]->ne[2] % B != 0) fail("M's ne[2] must be frames per clip times the clips of Y");
-    const int64_t F = ms[0]->ne[2] / B, first = image ? 0 : p->first;
-    if (image && F != 1) fail("an image Y takes M with one frame per image");
+    const int64_t F = image ? 1 : p->frames, first = image ? 0 : p->first;
+    if (F < 1) fail("params.frames must be the input clip's frame count (>= 1)");
     const int64_t TX = (OW + m - 1) / m, TY = (OH + m - 1) / m;
+    /* M_s holds clip frames lo[s] .. lo[s] + nf[s] - 1, the ones tap s reads */
+    int64_t lo[10], nf[10];
     for (int s = 0; s < nsrc; s++) {
+        const int64_t a = first + s, z = first + count - 1 + s;
+        lo[s] = a < 0 ? 0 : a >= F ? F - 1 : a;
+        nf[s] = (z < 0 ? 0 : z >= F ? F - 1 : z) - lo[s] + 1;
         const struct ggml_tensor * M = ms[s];
         if (M->type != GGML_TYPE_F32 || M->nb[0] != 4) fail("M must be F32 with contiguous rows");
-        if (M->ne[0] != OC || M->ne[1] != TX * TY || M->ne[2] != F * B || M->ne[3] != (int64_t)T * T) {
-            fail("the products M must all be {OC, tiles, F*B, (tile + 2)^2}");
+        if (M->ne[0] != OC || M->ne[1] != TX * TY || M->ne[2] != nf[s] * B || M->ne[3] != (int64_t)T * T) {
+            fail("the product M_s must be {OC, tiles, (frames tap s reads)*B, (tile + 2)^2}");
         }
     }
     const int64_t N = B * count;
@@ -454,7 +458,7 @@ void mmgp_winograd_output(struct ggml_tensor * dst, int ith, int nth, void * use
         int64_t mf[10];
         for (int s = 0; s < nsrc; s++) {
             int64_t f = first + o + s;
-            mf[s] = b * F + (f < 0 ? 0 : f >= F ? F - 1 : f);
+            mf[s] = b * nf[s] + (f < 0 ? 0 : f >= F ? F - 1 : f) - lo[s];
         }
         for (int64_t tx = 0; tx < TX; tx++) {
             const int64_t tile = ty * TX + tx;

@@ -134,23 +134,23 @@ public final class Conv3d {
 
         /**
          * Bytes one input frame takes once unfolded for an OW×OH output (per clip of the batch): its
-         * im2col; on the Winograd route its transform V and its KD products M (every tap multiplies
-         * every input frame, and all products are inputs of the one output transform).
+         * im2col, or on the Winograd route its transform V.
          */
         public long unfoldedBytesPerFrame(long ow, long oh) {
-            if (winograd != null) {
-                return Winograd.inputBytesPerFrame(winograd, inChannels, ow, oh) + kd * Winograd.productBytesPerFrame(winograd, outChannels, ow, oh);
-            }
+            if (winograd != null) return Winograd.inputBytesPerFrame(winograd, inChannels, ow, oh);
             return patch() * ow * oh * kernels.type().rowBytes(1);
         }
 
         /**
          * Bytes held per output frame (per clip) while the taps are summed: on the im2col route two
-         * F32 tap products (the sum and the next product); on the Winograd route the F32 result.
+         * F32 tap products (the sum and the next product); on the Winograd route the F32 result,
+         * the KD products M (each tap multiplies the frames it reads, one per output frame, and all
+         * products are inputs of the one output transform) and one tap's copy of V's frames.
          */
         public long productBytesPerFrame(long ow, long oh) {
             long output = (long) outChannels * ow * oh * Float.BYTES;
-            return winograd != null ? output : 2 * output;
+            if (winograd == null) return 2 * output;
+            return output + kd * Winograd.productBytesPerFrame(winograd, outChannels, ow, oh) + Winograd.inputBytesPerFrame(winograd, inChannels, ow, oh);
         }
 
         /**
@@ -169,13 +169,18 @@ public final class Conv3d {
             if (count <= 0) throw new IllegalArgumentException("conv3d: no output frames asked for (" + count + ")");
             long batch = input.ne(3) / inChannels;
             if (winograd != null) {
-                // Every tap multiplies all the input frames once; the output transform sums tap dt's
-                // products at frame clamp(first + o + dt), so the edge frames need no parts of their own.
+                // Each tap multiplies the input frames it reads once (count of them, fewer at the clip's
+                // edges); the output transform sums tap dt's products at frame clamp(first + o + dt),
+                // so the edge frames need no parts of their own.
                 long ow = input.ne(0) + 2L * padding[0] - 2, oh = input.ne(1) + 2L * padding[1] - 2;
                 Tensor v = Winograd.input(g, input, inChannels, padding[0], true, winograd); // {IC, tiles, F·B, T²}
                 List<Tensor> products = new ArrayList<>();
-                for (int dt = 0; dt < kd; dt++) products.add(Winograd.product(g, kernels, dt, v)); // {OC, tiles, F·B, T²}
-                return List.of(Winograd.outputVideo(g, products, ow, oh, batch, first, count, winograd)); // [OW, OH, count, OC·B]
+                for (int dt = 0; dt < kd; dt++) {
+                    long[] read = Winograd.tapFrames(frames, first, count, dt);
+                    Tensor vt = Winograd.frames(g, v, batch, read[0], read[1]);   // {IC, tiles, n·B, T²}
+                    products.add(Winograd.product(g, kernels, dt, vt));           // {OC, tiles, n·B, T²}
+                }
+                return List.of(Winograd.outputVideo(g, products, ow, oh, batch, frames, first, count, winograd)); // [OW, OH, count, OC·B]
             }
             GgmlType type = kernels.type();
             // Only the kernel's spatial shape is read by the im2col: a KD = 1 view of the kernel.

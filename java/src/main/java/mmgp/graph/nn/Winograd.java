@@ -181,7 +181,7 @@ public final class Winograd {
         long ic = video ? inChannels : kernel.ne(2), oc = video ? kernel.ne(3) / inChannels : kernel.ne(3), taps = video ? kernel.ne(2) : 1;
         long t2 = (long) c.side() * c.side();
         return g.customOp("winograd_u", c.type(), new long[] {ic, oc, t2, taps}, MmgpKernels.winogradWeightsFunction(),
-                params(c, 0, video, 0), kernel);
+                params(c, 0, video, 0, 1), kernel);
     }
 
     /** Tap {@code dt} of U {IC, OC, T², taps}: the 3-D first operand {IC, OC, T²} of the products. */
@@ -215,7 +215,7 @@ public final class Winograd {
         long n = video ? x.ne(2) * (x.ne(3) / inChannels) : x.ne(3);
         long t2 = (long) c.side() * c.side();
         return g.customOp("winograd_v", c.type(), new long[] {inChannels, c.tiles(ow, oh), n, t2}, MmgpKernels.winogradInputFunction(),
-                params(c, padding, video, 0), x);
+                params(c, padding, video, 0, 1), x);
     }
 
     /**
@@ -224,21 +224,59 @@ public final class Winograd {
      */
     public static Tensor output(Graph g, List<Tensor> products, long ow, long oh, Config c) {
         Tensor m = checkProducts(products, ow, oh, c);
+        for (Tensor p : products) {
+            if (p.ne(2) != m.ne(2)) throw new IllegalArgumentException("Winograd image products " + p + " and " + m + " hold different batches");
+        }
         return g.customOp("winograd_y", GgmlType.F32, new long[] {ow, oh, m.ne(0), m.ne(2)}, MmgpKernels.winogradOutputFunction(),
-                params(c, 0, false, 0), products.toArray(Tensor[]::new));
+                params(c, 0, false, 0, 1), products.toArray(Tensor[]::new));
     }
 
     /**
-     * The output transform of a 3-D convolution's time taps: products M_dt {OC, tiles, F·clips, T²}
-     * of taps dt = 0.. (up to 10) → [OW, OH, count, OC·clips], output frame o of clip b summing
-     * M_dt at the clip's frame clamp(first + o + dt, 0, F − 1) (clamping repeats the edge frames).
+     * The clip frames [lo, hi] time tap {@code dt} reads for output frames [0, count) of a clip of
+     * {@code frames} frames: clamp(first + o + dt, 0, F − 1) over o, as {lo, hi − lo + 1}.
      */
-    public static Tensor outputVideo(Graph g, List<Tensor> products, long ow, long oh, long clips, long first, long count, Config c) {
-        Tensor m = checkProducts(products, ow, oh, c);
-        if (clips < 1 || m.ne(2) % clips != 0) throw new IllegalArgumentException("Winograd products " + m + " do not hold " + clips + " clips");
+    public static long[] tapFrames(long frames, long first, long count, int dt) {
+        long lo = Math.clamp(first + dt, 0, frames - 1), hi = Math.clamp(first + count - 1 + dt, 0, frames - 1);
+        return new long[] {lo, hi - lo + 1};
+    }
+
+    /**
+     * Frames [lo, lo + n) of every clip of V {IC, tiles, F·clips, T²} → {IC, tiles, n·clips, T²}:
+     * V itself for all its frames, else a contiguous copy (ggml's tinyBLAS takes only a contiguous
+     * second operand, and the frame range of V at each position is strided; its dot products would
+     * round differently).
+     */
+    public static Tensor frames(Graph g, Tensor v, long clips, long lo, long n) {
+        long frames = v.ne(2) / clips;
+        if (clips < 1 || v.ne(2) % clips != 0 || lo < 0 || n < 1 || lo + n > frames) {
+            throw new IllegalArgumentException("Winograd: frames [" + lo + ", " + (lo + n) + ") of " + clips + " clips are not in " + v);
+        }
+        if (n == frames) return v;
+        // {IC·tiles, n, clips, T²}: one frame's IC×tiles block is contiguous.
+        Tensor view = g.view(v, new long[] {v.ne(0) * v.ne(1), n, clips, v.ne(3)}, new long[] {v.nb(2), frames * v.nb(2), v.nb(3)}, lo * v.nb(2));
+        return g.reshape(g.cont(view), v.ne(0), v.ne(1), n * clips, v.ne(3));
+    }
+
+    /**
+     * The output transform of a 3-D convolution's time taps over a clip of {@code frames} frames:
+     * products M_dt {OC, tiles, n_dt·clips, T²} of taps dt = 0.. (up to 10), each over the frames
+     * the tap reads ({@link #tapFrames}) → [OW, OH, count, OC·clips], output frame o of clip b
+     * summing M_dt at the clip's frame clamp(first + o + dt, 0, F − 1) (clamping repeats the edge frames).
+     */
+    public static Tensor outputVideo(Graph g, List<Tensor> products, long ow, long oh, long clips, long frames, long first, long count, Config c) {
+        if (clips < 1) throw new IllegalArgumentException("Winograd output needs at least one clip, got " + clips);
         if (count < 1) throw new IllegalArgumentException("Winograd output needs at least one frame, got " + count);
+        if (frames < 1) throw new IllegalArgumentException("Winograd output needs an input of at least one frame, got " + frames);
+        Tensor m = checkProducts(products, ow, oh, c);
+        for (int dt = 0; dt < products.size(); dt++) {
+            long n = tapFrames(frames, first, count, dt)[1];
+            if (products.get(dt).ne(2) != n * clips) {
+                throw new IllegalArgumentException("Winograd product " + products.get(dt) + " of tap " + dt + " does not hold the " + n
+                        + " frames the tap reads of " + clips + " clips");
+            }
+        }
         return g.customOp("winograd_y", GgmlType.F32, new long[] {ow, oh, count, m.ne(0) * clips}, MmgpKernels.winogradOutputFunction(),
-                params(c, 0, true, Math.toIntExact(first)), products.toArray(Tensor[]::new));
+                params(c, 0, true, Math.toIntExact(first), Math.toIntExact(frames)), products.toArray(Tensor[]::new));
     }
 
     private static Tensor checkProducts(List<Tensor> products, long ow, long oh, Config c) {
@@ -246,7 +284,7 @@ public final class Winograd {
         Tensor m = products.getFirst();
         long t2 = (long) c.side() * c.side();
         for (Tensor p : products) {
-            if (p.type() != GgmlType.F32 || p.ne(0) != m.ne(0) || p.ne(1) != c.tiles(ow, oh) || p.ne(2) != m.ne(2) || p.ne(3) != t2) {
+            if (p.type() != GgmlType.F32 || p.ne(0) != m.ne(0) || p.ne(1) != c.tiles(ow, oh) || p.ne(3) != t2) {
                 throw new IllegalArgumentException("Winograd product " + p + " is not {OC, " + c.tiles(ow, oh) + ", n, " + t2 + "} F32 like " + m);
             }
         }
@@ -263,8 +301,9 @@ public final class Winograd {
         return outChannels * c.tiles(ow, oh) * c.side() * c.side() * Float.BYTES;
     }
 
-    private static int[] params(Config c, int padding, boolean video, int first) {
-        return new int[] {c.tile(), padding, video ? MmgpKernels.WINOGRAD_VIDEO : 0, first};
+    /** struct mmgp_winograd_params. */
+    private static int[] params(Config c, int padding, boolean video, int first, int frames) {
+        return new int[] {c.tile(), padding, video ? MmgpKernels.WINOGRAD_VIDEO : 0, first, frames};
     }
 
     /**

@@ -185,16 +185,20 @@ class WinogradTest extends NnTestSupport {
         for (int[] cs : cases) {
             int ow = cs[0], oh = cs[1], oc = cs[2], clips = cs[3], fr = cs[4], np = cs[5], first = cs[7], count = cs[8];
             boolean video = cs[6] == 1;
-            int tx = Math.ceilDiv(ow, m), ty = Math.ceilDiv(oh, m), tiles = tx * ty, nf = fr * clips;
+            int tx = Math.ceilDiv(ow, m), ty = Math.ceilDiv(oh, m), tiles = tx * ty;
             Winograd.Config c = new Winograd.Config(m, GgmlType.F32);
             List<float[]> ms = new ArrayList<>();
             try (Graph g = new Graph(fast, 64)) {
                 List<Tensor> products = new ArrayList<>();
+                // Video: product p holds only the frames tap p reads, lo[p] .. lo[p] + n[p] − 1 of each clip.
+                int[] lo = new int[np], n = new int[np];
                 for (int p = 0; p < np; p++) {
-                    ms.add(uniform(r, oc * tiles * nf * t * t));
-                    products.add(input(g, "m" + p, ms.get(p), oc, tiles, nf, (long) t * t));
+                    lo[p] = video ? Math.clamp(first + p, 0, fr - 1) : 0;
+                    n[p] = video ? Math.clamp(first + count - 1 + p, 0, fr - 1) - lo[p] + 1 : fr;
+                    ms.add(uniform(r, oc * tiles * n[p] * clips * t * t));
+                    products.add(input(g, "m" + p, ms.get(p), oc, tiles, (long) n[p] * clips, (long) t * t));
                 }
-                Tensor y = g.output(video ? Winograd.outputVideo(g, products, ow, oh, clips, first, count, c) : Winograd.output(g, products, ow, oh, c));
+                Tensor y = g.output(video ? Winograd.outputVideo(g, products, ow, oh, clips, fr, first, count, c) : Winograd.output(g, products, ow, oh, c));
                 assertThat(y.shape()).containsExactly(video ? new long[] {ow, oh, count, (long) oc * clips} : new long[] {ow, oh, oc, clips});
                 g.compute();
                 double[] expected = new double[ow * oh * oc * clips * count], scale = new double[expected.length];
@@ -206,8 +210,8 @@ class WinogradTest extends NnTestSupport {
                                     double[][] mm = new double[t][t];
                                     for (int p = 0; p < np; p++) {
                                         // images: every product at the image's frame; video: product p at frame first + o + p, clamped
-                                        int f = b * fr + (video ? Math.clamp(first + o + p, 0, fr - 1) : 0);
-                                        for (int e = 0; e < t * t; e++) mm[e / t][e % t] += ms.get(p)[q + oc * (yy * tx + xx + tiles * (f + nf * e))];
+                                        int f = b * n[p] + (video ? Math.clamp(first + o + p, 0, fr - 1) - lo[p] : 0);
+                                        for (int e = 0; e < t * t; e++) mm[e / t][e % t] += ms.get(p)[q + oc * (yy * tx + xx + tiles * (f + n[p] * clips * e))];
                                     }
                                     double[][] yv = sandwich(at, mm, false), ys = sandwich(at, mm, true);
                                     for (int j = 0; j < m; j++)
@@ -306,6 +310,33 @@ class WinogradTest extends NnTestSupport {
     }
 
     @Test
+    void aTapsProductOverItsFramesHasTheBitsOfTheProductOverAllFrames() {
+        SplittableRandom r = new SplittableRandom(131);
+        int w = 16, h = 8, fr = 5, clips = 2;
+        // {IC, OC}: tinyBLAS (IC a multiple of 8, OC of 4) and ggml's dot products.
+        for (int[] ch : new int[][] {{16, 8}, {5, 6}}) {
+            int ic = ch[0], oc = ch[1];
+            Winograd.Config c = new Winograd.Config(4, GgmlType.F32);
+            try (Graph g = new Graph(fast, 64)) {
+                Tensor x = input(g, "x", uniform(r, w * h * fr * ic * clips), w, h, fr, (long) ic * clips);
+                Tensor u = Winograd.weights3d(g, input(g, "k", uniform(r, 27 * ic * oc), 3, 3, 3, (long) ic * oc), ic, c);
+                Tensor v = Winograd.input(g, x, ic, 1, true, c);
+                Tensor all = g.output(Winograd.product(g, u, 1, v)), some = g.output(Winograd.product(g, u, 1, Winograd.frames(g, v, clips, 1, 3)));
+                g.compute();
+                float[] a = g.floats(all), b = g.floats(some);
+                int block = oc * (int) c.tiles(w, h); // one frame of one position
+                for (int t = 0; t < 36; t++)
+                    for (int clip = 0; clip < clips; clip++)
+                        for (int f = 0; f < 3; f++) {
+                            int from = block * (1 + f + fr * clip + fr * clips * t), to = block * (f + 3 * clip + 3 * clips * t);
+                            assertThat(java.util.Arrays.copyOfRange(b, to, to + block)).as("IC %d OC %d t %d clip %d frame %d", ic, oc, t, clip, f)
+                                    .isEqualTo(java.util.Arrays.copyOfRange(a, from, from + block));
+                        }
+            }
+        }
+    }
+
+    @Test
     void chunksOfFramesGiveTheBitsOfTheWholeClip() {
         int w = 9, h = 7, fr = 5, ic = 8, oc = 8;
         SplittableRandom r = new SplittableRandom(121);
@@ -380,7 +411,10 @@ class WinogradTest extends NnTestSupport {
             Tensor m = g.inputF32("m", 4, 3, 1, 36);
             assertThatThrownBy(() -> Winograd.output(g, List.of(m), 5, 5, c)).hasMessageContaining("is not {OC, 4, n, 36}");
             Tensor m4 = g.inputF32("m4", 4, 4, 3, 36);
-            assertThatThrownBy(() -> Winograd.outputVideo(g, List.of(m4), 5, 5, 2, 0, 3, c)).hasMessageContaining("do not hold 2 clips");
+            assertThatThrownBy(() -> Winograd.outputVideo(g, List.of(m4), 5, 5, 2, 3, 0, 3, c)).hasMessageContaining("does not hold the 3 frames the tap reads of 2 clips");
+            // Tap 1 of output frames [0, 3) of a 3-frame clip from first = −1 reads frames 0 .. 2, tap 0 only 0 .. 1.
+            assertThatThrownBy(() -> Winograd.outputVideo(g, List.of(m4, m4), 5, 5, 1, 3, -1, 3, c)).hasMessageContaining("of tap 0 does not hold the 2 frames");
+            assertThatThrownBy(() -> Winograd.frames(g, m4, 1, 2, 2)).hasMessageContaining("frames [2, 4) of 1 clips are not in");
         }
     }
 
