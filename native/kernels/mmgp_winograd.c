@@ -59,7 +59,8 @@ WINO_INLINE v8 v_zero(void) { return _mm256_setzero_ps(); }
 WINO_INLINE v8 v_add(v8 a, v8 b) { return _mm256_add_ps(a, b); }
 WINO_INLINE v8 v_sub(v8 a, v8 b) { return _mm256_sub_ps(a, b); }
 WINO_INLINE v8 v_scale(v8 a, float s) { return _mm256_mul_ps(a, _mm256_set1_ps(s)); }
-/* a + s*b; one rounding with FMA, two without (the result differs in the last bit, never more). */
+/* a + s*b; one rounding with FMA, two without. The two differ by at most half an ulp of s*b
+ * (the product's rounding), which relative to the result is unbounded when a and s*b cancel. */
 WINO_INLINE v8 v_madd(v8 a, float s, v8 b) {
 #if defined(__FMA__)
     return _mm256_fmadd_ps(_mm256_set1_ps(s), b, a);

@@ -36,28 +36,35 @@ public final class ConvRouteAb {
         for (String r : routes) times.put(r, new ArrayList<>());
         try (ComputeBackend backend = ComputeBackend.cpu(2, Numerics.FAST)) {
             Runnable decode;
+            AutoCloseable opened;
             SplittableRandom random = new SplittableRandom(1);
             if (args[1].equals("vq")) {
-                VqDecoder vq = AmusedModel.open(model, backend).vqDecoder();
+                AmusedModel amused = AmusedModel.open(model, backend);
+                opened = amused;
+                VqDecoder vq = amused.vqDecoder();
                 long[] codes = new long[16 * 16];
                 for (int i = 0; i < codes.length; i++) codes[i] = random.nextInt(vq.config().numVqEmbeddings());
                 decode = () -> vq.decode(backend, codes, 1, 16, 16);
             } else {
-                LtxVaeDecoder vae = LtxModel.open(model, backend).vae();
+                LtxModel ltx = LtxModel.open(model, backend);
+                opened = ltx;
+                LtxVaeDecoder vae = ltx.vae();
                 String[] s = (args.length > 3 ? args[3] : "3x6x8").split("x");
                 int f = Integer.parseInt(s[0]), h = Integer.parseInt(s[1]), w = Integer.parseInt(s[2]);
                 float[] latents = new float[vae.config().latentChannels() * f * h * w];
                 for (int i = 0; i < latents.length; i++) latents[i] = (float) random.nextGaussian();
                 decode = () -> vae.decode(backend, latents, new float[] {0.05f}, 0, 1, f, h, w);
             }
-            for (int round = 0; round <= rounds; round++) { // round 0 warms up
-                for (String r : routes) {
-                    select(r);
-                    long t0 = System.nanoTime();
-                    decode.run();
-                    double sec = (System.nanoTime() - t0) * 1e-9;
-                    System.out.printf("round %d %-18s %.3f s%s%n", round, r, sec, round == 0 ? " (warm-up)" : "");
-                    if (round > 0) times.get(r).add(sec);
+            try (opened) {
+                for (int round = 0; round <= rounds; round++) { // round 0 warms up
+                    for (String r : routes) {
+                        select(r);
+                        long t0 = System.nanoTime();
+                        decode.run();
+                        double sec = (System.nanoTime() - t0) * 1e-9;
+                        System.out.printf("round %d %-18s %.3f s%s%n", round, r, sec, round == 0 ? " (warm-up)" : "");
+                        if (round > 0) times.get(r).add(sec);
+                    }
                 }
             }
         }
@@ -68,11 +75,13 @@ public final class ConvRouteAb {
         }
     }
 
-    /** "im2col" or "winograd:TILE:TYPE" as the route properties. */
-    private static void select(String route) {
+    /** "im2col" or "winograd[:TILE[:TYPE]]" as the route properties; an omitted tile or type is the default, not the previous route's. */
+    static void select(String route) {
         String[] p = route.split(":");
         System.setProperty("mmgp.conv", p[0]);
         if (p.length > 1) System.setProperty("mmgp.winograd.tile", p[1]);
+        else System.clearProperty("mmgp.winograd.tile");
         if (p.length > 2) System.setProperty("mmgp.winograd.type", p[2]);
+        else System.clearProperty("mmgp.winograd.type");
     }
 }

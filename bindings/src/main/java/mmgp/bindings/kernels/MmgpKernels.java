@@ -556,7 +556,7 @@ public final class MmgpKernels {
     /**
      * The address of {@code mmgp_winograd_weights}, a {@code ggml_custom_op_t}: a 3×3 kernel
      * (F16/F32 [3, 3, IC, OC], or [3, 3, KD, IC·OC] with {@link #WINOGRAD_VIDEO}) → U = G g Gᵀ,
-     * {IC, OC, (m+2)², taps}, F16 or F32. params: int32 {tile, padding, flags, 0} (see mmgp_kernels.h).
+     * {IC, OC, (m+2)², taps}, F16 or F32. params: int32 {tile, padding, flags, first, frames} (see mmgp_kernels.h).
      */
     public static MemorySegment winogradWeightsFunction() {
         requireAvailable();
@@ -565,7 +565,8 @@ public final class MmgpKernels {
 
     /**
      * The address of {@code mmgp_winograd_input}: an F32 image [W, H, IC, B] (or video
-     * [W, H, F, IC·B]) with zero padding → V = Bᵀ d B per m×m output tile, {IC, tiles, (m+2)², F·B}.
+     * [W, H, F, IC·B]) with zero padding → V = Bᵀ d B per m×m output tile, {IC, tiles, F·B, (m+2)²}
+     * (positions outermost).
      */
     public static MemorySegment winogradInputFunction() {
         requireAvailable();
@@ -573,9 +574,9 @@ public final class MmgpKernels {
     }
 
     /**
-     * The address of {@code mmgp_winograd_output}: the sum of up to 10 products M {OC, tiles,
-     * (m+2)², n} (F32) → Y = Aᵀ M A cropped to [OW, OH, OC, n] (or [OW, OH, n, OC] with
-     * {@link #WINOGRAD_VIDEO}), F32.
+     * The address of {@code mmgp_winograd_output}: the sum of up to 10 products M {OC, tiles, n,
+     * (m+2)²} (F32) → Y = Aᵀ M A cropped to [OW, OH, OC, B] (or with {@link #WINOGRAD_VIDEO}
+     * [OW, OH, count, OC·B], each product holding the frames its time tap reads), F32.
      */
     public static MemorySegment winogradOutputFunction() {
         requireAvailable();

@@ -37,7 +37,9 @@ public final class MatMul {
      *       values widened exactly and summed in fp32, where ggml's F16 route rounds the F32
      *       operand to F16 and sums in a different order. No size threshold, because sizes grow
      *       with the batch: a threshold would send a request alone and the same request in a
-     *       batch down different routes, and the engine promises them the same bits.</li>
+     *       batch down different routes, and the engine promises them the same bits. Only a 2-D
+     *       first operand takes it: the Winograd products ({@link Winograd#product}, a 3-D U)
+     *       stay ggml's under this switch.</li>
      * </ul>
      * Everything else, and everything under {@link Numerics#EXACT}, is ggml's mul_mat as is.
      */

@@ -14,7 +14,8 @@ import mmgp.tensor.GgmlType;
  * (m+2)×(m+2) input patch with (m+2)² products per channel pair instead of 9m², i.e. (m+2)² = T²
  * independent [IC]·[IC, OC] matrix products over all tiles. Three transforms are mmgp's C kernels
  * ({@code mmgp_winograd.c}, ggml custom ops); the products are ggml's mul_mat through
- * {@link MatMul#apply}:
+ * {@link MatMul#apply} (U is 3-D, so {@code MMGP_F32GEMM=mmgp} does not reach them: they are
+ * always ggml's):
  * <ol>
  *   <li>{@link #weights}: U = G g Gᵀ per channel pair, {IC, OC, T², taps}, built inside the graph,
  *       so it lives in the compute buffer only while its convolution runs;</li>
