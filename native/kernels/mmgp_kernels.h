@@ -28,7 +28,7 @@ extern "C" {
 #endif
 
 /* The value of mmgp_kernels_abi(); bumped when a signature or a kind's meaning changes. */
-#define MMGP_KERNELS_ABI 1
+#define MMGP_KERNELS_ABI 2
 
 /* Kinds of mmgp_peak_gflops / mmgp_peak_path. */
 #define MMGP_PEAK_FP32 0 /* FP32 fused multiply-add                         */
@@ -226,6 +226,7 @@ MMGP_KERNELS_API void mmgp_f32gemm_raw(const void * a, int aF16, long lda, long 
  * that does not fit aborts with a message.
  */
 #define MMGP_WINOGRAD_VIDEO 1 /* video input / 3-D kernel / [OW, OH, n, OC] output */
+#define MMGP_WINOGRAD_PORTABLE 2 /* the plain C path, as CPUs without AVX (and arm64) run it */
 
 /* userdata of the three ops: 5 int32. */
 struct mmgp_winograd_params {

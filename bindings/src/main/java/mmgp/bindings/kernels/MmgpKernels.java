@@ -82,7 +82,7 @@ public final class MmgpKernels {
     public record Binding(String name, FunctionDescriptor descriptor) {}
 
     /** The value of {@code mmgp_kernels_abi()} this binding is written for. */
-    public static final int ABI = 1;
+    public static final int ABI = 2;
     /** The library's base name: libmmgp_kernels.so / .dylib. */
     public static final String LIBRARY_NAME = "mmgp_kernels";
 
@@ -149,6 +149,8 @@ public final class MmgpKernels {
 
     /** {@code MMGP_WINOGRAD_VIDEO}: a video input [W, H, F, C·B], a 3-D kernel's time taps, a [OW, OH, n, OC] output. */
     public static final int WINOGRAD_VIDEO = 1;
+    /** {@code MMGP_WINOGRAD_PORTABLE}: the plain C path, as CPUs without AVX (and arm64) run it. */
+    public static final int WINOGRAD_PORTABLE = 2;
 
     /** {@code MMGP_F32GEMM_PORTABLE}: the plain C path of the F32 GEMM, as CPUs without AVX2/FMA/F16C run it (for tests). */
     public static final int F32GEMM_PORTABLE = 1;

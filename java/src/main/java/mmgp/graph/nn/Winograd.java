@@ -50,8 +50,16 @@ import mmgp.tensor.GgmlType;
 public final class Winograd {
     private Winograd() {}
 
-    /** The tile size m (2 or 4) and the type of U and V (F16 or F32). */
-    public record Config(int tile, GgmlType type) {
+    /**
+     * The tile size m (2 or 4), the type of U and V (F16 or F32), and whether the transforms take
+     * their plain C path ({@link MmgpKernels#WINOGRAD_PORTABLE}: the only one on CPUs without AVX,
+     * so tests compare it with the SIMD path; never chosen by {@link #route}).
+     */
+    public record Config(int tile, GgmlType type, boolean portable) {
+        public Config(int tile, GgmlType type) {
+            this(tile, type, false);
+        }
+
         public Config {
             if (tile != 2 && tile != 4) throw new IllegalArgumentException("Winograd tile must be 2 or 4, got " + tile);
             if (type != GgmlType.F16 && type != GgmlType.F32) throw new IllegalArgumentException("Winograd operands must be F16 or F32, got " + type);
@@ -304,7 +312,8 @@ public final class Winograd {
 
     /** struct mmgp_winograd_params. */
     private static int[] params(Config c, int padding, boolean video, int first, int frames) {
-        return new int[] {c.tile(), padding, video ? MmgpKernels.WINOGRAD_VIDEO : 0, first, frames};
+        int flags = (video ? MmgpKernels.WINOGRAD_VIDEO : 0) | (c.portable() ? MmgpKernels.WINOGRAD_PORTABLE : 0);
+        return new int[] {c.tile(), padding, flags, first, frames};
     }
 
     /**

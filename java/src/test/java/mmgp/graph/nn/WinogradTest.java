@@ -336,6 +336,49 @@ class WinogradTest extends NnTestSupport {
         }
     }
 
+    @ParameterizedTest
+    @ValueSource(ints = {2, 4})
+    void thePlainCPathGivesTheBitsOfTheSimdPath(int m) {
+        // IC 11 and OC 10: full and partial 8-lane blocks; a video with edge frames and an image batch.
+        int w = 13, h = 8, fr = 3, ic = 11, oc = 10, b = 2;
+        SplittableRandom r = new SplittableRandom(141 + m);
+        float[] x = uniform(r, w * h * fr * ic * b), k = uniform(r, 27 * ic * oc);
+        for (GgmlType type : new GgmlType[] {GgmlType.F32, GgmlType.F16}) {
+            for (GgmlType kt : new GgmlType[] {GgmlType.F32, GgmlType.F16}) {
+                List<List<float[]>> runs = new ArrayList<>();
+                for (boolean portable : new boolean[] {false, true}) {
+                    Winograd.Config c = new Winograd.Config(m, type, portable);
+                    try (Graph g = new Graph(fast, 256)) {
+                        Tensor kernel = g.input("k", kt, 3, 3, 3, (long) ic * oc), in = input(g, "x", x, w, h, fr, (long) ic * b);
+                        g.set(kernel, kt == GgmlType.F16 ? halves(k) : segment(k));
+                        Tensor u = Winograd.weights3d(g, kernel, ic, c), v = Winograd.input(g, in, ic, 1, true, c);
+                        List<Tensor> products = new ArrayList<>();
+                        for (int dt = 0; dt < 3; dt++) {
+                            long[] read = Winograd.tapFrames(fr, -1, fr, dt);
+                            products.add(Winograd.product(g, u, dt, Winograd.frames(g, v, b, read[0], read[1])));
+                        }
+                        Tensor y = Winograd.outputVideo(g, products, w, h, b, fr, -1, fr, c);
+                        // An image batch: the clip's frames as images [W, H, IC, B·F]... of one channel group.
+                        Tensor image = g.view(in, new long[] {w, h, ic, 1}, new long[] {in.nb(1), (long) fr * in.nb(2), in.nb(3)}, 0);
+                        Tensor u2 = Winograd.weights(g, g.view(kernel, new long[] {3, 3, ic, oc}, new long[] {kernel.nb(1), 3 * kernel.nb(2), 3L * ic * kernel.nb(2)}, 0), c);
+                        Tensor v2 = Winograd.input(g, g.cont(image), ic, 1, false, c);
+                        Tensor y2 = Winograd.output(g, List.of(Winograd.product(g, u2, 0, v2)), w, h, c);
+                        List<Tensor> outs = List.of(g.output(g.cast(u, GgmlType.F32)), g.output(g.cast(v, GgmlType.F32)), g.output(y),
+                                g.output(g.cast(u2, GgmlType.F32)), g.output(g.cast(v2, GgmlType.F32)), g.output(y2));
+                        g.compute();
+                        List<float[]> values = new ArrayList<>();
+                        for (Tensor t : outs) values.add(g.floats(t));
+                        runs.add(values);
+                    }
+                }
+                String[] names = {"U", "V", "Y", "image U", "image V", "image Y"};
+                for (int i = 0; i < names.length; i++) {
+                    assertThat(runs.get(1).get(i)).as("%s m=%d %s kernel %s", names[i], m, type, kt).isEqualTo(runs.get(0).get(i));
+                }
+            }
+        }
+    }
+
     @Test
     void chunksOfFramesGiveTheBitsOfTheWholeClip() {
         int w = 9, h = 7, fr = 5, ic = 8, oc = 8;
