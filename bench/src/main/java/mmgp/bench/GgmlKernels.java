@@ -14,6 +14,7 @@ import mmgp.graph.Tensor;
 import mmgp.graph.WeightSet;
 import mmgp.graph.nn.Attention;
 import mmgp.graph.nn.Conv3d;
+import mmgp.graph.nn.Winograd;
 import mmgp.tensor.GgmlType;
 
 /**
@@ -26,7 +27,7 @@ public final class GgmlKernels {
     /** GEMM weight types, conv kernel types, attention paths. */
     public static final String F32 = "F32", F16 = "F16", Q8_0 = "Q8_0", F16_AS_F32 = "F16→F32", EXACT = "exact", FLASH = "flash";
     /** Conv3d through the 3-D im2col (Graph.conv3d, KD·KH·KW·C per position), the route before the tap route. */
-    public static final String IM2COL3D_F32 = "im2col3d F32", IM2COL3D_F16 = "im2col3d F16";
+    public static final String IM2COL3D_F32 = "im2col3d F32", IM2COL3D_F16 = "im2col3d F16", WINOGRAD = "winograd";
 
     private GgmlKernels() {}
 
@@ -43,16 +44,18 @@ public final class GgmlKernels {
     /**
      * The variants measured for a case. GEMM: F32, F16 and Q8_0 weights. Conv: F32 and F16 kernels
      * (F16: im2col in F16, as the LTX VAE decoder runs); conv2d also F16 kernels cast to F32 in the
-     * graph, which is how the aMUSEd VQ decoder runs them. Conv3d: F32 and F16 are the route
-     * ({@link Conv3d#apply}, time taps of 2-D convolutions) under EXACT and FAST numerics, and the
-     * 3-D im2col ({@link Graph#conv3d}) with F32 and F16 kernels beside them. Attention: {@link Attention#multiHead}
+     * graph, which is how the aMUSEd VQ decoder runs them. Conv3d: F32 and F16 are the im2col tap
+     * route ({@link Conv3d#apply}, time taps of 2-D convolutions, {@code mmgp.conv=im2col}) under
+     * EXACT and FAST numerics, winograd the same taps by Winograd (FAST's default, its GFLOP/s
+     * counted as the direct convolution's FLOPs: effective), and the 3-D im2col
+     * ({@link Graph#conv3d}) with F32 and F16 kernels beside them. Attention: {@link Attention#multiHead}
      * (exact F32, what the models use) and ggml's flash attention with K/V cast to F16.
      */
     public static List<String> variants(KernelCase c) {
         return switch (c) {
             case KernelCase.Gemm g -> List.of(F32, F16, Q8_0);
             case KernelCase.Conv2d x -> List.of(F32, F16, F16_AS_F32);
-            case KernelCase.Conv3d x -> List.of(F32, F16, IM2COL3D_F32, IM2COL3D_F16);
+            case KernelCase.Conv3d x -> List.of(F32, F16, WINOGRAD, IM2COL3D_F32, IM2COL3D_F16);
             case KernelCase.Attention a -> List.of(EXACT, FLASH);
         };
     }
@@ -152,7 +155,7 @@ public final class GgmlKernels {
                     } + "; " + im2colRoute();
                 }
                 case KernelCase.Conv3d k -> {
-                    boolean route = variant.equals(F32) || variant.equals(F16);
+                    boolean winograd = variant.equals(WINOGRAD), route = variant.equals(F32) || variant.equals(F16) || winograd;
                     GgmlType type = variant.equals(F32) || variant.equals(IM2COL3D_F32) ? GgmlType.F32 : GgmlType.F16;
                     if (route) {
                         // The route's precision is the backend's numerics: a graph on a backend of its own.
@@ -170,10 +173,17 @@ public final class GgmlKernels {
                             1 / Math.sqrt((double) k.cIn() * kk[0] * kk[1] * kk[2]));
                     Tensor x = input(g, b, rnd, "x", k.w(), k.h(), k.t(), (long) k.cIn() * k.n());
                     int[] stride = {1, 1, 1}, padding = {p[2], p[1], p[0]};
-                    g.output(route ? Conv3d.apply(g, w, x, k.cIn(), stride, padding) : g.conv3d(w, x, k.cIn(), stride, padding));
-                    b.note = (route
+                    Graph graph = g;
+                    // The route is read at graph build: the im2col columns pin it, the winograd one takes FAST's default.
+                    Tensor y = route ? withProperty("mmgp.conv", winograd ? "winograd" : "im2col", () -> Conv3d.apply(graph, w, x, k.cIn(), stride, padding))
+                            : g.conv3d(w, x, k.cIn(), stride, padding);
+                    g.output(y);
+                    b.note = (winograd
+                            ? "Conv3d.apply FAST, Winograd (" + winogradConfig(g, w, x, k.cIn(), stride, padding)
+                                    + "; time taps of 2-D convolutions); GFLOP/s counts the direct convolution's FLOPs (effective)"
+                            : route
                             ? "Conv3d.apply " + (type == GgmlType.F16 ? "FAST: F16 patches, F16 matmul" : "EXACT: F32 patches, F32 matmul")
-                                    + " (time taps of 2-D convolutions: KH·KW·C im2col per frame, one matmul per tap)"
+                                    + " (mmgp.conv=im2col; time taps of 2-D convolutions: KH·KW·C im2col per frame, one matmul per tap)"
                             : "Graph.conv3d: 3-D im2col " + type + " (KD·KH·KW·C per position), " + type + " matmul")
                             + "; " + im2colRoute();
                     b.reportBuffer = true;
@@ -234,4 +244,22 @@ public final class GgmlKernels {
     private static void fill(MemorySegment seg, long n, SplittableRandom rnd, double amplitude) {
         for (long i = 0; i < n; i++) seg.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) ((rnd.nextDouble() * 2 - 1) * amplitude));
     }
+
+    /** {@code body} with system property {@code key} set to {@code value}, restored after. */
+    private static <T> T withProperty(String key, String value, java.util.function.Supplier<T> body) {
+        String old = System.setProperty(key, value);
+        try {
+            return body.get();
+        } finally {
+            if (old == null) System.clearProperty(key);
+            else System.setProperty(key, old);
+        }
+    }
+
+    /** The Winograd tile and operand type the taps took, or why they did not take it. */
+    private static String winogradConfig(Graph g, Tensor w, Tensor x, int inChannels, int[] stride, int[] padding) {
+        Winograd.Config c = withProperty("mmgp.conv", "winograd", () -> Conv3d.Taps.of(g, w, inChannels, x, stride, padding).winograd());
+        return c == null ? "not taken at this shape: im2col" : "F(" + c.tile() + "×" + c.tile() + ",3×3), " + c.type() + " operands";
+    }
+
 }

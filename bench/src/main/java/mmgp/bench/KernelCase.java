@@ -162,14 +162,15 @@ public sealed interface KernelCase {
                 new Conv2d("vq", "vq.conv256_128", "VQ decoder up_blocks.3 resnet conv, 256 ch at 128²", 1, 256, 256, 128, 128, 3, 1, 1),
                 new Conv3d("vae", "vae.conv128_80x128", "0.9.5 VAE up_blocks.2 resnet conv, 128 ch at 80×128 (49 frames; 3-frame chunk)",
                         1, 128, 128, 5, 80, 128, new int[] {3, 3, 3}, new int[] {0, 1, 1}),
-                new Conv3d("vae", "vae.conv256_40x64", "0.9.5 VAE up_blocks.1 resnet conv, 256 ch at 40×64 (25 frames; 7-frame chunk)",
-                        1, 256, 256, 9, 40, 64, new int[] {3, 3, 3}, new int[] {0, 1, 1}),
-                // The chunks the tap route (Conv3d.Taps, KH·KW·C im2col per frame) takes under the same
-                // budget with FAST (F16) patches: 9 of 49 frames, 20 of 25, all 13.
-                new Conv3d("vae", "vae.conv128_80x128_c9", "0.9.5 VAE up_blocks.2 resnet conv, 128 ch at 80×128 (49 frames; 9-frame tap-route chunk)",
-                        1, 128, 128, 11, 80, 128, new int[] {3, 3, 3}, new int[] {0, 1, 1}),
-                new Conv3d("vae", "vae.conv256_40x64_c20", "0.9.5 VAE up_blocks.1 resnet conv, 256 ch at 40×64 (25 frames; 20-frame tap-route chunk)",
-                        1, 256, 256, 22, 40, 64, new int[] {3, 3, 3}, new int[] {0, 1, 1}),
+                new Conv3d("vae", "vae.conv256_40x64", "0.9.5 VAE up_blocks.1 resnet conv, 256 ch at 40×64 (25 frames; 8-frame chunk)",
+                        1, 256, 256, 10, 40, 64, new int[] {3, 3, 3}, new int[] {0, 1, 1}),
+                // The chunks CausalConv3d takes under the default 256 MiB budget (one clip): with the im2col
+                // tap route's F16 patches (mmgp.conv=im2col) 6 of 49 frames, 14 of 25, all 13; with the
+                // Winograd route (FAST's default, F32 V and products) 3 of 49 and 8 of 25 (the two cases above), all 13.
+                new Conv3d("vae", "vae.conv128_80x128_c6", "0.9.5 VAE up_blocks.2 resnet conv, 128 ch at 80×128 (49 frames; 6-frame im2col-route chunk)",
+                        1, 128, 128, 8, 80, 128, new int[] {3, 3, 3}, new int[] {0, 1, 1}),
+                new Conv3d("vae", "vae.conv256_40x64_c14", "0.9.5 VAE up_blocks.1 resnet conv, 256 ch at 40×64 (25 frames; 14-frame im2col-route chunk)",
+                        1, 256, 256, 16, 40, 64, new int[] {3, 3, 3}, new int[] {0, 1, 1}),
                 new Conv3d("vae", "vae.conv512_20x32", "0.9.5 VAE up_blocks.0 resnet conv, 512 ch at 20×32 (13 frames, one chunk)",
                         1, 512, 512, 15, 20, 32, new int[] {3, 3, 3}, new int[] {0, 1, 1}));
     }

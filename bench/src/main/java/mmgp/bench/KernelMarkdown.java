@@ -64,6 +64,11 @@ public final class KernelMarkdown {
                         row.name(), gflops(cast.gflops())));
             }
             GgmlKernels.Measurement f32 = row.ggml(GgmlKernels.F32), f16 = row.ggml(GgmlKernels.F16);
+            GgmlKernels.Measurement wino = row.ggml(GgmlKernels.WINOGRAD);
+            if (wino != null && wino.ok()) {
+                notes.add(String.format(Locale.ROOT, "%s: the Winograd route (FAST's default) %s GFLOP/s effective (the direct convolution's FLOPs over its time), %s× the F16 im2col column.",
+                        row.name(), gflops(wino.gflops()), ratio(wino, f16)));
+            }
             GgmlKernels.Measurement old32 = row.ggml(GgmlKernels.IM2COL3D_F32), old16 = row.ggml(GgmlKernels.IM2COL3D_F16);
             if (old32 != null && old32.ok() && old16 != null && old16.ok()) {
                 notes.add(String.format(Locale.ROOT, "%s: the 3-D im2col route (Graph.conv3d) F32 %s, F16 %s GFLOP/s; the tap route (the F32/F16 columns) is %s× / %s× that.",
