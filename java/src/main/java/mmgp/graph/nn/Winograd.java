@@ -23,8 +23,9 @@ import mmgp.tensor.GgmlType;
  *       output positions where the im2col unfolds 9·IC per position;</li>
  *   <li>the products M = U × V ({@link #product}: {OC, tiles, n, T²}, one GEMM per position t over
  *       all tiles and frames), then {@link #output}: Y = Aᵀ (Σ M) A, cropped to the output size. A
- *       3-D convolution's time taps each multiply all frames once and the output transform sums
- *       them at their frame offsets ({@link #outputVideo}; the transform is linear).</li>
+ *       3-D convolution's time taps each multiply the frames they read once ({@link #tapFrames},
+ *       {@link #frames}) and the output transform sums them at their frame offsets
+ *       ({@link #outputVideo}; the transform is linear).</li>
  * </ol>
  *
  * <p>Batch invariance: every transform is per tile, and U, the products' first operand, is fixed
