@@ -14,9 +14,9 @@ import mmgp.tensor.GgmlType;
  * its memory budget ({@link LtxVaeDecoder#tilingForBudget}). The stages free their graphs in
  * turn, so the peak is the largest stage. A tiled decode keeps tile graphs cached up to the
  * tiling's cap (twice the largest tile when none is set), counted here as twice the budget it
- * was tiled for: an upper bound. FLOPs: encode + steps × transformer + the untiled decode's,
- * scaled for a tiled decode by the latents its tiles decode over the video's (overlaps are
- * decoded twice; 1.5× for 9×256×256 on the tiny fixture). The VAE encoder of image to video and
+ * was tiled for: an upper bound. FLOPs: encode + steps × transformer + the decode's, which for a
+ * tiled decode is the sum over its tiles of a decode graph's at each tile's size (overlaps are
+ * decoded twice, and a small tile's convolutions may take another route than a large one's). The VAE encoder of image to video and
  * the Java arrays (latents, frames) are not counted.
  *
  * @param peakBytes        the run's peak beyond the weights
@@ -61,25 +61,43 @@ public record LtxCost(long peakBytes, double fixedFlops, double stepFlops, long 
         long whole = decoder.plannedComputeBytes(backend, 1, lf, lh, lw);
         boolean tiled = tileLatents > 0 ? tileLatents < Math.max(lh, lw) : whole > budget;
         long decode;
-        double overlap = 1;
+        VaeTilePlan plan = null;
         if (!tiled) {
             decode = whole;
         } else if (tileLatents > 0) { // the caller's tiles: one tile's buffer at a time
             VaeTiling tiling = LtxPipeline.spatialTiling(decoder, lh, lw, tileLatents);
             decode = decoder.plannedComputeBytes(backend, 1, lf, Math.min(tileLatents, lh), Math.min(tileLatents, lw));
-            overlap = (double) VaeTilePlan.of(tiling, vae, lf, lh, lw).decodedLatents() / ((long) lf * lh * lw);
+            plan = VaeTilePlan.of(tiling, vae, lf, lh, lw);
         } else {
             VaeTiling tiling = decoder.tilingForBudget(backend, budget, 1, lf, lh, lw);
             decode = tiling.memoryBytes() > 0 ? Math.max(tiling.memoryBytes(), budget) : 2 * budget;
-            overlap = (double) VaeTilePlan.of(tiling, vae, lf, lh, lw).decodedLatents() / ((long) lf * lh * lw);
+            plan = VaeTilePlan.of(tiling, vae, lf, lh, lw);
         }
-        GraphPlan decodeOne = GraphPlan.of(decoder.newGraph(backend, lf), g -> {
-            Tensor in = g.inputF32("latents", lw, lh, lf, vae.latentChannels());
-            Tensor timestep = decoder.timestepConditioned() ? g.inputF32("decode_timestep", 1) : null;
-            g.output(decoder.build(g, in, timestep, 1).video());
-        });
-        double decodeFlops = batch * decodeOne.flops() * overlap;
+        // The FLOPs of a decode graph per distinct tile size, times the tiles of that size (the whole
+        // clip when not tiled): a small tile's convolutions may take another route than a large
+        // one's (the Winograd route needs enough positions per frame), so scaling one size's count
+        // by the latents decoded would miss that.
+        int[] fs = plan == null ? new int[] {lf} : plan.frames.sizes(), hs = plan == null ? new int[] {lh} : plan.rows.sizes(),
+                ws = plan == null ? new int[] {lw} : plan.cols.sizes();
+        java.util.Map<java.util.List<Integer>, Double> perSize = new java.util.HashMap<>();
+        double decodeFlops = 0;
+        for (int tf : fs) {
+            for (int th : hs) {
+                for (int tw : ws) {
+                    decodeFlops += batch * perSize.computeIfAbsent(java.util.List.of(tf, th, tw), k -> decodeFlops(decoder, backend, tf, th, tw));
+                }
+            }
+        }
         long peak = Math.max(encode.bytes(), Math.max(transformer.bytes(), decode));
         return new LtxCost(peak, encode.flops() + decodeFlops, transformer.flops(), encode.bytes(), transformer.bytes(), decode, tiled);
+    }
+
+    /** The FLOPs of one decode graph of latents {@code frames} × {@code height} × {@code width}. */
+    private static double decodeFlops(LtxVaeDecoder decoder, ComputeBackend backend, int frames, int height, int width) {
+        return GraphPlan.of(decoder.newGraph(backend, frames), g -> {
+            Tensor in = g.inputF32("latents", width, height, frames, decoder.config().latentChannels());
+            Tensor timestep = decoder.timestepConditioned() ? g.inputF32("decode_timestep", 1) : null;
+            g.output(decoder.build(g, in, timestep, 1).video());
+        }).flops();
     }
 }

@@ -62,6 +62,11 @@ final class VaeTilePlan {
             return offset[k];
         }
 
+        /** Each tile's size along this axis, in latents. */
+        int[] sizes() {
+            return size.clone();
+        }
+
         /** Latents decoded along this axis, summed over the tiles. */
         long decodedLatents() {
             return Arrays.stream(size).asLongStream().sum();
