@@ -3,6 +3,16 @@
  * suffixed _portable) and, where the compiler targets AVX, once as the SIMD path (WINO_AVX 1,
  * _simd). Not a header of its own: it needs mmgp_winograd.c's includes, fail and f16_to_f32.
  */
+/* F32 → F16 rows: F16C on the SIMD path where the library has it, the plain conversion on the
+ * plain path (what a CPU without F16C runs), both rounding to nearest even. */
+WINO_INLINE void WN(f32_to_f16)(const float * src, uint16_t * dst, long n) {
+#if WINO_AVX
+    mmgp_f32_to_f16(src, dst, n);
+#else
+    mmgp_f32_to_f16_portable(src, dst, n);
+#endif
+}
+
 /* ---------------------------------------------------------------------------------------------
  * 8 lanes of float.
  * ------------------------------------------------------------------------------------------- */
@@ -44,9 +54,10 @@ WINO_INLINE WN(v8) WN(v_scale)(WN(v8) a, float s) {
     for (int l = 0; l < LANES; l++) a.x[l] *= s;
     return a;
 }
-/* Fused where the SIMD path fuses (with FMA), so the two paths give the same bits. */
+/* Fused where the SIMD path fuses (with FMA), so the two paths give the same bits; fused on
+ * arm64 too, where this is the only path and fmaf is one instruction. */
 WINO_INLINE WN(v8) WN(v_madd)(WN(v8) a, float s, WN(v8) b) {
-#if defined(__FMA__)
+#if defined(__FMA__) || defined(__ARM_FEATURE_FMA)
     for (int l = 0; l < LANES; l++) a.x[l] = fmaf(s, b.x[l], a.x[l]);
 #else
     for (int l = 0; l < LANES; l++) a.x[l] += s * b.x[l];
@@ -174,7 +185,7 @@ WINO_INLINE void WN(store_lanes)(char * dst, int f16, WN(v8) a, int n) {
 #endif
     float tmp[LANES];
     WN(v_store)(tmp, a);
-    mmgp_f32_to_f16(tmp, (uint16_t *)dst, n);
+    WN(f32_to_f16)(tmp, (uint16_t *)dst, n);
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -233,7 +244,7 @@ static void WN(mmgp_winograd_weights)(struct ggml_tensor * dst, int ith, int nth
             }
             for (int t = 0; t < T * T; t++) {
                 char * d = (char *)dst->data + t * dst->nb[2] + tap * dst->nb[3] + oc * dst->nb[1];
-                if (df16) mmgp_f32_to_f16(ubuf + (size_t)t * IC, (uint16_t *)d, IC);
+                if (df16) WN(f32_to_f16)(ubuf + (size_t)t * IC, (uint16_t *)d, IC);
                 else memcpy(d, ubuf + (size_t)t * IC, (size_t)IC * sizeof(float));
             }
         }

@@ -109,7 +109,8 @@ public final class MarkdownReport {
         if (t.skipped() != null) return md.append(t.skipped()).append("\n").toString();
         md.append("Plain torch.nn models with the real architectures' shapes and random weights (diffusers/transformers are not needed), "
                 + "fp32 and bf16, median of the timed passes. Stage GFLOP counted by the same rule as mmgp's; they should agree within ~5% "
-                + "at full size.\n\n");
+                + "at full size, except where mmgp's route does fewer products than the direct computation (the Winograd convolutions "
+                + "of the VQ and VAE decodes: mmgp counts the products it does, so compare their seconds).\n\n");
         for (TorchStages run : t.runs()) {
             md.append(String.format(Locale.ROOT, "%s: torch %s (%s), BLAS for fp32: %s, CPU capability %s, bf16 %s, cap %.0f s per stage and dtype%s.%n%n",
                     Plural.of(run.threads(), "thread"), run.torch(), run.python(), run.blas(), run.cpuCapability(), run.bf16(), run.capSeconds(),

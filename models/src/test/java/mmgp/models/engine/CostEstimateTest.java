@@ -111,7 +111,7 @@ class CostEstimateTest {
             report("ltx tiled decode", estimate, m);
             assertThat(largestBuffer("vae")).as("the decode was tiled within its budget").isPositive().isLessThanOrEqualTo(vae);
             assertThat(estimate.peakBytes()).isEqualTo(vae).isGreaterThanOrEqualTo(m.bufferBytes);
-            // tile overlaps are decoded twice; the estimate scales the decode's FLOPs by the latents its tiles decode
+            // tile overlaps are decoded twice; the estimate sums a decode graph's FLOPs over the tiles' sizes
             assertThat(estimate.flops()).isCloseTo(m.flops, org.assertj.core.data.Percentage.withPercentage(10));
             assertThat(estimate.memoryHint()).contains("(vae_memory_bytes " + vae + ")");
             // below the smallest tile: refused up front naming the field, not failed in the run
