@@ -34,8 +34,9 @@ public record Conv2d(Tensor weight, Tensor bias, int stride, int padding) {
      *       {@link MatMul#apply} (mmgp's FP32 GEMM over the widened halves); the
      *       activations are rounded to F16 (the README states the error against the goldens).
      *       Quantized kernels keep ggml's own route either way. A 3×3, stride-1 convolution
-     *       of at least 32×32 outputs takes the {@link Winograd} route instead (unless
-     *       {@code mmgp.conv=im2col}): a quarter of the matmul FLOPs at m = 4, in fp32.</li>
+     *       of at least 8 tiles of m×m outputs per image takes the {@link Winograd} route instead
+     *       (unless {@code mmgp.conv=im2col}; see {@link Winograd#fits}): a quarter of the matmul
+     *       FLOPs at m = 4, in fp32.</li>
      * </ul>
      */
     public static Tensor apply(Graph g, Tensor kernel, Tensor input, int stride, int padding) {

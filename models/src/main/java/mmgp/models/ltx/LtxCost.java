@@ -92,12 +92,13 @@ public record LtxCost(long peakBytes, double fixedFlops, double stepFlops, long 
         return new LtxCost(peak, encode.flops() + decodeFlops, transformer.flops(), encode.bytes(), transformer.bytes(), decode, tiled);
     }
 
-    /** The FLOPs of one decode graph of latents {@code frames} × {@code height} × {@code width}. */
+    /** The FLOPs of one decode graph of latents {@code frames} × {@code height} × {@code width} (built, not planned or run). */
     private static double decodeFlops(LtxVaeDecoder decoder, ComputeBackend backend, int frames, int height, int width) {
-        return GraphPlan.of(decoder.newGraph(backend, frames), g -> {
+        try (Graph g = decoder.newGraph(backend, frames)) {
             Tensor in = g.inputF32("latents", width, height, frames, decoder.config().latentChannels());
             Tensor timestep = decoder.timestepConditioned() ? g.inputF32("decode_timestep", 1) : null;
             g.output(decoder.build(g, in, timestep, 1).video());
-        }).flops();
+            return g.flops();
+        }
     }
 }
