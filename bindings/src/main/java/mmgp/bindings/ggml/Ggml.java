@@ -91,10 +91,16 @@ public final class Ggml {
         }
     }
 
-    private static final MethodHandle GGML_LOG_SET = bind("ggml_log_set", null, PTR, PTR);
+    /**
+     * In a holder of its own: loading the libraries installs the log callback, and when this class
+     * is the first to load them its later fields are still unset at that moment.
+     */
+    private static final class LogSet {
+        static final MethodHandle HANDLE = bind("ggml_log_set", null, PTR, PTR);
+    }
     /** Sets ggml's {@code ggml_log_callback} (NULL restores stderr); {@code LlamaLog} installs one. */
     public static void logSet(MemorySegment callback, MemorySegment userData) {
-        try { GGML_LOG_SET.invokeExact(callback, userData); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+        try { LogSet.HANDLE.invokeExact(callback, userData); } catch (Throwable t) { throw Downcalls.rethrow(t); }
     }
 
     private static final MethodHandle GGML_FREE = bind("ggml_free", null, PTR);

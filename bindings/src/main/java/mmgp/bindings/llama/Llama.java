@@ -57,13 +57,16 @@ public final class Llama {
         try { return string((MemorySegment) LLAMA_PRINT_SYSTEM_INFO.invokeExact()); } catch (Throwable t) { throw Downcalls.rethrow(t); }
     }
 
-    private static final MethodHandle LLAMA_LOG_SET = bind("llama_log_set", null, PTR, PTR);
+    /** In a holder of its own, as {@code Ggml}'s: the first class to load the libraries is still initializing when the log callback is installed. */
+    private static final class LogSet {
+        static final MethodHandle HANDLE = bind("llama_log_set", null, PTR, PTR);
+    }
     /**
      * Sets the {@code ggml_log_callback} for llama.cpp and ggml (NULL restores stderr). The
      * callback must outlive every later llama.cpp call; {@link LlamaLog} provides one.
      */
     public static void logSet(MemorySegment callback, MemorySegment userData) {
-        try { LLAMA_LOG_SET.invokeExact(callback, userData); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+        try { LogSet.HANDLE.invokeExact(callback, userData); } catch (Throwable t) { throw Downcalls.rethrow(t); }
     }
 
     // ---- default parameters (structs returned by value)

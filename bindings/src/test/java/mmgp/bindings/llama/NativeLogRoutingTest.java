@@ -90,6 +90,21 @@ class NativeLogRoutingTest {
         assertThat(out).contains("exiting\nline LLAMA WARNING last words, no newline\n");
     }
 
+    @Test
+    void routingInstallsWhenGgmlLoadsTheLibrariesFirst() throws Exception {
+        assumeTrue(NativeLibraries.available(), "native libs not built");
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        Process p = new ProcessBuilder(List.of(java.toString(), "--enable-native-access=ALL-UNNAMED",
+                "-cp", System.getProperty("java.class.path"), GgmlFirstLogProbe.class.getName())).start();
+        CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> read(p.getErrorStream()));
+        String out = read(p.getInputStream());
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        String stderr = err.get(10, TimeUnit.SECONDS);
+        assertThat(p.exitValue()).as(out + stderr).isZero();
+        assertThat(out).contains("ggml first: ok");
+        assertThat(stderr).doesNotContain("native log routing not installed");
+    }
+
     private static String read(java.io.InputStream in) {
         try {
             return new String(in.readAllBytes());
