@@ -45,7 +45,7 @@ class VaeTilePlanTest {
         assertThat(p.cols.start()).containsExactly(0, 1, 2, 3);
         assertThat(p.cols.length()).containsExactly(64, 64, 64, 32);
         assertThat(p.plan.tileCount()).isEqualTo(48);
-        assertThat(p.plan.decodedLatents()).isEqualTo((3 + 3 + 3 + 2) * (2 + 2 + 1) * (2 + 2 + 2 + 1));
+        assertThat(p.plan.work()).isEqualTo((3 + 3 + 3 + 2) * (2 + 2 + 1) * (2 + 2 + 2 + 1));
     }
 
     @Test
