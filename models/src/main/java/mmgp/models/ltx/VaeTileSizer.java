@@ -63,8 +63,16 @@ final class VaeTileSizer {
         }
         if (best == null) {
             int smallest = frames > 3 ? 3 : frames;
+            // Not always the cheapest: a one-latent tile may take a convolution route with a larger buffer than a 2×2 one.
+            int cheapest = 1;
+            for (int s = 2; s <= Math.min(4, Math.max(height, width)); s++) {
+                if (cost(smallest, Math.min(s, height), Math.min(s, width)) < cost(smallest, Math.min(cheapest, height), Math.min(cheapest, width))) cheapest = s;
+            }
+            String what = (encode ? "encoding " : "") + smallest + "×1×1 latents";
+            String least = cheapest == 1 ? "" : "; the cheapest, " + smallest + "×" + Math.min(cheapest, height) + "×" + Math.min(cheapest, width) + ": "
+                    + mib(cost(smallest, Math.min(cheapest, height), Math.min(cheapest, width)));
             throw new VaeBudgetTooSmallException("the VAE memory budget of " + mib(budgetBytes) + " is below the compute buffer of the smallest tile ("
-                    + (encode ? "encoding " : "") + smallest + "×1×1 latents): " + mib(cost(smallest, 1, 1)));
+                    + what + "): " + mib(cost(smallest, 1, 1)) + least);
         }
         return best;
     }

@@ -29,7 +29,7 @@ import org.junit.jupiter.api.Test;
  * ({@link DiffusersTiledEncode}) fed with this encoder's per-tile outputs; against the whole
  * encode (far on random weights, near on spatially local weights, where tiles on the latent
  * grid see everything they need); the planned compute buffer following the tile; budgets; and
- * image to video encoding its image in tiles.
+ * image to video encoding its image in tiles, and its cost estimate counting that encode.
  */
 class LtxVaeTiledEncodeTest {
     private static final Path FIXTURE = Path.of("src/test/resources/fixtures/ltx_video_095");
@@ -168,6 +168,11 @@ class LtxVaeTiledEncodeTest {
             var whole = LtxPipeline.generate(m, backend, List.of("a red car"), List.of(image), o, listener);
             assertThat(steps).contains("encode_image 1/1");
             assertThat(maxAbsDiff(tiled.pixels(), whole.pixels())).isGreaterThan(0);
+            // The cost estimate counts the image's encode as a stage: whole, or up to twice the first forced tile.
+            LtxVaeEncoder enc = m.vaeEncoder();
+            assertThat(LtxCost.of(m, backend, 1, 9, 64, 64, 16, false, true, 0, 0).imageEncodeBytes()).isEqualTo(enc.plannedComputeBytes(backend, 1, 1, 64, 64));
+            assertThat(LtxCost.of(m, backend, 1, 9, 64, 64, 16, false, true, 1, 0).imageEncodeBytes()).isEqualTo(2 * enc.plannedComputeBytes(backend, 1, 1, 32, 32));
+            assertThat(LtxCost.of(m, backend, 1, 9, 64, 64, 16, false, false, 0, 0).imageEncodeBytes()).isZero();
         }
     }
 }
