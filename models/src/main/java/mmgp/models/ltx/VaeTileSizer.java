@@ -14,9 +14,10 @@ import java.util.Map;
  * latents a side 32·s pixels (8 and 32 the compression ratios), and the tilings it tries place
  * encode tiles on the same latent grid as decode tiles.
  *
- * <p>Search: the whole decode if it fits. Otherwise each frame split — none, or temporal tiles
- * of m + 1 latent frames stepping by m − 1 (overlapping one latent frame, blended over 8
- * frames) for m in 2, 3, 4, 6, 8, 12, … below F' − 1 — gets the largest square spatial tile
+ * <p>Search: the whole decode (encode) if it fits. Otherwise each frame split — none, or temporal
+ * tiles of m + 1 latent frames stepping by m − 1 (overlapping one latent frame: a decode blends
+ * over 8 frames, an encode over that one latent frame) for m in 2, 3, 4, 6, 8, 12, … below
+ * F' − 1 — gets the largest square spatial tile
  * side s (latents, by bisection on the cost) whose first, largest tile fits; spatial tiles
  * overlap by max(1, s / 8) latents (diffusers' defaults, 512 every 448 pixels, overlap 1/8), and
  * an axis that fits in one tile is not split. The winner reads the fewest inputs in total
