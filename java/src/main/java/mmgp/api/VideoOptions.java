@@ -17,10 +17,12 @@ import java.util.Objects;
  * applies (its manifest, else timestep 0.05); a noise scale left open takes the decode timestep,
  * as diffusers' {@code decode_noise_scale=None} does; a timestep left open is the model's.
  *
- * @param vaeMemoryBytes    the memory the VAE decode may plan for its compute buffer (0: the default
- *                          budget): whole when it fits, else in tiles sized to it, blended as diffusers' tiled decode
+ * @param vaeMemoryBytes    the memory the VAE decode (and the start image's VAE encode) may plan for its compute
+ *                          buffer (0: the default budget): whole when it fits, else in tiles sized to it, blended as
+ *                          diffusers' tiled decode and tiled encode
  * @param maxSequenceLength T5 tokens the prompt is padded or cut to (diffusers' {@code max_sequence_length})
- * @param tileLatents       decode in spatial tiles of this many latents per side; 0 lets {@code vaeMemoryBytes} decide
+ * @param tileLatents       decode (and encode the start image) in spatial tiles of this many latents per side; 0 lets
+ *                          {@code vaeMemoryBytes} decide
  * @param timesteps         an explicit timestep list (e.g. {@link #DISTILLED_TIMESTEPS}); empty: the pipeline's linspace.
  *                          Its length is the step count.
  * @param sigmas            an explicit sigma list instead (one of the two); empty: none

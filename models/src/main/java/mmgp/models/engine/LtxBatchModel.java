@@ -159,13 +159,16 @@ final class LtxBatchModel implements BatchModel<VideoRequest, VideoResult> {
                 k -> LtxCost.of(model, backend, n, v.frames(), v.width(), v.height(), o.maxSequenceLength(), guided, fromImage, o.tileLatents(), vae));
     }
 
-    /** When the VAE decode is the largest stage, the 413 names vae_memory_bytes, which bounds it. */
+    /** When the VAE decode (or the start image's VAE encode) is the largest stage, the 413 names vae_memory_bytes, which bounds both. */
     private static String decodeHint(LtxCost cost, VideoOptions v) {
-        if (cost.decodeBytes() < cost.peakBytes() || cost.decodeBytes() <= Math.max(cost.encodeBytes(), cost.transformerBytes())) return null;
-        String decode = "its VAE decode needs " + OverBudgetException.bytes(cost.decodeBytes());
+        long vae = Math.max(cost.decodeBytes(), cost.imageEncodeBytes());
+        if (vae < cost.peakBytes() || vae <= Math.max(cost.encodeBytes(), cost.transformerBytes())) return null;
+        boolean encode = cost.imageEncodeBytes() > cost.decodeBytes();
+        String stage = (encode ? "its VAE encode of the image needs " : "its VAE decode needs ") + OverBudgetException.bytes(vae);
+        String verb = encode ? "encode" : "decode";
         return v.vaeMemoryBytes() > 0
-                ? decode + " (vae_memory_bytes " + v.vaeMemoryBytes() + "): a smaller vae_memory_bytes decodes in smaller tiles"
-                : decode + ": set vae_memory_bytes lower to decode in smaller tiles";
+                ? stage + " (vae_memory_bytes " + v.vaeMemoryBytes() + "): a smaller vae_memory_bytes " + verb + "s in smaller tiles"
+                : stage + ": set vae_memory_bytes lower to " + verb + " in smaller tiles";
     }
 
     @Override

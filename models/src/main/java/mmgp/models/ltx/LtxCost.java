@@ -16,8 +16,9 @@ import mmgp.tensor.GgmlType;
  * tiling's cap (twice the largest tile when none is set), counted here as twice the budget it
  * was tiled for: an upper bound. FLOPs: encode + steps × transformer + the decode's, which for a
  * tiled decode is the sum over its tiles of a decode graph's at each tile's size (overlaps are
- * decoded twice, and a small tile's convolutions may take another route than a large one's). The VAE encoder of image to video and
- * the Java arrays (latents, frames) are not counted.
+ * decoded twice, and a small tile's convolutions may take another route than a large one's). Image to video's
+ * VAE encode of its image (whole, or in the tiles the run picks: {@link LtxVaeEncoder#tilingForBudget}) is a
+ * stage of its own, counted in the peak; its FLOPs and the Java arrays (latents, frames) are not counted.
  *
  * @param peakBytes        the run's peak beyond the weights
  * @param fixedFlops       FLOPs of the encode and the decodes
@@ -26,9 +27,10 @@ import mmgp.tensor.GgmlType;
  * @param transformerBytes the transformer's compute buffer
  * @param decodeBytes      the VAE decode's compute buffers (an upper bound when tiled)
  * @param decodeTiled      whether the decode is tiled
+ * @param imageEncodeBytes the image's VAE encode's compute buffers (an upper bound when tiled; 0 for text to video)
  */
 public record LtxCost(long peakBytes, double fixedFlops, double stepFlops, long encodeBytes, long transformerBytes, long decodeBytes,
-                      boolean decodeTiled) {
+                      boolean decodeTiled, long imageEncodeBytes) {
     /** FLOPs of a run of {@code steps} steps. */
     public double flops(int steps) {
         return fixedFlops + steps * stepFlops;
@@ -88,8 +90,25 @@ public record LtxCost(long peakBytes, double fixedFlops, double stepFlops, long 
                 }
             }
         }
-        long peak = Math.max(encode.bytes(), Math.max(transformer.bytes(), decode));
-        return new LtxCost(peak, encode.flops() + decodeFlops, transformer.flops(), encode.bytes(), transformer.bytes(), decode, tiled);
+        long image = fromImage ? imageEncodeBytes(model, backend, width, height, lh, lw, tileLatents, budget) : 0;
+        long peak = Math.max(Math.max(encode.bytes(), image), Math.max(transformer.bytes(), decode));
+        return new LtxCost(peak, encode.flops() + decodeFlops, transformer.flops(), encode.bytes(), transformer.bytes(), decode, tiled, image);
+    }
+
+    /**
+     * The compute buffers of encoding one {@code width × height} image as the run does: in the
+     * forced tiles of {@code tileLatents}, else whole when that fits {@code budget}, else in
+     * tiles whose cached graphs stay within it.
+     */
+    private static long imageEncodeBytes(LtxModel model, ComputeBackend backend, int width, int height, int lh, int lw, int tileLatents, long budget) {
+        LtxVaeEncoder encoder = model.vaeEncoder();
+        if (tileLatents > 0) {
+            VaeTilePlan plan = VaeTilePlan.forEncode(LtxPipeline.spatialTiling(model.vae(), lh, lw, tileLatents), encoder.config(), 1, height, width);
+            long first = encoder.plannedComputeBytes(backend, 1, 1, plan.rows.size(0), plan.cols.size(0));
+            return plan.tileCount() == 1 ? first : 2 * first; // other tile sizes are cached up to twice the first, largest tile's
+        }
+        VaeTiling tiling = encoder.tilingForBudget(backend, budget, 1, 1, height, width);
+        return tiling.enabled() ? budget : encoder.plannedComputeBytes(backend, 1, 1, height, width);
     }
 
     /** The FLOPs of one decode graph of latents {@code frames} × {@code height} × {@code width} (built, not planned or run). */

@@ -170,7 +170,8 @@ public final class LtxPipeline {
     /**
      * The spatial tiling of {@link VideoOptions#tileLatents()}: square tiles of that many latents
      * overlapping by a quarter of a tile (at least one latent, less than a tile), blended as
-     * diffusers' tiled decode; the run and its cost estimate share it.
+     * diffusers' tiled decode (and, for the image's encode, tiled encode); the run and its cost
+     * estimate share it.
      */
     public static VaeTiling spatialTiling(LtxVaeDecoder vae, int latentHeight, int latentWidth, int tileLatents) {
         return vae.spatialTiling(latentHeight, latentWidth, tileLatents, tileLatents, Math.min(tileLatents - 1, Math.max(1, tileLatents / 4)));
@@ -348,7 +349,7 @@ public final class LtxPipeline {
             LtxVaeEncoder.LatentDistribution[] encoded = new LtxVaeEncoder.LatentDistribution[images.size()];
             for (int i = 0; i < images.size(); i++) {
                 if (i > 0) listener.checkCancelled("encoding image " + (i + 1));
-                encoded[i] = encoder.encodeImage(backend, images.get(i).pixels(o.width(), o.height()), 1, o.height(), o.width());
+                encoded[i] = vaeEncode(encoder, images.get(i).pixels(o.width(), o.height()));
                 if (encoded[i].frames() != 1 || encoded[i].height() != lh || encoded[i].width() != lw) {
                     throw new IllegalStateException("the VAE encoder gives " + encoded[i].frames() + "×" + encoded[i].height() + "×" + encoded[i].width()
                             + " latents for one " + o.width() + "×" + o.height() + " frame, the decoder expects 1×" + lh + "×" + lw);
@@ -373,6 +374,18 @@ public final class LtxPipeline {
                 System.arraycopy(frame, 0, packed, b * perImage, perImage);
             }
             return packed;
+        }
+
+        /**
+         * The VAE encode of one image: in spatial tiles of {@code tileLatents} when that is set,
+         * else whole when its compute buffer fits the memory budget and in tiles sized to it
+         * when not (the decode's rule); each tile is an "encode_image" step.
+         */
+        private LtxVaeEncoder.LatentDistribution vaeEncode(LtxVaeEncoder encoder, float[] image) {
+            int tile = o.tileLatents();
+            return tile > 0
+                    ? encoder.encodeVideo(backend, image, 1, 1, o.height(), o.width(), spatialTiling(model.vae(), lh, lw, tile), listener)
+                    : encoder.encodeWithinBudget(backend, image, 1, 1, o.height(), o.width(), o.vaeMemoryBytes(), listener);
         }
 
         private void keepFirstFrame(float[] latents, float[] firstFrame) {

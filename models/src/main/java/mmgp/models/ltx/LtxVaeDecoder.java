@@ -253,14 +253,7 @@ public final class LtxVaeDecoder {
      * is not split (so a tile covering the grid is the plain decode).
      */
     public VaeTiling spatialTiling(int h, int w, int tileLatentH, int tileLatentW, int overlap) {
-        if (tileLatentH < 1 || tileLatentW < 1) throw new IllegalArgumentException("tile sizes must be ≥ 1 latent, got " + tileLatentH + "×" + tileLatentW);
-        if (overlap < 0 || overlap >= Math.min(tileLatentH, tileLatentW)) {
-            throw new IllegalArgumentException("overlap " + overlap + " must be in [0, smaller tile side " + Math.min(tileLatentH, tileLatentW) + ")");
-        }
-        int sr = config.spatialCompressionRatio();
-        int th = Math.min(tileLatentH, h), tw = Math.min(tileLatentW, w);
-        int strideH = th < h ? th - overlap : th, strideW = tw < w ? tw - overlap : tw;
-        return VaeTiling.spatialOnly(th * sr, tw * sr, strideH * sr, strideW * sr);
+        return VaeTiling.spatialLatents(config, h, w, tileLatentH, tileLatentW, overlap);
     }
 
     /**

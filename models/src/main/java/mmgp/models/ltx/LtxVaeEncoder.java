@@ -2,6 +2,7 @@ package mmgp.models.ltx;
 
 import java.util.ArrayList;
 import java.util.List;
+import mmgp.api.ProgressListener;
 import mmgp.graph.ComputeBackend;
 import mmgp.graph.Graph;
 import mmgp.graph.Tensor;
@@ -18,7 +19,10 @@ import mmgp.graph.WeightSet;
  * (encoder_causal), so frame f of the latents sees only the input frames up to its own.
  *
  * <p>Activations are ggml [W, H, F, C·B] (PyTorch (B, C, F, H, W) in memory). Every conv
- * unfolds at most {@code convChunkBytes} at a time (see {@link CausalConv3d}).
+ * unfolds at most {@code convChunkBytes} at a time (see {@link CausalConv3d}), and the tiled
+ * encode ({@link VaeTiling}, {@link #encodeWithinBudget}) encodes overlapping temporal and
+ * spatial tiles as diffusers' own tiled encode does, so the compute buffer follows the tile
+ * size, not the video size.
  */
 public final class LtxVaeEncoder {
     /** DiagonalGaussianDistribution clamps the log variance to this range. */
@@ -180,21 +184,88 @@ public final class LtxVaeEncoder {
      * {@link #latentShape}; one graph, built and freed here.
      */
     public LatentDistribution encodeVideo(ComputeBackend backend, float[] video, int batch, int frames, int height, int width) {
+        return encodeVideo(backend, video, batch, frames, height, width, VaeTiling.OFF, ProgressListener.NONE);
+    }
+
+    /**
+     * {@link #encodeVideo(ComputeBackend, float[], int, int, int, int)} in the tiles of
+     * {@code tiling}, as diffusers 0.33.1's {@code AutoencoderKLLTXVideo.encode} does with
+     * {@code enable_tiling(...)} (and {@code use_framewise_decoding}, which diffusers' encode
+     * also reads) set the same way: temporal tiles of minFrames + 1 frames, each spatially tiled,
+     * the encoder's outputs blended and cropped in latent space ({@link VaeTilePlan#forEncode},
+     * {@link TiledVaeEncode}), then clamped and split into mean and log variance.
+     * {@link VaeTiling#OFF}, or settings under which diffusers would not tile these sizes, give
+     * exactly the plain encode. Tile sizes and strides must be multiples of the compression
+     * ratios. The compute memory follows the tile size, not the video size. Reports each tile
+     * as an "encode_image" step (a one-frame video) or an "encode_video" step to
+     * {@code listener} and stops when it cancels.
+     *
+     * <p>Tiling is an approximation: a tile sees its edge padding where the whole encode sees
+     * neighbours, so latents near tile borders differ from the whole encode's.
+     */
+    public LatentDistribution encodeVideo(ComputeBackend backend, float[] video, int batch, int frames, int height, int width,
+                                          VaeTiling tiling, ProgressListener listener) {
         if (batch <= 0) throw new IllegalArgumentException("batch must be positive, got " + batch);
         long n = (long) batch * config.inChannels() * frames * height * width;
         if (video.length != n) {
             throw new IllegalArgumentException(video.length + " video values for (" + batch + ", " + config.inChannels() + ", " + frames + ", " + height + ", " + width + ")");
         }
         int[] latent = latentShape(frames, height, width);
+        String stage = frames == 1 ? "encode_image" : "encode_video";
         float[] moments;
-        try (Graph g = newGraph(backend, frames)) {
-            Tensor in = g.inputF32("video", width, height, frames, (long) config.inChannels() * batch);
-            Tensor out = g.output(g.name(build(g, in, batch), "ltx_vae_encoded"));
-            g.set(in, video);
-            g.compute();
-            moments = g.floats(out);
+        try (TiledVaeEncode run = new TiledVaeEncode(this, backend, video, batch, frames, height, width, tiling, stage)) {
+            moments = run.run(listener);
         }
         return distribution(moments, batch, latent[0], latent[1], latent[2]);
+    }
+
+    /**
+     * The encode an application makes: whole when its compute buffer fits {@code budgetBytes},
+     * else in the tiles {@link #tilingForBudget} picks for it; {@code budgetBytes} ≤ 0 means
+     * {@link VaeTiling#DEFAULT_BUDGET_BYTES}. Same arguments and result as
+     * {@link #encodeVideo(ComputeBackend, float[], int, int, int, int, VaeTiling, ProgressListener)}.
+     *
+     * @throws VaeBudgetTooSmallException when even the smallest tile's buffer exceeds the budget
+     */
+    public LatentDistribution encodeWithinBudget(ComputeBackend backend, float[] video, int batch, int frames, int height, int width,
+                                                 long budgetBytes, ProgressListener listener) {
+        long budget = budgetBytes > 0 ? budgetBytes : VaeTiling.DEFAULT_BUDGET_BYTES;
+        VaeTiling tiling = tilingForBudget(backend, budget, batch, frames, height, width);
+        return encodeVideo(backend, video, batch, frames, height, width, tiling, listener);
+    }
+
+    /**
+     * The compute buffer ggml plans for encoding a video of {@code frames × height × width} with
+     * a batch of {@code batch} (inputs, activations, conv unfold chunks; not the weights): the
+     * graph is built and planned, nothing is allocated or computed.
+     */
+    public long plannedComputeBytes(ComputeBackend backend, int batch, int frames, int height, int width) {
+        if (batch < 1) throw new IllegalArgumentException("batch must be positive, got " + batch);
+        latentShape(frames, height, width);
+        try (Graph g = newGraph(backend, frames)) {
+            Tensor in = g.inputF32("video", width, height, frames, (long) config.inChannels() * batch);
+            g.output(build(g, in, batch));
+            return g.plannedBufferBytes();
+        }
+    }
+
+    /**
+     * The tiling whose largest tile's compute buffer ({@link #plannedComputeBytes}) fits
+     * {@code budgetBytes} — the whole encode when it fits — for encoding a video of
+     * {@code frames × height × width} with a batch of {@code batch}; see
+     * {@link VaeTiling#forEncodeBudget}.
+     *
+     * @throws VaeBudgetTooSmallException when even the smallest tile's buffer exceeds the budget
+     */
+    public VaeTiling tilingForBudget(ComputeBackend backend, long budgetBytes, int batch, int frames, int height, int width) {
+        int[] latent = latentShape(frames, height, width);
+        int sr = config.spatialCompressionRatio(), tr = config.temporalCompressionRatio();
+        if ((latent[0] - 1) * tr + 1 != frames || latent[1] * sr != height || latent[2] * sr != width) {
+            throw new IllegalArgumentException("a " + frames + "×" + height + "×" + width + " video is off the latent grid (1 + " + tr + "·k frames, multiples of "
+                    + sr + " pixels): it cannot be encoded in tiles");
+        }
+        return VaeTiling.forEncodeBudget(budgetBytes, config, latent[0], latent[1], latent[2],
+                (f, h, w) -> plannedComputeBytes(backend, batch, (f - 1) * tr + 1, h * sr, w * sr));
     }
 
     /**

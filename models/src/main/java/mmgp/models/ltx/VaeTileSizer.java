@@ -6,29 +6,37 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Picks {@link VaeTiling} settings for a memory budget. The cost of a tile is its planned ggml
- * compute buffer ({@link VaeTiling.TileCost}, from {@link LtxVaeDecoder#plannedComputeBytes}):
- * activations and conv unfold chunks, which grow with the tile's frames × height × width.
+ * Picks {@link VaeTiling} settings for a memory budget, for a decode or an encode. The cost of
+ * a tile is its planned ggml compute buffer ({@link VaeTiling.TileCost}, from
+ * {@link LtxVaeDecoder#plannedComputeBytes} or {@link LtxVaeEncoder#plannedComputeBytes}):
+ * activations and conv unfold chunks, which grow with the tile's frames × height × width. Sizes
+ * are in latents for both: an encode tile of m + 1 latent frames reads 8m + 1 frames, one of s
+ * latents a side 32·s pixels (8 and 32 the compression ratios), and the tilings it tries place
+ * encode tiles on the same latent grid as decode tiles.
  *
- * <p>Search: the whole decode if it fits. Otherwise each frame split — none, or temporal tiles
- * of m + 1 latent frames stepping by m − 1 (overlapping one latent frame, blended over 8
- * frames) for m in 2, 3, 4, 6, 8, 12, … below F' − 1 — gets the largest square spatial tile
+ * <p>Search: the whole decode (encode) if it fits. Otherwise each frame split — none, or temporal
+ * tiles of m + 1 latent frames stepping by m − 1 (overlapping one latent frame: a decode blends
+ * over 8 frames, an encode over that one latent frame) for m in 2, 3, 4, 6, 8, 12, … below
+ * F' − 1 — gets the largest square spatial tile
  * side s (latents, by bisection on the cost) whose first, largest tile fits; spatial tiles
  * overlap by max(1, s / 8) latents (diffusers' defaults, 512 every 448 pixels, overlap 1/8), and
- * an axis that fits in one tile is not split. The winner decodes the fewest latents in total
- * (overlaps decoded twice), then has the fewest tiles.
+ * an axis that fits in one tile is not split. The winner reads the fewest inputs in total
+ * (overlaps read twice: {@link VaeTilePlan#work}), then has the fewest tiles.
  */
 final class VaeTileSizer {
     private final LtxVaeConfig config;
     private final int frames, height, width;
+    private final boolean encode;
     private final VaeTiling.TileCost cost;
     private final Map<List<Integer>, Long> costs = new HashMap<>();
 
-    VaeTileSizer(LtxVaeConfig config, int latentFrames, int latentHeight, int latentWidth, VaeTiling.TileCost cost) {
+    /** Sizes decode tiles, or encode tiles when {@code encode}; the video of an encode is the one these latents come from. */
+    VaeTileSizer(LtxVaeConfig config, boolean encode, int latentFrames, int latentHeight, int latentWidth, VaeTiling.TileCost cost) {
         if (latentFrames < 1 || latentHeight < 1 || latentWidth < 1) {
             throw new IllegalArgumentException("latent sizes must be positive, got " + latentFrames + "×" + latentHeight + "×" + latentWidth);
         }
         this.config = config;
+        this.encode = encode;
         this.frames = latentFrames;
         this.height = latentHeight;
         this.width = latentWidth;
@@ -46,8 +54,8 @@ final class VaeTileSizer {
             int side = largestFittingSide(tileFrames, budgetBytes);
             if (side == 0) continue;
             VaeTiling t = tiling(m, side, budgetBytes);
-            VaeTilePlan plan = VaeTilePlan.of(t, config, frames, height, width);
-            long work = plan.decodedLatents();
+            VaeTilePlan plan = plan(t);
+            long work = plan.work();
             if (work < bestWork || work == bestWork && plan.tileCount() < bestTiles) {
                 best = t;
                 bestWork = work;
@@ -56,8 +64,16 @@ final class VaeTileSizer {
         }
         if (best == null) {
             int smallest = frames > 3 ? 3 : frames;
+            // Not always the cheapest: a one-latent tile may take a convolution route with a larger buffer than a 2×2 one.
+            int cheapest = 1;
+            for (int s = 2; s <= Math.min(4, Math.max(height, width)); s++) {
+                if (cost(smallest, Math.min(s, height), Math.min(s, width)) < cost(smallest, Math.min(cheapest, height), Math.min(cheapest, width))) cheapest = s;
+            }
+            String what = (encode ? "encoding " : "") + smallest + "×1×1 latents";
+            String least = cheapest == 1 ? "" : "; the cheapest, " + smallest + "×" + Math.min(cheapest, height) + "×" + Math.min(cheapest, width) + ": "
+                    + mib(cost(smallest, Math.min(cheapest, height), Math.min(cheapest, width)));
             throw new VaeBudgetTooSmallException("the VAE memory budget of " + mib(budgetBytes) + " is below the compute buffer of the smallest tile ("
-                    + smallest + "×1×1 latents): " + mib(cost(smallest, 1, 1)));
+                    + what + "): " + mib(cost(smallest, 1, 1)) + least);
         }
         return best;
     }
@@ -88,6 +104,11 @@ final class VaeTileSizer {
         boolean spatial = side < height || side < width;
         boolean temporal = m > 0;
         return new VaeTiling(spatial, minH, minW, strideH, strideW, temporal, Math.max(m, 2) * tr, Math.max(m - 1, 1) * tr, budget);
+    }
+
+    private VaeTilePlan plan(VaeTiling t) {
+        int sr = config.spatialCompressionRatio(), tr = config.temporalCompressionRatio();
+        return encode ? VaeTilePlan.forEncode(t, config, (frames - 1) * tr + 1, height * sr, width * sr) : VaeTilePlan.of(t, config, frames, height, width);
     }
 
     private long cost(int f, int h, int w) {

@@ -45,7 +45,7 @@ class VaeTilePlanTest {
         assertThat(p.cols.start()).containsExactly(0, 1, 2, 3);
         assertThat(p.cols.length()).containsExactly(64, 64, 64, 32);
         assertThat(p.plan.tileCount()).isEqualTo(48);
-        assertThat(p.plan.decodedLatents()).isEqualTo((3 + 3 + 3 + 2) * (2 + 2 + 1) * (2 + 2 + 2 + 1));
+        assertThat(p.plan.work()).isEqualTo((3 + 3 + 3 + 2) * (2 + 2 + 1) * (2 + 2 + 2 + 1));
     }
 
     @Test
@@ -97,6 +97,81 @@ class VaeTilePlanTest {
         assertThatThrownBy(() -> VaeTilePlan.of(VaeTiling.diffusers(64, 32, 4, 4), config, 5, 3, 4))
                 .hasMessageContaining("minFrames 4 is below the temporal compression ratio 8");
         assertThatThrownBy(() -> VaeTilePlan.of(VaeTiling.OFF, config, 0, 3, 4)).hasMessageContaining("latent sizes must be positive");
+    }
+
+    @Test
+    void encodeTilesArePlacedAsDiffusersTiledEncodePlacesThem() {
+        // 25 frames × 64 × 96 px, 64-px tiles every 32, 17-frame tiles every 8 (worked from _temporal_tiled_encode).
+        VaePlanView p = view(VaeTilePlan.forEncode(VaeTiling.diffusers(64, 32, 16, 8), config, 25, 64, 96));
+        assertThat(p.frames.start()).containsExactly(0, 8, 16); // 24 would hold one frame: its one latent frame is dropped
+        assertThat(p.frames.size()).containsExactly(17, 17, 9);
+        assertThat(p.frames.skip()).containsExactly(0, 1, 1);
+        assertThat(p.frames.length()).containsExactly(3, 2, 1);
+        assertThat(p.frames.keep()).containsExactly(2, 1, 1);
+        assertThat(p.frames.offset()).containsExactly(0, 2, 3);
+        assertThat(p.frames.blend()).isEqualTo(1);
+        assertThat(p.frames.samples()).isEqualTo(4);
+        assertThat(p.rows.start()).containsExactly(0, 32);
+        assertThat(p.rows.size()).containsExactly(64, 32);
+        assertThat(p.rows.length()).containsExactly(2, 1);
+        assertThat(p.rows.keep()).containsExactly(1, 1);
+        assertThat(p.rows.blend()).isEqualTo(1);
+        assertThat(p.cols.start()).containsExactly(0, 32, 64);
+        assertThat(p.cols.length()).containsExactly(2, 2, 1);
+        assertThat(p.plan.tileCount()).isEqualTo(18);
+        assertThat(p.plan.work()).isEqualTo((17 + 17 + 9) * (64 + 32) * (64 + 64 + 32));
+        // 128-px tiles every 96 over 224 px: starts 0, 96, 192; the last 32 px.
+        VaeTilePlan.Axis cols = VaeTilePlan.forEncode(VaeTiling.spatialOnly(128, 128, 96, 96), config, 1, 32, 224).cols;
+        assertThat(cols.start()).containsExactly(0, 96, 192);
+        assertThat(cols.length()).containsExactly(4, 4, 1);
+        assertThat(cols.keep()).containsExactly(3, 3, 1);
+        assertThat(cols.blend()).isEqualTo(1);
+    }
+
+    @Test
+    void diffusersEncodePathChoicesAreKept() {
+        // _encode compares frames with tile_sample_min_num_frames in frames: 17 > 16 tiles, 9 does not.
+        assertThat(VaeTilePlan.forEncode(VaeTiling.diffusers(512, 448, 16, 8), config, 17, 64, 64).frames.count()).isEqualTo(2);
+        assertThat(VaeTilePlan.forEncode(VaeTiling.diffusers(512, 448, 16, 8), config, 9, 64, 64).tileCount()).isEqualTo(1);
+        // ... and the width with the min width, not the stride (the decode's quirk is not the encode's).
+        VaeTilePlan noQuirk = VaeTilePlan.forEncode(VaeTiling.spatialOnly(128, 128, 64, 64), config, 1, 64, 96);
+        assertThat(noQuirk.tileCount()).isEqualTo(1);
+        assertThat(noQuirk.cols.length()).containsExactly(3);
+        // Off: one tile of the whole video.
+        VaeTilePlan off = VaeTilePlan.forEncode(VaeTiling.OFF, config, 49, 512, 768);
+        assertThat(off.tileCount()).isEqualTo(1);
+        assertThat(new int[] {off.frames.samples(), off.rows.samples(), off.cols.samples()}).containsExactly(7, 16, 24);
+    }
+
+    @Test
+    void encodeTilesOffTheLatentGridAreRefused() {
+        assertThatThrownBy(() -> VaeTilePlan.forEncode(VaeTiling.diffusers(48, 32, 16, 8), config, 9, 64, 64))
+                .hasMessageContaining("minHeight 48 is not a multiple of the spatial compression ratio 32");
+        assertThatThrownBy(() -> VaeTilePlan.forEncode(VaeTiling.diffusers(64, 32, 16, 12), config, 25, 64, 64))
+                .hasMessageContaining("strideFrames 12 is not a multiple of the temporal compression ratio 8");
+        assertThatThrownBy(() -> VaeTilePlan.forEncode(VaeTiling.OFF, config, 10, 64, 64)).hasMessageContaining("is off the latent grid");
+        assertThatThrownBy(() -> VaeTilePlan.forEncode(VaeTiling.OFF, config, 9, 64, 48)).hasMessageContaining("multiples of 32 pixels");
+    }
+
+    @Test
+    void encodeBudgetsSizeTheTilesOnTheSameLatentGrid() {
+        // cost ∝ the pixels a tile reads: an encode tile of f latent frames reads 8(f − 1) + 1 frames.
+        VaeTiling.TileCost pixels = (f, h, w) -> 10L * (8 * (f - 1) + 1) * h * 32 * w * 32;
+        int f = 7, h = 16, w = 24; // 49 × 512 × 768
+        long whole = pixels.bytes(f, h, w);
+        assertThat(VaeTiling.forEncodeBudget(whole, config, f, h, w, pixels)).isEqualTo(VaeTiling.OFF);
+        for (long budget : new long[] {whole / 2, whole / 9, whole / 40}) {
+            VaeTiling t = VaeTiling.forEncodeBudget(budget, config, f, h, w, pixels);
+            VaeTilePlan p = VaeTilePlan.forEncode(t, config, 49, 512, 768);
+            assertThat(10L * p.frames.size(0) * p.rows.size(0) * p.cols.size(0)).as("largest tile of %s", t).isLessThanOrEqualTo(budget);
+            assertThat(p.tileCount()).isGreaterThan(1);
+        }
+        // an image has no frames to split
+        VaeTiling image = VaeTiling.forEncodeBudget(pixels.bytes(1, h, w) / 4, config, 1, h, w, pixels);
+        assertThat(image.spatial()).isTrue();
+        assertThat(VaeTilePlan.forEncode(image, config, 1, 512, 768).frames.count()).isEqualTo(1);
+        assertThatThrownBy(() -> VaeTiling.forEncodeBudget(100, config, 1, h, w, pixels)).isInstanceOf(VaeBudgetTooSmallException.class)
+                .hasMessageContaining("below the compute buffer of the smallest tile (encoding 1×1×1 latents)");
     }
 
     /** Cost ∝ tile volume: 1000 bytes per latent. */
