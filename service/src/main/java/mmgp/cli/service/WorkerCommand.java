@@ -8,8 +8,6 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import mmgp.api.Task;
-import mmgp.cli.NumericsOption;
-import mmgp.cli.ThreadsOption;
 import mmgp.cluster.ClusterConfig;
 import mmgp.cluster.ClusterWorker;
 import mmgp.engine.Engine;
@@ -31,22 +29,10 @@ final class WorkerCommand implements Callable<Integer> {
     List<String> tasks = new ArrayList<>();
 
     @picocli.CommandLine.Mixin
-    ModelChoice modelChoice = new ModelChoice();
-
-    @picocli.CommandLine.Mixin
-    AdmissionOptions admission = new AdmissionOptions();
+    EngineOptions engineOptions = new EngineOptions();
 
     @picocli.CommandLine.Mixin
     LogOptions logOptions = new LogOptions();
-
-    @picocli.CommandLine.Mixin
-    AbOptions abOptions = new AbOptions();
-
-    @picocli.CommandLine.Mixin
-    ThreadsOption threads = new ThreadsOption();
-
-    @picocli.CommandLine.Mixin
-    NumericsOption numerics = new NumericsOption();
 
     @Option(names = "--max-batch", defaultValue = "4", description = "Most requests per model call, and most jobs of a task taken at once (default: ${DEFAULT-VALUE}).")
     int maxBatch;
@@ -67,10 +53,8 @@ final class WorkerCommand implements Callable<Integer> {
         Set<Task> asked = EnumSet.noneOf(Task.class);
         for (String t : tasks) asked.add(Task.valueOf(t.strip().toUpperCase(java.util.Locale.ROOT)));
         // A stopped worker's unfinished jobs go to another worker anyway (their offsets are not committed), so it need not wait long for them.
-        Engine.Builder builder = Engine.builder().threads(threads.threads()).numerics(numerics.numerics()).maxBatch(maxBatch).queueCapacity(Math.max(16, 2 * maxBatch))
-                .closeTimeout(java.time.Duration.ofSeconds(5));
-        Set<Task> run = abOptions.configure(modelChoice, builder, asked);
-        admission.apply(builder, abOptions.configuredModels());
+        Engine.Builder builder = engineOptions.builder(maxBatch).queueCapacity(Math.max(16, 2 * maxBatch)).closeTimeout(java.time.Duration.ofSeconds(5));
+        Set<Task> run = engineOptions.configure(builder, asked).tasks();
         String me = name != null ? name : java.net.InetAddress.getLocalHost().getHostName() + "-" + ProcessHandle.current().pid();
         Metrics metrics = new Metrics();
         Engine engine = builder.listener(metrics).build();
