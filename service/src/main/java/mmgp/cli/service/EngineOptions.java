@@ -43,4 +43,12 @@ final class EngineOptions {
         Set<Task> run = abOptions.configure(modelChoice, engine, tasks);
         return new Configured(run, admission.apply(engine, abOptions.configuredModels()));
     }
+
+    /** Loads each of {@code tasks}' models now rather than on the first request, saying so on stdout. */
+    static void load(Engine engine, Set<Task> tasks) {
+        for (Task t : tasks) {
+            System.out.println("  loading the " + t.label() + " model…");
+            engine.load(t);
+        }
+    }
 }

@@ -6,7 +6,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import mmgp.api.Task;
 import mmgp.engine.Engine;
 import mmgp.server.ApiKeys;
@@ -113,36 +112,21 @@ final class ServeCommand implements Callable<Integer> {
         System.out.println(budget == 0 ? "  memory budget per batch: none (--memory-budget 0)"
                 : "  memory budget per batch: " + (budget >> 20) + " MiB beyond the weights");
         ApiServer server = ApiServer.start(config, builder, built -> {
-            if (!preload) return;
-            for (Task t : configured.tasks()) {
-                System.out.println("  loading the " + t.label() + " model…");
-                built.load(t);
-            }
+            if (preload) EngineOptions.load(built, configured.tasks());
         });
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            server.close();
-            stopped.countDown();
-        }, "mmgp-serve-shutdown"));
-        System.out.println("mmgp serve: listening on " + server.url() + "/ (" + (noAuth ? "no authentication" : keys.size() + " API key(s)")
-                + ", data in " + data + ")");
-        stopped.await();
-        return 0;
+        return UntilStopped.await("mmgp-serve-shutdown", server::close, "mmgp serve: listening on " + server.url() + "/ (" + access(keys) + ", data in " + data + ")");
     }
 
     private int serveCluster(ServerConfig config, List<String> keys) throws Exception {
         mmgp.server.ClusterServer server = mmgp.server.ClusterServer.start(config, mmgp.cluster.ClusterConfig.read(cluster));
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            server.close();
-            stopped.countDown();
-        }, "mmgp-serve-shutdown"));
-        System.out.println("mmgp serve: cluster front end listening on " + server.url() + "/ (" + (noAuth ? "no authentication" : keys.size() + " API key(s)")
-                + ", cluster " + cluster + ")");
-        stopped.await();
-        return 0;
+        return UntilStopped.await("mmgp-serve-shutdown", server::close,
+                "mmgp serve: cluster front end listening on " + server.url() + "/ (" + access(keys) + ", cluster " + cluster + ")");
     }
 
+    /** How requests are let in, as the start-up line says it. */
+    private String access(List<String> keys) {
+        return noAuth ? "no authentication" : keys.size() + " API key(s)";
+    }
 
     /** "30", "30/min" or "30/m" → 30. */
     static int perMinute(String spec) {

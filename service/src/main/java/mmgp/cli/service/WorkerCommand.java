@@ -6,7 +6,6 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import mmgp.api.Task;
 import mmgp.cluster.ClusterConfig;
 import mmgp.cluster.ClusterWorker;
@@ -58,21 +57,12 @@ final class WorkerCommand implements Callable<Integer> {
         String me = name != null ? name : java.net.InetAddress.getLocalHost().getHostName() + "-" + ProcessHandle.current().pid();
         Metrics metrics = new Metrics();
         Engine engine = builder.listener(metrics).build();
-        for (Task t : run) {
-            System.out.println("  loading the " + t.label() + " model…");
-            engine.load(t);
-        }
+        EngineOptions.load(engine, run);
         ClusterWorker worker = new ClusterWorker(config, me, engine, metrics, run, maxBatch, host, port);
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        return UntilStopped.await("mmgp-worker-shutdown", () -> {
             worker.close();
             engine.close();
             metrics.close();
-            stopped.countDown();
-        }, "mmgp-worker-shutdown"));
-        System.out.println("mmgp worker: " + me + " running " + run.stream().map(Task::label).toList() + ", health on http://" + host + ":" + worker.port() + "/readyz");
-        stopped.await();
-        return 0;
+        }, "mmgp worker: " + me + " running " + run.stream().map(Task::label).toList() + ", health on http://" + host + ":" + worker.port() + "/readyz");
     }
-
 }
