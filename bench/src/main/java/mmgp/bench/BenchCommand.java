@@ -1,5 +1,8 @@
 package mmgp.bench;
 
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 
@@ -23,5 +26,10 @@ public abstract class BenchCommand implements Callable<Integer> {
     /** How this run was asked for, e.g. "./mmgp bench e2e --quick". */
     protected String commandLine() {
         return String.join(" ", "./mmgp bench", verb, String.join(" ", args)).strip();
+    }
+
+    /** When a report was made, as reports state it: "2026-01-31 14:05 UTC". */
+    protected static String reportDate() {
+        return ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'"));
     }
 }

@@ -1,15 +1,12 @@
 package mmgp.bench;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.stream.Stream;
+import mmgp.bench.e2e.Machine;
 import mmgp.bindings.kernels.MmgpKernels;
 import mmgp.bindings.kernels.MmgpKernels.Kind;
 
@@ -124,7 +121,7 @@ public final class CpuPeaks {
         for (int t : counts) rows.add(measure(t, seconds));
         StringBuilder out = new StringBuilder();
         out.append(String.format(Locale.ROOT, "CPU peaks on %s (%d CPUs), best of %d runs in %.2f s per measurement; a multiply-add counts 2 ops%n",
-                cpuModel(), Runtime.getRuntime().availableProcessors(), ROUNDS, seconds));
+                Machine.cpuName(), Runtime.getRuntime().availableProcessors(), ROUNDS, seconds));
         out.append("kernels: ").append(MmgpKernels.directory()).append(loadAverage()).append(System.lineSeparator());
         int pathWidth = 4;
         for (Kind k : Kind.values()) pathWidth = Math.max(pathWidth, MmgpKernels.path(k).length());
@@ -149,24 +146,7 @@ public final class CpuPeaks {
 
     /** ", load average at the end: 1.02 0.80 0.51" where /proc/loadavg exists: other load lowers every figure. */
     private static String loadAverage() {
-        try {
-            String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
-            return f.length >= 3 ? ", load average at the end: " + f[0] + " " + f[1] + " " + f[2] : "";
-        } catch (IOException | RuntimeException e) {
-            return "";
-        }
-    }
-
-    private static String cpuModel() {
-        Path cpuinfo = Path.of("/proc/cpuinfo");
-        if (Files.isReadable(cpuinfo)) {
-            try (Stream<String> lines = Files.lines(cpuinfo)) {
-                String model = lines.filter(l -> l.startsWith("model name")).findFirst().orElse(null);
-                if (model != null) return model.substring(model.indexOf(':') + 1).trim();
-            } catch (IOException ignored) {
-                // fall through to the JVM's description
-            }
-        }
-        return System.getProperty("os.arch") + " " + System.getProperty("os.name");
+        List<String> load = Machine.loadAverages();
+        return load.isEmpty() ? "" : ", load average at the end: " + String.join(" ", load);
     }
 }

@@ -8,8 +8,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -126,7 +124,7 @@ public final class KernelPeers extends BenchCommand {
         List<KernelReport.ThreadRun> runs = new ArrayList<>();
         for (int t : threads) {
             System.err.printf("== %d thread%s ==%n", t, t == 1 ? "" : "s");
-            String load = loadAverage();
+            String load = Machine.loadAverage("?");
             double peak = noPeak || quick || !CpuPeaks.available() ? Double.NaN : CpuPeaks.measure(t).fp32(); // own C kernels: the Java PeakFlops over-reports on AVX2 CPUs
             Map<String, List<GgmlKernels.Measurement>> ggml = new LinkedHashMap<>();
             Map<String, TorchKernels.CaseResult> torch = new LinkedHashMap<>();
@@ -137,7 +135,7 @@ public final class KernelPeers extends BenchCommand {
                 // Interleaved (default): each case's torch dtypes right after its ggml variants, one
                 // script run per case, so both sides meet about the same load on a shared machine.
                 for (KernelCase c : cases) {
-                    caseLoad.put(c.name(), loadAverage());
+                    caseLoad.put(c.name(), Machine.loadAverage("?"));
                     ggml.put(c.name(), measureGgml(backend, c, tgt));
                     if (interleave && torchFailure == null) {
                         try {
@@ -159,7 +157,7 @@ public final class KernelPeers extends BenchCommand {
                     torchFailure = e.getMessage();
                 }
             }
-            load += " / " + loadAverage();
+            load += " / " + Machine.loadAverage("?");
             String torchText = torchEnv != null ? new TorchKernels.Run(torchEnv, List.of()).describe() + " (" + probe.python().command() + ")"
                     : "torch peer skipped: " + torchFailure;
             if (torchEnv != null && torchFailure != null) torchText += "; torch peer stopped: " + torchFailure;
@@ -170,18 +168,9 @@ public final class KernelPeers extends BenchCommand {
             }
             runs.add(new KernelReport.ThreadRun(t, peak, torchText, torchEnv == null ? Map.of() : torchEnv, load, rows));
         }
-        return new KernelReport(ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'")),
+        return new KernelReport(reportDate(),
                 commandLine(), Machine.current(),
                 NativeLibraries.get().directory().getFileName().toString(), runs, notes(interleave));
-    }
-
-    /** The 1-minute load average (/proc/loadavg), "?" where there is none. */
-    static String loadAverage() {
-        try {
-            return Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
-        } catch (IOException | RuntimeException e) {
-            return "?";
-        }
     }
 
     static List<String> notes(boolean interleaved) {

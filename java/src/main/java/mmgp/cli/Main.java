@@ -95,8 +95,7 @@ public final class Main extends VerbGroup {
                 new PullCommand(), new CompletionCommand(), new CommandLine.HelpCommand()}) verbs.put(name(o), o);
         // The model verbs (mmgp-models) and serve, worker and cluster (mmgp-service) come through the SPI.
         for (VerbProvider v : VerbProvider.all()) {
-            Object command = v.command();
-            verbs.put(name(command), command);
+            for (Object command : v.commands()) verbs.put(name(command), command);
         }
         // User verbs first, in the order a newcomer meets them; then the developer verbs; then any other.
         for (String n : USER_VERBS) if (verbs.containsKey(n)) cli.addSubcommand(verbs.remove(n));

@@ -1,21 +1,18 @@
 package mmgp.sampling;
 
+import static mmgp.tensor.FloatLanes.F32;
+import static mmgp.tensor.FloatLanes.ORDER;
+import static mmgp.tensor.FloatLanes.SPECIES;
+
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Index of the largest of {@code n} floats; on ties the first such index, as {@code torch.argmax}. This is
  * greedy decoding. Inputs must not contain NaN.
  */
 public final class Argmax {
-
-    private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
-    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
-    private static final ByteOrder ORDER = ByteOrder.nativeOrder();
 
     private Argmax() {
     }

@@ -1,10 +1,11 @@
 package mmgp.sampling;
 
+import static mmgp.tensor.FloatLanes.F32;
+import static mmgp.tensor.FloatLanes.ORDER;
+import static mmgp.tensor.FloatLanes.SPECIES;
+
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Classifier-free guidance mix {@code out = uncond + scale * (cond - uncond)}, for logits and for any float
@@ -13,10 +14,6 @@ import jdk.incubator.vector.VectorSpecies;
  * and match torch bit for bit. {@code out} may be the same segment as {@code uncond} or {@code cond}.
  */
 public final class ClassifierFreeGuidance {
-
-    private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
-    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
-    private static final ByteOrder ORDER = ByteOrder.nativeOrder();
 
     private ClassifierFreeGuidance() {
     }

@@ -1,7 +1,8 @@
 package mmgp.sampling;
 
+import static mmgp.tensor.FloatLanes.F32;
+
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 
 /**
  * Gumbel noise from an {@link Rng}, drawn in index order. Adding standard Gumbel noise to logits and taking
@@ -9,8 +10,6 @@ import java.lang.foreign.ValueLayout;
  * log-confidences. There is no vector path: the cost is the draws, which are sequential.
  */
 public final class GumbelNoise {
-
-    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
 
     private GumbelNoise() {
     }

@@ -1,11 +1,12 @@
 package mmgp.sampling;
 
+import static mmgp.tensor.FloatLanes.F32;
+import static mmgp.tensor.FloatLanes.ORDER;
+import static mmgp.tensor.FloatLanes.SPECIES;
+
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Categorical sampling by inverse CDF: given unnormalized weights {@code w} (native-order floats, none
@@ -19,9 +20,6 @@ import jdk.incubator.vector.VectorSpecies;
  */
 public final class InverseCdf {
 
-    private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
-    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
-    private static final ByteOrder ORDER = ByteOrder.nativeOrder();
     /** A multiple of every lane count; short enough that the block walked one by one stays cheap. */
     private static final int BLOCK = 256;
 

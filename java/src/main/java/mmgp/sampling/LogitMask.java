@@ -1,12 +1,13 @@
 package mmgp.sampling;
 
+import static mmgp.tensor.FloatLanes.F32;
+import static mmgp.tensor.FloatLanes.ORDER;
+import static mmgp.tensor.FloatLanes.SPECIES;
+
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Sets to {@code -inf} every logit that ranks below a boundary token in the order (value descending, then
@@ -16,9 +17,6 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class LogitMask {
 
-    private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
-    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
-    private static final ByteOrder ORDER = ByteOrder.nativeOrder();
     private static final float FILTERED = Float.NEGATIVE_INFINITY;
 
     private LogitMask() {

@@ -1,7 +1,8 @@
 package mmgp.sampling;
 
+import static mmgp.tensor.FloatLanes.F32;
+
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 
 /**
@@ -11,8 +12,6 @@ import java.util.Arrays;
  * allocates nothing.
  */
 public final class RepetitionPenalty {
-
-    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
 
     private final int vocabSize;
     private final long[] penalized;

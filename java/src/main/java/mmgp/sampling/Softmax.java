@@ -1,11 +1,12 @@
 package mmgp.sampling;
 
+import static mmgp.tensor.FloatLanes.F32;
+import static mmgp.tensor.FloatLanes.ORDER;
+import static mmgp.tensor.FloatLanes.SPECIES;
+
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Softmax and log-softmax over {@code n} floats, numerically stable: the maximum is subtracted before
@@ -16,10 +17,6 @@ import jdk.incubator.vector.VectorSpecies;
  * float lanes; the scalar reference sums in double, so the two agree to a few ulps, not bit for bit.
  */
 public final class Softmax {
-
-    private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
-    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
-    private static final ByteOrder ORDER = ByteOrder.nativeOrder();
 
     private Softmax() {
     }

@@ -1,11 +1,12 @@
 package mmgp.sampling;
 
+import static mmgp.tensor.FloatLanes.F32;
+import static mmgp.tensor.FloatLanes.ORDER;
+import static mmgp.tensor.FloatLanes.SPECIES;
+
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The {@code m} best of {@code n} floats with their indices, best first, found with a bounded min-heap
@@ -16,10 +17,6 @@ import jdk.incubator.vector.VectorSpecies;
  * reference offers every value to the heap. Both give the same candidates in the same order.
  */
 final class TopCandidates {
-
-    private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
-    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
-    private static final ByteOrder ORDER = ByteOrder.nativeOrder();
 
     /** Vectors per chunk whose maximum bounds the candidates. */
     private static final int CHUNK_VECTORS = 4;

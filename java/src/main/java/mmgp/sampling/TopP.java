@@ -1,12 +1,13 @@
 package mmgp.sampling;
 
+import static mmgp.tensor.FloatLanes.F32;
+import static mmgp.tensor.FloatLanes.ORDER;
+import static mmgp.tensor.FloatLanes.SPECIES;
+
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Nucleus (top-p) filtering as HF's TopPLogitsWarper (min_tokens_to_keep = 1): keeps the smallest set of
@@ -29,9 +30,6 @@ import jdk.incubator.vector.VectorSpecies;
  */
 public final class TopP {
 
-    private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
-    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
-    private static final ByteOrder ORDER = ByteOrder.nativeOrder();
     private static final int CANDIDATES = 256;
     /** Block length for the probability total: float lanes within a block, double across blocks. */
     private static final int SUM_BLOCK = 1024;

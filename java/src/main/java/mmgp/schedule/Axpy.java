@@ -1,10 +1,11 @@
 package mmgp.schedule;
 
+import static mmgp.tensor.FloatLanes.F32;
+import static mmgp.tensor.FloatLanes.ORDER;
+import static mmgp.tensor.FloatLanes.SPECIES;
+
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
  * {@code out = y + a * x} over {@code n} floats, the update at the heart of Euler-type steps. The product is
@@ -12,10 +13,6 @@ import jdk.incubator.vector.VectorSpecies;
  * scalar paths agree exactly. {@code out} may be {@code y} (in place) or {@code x}.
  */
 public final class Axpy {
-
-    private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
-    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
-    private static final ByteOrder ORDER = ByteOrder.nativeOrder();
 
     private Axpy() {
     }

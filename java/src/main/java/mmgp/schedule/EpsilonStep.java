@@ -1,10 +1,11 @@
 package mmgp.schedule;
 
+import static mmgp.tensor.FloatLanes.F32;
+import static mmgp.tensor.FloatLanes.ORDER;
+import static mmgp.tensor.FloatLanes.SPECIES;
+
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorSpecies;
 import mmgp.sampling.Rng;
 
 /**
@@ -14,10 +15,6 @@ import mmgp.sampling.Rng;
  * reference path run the same float32 operations in the same order, so they agree exactly for the same noise.
  */
 abstract sealed class EpsilonStep permits DdimStep, DdpmStep {
-
-    private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
-    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
-    private static final ByteOrder ORDER = ByteOrder.nativeOrder();
 
     private final float sqrtBetaProd;
     private final float sqrtAlphaProd;

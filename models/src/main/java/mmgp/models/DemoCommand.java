@@ -11,13 +11,11 @@ import java.util.concurrent.Callable;
 import mmgp.api.ImageOptions;
 import mmgp.api.PipelineOptions;
 import mmgp.api.Task;
-import mmgp.api.UnderstandOptions;
 import mmgp.api.VideoOptions;
 import mmgp.bindings.NativeLibraries;
 import mmgp.cli.NumericsOption;
 import mmgp.cli.RegistryOption;
 import mmgp.cli.ThreadsOption;
-import mmgp.cli.VerbProvider;
 import mmgp.media.VideoWriter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -30,14 +28,6 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "demo", mixinStandardHelpOptions = true, description = "Run the pipeline (caption → image → video) and write caption.txt, image.png, video.mp4.")
 public final class DemoCommand implements Callable<Integer> {
-    /** Registers the verb with the CLI. */
-    public static final class Provider implements VerbProvider {
-        @Override
-        public Object command() {
-            return new DemoCommand();
-        }
-    }
-
     @Option(names = "--out", defaultValue = "mmgp-demo", description = "Output folder (default ${DEFAULT-VALUE}).")
     Path out;
 
@@ -47,20 +37,14 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--video", description = "Input video to caption (default: a short clip the demo draws itself).")
     Path video;
 
-    @Option(names = "--max-tokens", defaultValue = "24", description = "Caption length limit (default ${DEFAULT-VALUE}).")
-    int maxTokens;
+    @Mixin
+    PipelineRunOptions run = new PipelineRunOptions(24);
 
     @Mixin
     ThreadsOption threads = new ThreadsOption();
 
     @Mixin
     NumericsOption numerics = new NumericsOption();
-
-    @Option(names = "--no-video-from-image", description = "Film the caption from noise instead of starting the video from the generated image.")
-    boolean noVideoFromImage;
-
-    @Option(names = "--seed", defaultValue = "0", description = "Seed of the image and the video (default ${DEFAULT-VALUE}).")
-    long seed;
 
     @Override
     public Integer call() throws Exception {
@@ -99,10 +83,10 @@ public final class DemoCommand implements Callable<Integer> {
         Path input = video != null ? video : sampleVideo(out.resolve("input.mp4"));
         boolean tinyVideo = tinyTasks.contains(Task.VIDEO);
         PipelineOptions options = new PipelineOptions("Describe this video in one sentence.",
-                UnderstandOptions.defaults().withMaxNewTokens(maxTokens),
-                ImageOptions.defaults().withSeed(seed),
-                (tinyVideo ? VideoOptions.defaults().withSize(17, 96, 64).withSteps(4) : VideoOptions.defaults()).withSeed(seed),
-                !noVideoFromImage);
+                run.caption(),
+                ImageOptions.defaults().withSeed(run.seed()),
+                (tinyVideo ? VideoOptions.defaults().withSize(17, 96, 64).withSteps(4) : VideoOptions.defaults()).withSeed(run.seed()),
+                run.videoFromImage());
 
         PipelineRunner runner = new PipelineRunner().compute(threads.threads(), numerics.numerics()).tiny(java.util.Set.copyOf(tinyTasks));
         chosen.forEach((task, model) -> runner.model(task, model, null));

@@ -11,11 +11,11 @@ import mmgp.api.Task;
 import mmgp.api.UnderstandOptions;
 import mmgp.api.VideoOptions;
 import mmgp.bindings.NativeLibraries;
-import mmgp.cli.QuietOption;
+import mmgp.cli.ModelPathOptions;
 import mmgp.cli.NumericsOption;
+import mmgp.cli.QuietOption;
 import mmgp.cli.RegistryOption;
 import mmgp.cli.ThreadsOption;
-import mmgp.cli.VerbProvider;
 import mmgp.engine.Engine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -31,14 +31,6 @@ import picocli.CommandLine.Parameters;
 @Command(name = "pipeline", mixinStandardHelpOptions = true,
         description = "Caption a video, then draw an image and film a video from the caption; writes caption.txt, image.png, video.mp4 and result.json.")
 public final class PipelineCommand implements Callable<Integer> {
-    /** Registers the verb with the CLI. */
-    public static final class Provider implements VerbProvider {
-        @Override
-        public Object command() {
-            return new PipelineCommand();
-        }
-    }
-
     @Parameters(index = "0", paramLabel = "VIDEO", description = "The video to caption (MP4, WebM, … or an animated GIF).")
     Path video;
 
@@ -48,27 +40,14 @@ public final class PipelineCommand implements Callable<Integer> {
     @Mixin
     RegistryOption registry = new RegistryOption();
 
-    @Option(names = "--understand-model", description = "Video understanding model (GGUF file or model folder; default: the installed one).")
-    Path understandModel;
+    @Mixin
+    ModelPathOptions models = new ModelPathOptions();
 
-    @Option(names = "--image-model", description = "Image model (GGUF file or model folder; default: the installed one).")
-    Path imageModel;
-
-    @Option(names = "--video-model", description = "Video model (GGUF file or model folder; default: the installed one).")
-    Path videoModel;
-
-    @Option(names = "--video-text-encoder", paramLabel = "SOURCE", description = "With a one-file --video-model (an LTX-Video single file or "
-            + "ComfyUI GGUF transformer): the diffusers LTX-Video folder or mmgp LTX-Video GGUF holding its T5 encoder, tokenizer, scheduler (and VAE).")
-    Path videoTextEncoder;
+    @Mixin
+    PipelineRunOptions run = new PipelineRunOptions(48);
 
     @Option(names = "--caption-prompt", defaultValue = "Describe this video in one sentence.", description = "What the caption stage asks (default: ${DEFAULT-VALUE}).")
     String captionPrompt;
-
-    @Option(names = "--max-tokens", defaultValue = "48", description = "Caption length limit (default ${DEFAULT-VALUE}).")
-    int maxTokens;
-
-    @Option(names = "--seed", defaultValue = "0", description = "Seed of the image and the video (default ${DEFAULT-VALUE}).")
-    long seed;
 
     @Option(names = "--image-steps", defaultValue = "12", description = "Image decoding steps (default ${DEFAULT-VALUE}).")
     int imageSteps;
@@ -107,9 +86,6 @@ public final class PipelineCommand implements Callable<Integer> {
     @Option(names = "--decode-noise-scale", description = "VAE decode noise mix, 0..1 (default: the decode timestep).")
     Float decodeNoiseScale;
 
-    @Option(names = "--no-video-from-image", description = "Film the caption from noise instead of starting the video from the generated image.")
-    boolean noVideoFromImage;
-
     @Mixin
     ThreadsOption threads = new ThreadsOption();
 
@@ -141,14 +117,9 @@ public final class PipelineCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PipelineOptions options = named(this::options);
         if (!Files.isRegularFile(video)) throw new IllegalArgumentException("no video file at " + video);
-        if (videoTextEncoder != null && videoModel == null) {
-            throw new IllegalArgumentException("--video-text-encoder goes with a one-file --video-model (a single file or ComfyUI GGUF)");
-        }
+        Path videoTextEncoder = models.videoTextEncoder();
         if (Files.exists(out) && !Files.isDirectory(out)) throw new IllegalArgumentException("--out " + out + " is a file, not a folder");
-        Path models = registry.folder();
-        Path understand = ModelLocator.require(Task.UNDERSTAND, understandModel, models, "--understand-model");
-        Path image = ModelLocator.require(Task.IMAGE, imageModel, models, "--image-model");
-        Path film = ModelLocator.require(Task.VIDEO, videoModel, models, "--video-model");
+        Path understand = model(Task.UNDERSTAND), image = model(Task.IMAGE), film = model(Task.VIDEO);
         NativeLibraries.get();
         mmgp.models.smolvlm.NativeLogs.warningsOnly();
         if (!quiet.quiet()) {
@@ -160,13 +131,18 @@ public final class PipelineCommand implements Callable<Integer> {
         return named(() -> runner.run(video, options, out));
     }
 
+    /** The model given for {@code task}, else the installed one; none is an error saying how to get one. */
+    private Path model(Task task) throws java.io.IOException {
+        return ModelLocator.require(task, models.given(task), registry.folder(), ModelPathOptions.option(task));
+    }
+
     private PipelineOptions options() {
-        UnderstandOptions caption = stage("caption", () -> UnderstandOptions.defaults().withMaxNewTokens(maxTokens));
+        UnderstandOptions caption = stage("caption", run::caption);
         ImageOptions image = stage("image", () -> ImageOptions.defaults().withSteps(imageSteps).withGuidance(imageGuidance)
-                .withSize(imageWidth, imageHeight).withSeed(seed));
+                .withSize(imageWidth, imageHeight).withSeed(run.seed()));
         VideoOptions film = stage("video", () -> {
             if (videoFrames % 8 != 1) throw new InvalidRequestException("frames", "must be 8·n + 1 (9, 17, 25, …, 49, …), got " + videoFrames);
-            VideoOptions v = VideoOptions.defaults().withSize(videoFrames, videoWidth, videoHeight).withFrameRate(fps).withSeed(seed)
+            VideoOptions v = VideoOptions.defaults().withSize(videoFrames, videoWidth, videoHeight).withFrameRate(fps).withSeed(run.seed())
                     .withDecode(decodeTimestep != null ? decodeTimestep : VideoOptions.MODEL_DECODE,
                             decodeNoiseScale != null ? decodeNoiseScale : VideoOptions.MODEL_DECODE);
             if (videoSteps != null) {
@@ -175,7 +151,7 @@ public final class PipelineCommand implements Callable<Integer> {
             }
             return videoGuidance != null ? v.withGuidance(videoGuidance) : v;
         });
-        return new PipelineOptions(captionPrompt, caption, image, film, !noVideoFromImage);
+        return new PipelineOptions(captionPrompt, caption, image, film, run.videoFromImage());
     }
 
     /** Builds a stage's options, a refusal named as the pipeline names it ("video.width"). */

@@ -3,7 +3,6 @@ package mmgp.models;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import mmgp.cli.VerbProvider;
 import mmgp.models.amused.AmusedRandomWeights;
 import mmgp.tensor.GgmlType;
 import picocli.CommandLine.Command;
@@ -13,14 +12,6 @@ import picocli.CommandLine.Option;
 @Command(name = "random-weights", mixinStandardHelpOptions = true,
         description = "Write a GGUF with the exact shapes of a real model and random weights, to measure speed and memory without the checkpoint.")
 public final class RandomWeightsCommand implements Callable<Integer> {
-    /** Registers the verb with the CLI. */
-    public static final class Provider implements VerbProvider {
-        @Override
-        public Object command() {
-            return new RandomWeightsCommand();
-        }
-    }
-
     @Option(names = "--model", required = true, description = "amused (amused-256 shapes), ltx (LTX-Video 2B 0.9.0 shapes), ltx-095 (2B with the 0.9.5 VAE) or smolvlm (SmolVLM2-256M; OUT is a folder).")
     String model;
 

@@ -1,9 +1,6 @@
 package mmgp.bench.e2e;
 
 import java.nio.file.Path;
-import java.time.ZoneOffset;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -97,7 +94,7 @@ public final class BenchE2e extends BenchCommand {
             return 0;
         }
         int cores = Runtime.getRuntime().availableProcessors();
-        String loadStart = loadAverage();
+        String loadStart = Machine.loadAverage("unknown");
         List<Integer> threadCounts = threads != null ? threads : java.util.stream.IntStream.rangeClosed(1, cores).boxed().toList();
         String[] size = (ltxSize != null ? ltxSize : quick ? "256x160" : "512x320").toLowerCase(Locale.ROOT).split("x");
         if (size.length != 2) throw new IllegalArgumentException("--ltx-size must be WIDTHxHEIGHT, got " + ltxSize);
@@ -130,9 +127,9 @@ public final class BenchE2e extends BenchCommand {
                 + (peerFull ? "the stages a quick run still runs at full size (aMUSEd step and VQ decode, T5 encode) are judged against the PyTorch "
                         + "peer's full-size models (--peer-full)" : "the PyTorch peer runs reduced models (nothing is judged against it)")
                 + ", and the SmolVLM2 decode rate over a few tokens is noisy.");
-        notes.add("Load average (1 min) at the start " + loadStart + ", at the end " + loadAverage() + " on " + cores
+        notes.add("Load average (1 min) at the start " + loadStart + ", at the end " + Machine.loadAverage("unknown") + " on " + cores
                 + " cores: other processes on the machine slow every figure, mmgp's and the peers' alike.");
-        BenchReport report = new BenchReport(ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'")),
+        BenchReport report = new BenchReport(reportDate(),
                 commandLine(), Machine.current(), nativeDir.getFileName().toString(), results, sideBySide,
                 torch, Targets.evaluate(results, sideBySide, torch), notes);
         ReportFiles.write(report, out);
@@ -177,14 +174,6 @@ public final class BenchE2e extends BenchCommand {
             }
         }
         return new TorchPeer(null, probe.python().command() + " (torch " + probe.python().torchVersion() + ")", runs, failures);
-    }
-
-    private static String loadAverage() {
-        try {
-            return java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg")).trim().split("\\s+")[0];
-        } catch (java.io.IOException | RuntimeException e) {
-            return "unknown";
-        }
     }
 
     private static int or(Integer v, int fallback) {

@@ -1,7 +1,6 @@
 package mmgp.models.amused;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -12,6 +11,7 @@ import mmgp.api.ProgressListener;
 import mmgp.check.CaseResult;
 import mmgp.check.FixtureCases;
 import mmgp.check.FixtureRunner;
+import mmgp.check.KeptLoaded;
 import mmgp.check.TensorComparison;
 import mmgp.graph.ComputeBackend;
 import mmgp.safetensors.SafetensorsFile;
@@ -26,8 +26,7 @@ public final class AmusedFixtureRunner implements FixtureRunner {
     private static final Pattern TIMESTEPS = Pattern.compile("timesteps_(\\d+)");
     private static final Pattern TEMPERATURES = Pattern.compile("temperatures_(\\d+)_(tuple|scalar)_(.+)");
 
-    private Path loadedFrom;
-    private AmusedModel model;
+    private final KeptLoaded<AmusedModel> model = new KeptLoaded<>();
 
     @Override
     public List<String> models() {
@@ -59,12 +58,7 @@ public final class AmusedFixtureRunner implements FixtureRunner {
     }
 
     private AmusedModel model(FixtureCases fixture, ComputeBackend backend) throws Exception {
-        if (model == null || !fixture.checkpoint().equals(loadedFrom)) {
-            if (model != null) model.close();
-            model = AmusedModel.open(fixture.checkpoint(), backend);
-            loadedFrom = fixture.checkpoint();
-        }
-        return model;
+        return model.get(fixture.checkpoint(), () -> AmusedModel.open(fixture.checkpoint(), backend));
     }
 
     private static void tokenizer(AmusedModel m, JsonNode spec, SafetensorsFile golden, List<TensorComparison> out) throws Exception {

@@ -10,7 +10,6 @@ import mmgp.api.ImageOptions;
 import mmgp.api.Task;
 import mmgp.cli.OutputFiles;
 import mmgp.cli.ProgressBar;
-import mmgp.cli.VerbProvider;
 import mmgp.graph.ComputeBackend;
 import mmgp.models.PromptCommand;
 import picocli.CommandLine.Command;
@@ -19,14 +18,6 @@ import picocli.CommandLine.Option;
 /** {@code mmgp image --prompt "..."}: text → PNG with aMUSEd. */
 @Command(name = "image", mixinStandardHelpOptions = true, description = "Generate an image from a prompt with aMUSEd and write a PNG.")
 public final class ImageCommand extends PromptCommand<AmusedModel> {
-    /** Registers the verb with the CLI. */
-    public static final class Provider implements VerbProvider {
-        @Override
-        public Object command() {
-            return new ImageCommand();
-        }
-    }
-
     /** The API's defaults are the command's: one place for them. */
     private static final ImageOptions DEFAULTS = ImageOptions.defaults();
 

@@ -1,7 +1,6 @@
 package mmgp.models.ltx;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import mmgp.api.ProgressListener;
@@ -9,6 +8,7 @@ import mmgp.api.VideoOptions;
 import mmgp.check.CaseResult;
 import mmgp.check.FixtureCases;
 import mmgp.check.FixtureRunner;
+import mmgp.check.KeptLoaded;
 import mmgp.check.TensorComparison;
 import mmgp.graph.ComputeBackend;
 import mmgp.safetensors.SafetensorsFile;
@@ -20,8 +20,7 @@ import mmgp.schedule.FlowMatchEulerScheduler;
  * configs, so other tiny LTX fixtures run unchanged.
  */
 public final class LtxFixtureRunner implements FixtureRunner {
-    private Path loadedFrom;
-    private LtxModel model;
+    private final KeptLoaded<LtxModel> model = new KeptLoaded<>();
 
     /** Also the 0.9.5-style fixture: same pipeline, timestep-conditioned VAE and its encoder. */
     @Override
@@ -52,12 +51,7 @@ public final class LtxFixtureRunner implements FixtureRunner {
     }
 
     private LtxModel model(FixtureCases fixture, ComputeBackend backend) throws Exception {
-        if (model == null || !fixture.checkpoint().equals(loadedFrom)) {
-            if (model != null) model.close();
-            model = LtxModel.open(fixture.checkpoint(), backend);
-            loadedFrom = fixture.checkpoint();
-        }
-        return model;
+        return model.get(fixture.checkpoint(), () -> LtxModel.open(fixture.checkpoint(), backend));
     }
 
     private static int[][] ids(SafetensorsFile golden, String name) throws Exception {

@@ -8,7 +8,6 @@ import mmgp.api.Task;
 import mmgp.api.VideoOptions;
 import mmgp.cli.OutputFiles;
 import mmgp.cli.ProgressBar;
-import mmgp.cli.VerbProvider;
 import mmgp.graph.ComputeBackend;
 import mmgp.media.Frames;
 import mmgp.media.VideoWriter;
@@ -21,14 +20,6 @@ import picocli.CommandLine.Option;
 @Command(name = "video", mixinStandardHelpOptions = true,
         description = "Generate a video from a prompt with LTX-Video, optionally starting from an image, and write an MP4 (H.264).")
 public final class VideoCommand extends PromptCommand<LtxModel> {
-    /** Registers the verb with the CLI. */
-    public static final class Provider implements VerbProvider {
-        @Override
-        public Object command() {
-            return new VideoCommand();
-        }
-    }
-
     /** The API's defaults are the command's (steps and guidance aside, see {@link #options}): one place for them. */
     private static final VideoOptions DEFAULTS = VideoOptions.defaults();
 

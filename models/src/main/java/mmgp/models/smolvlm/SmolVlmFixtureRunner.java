@@ -15,6 +15,7 @@ import java.util.stream.Stream;
 import mmgp.check.CaseResult;
 import mmgp.check.FixtureCases;
 import mmgp.check.FixtureRunner;
+import mmgp.check.KeptLoaded;
 import mmgp.check.TensorComparison;
 import mmgp.graph.ComputeBackend;
 import mmgp.graph.Numerics;
@@ -74,11 +75,8 @@ public final class SmolVlmFixtureRunner implements FixtureRunner {
     private static final Pattern ROLE = Pattern.compile("'role'\\s*:\\s*'(\\w+)'");
     private static final Pattern ITEM = Pattern.compile("\\{'type'\\s*:\\s*'(\\w+)'\\s*(?:,\\s*'(\\w+)'\\s*:\\s*'((?:[^'\\\\]|\\\\.)*)')?[^}]*}");
 
-    private Path modelFrom;
-    private Numerics modelNumerics;
-    private SmolVlmModel model;
-    private Path processorFrom;
-    private SmolVlmProcessor processor;
+    private final KeptLoaded<SmolVlmModel> model = new KeptLoaded<>();
+    private final KeptLoaded<SmolVlmProcessor> processor = new KeptLoaded<>();
 
     /** Also the processor fixture: same model family, plus tokenizer, image processor and chat template. */
     @Override
@@ -226,7 +224,7 @@ public final class SmolVlmFixtureRunner implements FixtureRunner {
 
     // ------------------------------------------------------------------ processor cases
 
-    private void chatText(FixtureCases fixture, JsonNode spec, SafetensorsFile golden, List<TensorComparison> out) throws IOException {
+    private void chatText(FixtureCases fixture, JsonNode spec, SafetensorsFile golden, List<TensorComparison> out) throws Exception {
         SmolVlmProcessor p = processor(fixture);
         SmolVlmProcessor.Inputs inputs = p.applyChatTemplate(conversation(spec.get("conversation"), null, null), addGenerationPrompt(spec));
         if (inputs.pixels() != null) throw new IllegalStateException("a text-only conversation produced pixel values");
@@ -234,7 +232,7 @@ public final class SmolVlmFixtureRunner implements FixtureRunner {
         processorIds(p, spec, inputs, golden, out);
     }
 
-    private void imagePrompt(FixtureCases fixture, JsonNode spec, SafetensorsFile golden, List<TensorComparison> out) throws IOException {
+    private void imagePrompt(FixtureCases fixture, JsonNode spec, SafetensorsFile golden, List<TensorComparison> out) throws Exception {
         SmolVlmProcessor p = processor(fixture);
         Image image = Image.read(fixture.root().resolve(spec.get("image_file").asText()));
         if (golden.findTensor("image_uint8").isPresent()) out.add(TensorComparison.exact("image_uint8 (PNG decoded as PIL does)", uint8(image), golden.readLongs("image_uint8")));
@@ -267,7 +265,7 @@ public final class SmolVlmFixtureRunner implements FixtureRunner {
         out.add(floats("pixel_values (apply_chat_template)", viaTemplate.pixels().pixelValues(), golden.readFloats("pixel_values"), pixelTolerance(spec)));
     }
 
-    private void videoPrompt(FixtureCases fixture, JsonNode spec, SafetensorsFile golden, List<TensorComparison> out) throws IOException {
+    private void videoPrompt(FixtureCases fixture, JsonNode spec, SafetensorsFile golden, List<TensorComparison> out) throws Exception {
         SmolVlmProcessor p = processor(fixture);
         if (spec.has("skip_secs")) p = p.withVideoSampler(new SmolVlmVideoSampler(p.videoSampler().config(), spec.get("skip_secs").asDouble()));
         SmolVlmVideoSampler.Video video = SmolVlmVideoSampler.Video.ofFrames(videoFrames(fixture, spec), spec.get("video_fps").asDouble());
@@ -374,10 +372,11 @@ public final class SmolVlmFixtureRunner implements FixtureRunner {
     // ------------------------------------------------------------------ loading
 
     /** The fixture's checkpoint converted to F32 GGUFs and loaded with the backend's threads and numerics; kept across cases. */
-    private SmolVlmModel model(FixtureCases fixture, ComputeBackend backend) throws IOException {
-        if (model != null && fixture.checkpoint().equals(modelFrom) && backend.numerics() == modelNumerics) return model;
-        if (model != null) model.close();
-        model = null;
+    private SmolVlmModel model(FixtureCases fixture, ComputeBackend backend) throws Exception {
+        return model.get(List.of(fixture.checkpoint(), backend.numerics()), () -> load(fixture, backend));
+    }
+
+    private static SmolVlmModel load(FixtureCases fixture, ComputeBackend backend) throws IOException {
         NativeLogs.warningsOnly(); // llama.cpp and mtmd would log every tensor between the case lines
         JsonNode config = new ObjectMapper().readTree(fixture.checkpoint().resolve("config.json").toFile());
         int context = config.path("text_config").path("max_position_embeddings").asInt(512);
@@ -387,7 +386,7 @@ public final class SmolVlmFixtureRunner implements FixtureRunner {
         SmolVlmConverter.Output gguf = SmolVlmConverter.convert(fixture.checkpoint(), dir, GgmlType.F32, "smolvlm");
         try {
             // every sequence gets the full trained context, and one decode may take all of them
-            model = SmolVlmModel.load(gguf.textModel(), gguf.mmproj(),
+            return SmolVlmModel.load(gguf.textModel(), gguf.mmproj(),
                     new SmolVlmModel.Options(context * sequences, context * sequences, sequences, backend.threads(), fast, fast));
         } finally {
             for (Path f : List.of(gguf.textModel(), gguf.mmproj(), dir)) {
@@ -398,17 +397,10 @@ public final class SmolVlmFixtureRunner implements FixtureRunner {
                 }
             }
         }
-        modelFrom = fixture.checkpoint();
-        modelNumerics = backend.numerics();
-        return model;
     }
 
-    private SmolVlmProcessor processor(FixtureCases fixture) throws IOException {
-        if (processor == null || !fixture.checkpoint().equals(processorFrom)) {
-            processor = SmolVlmProcessor.load(fixture.checkpoint());
-            processorFrom = fixture.checkpoint();
-        }
-        return processor;
+    private SmolVlmProcessor processor(FixtureCases fixture) throws Exception {
+        return processor.get(fixture.checkpoint(), () -> SmolVlmProcessor.load(fixture.checkpoint()));
     }
 
     /** The largest batch any case of the fixture feeds the text model (its input_ids' first dimension). */

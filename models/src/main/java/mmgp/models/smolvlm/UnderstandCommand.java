@@ -11,7 +11,6 @@ import mmgp.api.UnderstandOptions;
 import mmgp.bindings.llama.LlamaLog;
 import mmgp.bindings.mtmd.Mtmd;
 import mmgp.cli.ProgressBar;
-import mmgp.cli.VerbProvider;
 import mmgp.models.GenerationCommand;
 import mmgp.models.smolvlm.SmolVlmUnderstanding.Result;
 import picocli.CommandLine.ArgGroup;
@@ -22,14 +21,6 @@ import picocli.CommandLine.Option;
 @Command(name = "understand", mixinStandardHelpOptions = true,
         description = "Describe or answer questions about an image or a video with SmolVLM2 (llama.cpp), streaming the answer.")
 public final class UnderstandCommand extends GenerationCommand<SmolVlmUnderstanding> {
-    /** Registers the verb with the CLI. */
-    public static final class Provider implements VerbProvider {
-        @Override
-        public Object command() {
-            return new UnderstandCommand();
-        }
-    }
-
     static final class MediaChoice {
         @Option(names = "--video", description = "A video file (MP4, WebM, MOV...): frames sampled at 1 fps, at most 64.")
         Path video;

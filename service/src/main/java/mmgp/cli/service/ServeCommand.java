@@ -6,10 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import mmgp.api.Task;
-import mmgp.cli.NumericsOption;
-import mmgp.cli.ThreadsOption;
 import mmgp.engine.Engine;
 import mmgp.server.ApiKeys;
 import mmgp.server.ApiServer;
@@ -32,13 +29,10 @@ final class ServeCommand implements Callable<Integer> {
     int port;
 
     @picocli.CommandLine.Mixin
-    ModelChoice modelChoice = new ModelChoice();
+    EngineOptions engineOptions = new EngineOptions();
 
     @picocli.CommandLine.Mixin
     LogOptions logOptions = new LogOptions();
-
-    @picocli.CommandLine.Mixin
-    AbOptions abOptions = new AbOptions();
 
     @Option(names = "--data-dir", description = "Job database, uploads and results (default: ~/.cache/mmgp/server).")
     Path dataDir;
@@ -64,9 +58,6 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--max-frames", defaultValue = "121", description = "Most video frames a request may ask for (default: ${DEFAULT-VALUE}).")
     int maxFrames;
 
-    @picocli.CommandLine.Mixin
-    AdmissionOptions admission = new AdmissionOptions();
-
     @Option(names = "--max-new-tokens", defaultValue = "512", description = "Longest generated answer in tokens (default: ${DEFAULT-VALUE}).")
     int maxNewTokens;
 
@@ -78,12 +69,6 @@ final class ServeCommand implements Callable<Integer> {
 
     @Option(names = "--requeue-on-restart", description = "Run jobs a previous run left unfinished again (default: mark them failed).")
     boolean requeueOnRestart;
-
-    @picocli.CommandLine.Mixin
-    ThreadsOption threads = new ThreadsOption();
-
-    @picocli.CommandLine.Mixin
-    NumericsOption numerics = new NumericsOption();
 
     @Option(names = "--max-batch", defaultValue = "4", description = "Most requests per model call (default: ${DEFAULT-VALUE}).")
     int maxBatch;
@@ -117,47 +102,31 @@ final class ServeCommand implements Callable<Integer> {
         if (drainSeconds < 0) throw new IllegalArgumentException("--drain-seconds must be >= 0, got " + drainSeconds);
         Path data = dataDir != null ? dataDir : Path.of(System.getProperty("user.home"), ".cache", "mmgp", "server");
         ServerConfig config = new ServerConfig(host, port, data, keys, noAuth, metricsAuth, perMinute(rateLimit), maxUploadMb << 20,
-                new RequestLimits(maxFrames, admission.maxWidth, admission.maxHeight, admission.maxSteps, maxNewTokens), corsOrigins,
+                new RequestLimits(maxFrames, engineOptions.admission.maxWidth, engineOptions.admission.maxHeight, engineOptions.admission.maxSteps, maxNewTokens), corsOrigins,
                 Duration.ofMillis((long) (retentionHours * 3_600_000)), Duration.ofMinutes(10), requeueOnRestart);
 
         if (cluster != null) return serveCluster(config, keys);
-        Engine.Builder engine = Engine.builder().threads(threads.threads()).numerics(numerics.numerics()).maxBatch(maxBatch).queueCapacity(queueCapacity)
-                .closeTimeout(Duration.ofSeconds(drainSeconds));
-        Set<Task> served = abOptions.configure(modelChoice, engine, Set.of());
-        long budget = admission.apply(engine, abOptions.configuredModels());
+        Engine.Builder builder = engineOptions.builder(maxBatch).queueCapacity(queueCapacity).closeTimeout(Duration.ofSeconds(drainSeconds));
+        EngineOptions.Configured configured = engineOptions.configure(builder, Set.of());
+        long budget = configured.memoryBudget();
         System.out.println(budget == 0 ? "  memory budget per batch: none (--memory-budget 0)"
                 : "  memory budget per batch: " + (budget >> 20) + " MiB beyond the weights");
-        ApiServer server = ApiServer.start(config, engine, built -> {
-            if (!preload) return;
-            for (Task t : served) {
-                System.out.println("  loading the " + t.label() + " model…");
-                built.load(t);
-            }
+        ApiServer server = ApiServer.start(config, builder, built -> {
+            if (preload) EngineOptions.load(built, configured.tasks());
         });
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            server.close();
-            stopped.countDown();
-        }, "mmgp-serve-shutdown"));
-        System.out.println("mmgp serve: listening on " + server.url() + "/ (" + (noAuth ? "no authentication" : keys.size() + " API key(s)")
-                + ", data in " + data + ")");
-        stopped.await();
-        return 0;
+        return UntilStopped.await("mmgp-serve-shutdown", server::close, "mmgp serve: listening on " + server.url() + "/ (" + access(keys) + ", data in " + data + ")");
     }
 
     private int serveCluster(ServerConfig config, List<String> keys) throws Exception {
         mmgp.server.ClusterServer server = mmgp.server.ClusterServer.start(config, mmgp.cluster.ClusterConfig.read(cluster));
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            server.close();
-            stopped.countDown();
-        }, "mmgp-serve-shutdown"));
-        System.out.println("mmgp serve: cluster front end listening on " + server.url() + "/ (" + (noAuth ? "no authentication" : keys.size() + " API key(s)")
-                + ", cluster " + cluster + ")");
-        stopped.await();
-        return 0;
+        return UntilStopped.await("mmgp-serve-shutdown", server::close,
+                "mmgp serve: cluster front end listening on " + server.url() + "/ (" + access(keys) + ", cluster " + cluster + ")");
     }
 
+    /** How requests are let in, as the start-up line says it. */
+    private String access(List<String> keys) {
+        return noAuth ? "no authentication" : keys.size() + " API key(s)";
+    }
 
     /** "30", "30/min" or "30/m" → 30. */
     static int perMinute(String spec) {

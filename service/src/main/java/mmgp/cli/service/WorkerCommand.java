@@ -6,10 +6,7 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import mmgp.api.Task;
-import mmgp.cli.NumericsOption;
-import mmgp.cli.ThreadsOption;
 import mmgp.cluster.ClusterConfig;
 import mmgp.cluster.ClusterWorker;
 import mmgp.engine.Engine;
@@ -31,22 +28,10 @@ final class WorkerCommand implements Callable<Integer> {
     List<String> tasks = new ArrayList<>();
 
     @picocli.CommandLine.Mixin
-    ModelChoice modelChoice = new ModelChoice();
-
-    @picocli.CommandLine.Mixin
-    AdmissionOptions admission = new AdmissionOptions();
+    EngineOptions engineOptions = new EngineOptions();
 
     @picocli.CommandLine.Mixin
     LogOptions logOptions = new LogOptions();
-
-    @picocli.CommandLine.Mixin
-    AbOptions abOptions = new AbOptions();
-
-    @picocli.CommandLine.Mixin
-    ThreadsOption threads = new ThreadsOption();
-
-    @picocli.CommandLine.Mixin
-    NumericsOption numerics = new NumericsOption();
 
     @Option(names = "--max-batch", defaultValue = "4", description = "Most requests per model call, and most jobs of a task taken at once (default: ${DEFAULT-VALUE}).")
     int maxBatch;
@@ -67,28 +52,17 @@ final class WorkerCommand implements Callable<Integer> {
         Set<Task> asked = EnumSet.noneOf(Task.class);
         for (String t : tasks) asked.add(Task.valueOf(t.strip().toUpperCase(java.util.Locale.ROOT)));
         // A stopped worker's unfinished jobs go to another worker anyway (their offsets are not committed), so it need not wait long for them.
-        Engine.Builder builder = Engine.builder().threads(threads.threads()).numerics(numerics.numerics()).maxBatch(maxBatch).queueCapacity(Math.max(16, 2 * maxBatch))
-                .closeTimeout(java.time.Duration.ofSeconds(5));
-        Set<Task> run = abOptions.configure(modelChoice, builder, asked);
-        admission.apply(builder, abOptions.configuredModels());
+        Engine.Builder builder = engineOptions.builder(maxBatch).queueCapacity(Math.max(16, 2 * maxBatch)).closeTimeout(java.time.Duration.ofSeconds(5));
+        Set<Task> run = engineOptions.configure(builder, asked).tasks();
         String me = name != null ? name : java.net.InetAddress.getLocalHost().getHostName() + "-" + ProcessHandle.current().pid();
         Metrics metrics = new Metrics();
         Engine engine = builder.listener(metrics).build();
-        for (Task t : run) {
-            System.out.println("  loading the " + t.label() + " model…");
-            engine.load(t);
-        }
+        EngineOptions.load(engine, run);
         ClusterWorker worker = new ClusterWorker(config, me, engine, metrics, run, maxBatch, host, port);
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        return UntilStopped.await("mmgp-worker-shutdown", () -> {
             worker.close();
             engine.close();
             metrics.close();
-            stopped.countDown();
-        }, "mmgp-worker-shutdown"));
-        System.out.println("mmgp worker: " + me + " running " + run.stream().map(Task::label).toList() + ", health on http://" + host + ":" + worker.port() + "/readyz");
-        stopped.await();
-        return 0;
+        }, "mmgp worker: " + me + " running " + run.stream().map(Task::label).toList() + ", health on http://" + host + ":" + worker.port() + "/readyz");
     }
-
 }

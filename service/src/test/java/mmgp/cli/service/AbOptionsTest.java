@@ -40,7 +40,7 @@ class AbOptionsTest {
         install(registry, "fakeimage-small", Task.IMAGE); // two image models and no default: without --ab, serve refuses to choose
         ServeCommand serve = parse(new ServeCommand(), "--models", registry.toString(), "--ab", "image=fakeimage-big:90,fakeimage-small:10", "--ab-seed", "11");
         Engine.Builder builder = fakeEngine();
-        String out = stdout(() -> assertThat(serve.abOptions.configure(serve.modelChoice, builder, Set.of())).containsExactly(Task.IMAGE));
+        String out = stdout(() -> assertThat(serve.engineOptions.abOptions.configure(serve.engineOptions.modelChoice, builder, Set.of())).containsExactly(Task.IMAGE));
         assertThat(out).contains("image A/B: fakeimage-big 90% (" + registry.resolve("fakeimage-big") + "/fakeimage-big.gguf) fakeimage-small 10%");
 
         Map<String, Integer> counts = new TreeMap<>();
@@ -67,7 +67,7 @@ class AbOptionsTest {
         ServeCommand serve = parse(new ServeCommand(), "--models", dir.resolve("empty").toString(), "--understand-model", vlm.toString(),
                 "--ab", "image=" + a + ":1," + b + ":3");
         Engine.Builder builder = Engine.builder();
-        stdout(() -> assertThat(serve.abOptions.configure(serve.modelChoice, builder, Set.of())).containsExactlyInAnyOrder(Task.IMAGE, Task.UNDERSTAND));
+        stdout(() -> assertThat(serve.engineOptions.abOptions.configure(serve.engineOptions.modelChoice, builder, Set.of())).containsExactlyInAnyOrder(Task.IMAGE, Task.UNDERSTAND));
         // No provider can open these fake files: the build names the understand model and (had it passed) would name the variants.
         assertThatThrownBy(builder::build).hasMessageContaining("no model family recognises " + vlm);
     }
@@ -80,14 +80,14 @@ class AbOptionsTest {
         Path a = Files.writeString(dir.resolve("fakeimage-a.gguf"), "fake");
         ServeCommand both = parse(new ServeCommand(), "--models", registry.toString(), "--image-model", a.toString(),
                 "--ab", "image=fakeimage-y:1," + a + ":1");
-        assertThatThrownBy(() -> both.abOptions.configure(both.modelChoice, Engine.builder(), Set.of()))
+        assertThatThrownBy(() -> both.engineOptions.abOptions.configure(both.engineOptions.modelChoice, Engine.builder(), Set.of()))
                 .hasMessageContaining("--image-model and --ab image=… both choose the image model");
         ServeCommand wrongTask = parse(new ServeCommand(), "--models", registry.toString(), "--ab", "image=fakevideo-x:1,fakeimage-y:1");
-        assertThatThrownBy(() -> wrongTask.abOptions.configure(wrongTask.modelChoice, Engine.builder(), Set.of()))
+        assertThatThrownBy(() -> wrongTask.engineOptions.abOptions.configure(wrongTask.engineOptions.modelChoice, Engine.builder(), Set.of()))
                 .hasMessageContaining("--ab image: fakevideo-x is an installed video model");
         ServeCommand twice = parse(new ServeCommand(), "--models", registry.toString(), "--ab", "image=fakeimage-y:1," + a + ":1",
                 "--ab", "IMAGE=fakeimage-y:1," + a + ":2");
-        assertThatThrownBy(() -> twice.abOptions.configure(twice.modelChoice, Engine.builder(), Set.of())).hasMessageContaining("gives the image task twice");
+        assertThatThrownBy(() -> twice.engineOptions.abOptions.configure(twice.engineOptions.modelChoice, Engine.builder(), Set.of())).hasMessageContaining("gives the image task twice");
     }
 
     @Test
@@ -98,16 +98,16 @@ class AbOptionsTest {
         WorkerCommand worker = parse(new WorkerCommand(), "--cluster", "c.properties", "--models", registry.toString(),
                 "--ab", "image=fakeimage-big:9,fakeimage-small:1");
         Engine.Builder builder = fakeEngine();
-        stdout(() -> assertThat(worker.abOptions.configure(worker.modelChoice, builder, Set.of(Task.IMAGE))).containsExactly(Task.IMAGE));
+        stdout(() -> assertThat(worker.engineOptions.abOptions.configure(worker.engineOptions.modelChoice, builder, Set.of(Task.IMAGE))).containsExactly(Task.IMAGE));
         try (Engine engine = builder.build()) {
             assertThat(engine.variants(Task.IMAGE)).containsExactly("fakeimage-big", "fakeimage-small");
         }
-        assertThatThrownBy(() -> worker.abOptions.configure(worker.modelChoice, Engine.builder(), Set.of(Task.UNDERSTAND)))
+        assertThatThrownBy(() -> worker.engineOptions.abOptions.configure(worker.engineOptions.modelChoice, Engine.builder(), Set.of(Task.UNDERSTAND)))
                 .hasMessageContaining("--tasks names understand but no understand model");
         Path vlm = Files.writeString(dir.resolve("vlm.gguf"), "fake");
         WorkerCommand other = parse(new WorkerCommand(), "--cluster", "c.properties", "--models", registry.toString(), "--understand-model", vlm.toString(),
                 "--ab", "image=fakeimage-big:9,fakeimage-small:1");
-        assertThatThrownBy(() -> other.abOptions.configure(other.modelChoice, Engine.builder(), Set.of(Task.UNDERSTAND)))
+        assertThatThrownBy(() -> other.engineOptions.abOptions.configure(other.engineOptions.modelChoice, Engine.builder(), Set.of(Task.UNDERSTAND)))
                 .hasMessageContaining("--ab image=… names a task that --tasks leaves out");
     }
 
@@ -146,7 +146,7 @@ class AbOptionsTest {
             }
         };
         Engine.Builder builder = Engine.builder().provider(recording);
-        String out = stdout(() -> assertThat(serve.abOptions.configure(serve.modelChoice, builder, Set.of())).containsExactly(Task.VIDEO));
+        String out = stdout(() -> assertThat(serve.engineOptions.abOptions.configure(serve.engineOptions.modelChoice, builder, Set.of())).containsExactly(Task.VIDEO));
         assertThat(out).contains("video: " + single + " (text encoder from " + source + ")");
         try (Engine engine = builder.build()) {
             assertThatThrownBy(() -> engine.load(Task.VIDEO)).hasStackTraceContaining("recorded");
@@ -155,7 +155,7 @@ class AbOptionsTest {
 
         ServeCommand alone = parse(new ServeCommand(), "--models", dir.resolve("empty").toString(), "--image-model", single.toString(),
                 "--video-text-encoder", source.toString());
-        assertThatThrownBy(() -> alone.abOptions.configure(alone.modelChoice, Engine.builder(), Set.of()))
+        assertThatThrownBy(() -> alone.engineOptions.abOptions.configure(alone.engineOptions.modelChoice, Engine.builder(), Set.of()))
                 .hasMessageContaining("--video-text-encoder goes with a one-file --video-model");
         assertThatThrownBy(() -> Engine.builder().model(Task.VIDEO, single, dir.resolve("missing")))
                 .hasMessageContaining("companion source does not exist");

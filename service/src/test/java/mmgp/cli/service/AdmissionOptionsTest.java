@@ -92,7 +92,7 @@ class AdmissionOptionsTest {
                 return loaded;
             }
         });
-        worker.admission.apply(builder, List.of(model));
+        worker.engineOptions.admission.apply(builder, List.of(model));
         Engine engine = builder.build();
         engine.load(Task.IMAGE);
         return engine;
