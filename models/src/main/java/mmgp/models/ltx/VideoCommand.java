@@ -66,11 +66,11 @@ public final class VideoCommand extends PromptCommand<LtxModel> {
     @Option(names = "--max-sequence-length", description = "T5 tokens (default ${DEFAULT-VALUE}).")
     int maxSequenceLength = DEFAULTS.maxSequenceLength();
 
-    @Option(names = "--tile", description = "Decode in spatial tiles of this many latents per side (0 = as --vae-memory decides).")
+    @Option(names = "--tile", description = "VAE decode (and the start image's encode) in spatial tiles of this many latents per side (0 = as --vae-memory decides).")
     int tile = DEFAULTS.tileLatents();
 
     @Option(names = "--vae-memory", converter = mmgp.cli.ByteSizeConverter.class, paramLabel = "SIZE",
-            description = "Memory the VAE decode may plan (e.g. 1G, 512M): whole when it fits, else in tiles sized to it, blended as diffusers' tiled decode (default 2G).")
+            description = "Memory the VAE decode and the start image's encode may plan (e.g. 1G, 512M): whole when it fits, else in tiles sized to it, blended as diffusers' tiled decode/encode (default 2G).")
     long vaeMemory = DEFAULTS.vaeMemoryBytes();
 
     @Option(names = "--model", description = "An LTX-Video .gguf (mmgp pull ltx-video, or mmgp convert --model ltx) or Hugging Face folder "
