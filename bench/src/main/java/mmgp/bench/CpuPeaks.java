@@ -115,13 +115,19 @@ public final class CpuPeaks {
         System.out.print(table(counts, seconds));
     }
 
+    /** The CPU's model name, or where there is none (macOS, some Arm Linux) the architecture and the OS. */
+    static String cpuLabel() {
+        String name = Machine.cpuName();
+        return name.equals(System.getProperty("os.arch")) ? name + " " + System.getProperty("os.name") : name;
+    }
+
     /** Measures every kind at every thread count and formats the table {@link #main} prints. */
     static String table(List<Integer> counts, double seconds) {
         List<Peaks> rows = new ArrayList<>();
         for (int t : counts) rows.add(measure(t, seconds));
         StringBuilder out = new StringBuilder();
         out.append(String.format(Locale.ROOT, "CPU peaks on %s (%d CPUs), best of %d runs in %.2f s per measurement; a multiply-add counts 2 ops%n",
-                Machine.cpuName(), Runtime.getRuntime().availableProcessors(), ROUNDS, seconds));
+                cpuLabel(), Runtime.getRuntime().availableProcessors(), ROUNDS, seconds));
         out.append("kernels: ").append(MmgpKernels.directory()).append(loadAverage()).append(System.lineSeparator());
         int pathWidth = 4;
         for (Kind k : Kind.values()) pathWidth = Math.max(pathWidth, MmgpKernels.path(k).length());
