@@ -41,8 +41,11 @@
 #define LANES 8
 #define T_MAX 6 /* m = 4 */
 #define CHUNK_TILES 16 /* tiles per chunk of a tile row in the input transform */
+#define PANEL 16 /* output channels per panel of packed U, the columns of the fused op's register tile */
+#define MR 6     /* tiles per register tile of the fused op: 6 x 16 accumulators are 12 of AVX2's 16 registers */
 
 _Static_assert(sizeof(struct mmgp_winograd_params) == 20, "mmgp_winograd_params is 5 int32");
+_Static_assert(sizeof(struct mmgp_winograd_fused_params) == 24, "mmgp_winograd_fused_params is 6 int32");
 
 static void fail(const char * what) {
     fprintf(stderr, "mmgp_winograd: %s\n", what);
@@ -76,16 +79,33 @@ static float f16_to_f32(uint16_t h) {
     return f;
 }
 
+/*
+ * The fused op's default tiles per block. The thread's V and M buffers of a block, T²·(IC + OC)
+ * floats a tile, should stay in L2 (Zen 3: 512 KB a core; half of it, the rest holding the panel
+ * of U in use and the input rows); but each block streams all of U once (T²·IC·OC floats, shared
+ * by the threads, from L3 or memory), so a block has at least MIN_BLOCK tiles to reuse it enough.
+ */
+#define BLOCK_BUDGET (256 * 1024)
+#define MIN_BLOCK (4 * MR)
+#define MAX_BLOCK (16 * MR)
+static int64_t mmgp_winograd_block(int m, int64_t ic, int64_t oc) {
+    const int64_t per = (int64_t)(m + 2) * (m + 2) * (ic + oc) * (int64_t)sizeof(float);
+    int64_t nb = BLOCK_BUDGET / per / MR * MR;
+    return nb < MIN_BLOCK ? MIN_BLOCK : nb > MAX_BLOCK ? MAX_BLOCK : nb;
+}
+
 /* The plain C path always (MMGP_WINOGRAD_PORTABLE, and CPUs without AVX), the AVX one where the compiler targets it. */
 #define WINO_AVX 0
 #define WN(name) name##_portable
 #include "mmgp_winograd_body.h"
+#include "mmgp_winograd_fused_body.h"
 #undef WINO_AVX
 #undef WN
 #if defined(__AVX__)
 #define WINO_AVX 1
 #define WN(name) name##_simd
 #include "mmgp_winograd_body.h"
+#include "mmgp_winograd_fused_body.h"
 #undef WINO_AVX
 #undef WN
 #define WINO_HAS_SIMD 1
@@ -131,4 +151,16 @@ void mmgp_winograd_output(struct ggml_tensor * dst, int ith, int nth, void * use
 #endif
     (void)simd(userdata);
     mmgp_winograd_output_portable(dst, ith, nth, userdata);
+}
+
+void mmgp_winograd_fused(struct ggml_tensor * dst, int ith, int nth, void * userdata) {
+    const struct mmgp_winograd_fused_params * p = (const struct mmgp_winograd_fused_params *)userdata;
+    if (p == NULL) fail("userdata (struct mmgp_winograd_fused_params *) is NULL");
+#if WINO_HAS_SIMD
+    if ((p->flags & MMGP_WINOGRAD_PORTABLE) == 0) {
+        mmgp_winograd_fused_simd(dst, ith, nth, userdata);
+        return;
+    }
+#endif
+    mmgp_winograd_fused_portable(dst, ith, nth, userdata);
 }

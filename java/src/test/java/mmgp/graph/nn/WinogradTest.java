@@ -463,7 +463,7 @@ class WinogradTest extends NnTestSupport {
 
     // ---------------------------------------------------------------- helpers
 
-    private static double convRel(int m, GgmlType type) {
+    static double convRel(int m, GgmlType type) {
         return type == GgmlType.F32 ? (m == 2 ? 2e-6 : 1e-5) : (m == 2 ? 2e-3 : 1e-2);
     }
 
@@ -495,7 +495,7 @@ class WinogradTest extends NnTestSupport {
     }
 
     /** [W·H, F, C] → [W·H, F + 2, C]: the first and last frame repeated once. */
-    private static float[] repeatEdgeFrames(float[] x, int plane, int fr, int channels) {
+    static float[] repeatEdgeFrames(float[] x, int plane, int fr, int channels) {
         float[] y = new float[plane * (fr + 2) * channels];
         for (int c = 0; c < channels; c++)
             for (int f = 0; f < fr + 2; f++) {
@@ -505,7 +505,7 @@ class WinogradTest extends NnTestSupport {
         return y;
     }
 
-    private static void withProperties(String[] keys, String[] values, Runnable body) {
+    static void withProperties(String[] keys, String[] values, Runnable body) {
         String[] old = new String[keys.length];
         for (int i = 0; i < keys.length; i++) old[i] = System.setProperty(keys[i], values[i]);
         try {
@@ -518,26 +518,26 @@ class WinogradTest extends NnTestSupport {
         }
     }
 
-    private static float[] concat(float[] a, float[] b) {
+    static float[] concat(float[] a, float[] b) {
         float[] y = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, y, a.length, b.length);
         return y;
     }
 
-    private static float[] abs(float[] v) {
+    static float[] abs(float[] v) {
         float[] a = new float[v.length];
         for (int i = 0; i < v.length; i++) a[i] = Math.abs(v[i]);
         return a;
     }
 
     /** Off-heap copies (the graph uploads inputs by a downcall). */
-    private static MemorySegment segment(float[] v) {
+    static MemorySegment segment(float[] v) {
         MemorySegment s = Arena.ofAuto().allocate((long) v.length * Float.BYTES, 32);
         MemorySegment.copy(v, 0, s, ValueLayout.JAVA_FLOAT, 0, v.length);
         return s;
     }
 
-    private static MemorySegment halves(float[] v) {
+    static MemorySegment halves(float[] v) {
         MemorySegment s = Arena.ofAuto().allocate((long) v.length * Short.BYTES, 32);
         for (int i = 0; i < v.length; i++) s.setAtIndex(ValueLayout.JAVA_SHORT, i, Float.floatToFloat16(v[i]));
         return s;
