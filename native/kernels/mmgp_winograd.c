@@ -81,17 +81,18 @@ static float f16_to_f32(uint16_t h) {
 
 /*
  * The fused op's default tiles per block. The thread's V and M buffers of a block, T²·(IC + OC)
- * floats a tile, should stay in L2 (Zen 3: 512 KB a core; half of it, the rest holding the panel
- * of U in use and the input rows); but each block streams all of U once (T²·IC·OC floats, shared
- * by the threads, from L3 or memory), so a block has at least MIN_BLOCK tiles to reuse it enough.
+ * floats a tile, should stay in L2 (Zen 3: 512 KB a core; the panel of U in use is IC·64 bytes);
+ * but each block streams all of U once (T²·IC·OC floats, shared by the threads), so a block has at
+ * least 2 register tiles of tiles, and 4 when U is too large to stay in a share of L3 and comes
+ * from memory at every block (512 x 512 channels: 36 MB a tap).
  */
-#define BLOCK_BUDGET (256 * 1024)
-#define MIN_BLOCK (4 * MR)
-#define MAX_BLOCK (16 * MR)
+#define BLOCK_BUDGET (512 * 1024)
+#define LARGE_U (8L * 1024 * 1024)
 static int64_t mmgp_winograd_block(int m, int64_t ic, int64_t oc) {
-    const int64_t per = (int64_t)(m + 2) * (m + 2) * (ic + oc) * (int64_t)sizeof(float);
-    int64_t nb = BLOCK_BUDGET / per / MR * MR;
-    return nb < MIN_BLOCK ? MIN_BLOCK : nb > MAX_BLOCK ? MAX_BLOCK : nb;
+    const int64_t t2 = (int64_t)(m + 2) * (m + 2), per = t2 * (ic + oc) * (int64_t)sizeof(float);
+    const int64_t least = t2 * ic * oc * (int64_t)sizeof(float) > LARGE_U ? 4 * MR : 2 * MR;
+    const int64_t nb = BLOCK_BUDGET / per / MR * MR;
+    return nb < least ? least : nb > 16 * MR ? 16 * MR : nb;
 }
 
 /* The plain C path always (MMGP_WINOGRAD_PORTABLE, and CPUs without AVX), the AVX one where the compiler targets it. */

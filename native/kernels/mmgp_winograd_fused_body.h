@@ -183,13 +183,29 @@ static void WN(mmgp_winograd_fused)(struct ggml_tensor * dst, int ith, int nth, 
                 WN(v8) a[T_MAX * T_MAX], y[16];
                 for (int t = 0; t < T2; t++) a[t] = WN(v_load)(mb + ((size_t)t * nbp + i) * OCp + c0);
                 WN(tile_output)(m, a, y);
-                float out[16][LANES];
+                float out[16][LANES], tr[16][LANES];
                 for (int e = 0; e < m * m; e++) WN(v_store)(out[e], bias != NULL ? WN(v_add)(y[e], bvec) : y[e]);
-                for (int l = 0; l < lanes; l++)
+                /* channels first: tr[8h + l][e] is channel l's value at position 8h + e, so a row of the
+                 * tile is m contiguous floats per channel */
+                const float * src[LANES];
+                for (int h = 0; h < m * m / LANES; h++) {
+                    for (int e = 0; e < LANES; e++) src[e] = out[LANES * h + e];
+                    WN(transpose_8x8)(src, 0, tr[LANES * h], LANES);
+                }
+                if (m * m < LANES)
+                    for (int l = 0; l < LANES; l++)
+                        for (int e = 0; e < m * m; e++) tr[l][e] = out[e][l];
+                for (int l = 0; l < lanes; l++) {
+                    const float * tl = m * m < LANES ? tr[l] : NULL;
                     for (int64_t j = 0; j < nrows; j++) {
-                        float * row = (float *)(plane[l] + (ty * m + j) * dst->nb[1]) + tx * m;
-                        for (int64_t q = 0; q < cols; q++) row[q] = out[j * m + q][l];
+                        const int64_t e = j * m;
+                        const float * from = tl != NULL ? tl + e : tr[LANES * (e / LANES) + l] + e % LANES;
+                        float * to = (float *)(plane[l] + (ty * m + j) * dst->nb[1]) + tx * m;
+                        if (cols == 4) memcpy(to, from, 4 * sizeof(float)); /* a fixed size: inlined, no library call */
+                        else
+                            for (int64_t q = 0; q < cols; q++) to[q] = from[q];
                     }
+                }
             }
         }
     }
