@@ -122,6 +122,15 @@ static void WN(mmgp_winograd_fused)(struct ggml_tensor * dst, int ith, int nth, 
     const int64_t ICs = (IC + LANES - 1) / LANES * LANES, OCp = panels * PANEL;
     int64_t nb = p->block > 0 ? p->block : mmgp_winograd_block(m, IC, OCp);
     if (nb > tiles) nb = tiles;
+    if (p->block <= 0) {
+        /* Blocks of equal size; and when the items are few (a small image of many channels), as
+         * many blocks as make the items a multiple of the threads, so none waits for another's
+         * extra block. The bits do not depend on the blocks. */
+        int64_t nblocks = (tiles + nb - 1) / nb;
+        if (B * count * nblocks < 8 * (int64_t)nth)
+            while ((B * count * nblocks) % nth != 0 && nblocks < tiles) nblocks++;
+        nb = (tiles + nblocks - 1) / nblocks;
+    }
     const int64_t nbp = (nb + MR - 1) / MR * MR, blocks = (tiles + nb - 1) / nb, items = B * count * blocks;
     const int64_t i0 = items * ith / nth, i1 = items * (ith + 1) / nth;
     if (i1 <= i0) return;
