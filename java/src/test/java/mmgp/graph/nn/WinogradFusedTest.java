@@ -226,6 +226,21 @@ class WinogradFusedTest extends NnTestSupport {
     }
 
     @Test
+    void theProfileCountsTheFusedProductsAsTheThreeOpRouteDoes() {
+        // 13×9 outputs at m = 4: 4×3 tiles; IC 5, OC 18, 2 images: 2·36·IC·OC FLOPs per tile, as the mul_mats of the three ops count.
+        double[] flops = new double[2];
+        for (int fused = 0; fused < 2; fused++) {
+            try (Graph g = new Graph(fast, 64)) {
+                Tensor y = g.output(Winograd.conv2d(g, g.inputF32("k", 3, 3, 5, 18), g.inputF32("x", 13, 9, 5, 2), 1,
+                        new Winograd.Config(4, GgmlType.F32, false, fused == 1)));
+                assertThat(y.name()).isEqualTo(fused == 1 ? "winograd_fused" : "winograd_y");
+                flops[fused] = g.flops();
+            }
+        }
+        assertThat(flops[1]).isEqualTo(2.0 * 36 * 5 * 18 * 12 * 2).isEqualTo(flops[0]);
+    }
+
+    @Test
     void badOperandsAreRefusedWithTheProblemNamed() {
         Winograd.Config c = new Winograd.Config(4, GgmlType.F32, false, true);
         try (Graph g = new Graph(fast, 64)) {
