@@ -1,7 +1,7 @@
 /*
  * mmgp_winograd: the three transforms of a Winograd F(m x m, 3 x 3) convolution (stride 1, zero
- * padding) as ggml custom ops; the products between them stay ggml's mul_mat (see mmgp_kernels.h
- * for the layouts).
+ * padding) as ggml custom ops, the products between them ggml's mul_mat; and the fused op that does
+ * all of it in one (see mmgp_kernels.h for the layouts).
  *
  * With T = m + 2 and the usual (Lavin & Gray) matrices B, G, A of F(m, 3):
  *   weights  U = G g Gᵀ    per (input channel, output channel, time tap): T x T values
@@ -17,6 +17,9 @@
  * them, so a patch is T² vector loads; the output rows of a tile row are assembled in a buffer
  * and copied out whole. Threads split (frame, tile row, 8-channel block) items of the input and output
  * transforms; the weight transform splits output channels.
+ *
+ * mmgp_winograd_fused (mmgp_winograd_fused_body.h) runs all three steps per block of tiles with the
+ * products as register tiles of its own, so V and M stay in per-thread buffers, and adds the bias.
  */
 #include "mmgp_kernels.h"
 #include "mmgp_ggml_tensor.h"

@@ -26,7 +26,9 @@ import mmgp.tensor.GgmlType;
  * <p>Under FAST ({@link Winograd#route}), a kernel that is 3×3 in space with stride 1 and
  * equal padding along W and H takes the {@link Winograd} route for its taps instead of the
  * im2col: the input frames are transformed once (V), tap dt is one product of U_dt with the
- * frames of V it reads, and one output transform sums the taps' products at their frame offsets.
+ * frames of V it reads, and one output transform sums the taps' products at their frame offsets;
+ * on the fused op ({@link Winograd.Config#fused}) one op does all of it and adds the bias
+ * ({@link Taps#replicating(Graph, Tensor, int[], int[], long, long, Tensor)}).
  */
 public final class Conv3d {
     private Conv3d() {}

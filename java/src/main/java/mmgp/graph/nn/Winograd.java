@@ -28,6 +28,14 @@ import mmgp.tensor.GgmlType;
  *       ({@link #outputVideo}; the transform is linear).</li>
  * </ol>
  *
+ * <p>The fused op ({@link Config#fused}, the default with F32 operands: {@link #fusedRoute}) does the
+ * three steps in one custom op ({@code mmgp_winograd_fused}): per block of tiles it transforms the
+ * input into a thread buffer, multiplies by U with register tiles of its own (U packed by
+ * {@link #weights}) and writes the output transform plus the convolution's bias, so V, M and the
+ * bias add never reach the graph ({@link #conv2d} with a bias, {@link #fusedVideo}). Its sums run in
+ * a fixed order, so its bits do not depend on threads, blocks or batch; they differ from the
+ * three ops' (ggml's products sum in another order) by rounding.
+ *
  * <p>Batch invariance: every transform is per tile, and U, the products' first operand, is fixed
  * per convolution. Whether ggml takes tinyBLAS or its dot products depends on U's shape (IC a
  * multiple of the SIMD width, OC of 4) and on the product's column count (tiles, frames, clips):
@@ -41,7 +49,8 @@ import mmgp.tensor.GgmlType;
  * can compare them in one JVM: {@code -Dmmgp.conv=winograd|im2col} (env {@code MMGP_CONV}),
  * {@code -Dmmgp.winograd.tile=2|4} ({@code MMGP_WINOGRAD_TILE}) and
  * {@code -Dmmgp.winograd.type=f16|f32} ({@code MMGP_WINOGRAD_TYPE}, the type of U and V and so of
- * the products' operands). The defaults were chosen by measuring error against the fp32 goldens
+ * the products' operands), {@code -Dmmgp.winograd.fused=on|off} ({@code MMGP_WINOGRAD_FUSED}) and
+ * {@code -Dmmgp.winograd.block=N} ({@code MMGP_WINOGRAD_BLOCK}, the fused op's tiles per block). The defaults were chosen by measuring error against the fp32 goldens
  * and speed on the decoders (README, Performance): m = 4 with F32 operands. F32 keeps the route
  * more precise than the im2col's F16 patches, and its 4× fewer products outweigh the F32 GEMM
  * being slower than ggml's F16 one; F16 operands with m = 4 amplify the half rounding past the
