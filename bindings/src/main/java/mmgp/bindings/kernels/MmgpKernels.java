@@ -123,6 +123,14 @@ public final class MmgpKernels {
             new Binding("mmgp_winograd_input", FunctionDescriptor.ofVoid(PTR, INT, INT, PTR)),
             new Binding("mmgp_winograd_output", FunctionDescriptor.ofVoid(PTR, INT, INT, PTR)));
 
+    /** The symbol of the fused Winograd op, looked up apart from {@link #BINDINGS}. */
+    private static final String WINOGRAD_FUSED_SYMBOL = "mmgp_winograd_fused";
+    /**
+     * Functions looked up by address only when the library has them (a build that predates one
+     * still loads): the fused Winograd op.
+     */
+    private static final List<Binding> OPTIONAL_BINDINGS = List.of(new Binding(WINOGRAD_FUSED_SYMBOL, FunctionDescriptor.ofVoid(PTR, INT, INT, PTR)));
+
     /** {@code MMGP_IM2COL_*} flags of {@link #im2colParams}: ggml's 1-D layout (mmgp_im2col_2d only). */
     public static final int IM2COL_1D = 1;
     /** The plain C tiles and float→half conversion that CPUs without AVX/NEON run (for tests). */
@@ -148,8 +156,6 @@ public final class MmgpKernels {
     private static final MemorySegment WINOGRAD_WEIGHTS, WINOGRAD_INPUT, WINOGRAD_OUTPUT;
     /** {@code mmgp_winograd_fused}, or NULL in a kernels build that predates it (optional: the three-op route stays). */
     private static final MemorySegment WINOGRAD_FUSED;
-    /** The symbol looked up apart from {@link #BINDINGS}: a build without it still loads. */
-    private static final String WINOGRAD_FUSED_SYMBOL = "mmgp_winograd_fused";
 
     /** {@code MMGP_WINOGRAD_VIDEO}: a video input [W, H, F, C·B], a 3-D kernel's time taps, a [OW, OH, n, OC] output. */
     public static final int WINOGRAD_VIDEO = 1;
@@ -279,9 +285,11 @@ public final class MmgpKernels {
         return BUILD_INFO;
     }
 
-    /** Every bound function with its FFM signature, for the check against mmgp_kernels.h. */
+    /** Every bound function with its FFM signature, the optional ones included, for the check against mmgp_kernels.h. */
     public static List<Binding> bindings() {
-        return BINDINGS;
+        List<Binding> all = new ArrayList<>(BINDINGS);
+        all.addAll(OPTIONAL_BINDINGS);
+        return List.copyOf(all);
     }
 
     private static void requireAvailable() {
