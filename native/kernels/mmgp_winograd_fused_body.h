@@ -137,9 +137,12 @@ static void WN(mmgp_winograd_fused)(struct ggml_tensor * dst, int ith, int nth, 
     const int64_t cwmax = (nb < TX ? nb : TX) * m + 2;
     /* V and M per position t: nbp rows (tiles; the padding rows past a short block are computed and
      * dropped) of ICs / OCp floats. */
-    float * v = calloc((size_t)T2 * nbp * ICs + (size_t)T2 * nbp * OCp + (size_t)T * cwmax * LANES, sizeof(float));
+    /* Positions vs and ms floats apart: one cache line more than the rows, so a tile's T² stores
+     * into V and loads from M do not fall into a few L1 sets (a power-of-two multiple apart). */
+    const size_t vs = (size_t)nbp * ICs + PANEL, ms = (size_t)nbp * OCp + PANEL;
+    float * v = calloc((size_t)T2 * vs + (size_t)T2 * ms + (size_t)T * cwmax * LANES, sizeof(float));
     if (v == NULL) fail("fused: out of memory for the thread's V and M buffers");
-    float *mb = v + (size_t)T2 * nbp * ICs, *rows = mb + (size_t)T2 * nbp * OCp;
+    float *mb = v + (size_t)T2 * vs, *rows = mb + (size_t)T2 * ms;
     const size_t sh = x->nb[1];
     for (int64_t it = i0; it < i1; it++) {
         const int64_t blk = it % blocks, n = it / blocks, o = n % count, b = n / count;
@@ -159,7 +162,7 @@ static void WN(mmgp_winograd_fused)(struct ggml_tensor * dst, int ith, int nth, 
                         WN(v8) d[T_MAX * T_MAX];
                         WN(tile_input)(m, rows, cw, (tx - txa) * m, d);
                         float * out = v + (ty * TX + tx - tile0) * ICs + c0;
-                        for (int t = 0; t < T2; t++) WN(v_store)(out + (size_t)t * nbp * ICs, d[t]);
+                        for (int t = 0; t < T2; t++) WN(v_store)(out + (size_t)t * vs, d[t]);
                     }
                 }
                 ta = tb;
@@ -169,7 +172,7 @@ static void WN(mmgp_winograd_fused)(struct ggml_tensor * dst, int ith, int nth, 
                 const float * ut = (const float *)((const char *)U->data + s * U->nb[3] + t * U->nb[2]);
                 for (int64_t pn = 0; pn < panels; pn++)
                     for (int64_t r0 = 0; r0 < ntp; r0 += MR) {
-                        WN(gemm_tile)(IC, v + ((size_t)t * nbp + r0) * ICs, ICs, ut + pn * IC * PANEL, mb + ((size_t)t * nbp + r0) * OCp + pn * PANEL,
+                        WN(gemm_tile)(IC, v + (size_t)t * vs + (size_t)r0 * ICs, ICs, ut + pn * IC * PANEL, mb + (size_t)t * ms + (size_t)r0 * OCp + pn * PANEL,
                                       OCp, s > 0);
                     }
             }
@@ -190,7 +193,7 @@ static void WN(mmgp_winograd_fused)(struct ggml_tensor * dst, int ith, int nth, 
                 const int64_t tile = tile0 + i, ty = tile / TX, tx = tile % TX;
                 const int64_t nrows = OH - ty * m < m ? OH - ty * m : m, cols = OW - tx * m < m ? OW - tx * m : m;
                 WN(v8) a[T_MAX * T_MAX], y[16];
-                for (int t = 0; t < T2; t++) a[t] = WN(v_load)(mb + ((size_t)t * nbp + i) * OCp + c0);
+                for (int t = 0; t < T2; t++) a[t] = WN(v_load)(mb + (size_t)t * ms + (size_t)i * OCp + c0);
                 WN(tile_output)(m, a, y);
                 float out[16][LANES], tr[16][LANES];
                 for (int e = 0; e < m * m; e++) WN(v_store)(out[e], bias != NULL ? WN(v_add)(y[e], bvec) : y[e]);

@@ -120,11 +120,9 @@ public final class Winograd {
      * refused rather than quietly ignored.
      */
     static boolean fusedRoute(GgmlType type) {
-        String p = System.getProperty("mmgp.winograd.fused");
-        boolean explicit = (p != null && !p.isBlank()) || (System.getenv("MMGP_WINOGRAD_FUSED") != null && !System.getenv("MMGP_WINOGRAD_FUSED").isBlank());
-        boolean on = setting("mmgp.winograd.fused", "MMGP_WINOGRAD_FUSED", FUSED_DEFAULT, "on", "off").equals("on");
-        if (!on) return false;
-        if (!explicit) return type == GgmlType.F32 && MmgpKernels.hasWinogradFused();
+        String value = setting("mmgp.winograd.fused", "MMGP_WINOGRAD_FUSED", "", "on", "off"); // "": not set
+        if (value.isEmpty()) return FUSED_BY_DEFAULT && type == GgmlType.F32 && MmgpKernels.hasWinogradFused();
+        if (value.equals("off")) return false;
         if (type != GgmlType.F32) {
             throw new IllegalArgumentException("the fused Winograd op (mmgp.winograd.fused / MMGP_WINOGRAD_FUSED=on) multiplies F32 operands;"
                     + " it cannot take mmgp.winograd.type / MMGP_WINOGRAD_TYPE=f16");
@@ -136,8 +134,8 @@ public final class Winograd {
         return true;
     }
 
-    /** The default of {@link #fusedRoute}'s switch. */
-    private static final String FUSED_DEFAULT = "on";
+    /** Whether {@link #fusedRoute} is on when its switch is not set (where the operands and the library allow). */
+    private static final boolean FUSED_BY_DEFAULT = true;
 
     /**
      * Whether an image convolution of this kernel (spatial axes 0 and 1) over this input takes the
