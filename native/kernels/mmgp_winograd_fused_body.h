@@ -136,9 +136,9 @@ static void WN(mmgp_winograd_fused)(struct ggml_tensor * dst, int ith, int nth, 
     if (i1 <= i0) return;
     const int64_t cwmax = (nb < TX ? nb : TX) * m + 2;
     /* V and M per position t: nbp rows (tiles; the padding rows past a short block are computed and
-     * dropped) of ICs / OCp floats. */
-    /* Positions vs and ms floats apart: one cache line more than the rows, so a tile's T² stores
-     * into V and loads from M do not fall into a few L1 sets (a power-of-two multiple apart). */
+     * dropped) of ICs / OCp floats, positions vs and ms floats apart: a cache line more than the
+     * rows, so a tile's T² stores into V and loads from M do not crowd into a few L1 sets (as they
+     * would a power-of-two multiple apart). */
     const size_t vs = (size_t)nbp * ICs + PANEL, ms = (size_t)nbp * OCp + PANEL;
     float * v = calloc((size_t)T2 * vs + (size_t)T2 * ms + (size_t)T * cwmax * LANES, sizeof(float));
     if (v == NULL) fail("fused: out of memory for the thread's V and M buffers");
