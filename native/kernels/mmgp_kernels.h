@@ -227,6 +227,7 @@ MMGP_KERNELS_API void mmgp_f32gemm_raw(const void * a, int aF16, long lda, long 
  */
 #define MMGP_WINOGRAD_VIDEO 1 /* video input / 3-D kernel / [OW, OH, n, OC] output */
 #define MMGP_WINOGRAD_PORTABLE 2 /* the plain C path, as CPUs without AVX (and arm64) run it */
+#define MMGP_WINOGRAD_PACKED 4 /* mmgp_winograd_weights: U packed for mmgp_winograd_fused (see below) */
 
 /* userdata of the three ops: 5 int32. */
 struct mmgp_winograd_params {
@@ -240,6 +241,39 @@ struct mmgp_winograd_params {
 MMGP_KERNELS_API void mmgp_winograd_weights(struct ggml_tensor * dst, int ith, int nth, void * userdata);
 MMGP_KERNELS_API void mmgp_winograd_input(struct ggml_tensor * dst, int ith, int nth, void * userdata);
 MMGP_KERNELS_API void mmgp_winograd_output(struct ggml_tensor * dst, int ith, int nth, void * userdata);
+
+/*
+ * ---- The fused Winograd convolution (mmgp_winograd.c) ----
+ *
+ * The input transform, the products and the output transform in one op, so V and M never reach
+ * memory (only thread-local buffers of a block of tiles), and the bias is added on the way out:
+ *
+ *   U = ggml_custom_4d(ctx, F32, 16*IC, ceil(OC/16), T², taps, {kernel}, 1, mmgp_winograd_weights, -1, params)
+ *     with MMGP_WINOGRAD_PACKED (and MMGP_WINOGRAD_VIDEO for a 3-D kernel, as above): U[t] of
+ *     tap s as panels of 16 output channels, element (ic, oc) at [s][t][oc/16][ic][oc%16], the
+ *     channels past OC zero.
+ *   Y = ggml_custom_4d(ctx, F32, OW, OH, OC, B, {x, U[, bias]}, 2|3, mmgp_winograd_fused, -1, fparams)
+ *     an image x [W, H, IC, B] (taps = 1); or with MMGP_WINOGRAD_VIDEO a video x [W, H, F, IC*B]
+ *     → Y [OW, OH, count, OC*B], output frame o of clip b summing tap s over input frame
+ *     clamp(first + o + s, 0, F - 1) of the clip (any number of taps). bias: F32/F16 [OC], added
+ *     to every output of its channel. Tiles, padding and cropping as for the three ops above.
+ * Threads split (clip, output frame, block of tiles) items. Every output element is the output
+ * transform of M = Σ_s Σ_ic U·V computed as one chain of fused multiply-adds from zero, taps in
+ * order and input channels in order (two roundings per step where the build has no FMA), on
+ * both paths, whatever the thread count, block size or batch: 1 or 2 threads, alone or in a
+ * batch, plain C or SIMD give the same bits. (The three-op route's products are ggml's and sum
+ * in another order: the two routes agree to rounding, not in bits.)
+ */
+struct mmgp_winograd_fused_params {
+    int32_t tile;     /* m: 2 or 4 */
+    int32_t padding;  /* zero padding on each side, >= 0 */
+    int32_t flags;    /* MMGP_WINOGRAD_VIDEO, MMGP_WINOGRAD_PORTABLE */
+    int32_t first;    /* video: the clip frame tap 0 of output frame 0 reads (may be < 0) */
+    int32_t block;    /* tiles per work item; <= 0: the default (a block's V and M within 512 KB, at least 12 tiles, 24 for a large U) */
+    int32_t reserved; /* 0 */
+};
+
+MMGP_KERNELS_API void mmgp_winograd_fused(struct ggml_tensor * dst, int ith, int nth, void * userdata);
 
 #ifdef __cplusplus
 }

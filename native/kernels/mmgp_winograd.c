@@ -1,7 +1,7 @@
 /*
  * mmgp_winograd: the three transforms of a Winograd F(m x m, 3 x 3) convolution (stride 1, zero
- * padding) as ggml custom ops; the products between them stay ggml's mul_mat (see mmgp_kernels.h
- * for the layouts).
+ * padding) as ggml custom ops, the products between them ggml's mul_mat; and the fused op that does
+ * all of it in one (see mmgp_kernels.h for the layouts).
  *
  * With T = m + 2 and the usual (Lavin & Gray) matrices B, G, A of F(m, 3):
  *   weights  U = G g Gᵀ    per (input channel, output channel, time tap): T x T values
@@ -17,6 +17,9 @@
  * them, so a patch is T² vector loads; the output rows of a tile row are assembled in a buffer
  * and copied out whole. Threads split (frame, tile row, 8-channel block) items of the input and output
  * transforms; the weight transform splits output channels.
+ *
+ * mmgp_winograd_fused (mmgp_winograd_fused_body.h) runs all three steps per block of tiles with the
+ * products as register tiles of its own, so V and M stay in per-thread buffers, and adds the bias.
  */
 #include "mmgp_kernels.h"
 #include "mmgp_ggml_tensor.h"
@@ -41,8 +44,11 @@
 #define LANES 8
 #define T_MAX 6 /* m = 4 */
 #define CHUNK_TILES 16 /* tiles per chunk of a tile row in the input transform */
+#define PANEL 16 /* output channels per panel of packed U, the columns of the fused op's register tile */
+#define MR 6     /* tiles per register tile of the fused op: 6 x 16 accumulators are 12 of AVX2's 16 registers */
 
 _Static_assert(sizeof(struct mmgp_winograd_params) == 20, "mmgp_winograd_params is 5 int32");
+_Static_assert(sizeof(struct mmgp_winograd_fused_params) == 24, "mmgp_winograd_fused_params is 6 int32");
 
 static void fail(const char * what) {
     fprintf(stderr, "mmgp_winograd: %s\n", what);
@@ -76,16 +82,34 @@ static float f16_to_f32(uint16_t h) {
     return f;
 }
 
+/*
+ * The fused op's default tiles per block. The thread's V and M buffers of a block, T²·(IC + OC)
+ * floats a tile, should stay in L2 (Zen 3: 512 KB a core; the panel of U in use is IC·64 bytes);
+ * but each block streams all of U once (T²·IC·OC floats, shared by the threads), so a block has at
+ * least 2 register tiles of tiles, and 4 when U is too large to stay in a share of L3 and comes
+ * from memory at every block (512 x 512 channels: 36 MB a tap).
+ */
+#define BLOCK_BUDGET (512 * 1024)
+#define LARGE_U (8L * 1024 * 1024)
+static int64_t mmgp_winograd_block(int m, int64_t ic, int64_t oc) {
+    const int64_t t2 = (int64_t)(m + 2) * (m + 2), per = t2 * (ic + oc) * (int64_t)sizeof(float);
+    const int64_t least = t2 * ic * oc * (int64_t)sizeof(float) > LARGE_U ? 4 * MR : 2 * MR;
+    const int64_t nb = BLOCK_BUDGET / per / MR * MR;
+    return nb < least ? least : nb > 16 * MR ? 16 * MR : nb;
+}
+
 /* The plain C path always (MMGP_WINOGRAD_PORTABLE, and CPUs without AVX), the AVX one where the compiler targets it. */
 #define WINO_AVX 0
 #define WN(name) name##_portable
 #include "mmgp_winograd_body.h"
+#include "mmgp_winograd_fused_body.h"
 #undef WINO_AVX
 #undef WN
 #if defined(__AVX__)
 #define WINO_AVX 1
 #define WN(name) name##_simd
 #include "mmgp_winograd_body.h"
+#include "mmgp_winograd_fused_body.h"
 #undef WINO_AVX
 #undef WN
 #define WINO_HAS_SIMD 1
@@ -131,4 +155,16 @@ void mmgp_winograd_output(struct ggml_tensor * dst, int ith, int nth, void * use
 #endif
     (void)simd(userdata);
     mmgp_winograd_output_portable(dst, ith, nth, userdata);
+}
+
+void mmgp_winograd_fused(struct ggml_tensor * dst, int ith, int nth, void * userdata) {
+    const struct mmgp_winograd_fused_params * p = (const struct mmgp_winograd_fused_params *)userdata;
+    if (p == NULL) fail("userdata (struct mmgp_winograd_fused_params *) is NULL");
+#if WINO_HAS_SIMD
+    if ((p->flags & MMGP_WINOGRAD_PORTABLE) == 0) {
+        mmgp_winograd_fused_simd(dst, ith, nth, userdata);
+        return;
+    }
+#endif
+    mmgp_winograd_fused_portable(dst, ith, nth, userdata);
 }

@@ -188,6 +188,61 @@ WINO_INLINE void WN(store_lanes)(char * dst, int f16, WN(v8) a, int n) {
     WN(f32_to_f16)(tmp, (uint16_t *)dst, n);
 }
 
+/*
+ * The T input rows y0 .. y0 + T - 1 of columns [xs, xs + cw) of 8 channels (plane[l]: channel l's
+ * plane, rows sh bytes apart, W x H) laid out channels last, zeros outside the input:
+ * buf[j][q][lane] for column xs + q (8 x 8 transposes).
+ */
+WINO_INLINE void WN(load_rows)(const char * const * plane, size_t sh, int64_t W, int64_t H, int64_t y0, int64_t xs, int64_t cw, int T,
+                               float * buf) {
+    const int64_t xe = xs + cw, xa = xs > 0 ? xs : 0, xb = xe < W ? xe : W;
+    for (int j = 0; j < T; j++) {
+        float * brow = buf + (size_t)j * cw * LANES;
+        const int64_t y = y0 + j;
+        if (y < 0 || y >= H || xb <= xa) {
+            memset(brow, 0, (size_t)cw * LANES * sizeof(float));
+            continue;
+        }
+        const float * src[LANES];
+        for (int l = 0; l < LANES; l++) src[l] = (const float *)(plane[l] + y * sh);
+        memset(brow, 0, (size_t)(xa - xs) * LANES * sizeof(float));
+        int64_t xx = xa;
+        for (; xx + LANES <= xb; xx += LANES) WN(transpose_8x8)(src, xx, brow + (xx - xs) * LANES, LANES);
+        for (; xx < xb; xx++)
+            for (int l = 0; l < LANES; l++) brow[(xx - xs) * LANES + l] = src[l][xx];
+        if (xb < xe) memset(brow + (xb - xs) * LANES, 0, (size_t)(xe - xb) * LANES * sizeof(float));
+    }
+}
+
+/* V = Bᵀ d B of the patch whose top left is column q0 of load_rows' buf (cw columns a row): d[t], t < T². */
+WINO_INLINE void WN(tile_input)(int m, const float * buf, int64_t cw, int64_t q0, WN(v8) * d) {
+    const int T = m + 2;
+    WN(v8) r[T_MAX * T_MAX];
+    for (int j = 0; j < T; j++)
+        for (int i = 0; i < T; i++) d[j * T + i] = WN(v_load)(buf + ((size_t)j * cw + q0 + i) * LANES);
+    for (int i = 0; i < T; i++) WN(input_1d)(m, d + i, T, r + i, T);     /* columns: r[j][i] = (Bᵀ d)[j][i] */
+    for (int j = 0; j < T; j++) WN(input_1d)(m, r + T * j, 1, d + T * j, 1); /* rows: d[j][i] = (Bᵀ d B)[j][i] */
+}
+
+/* Y = Aᵀ a A of a transformed block a[t], t < T², into y[j*m + i], j, i < m. */
+WINO_INLINE void WN(tile_output)(int m, const WN(v8) * a, WN(v8) * y) {
+    const int T = m + 2;
+    WN(v8) r[4 * T_MAX];
+    for (int i = 0; i < T; i++) WN(output_1d)(m, a + i, T, r + i, T);      /* columns: r[j][i], j < m */
+    for (int j = 0; j < m; j++) WN(output_1d)(m, r + T * j, 1, y + m * j, 1); /* rows: y[j][i] */
+}
+
+/* The planes of 8 channels c0 .. c0 + 7 (the ones past IC repeat c0) of frame f of clip b of x: an
+ * image [W, H, IC, B] (f = 0) or a video [W, H, F, IC*B]. */
+WINO_INLINE void WN(channel_planes)(const struct ggml_tensor * x, int video, int64_t IC, int64_t f, int64_t b, int64_t c0,
+                                    const char ** plane) {
+    for (int l = 0; l < LANES; l++) {
+        const int64_t c = c0 + (c0 + l < IC ? l : 0);
+        plane[l] = (const char *)x->data + (video ? f * (int64_t)x->nb[2] + (c + IC * b) * (int64_t)x->nb[3]
+                                                  : c * (int64_t)x->nb[2] + b * (int64_t)x->nb[3]);
+    }
+}
+
 /* ---------------------------------------------------------------------------------------------
  * Weight transform.
  * ------------------------------------------------------------------------------------------- */
@@ -196,53 +251,71 @@ static void WN(mmgp_winograd_weights)(struct ggml_tensor * dst, int ith, int nth
     const struct ggml_tensor * k = dst->src[0];
     if (p == NULL) fail("userdata (struct mmgp_winograd_params *) is NULL");
     if (k == NULL) fail("dst->src[0] (the kernel) is missing");
-    const int m = p->tile, T = m + 2, video = (p->flags & MMGP_WINOGRAD_VIDEO) != 0;
+    const int m = p->tile, T = m + 2, video = (p->flags & MMGP_WINOGRAD_VIDEO) != 0, packed = (p->flags & MMGP_WINOGRAD_PACKED) != 0;
     if (m != 2 && m != 4) fail("tile must be 2 or 4");
     if (k->type != GGML_TYPE_F32 && k->type != GGML_TYPE_F16) fail("the kernel must be F32 or F16");
-    if (dst->type != GGML_TYPE_F32 && dst->type != GGML_TYPE_F16) fail("U must be F32 or F16");
-    const int64_t IC = dst->ne[0], OC = dst->ne[1], taps = dst->ne[3];
+    if (dst->type != GGML_TYPE_F32 && (packed || dst->type != GGML_TYPE_F16)) fail("U must be F32 or F16 (F32 when packed)");
+    if (packed && (dst->ne[0] % PANEL != 0 || dst->ne[0] < PANEL)) fail("packed U's ne[0] must be 16 * IC");
+    const int64_t IC = packed ? dst->ne[0] / PANEL : dst->ne[0], taps = dst->ne[3];
+    const int64_t OC = packed ? (video ? (IC > 0 ? k->ne[3] / IC : 0) : k->ne[3]) : dst->ne[1];
     if (k->ne[0] != 3 || k->ne[1] != 3) fail("the kernel must be 3 x 3");
     if (dst->ne[2] != (int64_t)T * T) fail("U's ne[2] must be (tile + 2)^2");
     if (video ? (k->ne[2] != taps || k->ne[3] != IC * OC) : (taps != 1 || k->ne[2] != IC || k->ne[3] != OC)) {
-        fail("U's shape does not match the kernel (2-D [3,3,IC,OC] -> {IC,OC,T²,1}; video [3,3,KD,IC*OC] -> {IC,OC,T²,KD})");
+        fail("U's shape does not match the kernel (2-D [3,3,IC,OC] -> {IC,OC,T²,1}; video [3,3,KD,IC*OC] -> {IC,OC,T²,KD}; "
+             "packed {16*IC, ceil(OC/16), T², taps})");
     }
+    const int64_t panels = (OC + PANEL - 1) / PANEL;
+    if (packed && dst->ne[1] != panels) fail("packed U's ne[1] must be ceil(OC / 16)");
     const int kf16 = k->type == GGML_TYPE_F16, df16 = dst->type == GGML_TYPE_F16;
     const size_t des = df16 ? 2 : 4;
-    if (dst->nb[0] != des || dst->nb[1] != des * (size_t)IC) fail("U must be contiguous");
+    if (dst->nb[0] != des || dst->nb[1] != des * (size_t)dst->ne[0] || dst->nb[2] != dst->nb[1] * (size_t)dst->ne[1]
+        || dst->nb[3] != dst->nb[2] * (size_t)dst->ne[2]) {
+        fail("U must be contiguous");
+    }
     /* One output channel and tap at a time: its T² x IC values are computed into ubuf, then
-     * written as T² contiguous runs of IC (U's rows), not scattered T² rows apart per value. */
+     * written as T² contiguous runs of IC (U's rows), not scattered T² rows apart per value; packed,
+     * as a column of its panel (the padded channels of the last panel are zeros). */
     float * ubuf = malloc((size_t)T * T * (size_t)IC * sizeof(float));
     if (ubuf == NULL) fail("out of memory for the weight transform's buffer");
-    const int64_t o0 = OC * ith / nth, o1 = OC * (ith + 1) / nth;
+    const int64_t OCn = packed ? panels * PANEL : OC, o0 = OCn * ith / nth, o1 = OCn * (ith + 1) / nth;
     for (int64_t oc = o0; oc < o1; oc++) {
         for (int64_t tap = 0; tap < taps; tap++) {
-            for (int64_t ic0 = 0; ic0 < IC; ic0 += LANES) { /* 8 input channels at once, one per lane */
-                const int lanes = IC - ic0 < LANES ? (int)(IC - ic0) : LANES;
-                float gl[9][LANES];
-                for (int l = 0; l < LANES; l++) {
-                    const int64_t ic = ic0 + (l < lanes ? l : 0);
-                    const char * base = (const char *)k->data
-                            + (video ? tap * (int64_t)k->nb[2] + (ic + IC * oc) * (int64_t)k->nb[3] : ic * (int64_t)k->nb[2] + oc * (int64_t)k->nb[3]);
-                    for (int e = 0; e < 9; e++) {
-                        const char * p = base + (e / 3) * k->nb[1] + (e % 3) * k->nb[0];
-                        gl[e][l] = kf16 ? f16_to_f32(*(const uint16_t *)p) : *(const float *)p;
+            if (oc >= OC) {
+                memset(ubuf, 0, (size_t)T * T * (size_t)IC * sizeof(float));
+            } else {
+                for (int64_t ic0 = 0; ic0 < IC; ic0 += LANES) { /* 8 input channels at once, one per lane */
+                    const int lanes = IC - ic0 < LANES ? (int)(IC - ic0) : LANES;
+                    float gl[9][LANES];
+                    for (int l = 0; l < LANES; l++) {
+                        const int64_t ic = ic0 + (l < lanes ? l : 0);
+                        const char * base = (const char *)k->data
+                                + (video ? tap * (int64_t)k->nb[2] + (ic + IC * oc) * (int64_t)k->nb[3] : ic * (int64_t)k->nb[2] + oc * (int64_t)k->nb[3]);
+                        for (int e = 0; e < 9; e++) {
+                            const char * p = base + (e / 3) * k->nb[1] + (e % 3) * k->nb[0];
+                            gl[e][l] = kf16 ? f16_to_f32(*(const uint16_t *)p) : *(const float *)p;
+                        }
                     }
-                }
-                WN(v8) g[9], tmp[3 * T_MAX], u[T_MAX * T_MAX];
-                for (int e = 0; e < 9; e++) g[e] = WN(v_load)(gl[e]);
-                for (int kw = 0; kw < 3; kw++) WN(weight_1d)(m, g + kw, 3, tmp + kw, 3); /* columns: tmp[j][kw] = (G g)[j][kw] */
-                for (int j = 0; j < T; j++) WN(weight_1d)(m, tmp + 3 * j, 1, u + T * j, 1); /* rows: u[j][i] */
-                for (int t = 0; t < T * T; t++) {
-                    if (lanes == LANES) {
-                        WN(v_store)(ubuf + (size_t)t * IC + ic0, u[t]);
-                    } else {
-                        float ul[LANES];
-                        WN(v_store)(ul, u[t]);
-                        for (int l = 0; l < lanes; l++) ubuf[(size_t)t * IC + ic0 + l] = ul[l];
+                    WN(v8) g[9], tmp[3 * T_MAX], u[T_MAX * T_MAX];
+                    for (int e = 0; e < 9; e++) g[e] = WN(v_load)(gl[e]);
+                    for (int kw = 0; kw < 3; kw++) WN(weight_1d)(m, g + kw, 3, tmp + kw, 3); /* columns: tmp[j][kw] = (G g)[j][kw] */
+                    for (int j = 0; j < T; j++) WN(weight_1d)(m, tmp + 3 * j, 1, u + T * j, 1); /* rows: u[j][i] */
+                    for (int t = 0; t < T * T; t++) {
+                        if (lanes == LANES) {
+                            WN(v_store)(ubuf + (size_t)t * IC + ic0, u[t]);
+                        } else {
+                            float ul[LANES];
+                            WN(v_store)(ul, u[t]);
+                            for (int l = 0; l < lanes; l++) ubuf[(size_t)t * IC + ic0 + l] = ul[l];
+                        }
                     }
                 }
             }
             for (int t = 0; t < T * T; t++) {
+                if (packed) {
+                    float * d = (float *)((char *)dst->data + t * dst->nb[2] + tap * dst->nb[3] + (oc / PANEL) * dst->nb[1]) + oc % PANEL;
+                    for (int64_t ic = 0; ic < IC; ic++) d[ic * PANEL] = ubuf[(size_t)t * IC + ic];
+                    continue;
+                }
                 char * d = (char *)dst->data + t * dst->nb[2] + tap * dst->nb[3] + oc * dst->nb[1];
                 if (df16) WN(f32_to_f16)(ubuf + (size_t)t * IC, (uint16_t *)d, IC);
                 else memcpy(d, ubuf + (size_t)t * IC, (size_t)IC * sizeof(float));
@@ -303,46 +376,19 @@ static void WN(mmgp_winograd_input)(struct ggml_tensor * dst, int ith, int nth, 
         const int64_t y0 = ty * m - pad;
         for (int64_t tx0 = 0; tx0 < TX; tx0 += CHUNK_TILES) {
             const int64_t tx1 = tx0 + CHUNK_TILES < TX ? tx0 + CHUNK_TILES : TX;
-            /* buffer column q holds input column xs + q; the inside ones are [xa, xb) */
-            const int64_t xs = tx0 * m - pad, xe = tx1 * m - pad + 2;
-            const int64_t xa = xs > 0 ? xs : 0, xb = xe < W ? xe : W;
+            const int64_t xs = tx0 * m - pad, cw = (tx1 - tx0) * m + 2; /* buffer column q holds input column xs + q */
             for (int64_t cb = cb0; cb < cb1; cb++) {
-                const int64_t c0 = cb * LANES;
-                const int lanes = IC - c0 < LANES ? (int)(IC - c0) : LANES;
                 const char * plane[LANES];
-                for (int l = 0; l < LANES; l++) {
-                    const int64_t c = c0 + (l < lanes ? l : 0);
-                    plane[l] = (const char *)x->data + (video ? f * (int64_t)x->nb[2] + (c + IC * b) * (int64_t)x->nb[3]
-                                                              : c * (int64_t)x->nb[2] + b * (int64_t)x->nb[3]);
-                }
-                for (int j = 0; j < T; j++) {
-                    float * brow = rows + ((size_t)(cb - cb0) * T + j) * CW * LANES;
-                    const int64_t y = y0 + j;
-                    if (y < 0 || y >= H || xb <= xa) {
-                        memset(brow, 0, (size_t)CW * LANES * sizeof(float));
-                        continue;
-                    }
-                    const float * src[LANES];
-                    for (int l = 0; l < LANES; l++) src[l] = (const float *)(plane[l] + y * sh);
-                    memset(brow, 0, (size_t)(xa - xs) * LANES * sizeof(float));
-                    int64_t xx = xa;
-                    for (; xx + LANES <= xb; xx += LANES) WN(transpose_8x8)(src, xx, brow + (xx - xs) * LANES, LANES);
-                    for (; xx < xb; xx++)
-                        for (int l = 0; l < LANES; l++) brow[(xx - xs) * LANES + l] = src[l][xx];
-                    if (xb < xs + CW) memset(brow + (xb - xs) * LANES, 0, (size_t)(xs + CW - xb) * LANES * sizeof(float));
-                }
+                WN(channel_planes)(x, video, IC, f, b, cb * LANES, plane);
+                WN(load_rows)(plane, sh, W, H, y0, xs, cw, T, rows + (size_t)(cb - cb0) * T * cw * LANES);
             }
             for (int64_t tx = tx0; tx < tx1; tx++) {
                 const int64_t tile = ty * TX + tx;
                 for (int64_t cb = cb0; cb < cb1; cb++) {
                     const int64_t c0 = cb * LANES;
                     const int lanes = IC - c0 < LANES ? (int)(IC - c0) : LANES;
-                    const float * brows = rows + (size_t)(cb - cb0) * T * CW * LANES;
-                    WN(v8) d[T_MAX * T_MAX], r[T_MAX * T_MAX];
-                    for (int j = 0; j < T; j++)
-                        for (int i = 0; i < T; i++) d[j * T + i] = WN(v_load)(brows + ((size_t)j * CW + (tx - tx0) * m + i) * LANES);
-                    for (int i = 0; i < T; i++) WN(input_1d)(m, d + i, T, r + i, T);     /* columns: r[j][i] = (Bᵀ d)[j][i] */
-                    for (int j = 0; j < T; j++) WN(input_1d)(m, r + T * j, 1, d + T * j, 1); /* rows: d[j][i] = (Bᵀ d B)[j][i] */
+                    WN(v8) d[T_MAX * T_MAX];
+                    WN(tile_input)(m, rows + (size_t)(cb - cb0) * T * cw * LANES, cw, (tx - tx0) * m, d);
                     char * out = (char *)dst->data + nf * dst->nb[2] + tile * dst->nb[1] + c0 * es;
                     for (int t = 0; t < T * T; t++) WN(store_lanes)(out + t * dst->nb[3], f16, d[t], lanes);
                 }
@@ -410,7 +456,7 @@ static void WN(mmgp_winograd_output)(struct ggml_tensor * dst, int ith, int nth,
             for (int64_t cb = cb0; cb < cb1; cb++) {
                 const int64_t c0 = cb * LANES;
                 const int lanes = OC - c0 < LANES ? (int)(OC - c0) : LANES;
-                WN(v8) a[T_MAX * T_MAX], r[4 * T_MAX], y[16];
+                WN(v8) a[T_MAX * T_MAX], y[16];
                 for (int t = 0; t < T * T; t++) {
                     WN(v8) acc = WN(v_zero)();
                     for (int s = 0; s < nsrc; s++) {
@@ -428,8 +474,7 @@ static void WN(mmgp_winograd_output)(struct ggml_tensor * dst, int ith, int nth,
                     }
                     a[t] = acc;
                 }
-                for (int i = 0; i < T; i++) WN(output_1d)(m, a + i, T, r + i, T);      /* columns: r[j][i], j < m */
-                for (int j = 0; j < m; j++) WN(output_1d)(m, r + T * j, 1, y + m * j, 1); /* rows: y[j][i] */
+                WN(tile_output)(m, a, y);
                 float out[16][LANES];
                 for (int e = 0; e < m * m; e++) WN(v_store)(out[e], y[e]);
                 float * ob = obuf + (size_t)(cb - cb0) * LANES * m * WB;

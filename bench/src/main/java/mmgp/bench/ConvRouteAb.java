@@ -16,13 +16,15 @@ import mmgp.models.ltx.LtxVaeDecoder;
 /**
  * The convolution routes of the decoders compared in one JVM, interleaved: every round decodes
  * once per route, in turn, so load from other processes falls on all routes alike. A route is a
- * set of system properties ({@code mmgp.conv}, {@code mmgp.winograd.tile}, {@code mmgp.winograd.type}),
+ * set of system properties ({@code mmgp.conv}, {@code mmgp.winograd.tile}, {@code mmgp.winograd.type},
+ * {@code mmgp.winograd.fused}, {@code mmgp.winograd.block}: see {@link #select}),
  * read by the graph builder at every decode. Prints every round and each route's median.
  *
  * <pre>java -cp bench/target/mmgp-bench.jar mmgp.bench.ConvRouteAb MODEL.gguf vq|vae [rounds] [LFxLHxLW]</pre>
  * {@code vq}: an aMUSEd file's VQ decoder on 16×16 random codes (a 256² image); {@code vae}: an LTX
  * file's VAE decoder on random latents of LF×LH×LW (default 3×6×8), decode timestep 0.05.
- * Routes: {@code -Droutes=im2col,winograd:2:f16,winograd:4:f32} (the default).
+ * Routes: {@code -Droutes=im2col,winograd:2:f16,winograd:4:f32} (the default), or e.g.
+ * {@code winograd:4:f32:unfused,winograd:4:f32:fused} to compare the three-op and the fused Winograd.
  */
 public final class ConvRouteAb {
     private ConvRouteAb() {}
@@ -75,13 +77,23 @@ public final class ConvRouteAb {
         }
     }
 
-    /** "im2col" or "winograd[:TILE[:TYPE]]" as the route properties; an omitted tile or type is the default, not the previous route's. */
+    /**
+     * "im2col" or "winograd[:TILE[:TYPE[:fused|unfused[:BLOCK]]]]" as the route properties
+     * ({@code mmgp.winograd.fused} on/off, {@code mmgp.winograd.block} tiles per block of the fused
+     * op); an omitted part is the default, not the previous route's.
+     */
     static void select(String route) {
         String[] p = route.split(":");
         System.setProperty("mmgp.conv", p[0]);
-        if (p.length > 1) System.setProperty("mmgp.winograd.tile", p[1]);
-        else System.clearProperty("mmgp.winograd.tile");
-        if (p.length > 2) System.setProperty("mmgp.winograd.type", p[2]);
-        else System.clearProperty("mmgp.winograd.type");
+        String[] keys = {"mmgp.winograd.tile", "mmgp.winograd.type", "mmgp.winograd.fused", "mmgp.winograd.block"};
+        for (int i = 0; i < keys.length; i++) {
+            String v = p.length > i + 1 ? p[i + 1] : null;
+            if (i == 2 && v != null) {
+                if (!v.equals("fused") && !v.equals("unfused")) throw new IllegalArgumentException("route " + route + ": '" + v + "' is not fused or unfused");
+                v = v.equals("fused") ? "on" : "off";
+            }
+            if (v != null) System.setProperty(keys[i], v);
+            else System.clearProperty(keys[i]);
+        }
     }
 }

@@ -1,6 +1,7 @@
 package mmgp.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -8,7 +9,9 @@ import org.junit.jupiter.api.Test;
 class ConvRouteAbTest {
     @AfterEach
     void clear() {
-        for (String p : new String[] {"mmgp.conv", "mmgp.winograd.tile", "mmgp.winograd.type"}) System.clearProperty(p);
+        for (String p : new String[] {"mmgp.conv", "mmgp.winograd.tile", "mmgp.winograd.type", "mmgp.winograd.fused", "mmgp.winograd.block"}) {
+            System.clearProperty(p);
+        }
     }
 
     @Test
@@ -24,5 +27,18 @@ class ConvRouteAbTest {
         assertThat(System.getProperty("mmgp.winograd.type")).isNull();
         ConvRouteAb.select("im2col");
         assertThat(System.getProperty("mmgp.conv")).isEqualTo("im2col");
+    }
+
+    @Test
+    void theFusedPartSetsTheFusedSwitchAndTheBlock() {
+        ConvRouteAb.select("winograd:4:f32:fused:30");
+        assertThat(System.getProperty("mmgp.winograd.fused")).isEqualTo("on");
+        assertThat(System.getProperty("mmgp.winograd.block")).isEqualTo("30");
+        ConvRouteAb.select("winograd:4:f32:unfused");
+        assertThat(System.getProperty("mmgp.winograd.fused")).isEqualTo("off");
+        assertThat(System.getProperty("mmgp.winograd.block")).isNull();
+        ConvRouteAb.select("winograd:4");
+        assertThat(System.getProperty("mmgp.winograd.fused")).isNull();
+        assertThatThrownBy(() -> ConvRouteAb.select("winograd:4:f32:fusd")).hasMessageContaining("'fusd' is not fused or unfused");
     }
 }

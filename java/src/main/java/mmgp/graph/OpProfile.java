@@ -183,11 +183,25 @@ public final class OpProfile {
                 if (MmgpKernels.isAvailable() && (fn == MmgpKernels.q8GemmFunction().address() || fn == MmgpKernels.f32GemmFunction().address())) {
                     return 2.0 * GgmlTensorStruct.ne(a, 0) * elements(node);
                 }
+                if (MmgpKernels.hasWinogradFused() && fn == MmgpKernels.winogradFusedFunction().address()) return winogradFusedFlops(node);
                 return 0;
             }
             default:
                 return 0;
         }
+    }
+
+    /**
+     * The fused Winograd op's products, counted as the three-op route's mul_mats count them: per
+     * tile, tap and position t an [IC]·[IC, OC] product, for every output frame (U {16·IC, ⌈OC/16⌉,
+     * T², taps} is source 1; the output [OW, OH, OC or frames, ...] holds OC·frames·batch planes).
+     */
+    private static double winogradFusedFlops(MemorySegment node) {
+        MemorySegment u = GgmlTensorStruct.src(node, 1);
+        double ic = GgmlTensorStruct.ne(u, 0) / 16.0, t2 = GgmlTensorStruct.ne(u, 2), taps = GgmlTensorStruct.ne(u, 3);
+        long m = Math.round(Math.sqrt(t2)) - 2, ow = GgmlTensorStruct.ne(node, 0), oh = GgmlTensorStruct.ne(node, 1);
+        double tiles = (double) Math.ceilDiv(ow, m) * Math.ceilDiv(oh, m), planes = elements(node) / ((double) ow * oh);
+        return 2 * ic * t2 * taps * tiles * planes;
     }
 
     private static double elements(MemorySegment t) {

@@ -123,6 +123,14 @@ public final class MmgpKernels {
             new Binding("mmgp_winograd_input", FunctionDescriptor.ofVoid(PTR, INT, INT, PTR)),
             new Binding("mmgp_winograd_output", FunctionDescriptor.ofVoid(PTR, INT, INT, PTR)));
 
+    /** The symbol of the fused Winograd op, looked up apart from {@link #BINDINGS}. */
+    private static final String WINOGRAD_FUSED_SYMBOL = "mmgp_winograd_fused";
+    /**
+     * Functions looked up by address only when the library has them (a build that predates one
+     * still loads): the fused Winograd op.
+     */
+    private static final List<Binding> OPTIONAL_BINDINGS = List.of(new Binding(WINOGRAD_FUSED_SYMBOL, FunctionDescriptor.ofVoid(PTR, INT, INT, PTR)));
+
     /** {@code MMGP_IM2COL_*} flags of {@link #im2colParams}: ggml's 1-D layout (mmgp_im2col_2d only). */
     public static final int IM2COL_1D = 1;
     /** The plain C tiles and float→half conversion that CPUs without AVX/NEON run (for tests). */
@@ -146,11 +154,15 @@ public final class MmgpKernels {
     private static final MethodHandle F32GEMM_PATH, F32GEMM_RAW;
     private static final MemorySegment F32GEMM;
     private static final MemorySegment WINOGRAD_WEIGHTS, WINOGRAD_INPUT, WINOGRAD_OUTPUT;
+    /** {@code mmgp_winograd_fused}, or NULL in a kernels build that predates it (optional: the three-op route stays). */
+    private static final MemorySegment WINOGRAD_FUSED;
 
     /** {@code MMGP_WINOGRAD_VIDEO}: a video input [W, H, F, C·B], a 3-D kernel's time taps, a [OW, OH, n, OC] output. */
     public static final int WINOGRAD_VIDEO = 1;
     /** {@code MMGP_WINOGRAD_PORTABLE}: the plain C path, as CPUs without AVX (and arm64) run it. */
     public static final int WINOGRAD_PORTABLE = 2;
+    /** {@code MMGP_WINOGRAD_PACKED}: the weight transform lays U out for the fused op, F32 {16·IC, ⌈OC/16⌉, (m+2)², taps}. */
+    public static final int WINOGRAD_PACKED = 4;
 
     /** {@code MMGP_F32GEMM_PORTABLE}: the plain C path of the F32 GEMM, as CPUs without AVX2/FMA/F16C run it (for tests). */
     public static final int F32GEMM_PORTABLE = 1;
@@ -173,6 +185,7 @@ public final class MmgpKernels {
         String failure = null;
         MethodHandle[] handles = new MethodHandle[BINDINGS.size()];
         MemorySegment[] symbols = new MemorySegment[BINDINGS.size()];
+        MemorySegment fused = MemorySegment.NULL;
         try {
             dir = locate();
             info = readBuildInfo(dir.resolve("BUILD-INFO"));
@@ -204,6 +217,7 @@ public final class MmgpKernels {
                         ? linker.downcallHandle(symbol, b.descriptor(), Linker.Option.critical(true))
                         : linker.downcallHandle(symbol, b.descriptor());
             }
+            fused = lookup.find(WINOGRAD_FUSED_SYMBOL).orElse(MemorySegment.NULL);
             int abi = (int) handles[0].invokeExact();
             if (abi != ABI) {
                 throw new NativeLibraryException(file + " has kernels ABI " + abi + ", this mmgp expects " + ABI
@@ -246,6 +260,7 @@ public final class MmgpKernels {
         WINOGRAD_WEIGHTS = symbols[22] == null ? MemorySegment.NULL : symbols[22];
         WINOGRAD_INPUT = symbols[23] == null ? MemorySegment.NULL : symbols[23];
         WINOGRAD_OUTPUT = symbols[24] == null ? MemorySegment.NULL : symbols[24];
+        WINOGRAD_FUSED = failure == null ? fused : MemorySegment.NULL;
     }
 
     private MmgpKernels() {}
@@ -270,9 +285,11 @@ public final class MmgpKernels {
         return BUILD_INFO;
     }
 
-    /** Every bound function with its FFM signature, for the check against mmgp_kernels.h. */
+    /** Every bound function with its FFM signature, the optional ones included, for the check against mmgp_kernels.h. */
     public static List<Binding> bindings() {
-        return BINDINGS;
+        List<Binding> all = new ArrayList<>(BINDINGS);
+        all.addAll(OPTIONAL_BINDINGS);
+        return List.copyOf(all);
     }
 
     private static void requireAvailable() {
@@ -583,6 +600,28 @@ public final class MmgpKernels {
     public static MemorySegment winogradOutputFunction() {
         requireAvailable();
         return WINOGRAD_OUTPUT;
+    }
+
+    /** Whether the loaded kernels library has the fused Winograd op ({@link #winogradFusedFunction}); never throws. */
+    public static boolean hasWinogradFused() {
+        return isAvailable() && !WINOGRAD_FUSED.equals(MemorySegment.NULL);
+    }
+
+    /**
+     * The address of {@code mmgp_winograd_fused}: an F32 image [W, H, IC, B] (or video
+     * [W, H, F, IC·B]), U packed by {@link #winogradWeightsFunction} with {@link #WINOGRAD_PACKED}
+     * and an optional F32/F16 bias [OC] → the convolution plus bias [OW, OH, OC, B] (or
+     * [OW, OH, count, OC·B]), F32, without V and M in memory. params: int32 {tile, padding, flags,
+     * first, block, reserved} (see mmgp_kernels.h).
+     *
+     * @throws IllegalStateException when the library is unavailable or predates the op
+     */
+    public static MemorySegment winogradFusedFunction() {
+        requireAvailable();
+        if (!hasWinogradFused()) {
+            throw new IllegalStateException("the mmgp kernels in " + DIR + " have no " + WINOGRAD_FUSED_SYMBOL + "; rebuild with native/build-native.sh");
+        }
+        return WINOGRAD_FUSED;
     }
 
     // ---- F16/F32 x F16/F32 -> F32 GEMM (mmgp_gemm_f32.c) ----

@@ -18,8 +18,25 @@ public record Conv2d(Tensor weight, Tensor bias, int stride, int padding) {
 
     /** x [W, H, IC, B] → [OW, OH, OC, B]. */
     public Tensor forward(Graph g, Tensor x) {
-        Tensor y = apply(g, weight, x, stride, padding);
+        return apply(g, weight, bias, x, stride, padding);
+    }
+
+    /**
+     * {@link #apply} with {@code bias} [OC] added (none when null): by the fused Winograd op where
+     * the convolution takes it ({@link Winograd.Config#fused}), else by a ggml add.
+     */
+    public static Tensor apply(Graph g, Tensor kernel, Tensor bias, Tensor input, int stride, int padding) {
+        Winograd.Config winograd = winograd(g, kernel, input, stride, padding);
+        if (winograd != null) return Winograd.conv2d(g, kernel, bias, input, padding, winograd);
+        Tensor y = apply(g, kernel, input, stride, padding);
         return bias == null ? y : g.add(y, Vectors.perChannel(g, bias, 2));
+    }
+
+    /** The Winograd route's configuration when this convolution takes it, else null. */
+    private static Winograd.Config winograd(Graph g, Tensor kernel, Tensor input, int stride, int padding) {
+        if (g.backend().numerics() != Numerics.FAST) return null;
+        Winograd.Config c = Winograd.route(g);
+        return c != null && Winograd.handles(kernel, input, stride, stride, padding, padding) ? c : null;
     }
 
     /**
@@ -41,10 +58,8 @@ public record Conv2d(Tensor weight, Tensor bias, int stride, int padding) {
      */
     public static Tensor apply(Graph g, Tensor kernel, Tensor input, int stride, int padding) {
         if (g.backend().numerics() == Numerics.FAST) {
-            Winograd.Config winograd = Winograd.route(g);
-            if (winograd != null && Winograd.handles(kernel, input, stride, stride, padding, padding)) {
-                return Winograd.conv2d(g, kernel, input, padding, winograd);
-            }
+            Winograd.Config winograd = winograd(g, kernel, input, stride, padding);
+            if (winograd != null) return Winograd.conv2d(g, kernel, input, padding, winograd);
             Tensor k = kernel.type() == GgmlType.F32 ? g.cast(kernel, GgmlType.F16) : kernel;
             return g.conv2d(k, input, stride, padding, (a, b) -> MatMul.apply(g, a, b));
         }

@@ -26,7 +26,9 @@ import mmgp.tensor.GgmlType;
  * <p>Under FAST ({@link Winograd#route}), a kernel that is 3×3 in space with stride 1 and
  * equal padding along W and H takes the {@link Winograd} route for its taps instead of the
  * im2col: the input frames are transformed once (V), tap dt is one product of U_dt with the
- * frames of V it reads, and one output transform sums the taps' products at their frame offsets.
+ * frames of V it reads, and one output transform sums the taps' products at their frame offsets;
+ * on the fused op ({@link Winograd.Config#fused}) one op does all of it and adds the bias
+ * ({@link Taps#replicating(Graph, Tensor, int[], int[], long, long, Tensor)}).
  */
 public final class Conv3d {
     private Conv3d() {}
@@ -110,9 +112,9 @@ public final class Conv3d {
          */
         public static Taps of(Graph g, Tensor kernel, int inChannels, Tensor input, int[] stride, int[] padding) {
             Winograd.Config c = Winograd.route(g);
-            // The output transform sums at most 10 products (ggml's source limit): longer kernels take the im2col.
             long ow = input.ne(0) + 2L * padding[0] - 2, oh = input.ne(1) + 2L * padding[1] - 2;
-            if (c == null || kernel.ne(2) > 10 || !Winograd.fits(kernel, input, stride[0], stride[1], padding[0], padding[1])
+            // The three-op route's output transform sums at most 10 products (ggml's source limit); the fused op takes any.
+            if (c == null || (!c.fused() && kernel.ne(2) > 10) || !Winograd.fits(kernel, input, stride[0], stride[1], padding[0], padding[1])
                     || !Winograd.worthIt(ow, oh)) {
                 return of(g, kernel, inChannels);
             }
@@ -137,6 +139,7 @@ public final class Conv3d {
          * im2col, or on the Winograd route its transform V.
          */
         public long unfoldedBytesPerFrame(long ow, long oh) {
+            if (winograd != null && winograd.fused()) return 0; // the fused op transforms a block of tiles at a time, in thread buffers
             if (winograd != null) return Winograd.inputBytesPerFrame(winograd, inChannels, ow, oh);
             return patch() * ow * oh * kernels.type().rowBytes(1);
         }
@@ -145,11 +148,13 @@ public final class Conv3d {
          * Bytes held per output frame (per clip) while the taps are summed: on the im2col route two
          * F32 tap products (the sum and the next product); on the Winograd route the F32 result,
          * the KD products M (each tap multiplies the frames it reads, one per output frame, and all
-         * products are inputs of the one output transform) and one tap's copy of V's frames.
+         * products are inputs of the one output transform) and one tap's copy of V's frames; on the
+         * fused op the F32 result alone (V and M live in its thread buffers, a block of tiles each).
          */
         public long productBytesPerFrame(long ow, long oh) {
             long output = (long) outChannels * ow * oh * Float.BYTES;
             if (winograd == null) return 2 * output;
+            if (winograd.fused()) return output;
             return output + kd * Winograd.productBytesPerFrame(winograd, outChannels, ow, oh) + Winograd.inputBytesPerFrame(winograd, inChannels, ow, oh);
         }
 
@@ -164,6 +169,27 @@ public final class Conv3d {
          * Winograd route one part.
          */
         public List<Tensor> replicating(Graph g, Tensor input, int[] stride, int[] padding, long first, long count) {
+            return replicating(g, input, stride, padding, first, count, null);
+        }
+
+        /**
+         * {@link #replicating} with {@code bias} [OC] added to every part (none when null): by the
+         * fused Winograd op where the taps take it, else by a ggml add per part.
+         */
+        public List<Tensor> replicating(Graph g, Tensor input, int[] stride, int[] padding, long first, long count, Tensor bias) {
+            if (winograd != null && winograd.fused()) {
+                if (input.ne(3) % inChannels != 0) throw new IllegalArgumentException("conv3d: " + input + " does not hold " + inChannels + "-channel clips");
+                if (count <= 0) throw new IllegalArgumentException("conv3d: no output frames asked for (" + count + ")");
+                return List.of(Winograd.fusedVideo(g, kernels, outChannels, bias, input, inChannels, padding[0], first, count, winograd));
+            }
+            List<Tensor> parts = unfused(g, input, stride, padding, first, count);
+            if (bias == null) return parts;
+            List<Tensor> biased = new ArrayList<>(parts.size());
+            for (Tensor p : parts) biased.add(g.add(p, Vectors.perChannel(g, bias, 3)));
+            return biased;
+        }
+
+        private List<Tensor> unfused(Graph g, Tensor input, int[] stride, int[] padding, long first, long count) {
             long frames = input.ne(2);
             if (input.ne(3) % inChannels != 0) throw new IllegalArgumentException("conv3d: " + input + " does not hold " + inChannels + "-channel clips");
             if (count <= 0) throw new IllegalArgumentException("conv3d: no output frames asked for (" + count + ")");

@@ -28,6 +28,14 @@ import mmgp.tensor.GgmlType;
  *       ({@link #outputVideo}; the transform is linear).</li>
  * </ol>
  *
+ * <p>The fused op ({@link Config#fused}, the default with F32 operands: {@link #fusedRoute}) does the
+ * three steps in one custom op ({@code mmgp_winograd_fused}): per block of tiles it transforms the
+ * input into a thread buffer, multiplies by U with register tiles of its own (U packed by
+ * {@link #weights}) and writes the output transform plus the convolution's bias, so V, M and the
+ * bias add never reach the graph ({@link #conv2d} with a bias, {@link #fusedVideo}). Its sums run in
+ * a fixed order, so its bits do not depend on threads, blocks or batch; they differ from the
+ * three ops' (ggml's products sum in another order) by rounding.
+ *
  * <p>Batch invariance: every transform is per tile, and U, the products' first operand, is fixed
  * per convolution. Whether ggml takes tinyBLAS or its dot products depends on U's shape (IC a
  * multiple of the SIMD width, OC of 4) and on the product's column count (tiles, frames, clips):
@@ -41,7 +49,8 @@ import mmgp.tensor.GgmlType;
  * can compare them in one JVM: {@code -Dmmgp.conv=winograd|im2col} (env {@code MMGP_CONV}),
  * {@code -Dmmgp.winograd.tile=2|4} ({@code MMGP_WINOGRAD_TILE}) and
  * {@code -Dmmgp.winograd.type=f16|f32} ({@code MMGP_WINOGRAD_TYPE}, the type of U and V and so of
- * the products' operands). The defaults were chosen by measuring error against the fp32 goldens
+ * the products' operands), {@code -Dmmgp.winograd.fused=on|off} ({@code MMGP_WINOGRAD_FUSED}) and
+ * {@code -Dmmgp.winograd.block=N} ({@code MMGP_WINOGRAD_BLOCK}, the fused op's tiles per block). The defaults were chosen by measuring error against the fp32 goldens
  * and speed on the decoders (README, Performance): m = 4 with F32 operands. F32 keeps the route
  * more precise than the im2col's F16 patches, and its 4× fewer products outweigh the F32 GEMM
  * being slower than ggml's F16 one; F16 operands with m = 4 amplify the half rounding past the
@@ -52,18 +61,30 @@ public final class Winograd {
     private Winograd() {}
 
     /**
-     * The tile size m (2 or 4), the type of U and V (F16 or F32), and whether the transforms take
+     * The tile size m (2 or 4), the type of U and V (F16 or F32), whether the transforms take
      * their plain C path ({@link MmgpKernels#WINOGRAD_PORTABLE}: the only one on CPUs without AVX,
-     * so tests compare it with the SIMD path; never chosen by {@link #route}).
+     * so tests compare it with the SIMD path; never chosen by {@link #route}), and whether the
+     * convolutions take the fused op ({@link #fusedRoute}: one op from the input to the output
+     * plus bias, U packed and F32, V and M in thread buffers).
      */
-    public record Config(int tile, GgmlType type, boolean portable) {
+    public record Config(int tile, GgmlType type, boolean portable, boolean fused) {
         public Config(int tile, GgmlType type) {
-            this(tile, type, false);
+            this(tile, type, false, false);
+        }
+
+        public Config(int tile, GgmlType type, boolean portable) {
+            this(tile, type, portable, false);
         }
 
         public Config {
             if (tile != 2 && tile != 4) throw new IllegalArgumentException("Winograd tile must be 2 or 4, got " + tile);
             if (type != GgmlType.F16 && type != GgmlType.F32) throw new IllegalArgumentException("Winograd operands must be F16 or F32, got " + type);
+            if (fused && type != GgmlType.F32) throw new IllegalArgumentException("the fused Winograd op multiplies F32 operands, not " + type);
+        }
+
+        /** This configuration on the fused op or off it. */
+        public Config withFused(boolean on) {
+            return new Config(tile, type, portable, on);
         }
 
         /** T = m + 2, the side of a transformed block. */
@@ -79,7 +100,8 @@ public final class Winograd {
 
     /**
      * The route's configuration for {@code g}'s convolutions (images, and the time taps of 3-D
-     * ones), or null when they take the im2col: EXACT numerics, {@code mmgp.conv=im2col}, or the kernels library missing. Reads the switches.
+     * ones), or null when they take the im2col: EXACT numerics, {@code mmgp.conv=im2col}, or the
+     * kernels library missing. Reads the switches.
      */
     public static Config route(Graph g) {
         if (g.backend().numerics() != Numerics.FAST || !MmgpKernels.isAvailable()) return null;
@@ -87,8 +109,33 @@ public final class Winograd {
         if (route.equals("im2col")) return null;
         int tile = Integer.parseInt(setting("mmgp.winograd.tile", "MMGP_WINOGRAD_TILE", "4", "2", "4"));
         GgmlType type = setting("mmgp.winograd.type", "MMGP_WINOGRAD_TYPE", "f32", "f16", "f32").equals("f16") ? GgmlType.F16 : GgmlType.F32;
-        return new Config(tile, type);
+        return new Config(tile, type, false, fusedRoute(type));
     }
+
+    /**
+     * Whether the convolutions take the fused op ({@link #fused2d}, {@link #fusedVideo}):
+     * {@code -Dmmgp.winograd.fused=on|off} (env {@code MMGP_WINOGRAD_FUSED}), by default on where
+     * the kernels library has the op and the operands are F32 (it was the faster on the decoders,
+     * README Performance). {@code on} with F16 operands, or with a library that predates the op, is
+     * refused rather than quietly ignored.
+     */
+    static boolean fusedRoute(GgmlType type) {
+        String value = setting("mmgp.winograd.fused", "MMGP_WINOGRAD_FUSED", "", "on", "off"); // "": not set
+        if (value.isEmpty()) return FUSED_BY_DEFAULT && type == GgmlType.F32 && MmgpKernels.hasWinogradFused();
+        if (value.equals("off")) return false;
+        if (type != GgmlType.F32) {
+            throw new IllegalArgumentException("the fused Winograd op (mmgp.winograd.fused / MMGP_WINOGRAD_FUSED=on) multiplies F32 operands;"
+                    + " it cannot take mmgp.winograd.type / MMGP_WINOGRAD_TYPE=f16");
+        }
+        if (!MmgpKernels.hasWinogradFused()) {
+            throw new IllegalStateException("mmgp.winograd.fused / MMGP_WINOGRAD_FUSED=on, but the kernels library in " + MmgpKernels.directory()
+                    + " predates the fused op: rebuild with native/build-native.sh");
+        }
+        return true;
+    }
+
+    /** Whether {@link #fusedRoute} is on when its switch is not set (where the operands and the library allow). */
+    private static final boolean FUSED_BY_DEFAULT = true;
 
     /**
      * Whether an image convolution of this kernel (spatial axes 0 and 1) over this input takes the
@@ -117,18 +164,31 @@ public final class Winograd {
      * every graph build; 0 sends every convolution the transforms fit down the route).
      */
     public static long minPositions() {
-        String p = System.getProperty("mmgp.winograd.minPositions");
+        return count("mmgp.winograd.minPositions", "MMGP_WINOGRAD_MIN_POSITIONS", 32 * 32, "a count of output positions");
+    }
+
+    /**
+     * Tiles per work item of the fused op, {@code -Dmmgp.winograd.block=N} (env
+     * {@code MMGP_WINOGRAD_BLOCK}; read at every graph build); 0, the default, lets the kernel size
+     * the blocks to the channel counts (mmgp_kernels.h). The bits do not depend on it.
+     */
+    public static int block() {
+        return Math.toIntExact(Math.min(count("mmgp.winograd.block", "MMGP_WINOGRAD_BLOCK", 0, "a count of tiles"), 1 << 20));
+    }
+
+    /** A count switch: the system property, else the environment variable, else {@code fallback}; not an integer ≥ 0 is refused. */
+    private static long count(String property, String variable, long fallback, String what) {
+        String p = System.getProperty(property);
         boolean fromProperty = p != null && !p.isBlank();
-        String v = fromProperty ? p : System.getenv("MMGP_WINOGRAD_MIN_POSITIONS");
-        if (v == null || v.isBlank()) return 32 * 32;
+        String v = fromProperty ? p : System.getenv(variable);
+        if (v == null || v.isBlank()) return fallback;
         try {
             long n = Long.parseLong(v.strip());
             if (n >= 0) return n;
         } catch (NumberFormatException e) {
             // refused below
         }
-        throw new IllegalArgumentException((fromProperty ? "-Dmmgp.winograd.minPositions" : "MMGP_WINOGRAD_MIN_POSITIONS") + "=" + v
-                + " is not a count of output positions (an integer ≥ 0)");
+        throw new IllegalArgumentException((fromProperty ? "-D" + property : variable) + "=" + v + " is not " + what + " (an integer ≥ 0)");
     }
 
     /** The fewest 4×4 tiles per image or frame the route takes (see {@link #fits}). */
@@ -162,21 +222,63 @@ public final class Winograd {
      * through {@link #handles}, which keeps the batch invariance.
      */
     public static Tensor conv2d(Graph g, Tensor kernel, Tensor input, int padding, Config c) {
+        return conv2d(g, kernel, null, input, padding, c);
+    }
+
+    /**
+     * nn.Conv2d by Winograd with {@code bias} [OC] (or none, null) added: on the fused op
+     * ({@link Config#fused}) the bias is added by it, else by a ggml add after the output transform.
+     */
+    public static Tensor conv2d(Graph g, Tensor kernel, Tensor bias, Tensor input, int padding, Config c) {
         if (!computes(kernel, input, 1, 1, padding, padding) || kernel.ne(2) != input.ne(2)) {
             throw new IllegalArgumentException("Winograd conv2d cannot compute kernel " + kernel + " over " + input + " with padding " + padding);
         }
         long ow = input.ne(0) + 2L * padding - 2, oh = input.ne(1) + 2L * padding - 2;
-        Tensor u = weights(g, kernel, c);                                 // {IC, OC, T², 1}
+        Tensor u = weights(g, kernel, c);                                 // {IC, OC, T², 1}, packed when fused
+        if (c.fused()) {
+            return g.customOp("winograd_fused", GgmlType.F32, new long[] {ow, oh, kernel.ne(3), input.ne(3)}, MmgpKernels.winogradFusedFunction(),
+                    fusedParams(c, padding, false, 0), fusedSources(g, input, u, bias, kernel.ne(3)));
+        }
         Tensor v = input(g, input, (int) input.ne(2), padding, false, c); // {IC, tiles, B, T²}
-        return output(g, List.of(product(g, u, 0, v)), ow, oh, c);      // [OW, OH, OC, B]
+        Tensor y = output(g, List.of(product(g, u, 0, v)), ow, oh, c);   // [OW, OH, OC, B]
+        return bias == null ? y : g.add(y, Vectors.perChannel(g, bias, 2));
     }
 
-    /** U = G g Gᵀ of a 2-D kernel [3, 3, IC, OC] → {IC, OC, T², 1}. */
+    /**
+     * A 3-D convolution's time taps by the fused op: U packed ({@link #weights3d} of a fused
+     * {@code c}) of {@code outChannels}, a video {@code x} [W, H, F, IC·clips] → [OW, OH, count,
+     * OC·clips] plus {@code bias} [OC] (or none, null), output frame o of clip b summing tap dt over
+     * the clip's input frame clamp(first + o + dt, 0, F − 1) (clamping repeats the edge frames).
+     */
+    public static Tensor fusedVideo(Graph g, Tensor u, int outChannels, Tensor bias, Tensor x, int inChannels, int padding, long first, long count,
+            Config c) {
+        if (!c.fused()) throw new IllegalArgumentException("Winograd fusedVideo needs a fused configuration, got " + c);
+        if (x.type() != GgmlType.F32 || x.nb(0) != 4) throw new IllegalArgumentException("Winograd input must be F32 with contiguous rows, got " + x);
+        if (inChannels <= 0 || x.ne(3) % inChannels != 0) throw new IllegalArgumentException("Winograd input " + x + " does not hold " + inChannels + "-channel clips");
+        if (u.ne(0) != 16L * inChannels || u.ne(1) != Math.ceilDiv(outChannels, 16) || u.ne(2) != (long) c.side() * c.side()) {
+            throw new IllegalArgumentException("Winograd U " + u + " is not packed for " + inChannels + " → " + outChannels + " channels");
+        }
+        if (count < 1) throw new IllegalArgumentException("Winograd output needs at least one frame, got " + count);
+        long ow = x.ne(0) + 2L * padding - 2, oh = x.ne(1) + 2L * padding - 2;
+        if (padding < 0 || ow < 1 || oh < 1) throw new IllegalArgumentException("Winograd input " + x + " is smaller than a 3×3 kernel with padding " + padding);
+        return g.customOp("winograd_fused", GgmlType.F32, new long[] {ow, oh, count, outChannels * (x.ne(3) / inChannels)},
+                MmgpKernels.winogradFusedFunction(), fusedParams(c, padding, true, Math.toIntExact(first)), fusedSources(g, x, u, bias, outChannels));
+    }
+
+    /** {x, U} or {x, U, bias}: the bias as the op takes it, a contiguous F32/F16 [OC]. */
+    private static Tensor[] fusedSources(Graph g, Tensor x, Tensor u, Tensor bias, long outChannels) {
+        if (bias == null) return new Tensor[] {x, u};
+        if (bias.elements() != outChannels) throw new IllegalArgumentException("conv bias " + bias + " does not hold " + outChannels + " channels");
+        Tensor b = bias.type() == GgmlType.F32 || bias.type() == GgmlType.F16 ? bias : g.cast(bias, GgmlType.F32);
+        return new Tensor[] {x, u, g.reshape(b.nb(0) == b.type().rowBytes(1) && b.ne(0) == outChannels ? b : g.cont(b), outChannels)};
+    }
+
+    /** U = G g Gᵀ of a 2-D kernel [3, 3, IC, OC] → {IC, OC, T², 1} (packed {16·IC, ⌈OC/16⌉, T², 1} when {@code c} is fused). */
     public static Tensor weights(Graph g, Tensor kernel, Config c) {
         return weights(g, kernel, (int) kernel.ne(2), false, c);
     }
 
-    /** {@link #weights} of a 3-D kernel [3, 3, KD, IC·OC] of {@code inChannels} input channels → {IC, OC, T², KD}. */
+    /** {@link #weights} of a 3-D kernel [3, 3, KD, IC·OC] of {@code inChannels} input channels → {IC, OC, T², KD} (packed when fused). */
     public static Tensor weights3d(Graph g, Tensor kernel, int inChannels, Config c) {
         if (inChannels <= 0 || kernel.ne(3) % inChannels != 0) {
             throw new IllegalArgumentException("Winograd: kernel " + kernel + " does not hold " + inChannels + "-channel filters");
@@ -190,8 +292,8 @@ public final class Winograd {
         }
         long ic = video ? inChannels : kernel.ne(2), oc = video ? kernel.ne(3) / inChannels : kernel.ne(3), taps = video ? kernel.ne(2) : 1;
         long t2 = (long) c.side() * c.side();
-        return g.customOp("winograd_u", c.type(), new long[] {ic, oc, t2, taps}, MmgpKernels.winogradWeightsFunction(),
-                params(c, 0, video, 0, 1), kernel);
+        long[] ne = c.fused() ? new long[] {16 * ic, Math.ceilDiv(oc, 16), t2, taps} : new long[] {ic, oc, t2, taps};
+        return g.customOp("winograd_u", c.type(), ne, MmgpKernels.winogradWeightsFunction(), params(c, 0, video, 0, 1), kernel);
     }
 
     /** Tap {@code dt} of U {IC, OC, T², taps}: the 3-D first operand {IC, OC, T²} of the products. */
@@ -311,10 +413,17 @@ public final class Winograd {
         return outChannels * c.tiles(ow, oh) * c.side() * c.side() * Float.BYTES;
     }
 
-    /** struct mmgp_winograd_params. */
+    /** struct mmgp_winograd_params (U packed for the fused op when {@code c} is fused). */
     private static int[] params(Config c, int padding, boolean video, int first, int frames) {
-        int flags = (video ? MmgpKernels.WINOGRAD_VIDEO : 0) | (c.portable() ? MmgpKernels.WINOGRAD_PORTABLE : 0);
+        int flags = (video ? MmgpKernels.WINOGRAD_VIDEO : 0) | (c.portable() ? MmgpKernels.WINOGRAD_PORTABLE : 0)
+                | (c.fused() ? MmgpKernels.WINOGRAD_PACKED : 0);
         return new int[] {c.tile(), padding, flags, first, frames};
+    }
+
+    /** struct mmgp_winograd_fused_params. */
+    private static int[] fusedParams(Config c, int padding, boolean video, int first) {
+        int flags = (video ? MmgpKernels.WINOGRAD_VIDEO : 0) | (c.portable() ? MmgpKernels.WINOGRAD_PORTABLE : 0);
+        return new int[] {c.tile(), padding, flags, first, block(), 0};
     }
 
     /**

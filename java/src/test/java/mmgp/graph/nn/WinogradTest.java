@@ -12,6 +12,7 @@ import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import mmgp.bindings.kernels.MmgpKernels;
 import mmgp.graph.ComputeBackend;
 import mmgp.graph.Graph;
 import mmgp.graph.Numerics;
@@ -270,8 +271,9 @@ class WinogradTest extends NnTestSupport {
         float[] x = uniform(r, w * h * fr * ic * b), k = uniform(r, 27 * ic * oc);
         int[] strides = {1, 1, 1}, padding = {1, 1, 0};
         for (GgmlType type : new GgmlType[] {GgmlType.F32, GgmlType.F16}) {
-            String[] props = {"mmgp.conv", "mmgp.winograd.tile", "mmgp.winograd.type", "mmgp.winograd.minPositions"};
-            String[] values = {"winograd", Integer.toString(m), type == GgmlType.F16 ? "f16" : "f32", "0"};
+            // The three-op route (WinogradFusedTest covers the fused op's).
+            String[] props = {"mmgp.conv", "mmgp.winograd.tile", "mmgp.winograd.type", "mmgp.winograd.minPositions", "mmgp.winograd.fused"};
+            String[] values = {"winograd", Integer.toString(m), type == GgmlType.F16 ? "f16" : "f32", "0", "off"};
             withProperties(props, values, () -> {
                 try (Graph g = new Graph(fast, 256)) {
                     Tensor in = input(g, "x", x, w, h, fr, (long) ic * b), kernel = input(g, "k", k, 3, 3, kd, (long) ic * oc);
@@ -301,11 +303,13 @@ class WinogradTest extends NnTestSupport {
             Winograd.Config c = new Winograd.Config(4, GgmlType.F16);
             float[] alone2 = conv2dOf(x0, 1, w, h * fr, ic, k2, oc, c), both2 = conv2dOf(concat(x0, x1), 2, w, h * fr, ic, k2, oc, c);
             assertThat(java.util.Arrays.copyOf(both2, alone2.length)).as("conv2d " + java.util.Arrays.toString(ch)).isEqualTo(alone2);
-            withProperties(new String[] {"mmgp.conv", "mmgp.winograd.minPositions"}, new String[] {"winograd", "0"}, () -> {
-                float[] alone3 = conv3dOf(x0, 1, w, h, fr, ic, k3, oc), both3 = conv3dOf(concat(x0, x1), 2, w, h, fr, ic, k3, oc);
-                // Clip 0's channels come first in [OW, OH, F, OC·B].
-                assertThat(java.util.Arrays.copyOf(both3, alone3.length)).as("conv3d " + java.util.Arrays.toString(ch)).isEqualTo(alone3);
-            });
+            for (String fused : new String[] {"on", "off"}) {
+                withProperties(new String[] {"mmgp.conv", "mmgp.winograd.minPositions", "mmgp.winograd.fused"}, new String[] {"winograd", "0", fused}, () -> {
+                    float[] alone3 = conv3dOf(x0, 1, w, h, fr, ic, k3, oc), both3 = conv3dOf(concat(x0, x1), 2, w, h, fr, ic, k3, oc);
+                    // Clip 0's channels come first in [OW, OH, F, OC·B].
+                    assertThat(java.util.Arrays.copyOf(both3, alone3.length)).as("conv3d " + java.util.Arrays.toString(ch) + " fused " + fused).isEqualTo(alone3);
+                });
+            }
         }
     }
 
@@ -385,7 +389,7 @@ class WinogradTest extends NnTestSupport {
         SplittableRandom r = new SplittableRandom(121);
         float[] x = uniform(r, w * h * fr * ic * 2), k = uniform(r, 27 * ic * oc);
         int[] strides = {1, 1, 1}, padding = {1, 1, 0};
-        withProperties(new String[] {"mmgp.conv", "mmgp.winograd.minPositions"}, new String[] {"winograd", "0"}, () -> {
+        for (String fused : new String[] {"on", "off"}) withProperties(new String[] {"mmgp.conv", "mmgp.winograd.minPositions", "mmgp.winograd.fused"}, new String[] {"winograd", "0", fused}, () -> {
             for (int batch = 1; batch <= 2; batch++) {
                 try (Graph g = new Graph(fast, 512)) {
                     Tensor in = input(g, "x", java.util.Arrays.copyOf(x, w * h * fr * ic * batch), w, h, fr, (long) ic * batch);
@@ -400,7 +404,7 @@ class WinogradTest extends NnTestSupport {
                     }
                     Tensor chunked = g.output(Conv3d.concatFrames(g, parts));
                     g.compute();
-                    assertThat(g.floats(chunked)).as("batch " + batch).isEqualTo(g.floats(whole));
+                    assertThat(g.floats(chunked)).as("batch " + batch + ", fused " + fused).isEqualTo(g.floats(whole));
                 }
             }
         });
@@ -412,12 +416,12 @@ class WinogradTest extends NnTestSupport {
             Tensor x = g.inputF32("x", 32, 32, 4, 1), small = g.inputF32("small", 31, 32, 4, 1);
             Tensor k = g.inputF32("k", 3, 3, 4, 8), k5 = g.inputF32("k5", 5, 5, 4, 8);
             assertThat(Winograd.route(exact)).isNull();
-            assertThat(Winograd.route(g)).isEqualTo(new Winograd.Config(4, GgmlType.F32)); // the default
+            assertThat(Winograd.route(g)).isEqualTo(new Winograd.Config(4, GgmlType.F32, false, MmgpKernels.hasWinogradFused())); // the default
             withProperties(new String[] {"mmgp.conv"}, new String[] {"im2col"}, () -> {
                 assertThat(Winograd.route(g)).isNull();
                 assertThat(Conv2d.apply(g, k, x, 1, 1).name()).doesNotContain("winograd");
             });
-            withProperties(new String[] {"mmgp.conv", "mmgp.winograd.tile", "mmgp.winograd.type"}, new String[] {" Winograd ", "2", "F32"}, () -> {
+            withProperties(new String[] {"mmgp.conv", "mmgp.winograd.tile", "mmgp.winograd.type", "mmgp.winograd.fused"}, new String[] {" Winograd ", "2", "F32", "off"}, () -> {
                 assertThat(Winograd.route(g)).isEqualTo(new Winograd.Config(2, GgmlType.F32));
                 assertThat(Conv2d.apply(g, k, x, 1, 1).name()).isEqualTo("winograd_y");
                 assertThat(Conv2d.apply(g, k, x, 2, 1).name()).doesNotContain("winograd"); // stride 2
@@ -463,7 +467,7 @@ class WinogradTest extends NnTestSupport {
 
     // ---------------------------------------------------------------- helpers
 
-    private static double convRel(int m, GgmlType type) {
+    static double convRel(int m, GgmlType type) {
         return type == GgmlType.F32 ? (m == 2 ? 2e-6 : 1e-5) : (m == 2 ? 2e-3 : 1e-2);
     }
 
@@ -495,7 +499,7 @@ class WinogradTest extends NnTestSupport {
     }
 
     /** [W·H, F, C] → [W·H, F + 2, C]: the first and last frame repeated once. */
-    private static float[] repeatEdgeFrames(float[] x, int plane, int fr, int channels) {
+    static float[] repeatEdgeFrames(float[] x, int plane, int fr, int channels) {
         float[] y = new float[plane * (fr + 2) * channels];
         for (int c = 0; c < channels; c++)
             for (int f = 0; f < fr + 2; f++) {
@@ -505,7 +509,7 @@ class WinogradTest extends NnTestSupport {
         return y;
     }
 
-    private static void withProperties(String[] keys, String[] values, Runnable body) {
+    static void withProperties(String[] keys, String[] values, Runnable body) {
         String[] old = new String[keys.length];
         for (int i = 0; i < keys.length; i++) old[i] = System.setProperty(keys[i], values[i]);
         try {
@@ -518,26 +522,26 @@ class WinogradTest extends NnTestSupport {
         }
     }
 
-    private static float[] concat(float[] a, float[] b) {
+    static float[] concat(float[] a, float[] b) {
         float[] y = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, y, a.length, b.length);
         return y;
     }
 
-    private static float[] abs(float[] v) {
+    static float[] abs(float[] v) {
         float[] a = new float[v.length];
         for (int i = 0; i < v.length; i++) a[i] = Math.abs(v[i]);
         return a;
     }
 
     /** Off-heap copies (the graph uploads inputs by a downcall). */
-    private static MemorySegment segment(float[] v) {
+    static MemorySegment segment(float[] v) {
         MemorySegment s = Arena.ofAuto().allocate((long) v.length * Float.BYTES, 32);
         MemorySegment.copy(v, 0, s, ValueLayout.JAVA_FLOAT, 0, v.length);
         return s;
     }
 
-    private static MemorySegment halves(float[] v) {
+    static MemorySegment halves(float[] v) {
         MemorySegment s = Arena.ofAuto().allocate((long) v.length * Short.BYTES, 32);
         for (int i = 0; i < v.length; i++) s.setAtIndex(ValueLayout.JAVA_SHORT, i, Float.floatToFloat16(v[i]));
         return s;

@@ -18,7 +18,7 @@ import mmgp.graph.nn.Vectors;
  * <p>Memory: the convolution ({@link Conv3d.Taps}) unfolds its input frames (im2col, kernel²·C
  * values per output position and frame; the Winograd route's transform, (m+2)²/m²·C), which for a full-resolution video stage is many times
  * the activation itself. The output frames are therefore computed in chunks whose unfolded input
- * frames (chunk + kernel − 1), plus the two F32 tap products held while the taps are summed, stay
+ * frames (chunk + kernel − 1), plus the F32 tap products held while the taps are summed, stay
  * within {@link Options#chunkBytes()} (as the route unfolds and sums: {@link Conv3d.Taps#unfoldedBytesPerFrame}), each chunk reading its
  * input frames (plus the kernel's halo) as a strided view; the repeated edge frames are not
  * materialised, their taps read the first/last frame's patches. The parts are concatenated along
@@ -82,7 +82,8 @@ final class CausalConv3d {
             Conv3d.Taps taps = Conv3d.Taps.of(g, weight, inChannels, x, strides, padding);
             long colBytesPerFrame = taps.unfoldedBytesPerFrame(outWidth, outHeight) * batch;
             // c output frames unfold c + kernel − 1 input frames (fewer at the clip's ends) and hold the
-            // F32 tap products of c frames while the taps are summed (as the route sums them).
+            // F32 tap products of c frames while the taps are summed (as the route sums them); the fused
+            // Winograd op unfolds nothing into the graph and holds only its F32 result (with the bias).
             long sumBytesPerFrame = taps.productBytesPerFrame(outWidth, outHeight) * batch;
             long chunk = Math.clamp((options.chunkBytes() - (kernel - 1) * colBytesPerFrame) / (colBytesPerFrame + sumBytesPerFrame), 1, outFrames);
             for (long s = 0; s < outFrames; s += chunk) {
@@ -90,8 +91,9 @@ final class CausalConv3d {
                 // Output frames [s, e) read padded frames [s, e − 1 + kernel), i.e. input frames shifted by −left.
                 long lo = Math.max(0, s - left), hi = Math.min(frames, e - 1 + kernel - left);
                 Tensor in = lo == 0 && hi == frames ? x : Layers3d.frames(g, x, lo, hi);
-                parts.addAll(taps.replicating(g, in, strides, padding, s - left - lo, e - s));
+                parts.addAll(taps.replicating(g, in, strides, padding, s - left - lo, e - s, bias));
             }
+            return Conv3d.concatFrames(g, parts);
         } else {
             // Strided in time (the 0.9.0 encoder's downsamplers), or -Dmmgp.conv3d=im2col3d: the 3-D im2col over the padded frames.
             long colBytesPerFrame = (long) kernel * kernel * kernel * inChannels * outPositions * batch
