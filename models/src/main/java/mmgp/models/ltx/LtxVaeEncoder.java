@@ -196,7 +196,9 @@ public final class LtxVaeEncoder {
      * {@link TiledVaeEncode}), then clamped and split into mean and log variance.
      * {@link VaeTiling#OFF}, or settings under which diffusers would not tile these sizes, give
      * exactly the plain encode. Tile sizes and strides must be multiples of the compression
-     * ratios. The compute memory follows the tile size, not the video size. Reports each tile
+     * ratios, and a split axis must lie on the latent grid (1 + k·temporal ratio frames when the
+     * frames are split, multiples of the spatial ratio in pixels when height and width are); an
+     * axis not split is encoded whole, as the plain encode takes it. The compute memory follows the tile size, not the video size. Reports each tile
      * as an "encode_image" step (a one-frame video) or an "encode_video" step to
      * {@code listener} and stops when it cancels.
      *
