@@ -151,7 +151,7 @@ final class LtxBatchModel implements BatchModel<VideoRequest, VideoResult> {
         String shape = v.width() + "×" + v.height() + "×" + v.frames();
         String what = n == 1 ? "this " + shape + " video" : "this batch of " + n + " " + shape + " videos";
         return new CostEstimate(what, cost.peakBytes(), cost.flops(steps), new CostEstimate.Size(v.width(), v.height()), NATIVE_SIZE,
-                decodeHint(cost, v), NATIVE_PIXELS, steps);
+                decodeHint(cost, v, o.tileLatents()), NATIVE_PIXELS, steps);
     }
 
     private LtxCost cost(VideoOptions v, VideoOptions o, int n, boolean guided, boolean fromImage, long vae) {
@@ -159,13 +159,21 @@ final class LtxBatchModel implements BatchModel<VideoRequest, VideoResult> {
                 k -> LtxCost.of(model, backend, n, v.frames(), v.width(), v.height(), o.maxSequenceLength(), guided, fromImage, o.tileLatents(), vae));
     }
 
-    /** When the VAE decode (or the start image's VAE encode) is the largest stage, the 413 names vae_memory_bytes, which bounds both. */
-    private static String decodeHint(LtxCost cost, VideoOptions v) {
+    /**
+     * When the VAE decode (or the start image's VAE encode) is the largest stage, the 413 names
+     * what bounds both: the tile size when tile_latents is set (the budget then bounds neither),
+     * else vae_memory_bytes.
+     */
+    private static String decodeHint(LtxCost cost, VideoOptions v, int tileLatents) {
         long vae = Math.max(cost.decodeBytes(), cost.imageEncodeBytes());
         if (vae < cost.peakBytes() || vae <= Math.max(cost.encodeBytes(), cost.transformerBytes())) return null;
         boolean encode = cost.imageEncodeBytes() > cost.decodeBytes();
         String stage = (encode ? "its VAE encode of the image needs " : "its VAE decode needs ") + OverBudgetException.bytes(vae);
         String verb = encode ? "encode" : "decode";
+        if (tileLatents > 0) {
+            return stage + " in tiles of " + tileLatents + " latents (tile_latents " + tileLatents + ", which vae_memory_bytes does not change): a smaller tile_latents "
+                    + verb + "s in smaller tiles";
+        }
         return v.vaeMemoryBytes() > 0
                 ? stage + " (vae_memory_bytes " + v.vaeMemoryBytes() + "): a smaller vae_memory_bytes " + verb + "s in smaller tiles"
                 : stage + ": set vae_memory_bytes lower to " + verb + " in smaller tiles";

@@ -12,12 +12,13 @@ import mmgp.tensor.GgmlType;
  * builds them and planned by ggml's allocator (nothing allocated or computed); the VAE decode
  * (one video at a time with per-video seeds) is planned by the tiling the run will pick for
  * its memory budget ({@link LtxVaeDecoder#tilingForBudget}). The stages free their graphs in
- * turn, so the peak is the largest stage. A tiled decode keeps tile graphs cached up to the
- * tiling's cap (twice the largest tile when none is set), counted here as twice the budget it
- * was tiled for: an upper bound. FLOPs: encode + steps × transformer + the decode's, which for a
+ * turn, so the peak is the largest stage. A tiled decode or encode keeps the graphs of its
+ * distinct tile sizes cached up to the tiling's cap (twice the first tile's when none is set);
+ * counted here is the most that cache holds at once over the run's tiles
+ * ({@link TiledVae#heldBytes}). FLOPs: encode + steps × transformer + the decode's, which for a
  * tiled decode is the sum over its tiles of a decode graph's at each tile's size (overlaps are
  * decoded twice, and a small tile's convolutions may take another route than a large one's). Image to video's
- * VAE encode of its image (whole, or in the tiles the run picks: {@link LtxVaeEncoder#tilingForBudget}) is a
+ * VAE encode of its image (whole, or in the tiles the run picks: {@link LtxPipeline#imageEncodeTiling}) is a
  * stage of its own, counted in the peak; its FLOPs and the Java arrays (latents, frames) are not counted.
  *
  * @param peakBytes        the run's peak beyond the weights
@@ -25,9 +26,9 @@ import mmgp.tensor.GgmlType;
  * @param stepFlops        FLOPs of one transformer step
  * @param encodeBytes      the T5 encoder's compute buffer
  * @param transformerBytes the transformer's compute buffer
- * @param decodeBytes      the VAE decode's compute buffers (an upper bound when tiled)
+ * @param decodeBytes      the VAE decode's compute buffers (the cached tile graphs' when tiled)
  * @param decodeTiled      whether the decode is tiled
- * @param imageEncodeBytes the image's VAE encode's compute buffers (an upper bound when tiled; 0 for text to video)
+ * @param imageEncodeBytes the image's VAE encode's compute buffers (the cached tile graphs' when tiled; 0 for text to video)
  */
 public record LtxCost(long peakBytes, double fixedFlops, double stepFlops, long encodeBytes, long transformerBytes, long decodeBytes,
                       boolean decodeTiled, long imageEncodeBytes) {
@@ -66,14 +67,12 @@ public record LtxCost(long peakBytes, double fixedFlops, double stepFlops, long 
         VaeTilePlan plan = null;
         if (!tiled) {
             decode = whole;
-        } else if (tileLatents > 0) { // the caller's tiles: one tile's buffer at a time
-            VaeTiling tiling = LtxPipeline.spatialTiling(decoder, lh, lw, tileLatents);
-            decode = decoder.plannedComputeBytes(backend, 1, lf, Math.min(tileLatents, lh), Math.min(tileLatents, lw));
-            plan = VaeTilePlan.of(tiling, vae, lf, lh, lw);
         } else {
-            VaeTiling tiling = decoder.tilingForBudget(backend, budget, 1, lf, lh, lw);
-            decode = tiling.memoryBytes() > 0 ? Math.max(tiling.memoryBytes(), budget) : 2 * budget;
+            // the caller's tiles (graphs cached up to twice the first tile's), else tiles sized to the budget (cached within it)
+            VaeTiling tiling = tileLatents > 0 ? LtxPipeline.spatialTiling(decoder, lh, lw, tileLatents) : decoder.tilingForBudget(backend, budget, 1, lf, lh, lw);
             plan = VaeTilePlan.of(tiling, vae, lf, lh, lw);
+            decode = TiledVae.heldBytes((f, h, w) -> f == lf && h == lh && w == lw ? whole : decoder.plannedComputeBytes(backend, 1, f, h, w), plan,
+                    tiling.memoryBytes());
         }
         // The FLOPs of a decode graph per distinct tile size, times the tiles of that size (the whole
         // clip when not tiled): a small tile's convolutions may take another route than a large
@@ -90,25 +89,17 @@ public record LtxCost(long peakBytes, double fixedFlops, double stepFlops, long 
                 }
             }
         }
-        long image = fromImage ? imageEncodeBytes(model, backend, width, height, lh, lw, tileLatents, budget) : 0;
+        long image = fromImage ? imageEncodeBytes(model, backend, width, height, tileLatents, budget) : 0;
         long peak = Math.max(Math.max(encode.bytes(), image), Math.max(transformer.bytes(), decode));
         return new LtxCost(peak, encode.flops() + decodeFlops, transformer.flops(), encode.bytes(), transformer.bytes(), decode, tiled, image);
     }
 
-    /**
-     * The compute buffers of encoding one {@code width × height} image as the run does: in the
-     * forced tiles of {@code tileLatents}, else whole when that fits {@code budget}, else in
-     * tiles whose cached graphs stay within it.
-     */
-    private static long imageEncodeBytes(LtxModel model, ComputeBackend backend, int width, int height, int lh, int lw, int tileLatents, long budget) {
+    /** The compute buffers of encoding one {@code width × height} image as the run does ({@link LtxPipeline#imageEncodeTiling}). */
+    private static long imageEncodeBytes(LtxModel model, ComputeBackend backend, int width, int height, int tileLatents, long budget) {
         LtxVaeEncoder encoder = model.vaeEncoder();
-        if (tileLatents > 0) {
-            VaeTilePlan plan = VaeTilePlan.forEncode(LtxPipeline.spatialTiling(model.vae(), lh, lw, tileLatents), encoder.config(), 1, height, width);
-            long first = encoder.plannedComputeBytes(backend, 1, 1, plan.rows.size(0), plan.cols.size(0));
-            return plan.tileCount() == 1 ? first : 2 * first; // other tile sizes are cached up to twice the first, largest tile's
-        }
-        VaeTiling tiling = encoder.tilingForBudget(backend, budget, 1, 1, height, width);
-        return tiling.enabled() ? budget : encoder.plannedComputeBytes(backend, 1, 1, height, width);
+        VaeTiling tiling = LtxPipeline.imageEncodeTiling(model, backend, height, width, tileLatents, budget);
+        VaeTilePlan plan = VaeTilePlan.forEncode(tiling, encoder.config(), 1, height, width, encoder.latentShape(1, height, width));
+        return TiledVae.heldBytes((f, h, w) -> encoder.plannedComputeBytes(backend, 1, f, h, w), plan, tiling.memoryBytes());
     }
 
     /** The FLOPs of one decode graph of latents {@code frames} × {@code height} × {@code width} (built, not planned or run). */

@@ -177,6 +177,68 @@ public final class LtxPipeline {
         return vae.spatialTiling(latentHeight, latentWidth, tileLatents, tileLatents, Math.min(tileLatents - 1, Math.max(1, tileLatents / 4)));
     }
 
+    /**
+     * The tiling of image to video's VAE encode of its {@code width × height} start image: the
+     * spatial tiles of {@code tileLatents} when that is set ({@link #spatialTiling}), else
+     * {@link VaeTiling#OFF} when the whole encode's compute buffer fits {@code vaeMemoryBytes}
+     * (≤ 0: {@link VaeTiling#DEFAULT_BUDGET_BYTES}) and tiles sized to it when not (the decode's
+     * rule); the run and its cost estimate share it.
+     *
+     * @throws VaeBudgetTooSmallException when even the smallest tile's buffer exceeds the budget
+     */
+    static VaeTiling imageEncodeTiling(LtxModel model, ComputeBackend backend, int height, int width, int tileLatents, long vaeMemoryBytes) {
+        LtxVaeEncoder encoder = model.vaeEncoder();
+        if (tileLatents > 0) {
+            int[] latent = encoder.latentShape(1, height, width);
+            return spatialTiling(model.vae(), latent[1], latent[2], tileLatents);
+        }
+        return encoder.tilingForBudget(backend, vaeMemoryBytes > 0 ? vaeMemoryBytes : VaeTiling.DEFAULT_BUDGET_BYTES, 1, 1, height, width);
+    }
+
+    /**
+     * {@code listener} with the steps of part {@code part} of {@code parts} equal parts shifted
+     * after the earlier parts': a step k of n becomes part·n + k of parts·n.
+     */
+    static ProgressListener offsetSteps(ProgressListener listener, int part, int parts) {
+        if (parts == 1) return listener;
+        return new ProgressListener() {
+            @Override
+            public void started(String stage) {
+                listener.started(stage);
+            }
+
+            @Override
+            public void stageStarted(String stage) {
+                listener.stageStarted(stage);
+            }
+
+            @Override
+            public void step(String stage, int done, int total, double seconds) {
+                listener.step(stage, part * total + done, parts * total, seconds);
+            }
+
+            @Override
+            public void stage(String stage, double seconds) {
+                listener.stage(stage, seconds);
+            }
+
+            @Override
+            public void text(String stage, String piece) {
+                listener.text(stage, piece);
+            }
+
+            @Override
+            public boolean cancelled() {
+                return listener.cancelled();
+            }
+
+            @Override
+            public void checkCancelled(String where) {
+                listener.checkCancelled(where + " (part " + (part + 1) + " of " + parts + ")");
+            }
+        };
+    }
+
     /** The options with the seed and decode pair cleared: what the videos of one run must agree on. */
     public static VideoOptions shared(VideoOptions o) {
         return o.toBuilder().seed(0).decode(VideoOptions.MODEL_DECODE, VideoOptions.MODEL_DECODE).build();
@@ -347,9 +409,11 @@ public final class LtxPipeline {
                 throw new IllegalArgumentException("image latent noise holds " + givenNoise.length + " values, expected " + samples + "×" + c + "×1×" + lh + "×" + lw);
             }
             LtxVaeEncoder.LatentDistribution[] encoded = new LtxVaeEncoder.LatentDistribution[images.size()];
+            VaeTiling tiling = imageEncodeTiling(model, backend, o.height(), o.width(), o.tileLatents(), o.vaeMemoryBytes());
             for (int i = 0; i < images.size(); i++) {
-                if (i > 0) listener.checkCancelled("encoding image " + (i + 1));
-                encoded[i] = vaeEncode(encoder, images.get(i).pixels(o.width(), o.height()));
+                // every image has the same tiles: its steps continue the previous images' (the tiles check for cancelling)
+                ProgressListener steps = offsetSteps(listener, i, images.size());
+                encoded[i] = encoder.encodeVideo(backend, images.get(i).pixels(o.width(), o.height()), 1, 1, o.height(), o.width(), tiling, steps);
                 if (encoded[i].frames() != 1 || encoded[i].height() != lh || encoded[i].width() != lw) {
                     throw new IllegalStateException("the VAE encoder gives " + encoded[i].frames() + "×" + encoded[i].height() + "×" + encoded[i].width()
                             + " latents for one " + o.width() + "×" + o.height() + " frame, the decoder expects 1×" + lh + "×" + lw);
@@ -374,18 +438,6 @@ public final class LtxPipeline {
                 System.arraycopy(frame, 0, packed, b * perImage, perImage);
             }
             return packed;
-        }
-
-        /**
-         * The VAE encode of one image: in spatial tiles of {@code tileLatents} when that is set,
-         * else whole when its compute buffer fits the memory budget and in tiles sized to it
-         * when not (the decode's rule); each tile is an "encode_image" step.
-         */
-        private LtxVaeEncoder.LatentDistribution vaeEncode(LtxVaeEncoder encoder, float[] image) {
-            int tile = o.tileLatents();
-            return tile > 0
-                    ? encoder.encodeVideo(backend, image, 1, 1, o.height(), o.width(), spatialTiling(model.vae(), lh, lw, tile), listener)
-                    : encoder.encodeWithinBudget(backend, image, 1, 1, o.height(), o.width(), o.vaeMemoryBytes(), listener);
         }
 
         private void keepFirstFrame(float[] latents, float[] firstFrame) {

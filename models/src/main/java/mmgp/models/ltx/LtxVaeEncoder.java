@@ -196,7 +196,9 @@ public final class LtxVaeEncoder {
      * {@link TiledVaeEncode}), then clamped and split into mean and log variance.
      * {@link VaeTiling#OFF}, or settings under which diffusers would not tile these sizes, give
      * exactly the plain encode. Tile sizes and strides must be multiples of the compression
-     * ratios. The compute memory follows the tile size, not the video size. Reports each tile
+     * ratios, and a split axis must lie on the latent grid (1 + k·temporal ratio frames when the
+     * frames are split, multiples of the spatial ratio in pixels when height and width are); an
+     * axis not split is encoded whole, as the plain encode takes it. The compute memory follows the tile size, not the video size. Reports each tile
      * as an "encode_image" step (a one-frame video) or an "encode_video" step to
      * {@code listener} and stops when it cancels.
      *
@@ -212,11 +214,9 @@ public final class LtxVaeEncoder {
         }
         int[] latent = latentShape(frames, height, width);
         String stage = frames == 1 ? "encode_image" : "encode_video";
-        float[] moments;
-        try (TiledVaeEncode run = new TiledVaeEncode(this, backend, video, batch, frames, height, width, tiling, stage)) {
-            moments = run.run(listener);
+        try (TiledVaeEncode run = new TiledVaeEncode(this, backend, video, batch, frames, height, width, latent, tiling, stage)) {
+            return distribution(run, config, batch, latent, listener);
         }
-        return distribution(moments, batch, latent[0], latent[1], latent[2]);
     }
 
     /**
@@ -240,32 +240,50 @@ public final class LtxVaeEncoder {
      * graph is built and planned, nothing is allocated or computed.
      */
     public long plannedComputeBytes(ComputeBackend backend, int batch, int frames, int height, int width) {
+        try (Graph g = encodeGraph(backend, batch, frames, height, width).graph()) {
+            return g.plannedBufferBytes();
+        }
+    }
+
+    /** A built encode graph: its video input and its raw output (moments, before the log variance is clamped). */
+    record EncodeGraph(Graph graph, Tensor video, Tensor moments) {}
+
+    /**
+     * A new graph encoding a batch of {@code batch} videos of {@code frames × height × width}
+     * (input "video", output "ltx_vae_encoded", {@link #build}); the caller closes it.
+     */
+    EncodeGraph encodeGraph(ComputeBackend backend, int batch, int frames, int height, int width) {
         if (batch < 1) throw new IllegalArgumentException("batch must be positive, got " + batch);
         latentShape(frames, height, width);
-        try (Graph g = newGraph(backend, frames)) {
+        Graph g = newGraph(backend, frames);
+        try {
             Tensor in = g.inputF32("video", width, height, frames, (long) config.inChannels() * batch);
-            g.output(build(g, in, batch));
-            return g.plannedBufferBytes();
+            return new EncodeGraph(g, in, g.output(g.name(build(g, in, batch), "ltx_vae_encoded")));
+        } catch (RuntimeException | Error e) {
+            g.close();
+            throw e;
         }
     }
 
     /**
      * The tiling whose largest tile's compute buffer ({@link #plannedComputeBytes}) fits
-     * {@code budgetBytes} — the whole encode when it fits — for encoding a video of
-     * {@code frames × height × width} with a batch of {@code batch}; see
-     * {@link VaeTiling#forEncodeBudget}.
+     * {@code budgetBytes} — {@link VaeTiling#OFF}, the whole encode, when it fits — for encoding
+     * a video of {@code frames × height × width} with a batch of {@code batch}; see
+     * {@link VaeTiling#forEncodeBudget}. A video off the latent grid (1 + k·temporal ratio
+     * frames, multiples of the spatial ratio in pixels) is encoded whole when that fits and
+     * refused when it does not.
      *
      * @throws VaeBudgetTooSmallException when even the smallest tile's buffer exceeds the budget
      */
     public VaeTiling tilingForBudget(ComputeBackend backend, long budgetBytes, int batch, int frames, int height, int width) {
+        if (budgetBytes <= 0) throw new IllegalArgumentException("the VAE memory budget must be positive, got " + budgetBytes + " bytes");
         int[] latent = latentShape(frames, height, width);
+        long whole = plannedComputeBytes(backend, batch, frames, height, width);
+        if (whole <= budgetBytes) return VaeTiling.OFF;
+        VaeTilePlan.requireOnGrid(config, frames, height, width, true, true); // the sizer may split any axis
         int sr = config.spatialCompressionRatio(), tr = config.temporalCompressionRatio();
-        if ((latent[0] - 1) * tr + 1 != frames || latent[1] * sr != height || latent[2] * sr != width) {
-            throw new IllegalArgumentException("a " + frames + "×" + height + "×" + width + " video is off the latent grid (1 + " + tr + "·k frames, multiples of "
-                    + sr + " pixels): it cannot be encoded in tiles");
-        }
         return VaeTiling.forEncodeBudget(budgetBytes, config, latent[0], latent[1], latent[2],
-                (f, h, w) -> plannedComputeBytes(backend, batch, (f - 1) * tr + 1, h * sr, w * sr));
+                (f, h, w) -> f == latent[0] && h == latent[1] && w == latent[2] ? whole : plannedComputeBytes(backend, batch, (f - 1) * tr + 1, h * sr, w * sr));
     }
 
     /**
@@ -283,6 +301,19 @@ public final class LtxVaeEncoder {
      * channel for all C, clamped to [−30, 20].
      */
     LatentDistribution distribution(float[] moments, int batch, int frames, int height, int width) {
+        return distribution(config, moments, batch, frames, height, width);
+    }
+
+    /**
+     * Runs a tiled encode's tiles ({@code run}: raw moments, latent_channels + 1 planes per batch
+     * row) and splits the blended result into its distribution: as diffusers, the tiles' raw
+     * log variances are blended first, then clamped.
+     */
+    static LatentDistribution distribution(TiledVae<?> run, LtxVaeConfig config, int batch, int[] latent, ProgressListener listener) {
+        return distribution(config, run.run(listener), batch, latent[0], latent[1], latent[2]);
+    }
+
+    private static LatentDistribution distribution(LtxVaeConfig config, float[] moments, int batch, int frames, int height, int width) {
         int c = config.latentChannels(), plane = frames * height * width;
         float[] mean = new float[batch * c * plane], logvar = new float[mean.length];
         for (int b = 0; b < batch; b++) {

@@ -1,11 +1,14 @@
 package mmgp.models.ltx;
 
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
+import java.util.function.ToLongFunction;
 import mmgp.api.ProgressListener;
 import mmgp.graph.Graph;
 
@@ -47,10 +50,8 @@ abstract class TiledVae<G extends TiledVae.TileGraph> implements AutoCloseable {
 
     protected final VaeTilePlan plan;
     private final int outPlanes;
-    private final long memoryBytes;
     private final String stage;
-    private final LinkedHashMap<List<Integer>, G> graphs = new LinkedHashMap<>(8, 0.75f, true);
-    private long cacheCap = -1, cachedBytes;
+    private final GraphCache<G> graphs;
 
     /**
      * @param outPlanes batch × output channels
@@ -59,8 +60,8 @@ abstract class TiledVae<G extends TiledVae.TileGraph> implements AutoCloseable {
     TiledVae(VaeTilePlan plan, int outPlanes, long memoryBytes, String stage) {
         this.plan = plan;
         this.outPlanes = outPlanes;
-        this.memoryBytes = memoryBytes;
         this.stage = stage;
+        this.graphs = new GraphCache<>(memoryBytes, TileGraph::bytes, tg -> tg.graph().close());
     }
 
     /**
@@ -124,20 +125,74 @@ abstract class TiledVae<G extends TiledVae.TileGraph> implements AutoCloseable {
 
     /** The cached graph for tiles of size {@code key}, else a new one from {@code build}; evicts others beyond the memory cap. */
     protected final G graph(List<Integer> key, Supplier<G> build) {
-        G cached = graphs.get(key);
-        if (cached != null) return cached;
-        G tg = build.get();
-        if (cacheCap < 0) cacheCap = memoryBytes > 0 ? memoryBytes : 2 * tg.bytes();
-        Iterator<Map.Entry<List<Integer>, G>> lru = graphs.entrySet().iterator();
-        while (lru.hasNext() && cachedBytes + tg.bytes() > cacheCap) {
-            G old = lru.next().getValue();
-            old.graph().close();
-            cachedBytes -= old.bytes();
-            lru.remove();
+        return graphs.get(key, build);
+    }
+
+    /**
+     * The most compute buffer a run of {@code plan} holds at once in its cached tile graphs
+     * ({@link #graph}, capped by {@code memoryBytes}, 0: twice the first tile's), given each tile
+     * size's planned buffer ({@code cost} of a tile's sizes in the plan's input units: latents
+     * for a decode, frames and pixels for an encode): the graphs' cache
+     * replayed over the tiles in the run's order, nothing built.
+     */
+    static long heldBytes(VaeTiling.TileCost cost, VaeTilePlan plan, long memoryBytes) {
+        Map<List<Integer>, Long> planned = new HashMap<>();
+        GraphCache<Long> cache = new GraphCache<>(memoryBytes, b -> b, b -> {});
+        for (int k = 0; k < plan.frames.count(); k++)
+            for (int i = 0; i < plan.rows.count(); i++)
+                for (int j = 0; j < plan.cols.count(); j++) {
+                    List<Integer> key = List.of(plan.frames.size(k), plan.rows.size(i), plan.cols.size(j));
+                    cache.get(key, () -> planned.computeIfAbsent(key, x -> cost.bytes(x.get(0), x.get(1), x.get(2))));
+                }
+        return cache.peakBytes();
+    }
+
+    /**
+     * Values (tile graphs) by tile size, least recently used first out while the sum of their
+     * bytes would exceed the cap: {@code memoryBytes}, or when that is 0 twice the first value's.
+     * A value larger than the cap on its own is still kept (alone).
+     */
+    private static final class GraphCache<V> {
+        private final LinkedHashMap<List<Integer>, V> entries = new LinkedHashMap<>(8, 0.75f, true);
+        private final long memoryBytes;
+        private final ToLongFunction<V> bytes;
+        private final Consumer<V> close;
+        private long cap = -1, held, peak;
+
+        GraphCache(long memoryBytes, ToLongFunction<V> bytes, Consumer<V> close) {
+            this.memoryBytes = memoryBytes;
+            this.bytes = bytes;
+            this.close = close;
         }
-        graphs.put(key, tg);
-        cachedBytes += tg.bytes();
-        return tg;
+
+        V get(List<Integer> key, Supplier<V> build) {
+            V cached = entries.get(key);
+            if (cached != null) return cached;
+            V value = build.get();
+            long size = bytes.applyAsLong(value);
+            if (cap < 0) cap = memoryBytes > 0 ? memoryBytes : 2 * size;
+            Iterator<Map.Entry<List<Integer>, V>> lru = entries.entrySet().iterator();
+            while (lru.hasNext() && held + size > cap) {
+                V old = lru.next().getValue();
+                close.accept(old);
+                held -= bytes.applyAsLong(old);
+                lru.remove();
+            }
+            entries.put(key, value);
+            held += size;
+            peak = Math.max(peak, held);
+            return value;
+        }
+
+        long peakBytes() {
+            return peak;
+        }
+
+        void clear() {
+            entries.values().forEach(close);
+            entries.clear();
+            held = 0;
+        }
     }
 
     /**
@@ -209,8 +264,6 @@ abstract class TiledVae<G extends TiledVae.TileGraph> implements AutoCloseable {
 
     @Override
     public void close() {
-        graphs.values().forEach(tg -> tg.graph().close());
         graphs.clear();
-        cachedBytes = 0;
     }
 }

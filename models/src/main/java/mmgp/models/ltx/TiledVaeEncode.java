@@ -3,7 +3,6 @@ package mmgp.models.ltx;
 import java.util.List;
 import mmgp.graph.ComputeBackend;
 import mmgp.graph.Graph;
-import mmgp.graph.Tensor;
 
 /**
  * Encodes a {@link VaeTilePlan#forEncode} plan's tiles with {@link LtxVaeEncoder#build};
@@ -14,16 +13,25 @@ import mmgp.graph.Tensor;
  * pixel columns) share a graph.
  */
 final class TiledVaeEncode extends TiledVae<TiledVaeEncode.EncodeGraph> {
-    record EncodeGraph(Graph graph, Tensor video, Tensor moments, int[] latent, long bytes) implements TiledVae.TileGraph {}
+    record EncodeGraph(LtxVaeEncoder.EncodeGraph built, int[] latent, long bytes) implements TiledVae.TileGraph {
+        @Override
+        public Graph graph() {
+            return built.graph();
+        }
+    }
 
     private final LtxVaeEncoder encoder;
     private final ComputeBackend backend;
     private final float[] video;
     private final int batch, frames, height, width, inPlanes, outPlanes;
 
-    /** {@code video} (B, in_channels, F, H, W) in PyTorch order, as {@link LtxVaeEncoder#encodeVideo} takes it. */
-    TiledVaeEncode(LtxVaeEncoder encoder, ComputeBackend backend, float[] video, int batch, int frames, int height, int width, VaeTiling tiling, String stage) {
-        super(VaeTilePlan.forEncode(tiling, encoder.config(), frames, height, width), batch * (encoder.config().latentChannels() + 1), tiling.memoryBytes(), stage);
+    /**
+     * {@code video} (B, in_channels, F, H, W) in PyTorch order, as {@link LtxVaeEncoder#encodeVideo} takes it;
+     * {@code latent} its whole encode's latent shape ({@link LtxVaeEncoder#latentShape}).
+     */
+    TiledVaeEncode(LtxVaeEncoder encoder, ComputeBackend backend, float[] video, int batch, int frames, int height, int width, int[] latent,
+                   VaeTiling tiling, String stage) {
+        super(VaeTilePlan.forEncode(tiling, encoder.config(), frames, height, width, latent), batch * (encoder.config().latentChannels() + 1), tiling.memoryBytes(), stage);
         this.encoder = encoder;
         this.backend = backend;
         this.video = video;
@@ -41,21 +49,13 @@ final class TiledVaeEncode extends TiledVae<TiledVaeEncode.EncodeGraph> {
         VaeTilePlan.Axis fa = plan.frames, ra = plan.rows, ca = plan.cols;
         int f = fa.size(k), h = ra.size(i), w = ca.size(j);
         EncodeGraph tg = graph(List.of(f, h, w), () -> build(f, h, w));
-        tg.graph().set(tg.video(), slice(video, inPlanes, frames, height, width, fa.start(k), f, ra.start(i), h, ca.start(j), w));
+        tg.graph().set(tg.built().video(), slice(video, inPlanes, frames, height, width, fa.start(k), f, ra.start(i), h, ca.start(j), w));
         tg.graph().compute();
-        return new Block(tg.graph().floats(tg.moments()), outPlanes, tg.latent()[0], tg.latent()[1], tg.latent()[2]);
+        return new Block(tg.graph().floats(tg.built().moments()), outPlanes, tg.latent()[0], tg.latent()[1], tg.latent()[2]);
     }
 
     private EncodeGraph build(int f, int h, int w) {
-        int[] latent = encoder.latentShape(f, h, w);
-        Graph g = encoder.newGraph(backend, f);
-        try {
-            Tensor in = g.inputF32("video", w, h, f, inPlanes);
-            Tensor out = g.output(g.name(encoder.build(g, in, batch), "ltx_vae_encoded"));
-            return new EncodeGraph(g, in, out, latent, g.plannedBufferBytes());
-        } catch (RuntimeException | Error e) {
-            g.close();
-            throw e;
-        }
+        LtxVaeEncoder.EncodeGraph built = encoder.encodeGraph(backend, batch, f, h, w);
+        return new EncodeGraph(built, encoder.latentShape(f, h, w), built.graph().plannedBufferBytes());
     }
 }

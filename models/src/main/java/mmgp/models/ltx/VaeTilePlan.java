@@ -211,17 +211,29 @@ final class VaeTilePlan {
     }
 
     /**
-     * The tiles of encoding a video of {@code frames × height × width} (1 + k·temporal ratio
-     * frames, multiples of the spatial ratio in pixels) with {@code tiling}: sizes and strides in
-     * the units diffusers takes them (pixels, frames), which here must be multiples of the
-     * compression ratios.
+     * The tiles of encoding a video on the latent grid, {@code frames × height × width} (1 +
+     * k·temporal ratio frames, multiples of the spatial ratio in pixels), with {@code tiling}:
+     * {@link #forEncode(VaeTiling, LtxVaeConfig, int, int, int, int[])} with the grid's latents.
      */
     static VaeTilePlan forEncode(VaeTiling tiling, LtxVaeConfig config, int frames, int height, int width) {
+        requireOnGrid(config, frames, height, width, true, true);
+        int sr = config.spatialCompressionRatio(), tr = config.temporalCompressionRatio();
+        return forEncode(tiling, config, frames, height, width, new int[] {(frames - 1) / tr + 1, height / sr, width / sr});
+    }
+
+    /**
+     * The tiles of encoding a video of {@code frames × height × width} whose whole encode gives
+     * {@code latent} (F', H', W', {@link LtxVaeEncoder#latentShape}) with {@code tiling}: sizes
+     * and strides in the units diffusers takes them (pixels, frames), which here must be
+     * multiples of the compression ratios. An axis that is split must lie on the latent grid
+     * (frames 1 + k·temporal ratio, pixels multiples of the spatial ratio); one that is not is
+     * encoded whole, as the plain encode takes it.
+     */
+    static VaeTilePlan forEncode(VaeTiling tiling, LtxVaeConfig config, int frames, int height, int width, int[] latent) {
         int sr = config.spatialCompressionRatio(), tr = config.temporalCompressionRatio();
         if (frames < 1 || height < 1 || width < 1) throw new IllegalArgumentException("video sizes must be positive, got " + frames + "×" + height + "×" + width);
-        if ((frames - 1) % tr != 0 || height % sr != 0 || width % sr != 0) {
-            throw new IllegalArgumentException("a " + frames + "×" + height + "×" + width + " video is off the latent grid: tiled encoding needs 1 + " + tr
-                    + "·k frames and multiples of " + sr + " pixels");
+        if (latent.length != 3 || latent[0] < 1 || latent[1] < 1 || latent[2] < 1) {
+            throw new IllegalArgumentException("the whole encode's latent shape must be 3 positive sizes, got " + Arrays.toString(latent));
         }
         if (tiling.spatial()) {
             onGrid("minHeight", tiling.minHeight(), "spatial", sr);
@@ -235,10 +247,30 @@ final class VaeTilePlan {
         }
         boolean temporal = tiling.framewise() && frames > tiling.minFrames();
         boolean spatial = tiling.spatial() && (width > tiling.minWidth() || height > tiling.minHeight());
-        Axis f = temporal ? Axis.temporalEncode(frames, tiling.minFrames(), tiling.strideFrames(), tr) : Axis.whole(frames, (frames - 1) / tr + 1);
-        Axis rows = spatial ? Axis.spatialEncode(height, tiling.minHeight(), tiling.strideHeight(), sr) : Axis.whole(height, height / sr);
-        Axis cols = spatial ? Axis.spatialEncode(width, tiling.minWidth(), tiling.strideWidth(), sr) : Axis.whole(width, width / sr);
+        requireOnGrid(config, frames, height, width, temporal, spatial);
+        Axis f = temporal ? Axis.temporalEncode(frames, tiling.minFrames(), tiling.strideFrames(), tr) : Axis.whole(frames, latent[0]);
+        Axis rows = spatial ? Axis.spatialEncode(height, tiling.minHeight(), tiling.strideHeight(), sr) : Axis.whole(height, latent[1]);
+        Axis cols = spatial ? Axis.spatialEncode(width, tiling.minWidth(), tiling.strideWidth(), sr) : Axis.whole(width, latent[2]);
+        if (f.samples() != latent[0] || rows.samples() != latent[1] || cols.samples() != latent[2]) {
+            throw new IllegalArgumentException("tiles of a " + frames + "×" + height + "×" + width + " video give " + f.samples() + "×" + rows.samples() + "×"
+                    + cols.samples() + " latents, the whole encode " + Arrays.toString(latent));
+        }
         return new VaeTilePlan(f, rows, cols);
+    }
+
+    /**
+     * Refuses a video whose split axes are off the latent grid: encoder tiles must start and end
+     * on it, 1 + k·temporal ratio frames when the frames are split ({@code temporal}), multiples
+     * of the spatial ratio in pixels when height and width are ({@code spatial}).
+     */
+    static void requireOnGrid(LtxVaeConfig config, int frames, int height, int width, boolean temporal, boolean spatial) {
+        int sr = config.spatialCompressionRatio(), tr = config.temporalCompressionRatio();
+        if (temporal && (frames - 1) % tr != 0 || spatial && (height % sr != 0 || width % sr != 0)) {
+            String needs = temporal && spatial ? "1 + " + tr + "·k frames and multiples of " + sr + " pixels"
+                    : temporal ? "1 + " + tr + "·k frames" : "multiples of " + sr + " pixels";
+            throw new IllegalArgumentException("a " + frames + "×" + height + "×" + width + " video is off the latent grid: encoding it in "
+                    + (temporal && spatial ? "temporal and spatial" : temporal ? "temporal" : "spatial") + " tiles needs " + needs);
+        }
     }
 
     int tileCount() {

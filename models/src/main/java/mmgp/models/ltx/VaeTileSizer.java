@@ -18,7 +18,8 @@ import java.util.Map;
  * tiles of m + 1 latent frames stepping by m − 1 (overlapping one latent frame: a decode blends
  * over 8 frames, an encode over that one latent frame) for m in 2, 3, 4, 6, 8, 12, … below
  * F' − 1 — gets the largest square spatial tile
- * side s (latents, by bisection on the cost) whose first, largest tile fits; spatial tiles
+ * side s (latents: sides 1 to 4 tried one by one, where a small tile's convolutions may take a
+ * costlier route, then by bisection on the cost above them) whose first, largest tile fits; spatial tiles
  * overlap by max(1, s / 8) latents (diffusers' defaults, 512 every 448 pixels, overlap 1/8), and
  * an axis that fits in one tile is not split. The winner reads the fewest inputs in total
  * (overlaps read twice: {@link VaeTilePlan#work}), then has the fewest tiles.
@@ -29,6 +30,8 @@ final class VaeTileSizer {
     private final boolean encode;
     private final VaeTiling.TileCost cost;
     private final Map<List<Integer>, Long> costs = new HashMap<>();
+    /** Tile sides, in latents, up to which the cost may fall as the side grows (another convolution route). */
+    private static final int SMALL_SIDES = 4;
 
     /** Sizes decode tiles, or encode tiles when {@code encode}; the video of an encode is the one these latents come from. */
     VaeTileSizer(LtxVaeConfig config, boolean encode, int latentFrames, int latentHeight, int latentWidth, VaeTiling.TileCost cost) {
@@ -66,12 +69,10 @@ final class VaeTileSizer {
             int smallest = frames > 3 ? 3 : frames;
             // Not always the cheapest: a one-latent tile may take a convolution route with a larger buffer than a 2×2 one.
             int cheapest = 1;
-            for (int s = 2; s <= Math.min(4, Math.max(height, width)); s++) {
-                if (cost(smallest, Math.min(s, height), Math.min(s, width)) < cost(smallest, Math.min(cheapest, height), Math.min(cheapest, width))) cheapest = s;
-            }
+            for (int s = 2; s <= Math.min(SMALL_SIDES, Math.max(height, width)); s++) if (side(smallest, s) < side(smallest, cheapest)) cheapest = s;
             String what = (encode ? "encoding " : "") + smallest + "×1×1 latents";
             String least = cheapest == 1 ? "" : "; the cheapest, " + smallest + "×" + Math.min(cheapest, height) + "×" + Math.min(cheapest, width) + ": "
-                    + mib(cost(smallest, Math.min(cheapest, height), Math.min(cheapest, width)));
+                    + mib(side(smallest, cheapest));
             throw new VaeBudgetTooSmallException("the VAE memory budget of " + mib(budgetBytes) + " is below the compute buffer of the smallest tile ("
                     + what + "): " + mib(cost(smallest, 1, 1)) + least);
         }
@@ -85,14 +86,29 @@ final class VaeTileSizer {
         return splits;
     }
 
+    /**
+     * The largest square side (latents) whose tile of {@code tileFrames} fits, 0 if none. The
+     * small sides (up to {@link #SMALL_SIDES}) are tried one by one: their convolutions may take
+     * another route than a larger tile's, with a larger buffer (a one-latent encoder tile can
+     * plan more than a two-latent one), so the cost need not rise with the side there. Above
+     * them it does, and a bisection finds the largest side that fits.
+     */
     private int largestFittingSide(int tileFrames, long budget) {
-        int lo = 0, hi = Math.max(height, width); // cost(side lo) fits (lo = 0: none yet); find the largest
+        int top = Math.max(height, width), lo = 0; // invariant: side lo fits (lo = 0: none yet)
+        for (int s = 1; s <= Math.min(SMALL_SIDES, top); s++) if (side(tileFrames, s) <= budget) lo = s;
+        int hi = top;
+        if (lo < Math.min(SMALL_SIDES, top)) hi = lo; // the largest small side does not fit, so no larger one does
         while (lo < hi) {
             int mid = (lo + hi + 1) >>> 1;
-            if (cost(tileFrames, Math.min(mid, height), Math.min(mid, width)) <= budget) lo = mid;
+            if (side(tileFrames, mid) <= budget) lo = mid;
             else hi = mid - 1;
         }
         return lo;
+    }
+
+    /** The cost of a square tile of {@code side} latents (clipped to the grid) and {@code tileFrames}. */
+    private long side(int tileFrames, int side) {
+        return cost(tileFrames, Math.min(side, height), Math.min(side, width));
     }
 
     private VaeTiling tiling(int m, int side, long budget) {

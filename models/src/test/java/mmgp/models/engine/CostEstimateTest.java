@@ -110,7 +110,8 @@ class CostEstimateTest {
             Measured m = run(model, batch);
             report("ltx tiled decode", estimate, m);
             assertThat(largestBuffer("vae")).as("the decode was tiled within its budget").isPositive().isLessThanOrEqualTo(vae);
-            assertThat(estimate.peakBytes()).isEqualTo(vae).isGreaterThanOrEqualTo(m.bufferBytes);
+            // the tile graphs the run caches at once: within the budget, at least what the run measured
+            assertThat(estimate.peakBytes()).isLessThanOrEqualTo(vae).isGreaterThanOrEqualTo(m.bufferBytes);
             // tile overlaps are decoded twice; the estimate sums a decode graph's FLOPs over the tiles' sizes
             assertThat(estimate.flops()).isCloseTo(m.flops, org.assertj.core.data.Percentage.withPercentage(10));
             assertThat(estimate.memoryHint()).contains("(vae_memory_bytes " + vae + ")");
@@ -177,6 +178,22 @@ class CostEstimateTest {
                     .hasMessageContaining("its VAE decode needs")
                     .hasMessageContaining("(vae_memory_bytes " + vae + "): a smaller vae_memory_bytes decodes in smaller tiles");
             assertThat(engine.generateVideo(new VideoRequest("a car", LARGE.withSeed(2)), null).result().get().frames()).isEqualTo(9);
+        }
+    }
+
+    /** Over the engine's budget in tiles the request forces: the 413 names tile_latents, which vae_memory_bytes does not override. */
+    @Test
+    @SuppressWarnings("unchecked")
+    void anOverBudgetForcedTileNamesTileLatents() throws Exception {
+        assumeTrue(NativeLibraries.available(), "native libs not built");
+        try (var model = (BatchModel<VideoRequest, VideoResult>) new LtxProvider().open(LtxProviderTest.CHECKPOINT, 2, mmgp.graph.Numerics.FAST)) {
+            long whole = wholeDecode(model);
+            model.memoryBudget(whole / 2);
+            // 256 px: 8×8 latents in tiles of 7
+            CostEstimate estimate = model.estimate(List.of(new VideoRequest("a car", LARGE.toBuilder().tileLatents(7).vaeMemoryBytes(whole / 4).build())));
+            assertThat(estimate.peakBytes()).isGreaterThan(whole / 2);
+            assertThat(estimate.memoryHint()).contains("its VAE decode needs").contains("in tiles of 7 latents (tile_latents 7")
+                    .contains("a smaller tile_latents decodes in smaller tiles").doesNotContain("a smaller vae_memory_bytes");
         }
     }
 

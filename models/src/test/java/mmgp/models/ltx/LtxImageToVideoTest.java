@@ -154,6 +154,21 @@ class LtxImageToVideoTest {
         return b;
     }
 
+    /** Several start images in forced tiles: the encode's steps count on across the images, not from 1 per image. */
+    @Test
+    void encodeStepsCountAcrossTheImages() throws Exception {
+        assumeTrue(NativeLibraries.available(), "native ggml libraries not built");
+        var o = LtxTestOptions.of(9, 64, 64, 1, 1f, 16, 3).toBuilder().tileLatents(1).build();
+        try (ComputeBackend backend = ComputeBackend.cpu(2); LtxModel m = LtxModel.open(FIXTURE.resolve("checkpoint"), backend)) {
+            List<String> steps = new java.util.ArrayList<>();
+            ProgressListener listener = ProgressListener.onStep((stage, done, total, s) -> {
+                if (stage.equals("encode_image")) steps.add(done + "/" + total);
+            });
+            LtxPipeline.generate(m, backend, List.of("a red car", "waves on rocks"), List.of(gradient(64, 64), gradient(96, 40)), o, listener);
+            assertThat(steps).containsExactly("1/8", "2/8", "3/8", "4/8", "5/8", "6/8", "7/8", "8/8");
+        }
+    }
+
     static LtxConditionImage gradient(int w, int h) {
         byte[] px = new byte[w * h * 3];
         for (int y = 0; y < h; y++)

@@ -112,14 +112,53 @@ class LtxVaeTiledEncodeTest {
         }
     }
 
+    /** The plain encode: one graph of the whole video, built here, its moments split as diffusers does. */
+    private static LtxVaeEncoder.LatentDistribution oneGraph(LtxVaeEncoder enc, float[] video, int frames, int height, int width) {
+        DiffusersTiledEncode.T m = moments(enc, video, frames, height, width, 0, frames, 0, height, 0, width);
+        return enc.distribution(m.d(), 1, m.f(), m.h(), m.w());
+    }
+
     @Test
     void untiledSettingsGiveThePlainEncodeBitForBit() {
         float[] x = video(3, 9, 64, 64);
-        LtxVaeEncoder.LatentDistribution plain = encoder.encodeVideo(backend, x, 1, 9, 64, 64);
+        LtxVaeEncoder.LatentDistribution plain = oneGraph(encoder, x, 9, 64, 64);
         for (VaeTiling t : List.of(VaeTiling.OFF, VaeTiling.diffusers(64, 32, 16, 8), VaeTiling.spatialOnly(64, 64, 32, 32))) {
             LtxVaeEncoder.LatentDistribution d = encoder.encodeVideo(backend, x, 1, 9, 64, 64, t, ProgressListener.NONE);
-            assertThat(d.mean()).isEqualTo(plain.mean());
-            assertThat(d.logvar()).isEqualTo(plain.logvar());
+            assertThat(d.mean()).as("%s", t).isEqualTo(plain.mean());
+            assertThat(d.logvar()).as("%s", t).isEqualTo(plain.logvar());
+        }
+        assertThat(encoder.encodeVideo(backend, x, 1, 9, 64, 64).mean()).isEqualTo(plain.mean());
+        // a tiling that splits gives other latents: the comparisons above can tell them apart
+        assertThat(maxAbsDiff(encoder.encodeVideo(backend, x, 1, 9, 64, 64, VaeTiling.spatialOnly(32, 32, 32, 32), ProgressListener.NONE).mean(), plain.mean()))
+                .isGreaterThan(1e-3);
+    }
+
+    /**
+     * Videos off the latent grid are encoded whole, as before tiling, when nothing splits them,
+     * and a budget the whole encode fits does not split them. The 0.9.0 fixture's encoder (strided
+     * convolutions) takes 10 frames; the 0.9.5 one's space-to-depth stages take 1 + 8k only.
+     */
+    @Test
+    void videosOffTheLatentGridAreEncodedWholeWhenNotSplit() throws Exception {
+        Path fixture090 = Path.of("src/test/resources/fixtures/ltx_video/checkpoint");
+        try (HfCheckpoint c = HfCheckpoint.open(fixture090); WeightSet ws = WeightSet.fromCheckpoint(backend, c, false)) {
+            LtxVaeEncoder enc = new LtxVaeEncoder(LtxVaeConfig.fromJson(c.component("vae").config()), ws, "vae.");
+            int f = 10, h = 64, w = 64; // 10 frames: not 1 + 8k
+            float[] x = video(6, f, h, w);
+            LtxVaeEncoder.LatentDistribution plain = oneGraph(enc, x, f, h, w);
+            assertThat(enc.encodeVideo(backend, x, 1, f, h, w).mean()).isEqualTo(plain.mean());
+            assertThat(enc.encodeVideo(backend, x, 1, f, h, w, VaeTiling.OFF, ProgressListener.NONE).logvar()).isEqualTo(plain.logvar());
+            // spatial tiles over all ten frames: the frames are not split
+            int[] latent = enc.latentShape(f, h, w);
+            LtxVaeEncoder.LatentDistribution spatial = enc.encodeVideo(backend, x, 1, f, h, w, VaeTiling.spatialOnly(32, 32, 32, 32), ProgressListener.NONE);
+            assertThat(new int[] {spatial.frames(), spatial.height(), spatial.width()}).containsExactly(latent);
+            long whole = enc.plannedComputeBytes(backend, 1, f, h, w);
+            assertThat(enc.tilingForBudget(backend, whole, 1, f, h, w)).isEqualTo(VaeTiling.OFF);
+            assertThat(enc.encodeWithinBudget(backend, x, 1, f, h, w, whole, ProgressListener.NONE).mean()).isEqualTo(plain.mean());
+            // only a split refuses it, naming the grid
+            assertThatThrownBy(() -> enc.tilingForBudget(backend, whole - 1, 1, f, h, w)).hasMessageContaining("a 10×64×64 video is off the latent grid");
+            assertThatThrownBy(() -> enc.encodeVideo(backend, x, 1, f, h, w, VaeTiling.diffusers(512, 448, 8, 8), ProgressListener.NONE))
+                    .hasMessageContaining("a 10×64×64 video is off the latent grid: encoding it in temporal tiles needs 1 + 8·k frames");
         }
     }
 
@@ -148,9 +187,20 @@ class LtxVaeTiledEncodeTest {
         assertThat(budgeted.mean()).isEqualTo(encoder.encodeVideo(backend, x, 1, f, h, w, t, ProgressListener.NONE).mean());
         assertThat(steps).hasSize(plan.tileCount()).allMatch(s -> s.startsWith("encode_image "));
         assertThat(encoder.encodeWithinBudget(backend, x, 1, f, h, w, 0, ProgressListener.NONE).mean()).isEqualTo(encoder.encodeVideo(backend, x, 1, f, h, w).mean());
-        long smallest = encoder.plannedComputeBytes(backend, 1, 1, 32, 32);
-        assertThatThrownBy(() -> encoder.encodeWithinBudget(backend, x, 1, f, h, w, smallest - 1, ProgressListener.NONE))
+        // A one-latent (32-px) tile's convolutions take another route than larger tiles': it need not be the cheapest.
+        long[] square = new long[5];
+        for (int s = 1; s <= 4; s++) square[s] = encoder.plannedComputeBytes(backend, 1, 1, 32 * s, 32 * s);
+        long cheapest = java.util.stream.LongStream.of(square).skip(1).min().orElseThrow();
+        assertThatThrownBy(() -> encoder.encodeWithinBudget(backend, x, 1, f, h, w, cheapest - 1, ProgressListener.NONE))
                 .isInstanceOf(VaeBudgetTooSmallException.class).hasMessageContaining("below the compute buffer of the smallest tile (encoding 1×1×1 latents)");
+        for (int s = 1; s <= 4; s++) {
+            if (square[s] > cheapest) continue;
+            // just enough for the cheapest square tile: the budget sizes tiles of it, whatever the sides around it cost
+            VaeTiling fits = encoder.tilingForBudget(backend, cheapest, 1, f, h, w);
+            VaeTilePlan p = VaeTilePlan.forEncode(fits, encoder.config(), f, h, w);
+            assertThat(encoder.plannedComputeBytes(backend, 1, f, p.rows.size(0), p.cols.size(0))).isLessThanOrEqualTo(cheapest);
+            assertThat(p.rows.size(0)).as("sides 1–4 cost %s", java.util.Arrays.toString(square)).isGreaterThanOrEqualTo(32 * s);
+        }
         assertThatThrownBy(() -> encoder.encodeVideo(backend, x, 1, f, h, w, VaeTiling.spatialOnly(48, 48, 48, 48), ProgressListener.NONE))
                 .hasMessageContaining("minHeight 48 is not a multiple of the spatial compression ratio 32");
     }
@@ -168,11 +218,20 @@ class LtxVaeTiledEncodeTest {
             var whole = LtxPipeline.generate(m, backend, List.of("a red car"), List.of(image), o, listener);
             assertThat(steps).contains("encode_image 1/1");
             assertThat(maxAbsDiff(tiled.pixels(), whole.pixels())).isGreaterThan(0);
-            // The cost estimate counts the image's encode as a stage: whole, or up to twice the first forced tile.
+            // The denoised latents do not see the decode: they differ only through the image's tiled encode.
+            assertThat(maxAbsDiff(tiled.latents(), whole.latents())).isGreaterThan(1e-4);
+            // The cost estimate counts the image's encode as a stage: whole, or the forced tiles' one graph (all 32×32).
             LtxVaeEncoder enc = m.vaeEncoder();
             assertThat(LtxCost.of(m, backend, 1, 9, 64, 64, 16, false, true, 0, 0).imageEncodeBytes()).isEqualTo(enc.plannedComputeBytes(backend, 1, 1, 64, 64));
-            assertThat(LtxCost.of(m, backend, 1, 9, 64, 64, 16, false, true, 1, 0).imageEncodeBytes()).isEqualTo(2 * enc.plannedComputeBytes(backend, 1, 1, 32, 32));
+            assertThat(LtxCost.of(m, backend, 1, 9, 64, 64, 16, false, true, 1, 0).imageEncodeBytes()).isEqualTo(enc.plannedComputeBytes(backend, 1, 1, 32, 32));
             assertThat(LtxCost.of(m, backend, 1, 9, 64, 64, 16, false, false, 0, 0).imageEncodeBytes()).isZero();
+            // A forced tiled decode of 2×3 latents in 2-latent tiles: 2×2 tiles and a 2×1 edge tile, both graphs cached.
+            LtxVaeDecoder dec = m.vae();
+            long big = dec.plannedComputeBytes(backend, 1, 2, 2, 2), edge = dec.plannedComputeBytes(backend, 1, 2, 2, 1);
+            assertThat(edge).as("the edge tile's graph fits beside the first's").isLessThanOrEqualTo(big);
+            LtxCost decode = LtxCost.of(m, backend, 1, 9, 96, 64, 16, false, false, 2, 0);
+            assertThat(decode.decodeTiled()).isTrue();
+            assertThat(decode.decodeBytes()).isEqualTo(big + edge);
         }
     }
 }

@@ -149,8 +149,56 @@ class VaeTilePlanTest {
                 .hasMessageContaining("minHeight 48 is not a multiple of the spatial compression ratio 32");
         assertThatThrownBy(() -> VaeTilePlan.forEncode(VaeTiling.diffusers(64, 32, 16, 12), config, 25, 64, 64))
                 .hasMessageContaining("strideFrames 12 is not a multiple of the temporal compression ratio 8");
+        // On the grid by contract: the plan of a video on it.
         assertThatThrownBy(() -> VaeTilePlan.forEncode(VaeTiling.OFF, config, 10, 64, 64)).hasMessageContaining("is off the latent grid");
-        assertThatThrownBy(() -> VaeTilePlan.forEncode(VaeTiling.OFF, config, 9, 64, 48)).hasMessageContaining("multiples of 32 pixels");
+        // With the whole encode's latents, only a split axis must lie on the grid.
+        int[] latent = {3, 2, 2}; // any encoder's shape for these sizes: the plan takes it as given
+        assertThatThrownBy(() -> VaeTilePlan.forEncode(VaeTiling.diffusers(512, 448, 8, 8), config, 10, 64, 64, latent))
+                .hasMessageContaining("a 10×64×64 video is off the latent grid: encoding it in temporal tiles needs 1 + 8·k frames");
+        assertThatThrownBy(() -> VaeTilePlan.forEncode(VaeTiling.spatialOnly(32, 32, 32, 32), config, 9, 64, 48, latent))
+                .hasMessageContaining("a 9×64×48 video is off the latent grid: encoding it in spatial tiles needs multiples of 32 pixels");
+    }
+
+    @Test
+    void unsplitAxesOffTheGridAreEncodedWhole() {
+        int[] latent = {3, 2, 2};
+        for (VaeTiling t : List.of(VaeTiling.OFF, VaeTiling.diffusers(64, 64, 16, 8), VaeTiling.spatialOnly(64, 64, 32, 32))) {
+            VaeTilePlan p = VaeTilePlan.forEncode(t, config, 10, 64, 64, latent);
+            assertThat(p.tileCount()).as("%s", t).isEqualTo(1);
+            assertThat(new int[] {p.frames.size(0), p.rows.size(0), p.cols.size(0)}).containsExactly(10, 64, 64);
+            assertThat(new int[] {p.frames.samples(), p.rows.samples(), p.cols.samples()}).containsExactly(3, 2, 2);
+        }
+        // frames off the grid, pixels on it: spatial tiles over every frame
+        VaeTilePlan spatial = VaeTilePlan.forEncode(VaeTiling.spatialOnly(32, 32, 32, 32), config, 10, 64, 64, latent);
+        assertThat(new int[] {spatial.frames.count(), spatial.rows.count(), spatial.cols.count()}).containsExactly(1, 2, 2);
+        assertThat(spatial.frames.samples()).isEqualTo(3);
+        // a latent shape the tiles cannot give is a fault
+        assertThatThrownBy(() -> VaeTilePlan.forEncode(VaeTiling.spatialOnly(32, 32, 32, 32), config, 9, 64, 64, new int[] {2, 3, 2}))
+                .hasMessageContaining("the whole encode [2, 3, 2]");
+    }
+
+    /**
+     * A tile cost that falls from one latent to two (a one-latent tile's convolutions take
+     * another route) and then rises: the sizer must try the small sides, not bisect over them.
+     */
+    @Test
+    void smallSidesAreTriedWhereTheCostIsNotMonotonic() {
+        long mib = 1 << 20;
+        VaeTiling.TileCost cost = (f, h, w) -> Math.max(h, w) == 1 ? 1863 * mib : 400 * mib + 30L * mib * (h * w - 4);
+        long budget = 450 * mib; // 2×2 (400) fits, 1×1 (1863) and 3×3 (550) do not
+        for (boolean encode : new boolean[] {false, true}) {
+            VaeTiling t = encode ? VaeTiling.forEncodeBudget(budget, config, 1, 6, 6, cost) : VaeTiling.forBudget(budget, config, 1, 6, 6, cost);
+            assertThat(t.minHeight()).as(encode ? "encode" : "decode").isEqualTo(64);
+            assertThat(t.minWidth()).isEqualTo(64);
+            VaeTilePlan p = encode ? VaeTilePlan.forEncode(t, config, 1, 192, 192) : VaeTilePlan.of(t, config, 1, 6, 6);
+            assertThat(p.tileCount()).isGreaterThan(1);
+        }
+        // above the small sides the bisection still finds the largest fitting side
+        VaeTiling.TileCost dipAtOne = (f, h, w) -> Math.max(h, w) == 1 ? 1863 * mib : 10L * mib * h * w;
+        assertThat(VaeTiling.forBudget(650 * mib, config, 1, 16, 16, dipAtOne).minHeight()).isEqualTo(8 * 32);
+        // and below every small side the refusal names the cheapest tile, which does not fit either
+        assertThatThrownBy(() -> VaeTiling.forBudget(300 * mib, config, 1, 6, 6, cost)).isInstanceOf(VaeBudgetTooSmallException.class)
+                .hasMessageContaining("the cheapest, 1×2×2: 400.0 MiB");
     }
 
     @Test

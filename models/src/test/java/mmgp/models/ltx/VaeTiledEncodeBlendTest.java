@@ -112,4 +112,36 @@ class VaeTiledEncodeBlendTest {
         assertThatThrownBy(() -> tiled(t, 25, 64, 96, cancelAfterTwo)).isInstanceOf(CancellationException.class)
                 .hasMessageContaining("encode_video tile 3 of 18");
     }
+
+    /**
+     * diffusers blends the tiles' raw moments, log variance included, and clamps the log
+     * variance to [−30, 20] after: a seam between a tile whose raw log variance is 60 and one
+     * whose is 0 blends to 30 there, clamped to 20 (clamping each tile first would give 10).
+     */
+    @Test
+    void theLogVarianceIsBlendedBeforeItIsClamped() {
+        int c = config.latentChannels();
+        // 128-px tiles every 64 over 192 px: columns 0–3 and 2–5, blended over latents 2 and 3 (weights 1, ½ on the left tile)
+        VaeTilePlan plan = VaeTilePlan.forEncode(VaeTiling.spatialOnly(128, 128, 64, 64), config, 1, 32, 192);
+        assertThat(plan.cols.blend()).isEqualTo(2);
+        TiledVae<TiledVae.TileGraph> run = new TiledVae<>(plan, c + 1, 0, "encode_image") {
+            @Override
+            protected Block compute(int k, int i, int j) {
+                boolean left = plan.cols.start(j) == 0;
+                Block b = new Block(c + 1, 1, 1, plan.cols.size(j) / 32);
+                int plane = b.width();
+                for (int p = 0; p <= c; p++) java.util.Arrays.fill(b.data(), p * plane, (p + 1) * plane, p == c ? (left ? 60f : 0f) : (left ? 1f : 3f));
+                return b;
+            }
+        };
+        LtxVaeEncoder.LatentDistribution d;
+        try (run) {
+            d = LtxVaeEncoder.distribution(run, config, 1, new int[] {1, 1, 6}, ProgressListener.NONE);
+        }
+        for (int ch = 0; ch < c; ch++) {
+            float[] mean = java.util.Arrays.copyOfRange(d.mean(), ch * 6, ch * 6 + 6), logvar = java.util.Arrays.copyOfRange(d.logvar(), ch * 6, ch * 6 + 6);
+            assertThat(mean).containsExactly(1f, 1f, 1f, 2f, 3f, 3f);
+            assertThat(logvar).containsExactly(20f, 20f, 20f, 20f, 0f, 0f);
+        }
+    }
 }
