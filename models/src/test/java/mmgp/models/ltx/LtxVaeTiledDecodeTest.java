@@ -37,8 +37,9 @@ import org.junit.jupiter.api.Test;
  * graph; untiled settings giving the plain decode bit for bit; progress and cancellation.
  */
 class LtxVaeTiledDecodeTest {
-    private static final Path FIXTURE = Path.of("src/test/resources/fixtures/ltx_video_095");
+    private static final Path FIXTURE = LtxVaeTestSupport.Vae095.FIXTURE;
 
+    private static LtxVaeTestSupport.Vae095 vae;
     private static ComputeBackend backend;
     private static HfCheckpoint ckpt;
     private static WeightSet weights;
@@ -47,17 +48,16 @@ class LtxVaeTiledDecodeTest {
     @BeforeAll
     static void open() throws Exception {
         assumeTrue(NativeLibraries.available(), "native ggml libraries not built");
-        backend = ComputeBackend.cpu(2);
-        ckpt = HfCheckpoint.open(FIXTURE.resolve("checkpoint"));
-        weights = WeightSet.fromCheckpoint(backend, ckpt, false);
-        decoder = new LtxVaeDecoder(LtxVaeConfig.fromJson(ckpt.component("vae").config()), weights, "vae.");
+        vae = LtxVaeTestSupport.Vae095.open();
+        backend = vae.backend();
+        ckpt = vae.ckpt();
+        weights = vae.weights();
+        decoder = new LtxVaeDecoder(vae.config(), weights, "vae.");
     }
 
     @AfterAll
     static void close() throws Exception {
-        if (weights != null) weights.close();
-        if (ckpt != null) ckpt.close();
-        if (backend != null) backend.close();
+        if (vae != null) vae.close();
     }
 
     private static JsonNode tiledCase() throws Exception {

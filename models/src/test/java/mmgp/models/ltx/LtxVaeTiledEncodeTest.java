@@ -32,8 +32,9 @@ import org.junit.jupiter.api.Test;
  * image to video encoding its image in tiles, and its cost estimate counting that encode.
  */
 class LtxVaeTiledEncodeTest {
-    private static final Path FIXTURE = Path.of("src/test/resources/fixtures/ltx_video_095");
+    private static final Path FIXTURE = LtxVaeTestSupport.Vae095.FIXTURE;
 
+    private static LtxVaeTestSupport.Vae095 vae;
     private static ComputeBackend backend;
     private static HfCheckpoint ckpt;
     private static WeightSet weights;
@@ -42,17 +43,16 @@ class LtxVaeTiledEncodeTest {
     @BeforeAll
     static void open() throws Exception {
         assumeTrue(NativeLibraries.available(), "native ggml libraries not built");
-        backend = ComputeBackend.cpu(2);
-        ckpt = HfCheckpoint.open(FIXTURE.resolve("checkpoint"));
-        weights = WeightSet.fromCheckpoint(backend, ckpt, false);
-        encoder = new LtxVaeEncoder(LtxVaeConfig.fromJson(ckpt.component("vae").config()), weights, "vae.");
+        vae = LtxVaeTestSupport.Vae095.open();
+        backend = vae.backend();
+        ckpt = vae.ckpt();
+        weights = vae.weights();
+        encoder = new LtxVaeEncoder(vae.config(), weights, "vae.");
     }
 
     @AfterAll
     static void close() throws Exception {
-        if (weights != null) weights.close();
-        if (ckpt != null) ckpt.close();
-        if (backend != null) backend.close();
+        if (vae != null) vae.close();
     }
 
     private static float[] video(long seed, int frames, int h, int w) {
