@@ -162,7 +162,7 @@ public final class Graph implements AutoCloseable {
         if (OpProfile.enabled()) computeProfiled();
         else backend.compute(graph);
         GraphStats.record(label(), (System.nanoTime() - t0) * 1e-9, flops());
-        GraphStats.recordBuffer(label(), computeBufferBytes());
+        GraphStats.recordBuffer(label(), computeBufferBytes() + threadScratchBytes());
     }
 
     /**
@@ -243,7 +243,7 @@ public final class Graph implements AutoCloseable {
      */
     public long plannedBufferBytes() {
         if (closed) throw new IllegalStateException("graph is closed");
-        long scratch = Math.multiplyExact(threadScratch, (long) backend.threads());
+        long scratch = threadScratchBytes();
         if (allocated) return computeBufferBytes() + scratch;
         if (outputs.isEmpty()) throw new IllegalStateException("graph has no outputs");
         MemorySegment galloc = GgmlBackend.gallocrNew(backend.defaultBufferType().handle());
@@ -254,6 +254,11 @@ public final class Graph implements AutoCloseable {
         } finally {
             GgmlBackend.gallocrFree(galloc);
         }
+    }
+
+    /** What the threads of the node that mallocs the most outside the compute buffer take while it runs. */
+    private long threadScratchBytes() {
+        return Math.multiplyExact(threadScratch, (long) backend.threads());
     }
 
     /**
