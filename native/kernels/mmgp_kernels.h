@@ -269,7 +269,7 @@ struct mmgp_winograd_fused_params {
     int32_t padding;  /* zero padding on each side, >= 0 */
     int32_t flags;    /* MMGP_WINOGRAD_VIDEO, MMGP_WINOGRAD_PORTABLE */
     int32_t first;    /* video: the clip frame tap 0 of output frame 0 reads (may be < 0) */
-    int32_t block;    /* tiles per work item; <= 0: the default (a block's V and M within 512 KB, at least 12 tiles, 24 for a large U) */
+    int32_t block;    /* tiles per work item, capped so a thread's V and M stay within 64 MB; <= 0: the default (mmgp_winograd.c: mmgp_winograd_block, then equal blocks, when few a multiple of the threads where blocks of >= 6 tiles allow) */
     int32_t reserved; /* 0 */
 };
 

@@ -98,6 +98,17 @@ static int64_t mmgp_winograd_block(int m, int64_t ic, int64_t oc) {
     return nb < least ? least : nb > 16 * MR ? 16 * MR : nb;
 }
 
+/*
+ * The most tiles a block may hold, default or asked for (MMGP_WINOGRAD_BLOCK): a thread's V and
+ * M buffers within THREAD_BUDGET, so no legal block makes the calloc fail (which would abort the
+ * process), but never fewer than one register tile. The bits do not depend on the block.
+ */
+#define THREAD_BUDGET (64L * 1024 * 1024)
+static int64_t mmgp_winograd_block_cap(int m, int64_t ics, int64_t ocp) {
+    const int64_t t2 = (int64_t)(m + 2) * (m + 2), nb = (THREAD_BUDGET / (int64_t)sizeof(float) / t2 - 2 * PANEL) / (ics + ocp) / MR * MR;
+    return nb < MR ? MR : nb;
+}
+
 /* The plain C path always (MMGP_WINOGRAD_PORTABLE, and CPUs without AVX), the AVX one where the compiler targets it. */
 #define WINO_AVX 0
 #define WN(name) name##_portable

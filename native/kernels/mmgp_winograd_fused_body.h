@@ -121,14 +121,27 @@ static void WN(mmgp_winograd_fused)(struct ggml_tensor * dst, int ith, int nth, 
     const int64_t TX = (OW + m - 1) / m, TY = (OH + m - 1) / m, tiles = TX * TY;
     const int64_t ICs = (IC + LANES - 1) / LANES * LANES, OCp = panels * PANEL;
     int64_t nb = p->block > 0 ? p->block : mmgp_winograd_block(m, IC, OCp);
+    const int64_t cap = mmgp_winograd_block_cap(m, ICs, OCp);
+    if (nb > cap) nb = cap;
     if (nb > tiles) nb = tiles;
     if (p->block <= 0) {
-        /* Blocks of equal size; and when the items are few (a small image of many channels), as
-         * many blocks as make the items a multiple of the threads, so none waits for another's
-         * extra block. The bits do not depend on the blocks. */
-        int64_t nblocks = (tiles + nb - 1) / nb;
-        if (B * count * nblocks < 8 * (int64_t)nth)
-            while ((B * count * nblocks) % nth != 0 && nblocks < tiles) nblocks++;
+        /* Blocks of equal size (tiles / blocks rounded up). When the items are few (a small image of
+         * many channels), the fewest blocks from there whose item count is a multiple of the
+         * threads, so none waits for another's extra block; but blocks of at least MR tiles where
+         * the image has them (a smaller block still computes MR rows). Block counts whose equal
+         * size would give fewer blocks are skipped; with none found the blocks stay as they were.
+         * The bits do not depend on the blocks. */
+        const int64_t lo = nb < MR ? nb : MR, base = (tiles + nb - 1) / nb;
+        int64_t nblocks = base;
+        if (B * count * base < 8 * (int64_t)nth) {
+            for (int64_t k = base; k <= tiles / lo; k++) {
+                const int64_t size = (tiles + k - 1) / k;
+                if ((tiles + size - 1) / size == k && (B * count * k) % nth == 0) {
+                    nblocks = k;
+                    break;
+                }
+            }
+        }
         nb = (tiles + nblocks - 1) / nblocks;
     }
     const int64_t nbp = (nb + MR - 1) / MR * MR, blocks = (tiles + nb - 1) / nb, items = B * count * blocks;

@@ -43,6 +43,8 @@ public final class Graph implements AutoCloseable {
     private Map<String, Tensor> traceSink; // null: tracing is off
     private MemorySegment allocator = MemorySegment.NULL;
     private boolean allocated;
+    /** The most bytes one thread of a node mallocs outside the compute buffer ({@link #reserveThreadScratch}). */
+    private long threadScratch;
     private boolean closed;
     private MemorySegment profileCtx, profileGraph; // a one-node graph for OpProfile
     private double flops = -1;
@@ -160,7 +162,7 @@ public final class Graph implements AutoCloseable {
         if (OpProfile.enabled()) computeProfiled();
         else backend.compute(graph);
         GraphStats.record(label(), (System.nanoTime() - t0) * 1e-9, flops());
-        GraphStats.recordBuffer(label(), computeBufferBytes());
+        GraphStats.recordBuffer(label(), computeBufferBytes() + threadScratchBytes());
     }
 
     /**
@@ -233,22 +235,40 @@ public final class Graph implements AutoCloseable {
     }
 
     /**
-     * Bytes the compute buffer (inputs + intermediates) will take, planned by ggml's graph
-     * allocator without allocating anything: what {@link #computeBufferBytes()} reports after the
-     * first compute, known before it. Lets callers size work (tiles, batches) to a memory budget.
+     * Bytes the graph's compute will take, planned without allocating anything: the compute buffer
+     * (inputs + intermediates) ggml's graph allocator plans, what {@link #computeBufferBytes()}
+     * reports after the first compute, plus each thread's buffers of the node that mallocs the
+     * most outside it ({@link #reserveThreadScratch}; a node frees them when it returns, so only the
+     * largest counts). Lets callers size work (tiles, batches) to a memory budget.
      */
     public long plannedBufferBytes() {
         if (closed) throw new IllegalStateException("graph is closed");
-        if (allocated) return computeBufferBytes();
+        long scratch = threadScratchBytes();
+        if (allocated) return computeBufferBytes() + scratch;
         if (outputs.isEmpty()) throw new IllegalStateException("graph has no outputs");
         MemorySegment galloc = GgmlBackend.gallocrNew(backend.defaultBufferType().handle());
         try (Arena a = Arena.ofConfined()) {
             MemorySegment size = a.allocate(ValueLayout.JAVA_LONG); // one buffer type: size_t[1]
             GgmlBackend.gallocrReserveNSize(galloc, graph, MemorySegment.NULL, MemorySegment.NULL, size);
-            return size.get(ValueLayout.JAVA_LONG, 0);
+            return size.get(ValueLayout.JAVA_LONG, 0) + scratch;
         } finally {
             GgmlBackend.gallocrFree(galloc);
         }
+    }
+
+    /** What the threads of the node that mallocs the most outside the compute buffer take while it runs. */
+    private long threadScratchBytes() {
+        return Math.multiplyExact(threadScratch, (long) backend.threads());
+    }
+
+    /**
+     * Declares that a node of this graph (a custom op) mallocs {@code bytesPerThread} in each
+     * thread while it runs, outside the compute buffer: {@link #plannedBufferBytes} counts the
+     * largest such node once per thread.
+     */
+    public void reserveThreadScratch(long bytesPerThread) {
+        if (bytesPerThread < 0) throw new IllegalArgumentException("thread scratch must be ≥ 0 bytes, got " + bytesPerThread);
+        threadScratch = Math.max(threadScratch, bytesPerThread);
     }
 
     public ComputeBackend backend() {

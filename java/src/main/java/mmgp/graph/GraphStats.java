@@ -43,8 +43,9 @@ public final class GraphStats {
     }
 
     /**
-     * The largest compute buffer (inputs + intermediates, as ggml's allocator allocated it) a
-     * graph of {@code label} computed with; 0 when none has run. What cost estimates are checked against.
+     * The largest compute buffer (inputs + intermediates, as ggml's allocator allocated it, plus the
+     * thread buffers its largest custom op mallocs: {@link Graph#reserveThreadScratch}) a graph of
+     * {@code label} computed with; 0 when none has run. What cost estimates are checked against.
      */
     public static synchronized long bufferBytes(String label) {
         return BUFFER_BYTES.getOrDefault(label, 0L);

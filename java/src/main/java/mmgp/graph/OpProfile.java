@@ -192,9 +192,12 @@ public final class OpProfile {
     }
 
     /**
-     * The fused Winograd op's products, counted as the three-op route's mul_mats count them: per
-     * tile, tap and position t an [IC]·[IC, OC] product, for every output frame (U {16·IC, ⌈OC/16⌉,
-     * T², taps} is source 1; the output [OW, OH, OC or frames, ...] holds OC·frames·batch planes).
+     * The fused Winograd op's products, the work it does: per tile, tap and position t an
+     * [IC]·[IC, OC] product, for every output frame and every tap (U {16·IC, ⌈OC/16⌉, T², taps} is
+     * source 1; the output [OW, OH, OC or frames, ...] holds OC·frames·batch planes). Each output
+     * frame multiplies all its taps' frames, so a clamped edge frame read by several output frames
+     * (first &lt; 0, or past the clip's end) is counted each time; the three-op route multiplies
+     * each frame a tap reads once, so it counts fewer there, and the same on images and unclamped frames.
      */
     private static double winogradFusedFlops(MemorySegment node) {
         MemorySegment u = GgmlTensorStruct.src(node, 1);

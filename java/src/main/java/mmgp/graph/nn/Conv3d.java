@@ -79,8 +79,10 @@ public final class Conv3d {
      *   <li>im2col ({@code winograd} null): {@code kernels} [KW·KH·IC, OC, KD] in the route's type,
      *       tap dt being the contiguous 2-D kernel [KW·KH·IC, OC] at dt (the rearranging copy is
      *       made once per graph, by {@link #of}, and shared by every chunk of frames);</li>
-     *   <li>Winograd: {@code kernels} is U {IC, OC, T², KD} ({@link Winograd#weights3d}), tap dt
-     *       the view {@link Winograd#tap}.</li>
+     *   <li>Winograd, three ops: {@code kernels} is U {IC, OC, T², KD} ({@link Winograd#weights3d}),
+     *       tap dt the view {@link Winograd#tap};</li>
+     *   <li>Winograd, fused op ({@link Winograd.Config#fused}): {@code kernels} is U packed
+     *       {16·IC, ⌈OC/16⌉, T², KD}, which {@link Winograd#fusedVideo} reads whole (no tap views).</li>
      * </ul>
      *
      * @param kernel the original kernel [KW, KH, KD, IC·OC]; only its shape is read after {@link #of}
@@ -177,23 +179,19 @@ public final class Conv3d {
          * fused Winograd op where the taps take it, else by a ggml add per part.
          */
         public List<Tensor> replicating(Graph g, Tensor input, int[] stride, int[] padding, long first, long count, Tensor bias) {
+            long batch = Winograd.clips(input, inChannels, count);
             if (winograd != null && winograd.fused()) {
-                if (input.ne(3) % inChannels != 0) throw new IllegalArgumentException("conv3d: " + input + " does not hold " + inChannels + "-channel clips");
-                if (count <= 0) throw new IllegalArgumentException("conv3d: no output frames asked for (" + count + ")");
                 return List.of(Winograd.fusedVideo(g, kernels, outChannels, bias, input, inChannels, padding[0], first, count, winograd));
             }
-            List<Tensor> parts = unfused(g, input, stride, padding, first, count);
+            List<Tensor> parts = unfused(g, input, stride, padding, first, count, batch);
             if (bias == null) return parts;
             List<Tensor> biased = new ArrayList<>(parts.size());
             for (Tensor p : parts) biased.add(g.add(p, Vectors.perChannel(g, bias, 3)));
             return biased;
         }
 
-        private List<Tensor> unfused(Graph g, Tensor input, int[] stride, int[] padding, long first, long count) {
+        private List<Tensor> unfused(Graph g, Tensor input, int[] stride, int[] padding, long first, long count, long batch) {
             long frames = input.ne(2);
-            if (input.ne(3) % inChannels != 0) throw new IllegalArgumentException("conv3d: " + input + " does not hold " + inChannels + "-channel clips");
-            if (count <= 0) throw new IllegalArgumentException("conv3d: no output frames asked for (" + count + ")");
-            long batch = input.ne(3) / inChannels;
             if (winograd != null) {
                 // Each tap multiplies the input frames it reads once (count of them, fewer at the clip's
                 // edges); the output transform sums tap dt's products at frame clamp(first + o + dt),

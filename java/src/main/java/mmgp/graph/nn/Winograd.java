@@ -113,7 +113,7 @@ public final class Winograd {
     }
 
     /**
-     * Whether the convolutions take the fused op ({@link #fused2d}, {@link #fusedVideo}):
+     * Whether the convolutions take the fused op ({@link #conv2d} with a fused {@link Config}, {@link #fusedVideo}):
      * {@code -Dmmgp.winograd.fused=on|off} (env {@code MMGP_WINOGRAD_FUSED}), by default on where
      * the kernels library has the op and the operands are F32 (it was the faster on the decoders,
      * README Performance). {@code on} with F16 operands, or with a library that predates the op, is
@@ -170,10 +170,46 @@ public final class Winograd {
     /**
      * Tiles per work item of the fused op, {@code -Dmmgp.winograd.block=N} (env
      * {@code MMGP_WINOGRAD_BLOCK}; read at every graph build); 0, the default, lets the kernel size
-     * the blocks to the channel counts (mmgp_kernels.h). The bits do not depend on it.
+     * the blocks to the channel counts (mmgp_kernels.h). At most {@link #MAX_BLOCK}; the kernel
+     * further caps a block so a thread's buffers stay within 64 MB. The bits do not depend on it.
      */
     public static int block() {
-        return Math.toIntExact(Math.min(count("mmgp.winograd.block", "MMGP_WINOGRAD_BLOCK", 0, "a count of tiles"), 1 << 20));
+        long n = count("mmgp.winograd.block", "MMGP_WINOGRAD_BLOCK", 0, "a count of tiles");
+        if (n > MAX_BLOCK) {
+            throw new IllegalArgumentException("mmgp.winograd.block / MMGP_WINOGRAD_BLOCK=" + n + " is more than " + MAX_BLOCK
+                    + " tiles per block (each thread of the fused Winograd op holds a block's transforms)");
+        }
+        return (int) n;
+    }
+
+    /** The most tiles per block {@link #block} takes. */
+    public static final int MAX_BLOCK = 4096;
+
+    /**
+     * Bytes each thread of the fused op over an OW×OH output of these channel counts mallocs while it
+     * runs, outside the compute buffer (mmgp_winograd_fused_body.h): V and M, T² positions of nbp
+     * rows (the block rounded up to register tiles of 6) of ⌈IC/8⌉·8 and ⌈OC/16⌉·16 floats plus 16
+     * each, and T input rows of the block's width in 8 channels. The block is the one the kernel
+     * starts from (mmgp_winograd.c: the default or {@link #block}, its byte cap, the tile count);
+     * the kernel only ever shrinks it from there, so this is what the largest thread takes.
+     */
+    public static long fusedThreadBytes(Config c, long inChannels, long outChannels, long ow, long oh) {
+        int m = c.tile(), t = c.side(), mr = 6;
+        long t2 = (long) t * t, ics = Math.ceilDiv(inChannels, 8) * 8, ocp = Math.ceilDiv(outChannels, 16) * 16;
+        long tiles = c.tiles(ow, oh), tx = Math.ceilDiv(ow, m);
+        int asked = block();
+        long nb = asked > 0 ? asked : defaultBlock(m, inChannels, ocp);
+        long cap = Math.max(mr, ((64L << 20) / Float.BYTES / t2 - 2 * 16) / (ics + ocp) / mr * mr);
+        nb = Math.min(Math.min(nb, cap), tiles);
+        long nbp = Math.ceilDiv(nb, mr) * mr, cw = Math.min(nb, tx) * m + 2;
+        return (t2 * (nbp * (ics + ocp) + 2 * 16) + t * cw * 8) * Float.BYTES;
+    }
+
+    /** mmgp_winograd_block (mmgp_winograd.c): V and M of a block within 512 KB, at least 12 tiles (24 for a U over 8 MB), at most 96. */
+    private static long defaultBlock(int m, long ic, long ocp) {
+        long t2 = (long) (m + 2) * (m + 2), per = t2 * (ic + ocp) * Float.BYTES, mr = 6;
+        long least = t2 * ic * ocp * Float.BYTES > (8L << 20) ? 4 * mr : 2 * mr;
+        return Math.clamp(512L * 1024 / per / mr * mr, least, Math.max(least, 16 * mr));
     }
 
     /** A count switch: the system property, else the environment variable, else {@code fallback}; not an integer ≥ 0 is refused. */
@@ -236,6 +272,7 @@ public final class Winograd {
         long ow = input.ne(0) + 2L * padding - 2, oh = input.ne(1) + 2L * padding - 2;
         Tensor u = weights(g, kernel, c);                                 // {IC, OC, T², 1}, packed when fused
         if (c.fused()) {
+            g.reserveThreadScratch(fusedThreadBytes(c, kernel.ne(2), kernel.ne(3), ow, oh));
             return g.customOp("winograd_fused", GgmlType.F32, new long[] {ow, oh, kernel.ne(3), input.ne(3)}, MmgpKernels.winogradFusedFunction(),
                     fusedParams(c, padding, false, 0), fusedSources(g, input, u, bias, kernel.ne(3)));
         }
@@ -254,15 +291,26 @@ public final class Winograd {
             Config c) {
         if (!c.fused()) throw new IllegalArgumentException("Winograd fusedVideo needs a fused configuration, got " + c);
         if (x.type() != GgmlType.F32 || x.nb(0) != 4) throw new IllegalArgumentException("Winograd input must be F32 with contiguous rows, got " + x);
-        if (inChannels <= 0 || x.ne(3) % inChannels != 0) throw new IllegalArgumentException("Winograd input " + x + " does not hold " + inChannels + "-channel clips");
+        clips(x, inChannels, count);
         if (u.ne(0) != 16L * inChannels || u.ne(1) != Math.ceilDiv(outChannels, 16) || u.ne(2) != (long) c.side() * c.side()) {
             throw new IllegalArgumentException("Winograd U " + u + " is not packed for " + inChannels + " → " + outChannels + " channels");
         }
-        if (count < 1) throw new IllegalArgumentException("Winograd output needs at least one frame, got " + count);
         long ow = x.ne(0) + 2L * padding - 2, oh = x.ne(1) + 2L * padding - 2;
         if (padding < 0 || ow < 1 || oh < 1) throw new IllegalArgumentException("Winograd input " + x + " is smaller than a 3×3 kernel with padding " + padding);
+        g.reserveThreadScratch(fusedThreadBytes(c, inChannels, outChannels, ow, oh));
         return g.customOp("winograd_fused", GgmlType.F32, new long[] {ow, oh, count, outChannels * (x.ne(3) / inChannels)},
                 MmgpKernels.winogradFusedFunction(), fusedParams(c, padding, true, Math.toIntExact(first)), fusedSources(g, x, u, bias, outChannels));
+    }
+
+    /**
+     * The clips of a video {@code x} [W, H, F, IC·clips] of {@code inChannels} channels
+     * convolved into {@code count} output frames: refused unless the channels divide ne[3] and at
+     * least one frame is asked for.
+     */
+    public static long clips(Tensor x, int inChannels, long count) {
+        if (inChannels <= 0 || x.ne(3) % inChannels != 0) throw new IllegalArgumentException("conv3d: " + x + " does not hold " + inChannels + "-channel clips");
+        if (count < 1) throw new IllegalArgumentException("conv3d: the output needs at least one frame, got " + count);
+        return x.ne(3) / inChannels;
     }
 
     /** {x, U} or {x, U, bias}: the bias as the op takes it, a contiguous F32/F16 [OC]. */

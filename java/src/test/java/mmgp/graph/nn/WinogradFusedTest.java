@@ -207,7 +207,7 @@ class WinogradFusedTest extends NnTestSupport {
     }
 
     @Test
-    void theFusedTapsHoldOnlyTheirOutputInTheGraph() {
+    void theFusedTapsHoldTheirOutputInTheGraphAndTheirThreadBuffersInThePlan() {
         withProperties(new String[] {"mmgp.winograd.minPositions"}, new String[] {"0"}, () -> {
             try (Graph g = new Graph(fast, 64)) {
                 Tensor in = g.inputF32("x", 40, 24, 5, 8 * 2), kernel = g.inputF32("k", 3, 3, 3, 8 * 12);
@@ -223,6 +223,87 @@ class WinogradFusedTest extends NnTestSupport {
                 });
             }
         });
+        // 40×24 outputs at m = 4: 10×6 tiles, IC 8 (ICs 8), OC 12 (OCp 16). The default block is 96 tiles, so all 60:
+        // V and M 36·(60·(8 + 16) + 32) floats and 6 input rows of 10·4 + 2 columns in 8 channels. Block 6: 36·(6·24 + 32) and 6·26·8.
+        Winograd.Config c = new Winograd.Config(4, GgmlType.F32, false, true);
+        long whole = (36L * (60 * 24 + 32) + 6 * 42 * 8) * Float.BYTES, six = (36L * (6 * 24 + 32) + 6 * 26 * 8) * Float.BYTES;
+        assertThat(Winograd.fusedThreadBytes(c, 8, 12, 40, 24)).isEqualTo(whole);
+        long[] planned = new long[2];
+        String[] blocks = {"0", "6"};
+        for (int i = 0; i < 2; i++) {
+            int j = i;
+            withProperties(new String[] {"mmgp.winograd.block"}, new String[] {blocks[i]}, () -> {
+                assertThat(Winograd.fusedThreadBytes(c, 8, 12, 40, 24)).isEqualTo(j == 0 ? whole : six);
+                try (Graph g = new Graph(fast, 64)) {
+                    Tensor u = Winograd.weights3d(g, g.inputF32("k", 3, 3, 3, 8 * 12), 8, c);
+                    g.output(Winograd.fusedVideo(g, u, 12, null, g.inputF32("x", 40, 24, 5, 8 * 2), 8, 1, -1, 5, c));
+                    planned[j] = g.plannedBufferBytes();
+                }
+            });
+        }
+        // Same graph, same buffer: the plans differ by each thread's buffers.
+        assertThat(planned[0] - planned[1]).isEqualTo(fast.threads() * (whole - six));
+    }
+
+    @Test
+    void aHugeBlockIsRefusedAndALegalOneStaysWithinTheThreadBudget() {
+        Winograd.Config c = new Winograd.Config(4, GgmlType.F32, false, true);
+        withProperties(new String[] {"mmgp.winograd.block"}, new String[] {Integer.toString(Winograd.MAX_BLOCK + 1)}, () -> {
+            try (Graph g = new Graph(fast, 64)) {
+                Tensor k = g.inputF32("k", 3, 3, 4, 6), x = g.inputF32("x", 12, 8, 4, 1);
+                assertThatThrownBy(() -> Winograd.conv2d(g, k, x, 1, c)).isInstanceOf(IllegalArgumentException.class)
+                        .hasMessageContaining("MMGP_WINOGRAD_BLOCK=" + (Winograd.MAX_BLOCK + 1)).hasMessageContaining("more than " + Winograd.MAX_BLOCK);
+            }
+        });
+        withProperties(new String[] {"mmgp.winograd.block"}, new String[] {Integer.toString(Winograd.MAX_BLOCK)}, () -> {
+            // 1024 channels each way over a 4096² output: the kernel caps the block so V and M stay within 64 MB a thread.
+            long bytes = Winograd.fusedThreadBytes(c, 1024, 1024, 4096, 4096);
+            assertThat(bytes).isLessThanOrEqualTo((64L << 20) + 6L * (4096 + 2) * 8 * Float.BYTES).isGreaterThan(32L << 20);
+        });
+    }
+
+    @Test
+    void manyTapsWithPaddingThreeOnThreeThreadsGiveTheDirectConvolutionAndOneThreadsBits() {
+        // 12 taps (more than the three-op route's 10 products), padding 3 along W and H, clamped edge frames.
+        int w = 11, h = 7, fr = 6, ic = 5, oc = 18, kd = 12, first = -6, count = 4;
+        SplittableRandom r = new SplittableRandom(251);
+        float[] x = uniform(r, w * h * fr * ic), k = uniform(r, 9 * kd * ic * oc), bias = uniform(r, oc);
+        int[] strides = {1, 1, 1}, padding = {3, 3, 0};
+        int ow = w + 4, oh = h + 4;
+        List<float[]> runs = new ArrayList<>();
+        try (ComputeBackend fast3 = ComputeBackend.cpu(3, Numerics.FAST)) {
+            for (ComputeBackend be : new ComputeBackend[] {fast3, fast1}) {
+                String[] props = {"mmgp.conv", "mmgp.winograd.tile", "mmgp.winograd.type", "mmgp.winograd.minPositions", "mmgp.winograd.fused"};
+                withProperties(props, new String[] {"winograd", "4", "f32", "0", "on"}, () -> {
+                    try (Graph g = new Graph(be, 512)) {
+                        Tensor in = input(g, "x", x, w, h, fr, ic), kernel = input(g, "k", k, 3, 3, kd, (long) ic * oc);
+                        Conv3d.Taps taps = Conv3d.Taps.of(g, kernel, ic, in, strides, padding);
+                        assertThat(taps.winograd()).isEqualTo(new Winograd.Config(4, GgmlType.F32, false, true));
+                        Tensor y = g.output(Conv3d.concatFrames(g, taps.replicating(g, in, strides, padding, first, count, input(g, "b", bias, oc))));
+                        g.compute();
+                        runs.add(g.floats(y));
+                    }
+                });
+            }
+        }
+        assertThat(runs.get(0)).as("3 threads vs 1").isEqualTo(runs.get(1));
+        float[] clip = clampedFrames(x, w * h, fr, ic, first, count + kd - 1);
+        int[] xne = {w, h, count + kd - 1, ic}, kne = {3, 3, kd, ic * oc};
+        double[] expected = conv3d(clip, xne, ic, k, kne, strides, padding), scale = conv3d(abs(clip), xne, ic, abs(k), kne, strides, padding);
+        // With padding 3 an edge output's own inputs are mostly padding, but its tile's transform
+        // carries its neighbours' values and their rounding: bound by the largest scale of its plane.
+        double[] planeScale = new double[expected.length];
+        for (int p = 0; p < expected.length; p += ow * oh) {
+            double most = 0;
+            for (int i = p; i < p + ow * oh; i++) most = Math.max(most, scale[i]);
+            Arrays.fill(planeScale, p, p + ow * oh, most);
+        }
+        double[] bound = bound(planeScale, convRel(4, GgmlType.F32));
+        for (int i = 0; i < expected.length; i++) {
+            expected[i] += bias[i / (ow * oh * count) % oc];
+            bound[i] += Math.abs(expected[i]) * 0x1p-23;
+        }
+        assertWithin("12 taps, padding 3", runs.get(0), expected, bound);
     }
 
     @Test

@@ -292,6 +292,11 @@ class WinogradTest extends NnTestSupport {
         }
     }
 
+    /** The values of mmgp.winograd.fused this kernels library takes: "on" only where it has the fused op. */
+    static String[] fusedSwitches() {
+        return MmgpKernels.hasWinogradFused() ? new String[] {"on", "off"} : new String[] {"off"};
+    }
+
     @Test
     void aRequestAloneAndInABatchGivesTheSameBits() {
         SplittableRandom r = new SplittableRandom(111);
@@ -303,7 +308,7 @@ class WinogradTest extends NnTestSupport {
             Winograd.Config c = new Winograd.Config(4, GgmlType.F16);
             float[] alone2 = conv2dOf(x0, 1, w, h * fr, ic, k2, oc, c), both2 = conv2dOf(concat(x0, x1), 2, w, h * fr, ic, k2, oc, c);
             assertThat(java.util.Arrays.copyOf(both2, alone2.length)).as("conv2d " + java.util.Arrays.toString(ch)).isEqualTo(alone2);
-            for (String fused : new String[] {"on", "off"}) {
+            for (String fused : fusedSwitches()) {
                 withProperties(new String[] {"mmgp.conv", "mmgp.winograd.minPositions", "mmgp.winograd.fused"}, new String[] {"winograd", "0", fused}, () -> {
                     float[] alone3 = conv3dOf(x0, 1, w, h, fr, ic, k3, oc), both3 = conv3dOf(concat(x0, x1), 2, w, h, fr, ic, k3, oc);
                     // Clip 0's channels come first in [OW, OH, F, OC·B].
@@ -389,7 +394,7 @@ class WinogradTest extends NnTestSupport {
         SplittableRandom r = new SplittableRandom(121);
         float[] x = uniform(r, w * h * fr * ic * 2), k = uniform(r, 27 * ic * oc);
         int[] strides = {1, 1, 1}, padding = {1, 1, 0};
-        for (String fused : new String[] {"on", "off"}) withProperties(new String[] {"mmgp.conv", "mmgp.winograd.minPositions", "mmgp.winograd.fused"}, new String[] {"winograd", "0", fused}, () -> {
+        for (String fused : fusedSwitches()) withProperties(new String[] {"mmgp.conv", "mmgp.winograd.minPositions", "mmgp.winograd.fused"}, new String[] {"winograd", "0", fused}, () -> {
             for (int batch = 1; batch <= 2; batch++) {
                 try (Graph g = new Graph(fast, 512)) {
                     Tensor in = input(g, "x", java.util.Arrays.copyOf(x, w * h * fr * ic * batch), w, h, fr, (long) ic * batch);

@@ -15,13 +15,18 @@ import mmgp.graph.nn.Vectors;
  * (LTX-Video's released decoders are not causal, its encoders are). Stride 1 everywhere but
  * in the 0.9.0 encoder's "conv" downsamplers, which stride (2, 2, 2).
  *
- * <p>Memory: the convolution ({@link Conv3d.Taps}) unfolds its input frames (im2col, kernel²·C
- * values per output position and frame; the Winograd route's transform, (m+2)²/m²·C), which for a full-resolution video stage is many times
- * the activation itself. The output frames are therefore computed in chunks whose unfolded input
- * frames (chunk + kernel − 1), plus the F32 tap products held while the taps are summed, stay
- * within {@link Options#chunkBytes()} (as the route unfolds and sums: {@link Conv3d.Taps#unfoldedBytesPerFrame}), each chunk reading its
- * input frames (plus the kernel's halo) as a strided view; the repeated edge frames are not
- * materialised, their taps read the first/last frame's patches. The parts are concatenated along
+ * <p>Memory: on the im2col and three-op Winograd routes the convolution ({@link Conv3d.Taps})
+ * unfolds its input frames (im2col, kernel²·C values per output position and frame; the Winograd
+ * transform, (m+2)²/m²·C), which for a full-resolution video stage is many times the activation
+ * itself. The output frames are therefore computed in chunks whose unfolded input frames (chunk +
+ * kernel − 1), plus the F32 tap products held while the taps are summed, stay within
+ * {@link Options#chunkBytes()} (as the route unfolds and sums: {@link Conv3d.Taps#unfoldedBytesPerFrame},
+ * {@link Conv3d.Taps#productBytesPerFrame}), each chunk reading its input frames (plus the kernel's
+ * halo) as a strided view; the repeated edge frames are not materialised, their taps read the
+ * first/last frame's patches. The fused Winograd op unfolds nothing into the graph (it transforms
+ * a block of tiles at a time in thread buffers, which {@link mmgp.graph.Graph#plannedBufferBytes}
+ * counts) and holds only its F32 output with the bias, so its chunks are bounded by the output
+ * alone. The parts are concatenated along
  * the frame axis. A conv strided in time unfolds its padded frames with the 3-D im2col instead
  * (kernel³·C values per output position).
  */
