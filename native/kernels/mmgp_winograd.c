@@ -109,6 +109,33 @@ static int64_t mmgp_winograd_block_cap(int m, int64_t ics, int64_t ocp) {
     return nb < MR ? MR : nb;
 }
 
+/*
+ * A block's tiles before the equal split (which only lowers it): the asked block or the default,
+ * capped, and no more than the frame's tiles. The fused op and mmgp_winograd_fused_thread_bytes
+ * both start from here, so what a graph plans is what the op allocates.
+ */
+static int64_t mmgp_winograd_block_start(int m, int64_t block, int64_t ic, int64_t ics, int64_t ocp, int64_t tiles) {
+    int64_t nb = block > 0 ? block : mmgp_winograd_block(m, ic, ocp);
+    const int64_t cap = mmgp_winograd_block_cap(m, ics, ocp);
+    if (nb > cap) nb = cap;
+    return nb > tiles ? tiles : nb;
+}
+
+/* Floats of one thread's buffers for blocks of nb tiles: V and M per position (rows padded to MR
+ * tiles, positions a panel apart) and the rows of a tile row's input, channels last. */
+static size_t mmgp_winograd_thread_floats(int m, int64_t nb, int64_t ics, int64_t ocp, int64_t tx) {
+    const int64_t t = m + 2, t2 = (int64_t)t * t, nbp = (nb + MR - 1) / MR * MR, cw = (nb < tx ? nb : tx) * m + 2;
+    return (size_t)t2 * ((size_t)nbp * ics + PANEL) + (size_t)t2 * ((size_t)nbp * ocp + PANEL) + (size_t)t * cw * LANES;
+}
+
+int64_t mmgp_winograd_fused_thread_bytes(int32_t tile, int64_t ic, int64_t oc, int64_t ow, int64_t oh, int32_t block) {
+    if ((tile != 2 && tile != 4) || ic < 1 || oc < 1 || ow < 1 || oh < 1) return -1;
+    const int64_t tx = (ow + tile - 1) / tile, tiles = tx * ((oh + tile - 1) / tile);
+    const int64_t ics = (ic + LANES - 1) / LANES * LANES, ocp = (oc + PANEL - 1) / PANEL * PANEL;
+    const int64_t nb = mmgp_winograd_block_start(tile, block, ic, ics, ocp, tiles);
+    return (int64_t)(mmgp_winograd_thread_floats(tile, nb, ics, ocp, tx) * sizeof(float));
+}
+
 /* The plain C path always (MMGP_WINOGRAD_PORTABLE, and CPUs without AVX), the AVX one where the compiler targets it. */
 #define WINO_AVX 0
 #define WN(name) name##_portable

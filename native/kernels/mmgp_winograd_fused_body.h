@@ -120,10 +120,7 @@ static void WN(mmgp_winograd_fused)(struct ggml_tensor * dst, int ith, int nth, 
     const int64_t first = video ? p->first : 0;
     const int64_t TX = (OW + m - 1) / m, TY = (OH + m - 1) / m, tiles = TX * TY;
     const int64_t ICs = (IC + LANES - 1) / LANES * LANES, OCp = panels * PANEL;
-    int64_t nb = p->block > 0 ? p->block : mmgp_winograd_block(m, IC, OCp);
-    const int64_t cap = mmgp_winograd_block_cap(m, ICs, OCp);
-    if (nb > cap) nb = cap;
-    if (nb > tiles) nb = tiles;
+    int64_t nb = mmgp_winograd_block_start(m, p->block, IC, ICs, OCp, tiles);
     if (p->block <= 0) {
         /* Blocks of equal size (tiles / blocks rounded up). When the items are few (a small image of
          * many channels), the fewest blocks from there whose item count is a multiple of the
@@ -147,13 +144,13 @@ static void WN(mmgp_winograd_fused)(struct ggml_tensor * dst, int ith, int nth, 
     const int64_t nbp = (nb + MR - 1) / MR * MR, blocks = (tiles + nb - 1) / nb, items = B * count * blocks;
     const int64_t i0 = items * ith / nth, i1 = items * (ith + 1) / nth;
     if (i1 <= i0) return;
-    const int64_t cwmax = (nb < TX ? nb : TX) * m + 2;
+    const int64_t cwmax = (nb < TX ? nb : TX) * m + 2; /* as mmgp_winograd_thread_floats counts it */
     /* V and M per position t: nbp rows (tiles; the padding rows past a short block are computed and
      * dropped) of ICs / OCp floats, positions vs and ms floats apart: a cache line more than the
      * rows, so a tile's T² stores into V and loads from M do not crowd into a few L1 sets (as they
      * would a power-of-two multiple apart). */
     const size_t vs = (size_t)nbp * ICs + PANEL, ms = (size_t)nbp * OCp + PANEL;
-    float * v = calloc((size_t)T2 * vs + (size_t)T2 * ms + (size_t)T * cwmax * LANES, sizeof(float));
+    float * v = calloc(mmgp_winograd_thread_floats(m, nb, ICs, OCp, TX), sizeof(float));
     if (v == NULL) fail("fused: out of memory for the thread's V and M buffers");
     float *mb = v + (size_t)T2 * vs, *rows = mb + (size_t)T2 * ms;
     const size_t sh = x->nb[1];

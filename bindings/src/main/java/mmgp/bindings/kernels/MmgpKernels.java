@@ -125,11 +125,15 @@ public final class MmgpKernels {
 
     /** The symbol of the fused Winograd op, looked up apart from {@link #BINDINGS}. */
     private static final String WINOGRAD_FUSED_SYMBOL = "mmgp_winograd_fused";
+    /** Its companion: the bytes a thread of the op allocates, which a graph's plan counts. */
+    private static final String WINOGRAD_FUSED_BYTES_SYMBOL = "mmgp_winograd_fused_thread_bytes";
+    private static final FunctionDescriptor WINOGRAD_FUSED_BYTES_DESCRIPTOR = FunctionDescriptor.of(LONG, INT, LONG, LONG, LONG, LONG, INT);
     /**
      * Functions looked up by address only when the library has them (a build that predates one
      * still loads): the fused Winograd op.
      */
-    private static final List<Binding> OPTIONAL_BINDINGS = List.of(new Binding(WINOGRAD_FUSED_SYMBOL, FunctionDescriptor.ofVoid(PTR, INT, INT, PTR)));
+    private static final List<Binding> OPTIONAL_BINDINGS = List.of(new Binding(WINOGRAD_FUSED_SYMBOL, FunctionDescriptor.ofVoid(PTR, INT, INT, PTR)),
+            new Binding(WINOGRAD_FUSED_BYTES_SYMBOL, WINOGRAD_FUSED_BYTES_DESCRIPTOR));
 
     /** {@code MMGP_IM2COL_*} flags of {@link #im2colParams}: ggml's 1-D layout (mmgp_im2col_2d only). */
     public static final int IM2COL_1D = 1;
@@ -156,6 +160,8 @@ public final class MmgpKernels {
     private static final MemorySegment WINOGRAD_WEIGHTS, WINOGRAD_INPUT, WINOGRAD_OUTPUT;
     /** {@code mmgp_winograd_fused}, or NULL in a kernels build that predates it (optional: the three-op route stays). */
     private static final MemorySegment WINOGRAD_FUSED;
+    /** {@code mmgp_winograd_fused_thread_bytes}, null where {@link #WINOGRAD_FUSED} is NULL. */
+    private static final MethodHandle WINOGRAD_FUSED_BYTES;
 
     /** {@code MMGP_WINOGRAD_VIDEO}: a video input [W, H, F, C·B], a 3-D kernel's time taps, a [OW, OH, n, OC] output. */
     public static final int WINOGRAD_VIDEO = 1;
@@ -186,6 +192,7 @@ public final class MmgpKernels {
         MethodHandle[] handles = new MethodHandle[BINDINGS.size()];
         MemorySegment[] symbols = new MemorySegment[BINDINGS.size()];
         MemorySegment fused = MemorySegment.NULL;
+        MethodHandle fusedBytes = null;
         try {
             dir = locate();
             info = readBuildInfo(dir.resolve("BUILD-INFO"));
@@ -218,6 +225,12 @@ public final class MmgpKernels {
                         : linker.downcallHandle(symbol, b.descriptor());
             }
             fused = lookup.find(WINOGRAD_FUSED_SYMBOL).orElse(MemorySegment.NULL);
+            MemorySegment bytes = lookup.find(WINOGRAD_FUSED_BYTES_SYMBOL).orElse(MemorySegment.NULL);
+            if (fused.equals(MemorySegment.NULL) || bytes.equals(MemorySegment.NULL)) {
+                fused = MemorySegment.NULL; // the op only with the size its threads allocate, which plans count
+            } else {
+                fusedBytes = linker.downcallHandle(bytes, WINOGRAD_FUSED_BYTES_DESCRIPTOR);
+            }
             int abi = (int) handles[0].invokeExact();
             if (abi != ABI) {
                 throw new NativeLibraryException(file + " has kernels ABI " + abi + ", this mmgp expects " + ABI
@@ -261,6 +274,7 @@ public final class MmgpKernels {
         WINOGRAD_INPUT = symbols[23] == null ? MemorySegment.NULL : symbols[23];
         WINOGRAD_OUTPUT = symbols[24] == null ? MemorySegment.NULL : symbols[24];
         WINOGRAD_FUSED = failure == null ? fused : MemorySegment.NULL;
+        WINOGRAD_FUSED_BYTES = failure == null ? fusedBytes : null;
     }
 
     private MmgpKernels() {}
@@ -622,6 +636,29 @@ public final class MmgpKernels {
             throw new IllegalStateException("the mmgp kernels in " + DIR + " have no " + WINOGRAD_FUSED_SYMBOL + "; rebuild with native/build-native.sh");
         }
         return WINOGRAD_FUSED;
+    }
+
+    /**
+     * {@code mmgp_winograd_fused_thread_bytes}: the most bytes one thread of the fused op allocates
+     * outside ggml's plan, for an m × m route ({@code tile} 2 or 4), IC → OC channels, an OW × OH
+     * output and {@code block} tiles per item (≤ 0: the default).
+     *
+     * @throws IllegalStateException when the library is unavailable or predates the op
+     * @throws IllegalArgumentException for arguments the kernel refuses
+     */
+    public static long winogradFusedThreadBytes(int tile, long inChannels, long outChannels, long ow, long oh, int block) {
+        winogradFusedFunction();
+        long bytes;
+        try {
+            bytes = (long) WINOGRAD_FUSED_BYTES.invokeExact(tile, inChannels, outChannels, ow, oh, block);
+        } catch (Throwable t) {
+            throw Downcalls.rethrow(t);
+        }
+        if (bytes < 0) {
+            throw new IllegalArgumentException("no fused Winograd op for tile " + tile + ", " + inChannels + " → " + outChannels + " channels, "
+                    + ow + "×" + oh + " output");
+        }
+        return bytes;
     }
 
     // ---- F16/F32 x F16/F32 -> F32 GEMM (mmgp_gemm_f32.c) ----

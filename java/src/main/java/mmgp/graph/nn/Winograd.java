@@ -187,29 +187,13 @@ public final class Winograd {
 
     /**
      * Bytes each thread of the fused op over an OW×OH output of these channel counts mallocs while it
-     * runs, outside the compute buffer (mmgp_winograd_fused_body.h): V and M, T² positions of nbp
-     * rows (the block rounded up to register tiles of 6) of ⌈IC/8⌉·8 and ⌈OC/16⌉·16 floats plus 16
-     * each, and T input rows of the block's width in 8 channels. The block is the one the kernel
-     * starts from (mmgp_winograd.c: the default or {@link #block}, its byte cap, the tile count);
-     * the kernel only ever shrinks it from there, so this is what the largest thread takes.
+     * runs, outside the compute buffer: V and M of a block of tiles and a tile row's input rows, for
+     * the block the kernel starts from (the default or {@link #block}, capped; it only shrinks from
+     * there), so what the largest thread takes. The kernels library computes it from the same code
+     * that sizes the allocation ({@code mmgp_winograd_fused_thread_bytes}).
      */
     public static long fusedThreadBytes(Config c, long inChannels, long outChannels, long ow, long oh) {
-        int m = c.tile(), t = c.side(), mr = 6;
-        long t2 = (long) t * t, ics = Math.ceilDiv(inChannels, 8) * 8, ocp = Math.ceilDiv(outChannels, 16) * 16;
-        long tiles = c.tiles(ow, oh), tx = Math.ceilDiv(ow, m);
-        int asked = block();
-        long nb = asked > 0 ? asked : defaultBlock(m, inChannels, ocp);
-        long cap = Math.max(mr, ((64L << 20) / Float.BYTES / t2 - 2 * 16) / (ics + ocp) / mr * mr);
-        nb = Math.min(Math.min(nb, cap), tiles);
-        long nbp = Math.ceilDiv(nb, mr) * mr, cw = Math.min(nb, tx) * m + 2;
-        return (t2 * (nbp * (ics + ocp) + 2 * 16) + t * cw * 8) * Float.BYTES;
-    }
-
-    /** mmgp_winograd_block (mmgp_winograd.c): V and M of a block within 512 KB, at least 12 tiles (24 for a U over 8 MB), at most 96. */
-    private static long defaultBlock(int m, long ic, long ocp) {
-        long t2 = (long) (m + 2) * (m + 2), per = t2 * (ic + ocp) * Float.BYTES, mr = 6;
-        long least = t2 * ic * ocp * Float.BYTES > (8L << 20) ? 4 * mr : 2 * mr;
-        return Math.clamp(512L * 1024 / per / mr * mr, least, Math.max(least, 16 * mr));
+        return MmgpKernels.winogradFusedThreadBytes(c.tile(), inChannels, outChannels, ow, oh, block());
     }
 
     /** A count switch: the system property, else the environment variable, else {@code fallback}; not an integer ≥ 0 is refused. */
