@@ -33,6 +33,7 @@ public final class ConvRouteAb {
         if (args.length < 2) throw new IllegalArgumentException("usage: ConvRouteAb MODEL.gguf vq|vae [rounds] [LFxLHxLW]");
         Path model = Path.of(args[0]);
         int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 3;
+        if (rounds < 1) throw new IllegalArgumentException("rounds must be at least 1 (round 0, the warm-up, is not counted), got " + rounds);
         List<String> routes = List.of(System.getProperty("routes", "im2col,winograd:2:f16,winograd:4:f32").split(","));
         Map<String, List<Double>> times = new LinkedHashMap<>();
         for (String r : routes) times.put(r, new ArrayList<>());
