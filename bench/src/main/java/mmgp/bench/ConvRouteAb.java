@@ -86,8 +86,13 @@ public final class ConvRouteAb {
      */
     static void select(String route) {
         int plus = route.indexOf("+norm=");
-        if (plus >= 0) System.setProperty("mmgp.norm", route.substring(plus + "+norm=".length())); // fused|ggml, checked at graph build
-        else System.clearProperty("mmgp.norm");
+        if (plus >= 0) {
+            String norm = route.substring(plus + "+norm=".length());
+            if (!norm.equals("fused") && !norm.equals("ggml")) throw new IllegalArgumentException("route " + route + ": '" + norm + "' is not fused or ggml");
+            System.setProperty("mmgp.norm", norm);
+        } else {
+            System.clearProperty("mmgp.norm");
+        }
         String[] p = (plus >= 0 ? route.substring(0, plus) : route).split(":");
         System.setProperty("mmgp.conv", p[0]);
         String[] keys = {"mmgp.winograd.tile", "mmgp.winograd.type", "mmgp.winograd.fused", "mmgp.winograd.block"};

@@ -289,7 +289,7 @@ public final class MmgpKernels {
     public static List<Binding> bindings() {
         List<Binding> all = new ArrayList<>(BINDINGS);
         all.addAll(OPTIONAL_BINDINGS);
-        all.addAll(GroupNormOp.BINDINGS);
+        all.addAll(GroupNormSymbols.BINDINGS);
         return List.copyOf(all);
     }
 
@@ -764,7 +764,7 @@ public final class MmgpKernels {
         return NativeLibraries.cpuFeatures();
     }
 
-    // ---- GroupNorm + affine + optional SiLU (mmgp_norm.c), optional like the fused Winograd op ----
+    // ---- GroupNorm + affine + optional SiLU (mmgp_norm.c; optional like the fused Winograd op: GroupNormSymbols) ----
 
     /** {@code MMGP_NORM_SILU}: the group norm op applies SiLU after the affine. */
     public static final int NORM_SILU = 1;
@@ -773,58 +773,27 @@ public final class MmgpKernels {
 
     /** Whether the loaded kernels library has the group norm op ({@link #groupNormFunction}); never throws. */
     public static boolean hasGroupNorm() {
-        return isAvailable() && !GroupNormOp.FN.equals(MemorySegment.NULL);
+        return isAvailable() && !GroupNormSymbols.FN.equals(MemorySegment.NULL);
     }
 
     /**
      * The address of {@code mmgp_group_norm}, a {@code ggml_custom_op_t}: F32 images [W, H, C, B],
-     * weight and bias F32/F16 [C] → silu?((x − mean_g)/sqrt(var_g + eps)·w[c] + b[c]), F32
-     * contiguous. params: {int32 groups, float eps, int32 flags ({@link #NORM_SILU},
-     * {@link #NORM_PORTABLE}), int32 0} (see mmgp_kernels.h).
-     *
-     * @throws IllegalStateException when the library is unavailable or predates the op
-     */
+     * weight and bias F32/F16 [C] → silu?((x − mean_g)/sqrt(var_g + eps)·w[c] + b[c]), F32. params:
+     * {int32 groups, float eps, int32 flags ({@link #NORM_SILU}, {@link #NORM_PORTABLE}), int32 0}.
+     * Throws IllegalStateException when the library is unavailable or predates the op. */
     public static MemorySegment groupNormFunction() {
         requireAvailable();
-        if (!hasGroupNorm()) {
-            throw new IllegalStateException("the mmgp kernels in " + DIR + " have no mmgp_group_norm; rebuild with native/build-native.sh");
-        }
-        return GroupNormOp.FN;
+        if (!hasGroupNorm()) throw new IllegalStateException("the mmgp kernels in " + DIR + " have no mmgp_group_norm; rebuild with native/build-native.sh");
+        return GroupNormSymbols.FN;
     }
 
     /** The instruction path compiled in for the group norm op, e.g. "avx2+fma 8 lanes". */
     public static String groupNormPath() {
         groupNormFunction();
         try {
-            return ((MemorySegment) GroupNormOp.PATH.invokeExact()).reinterpret(256).getString(0);
+            return ((MemorySegment) GroupNormSymbols.PATH.invokeExact()).reinterpret(256).getString(0);
         } catch (Throwable t) {
             throw Downcalls.rethrow(t);
         }
-    }
-
-    /** The group norm op's symbols, looked up on first use in the library already verified and loaded. */
-    private static final class GroupNormOp {
-        static final List<Binding> BINDINGS = List.of(new Binding("mmgp_group_norm_path", FunctionDescriptor.of(PTR)),
-                new Binding("mmgp_group_norm", FunctionDescriptor.ofVoid(PTR, INT, INT, PTR)));
-        static final MethodHandle PATH;
-        static final MemorySegment FN;
-
-        static {
-            MethodHandle path = null;
-            MemorySegment fn = MemorySegment.NULL;
-            if (isAvailable()) {
-                SymbolLookup lookup = SymbolLookup.libraryLookup(DIR.resolve("lib").resolve(fileName()), Arena.global());
-                MemorySegment p = lookup.find(BINDINGS.get(0).name()).orElse(MemorySegment.NULL);
-                MemorySegment f = lookup.find(BINDINGS.get(1).name()).orElse(MemorySegment.NULL);
-                if (!p.equals(MemorySegment.NULL) && !f.equals(MemorySegment.NULL)) {
-                    path = Linker.nativeLinker().downcallHandle(p, BINDINGS.get(0).descriptor());
-                    fn = f;
-                }
-            }
-            PATH = path;
-            FN = fn;
-        }
-
-        private GroupNormOp() {}
     }
 }
