@@ -279,6 +279,34 @@ MMGP_KERNELS_API void mmgp_winograd_fused(struct ggml_tensor * dst, int ith, int
  * params (<= 0: the default); -1 for arguments out of range. */
 MMGP_KERNELS_API int64_t mmgp_winograd_fused_thread_bytes(int32_t tile, int64_t ic, int64_t oc, int64_t ow, int64_t oh, int32_t block);
 
+/*
+ * ---- GroupNorm + affine + optional SiLU as one ggml custom op (mmgp_norm.c) ----
+ *
+ *   y = ggml_custom_4d(ctx, F32, W, H, C, B, {x, weight, bias}, 3, mmgp_group_norm, -1, params)
+ *     x: F32 images [W, H, C, B] with nb[0] == 4 (any nb[1..3]); weight, bias: F32 or F16 [C]
+ *     (either may be left out: 1 and 0); y contiguous. C is split into `groups` groups of C/groups
+ *     consecutive channels (groups must divide C), and per image and group
+ *       y = silu?((x - mean) / sqrt(var + eps) * weight[c] + bias[c])
+ *     with mean and the biased variance of the group's values summed in double. The SiLU is
+ *     t / (1 + exp(-t)) with exp's argument clamped to [-87, 88].
+ * Threads split (image, group) items; every element's arithmetic is the same for any thread
+ * count and on the plain C and SIMD paths (same bits). Aborts with a message on what does not fit.
+ */
+#define MMGP_NORM_SILU 1     /* apply SiLU after the affine */
+#define MMGP_NORM_PORTABLE 2 /* the plain C path, as CPUs without AVX2/FMA run it */
+
+/* userdata: 4 x 32 bits. */
+struct mmgp_group_norm_params {
+    int32_t groups;   /* >= 1, divides C */
+    float eps;        /* >= 0 */
+    int32_t flags;    /* MMGP_NORM_* */
+    int32_t reserved; /* 0 */
+};
+
+/* The instruction path compiled in for the group norm. */
+MMGP_KERNELS_API const char * mmgp_group_norm_path(void);
+MMGP_KERNELS_API void mmgp_group_norm(struct ggml_tensor * dst, int ith, int nth, void * userdata);
+
 #ifdef __cplusplus
 }
 #endif

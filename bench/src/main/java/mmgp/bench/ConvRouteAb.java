@@ -24,7 +24,8 @@ import mmgp.models.ltx.LtxVaeDecoder;
  * {@code vq}: an aMUSEd file's VQ decoder on 16×16 random codes (a 256² image); {@code vae}: an LTX
  * file's VAE decoder on random latents of LF×LH×LW (default 3×6×8), decode timestep 0.05.
  * Routes: {@code -Droutes=im2col,winograd:2:f16,winograd:4:f32} (the default), or e.g.
- * {@code winograd:4:f32:unfused,winograd:4:f32:fused} to compare the three-op and the fused Winograd.
+ * {@code winograd:4:f32:unfused,winograd:4:f32:fused} to compare the three-op and the fused Winograd,
+ * or {@code winograd:4:f32+norm=ggml,winograd:4:f32+norm=fused} the group norm routes.
  */
 public final class ConvRouteAb {
     private ConvRouteAb() {}
@@ -81,10 +82,19 @@ public final class ConvRouteAb {
     /**
      * "im2col" or "winograd[:TILE[:TYPE[:fused|unfused[:BLOCK]]]]" as the route properties
      * ({@code mmgp.winograd.fused} on/off, {@code mmgp.winograd.block} tiles per block of the fused
-     * op); an omitted part is the default, not the previous route's.
+     * op), optionally followed by "+norm=fused|ggml" ({@code mmgp.norm}: the group norms' route);
+     * an omitted part is the default, not the previous route's.
      */
     static void select(String route) {
-        String[] p = route.split(":");
+        int plus = route.indexOf("+norm=");
+        if (plus >= 0) {
+            String norm = route.substring(plus + "+norm=".length());
+            if (!norm.equals("fused") && !norm.equals("ggml")) throw new IllegalArgumentException("route " + route + ": '" + norm + "' is not fused or ggml");
+            System.setProperty("mmgp.norm", norm);
+        } else {
+            System.clearProperty("mmgp.norm");
+        }
+        String[] p = (plus >= 0 ? route.substring(0, plus) : route).split(":");
         System.setProperty("mmgp.conv", p[0]);
         String[] keys = {"mmgp.winograd.tile", "mmgp.winograd.type", "mmgp.winograd.fused", "mmgp.winograd.block"};
         for (int i = 0; i < keys.length; i++) {

@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 class ConvRouteAbTest {
     @AfterEach
     void clear() {
-        for (String p : new String[] {"mmgp.conv", "mmgp.winograd.tile", "mmgp.winograd.type", "mmgp.winograd.fused", "mmgp.winograd.block"}) {
+        for (String p : new String[] {"mmgp.conv", "mmgp.winograd.tile", "mmgp.winograd.type", "mmgp.winograd.fused", "mmgp.winograd.block", "mmgp.norm"}) {
             System.clearProperty(p);
         }
     }
@@ -40,5 +40,18 @@ class ConvRouteAbTest {
         ConvRouteAb.select("winograd:4");
         assertThat(System.getProperty("mmgp.winograd.fused")).isNull();
         assertThatThrownBy(() -> ConvRouteAb.select("winograd:4:f32:fusd")).hasMessageContaining("'fusd' is not fused or unfused");
+    }
+
+    @Test
+    void theNormPartSetsTheGroupNormRoute() {
+        ConvRouteAb.select("winograd:4:f32+norm=ggml");
+        assertThat(System.getProperty("mmgp.norm")).isEqualTo("ggml");
+        assertThat(System.getProperty("mmgp.winograd.type")).isEqualTo("f32");
+        ConvRouteAb.select("winograd:4:f32:fused+norm=fused");
+        assertThat(System.getProperty("mmgp.norm")).isEqualTo("fused");
+        assertThat(System.getProperty("mmgp.winograd.fused")).isEqualTo("on");
+        ConvRouteAb.select("winograd:4");
+        assertThat(System.getProperty("mmgp.norm")).isNull();
+        assertThatThrownBy(() -> ConvRouteAb.select("winograd+norm=fuse")).hasMessageContaining("'fuse' is not fused or ggml");
     }
 }

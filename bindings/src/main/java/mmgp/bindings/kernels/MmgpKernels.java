@@ -303,6 +303,7 @@ public final class MmgpKernels {
     public static List<Binding> bindings() {
         List<Binding> all = new ArrayList<>(BINDINGS);
         all.addAll(OPTIONAL_BINDINGS);
+        all.addAll(GroupNormSymbols.BINDINGS);
         return List.copyOf(all);
     }
 
@@ -798,5 +799,38 @@ public final class MmgpKernels {
     /** The CPU features that select a -march=native build, as build-native.sh and the llama.cpp build key use them. */
     static Set<String> cpuFeatures() {
         return NativeLibraries.cpuFeatures();
+    }
+
+    // ---- GroupNorm + affine + optional SiLU (mmgp_norm.c; optional like the fused Winograd op: GroupNormSymbols) ----
+
+    /** {@code MMGP_NORM_SILU}: the group norm op applies SiLU after the affine. */
+    public static final int NORM_SILU = 1;
+    /** {@code MMGP_NORM_PORTABLE}: the group norm op's plain C path, as CPUs without AVX2/FMA run it (for tests). */
+    public static final int NORM_PORTABLE = 2;
+
+    /** Whether the loaded kernels library has the group norm op ({@link #groupNormFunction}); never throws. */
+    public static boolean hasGroupNorm() {
+        return isAvailable() && !GroupNormSymbols.FN.equals(MemorySegment.NULL);
+    }
+
+    /**
+     * The address of {@code mmgp_group_norm}, a {@code ggml_custom_op_t}: F32 images [W, H, C, B],
+     * weight and bias F32/F16 [C] → silu?((x − mean_g)/sqrt(var_g + eps)·w[c] + b[c]), F32. params:
+     * {int32 groups, float eps, int32 flags ({@link #NORM_SILU}, {@link #NORM_PORTABLE}), int32 0}.
+     * Throws IllegalStateException when the library is unavailable or predates the op. */
+    public static MemorySegment groupNormFunction() {
+        requireAvailable();
+        if (!hasGroupNorm()) throw new IllegalStateException("the mmgp kernels in " + DIR + " have no mmgp_group_norm; rebuild with native/build-native.sh");
+        return GroupNormSymbols.FN;
+    }
+
+    /** The instruction path compiled in for the group norm op, e.g. "avx2+fma 8 lanes". */
+    public static String groupNormPath() {
+        groupNormFunction();
+        try {
+            return ((MemorySegment) GroupNormSymbols.PATH.invokeExact()).reinterpret(256).getString(0);
+        } catch (Throwable t) {
+            throw Downcalls.rethrow(t);
+        }
     }
 }

@@ -1,11 +1,31 @@
 package mmgp.graph.nn;
 
+import mmgp.bindings.kernels.MmgpKernels;
 import mmgp.graph.Graph;
+import mmgp.graph.Numerics;
 import mmgp.graph.Tensor;
 import mmgp.graph.WeightSet;
+import mmgp.tensor.GgmlType;
 
-/** PyTorch's nn.GroupNorm(groups, channels, eps, affine=True) over images [W, H, C, B]. */
+/**
+ * PyTorch's nn.GroupNorm(groups, channels, eps, affine=True) over images [W, H, C, B].
+ *
+ * <p>Under {@link Numerics#EXACT} it is ggml's group_norm, then a mul by the weight and an add
+ * of the bias (and the activation, when one is given, as its own op). Under {@link Numerics#FAST}
+ * it is mmgp's fused op ({@code mmgp_group_norm}: statistics in double, the affine and a SiLU in
+ * one write pass) where the kernels library has it, so the activations are not read and written
+ * by four ops; its rounding differs from ggml's, so EXACT keeps ggml's. {@code -Dmmgp.norm=fused|ggml}
+ * (env {@code MMGP_NORM}, read at every graph build) picks the route under FAST, to compare the two
+ * in one JVM; {@code fused} with a library that predates the op is refused.
+ */
 public record GroupNorm(Tensor weight, Tensor bias, int groups, float eps) {
+    public GroupNorm {
+        if (groups < 1) throw new IllegalArgumentException("GroupNorm groups must be >= 1, got " + groups);
+        if (weight.elements() % groups != 0) {
+            throw new IllegalArgumentException("GroupNorm groups " + groups + " do not divide the " + weight.elements() + " channels of " + weight);
+        }
+    }
+
     /** {@code name.weight} and {@code name.bias}, each [channels]. */
     public static GroupNorm load(WeightSet w, String name, int channels, int groups, float eps) {
         return new GroupNorm(w.get(name + ".weight", channels), w.get(name + ".bias", channels), groups, eps);
@@ -13,7 +33,52 @@ public record GroupNorm(Tensor weight, Tensor bias, int groups, float eps) {
 
     /** x [W, H, C, B] → [W, H, C, B]. */
     public Tensor forward(Graph g, Tensor x) {
+        return forward(g, x, null);
+    }
+
+    /**
+     * x [W, H, C, B] → act(groupnorm(x)) [W, H, C, B], {@code act} null for none. SiLU (or none)
+     * is fused into the op on the fused route; another activation follows as its own op.
+     */
+    public Tensor forward(Graph g, Tensor x, Activation act) {
+        if (x.ne(2) != weight.elements()) throw new IllegalArgumentException("GroupNorm of " + weight.elements() + " channels cannot take " + x);
+        if (fusedRoute(g) && x.type() == GgmlType.F32 && x.nb(0) == 4 && (act == null || act == Activation.SILU)) {
+            int flags = act == Activation.SILU ? MmgpKernels.NORM_SILU : 0;
+            return fused(g, x, flags);
+        }
         Tensor y = g.groupNorm(x, groups, eps);
-        return g.add(g.mul(y, Vectors.perChannel(g, weight, 2)), Vectors.perChannel(g, bias, 2));
+        y = g.add(g.mul(y, Vectors.perChannel(g, weight, 2)), Vectors.perChannel(g, bias, 2));
+        return act == null ? y : act.apply(g, y);
+    }
+
+    /** The fused op with these {@code MMGP_NORM_*} flags (SiLU, plain C path), whatever the route switch says (for tests). */
+    Tensor fused(Graph g, Tensor x, int flags) {
+        int[] params = {groups, Float.floatToRawIntBits(eps), flags, 0};
+        return g.customOp("group_norm_fused", GgmlType.F32, new long[] {x.ne(0), x.ne(1), x.ne(2), x.ne(3)}, MmgpKernels.groupNormFunction(), params,
+                x, channelVector(g, weight), channelVector(g, bias));
+    }
+
+    /** A [C] weight or bias as the op reads it: F32 or F16 with contiguous elements. */
+    private static Tensor channelVector(Graph g, Tensor v) {
+        Tensor t = v.type() == GgmlType.F32 || v.type() == GgmlType.F16 ? v : g.cast(v, GgmlType.F32);
+        return t.nb(0) == t.type().rowBytes(1) ? g.reshape(t, t.elements()) : g.reshape(g.cont(t), t.elements());
+    }
+
+    /**
+     * Whether {@code g}'s group norms take the fused op: FAST numerics and the switch
+     * {@code -Dmmgp.norm=fused|ggml} (env {@code MMGP_NORM}), by default fused where the kernels
+     * library has the op.
+     */
+    public static boolean fusedRoute(Graph g) {
+        if (g.backend().numerics() != Numerics.FAST) return false;
+        String value = Winograd.setting("mmgp.norm", "MMGP_NORM", "", "fused", "ggml"); // "": not set
+        if (value.isEmpty()) return MmgpKernels.hasGroupNorm();
+        if (value.equals("ggml")) return false;
+        if (!MmgpKernels.hasGroupNorm()) {
+            throw new IllegalStateException("mmgp.norm / MMGP_NORM=fused, but the kernels library "
+                    + (MmgpKernels.isAvailable() ? "in " + MmgpKernels.directory() + " predates the group norm op: rebuild with native/build-native.sh"
+                            : "is unavailable: " + MmgpKernels.unavailableReason()));
+        }
+        return true;
     }
 }

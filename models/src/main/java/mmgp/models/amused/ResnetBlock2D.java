@@ -30,9 +30,9 @@ final class ResnetBlock2D {
     }
 
     Tensor forward(Graph g, Tensor input) {
-        Tensor h = activation.apply(g, norm1.forward(g, input));
+        Tensor h = norm1.forward(g, input, activation);
         h = conv1.forward(g, h);
-        h = activation.apply(g, norm2.forward(g, h));
+        h = norm2.forward(g, h, activation);
         h = conv2.forward(g, h);
         Tensor shortcut = convShortcut != null ? convShortcut.forward(g, input) : input;
         Tensor out = g.add(shortcut, h);

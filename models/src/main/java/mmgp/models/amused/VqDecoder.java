@@ -7,6 +7,7 @@ import mmgp.graph.Graph;
 import mmgp.graph.Tensor;
 import mmgp.graph.WeightSet;
 import mmgp.graph.nn.Conv2d;
+import mmgp.graph.nn.Activation;
 import mmgp.graph.nn.GroupNorm;
 import mmgp.tensor.GgmlType;
 
@@ -84,8 +85,10 @@ public final class VqDecoder {
         x = g.trace("decoder.conv_in", convIn.forward(g, x));
         x = g.trace("decoder.mid_block", midBlock.forward(g, x));
         for (int i = 0; i < upBlocks.size(); i++) x = g.trace("decoder.up_blocks." + i, upBlocks.get(i).forward(g, x));
-        x = g.trace("decoder.conv_norm_out", convNormOut.forward(g, x));
-        return convOut.forward(g, g.silu(x)); // conv_act is nn.SiLU whatever act_fn says
+        // conv_act is nn.SiLU whatever act_fn says; fused into the norm unless the norm's own output is traced.
+        if (g.tracing()) x = g.silu(g.trace("decoder.conv_norm_out", convNormOut.forward(g, x)));
+        else x = convNormOut.forward(g, x, Activation.SILU);
+        return convOut.forward(g, x);
     }
 
     /**

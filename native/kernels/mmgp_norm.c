@@ -1,0 +1,145 @@
+/*
+ * mmgp_norm: PyTorch's GroupNorm with its per-channel affine and an optional SiLU as one ggml
+ * custom op (see mmgp_kernels.h for the contract), so the normalised activations are written
+ * once instead of by four ggml ops (group_norm, mul, add, silu) that each read and write them.
+ *
+ * Per (image, group) item: one pass reads the group's values and accumulates, in double, the sum
+ * and the sum of squares of x - K (K the group's first value, so a large mean does not cancel the
+ * variance away); a second pass writes fma(x - mean, w[c]·rstd, b[c]) and the SiLU. Threads take
+ * whole items, so no sum depends on the thread count.
+ *
+ * The plain C path (names _portable) and the SIMD one (_simd, AVX2 + FMA) come from one body,
+ * mmgp_norm_body.h: 8 lanes, every accumulation in the same order and every multiply-add an
+ * explicit fused one on both, so they give the same bits (the plain path fuses only where the
+ * target has FMA; without it there is no SIMD path to match).
+ */
+#include "mmgp_kernels.h"
+#include "mmgp_ggml_tensor.h"
+#include "mmgp_half.h"
+
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__AVX2__) && defined(__FMA__)
+#include <immintrin.h>
+#define NORM_HAS_SIMD 1
+#else
+#define NORM_HAS_SIMD 0
+#endif
+
+#if defined(__GNUC__) || defined(__clang__)
+#define NORM_INLINE static inline __attribute__((always_inline))
+#else
+#define NORM_INLINE static inline
+#endif
+
+#if defined(__FMA__) || defined(__ARM_FEATURE_FMA)
+#define NORM_FMAF(a, b, c) fmaf((a), (b), (c))
+#define NORM_FMA(a, b, c) fma((a), (b), (c))
+#else
+#define NORM_FMAF(a, b, c) ((a) * (b) + (c))
+#define NORM_FMA(a, b, c) ((a) * (b) + (c))
+#endif
+
+#define NLANES 8
+
+_Static_assert(sizeof(struct mmgp_group_norm_params) == 16, "mmgp_group_norm_params is 4 x 32 bits");
+
+static void norm_fail(const char * what) {
+    fprintf(stderr, "mmgp_group_norm: %s\n", what);
+    fflush(stderr);
+    abort();
+}
+
+/* A [C] vector of weights or biases, F32 or F16, any stride; NULL reads as `fallback`. */
+static float channel_value(const struct ggml_tensor * t, int64_t c, float fallback) {
+    if (t == NULL) return fallback;
+    const char * p = (const char *)t->data + c * (int64_t)t->nb[0];
+    if (t->type == GGML_TYPE_F32) return *(const float *)p;
+    uint16_t h;
+    memcpy(&h, p, sizeof h);
+    return mmgp_half_to_float(h);
+}
+
+/* exp(z) for z in [-87, 88] (the SiLU clamps it there) as Cephes' expf does it: n = round(z·log2 e),
+ * r = z - n·ln 2 in two parts, a degree-7 polynomial, 2^n through the exponent bits. */
+#define EXP_LOG2E 1.44269504088896341f
+#define EXP_C1 0.693359375f
+#define EXP_C2 -2.12194440e-4f
+#define EXP_P0 1.9875691500e-4f
+#define EXP_P1 1.3981999507e-3f
+#define EXP_P2 8.3334519073e-3f
+#define EXP_P3 4.1665795894e-2f
+#define EXP_P4 1.6666665459e-1f
+#define EXP_P5 5.0000001201e-1f
+#define SILU_LO -87.0f
+#define SILU_HI 88.0f
+
+/* The statistics of one group: mean and 1/sqrt(var + eps) from the lane sums (shared by both paths). */
+static void group_stats(const double sum[NLANES], const double sq[NLANES], double k, int64_t n, float eps, double * mean, double * rstd) {
+    double s = 0.0, q = 0.0;
+    for (int l = 0; l < NLANES; l++) {
+        s += sum[l];
+        q += sq[l];
+    }
+    const double m = s / (double)n; /* mean of x - K */
+    double var = NORM_FMA(-m, m, q / (double)n);
+    if (var < 0.0) var = 0.0;
+    *mean = k + m;
+    *rstd = 1.0 / sqrt(var + (double)eps);
+}
+
+#define NN(name) name##_portable
+#define NORM_SIMD 0
+#include "mmgp_norm_body.h"
+#undef NN
+#undef NORM_SIMD
+#if NORM_HAS_SIMD
+#define NN(name) name##_simd
+#define NORM_SIMD 1
+#include "mmgp_norm_body.h"
+#undef NN
+#undef NORM_SIMD
+#endif
+
+const char * mmgp_group_norm_path(void) {
+    return NORM_HAS_SIMD ? "avx2+fma 8 lanes" : "plain C";
+}
+
+void mmgp_group_norm(struct ggml_tensor * dst, int ith, int nth, void * userdata) {
+    const struct mmgp_group_norm_params * p = (const struct mmgp_group_norm_params *)userdata;
+    if (p == NULL) norm_fail("userdata (struct mmgp_group_norm_params *) is NULL");
+    const struct ggml_tensor * x = dst->src[0];
+    if (x == NULL || x->type != GGML_TYPE_F32 || x->nb[0] != sizeof(float)) norm_fail("the input must be F32 with contiguous rows");
+    if (dst->type != GGML_TYPE_F32) norm_fail("the output must be F32");
+    for (int d = 0; d < 4; d++) {
+        if (dst->ne[d] != x->ne[d]) norm_fail("the output's shape is not the input's");
+    }
+    if (dst->nb[0] != sizeof(float) || dst->nb[1] != dst->nb[0] * dst->ne[0] || dst->nb[2] != dst->nb[1] * dst->ne[1]
+        || dst->nb[3] != dst->nb[2] * dst->ne[2]) {
+        norm_fail("the output must be contiguous");
+    }
+    const int64_t channels = x->ne[2];
+    if (p->groups < 1 || channels % p->groups != 0) norm_fail("groups must be >= 1 and divide the channels (ne[2])");
+    if (!(p->eps >= 0.0f)) norm_fail("eps must be >= 0");
+    if ((p->flags & ~(MMGP_NORM_SILU | MMGP_NORM_PORTABLE)) != 0) norm_fail("unknown flags");
+    for (int s = 1; s <= 2; s++) {
+        const struct ggml_tensor * v = dst->src[s];
+        if (v == NULL) continue;
+        if ((v->type != GGML_TYPE_F32 && v->type != GGML_TYPE_F16) || v->ne[0] * v->ne[1] * v->ne[2] * v->ne[3] != channels
+            || v->ne[0] != channels) {
+            norm_fail(s == 1 ? "the weight must be F32 or F16 [C]" : "the bias must be F32 or F16 [C]");
+        }
+    }
+#if NORM_HAS_SIMD
+    if ((p->flags & MMGP_NORM_PORTABLE) == 0) {
+        mmgp_group_norm_simd(dst, ith, nth, p);
+        return;
+    }
+#endif
+    mmgp_group_norm_portable(dst, ith, nth, p);
+}
