@@ -1,6 +1,5 @@
 package mmgp.bindings.kernels;
 
-import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
@@ -11,15 +10,11 @@ import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.TreeSet;
-import java.util.stream.Stream;
 import mmgp.bindings.Downcalls;
 import mmgp.bindings.NativeLibraries;
 import mmgp.bindings.NativeLibraryException;
@@ -123,18 +118,6 @@ public final class MmgpKernels {
             new Binding("mmgp_winograd_input", FunctionDescriptor.ofVoid(PTR, INT, INT, PTR)),
             new Binding("mmgp_winograd_output", FunctionDescriptor.ofVoid(PTR, INT, INT, PTR)));
 
-    /** The symbol of the fused Winograd op, looked up apart from {@link #BINDINGS}. */
-    private static final String WINOGRAD_FUSED_SYMBOL = "mmgp_winograd_fused";
-    /** Its companion: the bytes a thread of the op allocates, which a graph's plan counts. */
-    private static final String WINOGRAD_FUSED_BYTES_SYMBOL = "mmgp_winograd_fused_thread_bytes";
-    private static final FunctionDescriptor WINOGRAD_FUSED_BYTES_DESCRIPTOR = FunctionDescriptor.of(LONG, INT, LONG, LONG, LONG, LONG, INT);
-    /**
-     * Functions looked up by address only when the library has them (a build that predates one
-     * still loads): the fused Winograd op.
-     */
-    private static final List<Binding> OPTIONAL_BINDINGS = List.of(new Binding(WINOGRAD_FUSED_SYMBOL, FunctionDescriptor.ofVoid(PTR, INT, INT, PTR)),
-            new Binding(WINOGRAD_FUSED_BYTES_SYMBOL, WINOGRAD_FUSED_BYTES_DESCRIPTOR));
-
     /** {@code MMGP_IM2COL_*} flags of {@link #im2colParams}: ggml's 1-D layout (mmgp_im2col_2d only). */
     public static final int IM2COL_1D = 1;
     /** The plain C tiles and float→half conversion that CPUs without AVX/NEON run (for tests). */
@@ -158,10 +141,6 @@ public final class MmgpKernels {
     private static final MethodHandle F32GEMM_PATH, F32GEMM_RAW;
     private static final MemorySegment F32GEMM;
     private static final MemorySegment WINOGRAD_WEIGHTS, WINOGRAD_INPUT, WINOGRAD_OUTPUT;
-    /** {@code mmgp_winograd_fused}, or NULL in a kernels build that predates it (optional: the three-op route stays). */
-    private static final MemorySegment WINOGRAD_FUSED;
-    /** {@code mmgp_winograd_fused_thread_bytes}, null where {@link #WINOGRAD_FUSED} is NULL. */
-    private static final MethodHandle WINOGRAD_FUSED_BYTES;
 
     /** {@code MMGP_WINOGRAD_VIDEO}: a video input [W, H, F, C·B], a 3-D kernel's time taps, a [OW, OH, n, OC] output. */
     public static final int WINOGRAD_VIDEO = 1;
@@ -191,10 +170,8 @@ public final class MmgpKernels {
         String failure = null;
         MethodHandle[] handles = new MethodHandle[BINDINGS.size()];
         MemorySegment[] symbols = new MemorySegment[BINDINGS.size()];
-        MemorySegment fused = MemorySegment.NULL;
-        MethodHandle fusedBytes = null;
         try {
-            dir = locate();
+            dir = KernelsFolder.locate();
             info = readBuildInfo(dir.resolve("BUILD-INFO"));
             Path file = dir.resolve("lib").resolve(fileName());
             if (!Files.isRegularFile(file)) {
@@ -223,13 +200,6 @@ public final class MmgpKernels {
                 handles[i] = b.name().startsWith("mmgp_dot_") || b.name().startsWith("mmgp_f32_to_f16")
                         ? linker.downcallHandle(symbol, b.descriptor(), Linker.Option.critical(true))
                         : linker.downcallHandle(symbol, b.descriptor());
-            }
-            fused = lookup.find(WINOGRAD_FUSED_SYMBOL).orElse(MemorySegment.NULL);
-            MemorySegment bytes = lookup.find(WINOGRAD_FUSED_BYTES_SYMBOL).orElse(MemorySegment.NULL);
-            if (fused.equals(MemorySegment.NULL) || bytes.equals(MemorySegment.NULL)) {
-                fused = MemorySegment.NULL; // the op only with the size its threads allocate, which plans count
-            } else {
-                fusedBytes = linker.downcallHandle(bytes, WINOGRAD_FUSED_BYTES_DESCRIPTOR);
             }
             int abi = (int) handles[0].invokeExact();
             if (abi != ABI) {
@@ -273,8 +243,6 @@ public final class MmgpKernels {
         WINOGRAD_WEIGHTS = symbols[22] == null ? MemorySegment.NULL : symbols[22];
         WINOGRAD_INPUT = symbols[23] == null ? MemorySegment.NULL : symbols[23];
         WINOGRAD_OUTPUT = symbols[24] == null ? MemorySegment.NULL : symbols[24];
-        WINOGRAD_FUSED = failure == null ? fused : MemorySegment.NULL;
-        WINOGRAD_FUSED_BYTES = failure == null ? fusedBytes : null;
     }
 
     private MmgpKernels() {}
@@ -302,8 +270,7 @@ public final class MmgpKernels {
     /** Every bound function with its FFM signature, the optional ones included, for the check against mmgp_kernels.h. */
     public static List<Binding> bindings() {
         List<Binding> all = new ArrayList<>(BINDINGS);
-        all.addAll(OPTIONAL_BINDINGS);
-        all.addAll(GroupNormSymbols.BINDINGS);
+        all.addAll(OptionalSymbols.bindings());
         return List.copyOf(all);
     }
 
@@ -619,7 +586,7 @@ public final class MmgpKernels {
 
     /** Whether the loaded kernels library has the fused Winograd op ({@link #winogradFusedFunction}); never throws. */
     public static boolean hasWinogradFused() {
-        return isAvailable() && !WINOGRAD_FUSED.equals(MemorySegment.NULL);
+        return isAvailable() && !OptionalSymbols.WINOGRAD_FUSED.op().equals(MemorySegment.NULL);
     }
 
     /**
@@ -634,9 +601,9 @@ public final class MmgpKernels {
     public static MemorySegment winogradFusedFunction() {
         requireAvailable();
         if (!hasWinogradFused()) {
-            throw new IllegalStateException("the mmgp kernels in " + DIR + " have no " + WINOGRAD_FUSED_SYMBOL + "; rebuild with native/build-native.sh");
+            throw new IllegalStateException("the mmgp kernels in " + DIR + " have no mmgp_winograd_fused; rebuild with native/build-native.sh");
         }
-        return WINOGRAD_FUSED;
+        return OptionalSymbols.WINOGRAD_FUSED.op();
     }
 
     /**
@@ -651,7 +618,7 @@ public final class MmgpKernels {
         winogradFusedFunction();
         long bytes;
         try {
-            bytes = (long) WINOGRAD_FUSED_BYTES.invokeExact(tile, inChannels, outChannels, ow, oh, block);
+            bytes = (long) OptionalSymbols.WINOGRAD_FUSED.helper().invokeExact(tile, inChannels, outChannels, ow, oh, block);
         } catch (Throwable t) {
             throw Downcalls.rethrow(t);
         }
@@ -731,55 +698,6 @@ public final class MmgpKernels {
         return "lib" + LIBRARY_NAME + (osName().equals("darwin") ? ".dylib" : ".so");
     }
 
-    static Path locate() {
-        String explicit = System.getProperty("mmgp.kernels.dir");
-        if (explicit == null || explicit.isBlank()) explicit = System.getenv("MMGP_KERNELS_DIR");
-        if (explicit != null && !explicit.isBlank()) {
-            Path p = Path.of(explicit);
-            if (!Files.isRegularFile(p.resolve("BUILD-INFO"))) {
-                throw new NativeLibraryException("mmgp.kernels.dir/MMGP_KERNELS_DIR points at " + p + ", which has no BUILD-INFO; "
-                        + "build the kernels with native/build-native.sh and point there, or unset it.");
-            }
-            return p;
-        }
-        Path root = NativeLibraries.cacheRoot().resolve("native");
-        String os = osName(), arch = archName();
-        Set<String> here = cpuFeatures();
-        List<String> seen = new ArrayList<>();
-        if (Files.isDirectory(root)) {
-            List<Path> candidates;
-            try (Stream<Path> entries = Files.list(root)) {
-                candidates = entries.filter(p -> p.getFileName().toString().startsWith("kernels-"))
-                        .filter(p -> Files.isRegularFile(p.resolve("BUILD-INFO"))).toList();
-            } catch (IOException e) {
-                throw new NativeLibraryException("cannot list " + root + ": " + e.getMessage(), e);
-            }
-            List<Path> matching = new ArrayList<>();
-            for (Path candidate : candidates) {
-                Map<String, String> props = readBuildInfo(candidate.resolve("BUILD-INFO"));
-                Set<String> built = new TreeSet<>(List.of(props.getOrDefault("features", "").trim().split("\\s+")));
-                built.remove("");
-                if (os.equals(props.get("os")) && arch.equals(props.get("arch")) && built.equals(here)) matching.add(candidate);
-                else seen.add(candidate.getFileName() + " (" + props.get("os") + "-" + props.get("arch") + ")");
-            }
-            // Newest first: the folder name hashes the sources, so an edit makes a new folder.
-            Path newest = matching.stream().max(Comparator.comparing(MmgpKernels::buildTime)).orElse(null);
-            if (newest != null) return newest;
-        }
-        throw new NativeLibraryException("kernels not built: no " + fileName() + " for this " + os + "-" + arch + " CPU in " + root
-                + "/kernels-*" + (seen.isEmpty() ? "" : " (other CPUs: " + String.join(", ", seen) + ")")
-                + ". Run native/build-native.sh (./mmgp does it on first use; a failed kernels compile is only a warning there, "
-                + "look for 'mmgp kernels' in its output), or set -Dmmgp.kernels.dir / MMGP_KERNELS_DIR to a kernels build folder.");
-    }
-
-    private static FileTime buildTime(Path dir) {
-        try {
-            return Files.getLastModifiedTime(dir.resolve("BUILD-INFO"));
-        } catch (IOException e) {
-            return FileTime.fromMillis(0);
-        }
-    }
-
     static Map<String, String> readBuildInfo(Path info) {
         return NativeLibraries.readBuildInfo(info);
     }
@@ -801,7 +719,7 @@ public final class MmgpKernels {
         return NativeLibraries.cpuFeatures();
     }
 
-    // ---- GroupNorm + affine + optional SiLU (mmgp_norm.c; optional like the fused Winograd op: GroupNormSymbols) ----
+    // ---- GroupNorm + affine + optional SiLU (mmgp_norm.c; optional like the fused Winograd op: OptionalSymbols) ----
 
     /** {@code MMGP_NORM_SILU}: the group norm op applies SiLU after the affine. */
     public static final int NORM_SILU = 1;
@@ -810,7 +728,7 @@ public final class MmgpKernels {
 
     /** Whether the loaded kernels library has the group norm op ({@link #groupNormFunction}); never throws. */
     public static boolean hasGroupNorm() {
-        return isAvailable() && !GroupNormSymbols.FN.equals(MemorySegment.NULL);
+        return isAvailable() && !OptionalSymbols.GROUP_NORM.op().equals(MemorySegment.NULL);
     }
 
     /**
@@ -821,14 +739,14 @@ public final class MmgpKernels {
     public static MemorySegment groupNormFunction() {
         requireAvailable();
         if (!hasGroupNorm()) throw new IllegalStateException("the mmgp kernels in " + DIR + " have no mmgp_group_norm; rebuild with native/build-native.sh");
-        return GroupNormSymbols.FN;
+        return OptionalSymbols.GROUP_NORM.op();
     }
 
     /** The instruction path compiled in for the group norm op, e.g. "avx2+fma 8 lanes". */
     public static String groupNormPath() {
         groupNormFunction();
         try {
-            return ((MemorySegment) GroupNormSymbols.PATH.invokeExact()).reinterpret(256).getString(0);
+            return ((MemorySegment) OptionalSymbols.GROUP_NORM.helper().invokeExact()).reinterpret(256).getString(0);
         } catch (Throwable t) {
             throw Downcalls.rethrow(t);
         }

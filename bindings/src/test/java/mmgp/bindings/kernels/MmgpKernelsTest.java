@@ -245,7 +245,7 @@ class MmgpKernelsTest {
         String old = System.getProperty("mmgp.kernels.dir");
         System.setProperty("mmgp.kernels.dir", tmp.toString());
         try {
-            assertThatThrownBy(MmgpKernels::locate).isInstanceOf(NativeLibraryException.class)
+            assertThatThrownBy(KernelsFolder::locate).isInstanceOf(NativeLibraryException.class)
                     .hasMessageContaining(tmp.toString()).hasMessageContaining("build-native.sh");
         } finally {
             if (old == null) System.clearProperty("mmgp.kernels.dir");

@@ -1,0 +1,82 @@
+package mmgp.bindings.kernels;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SymbolLookup;
+import java.lang.invoke.MethodHandle;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The kernels library's ops that a build may predate (it still loads, and the graph keeps ggml's
+ * route): looked up on first use in the library {@link MmgpKernels} already verified and loaded.
+ * Each op comes as a group of symbols found whole or not at all, so a half-built group never
+ * reaches a graph.
+ */
+final class OptionalSymbols {
+    private static final FunctionDescriptor CUSTOM_OP = FunctionDescriptor.ofVoid(ADDRESS, JAVA_INT, JAVA_INT, ADDRESS);
+
+    /** mmgp_winograd.c: the fused op, and the bytes a thread of it allocates (which a graph's plan counts). */
+    static final Group WINOGRAD_FUSED = new Group(new MmgpKernels.Binding("mmgp_winograd_fused", CUSTOM_OP),
+            new MmgpKernels.Binding("mmgp_winograd_fused_thread_bytes", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT)));
+    /** mmgp_norm.c: the group norm op, and its instruction path's name. */
+    static final Group GROUP_NORM = new Group(new MmgpKernels.Binding("mmgp_group_norm", CUSTOM_OP),
+            new MmgpKernels.Binding("mmgp_group_norm_path", FunctionDescriptor.of(ADDRESS)));
+
+    /** Every optional binding, for the signature check against mmgp_kernels.h. */
+    static List<MmgpKernels.Binding> bindings() {
+        List<MmgpKernels.Binding> all = new ArrayList<>(WINOGRAD_FUSED.bindings());
+        all.addAll(GROUP_NORM.bindings());
+        return all;
+    }
+
+    /**
+     * An op's symbols: {@link #op} the custom op's address (NULL when the group is missing) and
+     * {@link #helper} a downcall to its companion function (null then).
+     */
+    static final class Group {
+        private final List<MmgpKernels.Binding> bindings;
+        private MemorySegment op;
+        private MethodHandle helper;
+
+        Group(MmgpKernels.Binding op, MmgpKernels.Binding helper) {
+            this.bindings = List.of(op, helper);
+        }
+
+        List<MmgpKernels.Binding> bindings() {
+            return bindings;
+        }
+
+        /** The op's address, NULL when the library lacks the group (or is unavailable). */
+        synchronized MemorySegment op() {
+            if (op == null) find();
+            return op;
+        }
+
+        /** The companion function, null when {@link #op} is NULL. */
+        synchronized MethodHandle helper() {
+            if (op == null) find();
+            return helper;
+        }
+
+        private void find() {
+            op = MemorySegment.NULL;
+            if (!MmgpKernels.isAvailable()) return;
+            SymbolLookup lookup = SymbolLookup.libraryLookup(MmgpKernels.directory().resolve("lib").resolve(MmgpKernels.fileName()), Arena.global());
+            MemorySegment o = lookup.find(bindings.get(0).name()).orElse(MemorySegment.NULL);
+            MemorySegment h = lookup.find(bindings.get(1).name()).orElse(MemorySegment.NULL);
+            if (!o.equals(MemorySegment.NULL) && !h.equals(MemorySegment.NULL)) {
+                helper = Linker.nativeLinker().downcallHandle(h, bindings.get(1).descriptor());
+                op = o;
+            }
+        }
+    }
+
+    private OptionalSymbols() {}
+}
