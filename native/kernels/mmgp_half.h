@@ -1,5 +1,5 @@
 /*
- * IEEE half -> float for the kernels' plain C paths (mmgp_gemm_f32.c, mmgp_gemm_q8.c): exact for
+ * IEEE half -> float for the kernels' plain C paths (mmgp_gemm_f32.c, mmgp_gemm_q8.c, mmgp_norm.c): exact for
  * every half (subnormals normalised, infinities and NaN payloads kept), by bit manipulation, so it
  * needs no F16C and gives what _cvtsh_ss / vcvtph2ps give on CPUs that have them.
  */

@@ -274,8 +274,8 @@ struct mmgp_winograd_fused_params {
 };
 
 MMGP_KERNELS_API void mmgp_winograd_fused(struct ggml_tensor * dst, int ith, int nth, void * userdata);
-/* The most bytes one thread of mmgp_winograd_fused allocates for its V, M and row buffers (outside
- * ggml's plan) for a tile x tile route, IC -> OC channels, an OW x OH output and a block as in the
+/* An upper bound of the bytes one thread of mmgp_winograd_fused allocates for its V, M and row buffers (outside
+ * ggml's plan; exact when a block is asked for, the default's equal split may allocate less) for a tile x tile route, IC -> OC channels, an OW x OH output and a block as in the
  * params (<= 0: the default); -1 for arguments out of range. */
 MMGP_KERNELS_API int64_t mmgp_winograd_fused_thread_bytes(int32_t tile, int64_t ic, int64_t oc, int64_t ow, int64_t oh, int32_t block);
 

@@ -112,7 +112,8 @@ static int64_t mmgp_winograd_block_cap(int m, int64_t ics, int64_t ocp) {
 /*
  * A block's tiles before the equal split (which only lowers it): the asked block or the default,
  * capped, and no more than the frame's tiles. The fused op and mmgp_winograd_fused_thread_bytes
- * both start from here, so what a graph plans is what the op allocates.
+ * both start from here, so a graph's plan bounds what the op allocates: the op's equal split of the
+ * tiles (which depends on the threads and the batch) only lowers the block.
  */
 static int64_t mmgp_winograd_block_start(int m, int64_t block, int64_t ic, int64_t ics, int64_t ocp, int64_t tiles) {
     int64_t nb = block > 0 ? block : mmgp_winograd_block(m, ic, ocp);

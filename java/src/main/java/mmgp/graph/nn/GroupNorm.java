@@ -42,9 +42,9 @@ public record GroupNorm(Tensor weight, Tensor bias, int groups, float eps) {
      */
     public Tensor forward(Graph g, Tensor x, Activation act) {
         if (x.ne(2) != weight.elements()) throw new IllegalArgumentException("GroupNorm of " + weight.elements() + " channels cannot take " + x);
-        if (fusedRoute(g) && x.type() == GgmlType.F32 && x.nb(0) == 4 && (act == null || act == Activation.SILU)) {
-            int flags = act == Activation.SILU ? MmgpKernels.NORM_SILU : 0;
-            return fused(g, x, flags);
+        if (fusedRoute(g) && x.type() == GgmlType.F32 && x.nb(0) == 4) {
+            Tensor y = fused(g, x, act == Activation.SILU ? MmgpKernels.NORM_SILU : 0);
+            return act == null || act == Activation.SILU ? y : act.apply(g, y);
         }
         Tensor y = g.groupNorm(x, groups, eps);
         y = g.add(g.mul(y, Vectors.perChannel(g, weight, 2)), Vectors.perChannel(g, bias, 2));
@@ -55,13 +55,7 @@ public record GroupNorm(Tensor weight, Tensor bias, int groups, float eps) {
     Tensor fused(Graph g, Tensor x, int flags) {
         int[] params = {groups, Float.floatToRawIntBits(eps), flags, 0};
         return g.customOp("group_norm_fused", GgmlType.F32, new long[] {x.ne(0), x.ne(1), x.ne(2), x.ne(3)}, MmgpKernels.groupNormFunction(), params,
-                x, channelVector(g, weight), channelVector(g, bias));
-    }
-
-    /** A [C] weight or bias as the op reads it: F32 or F16 with contiguous elements. */
-    private static Tensor channelVector(Graph g, Tensor v) {
-        Tensor t = v.type() == GgmlType.F32 || v.type() == GgmlType.F16 ? v : g.cast(v, GgmlType.F32);
-        return t.nb(0) == t.type().rowBytes(1) ? g.reshape(t, t.elements()) : g.reshape(g.cont(t), t.elements());
+                x, Vectors.contiguous(g, weight), Vectors.contiguous(g, bias));
     }
 
     /**

@@ -28,4 +28,13 @@ public final class Vectors {
         ne[axis] = v.elements();
         return g.reshape(f32(g, v), ne);
     }
+
+    /**
+     * {@code v} as mmgp's custom ops read a per-channel vector: 1-D, F32 or F16 (another type cast to
+     * F32), elements contiguous.
+     */
+    public static Tensor contiguous(Graph g, Tensor v) {
+        Tensor t = v.type() == GgmlType.F32 || v.type() == GgmlType.F16 ? v : g.cast(v, GgmlType.F32);
+        return g.reshape(t.nb(0) == t.type().rowBytes(1) ? t : g.cont(t), t.elements());
+    }
 }

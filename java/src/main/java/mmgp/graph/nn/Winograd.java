@@ -189,8 +189,10 @@ public final class Winograd {
      * Bytes each thread of the fused op over an OW×OH output of these channel counts mallocs while it
      * runs, outside the compute buffer: V and M of a block of tiles and a tile row's input rows, for
      * the block the kernel starts from (the default or {@link #block}, capped; it only shrinks from
-     * there), so what the largest thread takes. The kernels library computes it from the same code
-     * that sizes the allocation ({@code mmgp_winograd_fused_thread_bytes}).
+     * there, by an equal split that depends on the threads and the batch), so an upper bound of what
+     * a thread takes: exact for an asked block, up to a few times too high for the default on small
+     * images. The kernels library computes it from the code that sizes the allocation
+     * ({@code mmgp_winograd_fused_thread_bytes}).
      */
     public static long fusedThreadBytes(Config c, long inChannels, long outChannels, long ow, long oh) {
         return MmgpKernels.winogradFusedThreadBytes(c.tile(), inChannels, outChannels, ow, oh, block());
@@ -301,8 +303,7 @@ public final class Winograd {
     private static Tensor[] fusedSources(Graph g, Tensor x, Tensor u, Tensor bias, long outChannels) {
         if (bias == null) return new Tensor[] {x, u};
         if (bias.elements() != outChannels) throw new IllegalArgumentException("conv bias " + bias + " does not hold " + outChannels + " channels");
-        Tensor b = bias.type() == GgmlType.F32 || bias.type() == GgmlType.F16 ? bias : g.cast(bias, GgmlType.F32);
-        return new Tensor[] {x, u, g.reshape(b.nb(0) == b.type().rowBytes(1) && b.ne(0) == outChannels ? b : g.cont(b), outChannels)};
+        return new Tensor[] {x, u, Vectors.contiguous(g, bias)};
     }
 
     /** U = G g Gᵀ of a 2-D kernel [3, 3, IC, OC] → {IC, OC, T², 1} (packed {16·IC, ⌈OC/16⌉, T², 1} when {@code c} is fused). */

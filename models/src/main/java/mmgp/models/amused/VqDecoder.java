@@ -85,7 +85,8 @@ public final class VqDecoder {
         x = g.trace("decoder.conv_in", convIn.forward(g, x));
         x = g.trace("decoder.mid_block", midBlock.forward(g, x));
         for (int i = 0; i < upBlocks.size(); i++) x = g.trace("decoder.up_blocks." + i, upBlocks.get(i).forward(g, x));
-        // conv_act is nn.SiLU whatever act_fn says; fused into the norm unless the norm's own output is traced.
+        // conv_act is nn.SiLU whatever act_fn says; fused into the norm unless the norm's own output is
+        // traced: a traced FAST decode then runs ggml's SiLU, so its sample is not the untraced bits.
         if (g.tracing()) x = g.silu(g.trace("decoder.conv_norm_out", convNormOut.forward(g, x)));
         else x = convNormOut.forward(g, x, Activation.SILU);
         return convOut.forward(g, x);
