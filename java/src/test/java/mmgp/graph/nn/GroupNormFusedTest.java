@@ -13,10 +13,8 @@ import java.util.SplittableRandom;
 import mmgp.bindings.kernels.MmgpKernels;
 import mmgp.graph.ComputeBackend;
 import mmgp.graph.Graph;
-import mmgp.graph.Numerics;
 import mmgp.graph.Tensor;
 import mmgp.tensor.GgmlType;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -25,24 +23,14 @@ import org.junit.jupiter.api.Test;
  * groups 1, 2 and 32, batch 2, with and without SiLU, F32 and F16 affine; the same bits for 1 and
  * 2 threads and on the plain C and SIMD paths; the route switch; EXACT keeps ggml's ops.
  */
-class GroupNormFusedTest extends NnTestSupport {
-    private static ComputeBackend fast, fast1;
+class GroupNormFusedTest extends FastNnTestSupport {
 
     /** {W, H, C, B, groups}: row tails (W not a multiple of 8), W below 8, full rows, one-channel groups. */
     private static final int[][] SHAPES = {{7, 5, 6, 2, 1}, {13, 3, 6, 2, 2}, {9, 9, 64, 2, 32}, {16, 4, 32, 1, 32}, {3, 11, 4, 2, 2}, {1, 1, 64, 2, 32}};
 
     @BeforeAll
-    static void open() {
+    static void requireTheOp() {
         assumeTrue(MmgpKernels.hasGroupNorm(), "the kernels library has no group norm op");
-        fast = ComputeBackend.cpu(2, Numerics.FAST);
-        fast1 = ComputeBackend.cpu(1, Numerics.FAST);
-    }
-
-    @AfterAll
-    static void close() {
-        if (fast != null) fast.close();
-        if (fast1 != null) fast1.close();
-        fast = fast1 = null;
     }
 
     @Test

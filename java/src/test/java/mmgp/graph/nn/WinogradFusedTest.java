@@ -23,7 +23,6 @@ import mmgp.graph.Graph;
 import mmgp.graph.Numerics;
 import mmgp.graph.Tensor;
 import mmgp.tensor.GgmlType;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -35,21 +34,11 @@ import org.junit.jupiter.params.provider.ValueSource;
  * the difference), and its determinism: the same bits for 1 and 2 threads, any block size, alone
  * and in a batch, on the plain C and the SIMD path.
  */
-class WinogradFusedTest extends NnTestSupport {
-    private static ComputeBackend fast, fast1;
+class WinogradFusedTest extends FastNnTestSupport {
 
     @BeforeAll
-    static void open() {
+    static void requireTheOp() {
         assumeTrue(MmgpKernels.hasWinogradFused(), "the kernels library has no fused Winograd op");
-        fast = ComputeBackend.cpu(2, Numerics.FAST);
-        fast1 = ComputeBackend.cpu(1, Numerics.FAST);
-    }
-
-    @AfterAll
-    static void close() {
-        if (fast != null) fast.close();
-        if (fast1 != null) fast1.close();
-        fast = fast1 = null;
     }
 
     /**

@@ -20,24 +20,6 @@ final class LtxVaeTestSupport {
 
     private LtxVaeTestSupport() {}
 
-    /** The ltx_video_095 fixture's VAE weights on a 2-thread CPU backend, closed in reverse order. */
-    record Vae095(ComputeBackend backend, HfCheckpoint ckpt, WeightSet weights, LtxVaeConfig config) implements AutoCloseable {
-        static final java.nio.file.Path FIXTURE = java.nio.file.Path.of("src/test/resources/fixtures/ltx_video_095");
-
-        static Vae095 open() throws Exception {
-            ComputeBackend backend = ComputeBackend.cpu(2);
-            HfCheckpoint ckpt = HfCheckpoint.open(FIXTURE.resolve("checkpoint"));
-            WeightSet weights = WeightSet.fromCheckpoint(backend, ckpt, false);
-            return new Vae095(backend, ckpt, weights, LtxVaeConfig.fromJson(ckpt.component("vae").config()));
-        }
-
-        @Override
-        public void close() throws Exception {
-            weights.close();
-            ckpt.close();
-            backend.close();
-        }
-    }
 
     /** Every element within ATOL + RTOL·|expected|; prints and returns the largest absolute error. */
     static double assertClose(String what, float[] actual, float[] expected) {

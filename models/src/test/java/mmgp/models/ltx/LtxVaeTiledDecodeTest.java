@@ -4,29 +4,22 @@ import static mmgp.testing.TestArrays.maxAbsDiff;
 import static mmgp.testing.TestArrays.normal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.CancellationException;
 import mmgp.api.ProgressListener;
-import mmgp.bindings.NativeLibraries;
 import mmgp.check.CaseResult;
 import mmgp.check.FixtureCases;
 import mmgp.check.FixtureRunner;
 import mmgp.check.TensorComparison;
-import mmgp.convert.HfCheckpoint;
-import mmgp.graph.ComputeBackend;
 import mmgp.graph.Graph;
 import mmgp.graph.Tensor;
-import mmgp.graph.WeightSet;
 import mmgp.safetensors.SafetensorsFile;
 import mmgp.testing.GoldenCases;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -36,28 +29,12 @@ import org.junit.jupiter.api.Test;
  * tolerance; the planned compute buffer against the allocated one; budget → tiles on the real
  * graph; untiled settings giving the plain decode bit for bit; progress and cancellation.
  */
-class LtxVaeTiledDecodeTest {
-    private static final Path FIXTURE = LtxVaeTestSupport.Vae095.FIXTURE;
-
-    private static LtxVaeTestSupport.Vae095 vae;
-    private static ComputeBackend backend;
-    private static HfCheckpoint ckpt;
-    private static WeightSet weights;
+class LtxVaeTiledDecodeTest extends Vae095Fixture {
     private static LtxVaeDecoder decoder;
 
     @BeforeAll
-    static void open() throws Exception {
-        assumeTrue(NativeLibraries.available(), "native ggml libraries not built");
-        vae = LtxVaeTestSupport.Vae095.open();
-        backend = vae.backend();
-        ckpt = vae.ckpt();
-        weights = vae.weights();
-        decoder = new LtxVaeDecoder(vae.config(), weights, "vae.");
-    }
-
-    @AfterAll
-    static void close() throws Exception {
-        if (vae != null) vae.close();
+    static void open() {
+        decoder = new LtxVaeDecoder(config, weights, "vae.");
     }
 
     private static JsonNode tiledCase() throws Exception {

@@ -4,7 +4,6 @@ import static mmgp.testing.TestArrays.maxAbsDiff;
 import static mmgp.testing.TestArrays.uniform;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.lang.foreign.Arena;
 import java.nio.file.Path;
@@ -13,13 +12,10 @@ import java.util.List;
 import java.util.SplittableRandom;
 import mmgp.api.ProgressListener;
 import mmgp.api.VideoOptions;
-import mmgp.bindings.NativeLibraries;
 import mmgp.convert.HfCheckpoint;
-import mmgp.graph.ComputeBackend;
 import mmgp.graph.Graph;
 import mmgp.graph.Tensor;
 import mmgp.graph.WeightSet;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -31,28 +27,12 @@ import org.junit.jupiter.api.Test;
  * grid see everything they need); the planned compute buffer following the tile; budgets; and
  * image to video encoding its image in tiles, and its cost estimate counting that encode.
  */
-class LtxVaeTiledEncodeTest {
-    private static final Path FIXTURE = LtxVaeTestSupport.Vae095.FIXTURE;
-
-    private static LtxVaeTestSupport.Vae095 vae;
-    private static ComputeBackend backend;
-    private static HfCheckpoint ckpt;
-    private static WeightSet weights;
+class LtxVaeTiledEncodeTest extends Vae095Fixture {
     private static LtxVaeEncoder encoder;
 
     @BeforeAll
-    static void open() throws Exception {
-        assumeTrue(NativeLibraries.available(), "native ggml libraries not built");
-        vae = LtxVaeTestSupport.Vae095.open();
-        backend = vae.backend();
-        ckpt = vae.ckpt();
-        weights = vae.weights();
-        encoder = new LtxVaeEncoder(vae.config(), weights, "vae.");
-    }
-
-    @AfterAll
-    static void close() throws Exception {
-        if (vae != null) vae.close();
+    static void open() {
+        encoder = new LtxVaeEncoder(config, weights, "vae.");
     }
 
     private static float[] video(long seed, int frames, int h, int w) {
