@@ -143,6 +143,64 @@ static inline int32_t hsum256_epi32(__m256i v) {
 }
 #endif
 
+/*
+ * The x86 paths exist at two register widths with the same code: V512_op and V256_op name one
+ * operation on zmm and on ymm registers, and each kind below picks its width once (K_V(op) is
+ * V512_op or V256_op), so a path is written once for both. LANES counts FP32 lanes; the integer
+ * paths take 4 bytes a lane.
+ */
+#define V512_PS __m512
+#define V512_SI __m512i
+#define V512_LANES 16
+#define V512_NCHAINS 16
+#define V512_CHAINS CH16
+#define V512_OPAQUE OPAQUE_V
+#define V512_SET1_PS _mm512_set1_ps
+#define V512_ZERO_PS _mm512_setzero_ps
+#define V512_ADD_PS _mm512_add_ps
+#define V512_FMADD_PS _mm512_fmadd_ps
+#define V512_LOAD_PS _mm512_loadu_ps
+#define V512_HSUM_PS _mm512_reduce_add_ps
+#define V512_CAST_PS _mm512_castsi512_ps
+#define V512_LOAD_SI(p) _mm512_loadu_si512((const void *)(p))
+#define V512_ZERO_SI _mm512_setzero_si512
+#define V512_AND_SI _mm512_and_si512
+#define V512_SET1_EPI8 _mm512_set1_epi8
+#define V512_SET1_EPI16 _mm512_set1_epi16
+#define V512_SET1_EPI32 _mm512_set1_epi32
+#define V512_SLLI_EPI32 _mm512_slli_epi32
+#define V512_ADD_EPI32 _mm512_add_epi32
+#define V512_MADDUBS_EPI16 _mm512_maddubs_epi16
+#define V512_MADD_EPI16 _mm512_madd_epi16
+#define V512_DPBUSD _mm512_dpbusd_epi32
+#define V512_HSUM_EPI32 _mm512_reduce_add_epi32
+
+#define V256_PS __m256
+#define V256_SI __m256i
+#define V256_LANES 8
+#define V256_NCHAINS 12
+#define V256_CHAINS CH12
+#define V256_OPAQUE OPAQUE_X
+#define V256_SET1_PS _mm256_set1_ps
+#define V256_ZERO_PS _mm256_setzero_ps
+#define V256_ADD_PS _mm256_add_ps
+#define V256_FMADD_PS _mm256_fmadd_ps
+#define V256_LOAD_PS _mm256_loadu_ps
+#define V256_HSUM_PS hsum256_ps
+#define V256_CAST_PS _mm256_castsi256_ps
+#define V256_LOAD_SI(p) _mm256_loadu_si256((const __m256i *)(p))
+#define V256_ZERO_SI _mm256_setzero_si256
+#define V256_AND_SI _mm256_and_si256
+#define V256_SET1_EPI8 _mm256_set1_epi8
+#define V256_SET1_EPI16 _mm256_set1_epi16
+#define V256_SET1_EPI32 _mm256_set1_epi32
+#define V256_SLLI_EPI32 _mm256_slli_epi32
+#define V256_ADD_EPI32 _mm256_add_epi32
+#define V256_MADDUBS_EPI16 _mm256_maddubs_epi16
+#define V256_MADD_EPI16 _mm256_madd_epi16
+#define V256_DPBUSD _mm256_dpbusd_avx_epi32
+#define V256_HSUM_EPI32 hsum256_epi32
+
 /* ---------------------------------------------------------------------------------------------
  * Scalar reference versions (the fallback path, also exported).
  * ------------------------------------------------------------------------------------------- */
@@ -167,53 +225,34 @@ int32_t mmgp_dot_u8s8_scalar(const uint8_t * a, const int8_t * b, long n) {
 /* ---------------------------------------------------------------------------------------------
  * FP32: c = c * a + b per chain on x86 (converges to b / (1 - a), so values stay normal).
  * ------------------------------------------------------------------------------------------- */
+#if F32_AVX512 || F32_AVX2
 #if F32_AVX512
-#define F32_OPS_PER_ITER (16.0 * 16 * 2)
-#define F32_CHAIN(k) __m512 c##k = _mm512_set1_ps(1.0f + (float)(k));
+#define F32_V(op) V512_##op
+#else
+#define F32_V(op) V256_##op
+#endif
+#define F32_OPS_PER_ITER (F32_V(LANES) * F32_V(NCHAINS) * 2.0)
+#define F32_CHAIN(k) F32_V(PS) c##k = F32_V(SET1_PS)(1.0f + (float)(k));
 #define F32_PRE
-#define F32_STEP(k) c##k = _mm512_fmadd_ps(c##k, a, b); OPAQUE_V(c##k);
-#define F32_SUM(k) s = _mm512_add_ps(s, c##k);
+#define F32_STEP(k) c##k = F32_V(FMADD_PS)(c##k, a, b); F32_V(OPAQUE)(c##k);
+#define F32_SUM(k) s = F32_V(ADD_PS)(s, c##k);
 static NOINLINE double peak_f32(long iters) {
-    __m512 a = _mm512_set1_ps(0.999999f), b = _mm512_set1_ps(1e-7f);
-    __m512 s = _mm512_setzero_ps();
-    PEAK_LOOP(CH16, F32)
-    return _mm512_reduce_add_ps(s);
+    F32_V(PS) a = F32_V(SET1_PS)(0.999999f), b = F32_V(SET1_PS)(1e-7f);
+    F32_V(PS) s = F32_V(ZERO_PS)();
+    PEAK_LOOP(F32_V(CHAINS), F32)
+    return F32_V(HSUM_PS)(s);
 }
 
 float mmgp_dot_f32(const float * a, const float * b, long n) {
-    __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps();
+    enum { W = F32_V(LANES) };
+    F32_V(PS) s0 = F32_V(ZERO_PS)(), s1 = F32_V(ZERO_PS)();
     long i = 0;
-    for (; i + 32 <= n; i += 32) {
-        s0 = _mm512_fmadd_ps(_mm512_loadu_ps(a + i), _mm512_loadu_ps(b + i), s0);
-        s1 = _mm512_fmadd_ps(_mm512_loadu_ps(a + i + 16), _mm512_loadu_ps(b + i + 16), s1);
+    for (; i + 2 * W <= n; i += 2 * W) {
+        s0 = F32_V(FMADD_PS)(F32_V(LOAD_PS)(a + i), F32_V(LOAD_PS)(b + i), s0);
+        s1 = F32_V(FMADD_PS)(F32_V(LOAD_PS)(a + i + W), F32_V(LOAD_PS)(b + i + W), s1);
     }
-    for (; i + 16 <= n; i += 16) s0 = _mm512_fmadd_ps(_mm512_loadu_ps(a + i), _mm512_loadu_ps(b + i), s0);
-    float s = _mm512_reduce_add_ps(_mm512_add_ps(s0, s1));
-    for (; i < n; i++) s += a[i] * b[i];
-    return s;
-}
-#elif F32_AVX2
-#define F32_OPS_PER_ITER (8.0 * 12 * 2)
-#define F32_CHAIN(k) __m256 c##k = _mm256_set1_ps(1.0f + (float)(k));
-#define F32_PRE
-#define F32_STEP(k) c##k = _mm256_fmadd_ps(c##k, a, b); OPAQUE_X(c##k);
-#define F32_SUM(k) s = _mm256_add_ps(s, c##k);
-static NOINLINE double peak_f32(long iters) {
-    __m256 a = _mm256_set1_ps(0.999999f), b = _mm256_set1_ps(1e-7f);
-    __m256 s = _mm256_setzero_ps();
-    PEAK_LOOP(CH12, F32)
-    return hsum256_ps(s);
-}
-
-float mmgp_dot_f32(const float * a, const float * b, long n) {
-    __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
-    long i = 0;
-    for (; i + 16 <= n; i += 16) {
-        s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), s0);
-        s1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8), s1);
-    }
-    for (; i + 8 <= n; i += 8) s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), s0);
-    float s = hsum256_ps(_mm256_add_ps(s0, s1));
+    for (; i + W <= n; i += W) s0 = F32_V(FMADD_PS)(F32_V(LOAD_PS)(a + i), F32_V(LOAD_PS)(b + i), s0);
+    float s = F32_V(HSUM_PS)(F32_V(ADD_PS)(s0, s1));
     for (; i < n; i++) s += a[i] * b[i];
     return s;
 }
@@ -294,63 +333,39 @@ float mmgp_dot_bf16(const uint16_t * a, const uint16_t * b, long n) {
     for (; i < n; i++) s += bf16_to_f32(a[i]) * bf16_to_f32(b[i]);
     return s;
 }
-#elif BF16_AVX512_EMU
-#define BF16_OPS_PER_ITER (16.0 * 16 * 2 * 2)
-#define BF16_CHAIN(k) __m512 c##k = _mm512_set1_ps(1.0f + (float)(k));
+#elif BF16_AVX512_EMU || BF16_AVX2_EMU
+#if BF16_AVX512_EMU
+#define BF16_V(op) V512_##op
+#else
+#define BF16_V(op) V256_##op
+#endif
+#define BF16_OPS_PER_ITER (BF16_V(LANES) * BF16_V(NCHAINS) * 2 * 2.0)
+#define BF16_CHAIN(k) BF16_V(PS) c##k = BF16_V(SET1_PS)(1.0f + (float)(k));
 #define BF16_PRE \
-    OPAQUE_V(raw); \
-    __m512 lo = _mm512_castsi512_ps(_mm512_slli_epi32(raw, 16)); \
-    __m512 hi = _mm512_castsi512_ps(_mm512_and_si512(raw, odd));
-#define BF16_STEP(k) c##k = _mm512_fmadd_ps(lo, lo, c##k); c##k = _mm512_fmadd_ps(hi, hi, c##k); OPAQUE_V(c##k);
-#define BF16_SUM(k) s = _mm512_add_ps(s, c##k);
+    BF16_V(OPAQUE)(raw); \
+    BF16_V(PS) lo = BF16_V(CAST_PS)(BF16_V(SLLI_EPI32)(raw, 16)); \
+    BF16_V(PS) hi = BF16_V(CAST_PS)(BF16_V(AND_SI)(raw, odd));
+#define BF16_STEP(k) c##k = BF16_V(FMADD_PS)(lo, lo, c##k); c##k = BF16_V(FMADD_PS)(hi, hi, c##k); BF16_V(OPAQUE)(c##k);
+#define BF16_SUM(k) s = BF16_V(ADD_PS)(s, c##k);
 static NOINLINE double peak_bf16(long iters) {
-    __m512i raw = _mm512_set1_epi32((int)BF16_PAIR_BITS);
-    const __m512i odd = _mm512_set1_epi32((int)0xFFFF0000u);
-    __m512 s = _mm512_setzero_ps();
-    PEAK_LOOP(CH16, BF16)
-    return _mm512_reduce_add_ps(s);
+    BF16_V(SI) raw = BF16_V(SET1_EPI32)((int)BF16_PAIR_BITS);
+    const BF16_V(SI) odd = BF16_V(SET1_EPI32)((int)0xFFFF0000u);
+    BF16_V(PS) s = BF16_V(ZERO_PS)();
+    PEAK_LOOP(BF16_V(CHAINS), BF16)
+    return BF16_V(HSUM_PS)(s);
 }
 
 float mmgp_dot_bf16(const uint16_t * a, const uint16_t * b, long n) {
-    const __m512i odd = _mm512_set1_epi32((int)0xFFFF0000u);
-    __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps();
+    enum { W = 2 * BF16_V(LANES) }; /* bf16 values a register holds */
+    const BF16_V(SI) odd = BF16_V(SET1_EPI32)((int)0xFFFF0000u);
+    BF16_V(PS) s0 = BF16_V(ZERO_PS)(), s1 = BF16_V(ZERO_PS)();
     long i = 0;
-    for (; i + 32 <= n; i += 32) {
-        __m512i x = _mm512_loadu_si512((const void *)(a + i)), y = _mm512_loadu_si512((const void *)(b + i));
-        s0 = _mm512_fmadd_ps(_mm512_castsi512_ps(_mm512_slli_epi32(x, 16)), _mm512_castsi512_ps(_mm512_slli_epi32(y, 16)), s0);
-        s1 = _mm512_fmadd_ps(_mm512_castsi512_ps(_mm512_and_si512(x, odd)), _mm512_castsi512_ps(_mm512_and_si512(y, odd)), s1);
+    for (; i + W <= n; i += W) {
+        BF16_V(SI) x = BF16_V(LOAD_SI)(a + i), y = BF16_V(LOAD_SI)(b + i);
+        s0 = BF16_V(FMADD_PS)(BF16_V(CAST_PS)(BF16_V(SLLI_EPI32)(x, 16)), BF16_V(CAST_PS)(BF16_V(SLLI_EPI32)(y, 16)), s0);
+        s1 = BF16_V(FMADD_PS)(BF16_V(CAST_PS)(BF16_V(AND_SI)(x, odd)), BF16_V(CAST_PS)(BF16_V(AND_SI)(y, odd)), s1);
     }
-    float s = _mm512_reduce_add_ps(_mm512_add_ps(s0, s1));
-    for (; i < n; i++) s += bf16_to_f32(a[i]) * bf16_to_f32(b[i]);
-    return s;
-}
-#elif BF16_AVX2_EMU
-#define BF16_OPS_PER_ITER (8.0 * 12 * 2 * 2)
-#define BF16_CHAIN(k) __m256 c##k = _mm256_set1_ps(1.0f + (float)(k));
-#define BF16_PRE \
-    OPAQUE_X(raw); \
-    __m256 lo = _mm256_castsi256_ps(_mm256_slli_epi32(raw, 16)); \
-    __m256 hi = _mm256_castsi256_ps(_mm256_and_si256(raw, odd));
-#define BF16_STEP(k) c##k = _mm256_fmadd_ps(lo, lo, c##k); c##k = _mm256_fmadd_ps(hi, hi, c##k); OPAQUE_X(c##k);
-#define BF16_SUM(k) s = _mm256_add_ps(s, c##k);
-static NOINLINE double peak_bf16(long iters) {
-    __m256i raw = _mm256_set1_epi32((int)BF16_PAIR_BITS);
-    const __m256i odd = _mm256_set1_epi32((int)0xFFFF0000u);
-    __m256 s = _mm256_setzero_ps();
-    PEAK_LOOP(CH12, BF16)
-    return hsum256_ps(s);
-}
-
-float mmgp_dot_bf16(const uint16_t * a, const uint16_t * b, long n) {
-    const __m256i odd = _mm256_set1_epi32((int)0xFFFF0000u);
-    __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
-    long i = 0;
-    for (; i + 16 <= n; i += 16) {
-        __m256i x = _mm256_loadu_si256((const __m256i *)(a + i)), y = _mm256_loadu_si256((const __m256i *)(b + i));
-        s0 = _mm256_fmadd_ps(_mm256_castsi256_ps(_mm256_slli_epi32(x, 16)), _mm256_castsi256_ps(_mm256_slli_epi32(y, 16)), s0);
-        s1 = _mm256_fmadd_ps(_mm256_castsi256_ps(_mm256_and_si256(x, odd)), _mm256_castsi256_ps(_mm256_and_si256(y, odd)), s1);
-    }
-    float s = hsum256_ps(_mm256_add_ps(s0, s1));
+    float s = BF16_V(HSUM_PS)(BF16_V(ADD_PS)(s0, s1));
     for (; i < n; i++) s += bf16_to_f32(a[i]) * bf16_to_f32(b[i]);
     return s;
 }
@@ -437,101 +452,47 @@ float mmgp_dot_bf16(const uint16_t * a, const uint16_t * b, long n) {
  * back in as the u8 operand: every chain then needs its own vpmaddubsw + vpmaddwd + vpaddd,
  * which is what a GEMM micro-kernel issues per accumulator. Integer values just wrap.
  * ------------------------------------------------------------------------------------------- */
-#if I8_AVX512VNNI
-#define I8_OPS_PER_ITER (64.0 * 16 * 2)
-#define I8_CHAIN(k) __m512i c##k = _mm512_set1_epi32(k);
-#define I8_PRE OPAQUE_V(a);
-#define I8_STEP(k) c##k = _mm512_dpbusd_epi32(c##k, a, b); OPAQUE_V(c##k);
-#define I8_SUM(k) s = _mm512_add_epi32(s, c##k);
+#if I8_AVX512VNNI || I8_AVXVNNI || I8_AVX512BW || I8_AVX2
+#if I8_AVX512VNNI || I8_AVX512BW
+#define I8_V(op) V512_##op
+#else
+#define I8_V(op) V256_##op
+#endif
+#define I8_OPS_PER_ITER (4 * I8_V(LANES) * I8_V(NCHAINS) * 2.0)
+#define I8_CHAIN(k) I8_V(SI) c##k = I8_V(SET1_EPI32)(k);
+#define I8_SUM(k) s = I8_V(ADD_EPI32)(s, c##k);
+#if I8_AVX512VNNI || I8_AVXVNNI
+#define I8_PRE I8_V(OPAQUE)(a);
+#define I8_STEP(k) c##k = I8_V(DPBUSD)(c##k, a, b); I8_V(OPAQUE)(c##k);
 static NOINLINE double peak_i8(long iters) {
-    __m512i a = _mm512_set1_epi8(3), b = _mm512_set1_epi8(-2);
-    __m512i s = _mm512_setzero_si512();
-    PEAK_LOOP(CH16, I8)
-    return (double)_mm512_reduce_add_epi32(s);
+    I8_V(SI) a = I8_V(SET1_EPI8)(3), b = I8_V(SET1_EPI8)(-2);
+    I8_V(SI) s = I8_V(ZERO_SI)();
+    PEAK_LOOP(I8_V(CHAINS), I8)
+    return (double)I8_V(HSUM_EPI32)(s);
 }
 
-int32_t mmgp_dot_u8s8(const uint8_t * a, const int8_t * b, long n) {
-    __m512i s0 = _mm512_setzero_si512();
-    long i = 0;
-    for (; i + 64 <= n; i += 64) {
-        s0 = _mm512_dpbusd_epi32(s0, _mm512_loadu_si512((const void *)(a + i)), _mm512_loadu_si512((const void *)(b + i)));
-    }
-    uint32_t s = (uint32_t)_mm512_reduce_add_epi32(s0);
-    for (; i < n; i++) s += (uint32_t)((int32_t)a[i] * (int32_t)b[i]);
-    return (int32_t)s;
-}
-#elif I8_AVXVNNI
-#define I8_OPS_PER_ITER (32.0 * 12 * 2)
-#define I8_CHAIN(k) __m256i c##k = _mm256_set1_epi32(k);
-#define I8_PRE OPAQUE_X(a);
-#define I8_STEP(k) c##k = _mm256_dpbusd_avx_epi32(c##k, a, b); OPAQUE_X(c##k);
-#define I8_SUM(k) s = _mm256_add_epi32(s, c##k);
+/* The products of one register of u8 x s8 pairs, summed by fours into int32 lanes and added to acc. */
+#define I8_DOT(acc, x, y) I8_V(DPBUSD)((acc), (x), (y))
+#else
+#define I8_PRE I8_V(OPAQUE)(b);
+#define I8_STEP(k) c##k = I8_V(ADD_EPI32)(c##k, I8_V(MADD_EPI16)(I8_V(MADDUBS_EPI16)(c##k, b), ones)); I8_V(OPAQUE)(c##k);
 static NOINLINE double peak_i8(long iters) {
-    __m256i a = _mm256_set1_epi8(3), b = _mm256_set1_epi8(-2);
-    __m256i s = _mm256_setzero_si256();
-    PEAK_LOOP(CH12, I8)
-    return (double)hsum256_epi32(s);
+    I8_V(SI) b = I8_V(SET1_EPI8)(-2);
+    const I8_V(SI) ones = I8_V(SET1_EPI16)(1);
+    I8_V(SI) s = I8_V(ZERO_SI)();
+    PEAK_LOOP(I8_V(CHAINS), I8)
+    return (double)I8_V(HSUM_EPI32)(s);
 }
 
-int32_t mmgp_dot_u8s8(const uint8_t * a, const int8_t * b, long n) {
-    __m256i s0 = _mm256_setzero_si256();
-    long i = 0;
-    for (; i + 32 <= n; i += 32) {
-        s0 = _mm256_dpbusd_avx_epi32(s0, _mm256_loadu_si256((const __m256i *)(a + i)), _mm256_loadu_si256((const __m256i *)(b + i)));
-    }
-    uint32_t s = (uint32_t)hsum256_epi32(s0);
-    for (; i < n; i++) s += (uint32_t)((int32_t)a[i] * (int32_t)b[i]);
-    return (int32_t)s;
-}
-#elif I8_AVX512BW
-#define I8_OPS_PER_ITER (64.0 * 16 * 2)
-#define I8_CHAIN(k) __m512i c##k = _mm512_set1_epi32(k);
-#define I8_PRE OPAQUE_V(b);
-#define I8_STEP(k) c##k = _mm512_add_epi32(c##k, _mm512_madd_epi16(_mm512_maddubs_epi16(c##k, b), ones)); OPAQUE_V(c##k);
-#define I8_SUM(k) s = _mm512_add_epi32(s, c##k);
-static NOINLINE double peak_i8(long iters) {
-    __m512i b = _mm512_set1_epi8(-2);
-    const __m512i ones = _mm512_set1_epi16(1);
-    __m512i s = _mm512_setzero_si512();
-    PEAK_LOOP(CH16, I8)
-    return (double)_mm512_reduce_add_epi32(s);
-}
+#define I8_DOT(acc, x, y) I8_V(ADD_EPI32)((acc), I8_V(MADD_EPI16)(I8_V(MADDUBS_EPI16)((x), (y)), I8_V(SET1_EPI16)(1)))
+#endif
 
 int32_t mmgp_dot_u8s8(const uint8_t * a, const int8_t * b, long n) {
-    const __m512i ones = _mm512_set1_epi16(1);
-    __m512i s0 = _mm512_setzero_si512();
+    enum { W = 4 * I8_V(LANES) }; /* bytes a register holds */
+    I8_V(SI) s0 = I8_V(ZERO_SI)();
     long i = 0;
-    for (; i + 64 <= n; i += 64) {
-        __m512i p = _mm512_maddubs_epi16(_mm512_loadu_si512((const void *)(a + i)), _mm512_loadu_si512((const void *)(b + i)));
-        s0 = _mm512_add_epi32(s0, _mm512_madd_epi16(p, ones));
-    }
-    uint32_t s = (uint32_t)_mm512_reduce_add_epi32(s0);
-    for (; i < n; i++) s += (uint32_t)((int32_t)a[i] * (int32_t)b[i]);
-    return (int32_t)s;
-}
-#elif I8_AVX2
-#define I8_OPS_PER_ITER (32.0 * 12 * 2)
-#define I8_CHAIN(k) __m256i c##k = _mm256_set1_epi32(k);
-#define I8_PRE OPAQUE_X(b);
-#define I8_STEP(k) c##k = _mm256_add_epi32(c##k, _mm256_madd_epi16(_mm256_maddubs_epi16(c##k, b), ones)); OPAQUE_X(c##k);
-#define I8_SUM(k) s = _mm256_add_epi32(s, c##k);
-static NOINLINE double peak_i8(long iters) {
-    __m256i b = _mm256_set1_epi8(-2);
-    const __m256i ones = _mm256_set1_epi16(1);
-    __m256i s = _mm256_setzero_si256();
-    PEAK_LOOP(CH12, I8)
-    return (double)hsum256_epi32(s);
-}
-
-int32_t mmgp_dot_u8s8(const uint8_t * a, const int8_t * b, long n) {
-    const __m256i ones = _mm256_set1_epi16(1);
-    __m256i s0 = _mm256_setzero_si256();
-    long i = 0;
-    for (; i + 32 <= n; i += 32) {
-        __m256i p = _mm256_maddubs_epi16(_mm256_loadu_si256((const __m256i *)(a + i)), _mm256_loadu_si256((const __m256i *)(b + i)));
-        s0 = _mm256_add_epi32(s0, _mm256_madd_epi16(p, ones));
-    }
-    uint32_t s = (uint32_t)hsum256_epi32(s0);
+    for (; i + W <= n; i += W) s0 = I8_DOT(s0, I8_V(LOAD_SI)(a + i), I8_V(LOAD_SI)(b + i));
+    uint32_t s = (uint32_t)I8_V(HSUM_EPI32)(s0);
     for (; i < n; i++) s += (uint32_t)((int32_t)a[i] * (int32_t)b[i]);
     return (int32_t)s;
 }
