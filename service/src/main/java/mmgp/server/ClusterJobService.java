@@ -3,7 +3,6 @@ package mmgp.server;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -37,34 +36,23 @@ import org.slf4j.LoggerFactory;
  * from the table and the shared folder, and event streams from the events topic, whichever
  * worker runs the job. A task whose lag reached {@code lag.bound} is refused with 429.
  */
-final class ClusterJobService implements Jobs {
+final class ClusterJobService extends StoredJobs<PostgresJobStore> {
     private static final Logger log = LoggerFactory.getLogger(ClusterJobService.class);
     private final ClusterConfig cluster;
-    private final PostgresJobStore store;
     private final KafkaProducer<String, String> producer;
     /** A task's queue lag (the cluster's gauges, refreshed every second). */
     private final ToLongFunction<Task> lag;
-    private final ResultFiles files;
-    private final RequestParser parser;
-    private final Metrics metrics;
-    private final ObjectMapper json;
     /** Event streams and waits by job id. */
     private final Watchers watchers = new Watchers();
-    /** The event-stream slots reserved per job (before an SSE response or a WebSocket upgrade commits). */
-    private final StreamSlots streamSlots = new StreamSlots(JobService.MAX_STREAMS_PER_JOB);
     /** The last progress event of each running job, for GET /api/requests/{id}. */
     private final Map<String, ObjectNode> progress = new ConcurrentHashMap<>();
 
     ClusterJobService(ClusterConfig cluster, PostgresJobStore store, KafkaProducer<String, String> producer, ToLongFunction<Task> lag, ResultFiles files,
                       RequestParser parser, Metrics metrics, ObjectMapper json) {
+        super(store, files, parser, metrics, json);
         this.cluster = cluster;
-        this.store = store;
         this.producer = producer;
         this.lag = lag;
-        this.files = files;
-        this.parser = parser;
-        this.metrics = metrics;
-        this.json = json;
     }
 
     @Override
@@ -163,10 +151,6 @@ final class ClusterJobService implements Jobs {
         return n;
     }
 
-    private JobRecord record(String id) {
-        return store.find(ResultFiles.requireUuid(id)).orElseThrow(() -> ApiException.notFound("no request with id " + id));
-    }
-
     @Override
     public String requireOwner(String id, String callerKeyId) {
         String canonical = ResultFiles.requireUuid(id);
@@ -192,15 +176,10 @@ final class ClusterJobService implements Jobs {
         producer.send(new ProducerRecord<>(ClusterKafka.EVENTS, id, new ClusterEvent(id, type, data).value()));
     }
 
-    @Override
-    public StreamSlots streamSlots() {
-        return streamSlots;
-    }
-
     /** Uses the slot {@link #requireStreamRoom} reserved and gives it back when the stream ends. */
     @Override
     public void stream(String id, EventChannel channel) {
-        streamSlots.stream(ResultFiles.requireUuid(id), channel, JobService.STREAM_KEEP_ALIVE, this::record, this::watch);
+        streamSlots().stream(ResultFiles.requireUuid(id), channel, JobService.STREAM_KEEP_ALIVE, this::record, this::watch);
     }
 
     @Override
@@ -257,17 +236,6 @@ final class ClusterJobService implements Jobs {
     @Override
     public List<Listed> list(JobQuery q) {
         return store.list(q).stream().map(r -> new Listed(r, describe(r))).toList();
-    }
-
-    @Override
-    public Optional<Path> download(String id, String name) {
-        JobRecord r = record(id);
-        return files.download(r.id(), name, r.resultFiles());
-    }
-
-    @Override
-    public Path uploadDir(String id) throws IOException {
-        return files.dir(id);
     }
 
     @Override

@@ -11,7 +11,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -37,35 +36,24 @@ import org.slf4j.MDC;
  * recovers and expires them. Results are encoded on the service's own threads, never on the
  * engine's.
  */
-final class JobService implements Jobs, AutoCloseable {
+final class JobService extends StoredJobs<JobStore> implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(JobService.class);
-    static final int MAX_STREAMS_PER_JOB = 32;
     /** A comment line this often keeps proxies from timing a quiet stream out, and finds clients that left. */
     static final Duration STREAM_KEEP_ALIVE = Duration.ofSeconds(15);
 
     private final Engine engine;
-    private final JobStore store;
-    private final ResultFiles files;
-    private final Metrics metrics;
-    private final RequestParser parser;
-    private final ObjectMapper json;
     private final Clock clock;
     private final Map<String, LiveJob> live = new ConcurrentHashMap<>();
     private final Map<String, Double> recentSeconds = new ConcurrentHashMap<>();
     private volatile Duration streamKeepAlive = STREAM_KEEP_ALIVE;
-    private final StreamSlots streamSlots = new StreamSlots(MAX_STREAMS_PER_JOB);
     private volatile RecoveryFeeder recovery;
     /** Set by {@link #beginShutdown}: no new jobs, and jobs the closing engine drops stay unfinished in the store. */
     private volatile boolean shuttingDown;
     private final ExecutorService resultWriters = Executors.newFixedThreadPool(2, Thread.ofPlatform().name("mmgp-results-", 0).daemon().factory());
 
     JobService(Engine engine, JobStore store, ResultFiles files, Metrics metrics, RequestParser parser, ObjectMapper json, Clock clock) {
+        super(store, files, parser, metrics, json);
         this.engine = engine;
-        this.store = store;
-        this.files = files;
-        this.metrics = metrics;
-        this.parser = parser;
-        this.json = json;
         this.clock = clock;
     }
 
@@ -280,10 +268,6 @@ final class JobService implements Jobs, AutoCloseable {
         return canonical;
     }
 
-    JobRecord record(String id) {
-        return store.find(ResultFiles.requireUuid(id)).orElseThrow(() -> ApiException.notFound("no request with id " + id));
-    }
-
     /** DELETE /api/requests/{id}: true when the cancel was accepted, false when the job had already finished. */
     @Override
     public boolean cancel(String id) {
@@ -309,15 +293,10 @@ final class JobService implements Jobs, AutoCloseable {
         return job == null ? 0 : job.streams();
     }
 
-    @Override
-    public StreamSlots streamSlots() {
-        return streamSlots;
-    }
-
     /** GET /api/requests/{id}/events: replays the state, then streams until the job ends. Uses the slot {@link #requireStreamRoom} reserved. */
     @Override
     public void stream(String id, EventChannel channel) {
-        streamSlots.stream(ResultFiles.requireUuid(id), channel, streamKeepAlive, this::record, this::watch);
+        streamSlots().stream(ResultFiles.requireUuid(id), channel, streamKeepAlive, this::record, this::watch);
     }
 
     @Override
@@ -335,17 +314,6 @@ final class JobService implements Jobs, AutoCloseable {
     @Override
     public List<Listed> list(JobQuery q) {
         return store.list(q).stream().map(r -> new Listed(r, live.containsKey(r.id()) ? describe(r.id()) : describe(r))).toList();
-    }
-
-    @Override
-    public Optional<Path> download(String id, String name) {
-        JobRecord r = record(id);
-        return files.download(r.id(), name, r.resultFiles());
-    }
-
-    @Override
-    public Path uploadDir(String id) throws IOException {
-        return files.dir(id);
     }
 
     // ---- restart and retention ----
