@@ -1,6 +1,8 @@
 package mmgp.models;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.BiFunction;
 
 /**
@@ -65,6 +67,34 @@ public record ConfigReader(String configName, JsonNode json) {
 
     public String optionalText(String field, String absent) {
         return optional(field, absent, this::asText);
+    }
+
+    public List<Integer> requiredIntList(String field) {
+        return list(field, required(field), this::asInt);
+    }
+
+    public List<Integer> optionalIntList(String field, List<Integer> absent) {
+        return optional(field, absent, (f, v) -> list(f, v, this::asInt));
+    }
+
+    public List<Boolean> optionalBooleanList(String field, List<Boolean> absent) {
+        return optional(field, absent, (f, v) -> list(f, v, this::asBoolean));
+    }
+
+    public List<String> requiredTextList(String field) {
+        return list(field, required(field), this::asText);
+    }
+
+    public List<String> optionalTextList(String field, List<String> absent) {
+        return optional(field, absent, (f, v) -> list(f, v, this::asText));
+    }
+
+    /** A JSON list of entries that {@code entry} reads; an entry's error names it as field[i]. */
+    private <T> List<T> list(String field, JsonNode v, BiFunction<String, JsonNode, T> entry) {
+        if (!v.isArray()) throw wrongType(field, "a list", v);
+        List<T> out = new ArrayList<>(v.size());
+        for (int i = 0; i < v.size(); i++) out.add(entry.apply(field + "[" + i + "]", v.get(i)));
+        return out;
     }
 
     private <T> T optional(String field, T absent, BiFunction<String, JsonNode, T> read) {

@@ -1,9 +1,9 @@
 package mmgp.models.amused;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import mmgp.models.ConfigReader;
 
 /**
  * The config.json of a diffusers {@code VQModel} (diffusers 0.33.1, models/autoencoders/vq_model.py),
@@ -83,26 +83,24 @@ public record VqConfig(
 
     /** Reads a VQModel config.json; errors name the missing or unsupported field. */
     public static VqConfig fromJson(JsonNode json) {
-        String cls = json.path("_class_name").asText("VQModel");
-        if (!cls.equals("VQModel")) throw new IllegalArgumentException("expected a VQModel config, got _class_name \"" + cls + "\"");
-        int latent = requiredInt(json, "latent_channels");
-        JsonNode embed = json.get("vq_embed_dim");
+        ConfigReader cfg = ConfigReader.forClass("VQModel", json);
+        int latent = cfg.requiredInt("latent_channels");
         return new VqConfig(
-                requiredInt(json, "in_channels"),
-                requiredInt(json, "out_channels"),
-                intList(json, "block_out_channels"),
-                requiredInt(json, "layers_per_block"),
+                cfg.requiredInt("in_channels"),
+                cfg.requiredInt("out_channels"),
+                cfg.requiredIntList("block_out_channels"),
+                cfg.requiredInt("layers_per_block"),
                 latent,
-                requiredInt(json, "num_vq_embeddings"),
-                requiredInt(json, "norm_num_groups"),
-                text(json, "norm_type", "group"),
-                text(json, "act_fn", "silu"),
-                flag(json, "mid_block_add_attention", true),
-                embed == null || embed.isNull() ? latent : asInt(embed, "vq_embed_dim"),
-                textList(json, "up_block_types"),
-                flag(json, "lookup_from_codebook", false),
-                flag(json, "force_upcast", false),
-                number(json, "scaling_factor", 0.18215));
+                cfg.requiredInt("num_vq_embeddings"),
+                cfg.requiredInt("norm_num_groups"),
+                cfg.optionalText("norm_type", "group"),
+                cfg.optionalText("act_fn", "silu"),
+                cfg.optionalBoolean("mid_block_add_attention", true),
+                cfg.optionalInt("vq_embed_dim", latent),
+                cfg.requiredTextList("up_block_types"),
+                cfg.optionalBoolean("lookup_from_codebook", false),
+                cfg.optionalBoolean("force_upcast", false),
+                cfg.optionalNumber("scaling_factor", 0.18215));
     }
 
     /** The number of up blocks, each but the last doubling the resolution. */
@@ -117,60 +115,5 @@ public record VqConfig(
 
     private static void positive(String name, int v) {
         if (v <= 0) throw new IllegalArgumentException("VQModel config: " + name + " must be positive, got " + v);
-    }
-
-    private static JsonNode required(JsonNode json, String name) {
-        JsonNode v = json.get(name);
-        if (v == null || v.isNull()) throw new IllegalArgumentException("VQModel config: missing field \"" + name + "\"");
-        return v;
-    }
-
-    private static int requiredInt(JsonNode json, String name) {
-        return asInt(required(json, name), name);
-    }
-
-    private static int asInt(JsonNode v, String name) {
-        if (!v.isIntegralNumber() || !v.canConvertToInt()) throw new IllegalArgumentException("VQModel config: \"" + name + "\" must be an integer, got " + v);
-        return v.intValue();
-    }
-
-    private static List<Integer> intList(JsonNode json, String name) {
-        JsonNode v = required(json, name);
-        if (!v.isArray()) throw new IllegalArgumentException("VQModel config: \"" + name + "\" must be a list, got " + v);
-        List<Integer> out = new ArrayList<>();
-        for (JsonNode e : v) out.add(asInt(e, name));
-        return out;
-    }
-
-    private static List<String> textList(JsonNode json, String name) {
-        JsonNode v = required(json, name);
-        if (!v.isArray()) throw new IllegalArgumentException("VQModel config: \"" + name + "\" must be a list, got " + v);
-        List<String> out = new ArrayList<>();
-        for (JsonNode e : v) {
-            if (!e.isTextual()) throw new IllegalArgumentException("VQModel config: \"" + name + "\" entries must be strings, got " + e);
-            out.add(e.asText());
-        }
-        return out;
-    }
-
-    private static String text(JsonNode json, String name, String absent) {
-        JsonNode v = json.get(name);
-        if (v == null || v.isNull()) return absent;
-        if (!v.isTextual()) throw new IllegalArgumentException("VQModel config: \"" + name + "\" must be a string, got " + v);
-        return v.asText();
-    }
-
-    private static boolean flag(JsonNode json, String name, boolean absent) {
-        JsonNode v = json.get(name);
-        if (v == null || v.isNull()) return absent;
-        if (!v.isBoolean()) throw new IllegalArgumentException("VQModel config: \"" + name + "\" must be true or false, got " + v);
-        return v.booleanValue();
-    }
-
-    private static double number(JsonNode json, String name, double absent) {
-        JsonNode v = json.get(name);
-        if (v == null || v.isNull()) return absent;
-        if (!v.isNumber()) throw new IllegalArgumentException("VQModel config: \"" + name + "\" must be a number, got " + v);
-        return v.doubleValue();
     }
 }

@@ -1,8 +1,8 @@
 package mmgp.models.ltx;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.util.ArrayList;
 import java.util.List;
+import mmgp.models.ConfigReader;
 
 /**
  * The config.json of diffusers' {@code AutoencoderKLLTXVideo} (diffusers 0.33.1,
@@ -117,39 +117,36 @@ public record LtxVaeConfig(
 
     /** Reads an AutoencoderKLLTXVideo config.json; errors name the offending field. */
     public static LtxVaeConfig fromJson(JsonNode json) {
-        String cls = json.path("_class_name").asText("AutoencoderKLLTXVideo");
-        if (!cls.equals("AutoencoderKLLTXVideo")) {
-            throw new IllegalArgumentException("expected an AutoencoderKLLTXVideo config, got _class_name \"" + cls + "\"");
-        }
-        List<Boolean> scaling = boolList(json, "spatio_temporal_scaling", List.of(true, true, true, false));
-        int patch = integer(json, "patch_size", 4);
-        int patchT = integer(json, "patch_size_t", 1);
+        ConfigReader cfg = ConfigReader.forClass("AutoencoderKLLTXVideo", json);
+        List<Boolean> scaling = cfg.optionalBooleanList("spatio_temporal_scaling", List.of(true, true, true, false));
+        int patch = cfg.optionalInt("patch_size", 4);
+        int patchT = cfg.optionalInt("patch_size_t", 1);
         int scaled = 0;
         for (boolean s : scaling) if (s) scaled++;
         return new LtxVaeConfig(
-                integer(json, "latent_channels", 128),
-                integer(json, "out_channels", 3),
+                cfg.optionalInt("latent_channels", 128),
+                cfg.optionalInt("out_channels", 3),
                 scaling,
-                intList(json, "decoder_block_out_channels", List.of(128, 256, 512, 512)),
-                intList(json, "decoder_layers_per_block", List.of(4, 3, 3, 3, 4)),
-                boolList(json, "decoder_spatio_temporal_scaling", List.of(true, true, true, false)),
-                boolList(json, "decoder_inject_noise", List.of(false, false, false, false, false)),
-                boolList(json, "upsample_residual", List.of(false, false, false, false)),
-                intList(json, "upsample_factor", List.of(1, 1, 1, 1)),
-                flag(json, "timestep_conditioning", false),
+                cfg.optionalIntList("decoder_block_out_channels", List.of(128, 256, 512, 512)),
+                cfg.optionalIntList("decoder_layers_per_block", List.of(4, 3, 3, 3, 4)),
+                cfg.optionalBooleanList("decoder_spatio_temporal_scaling", List.of(true, true, true, false)),
+                cfg.optionalBooleanList("decoder_inject_noise", List.of(false, false, false, false, false)),
+                cfg.optionalBooleanList("upsample_residual", List.of(false, false, false, false)),
+                cfg.optionalIntList("upsample_factor", List.of(1, 1, 1, 1)),
+                cfg.optionalBoolean("timestep_conditioning", false),
                 patch,
                 patchT,
-                number(json, "resnet_norm_eps", 1e-6),
-                number(json, "scaling_factor", 1.0),
-                flag(json, "decoder_causal", false),
-                integer(json, "spatial_compression_ratio", patch << scaled),
-                integer(json, "temporal_compression_ratio", patchT << scaled),
-                integer(json, "in_channels", 3),
-                intList(json, "block_out_channels", List.of(128, 256, 512, 512)),
-                intList(json, "layers_per_block", List.of(4, 3, 3, 3, 4)),
-                stringList(json, "down_block_types", List.of("LTXVideoDownBlock3D", "LTXVideoDownBlock3D", "LTXVideoDownBlock3D", "LTXVideoDownBlock3D")),
-                stringList(json, "downsample_type", List.of("conv", "conv", "conv", "conv")),
-                flag(json, "encoder_causal", true));
+                cfg.optionalNumber("resnet_norm_eps", 1e-6),
+                cfg.optionalNumber("scaling_factor", 1.0),
+                cfg.optionalBoolean("decoder_causal", false),
+                cfg.optionalInt("spatial_compression_ratio", patch << scaled),
+                cfg.optionalInt("temporal_compression_ratio", patchT << scaled),
+                cfg.optionalInt("in_channels", 3),
+                cfg.optionalIntList("block_out_channels", List.of(128, 256, 512, 512)),
+                cfg.optionalIntList("layers_per_block", List.of(4, 3, 3, 3, 4)),
+                cfg.optionalTextList("down_block_types", List.of("LTXVideoDownBlock3D", "LTXVideoDownBlock3D", "LTXVideoDownBlock3D", "LTXVideoDownBlock3D")),
+                cfg.optionalTextList("downsample_type", List.of("conv", "conv", "conv", "conv")),
+                cfg.optionalBoolean("encoder_causal", true));
     }
 
     /** Whether the decoder's mid block ({@code i} = 0) or up block {@code i − 1} injects noise, in decoder order. */
@@ -193,71 +190,5 @@ public record LtxVaeConfig(
             throw new IllegalArgumentException("AutoencoderKLLTXVideo config: " + name + " has " + size + " entries; "
                     + blocks + " decoder blocks need " + needed);
         }
-    }
-
-    private static JsonNode present(JsonNode json, String name) {
-        JsonNode v = json.get(name);
-        return v == null || v.isNull() ? null : v;
-    }
-
-    private static int integer(JsonNode json, String name, int absent) {
-        JsonNode v = present(json, name);
-        return v == null ? absent : asInt(v, name);
-    }
-
-    private static int asInt(JsonNode v, String name) {
-        if (!v.isIntegralNumber() || !v.canConvertToInt()) {
-            throw new IllegalArgumentException("AutoencoderKLLTXVideo config: \"" + name + "\" must be an integer, got " + v);
-        }
-        return v.intValue();
-    }
-
-    private static double number(JsonNode json, String name, double absent) {
-        JsonNode v = present(json, name);
-        if (v == null) return absent;
-        if (!v.isNumber()) throw new IllegalArgumentException("AutoencoderKLLTXVideo config: \"" + name + "\" must be a number, got " + v);
-        return v.doubleValue();
-    }
-
-    private static boolean flag(JsonNode json, String name, boolean absent) {
-        JsonNode v = present(json, name);
-        if (v == null) return absent;
-        if (!v.isBoolean()) throw new IllegalArgumentException("AutoencoderKLLTXVideo config: \"" + name + "\" must be true or false, got " + v);
-        return v.booleanValue();
-    }
-
-    private static JsonNode list(JsonNode v, String name) {
-        if (!v.isArray()) throw new IllegalArgumentException("AutoencoderKLLTXVideo config: \"" + name + "\" must be a list, got " + v);
-        return v;
-    }
-
-    private static List<Integer> intList(JsonNode json, String name, List<Integer> absent) {
-        JsonNode v = present(json, name);
-        if (v == null) return absent;
-        List<Integer> out = new ArrayList<>();
-        for (JsonNode e : list(v, name)) out.add(asInt(e, name));
-        return out;
-    }
-
-    private static List<String> stringList(JsonNode json, String name, List<String> absent) {
-        JsonNode v = present(json, name);
-        if (v == null) return absent;
-        List<String> out = new ArrayList<>();
-        for (JsonNode e : list(v, name)) {
-            if (!e.isTextual()) throw new IllegalArgumentException("AutoencoderKLLTXVideo config: \"" + name + "\" entries must be strings, got " + e);
-            out.add(e.textValue());
-        }
-        return out;
-    }
-
-    private static List<Boolean> boolList(JsonNode json, String name, List<Boolean> absent) {
-        JsonNode v = present(json, name);
-        if (v == null) return absent;
-        List<Boolean> out = new ArrayList<>();
-        for (JsonNode e : list(v, name)) {
-            if (!e.isBoolean()) throw new IllegalArgumentException("AutoencoderKLLTXVideo config: \"" + name + "\" entries must be true or false, got " + e);
-            out.add(e.booleanValue());
-        }
-        return out;
     }
 }

@@ -160,7 +160,7 @@ class VqDecoderGoldenTest extends CpuBackendFixture {
         assertThatThrownBy(() -> VqConfig.fromJson(older)).hasMessageContaining("mid_block_add_attention");
         ObjectNode missing = (ObjectNode) tinyConfig();
         missing.remove("block_out_channels");
-        assertThatThrownBy(() -> VqConfig.fromJson(missing)).hasMessageContaining("missing field \"block_out_channels\"");
+        assertThatThrownBy(() -> VqConfig.fromJson(missing)).hasMessageContaining("VQModel config is missing 'block_out_channels'");
         ObjectNode attnUp = (ObjectNode) tinyConfig();
         attnUp.putArray("up_block_types").add("AttnUpDecoderBlock2D").add("UpDecoderBlock2D").add("UpDecoderBlock2D");
         assertThatThrownBy(() -> VqConfig.fromJson(attnUp)).hasMessageContaining("AttnUpDecoderBlock2D");
