@@ -4,7 +4,6 @@ import java.util.List;
 import java.util.Map;
 import mmgp.api.ImageOptions;
 import mmgp.api.StageTimings;
-import mmgp.graph.WeightSet;
 import mmgp.models.amused.AmusedModel;
 import mmgp.models.amused.AmusedPipeline;
 
@@ -20,7 +19,7 @@ final class AmusedWorkload extends PipelineWorkload<AmusedModel> {
     private final ImageOptions options;
 
     AmusedWorkload(WorkloadSettings s) throws Exception {
-        super(s, AmusedModel::open, ENCODE, STEP, DECODE, LABELS,
+        super(s, AmusedModel::open, AmusedModel::weights, ENCODE, STEP, DECODE, LABELS,
                 Map.of(ENCODE, List.of("text_encoder."), STEP, List.of("transformer."), DECODE, List.of("vqvae.")));
         options = ImageOptions.defaults().toBuilder().steps(s.amusedSteps()).guidanceScale(GUIDANCE).seed(1).build();
     }
@@ -34,10 +33,5 @@ final class AmusedWorkload extends PipelineWorkload<AmusedModel> {
     @Override
     protected StageTimings generate(StageMeter meter) {
         return AmusedPipeline.generate(model, backend, List.of(PROMPT), options, meter).timings();
-    }
-
-    @Override
-    protected WeightSet weights() {
-        return model.weights();
     }
 }

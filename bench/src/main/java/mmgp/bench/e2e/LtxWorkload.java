@@ -4,7 +4,6 @@ import java.util.List;
 import java.util.Map;
 import mmgp.api.StageTimings;
 import mmgp.api.VideoOptions;
-import mmgp.graph.WeightSet;
 import mmgp.models.ltx.LtxModel;
 import mmgp.models.ltx.LtxPipeline;
 
@@ -25,7 +24,7 @@ final class LtxWorkload extends PipelineWorkload<LtxModel> {
 
     LtxWorkload(WorkloadSettings s) throws Exception {
         // A checkpoint without a separate decoder names the whole VAE.
-        super(s, LtxModel::open, ENCODE, STEP, DECODE, LABELS,
+        super(s, LtxModel::open, LtxModel::weights, ENCODE, STEP, DECODE, LABELS,
                 Map.of(ENCODE, List.of("text_encoder."), STEP, List.of("transformer."), DECODE, List.of("vae.decoder.", "vae.")));
         options = VideoOptions.defaults().toBuilder().size(s.ltxFrames(), s.ltxWidth(), s.ltxHeight()).steps(s.ltxSteps()).guidanceScale(1f)
                 .frameRate(24f).maxSequenceLength(T5_TOKENS).seed(1).build();
@@ -40,10 +39,5 @@ final class LtxWorkload extends PipelineWorkload<LtxModel> {
     @Override
     protected StageTimings generate(StageMeter meter) {
         return LtxPipeline.generate(model, backend, List.of(PROMPT), options, meter).timings();
-    }
-
-    @Override
-    protected WeightSet weights() {
-        return model.weights();
     }
 }

@@ -3,6 +3,7 @@ package mmgp.bench.e2e;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import mmgp.api.StageTimings;
 import mmgp.graph.ComputeBackend;
 import mmgp.graph.Numerics;
@@ -20,15 +21,17 @@ abstract class PipelineWorkload<M extends AutoCloseable> extends WorkloadBase {
     private final String encode, step, decode;
     private final Map<String, String> labels;
     private final Map<String, List<String>> weightPrefixes;
+    private final Function<M, WeightSet> weightsOf;
     private final CpuModel<M> opened;
     protected final ComputeBackend backend;
     protected final M model;
 
     /**
+     * @param weightsOf      the model's weights, whose types the report names per stage
      * @param labels         the graph label of each stage's main graph
      * @param weightPrefixes per stage, the tensor-name prefixes of its weights, the first that matches any tensor wins
      */
-    PipelineWorkload(WorkloadSettings s, CpuModel.Loader<M> loader, String encode, String step, String decode, Map<String, String> labels,
+    PipelineWorkload(WorkloadSettings s, CpuModel.Loader<M> loader, Function<M, WeightSet> weightsOf, String encode, String step, String decode, Map<String, String> labels,
                      Map<String, List<String>> weightPrefixes) throws Exception {
         super(List.of(encode, step, decode));
         this.encode = encode;
@@ -36,6 +39,7 @@ abstract class PipelineWorkload<M extends AutoCloseable> extends WorkloadBase {
         this.decode = decode;
         this.labels = Map.copyOf(labels);
         this.weightPrefixes = Map.copyOf(weightPrefixes);
+        this.weightsOf = weightsOf;
         opened = CpuModel.open(s.file(), s.threads(), Numerics.FAST, loader);
         backend = opened.backend();
         model = opened.model();
@@ -43,8 +47,6 @@ abstract class PipelineWorkload<M extends AutoCloseable> extends WorkloadBase {
 
     /** One run of the pipeline reporting to {@code meter}; its stage timings. */
     protected abstract StageTimings generate(StageMeter meter);
-
-    protected abstract WeightSet weights();
 
     @Override
     public final Map<String, Double> runOnce() {
@@ -62,7 +64,7 @@ abstract class PipelineWorkload<M extends AutoCloseable> extends WorkloadBase {
 
     @Override
     protected final String weightType(String stage) {
-        var all = weights().all();
+        var all = weightsOf.apply(model).all();
         for (String prefix : weightPrefixes.getOrDefault(stage, List.of())) {
             String type = WeightTypes.dominant(all, prefix);
             if (type != null) return type;
