@@ -19,6 +19,9 @@ public record ConfigReader(String configName, JsonNode json) {
     public static ConfigReader forClass(String className, JsonNode json) {
         if (json == null || !json.isObject()) throw new IllegalArgumentException(className + " config must be a JSON object");
         JsonNode cls = json.get("_class_name");
+        if (cls != null && !cls.isNull() && !cls.isTextual()) {
+            throw new IllegalArgumentException(className + " config field '_class_name' must be a string, got " + cls);
+        }
         if (cls != null && cls.isTextual() && !cls.asText().equals(className)) {
             throw new IllegalArgumentException("config is for " + cls.asText() + ", not " + className);
         }

@@ -35,4 +35,10 @@ class ConfigReaderTest {
     void anotherClassIsRefused() throws Exception {
         assertThatThrownBy(() -> reader("{\"_class_name\": \"AutoencoderKL\"}")).hasMessage("config is for AutoencoderKL, not VQModel");
     }
+
+    @Test
+    void aClassNameThatIsNotAStringIsRefused() throws Exception {
+        assertThatThrownBy(() -> reader("{\"_class_name\": 5}")).hasMessage("VQModel config field '_class_name' must be a string, got 5");
+        assertThat(reader("{\"_class_name\": null}").configName()).isEqualTo("VQModel config");
+    }
 }

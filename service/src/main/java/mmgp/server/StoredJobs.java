@@ -31,23 +31,23 @@ abstract class StoredJobs<S extends JobStore> implements Jobs {
     }
 
     /** The stored row of {@code id}; 404 when there is none (or {@code id} is no UUID). */
-    JobRecord record(String id) {
+    final JobRecord record(String id) {
         return store.find(ResultFiles.requireUuid(id)).orElseThrow(() -> ApiException.notFound("no request with id " + id));
     }
 
     @Override
-    public StreamSlots streamSlots() {
+    public final StreamSlots streamSlots() {
         return streamSlots;
     }
 
     @Override
-    public Optional<Path> download(String id, String name) {
+    public final Optional<Path> download(String id, String name) {
         JobRecord r = record(id);
         return files.download(r.id(), name, r.resultFiles());
     }
 
     @Override
-    public Path uploadDir(String id) throws IOException {
+    public final Path uploadDir(String id) throws IOException {
         return files.dir(id);
     }
 }
