@@ -307,6 +307,40 @@ struct mmgp_group_norm_params {
 MMGP_KERNELS_API const char * mmgp_group_norm_path(void);
 MMGP_KERNELS_API void mmgp_group_norm(struct ggml_tensor * dst, int ith, int nth, void * userdata);
 
+/*
+ * ---- A norm over the channel axis of videos, fused with its affine, modulation and SiLU (mmgp_norm.c) ----
+ *
+ *   y = ggml_custom_4d(ctx, F32, W, H, F, C*B, {x, weight, bias, shift, scale}, 5, mmgp_channel_norm, -1, params)
+ *     x: F32 videos [W, H, F, C*B] (PyTorch (B, C, F, H, W)) with nb[0] == 4 (any nb[1..3]); y the
+ *     same shape, contiguous. weight, bias: F32 or F16 [C]; shift, scale: F32 or F16 [C, 1, B] or
+ *     [C] (one vector per batch row, or one for all). Any of the four may be NULL (weight 1, bias 0,
+ *     shift 0, scale 0). Per batch row b and position p, over the C channels c:
+ *       n = x / sqrt(mean(x^2) + eps)                       (RMS, the default)
+ *       n = (x - mean(x)) / sqrt(var(x) + eps)              (MMGP_CHNORM_LAYER; biased variance)
+ *       y = silu?((n * weight[c] + bias[c]) * (1 + scale[c, b]) + shift[c, b])
+ *     computed as one fma of n with per-(c, b) coefficients; the sums in double (the layer norm's
+ *     shifted by the position's channel-0 value, so a large mean does not cancel the variance).
+ *     SiLU as mmgp_group_norm's.
+ * Threads split (batch row, block of positions) items; each position's arithmetic is the same for
+ * any thread count and block, and on the plain C and SIMD paths (same bits). Aborts with a message
+ * on what does not fit.
+ */
+#define MMGP_CHNORM_SILU 1     /* apply SiLU last */
+#define MMGP_CHNORM_PORTABLE 2 /* the plain C path, as CPUs without AVX2/FMA run it */
+#define MMGP_CHNORM_LAYER 4    /* layer norm (mean-centred) instead of RMS norm */
+
+/* userdata: 4 x 32 bits. */
+struct mmgp_channel_norm_params {
+    int32_t channels; /* C >= 1, divides ne[3] */
+    float eps;        /* >= 0 */
+    int32_t flags;    /* MMGP_CHNORM_* */
+    int32_t reserved; /* 0 */
+};
+
+/* The instruction path compiled in for the channel norm. */
+MMGP_KERNELS_API const char * mmgp_channel_norm_path(void);
+MMGP_KERNELS_API void mmgp_channel_norm(struct ggml_tensor * dst, int ith, int nth, void * userdata);
+
 #ifdef __cplusplus
 }
 #endif

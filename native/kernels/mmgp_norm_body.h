@@ -200,3 +200,121 @@ static void NN(mmgp_group_norm)(struct ggml_tensor * dst, int ith, int nth, cons
     const int64_t items = dst->ne[3] * p->groups;
     for (int64_t it = ith; it < items; it += nth) NN(group_norm_item)(dst, it / p->groups, it % p->groups, p);
 }
+
+/* ---- the channel norm (mmgp_channel_norm): lanes are positions, sums run over the channels ---- */
+
+/* sq[l] += x[l]² over 8 positions, x widened to double (the RMS norm's sum). */
+NORM_INLINE void NN(d_accumulate_sq)(double * sq, const float * p) {
+#if NORM_SIMD
+    const __m256 x = _mm256_loadu_ps(p);
+    const __m256d lo = _mm256_cvtps_pd(_mm256_castps256_ps128(x)), hi = _mm256_cvtps_pd(_mm256_extractf128_ps(x, 1));
+    _mm256_storeu_pd(sq, _mm256_fmadd_pd(lo, lo, _mm256_loadu_pd(sq)));
+    _mm256_storeu_pd(sq + 4, _mm256_fmadd_pd(hi, hi, _mm256_loadu_pd(sq + 4)));
+#else
+    for (int l = 0; l < NLANES; l++) sq[l] = NORM_FMA((double)p[l], (double)p[l], sq[l]);
+#endif
+}
+
+/* sum[l] += x[l] - k[l], sq[l] += (x[l] - k[l])² over 8 positions, in double (the layer norm's sums). */
+NORM_INLINE void NN(d_accumulate_shifted)(double * sum, double * sq, const float * p, const double * k) {
+#if NORM_SIMD
+    const __m256 x = _mm256_loadu_ps(p);
+    const __m256d lo = _mm256_sub_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(x)), _mm256_loadu_pd(k));
+    const __m256d hi = _mm256_sub_pd(_mm256_cvtps_pd(_mm256_extractf128_ps(x, 1)), _mm256_loadu_pd(k + 4));
+    _mm256_storeu_pd(sum, _mm256_add_pd(_mm256_loadu_pd(sum), lo));
+    _mm256_storeu_pd(sum + 4, _mm256_add_pd(_mm256_loadu_pd(sum + 4), hi));
+    _mm256_storeu_pd(sq, _mm256_fmadd_pd(lo, lo, _mm256_loadu_pd(sq)));
+    _mm256_storeu_pd(sq + 4, _mm256_fmadd_pd(hi, hi, _mm256_loadu_pd(sq + 4)));
+#else
+    for (int l = 0; l < NLANES; l++) {
+        const double d = (double)p[l] - k[l];
+        sum[l] += d;
+        sq[l] = NORM_FMA(d, d, sq[l]);
+    }
+#endif
+}
+
+/*
+ * One item: batch row b, positions [i0, i0 + n) of position row r. Pass 1 reads the block of every
+ * channel and accumulates each position's sums; pass 2 reads it again (from cache) and writes
+ * silu?(fma(n, a[c], s[c])). A block's tail goes through padded lanes, whose results are dropped.
+ */
+static void NN(channel_norm_block)(const struct ggml_tensor * dst, const struct chnorm_plan * pl, int64_t b, int64_t r, int64_t i0, int64_t n,
+        const float * ca, const float * cs, int flags, int affine) {
+    const struct ggml_tensor * x = dst->src[0];
+    const int64_t channels = pl->channels, full = n / NLANES * NLANES, lanes = (n + NLANES - 1) / NLANES * NLANES;
+    const int layer = (flags & MMGP_CHNORM_LAYER) != 0, silu = (flags & MMGP_CHNORM_SILU) != 0;
+    const char * x0 = (const char *)x->data + b * channels * (int64_t)x->nb[3] + chnorm_row_offset(x, pl, r) + i0 * (int64_t)sizeof(float);
+    float * y0 = (float *)dst->data + b * channels * pl->positions + r * pl->row_len + i0;
+    double sum[CHNORM_MAX_BLOCK], sq[CHNORM_MAX_BLOCK], k[CHNORM_MAX_BLOCK];
+    float mean_hi[CHNORM_MAX_BLOCK], mean_lo[CHNORM_MAX_BLOCK], rstd[CHNORM_MAX_BLOCK];
+    float pad[NLANES];
+
+    memset(sum, 0, (size_t)lanes * sizeof(double));
+    memset(sq, 0, (size_t)lanes * sizeof(double));
+    memset(k, 0, (size_t)lanes * sizeof(double));
+    if (layer) {
+        for (int64_t i = 0; i < n; i++) k[i] = ((const float *)x0)[i];
+    }
+    for (int64_t c = 0; c < channels; c++) {
+        const float * row = (const float *)(x0 + c * (int64_t)x->nb[3]);
+        const float * src;
+        for (int64_t i = 0; i < lanes; i += NLANES) {
+            src = row + i;
+            if (i == full) { /* the tail: n - full < 8 positions */
+                memset(pad, 0, sizeof pad);
+                memcpy(pad, src, (size_t)(n - full) * sizeof(float));
+                src = pad;
+            }
+            if (layer) NN(d_accumulate_shifted)(sum + i, sq + i, src, k + i);
+            else NN(d_accumulate_sq)(sq + i, src);
+        }
+    }
+    chnorm_stats(sum, sq, k, lanes, channels, pl->eps, layer, mean_hi, mean_lo, rstd);
+
+    for (int64_t c = 0; c < channels; c++) {
+        const float * row = (const float *)(x0 + c * (int64_t)x->nb[3]);
+        float * out = y0 + c * pl->positions;
+        const NN(vf) va = NN(f_set)(ca[c]), vs = NN(f_set)(cs[c]);
+        for (int64_t i = 0; i < lanes; i += NLANES) {
+            const float * src = row + i;
+            if (i == full) {
+                memset(pad, 0, sizeof pad);
+                memcpy(pad, src, (size_t)(n - full) * sizeof(float));
+                src = pad;
+            }
+            NN(vf) v = NN(f_load)(src);
+            if (layer) v = NN(f_sub)(NN(f_sub)(v, NN(f_load)(mean_hi + i)), NN(f_load)(mean_lo + i));
+            v = NN(f_mul)(v, NN(f_load)(rstd + i));
+            if (affine) v = NN(f_fma)(v, va, vs);
+            if (silu) v = NN(silu)(v);
+            if (i == full) {
+                NN(f_store)(pad, v);
+                memcpy(out + i, pad, (size_t)(n - full) * sizeof(float));
+            } else {
+                NN(f_store)(out + i, v);
+            }
+        }
+    }
+}
+
+/* This thread's share: a contiguous range of (batch row, position row, block) items. */
+static void NN(mmgp_channel_norm)(struct ggml_tensor * dst, int ith, int nth, const struct chnorm_plan * pl, int flags) {
+    const int64_t per_row = (pl->row_len + pl->block - 1) / pl->block, per_batch = pl->rows * per_row, items = pl->batch * per_batch;
+    const int64_t from = items * ith / nth, to = items * (ith + 1) / nth;
+    if (from >= to) return;
+    float * coef = (float *)malloc((size_t)pl->channels * 2 * sizeof(float));
+    if (coef == NULL) norm_fail("mmgp_channel_norm", "out of memory for the channel coefficients");
+    int64_t coef_batch = -1;
+    int affine = 0;
+    for (int64_t it = from; it < to; it++) {
+        const int64_t b = it / per_batch, r = it % per_batch / per_row, i0 = it % per_row * pl->block;
+        if (b != coef_batch) {
+            affine = chnorm_coefficients(dst, pl->channels, b, coef, coef + pl->channels);
+            coef_batch = b;
+        }
+        const int64_t n = pl->row_len - i0 < pl->block ? pl->row_len - i0 : pl->block;
+        NN(channel_norm_block)(dst, pl, b, r, i0, n, coef, coef + pl->channels, flags, affine);
+    }
+    free(coef);
+}

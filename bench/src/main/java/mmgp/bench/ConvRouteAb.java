@@ -25,7 +25,8 @@ import mmgp.models.ltx.LtxVaeDecoder;
  * file's VAE decoder on random latents of LF×LH×LW (default 3×6×8), decode timestep 0.05.
  * Routes: {@code -Droutes=im2col,winograd:2:f16,winograd:4:f32} (the default), or e.g.
  * {@code winograd:4:f32:unfused,winograd:4:f32:fused} to compare the three-op and the fused Winograd,
- * or {@code winograd:4:f32+norm=ggml,winograd:4:f32+norm=fused} the group norm routes.
+ * or {@code winograd:4:f32+norm=ggml,winograd:4:f32+norm=fused} the group norm routes, or
+ * {@code winograd:4:f32:fused+chnorm=ggml,winograd:4:f32:fused+chnorm=fused} the LTX VAE's channel norm routes.
  */
 public final class ConvRouteAb {
     private ConvRouteAb() {}
@@ -79,22 +80,28 @@ public final class ConvRouteAb {
         }
     }
 
+    /** The norm switches a route may set after a '+': "+norm=" the group norms', "+chnorm=" the channel norms'. */
+    private static final Map<String, String> NORM_SWITCHES = Map.of("norm", "mmgp.norm", "chnorm", "mmgp.chnorm");
+
     /**
      * "im2col" or "winograd[:TILE[:TYPE[:fused|unfused[:BLOCK]]]]" as the route properties
      * ({@code mmgp.winograd.fused} on/off, {@code mmgp.winograd.block} tiles per block of the fused
-     * op), optionally followed by "+norm=fused|ggml" ({@code mmgp.norm}: the group norms' route);
+     * op), optionally followed by "+norm=fused|ggml" ({@code mmgp.norm}: the group norms' route)
+     * and/or "+chnorm=fused|ggml" ({@code mmgp.chnorm}: the LTX VAE's channel norms' route);
      * an omitted part is the default, not the previous route's.
      */
     static void select(String route) {
-        int plus = route.indexOf("+norm=");
-        if (plus >= 0) {
-            String norm = route.substring(plus + "+norm=".length());
-            if (!norm.equals("fused") && !norm.equals("ggml")) throw new IllegalArgumentException("route " + route + ": '" + norm + "' is not fused or ggml");
-            System.setProperty("mmgp.norm", norm);
-        } else {
-            System.clearProperty("mmgp.norm");
+        String[] parts = route.split("\\+");
+        for (String property : NORM_SWITCHES.values()) System.clearProperty(property);
+        for (int i = 1; i < parts.length; i++) {
+            int eq = parts[i].indexOf('=');
+            String property = eq < 0 ? null : NORM_SWITCHES.get(parts[i].substring(0, eq));
+            if (property == null) throw new IllegalArgumentException("route " + route + ": '+" + parts[i] + "' is not +norm=... or +chnorm=...");
+            String value = parts[i].substring(eq + 1);
+            if (!value.equals("fused") && !value.equals("ggml")) throw new IllegalArgumentException("route " + route + ": '" + value + "' is not fused or ggml");
+            System.setProperty(property, value);
         }
-        String[] p = (plus >= 0 ? route.substring(0, plus) : route).split(":");
+        String[] p = parts[0].split(":");
         System.setProperty("mmgp.conv", p[0]);
         String[] keys = {"mmgp.winograd.tile", "mmgp.winograd.type", "mmgp.winograd.fused", "mmgp.winograd.block"};
         for (int i = 0; i < keys.length; i++) {

@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 class ConvRouteAbTest {
     @AfterEach
     void clear() {
-        for (String p : new String[] {"mmgp.conv", "mmgp.winograd.tile", "mmgp.winograd.type", "mmgp.winograd.fused", "mmgp.winograd.block", "mmgp.norm"}) {
+        for (String p : new String[] {"mmgp.conv", "mmgp.winograd.tile", "mmgp.winograd.type", "mmgp.winograd.fused", "mmgp.winograd.block", "mmgp.norm", "mmgp.chnorm"}) {
             System.clearProperty(p);
         }
     }
@@ -53,5 +53,20 @@ class ConvRouteAbTest {
         ConvRouteAb.select("winograd:4");
         assertThat(System.getProperty("mmgp.norm")).isNull();
         assertThatThrownBy(() -> ConvRouteAb.select("winograd+norm=fuse")).hasMessageContaining("'fuse' is not fused or ggml");
+    }
+
+    @Test
+    void theChnormPartSetsTheChannelNormRouteBesideTheGroupNorms() {
+        ConvRouteAb.select("winograd:4:f32:fused+chnorm=ggml");
+        assertThat(System.getProperty("mmgp.chnorm")).isEqualTo("ggml");
+        assertThat(System.getProperty("mmgp.norm")).isNull();
+        assertThat(System.getProperty("mmgp.winograd.fused")).isEqualTo("on");
+        ConvRouteAb.select("winograd:4:f32+norm=ggml+chnorm=fused");
+        assertThat(System.getProperty("mmgp.norm")).isEqualTo("ggml");
+        assertThat(System.getProperty("mmgp.chnorm")).isEqualTo("fused");
+        ConvRouteAb.select("winograd:4");
+        assertThat(System.getProperty("mmgp.chnorm")).isNull();
+        assertThatThrownBy(() -> ConvRouteAb.select("winograd+chnorm=ggm")).hasMessageContaining("'ggm' is not fused or ggml");
+        assertThatThrownBy(() -> ConvRouteAb.select("winograd+chnrm=ggml")).hasMessageContaining("'+chnrm=ggml' is not +norm=... or +chnorm=...");
     }
 }

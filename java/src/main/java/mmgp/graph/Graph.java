@@ -554,12 +554,12 @@ public final class Graph implements AutoCloseable {
      * A node computed by one of mmgp's own kernels as a ggml custom op (ggml_custom_4d, run by
      * every thread): {@code fn} is a {@code ggml_custom_op_t} address from {@link MmgpKernels},
      * {@code params} (or null) its userdata as int32, copied into this graph's arena so it lives
-     * as long as the graph.
+     * as long as the graph. A null source is a NULL src pointer (an operand the op may go without).
      */
     public Tensor customOp(String name, GgmlType type, long[] ne, MemorySegment fn, int[] params, Tensor... srcs) {
         MemorySegment userdata = params == null ? MemorySegment.NULL : arena.allocateFrom(ValueLayout.JAVA_INT, params);
         MemorySegment[] ptrs = new MemorySegment[srcs.length];
-        for (int i = 0; i < srcs.length; i++) ptrs[i] = srcs[i].ptr();
+        for (int i = 0; i < srcs.length; i++) ptrs[i] = srcs[i] == null ? MemorySegment.NULL : srcs[i].ptr();
         return name(t(Ggml.custom4d(ctx, type.id(), ne, fn, Ggml.N_TASKS_MAX, userdata, ptrs)), name);
     }
 

@@ -745,8 +745,48 @@ public final class MmgpKernels {
     /** The instruction path compiled in for the group norm op, e.g. "avx2+fma 8 lanes". */
     public static String groupNormPath() {
         groupNormFunction();
+        return pathName(OptionalSymbols.GROUP_NORM);
+    }
+
+    // ---- RMS/layer norm over the channels of videos + affine + modulation + SiLU (mmgp_norm.c; optional: OptionalSymbols) ----
+
+    /** {@code MMGP_CHNORM_SILU}: the channel norm op applies SiLU last. */
+    public static final int CHNORM_SILU = 1;
+    /** {@code MMGP_CHNORM_PORTABLE}: the channel norm op's plain C path, as CPUs without AVX2/FMA run it (for tests). */
+    public static final int CHNORM_PORTABLE = 2;
+    /** {@code MMGP_CHNORM_LAYER}: a layer norm (mean-centred) instead of an RMS norm. */
+    public static final int CHNORM_LAYER = 4;
+
+    /** Whether the loaded kernels library has the channel norm op ({@link #channelNormFunction}); never throws. */
+    public static boolean hasChannelNorm() {
+        return isAvailable() && !OptionalSymbols.CHANNEL_NORM.op().equals(MemorySegment.NULL);
+    }
+
+    /**
+     * The address of {@code mmgp_channel_norm}, a {@code ggml_custom_op_t}: F32 videos [W, H, F, C·B],
+     * sources {x, weight [C], bias [C], shift [C, 1, B], scale [C, 1, B]} (all but x may be NULL; F32
+     * or F16) → per batch row and position, over the C channels, silu?((n·w[c] + b[c])·(1 + scale) + shift)
+     * with n the RMS norm of x (or with {@link #CHNORM_LAYER} its layer norm), F32 of x's shape.
+     * params: {int32 channels, float eps, int32 flags ({@link #CHNORM_SILU}, {@link #CHNORM_PORTABLE},
+     * {@link #CHNORM_LAYER}), int32 0}. Throws IllegalStateException when the library is unavailable
+     * or predates the op.
+     */
+    public static MemorySegment channelNormFunction() {
+        requireAvailable();
+        if (!hasChannelNorm()) throw new IllegalStateException("the mmgp kernels in " + DIR + " have no mmgp_channel_norm; rebuild with native/build-native.sh");
+        return OptionalSymbols.CHANNEL_NORM.op();
+    }
+
+    /** The instruction path compiled in for the channel norm op, e.g. "avx2+fma 8 lanes". */
+    public static String channelNormPath() {
+        channelNormFunction();
+        return pathName(OptionalSymbols.CHANNEL_NORM);
+    }
+
+    /** The C string an optional op's path helper returns. */
+    private static String pathName(OptionalSymbols.Group group) {
         try {
-            return ((MemorySegment) OptionalSymbols.GROUP_NORM.helper().invokeExact()).reinterpret(256).getString(0);
+            return ((MemorySegment) group.helper().invokeExact()).reinterpret(256).getString(0);
         } catch (Throwable t) {
             throw Downcalls.rethrow(t);
         }

@@ -28,11 +28,15 @@ final class OptionalSymbols {
     /** mmgp_norm.c: the group norm op, and its instruction path's name. */
     static final Group GROUP_NORM = new Group(new MmgpKernels.Binding("mmgp_group_norm", CUSTOM_OP),
             new MmgpKernels.Binding("mmgp_group_norm_path", FunctionDescriptor.of(ADDRESS)));
+    /** mmgp_norm.c: the channel norm op of videos, and its instruction path's name. */
+    static final Group CHANNEL_NORM = new Group(new MmgpKernels.Binding("mmgp_channel_norm", CUSTOM_OP),
+            new MmgpKernels.Binding("mmgp_channel_norm_path", FunctionDescriptor.of(ADDRESS)));
 
     /** Every optional binding, for the signature check against mmgp_kernels.h. */
     static List<MmgpKernels.Binding> bindings() {
         List<MmgpKernels.Binding> all = new ArrayList<>(WINOGRAD_FUSED.bindings());
         all.addAll(GROUP_NORM.bindings());
+        all.addAll(CHANNEL_NORM.bindings());
         return all;
     }
 

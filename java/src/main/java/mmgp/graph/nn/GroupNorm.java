@@ -64,15 +64,6 @@ public record GroupNorm(Tensor weight, Tensor bias, int groups, float eps) {
      * library has the op.
      */
     public static boolean fusedRoute(Graph g) {
-        if (g.backend().numerics() != Numerics.FAST) return false;
-        String value = Winograd.setting("mmgp.norm", "MMGP_NORM", "", "fused", "ggml"); // "": not set
-        if (value.isEmpty()) return MmgpKernels.hasGroupNorm();
-        if (value.equals("ggml")) return false;
-        if (!MmgpKernels.hasGroupNorm()) {
-            throw new IllegalStateException("mmgp.norm / MMGP_NORM=fused, but the kernels library "
-                    + (MmgpKernels.isAvailable() ? "in " + MmgpKernels.directory() + " predates the group norm op: rebuild with native/build-native.sh"
-                            : "is unavailable: " + MmgpKernels.unavailableReason()));
-        }
-        return true;
+        return FusedSwitch.on(g, "mmgp.norm", "MMGP_NORM", MmgpKernels.hasGroupNorm(), "group norm");
     }
 }

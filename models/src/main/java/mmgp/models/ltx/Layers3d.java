@@ -2,6 +2,7 @@ package mmgp.models.ltx;
 
 import mmgp.graph.Graph;
 import mmgp.graph.Tensor;
+import mmgp.graph.nn.ChannelNorm;
 import mmgp.graph.nn.LayerNorm;
 import mmgp.graph.nn.Vectors;
 
@@ -17,21 +18,25 @@ final class Layers3d {
     /**
      * diffusers' {@code RMSNorm(C, eps, elementwise_affine=False)} applied as LTX does it,
      * {@code norm(x.movedim(1, -1)).movedim(-1, 1)}: x·rsqrt(mean over channels of x² + eps),
-     * then SiLU (every LTX norm of this kind is followed by one). ggml normalises along ne0
-     * only, so the channels are brought to the front and back; SiLU is elementwise and runs
-     * in between.
+     * then SiLU (every LTX norm of this kind is followed by one). See {@link #rmsNormModulateSilu}
+     * for the routes.
      */
     static Tensor rmsNormSilu(Graph g, Tensor x, int channels, float eps) {
-        return fromChannelsFirst(g, g.silu(g.rmsNorm(toChannelsFirst(g, x, channels), eps)), x);
+        return rmsNormModulateSilu(g, x, channels, eps, null, null);
     }
 
     /**
      * As {@link #rmsNormSilu} with the timestep-conditioned decoder's modulation between the norm
      * and the SiLU: {@code x·(1 + scale) + shift}, where {@code shift} and {@code scale} are
      * [C, 1, B], one vector per batch row (see {@link #modulation}). Null shift and scale
-     * give {@link #rmsNormSilu}.
+     * give {@link #rmsNormSilu}. On the fused route ({@link ChannelNorm#fusedRoute}) one op reads
+     * and writes [W, H, F, C·B]; otherwise ggml normalises along ne0 only, so the channels are
+     * brought to the front and back, with the modulation and SiLU (elementwise) in between.
      */
     static Tensor rmsNormModulateSilu(Graph g, Tensor x, int channels, float eps, Tensor shift, Tensor scale) {
+        if (ChannelNorm.fusedRoute(g) && ChannelNorm.fits(x)) {
+            return ChannelNorm.apply(g, x, channels, ChannelNorm.Kind.RMS, eps, null, null, shift, scale, true);
+        }
         return fromChannelsFirst(g, g.silu(modulate(g, g.rmsNorm(toChannelsFirst(g, x, channels), eps), shift, scale)), x);
     }
 
@@ -57,8 +62,11 @@ final class Layers3d {
         return rows;
     }
 
-    /** A norm over the channel axis, e.g. nn.LayerNorm(C, eps) (LTXVideoResnetBlock3d's norm3). */
+    /** A norm over the channel axis, e.g. nn.LayerNorm(C, eps) (LTXVideoResnetBlock3d's norm3); routes as {@link #rmsNormModulateSilu}. */
     static Tensor layerNorm(Graph g, Tensor x, int channels, LayerNorm norm) {
+        if (ChannelNorm.fusedRoute(g) && ChannelNorm.fits(x)) {
+            return ChannelNorm.apply(g, x, channels, ChannelNorm.Kind.LAYER, norm.eps(), norm.weight(), norm.bias(), null, null, false);
+        }
         return fromChannelsFirst(g, norm.forward(g, toChannelsFirst(g, x, channels)), x);
     }
 

@@ -163,14 +163,12 @@ public final class LtxVaeDecoder {
             String name = "decoder.up_blocks." + i;
             x = g.trace(name, upBlocks.get(i).forward(g, x, t, noise, name));
         }
-        // norm_out (no affine), the output stage's modulation, conv_act — in channels-first layout.
-        Tensor y = g.trace("decoder.norm_out", g.rmsNorm(Layers3d.toChannelsFirst(g, x, lastChannels), ResnetBlock3d.RMS_EPS));
-        if (t != null) {
-            Tensor temb = g.trace("decoder.time_embedder", timeEmbedder.forward(g, t));
-            Tensor[] mod = Layers3d.modulation(g, temb, scaleShiftTable, lastChannels, 2); // shift, scale
-            y = Layers3d.modulate(g, y, mod[0], mod[1]);
-        }
-        x = Layers3d.fromChannelsFirst(g, g.silu(y), x);
+        // norm_out (no affine), the output stage's modulation, conv_act. The trace is norm_out alone,
+        // channels last: computed on the side, since the fused route never holds it.
+        if (g.tracing()) g.trace("decoder.norm_out", g.rmsNorm(Layers3d.toChannelsFirst(g, x, lastChannels), ResnetBlock3d.RMS_EPS));
+        Tensor[] mod = new Tensor[2]; // shift, scale
+        if (t != null) mod = Layers3d.modulation(g, g.trace("decoder.time_embedder", timeEmbedder.forward(g, t)), scaleShiftTable, lastChannels, 2);
+        x = Layers3d.rmsNormModulateSilu(g, x, lastChannels, ResnetBlock3d.RMS_EPS, mod[0], mod[1]);
         x = g.trace("decoder.conv_out", convOut.forward(g, x));
         int p = config.patchSize();
         return new Output(Layers3d.depthToSpace(g, x, config.patchSizeT(), p, p, true), noise);
