@@ -72,6 +72,7 @@ public final class ChannelNorm {
             }
         }
         int[] params = {channels, Float.floatToRawIntBits(eps), flags, 0};
+        g.reserveThreadScratch(2L * Float.BYTES * channels); // each thread's per-channel coefficients (mmgp_norm_body.h)
         return g.customOp("channel_norm_fused", GgmlType.F32, new long[] {x.ne(0), x.ne(1), x.ne(2), x.ne(3)}, MmgpKernels.channelNormFunction(), params,
                 x, weight == null ? null : Vectors.contiguous(g, weight), bias == null ? null : Vectors.contiguous(g, bias), shift, scale);
     }

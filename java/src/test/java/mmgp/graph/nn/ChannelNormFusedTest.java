@@ -138,7 +138,7 @@ class ChannelNormFusedTest extends FastNnTestSupport {
     void theSwitchPicksTheRouteAndRefusesTypos() {
         try (Graph exact = new Graph(backend, 16); Graph g = new Graph(fast, 16)) {
             assertThat(ChannelNorm.fusedRoute(exact)).as("EXACT keeps ggml's ops").isFalse();
-            assertThat(ChannelNorm.fusedRoute(g)).as("FAST, by default").isTrue();
+            if (System.getenv("MMGP_CHNORM") == null) assertThat(ChannelNorm.fusedRoute(g)).as("FAST, by default").isTrue();
             withProperties(new String[] {"mmgp.chnorm"}, new String[] {"ggml"}, () -> assertThat(ChannelNorm.fusedRoute(g)).isFalse());
             withProperties(new String[] {"mmgp.chnorm"}, new String[] {"fused"}, () -> assertThat(ChannelNorm.fusedRoute(g)).isTrue());
             withProperties(new String[] {"mmgp.chnorm"}, new String[] {"fused"}, () -> assertThat(ChannelNorm.fusedRoute(exact)).isFalse());
