@@ -54,6 +54,36 @@ public final class MtmdCliPeer {
                 evalSeconds > 0 ? evalRuns / evalSeconds : Double.NaN, wallSeconds, peakRssBytes);
     }
 
+    /**
+     * The median of each figure over several runs of the CLI (its tile count and token count are the
+     * same in every run): one run against mmgp's median of several would judge mmgp by the load of
+     * the moments it ran and the peer by one moment's.
+     */
+    static Figures median(List<Figures> runs) {
+        if (runs.isEmpty()) throw new IllegalArgumentException("no llama-mtmd-cli runs to summarise");
+        return new Figures(runs.get(0).tiles(), StageStats.medianOf(runs.stream().map(Figures::visionPerTileSeconds).toList()),
+                StageStats.medianOf(runs.stream().map(Figures::prefillSeconds).toList()), runs.get(0).generatedTokens(),
+                StageStats.medianOf(runs.stream().map(Figures::decodeTokensPerSecond).toList()),
+                StageStats.medianOf(runs.stream().map(Figures::wallSeconds).toList()),
+                runs.stream().mapToLong(Figures::peakRssBytes).max().orElse(-1));
+    }
+
+    /**
+     * Runs the CLI {@code runs} times ({@link #run}) and keeps the median figures; the first failure
+     * ends it with that run's reason.
+     */
+    static Outcome runMedian(Path binary, Path modelFolder, Path image, int tokens, int threads, int runs) throws IOException, InterruptedException {
+        if (runs < 1) throw new IllegalArgumentException("llama-mtmd-cli runs must be at least 1, got " + runs);
+        List<Figures> figures = new ArrayList<>();
+        Outcome last = null;
+        for (int i = 0; i < runs; i++) {
+            last = run(binary, modelFolder, image, tokens, threads);
+            if (last.figures() == null) return last;
+            figures.add(last.figures());
+        }
+        return new Outcome(last.command(), median(figures), null);
+    }
+
     /** llama-mtmd-cli of the pinned native build, or null when the build has none. */
     static Path binary(Path nativeDir) {
         Path bin = nativeDir.resolve("bin").resolve("llama-mtmd-cli");
