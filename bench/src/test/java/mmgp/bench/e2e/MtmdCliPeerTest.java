@@ -54,6 +54,12 @@ class MtmdCliPeerTest {
     }
 
     @Test
+    void decodeRateIsTheEvalLinesRunsPerSecond() {
+        assertThat(MtmdCliPeer.decodeRate(LOG)).isCloseTo(31 / 0.41102, offset(1e-9));
+        assertThat(MtmdCliPeer.decodeRate("no perf lines")).isNaN();
+    }
+
+    @Test
     void commandLineQuotesArgumentsWithSpaces() {
         assertThat(MtmdCliPeer.shellLine(java.util.List.of("/bin/cli", "-p", "Can you describe this image?", "-n", "64", "it's")))
                 .isEqualTo("/bin/cli -p 'Can you describe this image?' -n 64 'it'\\''s'");
