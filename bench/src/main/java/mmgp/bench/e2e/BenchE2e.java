@@ -138,7 +138,10 @@ public final class BenchE2e extends BenchCommand {
         return results.stream().allMatch(ConfigurationResult::ok) ? 0 : 1;
     }
 
-    /** llama-mtmd-cli on the same files as the SmolVLM configuration the targets use (Q8_0, 2 threads if run). */
+    /**
+     * llama-mtmd-cli on the same files as the SmolVLM configuration the targets use (Q8_0, 2 threads if run),
+     * as many runs as mmgp's measured runs, median figures.
+     */
     private static SideBySide mtmdPeer(List<ConfigurationResult> results, Path nativeDir, WorkloadSettings base) throws Exception {
         var ref = Targets.reference(results, "smolvlm")
                 .or(() -> results.stream().filter(r -> r.ok() && r.settings().model().equals("smolvlm")).findFirst());
@@ -146,8 +149,8 @@ public final class BenchE2e extends BenchCommand {
         Path bin = MtmdCliPeer.binary(nativeDir);
         if (bin == null) return SideBySide.skipped("skipped: no llama-mtmd-cli in " + nativeDir.resolve("bin"));
         WorkloadSettings s = ref.get().settings();
-        System.err.printf("== llama-mtmd-cli %s, %d threads ==%n", s.type(), s.threads());
-        MtmdCliPeer.Outcome o = MtmdCliPeer.run(bin, s.file(), base.image(), s.smolTokens(), s.threads());
+        System.err.printf("== llama-mtmd-cli %s, %d threads, %s ==%n", s.type(), s.threads(), Plural.of(s.runs(), "run"));
+        MtmdCliPeer.Outcome o = MtmdCliPeer.runMedian(bin, s.file(), base.image(), s.smolTokens(), s.threads(), s.runs());
         System.err.println("   " + (o.figures() != null ? MtmdCliPeer.describe(o.figures()) : o.skipped()));
         return SideBySide.of(ref.get(), o);
     }

@@ -63,7 +63,10 @@ public final class MarkdownReport {
             md.append(sbs.skipped()).append("\n");
         } else {
             md.append("Same GGUFs, image, prompt, greedy decoding and thread count (").append(sbs.configuration())
-                    .append("). Speed ratio = how many times faster mmgp is (above 1: mmgp ahead).\n\n");
+                    .append("); each side's figures are the medians of as many runs, the CLI's run after mmgp's. Both count the same work: the vision ")
+                    .append("encoder per tile (mmgp: each tile's transfer to libmtmd included), the LLM's prompt decode, and decode steps (mmgp: its ")
+                    .append("sampling and streaming included, tens of microseconds a token; the CLI's eval time excludes its own sampling). ")
+                    .append("Speed ratio = how many times faster mmgp is (above 1: mmgp ahead).\n\n");
             md.append("| Figure | mmgp | llama-mtmd-cli | Speed ratio |\n|---|---|---|---|\n");
             for (SideBySide.Row row : sbs.rows()) {
                 md.append(row(row.figure(), row.mmgp(), row.peer(), Double.isNaN(row.speedRatio()) ? "—"

@@ -54,6 +54,44 @@ public final class MtmdCliPeer {
                 evalSeconds > 0 ? evalRuns / evalSeconds : Double.NaN, wallSeconds, peakRssBytes);
     }
 
+    /**
+     * The median of each figure over several runs of the CLI (its tile count and token count are the
+     * same in every run): one run against mmgp's median of several would judge mmgp by the load of
+     * the moments it ran and the peer by one moment's.
+     */
+    static Figures median(List<Figures> runs) {
+        if (runs.isEmpty()) throw new IllegalArgumentException("no llama-mtmd-cli runs to summarise");
+        return new Figures(runs.get(0).tiles(), StageStats.medianOf(runs.stream().map(Figures::visionPerTileSeconds).toList()),
+                StageStats.medianOf(runs.stream().map(Figures::prefillSeconds).toList()), runs.get(0).generatedTokens(),
+                StageStats.medianOf(runs.stream().map(Figures::decodeTokensPerSecond).toList()),
+                StageStats.medianOf(runs.stream().map(Figures::wallSeconds).toList()),
+                runs.stream().mapToLong(Figures::peakRssBytes).max().orElse(-1));
+    }
+
+    /**
+     * Runs the CLI {@code runs} times ({@link #run}) and keeps the median figures; the first failure
+     * ends it with that run's reason.
+     */
+    static Outcome runMedian(Path binary, Path modelFolder, Path image, int tokens, int threads, int runs) throws IOException, InterruptedException {
+        if (runs < 1) throw new IllegalArgumentException("llama-mtmd-cli runs must be at least 1, got " + runs);
+        List<Figures> figures = new ArrayList<>();
+        Outcome last = null;
+        for (int i = 0; i < runs; i++) {
+            last = run(binary, modelFolder, image, tokens, threads);
+            if (last.figures() == null) return last;
+            figures.add(last.figures());
+        }
+        return new Outcome(last.command(), median(figures), null);
+    }
+
+    /** The decode rate of a CLI log's eval line (runs ÷ eval seconds), NaN when the log has none. */
+    static double decodeRate(String log) {
+        Matcher e = EVAL.matcher(log);
+        if (!e.find()) return Double.NaN;
+        double seconds = Double.parseDouble(e.group(1)) / 1e3;
+        return seconds > 0 ? Integer.parseInt(e.group(2)) / seconds : Double.NaN;
+    }
+
     /** llama-mtmd-cli of the pinned native build, or null when the build has none. */
     static Path binary(Path nativeDir) {
         Path bin = nativeDir.resolve("bin").resolve("llama-mtmd-cli");
@@ -62,16 +100,8 @@ public final class MtmdCliPeer {
 
     /** Runs the CLI once on the SmolVLM folder (text GGUF + mmproj-*.gguf). */
     static Outcome run(Path binary, Path modelFolder, Path image, int tokens, int threads) throws IOException, InterruptedException {
-        Path text = null, mmproj = null;
-        try (Stream<Path> files = Files.list(modelFolder)) {
-            for (Path f : files.sorted().toList()) {
-                String name = f.getFileName().toString();
-                if (!name.endsWith(".gguf")) continue;
-                if (name.startsWith("mmproj")) mmproj = f;
-                else text = f;
-            }
-        }
-        if (text == null || mmproj == null) throw new IOException(modelFolder + " lacks the text GGUF or the mmproj-*.gguf");
+        Path[] ggufs = ggufs(modelFolder);
+        Path text = ggufs[0], mmproj = ggufs[1];
         // Same decoding as mmgp's side: greedy, a fixed number of tokens (EOG masked), the SmolVLM chat template.
         List<String> cmd = List.of(binary.toString(), "-m", text.toString(), "--mmproj", mmproj.toString(), "--image", image.toString(),
                 "-p", SmolVlmWorkload.PROMPT, "-n", Integer.toString(tokens), "--temp", "0", "--ignore-eos", "-t", Integer.toString(threads),
@@ -91,6 +121,21 @@ public final class MtmdCliPeer {
         } finally {
             Files.deleteIfExists(log);
         }
+    }
+
+    /** The text GGUF and the {@code mmproj-*.gguf} of a converted SmolVLM folder. */
+    static Path[] ggufs(Path modelFolder) throws IOException {
+        Path text = null, mmproj = null;
+        try (Stream<Path> files = Files.list(modelFolder)) {
+            for (Path f : files.sorted().toList()) {
+                String name = f.getFileName().toString();
+                if (!name.endsWith(".gguf")) continue;
+                if (name.startsWith("mmproj")) mmproj = f;
+                else text = f;
+            }
+        }
+        if (text == null || mmproj == null) throw new IOException(modelFolder + " lacks the text GGUF or the mmproj-*.gguf");
+        return new Path[] {text, mmproj};
     }
 
     /** The command as one would type it: arguments with spaces or quotes single-quoted. */

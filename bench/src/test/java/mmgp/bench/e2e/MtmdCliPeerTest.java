@@ -37,6 +37,29 @@ class MtmdCliPeerTest {
     }
 
     @Test
+    void medianOfRunsTakesEachFigureItsOwnMedianAndTheLargestRss() {
+        MtmdCliPeer.Figures a = new MtmdCliPeer.Figures(17, 3.0, 8.0, 32, 30.0, 70, 500L << 20);
+        MtmdCliPeer.Figures b = new MtmdCliPeer.Figures(17, 3.4, 7.0, 32, 35.0, 75, 600L << 20);
+        MtmdCliPeer.Figures c = new MtmdCliPeer.Figures(17, 3.2, 9.0, 32, 20.0, 60, 550L << 20);
+        MtmdCliPeer.Figures m = MtmdCliPeer.median(java.util.List.of(a, b, c));
+        assertThat(m.tiles()).isEqualTo(17);
+        assertThat(m.visionPerTileSeconds()).isEqualTo(3.2);
+        assertThat(m.prefillSeconds()).isEqualTo(8.0);
+        assertThat(m.generatedTokens()).isEqualTo(32);
+        assertThat(m.decodeTokensPerSecond()).isEqualTo(30.0);
+        assertThat(m.wallSeconds()).isEqualTo(70);
+        assertThat(m.peakRssBytes()).isEqualTo(600L << 20);
+        assertThat(MtmdCliPeer.median(java.util.List.of(a, b)).prefillSeconds()).isEqualTo(7.5);
+        assertThatThrownBy(() -> MtmdCliPeer.median(java.util.List.of())).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void decodeRateIsTheEvalLinesRunsPerSecond() {
+        assertThat(MtmdCliPeer.decodeRate(LOG)).isCloseTo(31 / 0.41102, offset(1e-9));
+        assertThat(MtmdCliPeer.decodeRate("no perf lines")).isNaN();
+    }
+
+    @Test
     void commandLineQuotesArgumentsWithSpaces() {
         assertThat(MtmdCliPeer.shellLine(java.util.List.of("/bin/cli", "-p", "Can you describe this image?", "-n", "64", "it's")))
                 .isEqualTo("/bin/cli -p 'Can you describe this image?' -n 64 'it'\\''s'");

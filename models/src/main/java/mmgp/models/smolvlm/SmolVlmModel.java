@@ -5,6 +5,7 @@ import static mmgp.bindings.CTypes.PTR;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SegmentAllocator;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.nio.file.Path;
@@ -33,9 +34,9 @@ import mmgp.gguf.GgufFile;
  * summation order.
  *
  * <p>{@link #encodePixels} feeds already-normalized float pixels to the vision encoder. mtmd's C
- * API only takes 8-bit RGB bitmaps, so it tokenizes a placeholder bitmap into an image chunk and
+ * API only takes 8-bit RGB bitmaps, so it tokenizes a placeholder bitmap into an image chunk once and
  * overwrites that chunk's preprocessed float buffer (the {@code clip_image_f32} inside the
- * chunk's {@code mtmd_image_tokens}) before {@code mtmd_encode_chunk}. That relies on the struct
+ * chunk's {@code mtmd_image_tokens}) before each {@code mtmd_encode_chunk}. That relies on the struct
  * layout of the pinned libmtmd (commit de3ff81); the layout is checked (sizes, counts, and the
  * placeholder's known normalized values) before anything is written, and a mismatch throws.
  */
@@ -73,6 +74,10 @@ public final class SmolVlmModel implements AutoCloseable {
     private final int nEmbd, nVocab, nBatch, imageSize, imageTokenId;
     private final float[] imageMean, imageStd;
     private final SmolVlmCost.VisionTower visionTower;
+    /** {@link #encodePixels}' reused image chunk (its container, the chunk, its float pixels), made on first use. */
+    private MemorySegment pixelChunks, pixelChunk, pixelBuffer;
+    private int pixelTokens;
+    private float[] pixelScratch;
     private boolean closed;
 
     private SmolVlmModel(Path textModel, Path mmproj, Options o) throws IOException {
@@ -106,13 +111,7 @@ public final class SmolVlmModel implements AutoCloseable {
                 LlamaContextParams.noPerf(cp, true);
                 c = Llama.initFromModel(model, cp);
             }
-            MemorySegment vp = Mtmd.contextParamsDefault(arena);
-            MtmdContextParams.useGpu(vp, false);
-            MtmdContextParams.printTimings(vp, false);
-            MtmdContextParams.warmup(vp, false);
-            MtmdContextParams.nThreads(vp, o.nThreads());
-            MtmdContextParams.flashAttnType(vp, o.visionFlashAttention() ? LlamaContextParams.FLASH_ATTN_ENABLED : LlamaContextParams.FLASH_ATTN_DISABLED);
-            m = Mtmd.initFromFile(mmproj, model, vp);
+            m = Mtmd.initFromFile(mmproj, model, visionParams(arena, o));
         } catch (RuntimeException e) {
             if (c != null) Llama.free(c);
             Llama.modelFree(model);
@@ -124,6 +123,18 @@ public final class SmolVlmModel implements AutoCloseable {
         nEmbd = Llama.modelNEmbdInp(model);
         nVocab = Llama.vocabNTokens(Llama.modelGetVocab(model));
         nBatch = ctx != null ? Llama.nBatch(ctx) : 0;
+    }
+
+    /** The vision encoder's context parameters for {@code o}. */
+    static MemorySegment visionParams(SegmentAllocator allocator, Options o) {
+        MemorySegment vp = Mtmd.contextParamsDefault(allocator);
+        MtmdContextParams.useGpu(vp, false);
+        MtmdContextParams.printTimings(vp, false);
+        // As llama-mtmd-cli: the encoder's compute buffers are reserved at load, not inside the first image's encode.
+        MtmdContextParams.warmup(vp, true);
+        MtmdContextParams.nThreads(vp, o.nThreads());
+        MtmdContextParams.flashAttnType(vp, o.visionFlashAttention() ? LlamaContextParams.FLASH_ATTN_ENABLED : LlamaContextParams.FLASH_ATTN_DISABLED);
+        return vp;
     }
 
     /** Loads the text model and its mmproj (CPU, F32 KV cache). */
@@ -166,8 +177,42 @@ public final class SmolVlmModel implements AutoCloseable {
      * pixels, channel-first {@code [3][size][size]} as the Hugging Face processor produces them.
      */
     public float[] encodePixels(float[] chw) {
+        return encodePixels(chw, 0);
+    }
+
+    /**
+     * {@link #encodePixels(float[])} of the image starting at {@code offset} in {@code pixels} (one tile or
+     * frame of a processor batch, read in place).
+     */
+    public synchronized float[] encodePixels(float[] pixels, int offset) {
+        if (closed) throw new IllegalStateException("SmolVLM2 model is closed");
         int s = imageSize;
-        if (chw.length != 3 * s * s) throw new IllegalArgumentException("expected 3x" + s + "x" + s + " pixels, got " + chw.length + " values");
+        int n = 3 * s * s;
+        if (offset < 0 || pixels.length - offset < n) {
+            throw new IllegalArgumentException("expected 3x" + s + "x" + s + " pixels at offset " + offset + ", got " + (pixels.length - Math.max(0, offset)) + " values");
+        }
+        if (pixelChunk == null) preparePixelChunk();
+        // mtmd's buffer is interleaved (HWC): transposed on the heap, then one bulk copy.
+        float[] hwc = pixelScratch;
+        int plane = s * s;
+        for (int c = 0; c < 3; c++) {
+            int from = offset + c * plane;
+            for (int i = 0; i < plane; i++) hwc[i * 3 + c] = pixels[from + i];
+        }
+        MemorySegment.copy(hwc, 0, pixelBuffer, ValueLayout.JAVA_FLOAT, 0, n);
+        int rc = Mtmd.encodeChunk(mctx, pixelChunk);
+        if (rc != 0) throw new LlamaException("mtmd_encode_chunk failed (" + rc + ")");
+        return Mtmd.getOutputEmbd(mctx).reinterpret(4L * pixelTokens * nEmbd).toArray(ValueLayout.JAVA_FLOAT);
+    }
+
+    /**
+     * Tokenizes the placeholder bitmap once and keeps its first image chunk for every later
+     * {@link #encodePixels}: mtmd's idefics3 preprocessing of a bitmap (resize to its preprocessing
+     * size, 17 slices, normalisation) costs a tenth of a tile's encode, and the chunk's buffer is only read
+     * by the encoder, so overwriting it per image is all a new image needs.
+     */
+    private void preparePixelChunk() {
+        int s = imageSize;
         byte[] gray = new byte[3 * s * s];
         Arrays.fill(gray, (byte) PLACEHOLDER_GRAY);
         MemorySegment bitmap = Mtmd.bitmapInit(s, s, gray);
@@ -181,19 +226,15 @@ public final class SmolVlmModel implements AutoCloseable {
             }
             if (chunk == null) throw new LlamaException("mtmd produced no image chunk");
             int nTokens = (int) Mtmd.inputChunkGetNTokens(chunk);
-            MemorySegment pixels = imageBuffer(chunk, nTokens);
-            for (int c = 0; c < 3; c++) {
-                for (int y = 0; y < s; y++) {
-                    for (int x = 0; x < s; x++) {
-                        pixels.setAtIndex(ValueLayout.JAVA_FLOAT, ((long) y * s + x) * 3 + c, chw[(c * s + y) * s + x]);
-                    }
-                }
-            }
-            int rc = Mtmd.encodeChunk(mctx, chunk);
-            if (rc != 0) throw new LlamaException("mtmd_encode_chunk failed (" + rc + ")");
-            return Mtmd.getOutputEmbd(mctx).reinterpret(4L * nTokens * nEmbd).toArray(ValueLayout.JAVA_FLOAT);
-        } finally {
+            pixelBuffer = imageBuffer(chunk, nTokens);
+            pixelTokens = nTokens;
+            pixelScratch = new float[3 * s * s];
+            pixelChunks = chunks;
+            pixelChunk = chunk;
+        } catch (RuntimeException e) {
             Mtmd.inputChunksFree(chunks);
+            throw e;
+        } finally {
             Mtmd.bitmapFree(bitmap);
         }
     }
@@ -422,9 +463,10 @@ public final class SmolVlmModel implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
         if (closed) return;
         closed = true;
+        if (pixelChunks != null) Mtmd.inputChunksFree(pixelChunks);
         Mtmd.free(mctx);
         if (ctx != null) Llama.free(ctx);
         Llama.modelFree(model);

@@ -2,7 +2,6 @@ package mmgp.models.smolvlm;
 
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import mmgp.api.ProgressListener;
 import mmgp.api.StageTimings;
@@ -90,7 +89,7 @@ final class SmolVlmPromptBuilder {
         for (int n = 0; n < images; n++) {
             if (progress.cancelled()) return null;
             long tn = System.nanoTime();
-            float[] f = vision.encodePixels(Arrays.copyOfRange(pixels.pixelValues(), n * planeSize, (n + 1) * planeSize));
+            float[] f = vision.encodePixels(pixels.pixelValues(), n * planeSize);
             System.arraycopy(f, 0, features, n * perImage * nEmbd, perImage * nEmbd);
             progress.step("encode", n + 1, images, secondsSince(tn));
         }

@@ -4,12 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import mmgp.api.UnderstandOptions;
+import mmgp.bindings.llama.LlamaContextParams;
+import mmgp.bindings.mtmd.MtmdContextParams;
 import mmgp.media.VideoWriter;
 import mmgp.models.QuietLlama;
 import mmgp.models.smolvlm.SmolVlmUnderstanding.Request;
@@ -268,6 +272,46 @@ class SmolVlmUnderstandingTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("sequence ids");
         assertThatThrownBy(() -> engine.understand(SmolVlmMedia.image(IMAGE), "?", greedy(2000), TokenListener.NONE))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("KV cells");
+    }
+
+    @Test
+    void encodePixelsReusesItsChunkWithoutCarryingAnImageOver() {
+        int n = 3 * direct.imageSize() * direct.imageSize();
+        float[] a = pixels(n, 1), b = pixels(n, 2);
+        float[] first = direct.encodePixels(a);
+        float[] other = direct.encodePixels(b);
+        float[] again = direct.encodePixels(a);
+        assertThat(again).containsExactly(first);
+        assertThat(other).hasSameSizeAs(first).isNotEqualTo(first);
+        // an image read in place from a batch of two gives the features of the image alone
+        float[] batch = Arrays.copyOf(b, 2 * n);
+        System.arraycopy(a, 0, batch, n, n);
+        assertThat(direct.encodePixels(batch, n)).containsExactly(first);
+        assertThat(direct.encodePixels(batch, 0)).containsExactly(other);
+        assertThatThrownBy(() -> direct.encodePixels(batch, n + 1)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("pixels at offset " + (n + 1));
+    }
+
+    @Test
+    void visionParamsAreTheCliOnes() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment fast = SmolVlmModel.visionParams(arena, new SmolVlmModel.Options(0, 0, 1, 3, true));
+            assertThat(MtmdContextParams.warmup(fast)).as("compute buffers reserved at load, as llama-mtmd-cli does").isTrue();
+            assertThat(MtmdContextParams.useGpu(fast)).isFalse();
+            assertThat(MtmdContextParams.nThreads(fast)).isEqualTo(3);
+            assertThat(MtmdContextParams.flashAttnType(fast)).isEqualTo(LlamaContextParams.FLASH_ATTN_ENABLED);
+            MemorySegment exact = SmolVlmModel.visionParams(arena, new SmolVlmModel.Options(0, 0, 1, 2, false));
+            assertThat(MtmdContextParams.flashAttnType(exact)).isEqualTo(LlamaContextParams.FLASH_ATTN_DISABLED);
+            assertThat(MtmdContextParams.warmup(exact)).isTrue();
+        }
+    }
+
+    /** Pseudo-random normalized pixels in [-1, 1). */
+    static float[] pixels(int n, long seed) {
+        java.util.Random r = new java.util.Random(seed);
+        float[] p = new float[n];
+        for (int i = 0; i < n; i++) p[i] = r.nextFloat() * 2 - 1;
+        return p;
     }
 
     static int[] ints(long[] values) {
