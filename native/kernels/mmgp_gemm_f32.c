@@ -23,7 +23,6 @@
 #include "mmgp_kernels.h"
 #include "mmgp_ggml_tensor.h"
 #include "mmgp_half.h"
-#include "mmgp_micro_f32.h"
 
 #include <math.h>
 #include <stddef.h>
@@ -208,7 +207,44 @@ static void micro_plain(long kc, const float * a, const float * b, float * c, lo
 }
 
 #if defined(GEMM_F32_AVX2)
-static void micro_avx2(long kc, const float * a, const float * b, float * c, long ldc, int load) { mmgp_micro_16x6(kc, a, b, c, ldc, load); }
+static void micro_avx2(long kc, const float * a, const float * b, float * c, long ldc, int load) {
+    __m256 c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
+    if (load) {
+        c00 = _mm256_loadu_ps(c), c01 = _mm256_loadu_ps(c + 8);
+        c10 = _mm256_loadu_ps(c + ldc), c11 = _mm256_loadu_ps(c + ldc + 8);
+        c20 = _mm256_loadu_ps(c + 2 * ldc), c21 = _mm256_loadu_ps(c + 2 * ldc + 8);
+        c30 = _mm256_loadu_ps(c + 3 * ldc), c31 = _mm256_loadu_ps(c + 3 * ldc + 8);
+        c40 = _mm256_loadu_ps(c + 4 * ldc), c41 = _mm256_loadu_ps(c + 4 * ldc + 8);
+        c50 = _mm256_loadu_ps(c + 5 * ldc), c51 = _mm256_loadu_ps(c + 5 * ldc + 8);
+    } else {
+        c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = c50 = c51 = _mm256_setzero_ps();
+    }
+#define STEP6(A, B)                                                                                                     \
+    do {                                                                                                               \
+        __m256 a0 = _mm256_load_ps(A), a1 = _mm256_load_ps((A) + 8), bb;                                             \
+        bb = _mm256_broadcast_ss(B);         c00 = _mm256_fmadd_ps(a0, bb, c00); c01 = _mm256_fmadd_ps(a1, bb, c01);   \
+        bb = _mm256_broadcast_ss((B) + 1);   c10 = _mm256_fmadd_ps(a0, bb, c10); c11 = _mm256_fmadd_ps(a1, bb, c11);   \
+        bb = _mm256_broadcast_ss((B) + 2);   c20 = _mm256_fmadd_ps(a0, bb, c20); c21 = _mm256_fmadd_ps(a1, bb, c21);   \
+        bb = _mm256_broadcast_ss((B) + 3);   c30 = _mm256_fmadd_ps(a0, bb, c30); c31 = _mm256_fmadd_ps(a1, bb, c31);   \
+        bb = _mm256_broadcast_ss((B) + 4);   c40 = _mm256_fmadd_ps(a0, bb, c40); c41 = _mm256_fmadd_ps(a1, bb, c41);   \
+        bb = _mm256_broadcast_ss((B) + 5);   c50 = _mm256_fmadd_ps(a0, bb, c50); c51 = _mm256_fmadd_ps(a1, bb, c51);   \
+    } while (0)
+    long k = 0;
+    for (; k + 4 <= kc; k += 4, a += 64, b += 24) {
+        STEP6(a, b);
+        STEP6(a + 16, b + 6);
+        STEP6(a + 32, b + 12);
+        STEP6(a + 48, b + 18);
+    }
+    for (; k < kc; k++, a += 16, b += 6) STEP6(a, b);
+#undef STEP6
+    _mm256_storeu_ps(c, c00), _mm256_storeu_ps(c + 8, c01);
+    _mm256_storeu_ps(c + ldc, c10), _mm256_storeu_ps(c + ldc + 8, c11);
+    _mm256_storeu_ps(c + 2 * ldc, c20), _mm256_storeu_ps(c + 2 * ldc + 8, c21);
+    _mm256_storeu_ps(c + 3 * ldc, c30), _mm256_storeu_ps(c + 3 * ldc + 8, c31);
+    _mm256_storeu_ps(c + 4 * ldc, c40), _mm256_storeu_ps(c + 4 * ldc + 8, c41);
+    _mm256_storeu_ps(c + 5 * ldc, c50), _mm256_storeu_ps(c + 5 * ldc + 8, c51);
+}
 #endif
 
 #if defined(GEMM_F32_AVX512)

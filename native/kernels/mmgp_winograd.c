@@ -23,7 +23,6 @@
  */
 #include "mmgp_kernels.h"
 #include "mmgp_ggml_tensor.h"
-#include "mmgp_micro_f32.h"
 
 #include <math.h>
 #include <stddef.h>
@@ -84,19 +83,22 @@ static float f16_to_f32(uint16_t h) {
 }
 
 /*
- * The fused op's default tiles per block. Each block streams all of U once (T²·IC·OC floats per
- * tap, shared by the threads; 36 MB at 512 x 512 channels, from memory or L3) and a panel of U then
- * serves the block's register tiles, so the block's tile count is U's reuse: at least 8 register
- * tiles (48 tiles), which measured well ahead of 2-4 at every decoder shape on Zen 3. Beyond that,
- * as many as keep the block's V and M (T²·(IC + OC) floats a tile) within BLOCK_BUDGET (the L2
- * and a share of L3), at most 16 register tiles: larger blocks measured no faster and grow the
- * threads' buffers.
+ * The fused op's default tiles per block. The thread's V and M buffers of a block, T²·(IC + OC)
+ * floats a tile, should stay in L2 (Zen 3: 512 KB a core), with at least 2 register tiles. But each
+ * block streams all of U once (T²·IC·OC floats a tap, shared by the threads) and a panel of U then
+ * serves the block's register tiles: when U is too large to stay in a share of L3 (512 x 512
+ * channels: 36 MB a tap) it comes from memory at every block, and the block's tile count is U's
+ * reuse, so such a block has 16 register tiles (V and M then exceed L2; measured on Zen 3, 96 tiles
+ * ran the products ~1.4x faster than 24 at 512 channels, while at 128-256 channels, U staying in
+ * L3, blocks past L2 were slower).
  */
-#define BLOCK_BUDGET (2L * 1024 * 1024)
+#define BLOCK_BUDGET (512 * 1024)
+#define LARGE_U (16L * 1024 * 1024)
 static int64_t mmgp_winograd_block(int m, int64_t ic, int64_t oc) {
     const int64_t t2 = (int64_t)(m + 2) * (m + 2), per = t2 * (ic + oc) * (int64_t)sizeof(float);
+    const int64_t least = t2 * ic * oc * (int64_t)sizeof(float) > LARGE_U ? 16 * MR : 2 * MR;
     const int64_t nb = BLOCK_BUDGET / per / MR * MR;
-    return nb < 8 * MR ? 8 * MR : nb > 16 * MR ? 16 * MR : nb;
+    return nb < least ? least : nb > 16 * MR ? 16 * MR : nb;
 }
 
 /*

@@ -4,18 +4,19 @@
  * targets AVX, the SIMD one (_simd). See mmgp_kernels.h for the contract.
  *
  * Per work item (clip, output frame, block of tiles), for each time tap s: the input transform of
- * the block from the frame the tap reads goes into the thread's V buffer, V[t][tile][ic] with the
- * tiles in groups of MR (a group's MR tiles interleaved channel by channel); then at every position t
- * the product M[t] (+)= V_s[t] x U_s[t] runs as register tiles of MR tiles by PANEL output channels
- * over all IC (mmgp_micro_f32.h's tile, shared with the F32 GEMM); last, the output transform of M
- * plus the bias is written cropped into Y. V and M stay in the thread's buffers.
+ * the block from the frame the tap reads goes into the thread's V buffer, V[t][tile][ic]; then at
+ * every position t the product M[t] (+)= V_s[t] x U_s[t] runs as register tiles of MR tiles by
+ * PANEL output channels over all IC; last, the output transform of M plus the bias is written
+ * cropped into Y. V and M stay in the thread's buffers, which the block size keeps near the core.
  *
- * Where the products' time goes (measured on Zen 3, see the README): a panel of U (IC x 16 floats,
- * 32 KB at 512 channels) is fetched from memory or L3 once per block and then serves every register
- * tile of the block, so the block's tile count is U's reuse; small blocks left the FMA units waiting
- * on U. A register tile reads its MR tiles of V as one contiguous stream (interleaved by the input
- * transform) instead of MR strided rows. Splitting IC into L1-sized chunks (reloading M between
- * them) measured no faster and is not done.
+ * The products (measured on Zen 3 with the product phase timed alone, see the README): a panel of
+ * U (IC x 16 floats, 32 KB at 512 channels) is fetched once per block and then serves every register
+ * tile of the block, so where U comes from memory (512 x 512 channels) the block's tile count is U's
+ * reuse and the default block is large (mmgp_winograd_block). Tried and not kept: V written
+ * interleaved by register tile (one contiguous stream per tile, which would let this tile be the F32
+ * GEMM's): the products ran no faster, since a tile's MR rows of V are already one contiguous run
+ * of memory, and the strided stores slowed the input transform (the op ~15-20% slower at 128-256
+ * channels); IC split into L1-sized chunks with M reloaded between them: no faster.
  *
  * Determinism: every M element is one chain of fused multiply-adds, tap by tap and channel by
  * channel in order from zero, the same in every register tile, block, thread split and batch; the
@@ -32,45 +33,76 @@ WINO_INLINE float WN(fma1)(float b, float c, float a) {
 #endif
 }
 
-/* The 8 lanes of a at p, p + s, ..., p + 7s. */
-WINO_INLINE void WN(v_store_strided)(float * p, ptrdiff_t s, WN(v8) a) {
-    float lanes[LANES];
-    WN(v_store)(lanes, a);
-    for (int l = 0; l < LANES; l++) p[l * s] = lanes[l];
+/*
+ * C[r][0..15] (+)= Σ_k A[r][k] * Bp[k][0..15] for r < MR, k < K in order: A rows lda floats apart,
+ * Bp a packed panel (16 floats per k), C rows ldc floats apart; from zero unless acc.
+ */
+WINO_INLINE void WN(gemm_tile)(int64_t K, const float * a, int64_t lda, const float * bp, float * c, int64_t ldc, int acc) {
+#if WINO_AVX
+    __m256 c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
+    if (acc) {
+        c00 = _mm256_loadu_ps(c), c01 = _mm256_loadu_ps(c + 8);
+        c10 = _mm256_loadu_ps(c + ldc), c11 = _mm256_loadu_ps(c + ldc + 8);
+        c20 = _mm256_loadu_ps(c + 2 * ldc), c21 = _mm256_loadu_ps(c + 2 * ldc + 8);
+        c30 = _mm256_loadu_ps(c + 3 * ldc), c31 = _mm256_loadu_ps(c + 3 * ldc + 8);
+        c40 = _mm256_loadu_ps(c + 4 * ldc), c41 = _mm256_loadu_ps(c + 4 * ldc + 8);
+        c50 = _mm256_loadu_ps(c + 5 * ldc), c51 = _mm256_loadu_ps(c + 5 * ldc + 8);
+    } else {
+        c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = c50 = c51 = _mm256_setzero_ps();
+    }
+    const float *a0 = a, *a1 = a + lda, *a2 = a + 2 * lda, *a3 = a + 3 * lda, *a4 = a + 4 * lda, *a5 = a + 5 * lda;
+#if defined(__FMA__)
+#define WINO_FMA(x, y, z) _mm256_fmadd_ps(x, y, z)
+#else
+#define WINO_FMA(x, y, z) _mm256_add_ps(z, _mm256_mul_ps(x, y))
+#endif
+    for (int64_t k = 0; k < K; k++) {
+        const __m256 b0 = _mm256_loadu_ps(bp + k * PANEL), b1 = _mm256_loadu_ps(bp + k * PANEL + 8);
+        __m256 x = _mm256_broadcast_ss(a0 + k);
+        c00 = WINO_FMA(x, b0, c00), c01 = WINO_FMA(x, b1, c01);
+        x = _mm256_broadcast_ss(a1 + k);
+        c10 = WINO_FMA(x, b0, c10), c11 = WINO_FMA(x, b1, c11);
+        x = _mm256_broadcast_ss(a2 + k);
+        c20 = WINO_FMA(x, b0, c20), c21 = WINO_FMA(x, b1, c21);
+        x = _mm256_broadcast_ss(a3 + k);
+        c30 = WINO_FMA(x, b0, c30), c31 = WINO_FMA(x, b1, c31);
+        x = _mm256_broadcast_ss(a4 + k);
+        c40 = WINO_FMA(x, b0, c40), c41 = WINO_FMA(x, b1, c41);
+        x = _mm256_broadcast_ss(a5 + k);
+        c50 = WINO_FMA(x, b0, c50), c51 = WINO_FMA(x, b1, c51);
+    }
+#undef WINO_FMA
+    _mm256_storeu_ps(c, c00), _mm256_storeu_ps(c + 8, c01);
+    _mm256_storeu_ps(c + ldc, c10), _mm256_storeu_ps(c + ldc + 8, c11);
+    _mm256_storeu_ps(c + 2 * ldc, c20), _mm256_storeu_ps(c + 2 * ldc + 8, c21);
+    _mm256_storeu_ps(c + 3 * ldc, c30), _mm256_storeu_ps(c + 3 * ldc + 8, c31);
+    _mm256_storeu_ps(c + 4 * ldc, c40), _mm256_storeu_ps(c + 4 * ldc + 8, c41);
+    _mm256_storeu_ps(c + 5 * ldc, c50), _mm256_storeu_ps(c + 5 * ldc + 8, c51);
+#else
+    float s[MR][PANEL];
+    for (int r = 0; r < MR; r++)
+        for (int j = 0; j < PANEL; j++) s[r][j] = acc ? c[r * ldc + j] : 0.0f;
+    for (int64_t k = 0; k < K; k++)
+        for (int r = 0; r < MR; r++) {
+            const float x = a[r * lda + k];
+            for (int j = 0; j < PANEL; j++) s[r][j] = WN(fma1)(x, bp[k * PANEL + j], s[r][j]);
+        }
+    for (int r = 0; r < MR; r++) memcpy(c + r * ldc, s[r], sizeof s[r]);
+#endif
 }
 
-/*
- * M[t] (+)= V[t] x U[t] for t < T2: V[t] at v + t*vs, ntp rows (tiles, ntp a multiple of MR) of IC
- * values in groups of MR rows, each group IC steps of MR floats (element (i, k) at (i / MR) * MR * ICs
- * + k * MR + i % MR), so a register tile's tiles are one contiguous stream; U[t] at u + t*IC*OCp
- * packed in panels of 16 output channels; M[t] at mb + t*ms, ntp rows of OCp floats; from zero
- * unless acc. A register tile is MR tiles by one panel over all IC, one chain per element.
- */
+/* M[t] (+)= V[t] x U[t] for t < T2 (V[t] at v + t*vs, ntp rows of ICs floats; U[t] at u + t*IC*OCp,
+ * panels of 16 output channels; M[t] at mb + t*ms, ntp rows of OCp floats), from zero unless acc:
+ * a panel of U stays near the core across the block's register tiles. */
 static void WN(products)(int T2, int64_t IC, int64_t ICs, int64_t panels, int64_t ntp, const float * u, const float * v, size_t vs, float * mb,
                          size_t ms, int acc) {
     const int64_t OCp = panels * PANEL;
     for (int t = 0; t < T2; t++) {
-        const float *ut = u + (size_t)t * IC * OCp, *vt = v + (size_t)t * vs;
-        float * mt = mb + (size_t)t * ms;
-        /* a panel of U (IC x 16) is used by all the block's register tiles before the next */
-        for (int64_t pn = 0; pn < panels; pn++) {
-            const float * bp = ut + pn * IC * PANEL;
+        const float * ut = u + (size_t)t * IC * OCp;
+        for (int64_t pn = 0; pn < panels; pn++)
             for (int64_t r0 = 0; r0 < ntp; r0 += MR) {
-                const float * a = vt + (size_t)r0 * ICs;
-                float * c = mt + (size_t)r0 * OCp + pn * PANEL;
-#if WINO_AVX
-                mmgp_micro_16x6(IC, bp, a, c, OCp, acc);
-#else
-                float sum[MR][PANEL];
-                for (int r = 0; r < MR; r++)
-                    for (int j = 0; j < PANEL; j++) sum[r][j] = acc ? c[r * OCp + j] : 0.0f;
-                for (int64_t k = 0; k < IC; k++)
-                    for (int r = 0; r < MR; r++)
-                        for (int j = 0; j < PANEL; j++) sum[r][j] = WN(fma1)(bp[k * PANEL + j], a[k * MR + r], sum[r][j]);
-                for (int r = 0; r < MR; r++) memcpy(c + r * OCp, sum[r], sizeof sum[r]);
-#endif
+                WN(gemm_tile)(IC, v + (size_t)t * vs + (size_t)r0 * ICs, ICs, ut + pn * IC * PANEL, mb + (size_t)t * ms + (size_t)r0 * OCp + pn * PANEL, OCp, acc);
             }
-        }
     }
 }
 
@@ -163,9 +195,8 @@ static void WN(mmgp_winograd_fused)(struct ggml_tensor * dst, int ith, int nth, 
                     for (int64_t tx = txa; tx < txb; tx++) {
                         WN(v8) d[T_MAX * T_MAX];
                         WN(tile_input)(m, rows, cw, (tx - txa) * m, d);
-                        const int64_t i = ty * TX + tx - tile0; /* the tile's row in V, MR-interleaved (see products) */
-                        float * out = v + (i / MR) * MR * ICs + c0 * MR + i % MR;
-                        for (int t = 0; t < T2; t++) WN(v_store_strided)(out + (size_t)t * vs, MR, d[t]);
+                        float * out = v + (ty * TX + tx - tile0) * ICs + c0;
+                        for (int t = 0; t < T2; t++) WN(v_store)(out + (size_t)t * vs, d[t]);
                     }
                 }
                 ta = tb;
