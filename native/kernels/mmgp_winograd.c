@@ -84,20 +84,16 @@ static float f16_to_f32(uint16_t h) {
 
 /*
  * The fused op's default tiles per block. The thread's V and M buffers of a block, T²·(IC + OC)
- * floats a tile, should stay in L2 (Zen 3: 512 KB a core), with at least 2 register tiles. But each
- * block streams all of U once (T²·IC·OC floats a tap, shared by the threads) and a panel of U then
- * serves the block's register tiles: when U is too large to stay in a share of L3 it comes from
- * memory at every block, and the block's tile count is U's reuse. So a block has at least 4
- * register tiles when U is over 8 MB (256 x 256 channels: 9.4 MB a tap, and a video's taps add up)
- * and 16 when it is over 16 MB (512 x 512: 36 MB a tap); V and M then exceed L2. Measured on Zen 3
- * (product phase alone): at 512 x 512, 96 tiles ran ~1.2-1.4x faster than 24.
+ * floats a tile, should stay in L2 (Zen 3: 512 KB a core; the panel of U in use is IC·64 bytes);
+ * but each block streams all of U once (T²·IC·OC floats, shared by the threads), so a block has at
+ * least 2 register tiles of tiles, and 4 when U is too large to stay in a share of L3 and comes
+ * from memory at every block (512 x 512 channels: 36 MB a tap).
  */
 #define BLOCK_BUDGET (512 * 1024)
-#define LARGE_U (16L * 1024 * 1024)
+#define LARGE_U (8L * 1024 * 1024)
 static int64_t mmgp_winograd_block(int m, int64_t ic, int64_t oc) {
     const int64_t t2 = (int64_t)(m + 2) * (m + 2), per = t2 * (ic + oc) * (int64_t)sizeof(float);
-    const int64_t u = t2 * ic * oc * (int64_t)sizeof(float);
-    const int64_t least = u > LARGE_U ? 16 * MR : u > LARGE_U / 2 ? 4 * MR : 2 * MR;
+    const int64_t least = t2 * ic * oc * (int64_t)sizeof(float) > LARGE_U ? 4 * MR : 2 * MR;
     const int64_t nb = BLOCK_BUDGET / per / MR * MR;
     return nb < least ? least : nb > 16 * MR ? 16 * MR : nb;
 }

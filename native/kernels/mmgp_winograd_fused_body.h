@@ -9,14 +9,15 @@
  * PANEL output channels over all IC; last, the output transform of M plus the bias is written
  * cropped into Y. V and M stay in the thread's buffers, which the block size keeps near the core.
  *
- * The products (measured on Zen 3 with the product phase timed alone, see the README): a panel of
- * U (IC x 16 floats, 32 KB at 512 channels) is fetched once per block and then serves every register
- * tile of the block, so where U comes from memory (512 x 512 channels) the block's tile count is U's
- * reuse and the default block is large (mmgp_winograd_block). Tried and not kept: V written
+ * The products, measured on Zen 3 (see the README; their phase timed alone in a C harness, and the
+ * decoders end to end): a panel of U (IC x 16 floats, 32 KB at 512 channels) is fetched once per
+ * block and then serves the block's register tiles. Blocks of 96 tiles at 512 x 512 channels ran the
+ * products alone ~1.2-1.4x faster than the default's 24 but the LTX VAE decode 5-15% slower (V and
+ * M of 14 MB a thread out of cache for the transforms), so the default stays. Not kept either: V
  * interleaved by register tile (one contiguous stream per tile, which would let this tile be the F32
- * GEMM's): the products ran no faster, since a tile's MR rows of V are already one contiguous run
- * of memory, and the strided stores slowed the input transform (the op ~15-20% slower at 128-256
- * channels); IC split into L1-sized chunks with M reloaded between them: no faster.
+ * GEMM's): no faster products, since a tile's MR rows of V are already one contiguous run of
+ * memory, and its strided stores slowed the op 15-20% at 128-256 channels; IC split into L1-sized
+ * chunks with M reloaded between them: no faster.
  *
  * Determinism: every M element is one chain of fused multiply-adds, tap by tap and channel by
  * channel in order from zero, the same in every register tile, block, thread split and batch; the
