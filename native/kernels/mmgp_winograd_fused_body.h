@@ -9,6 +9,16 @@
  * PANEL output channels over all IC; last, the output transform of M plus the bias is written
  * cropped into Y. V and M stay in the thread's buffers, which the block size keeps near the core.
  *
+ * The products, measured on Zen 3 (see the README; their phase timed alone in a C harness, and the
+ * decoders end to end): a panel of U (IC x 16 floats, 32 KB at 512 channels) is fetched once per
+ * block and then serves the block's register tiles. Blocks of 96 tiles at 512 x 512 channels ran the
+ * products alone ~1.2-1.4x faster than the default's 24 but the LTX VAE decode 5-15% slower (V and
+ * M of 14 MB a thread out of cache for the transforms), so the default stays. Not kept either: V
+ * interleaved by register tile (one contiguous stream per tile, which would let this tile be the F32
+ * GEMM's): no faster products, since a tile's MR rows of V are already one contiguous run of
+ * memory, and its strided stores slowed the op 15-20% at 128-256 channels; IC split into L1-sized
+ * chunks with M reloaded between them: no faster.
+ *
  * Determinism: every M element is one chain of fused multiply-adds, tap by tap and channel by
  * channel in order from zero, the same in every register tile, block, thread split and batch; the
  * plain C path makes the same chain (fmaf where the SIMD path uses FMA instructions), so both
@@ -80,6 +90,21 @@ WINO_INLINE void WN(gemm_tile)(int64_t K, const float * a, int64_t lda, const fl
         }
     for (int r = 0; r < MR; r++) memcpy(c + r * ldc, s[r], sizeof s[r]);
 #endif
+}
+
+/* M[t] (+)= V[t] x U[t] for t < T2 (V[t] at v + t*vs, ntp rows of ICs floats; U[t] at u + t*IC*OCp,
+ * panels of 16 output channels; M[t] at mb + t*ms, ntp rows of OCp floats), from zero unless acc:
+ * a panel of U stays near the core across the block's register tiles. */
+static void WN(products)(int T2, int64_t IC, int64_t ICs, int64_t panels, int64_t ntp, const float * u, const float * v, size_t vs, float * mb,
+                         size_t ms, int acc) {
+    const int64_t OCp = panels * PANEL;
+    for (int t = 0; t < T2; t++) {
+        const float * ut = u + (size_t)t * IC * OCp;
+        for (int64_t pn = 0; pn < panels; pn++)
+            for (int64_t r0 = 0; r0 < ntp; r0 += MR) {
+                WN(gemm_tile)(IC, v + (size_t)t * vs + (size_t)r0 * ICs, ICs, ut + pn * IC * PANEL, mb + (size_t)t * ms + (size_t)r0 * OCp + pn * PANEL, OCp, acc);
+            }
+    }
 }
 
 static void WN(mmgp_winograd_fused)(struct ggml_tensor * dst, int ith, int nth, void * userdata) {
@@ -177,15 +202,7 @@ static void WN(mmgp_winograd_fused)(struct ggml_tensor * dst, int ith, int nth, 
                 }
                 ta = tb;
             }
-            /* M[t] (+)= V[t] x U_s[t]: a panel of U (IC x 16) stays in L1 across the block's tiles */
-            for (int t = 0; t < T2; t++) {
-                const float * ut = (const float *)((const char *)U->data + s * U->nb[3] + t * U->nb[2]);
-                for (int64_t pn = 0; pn < panels; pn++)
-                    for (int64_t r0 = 0; r0 < ntp; r0 += MR) {
-                        WN(gemm_tile)(IC, v + (size_t)t * vs + (size_t)r0 * ICs, ICs, ut + pn * IC * PANEL, mb + (size_t)t * ms + (size_t)r0 * OCp + pn * PANEL,
-                                      OCp, s > 0);
-                    }
-            }
+            WN(products)(T2, IC, ICs, panels, ntp, (const float *)((const char *)U->data + s * U->nb[3]), v, vs, mb, ms, s > 0);
         }
         /* Y = Aᵀ M A + bias, cropped */
         for (int64_t c0 = 0; c0 < OC; c0 += LANES) {
