@@ -22,7 +22,7 @@ import mmgp.bindings.llama.LlamaException;
  * the llama context.
  *
  * <p>Handles are raw {@link MemorySegment}s; chunk pointers returned by
- * {@link #inputChunksGet} belong to their chunk list.
+ * {@link #inputChunksGet} belong to their chunk list, those of {@link #inputChunkCopy} to the caller.
  */
 public final class Mtmd {
     /** enum mtmd_input_chunk_type */
@@ -240,6 +240,26 @@ public final class Mtmd {
     /** The media id of an image/audio chunk, null for text. */
     public static String inputChunkGetId(MemorySegment chunk) {
         try { return string((MemorySegment) MTMD_INPUT_CHUNK_GET_ID.invokeExact(chunk)); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+    }
+
+    private static final MethodHandle MTMD_INPUT_CHUNK_COPY = bind("mtmd_input_chunk_copy", PTR, PTR);
+    /**
+     * A deep copy of {@code chunk} (text tokens, or the image's preprocessed pixels in a new allocation)
+     * owned by the caller, which outlives the chunk's list; free with {@link #inputChunkFree}.
+     *
+     * @throws LlamaException when mtmd returns NULL
+     */
+    public static MemorySegment inputChunkCopy(MemorySegment chunk) {
+        MemorySegment copy;
+        try { copy = (MemorySegment) MTMD_INPUT_CHUNK_COPY.invokeExact(chunk); } catch (Throwable t) { throw Downcalls.rethrow(t); }
+        if (copy.equals(MemorySegment.NULL)) throw new LlamaException("mtmd_input_chunk_copy returned NULL");
+        return copy;
+    }
+
+    private static final MethodHandle MTMD_INPUT_CHUNK_FREE = bind("mtmd_input_chunk_free", null, PTR);
+    /** Frees a chunk from {@link #inputChunkCopy}; never one owned by a chunk list. NULL is ignored. */
+    public static void inputChunkFree(MemorySegment chunk) {
+        try { MTMD_INPUT_CHUNK_FREE.invokeExact(chunk); } catch (Throwable t) { throw Downcalls.rethrow(t); }
     }
 
     // ---- tokenize and encode

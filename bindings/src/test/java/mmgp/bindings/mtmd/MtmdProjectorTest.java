@@ -95,6 +95,37 @@ class MtmdProjectorTest {
     }
 
     @Test
+    void aCopiedImageChunkOutlivesItsListAndEncodesAlike() {
+        MemorySegment bitmap = Mtmd.bitmapInit(TinyMmproj.IMAGE_SIZE, TinyMmproj.IMAGE_SIZE, rgb());
+        MemorySegment chunks = Mtmd.inputChunksInit();
+        MemorySegment copy = null;
+        try {
+            Mtmd.tokenize(mctx, chunks, "see " + Mtmd.defaultMarker(), false, false, bitmap);
+            MemorySegment image = Mtmd.inputChunksGet(chunks, 1);
+            assertThat(Mtmd.encodeChunk(mctx, image)).isZero();
+            float[] expected = embeddings();
+            copy = Mtmd.inputChunkCopy(image);
+            assertThat(copy.address()).isNotEqualTo(image.address());
+            Mtmd.inputChunksFree(chunks);
+            chunks = null;
+            // the copy owns its own preprocessed pixels: the list's are gone
+            assertThat(Mtmd.inputChunkGetType(copy)).isEqualTo(Mtmd.CHUNK_TYPE_IMAGE);
+            assertThat(Mtmd.inputChunkGetNTokens(copy)).isEqualTo(TinyMmproj.N_PATCHES);
+            assertThat(Mtmd.encodeChunk(mctx, copy)).isZero();
+            assertThat(embeddings()).containsExactly(expected);
+        } finally {
+            if (chunks != null) Mtmd.inputChunksFree(chunks);
+            if (copy != null) Mtmd.inputChunkFree(copy);
+            Mtmd.bitmapFree(bitmap);
+        }
+        Mtmd.inputChunkFree(MemorySegment.NULL);
+    }
+
+    private static float[] embeddings() {
+        return Mtmd.getOutputEmbd(mctx).reinterpret(4L * TinyMmproj.N_PATCHES * TinyLlamaModel.N_EMBD).toArray(ValueLayout.JAVA_FLOAT);
+    }
+
+    @Test
     void evalChunksFillsTheContextAndLeavesLogits() {
         MemorySegment bitmap = Mtmd.bitmapInit(TinyMmproj.IMAGE_SIZE, TinyMmproj.IMAGE_SIZE, rgb());
         MemorySegment chunks = Mtmd.inputChunksInit();
