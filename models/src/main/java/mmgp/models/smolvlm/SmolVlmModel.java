@@ -9,9 +9,7 @@ import java.lang.foreign.SegmentAllocator;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 import mmgp.bindings.Downcalls;
 import mmgp.bindings.NativeLibraries;
 import mmgp.bindings.NativeLibrary;
@@ -34,8 +32,8 @@ import mmgp.gguf.GgufFile;
  * summation order.
  *
  * <p>{@link #encodePixels} feeds already-normalized float pixels to the vision encoder. mtmd's C
- * API only takes 8-bit RGB bitmaps, so it tokenizes a placeholder bitmap into an image chunk once and
- * overwrites that chunk's preprocessed float buffer (the {@code clip_image_f32} inside the
+ * API only takes 8-bit RGB bitmaps, so at load it tokenizes a placeholder bitmap, keeps a copy of one image chunk
+ * (the rest of mtmd's chunk list is freed at once) and overwrites that copy's preprocessed float buffer (the {@code clip_image_f32} inside the
  * chunk's {@code mtmd_image_tokens}) before each {@code mtmd_encode_chunk}. That relies on the struct
  * layout of the pinned libmtmd (commit de3ff81); the layout is checked (sizes, counts, and the
  * placeholder's known normalized values) before anything is written, and a mismatch throws.
@@ -74,10 +72,10 @@ public final class SmolVlmModel implements AutoCloseable {
     private final int nEmbd, nVocab, nBatch, imageSize, imageTokenId;
     private final float[] imageMean, imageStd;
     private final SmolVlmCost.VisionTower visionTower;
-    /** {@link #encodePixels}' reused image chunk (its container, the chunk, its float pixels), made on first use. */
-    private MemorySegment pixelChunks, pixelChunk, pixelBuffer;
-    private int pixelTokens;
-    private float[] pixelScratch;
+    /** {@link #encodePixels}' reused image chunk (owned here, see {@link #placeholderChunk}) and its float pixels. */
+    private final MemorySegment pixelChunk, pixelBuffer;
+    private final int pixelTokens;
+    private final float[] pixelScratch;
     private boolean closed;
 
     private SmolVlmModel(Path textModel, Path mmproj, Options o) throws IOException {
@@ -94,7 +92,7 @@ public final class SmolVlmModel implements AutoCloseable {
         MemorySegment mp = Llama.modelDefaultParams(arena);
         mmgp.bindings.llama.LlamaModelParams.nGpuLayers(mp, 0);
         model = Llama.modelLoadFromFile(textModel, mp);
-        MemorySegment c = null, m = null;
+        MemorySegment c = null, m = null, chunk = null;
         try {
             if (o.nCtx() > 0) {
                 MemorySegment cp = Llama.contextDefaultParams(arena);
@@ -112,7 +110,13 @@ public final class SmolVlmModel implements AutoCloseable {
                 c = Llama.initFromModel(model, cp);
             }
             m = Mtmd.initFromFile(mmproj, model, visionParams(arena, o));
+            // Like the encoder's warm-up: the placeholder's preprocessing is paid at load, not by the first tile.
+            chunk = placeholderChunk(m);
+            pixelTokens = (int) Mtmd.inputChunkGetNTokens(chunk);
+            pixelBuffer = imageBuffer(chunk, pixelTokens);
         } catch (RuntimeException e) {
+            if (chunk != null) Mtmd.inputChunkFree(chunk);
+            if (m != null) Mtmd.free(m);
             if (c != null) Llama.free(c);
             Llama.modelFree(model);
             arena.close();
@@ -120,6 +124,8 @@ public final class SmolVlmModel implements AutoCloseable {
         }
         ctx = c; // null without a text context of its own
         mctx = m;
+        pixelChunk = chunk;
+        pixelScratch = new float[3 * imageSize * imageSize];
         nEmbd = Llama.modelNEmbdInp(model);
         nVocab = Llama.vocabNTokens(Llama.modelGetVocab(model));
         nBatch = ctx != null ? Llama.nBatch(ctx) : 0;
@@ -191,7 +197,6 @@ public final class SmolVlmModel implements AutoCloseable {
         if (offset < 0 || pixels.length - offset < n) {
             throw new IllegalArgumentException("expected 3x" + s + "x" + s + " pixels at offset " + offset + ", got " + (pixels.length - Math.max(0, offset)) + " values");
         }
-        if (pixelChunk == null) preparePixelChunk();
         // mtmd's buffer is interleaved (HWC): transposed on the heap, then one bulk copy.
         float[] hwc = pixelScratch;
         int plane = s * s;
@@ -206,55 +211,28 @@ public final class SmolVlmModel implements AutoCloseable {
     }
 
     /**
-     * Tokenizes the placeholder bitmap once and keeps its first image chunk for every later
-     * {@link #encodePixels}: mtmd's idefics3 preprocessing of a bitmap (resize to its preprocessing
-     * size, 17 slices, normalisation) costs a tenth of a tile's encode, and the chunk's buffer is only read
-     * by the encoder, so overwriting it per image is all a new image needs.
+     * The placeholder bitmap's first image chunk, copied out of the list mtmd tokenizes it into, for every
+     * {@link #encodePixels}: mtmd's idefics3 preprocessing of a bitmap (resize to its preprocessing size,
+     * 17 slices, normalisation) costs a tenth of a tile's encode, and the chunk's buffer is only read by
+     * the encoder, so overwriting it per image is all a new image needs. The list (every slice's float
+     * pixels) is freed here; the copy owns its own buffer and is freed on {@link #close}.
      */
-    private void preparePixelChunk() {
+    private MemorySegment placeholderChunk(MemorySegment mtmd) {
         int s = imageSize;
         byte[] gray = new byte[3 * s * s];
         Arrays.fill(gray, (byte) PLACEHOLDER_GRAY);
         MemorySegment bitmap = Mtmd.bitmapInit(s, s, gray);
         MemorySegment chunks = Mtmd.inputChunksInit();
         try {
-            Mtmd.tokenize(mctx, chunks, Mtmd.getMarker(mctx), false, false, bitmap);
-            MemorySegment chunk = null;
-            for (long i = 0; i < Mtmd.inputChunksSize(chunks) && chunk == null; i++) {
-                MemorySegment ci = Mtmd.inputChunksGet(chunks, i);
-                if (Mtmd.inputChunkGetType(ci) == Mtmd.CHUNK_TYPE_IMAGE) chunk = ci;
-            }
-            if (chunk == null) throw new LlamaException("mtmd produced no image chunk");
-            int nTokens = (int) Mtmd.inputChunkGetNTokens(chunk);
-            pixelBuffer = imageBuffer(chunk, nTokens);
-            pixelTokens = nTokens;
-            pixelScratch = new float[3 * s * s];
-            pixelChunks = chunks;
-            pixelChunk = chunk;
-        } catch (RuntimeException e) {
-            Mtmd.inputChunksFree(chunks);
-            throw e;
-        } finally {
-            Mtmd.bitmapFree(bitmap);
-        }
-    }
-
-    /** Image features of an 8-bit RGB image through mtmd's own preprocessing (resize, slicing): one array per image chunk. */
-    public List<float[]> encodeBitmap(MemorySegment bitmap) {
-        MemorySegment chunks = Mtmd.inputChunksInit();
-        try {
-            Mtmd.tokenize(mctx, chunks, Mtmd.getMarker(mctx), false, false, bitmap);
-            List<float[]> out = new ArrayList<>();
+            Mtmd.tokenize(mtmd, chunks, Mtmd.getMarker(mtmd), false, false, bitmap);
             for (long i = 0; i < Mtmd.inputChunksSize(chunks); i++) {
-                MemorySegment chunk = Mtmd.inputChunksGet(chunks, i);
-                if (Mtmd.inputChunkGetType(chunk) != Mtmd.CHUNK_TYPE_IMAGE) continue;
-                int n = (int) Mtmd.inputChunkGetNTokens(chunk);
-                if (Mtmd.encodeChunk(mctx, chunk) != 0) throw new LlamaException("mtmd_encode_chunk failed");
-                out.add(Mtmd.getOutputEmbd(mctx).reinterpret(4L * n * nEmbd).toArray(ValueLayout.JAVA_FLOAT));
+                MemorySegment ci = Mtmd.inputChunksGet(chunks, i);
+                if (Mtmd.inputChunkGetType(ci) == Mtmd.CHUNK_TYPE_IMAGE) return Mtmd.inputChunkCopy(ci);
             }
-            return out;
+            throw new LlamaException("mtmd produced no image chunk for a " + s + "x" + s + " bitmap");
         } finally {
             Mtmd.inputChunksFree(chunks);
+            Mtmd.bitmapFree(bitmap);
         }
     }
 
@@ -466,7 +444,7 @@ public final class SmolVlmModel implements AutoCloseable {
     public synchronized void close() {
         if (closed) return;
         closed = true;
-        if (pixelChunks != null) Mtmd.inputChunksFree(pixelChunks);
+        Mtmd.inputChunkFree(pixelChunk);
         Mtmd.free(mctx);
         if (ctx != null) Llama.free(ctx);
         Llama.modelFree(model);

@@ -29,7 +29,13 @@ final class SmolVlmPromptBuilder {
     private final SmolVlmLlamaSession llamaTokenizer;
     private final int imageTokenId, nEmbd;
 
+    /**
+     * @throws IllegalArgumentException when the processor's tiles are not the vision encoder's input size:
+     *         {@link SmolVlmModel#encodePixels} reads {@code 3·image_size²} values per tile, so tiles of another
+     *         size would be read across their boundaries
+     */
     SmolVlmPromptBuilder(SmolVlmProcessor processor, SmolVlmModel vision, SmolVlmLlamaSession llamaTokenizer) {
+        checkTileSize(processor.imageProcessor().config().maxImageSize(), vision);
         this.processor = processor;
         this.vision = vision;
         this.llamaTokenizer = llamaTokenizer;
@@ -85,7 +91,8 @@ final class SmolVlmPromptBuilder {
 
         long t1 = System.nanoTime();
         float[] features = images == 0 ? null : new float[imagePositions * nEmbd];
-        int planeSize = images == 0 ? 0 : 3 * pixels.size() * pixels.size();
+        if (images > 0) checkTileSize(pixels.size(), vision);
+        int planeSize = 3 * vision.imageSize() * vision.imageSize();
         for (int n = 0; n < images; n++) {
             if (progress.cancelled()) return null;
             long tn = System.nanoTime();
@@ -99,6 +106,13 @@ final class SmolVlmPromptBuilder {
             progress.stage("encode", encode);
         }
         return new SmolVlmPrompt(inputs.expandedPrompt(), ids, features, images, framesUsed, timings);
+    }
+
+    private static void checkTileSize(int tile, SmolVlmModel vision) {
+        if (tile != vision.imageSize()) {
+            throw new IllegalArgumentException("the processor's max_image_size " + tile + " differs from the mmproj's clip.vision.image_size "
+                    + vision.imageSize() + ": the processor does not belong to this vision encoder");
+        }
     }
 
     /** A video reader seen as the sampler's frame source; frames are decoded only when sampled. */

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -290,6 +291,27 @@ class SmolVlmUnderstandingTest {
         assertThat(direct.encodePixels(batch, 0)).containsExactly(other);
         assertThatThrownBy(() -> direct.encodePixels(batch, n + 1)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("pixels at offset " + (n + 1));
+    }
+
+    @Test
+    void aProcessorWhoseTilesAreNotTheEncodersSizeIsRefusedAtOpen() throws IOException {
+        Path checkpoint = FIXTURE.resolve("checkpoint");
+        Path other = Files.createDirectories(dir.resolve("processor-64"));
+        try (var files = Files.list(checkpoint)) {
+            for (Path f : files.filter(f -> f.getFileName().toString().endsWith(".json") || f.getFileName().toString().endsWith(".txt")).toList()) {
+                Files.copy(f, other.resolve(f.getFileName()));
+            }
+        }
+        Path config = other.resolve("preprocessor_config.json");
+        String json = Files.readString(config);
+        String changed = json.replaceFirst("(\"max_image_size\"\\s*:\\s*\\{\\s*\"longest_edge\"\\s*:\\s*)96", "$1" + "64");
+        assertThat(changed).isNotEqualTo(json);
+        Files.writeString(config, changed);
+        SmolVlmProcessor processor = SmolVlmProcessor.load(other);
+        assertThat(processor.imageProcessor().config().maxImageSize()).isEqualTo(64);
+        assertThatThrownBy(() -> SmolVlmUnderstanding.open(gguf.textModel(), gguf.mmproj(), processor, settings()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("max_image_size 64").hasMessageContaining("image_size 96");
     }
 
     @Test
