@@ -32,9 +32,10 @@ import mmgp.gguf.GgufFile;
  * summation order.
  *
  * <p>{@link #encodePixels} feeds already-normalized float pixels to the vision encoder. mtmd's C
- * API only takes 8-bit RGB bitmaps, so at load it tokenizes a placeholder bitmap, keeps a copy of one image chunk
- * (the rest of mtmd's chunk list is freed at once) and overwrites that copy's preprocessed float buffer (the {@code clip_image_f32} inside the
- * chunk's {@code mtmd_image_tokens}) before each {@code mtmd_encode_chunk}. That relies on the struct
+ * API only takes 8-bit RGB bitmaps, so at load it tokenizes a placeholder bitmap, keeps a copy of one
+ * image chunk (mtmd's chunk list is freed at once) and overwrites that copy's preprocessed float buffer
+ * (the {@code clip_image_f32} inside the chunk's {@code mtmd_image_tokens}) before each
+ * {@code mtmd_encode_chunk}. That relies on the struct
  * layout of the pinned libmtmd (commit de3ff81); the layout is checked (sizes, counts, and the
  * placeholder's known normalized values) before anything is written, and a mismatch throws.
  */
