@@ -171,9 +171,9 @@ public record Attention(Linear toQ, Linear toK, Linear toV, Linear toOut, RmsNor
     /**
      * mmgp's fused attention op on q [D, Tq, B], k and v [D, Tk, B] (F32, contiguous rows), bias and
      * mask as {@link #sdpa} takes them, whatever the route switch says (for tests); {@code flags} adds
-     * {@link AttentionKernel#PORTABLE}. Returns contiguous [D, Tq, B].
+     * {@link AttentionKernel#PORTABLE}. Returns contiguous [D, Tq, B]. Public for the route benchmarks.
      */
-    static Tensor fused(Graph g, Tensor q, Tensor k, Tensor v, int heads, float scale, Tensor bias, Tensor mask, int flags) {
+    public static Tensor fused(Graph g, Tensor q, Tensor k, Tensor v, int heads, float scale, Tensor bias, Tensor mask, int flags) {
         int f = flags | (bias != null ? AttentionKernel.BIAS : 0) | (mask != null ? AttentionKernel.MASK : 0);
         int[] params = {heads, Float.floatToRawIntBits(scale), f, 0};
         Tensor[] srcs = bias != null && mask != null ? new Tensor[] {q, k, v, bias, mask}
@@ -183,18 +183,31 @@ public record Attention(Linear toQ, Linear toK, Linear toV, Linear toOut, RmsNor
 
     /** ggml_flash_attn_ext with F32 K/V; bias and mask folded into its F16 mask operand. */
     static Tensor flash(Graph g, Tensor q, Tensor k, Tensor v, int heads, float scale, Tensor bias, Tensor mask) {
+        return flash(g, q, k, v, heads, scale, bias, mask, GgmlType.F32);
+    }
+
+    /**
+     * ggml_flash_attn_ext with K and V as {@code kv} (F32, or F16 cast in the graph, where ggml's
+     * kernel rounds q to F16 for the dot products); bias and mask folded into its F16 mask operand.
+     * Public for the route benchmarks; {@link #sdpa} picks the route.
+     */
+    public static Tensor flash(Graph g, Tensor q, Tensor k, Tensor v, int heads, float scale, Tensor bias, Tensor mask, GgmlType kv) {
         long d = q.ne(0), tq = q.ne(1), tk = k.ne(1), b = q.ne(2), hd = d / heads;
         Tensor q4 = g.permute(g.reshape(q, hd, heads, tq, b), 0, 2, 1, 3); // [hd, Tq, H, B]
         Tensor k4 = g.permute(g.reshape(k, hd, heads, tk, b), 0, 2, 1, 3); // [hd, Tk, H, B]
         Tensor v4 = g.permute(g.reshape(v, hd, heads, tk, b), 0, 2, 1, 3); // [hd, Tk, H, B]
+        if (kv != GgmlType.F32) {
+            k4 = g.cast(k4, kv);
+            v4 = g.cast(v4, kv);
+        }
         Tensor additive = bias == null ? mask : mask == null ? bias : g.add(bias, mask); // [Tk, Tq, 1|H, 1|B]
         Tensor m16 = additive == null ? null : g.cast(additive, GgmlType.F16);
         Tensor out = g.flashAttention(q4, k4, v4, m16, scale);             // [hd, H, Tq, B]
         return g.reshape(out, d, tq, b);                                    // [D, Tq, B]
     }
 
-    /** The materialised fp32 composition: scores, soft_max (with bias and mask), weighted sum. */
-    static Tensor materialised(Graph g, Tensor q, Tensor k, Tensor v, int heads, float scale, Tensor bias, Tensor mask) {
+    /** The materialised fp32 composition: scores, soft_max (with bias and mask), weighted sum (public for the route benchmarks). */
+    public static Tensor materialised(Graph g, Tensor q, Tensor k, Tensor v, int heads, float scale, Tensor bias, Tensor mask) {
         long d = q.ne(0), tq = q.ne(1), tk = k.ne(1), b = q.ne(2), hd = d / heads;
         // Contiguous q and k let ggml's mul_mat take its tiled GEMM instead of per-row dot products.
         Tensor q4 = g.cont(g.permute(g.reshape(q, hd, heads, tq, b), 0, 2, 1, 3)); // [hd, Tq, H, B]
