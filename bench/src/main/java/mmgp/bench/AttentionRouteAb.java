@@ -18,9 +18,9 @@ import mmgp.tensor.GgmlType;
 /**
  * The attention routes compared in one JVM at the models' real shapes, interleaved: every round
  * computes each route once, in turn, so load from other processes falls on all routes alike.
- * Prints each route's median wall time and median process CPU time (the compute threads' time,
- * which load on the machine inflates less than the wall clock) and GFLOP/s of both, counting
- * the two products (4·Tq·Tk·D).
+ * Prints each route's median wall time and median process CPU time per compute (the compute
+ * threads' time, which load on the machine inflates less than the wall clock) and GFLOP/s of
+ * both, counting the two products (4·Tq·Tk·D); GF/cpu-s is per busy core.
  *
  * <pre>java -cp bench/target/mmgp-bench.jar mmgp.bench.AttentionRouteAb [rounds] [threads] [shape,...]</pre>
  * Shapes by name ({@link #SHAPES}); routes:
@@ -44,6 +44,9 @@ public final class AttentionRouteAb {
         SHAPES.put("uvit-cross", new int[] {256, 77, 16, 64, 0});    // to 77 CLIP tokens
         SHAPES.put("clip", new int[] {77, 77, 12, 64, 3});           // CLIP ViT-L text: causal
     }
+
+    /** Milliseconds of the fastest route per timed slice (-Dslice=…, default 1000). */
+    static final double SLICE_MS = Double.parseDouble(System.getProperty("slice", "1000"));
 
     static final List<String> ROUTES = List.of("flash-f32", "flash-f16", "materialised", "materialised-f32gemm", "mmgp");
 
@@ -69,15 +72,21 @@ public final class AttentionRouteAb {
                         graphs.put(route, build(backend, s, route));
                         times.put(route, new double[2][rounds]);
                     }
+                    // The warm-up round also sizes a slice: enough computes that the fastest route runs
+                    // about SLICE_MS, since the process CPU clock ticks coarsely (10 ms here).
+                    int reps = 1;
                     for (int round = 0; round <= rounds; round++) {
+                        double fastest = Double.MAX_VALUE;
                         for (String route : ROUTES) {
                             long cpu0 = os.getProcessCpuTime(), t0 = System.nanoTime();
-                            graphs.get(route).compute();
+                            for (int i = 0; i < reps; i++) graphs.get(route).compute();
                             long wall = System.nanoTime() - t0, cpu = os.getProcessCpuTime() - cpu0;
+                            fastest = Math.min(fastest, wall / 1e6);
                             if (round == 0) continue;
-                            times.get(route)[0][round - 1] = wall / 1e6;
-                            times.get(route)[1][round - 1] = cpu / 1e6;
+                            times.get(route)[0][round - 1] = wall / 1e6 / reps;
+                            times.get(route)[1][round - 1] = cpu / 1e6 / reps;
                         }
+                        if (round == 0) reps = (int) Math.max(1, Math.min(1000, Math.round(SLICE_MS / fastest)));
                     }
                 } finally {
                     for (Graph g : graphs.values()) g.close();
