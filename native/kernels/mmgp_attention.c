@@ -54,6 +54,8 @@
 #define ATTN_KEYS 64
 /* Queries per work item (padded to a multiple of 16 lanes in the packed buffers). */
 #define ATTN_QUERIES 64
+/* K and V panels of a head up to this size are repacked per item (see the item order below). */
+#define ATTN_QUERY_MAJOR_BYTES (256 * 1024)
 
 _Static_assert(sizeof(struct mmgp_attention_params) == 16, "mmgp_attention_params is 4 x 32 bits");
 
@@ -477,8 +479,23 @@ void mmgp_attention(struct ggml_tensor * dst, int ith, int nth, void * userdata)
     const int64_t ks1 = stride_floats(k, 1), ks2 = stride_floats(k, 2);
     const int64_t vs1 = stride_floats(v, 1), vs2 = stride_floats(v, 2);
     const float scale = p->scale;
+    /* Items run head-major (a head's query blocks in a row, its K and V packed once) when the
+     * head's K and V panels are large; with short key sequences (cross-attention, T5) repacking
+     * them is cheap and query-block-major order wins: consecutive items read and write adjacent
+     * columns of the same q and output rows instead of rows a D-float stride apart. The order
+     * changes no bits: every item is computed alone. */
+    const int query_major = 2 * (size_t)tk * hd * sizeof(float) <= ATTN_QUERY_MAJOR_BYTES;
     for (int64_t item = first; item < last; item++) {
-        const int64_t qb = item % qblocks, h = item / qblocks % heads, b = item / qblocks / heads;
+        int64_t qb, h, b;
+        if (query_major) {
+            h = item % heads;
+            qb = item / heads % qblocks;
+            b = item / heads / qblocks;
+        } else {
+            qb = item % qblocks;
+            h = item / qblocks % heads;
+            b = item / qblocks / heads;
+        }
         const int64_t q0 = qb * ATTN_QUERIES;
         struct attn_job job;
         job.nq = (int)(tq - q0 < ATTN_QUERIES ? tq - q0 : ATTN_QUERIES);
