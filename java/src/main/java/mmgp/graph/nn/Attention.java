@@ -111,8 +111,9 @@ public record Attention(Linear toQ, Linear toK, Linear toV, Linear toOut, RmsNor
      *       whenever there is no per-head {@code bias}. Measured 2.6–3.2× faster than the
      *       materialised scores at the models' shapes (bench/results, AttentionBench); masks hold
      *       only 0, −∞ or −10000 and are exact in the F16 the kernel reads.</li>
-     *   <li>With a per-head {@code bias} (T5's position bias): under {@link Numerics#FAST} the same
-     *       flash kernel with bias + mask rounded to F16 (an error the README states); under
+     *   <li>With a per-head {@code bias} (T5's position bias): on FAST's ggml route the same
+     *       flash kernel with bias + mask rounded to F16 (an error the README states; a per-item
+     *       mask that cannot fold with the bias takes the materialised composition); under
      *       {@link Numerics#EXACT} the materialised fp32 composition — two mul_mats around a
      *       soft_max, q and k made contiguous so the matmul takes ggml's tiled GEMM.</li>
      * </ul>
