@@ -57,7 +57,7 @@
 /* K and V panels of a head up to this size are repacked per item (see the item order below). */
 #define ATTN_QUERY_MAJOR_BYTES (256 * 1024)
 
-_Static_assert(sizeof(struct mmgp_attention_params) == 16, "mmgp_attention_params is 4 x 32 bits");
+_Static_assert(sizeof(struct mmgp_attention_params) == 32, "mmgp_attention_params is 8 x 32 bits");
 
 static void attn_fail(const char * what) {
     fprintf(stderr, "mmgp_attention: %s\n", what);
@@ -413,8 +413,23 @@ static void check_f32_rows(const struct ggml_tensor * t, const char * what) {
     }
 }
 
+/*
+ * The next item for this thread, or -1 when all are claimed. The last of the nth threads to run out
+ * resets the counters: ggml's barrier after the op orders that before the next compute's claims.
+ */
+static int64_t claim(struct mmgp_attention_params * p, int64_t items, int nth) {
+    const int64_t item = __atomic_fetch_add(&p->claimed, 1, __ATOMIC_RELAXED);
+    if (item < items) return item;
+    if (__atomic_add_fetch(&p->finished, 1, __ATOMIC_ACQ_REL) == nth) {
+        __atomic_store_n(&p->claimed, 0, __ATOMIC_RELAXED);
+        __atomic_store_n(&p->finished, 0, __ATOMIC_RELEASE);
+    }
+    return -1;
+}
+
 void mmgp_attention(struct ggml_tensor * dst, int ith, int nth, void * userdata) {
-    const struct mmgp_attention_params * p = (const struct mmgp_attention_params *)userdata;
+    struct mmgp_attention_params * p = (struct mmgp_attention_params *)userdata;
+    (void)ith;
     if (p == NULL) attn_fail("userdata (struct mmgp_attention_params *) is NULL");
     if ((p->flags & ~(MMGP_ATTENTION_BIAS | MMGP_ATTENTION_MASK | MMGP_ATTENTION_PORTABLE)) != 0) attn_fail("unknown flags");
     const struct ggml_tensor * q = dst->src[0], * k = dst->src[1], * v = dst->src[2];
@@ -452,12 +467,11 @@ void mmgp_attention(struct ggml_tensor * dst, int ith, int nth, void * userdata)
 #if ATTN_HAS_SIMD
     if ((p->flags & MMGP_ATTENTION_PORTABLE) == 0) path = &SIMD;
 #endif
-    if (tq == 0 || batch == 0) return;
-
     const int64_t qblocks = (tq + ATTN_QUERIES - 1) / ATTN_QUERIES;
     const int64_t items = batch * heads * qblocks;
-    const int64_t first = items * ith / nth, last = items * (ith + 1) / nth;
-    if (first >= last) return;
+    if (items >= INT32_MAX - 2 * (int64_t)nth) attn_fail("too many (batch, head, query block) items");
+    int64_t item = claim(p, items, nth);
+    if (item < 0) return;
 
     /* Thread-local: Qt [hd][64], St [64 keys][64], O [64][hd], m, l, alpha [64], then the K and V
      * panels of the head at hand [Tk][hd] each. The tensors' rows lie D floats apart, often a
@@ -479,13 +493,13 @@ void mmgp_attention(struct ggml_tensor * dst, int ith, int nth, void * userdata)
     const int64_t ks1 = stride_floats(k, 1), ks2 = stride_floats(k, 2);
     const int64_t vs1 = stride_floats(v, 1), vs2 = stride_floats(v, 2);
     const float scale = p->scale;
-    /* Items run head-major (a head's query blocks in a row, its K and V packed once) when the
+    /* Items run head-major (a head's query blocks in a row, its K and V packed once per thread) when the
      * head's K and V panels are large; with short key sequences (cross-attention, T5) repacking
      * them is cheap and query-block-major order wins: consecutive items read and write adjacent
      * columns of the same q and output rows instead of rows a D-float stride apart. The order
      * changes no bits: every item is computed alone. */
     const int query_major = 2 * (size_t)tk * hd * sizeof(float) <= ATTN_QUERY_MAJOR_BYTES;
-    for (int64_t item = first; item < last; item++) {
+    for (; item >= 0; item = claim(p, items, nth)) {
         int64_t qb, h, b;
         if (query_major) {
             h = item % heads;

@@ -318,20 +318,25 @@ MMGP_KERNELS_API void mmgp_group_norm(struct ggml_tensor * dst, int ith, int nth
  *     y: contiguous F32 [D, Tq, B] = softmax(scale·q·kᵀ + bias + mask)·v per head, heads concatenated.
  * fp32 throughout: q·scale rounded once, scores as FMA chains over hd, an online softmax over blocks of
  * 64 keys (running max and sum in fp32, exp by a fixed polynomial), P·V accumulated in fp32. A query
- * whose every score is −∞ gets 0 (as ggml's flash attention gives). Threads split (batch, head, block
- * of 64 queries) items; the plain C and SIMD paths and any thread count give the same bits. Aborts
- * with a message on operands that do not fit.
+ * whose every score is −∞ gets 0 (as ggml's flash attention gives). Threads claim (batch, head, block
+ * of 64 queries) items one at a time from a counter in the params (so a thread the OS delays does not
+ * hold the others up); an item is computed whole by one thread, so the plain C and SIMD paths and any
+ * thread count give the same bits. Every thread of the op must call. Aborts with a message on operands
+ * that do not fit.
  */
 #define MMGP_ATTENTION_BIAS 1     /* src[3] is the per-head bias */
 #define MMGP_ATTENTION_MASK 2     /* the next src is the mask */
 #define MMGP_ATTENTION_PORTABLE 4 /* the plain C path, as CPUs without AVX2/FMA run it */
 
-/* userdata: 4 x 32 bits. */
+/* userdata: 8 x 32 bits, living as long as the graph; one op's own (the op writes its scheduler fields). */
 struct mmgp_attention_params {
-    int32_t heads;    /* >= 1, divides D */
-    float scale;      /* the factor of q·kᵀ */
-    int32_t flags;    /* MMGP_ATTENTION_* */
-    int32_t reserved; /* 0 */
+    int32_t heads;       /* >= 1, divides D */
+    float scale;         /* the factor of q·kᵀ */
+    int32_t flags;       /* MMGP_ATTENTION_* */
+    int32_t reserved;    /* 0 */
+    int32_t claimed;     /* scheduler: 0 when built; the op leaves it 0 after every compute */
+    int32_t finished;    /* scheduler: likewise */
+    int32_t reserved2[2]; /* 0 */
 };
 
 /* The instruction path compiled in for the attention op. */

@@ -26,7 +26,8 @@ public final class AttentionKernel {
      * The address of {@code mmgp_attention}, a {@code ggml_custom_op_t}: q [D, Tq, B], k and v
      * [D, Tk, B] F32 (then the optional bias and mask) → softmax(scale·q·kᵀ + bias + mask)·v per
      * head, contiguous F32 [D, Tq, B]. params: {int32 heads, float scale, int32 flags ({@link #BIAS},
-     * {@link #MASK}, {@link #PORTABLE}), int32 0}. Throws IllegalStateException when the library is
+     * {@link #MASK}, {@link #PORTABLE}), int32 0, then four int32 0 the op
+     * uses as its thread scheduler (one params block per op, living as long as the graph)}. Throws IllegalStateException when the library is
      * unavailable or predates the op.
      */
     public static MemorySegment function() {

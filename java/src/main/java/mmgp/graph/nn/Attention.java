@@ -176,7 +176,7 @@ public record Attention(Linear toQ, Linear toK, Linear toV, Linear toOut, RmsNor
      */
     public static Tensor fused(Graph g, Tensor q, Tensor k, Tensor v, int heads, float scale, Tensor bias, Tensor mask, int flags) {
         int f = flags | (bias != null ? AttentionKernel.BIAS : 0) | (mask != null ? AttentionKernel.MASK : 0);
-        int[] params = {heads, Float.floatToRawIntBits(scale), f, 0};
+        int[] params = {heads, Float.floatToRawIntBits(scale), f, 0, 0, 0, 0, 0}; // the last four: the op's scheduler state, zero
         Tensor[] srcs = bias != null && mask != null ? new Tensor[] {q, k, v, bias, mask}
                 : bias != null ? new Tensor[] {q, k, v, bias} : mask != null ? new Tensor[] {q, k, v, mask} : new Tensor[] {q, k, v};
         return g.customOp("attention_fused", GgmlType.F32, new long[] {q.ne(0), q.ne(1), q.ne(2), 1}, AttentionKernel.function(), params, srcs);
