@@ -84,6 +84,31 @@ class AttentionFusedTest extends FastNnTestSupport {
     }
 
     @Test
+    void aGraphComputedAgainComputesEveryItemAgain() {
+        // The op's threads claim items from a counter in its params, which the last thread resets.
+        int[] s = {3, 64, 130, 70, 2};
+        SplittableRandom r = new SplittableRandom(406);
+        Case a = new Case(r, s, Terms.BIAS_AND_MASK, 0.3f), b = new Case(r, s, Terms.BIAS_AND_MASK, 0.3f);
+        int d = s[0] * s[1];
+        for (ComputeBackend be : new ComputeBackend[] {fast, fast1}) {
+            try (Graph g = new Graph(be, 64)) {
+                Tensor q = g.inputF32("q", d, s[2], s[4]), k = g.inputF32("k", d, s[3], s[4]), v = g.inputF32("v", d, s[3], s[4]);
+                Tensor bias = g.inputF32("bias", s[3], s[2], s[0]), mask = g.inputF32("mask", s[3], s[2], 1, s[4]);
+                Tensor y = g.output(Attention.fused(g, q, k, v, s[0], 0.3f, bias, mask, 0));
+                for (Case c : new Case[] {a, b, a}) {
+                    g.set(q, c.q);
+                    g.set(k, c.k);
+                    g.set(v, c.v);
+                    g.set(bias, c.bias);
+                    g.set(mask, c.mask);
+                    g.compute();
+                    assertThat(g.floats(y)).isEqualTo(c.run(fast, 0));
+                }
+            }
+        }
+    }
+
+    @Test
     void stridedOperandRowsAreRead() {
         // q, k and v as column views of one wider [3·D, T] tensor, as a fused QKV projection gives them.
         int heads = 2, hd = 16, d = heads * hd, t = 37;
