@@ -10,7 +10,7 @@
  * mmgp_im2col.c adds ggml's im2col as a ggml custom op (2-D, 1-D and 3-D), faster than ggml's
  * own CPU kernel and bit-identical to it; mmgp_gemm_q8.c a Q8_0-weight matmul as two custom ops
  * mmgp_gemm_f32.c an FP32 GEMM for F16/F32 operands and mmgp_winograd.c the transforms of a Winograd
- * 3 x 3 convolution (see the end of this header). Every .c file of native/kernels goes into the one library.
+ * 3 x 3 convolution, mmgp_norm.c a fused GroupNorm, mmgp_attention.c a fused attention (see the end of this header). Every .c file of native/kernels goes into the one library.
  */
 #ifndef MMGP_KERNELS_H
 #define MMGP_KERNELS_H
@@ -340,6 +340,40 @@ struct mmgp_channel_norm_params {
 /* The instruction path compiled in for the channel norm. */
 MMGP_KERNELS_API const char * mmgp_channel_norm_path(void);
 MMGP_KERNELS_API void mmgp_channel_norm(struct ggml_tensor * dst, int ith, int nth, void * userdata);
+ * ---- Scaled-dot-product attention as one ggml custom op (mmgp_attention.c) ----
+ *
+ *   y = ggml_custom_4d(ctx, F32, D, Tq, B, 1, {q, k, v[, bias][, mask]}, 3..5, mmgp_attention, -1, params)
+ *     q: F32 [D, Tq, B], k and v: F32 [D, Tk, B] (nb[0] == 4, any row and batch strides), D = heads·hd,
+ *     head h the columns h·hd .. h·hd + hd - 1 (PyTorch's reshape to [B, T, heads, hd]).
+ *     bias (flag MMGP_ATTENTION_BIAS): F32 [Tk, >= Tq, heads, 1 or B], added per head;
+ *     mask (flag MMGP_ATTENTION_MASK): F32 [Tk, >= Tq, 1, 1 or B], broadcast over heads (either may hold −∞).
+ *     y: contiguous F32 [D, Tq, B] = softmax(scale·q·kᵀ + bias + mask)·v per head, heads concatenated.
+ * fp32 throughout: q·scale rounded once, scores as FMA chains over hd, an online softmax over blocks of
+ * 64 keys (running max and sum in fp32, exp by a fixed polynomial), P·V accumulated in fp32. A query
+ * whose every score is −∞ gets 0 (as ggml's flash attention gives). Threads claim (batch, head, block
+ * of 64 queries) items one at a time from a counter in the params (so a thread the OS delays does not
+ * hold the others up); an item is computed whole by one thread, so the plain C and SIMD paths and any
+ * thread count give the same bits. Every thread of the op must call. Aborts with a message on operands
+ * that do not fit.
+ */
+#define MMGP_ATTENTION_BIAS 1     /* src[3] is the per-head bias */
+#define MMGP_ATTENTION_MASK 2     /* the next src is the mask */
+#define MMGP_ATTENTION_PORTABLE 4 /* the plain C path, as CPUs without AVX2/FMA run it */
+
+/* userdata: 8 x 32 bits, living as long as the graph; one op's own (the op writes its scheduler fields). */
+struct mmgp_attention_params {
+    int32_t heads;       /* >= 1, divides D */
+    float scale;         /* the factor of q·kᵀ */
+    int32_t flags;       /* MMGP_ATTENTION_* */
+    int32_t reserved;    /* 0 */
+    int32_t claimed;     /* scheduler: 0 when built; the op leaves it 0 after every compute */
+    int32_t finished;    /* scheduler: likewise */
+    int32_t reserved2[2]; /* 0 */
+};
+
+/* The instruction path compiled in for the attention op. */
+MMGP_KERNELS_API const char * mmgp_attention_path(void);
+MMGP_KERNELS_API void mmgp_attention(struct ggml_tensor * dst, int ith, int nth, void * userdata);
 
 #ifdef __cplusplus
 }

@@ -22,9 +22,10 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Self-attention of one layer at the three models' sequence lengths, through ggml: the exact fp32
- * path the golden tests use ({@link Attention#multiHead}: scores, softmax, weighted sum) against
- * ggml's fused flash attention with F16 K/V. GFLOP/s counts the two matmuls (4·T²·D).
+ * Self-attention of one layer at the three models' sequence lengths: the exact fp32 path the
+ * golden tests use ({@link Attention#multiHead}), ggml's fused flash attention with F16 K/V, and
+ * mmgp's fused fp32 op ({@link Attention#fused}, FAST's route). GFLOP/s counts the two matmuls
+ * (4·T²·D). {@link AttentionRouteAb} compares every route interleaved at the models' real shapes.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -40,7 +41,7 @@ public class AttentionBench {
     @Param({"1024x768x12", "256x1024x16", "1120x2048x32"})
     public String shape;
 
-    @Param({"exact", "flash"})
+    @Param({"exact", "flash", "mmgp"})
     public String path;
 
     @Param({"2"})
@@ -62,6 +63,10 @@ public class AttentionBench {
         if (path.equals("exact")) {
             Tensor q = graph.inputF32("q", width, tokens, 1), k = graph.inputF32("k", width, tokens, 1), v = graph.inputF32("v", width, tokens, 1);
             graph.output(Attention.multiHead(graph, q, k, v, heads, null));
+            for (Tensor t : new Tensor[] {q, k, v}) graph.set(t, random(rnd, (long) width * tokens));
+        } else if (path.equals("mmgp")) {
+            Tensor q = graph.inputF32("q", width, tokens, 1), k = graph.inputF32("k", width, tokens, 1), v = graph.inputF32("v", width, tokens, 1);
+            graph.output(Attention.fused(graph, q, k, v, heads, Attention.defaultScale(headDim), null, null, 0));
             for (Tensor t : new Tensor[] {q, k, v}) graph.set(t, random(rnd, (long) width * tokens));
         } else {
             Tensor q = graph.inputF32("q", headDim, tokens, heads, 1);

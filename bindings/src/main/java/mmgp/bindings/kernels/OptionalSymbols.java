@@ -31,12 +31,16 @@ final class OptionalSymbols {
     /** mmgp_norm.c: the channel norm op of videos, and its instruction path's name. */
     static final Group CHANNEL_NORM = new Group(new MmgpKernels.Binding("mmgp_channel_norm", CUSTOM_OP),
             new MmgpKernels.Binding("mmgp_channel_norm_path", FunctionDescriptor.of(ADDRESS)));
+    /** mmgp_attention.c: the fused attention op, and its instruction path's name. */
+    static final Group ATTENTION = new Group(new MmgpKernels.Binding("mmgp_attention", CUSTOM_OP),
+            new MmgpKernels.Binding("mmgp_attention_path", FunctionDescriptor.of(ADDRESS)));
 
     /** Every optional binding, for the signature check against mmgp_kernels.h. */
     static List<MmgpKernels.Binding> bindings() {
         List<MmgpKernels.Binding> all = new ArrayList<>(WINOGRAD_FUSED.bindings());
         all.addAll(GROUP_NORM.bindings());
         all.addAll(CHANNEL_NORM.bindings());
+        all.addAll(ATTENTION.bindings());
         return all;
     }
 

@@ -1,5 +1,7 @@
 package mmgp.graph.nn;
 
+import mmgp.bindings.kernels.AttentionKernel;
+import mmgp.bindings.kernels.MmgpKernels;
 import mmgp.graph.Graph;
 import mmgp.graph.Numerics;
 import mmgp.graph.Tensor;
@@ -13,9 +15,9 @@ import mmgp.tensor.GgmlType;
  * attention runs through ({@link #sdpa}). Layouts are ggml order: a sequence of T tokens of
  * width D for B items is [D, T, B].
  *
- * <p>Attention runs through {@link #sdpa}, which picks the kernel (fused flash attention or the
- * materialised fp32 composition); both hold the fp32 golden tests at 1e-4 under
- * {@link Numerics#EXACT}.
+ * <p>Attention runs through {@link #sdpa}, which picks the kernel (ggml's fused flash attention or
+ * the materialised fp32 composition, both holding the fp32 golden tests at 1e-4 under
+ * {@link Numerics#EXACT}; mmgp's fused attention op under {@link Numerics#FAST}).
  *
  * @param normQ null for none; else applied to to_q's output (before the rotary embedding)
  * @param normK null for none; else applied to to_k's output
@@ -98,13 +100,20 @@ public record Attention(Linear toQ, Linear toK, Linear toV, Linear toOut, RmsNor
      * Scaled-dot-product attention, softmax(scale·q·kᵀ + bias + mask)·v per head — the one place
      * where attention is built, and so the route point for its kernel:
      * <ul>
-     *   <li>ggml's fused flash attention with F32 K and V (fp32 dot products, an fp32 accumulator
+     *   <li>Under {@link Numerics#FAST}, mmgp's fused attention op ({@code mmgp_attention}: fp32
+     *       scores by FMA register tiles, an online softmax in fp32, P·V accumulated in fp32; bias
+     *       and mask added in F32) where the kernels library has it, for every shape; its rounding
+     *       differs from ggml's kernels, so EXACT keeps those. {@code -Dmmgp.attention=mmgp|ggml}
+     *       (env {@code MMGP_ATTENTION}, read at every graph build) picks the route under FAST, to
+     *       compare the two in one JVM; {@code mmgp} with a library that predates the op is refused.</li>
+     *   <li>Otherwise ggml's fused flash attention with F32 K and V (fp32 dot products, an fp32 accumulator
      *       and an online softmax: the same arithmetic in another order, within the fp32 goldens),
      *       whenever there is no per-head {@code bias}. Measured 2.6–3.2× faster than the
      *       materialised scores at the models' shapes (bench/results, AttentionBench); masks hold
      *       only 0, −∞ or −10000 and are exact in the F16 the kernel reads.</li>
-     *   <li>With a per-head {@code bias} (T5's position bias): under {@link Numerics#FAST} the same
-     *       flash kernel with bias + mask rounded to F16 (an error the README states); under
+     *   <li>With a per-head {@code bias} (T5's position bias): on FAST's ggml route the same
+     *       flash kernel with bias + mask rounded to F16 (an error the README states; a per-item
+     *       mask that cannot fold with the bias takes the materialised composition); under
      *       {@link Numerics#EXACT} the materialised fp32 composition — two mul_mats around a
      *       soft_max, q and k made contiguous so the matmul takes ggml's tiled GEMM.</li>
      * </ul>
@@ -126,25 +135,80 @@ public record Attention(Linear toQ, Linear toK, Linear toV, Linear toOut, RmsNor
         if (bias != null && (bias.ne(0) != tk || bias.ne(1) < tq || bias.ne(2) != heads)) {
             throw new IllegalArgumentException("attention bias " + bias + " must be [" + tk + " keys, " + tq + " queries, " + heads + " heads, 1 or batch]");
         }
+        if (fusedRoute(g) && fusable(q, k, v, bias, mask)) return fused(g, q, k, v, heads, scale, bias, mask, 0);
         boolean foldable = bias == null || mask == null || mask.ne(3) == 1; // bias + mask must broadcast into one tensor
         if (bias == null || (g.backend().numerics() == Numerics.FAST && foldable)) return flash(g, q, k, v, heads, scale, bias, mask);
         return materialised(g, q, k, v, heads, scale, bias, mask);
     }
 
+    /**
+     * Whether {@code g}'s attention takes mmgp's fused op: FAST numerics and the switch
+     * {@code -Dmmgp.attention=mmgp|ggml} (env {@code MMGP_ATTENTION}), by default mmgp where the
+     * kernels library has the op.
+     */
+    public static boolean fusedRoute(Graph g) {
+        if (g.backend().numerics() != Numerics.FAST) return false;
+        String value = Winograd.setting("mmgp.attention", "MMGP_ATTENTION", "", "mmgp", "ggml"); // "": not set
+        if (value.isEmpty()) return AttentionKernel.available();
+        if (value.equals("ggml")) return false;
+        if (!AttentionKernel.available()) {
+            throw new IllegalStateException("mmgp.attention / MMGP_ATTENTION=mmgp, but the kernels library "
+                    + (MmgpKernels.isAvailable() ? "in " + MmgpKernels.directory() + " predates the attention op: rebuild with native/build-native.sh"
+                            : "is unavailable: " + MmgpKernels.unavailableReason()));
+        }
+        return true;
+    }
+
+    /** What the fused op reads: F32 operands with contiguous rows, q, k and v 3-D, a batch-broadcast or per-item bias and mask. */
+    private static boolean fusable(Tensor q, Tensor k, Tensor v, Tensor bias, Tensor mask) {
+        for (Tensor t : new Tensor[] {q, k, v, bias, mask}) {
+            if (t != null && (t.type() != GgmlType.F32 || t.nb(0) != 4)) return false;
+        }
+        long b = q.ne(2);
+        return q.ne(3) == 1 && k.ne(3) == 1 && v.ne(3) == 1 && k.ne(2) == b && v.ne(2) == b && v.ne(1) == k.ne(1) && k.ne(0) == q.ne(0) && v.ne(0) == q.ne(0)
+                && (bias == null || bias.ne(3) == 1 || bias.ne(3) == b) && (mask == null || mask.ne(3) == 1 || mask.ne(3) == b);
+    }
+
+    /**
+     * mmgp's fused attention op on q [D, Tq, B], k and v [D, Tk, B] (F32, contiguous rows), bias and
+     * mask as {@link #sdpa} takes them, whatever the route switch says (for tests); {@code flags} adds
+     * {@link AttentionKernel#PORTABLE}. Returns contiguous [D, Tq, B]. Public for the route benchmarks.
+     */
+    public static Tensor fused(Graph g, Tensor q, Tensor k, Tensor v, int heads, float scale, Tensor bias, Tensor mask, int flags) {
+        int f = flags | (bias != null ? AttentionKernel.BIAS : 0) | (mask != null ? AttentionKernel.MASK : 0);
+        int[] params = {heads, Float.floatToRawIntBits(scale), f, 0, 0, 0, 0, 0}; // the last four: the op's scheduler state, zero
+        Tensor[] srcs = bias != null && mask != null ? new Tensor[] {q, k, v, bias, mask}
+                : bias != null ? new Tensor[] {q, k, v, bias} : mask != null ? new Tensor[] {q, k, v, mask} : new Tensor[] {q, k, v};
+        return g.customOp("attention_fused", GgmlType.F32, new long[] {q.ne(0), q.ne(1), q.ne(2), 1}, AttentionKernel.function(), params, srcs);
+    }
+
     /** ggml_flash_attn_ext with F32 K/V; bias and mask folded into its F16 mask operand. */
     static Tensor flash(Graph g, Tensor q, Tensor k, Tensor v, int heads, float scale, Tensor bias, Tensor mask) {
+        return flash(g, q, k, v, heads, scale, bias, mask, GgmlType.F32);
+    }
+
+    /**
+     * ggml_flash_attn_ext with K and V as {@code kv} (F32, or F16 cast in the graph, where ggml's
+     * kernel rounds q to F16 for the dot products); bias and mask folded into its F16 mask operand.
+     * Public for the route benchmarks; {@link #sdpa} picks the route.
+     */
+    public static Tensor flash(Graph g, Tensor q, Tensor k, Tensor v, int heads, float scale, Tensor bias, Tensor mask, GgmlType kv) {
         long d = q.ne(0), tq = q.ne(1), tk = k.ne(1), b = q.ne(2), hd = d / heads;
         Tensor q4 = g.permute(g.reshape(q, hd, heads, tq, b), 0, 2, 1, 3); // [hd, Tq, H, B]
         Tensor k4 = g.permute(g.reshape(k, hd, heads, tk, b), 0, 2, 1, 3); // [hd, Tk, H, B]
         Tensor v4 = g.permute(g.reshape(v, hd, heads, tk, b), 0, 2, 1, 3); // [hd, Tk, H, B]
+        if (kv != GgmlType.F32) {
+            k4 = g.cast(k4, kv);
+            v4 = g.cast(v4, kv);
+        }
         Tensor additive = bias == null ? mask : mask == null ? bias : g.add(bias, mask); // [Tk, Tq, 1|H, 1|B]
         Tensor m16 = additive == null ? null : g.cast(additive, GgmlType.F16);
         Tensor out = g.flashAttention(q4, k4, v4, m16, scale);             // [hd, H, Tq, B]
         return g.reshape(out, d, tq, b);                                    // [D, Tq, B]
     }
 
-    /** The materialised fp32 composition: scores, soft_max (with bias and mask), weighted sum. */
-    static Tensor materialised(Graph g, Tensor q, Tensor k, Tensor v, int heads, float scale, Tensor bias, Tensor mask) {
+    /** The materialised fp32 composition: scores, soft_max (with bias and mask), weighted sum (public for the route benchmarks). */
+    public static Tensor materialised(Graph g, Tensor q, Tensor k, Tensor v, int heads, float scale, Tensor bias, Tensor mask) {
         long d = q.ne(0), tq = q.ne(1), tk = k.ne(1), b = q.ne(2), hd = d / heads;
         // Contiguous q and k let ggml's mul_mat take its tiled GEMM instead of per-row dot products.
         Tensor q4 = g.cont(g.permute(g.reshape(q, hd, heads, tq, b), 0, 2, 1, 3)); // [hd, Tq, H, B]

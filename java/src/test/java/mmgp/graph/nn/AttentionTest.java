@@ -66,15 +66,17 @@ class AttentionTest extends NnTestSupport {
 
     @Test
     void fastNumericsFoldTheBiasIntoFlashAttentionsF16MaskWithinItsRounding() {
-        // Under FAST, T5's bias takes the flash kernel too: the only new error is the bias rounded to
+        // Under FAST's ggml route, T5's bias takes the flash kernel too: the only new error is the bias rounded to
         // F16 (|bias| ≤ 3 → ≤ 3·2^-11 per logit), so outputs stay within 5e-3 of the fp32 reference.
         int tq = 6, tk = 7;
         SplittableRandom r = new SplittableRandom(15);
         float[] q = uniform(r, D * tq * B, -2, 2), k = uniform(r, D * tk * B, -2, 2), v = uniform(r, D * tk * B, -2, 2);
         float[] bias = uniform(r, tk * tq * HEADS, -3, 3);
+        // -Dmmgp.attention=ggml: FAST's default is mmgp's fused op (AttentionFusedTest) where the kernels have it.
         try (ComputeBackend fast = ComputeBackend.cpu(2, Numerics.FAST); Graph g = new Graph(fast, 256)) {
             Tensor qi = input(g, "q", q, D, tq, B), ki = input(g, "k", k, D, tk, B), vi = input(g, "v", v, D, tk, B);
-            Tensor out = g.output(Attention.sdpa(g, qi, ki, vi, HEADS, 1f, input(g, "bias", bias, tk, tq, HEADS), null));
+            Tensor bi = input(g, "bias", bias, tk, tq, HEADS);
+            Tensor out = g.output(withAttentionRoute("ggml", () -> Attention.sdpa(g, qi, ki, vi, HEADS, 1f, bi, null)));
             g.compute();
             double[] expected = attention(doubles(q), doubles(k), doubles(v), tq, tk, 1, bias, null, false);
             assertClose("FAST bias", g.floats(out), expected, 5e-3, 0);
@@ -160,6 +162,13 @@ class AttentionTest extends NnTestSupport {
             for (int i = 0; i < bound.length; i++) bound[i] += 1e-5;
             assertWithin("attention module", g.floats(out), expected, bound);
         }
+    }
+
+    /** {@code build} with -Dmmgp.attention={@code route} (read while the graph is built). */
+    static Tensor withAttentionRoute(String route, java.util.function.Supplier<Tensor> build) {
+        Tensor[] out = new Tensor[1];
+        WinogradTest.withProperties(new String[] {"mmgp.attention"}, new String[] {route}, () -> out[0] = build.get());
+        return out[0];
     }
 
     /**

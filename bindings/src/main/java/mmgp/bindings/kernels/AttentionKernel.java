@@ -1,0 +1,48 @@
+package mmgp.bindings.kernels;
+
+import java.lang.foreign.MemorySegment;
+import mmgp.bindings.Downcalls;
+
+/**
+ * mmgp's fused attention op ({@code mmgp_attention}, mmgp_attention.c), optional like the group
+ * norm: a kernels library that predates it still loads and the graph keeps ggml's flash attention.
+ */
+public final class AttentionKernel {
+    /** {@code MMGP_ATTENTION_BIAS}: src[3] is a per-head F32 bias [Tk, ≥Tq, heads, 1|B]. */
+    public static final int BIAS = 1;
+    /** {@code MMGP_ATTENTION_MASK}: the next src is an F32 mask [Tk, ≥Tq, 1, 1|B]. */
+    public static final int MASK = 2;
+    /** {@code MMGP_ATTENTION_PORTABLE}: the plain C path, as CPUs without AVX2/FMA run it (for tests). */
+    public static final int PORTABLE = 4;
+
+    private AttentionKernel() {}
+
+    /** Whether the loaded kernels library has the attention op; never throws. */
+    public static boolean available() {
+        return MmgpKernels.isAvailable() && !OptionalSymbols.ATTENTION.op().equals(MemorySegment.NULL);
+    }
+
+    /**
+     * The address of {@code mmgp_attention}, a {@code ggml_custom_op_t}: q [D, Tq, B], k and v
+     * [D, Tk, B] F32 (then the optional bias and mask) → softmax(scale·q·kᵀ + bias + mask)·v per
+     * head, contiguous F32 [D, Tq, B]. params: {int32 heads, float scale, int32 flags ({@link #BIAS},
+     * {@link #MASK}, {@link #PORTABLE}), int32 0, then four int32 0 the op
+     * uses as its thread scheduler (one params block per op, living as long as the graph)}. Throws IllegalStateException when the library is
+     * unavailable or predates the op.
+     */
+    public static MemorySegment function() {
+        if (!MmgpKernels.isAvailable()) throw new IllegalStateException("the mmgp kernels are unavailable: " + MmgpKernels.unavailableReason());
+        if (!available()) throw new IllegalStateException("the mmgp kernels in " + MmgpKernels.directory() + " have no mmgp_attention; rebuild with native/build-native.sh");
+        return OptionalSymbols.ATTENTION.op();
+    }
+
+    /** The instruction path compiled in for the attention op, e.g. "avx2+fma 6x16 tiles". */
+    public static String path() {
+        function();
+        try {
+            return ((MemorySegment) OptionalSymbols.ATTENTION.helper().invokeExact()).reinterpret(256).getString(0);
+        } catch (Throwable t) {
+            throw Downcalls.rethrow(t);
+        }
+    }
+}
