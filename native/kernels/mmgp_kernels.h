@@ -340,6 +340,8 @@ struct mmgp_channel_norm_params {
 /* The instruction path compiled in for the channel norm. */
 MMGP_KERNELS_API const char * mmgp_channel_norm_path(void);
 MMGP_KERNELS_API void mmgp_channel_norm(struct ggml_tensor * dst, int ith, int nth, void * userdata);
+
+/*
  * ---- Scaled-dot-product attention as one ggml custom op (mmgp_attention.c) ----
  *
  *   y = ggml_custom_4d(ctx, F32, D, Tq, B, 1, {q, k, v[, bias][, mask]}, 3..5, mmgp_attention, -1, params)
