@@ -148,10 +148,22 @@ static void scores_portable(float * st, const float * qt, const struct attn_job 
     }
 }
 
+/*
+ * A NaN score (from NaN in q, k, bias or mask) poisons its query, as in ggml and PyTorch: fmaxf and
+ * the SIMD max drop NaN operands (by position), so a flag collects them and the query's running max
+ * and sum become NaN; m NaN keeps it so over later blocks, every p and alpha of it is then 0 and
+ * the final O / l is NaN.
+ */
 static void softmax_portable(float * st, int nk, int lq, float * m, float * l, float * alpha) {
     for (int q = 0; q < lq; q++) {
         float bm = m[q];
-        for (int j = 0; j < nk; j++) bm = fmaxf(bm, st[j * lq + q]);
+        int nan = isnan(bm);
+        for (int j = 0; j < nk; j++) {
+            const float s = st[j * lq + q];
+            nan |= isnan(s);
+            bm = fmaxf(bm, s);
+        }
+        if (nan) bm = NAN;
         /* a query whose keys so far are all −∞ subtracts 0, so its p are 0 rather than NaN */
         const float mu = bm == -INFINITY ? 0.0f : bm;
         alpha[q] = attn_exp(m[q] - mu);
@@ -161,7 +173,7 @@ static void softmax_portable(float * st, int nk, int lq, float * m, float * l, f
             st[j * lq + q] = p;
             sum += p;
         }
-        l[q] = ATTN_FMAF(l[q], alpha[q], sum);
+        l[q] = nan ? NAN : ATTN_FMAF(l[q], alpha[q], sum);
         m[q] = bm;
     }
 }
@@ -289,8 +301,13 @@ static void softmax_simd(float * st, int nk, int lq, float * m, float * l, float
     const __m256 ninf = _mm256_set1_ps(-INFINITY);
     for (int q = 0; q < lq; q += 8) {
         const __m256 mold = _mm256_loadu_ps(m + q);
-        __m256 bm = mold;
-        for (int j = 0; j < nk; j++) bm = _mm256_max_ps(bm, _mm256_loadu_ps(st + j * lq + q));
+        __m256 bm = mold, nan = _mm256_cmp_ps(mold, mold, _CMP_UNORD_Q);
+        for (int j = 0; j < nk; j++) {
+            const __m256 s = _mm256_loadu_ps(st + j * lq + q);
+            nan = _mm256_or_ps(nan, _mm256_cmp_ps(s, s, _CMP_UNORD_Q));
+            bm = _mm256_max_ps(bm, s);
+        }
+        bm = _mm256_or_ps(bm, nan); /* all ones: a NaN (softmax_portable's comment) */
         const __m256 mu = _mm256_andnot_ps(_mm256_cmp_ps(bm, ninf, _CMP_EQ_OQ), bm);
         const __m256 a = exp_simd(_mm256_sub_ps(mold, mu));
         __m256 sum = _mm256_setzero_ps();
@@ -300,7 +317,7 @@ static void softmax_simd(float * st, int nk, int lq, float * m, float * l, float
             sum = _mm256_add_ps(sum, p);
         }
         _mm256_storeu_ps(alpha + q, a);
-        _mm256_storeu_ps(l + q, _mm256_fmadd_ps(_mm256_loadu_ps(l + q), a, sum));
+        _mm256_storeu_ps(l + q, _mm256_or_ps(_mm256_fmadd_ps(_mm256_loadu_ps(l + q), a, sum), nan));
         _mm256_storeu_ps(m + q, bm);
     }
 }
@@ -397,6 +414,12 @@ const char * mmgp_attention_path(void) {
     return ATTN_HAS_SIMD ? "avx2+fma 6x16 tiles" : "plain C";
 }
 
+int64_t mmgp_attention_thread_bytes(int64_t tk, int64_t hd) {
+    /* the layout the op carves below, plus 64 bytes to align it */
+    const int64_t floats = hd * ATTN_QUERIES * 2 + (int64_t)ATTN_KEYS * ATTN_QUERIES + 3 * ATTN_QUERIES + 2 * tk * hd;
+    return floats * (int64_t)sizeof(float) + 64;
+}
+
 /* ---- the op ---- */
 
 /* Floats between consecutive elements along dim `d` of `t`, checked to be a whole number. */
@@ -476,8 +499,7 @@ void mmgp_attention(struct ggml_tensor * dst, int ith, int nth, void * userdata)
     /* Thread-local: Qt [hd][64], St [64 keys][64], O [64][hd], m, l, alpha [64], then the K and V
      * panels of the head at hand [Tk][hd] each. The tensors' rows lie D floats apart, often a
      * multiple of 4 KiB, where a block of them would share a few L1 sets; packed they are dense. */
-    const size_t floats = (size_t)hd * ATTN_QUERIES * 2 + (size_t)ATTN_KEYS * ATTN_QUERIES + 3 * ATTN_QUERIES + 2 * (size_t)tk * hd;
-    float * buf = (float *)malloc(floats * sizeof(float) + 64);
+    float * buf = (float *)malloc((size_t)mmgp_attention_thread_bytes(tk, hd));
     if (buf == NULL) attn_fail("out of memory for a thread's buffers");
     float * qt = (float *)(((uintptr_t)buf + 63) & ~(uintptr_t)63);
     float * st = qt + (size_t)hd * ATTN_QUERIES;
@@ -565,7 +587,8 @@ void mmgp_attention(struct ggml_tensor * dst, int ith, int nth, void * userdata)
         }
         float * out = (float *)dst->data + (b * tq + q0) * width + h * hd;
         for (int i = 0; i < job.nq; i++) {
-            const float inv = l[i] > 0.0f ? 1.0f / l[i] : 0.0f;
+            /* l is 0 when every score was −∞ (the output is 0), NaN for a NaN score (NaN) */
+            const float inv = l[i] == 0.0f ? 0.0f : 1.0f / l[i];
             for (int64_t d = 0; d < hd; d++) out[i * width + d] = o[i * hd + d] * inv;
         }
     }

@@ -36,11 +36,28 @@ public final class AttentionKernel {
         return OptionalSymbols.ATTENTION.op();
     }
 
-    /** The instruction path compiled in for the attention op, e.g. "avx2+fma 6x16 tiles". */
+    /** What {@link #path()} returns for a build without the op's SIMD path (not x86 with AVX2 and FMA). */
+    public static final String PLAIN_PATH = "plain C";
+
+    /** The instruction path compiled in for the attention op, e.g. "avx2+fma 6x16 tiles", or {@link #PLAIN_PATH}. */
     public static String path() {
         function();
         try {
-            return ((MemorySegment) OptionalSymbols.ATTENTION.helper().invokeExact()).reinterpret(256).getString(0);
+            return ((MemorySegment) OptionalSymbols.ATTENTION.helper(0).invokeExact()).reinterpret(256).getString(0);
+        } catch (Throwable t) {
+            throw Downcalls.rethrow(t);
+        }
+    }
+
+    /**
+     * {@code mmgp_attention_thread_bytes}: the bytes each thread of the op mallocs outside ggml's
+     * plan for {@code keys} keys of head dim {@code headDim} (the op allocates exactly this).
+     */
+    public static long threadBytes(long keys, long headDim) {
+        if (keys < 1 || headDim < 1) throw new IllegalArgumentException("attention needs keys ≥ 1 and head dim ≥ 1, got " + keys + " and " + headDim);
+        function();
+        try {
+            return (long) OptionalSymbols.ATTENTION.helper(1).invokeExact(keys, headDim);
         } catch (Throwable t) {
             throw Downcalls.rethrow(t);
         }

@@ -31,9 +31,10 @@ final class OptionalSymbols {
     /** mmgp_norm.c: the channel norm op of videos, and its instruction path's name. */
     static final Group CHANNEL_NORM = new Group(new MmgpKernels.Binding("mmgp_channel_norm", CUSTOM_OP),
             new MmgpKernels.Binding("mmgp_channel_norm_path", FunctionDescriptor.of(ADDRESS)));
-    /** mmgp_attention.c: the fused attention op, and its instruction path's name. */
+    /** mmgp_attention.c: the fused attention op, its instruction path's name, and the bytes a thread of it allocates. */
     static final Group ATTENTION = new Group(new MmgpKernels.Binding("mmgp_attention", CUSTOM_OP),
-            new MmgpKernels.Binding("mmgp_attention_path", FunctionDescriptor.of(ADDRESS)));
+            new MmgpKernels.Binding("mmgp_attention_path", FunctionDescriptor.of(ADDRESS)),
+            new MmgpKernels.Binding("mmgp_attention_thread_bytes", FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG)));
 
     /** Every optional binding, for the signature check against mmgp_kernels.h. */
     static List<MmgpKernels.Binding> bindings() {
@@ -46,15 +47,17 @@ final class OptionalSymbols {
 
     /**
      * An op's symbols: {@link #op} the custom op's address (NULL when the group is missing) and
-     * {@link #helper} a downcall to its companion function (null then).
+     * {@link #helper(int)} downcalls to its companion functions (null then).
      */
     static final class Group {
         private final List<MmgpKernels.Binding> bindings;
         private MemorySegment op;
-        private MethodHandle helper;
+        private MethodHandle[] helpers;
 
-        Group(MmgpKernels.Binding op, MmgpKernels.Binding helper) {
-            this.bindings = List.of(op, helper);
+        Group(MmgpKernels.Binding op, MmgpKernels.Binding... helpers) {
+            List<MmgpKernels.Binding> all = new ArrayList<>(List.of(op));
+            all.addAll(List.of(helpers));
+            this.bindings = List.copyOf(all);
         }
 
         List<MmgpKernels.Binding> bindings() {
@@ -67,10 +70,15 @@ final class OptionalSymbols {
             return op;
         }
 
-        /** The companion function, null when {@link #op} is NULL. */
-        synchronized MethodHandle helper() {
+        /** The first companion function, null when {@link #op} is NULL. */
+        MethodHandle helper() {
+            return helper(0);
+        }
+
+        /** The {@code i}-th companion function (in the constructor's order), null when {@link #op} is NULL. */
+        synchronized MethodHandle helper(int i) {
             if (op == null) find();
-            return helper;
+            return helpers == null ? null : helpers[i];
         }
 
         private void find() {
@@ -78,9 +86,14 @@ final class OptionalSymbols {
             if (!MmgpKernels.isAvailable()) return;
             SymbolLookup lookup = SymbolLookup.libraryLookup(MmgpKernels.directory().resolve("lib").resolve(MmgpKernels.fileName()), Arena.global());
             MemorySegment o = lookup.find(bindings.get(0).name()).orElse(MemorySegment.NULL);
-            MemorySegment h = lookup.find(bindings.get(1).name()).orElse(MemorySegment.NULL);
-            if (!o.equals(MemorySegment.NULL) && !h.equals(MemorySegment.NULL)) {
-                helper = Linker.nativeLinker().downcallHandle(h, bindings.get(1).descriptor());
+            MethodHandle[] found = new MethodHandle[bindings.size() - 1];
+            for (int i = 0; i < found.length; i++) {
+                MemorySegment h = lookup.find(bindings.get(i + 1).name()).orElse(MemorySegment.NULL);
+                if (h.equals(MemorySegment.NULL)) return; // a half-built group counts as missing
+                found[i] = Linker.nativeLinker().downcallHandle(h, bindings.get(i + 1).descriptor());
+            }
+            if (!o.equals(MemorySegment.NULL)) {
+                helpers = found;
                 op = o;
             }
         }

@@ -102,10 +102,12 @@ public record Attention(Linear toQ, Linear toK, Linear toV, Linear toOut, RmsNor
      * <ul>
      *   <li>Under {@link Numerics#FAST}, mmgp's fused attention op ({@code mmgp_attention}: fp32
      *       scores by FMA register tiles, an online softmax in fp32, P·V accumulated in fp32; bias
-     *       and mask added in F32) where the kernels library has it, for every shape; its rounding
+     *       and mask added in F32) where the kernels library has it with its SIMD path (AVX2 + FMA),
+     *       for every shape; its rounding
      *       differs from ggml's kernels, so EXACT keeps those. {@code -Dmmgp.attention=mmgp|ggml}
      *       (env {@code MMGP_ATTENTION}, read at every graph build) picks the route under FAST, to
-     *       compare the two in one JVM; {@code mmgp} with a library that predates the op is refused.</li>
+     *       compare the two in one JVM; {@code mmgp} takes the op even on its plain C path (far slower than
+     *       ggml's flash attention), and with a library that predates the op is refused.</li>
      *   <li>Otherwise ggml's fused flash attention with F32 K and V (fp32 dot products, an fp32 accumulator
      *       and an online softmax: the same arithmetic in another order, within the fp32 goldens),
      *       whenever there is no per-head {@code bias}. Measured 2.6–3.2× faster than the
@@ -144,12 +146,13 @@ public record Attention(Linear toQ, Linear toK, Linear toV, Linear toOut, RmsNor
     /**
      * Whether {@code g}'s attention takes mmgp's fused op: FAST numerics and the switch
      * {@code -Dmmgp.attention=mmgp|ggml} (env {@code MMGP_ATTENTION}), by default mmgp where the
-     * kernels library has the op.
+     * kernels library has the op with its SIMD path ({@link #defaultsToFused}); {@code mmgp} takes
+     * the op whatever its path.
      */
     public static boolean fusedRoute(Graph g) {
         if (g.backend().numerics() != Numerics.FAST) return false;
         String value = Winograd.setting("mmgp.attention", "MMGP_ATTENTION", "", "mmgp", "ggml"); // "": not set
-        if (value.isEmpty()) return AttentionKernel.available();
+        if (value.isEmpty()) return AttentionKernel.available() && defaultsToFused(AttentionKernel.path());
         if (value.equals("ggml")) return false;
         if (!AttentionKernel.available()) {
             throw new IllegalStateException("mmgp.attention / MMGP_ATTENTION=mmgp, but the kernels library "
@@ -157,6 +160,15 @@ public record Attention(Linear toQ, Linear toK, Linear toV, Linear toOut, RmsNor
                             : "is unavailable: " + MmgpKernels.unavailableReason()));
         }
         return true;
+    }
+
+    /**
+     * Whether the op with instruction path {@code path} ({@link AttentionKernel#path}) is the default
+     * route: only its SIMD path, since the plain C one (a scalar chain per score) is far slower than
+     * ggml's flash attention.
+     */
+    static boolean defaultsToFused(String path) {
+        return !path.equals(AttentionKernel.PLAIN_PATH);
     }
 
     /** What the fused op reads: F32 operands with contiguous rows, q, k and v 3-D, a batch-broadcast or per-item bias and mask. */
@@ -177,6 +189,7 @@ public record Attention(Linear toQ, Linear toK, Linear toV, Linear toOut, RmsNor
     public static Tensor fused(Graph g, Tensor q, Tensor k, Tensor v, int heads, float scale, Tensor bias, Tensor mask, int flags) {
         int f = flags | (bias != null ? AttentionKernel.BIAS : 0) | (mask != null ? AttentionKernel.MASK : 0);
         int[] params = {heads, Float.floatToRawIntBits(scale), f, 0, 0, 0, 0, 0}; // the last four: the op's scheduler state, zero
+        g.reserveThreadScratch(AttentionKernel.threadBytes(k.ne(1), q.ne(0) / heads)); // each thread's packed Q, scores, O, K and V
         Tensor[] srcs = bias != null && mask != null ? new Tensor[] {q, k, v, bias, mask}
                 : bias != null ? new Tensor[] {q, k, v, bias} : mask != null ? new Tensor[] {q, k, v, mask} : new Tensor[] {q, k, v};
         return g.customOp("attention_fused", GgmlType.F32, new long[] {q.ne(0), q.ne(1), q.ne(2), 1}, AttentionKernel.function(), params, srcs);

@@ -71,7 +71,7 @@ class AttentionFusedTest extends FastNnTestSupport {
     @Test
     void oneAndTwoThreadsAndBothPathsGiveTheSameBits() {
         SplittableRandom r = new SplittableRandom(403);
-        boolean simd = !AttentionKernel.path().equals("plain C");
+        boolean simd = !AttentionKernel.path().equals(AttentionKernel.PLAIN_PATH);
         for (int[] s : SHAPES) {
             for (Terms terms : new Terms[] {Terms.NONE, Terms.BIAS_AND_MASK}) {
                 Case c = new Case(r, s, terms, 0.3f);
@@ -80,6 +80,62 @@ class AttentionFusedTest extends FastNnTestSupport {
                 assertThat(c.run(fast1, AttentionKernel.PORTABLE)).as("plain C, 1 vs 2 threads " + Arrays.toString(s)).isEqualTo(c.run(fast, AttentionKernel.PORTABLE));
                 if (simd) assertThat(c.run(fast, AttentionKernel.PORTABLE)).as("plain C vs SIMD " + Arrays.toString(s) + " " + terms).isEqualTo(two);
             }
+        }
+    }
+
+    @Test
+    void aNaNScoreMakesItsQueryNaNOnBothPaths() {
+        // Scores [50, NaN, …, −50] over v rows 1, 2, 3, …: ggml and PyTorch give NaN. The NaN in the first
+        // and in the last key, within one key block and past the first (a later block must not forget it).
+        int hd = 8, tq = 3;
+        for (int tk : new int[] {3, 70}) {
+            for (int at : new int[] {1, tk - 1}) {
+                float[] q = new float[hd * tq], k = uniform(new SplittableRandom(407), hd * tk, -1, 1), v = new float[hd * tk], bias = new float[tk * tq];
+                for (int j = 0; j < tk; j++) Arrays.fill(v, j * hd, (j + 1) * hd, j + 1);
+                for (int i = 0; i < tq; i++) {
+                    bias[i * tk] = 50;
+                    bias[i * tk + tk - 1] = -50;
+                }
+                bias[at] = Float.NaN;       // query 0: a NaN bias score
+                q[2 * hd + 3] = Float.NaN;  // query 2: NaN in q, so every score of it
+                Case c = new Case(new int[] {1, hd, tq, tk, 1}, Terms.BIAS, 1f, q, k, v, bias, null);
+                double[] expected = c.reference();
+                float[] simd = c.run(fast, 0), plain = c.run(fast, AttentionKernel.PORTABLE);
+                for (float[] got : new float[][] {simd, plain}) {
+                    String what = (got == simd ? "default path" : "plain C") + ", Tk " + tk + ", NaN at key " + at;
+                    for (int e = 0; e < hd; e++) {
+                        assertThat(got[e]).as(what + ", query 0").isNaN();
+                        assertThat(got[2 * hd + e]).as(what + ", query 2").isNaN();
+                        assertThat((double) got[hd + e]).as(what + ", query 1").isCloseTo(expected[hd + e], org.assertj.core.data.Offset.offset(1e-5));
+                    }
+                }
+                assertThat(Arrays.copyOfRange(simd, hd, 2 * hd)).as("plain C vs the default path").isEqualTo(Arrays.copyOfRange(plain, hd, 2 * hd));
+            }
+        }
+    }
+
+    @Test
+    void theDefaultRouteTakesTheOpOnlyOnItsSimdPath() {
+        assertThat(Attention.defaultsToFused(AttentionKernel.PLAIN_PATH)).isFalse();
+        assertThat(Attention.defaultsToFused("avx2+fma 6x16 tiles")).isTrue();
+        try (Graph g = new Graph(fast, 16)) {
+            assertThat(Attention.fusedRoute(g)).as(AttentionKernel.path()).isEqualTo(Attention.defaultsToFused(AttentionKernel.path()));
+            withProperties(new String[] {"mmgp.attention"}, new String[] {"mmgp"}, () -> assertThat(Attention.fusedRoute(g)).as("the override, any path").isTrue());
+        }
+    }
+
+    @Test
+    void eachThreadsBuffersAreInTheGraphsPlan() {
+        int heads = 2, hd = 24, d = heads * hd, tq = 9, tk = 130, b = 2;
+        // Qt and O [hd][64 queries] each, St [64 keys][64], m, l and alpha [64], packed K and V [Tk][hd] each; 64 bytes to align
+        long perThread = 4L * (2 * hd * 64 + 64 * 64 + 3 * 64 + 2L * tk * hd) + 64;
+        assertThat(AttentionKernel.threadBytes(tk, hd)).isEqualTo(perThread);
+        assertThatThrownBy(() -> AttentionKernel.threadBytes(0, hd)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("keys");
+        try (Graph g = new Graph(fast, 16)) {
+            Tensor q = g.inputF32("q", d, tq, b), k = g.inputF32("k", d, tk, b), v = g.inputF32("v", d, tk, b);
+            g.output(Attention.fused(g, q, k, v, heads, 0.2f, null, null, 0));
+            long tensors = 4L * d * b * (2 * tq + 2 * tk); // q, k, v and the output in the compute buffer
+            assertThat(g.plannedBufferBytes() - tensors).isBetween(fast.threads() * perThread, fast.threads() * perThread + 4096);
         }
     }
 
@@ -136,7 +192,9 @@ class AttentionFusedTest extends FastNnTestSupport {
         Case c = new Case(r, new int[] {2, 16, 9, 11, 2}, Terms.BIAS_AND_MASK, 1f);
         float[] op = c.run(fast, 0);
         float[] exact = c.sdpa(backend);
-        assertThat(c.sdpa(fast)).as("FAST, default: the op").isEqualTo(op);
+        // By default only the op's SIMD path is taken (theDefaultRouteTakesTheOpOnlyOnItsSimdPath).
+        boolean byDefault = Attention.defaultsToFused(AttentionKernel.path());
+        if (byDefault) assertThat(c.sdpa(fast)).as("FAST, default: the op").isEqualTo(op);
         withProperties(new String[] {"mmgp.attention"}, new String[] {"mmgp"}, () -> assertThat(c.sdpa(fast)).isEqualTo(op));
         // The ggml route: a per-item mask with a bias cannot fold into flash attention's one mask, so the
         // materialised composition runs, as under EXACT; a bias alone takes flash attention in F16.
@@ -149,7 +207,7 @@ class AttentionFusedTest extends FastNnTestSupport {
             assertThat(Arrays.equals(flash, biasExact)).as("the F16-rounded bias shows").isFalse();
             assertThat(relRms(flash, biasOnly.reference())).isLessThanOrEqualTo(5e-3);
         });
-        assertThat(biasOnly.sdpa(fast)).isEqualTo(biasOp);
+        if (byDefault) assertThat(biasOnly.sdpa(fast)).isEqualTo(biasOp);
         withProperties(new String[] {"mmgp.attention"}, new String[] {"mmgp"}, () -> assertThat(c.sdpa(backend)).as("EXACT ignores the switch").isEqualTo(exact));
         withProperties(new String[] {"mmgp.attention"}, new String[] {"fused"}, () -> assertThatThrownBy(() -> c.sdpa(fast))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("mmgp.attention").hasMessageContaining("mmgp, ggml"));
