@@ -9,6 +9,7 @@ import java.util.Locale;
 import java.util.Map;
 import mmgp.bindings.ggml.Ggml;
 import mmgp.bindings.ggml.GgmlTensorStruct;
+import mmgp.bindings.kernels.AttentionKernel;
 import mmgp.bindings.kernels.MmgpKernels;
 import mmgp.tensor.GgmlType;
 
@@ -184,6 +185,11 @@ public final class OpProfile {
                     return 2.0 * GgmlTensorStruct.ne(a, 0) * elements(node);
                 }
                 if (MmgpKernels.hasWinogradFused() && fn == MmgpKernels.winogradFusedFunction().address()) return winogradFusedFlops(node);
+                if (AttentionKernel.available() && fn == AttentionKernel.function().address()) {
+                    // mmgp's attention (nn.Attention#fused): q [D, Tq, B], k [D, Tk, B], D = heads·hd; q·kᵀ and p·v as FLASH_ATTN_EXT
+                    double tk = GgmlTensorStruct.ne(GgmlTensorStruct.src(node, 1), 1);
+                    return 4 * GgmlTensorStruct.ne(a, 0) * GgmlTensorStruct.ne(a, 1) * tk * GgmlTensorStruct.ne(a, 2);
+                }
                 return 0;
             }
             default:

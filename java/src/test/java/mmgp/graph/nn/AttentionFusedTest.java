@@ -140,6 +140,21 @@ class AttentionFusedTest extends FastNnTestSupport {
     }
 
     @Test
+    void itsFlopsAreCountedAsGgmlsFlashAttentionsAre() {
+        // The harness's GFLOP/s and the admission cost estimates read Graph#flops: both routes must count the same work.
+        int heads = 2, hd = 24, d = heads * hd, tq = 9, tk = 130, b = 2;
+        double[] counted = new double[2];
+        for (int route = 0; route < 2; route++) {
+            try (Graph g = new Graph(fast, 16)) {
+                Tensor q = g.inputF32("q", d, tq, b), k = g.inputF32("k", d, tk, b), v = g.inputF32("v", d, tk, b);
+                g.output(route == 0 ? Attention.fused(g, q, k, v, heads, 0.2f, null, null, 0) : Attention.flash(g, q, k, v, heads, 0.2f, null, null));
+                counted[route] = g.flops();
+            }
+        }
+        assertThat(counted[0]).isEqualTo(4.0 * d * tq * tk * b).isEqualTo(counted[1]);
+    }
+
+    @Test
     void aGraphComputedAgainComputesEveryItemAgain() {
         // The op's threads claim items from a counter in its params, which the last thread resets.
         int[] s = {3, 64, 130, 70, 2};
