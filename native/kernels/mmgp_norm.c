@@ -90,15 +90,7 @@ static float channel_value(const struct ggml_tensor * t, int64_t c, float fallba
 
 /* exp(z) for z in [-87, 88] (the SiLU clamps it there) as Cephes' expf does it: n = round(z·log2 e),
  * r = z - n·ln 2 in two parts, a degree-7 polynomial, 2^n through the exponent bits. */
-#define EXP_LOG2E 1.44269504088896341f
-#define EXP_C1 0.693359375f
-#define EXP_C2 -2.12194440e-4f
-#define EXP_P0 1.9875691500e-4f
-#define EXP_P1 1.3981999507e-3f
-#define EXP_P2 8.3334519073e-3f
-#define EXP_P3 4.1665795894e-2f
-#define EXP_P4 1.6666665459e-1f
-#define EXP_P5 5.0000001201e-1f
+#include "mmgp_exp.h"
 #define SILU_LO -87.0f
 #define SILU_HI 88.0f
 
