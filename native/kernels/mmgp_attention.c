@@ -141,7 +141,8 @@ static void scores_portable(float * st, const float * qt, const struct attn_job 
 }
 
 /*
- * A NaN score (from NaN in q, k, bias or mask) poisons its query, as in ggml and PyTorch: fmaxf and
+ * A NaN score (from NaN in q, k, bias or mask), or a +∞ one (whose exp(+∞ − +∞) is NaN in PyTorch
+ * too), poisons its query, as in PyTorch: fmaxf and
  * the SIMD max drop NaN operands (by position), so a flag collects them and the query's running max
  * and sum become NaN; m NaN keeps it so over later blocks, every p and alpha of it is then 0 and
  * the final O / l is NaN.
@@ -155,6 +156,7 @@ static void softmax_portable(float * st, int nk, int lq, float * m, float * l, f
             nan |= isnan(s);
             bm = fmaxf(bm, s);
         }
+        nan |= bm == INFINITY; /* +∞ − +∞ is NaN in torch's softmax as well */
         if (nan) bm = NAN;
         /* a query whose keys so far are all −∞ subtracts 0, so its p are 0 rather than NaN */
         const float mu = bm == -INFINITY ? 0.0f : bm;
@@ -290,7 +292,7 @@ static inline __m256 exp_simd(__m256 x) {
 }
 
 static void softmax_simd(float * st, int nk, int lq, float * m, float * l, float * alpha) {
-    const __m256 ninf = _mm256_set1_ps(-INFINITY);
+    const __m256 ninf = _mm256_set1_ps(-INFINITY), pinf = _mm256_set1_ps(INFINITY), qnan = _mm256_set1_ps(NAN);
     for (int q = 0; q < lq; q += 8) {
         const __m256 mold = _mm256_loadu_ps(m + q);
         __m256 bm = mold, nan = _mm256_cmp_ps(mold, mold, _CMP_UNORD_Q);
@@ -299,7 +301,8 @@ static void softmax_simd(float * st, int nk, int lq, float * m, float * l, float
             nan = _mm256_or_ps(nan, _mm256_cmp_ps(s, s, _CMP_UNORD_Q));
             bm = _mm256_max_ps(bm, s);
         }
-        bm = _mm256_or_ps(bm, nan); /* all ones: a NaN (softmax_portable's comment) */
+        nan = _mm256_or_ps(nan, _mm256_cmp_ps(bm, pinf, _CMP_EQ_OQ));
+        bm = _mm256_blendv_ps(bm, qnan, nan); /* the plain C path's NaN, so both give the same bits (softmax_portable's comment) */
         const __m256 mu = _mm256_andnot_ps(_mm256_cmp_ps(bm, ninf, _CMP_EQ_OQ), bm);
         const __m256 a = exp_simd(_mm256_sub_ps(mold, mu));
         __m256 sum = _mm256_setzero_ps();
@@ -309,7 +312,7 @@ static void softmax_simd(float * st, int nk, int lq, float * m, float * l, float
             sum = _mm256_add_ps(sum, p);
         }
         _mm256_storeu_ps(alpha + q, a);
-        _mm256_storeu_ps(l + q, _mm256_or_ps(_mm256_fmadd_ps(_mm256_loadu_ps(l + q), a, sum), nan));
+        _mm256_storeu_ps(l + q, _mm256_blendv_ps(_mm256_fmadd_ps(_mm256_loadu_ps(l + q), a, sum), qnan, nan));
         _mm256_storeu_ps(m + q, bm);
     }
 }

@@ -87,7 +87,7 @@ class AttentionFusedTest extends FastNnTestSupport {
     void aNaNScoreMakesItsQueryNaNOnBothPaths() {
         // Scores [50, NaN, …, −50] over v rows 1, 2, 3, …: ggml and PyTorch give NaN. The NaN in the first
         // and in the last key, within one key block and past the first (a later block must not forget it).
-        int hd = 8, tq = 3;
+        int hd = 8, tq = 4;
         for (int tk : new int[] {3, 70}) {
             for (int at : new int[] {1, tk - 1}) {
                 float[] q = new float[hd * tq], k = uniform(new SplittableRandom(407), hd * tk, -1, 1), v = new float[hd * tk], bias = new float[tk * tq];
@@ -98,6 +98,7 @@ class AttentionFusedTest extends FastNnTestSupport {
                 }
                 bias[at] = Float.NaN;       // query 0: a NaN bias score
                 q[2 * hd + 3] = Float.NaN;  // query 2: NaN in q, so every score of it
+                bias[3 * tk + at] = Float.POSITIVE_INFINITY; // query 3: a +∞ score, whose exp(+∞ − +∞) is NaN in PyTorch too
                 Case c = new Case(new int[] {1, hd, tq, tk, 1}, Terms.BIAS, 1f, q, k, v, bias, null);
                 double[] expected = c.reference();
                 float[] simd = c.run(fast, 0), plain = c.run(fast, AttentionKernel.PORTABLE);
@@ -106,12 +107,19 @@ class AttentionFusedTest extends FastNnTestSupport {
                     for (int e = 0; e < hd; e++) {
                         assertThat(got[e]).as(what + ", query 0").isNaN();
                         assertThat(got[2 * hd + e]).as(what + ", query 2").isNaN();
+                        assertThat(got[3 * hd + e]).as(what + ", query 3").isNaN();
                         assertThat((double) got[hd + e]).as(what + ", query 1").isCloseTo(expected[hd + e], org.assertj.core.data.Offset.offset(1e-5));
                     }
                 }
-                assertThat(Arrays.copyOfRange(simd, hd, 2 * hd)).as("plain C vs the default path").isEqualTo(Arrays.copyOfRange(plain, hd, 2 * hd));
+                assertThat(rawBits(simd)).as("plain C vs the default path, NaN payloads included").isEqualTo(rawBits(plain));
             }
         }
+    }
+
+    private static int[] rawBits(float[] x) {
+        int[] bits = new int[x.length];
+        for (int i = 0; i < x.length; i++) bits[i] = Float.floatToRawIntBits(x[i]);
+        return bits;
     }
 
     @Test
