@@ -352,7 +352,7 @@ MMGP_KERNELS_API void mmgp_channel_norm(struct ggml_tensor * dst, int ith, int n
  *     y: contiguous F32 [D, Tq, B] = softmax(scale·q·kᵀ + bias + mask)·v per head, heads concatenated.
  * fp32 throughout: q·scale rounded once, scores as FMA chains over hd, an online softmax over blocks of
  * 64 keys (running max and sum in fp32, exp by a fixed polynomial), P·V accumulated in fp32. A query
- * whose every score is −∞ gets 0 (as ggml's flash attention gives), one with a NaN score NaN (as ggml and PyTorch give). Threads claim (batch, head, block
+ * whose every score is −∞ gets 0 (as ggml's flash attention gives), one with a NaN or +∞ score NaN (as PyTorch gives; the same NaN on both paths). Threads claim (batch, head, block
  * of 64 queries) items one at a time from a counter in the params (so a thread the OS delays does not
  * hold the others up); an item is computed whole by one thread, so the plain C and SIMD paths and any
  * thread count give the same bits. Every thread of the op must call. Aborts with a message on operands

@@ -32,7 +32,7 @@ public final class AttentionKernel {
      */
     public static MemorySegment function() {
         if (!MmgpKernels.isAvailable()) throw new IllegalStateException("the mmgp kernels are unavailable: " + MmgpKernels.unavailableReason());
-        if (!available()) throw new IllegalStateException("the mmgp kernels in " + MmgpKernels.directory() + " have no mmgp_attention; rebuild with native/build-native.sh");
+        if (!available()) throw new IllegalStateException("the mmgp kernels in " + MmgpKernels.directory() + " lack mmgp_attention or its helpers (mmgp_attention_path, mmgp_attention_thread_bytes); rebuild with native/build-native.sh");
         return OptionalSymbols.ATTENTION.op();
     }
 
