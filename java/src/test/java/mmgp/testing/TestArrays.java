@@ -57,4 +57,21 @@ public final class TestArrays {
         for (int i = 0; i < a.length; i++) m = Math.max(m, Math.abs((double) a[i] - b[i]));
         return m;
     }
+
+    /** The relative RMS error ‖got − expected‖ / ‖expected‖, summed in double (0 / 0 reads as 0). */
+    public static double relativeRms(float[] got, double[] expected) {
+        if (got.length != expected.length) throw new AssertionError(got.length + " values against " + expected.length);
+        double err = 0, ref = 0;
+        for (int i = 0; i < got.length; i++) {
+            double d = got[i] - expected[i];
+            err += d * d;
+            ref += expected[i] * expected[i];
+        }
+        return Math.sqrt(err / Math.max(ref, Double.MIN_NORMAL));
+    }
+
+    /** {@link #relativeRms(float[], double[])} against a float reference. */
+    public static double relativeRms(float[] got, float[] expected) {
+        return relativeRms(got, doubles(expected));
+    }
 }

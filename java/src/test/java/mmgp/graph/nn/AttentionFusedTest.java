@@ -1,6 +1,7 @@
 package mmgp.graph.nn;
 
 import static mmgp.graph.nn.WinogradTest.withProperties;
+import static mmgp.testing.TestArrays.relativeRms;
 import static mmgp.testing.TestArrays.uniform;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -44,7 +45,7 @@ class AttentionFusedTest extends FastNnTestSupport {
             for (Terms terms : Terms.values()) {
                 if (terms == Terms.CAUSAL && s[2] != s[3]) continue;
                 Case c = new Case(r, s, terms, 0.125f + 0.5f * r.nextFloat());
-                double rms = relRms(c.run(fast, 0), c.reference());
+                double rms = relativeRms(c.run(fast, 0), c.reference());
                 worst = Math.max(worst, rms);
                 assertThat(rms).as(Arrays.toString(s) + " " + terms).isLessThanOrEqualTo(2e-6);
             }
@@ -228,13 +229,13 @@ class AttentionFusedTest extends FastNnTestSupport {
             float[] flash = biasOnly.sdpa(fast);
             assertThat(Arrays.equals(flash, biasOp)).as("ggml's flash attention is not the op").isFalse();
             assertThat(Arrays.equals(flash, biasExact)).as("the F16-rounded bias shows").isFalse();
-            assertThat(relRms(flash, biasOnly.reference())).isLessThanOrEqualTo(5e-3);
+            assertThat(relativeRms(flash, biasOnly.reference())).isLessThanOrEqualTo(5e-3);
         });
         if (byDefault) assertThat(biasOnly.sdpa(fast)).isEqualTo(biasOp);
         withProperties(new String[] {"mmgp.attention"}, new String[] {"mmgp"}, () -> assertThat(c.sdpa(backend)).as("EXACT ignores the switch").isEqualTo(exact));
         withProperties(new String[] {"mmgp.attention"}, new String[] {"fused"}, () -> assertThatThrownBy(() -> c.sdpa(fast))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("mmgp.attention").hasMessageContaining("mmgp, ggml"));
-        assertThat(relRms(op, c.reference())).isLessThanOrEqualTo(2e-6);
+        assertThat(relativeRms(op, c.reference())).isLessThanOrEqualTo(2e-6);
     }
 
     /** One attention problem: operands, terms and scale, run through the op or {@link Attention#sdpa}. */
@@ -342,18 +343,5 @@ class AttentionFusedTest extends FastNnTestSupport {
         }
     }
 
-    static double relRms(float[] got, double[] expected) {
-        double err = 0, ref = 0;
-        for (int i = 0; i < got.length; i++) {
-            err += (got[i] - expected[i]) * (got[i] - expected[i]);
-            ref += expected[i] * expected[i];
-        }
-        return Math.sqrt(err / Math.max(ref, 1e-300));
-    }
 
-    private static double relRms(float[] got, float[] expected) {
-        double[] e = new double[expected.length];
-        for (int i = 0; i < e.length; i++) e[i] = expected[i];
-        return relRms(got, e);
-    }
 }

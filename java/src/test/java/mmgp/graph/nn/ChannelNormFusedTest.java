@@ -1,8 +1,8 @@
 package mmgp.graph.nn;
 
-import static mmgp.graph.nn.GroupNormFusedTest.relRms;
 import static mmgp.graph.nn.WinogradTest.halves;
 import static mmgp.graph.nn.WinogradTest.withProperties;
+import static mmgp.testing.TestArrays.relativeRms;
 import static mmgp.testing.TestArrays.roundToF16;
 import static mmgp.testing.TestArrays.uniform;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -69,7 +69,7 @@ class ChannelNormFusedTest extends FastNnTestSupport {
                 float[] x = kind == ChannelNorm.Kind.LAYER ? offset : o.x;
                 for (Options opt : OPTIONS) {
                     float[] got = run(fast, s, x, o, opt, kind, 0);
-                    double rms = relRms(got, reference(s, x, o, opt, kind));
+                    double rms = relativeRms(got, reference(s, x, o, opt, kind));
                     worst = Math.max(worst, rms);
                     assertThat(rms).as("%s %s %s", Arrays.toString(s), kind, opt).isLessThanOrEqualTo(1e-6);
                 }

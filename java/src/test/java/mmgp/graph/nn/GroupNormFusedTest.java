@@ -2,6 +2,7 @@ package mmgp.graph.nn;
 
 import static mmgp.graph.nn.WinogradTest.halves;
 import static mmgp.graph.nn.WinogradTest.withProperties;
+import static mmgp.testing.TestArrays.relativeRms;
 import static mmgp.testing.TestArrays.roundToF16;
 import static mmgp.testing.TestArrays.uniform;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -48,7 +49,7 @@ class GroupNormFusedTest extends FastNnTestSupport {
                 for (boolean silu : new boolean[] {false, true}) {
                     float[] got = run(fast, x, s, weight, bias, wt, silu ? MmgpKernels.NORM_SILU : 0);
                     double[] expected = reference(x, s, wv, bv, 1e-6f, silu);
-                    double rms = relRms(got, expected);
+                    double rms = relativeRms(got, expected);
                     worst = Math.max(worst, rms);
                     assertThat(rms).as(java.util.Arrays.toString(s) + " " + wt + (silu ? " silu" : "")).isLessThanOrEqualTo(1e-6);
                 }
@@ -110,7 +111,7 @@ class GroupNormFusedTest extends FastNnTestSupport {
             float[] fused = forward(fast, x, s, weight, bias, Activation.SILU);
             assertThat(fused).isEqualTo(run(fast, x, s, weight, bias, GgmlType.F32, MmgpKernels.NORM_SILU));
             assertThat(fused).isNotEqualTo(composed);
-            assertThat(relRms(fused, reference(x, s, weight, bias, 1e-6f, true))).isLessThanOrEqualTo(1e-6);
+            assertThat(relativeRms(fused, reference(x, s, weight, bias, 1e-6f, true))).isLessThanOrEqualTo(1e-6);
         });
         withProperties(new String[] {"mmgp.norm"}, new String[] {"fuse"}, () -> assertThatThrownBy(() -> forward(fast, x, s, weight, bias, null))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("mmgp.norm").hasMessageContaining("fused, ggml"));
@@ -127,7 +128,7 @@ class GroupNormFusedTest extends FastNnTestSupport {
             }
             double[] ref = reference(x, s, weight, bias, 1e-6f, false);
             for (int i = 0; i < ref.length; i++) ref[i] = activation(Activation.GELU, ref[i]);
-            assertThat(relRms(gelu, ref)).isLessThanOrEqualTo(1e-5);
+            assertThat(relativeRms(gelu, ref)).isLessThanOrEqualTo(1e-5);
         });
     }
 
@@ -214,19 +215,5 @@ class GroupNormFusedTest extends FastNnTestSupport {
         return y;
     }
 
-    static double relRms(float[] got, double[] expected) {
-        assertThat(got).hasSize(expected.length);
-        double num = 0, den = 0;
-        for (int i = 0; i < got.length; i++) {
-            num += (got[i] - expected[i]) * (got[i] - expected[i]);
-            den += expected[i] * expected[i];
-        }
-        return Math.sqrt(num / Math.max(den, Double.MIN_NORMAL));
-    }
 
-    private static double relRms(float[] got, float[] expected) {
-        double[] e = new double[expected.length];
-        for (int i = 0; i < e.length; i++) e[i] = expected[i];
-        return relRms(got, e);
-    }
 }

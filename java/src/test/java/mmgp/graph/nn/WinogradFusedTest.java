@@ -7,6 +7,7 @@ import static mmgp.graph.nn.WinogradTest.halves;
 import static mmgp.graph.nn.WinogradTest.segment;
 import static mmgp.graph.nn.WinogradTest.withProperties;
 import static mmgp.testing.CloseAssertions.assertWithin;
+import static mmgp.testing.TestArrays.relativeRms;
 import static mmgp.testing.TestArrays.roundToF16;
 import static mmgp.testing.TestArrays.uniform;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -75,7 +76,7 @@ class WinogradFusedTest extends FastNnTestSupport {
                         String what = "conv2d " + Arrays.toString(s) + " m=" + m + " kernel " + kt + (withBias ? " bias" : "");
                         assertThat(fused).as(what + " shape").hasSize(expected.length);
                         assertWithin(what, fused, expected, bound);
-                        double rms = relRms(fused, three);
+                        double rms = relativeRms(fused, three);
                         worst[m] = Math.max(worst[m], rms);
                         assertThat(rms).as(what + " fused vs three-op relative RMS").isLessThan(routesRms(m));
                     }
@@ -123,7 +124,7 @@ class WinogradFusedTest extends FastNnTestSupport {
                 }
                 String what = "conv3d m=" + m + " kernel " + kt + " first " + first + " count " + count;
                 assertWithin(what, routes.get(0), expected, bound);
-                assertThat(relRms(routes.get(0), routes.get(1))).as(what + " fused vs three-op relative RMS").isLessThan(routesRms(m));
+                assertThat(relativeRms(routes.get(0), routes.get(1))).as(what + " fused vs three-op relative RMS").isLessThan(routesRms(m));
             }
         }
     }
@@ -328,16 +329,6 @@ class WinogradFusedTest extends FastNnTestSupport {
 
     // ---------------------------------------------------------------- helpers
 
-    /** ‖a − b‖ / ‖b‖. */
-    private static double relRms(float[] a, float[] b) {
-        assertThat(a).hasSameSizeAs(b);
-        double d = 0, n = 0;
-        for (int i = 0; i < a.length; i++) {
-            d += (double) (a[i] - b[i]) * (a[i] - b[i]);
-            n += (double) b[i] * b[i];
-        }
-        return Math.sqrt(d / n);
-    }
 
     /** Winograd.conv2d with the bias (null: none) of an F32 image batch [W, H, IC, B] by a kernel stored as {@code kt}. */
     private static float[] conv2d(ComputeBackend be, float[] x, int w, int h, int ic, int b, float[] k, GgmlType kt, int oc, float[] bias, int pad,

@@ -1,5 +1,6 @@
 package mmgp.models.ltx;
 
+import static mmgp.testing.TestArrays.relativeRms;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.lang.foreign.Arena;
@@ -38,7 +39,7 @@ class CausalConv3dRouteTest {
                             float[] reference = run(backend, weights, c, oc, k, causal, 1L << 40, x, w, h, f, batch, true);
                             for (long budget : new long[] {1, (k + 2) * colFrame * batch, 1L << 40}) {
                                 float[] taps = run(backend, weights, c, oc, k, causal, budget, x, w, h, f, batch, false);
-                                double err = relRms(taps, reference);
+                                double err = relativeRms(taps, reference);
                                 assertThat(err).as("%s k=%d batch %d %s budget %d", numerics, k, batch, causal ? "causal" : "non-causal", budget)
                                         .isLessThanOrEqualTo(numerics == Numerics.EXACT ? 1e-6 : 2e-3);
                             }
@@ -66,7 +67,7 @@ class CausalConv3dRouteTest {
                     for (boolean causal : new boolean[] {true, false}) {
                         float[] reference = run(backend, weights, c, oc, k, causal, 1L << 40, x, w, h, f, batch, true);
                         float[] whole = run(backend, weights, c, oc, k, causal, 1L << 40, x, w, h, f, batch, false);
-                        assertThat(relRms(whole, reference)).as("batch %d %s", batch, causal ? "causal" : "non-causal").isLessThanOrEqualTo(2e-3);
+                        assertThat(relativeRms(whole, reference)).as("batch %d %s", batch, causal ? "causal" : "non-causal").isLessThanOrEqualTo(2e-3);
                         // Chunks of one frame and of a few frames give the whole clip's bits.
                         for (long budget : new long[] {1, 3 * 8L * 2 * 36 * c * 4 * batch}) {
                             assertThat(run(backend, weights, c, oc, k, causal, budget, x, w, h, f, batch, false))
@@ -97,13 +98,4 @@ class CausalConv3dRouteTest {
         }
     }
 
-    private static double relRms(float[] a, float[] b) {
-        double num = 0, den = 0;
-        for (int i = 0; i < a.length; i++) {
-            double d = a[i] - b[i];
-            num += d * d;
-            den += (double) b[i] * b[i];
-        }
-        return Math.sqrt(num / den);
-    }
 }

@@ -1,5 +1,6 @@
 package mmgp.models.ltx;
 
+import static mmgp.testing.TestArrays.relativeRms;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -79,7 +80,7 @@ class LtxVaeFastChannelNormTest extends Vae095Fixture {
     /** Both routes against the golden: the fused one taken, within TO_GOLDEN, no further than ggml's (+2%) and within {@code between} of it (NaN: unchecked). */
     private static void compare(String what, float[] expected, double between, Supplier<float[]> run) {
         float[] fused = withRoute("fused", run), ggml = withRoute("ggml", run);
-        double fusedErr = relRms(fused, expected), ggmlErr = relRms(ggml, expected), routes = relRms(fused, ggml);
+        double fusedErr = relativeRms(fused, expected), ggmlErr = relativeRms(ggml, expected), routes = relativeRms(fused, ggml);
         System.out.printf("FAST %s vs fp32 golden, relative RMS: fused channel norm %.2e, ggml's norms %.2e; between the routes %.2e%n",
                 what, fusedErr, ggmlErr, routes);
         assertThat(fused).as("the fused route is taken").isNotEqualTo(ggml);
@@ -97,14 +98,4 @@ class LtxVaeFastChannelNormTest extends Vae095Fixture {
         }
     }
 
-    private static double relRms(float[] a, float[] b) {
-        assertThat(a).hasSameSizeAs(b);
-        double num = 0, den = 0;
-        for (int i = 0; i < a.length; i++) {
-            double d = a[i] - b[i];
-            num += d * d;
-            den += (double) b[i] * b[i];
-        }
-        return Math.sqrt(num / den);
-    }
 }
