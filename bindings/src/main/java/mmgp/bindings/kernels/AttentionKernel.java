@@ -41,13 +41,20 @@ public final class AttentionKernel {
 
     /** The instruction path compiled in for the attention op, e.g. "avx2+fma 6x16 tiles", or {@link #PLAIN_PATH}. */
     public static String path() {
-        function();
-        try {
-            return ((MemorySegment) OptionalSymbols.ATTENTION.helper(0).invokeExact()).reinterpret(256).getString(0);
-        } catch (Throwable t) {
-            throw Downcalls.rethrow(t);
+        String p = path; // a constant of the loaded library, read once (graph builds ask at every attention)
+        if (p == null) {
+            function();
+            try {
+                p = ((MemorySegment) OptionalSymbols.ATTENTION.helper(0).invokeExact()).reinterpret(256).getString(0);
+            } catch (Throwable t) {
+                throw Downcalls.rethrow(t);
+            }
+            path = p;
         }
+        return p;
     }
+
+    private static volatile String path;
 
     /**
      * {@code mmgp_attention_thread_bytes}: the bytes each thread of the op mallocs outside ggml's

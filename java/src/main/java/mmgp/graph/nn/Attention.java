@@ -1,7 +1,6 @@
 package mmgp.graph.nn;
 
 import mmgp.bindings.kernels.AttentionKernel;
-import mmgp.bindings.kernels.MmgpKernels;
 import mmgp.graph.Graph;
 import mmgp.graph.Numerics;
 import mmgp.graph.Tensor;
@@ -150,16 +149,8 @@ public record Attention(Linear toQ, Linear toK, Linear toV, Linear toOut, RmsNor
      * the op whatever its path.
      */
     public static boolean fusedRoute(Graph g) {
-        if (g.backend().numerics() != Numerics.FAST) return false;
-        String value = Winograd.setting("mmgp.attention", "MMGP_ATTENTION", "", "mmgp", "ggml"); // "": not set
-        if (value.isEmpty()) return AttentionKernel.available() && defaultsToFused(AttentionKernel.path());
-        if (value.equals("ggml")) return false;
-        if (!AttentionKernel.available()) {
-            throw new IllegalStateException("mmgp.attention / MMGP_ATTENTION=mmgp, but the kernels library "
-                    + (MmgpKernels.isAvailable() ? "in " + MmgpKernels.directory() + " predates the attention op: rebuild with native/build-native.sh"
-                            : "is unavailable: " + MmgpKernels.unavailableReason()));
-        }
-        return true;
+        boolean available = AttentionKernel.available();
+        return FusedSwitch.on(g, "mmgp.attention", "MMGP_ATTENTION", "mmgp", available, available && defaultsToFused(AttentionKernel.path()), "attention");
     }
 
     /**
