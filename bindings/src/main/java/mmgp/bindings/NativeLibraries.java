@@ -29,6 +29,12 @@ import java.util.stream.Stream;
 public final class NativeLibraries {
     public static final String PINNED_NPM = "node-llama-cpp@3.22.1";
     public static final String PINNED_COMMIT = "de3ff815ea7d559ee917f063901b8986f038abc6";
+    /**
+     * The oldest build recipe (BUILD-INFO "recipe", see native/build-native.sh) this mmgp loads.
+     * Recipe 2 is the first whose AMX matmuls work when GCC 12 built them: an older build on an
+     * AMX CPU faults in its first AMX tile instruction, which would take the JVM down.
+     */
+    public static final int MIN_RECIPE = 2;
 
     /** Mirrors the grep in build-native.sh: the features that change what -march=native emits. */
     private static final java.util.regex.Pattern FEATURE = java.util.regex.Pattern.compile(
@@ -110,6 +116,17 @@ public final class NativeLibraries {
         return buildInfo;
     }
 
+    /** A BUILD-INFO's recipe revision: 0 for builds made before it was recorded, -1 if unreadable. */
+    static int recipe(Map<String, String> info) {
+        String r = info.get("recipe");
+        if (r == null) return 0;
+        try {
+            return Integer.parseInt(r.trim());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
     public SymbolLookup lookup(NativeLibrary library) {
         return lookups.get(library);
     }
@@ -155,6 +172,12 @@ public final class NativeLibraries {
         if (!PINNED_NPM.equals(npm) || !PINNED_COMMIT.equals(commit)) {
             throw new NativeLibraryException("native build in " + dir + " is from " + npm + " (" + commit
                     + "), but this mmgp is bound to " + PINNED_NPM + " (" + PINNED_COMMIT + "); rebuild with native/build-native.sh");
+        }
+        int recipe = recipe(info);
+        if (recipe < MIN_RECIPE) {
+            throw new NativeLibraryException("native build in " + dir + " is of build recipe " + recipe + ", this mmgp needs "
+                    + MIN_RECIPE + " or later (older builds may fault in ggml's AMX matmuls); rebuild with native/build-native.sh "
+                    + "(./mmgp does it on its next start)");
         }
         NativeLibraries libs = new NativeLibraries(dir, info);
         // ggml's OpenMP threads spin ~300k iterations between ops by default; on a machine whose

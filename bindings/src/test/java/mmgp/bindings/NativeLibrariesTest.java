@@ -62,7 +62,7 @@ class NativeLibrariesTest {
 
     @Test
     void aMissingLibraryIsNamed(@TempDir Path tmp) throws Exception {
-        Files.writeString(tmp.resolve("BUILD-INFO"), "npm=" + NativeLibraries.PINNED_NPM + "\ncommit=" + NativeLibraries.PINNED_COMMIT + "\n");
+        Files.writeString(tmp.resolve("BUILD-INFO"), "npm=" + NativeLibraries.PINNED_NPM + "\ncommit=" + NativeLibraries.PINNED_COMMIT + "\nrecipe=" + NativeLibraries.MIN_RECIPE + "\n");
         assertThatThrownBy(() -> NativeLibraries.load(tmp)).isInstanceOf(NativeLibraryException.class)
                 .hasMessageContaining("missing native library").hasMessageContaining("libggml-base");
     }
@@ -72,8 +72,19 @@ class NativeLibrariesTest {
         Files.createDirectories(tmp.resolve("lib"));
         Files.writeString(tmp.resolve("lib/libggml-base.so"), "not a library");
         Files.writeString(tmp.resolve("BUILD-INFO"), "npm=" + NativeLibraries.PINNED_NPM + "\ncommit=" + NativeLibraries.PINNED_COMMIT
-                + "\nsha256:lib/libggml-base.so=" + "0".repeat(64) + "\n");
+                + "\nrecipe=" + NativeLibraries.MIN_RECIPE + "\nsha256:lib/libggml-base.so=" + "0".repeat(64) + "\n");
         assertThatThrownBy(() -> NativeLibraries.load(tmp)).isInstanceOf(NativeLibraryException.class)
                 .hasMessageContaining("does not match its build record");
+    }
+
+    @Test
+    void aBuildOfAnOlderRecipeIsRefusedBeforeItsLibrariesLoad(@TempDir Path tmp) throws Exception {
+        // No lib folder: were the recipe not checked first, the error would be the missing library.
+        Files.writeString(tmp.resolve("BUILD-INFO"), "npm=" + NativeLibraries.PINNED_NPM + "\ncommit=" + NativeLibraries.PINNED_COMMIT + "\n");
+        assertThatThrownBy(() -> NativeLibraries.load(tmp)).isInstanceOf(NativeLibraryException.class)
+                .hasMessageContaining("build recipe 0").hasMessageContaining("needs " + NativeLibraries.MIN_RECIPE)
+                .hasMessageContaining("native/build-native.sh");
+        Files.writeString(tmp.resolve("BUILD-INFO"), "npm=" + NativeLibraries.PINNED_NPM + "\ncommit=" + NativeLibraries.PINNED_COMMIT + "\nrecipe=x\n");
+        assertThatThrownBy(() -> NativeLibraries.load(tmp)).isInstanceOf(NativeLibraryException.class).hasMessageContaining("build recipe -1");
     }
 }
