@@ -685,8 +685,18 @@ public final class Graph implements AutoCloseable {
         return t(Ggml.cast(ctx, a.ptr(), type.id()));
     }
 
-    /** Rows of {@code a} (embedding table [D, V]) picked by I32 ids → [D, n]. */
-    public Tensor getRows(Tensor a, Tensor ids) { return binary(Ggml.Binary.GET_ROWS, a, ids); }
+    /**
+     * Rows of {@code a} (embedding table [D, V]) picked by I32 ids → [D, n]. A quantized table in
+     * one of the CPU's extra buffer types is refused: those re-lay quantized weights out for their
+     * matmul kernels, and get_rows would read the new layout as rows.
+     */
+    public Tensor getRows(Tensor a, Tensor ids) {
+        if (a.inExtraBuffer() && a.type().isQuantized()) {
+            throw new IllegalArgumentException("embedding table " + a + " (" + a.type() + ") lives in the " + a.bufferName()
+                    + " buffer type, whose layout get_rows cannot read; load the weights without extra buffer types");
+        }
+        return binary(Ggml.Binary.GET_ROWS, a, ids);
+    }
 
     /** Index of the maximum along ne0 for each row (I32). */
     public Tensor argmax(Tensor a) { return unary(Ggml.Unary.ARGMAX, a); }

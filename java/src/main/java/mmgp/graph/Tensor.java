@@ -47,6 +47,26 @@ public record Tensor(MemorySegment ptr) {
         return d.reinterpret(bytes());
     }
 
+    /**
+     * The buffer type name of the buffer this tensor (or the tensor it views) lives in, e.g. "CPU",
+     * "CPU_Mapped", "AMX"; null while it is not allocated.
+     */
+    public String bufferName() {
+        MemorySegment root = ptr;
+        for (MemorySegment v = GgmlTensorStruct.viewSrc(root); !v.equals(MemorySegment.NULL); v = GgmlTensorStruct.viewSrc(v)) root = v;
+        MemorySegment buffer = GgmlTensorStruct.buffer(root);
+        return buffer.equals(MemorySegment.NULL) ? null : mmgp.bindings.ggml.GgmlBackend.bufferName(buffer).reinterpret(64).getString(0);
+    }
+
+    /**
+     * Whether it lives in one of the CPU's extra buffer types (AMX, CPU_REPACK): their kernels
+     * take over every mul_mat with it as the first operand, and they may re-lay its bytes out.
+     */
+    public boolean inExtraBuffer() {
+        String name = bufferName();
+        return name != null && !name.equals("CPU") && !name.equals("CPU_Mapped");
+    }
+
     @Override
     public String toString() {
         return "Tensor[" + name() + " " + type() + " " + Arrays.toString(shape()) + "]";

@@ -95,6 +95,85 @@ class WeightSetTest {
         }
     }
 
+    /**
+     * Every placement multiplies batched (x [K, 2, N/2]), permuted and F16 activations through
+     * MatMul.apply exactly as the same columns in one 2-D F32 matrix: the AMX kernels read the
+     * second operand as one contiguous F32 matrix and the weight as 2-D, so a batched x took the
+     * JVM down before MatMul flattened it for weights in extra buffer types. A quantized table
+     * there is refused by getRows (its bytes are re-laid out), and so is a view of such a weight.
+     */
+    @Test
+    void everyPlacementTakesBatchedPermutedAndHalfActivations(@TempDir Path tmp) throws Exception {
+        SplittableRandom rnd = new SplittableRandom(11);
+        float[] w = new float[K * M], x = new float[K * N];
+        for (int i = 0; i < w.length; i++) w[i] = (float) rnd.nextGaussian();
+        for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian();
+        Path file = tmp.resolve("w.gguf");
+        List<GgmlType> types = List.of(GgmlType.F32, GgmlType.F16, GgmlType.Q8_0, GgmlType.Q4_0);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment src = arena.allocate((long) w.length * 4, 32);
+            MemorySegment.copy(w, 0, src, ValueLayout.JAVA_FLOAT, 0, w.length);
+            GgufWriter writer = new GgufWriter();
+            for (GgmlType t : types) {
+                MemorySegment enc = arena.allocate(t.rowBytes(K) * M, 32);
+                TensorEncoder.encode(t, src, M, K, enc);
+                writer.addTensor("w." + t.name(), t, new long[] {K, M}, enc);
+            }
+            writer.write(file);
+        }
+        float[] xt = new float[K * N]; // x with its two axes swapped: [N, K], permuted back in the graph
+        for (int n = 0; n < N; n++) for (int k = 0; k < K; k++) xt[k * N + n] = x[n * K + k];
+        try (GgufFile gguf = GgufFile.open(file); ComputeBackend backend = ComputeBackend.cpu(2); WeightSet weights = WeightSet.fromGguf(backend, gguf, true)) {
+            for (GgmlType t : types) {
+                Tensor wt = weights.get("w." + t.name());
+                boolean extra = wt.inExtraBuffer();
+                float[] flat, batched, permuted = null, half = null;
+                try (Graph g = new Graph(backend, 32)) {
+                    Tensor xi = g.inputF32("x", K, N), xb = g.inputF32("xb", K, 2, N / 2), xp = extra ? g.inputF32("xp", N, K) : null;
+                    Tensor y = g.output(mmgp.graph.nn.MatMul.apply(g, wt, xi));
+                    Tensor yb = g.output(mmgp.graph.nn.MatMul.apply(g, wt, xb));
+                    // ggml's own mul_mat asserts on a strided x and has no F16 x for these weights; the extra types' route takes both
+                    Tensor yp = extra ? g.output(mmgp.graph.nn.MatMul.apply(g, wt, g.transpose(xp))) : null;
+                    Tensor yh = extra ? g.output(mmgp.graph.nn.MatMul.apply(g, wt, g.cast(xi, GgmlType.F16))) : null;
+                    g.set(xi, x);
+                    g.set(xb, x);
+                    if (extra) g.set(xp, xt);
+                    g.compute();
+                    assertThat(yb.shape()).isEqualTo(new long[] {M, 2, N / 2, 1});
+                    flat = g.floats(y);
+                    batched = g.floats(yb);
+                    if (extra) {
+                        permuted = g.floats(yp);
+                        half = g.floats(yh);
+                    }
+                }
+                String where = t + " in " + weights.placement().get("w." + t.name());
+                System.out.println(where + ": batched" + (extra ? ", permuted and F16" : "") + " activations");
+                if (extra) {
+                    // flattened into the very same 2-D product
+                    assertThat(batched).as(where + ", batched").containsExactly(flat);
+                    assertThat(permuted).as(where + ", permuted").containsExactly(flat);
+                    // F16 activations: rounded to halves first, so close to the F32 product, not equal
+                    assertThat(mmgp.testing.TestArrays.relativeRms(half, flat)).as(where + ", F16 x").isLessThan(t == GgmlType.Q4_0 ? 1e-2 : 2e-3);
+                } else {
+                    // ggml's own batched route may sum in another order
+                    assertThat(mmgp.testing.TestArrays.relativeRms(batched, flat)).as(where + ", batched").isLessThan(1e-6);
+                }
+                if (wt.inExtraBuffer() && t.isQuantized()) {
+                    try (Graph g = new Graph(backend, 8)) {
+                        Tensor ids = g.input("ids", GgmlType.I32, 2);
+                        assertThatThrownBy(() -> g.getRows(wt, ids)).isInstanceOf(IllegalArgumentException.class)
+                                .hasMessageContaining(weights.placement().get("w." + t.name()));
+                        Tensor view = g.view(wt, new long[] {K, M / 2}, new long[] {wt.nb(1), wt.nb(1) * M / 2, wt.nb(1) * M / 2}, 0);
+                        assertThatThrownBy(() -> mmgp.graph.nn.MatMul.apply(g, view, g.inputF32("x", K, N)))
+                                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("view");
+                    }
+                }
+            }
+            System.out.println("placement: " + weights.placement());
+        }
+    }
+
     @Test
     void aCheckpointFolderAndItsConvertedGgufGiveTheSameWeightsUnderTheSameNames(@TempDir Path tmp) throws Exception {
         Path folder = mmgp.testing.Fixtures.amusedTextEncoder(tmp.resolve("checkpoint"));

@@ -41,9 +41,12 @@ public final class MatMul {
      *       first operand takes it: the Winograd products ({@link Winograd#product}, a 3-D U)
      *       stay ggml's under this switch.</li>
      * </ul>
-     * Everything else, and everything under {@link Numerics#EXACT}, is ggml's mul_mat as is.
+     * Everything else, and everything under {@link Numerics#EXACT}, is ggml's mul_mat as is, except
+     * that a weight in one of the CPU's extra buffer types (AMX, CPU_REPACK) is multiplied with
+     * x as one 2-D F32 matrix ({@link #extraBufferProduct}).
      */
     public static Tensor apply(Graph g, Tensor weight, Tensor x) {
+        if (weight.inExtraBuffer()) return extraBufferProduct(g, weight, x);
         if (g.backend().numerics() == Numerics.FAST) {
             if (Q8Route.enabled() && q8Fits(weight, x) && inPlainCpuBuffer(weight)) {
                 return q8Gemm(g, weight, x);
@@ -165,6 +168,28 @@ public final class MatMul {
     }
 
     private static final Set<String> PLAIN_CPU_BUFFERS = Set.of("CPU", "CPU_Mapped");
+
+    /**
+     * weight × x for a weight in an extra buffer type. Those kernels (ggml's AMX and repacked
+     * routes) are picked for every mul_mat whose first operand lives there, whatever the second
+     * one is, yet they read it as one contiguous F32 matrix and the weight as one 2-D matrix:
+     * with x batched over dims 2-3 the AMX kernel read past the weight and the process died, and
+     * a permuted or F16 x would be misread. So x goes in as contiguous F32 [K, N1·N2·N3] (the same
+     * product: a 2-D weight is broadcast over x's batch dims) and the result is shaped back. A
+     * view of such a weight (re-laid out on upload, so its bytes are not the view's) is refused.
+     */
+    static Tensor extraBufferProduct(Graph g, Tensor weight, Tensor x) {
+        if (!GgmlTensorStruct.viewSrc(weight.ptr()).equals(MemorySegment.NULL) || weight.ne(2) != 1 || weight.ne(3) != 1) {
+            throw new IllegalArgumentException("weight " + weight + " lives in an extra buffer type (" + weight.bufferName()
+                    + "), which re-lays weights out: only the whole 2-D weight can be multiplied, not a view of it");
+        }
+        long n1 = x.ne(1), n2 = x.ne(2), n3 = x.ne(3);
+        Tensor flat = x.type() == GgmlType.F32 ? x : g.cast(x, GgmlType.F32);
+        // reshape makes a non-contiguous x contiguous first
+        if (n2 * n3 != 1 || !mmgp.bindings.ggml.Ggml.isContiguous(flat.ptr())) flat = g.reshape(flat, x.ne(0), n1 * n2 * n3);
+        Tensor y = g.mulMat(weight, flat);
+        return n2 == 1 && n3 == 1 ? y : g.reshape(y, weight.ne(1), n1, n2, n3);
+    }
 
     /**
      * Whether {@link #apply} may take the Q8_0 GEMM under FAST: when the kernels library is loaded
