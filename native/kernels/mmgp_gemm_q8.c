@@ -17,7 +17,7 @@
  *     sum is exact, for any stored weight (-128 included).
  *   - On CPUs with AVX512-VNNI (or AVX-VNNI) one vpdpbusd replaces vpmaddubsw + vpmaddwd +
  *     vpaddd on the same operands; the block sums, hence the results, do not change.
- *   - A micro tile is 2 weight rows x 4 groups (32 columns): 8 int32 accumulators in registers,
+ *   - A micro tile (AVX2) is 2 weight rows x 4 groups (32 columns): 8 int32 accumulators in registers,
  *     the fp32 ones in L1 (touched once per block); 4.25 vector ops per 32 multiply-adds.
  *     (Measured on Zen 3 against 4x2, 2x2, 1x4, 4x3, 3x3: best or tied in L2 and at the models'
  *     shapes.) With GCC on x86-64 its block is inline assembly (Q8_ASM): GCC spilled accumulators
@@ -31,6 +31,21 @@
  *     on Zen 3 (faster on one thread) and was dropped.
  *   - Few columns (a single token, a timestep embedding): the partial last group's columns run
  *     through narrow tiles with k in the lanes instead (see narrow_tile), which waste no lanes.
+ *   - With AVX-512 F/BW/VL/VNNI (GEMM_Q8_AVX512) the buffer has groups of 16 columns and stores
+ *     q + 128 as u8 (the layout is the build's, shared by its plain C path, so the
+ *     MMGP_Q8_PORTABLE flag needs no second layout): one 512-bit vector is 4 k of 16 columns, and
+ *     the standard unsigned-offset product replaces the sign trick, the activations the unsigned
+ *     operand and the broadcast weights the signed one, so a step is one vpdpbusd per (row, group)
+ *     and nothing else per row (no vpabsb, no vpsignb). The int32 accumulator starts at
+ *     -128 * sum(w) of the row's block (weight_comp, once per row tile and K panel for all the
+ *     panel's groups), which makes every block sum exact and equal to the other paths' (bounds
+ *     at micro_512). Tile 4 rows x 4 groups (64 columns): 16 accumulators of the 32 zmm, intrinsics
+ *     (GCC keeps them in registers). Measured on the Sapphire Rapids class Xeon (KVM, 2 cores) at
+ *     the models' shapes, one thread, GEMM alone: 4x4, 5x4, 3x4, 6x3, 6x2, 8x2, 4x2 within 5%
+ *     of each other (270-320 GOP/s), 2x4 10-20% slower; KC 128 = 256 > 64 (-20% at K 4096, N 128);
+ *     NC 8 groups (128 columns) >= 4, 16, 32. Against the 256-bit VNNI path (the -mno-avx512f build)
+ *     2.0-2.2x per thread; at 2 threads in ggml (quantization included) about 2x, e.g. 4096x128x4096
+ *     138 -> 280 GFLOP/s.
  * Per output element the arithmetic is acc = fma((float) isum_b, dw_b * dx_b, acc) over the
  * blocks b in order, in fp32 (dw_b * dx_b of two halves is exact in fp32, isum_b is exact in
  * fp32 as |isum_b| <= 32*128*127 < 2^24), so the plain C path and the Java reference compute
