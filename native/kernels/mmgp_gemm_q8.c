@@ -44,8 +44,10 @@
  *     the models' shapes, one thread, GEMM alone: 4x4, 5x4, 3x4, 6x3, 6x2, 8x2, 4x2 within 5%
  *     of each other (270-320 GOP/s), 2x4 10-20% slower; KC 128 = 256 > 64 (-20% at K 4096, N 128);
  *     NC 8 groups (128 columns) >= 4, 16, 32. Against the 256-bit VNNI path (the -mno-avx512f build)
- *     2.0-2.2x per thread; at 2 threads in ggml (quantization included) about 2x, e.g. 4096x128x4096
- *     138 -> 280 GFLOP/s.
+ *     2.0-2.2x per thread; at 2 threads in ggml (quantization included) 1.7-2.0x, e.g. 4096x128x4096
+ *     261 -> 530 GFLOP/s, 15% -> 31% of the INT8 peak the bench measures (the loop has no spills;
+ *     the per-block cvt/mul/fma epilogue shares the 512-bit ports with vpdpbusd, one reason it stays
+ *     well below that peak).
  * Per output element the arithmetic is acc = fma((float) isum_b, dw_b * dx_b, acc) over the
  * blocks b in order, in fp32 (dw_b * dx_b of two halves is exact in fp32, isum_b is exact in
  * fp32 as |isum_b| <= 32*128*127 < 2^24), so the plain C path and the Java reference compute
