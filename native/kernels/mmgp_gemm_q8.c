@@ -309,8 +309,12 @@ static void quantize_groups(row_fn rowAt, const void * ctx, long k, long n, uint
                 continue;
             }
 #endif
-            memset(blk, XOFF, SCALES);
+#if XOFF
+            memset(blk, XOFF, SCALES); /* padding columns' q = 0 */
             memset(blk + SCALES, 0, ABLOCK - SCALES);
+#else
+            memset(blk, 0, ABLOCK);
+#endif
             for (int c = 0; c < COLS; c++) {
                 if (rows[c]) quantize_block_plain(rows[c] + b * QK, blk, c);
             }
@@ -730,7 +734,7 @@ static void gemm_rows(const struct gemm_args * a, long m0, long m1, int flags, i
     const int simd = !(flags & MMGP_Q8_PORTABLE);
     if (kc <= 0) kc = KC_DEFAULT;
     if (nc <= 0) nc = NC_DEFAULT;
-    float acc[MR_MAX * NG_MAX * COLS] __attribute__((aligned(64)));
+    float acc[MR_MAX * NG_MAX * COLS] __attribute__((aligned(4 * COLS))); /* one vector of a group */
     /* The partial last group goes to the narrow tiles unless it sits in a whole wide tile of its N panel. */
 #if defined(GEMM_Q8_AVX2)
     long narrow_g = -1;
