@@ -17,7 +17,7 @@
  *     sum is exact, for any stored weight (-128 included).
  *   - On CPUs with AVX512-VNNI (or AVX-VNNI) one vpdpbusd replaces vpmaddubsw + vpmaddwd +
  *     vpaddd on the same operands; the block sums, hence the results, do not change.
- *   - A micro tile is 2 weight rows x 4 groups (32 columns): 8 int32 accumulators in registers,
+ *   - A micro tile (AVX2) is 2 weight rows x 4 groups (32 columns): 8 int32 accumulators in registers,
  *     the fp32 ones in L1 (touched once per block); 4.25 vector ops per 32 multiply-adds.
  *     (Measured on Zen 3 against 4x2, 2x2, 1x4, 4x3, 3x3: best or tied in L2 and at the models'
  *     shapes.) With GCC on x86-64 its block is inline assembly (Q8_ASM): GCC spilled accumulators
@@ -31,6 +31,23 @@
  *     on Zen 3 (faster on one thread) and was dropped.
  *   - Few columns (a single token, a timestep embedding): the partial last group's columns run
  *     through narrow tiles with k in the lanes instead (see narrow_tile), which waste no lanes.
+ *   - With AVX-512 F/BW/VL/VNNI (GEMM_Q8_AVX512) the buffer has groups of 16 columns and stores
+ *     q + 128 as u8 (the layout is the build's, shared by its plain C path, so the
+ *     MMGP_Q8_PORTABLE flag needs no second layout): one 512-bit vector is 4 k of 16 columns, and
+ *     the standard unsigned-offset product replaces the sign trick, the activations the unsigned
+ *     operand and the broadcast weights the signed one, so a step is one vpdpbusd per (row, group)
+ *     and nothing else per row (no vpabsb, no vpsignb). The int32 accumulator starts at
+ *     -128 * sum(w) of the row's block (weight_comp, once per row tile and K panel for all the
+ *     panel's groups), which makes every block sum exact and equal to the other paths' (bounds
+ *     at micro_512). Tile 4 rows x 4 groups (64 columns): 16 accumulators of the 32 zmm, intrinsics
+ *     (GCC keeps them in registers). Measured on the Sapphire Rapids class Xeon (KVM, 2 cores) at
+ *     the models' shapes, one thread, GEMM alone: 4x4, 5x4, 3x4, 6x3, 6x2, 8x2, 4x2 within 5%
+ *     of each other (270-320 GOP/s), 2x4 10-20% slower; KC 128 = 256 > 64 (-20% at K 4096, N 128);
+ *     NC 8 groups (128 columns) >= 4, 16, 32. Against the 256-bit VNNI path (the -mno-avx512f build)
+ *     2.0-2.2x per thread; at 2 threads in ggml (quantization included) 1.7-2.0x, e.g. 4096x128x4096
+ *     261 -> 530 GFLOP/s, 15% -> 31% of the INT8 peak the bench measures (the loop has no spills;
+ *     the per-block cvt/mul/fma epilogue shares the 512-bit ports with vpdpbusd, one reason it stays
+ *     well below that peak).
  * Per output element the arithmetic is acc = fma((float) isum_b, dw_b * dx_b, acc) over the
  * blocks b in order, in fp32 (dw_b * dx_b of two halves is exact in fp32, isum_b is exact in
  * fp32 as |isum_b| <= 32*128*127 < 2^24), so the plain C path and the Java reference compute
@@ -68,6 +85,13 @@
 #else
 #define GEMM_Q8_PATH "avx2 vpmaddubsw+vpmaddwd, 8 columns per vector"
 #endif
+#if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VL__) && defined(__AVX512VNNI__)
+/* The 16-column layout of u8 activations (q + 128) and a 512-bit vpdpbusd without the sign trick
+ * (see micro_512); the narrow tiles keep the 256-bit VNNI step above. */
+#define GEMM_Q8_AVX512 1
+#undef GEMM_Q8_PATH
+#define GEMM_Q8_PATH "avx512-vnni vpdpbusd u8 x s8, 16 columns per vector"
+#endif
 #else
 #define GEMM_Q8_PATH "scalar"
 #endif
@@ -80,11 +104,35 @@
 
 #define QK 32                        /* values per Q8_0 block                              */
 #define WBLOCK 34                    /* bytes of ggml's block_q8_0: fp16 d, 32 x int8       */
+#if defined(GEMM_Q8_AVX512)
+#define COLS MMGP_Q8_GROUP_COLS_WIDE /* columns per group of the activation buffer          */
+#define ABLOCK MMGP_Q8_ACT_BLOCK_WIDE /* bytes per group and block: 8 steps x 64 + 16 floats */
+#define XOFF 128                     /* stored byte = q + XOFF: u8 in [1, 255]              */
+#else
 #define COLS MMGP_Q8_GROUP_COLS      /* columns per group of the activation buffer          */
 #define ABLOCK MMGP_Q8_ACT_BLOCK     /* bytes per group and block: 8 steps x 32 + 8 floats  */
+#define XOFF 0                       /* stored byte = q + XOFF: q's int8 as is              */
+#endif
+#define STEP (4 * COLS)              /* bytes per step (4 consecutive k) of a group's block */
+#define SCALES (QK * COLS)           /* offset of the group's dx floats in its block        */
 #ifndef FA_MEM
 #define FA_MEM 1
 #endif
+#if defined(GEMM_Q8_AVX512)
+#ifndef MR_MAX
+#define MR_MAX 4                     /* weight rows per micro tile                          */
+#endif
+#ifndef NG_MAX
+#define NG_MAX 4                     /* column groups per micro tile                        */
+#endif
+#ifndef KC_DEFAULT
+#define KC_DEFAULT 128               /* blocks per K panel (4096 k)                         */
+#endif
+#ifndef NC_DEFAULT
+#define NC_DEFAULT 8                 /* groups per N panel (128 columns)                    */
+#endif
+#define KC_MAX 512                   /* longest K panel: its weight sums are on the stack   */
+#else
 #ifndef MR_MAX
 #define MR_MAX 2                     /* weight rows per micro tile                          */
 #endif
@@ -93,6 +141,7 @@
 #endif
 #define KC_DEFAULT 128               /* blocks per K panel (4096 k)                         */
 #define NC_DEFAULT 16                /* groups per N panel (128 columns)                    */
+#endif
 
 _Static_assert(sizeof(struct mmgp_q8_params) == 16, "mmgp_q8_params is 4 int32");
 
@@ -119,6 +168,10 @@ static float f16_round(float d, int simd) {
     return mmgp_half_to_float(h);
 }
 
+int mmgp_q8_group_cols(void) {
+    return COLS;
+}
+
 long mmgp_q8_act_bytes(long k, long n) {
     if (k <= 0 || n <= 0 || k % QK) return -1;
     return (n + COLS - 1) / COLS * (k / QK) * (long)ABLOCK;
@@ -131,7 +184,7 @@ const char * mmgp_q8_path(void) {
 /* ---------------------------------------------------------------------------------------------
  * Activation quantization. One column, one block: ggml's quantize_row_q8_0 (AVX2 flavour):
  * amax, d = amax / 127, id = 127 / amax (0 for amax 0), q = round-half-even(x * id), d kept as
- * a half. q lands at byte s*32 + c*4 + j of the group's block for k = 4s + j.
+ * a half. q + XOFF lands at byte s*STEP + c*4 + j of the group's block for k = 4s + j.
  * ------------------------------------------------------------------------------------------- */
 static void quantize_block_plain(const float * x, uint8_t * blk, int c) {
     float amax = 0.0f;
@@ -143,10 +196,10 @@ static void quantize_block_plain(const float * x, uint8_t * blk, int c) {
     const float id = amax != 0.0f ? 127.f / amax : 0.0f;
     for (int i = 0; i < QK; i++) {
         float v = x[i] * id;
-        blk[(i / 4) * 32 + c * 4 + (i % 4)] = (uint8_t)(int8_t)(int)nearbyintf(v);
+        blk[(i / 4) * STEP + c * 4 + (i % 4)] = (uint8_t)((int)nearbyintf(v) + XOFF);
     }
     float ds = f16_round(d, 0);
-    memcpy(blk + 256 + 4 * c, &ds, 4);
+    memcpy(blk + SCALES + 4 * c, &ds, 4);
 }
 
 #if defined(GEMM_Q8_AVX2)
@@ -200,7 +253,7 @@ ALWAYS_INLINE __m256i quantize_block_avx2(const float * x, float * dout) {
 
 /*
  * Quantizes groups [g0, g1) of x (column n = its row n, rowAt(n) gives its floats) into qa.
- * Columns past n are zero (x, and scale 0).
+ * Columns past n are zero (q = 0, and scale 0).
  */
 typedef const float * (*row_fn)(const void * ctx, long n);
 
@@ -215,7 +268,30 @@ static void quantize_groups(row_fn rowAt, const void * ctx, long k, long n, uint
         }
         uint8_t * blk = qa + g * kb * ABLOCK;
         for (long b = 0; b < kb; b++, blk += ABLOCK) {
-#if defined(GEMM_Q8_AVX2)
+#if defined(GEMM_Q8_AVX512)
+            if (simd) {
+                /* two 8-column transposes give the low and the high half of every step's 64 bytes */
+                __m256i q[COLS];
+                float ds[COLS];
+                for (int c = 0; c < COLS; c++) {
+                    if (rows[c]) {
+                        q[c] = quantize_block_avx2(rows[c] + b * QK, &ds[c]);
+                    } else {
+                        q[c] = _mm256_setzero_si256();
+                        ds[c] = 0.0f;
+                    }
+                }
+                transpose8x8_epi32(q);
+                transpose8x8_epi32(q + 8);
+                const __m512i off = _mm512_set1_epi8((char)XOFF);
+                for (int s = 0; s < 8; s++) {
+                    const __m512i v = _mm512_inserti64x4(_mm512_castsi256_si512(q[s]), q[8 + s], 1);
+                    _mm512_storeu_si512((void *)(blk + STEP * s), _mm512_xor_si512(v, off));
+                }
+                memcpy(blk + SCALES, ds, sizeof ds);
+                continue;
+            }
+#elif defined(GEMM_Q8_AVX2)
             if (simd) {
                 __m256i q[COLS];
                 float ds[COLS];
@@ -233,7 +309,12 @@ static void quantize_groups(row_fn rowAt, const void * ctx, long k, long n, uint
                 continue;
             }
 #endif
+#if XOFF
+            memset(blk, XOFF, SCALES); /* padding columns' q = 0 */
+            memset(blk + SCALES, 0, ABLOCK - SCALES);
+#else
             memset(blk, 0, ABLOCK);
+#endif
             for (int c = 0; c < COLS; c++) {
                 if (rows[c]) quantize_block_plain(rows[c] + b * QK, blk, c);
             }
@@ -283,9 +364,9 @@ static void micro_plain(const struct gemm_args * a, long r0, int mr, long g0, in
                     const uint8_t * wb = wr + b * WBLOCK;
                     const uint8_t * ab = ga + b * ABLOCK;
                     int32_t isum = 0;
-                    for (int i = 0; i < QK; i++) isum += (int32_t)(int8_t)wb[2 + i] * (int32_t)(int8_t)ab[(i / 4) * 32 + c * 4 + i % 4];
+                    for (int i = 0; i < QK; i++) isum += (int32_t)(int8_t)wb[2 + i] * (int32_t)(int8_t)(ab[(i / 4) * STEP + c * 4 + i % 4] ^ XOFF);
                     float dx;
-                    memcpy(&dx, ab + 256 + 4 * c, 4);
+                    memcpy(&dx, ab + SCALES + 4 * c, 4);
                     s = fmaf((float)isum, mmgp_half_to_float(load_u16(wb)) * dx, s);
                 }
                 acc[(r * ng + j) * COLS + c] = s;
@@ -312,6 +393,7 @@ static inline int32_t load_i32(const uint8_t * p) {
     return v;
 }
 
+#if !defined(GEMM_Q8_AVX512)
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && MR_MAX == 2 && NG_MAX == 4 \
     && (!defined(GEMM_Q8_VNNI) || defined(__AVX512VNNI__))
 /*
@@ -433,6 +515,77 @@ ALWAYS_INLINE void micro_avx2(const struct gemm_args * a, long r0, const int MR,
 static void micro_full(const struct gemm_args * a, long r0, long g0, long b0, long b1, float * acc) { micro_avx2(a, r0, MR_MAX, g0, NG_MAX, b0, b1, acc); }
 static void micro_rows(const struct gemm_args * a, long r0, long g0, long b0, long b1, float * acc) { micro_avx2(a, r0, MR_MAX, g0, 1, b0, b1, acc); }
 static void micro_one(const struct gemm_args * a, long r0, long g0, long b0, long b1, float * acc) { micro_avx2(a, r0, 1, g0, 1, b0, b1, acc); }
+#else
+/*
+ * The weight sums of a row tile's K panel: comp[(b - b0) * MR_MAX + r] = -128 * (sum of row r0 + r's
+ * 32 int8 of block b), once per panel for all its column groups. vpdpbusd against 32 ones leaves
+ * 8 partial sums of 4, folded into one.
+ */
+static void weight_comp(const struct gemm_args * a, long r0, int mr, long b0, long b1, int32_t * comp) {
+    const __m256i ones = _mm256_set1_epi8(1);
+    for (int r = 0; r < mr; r++) {
+        const uint8_t * wr = a->w + (r0 + r) * a->wstride;
+        for (long b = b0; b < b1; b++) {
+            const __m256i p = _mm256_dpbusd_epi32(_mm256_setzero_si256(), ones, _mm256_loadu_si256((const __m256i *)(wr + b * WBLOCK + 2)));
+            __m128i t = _mm_add_epi32(_mm256_castsi256_si128(p), _mm256_extracti128_si256(p, 1));
+            t = _mm_add_epi32(t, _mm_shuffle_epi32(t, 0x4e));
+            t = _mm_add_epi32(t, _mm_shuffle_epi32(t, 0xb1));
+            comp[(b - b0) * MR_MAX + r] = -128 * _mm_cvtsi128_si32(t);
+        }
+    }
+}
+
+/*
+ * MR rows x NG groups of 16 columns; MR and NG are constants at every call so the arrays live in
+ * registers (32 zmm: 16 int32 accumulators, 4 activation vectors, the broadcast weights).
+ * Per step one vpdpbusd per (row, group): the group's 16 columns' u8 x + 128 as the unsigned operand,
+ * the row's 4 weights broadcast as the signed one. The int32 accumulator starts at the row's
+ * -128 * sum(w) of the block, so after the 8 steps it holds sum w * (x + 128) - 128 * sum w = sum w * x
+ * exactly: |w| <= 128 and x + 128 <= 255 bound the running value by 32*128*255 + 32*128*128 < 2^21
+ * (and vpdpbusd adds without saturation), the final sum by 32*128*127 < 2^24 as on the other paths.
+ */
+ALWAYS_INLINE void micro_512(const struct gemm_args * a, long r0, const int MR, long g0, const int NG, long b0, long b1,
+                             const int32_t * comp, float * acc) {
+    const uint8_t * wr[MR_MAX];
+    UNROLL for (int r = 0; r < MR; r++) wr[r] = a->w + (r0 + r) * a->wstride;
+    const uint8_t * ga[NG_MAX];
+    UNROLL for (int j = 0; j < NG; j++) ga[j] = a->qa + (g0 + j) * a->kb * ABLOCK;
+    for (long b = b0; b < b1; b++) {
+        __m512i ia[MR_MAX][NG_MAX];
+        UNROLL for (int r = 0; r < MR; r++) {
+            const __m512i c0 = _mm512_set1_epi32(comp[(b - b0) * MR_MAX + r]);
+            UNROLL for (int j = 0; j < NG; j++) ia[r][j] = c0;
+        }
+        UNROLL for (int s = 0; s < 8; s++) {
+            __m512i xv[NG_MAX];
+            UNROLL for (int j = 0; j < NG; j++) xv[j] = _mm512_loadu_si512((const void *)(ga[j] + b * ABLOCK + STEP * s));
+            UNROLL for (int r = 0; r < MR; r++) {
+                const __m512i wv = _mm512_set1_epi32(load_i32(wr[r] + b * WBLOCK + 2 + 4 * s));
+                UNROLL for (int j = 0; j < NG; j++) ia[r][j] = _mm512_dpbusd_epi32(ia[r][j], xv[j], wv);
+            }
+        }
+        UNROLL for (int r = 0; r < MR; r++) {
+            const __m512 dw = _mm512_set1_ps(_cvtsh_ss(load_u16(wr[r] + b * WBLOCK)));
+            UNROLL for (int j = 0; j < NG; j++) {
+                const __m512 sc = _mm512_mul_ps(_mm512_loadu_ps((const float *)(ga[j] + b * ABLOCK + SCALES)), dw);
+                float * fp = acc + (r * NG + j) * COLS;
+                _mm512_store_ps(fp, _mm512_fmadd_ps(_mm512_cvtepi32_ps(ia[r][j]), sc, _mm512_load_ps(fp)));
+            }
+        }
+        __asm__ volatile("" ::: "memory"); /* keep the fp32 accumulators in L1, the int32 ones in registers */
+    }
+}
+
+static void micro_full(const struct gemm_args * a, long r0, long g0, long b0, long b1, const int32_t * comp, float * acc) {
+    micro_512(a, r0, MR_MAX, g0, NG_MAX, b0, b1, comp, acc);
+}
+static void micro_rows(const struct gemm_args * a, long r0, long g0, long b0, long b1, const int32_t * comp, float * acc) {
+    micro_512(a, r0, MR_MAX, g0, 1, b0, b1, comp, acc);
+}
+static void micro_one(const struct gemm_args * a, long r0, long g0, long b0, long b1, const int32_t * comp, float * acc) {
+    micro_512(a, r0, 1, g0, 1, b0, b1, comp, acc);
+}
+#endif
 
 /*
  * Narrow columns: the last, partial group of a product with few columns (a single token, a
@@ -443,20 +596,26 @@ static void micro_one(const struct gemm_args * a, long r0, long g0, long b0, lon
  * and three vphaddd + one add fold the NR rows' vectors into their NR block sums. Integer sums
  * are exact in any order, so isum_b, dw_b * dx_b and the fma chain over the blocks in order are
  * exactly the wide tile's: every element has the same bits whichever path computed it.
+ * With 16-column groups only a last group of at most 7 columns goes here (its columns 0-7 are the
+ * low half of each step), turned back into int8 q; a wider one fills half a wide vector or more.
  */
 #define NR 4          /* weight rows per narrow tile: 4 |w| vectors and 4 partial sums stay in registers */
 #define NARROW_KC 256 /* blocks per repacked K panel: 7 columns x 256 x 36 bytes on the stack */
+#define NARROW_COLS 8 /* the narrow tiles take 1 to NARROW_COLS - 1 columns */
 
 /* Columns [0, nn) of group g, blocks [b0, b1), into xk[c][b - b0] (32 bytes in k order) and dk[c][b - b0]. */
 static void narrow_repack(const struct gemm_args * a, long g, int nn, long b0, long b1, uint8_t (*xk)[NARROW_KC][QK], float (*dk)[NARROW_KC]) {
     for (long b = b0; b < b1; b++) {
         const uint8_t * ab = a->qa + (g * a->kb + b) * ABLOCK;
         __m256i v[8];
-        for (int s = 0; s < 8; s++) v[s] = _mm256_loadu_si256((const __m256i *)(ab + 32 * s));
+        for (int s = 0; s < 8; s++) v[s] = _mm256_loadu_si256((const __m256i *)(ab + STEP * s));
+#if XOFF
+        for (int s = 0; s < 8; s++) v[s] = _mm256_xor_si256(v[s], _mm256_set1_epi8((char)XOFF));
+#endif
         transpose8x8_epi32(v); /* the quantizer's transpose, undone: v[c] is column c in k order */
         for (int c = 0; c < nn; c++) {
             _mm256_storeu_si256((__m256i *)xk[c][b - b0], v[c]);
-            memcpy(&dk[c][b - b0], ab + 256 + 4 * c, 4);
+            memcpy(&dk[c][b - b0], ab + SCALES + 4 * c, 4);
         }
     }
 }
@@ -474,8 +633,8 @@ ALWAYS_INLINE void narrow_tile(const struct gemm_args * a, long r0, long m1, lon
     const int mr = m1 - r0 < NR ? (int)(m1 - r0) : NR;
     const uint8_t * wr[NR];
     UNROLL for (int r = 0; r < NR; r++) wr[r] = a->w + (r0 + (r < mr ? r : mr - 1)) * a->wstride;
-    float * cc[COLS];
-    __m128 acc[COLS];
+    float * cc[NARROW_COLS];
+    __m128 acc[NARROW_COLS];
     UNROLL for (int c = 0; c < nn; c++) {
         cc[c] = a->c + (g * COLS + c) * a->ldc + r0;
         if (first) {
@@ -524,7 +683,7 @@ ALWAYS_INLINE void narrow_tile(const struct gemm_args * a, long r0, long m1, lon
     }
 }
 
-/* narrow_tile for the group's nn columns, 1 to COLS - 1. */
+/* narrow_tile for the group's nn columns, 1 to NARROW_COLS - 1. */
 static void narrow_tile_any(const struct gemm_args * a, long r0, long m1, long g, int nn, long b0, long b1, int first,
                             const uint8_t (*xk)[NARROW_KC][QK], const float (*dk)[NARROW_KC]) {
     switch (nn) {
@@ -540,8 +699,8 @@ static void narrow_tile_any(const struct gemm_args * a, long r0, long m1, long g
 
 /* Rows [m0, m1) x the nn real columns of group g, blocks [b0, b1), through NARROW_KC panels. */
 static void narrow_rows(const struct gemm_args * a, long m0, long m1, long g, int nn, long b0, long b1) {
-    uint8_t xk[COLS][NARROW_KC][QK] __attribute__((aligned(32)));
-    float dk[COLS][NARROW_KC];
+    uint8_t xk[NARROW_COLS][NARROW_KC][QK] __attribute__((aligned(32)));
+    float dk[NARROW_COLS][NARROW_KC];
     for (long p0 = b0; p0 < b1; p0 += NARROW_KC) {
         const long p1 = p0 + NARROW_KC < b1 ? p0 + NARROW_KC : b1;
         narrow_repack(a, g, nn, p0, p1, xk, dk);
@@ -575,11 +734,17 @@ static void gemm_rows(const struct gemm_args * a, long m0, long m1, int flags, i
     const int simd = !(flags & MMGP_Q8_PORTABLE);
     if (kc <= 0) kc = KC_DEFAULT;
     if (nc <= 0) nc = NC_DEFAULT;
-    float acc[MR_MAX * NG_MAX * COLS] __attribute__((aligned(32)));
+    float acc[MR_MAX * NG_MAX * COLS] __attribute__((aligned(4 * COLS))); /* one vector of a group */
     /* The partial last group goes to the narrow tiles unless it sits in a whole wide tile of its N panel. */
 #if defined(GEMM_Q8_AVX2)
     long narrow_g = -1;
-    if (simd && a->n % COLS != 0 && (groups - 1 - (groups - 1) / nc * nc) % NG_MAX != NG_MAX - 1) narrow_g = groups - 1;
+    if (simd && a->n % COLS != 0 && a->n % COLS < NARROW_COLS && (groups - 1 - (groups - 1) / nc * nc) % NG_MAX != NG_MAX - 1) {
+        narrow_g = groups - 1;
+    }
+#endif
+#if defined(GEMM_Q8_AVX512)
+    int32_t comp[KC_MAX * MR_MAX];
+    if (kc > KC_MAX) kc = KC_MAX;
 #endif
     for (long gp = 0; gp < groups; gp += nc) {
         const long gq = gp + nc < groups ? gp + nc : groups;
@@ -587,6 +752,9 @@ static void gemm_rows(const struct gemm_args * a, long m0, long m1, int flags, i
             const long b1 = b0 + kc < a->kb ? b0 + kc : a->kb;
             for (long r0 = m0; r0 < m1; r0 += MR_MAX) {
                 const int mr = m1 - r0 < MR_MAX ? (int)(m1 - r0) : MR_MAX;
+#if defined(GEMM_Q8_AVX512)
+                if (simd && !(gq - gp == 1 && gp == narrow_g)) weight_comp(a, r0, mr, b0, b1, comp);
+#endif
                 for (long g0 = gp; g0 < gq; g0 += NG_MAX) {
                     const int ng = gq - g0 < NG_MAX ? (int)(gq - g0) : NG_MAX;
                     if (!simd) {
@@ -595,7 +763,28 @@ static void gemm_rows(const struct gemm_args * a, long m0, long m1, int flags, i
                         tile_store(a, r0, mr, g0, ng, acc);
                         continue;
                     }
-#if defined(GEMM_Q8_AVX2)
+#if defined(GEMM_Q8_AVX512)
+                    if (mr == MR_MAX && ng == NG_MAX) {
+                        tile_load(a, r0, mr, g0, ng, b0 == 0, acc);
+                        micro_full(a, r0, g0, b0, b1, comp, acc);
+                        tile_store(a, r0, mr, g0, ng, acc);
+                        continue;
+                    }
+                    for (long g = g0; g < g0 + ng; g++) {
+                        if (g == narrow_g) continue;
+                        if (mr == MR_MAX) {
+                            tile_load(a, r0, mr, g, 1, b0 == 0, acc);
+                            micro_rows(a, r0, g, b0, b1, comp, acc);
+                            tile_store(a, r0, mr, g, 1, acc);
+                            continue;
+                        }
+                        for (long r = r0; r < r0 + mr; r++) {
+                            tile_load(a, r, 1, g, 1, b0 == 0, acc);
+                            micro_one(a, r, g, b0, b1, comp + (r - r0), acc);
+                            tile_store(a, r, 1, g, 1, acc);
+                        }
+                    }
+#elif defined(GEMM_Q8_AVX2)
                     if (mr == MR_MAX && ng == NG_MAX) {
                         tile_load(a, r0, mr, g0, ng, b0 == 0, acc);
                         micro_full(a, r0, g0, b0, b1, acc);

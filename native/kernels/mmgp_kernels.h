@@ -28,7 +28,7 @@ extern "C" {
 #endif
 
 /* The value of mmgp_kernels_abi(); bumped when a signature or a kind's meaning changes. */
-#define MMGP_KERNELS_ABI 2
+#define MMGP_KERNELS_ABI 3
 
 /* Kinds of mmgp_peak_gflops / mmgp_peak_path. */
 #define MMGP_PEAK_FP32 0 /* FP32 fused multiply-add                         */
@@ -132,25 +132,32 @@ MMGP_KERNELS_API void mmgp_f32_to_f16_portable(const float * src, uint16_t * dst
  *   qa = ggml_custom_4d(ctx, GGML_TYPE_I8, mmgp_q8_act_bytes(K, N), 1, 1, 1, {x}, 1,
  *                       mmgp_q8_quantize_act, -1, params or NULL)
  *     x: F32 [K, N1, N2, N3] with nb[0] == 4 (any row strides), N = N1*N2*N3, K % 32 == 0.
- *     The buffer: for each group of 8 columns (N padded with zero columns), for each block b,
- *     MMGP_Q8_ACT_BLOCK bytes: 8 steps s of 32 int8 (column c's q[b*32 + 4s + j] at s*32 + 4c + j),
- *     then the 8 columns' dx_b as floats (the half, widened).
+ *     The buffer, of one of two layouts (mmgp_q8_group_cols() tells which; a build's paths share it):
+ *     for each group of G columns (N padded with zero columns), for each block b, 36 * G bytes:
+ *     8 steps s of 4G bytes (column c's q[b*32 + 4s + j] at s*4G + 4c + j), then the G columns'
+ *     dx_b as floats (the half, widened). G = 8 (MMGP_Q8_GROUP_COLS): q as int8; G = 16
+ *     (MMGP_Q8_GROUP_COLS_WIDE, builds with AVX-512 F/BW/VL/VNNI): q + 128 as uint8.
  *   y  = ggml_custom_4d(ctx, GGML_TYPE_F32, M, N1, N2, N3, {W, qa}, 2, mmgp_q8_gemm, -1, params or NULL)
- *     W: Q8_0 [K, M], 2-D, rows nb[1] apart. Threads split the rows of y (in tiles of 2 rows).
+ *     W: Q8_0 [K, M], 2-D, rows nb[1] apart. Threads split the rows of y (in tiles of 2 rows, 4
+ *     with G = 16).
  * Both abort with a message on shapes that do not fit.
  */
 #define MMGP_Q8_GROUP_COLS 8
 #define MMGP_Q8_ACT_BLOCK 288 /* 8 x 32 int8 + 8 floats */
+#define MMGP_Q8_GROUP_COLS_WIDE 16
+#define MMGP_Q8_ACT_BLOCK_WIDE 576 /* 8 x 64 uint8 (q + 128) + 16 floats */
 #define MMGP_Q8_PORTABLE 1    /* the plain C path, as CPUs without AVX2/FMA/F16C run it */
 
 /* userdata of both ops (NULL: all defaults): 4 int32. */
 struct mmgp_q8_params {
     int32_t flags;     /* MMGP_Q8_* */
-    int32_t kc_blocks; /* 32-blocks per K panel of the cache blocking; <= 0: the default (128) */
-    int32_t nc_groups; /* 8-column groups per N panel; <= 0: the default (16) */
+    int32_t kc_blocks; /* 32-blocks per K panel of the cache blocking; <= 0: the default (128; at most 512 with G = 16) */
+    int32_t nc_groups; /* column groups per N panel; <= 0: the default (16 groups of 8, 8 of 16) */
     int32_t reserved;
 };
 
+/* Columns per group of the activation buffer in this build: MMGP_Q8_GROUP_COLS or MMGP_Q8_GROUP_COLS_WIDE. */
+MMGP_KERNELS_API int mmgp_q8_group_cols(void);
 /* Bytes of the activation buffer for K x N; -1 unless K is a positive multiple of 32 and N > 0. */
 MMGP_KERNELS_API long mmgp_q8_act_bytes(long k, long n);
 /* The instruction path compiled in for the Q8_0 GEMM. */

@@ -77,7 +77,7 @@ public final class MmgpKernels {
     public record Binding(String name, FunctionDescriptor descriptor) {}
 
     /** The value of {@code mmgp_kernels_abi()} this binding is written for. */
-    public static final int ABI = 2;
+    public static final int ABI = 3;
     /** The library's base name: libmmgp_kernels.so / .dylib. */
     public static final String LIBRARY_NAME = "mmgp_kernels";
 
@@ -116,7 +116,8 @@ public final class MmgpKernels {
             // ggml custom ops (ggml_custom_op_t): used by address (winogradWeightsFunction, ...).
             new Binding("mmgp_winograd_weights", FunctionDescriptor.ofVoid(PTR, INT, INT, PTR)),
             new Binding("mmgp_winograd_input", FunctionDescriptor.ofVoid(PTR, INT, INT, PTR)),
-            new Binding("mmgp_winograd_output", FunctionDescriptor.ofVoid(PTR, INT, INT, PTR)));
+            new Binding("mmgp_winograd_output", FunctionDescriptor.ofVoid(PTR, INT, INT, PTR)),
+            new Binding("mmgp_q8_group_cols", FunctionDescriptor.of(INT)));
 
     /** {@code MMGP_IM2COL_*} flags of {@link #im2colParams}: ggml's 1-D layout (mmgp_im2col_2d only). */
     public static final int IM2COL_1D = 1;
@@ -136,7 +137,7 @@ public final class MmgpKernels {
     private static final MethodHandle ABI_FN, PEAK, PATH, DOT_F32, DOT_BF16, DOT_U8S8, DOT_F32_SCALAR, DOT_BF16_SCALAR, DOT_U8S8_SCALAR;
     private static final MethodHandle F32_TO_F16, F32_TO_F16_PORTABLE;
     private static final MemorySegment IM2COL_2D, IM2COL_3D;
-    private static final MethodHandle Q8_ACT_BYTES, Q8_PATH, Q8_PACK_ACT, Q8_GEMM_RAW;
+    private static final MethodHandle Q8_ACT_BYTES, Q8_PATH, Q8_PACK_ACT, Q8_GEMM_RAW, Q8_GROUP_COLS_FN;
     private static final MemorySegment Q8_QUANTIZE_ACT, Q8_GEMM;
     private static final MethodHandle F32GEMM_PATH, F32GEMM_RAW;
     private static final MemorySegment F32GEMM;
@@ -156,10 +157,10 @@ public final class MmgpKernels {
 
     /** {@code MMGP_Q8_PORTABLE}: the plain C path of the Q8_0 GEMM, as CPUs without AVX2/FMA/F16C run it (for tests). */
     public static final int Q8_PORTABLE = 1;
-    /** Columns per group of the Q8_0 GEMM's activation buffer ({@code MMGP_Q8_GROUP_COLS}). */
+    /** Columns per group of the Q8_0 GEMM's activation buffer in builds without AVX-512 VNNI ({@code MMGP_Q8_GROUP_COLS}): q as int8. */
     public static final int Q8_GROUP_COLS = 8;
-    /** Bytes per group and 32-block of that buffer ({@code MMGP_Q8_ACT_BLOCK}): 8 x 32 int8, then 8 floats. */
-    public static final int Q8_ACT_BLOCK = 288;
+    /** The same in builds with AVX-512 F/BW/VL/VNNI ({@code MMGP_Q8_GROUP_COLS_WIDE}): q + 128 as uint8. */
+    public static final int Q8_GROUP_COLS_WIDE = 16;
     /** {@code struct mmgp_q8_params}: flags, K-panel blocks, N-panel groups, reserved. */
     public static final MemoryLayout Q8_PARAMS = MemoryLayout.structLayout(
             INT.withName("flags"), INT.withName("kc_blocks"), INT.withName("nc_groups"), INT.withName("reserved"));
@@ -243,6 +244,7 @@ public final class MmgpKernels {
         WINOGRAD_WEIGHTS = symbols[22] == null ? MemorySegment.NULL : symbols[22];
         WINOGRAD_INPUT = symbols[23] == null ? MemorySegment.NULL : symbols[23];
         WINOGRAD_OUTPUT = symbols[24] == null ? MemorySegment.NULL : symbols[24];
+        Q8_GROUP_COLS_FN = handles[25];
     }
 
     private MmgpKernels() {}
@@ -459,7 +461,7 @@ public final class MmgpKernels {
 
     /**
      * Bytes of the activation buffer {@link #q8QuantizeActFunction()} fills for {@code k} x
-     * {@code n} (columns padded to groups of {@link #Q8_GROUP_COLS}); {@code k} must be a positive
+     * {@code n} (columns padded to groups of {@link #q8GroupCols()}); {@code k} must be a positive
      * multiple of 32 and {@code n} positive.
      */
     public static long q8ActBytes(long k, long n) {
@@ -472,6 +474,19 @@ public final class MmgpKernels {
         }
         if (bytes < 0) throw new IllegalArgumentException("Q8_0 GEMM: k must be a positive multiple of 32 and n positive, got k=" + k + ", n=" + n);
         return bytes;
+    }
+
+    /**
+     * Columns per group of the activation buffer in the loaded build, {@link #Q8_GROUP_COLS} or
+     * {@link #Q8_GROUP_COLS_WIDE}; a group's 32-block takes {@code 36 * q8GroupCols()} bytes (see mmgp_kernels.h).
+     */
+    public static int q8GroupCols() {
+        requireAvailable();
+        try {
+            return (int) Q8_GROUP_COLS_FN.invokeExact();
+        } catch (Throwable t) {
+            throw Downcalls.rethrow(t);
+        }
     }
 
     /** The instruction path compiled in for the Q8_0 GEMM, e.g. "avx2 vpmaddubsw+vpmaddwd, 8 columns per vector". */

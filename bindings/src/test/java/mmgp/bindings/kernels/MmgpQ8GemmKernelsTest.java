@@ -10,24 +10,31 @@ import org.junit.jupiter.api.Test;
  * mmgp's Q8_0 GEMM (mmgp_gemm_q8.c) against a plain Java reference of the same arithmetic, bit
  * for bit, on both of its paths (the vector one compiled for this CPU and the plain C one):
  * the activation quantization (ggml's quantize_row_q8_0: d = amax/127 kept as a half,
- * q = round-half-even(x * 127/amax)) and the interleaved buffer it fills, and the product
+ * q = round-half-even(x * 127/amax)) and the interleaved buffer it fills (in the loaded build's
+ * layout: groups of 8 columns of int8 q, or with AVX-512 VNNI of 16 columns of q + 128), and the product
  * sum over blocks of fma((float) isum_b, dw_b * dx_b, acc) in block order. The shapes cross every
  * edge of the tiling: row tails, column tails and padding, K and N panels. Its agreement with
  * ggml's own mul_mat is checked in mmgp.graph.nn.MatMulQ8Test.
  */
 class MmgpQ8GemmKernelsTest {
     private static final int QK = 32, WBLOCK = 34;
+    /** The loaded build's buffer layout: columns per group, bytes per group and block, the offset added to q. */
+    private static int cols, ablock, xoff;
 
     @BeforeAll
     static void library() {
         KernelsLibrary.require();
+        cols = MmgpKernels.q8GroupCols();
+        ablock = 36 * cols;
+        xoff = cols == MmgpKernels.Q8_GROUP_COLS_WIDE ? 128 : 0;
     }
 
     @Test
     void bufferSizeAndLayoutConstants() {
         assertThat(MmgpKernels.Q8_PARAMS.byteSize()).isEqualTo(16);
-        assertThat(MmgpKernels.q8ActBytes(64, 1)).isEqualTo(2L * MmgpKernels.Q8_ACT_BLOCK);
-        assertThat(MmgpKernels.q8ActBytes(64, 9)).isEqualTo(2L * 2 * MmgpKernels.Q8_ACT_BLOCK);
+        assertThat(cols).isIn(MmgpKernels.Q8_GROUP_COLS, MmgpKernels.Q8_GROUP_COLS_WIDE);
+        assertThat(MmgpKernels.q8ActBytes(64, 1)).isEqualTo(2L * ablock);
+        assertThat(MmgpKernels.q8ActBytes(64, cols + 1)).isEqualTo(2L * 2 * ablock);
         assertThat(MmgpKernels.q8Path()).isNotBlank();
         assertThat(MmgpKernels.q8QuantizeActFunction().address()).isNotZero();
         assertThat(MmgpKernels.q8GemmFunction().address()).isNotZero();
@@ -51,10 +58,12 @@ class MmgpQ8GemmKernelsTest {
         SplittableRandom r = new SplittableRandom(5);
         // {m, k, n}: tails of every tile dimension, K beyond one 64-block panel, N beyond one 128-column panel;
         // few columns (1, 2, 3, 7, 9, 17: the narrow tiles of a partial last group) with row counts that are not
-        // a multiple of their 4-row tile and K past their 256-block repack panel.
+        // a multiple of their 4-row tile and K past their 256-block repack panel; with 16-column groups a last group of
+        // 8 to 15 columns in the wide tiles (15, 40, 57, 200), whole 4 x 4 tiles over several K and N panels (12 x 4160 x 200)
+        // and K past the 512-block panel limit (16448).
         int[][] shapes = {{1, 32, 1}, {2, 32, 8}, {3, 64, 7}, {5, 96, 33}, {8, 128, 32}, {7, 2112, 20}, {6, 64, 150}, {16, 4160, 40},
                 {13, 2080, 1}, {6, 96, 2}, {9, 8224, 3}, {11, 64, 7}, {5, 2048, 9}, {10, 160, 17}, {4, 64, 1}, {3, 32, 2}, {34, 4096, 57},
-                {7, 16448, 5}};
+                {7, 16448, 5}, {9, 96, 15}, {12, 4160, 200}, {5, 16448, 24}};
         for (int[] s : shapes) {
             int m = s[0], k = s[1], n = s[2];
             byte[] w = weights(r, m, k);
@@ -91,6 +100,7 @@ class MmgpQ8GemmKernelsTest {
         float[] x = new float[k * n];
         for (int col = 0; col < n; col++) for (int i = 0; i < k; i++) x[col * k + i] = (col % 2 == 0 ? 1f : -1f) * (i % 3 == 0 ? -1 : 1);
         byte[] qa = MmgpKernels.q8PackAct(x, k, n, 0);
+        assertThat(qa).isEqualTo(packReference(x, k, n));
         float[] expected = gemmReference(w, m, k, qa, n);
         assertThat(MmgpKernels.q8GemmRaw(w, m, k, qa, n, 0)).isEqualTo(expected);
         assertThat(MmgpKernels.q8GemmRaw(w, m, k, qa, n, MmgpKernels.Q8_PORTABLE)).isEqualTo(expected);
@@ -128,21 +138,22 @@ class MmgpQ8GemmKernelsTest {
         return w;
     }
 
-    /** ggml's quantize_row_q8_0 per column and block, laid out as mmgp_q8_quantize_act's buffer. */
+    /** ggml's quantize_row_q8_0 per column and block, laid out as mmgp_q8_quantize_act's buffer (padding columns: q = 0). */
     static byte[] packReference(float[] x, int k, int n) {
-        int kb = k / QK, groups = (n + 7) / 8;
-        byte[] qa = new byte[groups * kb * MmgpKernels.Q8_ACT_BLOCK];
+        int kb = k / QK, groups = (n + cols - 1) / cols;
+        byte[] qa = new byte[groups * kb * ablock];
+        for (int g = 0; g < groups; g++) for (int b = 0; b < kb; b++) java.util.Arrays.fill(qa, (g * kb + b) * ablock, (g * kb + b) * ablock + QK * cols, (byte) xoff);
         for (int col = 0; col < n; col++) {
-            int g = col / 8, c = col % 8;
+            int g = col / cols, c = col % cols;
             for (int b = 0; b < kb; b++) {
-                int base = (g * kb + b) * MmgpKernels.Q8_ACT_BLOCK;
+                int base = (g * kb + b) * ablock;
                 float amax = 0;
                 for (int i = 0; i < QK; i++) amax = Math.max(amax, Math.abs(x[col * k + b * QK + i]));
                 float d = amax / 127f;
                 float id = amax != 0 ? 127f / amax : 0f;
-                for (int i = 0; i < QK; i++) qa[base + (i / 4) * 32 + c * 4 + i % 4] = (byte) (int) Math.rint(x[col * k + b * QK + i] * id);
+                for (int i = 0; i < QK; i++) qa[base + (i / 4) * 4 * cols + c * 4 + i % 4] = (byte) ((int) Math.rint(x[col * k + b * QK + i] * id) + xoff);
                 int bits = Float.floatToRawIntBits(Float.float16ToFloat(Float.floatToFloat16(d)));
-                for (int j = 0; j < 4; j++) qa[base + 256 + 4 * c + j] = (byte) (bits >>> (8 * j));
+                for (int j = 0; j < 4; j++) qa[base + QK * cols + 4 * c + j] = (byte) (bits >>> (8 * j));
             }
         }
         return qa;
@@ -153,16 +164,16 @@ class MmgpQ8GemmKernelsTest {
         int kb = k / QK;
         float[] y = new float[m * n];
         for (int col = 0; col < n; col++) {
-            int g = col / 8, c = col % 8;
+            int g = col / cols, c = col % cols;
             for (int row = 0; row < m; row++) {
                 float acc = 0;
                 for (int b = 0; b < kb; b++) {
-                    int wo = (row * kb + b) * WBLOCK, ao = (g * kb + b) * MmgpKernels.Q8_ACT_BLOCK;
+                    int wo = (row * kb + b) * WBLOCK, ao = (g * kb + b) * ablock;
                     int isum = 0;
-                    for (int i = 0; i < QK; i++) isum += w[wo + 2 + i] * qa[ao + (i / 4) * 32 + c * 4 + i % 4];
+                    for (int i = 0; i < QK; i++) isum += w[wo + 2 + i] * (byte) (qa[ao + (i / 4) * 4 * cols + c * 4 + i % 4] - xoff);
                     float dw = Float.float16ToFloat((short) ((w[wo] & 0xff) | (w[wo + 1] << 8)));
                     int bits = 0;
-                    for (int j = 0; j < 4; j++) bits |= (qa[ao + 256 + 4 * c + j] & 0xff) << (8 * j);
+                    for (int j = 0; j < 4; j++) bits |= (qa[ao + QK * cols + 4 * c + j] & 0xff) << (8 * j);
                     acc = Math.fma((float) isum, dw * Float.intBitsToFloat(bits), acc);
                 }
                 y[col * m + row] = acc;

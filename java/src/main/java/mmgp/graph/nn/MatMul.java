@@ -112,9 +112,9 @@ public final class MatMul {
 
     /**
      * mmgp's Q8_0 GEMM as two custom ops ({@code mmgp_gemm_q8.c}): x quantized to Q8_0 exactly
-     * as ggml's mul_mat quantizes it (into an 8-column interleaved I8 buffer), then multiplied
-     * with the weight's blocks read in place. Result as ggml_mul_mat(weight, x); weight and x must
-     * satisfy {@link #q8Fits}, and the weight hold ggml's block_q8_0 rows as stored (not an AMX or CPU_REPACK
+     * as ggml's mul_mat quantizes it (into an interleaved I8 buffer of column groups, 8 or 16 wide:
+     * {@link MmgpKernels#q8GroupCols}), then multiplied with the weight's blocks read in place.
+     * Result as ggml_mul_mat(weight, x); weight and x must satisfy {@link #q8Fits}, and the weight hold ggml's block_q8_0 rows as stored (not an AMX or CPU_REPACK
      * buffer; a graph input is fine). {@code params} (or null): {@code struct mmgp_q8_params} as int32
      * {flags, kcBlocks, ncGroups, 0}, e.g. {@link MmgpKernels#Q8_PORTABLE} for the plain C path.
      */
