@@ -542,6 +542,163 @@ int32_t mmgp_dot_u8s8(const uint8_t * a, const int8_t * b, long n) {
 #endif
 
 /* ---------------------------------------------------------------------------------------------
+ * AMX tiles (Intel Sapphire Rapids and later): TDPBF16PS and TDPBUSD on 16 x 64-byte tiles,
+ * compiled only when the compiler targets AMX and only on Linux, where a process must ask the
+ * kernel for the tile data state (arch_prctl ARCH_REQ_XCOMP_PERM) before its first tile
+ * instruction. Each call of a peak function loads the tile config, runs its chunk and releases
+ * the tiles, so every worker thread configures its own tiles.
+ *
+ * The tile config is loaded and read back with our own asm: GCC 12's _tile_loadconfig declares
+ * its memory input as 8 bytes, so the compiler may drop the stores that fill the other 56, and
+ * the tile loads take their operand as a sized memory input for the same reason.
+ * ------------------------------------------------------------------------------------------- */
+#if defined(__linux__) && defined(__x86_64__) && defined(__AMX_TILE__) && (defined(__AMX_BF16__) || defined(__AMX_INT8__))
+#define AMX_LINUX 1
+#include <cpuid.h>
+#include <sys/syscall.h>
+#endif
+#define AMXBF16_PATH "amx tdpbf16ps, 4 tiles 16x16 fp32"
+#define AMXI8_PATH "amx tdpbusd, 4 tiles 16x16 int32"
+
+#if AMX_LINUX
+/* ldtilecfg's 64-byte layout, palette 1: tiles 0-3 accumulate, 4-5 hold A, 6-7 hold B, all 16 rows of 64 bytes. */
+typedef struct {
+    uint8_t palette, start_row, reserved[14];
+    uint16_t colsb[16];
+    uint8_t rows[16];
+} tilecfg_t;
+
+static const tilecfg_t AMX_CONFIG __attribute__((aligned(64))) = {
+    .palette = 1,
+    .colsb = {64, 64, 64, 64, 64, 64, 64, 64},
+    .rows = {16, 16, 16, 16, 16, 16, 16, 16},
+};
+
+#define AMX_TILE_BYTES 1024 /* 16 rows x 64 bytes */
+
+static inline void amx_load_config(const tilecfg_t * c) {
+    __asm__ volatile("ldtilecfg %0" : : "m"(*c));
+}
+
+static inline void amx_store_config(tilecfg_t * c) {
+    __asm__ volatile("sttilecfg %0" : "=m"(*c));
+}
+
+#define AMX_LOAD(t, p) \
+    __asm__ volatile("tileloadd (%0,%1,1), %%tmm" #t : : "r"(p), "r"(64L), "m"(*(const uint8_t(*)[AMX_TILE_BYTES])(p)))
+
+/* Why the AMX kinds cannot run (NULL: they can), found once per process by amx_probe. */
+static pthread_once_t g_amx_once = PTHREAD_ONCE_INIT;
+static const char * g_amx_tile_why;
+static int g_amx_bf16_cpu, g_amx_int8_cpu;
+
+static void amx_probe(void) {
+    unsigned a, b, c, d;
+    if (!__get_cpuid_count(7, 0, &a, &b, &c, &d) || !(d & (1u << 24))) {
+        g_amx_tile_why = "unavailable: this CPU has no AMX tiles (cpuid)";
+        return;
+    }
+    g_amx_bf16_cpu = (d >> 22) & 1;
+    g_amx_int8_cpu = (d >> 25) & 1;
+    /* ARCH_REQ_XCOMP_PERM (0x1023) for XFEATURE_XTILEDATA (18): process-wide, granted once. */
+    if (syscall(SYS_arch_prctl, 0x1023, 18) != 0) {
+        g_amx_tile_why = "unavailable: Linux refused the tile data permission (arch_prctl ARCH_REQ_XCOMP_PERM)";
+        return;
+    }
+    tilecfg_t back;
+    amx_load_config(&AMX_CONFIG);
+    amx_store_config(&back);
+    _tile_release();
+    if (memcmp(&back, &AMX_CONFIG, sizeof back) != 0) g_amx_tile_why = "unavailable: the tile config did not load (sttilecfg differs)";
+}
+
+/*
+ * The timed loop of both AMX kinds, for the tile product instruction DP: accumulators 0-3 from A
+ * tiles 4-5 times B tiles 6-7, four independent products per iteration; the A and B tiles are
+ * loaded from a and b (AMX_TILE_BYTES each) and the accumulators stored to c[4][256].
+ */
+#define AMX_PEAK_LOOP(DP)             \
+    amx_load_config(&AMX_CONFIG);     \
+    AMX_LOAD(4, a);                   \
+    AMX_LOAD(5, a);                   \
+    AMX_LOAD(6, b);                   \
+    AMX_LOAD(7, b);                   \
+    _tile_zero(0);                    \
+    _tile_zero(1);                    \
+    _tile_zero(2);                    \
+    _tile_zero(3);                    \
+    for (long i = 0; i < iters; i++) { \
+        DP(0, 4, 6);                  \
+        DP(1, 4, 7);                  \
+        DP(2, 5, 6);                  \
+        DP(3, 5, 7);                  \
+    }                                 \
+    _tile_stored(0, c[0], 64);        \
+    _tile_stored(1, c[1], 64);        \
+    _tile_stored(2, c[2], 64);        \
+    _tile_stored(3, c[3], 64);        \
+    _tile_release();
+#endif
+
+#if AMX_LINUX && defined(__AMX_BF16__)
+/* 16 x 16 outputs, each a 32-pair dot product, per tile product. */
+#define AMXBF16_OPS_PER_ITER (4 * 16.0 * 16 * 32 * 2)
+static NOINLINE double peak_amx_bf16(long iters) {
+    /* Every bf16 is 1/8 (0x3e00): a product adds 1/2 to each fp32 lane, exact for any chunk here. */
+    uint16_t a[AMX_TILE_BYTES / 2] __attribute__((aligned(64))), b[AMX_TILE_BYTES / 2] __attribute__((aligned(64)));
+    float c[4][AMX_TILE_BYTES / 4] __attribute__((aligned(64)));
+    for (int i = 0; i < AMX_TILE_BYTES / 2; i++) a[i] = b[i] = 0x3e00;
+    AMX_PEAK_LOOP(_tile_dpbf16ps)
+    return (double)c[0][0] + c[1][17] + c[2][100] + c[3][255];
+}
+#endif
+
+#if AMX_LINUX && defined(__AMX_INT8__)
+/* 16 x 16 outputs, each a 64-byte dot product, per tile product. */
+#define AMXI8_OPS_PER_ITER (4 * 16.0 * 16 * 64 * 2)
+static NOINLINE double peak_amx_i8(long iters) {
+    /* u8 3 times s8 -2: a product adds -384 to each int32 lane, far from wrapping in a chunk. */
+    uint8_t a[AMX_TILE_BYTES] __attribute__((aligned(64)));
+    int8_t b[AMX_TILE_BYTES] __attribute__((aligned(64)));
+    int32_t c[4][AMX_TILE_BYTES / 4] __attribute__((aligned(64)));
+    memset(a, 3, sizeof a);
+    memset(b, -2, sizeof b);
+    AMX_PEAK_LOOP(_tile_dpbusd)
+    return (double)c[0][0] + c[1][17] + c[2][100] + c[3][255];
+}
+#endif
+
+/* Why an AMX kind cannot run here, or NULL when it can; asks for the tile permission the first time. */
+static const char * amx_bf16_why_not(void) {
+#if AMX_LINUX && defined(__AMX_BF16__)
+    pthread_once(&g_amx_once, amx_probe);
+    if (g_amx_tile_why != NULL) return g_amx_tile_why;
+    return g_amx_bf16_cpu ? NULL : "unavailable: this CPU has no AMX-BF16 (cpuid)";
+#else
+    return "unavailable: not compiled for AMX-BF16 (needs Linux x86-64 and a compiler targeting amx-tile and amx-bf16)";
+#endif
+}
+
+static const char * amx_i8_why_not(void) {
+#if AMX_LINUX && defined(__AMX_INT8__)
+    pthread_once(&g_amx_once, amx_probe);
+    if (g_amx_tile_why != NULL) return g_amx_tile_why;
+    return g_amx_int8_cpu ? NULL : "unavailable: this CPU has no AMX-INT8 (cpuid)";
+#else
+    return "unavailable: not compiled for AMX-INT8 (needs Linux x86-64 and a compiler targeting amx-tile and amx-int8)";
+#endif
+}
+
+#if !(AMX_LINUX && defined(__AMX_BF16__))
+#define peak_amx_bf16 NULL /* never called: amx_bf16_why_not says why */
+#define AMXBF16_OPS_PER_ITER 0.0
+#endif
+#if !(AMX_LINUX && defined(__AMX_INT8__))
+#define peak_amx_i8 NULL /* never called: amx_i8_why_not says why */
+#define AMXI8_OPS_PER_ITER 0.0
+#endif
+
+/* ---------------------------------------------------------------------------------------------
  * Threads and timing.
  * ------------------------------------------------------------------------------------------- */
 typedef double (*peak_fn)(long iters);
@@ -550,14 +707,17 @@ static const struct {
     peak_fn fn;
     double ops_per_iter;
     const char * path;
+    const char * (*why_not)(void); /* NULL: always runs; else the reason it cannot, or NULL when it can */
 } KINDS[] = {
-    {peak_f32, F32_OPS_PER_ITER, F32_PATH},
-    {peak_bf16, BF16_OPS_PER_ITER, BF16_PATH},
-    {peak_i8, I8_OPS_PER_ITER, I8_PATH},
+    {peak_f32, F32_OPS_PER_ITER, F32_PATH, NULL},
+    {peak_bf16, BF16_OPS_PER_ITER, BF16_PATH, NULL},
+    {peak_i8, I8_OPS_PER_ITER, I8_PATH, NULL},
+    {peak_amx_bf16, AMXBF16_OPS_PER_ITER, AMXBF16_PATH, amx_bf16_why_not},
+    {peak_amx_i8, AMXI8_OPS_PER_ITER, AMXI8_PATH, amx_i8_why_not},
 };
 #define NKINDS ((int)(sizeof KINDS / sizeof KINDS[0]))
 
-/* Iterations between clock reads: tens of microseconds on any of the paths above. */
+/* Iterations between clock reads: tens of microseconds on the vector paths above, a few hundred on AMX. */
 #define CHUNK 8192L
 
 static volatile double g_sink;
@@ -626,12 +786,20 @@ int mmgp_kernels_abi(void) {
     return MMGP_KERNELS_ABI;
 }
 
+/* The reason `kind` (a valid one) cannot run here, or NULL. */
+static const char * why_not(int kind) {
+    return KINDS[kind].why_not != NULL ? KINDS[kind].why_not() : NULL;
+}
+
 const char * mmgp_peak_path(int kind) {
-    return kind >= 0 && kind < NKINDS ? KINDS[kind].path : "unknown kind";
+    if (kind < 0 || kind >= NKINDS) return "unknown kind";
+    const char * why = why_not(kind);
+    return why != NULL ? why : KINDS[kind].path;
 }
 
 double mmgp_peak_gflops(int kind, int threads, double seconds) {
     if (kind < 0 || kind >= NKINDS) return -1.0;
+    if (why_not(kind) != NULL) return MMGP_PEAK_UNAVAILABLE;
     if (threads <= 0) {
         long online = sysconf(_SC_NPROCESSORS_ONLN);
         threads = online > 0 ? (int)online : 1;

@@ -34,6 +34,18 @@ extern "C" {
 #define MMGP_PEAK_FP32 0 /* FP32 fused multiply-add                         */
 #define MMGP_PEAK_BF16 1 /* BF16 pairs dot-accumulated into FP32             */
 #define MMGP_PEAK_INT8 2 /* u8 x s8 products summed into int32               */
+/*
+ * Intel AMX tile products (TDPBF16PS, TDPBUSD): compiled only for Linux x86-64 when the compiler
+ * targets AMX (-march=native on such a CPU), and run only when the CPU has the unit and Linux
+ * grants the tile data permission (arch_prctl ARCH_REQ_XCOMP_PERM, asked for on first use, for the
+ * whole process). Otherwise mmgp_peak_gflops returns MMGP_PEAK_UNAVAILABLE and mmgp_peak_path
+ * says why ("unavailable: ...").
+ */
+#define MMGP_PEAK_AMX_BF16 3 /* BF16 pairs dot-accumulated into FP32 on tiles   */
+#define MMGP_PEAK_AMX_INT8 4 /* u8 x s8 products summed into int32 on tiles     */
+
+/* mmgp_peak_gflops' value for a kind this build, CPU or OS cannot run (see mmgp_peak_path). */
+#define MMGP_PEAK_UNAVAILABLE (-3.0)
 
 MMGP_KERNELS_API int mmgp_kernels_abi(void);
 
@@ -41,11 +53,15 @@ MMGP_KERNELS_API int mmgp_kernels_abi(void);
  * Peak of `kind` with `threads` threads (<= 0: all online CPUs), each running independent
  * accumulator chains on registers only for about `seconds` (<= 0: 1 s) after a short warm-up.
  * Returns the ops of all threads divided by the slowest thread's time, in 1e9 ops/s;
- * -1 for an unknown kind, -2 when a thread could not be started.
+ * -1 for an unknown kind, -2 when a thread could not be started, MMGP_PEAK_UNAVAILABLE (-3) when
+ * the kind cannot run here.
  */
 MMGP_KERNELS_API double mmgp_peak_gflops(int kind, int threads, double seconds);
 
-/* Short name of the instruction path compiled in for `kind`; "unknown kind" otherwise. */
+/*
+ * Short name of the instruction path compiled in for `kind`, or for a kind that cannot run here
+ * "unavailable: <why>"; "unknown kind" otherwise.
+ */
 MMGP_KERNELS_API const char * mmgp_peak_path(int kind);
 
 /* sum a[i]*b[i] in FP32 with the FP32 peak path's instruction (FMA), scalar tail. */

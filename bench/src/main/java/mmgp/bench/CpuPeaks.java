@@ -11,9 +11,10 @@ import mmgp.bindings.kernels.MmgpKernels;
 import mmgp.bindings.kernels.MmgpKernels.Kind;
 
 /**
- * This CPU's compute peak per data type (FP32 FMA, BF16 dot, INT8 dot), measured by mmgp's own
- * register-only C kernels ({@link MmgpKernels}), so a model stage's throughput can be reported as
- * a fraction of the peak of the data type it runs in. {@link #measure(int)} is what other bench
+ * This CPU's compute peak per data type (FP32 FMA, BF16 dot, INT8 dot, and on Intel CPUs with AMX
+ * the BF16 and INT8 tile products), measured by mmgp's own register-only C kernels
+ * ({@link MmgpKernels}), so a model stage's throughput can be reported as a fraction of the best
+ * peak of the data type it runs in ({@link Peaks#best}). {@link #measure(int)} is what other bench
  * code calls; {@link #main} prints the table ({@code ./mmgp bench peak [threads]}).
  */
 public final class CpuPeaks {
@@ -22,22 +23,51 @@ public final class CpuPeaks {
     /** Runs per kind and thread count; each measurement's seconds are split over them. */
     public static final int ROUNDS = 3;
 
-    /** Peaks at one thread count, in GFLOP/s (FP32, BF16) or GOP/s (INT8), with the instruction path behind each. */
-    public record Peaks(int threads, double fp32, double bf16, double int8, String fp32Path, String bf16Path, String int8Path) {
+    /**
+     * Peaks at one thread count, per kind in GFLOP/s (FP32, BF16) or GOP/s (INT8), NaN for a kind
+     * that cannot run here (the AMX ones without AMX), with the instruction path behind each (or why
+     * it cannot run).
+     */
+    public record Peaks(int threads, Map<Kind, Double> values, Map<Kind, String> paths) {
+        public Peaks {
+            values = Map.copyOf(values);
+            paths = Map.copyOf(paths);
+        }
+
         public double of(Kind kind) {
-            return switch (kind) {
-                case FP32 -> fp32;
-                case BF16 -> bf16;
-                case INT8 -> int8;
-            };
+            return values.getOrDefault(kind, Double.NaN);
         }
 
         public String pathOf(Kind kind) {
-            return switch (kind) {
-                case FP32 -> fp32Path;
-                case BF16 -> bf16Path;
-                case INT8 -> int8Path;
-            };
+            return paths.get(kind);
+        }
+
+        public double fp32() {
+            return of(Kind.FP32);
+        }
+
+        public double bf16() {
+            return of(Kind.BF16);
+        }
+
+        public double int8() {
+            return of(Kind.INT8);
+        }
+
+        public String bf16Path() {
+            return pathOf(Kind.BF16);
+        }
+
+        /**
+         * The kind with the highest measured peak among those of {@code dataType} ("FP32", "BF16",
+         * "INT8"): on a CPU with AMX the tiles' kinds for BF16 and INT8, else the vector ones.
+         */
+        public Kind best(String dataType) {
+            Kind best = null;
+            for (Kind k : Kind.values()) {
+                if (k.dataType().equals(dataType) && !Double.isNaN(of(k)) && (best == null || of(k) > of(best))) best = k;
+            }
+            return best;
         }
 
         /** {@code value} as a percentage of this data type's peak. */
@@ -81,13 +111,17 @@ public final class CpuPeaks {
     public static Peaks measure(int threads, double seconds) {
         if (threads <= 0) throw new IllegalArgumentException("threads must be positive, got " + threads);
         Map<Kind, Double> v = new EnumMap<>(Kind.class);
+        Map<Kind, String> paths = new EnumMap<>(Kind.class);
         for (Kind kind : Kind.values()) {
-            double best = 0;
-            for (int round = 0; round < ROUNDS; round++) best = Math.max(best, MmgpKernels.peakGflops(kind, threads, seconds / ROUNDS));
+            paths.put(kind, MmgpKernels.path(kind));
+            double best = Double.NaN;
+            if (MmgpKernels.isRunnable(kind)) {
+                best = 0;
+                for (int round = 0; round < ROUNDS; round++) best = Math.max(best, MmgpKernels.peakGflops(kind, threads, seconds / ROUNDS));
+            }
             v.put(kind, best);
         }
-        return new Peaks(threads, v.get(Kind.FP32), v.get(Kind.BF16), v.get(Kind.INT8),
-                MmgpKernels.path(Kind.FP32), MmgpKernels.path(Kind.BF16), MmgpKernels.path(Kind.INT8));
+        return new Peaks(threads, v, paths);
     }
 
     /** {@code [threads-list [seconds]]}, e.g. {@code 1,2 0.5}; default: 1 and all CPUs, 1 s each. */
@@ -137,10 +171,11 @@ public final class CpuPeaks {
         out.append(header).append(System.lineSeparator());
         for (Kind k : Kind.values()) {
             StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-9s %-" + pathWidth + "s %-8s", k.label(), rows.get(0).pathOf(k), k.unit()));
-            for (Peaks p : rows) line.append(String.format(Locale.ROOT, " %10.1f", p.of(k)));
+            for (Peaks p : rows) line.append(Double.isNaN(p.of(k)) ? String.format(Locale.ROOT, " %10s", "—") : String.format(Locale.ROOT, " %10.1f", p.of(k)));
             if (counts.size() > 1) {
                 Peaks first = rows.get(0), last = rows.get(rows.size() - 1);
-                line.append(String.format(Locale.ROOT, " %7.2fx", last.of(k) / first.of(k)));
+                double scaling = last.of(k) / first.of(k);
+                line.append(Double.isNaN(scaling) ? String.format(Locale.ROOT, " %8s", "—") : String.format(Locale.ROOT, " %7.2fx", scaling));
             }
             out.append(line).append(System.lineSeparator());
         }

@@ -4,6 +4,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.List;
+import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import mmgp.convert.TensorEncoder;
@@ -12,6 +13,7 @@ import mmgp.graph.Graph;
 import mmgp.graph.Tensor;
 import mmgp.graph.WeightSet;
 import mmgp.graph.nn.MatMul;
+import mmgp.bindings.kernels.MmgpKernels.Kind;
 import mmgp.tensor.GgmlType;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -122,8 +124,9 @@ public class MatMulBench {
     /**
      * Prints GFLOP/s for each shape × type, measured outside JMH with the same code, and the share of
      * this CPU's measured peak for the arithmetic the type runs on ({@link CpuPeaks}: FP32 FMA for
-     * F32/F16/BF16 weights where the CPU has no BF16 dot instruction, BF16 dot where it has, INT8 dot
-     * for Q8_0/Q4_0 and {@value #Q8_0_MMGP}). {@code -Dshapes=MxNxK,...} (M outputs, N tokens, K
+     * F32/F16/BF16 weights where the CPU has no BF16 dot instruction, BF16 for BF16 where it has,
+     * INT8 for Q8_0/Q4_0 and {@value #Q8_0_MMGP}; of BF16 and INT8 the best measured kind, on a CPU
+     * with AMX the tiles'). {@code -Dshapes=MxNxK,...} (M outputs, N tokens, K
      * inputs; {@code -Dshapes=models} for the LTX DiT, T5-XXL and aMUSEd UViT GEMMs, {@code -Dshapes=convs}
      * for the decoders' 3×3 convolutions as GEMMs, with types {@code F16xF16,F16xF16-mmgp}) and
      * {@code -Dtypes=F32,F16,...} choose the cases. With {@code -Dtorch=true} (and a Python with
@@ -136,7 +139,8 @@ public class MatMulBench {
         int threads = args.length > 0 ? Integer.parseInt(args[0]) : 2;
         CpuPeaks.Peaks peaks = CpuPeaks.available() ? CpuPeaks.measure(threads) : null;
         if (peaks == null) System.out.println("CPU peaks not measured: " + CpuPeaks.unavailableReason());
-        else System.out.printf("measured peaks, %d threads: FP32 %.1f, BF16 %.1f (%s), INT8 %.1f GFLOP/s%n", threads, peaks.fp32(), peaks.bf16(), peaks.bf16Path(), peaks.int8());
+        else System.out.printf("measured peaks, %d threads: FP32 %.1f, BF16 %.1f (%s), INT8 %.1f%s GFLOP/s%n", threads, peaks.fp32(), peaks.bf16(), peaks.bf16Path(), peaks.int8(),
+                Double.isNaN(peaks.of(Kind.AMX_INT8)) ? "" : String.format(Locale.ROOT, ", AMX BF16 %.1f, AMX INT8 %.1f", peaks.of(Kind.AMX_BF16), peaks.of(Kind.AMX_INT8)));
         String shapesArg = System.getProperty("shapes", "2048x2048x2048,1024x512x1024,8192x1120x2048,1536x1x576");
         List<String> shapes = List.of((switch (shapesArg) {
             case "models" -> MODEL_SHAPES;
@@ -184,7 +188,7 @@ public class MatMulBench {
                     if (r.ok()) {
                         double peak = peaks == null ? Double.NaN : peakFor(peaks, dtype.equals("int8") ? "Q8_0" : dtype.equals("bf16") ? "BF16" : "F32");
                         System.out.printf("matmul %-9s MxNxK=%-16s %8.3f ms  %7.1f GFLOP/s  %5.1f%% of the %s peak%s%n", ty, s, r.seconds() * 1e3, r.gflops(),
-                                100 * r.gflops() / peak, dtype.equals("int8") ? "INT8" : peakName(peaks, dtype.equals("bf16") ? "BF16" : "F32"),
+                                100 * r.gflops() / peak, peakName(peaks, dtype.equals("int8") ? "Q8_0" : dtype.equals("bf16") ? "BF16" : "F32"),
                                 r.reduced() != null ? "  (reduced: " + r.reduced() + ")" : "");
                     } else {
                         System.out.printf("matmul %-9s MxNxK=%-16s %s%n", ty, s, r.error() != null ? r.error() : "no result");
@@ -223,18 +227,23 @@ public class MatMulBench {
         return TorchKernels.run(probe.python(), script, cases, threads, 1.0, 5.0, java.time.Duration.ofMinutes(30));
     }
 
-    /** The peak of the arithmetic ggml runs a weight type on. */
+    /** The peak of the arithmetic ggml runs a weight type on: the best measured one of its data type. */
     static double peakFor(CpuPeaks.Peaks peaks, String type) {
-        return switch (peakName(peaks, type)) {
-            case "INT8" -> peaks.int8();
-            case "BF16" -> peaks.bf16();
-            default -> peaks.fp32();
-        };
+        Kind k = peaks.best(dataType(peaks, type));
+        return k == null ? Double.NaN : peaks.of(k);
     }
 
+    /** The name of the peak {@link #peakFor} takes, e.g. "INT8 dot" or "AMX INT8"; the data type when not measured. */
     static String peakName(CpuPeaks.Peaks peaks, String type) {
+        String dataType = dataType(peaks, type);
+        Kind k = peaks == null ? null : peaks.best(dataType);
+        return k == null ? dataType : k.label();
+    }
+
+    /** INT8 for quantized types, BF16 for BF16 where the CPU multiplies BF16 (a BF16 dot or AMX), else FP32. */
+    static String dataType(CpuPeaks.Peaks peaks, String type) {
         if (type.startsWith("Q")) return "INT8";
-        if (type.equals("BF16") && peaks != null && !peaks.bf16Path().contains("emulated")) return "BF16";
+        if (type.equals("BF16") && peaks != null && (!peaks.bf16Path().contains("emulated") || !Double.isNaN(peaks.of(Kind.AMX_BF16)))) return "BF16";
         return "FP32";
     }
 }

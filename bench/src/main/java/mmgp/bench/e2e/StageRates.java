@@ -10,13 +10,14 @@ import mmgp.tensor.GgmlType;
 /**
  * Turns a configuration's measured runs (metrics and {@link StageWork}) into {@link StageRate}s:
  * GFLOP/s = GFLOP per unit ÷ median seconds per unit (× rate for tok/s metrics), and the share of
- * the measured peak of the data type the stage's weights have. Computed in the child JVM, where
+ * the best measured peak of the data type the stage's weights have ({@link PeakInfo#best}: on a CPU
+ * with AMX the tiles' for INT8 and BF16), named in {@link StageRate#peakKind}. Computed in the child JVM, where
  * the peaks are measured, and carried to the report in its closing line.
  */
 final class StageRates {
     private StageRates() {}
 
-    /** Which peak a weight type's matmuls are judged against: quantized → INT8, BF16 → BF16, F16/F32 → FP32. */
+    /** The data type whose peak a weight type's matmuls are judged against: quantized → INT8, BF16 → BF16, F16/F32 → FP32. */
     static String peakKind(String weightType) {
         if (weightType == null) return null;
         try {
@@ -55,7 +56,7 @@ final class StageRates {
                 labels.addAll(sw.labels());
             }
             String type = weightTypes.get(metric);
-            String kind = peakKind(type);
+            String kind = peaks == null ? peakKind(type) : peaks.best(peakKind(type));
             double peak = peaks == null ? Double.NaN : peaks.of(kind);
             List<String> notes = new ArrayList<>();
             String expected = expectedLabel.get(metric);

@@ -19,7 +19,7 @@ class ReportFilesTest {
     static final TorchPeer TORCH = Fixtures.peer(Fixtures.torch(2, false, "amused", 433.1, 0.6, 1.0, "vq", 477.4, 0.3, 0.6));
 
     private static BenchReport report() {
-        PeakInfo peaks = new PeakInfo(2, 183, 170, 310, "avx2-fma", "avx2", "avx2-maddubs", null);
+        PeakInfo peaks = new PeakInfo(2, 183, 170, 310, Double.NaN, Double.NaN, "avx2-fma", "avx2", "avx2-maddubs", "unavailable: no AMX", "unavailable: no AMX", null);
         ConfigurationResult amused = Fixtures.withRates(Fixtures.amused("Q8_0", 2, 0.5), peaks,
                 new StageRate("encode", 20, 0.3, 66.7, 100, "Q8_0", "INT8", 310, 21.5, List.of("clip_text_embeds"), null),
                 new StageRate("denoise step", 410, 0.5, 820, 900, "Q8_0", "INT8", 310, 264.5, List.of("uvit_logits"), null),

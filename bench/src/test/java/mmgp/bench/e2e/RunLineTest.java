@@ -37,11 +37,14 @@ class RunLineTest {
         RunLine.Run run = RunLine.parseRun(RunLine.format(new RunLine.Run(0, false, m, w)));
         assertThat(run.work()).containsExactlyEntriesOf(w);
 
-        PeakInfo peaks = new PeakInfo(2, 183, 170, 310, "avx2-fma", "avx2", "avx2-maddubs", null);
+        PeakInfo peaks = new PeakInfo(2, 183, 170, 310, Double.NaN, Double.NaN, "avx2-fma", "avx2", "avx2-maddubs", "unavailable: no AMX", "unavailable: no AMX", null);
         StageRate rate = new StageRate("denoise step", 410, 2.5, 164, 205, "Q8_0", "INT8", 310, 52.9, java.util.List.of("uvit_logits"), null);
         StageRate unknown = new StageRate("total", Double.NaN, 30, Double.NaN, Double.NaN, null, null, Double.NaN, Double.NaN, java.util.List.of(), "FLOPs unknown");
         RunLine.End end = new RunLine.End(3.5, 1L << 31, "256×256", java.util.List.of(rate, unknown), peaks);
         assertThat(RunLine.parseEnd(RunLine.format(end))).isEqualTo(end);
+        PeakInfo amx = new PeakInfo(2, 230, 460, 920, 3700, 7400, "avx512f", "avx512_bf16", "avx512_vnni", "amx tdpbf16ps", "amx tdpbusd", null);
+        RunLine.End withAmx = new RunLine.End(3.5, 1L << 31, "256×256", java.util.List.of(rate), amx);
+        assertThat(RunLine.parseEnd(RunLine.format(withAmx))).isEqualTo(withAmx);
         RunLine.End noPeaks = new RunLine.End(3.5, 1L << 31, "256×256", java.util.List.of(), PeakInfo.unavailable(2, "not built"));
         assertThat(RunLine.parseEnd(RunLine.format(noPeaks))).isEqualTo(noPeaks);
     }

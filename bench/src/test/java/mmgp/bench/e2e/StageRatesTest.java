@@ -9,7 +9,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class StageRatesTest {
-    static final PeakInfo PEAKS = new PeakInfo(2, 183, 170, 310, "avx2-fma", "avx2-emulated", "avx2-maddubs", null);
+    static final PeakInfo PEAKS = new PeakInfo(2, 183, 170, 310, Double.NaN, Double.NaN, "avx2-fma", "avx2-emulated", "avx2-maddubs", "unavailable: no AMX", "unavailable: no AMX", null);
 
     private static Map<String, Double> metrics(double encode, double step, double decode) {
         Map<String, Double> m = new LinkedHashMap<>();
@@ -88,6 +88,45 @@ class StageRatesTest {
         assertThat(rates.get(1).percentOfPeak()).isNaN();
         assertThat(rates.get(1).note()).isEqualTo("peak kernels not built: test");
         assertThat(rates.get(1).describe()).isEqualTo("24 GFLOP/s (INT8 peak unknown)");
+    }
+
+    @Test
+    void onAnAmxCpuQuantizedAndBf16StagesAreJudgedAgainstTheTilesPeakAndSaySo() {
+        PeakInfo amx = new PeakInfo(2, 230, 460, 920, 3700, 7400, "avx512f vfmadd231ps zmm", "avx512_bf16 vdpbf16ps", "avx512_vnni vpdpbusd zmm",
+                "amx tdpbf16ps, 4 tiles 16x16 fp32", "amx tdpbusd, 4 tiles 16x16 int32", null);
+        List<Map<String, Double>> runs = List.of(metrics(0.2, 2.5, 5.0));
+        List<StageRate> rates = StageRates.compute(runs, List.of(work(410)), Map.of("encode", "BF16", "denoise step", "Q8_0", "decode", "F16"),
+                AmusedWorkload.LABELS, amx);
+
+        StageRate step = rates.stream().filter(r -> r.stage().equals("denoise step")).findFirst().orElseThrow();
+        assertThat(step.peakKind()).isEqualTo("AMX INT8");
+        assertThat(step.peakGflops()).isEqualTo(7400);
+        assertThat(step.percentOfPeak()).isCloseTo(100 * 164 / 7400.0, within(1e-9));
+        assertThat(step.describe()).isEqualTo("164 GFLOP/s, 2% of AMX INT8 peak");
+        StageRate encode = rates.stream().filter(r -> r.stage().equals("encode")).findFirst().orElseThrow();
+        assertThat(encode.peakKind()).isEqualTo("AMX BF16");
+        assertThat(encode.peakGflops()).isEqualTo(3700);
+        StageRate decode = rates.stream().filter(r -> r.stage().equals("decode")).findFirst().orElseThrow();
+        assertThat(decode.peakKind()).isEqualTo("FP32"); // no FP32 tile product
+        assertThat(decode.peakGflops()).isEqualTo(230);
+    }
+
+    @Test
+    void theBestPeakOfADataTypeIsTheHigherMeasuredOne() {
+        PeakInfo amx = new PeakInfo(1, 115, 230, 460, 1850, 3700, "f", "b", "i", "ab", "ai", null);
+        assertThat(amx.best("INT8")).isEqualTo("AMX INT8");
+        assertThat(amx.best("BF16")).isEqualTo("AMX BF16");
+        assertThat(amx.best("FP32")).isEqualTo("FP32");
+        assertThat(amx.best(null)).isNull();
+        // Without AMX (NaN), or from a closing line written before the AMX kinds (0), the vector peaks.
+        assertThat(PEAKS.best("INT8")).isEqualTo("INT8");
+        PeakInfo old = new PeakInfo(1, 115, 230, 460, 0, 0, "f", "b", "i", null, null, null);
+        assertThat(old.best("BF16")).isEqualTo("BF16");
+        assertThat(old.of("AMX INT8")).isNaN();
+        assertThat(old.describe()).isEqualTo("FP32 115 GFLOP/s (f), BF16 230 GFLOP/s (b), INT8 460 GOP/s (i) at 1 thread");
+        assertThat(amx.describe()).isEqualTo("FP32 115 GFLOP/s (f), BF16 230 GFLOP/s (b), INT8 460 GOP/s (i), AMX BF16 1850 GFLOP/s (ab), "
+                + "AMX INT8 3700 GOP/s (ai) at 1 thread");
+        assertThat(PeakInfo.unavailable(1, "not built").best("INT8")).isEqualTo("INT8");
     }
 
     @Test

@@ -42,24 +42,35 @@ public final class MmgpKernels {
     /** The data types with a peak; the code is the C {@code kind} argument. */
     public enum Kind {
         /** FP32 fused multiply-add; GFLOP/s. */
-        FP32(0, "FP32 FMA", "GFLOP/s"),
+        FP32(0, "FP32 FMA", "GFLOP/s", "FP32"),
         /** BF16 pairs dot-accumulated into FP32 (or widened to FP32 where the CPU has no BF16 dot); GFLOP/s. */
-        BF16(1, "BF16 dot", "GFLOP/s"),
+        BF16(1, "BF16 dot", "GFLOP/s", "BF16"),
         /** u8 x s8 products summed into int32; GOP/s. */
-        INT8(2, "INT8 dot", "GOP/s");
+        INT8(2, "INT8 dot", "GOP/s", "INT8"),
+        /** BF16 tile products into FP32 on Intel AMX (TDPBF16PS); GFLOP/s. Unavailable without AMX: {@link #peakGflops} gives NaN. */
+        AMX_BF16(3, "AMX BF16", "GFLOP/s", "BF16"),
+        /** u8 x s8 tile products into int32 on Intel AMX (TDPBUSD); GOP/s. Unavailable without AMX: {@link #peakGflops} gives NaN. */
+        AMX_INT8(4, "AMX INT8", "GOP/s", "INT8");
 
         private final int code;
         private final String label;
         private final String unit;
+        private final String dataType;
 
-        Kind(int code, String label, String unit) {
+        Kind(int code, String label, String unit, String dataType) {
             this.code = code;
             this.label = label;
             this.unit = unit;
+            this.dataType = dataType;
         }
 
         public int code() {
             return code;
+        }
+
+        /** The data type the kind's instructions multiply: "FP32", "BF16" or "INT8" (the AMX kinds share BF16's and INT8's). */
+        public String dataType() {
+            return dataType;
         }
 
         /** e.g. "FP32 FMA". */
@@ -78,6 +89,10 @@ public final class MmgpKernels {
 
     /** The value of {@code mmgp_kernels_abi()} this binding is written for. */
     public static final int ABI = 3;
+    /** {@code MMGP_PEAK_UNAVAILABLE}: mmgp_peak_gflops' value for a kind that cannot run here. */
+    static final double PEAK_UNAVAILABLE = -3.0;
+    /** How mmgp_peak_path starts for such a kind. */
+    private static final String UNAVAILABLE_PREFIX = "unavailable:";
     /** The library's base name: libmmgp_kernels.so / .dylib. */
     public static final String LIBRARY_NAME = "mmgp_kernels";
 
@@ -283,7 +298,9 @@ public final class MmgpKernels {
     /**
      * This CPU's peak for {@code kind} with {@code threads} threads (0: all online CPUs), each
      * running for about {@code seconds}: total ops of all threads over the slowest thread's time,
-     * in GFLOP/s (FP32, BF16) or GOP/s (INT8), a multiply-add counting 2.
+     * in GFLOP/s (FP32, BF16) or GOP/s (INT8), a multiply-add counting 2. NaN when the kind cannot
+     * run here (the AMX kinds without AMX in the CPU, the build or the OS's permission; C's
+     * {@code MMGP_PEAK_UNAVAILABLE}): {@link #path} then says why.
      */
     public static double peakGflops(Kind kind, int threads, double seconds) {
         requireAvailable();
@@ -296,12 +313,16 @@ public final class MmgpKernels {
         } catch (Throwable t) {
             throw Downcalls.rethrow(t);
         }
+        if (result == PEAK_UNAVAILABLE) return Double.NaN;
         if (result == -2.0) throw new IllegalStateException("mmgp_peak_gflops could not start " + threads + " threads");
         if (result < 0) throw new IllegalStateException("mmgp_peak_gflops rejected kind " + kind + " (" + kind.code() + ")");
         return result;
     }
 
-    /** The instruction path compiled in for {@code kind}, e.g. "avx2 vpmaddubsw+vpmaddwd". */
+    /**
+     * The instruction path compiled in for {@code kind}, e.g. "avx2 vpmaddubsw+vpmaddwd", or for a
+     * kind that cannot run here "unavailable: " and why (see {@link #isRunnable}).
+     */
     public static String path(Kind kind) {
         requireAvailable();
         Objects.requireNonNull(kind, "kind");
@@ -311,6 +332,11 @@ public final class MmgpKernels {
         } catch (Throwable t) {
             throw Downcalls.rethrow(t);
         }
+    }
+
+    /** Whether {@code kind} can run here: false when {@link #path} starts with "unavailable:" (the AMX kinds without AMX). */
+    public static boolean isRunnable(Kind kind) {
+        return !path(kind).startsWith(UNAVAILABLE_PREFIX);
     }
 
     // ---- dot products: the peak paths' instructions (scalar tail) ----

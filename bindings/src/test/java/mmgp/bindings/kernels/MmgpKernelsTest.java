@@ -45,12 +45,40 @@ class MmgpKernelsTest {
     }
 
     @Test
-    void peaksArePositiveAndFiniteForEveryKind() {
-        for (Kind kind : Kind.values()) {
+    void peaksArePositiveAndFiniteForEveryKindThatRunsEverywhere() {
+        for (Kind kind : List.of(Kind.FP32, Kind.BF16, Kind.INT8)) {
+            assertThat(MmgpKernels.isRunnable(kind)).as(kind.name()).isTrue();
             double peak = MmgpKernels.peakGflops(kind, 1, 0.05);
             assertThat(peak).as("%s peak at 1 thread (%s)", kind, MmgpKernels.path(kind)).isPositive().isFinite();
         }
         assertThat(MmgpKernels.peakGflops(Kind.FP32, 2, 0.05)).isPositive().isFinite();
+    }
+
+    @Test
+    void amxKindsArePositiveOrSayWhyNotAndRunOnAnAmxCpu() {
+        for (Kind kind : List.of(Kind.AMX_BF16, Kind.AMX_INT8)) {
+            String path = MmgpKernels.path(kind);
+            for (int threads : new int[] {1, 2}) {
+                double peak = MmgpKernels.peakGflops(kind, threads, 0.05);
+                if (MmgpKernels.isRunnable(kind)) assertThat(peak).as("%s at %d threads (%s)", kind, threads, path).isPositive().isFinite();
+                else assertThat(peak).as("%s (%s)", kind, path).isNaN();
+            }
+            if (!MmgpKernels.isRunnable(kind)) assertThat(path).startsWith("unavailable: ");
+        }
+        // Linux lists the AMX flags only when it supports the tile state, and the kernels are built
+        // with -march=native, so on such a CPU both kinds must run: tile permission granted, config loaded.
+        var features = MmgpKernels.cpuFeatures();
+        if (MmgpKernels.osName().equals("linux") && features.contains("amx_tile")) {
+            if (features.contains("amx_bf16")) assertThat(MmgpKernels.path(Kind.AMX_BF16)).contains("tdpbf16ps");
+            if (features.contains("amx_int8")) assertThat(MmgpKernels.path(Kind.AMX_INT8)).contains("tdpbusd");
+        }
+    }
+
+    @Test
+    void amxPeaksExceedTheVectorOnesOfTheirDataType() {
+        assumeTrue(MmgpKernels.isRunnable(Kind.AMX_INT8), "no AMX here: " + MmgpKernels.path(Kind.AMX_INT8));
+        // A tile product does 16x16x64 multiply-adds; even under load it outruns 512-bit vpdpbusd.
+        assertThat(MmgpKernels.peakGflops(Kind.AMX_INT8, 1, 0.1)).isGreaterThan(MmgpKernels.peakGflops(Kind.INT8, 1, 0.1));
     }
 
     @Test
