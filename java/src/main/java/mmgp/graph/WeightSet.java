@@ -60,6 +60,28 @@ public final class WeightSet implements AutoCloseable {
     }
 
     /**
+     * Whether the models (aMUSEd, LTX-Video) move their matmul weights into the CPU's extra buffer
+     * types: only when asked for, with {@code -Dmmgp.extraBuffers=on} or {@code MMGP_EXTRA_BUFFERS=on}.
+     * Off by default since the first AMX machine it ran on (Intel Xeon, 2 threads): ggml's AMX
+     * Q8_0 matmul ran the models' shapes at 430-510 GFLOP/s, no faster than mmgp's own Q8_0 GEMM
+     * with AVX-512 VNNI (420-535), which FAST takes for weights in plain buffers; and with its
+     * weights there, the tiny aMUSEd fixture's Q8_0 text encoder gave NaN (unexplained) where
+     * ggml's plain and mmgp's routes agree with the goldens. SmolVLM2 (libllama) keeps
+     * llama.cpp's own placement.
+     */
+    public static boolean modelsUseExtraBufferTypes() {
+        String p = System.getProperty("mmgp.extraBuffers");
+        String v = p != null && !p.isBlank() ? p : System.getenv("MMGP_EXTRA_BUFFERS");
+        String value = v == null ? "" : v.strip().toLowerCase(java.util.Locale.ROOT);
+        return switch (value) {
+            case "on" -> true;
+            case "", "off" -> false;
+            default -> throw new IllegalArgumentException((p != null && !p.isBlank() ? "-Dmmgp.extraBuffers" : "MMGP_EXTRA_BUFFERS")
+                    + "=" + v + " is not a setting: use on or off");
+        };
+    }
+
+    /**
      * Wraps {@code region} (32-byte aligned, e.g. a mapped GGUF data section) and places each
      * entry in it; with {@code useExtraBufferTypes}, supported matmul weights move to the best
      * extra buffer type of the backend.

@@ -175,6 +175,25 @@ class WeightSetTest {
     }
 
     @Test
+    void theModelsTakeExtraBufferTypesOnlyWhenAskedFor() {
+        String old = System.getProperty("mmgp.extraBuffers");
+        try {
+            System.clearProperty("mmgp.extraBuffers");
+            if (System.getenv("MMGP_EXTRA_BUFFERS") == null) assertThat(WeightSet.modelsUseExtraBufferTypes()).isFalse();
+            System.setProperty("mmgp.extraBuffers", " ON ");
+            assertThat(WeightSet.modelsUseExtraBufferTypes()).isTrue();
+            System.setProperty("mmgp.extraBuffers", "off");
+            assertThat(WeightSet.modelsUseExtraBufferTypes()).isFalse();
+            System.setProperty("mmgp.extraBuffers", "amx");
+            assertThatThrownBy(WeightSet::modelsUseExtraBufferTypes).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("-Dmmgp.extraBuffers=amx").hasMessageContaining("on or off");
+        } finally {
+            if (old == null) System.clearProperty("mmgp.extraBuffers");
+            else System.setProperty("mmgp.extraBuffers", old);
+        }
+    }
+
+    @Test
     void aCheckpointFolderAndItsConvertedGgufGiveTheSameWeightsUnderTheSameNames(@TempDir Path tmp) throws Exception {
         Path folder = mmgp.testing.Fixtures.amusedTextEncoder(tmp.resolve("checkpoint"));
         Path gguf = tmp.resolve("te.gguf");

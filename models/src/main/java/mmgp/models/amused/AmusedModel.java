@@ -70,7 +70,7 @@ public final class AmusedModel implements AutoCloseable {
             if (!Files.isRegularFile(scheduler)) throw new NoSuchFileException(scheduler.toString());
             configs.put("scheduler", JSON.readTree(scheduler.toFile()));
             ClipTokenizer tokenizer = ClipTokenizer.load(folder.resolve("tokenizer"));
-            weights = WeightSet.fromCheckpoint(backend, ckpt, true);
+            weights = WeightSet.fromCheckpoint(backend, ckpt, WeightSet.modelsUseExtraBufferTypes());
             return new AmusedModel(ckpt, weights, tokenizer, configs, folder.toString());
         } catch (IOException | RuntimeException e) {
             if (weights != null) weights.close();
@@ -98,7 +98,7 @@ public final class AmusedModel implements AutoCloseable {
                     gguf.getString("mmgp.tokenizer.bos_token"), gguf.getString("mmgp.tokenizer.eos_token"),
                     gguf.getString("mmgp.tokenizer.pad_token"), gguf.getString("mmgp.tokenizer.unk_token"),
                     gguf.getInt("mmgp.tokenizer.max_length"));
-            weights = WeightSet.fromGguf(backend, gguf, true);
+            weights = WeightSet.fromGguf(backend, gguf, WeightSet.modelsUseExtraBufferTypes());
             return new AmusedModel(gguf, weights, tokenizer, configs, file.toString());
         } catch (IOException | RuntimeException e) {
             if (weights != null) weights.close();

@@ -130,7 +130,7 @@ public final class LtxModel implements AutoCloseable {
             configs.put("scheduler", companion.requiredConfig("scheduler"));
             T5Tokenizer tokenizer = companion.tokenizer();
             regions.addAll(companion.regions("text_encoder"));
-            weights = WeightSet.mapFiles(backend, regions, true);
+            weights = WeightSet.mapFiles(backend, regions, WeightSet.modelsUseExtraBufferTypes());
             AutoCloseable source = () -> {
                 for (AutoCloseable c : sources.reversed()) c.close();
             };
@@ -162,7 +162,7 @@ public final class LtxModel implements AutoCloseable {
             if (!Files.isRegularFile(scheduler)) throw new NoSuchFileException(scheduler.toString());
             configs.put("scheduler", JSON.readTree(scheduler.toFile()));
             T5Tokenizer tokenizer = T5Tokenizer.load(folder.resolve("tokenizer"));
-            weights = WeightSet.fromCheckpoint(backend, ckpt, true);
+            weights = WeightSet.fromCheckpoint(backend, ckpt, WeightSet.modelsUseExtraBufferTypes());
             return new LtxModel(ckpt, weights, tokenizer, configs, folder.toString(), LtxDefaults.forModel(folder));
         } catch (IOException | RuntimeException e) {
             if (weights != null) weights.close();
@@ -184,7 +184,7 @@ public final class LtxModel implements AutoCloseable {
             for (String c : List.of("text_encoder", "transformer", "vae", "scheduler")) configs.put(c, JSON.readTree(gguf.getString("mmgp.config." + c)));
             tokenizerDir = LtxConverter.unpackTokenizer(gguf);
             T5Tokenizer tokenizer = T5Tokenizer.load(tokenizerDir);
-            weights = WeightSet.fromGguf(backend, gguf, true);
+            weights = WeightSet.fromGguf(backend, gguf, WeightSet.modelsUseExtraBufferTypes());
             return new LtxModel(gguf, weights, tokenizer, configs, file.toString(), LtxDefaults.forModel(file));
         } catch (IOException | RuntimeException e) {
             if (weights != null) weights.close();
