@@ -19,7 +19,8 @@ BUNDLE_COMMIT="de3ff815ea7d559ee917f063901b8986f038abc6"
 #   2: C++ compiled with -fno-tree-dse -fno-dse under GCC < 13 (GCC 12's _tile_loadconfig names 8 bytes
 #      of the 64-byte tile config as its input, so the stores of the tiles' rows and widths were
 #      deleted as dead and ggml's AMX matmuls faulted on their first tile instruction).
-RECIPE=2
+#   3: that decision taken inside CMake from the compiler it uses (2 read ${CXX:-c++}, which can differ).
+RECIPE=3
 
 die() { echo "mmgp native build: $*" >&2; exit 1; }
 
@@ -115,12 +116,16 @@ if ! build_kernels; then
        "and CPU peaks will report 'kernels not built'" >&2
 fi
 
-if [[ -f "$out/BUILD-INFO" && "${MMGP_NATIVE_FORCE:-0}" != "1" ]] && grep -qx "recipe=$RECIPE" "$out/BUILD-INFO"; then
+# A cached build of this recipe or a later one (another checkout's newer script) is current.
+cached_recipe=0
+[[ -f "$out/BUILD-INFO" ]] && cached_recipe=$(sed -n 's/^recipe=\([0-9][0-9]*\)$/\1/p' "$out/BUILD-INFO" | head -n 1)
+[[ -n "$cached_recipe" ]] || cached_recipe=0
+if [[ -f "$out/BUILD-INFO" && "${MMGP_NATIVE_FORCE:-0}" != "1" ]] && (( cached_recipe >= RECIPE )); then
   echo "$out"
   exit 0
 fi
-[[ -f "$out/BUILD-INFO" ]] && ! grep -qx "recipe=$RECIPE" "$out/BUILD-INFO" \
-  && echo "the cached build in $out is of an older recipe; rebuilding it (recipe $RECIPE)" >&2
+[[ -f "$out/BUILD-INFO" ]] && (( cached_recipe < RECIPE )) \
+  && echo "the cached build in $out is of recipe $cached_recipe; rebuilding it (recipe $RECIPE)" >&2
 
 work="$cache/native/work-$key"
 mkdir -p "$work"
@@ -153,19 +158,9 @@ else
   extra+=("-DCMAKE_INSTALL_RPATH=\$ORIGIN;\$ORIGIN/../lib")
 fi
 [[ -n "$cuda_tag" ]] && extra+=(-DGGML_CUDA=ON)
-# GCC before 13 declares ldtilecfg's memory input as 8 bytes, so at -O2 it deletes the stores that
-# fill in the rest of a tile config on the stack (the tiles' rows and byte widths): ggml's AMX
-# matmuls then load an all-zero config and fault (SIGSEGV in ggml_backend_amx_mul_mat). Keeping
-# dead-looking stores in C++ (the AMX code is C++) avoids it; clang and GCC 13+ need nothing.
-cxx="${CXX:-c++}"
-cxx_note=""
-if command -v "$cxx" >/dev/null 2>&1 && ! "$cxx" -dM -E -x c++ /dev/null 2>/dev/null | grep -q '__clang__'; then
-  gcc_major=$("$cxx" -dumpversion 2>/dev/null | cut -d. -f1)
-  if [[ "$gcc_major" =~ ^[0-9]+$ ]] && (( gcc_major < 13 )); then
-    extra+=("-DCMAKE_CXX_FLAGS=-fno-tree-dse -fno-dse")
-    cxx_note="-fno-tree-dse -fno-dse (GCC $gcc_major: ldtilecfg's input is declared as 8 bytes)"
-  fi
-fi
+# The compiler workarounds (GCC < 13 and AMX tile configs) are decided inside CMake, by the compiler
+# it really uses: see cmake/mmgp-after-project.cmake, which also writes what it decided.
+extra+=("-DCMAKE_PROJECT_INCLUDE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/cmake/mmgp-after-project.cmake")
 
 build="$work/build"
 echo "configuring llama.cpp ($head) in $build" >&2
@@ -198,8 +193,7 @@ cp "$src"/ggml/include/*.h "$src/include/llama.h" "$src/tools/mtmd/mtmd.h" "$src
   echo "features=$features"
   echo "build_seconds=$secs"
   echo "recipe=$RECIPE"
-  echo "cxx=$("$cxx" --version 2>/dev/null | head -n 1)"
-  [[ -n "$cxx_note" ]] && echo "cxx_flags=$cxx_note"
+  echo "cxx=$(head -n 1 "$build/mmgp-cxx.txt" 2>/dev/null || echo unknown)"
   echo "jobs=$jobs"
   (cd "$stage" && find lib bin -type f | sort | while read -r f; do
      echo "sha256:$f=$( (sha256sum "$f" 2>/dev/null || shasum -a 256 "$f") | cut -d' ' -f1)"; done)

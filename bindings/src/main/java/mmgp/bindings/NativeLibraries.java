@@ -31,10 +31,12 @@ public final class NativeLibraries {
     public static final String PINNED_COMMIT = "de3ff815ea7d559ee917f063901b8986f038abc6";
     /**
      * The oldest build recipe (BUILD-INFO "recipe", see native/build-native.sh) this mmgp loads.
-     * Recipe 2 is the first whose AMX matmuls work when GCC 12 built them: an older build on an
-     * AMX CPU faults in its first AMX tile instruction, which would take the JVM down.
+     * Recipe 3 is the first that keeps GCC 12 (and 11) from deleting the AMX tile config's stores
+     * whatever compiler CMake picks (recipe 2 asked the shell's c++, which can differ): a build
+     * without it faults in its first AMX tile instruction on an AMX CPU, e.g. in libllama's
+     * matmuls of SmolVLM2, which would take the JVM down.
      */
-    public static final int MIN_RECIPE = 2;
+    public static final int MIN_RECIPE = 3;
 
     /** Mirrors the grep in build-native.sh: the features that change what -march=native emits. */
     private static final java.util.regex.Pattern FEATURE = java.util.regex.Pattern.compile(

@@ -123,9 +123,19 @@ class WeightSetTest {
         }
         float[] xt = new float[K * N]; // x with its two axes swapped: [N, K], permuted back in the graph
         for (int n = 0; n < N; n++) for (int k = 0; k < K; k++) xt[k * N + n] = x[n * K + k];
-        try (GgufFile gguf = GgufFile.open(file); ComputeBackend backend = ComputeBackend.cpu(2); WeightSet weights = WeightSet.fromGguf(backend, gguf, true)) {
+        try (GgufFile gguf = GgufFile.open(file); ComputeBackend backend = ComputeBackend.cpu(2);
+             WeightSet weights = WeightSet.fromGguf(backend, gguf, true); WeightSet plain = WeightSet.fromGguf(backend, gguf, false)) {
             for (GgmlType t : types) {
                 Tensor wt = weights.get("w." + t.name());
+                // The extra type's kernels against ggml's plain ones, at column counts that take other paths (1, 33, N).
+                for (int n : new int[] {1, 33, N}) {
+                    float[] xn = new float[K * n];
+                    for (int i = 0; i < xn.length; i++) xn[i] = (float) rnd.nextGaussian();
+                    double err = mmgp.testing.TestArrays.relativeRms(product(backend, wt, xn, n), product(backend, plain.get("w." + t.name()), xn, n));
+                    // AMX's F16 kernel keeps x in F32 where ggml's plain one rounds it to F16 first
+                    assertThat(err).as("%s in %s vs mmap, %d columns", t, weights.placement().get("w." + t.name()), n)
+                            .isLessThan(t == GgmlType.F16 ? 2e-3 : 1e-5);
+                }
                 boolean extra = wt.inExtraBuffer();
                 float[] flat, batched, permuted = null, half = null;
                 try (Graph g = new Graph(backend, 32)) {
@@ -171,6 +181,16 @@ class WeightSetTest {
                 }
             }
             System.out.println("placement: " + weights.placement());
+        }
+    }
+
+    private static float[] product(ComputeBackend backend, Tensor w, float[] x, int n) {
+        try (Graph g = new Graph(backend, 8)) {
+            Tensor xi = g.inputF32("x", K, n);
+            Tensor y = g.output(mmgp.graph.nn.MatMul.apply(g, w, xi));
+            g.set(xi, x);
+            g.compute();
+            return g.floats(y);
         }
     }
 

@@ -179,9 +179,11 @@ public final class MatMul {
      * view of such a weight (re-laid out on upload, so its bytes are not the view's) is refused.
      */
     static Tensor extraBufferProduct(Graph g, Tensor weight, Tensor x) {
-        if (!GgmlTensorStruct.viewSrc(weight.ptr()).equals(MemorySegment.NULL) || weight.ne(2) != 1 || weight.ne(3) != 1) {
+        boolean view = !GgmlTensorStruct.viewSrc(weight.ptr()).equals(MemorySegment.NULL);
+        if (view || weight.ne(2) != 1 || weight.ne(3) != 1) {
             throw new IllegalArgumentException("weight " + weight + " lives in an extra buffer type (" + weight.bufferName()
-                    + "), which re-lays weights out: only the whole 2-D weight can be multiplied, not a view of it");
+                    + "), which re-lays weights out: only a whole 2-D weight can be multiplied, "
+                    + (view ? "not a view of it" : "not one with " + weight.ne(2) + "×" + weight.ne(3) + " matrices"));
         }
         long n1 = x.ne(1), n2 = x.ne(2), n3 = x.ne(3);
         Tensor flat = x.type() == GgmlType.F32 ? x : g.cast(x, GgmlType.F32);
