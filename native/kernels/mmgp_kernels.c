@@ -555,6 +555,8 @@ int32_t mmgp_dot_u8s8(const uint8_t * a, const int8_t * b, long n) {
 #if defined(__linux__) && defined(__x86_64__) && defined(__AMX_TILE__) && (defined(__AMX_BF16__) || defined(__AMX_INT8__))
 #define AMX_LINUX 1
 #include <cpuid.h>
+#include <errno.h>
+#include <stdio.h>
 #include <sys/syscall.h>
 #endif
 #define AMXBF16_PATH "amx tdpbf16ps, 4 tiles 16x16 fp32"
@@ -591,6 +593,8 @@ static inline void amx_store_config(tilecfg_t * c) {
 static pthread_once_t g_amx_once = PTHREAD_ONCE_INIT;
 static const char * g_amx_tile_why;
 static int g_amx_bf16_cpu, g_amx_int8_cpu;
+/* The refused permission's text with its errno, which tells a kernel before Linux 5.16 (EINVAL) from other refusals. */
+static char g_amx_perm_why[160];
 
 static void amx_probe(void) {
     unsigned a, b, c, d;
@@ -602,7 +606,10 @@ static void amx_probe(void) {
     g_amx_int8_cpu = (d >> 25) & 1;
     /* ARCH_REQ_XCOMP_PERM (0x1023) for XFEATURE_XTILEDATA (18): process-wide, granted once. */
     if (syscall(SYS_arch_prctl, 0x1023, 18) != 0) {
-        g_amx_tile_why = "unavailable: Linux refused the tile data permission (arch_prctl ARCH_REQ_XCOMP_PERM)";
+        int err = errno;
+        snprintf(g_amx_perm_why, sizeof g_amx_perm_why, "unavailable: Linux refused the tile data permission (arch_prctl ARCH_REQ_XCOMP_PERM: %s)",
+                 strerror(err));
+        g_amx_tile_why = g_amx_perm_why;
         return;
     }
     tilecfg_t back;

@@ -13,8 +13,9 @@ import mmgp.bindings.kernels.MmgpKernels.Kind;
 /**
  * This CPU's compute peak per data type (FP32 FMA, BF16 dot, INT8 dot, and on Intel CPUs with AMX
  * the BF16 and INT8 tile products), measured by mmgp's own register-only C kernels
- * ({@link MmgpKernels}), so a model stage's throughput can be reported as a fraction of the best
- * peak of the data type it runs in ({@link Peaks#best}). {@link #measure(int)} is what other bench
+ * ({@link MmgpKernels}), so a model stage's throughput can be reported as a fraction of the peak
+ * of the instructions it runs on (the AMX ones only where ggml's AMX kernels take the weights; the
+ * table prints them all as the hardware's ceiling). {@link #measure(int)} is what other bench
  * code calls; {@link #main} prints the table ({@code ./mmgp bench peak [threads]}).
  */
 public final class CpuPeaks {
@@ -56,18 +57,6 @@ public final class CpuPeaks {
 
         public String bf16Path() {
             return pathOf(Kind.BF16);
-        }
-
-        /**
-         * The kind with the highest measured peak among those of {@code dataType} ("FP32", "BF16",
-         * "INT8"): on a CPU with AMX the tiles' kinds for BF16 and INT8, else the vector ones.
-         */
-        public Kind best(String dataType) {
-            Kind best = null;
-            for (Kind k : Kind.values()) {
-                if (k.dataType().equals(dataType) && !Double.isNaN(of(k)) && (best == null || of(k) > of(best))) best = k;
-            }
-            return best;
         }
 
         /** {@code value} as a percentage of this data type's peak. */

@@ -61,6 +61,8 @@ public class MatMulBench {
     public static final String MMGP = "-mmgp";
     /** The weight type prefix whose activations are F16 as well (the convolutions' patches x kernel). */
     public static final String F16_BOTH = "F16xF16";
+    /** The name of ggml's AMX buffer type in {@link WeightSet#placement}. */
+    static final String AMX_BUFFER = "AMX";
 
     @Param({"2"})
     public int threads;
@@ -70,6 +72,8 @@ public class MatMulBench {
     private Graph graph;
     private Arena arena;
     private double gflopPerOp;
+    /** Where the weight was placed ({@link WeightSet#placement}): "AMX" when ggml's AMX kernels take the matmul. */
+    private String placement;
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -104,7 +108,8 @@ public class MatMulBench {
             graph.set(x, xs);
         }
         graph.compute();
-        System.out.printf("%n[matmul %s %s] weight placed in %s, %d threads%n", type, shape, weights.placement().get("w"), threads);
+        placement = weights.placement().get("w");
+        System.out.printf("%n[matmul %s %s] weight placed in %s, %d threads%n", type, shape, placement, threads);
     }
 
     @Benchmark
@@ -123,10 +128,9 @@ public class MatMulBench {
 
     /**
      * Prints GFLOP/s for each shape × type, measured outside JMH with the same code, and the share of
-     * this CPU's measured peak for the arithmetic the type runs on ({@link CpuPeaks}: FP32 FMA for
-     * F32/F16/BF16 weights where the CPU has no BF16 dot instruction, BF16 for BF16 where it has,
-     * INT8 for Q8_0/Q4_0 and {@value #Q8_0_MMGP}; of BF16 and INT8 the best measured kind, on a CPU
-     * with AMX the tiles'). {@code -Dshapes=MxNxK,...} (M outputs, N tokens, K
+     * this CPU's measured peak of the instructions the row's route runs ({@link CpuPeaks}, {@link
+     * #peakKind}: the vector units', AMX INT8 only for a quantized weight ggml placed in its AMX
+     * buffer type). {@code -Dshapes=MxNxK,...} (M outputs, N tokens, K
      * inputs; {@code -Dshapes=models} for the LTX DiT, T5-XXL and aMUSEd UViT GEMMs, {@code -Dshapes=convs}
      * for the decoders' 3×3 convolutions as GEMMs, with types {@code F16xF16,F16xF16-mmgp}) and
      * {@code -Dtypes=F32,F16,...} choose the cases. With {@code -Dtorch=true} (and a Python with
@@ -139,8 +143,7 @@ public class MatMulBench {
         int threads = args.length > 0 ? Integer.parseInt(args[0]) : 2;
         CpuPeaks.Peaks peaks = CpuPeaks.available() ? CpuPeaks.measure(threads) : null;
         if (peaks == null) System.out.println("CPU peaks not measured: " + CpuPeaks.unavailableReason());
-        else System.out.printf("measured peaks, %d threads: FP32 %.1f, BF16 %.1f (%s), INT8 %.1f%s GFLOP/s%n", threads, peaks.fp32(), peaks.bf16(), peaks.bf16Path(), peaks.int8(),
-                Double.isNaN(peaks.of(Kind.AMX_INT8)) ? "" : String.format(Locale.ROOT, ", AMX BF16 %.1f, AMX INT8 %.1f", peaks.of(Kind.AMX_BF16), peaks.of(Kind.AMX_INT8)));
+        else System.out.printf("measured peaks, %d threads: %s%n", threads, describe(peaks));
         String shapesArg = System.getProperty("shapes", "2048x2048x2048,1024x512x1024,8192x1120x2048,1536x1x576");
         List<String> shapes = List.of((switch (shapesArg) {
             case "models" -> MODEL_SHAPES;
@@ -175,9 +178,10 @@ public class MatMulBench {
                     }
                     double secs = (System.nanoTime() - t0) / 1e9 / reps;
                     double gflops = flop / secs / 1e9;
-                    double peak = peaks == null ? Double.NaN : peakFor(peaks, b.type);
+                    Kind kind = peakKind(peaks, b.type, b.placement);
+                    double peak = peaks == null ? Double.NaN : peaks.of(kind);
                     System.out.printf("matmul %-9s MxNxK=%-16s %8.3f ms  %7.1f GFLOP/s  %5.1f%% of the %s peak%s%n", b.type, s, secs * 1e3, gflops,
-                            100 * gflops / peak, peakName(peaks, b.type), rounds > 1 ? "  (round " + (round + 1) + ")" : "");
+                            100 * gflops / peak, kind.label(), rounds > 1 ? "  (round " + (round + 1) + ")" : "");
                 }
             }
             for (MatMulBench b : benches) b.tearDown();
@@ -186,10 +190,10 @@ public class MatMulBench {
                 tc.dtypes().forEach((dtype, r) -> {
                     String ty = "torch-" + dtype;
                     if (r.ok()) {
-                        double peak = peaks == null ? Double.NaN : peakFor(peaks, dtype.equals("int8") ? "Q8_0" : dtype.equals("bf16") ? "BF16" : "F32");
+                        Kind kind = torchPeakKind(peaks, dtype);
+                        double peak = peaks == null ? Double.NaN : peaks.of(kind);
                         System.out.printf("matmul %-9s MxNxK=%-16s %8.3f ms  %7.1f GFLOP/s  %5.1f%% of the %s peak%s%n", ty, s, r.seconds() * 1e3, r.gflops(),
-                                100 * r.gflops() / peak, peakName(peaks, dtype.equals("int8") ? "Q8_0" : dtype.equals("bf16") ? "BF16" : "F32"),
-                                r.reduced() != null ? "  (reduced: " + r.reduced() + ")" : "");
+                                100 * r.gflops() / peak, kind.label(), r.reduced() != null ? "  (reduced: " + r.reduced() + ")" : "");
                     } else {
                         System.out.printf("matmul %-9s MxNxK=%-16s %s%n", ty, s, r.error() != null ? r.error() : "no result");
                     }
@@ -227,23 +231,51 @@ public class MatMulBench {
         return TorchKernels.run(probe.python(), script, cases, threads, 1.0, 5.0, java.time.Duration.ofMinutes(30));
     }
 
-    /** The peak of the arithmetic ggml runs a weight type on: the best measured one of its data type. */
-    static double peakFor(CpuPeaks.Peaks peaks, String type) {
-        Kind k = peaks.best(dataType(peaks, type));
-        return k == null ? Double.NaN : peaks.of(k);
+    /**
+     * "FP32 FMA 230.0 GFLOP/s, BF16 dot 460.0 GFLOP/s (path), INT8 dot 920.0 GOP/s", then the AMX
+     * kinds where at least one was measured ("—" for the other): the tiles' are the hardware's
+     * ceiling, printed even though only a weight in ggml's AMX buffer type runs on them.
+     */
+    static String describe(CpuPeaks.Peaks peaks) {
+        boolean amx = !Double.isNaN(peaks.of(Kind.AMX_BF16)) || !Double.isNaN(peaks.of(Kind.AMX_INT8));
+        List<String> parts = new java.util.ArrayList<>();
+        for (Kind k : Kind.values()) {
+            if (!amx && (k == Kind.AMX_BF16 || k == Kind.AMX_INT8)) continue;
+            double v = peaks.of(k);
+            String part = k.label() + (Double.isNaN(v) ? " —" : String.format(Locale.ROOT, " %.1f %s", v, k.unit()));
+            parts.add(k == Kind.BF16 ? part + " (" + peaks.bf16Path() + ")" : part);
+        }
+        return String.join(", ", parts);
     }
 
-    /** The name of the peak {@link #peakFor} takes, e.g. "INT8 dot" or "AMX INT8"; the data type when not measured. */
-    static String peakName(CpuPeaks.Peaks peaks, String type) {
-        String dataType = dataType(peaks, type);
-        Kind k = peaks == null ? null : peaks.best(dataType);
-        return k == null ? dataType : k.label();
+    /**
+     * The peak of the instructions a row's route runs on. ggml's quantized rows: AMX INT8 when the
+     * weight was placed in ggml's AMX buffer type ({@code placement} "AMX", whose kernels use the
+     * tiles) and that peak was measured, else the INT8 dot of ggml's vector dot; {@value #Q8_0_MMGP}:
+     * the INT8 dot (AVX-512 VNNI or AVX2). BF16: the BF16 dot where the CPU has one, else FP32 FMA,
+     * never AMX BF16 (ggml has no AMX BF16 matmul). F32, F16 and mmgp's FP32 GEMM: FP32 FMA.
+     * Without peaks ({@code null}) the vector kinds.
+     */
+    static Kind peakKind(CpuPeaks.Peaks peaks, String type, String placement) {
+        if (type.startsWith("Q")) {
+            boolean tiles = !type.endsWith(MMGP) && AMX_BUFFER.equals(placement) && peaks != null && !Double.isNaN(peaks.of(Kind.AMX_INT8));
+            return tiles ? Kind.AMX_INT8 : Kind.INT8;
+        }
+        if (type.equals("BF16") && peaks != null && !peaks.bf16Path().contains("emulated")) return Kind.BF16;
+        return Kind.FP32;
     }
 
-    /** INT8 for quantized types, BF16 for BF16 where the CPU multiplies BF16 (a BF16 dot or AMX), else FP32. */
-    static String dataType(CpuPeaks.Peaks peaks, String type) {
-        if (type.startsWith("Q")) return "INT8";
-        if (type.equals("BF16") && peaks != null && (!peaks.bf16Path().contains("emulated") || !Double.isNaN(peaks.of(Kind.AMX_BF16)))) return "BF16";
-        return "FP32";
+    /**
+     * The peak a PyTorch row is judged against: int8 (quantize_dynamic, fbgemm's vector kernels) the
+     * INT8 dot; bf16 the best measured BF16 kind, AMX BF16 on a CPU with AMX (oneDNN's matmul takes
+     * the tiles), else the BF16 dot where the CPU has one; fp32 (and bf16 without either) FP32 FMA.
+     */
+    static Kind torchPeakKind(CpuPeaks.Peaks peaks, String dtype) {
+        if (dtype.equals("int8")) return Kind.INT8;
+        if (dtype.equals("bf16") && peaks != null) {
+            if (!Double.isNaN(peaks.of(Kind.AMX_BF16))) return Kind.AMX_BF16;
+            if (!peaks.bf16Path().contains("emulated")) return Kind.BF16;
+        }
+        return Kind.FP32;
     }
 }

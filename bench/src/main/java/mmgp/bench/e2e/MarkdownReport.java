@@ -30,8 +30,10 @@ public final class MarkdownReport {
 
         md.append("\n#### Stage times (median of the measured runs; spread = (max − min) / median)\n\n");
         md.append("GFLOP/s = the stage's FLOPs (matmuls, convolutions, attention; 2 per multiply-add, counted from the graphs mmgp ran) ÷ its median "
-                + "time, as a share of this CPU's best measured peak for the data type of the stage's weights (Q8_0 → INT8, BF16 → BF16, F16/F32 → FP32; "
-                + "on a CPU with AMX the tiles' AMX INT8 and AMX BF16 peaks, named in the cell). "
+                + "time, as a share of this CPU's measured peak for the data type of the stage's weights (Q8_0 → INT8, BF16 → BF16, F16/F32 → FP32) "
+                + "on the instructions its matmuls run, named in the cell: the vector units' (FP32 FMA, BF16 dot, INT8 dot), AMX INT8 only where "
+                + "the quantized weights sit in ggml's AMX buffer type (-Dmmgp.extraBuffers=on), never AMX BF16 (ggml has no AMX BF16 matmul); "
+                + "the AMX peaks under the table are the hardware's ceiling. "
                 + "PyTorch: the stage peer at the same thread count; speed-up = PyTorch seconds ÷ mmgp seconds (above 1: mmgp faster), against bf16 and "
                 + "against torch's faster dtype.\n\n");
         md.append("| Model | Configuration | Size | Stage | Median | Min – max | Spread | GFLOP/s | PyTorch fp32 / bf16 | Speed-up vs bf16 / best | Peak RSS | Load |\n");

@@ -48,26 +48,33 @@ public record PeakInfo(int threads, double fp32, double bf16, double int8, doubl
     }
 
     /**
-     * The kind whose peak work of {@code dataType} (FP32, BF16, INT8) is judged against: the higher
-     * measured one of the data type's kinds, so on a CPU with AMX the tiles' for BF16 and INT8.
-     * The data type itself when nothing of it was measured, or null for null.
+     * The kind whose peak work of {@code dataType} (FP32, BF16, INT8) is judged against: that of the
+     * instructions the route runs. INT8 is AMX INT8 only when {@code amxWeights} (the quantized
+     * weights sit in ggml's AMX buffer type, whose kernels use the tiles) and that peak was
+     * measured; else the INT8 dot, which mmgp's Q8_0 GEMM and ggml's vector dot run on. BF16 is
+     * never AMX BF16: ggml has no AMX BF16 matmul. The data type itself otherwise, null for null.
      */
-    public String best(String dataType) {
+    public String peakKind(String dataType, boolean amxWeights) {
         if (dataType == null) return null;
-        String amx = switch (dataType) {
-            case BF16 -> AMX_BF16;
-            case INT8 -> AMX_INT8;
-            default -> null;
-        };
-        return amx != null && of(amx) > (Double.isNaN(of(dataType)) ? 0 : of(dataType)) ? amx : dataType;
+        return dataType.equals(INT8) && amxWeights && !Double.isNaN(of(AMX_INT8)) ? AMX_INT8 : dataType;
     }
 
-    /** "FP32 183 GFLOP/s (avx2-fma), BF16 …, INT8 … at 2 threads", with the AMX peaks where measured, for the report. */
+    /**
+     * "FP32 183 GFLOP/s (avx2-fma), BF16 …, INT8 … at 2 threads", with the AMX peaks where at least
+     * one was measured ("—" for the other), for the report: the AMX ones are the hardware's
+     * ceiling, even where no stage's route runs on the tiles.
+     */
     String describe() {
         if (unavailable != null) return unavailable;
         String amx = Double.isNaN(of(AMX_BF16)) && Double.isNaN(of(AMX_INT8)) ? ""
-                : String.format(Locale.ROOT, ", AMX BF16 %.0f GFLOP/s (%s), AMX INT8 %.0f GOP/s (%s)", amxBf16, amxBf16Path, amxInt8, amxInt8Path);
+                : ", " + AMX_BF16 + " " + value(AMX_BF16, "GFLOP/s") + " (" + amxBf16Path + "), " + AMX_INT8 + " " + value(AMX_INT8, "GOP/s") + " (" + amxInt8Path + ")";
         return String.format(Locale.ROOT, "FP32 %.0f GFLOP/s (%s), BF16 %.0f GFLOP/s (%s), INT8 %.0f GOP/s (%s)%s at %d thread%s", fp32, fp32Path,
                 bf16, bf16Path, int8, int8Path, amx, threads, threads == 1 ? "" : "s");
+    }
+
+    /** "3700 GOP/s", or "—" where the kind was not measured. */
+    private String value(String kind, String unit) {
+        double v = of(kind);
+        return Double.isNaN(v) ? "—" : String.format(Locale.ROOT, "%.0f %s", v, unit);
     }
 }

@@ -6,9 +6,10 @@ import java.util.Locale;
 /**
  * One stage's achieved throughput over a configuration's measured runs: GFLOP per unit (median over
  * the runs), the stage's median seconds (or rate), GFLOP/s over the stage's wall time and over
- * ggml's compute time alone, and the share of this CPU's best measured peak for the data type the
- * stage's matmuls run in (INT8 for quantized weights, BF16 for BF16, FP32 for F16/F32); {@code peakKind}
- * names the peak taken, e.g. "INT8", or "AMX INT8" on a CPU whose AMX tiles outrun its vector units.
+ * ggml's compute time alone, and the share of this CPU's measured peak for the data type the
+ * stage's matmuls run in (INT8 for quantized weights, BF16 for BF16, FP32 for F16/F32) on the
+ * instructions they run; {@code peakKind} names the peak taken, e.g. "INT8", or "AMX INT8" where the
+ * quantized weights sit in ggml's AMX buffer type.
  * NaN where unknown; {@code note} says why.
  */
 public record StageRate(String stage, double gflop, double median, double gflops, double graphGflops, String weightType, String peakKind,

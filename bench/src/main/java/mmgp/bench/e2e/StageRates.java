@@ -10,9 +10,10 @@ import mmgp.tensor.GgmlType;
 /**
  * Turns a configuration's measured runs (metrics and {@link StageWork}) into {@link StageRate}s:
  * GFLOP/s = GFLOP per unit ÷ median seconds per unit (× rate for tok/s metrics), and the share of
- * the best measured peak of the data type the stage's weights have ({@link PeakInfo#best}: on a CPU
- * with AMX the tiles' for INT8 and BF16), named in {@link StageRate#peakKind}. Computed in the child JVM, where
- * the peaks are measured, and carried to the report in its closing line.
+ * the measured peak of the instructions the stage's matmuls run on ({@link PeakInfo#peakKind}: the
+ * vector units', or AMX INT8 for quantized weights placed in ggml's AMX buffer type), named in
+ * {@link StageRate#peakKind}. Computed in the child JVM, where the peaks are measured, and carried
+ * to the report in its closing line.
  */
 final class StageRates {
     private StageRates() {}
@@ -35,9 +36,11 @@ final class StageRates {
      * @param work          the same runs' work per metric (may be empty maps when nothing was metered)
      * @param weightTypes   per metric, the dominant weight type of the model part the stage runs (absent: no peak)
      * @param expectedLabel per metric, the graph label its main graph should carry (absent: none expected)
+     * @param amxWeights    whether the quantized weights sit in ggml's AMX buffer type ({@code WeightSet.modelsUseExtraBufferTypes()}),
+     *                      so their matmuls run on the AMX INT8 tiles rather than the INT8 dot
      */
     static List<StageRate> compute(List<Map<String, Double>> runs, List<Map<String, StageWork>> work, Map<String, String> weightTypes,
-                                   Map<String, String> expectedLabel, PeakInfo peaks) {
+                                   Map<String, String> expectedLabel, PeakInfo peaks, boolean amxWeights) {
         List<StageRate> out = new ArrayList<>();
         if (runs.isEmpty()) return out;
         Map<String, StageStats> stats = StageStats.summarise(runs);
@@ -56,7 +59,7 @@ final class StageRates {
                 labels.addAll(sw.labels());
             }
             String type = weightTypes.get(metric);
-            String kind = peaks == null ? peakKind(type) : peaks.best(peakKind(type));
+            String kind = peaks == null ? peakKind(type) : peaks.peakKind(peakKind(type), amxWeights);
             double peak = peaks == null ? Double.NaN : peaks.of(kind);
             List<String> notes = new ArrayList<>();
             String expected = expectedLabel.get(metric);

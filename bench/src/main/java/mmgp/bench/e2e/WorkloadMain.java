@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import mmgp.bindings.NativeLibraries;
+import mmgp.graph.WeightSet;
 
 /**
  * The child JVM of one configuration: loads the model once, runs the warm-ups and the measured runs,
@@ -41,7 +42,7 @@ public final class WorkloadMain {
             long rss = RssProbe.selfPeakBytes(); // before the peak kernels, which are not the workload's
             System.err.printf("[%s %s %d threads] measuring this CPU's compute peaks ...%n", s.model(), s.type(), s.threads());
             PeakInfo peaks = PeakInfo.measure(s.threads());
-            List<StageRate> rates = StageRates.compute(measured, work, w.weightTypes(), w.graphLabels(), peaks);
+            List<StageRate> rates = StageRates.compute(measured, work, w.weightTypes(), w.graphLabels(), peaks, WeightSet.modelsUseExtraBufferTypes());
             out.println(RunLine.format(new RunLine.End(load, rss, w.sizeLabel(), rates, peaks)));
         }
         System.exit(0); // native thread pools must not keep the child alive

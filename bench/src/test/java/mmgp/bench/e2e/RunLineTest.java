@@ -50,6 +50,24 @@ class RunLineTest {
     }
 
     @Test
+    void aClosingLineWrittenBeforeTheAmxPeaksParsesWithoutThem() {
+        // As a child printed it before the AMX kinds existed: no amxBf16, amxInt8 or their paths.
+        String line = RunLine.END + "{\"loadSeconds\":3.5,\"peakRssBytes\":2147483648,\"sizeLabel\":\"256×256\",\"rates\":[{\"stage\":\"denoise step\","
+                + "\"gflop\":410.0,\"median\":2.5,\"gflops\":164.0,\"graphGflops\":205.0,\"weightType\":\"Q8_0\",\"peakKind\":\"INT8\","
+                + "\"peakGflops\":310.0,\"percentOfPeak\":52.9,\"labels\":[\"uvit_logits\"],\"note\":null}],\"peaks\":{\"threads\":2,"
+                + "\"fp32\":183.0,\"bf16\":170.0,\"int8\":310.0,\"fp32Path\":\"avx2-fma\",\"bf16Path\":\"avx2\",\"int8Path\":\"avx2-maddubs\","
+                + "\"unavailable\":null}}";
+        RunLine.End end = RunLine.parseEnd(line);
+        PeakInfo peaks = end.peaks();
+        assertThat(peaks.of(PeakInfo.INT8)).isEqualTo(310);
+        assertThat(peaks.of(PeakInfo.AMX_BF16)).isNaN();
+        assertThat(peaks.of(PeakInfo.AMX_INT8)).isNaN();
+        assertThat(peaks.peakKind(PeakInfo.INT8, true)).isEqualTo(PeakInfo.INT8);
+        assertThat(peaks.describe()).isEqualTo("FP32 183 GFLOP/s (avx2-fma), BF16 170 GFLOP/s (avx2), INT8 310 GOP/s (avx2-maddubs) at 2 threads");
+        assertThat(end.rates().get(0).describe()).isEqualTo("164 GFLOP/s, 53% of INT8 peak");
+    }
+
+    @Test
     void otherOutputIsNotAResultAndBrokenJsonIsAnError() {
         assertThat(RunLine.parseRun("ggml_init: something the native side printed")).isNull();
         assertThatThrownBy(() -> RunLine.parseRun(RunLine.RUN + "{not json")).hasMessageContaining("malformed run line");

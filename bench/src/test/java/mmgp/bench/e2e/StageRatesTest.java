@@ -34,7 +34,7 @@ class StageRatesTest {
         List<Map<String, Double>> runs = List.of(metrics(0.2, 2.5, 5.0), metrics(0.3, 2.0, 4.7), metrics(0.25, 3.0, 5.2));
         List<Map<String, StageWork>> work = List.of(work(410), work(410), work(410));
         List<StageRate> rates = StageRates.compute(runs, work, Map.of("encode", "Q8_0", "denoise step", "Q8_0", "decode", "F16"),
-                AmusedWorkload.LABELS, PEAKS);
+                AmusedWorkload.LABELS, PEAKS, false);
 
         StageRate step = rates.stream().filter(r -> r.stage().equals("denoise step")).findFirst().orElseThrow();
         assertThat(step.median()).isEqualTo(2.5);
@@ -64,7 +64,7 @@ class StageRatesTest {
         w.put("encode", new StageWork(20, 0.1, 1, List.of("graph"))); // the encoder's output is not named yet
         w.put("denoise step", new StageWork(0, 0, 0, List.of()));     // nothing computed: FLOPs unknown
         List<StageRate> rates = StageRates.compute(List.of(metrics(0.25, 2.5, 5)), List.of(w), Map.of("encode", "Q8_0"),
-                AmusedWorkload.LABELS, PEAKS);
+                AmusedWorkload.LABELS, PEAKS, false);
         StageRate encode = rates.get(0);
         assertThat(encode.gflops()).isCloseTo(80, within(1e-9));
         assertThat(encode.note()).isEqualTo("graph clip_text_embeds not seen; FLOPs from graph");
@@ -81,7 +81,7 @@ class StageRatesTest {
         m.put("decode tok/s", 80.0);
         Map<String, StageWork> w = Map.of("prefill", StageWork.estimate(300, SmolVlmFlops.SOURCE), "decode tok/s", StageWork.estimate(0.3, SmolVlmFlops.SOURCE));
         PeakInfo none = PeakInfo.unavailable(2, "peak kernels not built: test");
-        List<StageRate> rates = StageRates.compute(List.of(m), List.of(w), Map.of("prefill", "Q8_0", "decode tok/s", "Q8_0"), Map.of(), none);
+        List<StageRate> rates = StageRates.compute(List.of(m), List.of(w), Map.of("prefill", "Q8_0", "decode tok/s", "Q8_0"), Map.of(), none, false);
         assertThat(rates.get(0).gflops()).isCloseTo(75, within(1e-9));
         assertThat(rates.get(0).graphGflops()).isNaN();
         assertThat(rates.get(1).gflops()).isCloseTo(24, within(1e-9)); // 0.3 GFLOP per token × 80 tok/s
@@ -90,43 +90,66 @@ class StageRatesTest {
         assertThat(rates.get(1).describe()).isEqualTo("24 GFLOP/s (INT8 peak unknown)");
     }
 
-    @Test
-    void onAnAmxCpuQuantizedAndBf16StagesAreJudgedAgainstTheTilesPeakAndSaySo() {
-        PeakInfo amx = new PeakInfo(2, 230, 460, 920, 3700, 7400, "avx512f vfmadd231ps zmm", "avx512_bf16 vdpbf16ps", "avx512_vnni vpdpbusd zmm",
-                "amx tdpbf16ps, 4 tiles 16x16 fp32", "amx tdpbusd, 4 tiles 16x16 int32", null);
-        List<Map<String, Double>> runs = List.of(metrics(0.2, 2.5, 5.0));
-        List<StageRate> rates = StageRates.compute(runs, List.of(work(410)), Map.of("encode", "BF16", "denoise step", "Q8_0", "decode", "F16"),
-                AmusedWorkload.LABELS, amx);
+    static final PeakInfo AMX = new PeakInfo(2, 230, 460, 920, 3700, 7400, "avx512f vfmadd231ps zmm", "avx512_bf16 vdpbf16ps",
+            "avx512_vnni vpdpbusd zmm", "amx tdpbf16ps, 4 tiles 16x16 fp32", "amx tdpbusd, 4 tiles 16x16 int32", null);
 
-        StageRate step = rates.stream().filter(r -> r.stage().equals("denoise step")).findFirst().orElseThrow();
-        assertThat(step.peakKind()).isEqualTo("AMX INT8");
-        assertThat(step.peakGflops()).isEqualTo(7400);
-        assertThat(step.percentOfPeak()).isCloseTo(100 * 164 / 7400.0, within(1e-9));
-        assertThat(step.describe()).isEqualTo("164 GFLOP/s, 2% of AMX INT8 peak");
-        StageRate encode = rates.stream().filter(r -> r.stage().equals("encode")).findFirst().orElseThrow();
-        assertThat(encode.peakKind()).isEqualTo("AMX BF16");
-        assertThat(encode.peakGflops()).isEqualTo(3700);
-        StageRate decode = rates.stream().filter(r -> r.stage().equals("decode")).findFirst().orElseThrow();
+    private static StageRate stage(List<StageRate> rates, String name) {
+        return rates.stream().filter(r -> r.stage().equals(name)).findFirst().orElseThrow();
+    }
+
+    @Test
+    void onAnAmxCpuStagesAreJudgedAgainstTheVectorPeaksTheirRoutesRun() {
+        // The models keep their weights out of ggml's AMX buffer by default: Q8_0 runs mmgp's VNNI GEMM or ggml's vector dot.
+        List<StageRate> rates = StageRates.compute(List.of(metrics(0.2, 2.5, 5.0)), List.of(work(410)),
+                Map.of("encode", "BF16", "denoise step", "Q8_0", "decode", "F16"), AmusedWorkload.LABELS, AMX, false);
+        StageRate step = stage(rates, "denoise step");
+        assertThat(step.peakKind()).isEqualTo("INT8");
+        assertThat(step.peakGflops()).isEqualTo(920);
+        assertThat(step.percentOfPeak()).isCloseTo(100 * 164 / 920.0, within(1e-9));
+        assertThat(step.describe()).isEqualTo("164 GFLOP/s, 18% of INT8 peak");
+        StageRate encode = stage(rates, "encode");
+        assertThat(encode.peakKind()).isEqualTo("BF16"); // ggml has no AMX BF16 matmul
+        assertThat(encode.peakGflops()).isEqualTo(460);
+        StageRate decode = stage(rates, "decode");
         assertThat(decode.peakKind()).isEqualTo("FP32"); // no FP32 tile product
         assertThat(decode.peakGflops()).isEqualTo(230);
     }
 
     @Test
-    void theBestPeakOfADataTypeIsTheHigherMeasuredOne() {
+    void withTheWeightsInTheAmxBufferQuantizedStagesAreJudgedAgainstTheAmxInt8PeakAndSaySo() {
+        List<StageRate> rates = StageRates.compute(List.of(metrics(0.2, 2.5, 5.0)), List.of(work(410)),
+                Map.of("encode", "BF16", "denoise step", "Q8_0", "decode", "F16"), AmusedWorkload.LABELS, AMX, true);
+        StageRate step = stage(rates, "denoise step");
+        assertThat(step.peakKind()).isEqualTo("AMX INT8");
+        assertThat(step.peakGflops()).isEqualTo(7400);
+        assertThat(step.describe()).isEqualTo("164 GFLOP/s, 2% of AMX INT8 peak");
+        assertThat(stage(rates, "encode").peakKind()).isEqualTo("BF16");
+        assertThat(stage(rates, "decode").peakKind()).isEqualTo("FP32");
+        // Without AMX the vector peak, whatever the setting.
+        assertThat(stage(StageRates.compute(List.of(metrics(0.2, 2.5, 5.0)), List.of(work(410)), Map.of("denoise step", "Q8_0"),
+                AmusedWorkload.LABELS, PEAKS, true), "denoise step").peakKind()).isEqualTo("INT8");
+    }
+
+    @Test
+    void thePeakKindFollowsTheRouteAndTheAmxPeaksAreDescribedAsMeasured() {
         PeakInfo amx = new PeakInfo(1, 115, 230, 460, 1850, 3700, "f", "b", "i", "ab", "ai", null);
-        assertThat(amx.best("INT8")).isEqualTo("AMX INT8");
-        assertThat(amx.best("BF16")).isEqualTo("AMX BF16");
-        assertThat(amx.best("FP32")).isEqualTo("FP32");
-        assertThat(amx.best(null)).isNull();
+        assertThat(amx.peakKind("INT8", true)).isEqualTo("AMX INT8");
+        assertThat(amx.peakKind("INT8", false)).isEqualTo("INT8");
+        assertThat(amx.peakKind("BF16", true)).isEqualTo("BF16");
+        assertThat(amx.peakKind("FP32", true)).isEqualTo("FP32");
+        assertThat(amx.peakKind(null, true)).isNull();
         // Without AMX (NaN), or from a closing line written before the AMX kinds (0), the vector peaks.
-        assertThat(PEAKS.best("INT8")).isEqualTo("INT8");
+        assertThat(PEAKS.peakKind("INT8", true)).isEqualTo("INT8");
         PeakInfo old = new PeakInfo(1, 115, 230, 460, 0, 0, "f", "b", "i", null, null, null);
-        assertThat(old.best("BF16")).isEqualTo("BF16");
+        assertThat(old.peakKind("INT8", true)).isEqualTo("INT8");
         assertThat(old.of("AMX INT8")).isNaN();
         assertThat(old.describe()).isEqualTo("FP32 115 GFLOP/s (f), BF16 230 GFLOP/s (b), INT8 460 GOP/s (i) at 1 thread");
         assertThat(amx.describe()).isEqualTo("FP32 115 GFLOP/s (f), BF16 230 GFLOP/s (b), INT8 460 GOP/s (i), AMX BF16 1850 GFLOP/s (ab), "
                 + "AMX INT8 3700 GOP/s (ai) at 1 thread");
-        assertThat(PeakInfo.unavailable(1, "not built").best("INT8")).isEqualTo("INT8");
+        PeakInfo int8Only = new PeakInfo(1, 115, 230, 460, Double.NaN, 3700, "f", "b", "i", "unavailable: not compiled for AMX-BF16", "ai", null);
+        assertThat(int8Only.describe()).isEqualTo("FP32 115 GFLOP/s (f), BF16 230 GFLOP/s (b), INT8 460 GOP/s (i), "
+                + "AMX BF16 — (unavailable: not compiled for AMX-BF16), AMX INT8 3700 GOP/s (ai) at 1 thread");
+        assertThat(PeakInfo.unavailable(1, "not built").peakKind("INT8", true)).isEqualTo("INT8");
     }
 
     @Test

@@ -3,6 +3,7 @@ package mmgp.bindings.kernels;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.lang.foreign.Arena;
@@ -55,7 +56,7 @@ class MmgpKernelsTest {
     }
 
     @Test
-    void amxKindsArePositiveOrSayWhyNotAndRunOnAnAmxCpu() {
+    void amxKindsArePositiveOrSayWhyNot() {
         for (Kind kind : List.of(Kind.AMX_BF16, Kind.AMX_INT8)) {
             String path = MmgpKernels.path(kind);
             for (int threads : new int[] {1, 2}) {
@@ -65,13 +66,29 @@ class MmgpKernelsTest {
             }
             if (!MmgpKernels.isRunnable(kind)) assertThat(path).startsWith("unavailable: ");
         }
-        // Linux lists the AMX flags only when it supports the tile state, and the kernels are built
-        // with -march=native, so on such a CPU both kinds must run: tile permission granted, config loaded.
+    }
+
+    @Test
+    void amxBf16RunsOnALinuxCpuThatListsIt() {
+        runsWhereLinuxListsIt(Kind.AMX_BF16, "amx_bf16", "tdpbf16ps");
+    }
+
+    @Test
+    void amxInt8RunsOnALinuxCpuThatListsIt() {
+        runsWhereLinuxListsIt(Kind.AMX_INT8, "amx_int8", "tdpbusd");
+    }
+
+    /**
+     * Linux lists the AMX flags only when it supports the tile state, so where it lists the kind's
+     * and the kernels were compiled with it (-march=native with a compiler that targets AMX) the kind
+     * must run: tile permission granted, config loaded.
+     */
+    private static void runsWhereLinuxListsIt(Kind kind, String flag, String instruction) {
         var features = MmgpKernels.cpuFeatures();
-        if (MmgpKernels.osName().equals("linux") && features.contains("amx_tile")) {
-            if (features.contains("amx_bf16")) assertThat(MmgpKernels.path(Kind.AMX_BF16)).contains("tdpbf16ps");
-            if (features.contains("amx_int8")) assertThat(MmgpKernels.path(Kind.AMX_INT8)).contains("tdpbusd");
-        }
+        assumeTrue(MmgpKernels.osName().equals("linux") && features.contains("amx_tile") && features.contains(flag), "/proc/cpuinfo lists no " + flag);
+        String path = MmgpKernels.path(kind);
+        assumeFalse(path.contains("not compiled"), path);
+        assertThat(path).as("%s on a CPU listing %s, path: %s", kind, flag, path).contains(instruction);
     }
 
     @Test
