@@ -24,9 +24,10 @@
  *     every step from the intrinsics; the assembly was 5-30% faster in 10 of 12 interleaved
  *     2-thread runs at the models' shapes. Clang and other tiles use the intrinsics.
  *   - Cache blocking: a panel of KC blocks x NC columns of the activation buffer (590 KB at
- *     the defaults, L2 and L3) streams past a row tile whose weight rows (9 KB) stay in L1 across
- *     the panel's column groups. KC 64-128 beat 8-32 (fewer fp32 accumulator round trips); NC
- *     8-32 made no measurable difference. A BLIS-like order (a group tile's activations in L1,
+ *     the defaults, L2 and L3) streams past a row tile whose weight rows (9 KB: 2 rows x 128
+ *     blocks; 17 KB for the 4 rows of the AVX-512 tile) stay in L1 across the panel's column
+ *     groups. KC 64-128 beat 8-32 (fewer fp32 accumulator round trips); NC 8-32 made no
+ *     measurable difference. A BLIS-like order (a group tile's activations in L1,
  *     an M panel of weights in L2, accumulators in a panel buffer) was 5-10% slower at 2 threads
  *     on Zen 3 (faster on one thread) and was dropped.
  *   - Few columns (a single token, a timestep embedding): the partial last group's columns run
@@ -340,9 +341,9 @@ void mmgp_q8_pack_act(const float * x, long k, long n, long ldx, void * qa, int 
 
 /* ---------------------------------------------------------------------------------------------
  * The GEMM. c[col * ldc + row] for rows [m0, m1) and all n columns, blocks [0, kb).
- * A micro tile is MR weight rows x NG groups (8 columns each) over blocks [b0, b1); its fp32
- * accumulators go through acc[MR][NG][8] (loaded before, stored after), so K panels continue
- * the same per-element fma chain.
+ * A micro tile is MR weight rows x NG groups (COLS columns each: 8, or 16 with AVX-512) over
+ * blocks [b0, b1); its fp32 accumulators go through acc[MR][NG][COLS] (loaded before, stored
+ * after), so K panels continue the same per-element fma chain.
  * ------------------------------------------------------------------------------------------- */
 struct gemm_args {
     const uint8_t * w; /* row r at w + r * wstride, block b at + b * 34 */
@@ -353,6 +354,11 @@ struct gemm_args {
     size_t ldc; /* floats between columns of c */
 };
 
+/* GCC 12 at -O2 -march=native can vectorize an int8 x int8 dot loop into vpdpbusd, which reads one
+ * operand as unsigned: wrong sums, so this reference loop stays scalar. */
+#if defined(__GNUC__) && !defined(__clang__)
+__attribute__((optimize("no-tree-vectorize")))
+#endif
 static void micro_plain(const struct gemm_args * a, long r0, int mr, long g0, int ng, long b0, long b1, float * acc) {
     for (int r = 0; r < mr; r++) {
         const uint8_t * wr = a->w + (r0 + r) * a->wstride;
@@ -589,7 +595,8 @@ static void micro_one(const struct gemm_args * a, long r0, long g0, long b0, lon
 
 /*
  * Narrow columns: the last, partial group of a product with few columns (a single token, a
- * timestep embedding) would waste 8 - n lanes of every wide-tile vector, 7 in 8 at one column.
+ * timestep embedding) would waste COLS - n lanes of every wide-tile vector, 7 in 8 at one column
+ * (15 in 16 with 16-column groups).
  * Its n real columns are first turned back into k order (32 int8 and the scale per block,
  * the quantizer's 8x8 transpose undone) for a K panel, then NR weight rows x 1 column at a time
  * run with k in the lanes: one vector per row and block gives 8 partial sums of 4 products,
@@ -600,7 +607,7 @@ static void micro_one(const struct gemm_args * a, long r0, long g0, long b0, lon
  * low half of each step), turned back into int8 q; a wider one fills half a wide vector or more.
  */
 #define NR 4          /* weight rows per narrow tile: 4 |w| vectors and 4 partial sums stay in registers */
-#define NARROW_KC 256 /* blocks per repacked K panel: 7 columns x 256 x 36 bytes on the stack */
+#define NARROW_KC 256 /* blocks per repacked K panel: NARROW_COLS columns x 256 x 36 bytes (72 KB) on the stack */
 #define NARROW_COLS 8 /* the narrow tiles take 1 to NARROW_COLS - 1 columns */
 
 /* Columns [0, nn) of group g, blocks [b0, b1), into xk[c][b - b0] (32 bytes in k order) and dk[c][b - b0]. */
@@ -710,7 +717,7 @@ static void narrow_rows(const struct gemm_args * a, long m0, long m1, long g, in
 #endif
 
 
-/* acc <- c (or 0 on the first K panel), and back: acc[(r * ng + j) * 8 + col]. */
+/* acc <- c (or 0 on the first K panel), and back: acc[(r * ng + j) * COLS + col]. */
 static void tile_load(const struct gemm_args * a, long r0, int mr, long g0, int ng, int first, float * acc) {
     for (int r = 0; r < mr; r++)
         for (int j = 0; j < ng; j++)
