@@ -14,7 +14,10 @@
  *   - The unsigned operand is |w| (vpabsb, once per row and step, shared by the tile's column
  *     groups) and the signed one is x with w's sign (vpsignb): |w| <= 128 and |x| <= 127, so a
  *     vpmaddubsw pair is at most 2*128*127 = 32512 and never saturates; every block's integer
- *     sum is exact, for any stored weight (-128 included).
+ *     sum is exact, for any stored weight (-128 included). An activation q = -128 (only from a
+ *     non-finite x * id, see quantize_block_plain) has no positive counterpart: vpsignb leaves it
+ *     -128 for negative w, so those tiles (and ggml's AVX2 dot, which does the same) take
+ *     w * q as -|w| * 128; the plain C path and the 16-column tiles below multiply it exactly.
  *   - On CPUs with AVX512-VNNI (or AVX-VNNI) one vpdpbusd replaces vpmaddubsw + vpmaddwd +
  *     vpaddd on the same operands; the block sums, hence the results, do not change.
  *   - A micro tile (AVX2) is 2 weight rows x 4 groups (32 columns): 8 int32 accumulators in registers,
@@ -108,7 +111,7 @@
 #if defined(GEMM_Q8_AVX512)
 #define COLS MMGP_Q8_GROUP_COLS_WIDE /* columns per group of the activation buffer          */
 #define ABLOCK MMGP_Q8_ACT_BLOCK_WIDE /* bytes per group and block: 8 steps x 64 + 16 floats */
-#define XOFF 128                     /* stored byte = q + XOFF: u8 in [1, 255]              */
+#define XOFF 128                     /* stored byte = q + XOFF: u8 in [0, 255]              */
 #else
 #define COLS MMGP_Q8_GROUP_COLS      /* columns per group of the activation buffer          */
 #define ABLOCK MMGP_Q8_ACT_BLOCK     /* bytes per group and block: 8 steps x 32 + 8 floats  */
@@ -165,7 +168,15 @@ static float f16_round(float d, int simd) {
     if (simd) return _cvtsh_ss(_cvtss_sh(d, 0));
 #endif
     (void)simd;
-    mmgp_f32_to_f16_portable(&d, &h, 1);
+    if (isnan(d)) {
+        /* vcvtps2ph's NaN (the portable conversion writes ggml's plain 0x7e00): quieted, the top 10
+         * bits of the payload kept, so both paths store the same scale bits for a NaN amax */
+        uint32_t b;
+        memcpy(&b, &d, sizeof b);
+        h = (uint16_t)(((b >> 16) & 0x8000u) | 0x7e00u | ((b >> 13) & 0x3ffu));
+    } else {
+        mmgp_f32_to_f16_portable(&d, &h, 1);
+    }
     return mmgp_half_to_float(h);
 }
 
@@ -186,18 +197,35 @@ const char * mmgp_q8_path(void) {
  * Activation quantization. One column, one block: ggml's quantize_row_q8_0 (AVX2 flavour):
  * amax, d = amax / 127, id = 127 / amax (0 for amax 0), q = round-half-even(x * id), d kept as
  * a half. q + XOFF lands at byte s*STEP + c*4 + j of the group's block for k = 4s + j.
+ * q is in [-127, 127] for finite x, except where x * id is not (an Inf or NaN in the block, or
+ * amax so small that 127 / amax overflows): vcvtps2dq gives INT32_MIN and the packs saturate it
+ * to q = -128 (stored byte 0 with XOFF 128). The plain C version computes the vector one's bits
+ * for any input: the same order of maxima (a NaN wins or loses by its position as in vmaxps),
+ * INT32_MIN for a NaN or out-of-range x * id (no undefined conversion), the packs' saturation.
  * ------------------------------------------------------------------------------------------- */
+/* vmaxps per lane: b unless a is greater, so b when either is NaN */
+static inline float max_lane(float a, float b) {
+    return a > b ? a : b;
+}
+
 static void quantize_block_plain(const float * x, uint8_t * blk, int c) {
-    float amax = 0.0f;
-    for (int i = 0; i < QK; i++) {
-        float a = fabsf(x[i]);
-        amax = a > amax ? a : amax;
+    /* the vector reduction: lane l of 8 folds |x[l]|, |x[l + 8]|, |x[l + 16]|, |x[l + 24]|, then 8 -> 4 -> 2 -> 1 */
+    float lane[8];
+    for (int l = 0; l < 8; l++) {
+        float m = fabsf(x[l]);
+        for (int j = 1; j < 4; j++) m = max_lane(m, fabsf(x[8 * j + l]));
+        lane[l] = m;
     }
+    for (int l = 0; l < 4; l++) lane[l] = max_lane(lane[l + 4], lane[l]);
+    for (int l = 0; l < 2; l++) lane[l] = max_lane(lane[l], lane[l + 2]);
+    const float amax = max_lane(lane[0], lane[1]);
     const float d = amax / 127.f;
     const float id = amax != 0.0f ? 127.f / amax : 0.0f;
     for (int i = 0; i < QK; i++) {
-        float v = x[i] * id;
-        blk[(i / 4) * STEP + c * 4 + (i % 4)] = (uint8_t)((int)nearbyintf(v) + XOFF);
+        const float v = nearbyintf(x[i] * id);
+        int32_t q = v >= -2147483648.f && v < 2147483648.f ? (int32_t)v : INT32_MIN;
+        q = q < -128 ? -128 : q > 127 ? 127 : q;
+        blk[(i / 4) * STEP + c * 4 + (i % 4)] = (uint8_t)(q + XOFF);
     }
     float ds = f16_round(d, 0);
     memcpy(blk + SCALES + 4 * c, &ds, 4);

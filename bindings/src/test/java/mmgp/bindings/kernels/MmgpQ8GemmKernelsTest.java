@@ -122,6 +122,51 @@ class MmgpQ8GemmKernelsTest {
     }
 
     @Test
+    void nonFiniteActivationsGiveTheSameBitsOnBothPaths() {
+        // ggml's vector quantizer gives q = -128 where x * 127/amax is NaN or +-Inf (vcvtps2dq's INT32_MIN, saturated),
+        // and whether a NaN becomes amax depends on its position in vmaxps' reduction: the plain C path must follow both.
+        int k = 96, n = 20, m = 6;
+        SplittableRandom r = new SplittableRandom(8);
+        float[] x = activations(r, k, n);
+        // block 0, positions 0, 2, ..., 30: a NaN becomes amax only from positions 11, 19 and 27 (lane 3, not first in it)
+        for (int col = 0; col < 16; col++) x[col * k + 2 * col] = Float.NaN;
+        x[6 * k + 32 + 19] = Float.NaN; // amax NaN: every q -128, the scale NaN
+        x[k + 32 + 5] = Float.POSITIVE_INFINITY; // column 1, block 1 (otherwise zeros): amax Inf, id 0, Inf * 0 = NaN
+        x[2 * k + 64 + 7] = Float.NEGATIVE_INFINITY;
+        x[3 * k + 64 + 11] = Float.intBitsToFloat(0x7fc12345); // NaN amax with a payload, and with a sign
+        x[4 * k + 64 + 27] = Float.intBitsToFloat(0xffc00001);
+        for (int i = 0; i < QK; i++) x[5 * k + 64 + i] = (i % 3 - 1) * 1e-39f; // subnormal amax: 127 / amax is +Inf
+        x[17 * k + 40] = Float.NaN; // the narrow tiles' columns (16-column groups)
+        x[18 * k + 70] = Float.POSITIVE_INFINITY;
+        byte[] simd = MmgpKernels.q8PackAct(x, k, n, 0);
+        assertThat(java.util.Arrays.mismatch(MmgpKernels.q8PackAct(x, k, n, MmgpKernels.Q8_PORTABLE), simd)).as("first byte where the plain C path's buffer differs")
+                .isEqualTo(-1);
+        // column 1, block 1: the Inf's q is -128, the others 0, the scale +Inf
+        int base1 = ((1 / cols) * (k / QK) + 1) * ablock, c1 = 1 % cols;
+        for (int i = 0; i < QK; i++) {
+            assertThat(simd[base1 + (i / 4) * 4 * cols + c1 * 4 + i % 4]).as("q[%d]", i).isEqualTo((byte) ((i == 5 ? -128 : 0) + xoff));
+        }
+        int bits = 0;
+        for (int j = 0; j < 4; j++) bits |= (simd[base1 + QK * cols + 4 * c1 + j] & 0xff) << (8 * j);
+        assertThat(Float.intBitsToFloat(bits)).isEqualTo(Float.POSITIVE_INFINITY);
+        // The product: exact integer sums on the plain C path and in the 16-column tiles (u8 x + 128), so the reference's
+        // bits; the sign-trick tiles (8-column groups, the narrow tiles) take q = -128 as ggml's AVX2 dot does (see
+        // mmgp_gemm_q8.c), so they are left out here. NaN against NaN by NaN-ness: which operand's payload a NaN result
+        // carries depends on the instruction's operand order.
+        byte[] w = weights(r, m, k);
+        float[] expected = gemmReference(w, m, k, simd, n);
+        float[] plain = MmgpKernels.q8GemmRaw(w, m, k, simd, n, MmgpKernels.Q8_PORTABLE), vector = MmgpKernels.q8GemmRaw(w, m, k, simd, n, 0);
+        int wideCols = cols == MmgpKernels.Q8_GROUP_COLS_WIDE ? n / cols * cols : 0;
+        for (int i = 0; i < expected.length; i++) {
+            assertThat(Float.floatToIntBits(plain[i])).as("plain C path, y[col %d, row %d]", i / m, i % m).isEqualTo(Float.floatToIntBits(expected[i]));
+            if (i / m < wideCols) {
+                assertThat(Float.floatToIntBits(vector[i])).as("vector path, y[col %d, row %d]", i / m, i % m).isEqualTo(Float.floatToIntBits(expected[i]));
+            }
+        }
+        assertThat(expected).contains(Float.NaN);
+    }
+
+    @Test
     void extremeWeightsDoNotSaturate() {
         // w = -128 (never written by ggml's quantizer, but a valid int8) and +127 against x at +-127: a vpmaddubsw
         // pair (8-column groups) reaches 2*128*127 = 32512, still inside int16; vpdpbusd (16-column groups) multiplies
