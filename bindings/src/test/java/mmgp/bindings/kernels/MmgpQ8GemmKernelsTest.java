@@ -95,12 +95,13 @@ class MmgpQ8GemmKernelsTest {
     @Test
     void panelSizesGiveTheSameBits() {
         // Through the op itself with mmgp_q8_params: K panels past the 512-block limit of the 16-column path (its
-        // per-panel weight sums live on the stack, so 600 and 1000 are cut to 512) and N panels of 3 and 5 groups,
+        // per-panel weight sums live on the stack, so 600, 1000 and 6000 are cut to 512; without the cut 6000 writes
+        // far enough past the array to crash, the others land in stack space used later) and N panels of 3 and 5 groups,
         // which split the 4-group tiles and move the partial last group in and out of a whole tile; 1 and 2 threads.
         SplittableRandom r = new SplittableRandom(6);
         int[][] cases = { // {m, k, n, kc_blocks, nc_groups}
                 {9, 32 * 620, 115, 600, 3}, {6, 32 * 1030, 69, 1000, 5}, {13, 2080, 49, 0, 3}, {9, 96, 113, 0, 5}, {7, 640, 83, 3, 5},
-                {10, 32 * 530, 20, 600, 0}, {5, 160, 200, 1, 3}};
+                {10, 32 * 530, 20, 600, 0}, {5, 160, 200, 1, 3}, {5, 32 * 6020, 17, 6000, 0}};
         for (int[] s : cases) {
             int m = s[0], k = s[1], n = s[2];
             byte[] w = weights(r, m, k);
