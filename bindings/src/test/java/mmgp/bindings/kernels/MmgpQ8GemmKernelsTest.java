@@ -69,8 +69,8 @@ class MmgpQ8GemmKernelsTest {
         // 17, and 9 with 8-column groups) with row counts that are not a multiple of their 4-row tile and K past their
         // 256-block repack panel; with 16-column groups a last group of 8 to 15 columns in the wide tiles (9, 15, 40, 57,
         // 200), whole 4 x 4 tiles over several K and N panels (12 x 4160 x 200), a last group of 1 to 7 columns that
-        // ends a whole 4-group tile and so stays in the wide tiles (49, 113: 4 and 8 groups of 16), and K over 128 panels
-        // (16448). Panel sizes other than the defaults: panelSizesGiveTheSameBits.
+        // ends a whole 4-group tile and so stays in the wide tiles (49, 113: 4 and 8 groups of 16), and K of 514 blocks
+        // (16448) in five panels. Panel sizes other than the defaults: panelSizesGiveTheSameBits.
         int[][] shapes = {{1, 32, 1}, {2, 32, 8}, {3, 64, 7}, {5, 96, 33}, {8, 128, 32}, {7, 2112, 20}, {6, 64, 150}, {16, 4160, 40},
                 {13, 2080, 1}, {6, 96, 2}, {9, 8224, 3}, {11, 64, 7}, {5, 2048, 9}, {10, 160, 17}, {4, 64, 1}, {3, 32, 2}, {34, 4096, 57},
                 {7, 16448, 5}, {9, 96, 15}, {12, 4160, 200}, {5, 16448, 24}, {8, 96, 49}, {9, 96, 113}};
