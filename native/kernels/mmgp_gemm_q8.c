@@ -14,7 +14,10 @@
  *   - The unsigned operand is |w| (vpabsb, once per row and step, shared by the tile's column
  *     groups) and the signed one is x with w's sign (vpsignb): |w| <= 128 and |x| <= 127, so a
  *     vpmaddubsw pair is at most 2*128*127 = 32512 and never saturates; every block's integer
- *     sum is exact, for any stored weight (-128 included).
+ *     sum is exact, for any stored weight (-128 included). An activation q = -128 (only from a
+ *     non-finite x * id, see quantize_block_plain) has no positive counterpart: vpsignb leaves it
+ *     -128 for negative w, so those tiles (and ggml's AVX2 dot, which does the same) take
+ *     w * q as -|w| * 128; the plain C path and the 16-column tiles below multiply it exactly.
  *   - On CPUs with AVX512-VNNI (or AVX-VNNI) one vpdpbusd replaces vpmaddubsw + vpmaddwd +
  *     vpaddd on the same operands; the block sums, hence the results, do not change.
  *   - A micro tile (AVX2) is 2 weight rows x 4 groups (32 columns): 8 int32 accumulators in registers,
@@ -24,9 +27,10 @@
  *     every step from the intrinsics; the assembly was 5-30% faster in 10 of 12 interleaved
  *     2-thread runs at the models' shapes. Clang and other tiles use the intrinsics.
  *   - Cache blocking: a panel of KC blocks x NC columns of the activation buffer (590 KB at
- *     the defaults, L2 and L3) streams past a row tile whose weight rows (9 KB) stay in L1 across
- *     the panel's column groups. KC 64-128 beat 8-32 (fewer fp32 accumulator round trips); NC
- *     8-32 made no measurable difference. A BLIS-like order (a group tile's activations in L1,
+ *     the defaults, L2 and L3) streams past a row tile whose weight rows (9 KB: 2 rows x 128
+ *     blocks; 17 KB for the 4 rows of the AVX-512 tile) stay in L1 across the panel's column
+ *     groups. KC 64-128 beat 8-32 (fewer fp32 accumulator round trips); NC 8-32 made no
+ *     measurable difference. A BLIS-like order (a group tile's activations in L1,
  *     an M panel of weights in L2, accumulators in a panel buffer) was 5-10% slower at 2 threads
  *     on Zen 3 (faster on one thread) and was dropped.
  *   - Few columns (a single token, a timestep embedding): the partial last group's columns run
@@ -107,7 +111,7 @@
 #if defined(GEMM_Q8_AVX512)
 #define COLS MMGP_Q8_GROUP_COLS_WIDE /* columns per group of the activation buffer          */
 #define ABLOCK MMGP_Q8_ACT_BLOCK_WIDE /* bytes per group and block: 8 steps x 64 + 16 floats */
-#define XOFF 128                     /* stored byte = q + XOFF: u8 in [1, 255]              */
+#define XOFF 128                     /* stored byte = q + XOFF: u8 in [0, 255]              */
 #else
 #define COLS MMGP_Q8_GROUP_COLS      /* columns per group of the activation buffer          */
 #define ABLOCK MMGP_Q8_ACT_BLOCK     /* bytes per group and block: 8 steps x 32 + 8 floats  */
@@ -164,7 +168,15 @@ static float f16_round(float d, int simd) {
     if (simd) return _cvtsh_ss(_cvtss_sh(d, 0));
 #endif
     (void)simd;
-    mmgp_f32_to_f16_portable(&d, &h, 1);
+    if (isnan(d)) {
+        /* vcvtps2ph's NaN (the portable conversion writes ggml's plain 0x7e00): quieted, the top 10
+         * bits of the payload kept, so both paths store the same scale bits for a NaN amax */
+        uint32_t b;
+        memcpy(&b, &d, sizeof b);
+        h = (uint16_t)(((b >> 16) & 0x8000u) | 0x7e00u | ((b >> 13) & 0x3ffu));
+    } else {
+        mmgp_f32_to_f16_portable(&d, &h, 1);
+    }
     return mmgp_half_to_float(h);
 }
 
@@ -185,18 +197,35 @@ const char * mmgp_q8_path(void) {
  * Activation quantization. One column, one block: ggml's quantize_row_q8_0 (AVX2 flavour):
  * amax, d = amax / 127, id = 127 / amax (0 for amax 0), q = round-half-even(x * id), d kept as
  * a half. q + XOFF lands at byte s*STEP + c*4 + j of the group's block for k = 4s + j.
+ * q is in [-127, 127] for finite x, except where x * id is not (an Inf or NaN in the block, or
+ * amax so small that 127 / amax overflows): vcvtps2dq gives INT32_MIN and the packs saturate it
+ * to q = -128 (stored byte 0 with XOFF 128). The plain C version computes the vector one's bits
+ * for any input: the same order of maxima (a NaN wins or loses by its position as in vmaxps),
+ * INT32_MIN for a NaN or out-of-range x * id (no undefined conversion), the packs' saturation.
  * ------------------------------------------------------------------------------------------- */
+/* vmaxps per lane: b unless a is greater, so b when either is NaN */
+static inline float max_lane(float a, float b) {
+    return a > b ? a : b;
+}
+
 static void quantize_block_plain(const float * x, uint8_t * blk, int c) {
-    float amax = 0.0f;
-    for (int i = 0; i < QK; i++) {
-        float a = fabsf(x[i]);
-        amax = a > amax ? a : amax;
+    /* the vector reduction: lane l of 8 folds |x[l]|, |x[l + 8]|, |x[l + 16]|, |x[l + 24]|, then 8 -> 4 -> 2 -> 1 */
+    float lane[8];
+    for (int l = 0; l < 8; l++) {
+        float m = fabsf(x[l]);
+        for (int j = 1; j < 4; j++) m = max_lane(m, fabsf(x[8 * j + l]));
+        lane[l] = m;
     }
+    for (int l = 0; l < 4; l++) lane[l] = max_lane(lane[l + 4], lane[l]);
+    for (int l = 0; l < 2; l++) lane[l] = max_lane(lane[l], lane[l + 2]);
+    const float amax = max_lane(lane[0], lane[1]);
     const float d = amax / 127.f;
     const float id = amax != 0.0f ? 127.f / amax : 0.0f;
     for (int i = 0; i < QK; i++) {
-        float v = x[i] * id;
-        blk[(i / 4) * STEP + c * 4 + (i % 4)] = (uint8_t)((int)nearbyintf(v) + XOFF);
+        const float v = nearbyintf(x[i] * id);
+        int32_t q = v >= -2147483648.f && v < 2147483648.f ? (int32_t)v : INT32_MIN;
+        q = q < -128 ? -128 : q > 127 ? 127 : q;
+        blk[(i / 4) * STEP + c * 4 + (i % 4)] = (uint8_t)(q + XOFF);
     }
     float ds = f16_round(d, 0);
     memcpy(blk + SCALES + 4 * c, &ds, 4);
@@ -340,9 +369,9 @@ void mmgp_q8_pack_act(const float * x, long k, long n, long ldx, void * qa, int 
 
 /* ---------------------------------------------------------------------------------------------
  * The GEMM. c[col * ldc + row] for rows [m0, m1) and all n columns, blocks [0, kb).
- * A micro tile is MR weight rows x NG groups (8 columns each) over blocks [b0, b1); its fp32
- * accumulators go through acc[MR][NG][8] (loaded before, stored after), so K panels continue
- * the same per-element fma chain.
+ * A micro tile is MR weight rows x NG groups (COLS columns each: 8, or 16 with AVX-512) over
+ * blocks [b0, b1); its fp32 accumulators go through acc[MR][NG][COLS] (loaded before, stored
+ * after), so K panels continue the same per-element fma chain.
  * ------------------------------------------------------------------------------------------- */
 struct gemm_args {
     const uint8_t * w; /* row r at w + r * wstride, block b at + b * 34 */
@@ -353,6 +382,11 @@ struct gemm_args {
     size_t ldc; /* floats between columns of c */
 };
 
+/* GCC 12 at -O2 -march=native can vectorize an int8 x int8 dot loop into vpdpbusd, which reads one
+ * operand as unsigned: wrong sums, so this reference loop stays scalar. */
+#if defined(__GNUC__) && !defined(__clang__)
+__attribute__((optimize("no-tree-vectorize")))
+#endif
 static void micro_plain(const struct gemm_args * a, long r0, int mr, long g0, int ng, long b0, long b1, float * acc) {
     for (int r = 0; r < mr; r++) {
         const uint8_t * wr = a->w + (r0 + r) * a->wstride;
@@ -589,7 +623,8 @@ static void micro_one(const struct gemm_args * a, long r0, long g0, long b0, lon
 
 /*
  * Narrow columns: the last, partial group of a product with few columns (a single token, a
- * timestep embedding) would waste 8 - n lanes of every wide-tile vector, 7 in 8 at one column.
+ * timestep embedding) would waste COLS - n lanes of every wide-tile vector, 7 in 8 at one column
+ * (15 in 16 with 16-column groups).
  * Its n real columns are first turned back into k order (32 int8 and the scale per block,
  * the quantizer's 8x8 transpose undone) for a K panel, then NR weight rows x 1 column at a time
  * run with k in the lanes: one vector per row and block gives 8 partial sums of 4 products,
@@ -600,7 +635,7 @@ static void micro_one(const struct gemm_args * a, long r0, long g0, long b0, lon
  * low half of each step), turned back into int8 q; a wider one fills half a wide vector or more.
  */
 #define NR 4          /* weight rows per narrow tile: 4 |w| vectors and 4 partial sums stay in registers */
-#define NARROW_KC 256 /* blocks per repacked K panel: 7 columns x 256 x 36 bytes on the stack */
+#define NARROW_KC 256 /* blocks per repacked K panel: NARROW_COLS columns x 256 x 36 bytes (72 KB) on the stack */
 #define NARROW_COLS 8 /* the narrow tiles take 1 to NARROW_COLS - 1 columns */
 
 /* Columns [0, nn) of group g, blocks [b0, b1), into xk[c][b - b0] (32 bytes in k order) and dk[c][b - b0]. */
@@ -710,7 +745,7 @@ static void narrow_rows(const struct gemm_args * a, long m0, long m1, long g, in
 #endif
 
 
-/* acc <- c (or 0 on the first K panel), and back: acc[(r * ng + j) * 8 + col]. */
+/* acc <- c (or 0 on the first K panel), and back: acc[(r * ng + j) * COLS + col]. */
 static void tile_load(const struct gemm_args * a, long r0, int mr, long g0, int ng, int first, float * acc) {
     for (int r = 0; r < mr; r++)
         for (int j = 0; j < ng; j++)

@@ -2,7 +2,15 @@ package mmgp.bindings.kernels;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
 import java.util.SplittableRandom;
+import mmgp.bindings.ggml.Ggml;
+import mmgp.bindings.ggml.GgmlTensorStruct;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -56,14 +64,16 @@ class MmgpQ8GemmKernelsTest {
     @Test
     void gemmMatchesJavaBitForBit() {
         SplittableRandom r = new SplittableRandom(5);
-        // {m, k, n}: tails of every tile dimension, K beyond one 64-block panel, N beyond one 128-column panel;
-        // few columns (1, 2, 3, 7, 9, 17: the narrow tiles of a partial last group) with row counts that are not
-        // a multiple of their 4-row tile and K past their 256-block repack panel; with 16-column groups a last group of
-        // 8 to 15 columns in the wide tiles (15, 40, 57, 200), whole 4 x 4 tiles over several K and N panels (12 x 4160 x 200)
-        // and K past the 512-block panel limit (16448).
+        // {m, k, n}: tails of every tile dimension, K beyond one 128-block panel (the raw call's default), N beyond one
+        // 128-column panel; few columns (a partial last group of 1 to 7 columns takes the narrow tiles: n = 1, 2, 3, 7,
+        // 17, and 9 with 8-column groups) with row counts that are not a multiple of their 4-row tile and K past their
+        // 256-block repack panel; with 16-column groups a last group of 8 to 15 columns in the wide tiles (9, 15, 40, 57,
+        // 200), whole 4 x 4 tiles over several K and N panels (12 x 4160 x 200), a last group of 1 to 7 columns that
+        // ends a whole 4-group tile and so stays in the wide tiles (49, 113: 4 and 8 groups of 16), and K of 514 blocks
+        // (16448) in five panels. Panel sizes other than the defaults: panelSizesGiveTheSameBits.
         int[][] shapes = {{1, 32, 1}, {2, 32, 8}, {3, 64, 7}, {5, 96, 33}, {8, 128, 32}, {7, 2112, 20}, {6, 64, 150}, {16, 4160, 40},
                 {13, 2080, 1}, {6, 96, 2}, {9, 8224, 3}, {11, 64, 7}, {5, 2048, 9}, {10, 160, 17}, {4, 64, 1}, {3, 32, 2}, {34, 4096, 57},
-                {7, 16448, 5}, {9, 96, 15}, {12, 4160, 200}, {5, 16448, 24}};
+                {7, 16448, 5}, {9, 96, 15}, {12, 4160, 200}, {5, 16448, 24}, {8, 96, 49}, {9, 96, 113}};
         for (int[] s : shapes) {
             int m = s[0], k = s[1], n = s[2];
             byte[] w = weights(r, m, k);
@@ -83,9 +93,85 @@ class MmgpQ8GemmKernelsTest {
     }
 
     @Test
+    void panelSizesGiveTheSameBits() {
+        // Through the op itself with mmgp_q8_params: K panels past the 512-block limit of the 16-column path (its
+        // per-panel weight sums live on the stack, so 600, 1000 and 6000 are cut to 512; without the cut 6000 writes
+        // far enough past the array to crash, the others land in stack space used later) and N panels of 3 and 5 groups,
+        // which split the 4-group tiles and move the partial last group in and out of a whole tile; 1 and 2 threads.
+        SplittableRandom r = new SplittableRandom(6);
+        int[][] cases = { // {m, k, n, kc_blocks, nc_groups}
+                {9, 32 * 620, 115, 600, 3}, {6, 32 * 1030, 69, 1000, 5}, {13, 2080, 49, 0, 3}, {9, 96, 113, 0, 5}, {7, 640, 83, 3, 5},
+                {10, 32 * 530, 20, 600, 0}, {5, 160, 200, 1, 3}, {5, 32 * 6020, 17, 6000, 0}};
+        for (int[] s : cases) {
+            int m = s[0], k = s[1], n = s[2];
+            byte[] w = weights(r, m, k);
+            float[] x = activations(r, k, n);
+            byte[] qa = packReference(x, k, n);
+            float[] expected = gemmReference(w, m, k, qa, n);
+            for (int flags : new int[] {0, MmgpKernels.Q8_PORTABLE}) {
+                for (int nth = 1; nth <= 2; nth++) {
+                    float[] got = q8GemmOp(w, m, k, qa, n, flags, s[3], s[4], nth);
+                    for (int i = 0; i < expected.length; i++) {
+                        if (Float.floatToRawIntBits(got[i]) != Float.floatToRawIntBits(expected[i])) {
+                            throw new AssertionError("m=" + m + " k=" + k + " n=" + n + " kc=" + s[3] + " nc=" + s[4] + " flags=" + flags
+                                    + " threads=" + nth + ": y[col " + i / m + ", row " + i % m + "] = " + got[i] + ", reference " + expected[i]);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void nonFiniteActivationsGiveTheSameBitsOnBothPaths() {
+        // ggml's vector quantizer gives q = -128 where x * 127/amax is NaN or +-Inf (vcvtps2dq's INT32_MIN, saturated),
+        // and whether a NaN becomes amax depends on its position in vmaxps' reduction: the plain C path must follow both.
+        int k = 96, n = 20, m = 6;
+        SplittableRandom r = new SplittableRandom(8);
+        float[] x = activations(r, k, n);
+        // block 0, positions 0, 2, ..., 30: a NaN becomes amax only from positions 11, 19 and 27 (lane 3, not first in it)
+        for (int col = 0; col < 16; col++) x[col * k + 2 * col] = Float.NaN;
+        x[6 * k + 32 + 19] = Float.NaN; // amax NaN: every q -128, the scale NaN
+        x[k + 32 + 5] = Float.POSITIVE_INFINITY; // column 1, block 1 (otherwise zeros): amax Inf, id 0, Inf * 0 = NaN
+        x[2 * k + 64 + 7] = Float.NEGATIVE_INFINITY;
+        x[3 * k + 64 + 11] = Float.intBitsToFloat(0x7fc12345); // NaN amax with a payload, and with a sign
+        x[4 * k + 64 + 27] = Float.intBitsToFloat(0xffc00001);
+        for (int i = 0; i < QK; i++) x[5 * k + 64 + i] = (i % 3 - 1) * 1e-39f; // subnormal amax: 127 / amax is +Inf
+        x[17 * k + 40] = Float.NaN; // the narrow tiles' columns (16-column groups)
+        x[18 * k + 70] = Float.POSITIVE_INFINITY;
+        byte[] simd = MmgpKernels.q8PackAct(x, k, n, 0);
+        assertThat(java.util.Arrays.mismatch(MmgpKernels.q8PackAct(x, k, n, MmgpKernels.Q8_PORTABLE), simd)).as("first byte where the plain C path's buffer differs")
+                .isEqualTo(-1);
+        // column 1, block 1: the Inf's q is -128, the others 0, the scale +Inf
+        int base1 = ((1 / cols) * (k / QK) + 1) * ablock, c1 = 1 % cols;
+        for (int i = 0; i < QK; i++) {
+            assertThat(simd[base1 + (i / 4) * 4 * cols + c1 * 4 + i % 4]).as("q[%d]", i).isEqualTo((byte) ((i == 5 ? -128 : 0) + xoff));
+        }
+        int bits = 0;
+        for (int j = 0; j < 4; j++) bits |= (simd[base1 + QK * cols + 4 * c1 + j] & 0xff) << (8 * j);
+        assertThat(Float.intBitsToFloat(bits)).isEqualTo(Float.POSITIVE_INFINITY);
+        // The product: exact integer sums on the plain C path and in the 16-column tiles (u8 x + 128), so the reference's
+        // bits; the sign-trick tiles (8-column groups, the narrow tiles) take q = -128 as ggml's AVX2 dot does (see
+        // mmgp_gemm_q8.c), so they are left out here. NaN against NaN by NaN-ness: which operand's payload a NaN result
+        // carries depends on the instruction's operand order.
+        byte[] w = weights(r, m, k);
+        float[] expected = gemmReference(w, m, k, simd, n);
+        float[] plain = MmgpKernels.q8GemmRaw(w, m, k, simd, n, MmgpKernels.Q8_PORTABLE), vector = MmgpKernels.q8GemmRaw(w, m, k, simd, n, 0);
+        int wideCols = cols == MmgpKernels.Q8_GROUP_COLS_WIDE ? n / cols * cols : 0;
+        for (int i = 0; i < expected.length; i++) {
+            assertThat(Float.floatToIntBits(plain[i])).as("plain C path, y[col %d, row %d]", i / m, i % m).isEqualTo(Float.floatToIntBits(expected[i]));
+            if (i / m < wideCols) {
+                assertThat(Float.floatToIntBits(vector[i])).as("vector path, y[col %d, row %d]", i / m, i % m).isEqualTo(Float.floatToIntBits(expected[i]));
+            }
+        }
+        assertThat(expected).contains(Float.NaN);
+    }
+
+    @Test
     void extremeWeightsDoNotSaturate() {
-        // w = -128 (never written by ggml's quantizer, but a valid int8) and +127 against x at +-127:
-        // a vpmaddubsw pair reaches 2*128*127 = 32512, still inside int16.
+        // w = -128 (never written by ggml's quantizer, but a valid int8) and +127 against x at +-127: a vpmaddubsw
+        // pair (8-column groups) reaches 2*128*127 = 32512, still inside int16; vpdpbusd (16-column groups) multiplies
+        // w by the stored x + 128 (1 and 255 here) into int32 without saturation, from the start -128 * sum(w).
         int m = 2, k = 64, n = 8;
         byte[] w = new byte[m * k / QK * WBLOCK];
         for (int row = 0; row < m; row++) {
@@ -113,6 +199,33 @@ class MmgpQ8GemmKernelsTest {
                 exact *= 0.5 * dx;
                 assertThat((double) expected[col * m + row]).as("row %d col %d", row, col).isCloseTo(exact, org.assertj.core.data.Offset.offset(1e-6 * Math.abs(exact) + 1e-6));
             }
+        }
+    }
+
+    private static final int GGML_TYPE_F32 = 0, GGML_TYPE_Q8_0 = 8, GGML_TYPE_I8 = 24;
+
+    /**
+     * mmgp_q8_gemm as ggml runs it, thread by thread (ith 0 to nth - 1 on this thread), on tensors of a ggml context
+     * with struct mmgp_q8_params {flags, kcBlocks, ncGroups}; returns y with column j's m values at j*m.
+     */
+    static float[] q8GemmOp(byte[] w, int m, int k, byte[] qa, int n, int flags, int kcBlocks, int ncGroups, int nth) {
+        MethodHandle op = Linker.nativeLinker().downcallHandle(MmgpKernels.q8GemmFunction(),
+                FunctionDescriptor.ofVoid(ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
+        MemorySegment ctx = Ggml.init(w.length + qa.length + 4L * m * n + 8 * Ggml.tensorOverhead() + 1024, false);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment tw = Ggml.newTensor2d(ctx, GGML_TYPE_Q8_0, k, m), tq = Ggml.newTensor1d(ctx, GGML_TYPE_I8, qa.length);
+            GgmlTensorStruct.data(tw).reinterpret(w.length).copyFrom(MemorySegment.ofArray(w));
+            GgmlTensorStruct.data(tq).reinterpret(qa.length).copyFrom(MemorySegment.ofArray(qa));
+            MemorySegment params = MmgpKernels.q8Params(arena, flags, kcBlocks, ncGroups);
+            MemorySegment y = Ggml.custom4d(ctx, GGML_TYPE_F32, new long[] {m, n, 1, 1}, MmgpKernels.q8GemmFunction(), Ggml.N_TASKS_MAX, params, tw, tq);
+            for (int ith = 0; ith < nth; ith++) op.invokeExact(y, ith, nth, params);
+            float[] out = new float[m * n];
+            MemorySegment.ofArray(out).copyFrom(GgmlTensorStruct.data(y).reinterpret(4L * m * n));
+            return out;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        } finally {
+            Ggml.free(ctx);
         }
     }
 
