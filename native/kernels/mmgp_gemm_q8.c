@@ -48,6 +48,20 @@
  *     261 -> 530 GFLOP/s, 15% -> 31% of the INT8 peak the bench measures (the loop has no spills;
  *     the per-block cvt/mul/fma epilogue shares the 512-bit ports with vpdpbusd, one reason it stays
  *     well below that peak).
+ *   - With AMX-INT8 (GEMM_Q8_AMX: compiled for it, Linux x86-64, and at run time cpuid plus the
+ *     kernel's tile data permission, probed once per process) and at least 16 columns, whole tiles
+ *     of 32 weight rows go through TDPBSUD (s8 x u8 -> int32), the rest of the rows through the
+ *     vector path. Both operands are read in place: a block's 16 weight rows of 32 int8 are a
+ *     16 x 32-byte A tile (stride = the row stride), and a group's block of the activation buffer
+ *     (8 steps x 16 columns x 4 k, u8 q + 128) is already the VNNI B layout (8 rows x 64 bytes), so
+ *     neither side is repacked. Per block a 32 x 32 tile set (A0, A1, B0, B1, C00..C11: all 8 tiles)
+ *     gives exact int32 sums w * (x + 128); the epilogue subtracts 128 * sum(w) (per row and block,
+ *     precomputed with dw as float for a row tile) and does the same fma((float) isum, dw * dx, acc)
+ *     in block order, so the bits are the other paths'. Block b's C tiles are stored to one of two
+ *     buffers while the epilogue works on block b - 1's, which lets the tile unit and the vector
+ *     ports overlap. The epilogue (4 vector ops per 16 outputs and block: sub, mul, cvt, fma) bounds
+ *     the path, not the tile unit: a 32 x 32 x 32 block is 4 TDPBSUD (~64 cycles) against 256
+ *     512-bit ops (~128 cycles on 2 ports).
  * Per output element the arithmetic is acc = fma((float) isum_b, dw_b * dx_b, acc) over the
  * blocks b in order, in fp32 (dw_b * dx_b of two halves is exact in fp32, isum_b is exact in
  * fp32 as |isum_b| <= 32*128*127 < 2^24), so the plain C path and the Java reference compute
