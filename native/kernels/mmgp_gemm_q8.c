@@ -49,7 +49,8 @@
  *     the per-block cvt/mul/fma epilogue shares the 512-bit ports with vpdpbusd, one reason it stays
  *     well below that peak).
  *   - With AMX-INT8 (GEMM_Q8_AMX: compiled for it, Linux x86-64, and at run time cpuid plus the
- *     kernel's tile data permission, probed once per process) and at least 16 columns, whole tiles
+ *     kernel's tile data permission, probed once per process), the flag MMGP_Q8_AMX (not the
+ *     default: it is not faster yet, see below) and at least 16 columns, whole tiles
  *     of 32 weight rows go through TDPBSUD (s8 x u8 -> int32), the rest of the rows through the
  *     vector path. Both operands are read in place: a block's 16 weight rows of 32 int8 are a
  *     16 x 32-byte A tile (stride = the row stride), and a group's block of the activation buffer
@@ -60,8 +61,16 @@
  *     in block order, so the bits are the other paths'. Block b's C tiles are stored to one of two
  *     buffers while the epilogue works on block b - 1's, which lets the tile unit and the vector
  *     ports overlap. The epilogue (4 vector ops per 16 outputs and block: sub, mul, cvt, fma) bounds
- *     the path, not the tile unit: a 32 x 32 x 32 block is 4 TDPBSUD (~64 cycles) against 256
- *     512-bit ops (~128 cycles on 2 ports).
+ *     the path in theory, not the tile unit: a 32 x 32 x 32 block is 4 TDPBSUD (~64 cycles) against
+ *     256 512-bit ops (~128 cycles on 2 ports). Measured on the Sapphire Rapids class Xeon (KVM,
+ *     2 cores; AMX INT8 peak 12,400 GOP/s at 2 threads): one thread, 1024 x 128 x 4096, 310-330
+ *     GOP/s, the same as the vector path; the tile part alone (no epilogue) 610-645, the epilogue
+ *     alone 510-545, and the two add up instead of overlapping. At 2 threads in ggml at the models'
+ *     shapes it is within -7%..+6% of the vector path (both 470-560 GFLOP/s). TDPBSUD at K = 32
+ *     (one Q8_0 block: the int32 sum must be exact per block) does half a tile's work, and each C
+ *     tile's zero -> dot -> store chain is serial per block with all 8 tiles in use. Not tried yet:
+ *     16-row tile sets that leave C tiles free to alternate between blocks, activations as s8 for
+ *     TDPBSSD (no 128 * sum(w) subtraction), the epilogue interleaved with the tile instructions.
  * Per output element the arithmetic is acc = fma((float) isum_b, dw_b * dx_b, acc) over the
  * blocks b in order, in fp32 (dw_b * dx_b of two halves is exact in fp32, isum_b is exact in
  * fp32 as |isum_b| <= 32*128*127 < 2^24), so the plain C path and the Java reference compute
@@ -106,9 +115,9 @@
 #undef GEMM_Q8_PATH
 #define GEMM_Q8_PATH "avx512-vnni vpdpbusd u8 x s8, 16 columns per vector"
 #if defined(__linux__) && defined(__x86_64__) && defined(__AMX_TILE__) && defined(__AMX_INT8__)
-/* TDPBSUD on the same buffer from AMX_MIN_COLS columns on, when the CPU and Linux allow tiles (amx_usable). */
+/* TDPBSUD on the same buffer from AMX_MIN_COLS columns on, with MMGP_Q8_AMX, when the CPU and Linux allow tiles (amx_usable). */
 #define GEMM_Q8_AMX 1
-#define GEMM_Q8_AMX_PATH "amx tdpbsud s8 x u8, 32 rows x 32 columns of 16x16 int32 tiles (" GEMM_Q8_PATH " under 16 columns)"
+#define GEMM_Q8_AMX_PATH GEMM_Q8_PATH "; amx tdpbsud s8 x u8 with MMGP_Q8_AMX from 16 columns"
 #endif
 #endif
 #else
@@ -1021,7 +1030,7 @@ static void thread_rows(long m, int ith, int nth, long * m0, long * m1) {
 static void gemm_thread(const struct gemm_args * a, int ith, int nth, int flags, int kc, int nc) {
     long m0, m1, base = 0, rows = a->m;
 #if defined(GEMM_Q8_AMX)
-    if (!(flags & (MMGP_Q8_PORTABLE | MMGP_Q8_NO_AMX)) && a->n >= AMX_MIN_COLS && a->m >= AMX_MR && amx_usable()) {
+    if ((flags & (MMGP_Q8_PORTABLE | MMGP_Q8_AMX)) == MMGP_Q8_AMX && a->n >= AMX_MIN_COLS && a->m >= AMX_MR && amx_usable()) {
         const long tiles = a->m / AMX_MR;
         const long t0 = tiles * ith / nth, t1 = tiles * (ith + 1) / nth;
         if (t0 < t1) amx_rows(a, t0 * AMX_MR, t1 * AMX_MR);
