@@ -49,8 +49,8 @@
  *     the per-block cvt/mul/fma epilogue shares the 512-bit ports with vpdpbusd, one reason it stays
  *     well below that peak).
  *   - With AMX-INT8 (GEMM_Q8_AMX: compiled for it, Linux x86-64, and at run time cpuid plus the
- *     kernel's tile data permission, probed once per process), the flag MMGP_Q8_AMX (not the
- *     default: it is not faster yet, see below) and at least 16 columns, whole tiles
+ *     kernel's tile data permission, probed once per process; MMGP_Q8_NO_AMX turns it off) and at
+ *     least 16 columns, whole tiles
  *     of 32 weight rows go through TDPBSUD (s8 x u8 -> int32), the rest of the rows through the
  *     vector path. Both operands are read in place: a block's 16 weight rows of 32 int8 are a
  *     16 x 32-byte A tile (stride = the row stride), and a group's block of the activation buffer
@@ -115,9 +115,9 @@
 #undef GEMM_Q8_PATH
 #define GEMM_Q8_PATH "avx512-vnni vpdpbusd u8 x s8, 16 columns per vector"
 #if defined(__linux__) && defined(__x86_64__) && defined(__AMX_TILE__) && defined(__AMX_INT8__)
-/* TDPBSUD on the same buffer from AMX_MIN_COLS columns on, with MMGP_Q8_AMX, when the CPU and Linux allow tiles (amx_usable). */
+/* TDPBSUD on the same buffer from AMX_MIN_COLS columns on (not with MMGP_Q8_NO_AMX), when the CPU and Linux allow tiles (amx_usable). */
 #define GEMM_Q8_AMX 1
-#define GEMM_Q8_AMX_PATH GEMM_Q8_PATH "; amx tdpbsud s8 x u8 with MMGP_Q8_AMX from 16 columns"
+#define GEMM_Q8_AMX_PATH "amx tdpbsud s8 x u8, 32 rows x 32 columns of 16x16 int32 tiles (" GEMM_Q8_PATH " under 16 columns)"
 #endif
 #endif
 #else
@@ -932,12 +932,18 @@ ALWAYS_INLINE void amx_epilogue(const struct gemm_args * a, long g0, const int N
                                 const int32_t (*cb)[256], float * acc) {
     UNROLL for (int j = 0; j < NG; j++) {
         const __m512 dx = _mm512_loadu_ps((const float *)(a->qa + ((g0 + j) * a->kb + b) * ABLOCK + SCALES));
-        for (int row = 0; row < AMX_MR; row++) {
-            const __m512i ci = _mm512_sub_epi32(_mm512_load_si512((const void *)(cb[2 * j + row / 16] + 16 * (row % 16))),
-                                                _mm512_set1_epi32(comp[b * AMX_MR + row]));
-            const __m512 sc = _mm512_mul_ps(dx, _mm512_set1_ps(dwf[b * AMX_MR + row]));
-            float * fp = acc + (row * NG + j) * COLS;
-            _mm512_store_ps(fp, _mm512_fmadd_ps(_mm512_cvtepi32_ps(ci), sc, _mm512_load_ps(fp)));
+        /* unrolled: constant offsets, no index arithmetic on the ports the vector ops need */
+        UNROLL for (int h = 0; h < 2; h++) {
+            const int32_t * ct = cb[2 * j + h];
+            const int32_t * cp = comp + b * AMX_MR + 16 * h;
+            const float * dp = dwf + b * AMX_MR + 16 * h;
+            float * ap = acc + (16 * h * NG + j) * COLS;
+            UNROLL for (int r = 0; r < 16; r++) {
+                const __m512i ci = _mm512_sub_epi32(_mm512_load_si512((const void *)(ct + 16 * r)), _mm512_set1_epi32(cp[r]));
+                const __m512 sc = _mm512_mul_ps(dx, _mm512_set1_ps(dp[r]));
+                float * fp = ap + r * NG * COLS;
+                _mm512_store_ps(fp, _mm512_fmadd_ps(_mm512_cvtepi32_ps(ci), sc, _mm512_load_ps(fp)));
+            }
         }
     }
 }
@@ -1030,7 +1036,7 @@ static void thread_rows(long m, int ith, int nth, long * m0, long * m1) {
 static void gemm_thread(const struct gemm_args * a, int ith, int nth, int flags, int kc, int nc) {
     long m0, m1, base = 0, rows = a->m;
 #if defined(GEMM_Q8_AMX)
-    if ((flags & (MMGP_Q8_PORTABLE | MMGP_Q8_AMX)) == MMGP_Q8_AMX && a->n >= AMX_MIN_COLS && a->m >= AMX_MR && amx_usable()) {
+    if (!(flags & (MMGP_Q8_PORTABLE | MMGP_Q8_NO_AMX)) && a->n >= AMX_MIN_COLS && a->m >= AMX_MR && amx_usable()) {
         const long tiles = a->m / AMX_MR;
         const long t0 = tiles * ith / nth, t1 = tiles * (ith + 1) / nth;
         if (t0 < t1) amx_rows(a, t0 * AMX_MR, t1 * AMX_MR);
