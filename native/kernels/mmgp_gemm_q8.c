@@ -50,27 +50,30 @@
  *     well below that peak).
  *   - With AMX-INT8 (GEMM_Q8_AMX: compiled for it, Linux x86-64, and at run time cpuid plus the
  *     kernel's tile data permission, probed once per process; MMGP_Q8_NO_AMX turns it off) and at
- *     least 16 columns, whole tiles
- *     of 32 weight rows go through TDPBSUD (s8 x u8 -> int32), the rest of the rows through the
- *     vector path. Both operands are read in place: a block's 16 weight rows of 32 int8 are a
+ *     least 16 columns, whole tiles of 32 weight rows go through TDPBSUD (s8 x u8 -> int32), the
+ *     rest of the rows through the vector path. Both operands are read in place: a block's 16 weight rows of 32 int8 are a
  *     16 x 32-byte A tile (stride = the row stride), and a group's block of the activation buffer
  *     (8 steps x 16 columns x 4 k, u8 q + 128) is already the VNNI B layout (8 rows x 64 bytes), so
  *     neither side is repacked. Per block a 32 x 32 tile set (A0, A1, B0, B1, C00..C11: all 8 tiles)
  *     gives exact int32 sums w * (x + 128); the epilogue subtracts 128 * sum(w) (per row and block,
  *     precomputed with dw as float for a row tile) and does the same fma((float) isum, dw * dx, acc)
  *     in block order, so the bits are the other paths'. Block b's C tiles are stored to one of two
- *     buffers while the epilogue works on block b - 1's, which lets the tile unit and the vector
- *     ports overlap. The epilogue (4 vector ops per 16 outputs and block: sub, mul, cvt, fma) bounds
+ *     buffers while the epilogue works on block b - 1's, so that the tile unit and the vector
+ *     ports may overlap (they hardly did, see below). The epilogue (4 vector ops per 16 outputs and block: sub, mul, cvt, fma) bounds
  *     the path in theory, not the tile unit: a 32 x 32 x 32 block is 4 TDPBSUD (~64 cycles) against
- *     256 512-bit ops (~128 cycles on 2 ports). Measured on the Sapphire Rapids class Xeon (KVM,
- *     2 cores; AMX INT8 peak 12,400 GOP/s at 2 threads): one thread, 1024 x 128 x 4096, 310-330
- *     GOP/s, the same as the vector path; the tile part alone (no epilogue) 610-645, the epilogue
- *     alone 510-545, and the two add up instead of overlapping. At 2 threads in ggml at the models'
- *     shapes it is within -7%..+6% of the vector path (both 470-560 GFLOP/s). TDPBSUD at K = 32
- *     (one Q8_0 block: the int32 sum must be exact per block) does half a tile's work, and each C
- *     tile's zero -> dot -> store chain is serial per block with all 8 tiles in use. Not tried yet:
- *     16-row tile sets that leave C tiles free to alternate between blocks, activations as s8 for
- *     TDPBSSD (no 128 * sum(w) subtraction), the epilogue interleaved with the tile instructions.
+ *     256 512-bit ops (~128 cycles on 2 ports); its rows are unrolled with constant offsets (with a
+ *     loop, the index arithmetic took the vector ports: 1.25-1.4x slower). Measured on the Sapphire
+ *     Rapids class Xeon (KVM, 2 cores; AMX INT8 peak 12,400 GOP/s at 2 threads): one thread,
+ *     1024 x 128 x 4096, 437 GOP/s against the vector path's 310-340 (4096 x 128 x 4096: 339
+ *     against 270); at 2 threads in ggml (quantization included) at the models' shapes 540-645
+ *     GFLOP/s against 400-545, +15% to +35% (e.g. 4096x128x4096 483 -> 643). Still half of oneDNN
+ *     bf16 on AMX (~1,230). Before the unrolling, the tile part alone (no epilogue) ran at 610-645
+ *     GOP/s on one thread and the epilogue alone at 510-545, and the two added up instead of
+ *     overlapping: TDPBSUD at K = 32 (one Q8_0 block: the int32 sum must be exact per block) does
+ *     half a tile's work, and each C tile's zero -> dot -> store chain is serial per block with all
+ *     8 tiles in use. Not tried yet: 16-row tile sets that leave C tiles free to alternate between
+ *     blocks, activations as s8 for TDPBSSD (no 128 * sum(w) subtraction), the epilogue
+ *     interleaved with the tile instructions.
  * Per output element the arithmetic is acc = fma((float) isum_b, dw_b * dx_b, acc) over the
  * blocks b in order, in fp32 (dw_b * dx_b of two halves is exact in fp32, isum_b is exact in
  * fp32 as |isum_b| <= 32*128*127 < 2^24), so the plain C path and the Java reference compute
