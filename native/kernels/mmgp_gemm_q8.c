@@ -58,8 +58,9 @@
  *     gives exact int32 sums w * (x + 128); the epilogue subtracts 128 * sum(w) (per row and block,
  *     precomputed with dw as float for a row tile) and does the same fma((float) isum, dw * dx, acc)
  *     in block order, so the bits are the other paths'. Block b's C tiles are stored to one of two
- *     buffers while the epilogue works on block b - 1's, so that the tile unit and the vector
- *     ports may overlap (they hardly did, see below). The epilogue (4 vector ops per 16 outputs and block: sub, mul, cvt, fma) bounds
+ *     buffers while the epilogue works on block b - 1's, one group's epilogue after each group's
+ *     tile instructions, so that the tile unit and the vector ports overlap (the epilogue of both
+ *     groups after all tile instructions was 4-15% slower on one thread). The epilogue (4 vector ops per 16 outputs and block: sub, mul, cvt, fma) bounds
  *     the path in theory, not the tile unit: a 32 x 32 x 32 block is 4 TDPBSUD (~64 cycles) against
  *     256 512-bit ops (~128 cycles on 2 ports); its rows are unrolled with constant offsets (with a
  *     loop, the index arithmetic took the vector ports: 1.25-1.4x slower). Measured on the Sapphire
@@ -72,8 +73,7 @@
  *     overlapping: TDPBSUD at K = 32 (one Q8_0 block: the int32 sum must be exact per block) does
  *     half a tile's work, and each C tile's zero -> dot -> store chain is serial per block with all
  *     8 tiles in use. Not tried yet: 16-row tile sets that leave C tiles free to alternate between
- *     blocks, activations as s8 for TDPBSSD (no 128 * sum(w) subtraction), the epilogue
- *     interleaved with the tile instructions.
+ *     blocks, activations as s8 for TDPBSSD (no 128 * sum(w) subtraction).
  * Per output element the arithmetic is acc = fma((float) isum_b, dw_b * dx_b, acc) over the
  * blocks b in order, in fp32 (dw_b * dx_b of two halves is exact in fp32, isum_b is exact in
  * fp32 as |isum_b| <= 32*128*127 < 2^24), so the plain C path and the Java reference compute
@@ -929,32 +929,31 @@ static void amx_weight_scales(const struct gemm_args * a, long r0, float * dwf, 
     }
 }
 
-/* The fp32 step of block b from its stored C tiles cb[2j + h]: acc[(row * NG + j) * 16 + col] =
- * fma((float) isum, dx[col] * dw[row], acc), the other paths' arithmetic. */
-ALWAYS_INLINE void amx_epilogue(const struct gemm_args * a, long g0, const int NG, long b, const float * dwf, const int32_t * comp,
-                                const int32_t (*cb)[256], float * acc) {
-    UNROLL for (int j = 0; j < NG; j++) {
-        const __m512 dx = _mm512_loadu_ps((const float *)(a->qa + ((g0 + j) * a->kb + b) * ABLOCK + SCALES));
-        /* unrolled: constant offsets, no index arithmetic on the ports the vector ops need */
-        UNROLL for (int h = 0; h < 2; h++) {
-            const int32_t * ct = cb[2 * j + h];
-            const int32_t * cp = comp + b * AMX_MR + 16 * h;
-            const float * dp = dwf + b * AMX_MR + 16 * h;
-            float * ap = acc + (16 * h * NG + j) * COLS;
-            UNROLL for (int r = 0; r < 16; r++) {
-                const __m512i ci = _mm512_sub_epi32(_mm512_load_si512((const void *)(ct + 16 * r)), _mm512_set1_epi32(cp[r]));
-                const __m512 sc = _mm512_mul_ps(dx, _mm512_set1_ps(dp[r]));
-                float * fp = ap + r * NG * COLS;
-                _mm512_store_ps(fp, _mm512_fmadd_ps(_mm512_cvtepi32_ps(ci), sc, _mm512_load_ps(fp)));
-            }
+/* The fp32 step of block b for group g0 + j from its stored C tiles ct[0..1] (row halves):
+ * acc[(row * NG + j) * 16 + col] = fma((float) isum, dx[col] * dw[row], acc), the other paths' arithmetic. */
+ALWAYS_INLINE void amx_epilogue(const struct gemm_args * a, long g0, const int NG, const int j, long b, const float * dwf, const int32_t * comp,
+                                const int32_t (*ct)[256], float * acc) {
+    const __m512 dx = _mm512_loadu_ps((const float *)(a->qa + ((g0 + j) * a->kb + b) * ABLOCK + SCALES));
+    /* unrolled: constant offsets, no index arithmetic on the ports the vector ops need */
+    UNROLL for (int h = 0; h < 2; h++) {
+        const int32_t * cr = ct[h];
+        const int32_t * cp = comp + b * AMX_MR + 16 * h;
+        const float * dp = dwf + b * AMX_MR + 16 * h;
+        float * ap = acc + (16 * h * NG + j) * COLS;
+        UNROLL for (int r = 0; r < 16; r++) {
+            const __m512i ci = _mm512_sub_epi32(_mm512_load_si512((const void *)(cr + 16 * r)), _mm512_set1_epi32(cp[r]));
+            const __m512 sc = _mm512_mul_ps(dx, _mm512_set1_ps(dp[r]));
+            float * fp = ap + r * NG * COLS;
+            _mm512_store_ps(fp, _mm512_fmadd_ps(_mm512_cvtepi32_ps(ci), sc, _mm512_load_ps(fp)));
         }
     }
 }
 
 /*
  * Rows [r0, r0 + 32) x groups g0 (and g0 + 1 when NG is 2), all blocks, into c. The tile products of
- * block b are stored to one of two C buffers while the epilogue reads the other (block b - 1), so
- * the tile unit and the vector ports work at the same time.
+ * block b are stored to one of two C buffers while the epilogue reads the other (block b - 1), and
+ * each group's tile instructions are issued before one group's epilogue, so the tile unit works
+ * while the vector ports do.
  */
 ALWAYS_INLINE void amx_tile(const struct gemm_args * a, long r0, long g0, const int NG, const float * dwf, const int32_t * comp) {
     float acc[AMX_MR * 2 * COLS] __attribute__((aligned(64)));
@@ -965,6 +964,8 @@ ALWAYS_INLINE void amx_tile(const struct gemm_args * a, long r0, long g0, const 
     const uint8_t * x0 = a->qa + g0 * a->kb * ABLOCK;
     const uint8_t * x1 = x0 + a->kb * ABLOCK;
     for (long b = 0; b < a->kb; b++) {
+        int32_t (*cur)[256] = cb[b & 1];
+        const int32_t (*prev)[256] = (const int32_t (*)[256])cb[(b - 1) & 1];
         AMX_LOAD(4, w0 + b * WBLOCK, a->wstride);
         AMX_LOAD(5, w1 + b * WBLOCK, a->wstride);
         AMX_LOAD(6, x0 + b * ABLOCK, 64);
@@ -979,16 +980,18 @@ ALWAYS_INLINE void amx_tile(const struct gemm_args * a, long r0, long g0, const 
             AMX_DPBSUD(2, 4, 7);
             AMX_DPBSUD(3, 5, 7);
         }
-        int32_t (*cur)[256] = cb[b & 1];
+        if (b > 0) amx_epilogue(a, g0, NG, 0, b - 1, dwf, comp, prev, acc);
         AMX_STORE(0, cur[0]);
         AMX_STORE(1, cur[1]);
         if (NG == 2) {
+            if (b > 0) amx_epilogue(a, g0, NG, 1, b - 1, dwf, comp, prev + 2, acc);
             AMX_STORE(2, cur[2]);
             AMX_STORE(3, cur[3]);
         }
-        if (b > 0) amx_epilogue(a, g0, NG, b - 1, dwf, comp, (const int32_t (*)[256])cb[(b - 1) & 1], acc);
     }
-    amx_epilogue(a, g0, NG, a->kb - 1, dwf, comp, (const int32_t (*)[256])cb[(a->kb - 1) & 1], acc);
+    const int32_t (*last)[256] = (const int32_t (*)[256])cb[(a->kb - 1) & 1];
+    amx_epilogue(a, g0, NG, 0, a->kb - 1, dwf, comp, last, acc);
+    if (NG == 2) amx_epilogue(a, g0, NG, 1, a->kb - 1, dwf, comp, last + 2, acc);
     for (int j = 0; j < NG; j++)
         for (int col = 0; col < COLS; col++) {
             const long n = (g0 + j) * COLS + col;
