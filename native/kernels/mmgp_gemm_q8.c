@@ -66,9 +66,10 @@
  *     loop, the index arithmetic took the vector ports: 1.25-1.4x slower). Measured on the Sapphire
  *     Rapids class Xeon (KVM, 2 cores; AMX INT8 peak 12,400 GOP/s at 2 threads): one thread,
  *     1024 x 128 x 4096, 437 GOP/s against the vector path's 310-340 (4096 x 128 x 4096: 339
- *     against 270); at 2 threads in ggml (quantization included) at the models' shapes 540-645
- *     GFLOP/s against 400-545, +15% to +35% (e.g. 4096x128x4096 483 -> 643). Still half of oneDNN
- *     bf16 on AMX (~1,230). Before the unrolling, the tile part alone (no epilogue) ran at 610-645
+ *     against 270); at 2 threads in ggml (quantization included) at the models' shapes, two runs
+ *     each against the vector path in alternation: 540-660 GFLOP/s against 375-545, +15% to +40%
+ *     (e.g. 4096x128x4096 483-497 -> 572-643, 2048x1120x8192 450-513 -> 608-661). Still half of
+ *     oneDNN bf16 on AMX (~1,230). Before the unrolling, the tile part alone (no epilogue) ran at 610-645
  *     GOP/s on one thread and the epilogue alone at 510-545, and the two added up instead of
  *     overlapping: TDPBSUD at K = 32 (one Q8_0 block: the int32 sum must be exact per block) does
  *     half a tile's work, and each C tile's zero -> dot -> store chain is serial per block with all
