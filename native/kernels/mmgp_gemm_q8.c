@@ -52,6 +52,33 @@
  *     261 -> 530 GFLOP/s, 15% -> 31% of the INT8 peak the bench measures (the loop has no spills;
  *     the per-block cvt/mul/fma epilogue shares the 512-bit ports with vpdpbusd, one reason it stays
  *     well below that peak).
+ *   - With AMX-INT8 (GEMM_Q8_AMX: compiled for it, Linux x86-64, and at run time cpuid plus the
+ *     kernel's tile data permission, probed once per process; MMGP_Q8_NO_AMX turns it off) and at
+ *     least 16 columns, whole tiles of 32 weight rows go through TDPBSUD (s8 x u8 -> int32), the
+ *     rest of the rows through the vector path. Both operands are read in place: a block's 16 weight rows of 32 int8 are a
+ *     16 x 32-byte A tile (stride = the row stride), and a group's block of the activation buffer
+ *     (8 steps x 16 columns x 4 k, u8 q + 128) is already the VNNI B layout (8 rows x 64 bytes), so
+ *     neither side is repacked. Per block a 32 x 32 tile set (A0, A1, B0, B1, C00..C11: all 8 tiles)
+ *     gives exact int32 sums w * (x + 128); the epilogue subtracts 128 * sum(w) (per row and block,
+ *     precomputed with dw as float for a row tile) and does the same fma((float) isum, dw * dx, acc)
+ *     in block order, so the bits are the other paths'. Block b's C tiles are stored to one of two
+ *     buffers while the epilogue works on block b - 1's, one group's epilogue after each group's
+ *     tile instructions, so that the tile unit and the vector ports overlap (the epilogue of both
+ *     groups after all tile instructions was 4-15% slower on one thread). The epilogue (4 vector ops per 16 outputs and block: sub, mul, cvt, fma) bounds
+ *     the path in theory, not the tile unit: a 32 x 32 x 32 block is 4 TDPBSUD (~64 cycles) against
+ *     256 512-bit ops (~128 cycles on 2 ports); its rows are unrolled with constant offsets (with a
+ *     loop, the index arithmetic took the vector ports: 1.25-1.4x slower). Measured on the Sapphire
+ *     Rapids class Xeon (KVM, 2 cores; AMX INT8 peak 12,400 GOP/s at 2 threads): one thread,
+ *     1024 x 128 x 4096, 437 GOP/s against the vector path's 310-340 (4096 x 128 x 4096: 339
+ *     against 270); at 2 threads in ggml (quantization included) at the models' shapes, two runs
+ *     each against the vector path in alternation: 540-660 GFLOP/s against 375-545, +15% to +40%
+ *     (e.g. 4096x128x4096 483-497 -> 572-643, 2048x1120x8192 450-513 -> 608-661). Still half of
+ *     oneDNN bf16 on AMX (~1,230). Before the unrolling, the tile part alone (no epilogue) ran at 610-645
+ *     GOP/s on one thread and the epilogue alone at 510-545, and the two added up instead of
+ *     overlapping: TDPBSUD at K = 32 (one Q8_0 block: the int32 sum must be exact per block) does
+ *     half a tile's work, and each C tile's zero -> dot -> store chain is serial per block with all
+ *     8 tiles in use. Not tried yet: 16-row tile sets that leave C tiles free to alternate between
+ *     blocks, activations as s8 for TDPBSSD (no 128 * sum(w) subtraction).
  * Per output element the arithmetic is acc = fma((float) isum_b, dw_b * dx_b, acc) over the
  * blocks b in order, in fp32 (dw_b * dx_b of two halves is exact in fp32, isum_b is exact in
  * fp32 as |isum_b| <= 32*128*127 < 2^24), so the plain C path and the Java reference compute
@@ -95,9 +122,21 @@
 #define GEMM_Q8_AVX512 1
 #undef GEMM_Q8_PATH
 #define GEMM_Q8_PATH "avx512-vnni vpdpbusd u8 x s8, 16 columns per vector"
+#if defined(__linux__) && defined(__x86_64__) && defined(__AMX_TILE__) && defined(__AMX_INT8__)
+/* TDPBSUD on the same buffer from AMX_MIN_COLS columns on (not with MMGP_Q8_NO_AMX), when the CPU and Linux allow tiles (amx_usable). */
+#define GEMM_Q8_AMX 1
+#define GEMM_Q8_AMX_PATH "amx tdpbsud s8 x u8, 32 rows x 32 columns of 16x16 int32 tiles (" GEMM_Q8_PATH " under 16 columns)"
+#endif
 #endif
 #else
 #define GEMM_Q8_PATH "scalar"
+#endif
+
+#if defined(GEMM_Q8_AMX)
+#include <cpuid.h>
+#include <pthread.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #endif
 
 #if defined(__GNUC__) || defined(__clang__)
@@ -189,7 +228,14 @@ long mmgp_q8_act_bytes(long k, long n) {
     return (n + COLS - 1) / COLS * (k / QK) * (long)ABLOCK;
 }
 
+#if defined(GEMM_Q8_AMX)
+static int amx_usable(void);
+#endif
+
 const char * mmgp_q8_path(void) {
+#if defined(GEMM_Q8_AMX)
+    if (amx_usable()) return GEMM_Q8_AMX_PATH;
+#endif
     return GEMM_Q8_PATH;
 }
 
@@ -851,6 +897,171 @@ static void gemm_rows(const struct gemm_args * a, long m0, long m1, int flags, i
 #endif
 }
 
+#if defined(GEMM_Q8_AMX)
+/* ---------------------------------------------------------------------------------------------
+ * The AMX path (see the header): per block, C[16 weight rows x 16 columns] int32 = the weight
+ * rows' 32 int8 (tile A, loaded in place from block_q8_0: 16 rows of 32 bytes, wstride apart)
+ * times the group's block of the activation buffer, which is already the VNNI B layout (8 rows
+ * of 4 k x 16 columns, u8 q + 128), by TDPBSUD. Tiles: 0-3 the C tiles (rows half h, group j at
+ * 2j + h), 4-5 A (weight rows 0-15, 16-31), 6-7 B (groups 0, 1).
+ * ------------------------------------------------------------------------------------------- */
+#define AMX_MR 32       /* weight rows per AMX row tile: two A tiles          */
+#define AMX_MIN_COLS 16 /* fewer columns stay on the vector path               */
+#define AMX_NC 8        /* groups per N panel (128 columns, 590 KB at K 4096) */
+
+/* ldtilecfg's 64-byte layout, palette 1. */
+struct amx_config {
+    uint8_t palette, start_row, reserved[14];
+    uint16_t colsb[16];
+    uint8_t rows[16];
+};
+
+static const struct amx_config AMX_Q8_CONFIG __attribute__((aligned(64))) = {
+    .palette = 1,
+    .colsb = {64, 64, 64, 64, 32, 32, 64, 64},
+    .rows = {16, 16, 16, 16, 16, 16, 8, 8},
+};
+
+/* Our own asm, never GCC 12's tile intrinsics: its _tile_loadconfig declares an 8-byte input (the
+ * config's stores get deleted), and its loads and stores do not tell the compiler about memory. */
+#define AMX_LOADCONFIG(c) __asm__ volatile("ldtilecfg %0" : : "m"(*(c)))
+#define AMX_LOAD(t, p, stride) __asm__ volatile("tileloadd (%0,%1,1), %%tmm" #t : : "r"(p), "r"((long)(stride)) : "memory")
+#define AMX_STORE(t, p) __asm__ volatile("tilestored %%tmm" #t ", (%0,%1,1)" : : "r"(p), "r"(64L) : "memory")
+#define AMX_ZERO(t) __asm__ volatile("tilezero %%tmm" #t ::)
+#define AMX_DPBSUD(c, a, b) __asm__ volatile("tdpbsud %%tmm" #b ", %%tmm" #a ", %%tmm" #c ::)
+#define AMX_RELEASE() __asm__ volatile("tilerelease" ::: "memory")
+
+static pthread_once_t g_amx_once = PTHREAD_ONCE_INIT;
+static int g_amx_ok;
+
+/* cpuid AMX-TILE and AMX-INT8, then Linux's per-process permission for the tile data (arch_prctl
+ * ARCH_REQ_XCOMP_PERM 0x1023, XFEATURE_XTILEDATA 18): without it the first tile instruction faults. */
+static void amx_probe(void) {
+    unsigned a, b, c, d;
+    if (!__get_cpuid_count(7, 0, &a, &b, &c, &d) || !(d & (1u << 24)) || !(d & (1u << 25))) return;
+    if (syscall(SYS_arch_prctl, 0x1023, 18) != 0) return;
+    g_amx_ok = 1;
+}
+
+static int amx_usable(void) {
+    pthread_once(&g_amx_once, amx_probe);
+    return g_amx_ok;
+}
+
+/* For the row tile at r0 and every block: dw as float and 128 * sum(w), the offset TDPBSUD adds
+ * with the u8 activations: sum w * (x + 128) - 128 * sum w = sum w * x, exact in int32 (< 2^21). */
+static void amx_weight_scales(const struct gemm_args * a, long r0, float * dwf, int32_t * comp) {
+    const __m256i ones = _mm256_set1_epi8(1);
+    for (int r = 0; r < AMX_MR; r++) {
+        const uint8_t * wr = a->w + (r0 + r) * a->wstride;
+        for (long b = 0; b < a->kb; b++) {
+            const __m256i p = _mm256_dpbusd_epi32(_mm256_setzero_si256(), ones, _mm256_loadu_si256((const __m256i *)(wr + b * WBLOCK + 2)));
+            __m128i t = _mm_add_epi32(_mm256_castsi256_si128(p), _mm256_extracti128_si256(p, 1));
+            t = _mm_add_epi32(t, _mm_shuffle_epi32(t, 0x4e));
+            t = _mm_add_epi32(t, _mm_shuffle_epi32(t, 0xb1));
+            comp[b * AMX_MR + r] = 128 * _mm_cvtsi128_si32(t);
+            dwf[b * AMX_MR + r] = _cvtsh_ss(load_u16(wr + b * WBLOCK));
+        }
+    }
+}
+
+/* The fp32 step of block b for group g0 + j from its stored C tiles ct[0..1] (row halves):
+ * acc[(row * NG + j) * 16 + col] = fma((float) isum, dx[col] * dw[row], acc), the other paths' arithmetic. */
+ALWAYS_INLINE void amx_epilogue(const struct gemm_args * a, long g0, const int NG, const int j, long b, const float * dwf, const int32_t * comp,
+                                const int32_t (*ct)[256], float * acc) {
+    const __m512 dx = _mm512_loadu_ps((const float *)(a->qa + ((g0 + j) * a->kb + b) * ABLOCK + SCALES));
+    /* unrolled: constant offsets, no index arithmetic on the ports the vector ops need */
+    UNROLL for (int h = 0; h < 2; h++) {
+        const int32_t * cr = ct[h];
+        const int32_t * cp = comp + b * AMX_MR + 16 * h;
+        const float * dp = dwf + b * AMX_MR + 16 * h;
+        float * ap = acc + (16 * h * NG + j) * COLS;
+        UNROLL for (int r = 0; r < 16; r++) {
+            const __m512i ci = _mm512_sub_epi32(_mm512_load_si512((const void *)(cr + 16 * r)), _mm512_set1_epi32(cp[r]));
+            const __m512 sc = _mm512_mul_ps(dx, _mm512_set1_ps(dp[r]));
+            float * fp = ap + r * NG * COLS;
+            _mm512_store_ps(fp, _mm512_fmadd_ps(_mm512_cvtepi32_ps(ci), sc, _mm512_load_ps(fp)));
+        }
+    }
+}
+
+/*
+ * Rows [r0, r0 + 32) x groups g0 (and g0 + 1 when NG is 2), all blocks, into c. The tile products of
+ * block b are stored to one of two C buffers while the epilogue reads the other (block b - 1), and
+ * each group's tile instructions are issued before one group's epilogue, so the tile unit works
+ * while the vector ports do.
+ */
+ALWAYS_INLINE void amx_tile(const struct gemm_args * a, long r0, long g0, const int NG, const float * dwf, const int32_t * comp) {
+    float acc[AMX_MR * 2 * COLS] __attribute__((aligned(64)));
+    int32_t cb[2][4][256] __attribute__((aligned(64)));
+    memset(acc, 0, sizeof acc);
+    const uint8_t * w0 = a->w + r0 * a->wstride + 2;
+    const uint8_t * w1 = w0 + 16 * a->wstride;
+    const uint8_t * x0 = a->qa + g0 * a->kb * ABLOCK;
+    const uint8_t * x1 = x0 + a->kb * ABLOCK;
+    for (long b = 0; b < a->kb; b++) {
+        int32_t (*cur)[256] = cb[b & 1];
+        const int32_t (*prev)[256] = (const int32_t (*)[256])cb[(b - 1) & 1];
+        AMX_LOAD(4, w0 + b * WBLOCK, a->wstride);
+        AMX_LOAD(5, w1 + b * WBLOCK, a->wstride);
+        AMX_LOAD(6, x0 + b * ABLOCK, 64);
+        AMX_ZERO(0);
+        AMX_ZERO(1);
+        AMX_DPBSUD(0, 4, 6);
+        AMX_DPBSUD(1, 5, 6);
+        if (NG == 2) {
+            AMX_LOAD(7, x1 + b * ABLOCK, 64);
+            AMX_ZERO(2);
+            AMX_ZERO(3);
+            AMX_DPBSUD(2, 4, 7);
+            AMX_DPBSUD(3, 5, 7);
+        }
+        if (b > 0) amx_epilogue(a, g0, NG, 0, b - 1, dwf, comp, prev, acc);
+        AMX_STORE(0, cur[0]);
+        AMX_STORE(1, cur[1]);
+        if (NG == 2) {
+            if (b > 0) amx_epilogue(a, g0, NG, 1, b - 1, dwf, comp, prev + 2, acc);
+            AMX_STORE(2, cur[2]);
+            AMX_STORE(3, cur[3]);
+        }
+    }
+    const int32_t (*last)[256] = (const int32_t (*)[256])cb[(a->kb - 1) & 1];
+    amx_epilogue(a, g0, NG, 0, a->kb - 1, dwf, comp, last, acc);
+    if (NG == 2) amx_epilogue(a, g0, NG, 1, a->kb - 1, dwf, comp, last + 2, acc);
+    for (int j = 0; j < NG; j++)
+        for (int col = 0; col < COLS; col++) {
+            const long n = (g0 + j) * COLS + col;
+            if (n >= a->n) break;
+            for (int row = 0; row < AMX_MR; row++) a->c[n * a->ldc + r0 + row] = acc[(row * NG + j) * COLS + col];
+        }
+}
+
+/* Rows [m0, m1), a multiple of AMX_MR apart, x all columns. The tile config is loaded on entry and
+ * the tiles released on exit, so any thread (ggml's workers are reused across graphs) may call it. */
+static void amx_rows(const struct gemm_args * a, long m0, long m1) {
+    const long groups = (a->n + COLS - 1) / COLS;
+    float * dwf = malloc((size_t)a->kb * AMX_MR * (sizeof(float) + sizeof(int32_t)));
+    if (!dwf) fail("out of memory for the AMX weight scales");
+    int32_t * comp = (int32_t *)(dwf + a->kb * AMX_MR);
+    AMX_LOADCONFIG(&AMX_Q8_CONFIG);
+    for (long gp = 0; gp < groups; gp += AMX_NC) {
+        const long gq = gp + AMX_NC < groups ? gp + AMX_NC : groups;
+        for (long r0 = m0; r0 < m1; r0 += AMX_MR) {
+            amx_weight_scales(a, r0, dwf, comp);
+            for (long g0 = gp; g0 < gq; g0 += 2) {
+                if (gq - g0 >= 2) {
+                    amx_tile(a, r0, g0, 2, dwf, comp);
+                } else {
+                    amx_tile(a, r0, g0, 1, dwf, comp);
+                }
+            }
+        }
+    }
+    AMX_RELEASE();
+    free(dwf);
+}
+#endif
+
 /* Rows [m0, m1) of thread ith of nth: whole tiles of MR_MAX rows, as even as they come. */
 static void thread_rows(long m, int ith, int nth, long * m0, long * m1) {
     long tiles = (m + MR_MAX - 1) / MR_MAX;
@@ -859,10 +1070,31 @@ static void thread_rows(long m, int ith, int nth, long * m0, long * m1) {
     *m1 = t1 * MR_MAX < m ? t1 * MR_MAX : m;
 }
 
+/*
+ * Thread ith of nth: its rows of all n columns. On the AMX path whole row tiles of AMX_MR rows are
+ * split among the threads and the last m % AMX_MR rows go through the vector path, split again;
+ * every element has the same bits on either path.
+ */
+static void gemm_thread(const struct gemm_args * a, int ith, int nth, int flags, int kc, int nc) {
+    long m0, m1, base = 0, rows = a->m;
+#if defined(GEMM_Q8_AMX)
+    if (!(flags & (MMGP_Q8_PORTABLE | MMGP_Q8_NO_AMX)) && a->n >= AMX_MIN_COLS && a->m >= AMX_MR && amx_usable()) {
+        const long tiles = a->m / AMX_MR;
+        const long t0 = tiles * ith / nth, t1 = tiles * (ith + 1) / nth;
+        if (t0 < t1) amx_rows(a, t0 * AMX_MR, t1 * AMX_MR);
+        base = tiles * AMX_MR;
+        rows = a->m - base;
+        if (rows == 0) return;
+    }
+#endif
+    thread_rows(rows, ith, nth, &m0, &m1);
+    if (m0 < m1) gemm_rows(a, base + m0, base + m1, flags, kc, nc);
+}
+
 void mmgp_q8_gemm_raw(const void * w, long wstride, long m, long k, const void * qa, long n, float * c, long ldc, int flags) {
     if (mmgp_q8_act_bytes(k, n) < 0 || m <= 0) fail("mmgp_q8_gemm_raw: k must be a positive multiple of 32, m and n positive");
     struct gemm_args a = {w, (size_t)wstride, qa, m, n, k / QK, c, (size_t)ldc};
-    gemm_rows(&a, 0, m, flags, 0, 0);
+    gemm_thread(&a, 0, 1, flags, 0, 0);
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -912,7 +1144,5 @@ void mmgp_q8_gemm(struct ggml_tensor * dst, int ith, int nth, void * userdata) {
         fail("mmgp_q8_gemm: src[1] must be mmgp_q8_quantize_act's buffer for K = the weight's ne[0] and N = the destination's columns");
     }
     struct gemm_args a = {w->data, w->nb[1], qa->data, m, n, k / QK, dst->data, dst->nb[1] / 4};
-    long m0, m1;
-    thread_rows(m, ith, nth, &m0, &m1);
-    if (m0 < m1) gemm_rows(&a, m0, m1, p ? p->flags : 0, p ? p->kc_blocks : 0, p ? p->nc_groups : 0);
+    gemm_thread(&a, ith, nth, p ? p->flags : 0, p ? p->kc_blocks : 0, p ? p->nc_groups : 0);
 }

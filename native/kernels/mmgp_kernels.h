@@ -155,7 +155,7 @@ MMGP_KERNELS_API void mmgp_f32_to_f16_portable(const float * src, uint16_t * dst
  *     (MMGP_Q8_GROUP_COLS_WIDE, builds with AVX-512 F/BW/VL/VNNI): q + 128 as uint8.
  *   y  = ggml_custom_4d(ctx, GGML_TYPE_F32, M, N1, N2, N3, {W, qa}, 2, mmgp_q8_gemm, -1, params or NULL)
  *     W: Q8_0 [K, M], 2-D, rows nb[1] apart. Threads split the rows of y (in tiles of 2 rows, 4
- *     with G = 16).
+ *     with G = 16; on the AMX path, N >= 16, tiles of 32 rows, the last M % 32 rows split again).
  * Both abort with a message on shapes that do not fit.
  */
 #define MMGP_Q8_GROUP_COLS 8
@@ -163,6 +163,7 @@ MMGP_KERNELS_API void mmgp_f32_to_f16_portable(const float * src, uint16_t * dst
 #define MMGP_Q8_GROUP_COLS_WIDE 16
 #define MMGP_Q8_ACT_BLOCK_WIDE 576 /* 8 x 64 uint8 (q + 128) + 16 floats */
 #define MMGP_Q8_PORTABLE 1    /* the plain C path, as CPUs without AVX2/FMA/F16C run it */
+#define MMGP_Q8_NO_AMX 2      /* the vector path even where the AMX one would run (same bits; for tests and comparisons) */
 
 /* userdata of both ops (NULL: all defaults): 4 int32. */
 struct mmgp_q8_params {

@@ -172,6 +172,8 @@ public final class MmgpKernels {
 
     /** {@code MMGP_Q8_PORTABLE}: the plain C path of the Q8_0 GEMM, as CPUs without AVX2/FMA/F16C run it (for tests). */
     public static final int Q8_PORTABLE = 1;
+    /** {@code MMGP_Q8_NO_AMX}: the Q8_0 GEMM's vector path even where its AMX path would run (same bits; for tests and comparisons). */
+    public static final int Q8_NO_AMX = 2;
     /** Columns per group of the Q8_0 GEMM's activation buffer in builds without AVX-512 VNNI ({@code MMGP_Q8_GROUP_COLS}): q as int8. */
     public static final int Q8_GROUP_COLS = 8;
     /** The same in builds with AVX-512 F/BW/VL/VNNI ({@code MMGP_Q8_GROUP_COLS_WIDE}): q + 128 as uint8. */

@@ -73,14 +73,18 @@ class MmgpQ8GemmKernelsTest {
         // (16448) in five panels. Panel sizes other than the defaults: panelSizesGiveTheSameBits.
         int[][] shapes = {{1, 32, 1}, {2, 32, 8}, {3, 64, 7}, {5, 96, 33}, {8, 128, 32}, {7, 2112, 20}, {6, 64, 150}, {16, 4160, 40},
                 {13, 2080, 1}, {6, 96, 2}, {9, 8224, 3}, {11, 64, 7}, {5, 2048, 9}, {10, 160, 17}, {4, 64, 1}, {3, 32, 2}, {34, 4096, 57},
-                {7, 16448, 5}, {9, 96, 15}, {12, 4160, 200}, {5, 16448, 24}, {8, 96, 49}, {9, 96, 113}};
+                {7, 16448, 5}, {9, 96, 15}, {12, 4160, 200}, {5, 16448, 24}, {8, 96, 49}, {9, 96, 113},
+                // the AMX path (>= 32 rows, >= 16 columns): whole 32 x 32 tiles, a single last group (16-31 columns,
+                // 48), a partial last group, row tails under 32 rows for the vector path, N beyond its 128-column panel
+                {32, 32, 16}, {32, 64, 32}, {33, 96, 17}, {64, 2080, 40}, {70, 4160, 33}, {96, 128, 48}, {31, 64, 20},
+                {40, 32, 130}, {65, 8224, 31}, {128, 256, 145}};
         for (int[] s : shapes) {
             int m = s[0], k = s[1], n = s[2];
             byte[] w = weights(r, m, k);
             float[] x = activations(r, k, n);
             byte[] qa = packReference(x, k, n);
             float[] expected = gemmReference(w, m, k, qa, n);
-            for (int flags : new int[] {0, MmgpKernels.Q8_PORTABLE}) {
+            for (int flags : new int[] {0, MmgpKernels.Q8_NO_AMX, MmgpKernels.Q8_PORTABLE}) {
                 float[] got = MmgpKernels.q8GemmRaw(w, m, k, qa, n, flags);
                 for (int i = 0; i < expected.length; i++) {
                     if (Float.floatToRawIntBits(got[i]) != Float.floatToRawIntBits(expected[i])) {
@@ -90,6 +94,16 @@ class MmgpQ8GemmKernelsTest {
                 }
             }
         }
+    }
+
+    /** On a Linux CPU with AMX-INT8 the build for it (-march=native) runs the tile path, which its path names. */
+    @Test
+    void amxPathRunsWhereTheCpuHasIt() throws java.io.IOException {
+        java.nio.file.Path cpuinfo = java.nio.file.Path.of("/proc/cpuinfo");
+        org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.isReadable(cpuinfo) && cols == MmgpKernels.Q8_GROUP_COLS_WIDE);
+        String flags = java.nio.file.Files.readAllLines(cpuinfo).stream().filter(l -> l.startsWith("flags")).findFirst().orElse("");
+        org.junit.jupiter.api.Assumptions.assumeTrue(flags.contains(" amx_tile") && flags.contains(" amx_int8"), "no AMX-INT8 on this CPU");
+        assertThat(MmgpKernels.q8Path()).startsWith("amx tdpbsud");
     }
 
     @Test
@@ -172,7 +186,8 @@ class MmgpQ8GemmKernelsTest {
         // w = -128 (never written by ggml's quantizer, but a valid int8) and +127 against x at +-127: a vpmaddubsw
         // pair (8-column groups) reaches 2*128*127 = 32512, still inside int16; vpdpbusd (16-column groups) multiplies
         // w by the stored x + 128 (1 and 255 here) into int32 without saturation, from the start -128 * sum(w).
-        int m = 2, k = 64, n = 8;
+        // 34 rows x 20 columns: rows 0-31 on the AMX path where it runs (TDPBSUD's offset sum reaches 32*128*255), 32-33 on the vector one.
+        int m = 34, k = 64, n = 20;
         byte[] w = new byte[m * k / QK * WBLOCK];
         for (int row = 0; row < m; row++) {
             for (int b = 0; b < k / QK; b++) {
@@ -189,6 +204,7 @@ class MmgpQ8GemmKernelsTest {
         assertThat(qa).isEqualTo(packReference(x, k, n));
         float[] expected = gemmReference(w, m, k, qa, n);
         assertThat(MmgpKernels.q8GemmRaw(w, m, k, qa, n, 0)).isEqualTo(expected);
+        assertThat(MmgpKernels.q8GemmRaw(w, m, k, qa, n, MmgpKernels.Q8_NO_AMX)).isEqualTo(expected);
         assertThat(MmgpKernels.q8GemmRaw(w, m, k, qa, n, MmgpKernels.Q8_PORTABLE)).isEqualTo(expected);
         // And the values are what exact arithmetic gives: w * (+-127) summed, times 0.5 * dx.
         double dx = Float.float16ToFloat(Float.floatToFloat16(1f / 127f));

@@ -69,6 +69,7 @@ class MatMulQ8Test extends NnTestSupport {
                 Tensor mmgp = g.output(MatMul.q8Gemm(g, tw, tx));
                 Tensor plain = g.output(MatMul.q8Gemm(g, tw, tx, MmgpKernels.Q8_PORTABLE, 0, 0, 0));
                 Tensor smallPanels = g.output(MatMul.q8Gemm(g, tw, tx, 0, 3, 1, 0));
+                Tensor noAmx = g.output(MatMul.q8Gemm(g, tw, tx, MmgpKernels.Q8_NO_AMX, 0, 0, 0));
                 g.compute();
                 float[] expected = g.floats(ggml), got = g.floats(mmgp);
                 double[] bound = summationBound(dequantized(tw, m, k), x, m, k, n);
@@ -88,6 +89,7 @@ class MatMulQ8Test extends NnTestSupport {
                 // The plain C path and other panel sizes compute the very same bits as the vector path.
                 assertThat(g.floats(plain)).as("plain C path").isEqualTo(got);
                 assertThat(g.floats(smallPanels)).as("3-block K panels, 1-group N panels").isEqualTo(got);
+                assertThat(g.floats(noAmx)).as("the vector path where the AMX one runs, on ggml's threads").isEqualTo(got);
             }
         }
     }
