@@ -125,7 +125,7 @@
 #if defined(__linux__) && defined(__x86_64__) && defined(__AMX_TILE__) && defined(__AMX_INT8__)
 /* TDPBSUD on the same buffer from AMX_MIN_COLS columns on (not with MMGP_Q8_NO_AMX), when the CPU and Linux allow tiles (amx_usable). */
 #define GEMM_Q8_AMX 1
-#define GEMM_Q8_AMX_PATH "amx tdpbsud s8 x u8, 32 rows x 32 columns of 16x16 int32 tiles (" GEMM_Q8_PATH " under 16 columns)"
+#define GEMM_Q8_AMX_PATH "amx tdpbsud s8 x u8, 32 rows x 32 columns of 16x16 int32 tiles (" GEMM_Q8_PATH " under 16 columns, under 32 rows and for the last m % 32 rows)"
 #endif
 #endif
 #else
@@ -930,6 +930,12 @@ static const struct amx_config AMX_Q8_CONFIG __attribute__((aligned(64))) = {
 #define AMX_ZERO(t) __asm__ volatile("tilezero %%tmm" #t ::)
 #define AMX_DPBSUD(c, a, b) __asm__ volatile("tdpbsud %%tmm" #b ", %%tmm" #a ", %%tmm" #c ::)
 #define AMX_RELEASE() __asm__ volatile("tilerelease" ::: "memory")
+#define AMX_STORECONFIG(c) __asm__ volatile("sttilecfg %0" : "=m"(*(c)) : : "memory")
+
+/* A thread's tile config as sttilecfg stores it: 64 bytes, byte 0 the palette (0: tiles released). */
+struct amx_saved_config {
+    _Alignas(64) unsigned char bytes[64];
+};
 
 static pthread_once_t g_amx_once = PTHREAD_ONCE_INIT;
 static int g_amx_ok;
@@ -1043,6 +1049,11 @@ static void amx_rows(const struct gemm_args * a, long m0, long m1) {
     float * dwf = malloc((size_t)a->kb * AMX_MR * (sizeof(float) + sizeof(int32_t)));
     if (!dwf) fail("out of memory for the AMX weight scales");
     int32_t * comp = (int32_t *)(dwf + a->kb * AMX_MR);
+    /* ggml's own AMX matmuls (libllama's SmolVLM2 weights, or weights in the AMX buffer type) load
+     * their tile config once per thread and never again: this call puts back whatever config the
+     * thread had, and releases the tiles only when it had none. */
+    struct amx_saved_config saved;
+    AMX_STORECONFIG(&saved);
     AMX_LOADCONFIG(&AMX_Q8_CONFIG);
     for (long gp = 0; gp < groups; gp += AMX_NC) {
         const long gq = gp + AMX_NC < groups ? gp + AMX_NC : groups;
@@ -1057,7 +1068,11 @@ static void amx_rows(const struct gemm_args * a, long m0, long m1) {
             }
         }
     }
-    AMX_RELEASE();
+    if (saved.bytes[0] != 0) {
+        AMX_LOADCONFIG(&saved);
+    } else {
+        AMX_RELEASE();
+    }
     free(dwf);
 }
 #endif

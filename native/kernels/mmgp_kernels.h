@@ -163,7 +163,8 @@ MMGP_KERNELS_API void mmgp_f32_to_f16_portable(const float * src, uint16_t * dst
 #define MMGP_Q8_GROUP_COLS_WIDE 16
 #define MMGP_Q8_ACT_BLOCK_WIDE 576 /* 8 x 64 uint8 (q + 128) + 16 floats */
 #define MMGP_Q8_PORTABLE 1    /* the plain C path, as CPUs without AVX2/FMA/F16C run it */
-#define MMGP_Q8_NO_AMX 2      /* the vector path even where the AMX one would run (same bits; for tests and comparisons) */
+#define MMGP_Q8_NO_AMX 2      /* the vector path even where the AMX one would run (same bits; for tests and comparisons).
+                                 The AMX path keeps its own panels: kc_blocks and nc_groups below apply to the vector path. */
 
 /* userdata of both ops (NULL: all defaults): 4 int32. */
 struct mmgp_q8_params {

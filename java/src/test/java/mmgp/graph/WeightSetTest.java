@@ -184,6 +184,46 @@ class WeightSetTest {
         }
     }
 
+    /**
+     * ggml's AMX matmul, mmgp's Q8_0 GEMM (its AMX path on such CPUs), then ggml's AMX matmul again
+     * on the same threads: ggml loads its tile config once per thread, so mmgp's GEMM must leave the
+     * thread's config as it found it (releasing the tiles made the third product fault with SIGILL).
+     */
+    @Test
+    void mmgpsQ8GemmLeavesGgmlsTileConfigAsItFoundIt(@TempDir Path tmp) throws Exception {
+        SplittableRandom rnd = new SplittableRandom(13);
+        float[] w = new float[K * M];
+        for (int i = 0; i < w.length; i++) w[i] = (float) rnd.nextGaussian();
+        Path file = tmp.resolve("w.gguf");
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment src = arena.allocate((long) w.length * 4, 32);
+            MemorySegment.copy(w, 0, src, ValueLayout.JAVA_FLOAT, 0, w.length);
+            MemorySegment enc = arena.allocate(GgmlType.Q8_0.rowBytes(K) * M, 32);
+            TensorEncoder.encode(GgmlType.Q8_0, src, M, K, enc);
+            GgufWriter writer = new GgufWriter();
+            writer.addTensor("w", GgmlType.Q8_0, new long[] {K, M}, enc);
+            writer.write(file);
+        }
+        int n = 48; // enough columns for the AMX path of mmgp's GEMM
+        float[] x = new float[K * n];
+        for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian();
+        try (GgufFile gguf = GgufFile.open(file); ComputeBackend backend = ComputeBackend.cpu(2, Numerics.FAST);
+             WeightSet extra = WeightSet.fromGguf(backend, gguf, true); WeightSet plain = WeightSet.fromGguf(backend, gguf, false)) {
+            Tensor amx = extra.get("w"), mapped = plain.get("w");
+            assumeTrue(amx.inExtraBuffer(), "no extra buffer type takes Q8_0 on this CPU");
+            try (Graph g = new Graph(backend, 16)) {
+                Tensor xi = g.inputF32("x", K, n);
+                Tensor first = g.output(mmgp.graph.nn.MatMul.apply(g, amx, xi));
+                Tensor mine = g.output(mmgp.graph.nn.MatMul.apply(g, mapped, xi));
+                Tensor again = g.output(mmgp.graph.nn.MatMul.apply(g, amx, xi));
+                g.set(xi, x);
+                g.compute();
+                assertThat(g.floats(again)).containsExactly(g.floats(first));
+                assertThat(mmgp.testing.TestArrays.relativeRms(g.floats(mine), g.floats(first))).isLessThan(1e-5);
+            }
+        }
+    }
+
     private static float[] product(ComputeBackend backend, Tensor w, float[] x, int n) {
         try (Graph g = new Graph(backend, 8)) {
             Tensor xi = g.inputF32("x", K, n);

@@ -68,7 +68,8 @@ class MatMulQ8Test extends NnTestSupport {
                 Tensor ggml = g.output(g.mulMat(tw, tx));
                 Tensor mmgp = g.output(MatMul.q8Gemm(g, tw, tx));
                 Tensor plain = g.output(MatMul.q8Gemm(g, tw, tx, MmgpKernels.Q8_PORTABLE, 0, 0, 0));
-                Tensor smallPanels = g.output(MatMul.q8Gemm(g, tw, tx, 0, 3, 1, 0));
+                // the vector path's panels (the AMX path, where it runs, keeps its own)
+                Tensor smallPanels = g.output(MatMul.q8Gemm(g, tw, tx, MmgpKernels.Q8_NO_AMX, 3, 1, 0));
                 Tensor noAmx = g.output(MatMul.q8Gemm(g, tw, tx, MmgpKernels.Q8_NO_AMX, 0, 0, 0));
                 g.compute();
                 float[] expected = g.floats(ggml), got = g.floats(mmgp);
