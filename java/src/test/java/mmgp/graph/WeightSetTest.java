@@ -35,19 +35,7 @@ class WeightSetTest {
         for (int i = 0; i < w.length; i++) w[i] = (float) rnd.nextGaussian();
         float[] x = new float[K * N];
         for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian();
-        Path file = tmp.resolve("w.gguf");
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment src = arena.allocate((long) w.length * 4, 32);
-            MemorySegment.copy(w, 0, src, ValueLayout.JAVA_FLOAT, 0, w.length);
-            GgufWriter writer = new GgufWriter();
-            for (GgmlType t : List.of(GgmlType.F32, GgmlType.F16, GgmlType.Q8_0, GgmlType.Q4_0)) {
-                MemorySegment enc = arena.allocate(t.rowBytes(K) * M, 32);
-                TensorEncoder.encode(t, src, M, K, enc);
-                writer.addTensor("w." + t.name(), t, new long[] {K, M}, enc);
-            }
-            writer.addTensor("bias", GgmlType.F32, new long[] {M}, src.asSlice(0, M * 4L));
-            writer.write(file);
-        }
+        Path file = writeWeights(tmp, w, List.of(GgmlType.F32, GgmlType.F16, GgmlType.Q8_0, GgmlType.Q4_0), true);
         float[] expected = new float[M * N];
         for (int n = 0; n < N; n++)
             for (int m = 0; m < M; m++) {
@@ -108,19 +96,8 @@ class WeightSetTest {
         float[] w = new float[K * M], x = new float[K * N];
         for (int i = 0; i < w.length; i++) w[i] = (float) rnd.nextGaussian();
         for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian();
-        Path file = tmp.resolve("w.gguf");
         List<GgmlType> types = List.of(GgmlType.F32, GgmlType.F16, GgmlType.Q8_0, GgmlType.Q4_0);
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment src = arena.allocate((long) w.length * 4, 32);
-            MemorySegment.copy(w, 0, src, ValueLayout.JAVA_FLOAT, 0, w.length);
-            GgufWriter writer = new GgufWriter();
-            for (GgmlType t : types) {
-                MemorySegment enc = arena.allocate(t.rowBytes(K) * M, 32);
-                TensorEncoder.encode(t, src, M, K, enc);
-                writer.addTensor("w." + t.name(), t, new long[] {K, M}, enc);
-            }
-            writer.write(file);
-        }
+        Path file = writeWeights(tmp, w, types, false);
         float[] xt = new float[K * N]; // x with its two axes swapped: [N, K], permuted back in the graph
         for (int n = 0; n < N; n++) for (int k = 0; k < K; k++) xt[k * N + n] = x[n * K + k];
         try (GgufFile gguf = GgufFile.open(file); ComputeBackend backend = ComputeBackend.cpu(2);
@@ -194,22 +171,13 @@ class WeightSetTest {
         SplittableRandom rnd = new SplittableRandom(13);
         float[] w = new float[K * M];
         for (int i = 0; i < w.length; i++) w[i] = (float) rnd.nextGaussian();
-        Path file = tmp.resolve("w.gguf");
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment src = arena.allocate((long) w.length * 4, 32);
-            MemorySegment.copy(w, 0, src, ValueLayout.JAVA_FLOAT, 0, w.length);
-            MemorySegment enc = arena.allocate(GgmlType.Q8_0.rowBytes(K) * M, 32);
-            TensorEncoder.encode(GgmlType.Q8_0, src, M, K, enc);
-            GgufWriter writer = new GgufWriter();
-            writer.addTensor("w", GgmlType.Q8_0, new long[] {K, M}, enc);
-            writer.write(file);
-        }
+        Path file = writeWeights(tmp, w, List.of(GgmlType.Q8_0), false);
         int n = 48; // enough columns for the AMX path of mmgp's GEMM
         float[] x = new float[K * n];
         for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian();
         try (GgufFile gguf = GgufFile.open(file); ComputeBackend backend = ComputeBackend.cpu(2, Numerics.FAST);
              WeightSet extra = WeightSet.fromGguf(backend, gguf, true); WeightSet plain = WeightSet.fromGguf(backend, gguf, false)) {
-            Tensor amx = extra.get("w"), mapped = plain.get("w");
+            Tensor amx = extra.get("w.Q8_0"), mapped = plain.get("w.Q8_0");
             assumeTrue(amx.inExtraBuffer(), "no extra buffer type takes Q8_0 on this CPU");
             try (Graph g = new Graph(backend, 16)) {
                 Tensor xi = g.inputF32("x", K, n);
@@ -222,6 +190,24 @@ class WeightSetTest {
                 assertThat(mmgp.testing.TestArrays.relativeRms(g.floats(mine), g.floats(first))).isLessThan(1e-5);
             }
         }
+    }
+
+    /** A GGUF in {@code tmp} with w [K, M] as "w.TYPE" in each type (and its first M values as an F32 "bias"). */
+    private static Path writeWeights(Path tmp, float[] w, List<GgmlType> types, boolean bias) throws Exception {
+        Path file = tmp.resolve("w.gguf");
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment src = arena.allocate((long) w.length * 4, 32);
+            MemorySegment.copy(w, 0, src, ValueLayout.JAVA_FLOAT, 0, w.length);
+            GgufWriter writer = new GgufWriter();
+            for (GgmlType t : types) {
+                MemorySegment enc = arena.allocate(t.rowBytes(K) * M, 32);
+                TensorEncoder.encode(t, src, M, K, enc);
+                writer.addTensor("w." + t.name(), t, new long[] {K, M}, enc);
+            }
+            if (bias) writer.addTensor("bias", GgmlType.F32, new long[] {M}, src.asSlice(0, M * 4L));
+            writer.write(file);
+        }
+        return file;
     }
 
     private static float[] product(ComputeBackend backend, Tensor w, float[] x, int n) {
