@@ -14,10 +14,11 @@ import mmgp.models.ltx.LtxTransformer;
 
 /**
  * One LTX DiT step (the transformer on 7×10×16 latent tokens, 512×320×49, and 128 text tokens, the
- * last 28 of them padding) per attention route under FAST, interleaved in one JVM: every round runs
- * the step once per route ({@code -Dmmgp.attention=mmgp}, then {@code ggml}), so load from other
- * processes falls on both alike. Prints every round and each route's median wall and process CPU
- * seconds.
+ * last 28 of them padding) per route under FAST, interleaved in one JVM: every round runs the step
+ * once per value of the switch ({@code -Dab.property}, default {@code mmgp.attention}, with the
+ * values {@code -Dab.values}, default {@code mmgp,ggml}; e.g. {@code -Dab.property=mmgp.q8amx
+ * -Dab.values=on,off} for the Q8_0 GEMM's AMX path), so load from other processes falls on all
+ * alike. Prints every round and each value's median wall and process CPU seconds.
  *
  * <pre>java -cp bench/target/mmgp-bench.jar mmgp.bench.DitStepAb MODEL.gguf [rounds] [threads]</pre>
  */
@@ -30,7 +31,8 @@ public final class DitStepAb {
         int threads = args.length > 2 ? Integer.parseInt(args[2]) : 2;
         if (rounds < 1) throw new IllegalArgumentException("rounds must be at least 1 (round 0, the warm-up, is not counted), got " + rounds);
         var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
-        List<String> routes = List.of("mmgp", "ggml");
+        String property = System.getProperty("ab.property", "mmgp.attention");
+        List<String> routes = List.of(System.getProperty("ab.values", "mmgp,ggml").split(","));
         Map<String, List<double[]>> times = new LinkedHashMap<>();
         for (String r : routes) times.put(r, new ArrayList<>());
         int frames = 7, height = 10, width = 16, text = 128;
@@ -44,7 +46,7 @@ public final class DitStepAb {
             LtxTransformer.RopeScale scale = LtxTransformer.RopeScale.forVideo(25, 8, 32);
             for (int round = 0; round <= rounds; round++) {
                 for (String route : routes) {
-                    System.setProperty("mmgp.attention", route);
+                    System.setProperty(property, route);
                     long cpu0 = os.getProcessCpuTime(), t0 = System.nanoTime();
                     dit.forward(backend, hidden, enc, mask, new float[] {0.5f}, 1, frames, height, width, scale);
                     double wall = (System.nanoTime() - t0) / 1e9, cpu = (os.getProcessCpuTime() - cpu0) / 1e9;
@@ -53,7 +55,7 @@ public final class DitStepAb {
                 }
             }
         } finally {
-            System.clearProperty("mmgp.attention");
+            System.clearProperty(property);
         }
         for (var e : times.entrySet()) {
             System.out.printf("%-5s median %.2f s wall, %.2f s cpu%n", e.getKey(), median(e.getValue(), 0), median(e.getValue(), 1));

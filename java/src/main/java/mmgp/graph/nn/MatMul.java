@@ -49,7 +49,7 @@ public final class MatMul {
         if (weight.inExtraBuffer()) return extraBufferProduct(g, weight, x);
         if (g.backend().numerics() == Numerics.FAST) {
             if (Q8Route.enabled() && q8Fits(weight, x) && inPlainCpuBuffer(weight)) {
-                return q8Gemm(g, weight, x);
+                return Q8Route.amx() ? q8Gemm(g, weight, x) : q8Gemm(g, weight, x, MmgpKernels.Q8_NO_AMX);
             }
             if (takesF32Gemm(g, weight, x)) return f32Gemm(g, weight, x);
         }
@@ -212,6 +212,23 @@ public final class MatMul {
 
         static boolean enabled() {
             return AVAILABLE && !"ggml".equals(routeSetting("mmgp.q8gemm", "MMGP_Q8GEMM"));
+        }
+
+        /**
+         * Whether the GEMM may take its AMX path where the CPU has one (the same bits either way):
+         * yes unless {@code -Dmmgp.q8amx=off} or {@code MMGP_Q8AMX=off}, read at every graph build
+         * so that one JVM can compare the two.
+         */
+        static boolean amx() {
+            String p = System.getProperty("mmgp.q8amx");
+            String v = p != null && !p.isBlank() ? p : System.getenv("MMGP_Q8AMX");
+            String value = v == null ? "" : v.strip().toLowerCase(java.util.Locale.ROOT);
+            return switch (value) {
+                case "", "on" -> true;
+                case "off" -> false;
+                default -> throw new IllegalArgumentException((p != null && !p.isBlank() ? "-Dmmgp.q8amx" : "MMGP_Q8AMX") + "=" + v
+                        + " is not a setting: use on or off");
+            };
         }
     }
 

@@ -154,6 +154,18 @@ class MatMulQ8Test extends NnTestSupport {
             } finally {
                 System.clearProperty("mmgp.q8gemm");
             }
+            // mmgp.q8amx=off keeps mmgp's route (its vector path, the same bits as the AMX one); a typo is refused.
+            System.setProperty("mmgp.q8amx", "off");
+            try {
+                assertThat(Ggml.opDesc(MatMul.apply(gf, wsFast.get("w"), wide).ptr())).isEqualTo(simd ? "CUSTOM" : "MUL_MAT");
+                System.setProperty("mmgp.q8amx", "tiles");
+                if (simd) {
+                    assertThatThrownBy(() -> MatMul.apply(gf, wsFast.get("w"), wide)).isInstanceOf(IllegalArgumentException.class)
+                            .hasMessageContaining("-Dmmgp.q8amx=tiles").hasMessageContaining("on or off");
+                }
+            } finally {
+                System.clearProperty("mmgp.q8amx");
+            }
         }
     }
 
