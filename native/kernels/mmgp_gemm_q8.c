@@ -326,6 +326,20 @@ ALWAYS_INLINE __m256i quantize_block_avx2(const float * x, float * dout) {
 }
 #endif
 
+#if defined(GEMM_Q8_AVX2)
+/* Block b of a group's columns by ggml's AVX2 quantizer; a padding column (NULL row) gets q 0, scale 0. */
+ALWAYS_INLINE void quantize_columns(const float * const rows[COLS], long b, __m256i q[COLS], float ds[COLS]) {
+    for (int c = 0; c < COLS; c++) {
+        if (rows[c]) {
+            q[c] = quantize_block_avx2(rows[c] + b * QK, &ds[c]);
+        } else {
+            q[c] = _mm256_setzero_si256();
+            ds[c] = 0.0f;
+        }
+    }
+}
+#endif
+
 /*
  * Quantizes groups [g0, g1) of x (column n = its row n, rowAt(n) gives its floats) into qa.
  * Columns past n are zero (q = 0, and scale 0).
@@ -348,14 +362,7 @@ static void quantize_groups(row_fn rowAt, const void * ctx, long k, long n, uint
                 /* two 8-column transposes give the low and the high half of every step's 64 bytes */
                 __m256i q[COLS];
                 float ds[COLS];
-                for (int c = 0; c < COLS; c++) {
-                    if (rows[c]) {
-                        q[c] = quantize_block_avx2(rows[c] + b * QK, &ds[c]);
-                    } else {
-                        q[c] = _mm256_setzero_si256();
-                        ds[c] = 0.0f;
-                    }
-                }
+                quantize_columns(rows, b, q, ds);
                 transpose8x8_epi32(q);
                 transpose8x8_epi32(q + 8);
                 const __m512i off = _mm512_set1_epi8((char)XOFF);
@@ -370,14 +377,7 @@ static void quantize_groups(row_fn rowAt, const void * ctx, long k, long n, uint
             if (simd) {
                 __m256i q[COLS];
                 float ds[COLS];
-                for (int c = 0; c < COLS; c++) {
-                    if (rows[c]) {
-                        q[c] = quantize_block_avx2(rows[c] + b * QK, &ds[c]);
-                    } else {
-                        q[c] = _mm256_setzero_si256();
-                        ds[c] = 0.0f;
-                    }
-                }
+                quantize_columns(rows, b, q, ds);
                 transpose8x8_epi32(q);
                 for (int s = 0; s < 8; s++) _mm256_storeu_si256((__m256i *)(blk + 32 * s), q[s]);
                 memcpy(blk + 256, ds, sizeof ds);

@@ -64,7 +64,12 @@ public record Tensor(MemorySegment ptr) {
      */
     public boolean inExtraBuffer() {
         String name = bufferName();
-        return name != null && !name.equals("CPU") && !name.equals("CPU_Mapped");
+        return name != null && !isPlainCpuBuffer(name);
+    }
+
+    /** A buffer type whose tensors hold their bytes as their shape and strides say: "CPU" or "CPU_Mapped". */
+    public static boolean isPlainCpuBuffer(String bufferTypeName) {
+        return bufferTypeName.equals("CPU") || bufferTypeName.equals("CPU_Mapped");
     }
 
     @Override

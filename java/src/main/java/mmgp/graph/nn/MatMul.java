@@ -1,7 +1,6 @@
 package mmgp.graph.nn;
 
 import java.lang.foreign.MemorySegment;
-import java.util.Set;
 import mmgp.bindings.ggml.GgmlBackend;
 import mmgp.bindings.ggml.GgmlTensorStruct;
 import mmgp.bindings.kernels.MmgpKernels;
@@ -150,8 +149,7 @@ public final class MatMul {
     private static boolean inPlainCpuBuffer(Tensor weight) {
         MemorySegment buffer = GgmlTensorStruct.buffer(weight.ptr());
         if (buffer.equals(MemorySegment.NULL)) return false;
-        String name = GgmlBackend.bufferName(buffer).reinterpret(64).getString(0);
-        return PLAIN_CPU_BUFFERS.contains(name);
+        return Tensor.isPlainCpuBuffer(GgmlBackend.bufferName(buffer).reinterpret(64).getString(0));
     }
 
     /**
@@ -160,14 +158,8 @@ public final class MatMul {
      * or it lives in a plain CPU buffer (not re-laid out by an extra buffer type).
      */
     private static boolean inPlainCpuLayout(Tensor t) {
-        MemorySegment root = t.ptr();
-        for (MemorySegment v = GgmlTensorStruct.viewSrc(root); !v.equals(MemorySegment.NULL); v = GgmlTensorStruct.viewSrc(v)) root = v;
-        MemorySegment buffer = GgmlTensorStruct.buffer(root);
-        if (buffer.equals(MemorySegment.NULL)) return true;
-        return PLAIN_CPU_BUFFERS.contains(GgmlBackend.bufferName(buffer).reinterpret(64).getString(0));
+        return !t.inExtraBuffer();
     }
-
-    private static final Set<String> PLAIN_CPU_BUFFERS = Set.of("CPU", "CPU_Mapped");
 
     /**
      * weight × x for a weight in an extra buffer type. Those kernels (ggml's AMX and repacked
